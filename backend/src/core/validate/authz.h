@@ -55,9 +55,9 @@ enum authz_action {
     AUTHZ_CREATE_INVITATION, /* POST /assemblies/{aid}/invitations */
     AUTHZ_ACCEPT_INVITATION, /* POST /invitations/{code}/accept (the code is the capability) */
     AUTHZ_LIST_MEMBERS,      /* GET /assemblies/{aid}/members */
-    AUTHZ_PATCH_MEMBER,      /* PATCH …/members/{account_id}: gate only, then authz_member_patch */
-    AUTHZ_LEAVE,             /* PATCH …/members/{own id} {status:"left"} */
-    AUTHZ_READ_AUDIT,        /* GET /assemblies/{aid}/audit… */
+    AUTHZ_PATCH_MEMBER, /* PATCH …/members/{account_id}: gate only, then authz_member_patch */
+    AUTHZ_LEAVE,        /* PATCH …/members/{own id} {status:"left"} */
+    AUTHZ_READ_AUDIT,   /* GET /assemblies/{aid}/audit… */
 };
 
 /* The caller's standing in one assembly. */
@@ -69,7 +69,7 @@ struct authz_subject {
 
 /* The assembly's access settings. */
 struct authz_assembly_info {
-    bool is_public;   /* visibility = public */
+    bool is_public;    /* visibility = public */
     bool open_to_join; /* join_policy = open */
 };
 
