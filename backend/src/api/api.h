@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * api/api.h — the handler contract. Handlers are HTTP-agnostic: they read a
+ * struct api_req, fill a struct api_reply and never see libmicrohttpd
+ * (http/ does) nor libpq (db/ does). Shape of a handler (≤ 60 lines):
+ * decode (codec) → validate (core) → db_run_txn → encode → api_reply_json.
+ *
+ * Lifetimes: everything in api_req is borrowed and valid until the request
+ * completes; allocate from rq->arena for anything the reply points to.
+ * Handlers run on a pool thread; they must not block long (a pool thread
+ * serves many connections).
+ */
+#ifndef PNYX_API_API_H
+#define PNYX_API_API_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "db/db.h"
+#include "platform/arena.h"
+#include "platform/compiler.h"
+#include "platform/config.h"
+
+/* Problem type URIs are API_PROBLEM_BASE + slug (see errors.def). */
+#define API_PROBLEM_BASE "https://pnyx.dev/problems/"
+
+/* Default body cap when a route sets max_body = 0. Why 64 KiB: every v1
+ * request body (registration, a proposal text, a ranking of ≤ 1000 options)
+ * fits with room to spare; larger caps are opt-in per route. */
+#define API_DEFAULT_MAX_BODY (64u * 1024u)
+/* Most path parameters in one pattern (the deepest v1 route has 2). */
+#define API_MAX_PARAMS 8
+/* Most extra response headers a handler may add. */
+#define API_MAX_HEADERS 8
+
+enum api_error {
+#define X(code, status, slug, title) code,
+#include "api/errors.def"
+#undef X
+    API_E__COUNT
+};
+
+enum api_method {
+    API_GET = 1,
+    API_HEAD, /* routed to the GET handler; the body is dropped */
+    API_POST,
+    API_PUT,
+    API_PATCH,
+    API_DELETE,
+    API_OPTIONS,
+};
+
+enum api_auth {
+    API_AUTH_NONE = 0, /* auth not even looked at */
+    API_AUTH_OPTIONAL, /* resolved if present; anonymous allowed */
+    API_AUTH_REQUIRED, /* 401 problem unless authenticated */
+};
+
+struct api_param {
+    const char *name;  /* from the pattern, e.g. "aid" */
+    const char *value; /* percent-decoded segment */
+};
+
+struct api_auth_info {
+    bool authenticated;
+    int64_t account_id;
+    int64_t session_id;
+    bool via_cookie;    /* cookie session: state changes need X-CSRF-Token */
+    int64_t expires_at; /* unix seconds, if authenticated */
+    void *ext;          /* auth.c's private extra data (arena-allocated) */
+};
+
+struct api_req {
+    struct arena *arena;
+    const char *request_id; /* validated X-Request-Id or generated */
+    enum api_method method;
+    const char *method_str; /* "GET", … */
+    const char *path;       /* URL path, no query string */
+    const struct api_route *route;
+    size_t nparams; /* path params, in pattern order */
+    struct api_param params[API_MAX_PARAMS];
+    /* Getters filled by the http layer; use the inline wrappers below. */
+    const char *(*query_fn)(const struct api_req *rq, const char *key);
+    const char *(*header_fn)(const struct api_req *rq, const char *name);
+    const char *(*cookie_fn)(const struct api_req *rq, const char *name);
+    void *http_ctx;       /* opaque, for the getters */
+    json_t *body;         /* borrowed: parsed, limit-checked JSON; NULL if no body */
+    const char *raw_body; /* borrowed raw bytes (NUL-terminated), NULL if none */
+    size_t raw_body_len;
+    const char *client_addr; /* "203.0.113.7" / "2001:db8::1" */
+    struct api_auth_info auth;
+    struct db_conn *db; /* this thread's connection (see db/db.h) */
+    const struct pnyx_config *cfg;
+    int64_t now_us; /* request start, unix microseconds */
+};
+
+struct api_header {
+    const char *name;  /* borrowed: static or arena */
+    const char *value; /* borrowed: static or arena */
+};
+
+struct api_reply {
+    unsigned status;          /* 0 = not set (http layer sends 500) */
+    json_t *json;             /* stolen: the http layer serialises and frees it */
+    bool problem;             /* json is problem+json */
+    const char *content_type; /* for text bodies (json: set by the http layer) */
+    const char *body;         /* borrowed text body (static or arena), if json == NULL */
+    size_t body_len;
+    size_t nheaders;
+    struct api_header headers[API_MAX_HEADERS];
+};
+
+/* Returns 0 when *out holds the reply (any status, including problems).
+ * Returns -1 only on an internal error without a reply → 500 problem. */
+typedef int (*api_handler)(struct api_req *rq, struct api_reply *out);
+
+struct api_route {
+    enum api_method method;
+    const char *pattern; /* "/api/v1/assemblies/{aid}/members/{account_id}" */
+    api_handler handler;
+    size_t max_body; /* 0 = API_DEFAULT_MAX_BODY */
+    enum api_auth auth;
+};
+
+/* The route table (api/routes.c), in match order. */
+extern const struct api_route api_routes[];
+extern const size_t api_routes_count;
+
+/* --- request accessors -------------------------------------------------- */
+
+/* Query parameter (percent-decoded) or NULL. */
+static inline const char *api_query(const struct api_req *rq, const char *key)
+{
+    return rq->query_fn(rq, key);
+}
+/* Request header (case-insensitive name) or NULL. */
+static inline const char *api_header(const struct api_req *rq, const char *name)
+{
+    return rq->header_fn(rq, name);
+}
+/* Cookie value or NULL. */
+static inline const char *api_cookie(const struct api_req *rq, const char *name)
+{
+    return rq->cookie_fn(rq, name);
+}
+/* Path parameter by name, or NULL. */
+const char *api_param(const struct api_req *rq, const char *name) PNYX_NONNULL(1, 2);
+/* Path parameter as a positive int64 (1..INT64_MAX, decimal, no sign or
+ * leading zeros): 0, or -1 (caller answers 404). */
+int api_param_id(const struct api_req *rq, const char *name, int64_t *out)
+    PNYX_NONNULL(1, 2, 3) PNYX_MUSTCHECK;
+
+/* --- replies --------------------------------------------------------------- */
+
+/* Sets status and JSON body (stolen, also on failure). Returns 0. */
+int api_reply_json(struct api_reply *out, unsigned status, json_t *json) PNYX_NONNULL(1);
+/* Sets a text body (borrowed: static or arena). Returns 0. */
+int api_reply_text(struct api_reply *out, unsigned status, const char *content_type,
+                   const char *body, size_t len) PNYX_NONNULL(1, 3);
+/* Empty body (e.g. 204). Returns 0. */
+int api_reply_empty(struct api_reply *out, unsigned status) PNYX_NONNULL(1);
+/* Adds a response header (both strings borrowed: static or arena).
+ * Returns 0, or -1 when API_MAX_HEADERS are already set. */
+int api_reply_header(struct api_reply *out, const char *name, const char *value)
+    PNYX_NONNULL(1, 2, 3);
+
+/* Writes a problem+json reply {type, title, status, detail?} for kind.
+ * detail (borrowed, copied) may be NULL; it is shown to clients: never put
+ * SQL text, paths or secrets in it. Returns 0 (so `return api_problem(…)`). */
+int api_problem(struct api_reply *out, enum api_error kind, const char *detail) PNYX_NONNULL(1);
+/* Same with a "fields" member (stolen): an array built with
+ * api_field_error, e.g. [{"field":"email","code":"taken","message":"…"}]. */
+int api_problem_fields(struct api_reply *out, enum api_error kind, json_t *fields) PNYX_NONNULL(1);
+/* Appends {"field","code","message"} to the array `fields` (borrowed).
+ * field: JSON member name or pointer ("languages/2"); code: stable
+ * machine-readable reason ("required", "too_long", "invalid", "taken"…). */
+void api_field_error(json_t *fields, const char *field, const char *code, const char *message)
+    PNYX_NONNULL(1, 2, 3);
+/* Maps a failed db status to a problem: NOT_FOUND → 404, CONFLICT → 409,
+ * SOFT (retries exhausted) → 503 + Retry-After: 1, UNAVAILABLE → 503,
+ * HARD → 500. Returns 0. */
+int api_problem_db(struct api_reply *out, enum db_status st) PNYX_NONNULL(1);
+
+/* Registry lookups. */
+unsigned api_error_status(enum api_error kind);
+const char *api_error_slug(enum api_error kind);
+const char *api_error_title(enum api_error kind);
+/* "GET" for API_GET, … */
+const char *api_method_name(enum api_method m);
+
+#endif /* PNYX_API_API_H */

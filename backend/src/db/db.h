@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * db/db.h — the only interface to PostgreSQL (db/ is the only libpq user).
+ *
+ * One connection per worker thread (libpq forbids concurrent use of one
+ * PGconn): db_thread_conn() returns this thread's struct db_conn, created on
+ * first use and closed at thread exit. The connection is opened lazily by
+ * the first query and checked at every checkout (db_checkout, called by the
+ * http layer before each handler); after the database restarts the next
+ * checkout reconnects transparently. A query on a lost connection returns
+ * DB_UNAVAILABLE and the handler replies 503 (api_problem_db).
+ *
+ * Results are copied into the caller's arena (struct db_result): a PGresult
+ * never leaves db/. All SQL is parameterised (text-format parameters); no
+ * SQL is ever built from input. Statements used on hot paths should be
+ * declared once as `static const struct db_stmt` and run with db_query_stmt,
+ * which prepares them per connection on first use.
+ */
+#ifndef PNYX_DB_DB_H
+#define PNYX_DB_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "platform/arena.h"
+#include "platform/compiler.h"
+
+struct db_conn;
+
+enum db_status {
+    DB_OK = 0,
+    DB_NOT_FOUND,   /* db_query_one found no row (or a caller's "no such thing") */
+    DB_CONFLICT,    /* SQLSTATE 23505 unique_violation; see db_constraint() */
+    DB_SOFT_ERROR,  /* 40001 serialization_failure / 40P01 deadlock: retry */
+    DB_HARD_ERROR,  /* anything else: a bug or a constraint the code should have checked */
+    DB_UNAVAILABLE, /* connection lost / cannot connect / server shutting down: reply 503 */
+};
+
+/* Returns a static name like "DB_CONFLICT". */
+const char *db_status_name(enum db_status st);
+
+/* Classifies a five-character SQLSTATE (NULL = no state: connection-level
+ * failure → DB_UNAVAILABLE). 23505 → CONFLICT; 40001, 40P01 → SOFT; class
+ * 08 (connection), 57P01..57P03 (shutdown, cannot connect now), 53300 (too
+ * many connections) → UNAVAILABLE; else HARD. Pure function. */
+enum db_status db_classify_sqlstate(const char *sqlstate);
+
+/* A statement declared once by its caller (name must be unique process-wide,
+ * prefix it with the module: "account_by_email"). */
+struct db_stmt {
+    const char *name;
+    const char *sql;
+    int nparams;
+};
+
+/* A result copied into an arena. values[row * ncols + col] is a
+ * NUL-terminated text value, or NULL for SQL NULL. */
+struct db_result {
+    int nrows;
+    int ncols;
+    char **values;
+    int64_t affected; /* rows affected by INSERT/UPDATE/DELETE (PQcmdTuples) */
+};
+
+/* --- process setup (main thread, before workers start) ------------------- */
+
+/* Stores a copy of the connection string ("" = libpq defaults). Call once. */
+void db_global_init(const char *conninfo);
+/* Counter of database errors (all statuses but OK/NOT_FOUND), for /metrics. */
+uint64_t db_error_count(void);
+
+/* --- per-thread connection ----------------------------------------------- */
+
+/* Returns this thread's connection object (never NULL; not yet connected
+ * maybe). Owned by the thread; freed at thread exit (or db_thread_close). */
+struct db_conn *db_thread_conn(void);
+/* Closes and frees this thread's connection now (e.g. CLI before exit). */
+void db_thread_close(void);
+/* Called before each request: if the connection is broken, drop it so the
+ * next query reconnects. Cheap (no round trip). Returns the connection. */
+struct db_conn *db_checkout(void);
+/* Ensures a live connection (connecting if needed): DB_OK or DB_UNAVAILABLE. */
+enum db_status db_connect(struct db_conn *c) PNYX_NONNULL(1) PNYX_MUSTCHECK;
+/* SELECT 1 round trip: DB_OK or DB_UNAVAILABLE. */
+enum db_status db_ping(struct db_conn *c) PNYX_NONNULL(1) PNYX_MUSTCHECK;
+
+/* --- queries --------------------------------------------------------------- */
+
+/* Runs sql with text parameters (params borrowed, NULL entries = SQL NULL).
+ * On DB_OK, *out (may be NULL if no rows wanted) holds an arena copy. On
+ * error *out is zeroed; the SQLSTATE and constraint are kept on c (below)
+ * and the failure is logged (statement name, SQLSTATE, primary message). */
+enum db_status db_query(struct db_conn *c, struct arena *a, const char *sql, int nparams,
+                        const char *const *params, struct db_result *out)
+    PNYX_NONNULL(1, 2, 3) PNYX_MUSTCHECK;
+/* Same for a declared statement, prepared on this connection on first use. */
+enum db_status db_query_stmt(struct db_conn *c, struct arena *a, const struct db_stmt *stmt,
+                             const char *const *params, struct db_result *out)
+    PNYX_NONNULL(1, 2, 3) PNYX_MUSTCHECK;
+/* db_query_stmt expecting at most one row: 0 rows → DB_NOT_FOUND. */
+enum db_status db_query_one(struct db_conn *c, struct arena *a, const struct db_stmt *stmt,
+                            const char *const *params, struct db_result *out)
+    PNYX_NONNULL(1, 2, 3) PNYX_MUSTCHECK;
+
+/* SQLSTATE of the last failed query on c ("" if none / connection-level). */
+const char *db_sqlstate(const struct db_conn *c) PNYX_NONNULL(1);
+/* Constraint name of the last failed query (e.g. which unique index), or "". */
+const char *db_constraint(const struct db_conn *c) PNYX_NONNULL(1);
+
+/* --- result accessors (borrowed strings, live as long as the arena) ------ */
+const char *db_value(const struct db_result *r, int row, int col) PNYX_NONNULL(1);
+bool db_is_null(const struct db_result *r, int row, int col) PNYX_NONNULL(1);
+/* Parses an int8/int4 column: 0, or -1 on NULL/garbage. */
+int db_get_i64(const struct db_result *r, int row, int col, int64_t *out)
+    PNYX_NONNULL(1, 4) PNYX_MUSTCHECK;
+/* Parses a boolean column ("t"/"f"): 0, or -1. */
+int db_get_bool(const struct db_result *r, int row, int col, bool *out)
+    PNYX_NONNULL(1, 4) PNYX_MUSTCHECK;
+/* Formats v as a parameter string in the arena. */
+const char *db_param_i64(struct arena *a, int64_t v) PNYX_NONNULL(1);
+
+/* --- transactions ----------------------------------------------------------- */
+
+/* Transaction body: run queries on c; return DB_OK to commit, anything
+ * else to roll back. MUST NOT write the HTTP reply nor keep side effects
+ * outside the database that a retry would duplicate: on DB_SOFT_ERROR it
+ * runs again from the start (reset any state in cls at entry). */
+typedef enum db_status (*db_txn_fn)(struct db_conn *c, void *cls);
+
+enum db_isolation {
+    DB_READ_COMMITTED = 0,
+    DB_REPEATABLE_READ,
+    DB_SERIALIZABLE,
+};
+
+/* Number of attempts db_run_txn makes on DB_SOFT_ERROR. Why 5: a
+ * serialization failure or deadlock means another transaction touched the
+ * same rows; each retry sees its committed result and nearly always
+ * succeeds, so two or three attempts cover real contention. Bounding it
+ * keeps a request's latency bounded (and a pool thread from spinning) under
+ * pathological contention: after the last attempt the caller gets
+ * DB_SOFT_ERROR and answers 503 with Retry-After. */
+#define DB_TXN_MAX_ATTEMPTS 5
+
+/* BEGIN (READ COMMITTED) … cb … COMMIT, retrying on 40001/40P01 up to
+ * DB_TXN_MAX_ATTEMPTS times (also when COMMIT itself fails softly). `name`
+ * (static string) appears in logs. Returns cb's status or the failure. */
+enum db_status db_run_txn(struct db_conn *c, const char *name, db_txn_fn cb, void *cls)
+    PNYX_NONNULL(1, 2, 3) PNYX_MUSTCHECK;
+/* Same with an explicit isolation level. */
+enum db_status db_run_txn_iso(struct db_conn *c, const char *name, enum db_isolation iso,
+                              db_txn_fn cb, void *cls) PNYX_NONNULL(1, 2, 4) PNYX_MUSTCHECK;
+
+/* --- migrations (db_migrate.c) ---------------------------------------------- */
+
+/* Applies every sql_dir/NNN_name.sql not yet in schema_migrations, in
+ * order, each in its own transaction (serialised across processes by an
+ * advisory lock). Logs each file. Returns DB_OK, or the failure status
+ * after logging the file and error; *applied (may be NULL) = count. */
+enum db_status db_migrate_apply(struct db_conn *c, const char *sql_dir, int *applied)
+    PNYX_NONNULL(1, 2) PNYX_MUSTCHECK;
+/* Counts files in sql_dir not yet applied (without changing anything).
+ * Returns DB_OK with *pending set, or a failure status. */
+enum db_status db_migrate_pending(struct db_conn *c, const char *sql_dir, int *pending)
+    PNYX_NONNULL(1, 2, 3) PNYX_MUSTCHECK;
+
+#endif /* PNYX_DB_DB_H */

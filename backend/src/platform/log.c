@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * platform/log.c — one JSON object per line on stderr. Each line is built
+ * in a stack buffer and written with a single write(2), so lines from
+ * different threads never interleave (stderr writes ≤ PIPE_BUF are atomic
+ * on pipes). Lines longer than the buffer are truncated, never split.
+ */
+#include "platform/log.h"
+
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Why 4 KiB: PIPE_BUF, the largest write(2) guaranteed atomic on a pipe. */
+#define LOG_LINE_MAX 4096
+/* Why 1 KiB: messages are short sentences; longer ones are truncated. */
+#define LOG_MSG_MAX 1024
+
+static atomic_int log_level = PNYX_LOG_INFO;
+static _Thread_local const char *log_rid;
+
+static const char *const level_names[] = {"debug", "info", "warn", "error"};
+
+void log_set_level(enum log_level level)
+{
+    atomic_store(&log_level, (int)level);
+}
+
+int log_level_parse(const char *s, enum log_level *out)
+{
+    for (size_t i = 0; i < PNYX_ARRAY_LEN(level_names); i++) {
+        if (strcmp(s, level_names[i]) == 0) {
+            *out = (enum log_level)i;
+            return 0;
+        }
+    }
+    if (strcmp(s, "warning") == 0) {
+        *out = PNYX_LOG_WARN;
+        return 0;
+    }
+    return -1;
+}
+
+bool log_enabled(enum log_level level)
+{
+    return (int)level >= atomic_load_explicit(&log_level, memory_order_relaxed);
+}
+
+void log_set_request_id(const char *rid)
+{
+    log_rid = rid;
+}
+
+const char *log_request_id(void)
+{
+    return log_rid;
+}
+
+size_t log_json_escape(char *buf, size_t cap, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0;
+    if (cap == 0)
+        return 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        char tmp[7];
+        size_t n = 0;
+        unsigned char c = *p;
+        if (c == '"' || c == '\\') {
+            tmp[n++] = '\\';
+            tmp[n++] = (char)c;
+        } else if (c == '\n') {
+            tmp[n++] = '\\';
+            tmp[n++] = 'n';
+        } else if (c == '\t') {
+            tmp[n++] = '\\';
+            tmp[n++] = 't';
+        } else if (c < 0x20 || c == 0x7f) {
+            tmp[n++] = '\\';
+            tmp[n++] = 'u';
+            tmp[n++] = '0';
+            tmp[n++] = '0';
+            tmp[n++] = hex[c >> 4];
+            tmp[n++] = hex[c & 15];
+        } else {
+            tmp[n++] = (char)c;
+        }
+        if (o + n + 1 > cap)
+            break;
+        memcpy(buf + o, tmp, n);
+        o += n;
+    }
+    /* Do not end inside a multi-byte UTF-8 sequence: back up over a
+     * truncated lead. (Invalid input stays invalid; logs are best effort.) */
+    if (*s && o > 0 && o + 1 >= cap) {
+        size_t k = o;
+        while (k > 0 && ((unsigned char)buf[k - 1] & 0xC0) == 0x80)
+            k--;
+        if (k > 0 && ((unsigned char)buf[k - 1] & 0xC0) == 0xC0)
+            o = k - 1;
+    }
+    buf[o] = '\0';
+    return o;
+}
+
+static void emit(enum log_level level, const char *msg, const char *fields)
+{
+    char line[LOG_LINE_MAX];
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    size_t n = strftime(line, sizeof line, "{\"ts\":\"%Y-%m-%dT%H:%M:%S", &tm);
+    int k = snprintf(line + n, sizeof line - n, ".%03ldZ\",\"level\":\"%s\"",
+                     (long)(ts.tv_nsec / 1000000), level_names[level]);
+    n += (size_t)k;
+    if (log_rid) {
+        n += (size_t)snprintf(line + n, sizeof line - n, ",\"rid\":\"");
+        n += log_json_escape(line + n, sizeof line - n - 8, log_rid);
+        line[n++] = '"';
+    }
+    n += (size_t)snprintf(line + n, sizeof line - n, ",\"msg\":\"");
+    n += log_json_escape(line + n, sizeof line - n - 8, msg);
+    line[n++] = '"';
+    if (fields && *fields) {
+        size_t fl = strlen(fields);
+        /* A truncated member list would be invalid JSON: drop it instead. */
+        if (fl + 4 < sizeof line - n) {
+            line[n++] = ',';
+            memcpy(line + n, fields, fl);
+            n += fl;
+        }
+    }
+    line[n++] = '}';
+    line[n++] = '\n';
+    ssize_t w = write(STDERR_FILENO, line, n);
+    (void)w; /* nowhere to report a failing stderr */
+}
+
+void log_msg(enum log_level level, const char *fmt, ...)
+{
+    if (!log_enabled(level))
+        return;
+    char msg[LOG_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    int r = vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (r < 0)
+        msg[0] = '\0';
+    emit(level, msg, NULL);
+}
+
+void log_fields(enum log_level level, const char *msg, const char *fields)
+{
+    if (!log_enabled(level))
+        return;
+    emit(level, msg, fields);
+}

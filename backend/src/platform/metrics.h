@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * platform/metrics.h — process-wide counters for /metrics, lock-free
+ * (relaxed atomics; a scrape may see counters from slightly different
+ * instants, which Prometheus tolerates). Routes are identified by their
+ * index in the route table; the renderer gets the pattern strings.
+ */
+#ifndef PNYX_PLATFORM_METRICS_H
+#define PNYX_PLATFORM_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "platform/compiler.h"
+
+/* Route slots: the route table has fewer entries; extra requests (static
+ * files, 404s) are counted under METRICS_ROUTE_OTHER. */
+#define METRICS_MAX_ROUTES  128
+#define METRICS_ROUTE_OTHER METRICS_MAX_ROUTES
+
+/* Records one finished request: route index (or METRICS_ROUTE_OTHER),
+ * HTTP status, duration in microseconds. */
+void metrics_request(size_t route, unsigned status, uint64_t duration_us);
+/* Active connection gauge. */
+void metrics_conn_open(void);
+void metrics_conn_close(void);
+
+/* Renders the Prometheus text format into a new malloc'd string (caller
+ * frees). route_names[i] is the label for route i (borrowed), nroutes ≤
+ * METRICS_MAX_ROUTES; db_errors is sampled by the caller. */
+char *metrics_render(const char *const *route_names, const char *const *route_methods,
+                     size_t nroutes, uint64_t db_errors) PNYX_MUSTCHECK;
+
+#endif /* PNYX_PLATFORM_METRICS_H */
