@@ -1,0 +1,456 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * db/db_conn.c — per-thread PostgreSQL connections, parameterised queries
+ * copied into arenas, SQLSTATE classification and the transaction runner.
+ *
+ * Invariants: a PGconn is only ever used by the thread that owns its
+ * struct db_conn; every PGresult is cleared on every path before returning;
+ * nothing here writes HTTP replies. A broken connection is detected at
+ * checkout (the server's goodbye message makes the socket readable) or by a
+ * failing query, then dropped and reopened by the next query.
+ */
+#include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libpq-fe.h>
+
+#include "db/db.h"
+#include "db/db_int.h"
+#include "platform/log.h"
+
+/* After a failed connection attempt, queries fail fast with
+ * DB_UNAVAILABLE for this long instead of reconnecting on every request:
+ * a down database must not turn each request into a connect() storm,
+ * while recovery after a restart still happens within a quarter second. */
+#define DB_RECONNECT_BACKOFF_US 250000
+/* Why 3 s: a TCP connect to a vanished host must not pin a pool thread
+ * (and every connection it serves) for the kernel's minutes-long timeout. */
+#define DB_CONNECT_TIMEOUT "3"
+
+struct db_conn {
+    PGconn *pg;
+    int64_t last_fail_us;
+    const struct db_stmt **prepared; /* statements prepared on pg */
+    size_t nprepared, capprepared;
+    char sqlstate[6];
+    char constraint[64];
+};
+
+static char *g_conninfo;
+static atomic_uint_fast64_t g_errors;
+static pthread_key_t g_key;
+static pthread_once_t g_key_once = PTHREAD_ONCE_INIT;
+static _Thread_local struct db_conn *tl_conn;
+
+static int64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+const char *db_status_name(enum db_status st)
+{
+    switch (st) {
+    case DB_OK:
+        return "DB_OK";
+    case DB_NOT_FOUND:
+        return "DB_NOT_FOUND";
+    case DB_CONFLICT:
+        return "DB_CONFLICT";
+    case DB_SOFT_ERROR:
+        return "DB_SOFT_ERROR";
+    case DB_HARD_ERROR:
+        return "DB_HARD_ERROR";
+    case DB_UNAVAILABLE:
+        return "DB_UNAVAILABLE";
+    }
+    return "DB_?";
+}
+
+enum db_status db_classify_sqlstate(const char *s)
+{
+    if (!s || strlen(s) != 5)
+        return DB_UNAVAILABLE;
+    if (strcmp(s, "23505") == 0)
+        return DB_CONFLICT;
+    if (strcmp(s, "40001") == 0 || strcmp(s, "40P01") == 0)
+        return DB_SOFT_ERROR;
+    if (strncmp(s, "08", 2) == 0 || strcmp(s, "57P01") == 0 || strcmp(s, "57P02") == 0 ||
+        strcmp(s, "57P03") == 0 || strcmp(s, "53300") == 0)
+        return DB_UNAVAILABLE;
+    return DB_HARD_ERROR;
+}
+
+void db_global_init(const char *conninfo)
+{
+    free(g_conninfo);
+    g_conninfo = strdup(conninfo ? conninfo : "");
+    if (!g_conninfo)
+        abort();
+}
+
+uint64_t db_error_count(void)
+{
+    return atomic_load_explicit(&g_errors, memory_order_relaxed);
+}
+
+static void drop(struct db_conn *c)
+{
+    if (c->pg)
+        PQfinish(c->pg);
+    c->pg = NULL;
+    c->nprepared = 0;
+}
+
+static void conn_destroy(void *p)
+{
+    struct db_conn *c = p;
+    if (!c)
+        return;
+    drop(c);
+    free(c->prepared);
+    free(c);
+}
+
+static void key_init(void)
+{
+    if (pthread_key_create(&g_key, conn_destroy) != 0)
+        abort();
+}
+
+struct db_conn *db_thread_conn(void)
+{
+    if (PNYX_LIKELY(tl_conn != NULL))
+        return tl_conn;
+    pthread_once(&g_key_once, key_init);
+    struct db_conn *c = pnyx_xcalloc(1, sizeof(*c));
+    tl_conn = c;
+    /* The key's destructor closes the connection when the thread exits. */
+    if (pthread_setspecific(g_key, c) != 0)
+        abort();
+    return c;
+}
+
+void db_thread_close(void)
+{
+    if (!tl_conn)
+        return;
+    pthread_setspecific(g_key, NULL);
+    conn_destroy(tl_conn);
+    tl_conn = NULL;
+}
+
+struct db_conn *db_checkout(void)
+{
+    struct db_conn *c = db_thread_conn();
+    if (c->pg) {
+        if (PQstatus(c->pg) != CONNECTION_OK) {
+            drop(c);
+        } else {
+            /* An idle connection should have nothing to read; if the socket
+             * is readable the server has sent its goodbye (restart, admin
+             * shutdown) or closed it: consume and re-check, without a round
+             * trip, so the first request after a restart just reconnects. */
+            struct pollfd pfd = {.fd = PQsocket(c->pg), .events = POLLIN};
+            if (pfd.fd < 0 || (poll(&pfd, 1, 0) > 0 &&
+                               (!PQconsumeInput(c->pg) || PQstatus(c->pg) != CONNECTION_OK))) {
+                log_info("database connection lost; will reconnect");
+                drop(c);
+            } else if (pfd.revents) {
+                /* Drain stray notices so they do not pile up. */
+                PGnotify *n;
+                while ((n = PQnotifies(c->pg)) != NULL)
+                    PQfreemem(n);
+            }
+        }
+    }
+    c->sqlstate[0] = '\0';
+    c->constraint[0] = '\0';
+    return c;
+}
+
+static void notice_ignore(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message; /* NOTICEs (e.g. "relation exists, skipping") are noise */
+}
+
+enum db_status db_connect(struct db_conn *c)
+{
+    if (c->pg && PQstatus(c->pg) == CONNECTION_OK)
+        return DB_OK;
+    drop(c);
+    int64_t t = now_us();
+    if (c->last_fail_us && t - c->last_fail_us < DB_RECONNECT_BACKOFF_US)
+        return DB_UNAVAILABLE;
+    const char *kw[] = {"connect_timeout", "application_name", "dbname", NULL};
+    const char *val[] = {DB_CONNECT_TIMEOUT, "pnyxd", g_conninfo ? g_conninfo : "", NULL};
+    if (!g_conninfo || !*g_conninfo)
+        kw[2] = NULL;
+    c->pg = PQconnectdbParams(kw, val, 1);
+    if (!c->pg || PQstatus(c->pg) != CONNECTION_OK) {
+        char msg[256] = "out of memory";
+        if (c->pg) {
+            snprintf(msg, sizeof msg, "%s", PQerrorMessage(c->pg));
+            msg[strcspn(msg, "\n")] = '\0';
+        }
+        log_warn("database connection failed: %s", msg);
+        atomic_fetch_add_explicit(&g_errors, 1, memory_order_relaxed);
+        drop(c);
+        c->last_fail_us = t;
+        return DB_UNAVAILABLE;
+    }
+    PQsetNoticeProcessor(c->pg, notice_ignore, NULL);
+    c->last_fail_us = 0;
+    return DB_OK;
+}
+
+/* Classifies a failed result, records SQLSTATE/constraint, logs. */
+static enum db_status fail(struct db_conn *c, PGresult *res, const char *what)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *cons = res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL;
+    const char *prim = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    enum db_status st;
+    if (!c->pg || PQstatus(c->pg) != CONNECTION_OK)
+        st = DB_UNAVAILABLE;
+    else
+        st = db_classify_sqlstate(state);
+    snprintf(c->sqlstate, sizeof c->sqlstate, "%s", state ? state : "");
+    snprintf(c->constraint, sizeof c->constraint, "%s", cons ? cons : "");
+    char msg[256];
+    snprintf(msg, sizeof msg, "%s",
+             prim ? prim : (c->pg ? PQerrorMessage(c->pg) : "no connection"));
+    msg[strcspn(msg, "\n")] = '\0';
+    if (st == DB_CONFLICT) {
+        log_debug("db %s: conflict on %s", what, c->constraint);
+    } else {
+        atomic_fetch_add_explicit(&g_errors, 1, memory_order_relaxed);
+        if (st == DB_HARD_ERROR)
+            log_error("db %s failed: sqlstate=%s %s", what, c->sqlstate, msg);
+        else
+            log_warn("db %s failed (%s): sqlstate=%s %s", what, db_status_name(st), c->sqlstate,
+                     msg);
+    }
+    if (st == DB_UNAVAILABLE)
+        drop(c);
+    return st;
+}
+
+/* Copies a successful result into the arena. */
+static void copy_result(PGresult *res, struct arena *a, struct db_result *out)
+{
+    int nr = PQntuples(res), nc = PQnfields(res);
+    out->nrows = nr;
+    out->ncols = nc;
+    out->values = NULL;
+    if (nr > 0 && nc > 0) {
+        out->values = arena_calloc(a, (size_t)nr * (size_t)nc, sizeof(char *));
+        for (int r = 0; r < nr; r++) {
+            for (int k = 0; k < nc; k++) {
+                if (PQgetisnull(res, r, k))
+                    continue;
+                out->values[(size_t)r * (size_t)nc + (size_t)k] =
+                    arena_strndup(a, PQgetvalue(res, r, k), (size_t)PQgetlength(res, r, k));
+            }
+        }
+    }
+    const char *aff = PQcmdTuples(res);
+    out->affected = (aff && *aff) ? strtoll(aff, NULL, 10) : 0;
+}
+
+static enum db_status finish(struct db_conn *c, PGresult *res, const char *what, struct arena *a,
+                             struct db_result *out)
+{
+    ExecStatusType t = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    enum db_status st;
+    if (t == PGRES_TUPLES_OK || t == PGRES_COMMAND_OK) {
+        if (out)
+            copy_result(res, a, out);
+        st = DB_OK;
+    } else {
+        st = fail(c, res, what);
+    }
+    PQclear(res);
+    return st;
+}
+
+enum db_status db_query(struct db_conn *c, struct arena *a, const char *sql, int nparams,
+                        const char *const *params, struct db_result *out)
+{
+    if (out)
+        memset(out, 0, sizeof(*out));
+    enum db_status st = db_connect(c);
+    if (st != DB_OK)
+        return st;
+    PGresult *res = PQexecParams(c->pg, sql, nparams, NULL, params, NULL, NULL, 0);
+    return finish(c, res, "query", a, out);
+}
+
+static bool is_prepared(struct db_conn *c, const struct db_stmt *s)
+{
+    for (size_t i = 0; i < c->nprepared; i++) {
+        if (c->prepared[i] == s)
+            return true;
+    }
+    return false;
+}
+
+enum db_status db_query_stmt(struct db_conn *c, struct arena *a, const struct db_stmt *stmt,
+                             const char *const *params, struct db_result *out)
+{
+    if (out)
+        memset(out, 0, sizeof(*out));
+    enum db_status st = db_connect(c);
+    if (st != DB_OK)
+        return st;
+    if (!is_prepared(c, stmt)) {
+        PGresult *pr = PQprepare(c->pg, stmt->name, stmt->sql, stmt->nparams, NULL);
+        st = finish(c, pr, stmt->name, a, NULL);
+        if (st != DB_OK)
+            return st;
+        if (c->nprepared == c->capprepared) {
+            c->capprepared = c->capprepared ? c->capprepared * 2 : 16;
+            c->prepared = pnyx_xrealloc(c->prepared, c->capprepared * sizeof(*c->prepared));
+        }
+        c->prepared[c->nprepared++] = stmt;
+    }
+    PGresult *res = PQexecPrepared(c->pg, stmt->name, stmt->nparams, params, NULL, NULL, 0);
+    return finish(c, res, stmt->name, a, out);
+}
+
+enum db_status db_query_one(struct db_conn *c, struct arena *a, const struct db_stmt *stmt,
+                            const char *const *params, struct db_result *out)
+{
+    struct db_result tmp;
+    struct db_result *r = out ? out : &tmp;
+    enum db_status st = db_query_stmt(c, a, stmt, params, r);
+    if (st == DB_OK && r->nrows == 0)
+        return DB_NOT_FOUND;
+    return st;
+}
+
+enum db_status db_ping(struct db_conn *c)
+{
+    enum db_status st = db_connect(c);
+    if (st != DB_OK)
+        return st;
+    PGresult *res = PQexec(c->pg, "SELECT 1");
+    st = finish(c, res, "ping", NULL, NULL);
+    return st == DB_OK ? DB_OK : DB_UNAVAILABLE;
+}
+
+const char *db_sqlstate(const struct db_conn *c)
+{
+    return c->sqlstate;
+}
+
+const char *db_constraint(const struct db_conn *c)
+{
+    return c->constraint;
+}
+
+const char *db_value(const struct db_result *r, int row, int col)
+{
+    if (row < 0 || col < 0 || row >= r->nrows || col >= r->ncols)
+        return NULL;
+    return r->values[(size_t)row * (size_t)r->ncols + (size_t)col];
+}
+
+bool db_is_null(const struct db_result *r, int row, int col)
+{
+    return db_value(r, row, col) == NULL;
+}
+
+int db_get_i64(const struct db_result *r, int row, int col, int64_t *out)
+{
+    const char *v = db_value(r, row, col);
+    if (!v || !*v)
+        return -1;
+    char *end = NULL;
+    long long x = strtoll(v, &end, 10);
+    if (*end)
+        return -1;
+    *out = (int64_t)x;
+    return 0;
+}
+
+int db_get_bool(const struct db_result *r, int row, int col, bool *out)
+{
+    const char *v = db_value(r, row, col);
+    if (!v || (v[0] != 't' && v[0] != 'f') || v[1])
+        return -1;
+    *out = v[0] == 't';
+    return 0;
+}
+
+const char *db_param_i64(struct arena *a, int64_t v)
+{
+    return arena_printf(a, "%" PRId64, v);
+}
+
+/* Runs a transaction-control statement. */
+static enum db_status control(struct db_conn *c, const char *sql, const char *name)
+{
+    enum db_status st = db_connect(c);
+    if (st != DB_OK)
+        return st;
+    PGresult *res = PQexec(c->pg, sql);
+    return finish(c, res, name, NULL, NULL);
+}
+
+enum db_status db_run_txn_iso(struct db_conn *c, const char *name, enum db_isolation iso,
+                              db_txn_fn cb, void *cls)
+{
+    static const char *const begin[] = {
+        "BEGIN ISOLATION LEVEL READ COMMITTED",
+        "BEGIN ISOLATION LEVEL REPEATABLE READ",
+        "BEGIN ISOLATION LEVEL SERIALIZABLE",
+    };
+    enum db_status st = DB_HARD_ERROR;
+    for (int attempt = 1; attempt <= DB_TXN_MAX_ATTEMPTS; attempt++) {
+        st = control(c, begin[iso], name);
+        if (st != DB_OK)
+            return st;
+        st = cb(c, cls);
+        if (st == DB_OK) {
+            st = control(c, "COMMIT", name);
+            if (st == DB_OK)
+                return DB_OK;
+        }
+        if (c->pg && PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
+            enum db_status rb = control(c, "ROLLBACK", name);
+            if (rb == DB_UNAVAILABLE)
+                return DB_UNAVAILABLE;
+        }
+        if (st != DB_SOFT_ERROR)
+            return st;
+        log_info("transaction %s: serialization failure, attempt %d of %d", name, attempt,
+                 DB_TXN_MAX_ATTEMPTS);
+        /* Tiny growing pause so the competing transaction can finish. */
+        struct timespec pause = {0, (long)attempt * 1000000L};
+        nanosleep(&pause, NULL);
+    }
+    return st;
+}
+
+enum db_status db_run_txn(struct db_conn *c, const char *name, db_txn_fn cb, void *cls)
+{
+    return db_run_txn_iso(c, name, DB_READ_COMMITTED, cb, cls);
+}
+
+enum db_status db_exec_script(struct db_conn *c, const char *sql, const char *name)
+{
+    enum db_status st = db_connect(c);
+    if (st != DB_OK)
+        return st;
+    PGresult *res = PQexec(c->pg, sql);
+    return finish(c, res, name, NULL, NULL);
+}
