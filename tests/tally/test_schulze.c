@@ -1,0 +1,372 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * tests/tally/test_schulze.c — Schulze (ELECTION-FORMAT.md §7): the textbook
+ * 45-voter example, the random tie example, the ballot reading rules, the
+ * pnyx_schulze_* cases, and properties over thousands of seeded random
+ * elections (the Condorcet winner is elected whenever one exists; the order
+ * of the ballots does not change anything).
+ */
+#include <criterion/criterion.h>
+
+#include "core/tally/tally_schulze_int.h"
+#include "t2_helpers.h"
+
+/* The 45-voter example of §7 built through the builder API. */
+static void textbook(struct tally_election *e)
+{
+    tally_election_init(e);
+    e->method = TALLY_SCHULZE;
+    t2_letters(e, 5);
+    t2_add(e, 5, NULL, "", "A C B E D");
+    t2_add(e, 5, NULL, "", "A D E C B");
+    t2_add(e, 8, NULL, "", "B E D A C");
+    t2_add(e, 3, NULL, "", "C A B E D");
+    t2_add(e, 7, NULL, "", "C A E B D");
+    t2_add(e, 2, NULL, "", "C B A D E");
+    t2_add(e, 7, NULL, "", "D C E B A");
+    t2_add(e, 8, NULL, "", "E B A D C");
+}
+
+static void expect_row(const struct tally_election *e, const struct tally_dec *m, const char *x,
+                       const char *ys, const int *want)
+{
+    char buf[64];
+    for (size_t i = 0; ys[i] != '\0'; i++) {
+        char y[2] = {ys[i], '\0'};
+        t2_cell(m, e->n_options, t2_id(e, x), t2_id(e, y), buf, sizeof buf);
+        cr_expect_eq(atoi(buf), want[i], "[%s][%s] = %s, want %d", x, y, buf, want[i]);
+        cr_expect_eq(strchr(buf, '.'), NULL);
+    }
+}
+
+static void expect_ranking(const struct tally_election *e, const struct tally_result *r,
+                           const char *want)
+{
+    char buf[64];
+    cr_assert_eq(r->schulze.n_ranking, strlen(want));
+    for (size_t i = 0; i < r->schulze.n_ranking; i++) {
+        cr_expect_eq(t2_name(e, r->schulze.ranking[i], buf, sizeof buf)[0], want[i],
+                     "place %zu: %s, want %c", i + 1, buf, want[i]);
+    }
+}
+
+Test(schulze, textbook_45_voters)
+{
+    struct tally_election e;
+    struct tally_ctx ctx;
+    struct tally_result r;
+    struct tally_error err;
+
+    textbook(&e);
+    e.seats = 2;
+    cr_assert_eq(t2_run_schulze(&e, &ctx, &r, &err), TALLY_OK, "%s", err.reason);
+    expect_row(&e, r.schulze.pairwise, "A", "BCDE", (const int[]){20, 26, 30, 22});
+    expect_row(&e, r.schulze.strongest, "E", "ABCD", (const int[]){25, 28, 28, 31});
+    expect_ranking(&e, &r, "EACBD");
+    cr_expect_eq(r.schulze.condorcet_winner, TALLY_NONE);
+    cr_assert_eq(r.n_winners, 2);
+    cr_expect_eq(r.winners[0], t2_id(&e, "E"));
+    cr_expect_eq(r.winners[1], t2_id(&e, "A"));
+    t2_result_free(&r);
+    t2_ctx_free(&ctx);
+    tally_election_fini(&e);
+}
+
+Test(schulze, random_tie_example)
+{
+    struct tally_election e;
+    struct tally_ctx ctx;
+    struct tally_result r;
+    struct tally_error err;
+
+    tally_election_init(&e);
+    e.method = TALLY_SCHULZE;
+    e.rules.tiebreak = TALLY_TB_RANDOM;
+    e.rules.random_seed = 12345;
+    t2_letters(&e, 5);
+    t2_add(&e, 1, NULL, "", "A B C");
+    t2_add(&e, 1, NULL, "", "B C A");
+    t2_add(&e, 1, NULL, "", "C A B");
+    cr_assert_eq(t2_run_schulze(&e, &ctx, &r, &err), TALLY_OK, "%s", err.reason);
+    expect_ranking(&e, &r, "BCAED");
+    cr_assert_eq(r.n_winners, 1);
+    cr_expect_eq(r.winners[0], t2_id(&e, "B"));
+    t2_result_free(&r);
+    t2_ctx_free(&ctx);
+    tally_election_fini(&e);
+}
+
+Test(schulze, order_tie_unlisted_is_an_error)
+{
+    struct tally_election e;
+    struct tally_ctx ctx;
+    struct tally_result r;
+    struct tally_error err;
+
+    tally_election_init(&e);
+    e.method = TALLY_SCHULZE;
+    t2_letters(&e, 3);
+    tally_rules_add_tiebreak_order(&e, t2_id(&e, "C"));
+    t2_add(&e, 1, NULL, "", "A B C");
+    t2_add(&e, 1, NULL, "", "B A C");
+    /* A, B tied on top, neither listed */
+    cr_expect_eq(t2_run_schulze(&e, &ctx, &r, &err), TALLY_ETIE);
+    t2_result_free(&r);
+    t2_ctx_free(&ctx);
+    tally_election_fini(&e);
+}
+
+Test(schulze, reading_rules)
+{
+    struct tally_election e;
+    uint32_t pos[5];
+    uint8_t excl[5] = {0, 0, 0, 0, 1}; /* E excluded */
+
+    tally_election_init(&e);
+    e.method = TALLY_SCHULZE;
+    t2_letters(&e, 5);
+    t2_add(&e, 1, NULL, "", "[A,B] - C");
+    t2_add(&e, 1, NULL, "", "C A C");
+    t2_add(&e, 1, NULL, "", "[] E [E,D] B");
+    /* A = B > C, D unranked */
+    cr_expect_eq(tally_schulze_read(&e, excl, &e.entries[0], pos), 3);
+    cr_expect_eq(pos[0], pos[1]);
+    cr_expect_lt(pos[1], pos[2]);
+    cr_expect_eq(pos[3], UINT32_MAX);
+    /* C > A > everything else: the repeat of C is ignored */
+    cr_expect_eq(tally_schulze_read(&e, excl, &e.entries[1], pos), 2);
+    cr_expect_lt(pos[2], pos[0]);
+    cr_expect_eq(pos[1], UINT32_MAX);
+    /* [] and excluded E dropped: D > B */
+    cr_expect_eq(tally_schulze_read(&e, excl, &e.entries[2], pos), 2);
+    cr_expect_lt(pos[3], pos[1]);
+    cr_expect_eq(pos[4], UINT32_MAX);
+    tally_election_fini(&e);
+}
+
+Test(schulze, rules_that_must_keep_defaults)
+{
+    struct tally_election e;
+    struct tally_error err;
+
+    tally_election_init(&e);
+    e.method = TALLY_SCHULZE;
+    t2_letters(&e, 2);
+    cr_expect_eq(tally_schulze_check_rules(&e, &err), TALLY_OK);
+    e.rules.tiebreak = TALLY_TB_PREV_RANDOM;
+    cr_expect_eq(tally_schulze_check_rules(&e, &err), TALLY_EINVAL);
+    cr_expect_str_eq(err.reason, "method schulze breaks ties by tiebreak order or random only");
+    e.rules.tiebreak = TALLY_TB_RANDOM;
+    e.rules.batch_elimination = true;
+    cr_expect_eq(tally_schulze_check_rules(&e, &err), TALLY_EINVAL);
+    e.rules.batch_elimination = false;
+    e.rules.quota = TALLY_QUOTA_HARE;
+    cr_expect_eq(tally_schulze_check_rules(&e, &err), TALLY_EINVAL);
+    e.rules.quota = TALLY_QUOTA_DROOP;
+    /* accepted without effect */
+    e.rules.overvote = TALLY_OV_SKIP;
+    e.rules.max_skipped_ranks = 0;
+    e.rules.exhaust_on_duplicate = true;
+    cr_expect_eq(tally_schulze_check_rules(&e, &err), TALLY_OK);
+    tally_election_fini(&e);
+}
+
+Test(schulze, all_excluded_is_an_error)
+{
+    struct tally_election e;
+    struct tally_ctx ctx;
+    struct tally_result r;
+    struct tally_error err;
+
+    tally_election_init(&e);
+    e.method = TALLY_SCHULZE;
+    t2_letters(&e, 2);
+    tally_rules_add_excluded(&e, 0);
+    tally_rules_add_excluded(&e, 1);
+    t2_add(&e, 1, NULL, "", "A B");
+    cr_expect_eq(t2_run_schulze(&e, &ctx, &r, &err), TALLY_EINVAL);
+    t2_result_free(&r);
+    t2_ctx_free(&ctx);
+    tally_election_fini(&e);
+}
+
+/* ---- the shared pnyx_schulze_* cases, through the direct pipeline ---- */
+
+static void run_case(const char *name)
+{
+    struct tally_election e;
+    struct tally_ctx ctx;
+    struct tally_result r;
+    struct tally_error err;
+    char why[256];
+    json_t *root = t2_load_case(name, &e, why, sizeof why);
+    const json_t *exp;
+    int rc;
+
+    if (root == NULL) {
+        cr_skip_test("%s", why);
+    }
+    exp = json_object_get(root, "expected");
+    memset(&err, 0, sizeof err);
+    rc = t2_run_schulze(&e, &ctx, &r, &err);
+    if (json_is_true(json_object_get(exp, "error"))) {
+        cr_expect_neq(rc, TALLY_OK, "%s: expected an error", name);
+        cr_expect_str_eq(err.reason, json_string_value(json_object_get(exp, "reason")));
+    } else {
+        cr_assert_eq(rc, TALLY_OK, "%s: %s", name, err.reason);
+        cr_expect(t2_check(&e, &r, exp, false, why, sizeof why), "%s: %s", name, why);
+    }
+    t2_result_free(&r);
+    t2_ctx_free(&ctx);
+    tally_election_fini(&e);
+    json_decref(root);
+}
+
+Test(schulze_cases, classic)
+{
+    run_case("pnyx_schulze_classic");
+}
+Test(schulze_cases, condorcet)
+{
+    run_case("pnyx_schulze_condorcet");
+}
+Test(schulze_cases, tie_order)
+{
+    run_case("pnyx_schulze_tie_order");
+}
+Test(schulze_cases, tie_random)
+{
+    run_case("pnyx_schulze_tie_random");
+}
+Test(schulze_cases, double_majority)
+{
+    run_case("pnyx_schulze_double_majority");
+}
+Test(schulze_cases, error_tiebreak)
+{
+    run_case("pnyx_error_schulze_tiebreak");
+}
+
+/* ---- properties over seeded random elections ---- */
+
+struct rballot {
+    char spec[96];
+    uint64_t count;
+    const char *weight;
+};
+
+/* A random ballot over n options: a random order, truncated, with some ties,
+ * skips and repeats. */
+static void random_ballot(uint64_t *s, size_t n, struct rballot *b)
+{
+    static const char *weights[] = {NULL, NULL, NULL, "0.5", "2", "1.25", "0.3333"};
+    uint32_t perm[26];
+    size_t len, p = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        perm[i] = (uint32_t)i;
+    }
+    for (size_t i = n; i > 1; i--) {
+        size_t j = t2_below(s, (uint32_t)i);
+        uint32_t t = perm[i - 1];
+        perm[i - 1] = perm[j];
+        perm[j] = t;
+    }
+    len = t2_below(s, (uint32_t)n + 1);
+    b->spec[0] = '\0';
+    for (size_t i = 0; i < len; i++) {
+        uint32_t roll = t2_below(s, 20);
+        if (roll == 0) {
+            p += (size_t)snprintf(b->spec + p, sizeof b->spec - p, "- ");
+        }
+        if (roll == 1 && i + 1 < len) {
+            p += (size_t)snprintf(b->spec + p, sizeof b->spec - p, "[%c,%c] ",
+                                  (char)('A' + perm[i]), (char)('A' + perm[i + 1]));
+            i++;
+        } else if (roll == 2 && i > 0) {
+            p += (size_t)snprintf(b->spec + p, sizeof b->spec - p, "%c %c ", (char)('A' + perm[i]),
+                                  (char)('A' + perm[i - 1]));
+        } else {
+            p += (size_t)snprintf(b->spec + p, sizeof b->spec - p, "%c ", (char)('A' + perm[i]));
+        }
+    }
+    b->count = 1 + t2_below(s, 5);
+    b->weight = weights[t2_below(s, 7)];
+}
+
+static void build_random(struct tally_election *e, size_t n, const struct rballot *bs, size_t nb,
+                         const size_t *order, bool random_tb, int64_t seed)
+{
+    tally_election_init(e);
+    e->method = TALLY_SCHULZE;
+    e->seats = 2;
+    if (random_tb) {
+        e->rules.tiebreak = TALLY_TB_RANDOM;
+        e->rules.random_seed = seed;
+    }
+    t2_letters(e, n);
+    for (size_t i = 0; i < nb; i++) {
+        const struct rballot *b = &bs[order != NULL ? order[i] : i];
+        t2_add(e, b->count, b->weight, "", b->spec);
+    }
+}
+
+Test(schulze_props, condorcet_winner_wins_and_order_is_irrelevant, .timeout = 120)
+{
+    uint64_t s = 0x5eed2026;
+    size_t with_cw = 0;
+
+    for (int iter = 0; iter < 3000; iter++) {
+        size_t n = 2 + t2_below(&s, 6), nb = 1 + t2_below(&s, 40);
+        struct rballot bs[40];
+        size_t order[40];
+        struct tally_election e1, e2;
+        struct tally_ctx c1, c2;
+        struct tally_result r1, r2;
+        struct tally_error err;
+        bool random_tb = t2_below(&s, 2) == 0;
+
+        for (size_t i = 0; i < nb; i++) {
+            random_ballot(&s, n, &bs[i]);
+            order[i] = nb - 1 - i;
+        }
+        for (size_t i = nb; i > 1; i--) {
+            size_t j = t2_below(&s, (uint32_t)i), t = order[i - 1];
+            order[i - 1] = order[j];
+            order[j] = t;
+        }
+        build_random(&e1, n, bs, nb, NULL, random_tb, (int64_t)iter);
+        build_random(&e2, n, bs, nb, order, random_tb, (int64_t)iter);
+        cr_assert_eq(t2_run_schulze(&e1, &c1, &r1, &err), TALLY_OK, "%s", err.reason);
+        cr_assert_eq(t2_run_schulze(&e2, &c2, &r2, &err), TALLY_OK, "%s", err.reason);
+
+        if (r1.schulze.condorcet_winner != TALLY_NONE) {
+            with_cw++;
+            cr_assert_eq(r1.winners[0], r1.schulze.condorcet_winner, "iteration %d", iter);
+        }
+        /* same ranking, same matrices, whatever the order of the ballots */
+        cr_assert_eq(r1.schulze.n_ranking, r2.schulze.n_ranking);
+        cr_assert_eq(
+            memcmp(r1.schulze.ranking, r2.schulze.ranking, r1.schulze.n_ranking * sizeof(uint32_t)),
+            0, "iteration %d", iter);
+        for (size_t i = 0; i < n * n; i++) {
+            cr_assert_eq(tally_dec_cmp(&r1.schulze.pairwise[i], &r2.schulze.pairwise[i]), 0);
+            cr_assert_eq(tally_dec_cmp(&r1.schulze.strongest[i], &r2.schulze.strongest[i]), 0);
+        }
+        cr_assert_eq(r1.schulze.condorcet_winner, r2.schulze.condorcet_winner);
+        /* p is Schulze's strict order: the first place beats-or-ties all */
+        for (size_t i = 1; i < r1.schulze.n_ranking; i++) {
+            size_t a = r1.schulze.ranking[0], b = r1.schulze.ranking[i];
+            cr_assert_geq(
+                tally_dec_cmp(&r1.schulze.strongest[a * n + b], &r1.schulze.strongest[b * n + a]),
+                0);
+        }
+        t2_result_free(&r1);
+        t2_result_free(&r2);
+        t2_ctx_free(&c1);
+        t2_ctx_free(&c2);
+        tally_election_fini(&e1);
+        tally_election_fini(&e2);
+    }
+    cr_expect_gt(with_cw, 1000, "only %zu elections had a Condorcet winner", with_cw);
+}
