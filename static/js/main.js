@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// App shell: client-side routes over the History API (the server answers
+// every non-/api path with index.html), the header navigation, the
+// language switcher, and focus management on page change.
+import { h, clear } from './dom.js';
+import * as i18n from './i18n.js';
+import { t } from './i18n.js';
+import * as session from './session.js';
+import { errorBox, takeNotice, announce } from './ui.js';
+import * as pages from './pages/index.js';
+
+const ROUTES = [
+  [/^\/$/, pages.home],
+  [/^\/register$/, pages.register],
+  [/^\/login$/, pages.login],
+  [/^\/assemblies$/, pages.assemblies],
+  [/^\/assemblies\/new$/, pages.createAssembly],
+  [/^\/assemblies\/([^/]+)\/audit$/, pages.audit],
+  [/^\/assemblies\/([^/]+)$/, pages.assembly],
+  [/^\/invitations\/([^/]+)$/, pages.invitation],
+];
+
+let renderSeq = 0;
+
+export function navigate(path, { replace = false } = {}) {
+  if (replace) history.replaceState(null, '', path); else history.pushState(null, '', path);
+  return render();
+}
+
+function renderNav() {
+  const nav = document.getElementById('site-nav');
+  nav.setAttribute('aria-label', t('nav.label'));
+  const acct = session.current();
+  const here = location.pathname;
+  const link = (href, key) => h('a', { href, 'aria-current': here === href ? 'page' : null }, t(key));
+  clear(nav).appendChild(h('ul', {},
+    h('li', {}, link('/', 'nav.home')),
+    h('li', {}, link('/assemblies', 'nav.assemblies')),
+    acct
+      ? [h('li', { class: 'nav-user' }, h('span', { class: 'nav-name' }, acct.display_name || acct.email)),
+         h('li', {}, h('button', { type: 'button', class: 'link-button', id: 'logout-button', onclick: onLogout }, t('nav.logout')))]
+      : [h('li', {}, link('/login', 'nav.login')),
+         h('li', {}, h('a', { href: '/register', class: 'nav-cta', 'aria-current': here === '/register' ? 'page' : null }, t('nav.register')))]));
+}
+
+async function onLogout() {
+  try {
+    await session.logout();
+  } catch (e) {
+    const main = document.getElementById('main');
+    main.prepend(errorBox(e));
+    return;
+  }
+  pages.flash(t('logout.done'));
+  navigate('/');
+}
+
+function renderChrome() {
+  document.getElementById('skip-link').textContent = t('skip');
+  document.getElementById('tagline').textContent = t('app.tagline');
+  document.getElementById('footer-note').textContent = t('footer.note');
+  document.getElementById('lang-label').textContent = t('lang.label');
+  const sel = document.getElementById('lang-select');
+  if (!sel.options.length) {
+    for (const code of i18n.SUPPORTED) {
+      // Each language named in itself, so anyone can find their own.
+      sel.appendChild(h('option', { value: code, lang: code }, pagesName(code)));
+    }
+    sel.addEventListener('change', () => { i18n.choose(sel.value); render({ keepFocus: true }); });
+  }
+  sel.value = i18n.lang();
+  renderNav();
+}
+
+function pagesName(code) {
+  return { en: 'English', fr: 'Français', es: 'Español', ar: 'العربية' }[code] || code;
+}
+
+async function render({ keepFocus = false } = {}) {
+  const seq = ++renderSeq;
+  renderChrome();
+  const main = document.getElementById('main');
+  const path = location.pathname.replace(/\/+$/, '') || '/';
+  let page = pages.notFound;
+  let params = [];
+  for (const [re, p] of ROUTES) {
+    const m = re.exec(path);
+    if (m) { page = p; params = m.slice(1).map(decodeURIComponent); break; }
+  }
+  const ctx = { params, navigate, account: session.current(), refresh: () => render({ keepFocus: true }) };
+  let node;
+  let title;
+  try {
+    const out = await page(ctx);
+    node = out.node;
+    title = out.title;
+  } catch (e) {
+    title = t('error.generic');
+    node = h('div', {}, h('h1', { tabindex: '-1' }, t('error.generic')), errorBox(e));
+  }
+  if (seq !== renderSeq) return; // a newer navigation won
+  clear(main);
+  const n = takeNotice();
+  if (n) main.appendChild(h('div', { class: 'alert alert-info', role: 'status' }, n));
+  main.appendChild(node);
+  document.title = title ? `${title} · Pnyx` : 'Pnyx';
+  renderNav();
+  if (!keepFocus) {
+    // Move focus to the page heading so keyboard and screen-reader users
+    // start at the new content, as after a full page load.
+    const h1 = main.querySelector('h1');
+    if (h1) { h1.setAttribute('tabindex', '-1'); h1.focus({ preventScroll: true }); }
+    window.scrollTo(0, 0);
+    announce(title || 'Pnyx');
+  }
+}
+
+// Same-origin links navigate inside the app.
+document.addEventListener('click', (ev) => {
+  if (ev.defaultPrevented || ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey) return;
+  const a = ev.target.closest('a[href]');
+  if (!a || a.target || a.hasAttribute('download')) return;
+  const url = new URL(a.href, location.href);
+  if (url.origin !== location.origin || url.pathname.startsWith('/api/')) return;
+  if (url.hash && url.pathname === location.pathname) return; // skip link, in-page anchors
+  ev.preventDefault();
+  navigate(url.pathname + url.search);
+});
+
+window.addEventListener('popstate', () => render());
+
+async function boot() {
+  let acct = null;
+  try { acct = await session.load(); } catch { acct = null; }
+  i18n.apply(i18n.resolve(acct && acct.languages));
+  await render({ keepFocus: true });
+  document.body.classList.add('ready');
+}
+
+pages.setNavigate(navigate);
+boot();

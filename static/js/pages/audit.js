@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// Audit page: entries of an assembly's log, the latest signed checkpoint
+// with its Ed25519 signature checked here in the browser, and an inclusion
+// proof check for a chosen entry (leaf hash recomputed from the entry text).
+import { h, clear } from '../dom.js';
+import * as i18n from '../i18n.js';
+import { t } from '../i18n.js';
+import { api, ApiError } from '../api.js';
+import { errorBox, announce } from '../ui.js';
+import * as v from '../verify.js';
+
+const enc = encodeURIComponent;
+
+function verdict(status, reasonKey) {
+  const label = status === 'verified' ? t('audit.verified')
+    : status === 'unsupported' ? t('audit.unsupported')
+      : status === 'checking' ? t('audit.checking') : t('audit.failed');
+  const mark = status === 'verified' ? '✓' : status === 'failed' ? '✗' : status === 'unsupported' ? '!' : '…';
+  return h('span', { class: `verdict verdict-${status}`, 'data-status': status },
+    h('span', { class: 'verdict-mark', 'aria-hidden': 'true' }, mark), ' ', label,
+    reasonKey ? h('span', { class: 'verdict-reason' }, ` — ${t(reasonKey)}`) : null);
+}
+
+function parseEntry(text) {
+  try { return JSON.parse(text); } catch { return {}; }
+}
+
+export async function audit(ctx) {
+  const aid = ctx.params[0];
+  const base = `/api/v1/assemblies/${enc(aid)}`;
+  const [a, key] = await Promise.all([api.get(base), api.get('/api/v1/audit/key')]);
+  // The checkpoint first, then the entries: any entry the checkpoint covers
+  // is then surely in the list.
+  let note = null;
+  try {
+    note = await api.get(`${base}/audit/checkpoint`, { accept: 'text/plain' });
+  } catch (e) {
+    if (!(e instanceof ApiError) || e.status !== 404) throw e;
+  }
+  const first = await api.get(`${base}/audit`, { query: { limit: 200 } });
+
+  // ---- checkpoint ----
+  const sigSlot = h('dd', { id: 'checkpoint-status' }, verdict('checking'));
+  let checkpoint = null;
+  let cpSection;
+  if (note) {
+    const res = await v.verifyCheckpoint(note, key);
+    checkpoint = res.checkpoint || null;
+    clear(sigSlot).appendChild(verdict(res.status, res.reason ? `audit.reason.${res.reason}` : null));
+    cpSection = h('section', { class: 'card', 'aria-labelledby': 'cp-h' },
+      h('h2', { id: 'cp-h' }, t('audit.checkpoint')),
+      h('dl', { class: 'facts' },
+        checkpoint ? [
+          h('dt', {}, t('audit.origin')), h('dd', { class: 'mono' }, checkpoint.origin),
+          h('dt', {}, t('audit.size')), h('dd', { id: 'checkpoint-size' }, i18n.formatNumber(checkpoint.size)),
+          h('dt', {}, t('audit.root')), h('dd', { class: 'mono hash' }, checkpoint.rootB64)] : null,
+        h('dt', {}, t('audit.key')), h('dd', { class: 'mono' }, `${key.name} (${key.key_id ?? ''})`),
+        h('dt', {}, t('audit.signature')), sigSlot),
+      h('details', {}, h('summary', {}, 'C2SP signed note'), h('pre', { class: 'mono note' }, note)));
+  } else {
+    cpSection = h('section', { class: 'card', 'aria-labelledby': 'cp-h' },
+      h('h2', { id: 'cp-h' }, t('audit.checkpoint')), h('p', { class: 'muted' }, t('audit.no_checkpoint')));
+  }
+
+  // ---- inclusion check ----
+  const result = h('div', { id: 'inclusion-result', class: 'inclusion-result', 'aria-live': 'polite' },
+    h('p', { class: 'muted' }, t('audit.choose')));
+
+  async function checkInclusion(item) {
+    const seq = Number(item.seq);
+    const index = seq - 1; // seq counts from 1, RFC 9162 leaf indices from 0
+    clear(result).append(h('h3', {}, t('audit.inclusion', { seq })), verdict('checking'));
+    const rows = [];
+    let ok = false;
+    let reason = null;
+    try {
+      const leaf = await v.leafHash(item.entry);
+      rows.push([t('audit.leaf'), v.b64encode(leaf)]);
+      if (item.leaf_hash && !v.equal(leaf, v.decodeHash(item.leaf_hash))) {
+        reason = 'audit.reason.leaf';
+      } else if (!checkpoint || index >= checkpoint.size) {
+        reason = 'audit.reason.proof';
+      } else {
+        const p = await api.get(`${base}/audit/proof/inclusion`, { query: { index, size: checkpoint.size } });
+        if (p.leaf_hash && !v.equal(leaf, v.decodeHash(p.leaf_hash))) reason = 'audit.reason.leaf';
+        else {
+          const proof = (p.proof || []).map(v.decodeHash);
+          ok = await v.verifyInclusion(leaf, index, checkpoint.size, proof, checkpoint.root);
+          if (!ok) reason = 'audit.reason.proof';
+          rows.push(['index / size', `${index} / ${checkpoint.size}`]);
+          rows.push(['proof', proof.length ? proof.map((x) => v.b64encode(x)).join('\n') : '—']);
+        }
+      }
+    } catch (e) {
+      ok = false;
+      reason = 'audit.reason.proof';
+      rows.push(['error', e instanceof ApiError ? (e.problem.detail || e.problem.title) : String(e.message || e)]);
+    }
+    const status = ok ? 'verified' : 'failed';
+    clear(result).append(
+      h('h3', {}, t('audit.inclusion', { seq })),
+      h('p', { id: 'inclusion-status' }, verdict(status, reason)),
+      h('dl', { class: 'facts' }, rows.map(([k, val]) => [h('dt', {}, k), h('dd', { class: 'mono hash' }, val)])));
+    announce(`${t('audit.inclusion', { seq })}: ${ok ? t('audit.verified') : t('audit.failed')}`);
+  }
+
+  // ---- entries ----
+  const tbody = h('tbody', {});
+  function addRows(items) {
+    for (const item of items) {
+      const e = parseEntry(item.entry);
+      const seq = Number(item.seq);
+      const btn = h('button', {
+        type: 'button',
+        class: 'button button-small button-secondary',
+        'aria-label': t('audit.verify_label', { seq }),
+        disabled: !checkpoint || seq > checkpoint.size,
+        onclick: () => checkInclusion(item),
+      }, t('audit.verify'));
+      tbody.appendChild(h('tr', { 'data-seq': seq, 'data-kind': e.kind ?? item.kind ?? '' },
+        h('td', { class: 'num' }, seq),
+        h('td', { class: 'nowrap' }, i18n.formatDate(e.at ?? item.at)),
+        h('td', {}, h('code', { class: 'kind' }, e.kind ?? item.kind ?? '')),
+        h('td', {}, h('pre', { class: 'mono entry', dir: 'ltr' }, item.entry)),
+        h('td', {}, btn)));
+    }
+  }
+  addRows(first.items || []);
+  let next = first.next ?? null;
+  const more = h('button', { type: 'button', class: 'button button-secondary', hidden: !next }, t('audit.more'));
+  more.addEventListener('click', async () => {
+    more.disabled = true;
+    try {
+      const res = await api.get(`${base}/audit`, { query: { after: next, limit: 200 } });
+      addRows(res.items || []);
+      next = res.next ?? null;
+      more.hidden = !next;
+    } catch (e) { more.before(errorBox(e)); } finally { more.disabled = false; }
+  });
+
+  const entries = (first.items || []).length
+    ? h('div', { class: 'table-wrap' }, h('table', { class: 'table audit-table', id: 'audit-table' },
+      h('caption', { class: 'visually-hidden' }, t('audit.entries')),
+      h('thead', {}, h('tr', {},
+        h('th', { scope: 'col', class: 'num' }, t('audit.seq')),
+        h('th', { scope: 'col' }, t('audit.at')),
+        h('th', { scope: 'col' }, t('audit.kind')),
+        h('th', { scope: 'col' }, t('audit.entry')),
+        h('td', {}))),
+      tbody))
+    : h('p', { class: 'empty' }, t('audit.empty'));
+
+  return {
+    title: `${t('audit.title')} · ${a.title}`,
+    node: h('article', { class: 'audit' },
+      h('p', { class: 'breadcrumb' }, h('a', { href: `/assemblies/${enc(aid)}` }, t('audit.back'))),
+      h('h1', {}, t('audit.title'), ' ', h('span', { class: 'subtitle' }, a.title)),
+      h('p', { class: 'lead' }, t('audit.intro')),
+      h('div', { class: 'grid' }, cpSection,
+        h('section', { class: 'card', 'aria-labelledby': 'inc-h' }, h('h2', { id: 'inc-h' }, t('audit.verify')), result)),
+      h('section', { class: 'card', 'aria-labelledby': 'entries-h' },
+        h('h2', { id: 'entries-h' }, t('audit.entries')), entries, h('p', {}, more))),
+  };
+}

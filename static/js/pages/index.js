@@ -1,0 +1,6 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// Page registry: each page is async (ctx) -> {title, node}.
+export { home, register, login } from './account.js';
+export { assemblies, createAssembly, assembly, invitation } from './assemblies.js';
+export { audit } from './audit.js';
+export { notFound, flash, setNavigate } from './common.js';
