@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// Browser test 2 (issue 4): a convener creates an invite-only assembly and
+// an invite link; a second person (own browser profile) registers and
+// accepts it; both appear in the member list; the audit page shows two
+// member.joined entries, and the browser verifies the checkpoint's Ed25519
+// signature and an entry's RFC 9162 inclusion proof.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { BASE, launch, shot, unique, registerViaUi } from './lib.mjs';
+
+let alice;
+let bob;
+let pa;
+let pb;
+let assemblyPath;
+let inviteLink;
+const title = `Baltic Sea Citizens' Assembly ${unique('a').slice(-6)}`;
+
+before(async () => {
+  alice = await launch();
+  bob = await launch();
+  pa = alice.ctx.pages()[0] || await alice.ctx.newPage();
+  pb = bob.ctx.pages()[0] || await bob.ctx.newPage();
+});
+
+after(async () => {
+  await alice?.close();
+  await bob?.close();
+});
+
+test('a convener creates an assembly and an invite link', async () => {
+  await registerViaUi(pa, { name: 'Alice Lindqvist', email: `${unique('alice')}@example.org`, password: 'maple syrup lighthouse 42', country: 'SE', languages: 'sv, en' });
+  await pa.goto(`${BASE}/assemblies`);
+  await pa.getByRole('link', { name: 'Create an assembly' }).click();
+  await pa.getByLabel('Title').fill(title);
+  await pa.getByLabel('Description').fill('Citizens from the Baltic rim deliberate on shared fisheries, shipping and coastal protection.');
+  await pa.getByLabel('Who can see it').selectOption('public');
+  await pa.getByLabel('How people join').selectOption('invite');
+  await pa.getByLabel('Default language').fill('en');
+  await pa.getByRole('button', { name: 'Create assembly' }).click();
+  await pa.getByRole('heading', { level: 1, name: title }).waitFor();
+  assemblyPath = new URL(pa.url()).pathname;
+  assert.match(assemblyPath, /^\/assemblies\/[^/]+$/);
+  await pa.locator('#invite-form').waitFor();
+  await pa.getByLabel('Role for people who accept').selectOption('member');
+  await pa.getByLabel('How many people may use it').fill('5');
+  await pa.getByRole('button', { name: 'Create invite link' }).click();
+  await pa.locator('#invite-link').waitFor();
+  inviteLink = await pa.locator('#invite-link').inputValue();
+  assert.match(inviteLink, /\/invitations\/[^/]+$/);
+  assert.deepEqual(alice.errors, []);
+});
+
+test('a second person joins through the invite link', async () => {
+  assert.ok(inviteLink, 'invite link from the previous step');
+  await registerViaUi(pb, { name: 'Bogdan Nowak', email: `${unique('bogdan')}@example.org`, password: 'river stones and amber 9', country: 'PL', languages: 'pl, en' });
+  await pb.goto(inviteLink);
+  await pb.getByRole('button', { name: 'Accept invitation' }).click();
+  await pb.getByRole('heading', { level: 1, name: title }).waitFor();
+  assert.equal(new URL(pb.url()).pathname, assemblyPath);
+  const rows = pb.locator('#member-table tbody tr');
+  await rows.nth(1).waitFor();
+  assert.equal(await rows.count(), 2);
+  assert.deepEqual(bob.errors, []);
+});
+
+test('both members are listed, with the composition by country', async () => {
+  await pa.goto(`${BASE}${assemblyPath}`);
+  await pa.locator('#member-table').waitFor();
+  const names = await pa.locator('#member-table tbody th').allTextContents();
+  assert.ok(names.includes('Alice Lindqvist'), `members: ${names}`);
+  assert.ok(names.includes('Bogdan Nowak'), `members: ${names}`);
+  const roles = await pa.locator('#member-table tbody tr td:nth-child(2)').allTextContents();
+  assert.ok(roles.includes('Convener') && roles.includes('Member'), `roles: ${roles}`);
+  const countries = await pa.locator('#composition-table tbody th').allTextContents();
+  assert.equal(countries.length, 2, `composition rows: ${countries}`);
+  await shot(pa, 'assembly');
+  assert.deepEqual(alice.errors, []);
+});
+
+test('the audit page shows two member.joined entries and verifies', async () => {
+  await pa.getByRole('link', { name: 'Audit log' }).last().click();
+  await pa.locator('#audit-table').waitFor();
+  await pa.locator('#checkpoint-status .verdict:not([data-status=checking])').waitFor();
+  assert.equal(await pa.locator('#checkpoint-status .verdict').getAttribute('data-status'), 'verified',
+    await pa.locator('#checkpoint-status').textContent());
+  const joined = pa.locator('#audit-table tbody tr[data-kind="member.joined"]');
+  assert.equal(await joined.count(), 2);
+  // Verify the inclusion of the second member.joined entry (Bogdan's).
+  await joined.nth(1).getByRole('button').click();
+  await pa.locator('#inclusion-status .verdict').waitFor();
+  assert.equal(await pa.locator('#inclusion-status .verdict').getAttribute('data-status'), 'verified',
+    await pa.locator('#inclusion-result').textContent());
+  // And the first entry of the log (a different position in the tree).
+  await pa.locator('#audit-table tbody tr').first().getByRole('button').click();
+  await pa.waitForFunction(() => document.querySelector('#inclusion-result h3')?.textContent.includes('1'));
+  await pa.locator('#inclusion-status .verdict').waitFor();
+  assert.equal(await pa.locator('#inclusion-status .verdict').getAttribute('data-status'), 'verified');
+  await shot(pa, 'audit');
+  assert.deepEqual(alice.errors, []);
+});
