@@ -21,7 +21,7 @@
 /* ------------------------------------------------------------------ */
 /* Shared folder                                                        */
 
-static const char *t2_shared_dir(void)
+static inline const char *t2_shared_dir(void)
 {
     static char buf[1024];
     const char *d = getenv("PNYX_SHARED_DIR");
@@ -43,7 +43,7 @@ static const char *t2_shared_dir(void)
 /* ------------------------------------------------------------------ */
 /* Decimal helpers                                                      */
 
-static struct tally_dec t2_dec(const char *s)
+static inline struct tally_dec t2_dec(const char *s)
 {
     struct tally_dec d = {0, 0};
     if (tally_dec_parse(s, strlen(s), &d) != TALLY_OK) {
@@ -53,7 +53,7 @@ static struct tally_dec t2_dec(const char *s)
     return d;
 }
 
-static int t2_json_dec(const json_t *v, struct tally_dec *out)
+static inline int t2_json_dec(const json_t *v, struct tally_dec *out)
 {
     char buf[64];
     if (json_is_string(v)) {
@@ -74,7 +74,7 @@ static int t2_json_dec(const json_t *v, struct tally_dec *out)
 /* Does the dec equal the expected JSON number/string exactly? JSON reals
  * are compared through their shortest text (the cases hold at most 20
  * significant digits; Jansson keeps doubles, so compare as text too). */
-static bool t2_dec_eq_json(const struct tally_dec *d, const json_t *v)
+static inline bool t2_dec_eq_json(const struct tally_dec *d, const json_t *v)
 {
     char got[64];
     if (tally_dec_format(d, got, sizeof got) < 0) {
@@ -100,7 +100,7 @@ static bool t2_dec_eq_json(const struct tally_dec *d, const json_t *v)
 /* ------------------------------------------------------------------ */
 /* Loader                                                               */
 
-static uint32_t t2_opt(const struct tally_election *e, const json_t *s)
+static inline uint32_t t2_opt(const struct tally_election *e, const json_t *s)
 {
     if (!json_is_string(s)) {
         return TALLY_NONE;
@@ -110,7 +110,7 @@ static uint32_t t2_opt(const struct tally_election *e, const json_t *s)
 
 /* Fill e (initialised by the caller) from a pnyx-election/1 object. Returns
  * 0, or -1 with why filled (test-only: not every §9 check is here). */
-static int t2_load_json(const json_t *root, struct tally_election *e, char *why, size_t cap)
+static inline int t2_load_json(const json_t *root, struct tally_election *e, char *why, size_t cap)
 {
     const json_t *v, *rules, *ballots, *opts;
     size_t i;
@@ -287,7 +287,8 @@ static int t2_load_json(const json_t *root, struct tally_election *e, char *why,
 }
 
 /* Load a case file; returns the root (caller decrefs) or NULL. */
-static json_t *t2_load_case(const char *name, struct tally_election *e, char *why, size_t cap)
+static inline json_t *t2_load_case(const char *name, struct tally_election *e, char *why,
+                                   size_t cap)
 {
     char path[1024];
     json_error_t jerr;
@@ -321,14 +322,14 @@ struct t2_ctx {
     struct tally_ctx c;
 };
 
-static int t2_cmp_u16(const void *a, const void *b)
+static inline int t2_cmp_u16(const void *a, const void *b)
 {
     uint16_t x = *(const uint16_t *)a, y = *(const uint16_t *)b;
     return (x > y) - (x < y);
 }
 
 /* Build ctx for e: weights at d, excluded flags, countries sorted. */
-static void t2_ctx_build(const struct tally_election *e, struct tally_ctx *ctx)
+static inline void t2_ctx_build(const struct tally_election *e, struct tally_ctx *ctx)
 {
     size_t n = e->n_options, ne = e->n_entries;
 
@@ -385,7 +386,7 @@ static void t2_ctx_build(const struct tally_election *e, struct tally_ctx *ctx)
     }
 }
 
-static void t2_ctx_free(struct tally_ctx *ctx)
+static inline void t2_ctx_free(struct tally_ctx *ctx)
 {
     free(ctx->weight);
     free(ctx->excluded);
@@ -396,7 +397,7 @@ static void t2_ctx_free(struct tally_ctx *ctx)
 }
 
 /* The by_country skeleton tally_run gives tally_schulze_run. */
-static void t2_result_skeleton(const struct tally_ctx *ctx, struct tally_result *out)
+static inline void t2_result_skeleton(const struct tally_ctx *ctx, struct tally_result *out)
 {
     memset(out, 0, sizeof *out);
     out->n_options = ctx->n;
@@ -415,7 +416,7 @@ static void t2_result_skeleton(const struct tally_ctx *ctx, struct tally_result 
 }
 
 /* Free what the skeleton and T2's entry points allocated. */
-static void t2_result_free(struct tally_result *r)
+static inline void t2_result_free(struct tally_result *r)
 {
     for (size_t c = 0; c < r->n_by_country; c++) {
         free(r->by_country[c].first);
@@ -435,8 +436,8 @@ static void t2_result_free(struct tally_result *r)
 }
 
 /* The direct pipeline for Schulze: cap, count, double majority. */
-static int t2_run_schulze(const struct tally_election *e, struct tally_ctx *ctx,
-                          struct tally_result *out, struct tally_error *err)
+static inline int t2_run_schulze(const struct tally_election *e, struct tally_ctx *ctx,
+                                 struct tally_result *out, struct tally_error *err)
 {
     int rc;
     t2_ctx_build(e, ctx);
@@ -460,7 +461,7 @@ static int t2_run_schulze(const struct tally_election *e, struct tally_ctx *ctx,
 /* ------------------------------------------------------------------ */
 /* Seeded PRNG for property tests (splitmix64; not the §6.3 generator)  */
 
-static uint64_t t2_rand(uint64_t *s)
+static inline uint64_t t2_rand(uint64_t *s)
 {
     uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
@@ -468,13 +469,13 @@ static uint64_t t2_rand(uint64_t *s)
     return z ^ (z >> 31);
 }
 
-static uint32_t t2_below(uint64_t *s, uint32_t n)
+static inline uint32_t t2_below(uint64_t *s, uint32_t n)
 {
     return (uint32_t)(t2_rand(s) % n);
 }
 
 /* Option index by id (abort if absent). */
-static uint32_t t2_id(const struct tally_election *e, const char *id)
+static inline uint32_t t2_id(const struct tally_election *e, const char *id)
 {
     uint32_t o = tally_election_find_option(e, id, strlen(id));
     if (o == TALLY_NONE) {
@@ -484,7 +485,7 @@ static uint32_t t2_id(const struct tally_election *e, const char *id)
 }
 
 /* Option id text (NUL-terminated copy into buf). */
-static const char *t2_name(const struct tally_election *e, uint32_t o, char *buf, size_t cap)
+static inline const char *t2_name(const struct tally_election *e, uint32_t o, char *buf, size_t cap)
 {
     if (o == TALLY_NONE) {
         snprintf(buf, cap, "null");
@@ -499,8 +500,8 @@ static const char *t2_name(const struct tally_election *e, uint32_t o, char *buf
  * an id, "-" (skipped rank), "[]" (empty overvote) or "[A,B]" (overvote).
  * weight NULL = 1; country "" = none. Aborts on any failure (test input).
  */
-static void t2_add(struct tally_election *e, uint64_t count, const char *weight,
-                   const char *country, const char *spec)
+static inline void t2_add(struct tally_election *e, uint64_t count, const char *weight,
+                          const char *country, const char *spec)
 {
     struct tally_error err;
     struct tally_dec w;
@@ -559,7 +560,7 @@ static void t2_add(struct tally_election *e, uint64_t count, const char *weight,
 }
 
 /* Add options "A", "B", ... (n of them, single letters). */
-static void t2_letters(struct tally_election *e, size_t n)
+static inline void t2_letters(struct tally_election *e, size_t n)
 {
     struct tally_error err;
     for (size_t i = 0; i < n; i++) {
@@ -571,8 +572,8 @@ static void t2_letters(struct tally_election *e, size_t n)
 }
 
 /* Value of a result matrix cell as text. */
-static const char *t2_cell(const struct tally_dec *m, size_t n, uint32_t x, uint32_t y, char *buf,
-                           size_t cap)
+static inline const char *t2_cell(const struct tally_dec *m, size_t n, uint32_t x, uint32_t y,
+                                  char *buf, size_t cap)
 {
     if (tally_dec_format(&m[(size_t)x * n + y], buf, cap) < 0) {
         snprintf(buf, cap, "?");
@@ -589,7 +590,7 @@ static const char *t2_cell(const struct tally_dec *m, size_t n, uint32_t x, uint
         return false;                                                                              \
     } while (0)
 
-static bool t2_id_eq_json(const struct tally_election *e, uint32_t o, const json_t *want)
+static inline bool t2_id_eq_json(const struct tally_election *e, uint32_t o, const json_t *want)
 {
     char buf[64];
     if (json_is_null(want)) {
@@ -599,8 +600,8 @@ static bool t2_id_eq_json(const struct tally_election *e, uint32_t o, const json
            strcmp(t2_name(e, o, buf, sizeof buf), json_string_value(want)) == 0;
 }
 
-static bool t2_ids_eq(const struct tally_election *e, const uint32_t *got, size_t n,
-                      const json_t *want)
+static inline bool t2_ids_eq(const struct tally_election *e, const uint32_t *got, size_t n,
+                             const json_t *want)
 {
     char buf[64];
     if (!json_is_array(want) || json_array_size(want) != n) {
@@ -615,8 +616,8 @@ static bool t2_ids_eq(const struct tally_election *e, const uint32_t *got, size_
     return true;
 }
 
-static bool t2_matrix_eq(const struct tally_election *e, const struct tally_dec *m,
-                         const json_t *want, const char *what, char *why, size_t cap)
+static inline bool t2_matrix_eq(const struct tally_election *e, const struct tally_dec *m,
+                                const json_t *want, const char *what, char *why, size_t cap)
 {
     const char *xk, *yk;
     json_t *row, *cell;
@@ -646,8 +647,8 @@ static bool t2_matrix_eq(const struct tally_election *e, const struct tally_dec 
  * blank_ballots and rules_id (filled by tally_run). why gets the first
  * difference.
  */
-static bool t2_check(const struct tally_election *e, const struct tally_result *r,
-                     const json_t *exp, bool full, char *why, size_t cap)
+static inline bool t2_check(const struct tally_election *e, const struct tally_result *r,
+                            const json_t *exp, bool full, char *why, size_t cap)
 {
     const json_t *v;
     char buf[64];
