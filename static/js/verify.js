@@ -146,11 +146,16 @@ export async function keyId(name, publicKey) {
 // Public key from GET /api/v1/audit/key: raw 32 bytes in base64, or
 // 0x01 || key (the vkey encoding), or a whole vkey string "name+id+b64".
 export function decodePublicKey(s) {
-  let v = s;
-  if (typeof v === 'string' && v.includes('+') && v.split('+').length === 3 && /^[0-9a-f]{8}$/.test(v.split('+')[1])) {
-    v = v.split('+')[2];
+  // vkey: name + '+' + 8 hex + '+' + base64(0x01 || key); the base64 part
+  // may itself contain '+', so split on the first two only.
+  const m = /^[^+]+\+[0-9a-f]{8}\+(.+)$/.exec(s);
+  if (m) {
+    try {
+      const raw = b64decode(m[1]);
+      if (raw.length === 33 && raw[0] === 1) return raw.slice(1);
+    } catch { /* not a vkey after all: plain base64 below */ }
   }
-  const raw = b64decode(v);
+  const raw = b64decode(s);
   if (raw.length === 33 && raw[0] === 1) return raw.slice(1);
   if (raw.length !== 32) throw new Error('public key is not 32 bytes');
   return raw;

@@ -196,8 +196,11 @@ export async function assembly(ctx) {
   const me = ctx.account;
   const myId = me && (me.id ?? me.account_id);
   const mine = members.find((m) => (m.account_id ?? m.id) === myId) || null;
-  const myRole = (mine && mine.status !== 'left' ? mine.role : null) ?? a.my_role ?? a.membership?.role ?? null;
-  const isActive = mine ? mine.status === 'active' : !!myRole;
+  // The assembly view carries the caller's standing (my_role, my_status);
+  // the member list is the fallback for servers that omit it.
+  const myRole = a.my_role ?? a.membership?.role ?? (mine ? mine.role : null);
+  const myStatus = a.my_status ?? a.membership?.status ?? (mine ? mine.status : null) ?? (myRole ? 'active' : null);
+  const isActive = !!myRole && myStatus === 'active';
 
   const joinArea = h('div', { class: 'join-area' });
   if (myRole && isActive) {

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// Unit test of static/js/verify.js (the browser's audit verifier) under
+// node, no server needed. Proofs and notes are built here independently
+// with node:crypto, so the verifier is checked against a second
+// implementation of RFC 9162 and C2SP signed notes.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import * as v from '../../static/js/verify.js';
+
+const sha = (...b) => crypto.createHash('sha256').update(Buffer.concat(b)).digest();
+const leaf = (s) => sha(Buffer.from([0]), Buffer.from(s, 'utf8'));
+const node = (l, r) => sha(Buffer.from([1]), l, r);
+function split(n) { let k = 1; while (k * 2 < n) k *= 2; return k; }
+function mth(ls) {
+  if (ls.length === 0) return sha();
+  if (ls.length === 1) return ls[0];
+  const k = split(ls.length);
+  return node(mth(ls.slice(0, k)), mth(ls.slice(k)));
+}
+// RFC 9162 §2.1.3.1 PATH(m, D[n]).
+function path(m, ls) {
+  if (ls.length <= 1) return [];
+  const k = split(ls.length);
+  return m < k ? [...path(m, ls.slice(0, k)), mth(ls.slice(k))] : [...path(m - k, ls.slice(k)), mth(ls.slice(0, k))];
+}
+const u8 = (b) => new Uint8Array(b);
+
+test('leaf and root hashes match RFC 9162 definitions', async () => {
+  const entries = ['{"a":1}', 'é ünïcode ✓', ''];
+  for (const e of entries) assert.deepEqual(Buffer.from(await v.leafHash(e)), leaf(e));
+  for (let n = 0; n <= 9; n += 1) {
+    const ls = Array.from({ length: n }, (_, i) => leaf(`e${i}`));
+    assert.deepEqual(Buffer.from(await v.merkleRoot(ls.map(u8))), mth(ls));
+  }
+});
+
+test('every inclusion proof of trees of size 1..40 verifies, tampering fails', async () => {
+  for (let n = 1; n <= 40; n += 1) {
+    const ls = Array.from({ length: n }, (_, i) => leaf(`entry ${i}`));
+    const root = u8(mth(ls));
+    for (let m = 0; m < n; m += 1) {
+      const p = path(m, ls).map(u8);
+      assert.equal(await v.verifyInclusion(u8(ls[m]), m, n, p, root), true, `n=${n} m=${m}`);
+      if (n > 1) {
+        assert.equal(await v.verifyInclusion(u8(ls[(m + 1) % n]), m, n, p, root), false, 'other leaf');
+        const bad = p.map((x) => x.slice());
+        bad[0][5] ^= 1;
+        assert.equal(await v.verifyInclusion(u8(ls[m]), m, n, bad, root), false, 'flipped byte');
+        assert.equal(await v.verifyInclusion(u8(ls[m]), m, n, p.slice(0, -1), root), false, 'one hash short');
+        assert.equal(await v.verifyInclusion(u8(ls[m]), m, n, [...p, p[0]], root), false, 'one hash long');
+      }
+    }
+  }
+});
+
+test('the classic mistakes are refused', async () => {
+  const ls = Array.from({ length: 6 }, (_, i) => leaf(`x${i}`));
+  const root = u8(mth(ls));
+  const p = path(2, ls).map(u8);
+  assert.equal(await v.verifyInclusion(u8(ls[2]), 6, 6, p, root), false, 'index == size');
+  assert.equal(await v.verifyInclusion(u8(ls[2]), 2, 0, [], root), false, 'size 0');
+  assert.equal(await v.verifyInclusion(u8(ls[2]), -1, 6, p, root), false, 'negative index');
+  // A proof for a subtree root, stopped early, must not pass for the big tree:
+  // the final "sn == 0" check catches it.
+  const sub = ls.slice(0, 4);
+  const subProof = path(1, sub).map(u8);
+  assert.equal(await v.verifyInclusion(u8(ls[1]), 1, 6, subProof, u8(mth(sub))), false, 'subtree proof');
+  // Single-leaf tree: empty proof, root is the leaf hash.
+  assert.equal(await v.verifyInclusion(u8(ls[0]), 0, 1, [], u8(ls[0])), true);
+  assert.equal(await v.verifyInclusion(u8(ls[0]), 0, 1, [u8(ls[1])], u8(ls[0])), false);
+});
+
+function signedNote(name, privateKey, pubRaw, body) {
+  const id = sha(Buffer.from(`${name}\n`), Buffer.from([1]), pubRaw).subarray(0, 4);
+  const sig = crypto.sign(null, Buffer.from(body), privateKey);
+  return `${body}\n\u2014 ${name} ${Buffer.concat([id, sig]).toString('base64')}\n`;
+}
+
+test('C2SP checkpoints: signature verified, every tampering detected', async (t) => {
+  if (!(await v.ed25519Supported())) { t.skip('no Ed25519 in this WebCrypto'); return; }
+  const { publicKey, privateKey } = crypto.generateKeyPairSync('ed25519');
+  const pubRaw = publicKey.export({ format: 'der', type: 'spki' }).subarray(12);
+  const name = 'pnyx.example';
+  const key = { name, public_key: pubRaw.toString('base64') };
+  const root = mth([leaf('a'), leaf('b'), leaf('c')]);
+  const body = `pnyx.example/assembly/7\n3\n${root.toString('base64')}\n`;
+  const note = signedNote(name, privateKey, pubRaw, body);
+  const ok = await v.verifyCheckpoint(note, key);
+  assert.equal(ok.status, 'verified');
+  assert.equal(ok.checkpoint.size, 3);
+  assert.deepEqual(Buffer.from(ok.checkpoint.root), root);
+  // vkey form of the key is accepted too.
+  const id = sha(Buffer.from(`${name}\n`), Buffer.from([1]), pubRaw).subarray(0, 4).toString('hex');
+  const vkey = `${name}+${id}+${Buffer.concat([Buffer.from([1]), pubRaw]).toString('base64')}`;
+  assert.equal((await v.verifyCheckpoint(note, { name, public_key: vkey })).status, 'verified');
+
+  assert.equal((await v.verifyCheckpoint(note.replace('\n3\n', '\n4\n'), key)).status, 'failed', 'size changed');
+  assert.equal((await v.verifyCheckpoint(note.replace('\u2014', '-'), key)).status, 'failed', 'hyphen for em dash');
+  assert.equal((await v.verifyCheckpoint(note.slice(0, -1), key)).status, 'failed', 'no final newline');
+  assert.equal((await v.verifyCheckpoint(note, { name: 'other.example', public_key: key.public_key })).reason, 'key', 'wrong name');
+  const other = crypto.generateKeyPairSync('ed25519');
+  const otherRaw = other.publicKey.export({ format: 'der', type: 'spki' }).subarray(12);
+  assert.equal((await v.verifyCheckpoint(note, { name, public_key: otherRaw.toString('base64') })).reason, 'key', 'wrong key id');
+  // Right key id, wrong signature bytes.
+  const raw = Buffer.from(note.split(' ').pop().trim(), 'base64');
+  raw[10] ^= 1;
+  const forged = `${body}\n\u2014 ${name} ${raw.toString('base64')}\n`;
+  assert.equal((await v.verifyCheckpoint(forged, key)).reason, 'sig', 'flipped signature');
+  assert.equal((await v.verifyCheckpoint(`${body.replace('\n3\n', '\n03\n')}\n\u2014 ${name} ${raw.toString('base64')}\n`, key)).reason, 'format', 'leading zero');
+});
