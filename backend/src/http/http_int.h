@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * http/http_int.h — internals shared by the files of http/ (and its tests).
+ */
+#ifndef PNYX_HTTP_HTTP_INT_H
+#define PNYX_HTTP_HTTP_INT_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+#include "api/api.h"
+#include "http/http.h"
+#include "platform/arena.h"
+
+/* Why 32: no v1 document nests deeper than ~5; a depth cap keeps hostile
+ * input ("[[[[…") from costing stack or CPU in any recursive consumer. */
+#define HTTP_JSON_MAX_DEPTH 32
+/* Why 2048: the longest v1 path is < 100 bytes and query strings carry a
+ * cursor and a limit; longer URLs are hostile or broken (→ 414). */
+#define HTTP_MAX_URL 2048
+/* Why 64: enough for a UUID or a W3C trace id; longer ids are replaced. */
+#define HTTP_MAX_REQUEST_ID 64
+
+struct http_server {
+    struct MHD_Daemon *daemon;
+    const struct pnyx_config *cfg;
+    char *static_root; /* realpath of cfg->static_dir, or NULL if missing */
+    uint16_t port;
+    atomic_long in_flight;
+};
+
+enum req_kind {
+    REQ_API,    /* matched a route */
+    REQ_STATIC, /* GET/HEAD outside /api/: static file or index.html fallback */
+    REQ_EARLY,  /* error decided from the request line/headers (404, 405, 413, 415, 414) */
+};
+
+struct req {
+    struct arena *arena;
+    struct http_server *srv;
+    struct MHD_Connection *conn;
+    enum req_kind kind;
+    size_t route_idx; /* index into api_routes, or METRICS_ROUTE_OTHER */
+    size_t max_body;
+    bool queued;
+    unsigned status; /* sent status, for the access log */
+    int64_t start_mono_us;
+    char rid[HTTP_MAX_REQUEST_ID + 1];
+    char *body; /* malloc'd, freed by the arena */
+    size_t body_len, body_cap;
+    struct api_reply early;
+    struct api_req rq;
+};
+
+/* router.c ------------------------------------------------------------------ */
+/* Compiles api_routes; returns 0 or -1 with a reason in err. */
+int router_init(char *err, size_t errlen);
+/* Matches (method, path). Returns 1 on a match (idx and params filled,
+ * values arena-copied), 0 when the path exists for other methods (*allow
+ * set to e.g. "GET, HEAD, POST"), -1 when no route has this path. */
+int router_match(struct arena *a, enum api_method m, const char *path, size_t *idx,
+                 struct api_req *rq, const char **allow);
+/* Parses an HTTP method; 0 if unknown. */
+enum api_method router_method(const char *s);
+
+/* body.c --------------------------------------------------------------------- */
+/* 0 if the nesting depth of the JSON text stays ≤ max_depth, else -1.
+ * Strings (with escapes) are skipped correctly; the text need not be valid. */
+int body_check_depth(const char *buf, size_t len, int max_depth);
+/* Parses a request body: duplicate keys, \u0000 and depth > 32 rejected.
+ * Returns 0 with *out (new reference), or -1 with a client-safe reason. */
+int body_parse_json(const char *buf, size_t len, json_t **out, char *why, size_t whylen);
+/* Is this Content-Type JSON (application/json or application/…+json)? */
+bool body_is_json_type(const char *ctype);
+
+/* reply.c -------------------------------------------------------------------- */
+/* Adds the headers every response carries (security headers, request id). */
+void reply_common_headers(struct MHD_Response *resp, const struct req *r);
+/* Queues rep (consumed: its json is freed) on r's connection. */
+enum MHD_Result reply_send(struct req *r, struct api_reply *rep);
+
+/* static.c ------------------------------------------------------------------- */
+/* Serves r->rq.path from the static root (GET/HEAD). */
+enum MHD_Result static_serve(struct req *r);
+
+#endif /* PNYX_HTTP_HTTP_INT_H */

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * http/reply.c — turns a struct api_reply into a libmicrohttpd response:
+ * serialises JSON once (compact), adds the headers every response carries,
+ * queues it and drops our reference (MHD keeps its own until sent).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "http/http_int.h"
+#include "platform/log.h"
+
+/* Strict policy: no inline script or style, nothing from other origins,
+ * no framing. The web shell is built to live inside it. */
+static const char csp[] = "default-src 'self'; script-src 'self'; style-src 'self'; "
+                          "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; "
+                          "base-uri 'none'; form-action 'self'";
+
+void reply_common_headers(struct MHD_Response *resp, const struct req *r)
+{
+    MHD_add_response_header(resp, "Content-Security-Policy", csp);
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    MHD_add_response_header(resp, "Cross-Origin-Opener-Policy", "same-origin");
+    if (r->srv->cfg->cookie_secure)
+        MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
+    MHD_add_response_header(resp, "X-Request-Id", r->rid);
+}
+
+static const char internal_error[] =
+    "{\"type\":\"" API_PROBLEM_BASE "internal\",\"title\":\"Internal server error\","
+    "\"status\":500}";
+
+enum MHD_Result reply_send(struct req *r, struct api_reply *rep)
+{
+    struct MHD_Response *resp = NULL;
+    const char *ctype = NULL;
+    unsigned status = rep->status ? rep->status : 500u;
+    if (rep->json) {
+        if (rep->problem)
+            json_object_set_new(rep->json, "request_id", json_string(r->rid));
+        char *text = json_dumps(rep->json, JSON_COMPACT);
+        json_decref(rep->json);
+        rep->json = NULL;
+        if (text) {
+            resp = MHD_create_response_from_buffer_with_free_callback(strlen(text), text, free);
+            if (!resp)
+                free(text);
+            ctype = rep->problem ? "application/problem+json" : "application/json";
+        }
+    } else if (rep->body) {
+        resp = MHD_create_response_from_buffer(rep->body_len, (void *)(uintptr_t)rep->body,
+                                               MHD_RESPMEM_PERSISTENT);
+        ctype = rep->content_type;
+    } else if (rep->status) {
+        resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    }
+    if (!resp) {
+        log_error("could not build the response (status %u); sending 500", status);
+        status = 500;
+        resp = MHD_create_response_from_buffer(
+            sizeof internal_error - 1, (void *)(uintptr_t)internal_error, MHD_RESPMEM_PERSISTENT);
+        ctype = "application/problem+json";
+        rep->nheaders = 0;
+        if (!resp)
+            return MHD_NO;
+    }
+    if (ctype)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+    reply_common_headers(resp, r);
+    bool has_cache_control = false;
+    for (size_t i = 0; i < rep->nheaders; i++) {
+        if (strcasecmp(rep->headers[i].name, "Cache-Control") == 0)
+            has_cache_control = true;
+        if (MHD_add_response_header(resp, rep->headers[i].name, rep->headers[i].value) != MHD_YES)
+            log_warn("response header %s refused", rep->headers[i].name);
+    }
+    /* API answers are per-user and change: never cache unless told. */
+    if (!has_cache_control)
+        MHD_add_response_header(resp, "Cache-Control", "no-store");
+    enum MHD_Result ret = MHD_queue_response(r->conn, status, resp);
+    MHD_destroy_response(resp);
+    r->queued = true;
+    r->status = status;
+    return ret;
+}

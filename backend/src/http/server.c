@@ -1,0 +1,406 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * http/server.c — the libmicrohttpd daemon and its per-request state
+ * machine. Mode: MHD_USE_EPOLL_INTERNAL_THREAD with a thread pool of
+ * cfg->threads (measured fastest here, see DESIGN.md).
+ *
+ * Request life cycle (one struct req in its own arena):
+ *   1st call   create arena + req, request id, route match, early errors;
+ *              return MHD_YES WITHOUT queueing: in 0.9.75 a response
+ *              queued on the first call forces "Connection: close"
+ *              (throughput fell ~5x in our measurement).
+ *   body calls append to a buffer capped at the route's max_body; beyond
+ *              it a 413 is queued at once (MHD then drops the rest).
+ *   last call  parse JSON, resolve auth, run the handler, queue the reply.
+ *   completed  NOTIFY_COMPLETED (also on abort/timeout): metrics, access
+ *              log, arena_free. Nothing is freed anywhere else.
+ */
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "api/auth.h"
+#include "db/db.h"
+#include "http/http_int.h"
+#include "platform/log.h"
+#include "platform/metrics.h"
+
+static char rid_prefix[13];
+static atomic_uint_fast64_t rid_counter;
+
+static int64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int64_t real_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* A client-supplied id is kept only if it is 1..64 of [A-Za-z0-9._:-]:
+ * it goes into log lines and a response header, so nothing else passes. */
+static bool rid_valid(const char *s)
+{
+    size_t n = 0;
+    for (; s[n]; n++) {
+        char c = s[n];
+        if (n >= HTTP_MAX_REQUEST_ID ||
+            !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == ':' || c == '-'))
+            return false;
+    }
+    return n > 0;
+}
+
+static void rid_make(struct req *r)
+{
+    const char *in = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Request-Id");
+    if (in && rid_valid(in)) {
+        snprintf(r->rid, sizeof r->rid, "%s", in);
+        return;
+    }
+    uint64_t n = atomic_fetch_add_explicit(&rid_counter, 1, memory_order_relaxed);
+    snprintf(r->rid, sizeof r->rid, "%s-%llx", rid_prefix, (unsigned long long)n);
+}
+
+/* --- getters for struct api_req ----------------------------------------- */
+
+static const char *get_query(const struct api_req *rq, const char *key)
+{
+    const struct req *r = rq->http_ctx;
+    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+static const char *get_header(const struct api_req *rq, const char *name)
+{
+    const struct req *r = rq->http_ctx;
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+static const char *get_cookie(const struct api_req *rq, const char *name)
+{
+    const struct req *r = rq->http_ctx;
+    return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
+}
+
+static const char *client_addr(struct req *r)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    char buf[INET6_ADDRSTRLEN] = "unknown";
+    if (ci && ci->client_addr) {
+        const struct sockaddr *sa = ci->client_addr;
+        if (sa->sa_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, buf,
+                      sizeof buf);
+        else if (sa->sa_family == AF_INET6)
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, buf,
+                      sizeof buf);
+    }
+    return arena_strdup(r->arena, buf);
+}
+
+/* --- first call: classify the request ------------------------------------ */
+
+static void early(struct req *r, enum api_error kind, const char *detail)
+{
+    r->kind = REQ_EARLY;
+    api_problem(&r->early, kind, detail);
+}
+
+static struct req *req_new(struct http_server *srv, struct MHD_Connection *conn, const char *url,
+                           const char *method)
+{
+    struct arena *a = arena_new();
+    struct req *r = arena_calloc(a, 1, sizeof(*r));
+    r->arena = a;
+    r->srv = srv;
+    r->conn = conn;
+    r->start_mono_us = mono_us();
+    r->route_idx = METRICS_ROUTE_OTHER;
+    atomic_fetch_add_explicit(&srv->in_flight, 1, memory_order_relaxed);
+    rid_make(r);
+
+    struct api_req *rq = &r->rq;
+    rq->arena = a;
+    rq->request_id = r->rid;
+    rq->method = router_method(method);
+    rq->method_str = arena_strdup(a, method);
+    rq->path = arena_strdup(a, url);
+    rq->query_fn = get_query;
+    rq->header_fn = get_header;
+    rq->cookie_fn = get_cookie;
+    rq->http_ctx = r;
+    rq->cfg = srv->cfg;
+    rq->now_us = real_us();
+    rq->client_addr = client_addr(r);
+    r->max_body = API_DEFAULT_MAX_BODY;
+
+    if (strlen(url) > HTTP_MAX_URL) {
+        early(r, API_E_URI_TOO_LONG, NULL);
+        return r;
+    }
+    const char *allow = NULL;
+    size_t idx = 0;
+    int m = rq->method ? router_match(a, rq->method, url, &idx, rq, &allow) : -1;
+    if (m == 1) {
+        r->kind = REQ_API;
+        r->route_idx = idx;
+        rq->route = &api_routes[idx];
+        if (api_routes[idx].max_body)
+            r->max_body = api_routes[idx].max_body;
+    } else if (m == 0) {
+        early(r, API_E_METHOD_NOT_ALLOWED, NULL);
+        api_reply_header(&r->early, "Allow", allow);
+    } else if (strncmp(url, "/api/", 5) == 0 || strcmp(url, "/api") == 0) {
+        early(r, API_E_NOT_FOUND, NULL);
+    } else if (rq->method == API_GET || rq->method == API_HEAD) {
+        r->kind = REQ_STATIC;
+        r->max_body = 0;
+    } else {
+        early(r, API_E_METHOD_NOT_ALLOWED, NULL);
+        api_reply_header(&r->early, "Allow", "GET, HEAD");
+    }
+    if (r->kind == REQ_EARLY)
+        return r;
+
+    /* Body checks that need only headers. */
+    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+    const char *te = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Transfer-Encoding");
+    bool has_body = (cl && strcmp(cl, "0") != 0) || te;
+    if (cl) {
+        char *end = NULL;
+        unsigned long long len = strtoull(cl, &end, 10);
+        if (*end == '\0' && len > r->max_body) {
+            early(r, API_E_PAYLOAD_TOO_LARGE, NULL);
+            return r;
+        }
+    }
+    if (has_body && r->kind == REQ_API &&
+        !body_is_json_type(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type")))
+        early(r, API_E_UNSUPPORTED_MEDIA_TYPE, "request bodies must be application/json");
+    return r;
+}
+
+/* --- last call: run the handler --------------------------------------------- */
+
+static enum MHD_Result dispatch(struct req *r)
+{
+    struct api_req *rq = &r->rq;
+    struct api_reply rep = {0};
+    if (r->kind == REQ_STATIC)
+        return static_serve(r);
+    if (r->body_len) {
+        char why[192];
+        json_t *j = NULL;
+        if (body_parse_json(r->body, r->body_len, &j, why, sizeof why) != 0) {
+            api_problem(&rep, API_E_MALFORMED_JSON, why);
+            return reply_send(r, &rep);
+        }
+        arena_defer(r->arena, (void (*)(void *))json_decref, j);
+        rq->body = j;
+        rq->raw_body = r->body;
+        rq->raw_body_len = r->body_len;
+    }
+    rq->db = db_checkout();
+    const struct api_route *rt = rq->route;
+    if (rt->auth != API_AUTH_NONE && api_auth_resolve(rq, (int)rt->auth, &rep) != 0) {
+        if (!rep.status)
+            api_problem(&rep, API_E_UNAUTHENTICATED, NULL);
+        return reply_send(r, &rep);
+    }
+    if (rt->handler(rq, &rep) != 0 || rep.status == 0) {
+        log_error("handler for %s %s failed without a reply", api_method_name(rt->method),
+                  rt->pattern);
+        api_problem(&rep, API_E_INTERNAL, NULL);
+    }
+    return reply_send(r, &rep);
+}
+
+static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url,
+                                 const char *method, const char *version, const char *upload_data,
+                                 size_t *upload_size, void **req_cls)
+{
+    (void)version;
+    struct req *r = *req_cls;
+    if (!r) {
+        r = req_new(cls, conn, url, method);
+        *req_cls = r;
+        return MHD_YES; /* never queue on the first call (0.9.75 keep-alive trap) */
+    }
+    log_set_request_id(r->rid);
+    enum MHD_Result ret = MHD_YES;
+    if (r->queued) {
+        *upload_size = 0;
+    } else if (r->kind == REQ_EARLY) {
+        *upload_size = 0;
+        ret = reply_send(r, &r->early);
+    } else if (*upload_size) {
+        size_t n = *upload_size;
+        *upload_size = 0;
+        if (n > r->max_body - r->body_len) {
+            api_problem(&r->early, API_E_PAYLOAD_TOO_LARGE, NULL);
+            ret = reply_send(r, &r->early);
+        } else {
+            if (r->body_len + n + 1 > r->body_cap) {
+                size_t cap = r->body_cap ? r->body_cap : 1024;
+                while (cap < r->body_len + n + 1)
+                    cap *= 2;
+                r->body = pnyx_xrealloc(r->body, cap);
+                r->body_cap = cap;
+            }
+            memcpy(r->body + r->body_len, upload_data, n);
+            r->body_len += n;
+            r->body[r->body_len] = '\0';
+        }
+    } else {
+        ret = dispatch(r);
+    }
+    log_set_request_id(NULL);
+    return ret;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)conn;
+    struct http_server *srv = cls;
+    struct req *r = *req_cls;
+    if (!r)
+        return;
+    *req_cls = NULL;
+    uint64_t dur = (uint64_t)(mono_us() - r->start_mono_us);
+    metrics_request(r->route_idx, r->status, dur);
+    log_set_request_id(r->rid);
+    if (log_enabled(PNYX_LOG_INFO)) {
+        char path[256], fields[512];
+        log_json_escape(path, sizeof path, r->rq.path ? r->rq.path : "");
+        snprintf(
+            fields, sizeof fields,
+            "\"method\":\"%s\",\"path\":\"%s\",\"status\":%u,\"dur_us\":%llu,\"client\":\"%s\"%s",
+            r->rq.method ? api_method_name(r->rq.method) : "OTHER", path, r->status,
+            (unsigned long long)dur, r->rq.client_addr ? r->rq.client_addr : "",
+            toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : ",\"aborted\":true");
+        log_fields(r->status >= 500 ? PNYX_LOG_WARN : PNYX_LOG_INFO, "request", fields);
+    }
+    log_set_request_id(NULL);
+    free(r->body);
+    r->body = NULL;
+    arena_free(r->arena);
+    atomic_fetch_sub_explicit(&srv->in_flight, 1, memory_order_relaxed);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_ctx,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    (void)cls;
+    (void)conn;
+    (void)socket_ctx;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+        metrics_conn_open();
+    else
+        metrics_conn_close();
+}
+
+static void mhd_logger(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char msg[512];
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+    vsnprintf(msg, sizeof msg, fmt, ap);
+#pragma GCC diagnostic pop
+    msg[strcspn(msg, "\n")] = '\0';
+    log_info("libmicrohttpd: %s", msg);
+}
+
+struct http_server *http_start(const struct pnyx_config *cfg, char *err, size_t errlen)
+{
+    if (router_init(err, errlen) != 0)
+        return NULL;
+    unsigned char rnd[6];
+    randombytes_buf(rnd, sizeof rnd);
+    sodium_bin2hex(rid_prefix, sizeof rid_prefix, rnd, sizeof rnd);
+
+    struct addrinfo hints = {
+        .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE};
+    struct addrinfo *ai = NULL;
+    char port[8];
+    snprintf(port, sizeof port, "%u", cfg->listen_port);
+    int gai = getaddrinfo(cfg->listen_host, port, &hints, &ai);
+    if (gai != 0 || !ai) {
+        snprintf(err, errlen, "PNYX_LISTEN: cannot resolve %s: %s", cfg->listen_host,
+                 gai_strerror(gai));
+        return NULL;
+    }
+    struct sockaddr_storage addr;
+    memcpy(&addr, ai->ai_addr, ai->ai_addrlen);
+    freeaddrinfo(ai);
+
+    struct http_server *srv = pnyx_xcalloc(1, sizeof(*srv));
+    srv->cfg = cfg;
+    srv->static_root = realpath(cfg->static_dir, NULL);
+    if (!srv->static_root)
+        log_warn("static directory %s not found; only the API is served", cfg->static_dir);
+
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    if (addr.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    srv->daemon = MHD_start_daemon(
+        flags, cfg->listen_port, NULL, NULL, on_access, srv, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->max_connections,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)cfg->max_per_ip,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->conn_memory, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned int)cfg->conn_timeout, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger,
+        srv, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024, MHD_OPTION_END);
+    if (!srv->daemon) {
+        snprintf(err, errlen, "cannot listen on %s (address in use or not permitted)", cfg->listen);
+        free(srv->static_root);
+        free(srv);
+        return NULL;
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    srv->port = di ? di->port : cfg->listen_port;
+    return srv;
+}
+
+uint16_t http_bound_port(const struct http_server *srv)
+{
+    return srv->port;
+}
+
+void http_stop(struct http_server *srv, unsigned grace_ms)
+{
+    if (!srv)
+        return;
+    /* Stop accepting; the listening socket closes, in-flight requests and
+     * open connections continue until they finish or the grace ends. */
+    MHD_socket lsock = MHD_quiesce_daemon(srv->daemon);
+    if (lsock != MHD_INVALID_SOCKET)
+        close(lsock);
+    int64_t deadline = mono_us() + (int64_t)grace_ms * 1000;
+    while (atomic_load(&srv->in_flight) > 0 && mono_us() < deadline) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    long left = atomic_load(&srv->in_flight);
+    if (left > 0)
+        log_warn("stopping with %ld requests still in flight", left);
+    MHD_stop_daemon(srv->daemon);
+    free(srv->static_root);
+    free(srv);
+}
