@@ -15,6 +15,11 @@
 #include "api/api.h"
 #include "api/api_health.h"
 /* F2: #include "api/api_accounts.h" etc. here. A2: likewise. */
+#include "api/api_accounts.h"
+#include "api/api_assemblies.h"
+#include "api/api_audit.h"
+#include "api/api_me.h"
+#include "api/api_sessions.h"
 
 const struct api_route api_routes[] = {
     /* F1: operations */
@@ -25,7 +30,76 @@ const struct api_route api_routes[] = {
      .handler = api_health_metrics,
      .auth = API_AUTH_NONE},
     /* F2: accounts, sessions, me */
+    {.method = API_POST,
+     .pattern = "/api/v1/accounts",
+     .handler = api_accounts_create,
+     .auth = API_AUTH_NONE},
+    {.method = API_POST,
+     .pattern = "/api/v1/sessions",
+     .handler = api_sessions_create,
+     .auth = API_AUTH_NONE},
+    {.method = API_DELETE,
+     .pattern = "/api/v1/sessions/current",
+     .handler = api_sessions_delete_current,
+     .auth = API_AUTH_REQUIRED},
+    {.method = API_GET, .pattern = "/api/v1/me", .handler = api_me_get, .auth = API_AUTH_REQUIRED},
     /* A2: assemblies, members, invitations, audit */
+    {.method = API_GET,
+     .pattern = "/api/v1/assemblies",
+     .handler = api_assemblies_list,
+     .auth = API_AUTH_OPTIONAL},
+    {.method = API_POST,
+     .pattern = "/api/v1/assemblies",
+     .handler = api_assemblies_create,
+     .auth = API_AUTH_REQUIRED},
+    {.method = API_GET,
+     .pattern = "/api/v1/assemblies/{aid}",
+     .handler = api_assemblies_get,
+     .auth = API_AUTH_OPTIONAL},
+    {.method = API_PATCH,
+     .pattern = "/api/v1/assemblies/{aid}",
+     .handler = api_assemblies_patch,
+     .auth = API_AUTH_REQUIRED},
+    {.method = API_POST,
+     .pattern = "/api/v1/assemblies/{aid}/join",
+     .handler = api_assemblies_join,
+     .auth = API_AUTH_REQUIRED},
+    {.method = API_POST,
+     .pattern = "/api/v1/assemblies/{aid}/invitations",
+     .handler = api_invitations_create,
+     .auth = API_AUTH_REQUIRED},
+    {.method = API_POST,
+     .pattern = "/api/v1/invitations/{code}/accept",
+     .handler = api_invitations_accept,
+     .auth = API_AUTH_REQUIRED},
+    {.method = API_GET,
+     .pattern = "/api/v1/assemblies/{aid}/members",
+     .handler = api_members_list,
+     .auth = API_AUTH_OPTIONAL},
+    {.method = API_PATCH,
+     .pattern = "/api/v1/assemblies/{aid}/members/{account_id}",
+     .handler = api_members_patch,
+     .auth = API_AUTH_REQUIRED},
+    {.method = API_GET,
+     .pattern = "/api/v1/assemblies/{aid}/audit",
+     .handler = api_audit_list,
+     .auth = API_AUTH_OPTIONAL},
+    {.method = API_GET,
+     .pattern = "/api/v1/assemblies/{aid}/audit/checkpoint",
+     .handler = api_audit_checkpoint,
+     .auth = API_AUTH_OPTIONAL},
+    {.method = API_GET,
+     .pattern = "/api/v1/assemblies/{aid}/audit/proof/inclusion",
+     .handler = api_audit_inclusion,
+     .auth = API_AUTH_OPTIONAL},
+    {.method = API_GET,
+     .pattern = "/api/v1/assemblies/{aid}/audit/proof/consistency",
+     .handler = api_audit_consistency,
+     .auth = API_AUTH_OPTIONAL},
+    {.method = API_GET,
+     .pattern = "/api/v1/audit/key",
+     .handler = api_audit_key,
+     .auth = API_AUTH_NONE},
 };
 
 const size_t api_routes_count = sizeof(api_routes) / sizeof(api_routes[0]);

@@ -140,6 +140,17 @@ enum authz_decision authz_member_patch(const struct authz_subject *who,
     return AUTHZ_DENY_403;
 }
 
+enum authz_decision authz_invite_role(const struct authz_subject *who, enum authz_role role)
+{
+    if (!is_manager(who) || role == AUTHZ_ROLE_NONE) {
+        return AUTHZ_DENY_403;
+    }
+    if (who->role == AUTHZ_ROLE_CONVENER) {
+        return AUTHZ_ALLOW;
+    }
+    return role == AUTHZ_ROLE_MEMBER || role == AUTHZ_ROLE_OBSERVER ? AUTHZ_ALLOW : AUTHZ_DENY_403;
+}
+
 enum authz_role authz_role_parse(const char *s)
 {
     if (s == NULL) {

@@ -97,6 +97,11 @@ enum authz_decision authz_member_patch(const struct authz_subject *who,
                                        const struct authz_subject *target, bool is_self,
                                        enum authz_role new_role, enum authz_status new_status);
 
+/* Which role an invitation created by `who` may grant (the caller already
+ * passed AUTHZ_CREATE_INVITATION): conveners any role, facilitators member
+ * or observer only (the same limits as authz_member_patch). */
+enum authz_decision authz_invite_role(const struct authz_subject *who, enum authz_role role);
+
 /* Parsers/names for the text forms used in SQL and JSON ("convener", …).
  * Parsers return NONE for anything else. Names return static strings. */
 enum authz_role authz_role_parse(const char *s);

@@ -1,0 +1,637 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * api/api_audit.c — the per-assembly audit log: appending (inside the
+ * caller's transaction), the checkpoint signing key, and the public read
+ * endpoints: entries, signed checkpoint, inclusion and consistency proofs,
+ * the verification key.
+ *
+ * Invariants: an entry's text is exactly the RFC 8785 bytes that were
+ * hashed (leaf = SHA-256(0x00 || entry)); seq = leaf index + 1, gapless,
+ * because appends lock the head row of their assembly and commit with the
+ * change they record. Proof indexes follow RFC 9162 (0-based leaf index).
+ * A proof costs two queries whatever the log size: the view (authorisation
+ * + head) and one fetch of the O(log n) complete-subtree nodes it needs,
+ * whose positions are found by a dry run of core/audit's generator.
+ */
+#include "api/api_audit.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "api/api_assemblies.h"
+#include "core/audit/jcs.h"
+#include "core/audit/merkle.h"
+#include "core/audit/note.h"
+#include "db/db_audit.h"
+#include "platform/log.h"
+
+/* --- appending ------------------------------------------------------------- */
+
+/* RFC 3339 UTC with microseconds, e.g. "2026-11-28T04:00:00.123456Z". */
+static void format_now(char out[40])
+{
+    struct timespec ts;
+    struct tm tm;
+    char date[24];
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out, 40, "%.19s.%06dZ", date, (int)(ts.tv_nsec / 1000) % 1000000);
+}
+
+static void json_free_cb(void *p)
+{
+    free(p);
+}
+
+enum db_status api_audit_create_log(struct db_conn *c, struct arena *a, int64_t aid)
+{
+    uint8_t empty[MERKLE_HASH_LEN];
+    merkle_empty_root(empty);
+    return db_audit_head_create(c, a, aid, empty);
+}
+
+/* Unpacks the stored frontier (one hash per set bit of size, lowest level
+ * first) into core/audit's fixed layout. */
+static int frontier_unpack(const struct db_audit_head *h, struct merkle_frontier *f)
+{
+    merkle_frontier_init(f);
+    f->size = (uint64_t)h->size;
+    size_t off = 0;
+    for (unsigned l = 0; l < MERKLE_MAX_LEVELS; l++) {
+        if ((f->size >> l) & 1u) {
+            if (off + MERKLE_HASH_LEN > h->frontier_len) {
+                return -1;
+            }
+            memcpy(f->hash[l], h->frontier + off, MERKLE_HASH_LEN);
+            off += MERKLE_HASH_LEN;
+        }
+    }
+    return off == h->frontier_len ? 0 : -1;
+}
+
+static size_t frontier_pack(const struct merkle_frontier *f, uint8_t *out)
+{
+    size_t off = 0;
+    for (unsigned l = 0; l < MERKLE_MAX_LEVELS; l++) {
+        if ((f->size >> l) & 1u) {
+            memcpy(out + off, f->hash[l], MERKLE_HASH_LEN);
+            off += MERKLE_HASH_LEN;
+        }
+    }
+    return off;
+}
+
+/* Builds the canonical entry into the arena; NULL on failure. Keys are
+ * written in RFC 8785 order (actor < assembly < at < data < kind < seq);
+ * the builder refuses anything else. Ids are strings (JCS_MAX_SAFE_INT). */
+static char *build_entry(struct arena *a, int64_t seq, const char *at, const char *kind,
+                         int64_t actor, int64_t aid, const char *data, size_t data_len)
+{
+    char num[24];
+    struct jcs_buf b;
+    jcs_buf_init(&b);
+    jcs_obj_begin(&b);
+    jcs_key(&b, "actor");
+    if (actor > 0) {
+        snprintf(num, sizeof(num), "%lld", (long long)actor);
+        jcs_str(&b, num);
+    } else {
+        jcs_null(&b);
+    }
+    jcs_key(&b, "assembly");
+    snprintf(num, sizeof(num), "%lld", (long long)aid);
+    jcs_str(&b, num);
+    jcs_key(&b, "at");
+    jcs_str(&b, at);
+    jcs_key(&b, "data");
+    jcs_json(&b, data, data_len);
+    jcs_key(&b, "kind");
+    jcs_str(&b, kind);
+    jcs_key(&b, "seq");
+    jcs_int(&b, seq);
+    jcs_obj_end(&b);
+    char *res = NULL;
+    if (jcs_buf_finish(&b) == AUDIT_OK) {
+        res = arena_strndup(a, b.data, b.len);
+    }
+    jcs_buf_fini(&b);
+    return res;
+}
+
+enum db_status api_audit_append(struct db_conn *c, struct arena *a, int64_t aid, int64_t actor,
+                                const char *kind, json_t *data, int64_t *seq_out)
+{
+    /* Everything that does not depend on the head is done before taking
+     * its lock. */
+    char *dtext = json_is_object(data) ? json_dumps(data, JSON_COMPACT) : NULL;
+    if (dtext == NULL) {
+        return DB_HARD_ERROR;
+    }
+    arena_defer(a, json_free_cb, dtext);
+
+    struct db_audit_head head;
+    enum db_status st = db_audit_head_lock(c, a, aid, &head);
+    if (st != DB_OK) {
+        return st;
+    }
+    struct merkle_frontier *f = arena_alloc(a, sizeof(*f));
+    if (head.size < 0 || frontier_unpack(&head, f) != 0) {
+        log_error("audit: corrupt head assembly=%lld size=%lld", (long long)aid,
+                  (long long)head.size);
+        return DB_HARD_ERROR;
+    }
+    char at[40];
+    format_now(at);
+    int64_t seq = head.size + 1;
+    char *entry = build_entry(a, seq, at, kind, actor, aid, dtext, strlen(dtext));
+    if (entry == NULL) {
+        log_error("audit: cannot canonicalise entry kind=%s", kind);
+        return DB_HARD_ERROR;
+    }
+    uint8_t leaf[MERKLE_HASH_LEN];
+    merkle_leaf_hash(entry, strlen(entry), leaf);
+    struct merkle_node nodes[MERKLE_MAX_LEVELS + 1];
+    unsigned n = 0;
+    if (merkle_frontier_append(f, leaf, nodes, &n) != AUDIT_OK) {
+        return DB_HARD_ERROR;
+    }
+    unsigned levels[MERKLE_MAX_LEVELS + 1];
+    uint64_t idx[MERKLE_MAX_LEVELS + 1];
+    uint8_t *hashes = arena_alloc(a, (size_t)n * MERKLE_HASH_LEN + 1);
+    for (unsigned i = 0; i < n; i++) {
+        levels[i] = nodes[i].level;
+        idx[i] = nodes[i].index;
+        memcpy(hashes + (size_t)i * MERKLE_HASH_LEN, nodes[i].hash, MERKLE_HASH_LEN);
+    }
+    uint8_t root[MERKLE_HASH_LEN];
+    merkle_frontier_root(f, root);
+    uint8_t *packed = arena_alloc(a, MERKLE_MAX_LEVELS * MERKLE_HASH_LEN);
+    size_t packed_len = frontier_pack(f, packed);
+
+    struct db_audit_write w = {
+        .assembly_id = aid,
+        .seq = seq,
+        .at = at,
+        .kind = kind,
+        .entry = entry,
+        .leaf_hash = leaf,
+        .n_nodes = n,
+        .levels = levels,
+        .indexes = idx,
+        .hashes = hashes,
+        .root = root,
+        .frontier = packed,
+        .frontier_len = packed_len,
+    };
+    st = db_audit_store(c, a, &w);
+    if (st == DB_OK && seq_out != NULL) {
+        *seq_out = seq;
+    }
+    return st;
+}
+
+/* --- signing key ------------------------------------------------------------ */
+
+static struct note_signer g_signer;
+static char g_vkey[NOTE_VKEY_MAX];
+/* Host part of checkpoint origins; leaves room for "/assembly/<id>". */
+static char g_origin[NOTE_ORIGIN_MAX - 40];
+static int g_key_status = -1;
+static pthread_once_t g_key_once = PTHREAD_ONCE_INIT;
+static _Atomic(const struct pnyx_config *) g_key_cfg;
+
+/* Go/C2SP note private-key format, so operators can use standard tools:
+ * "PRIVATE+KEY+<name>+<8 hex key id>+<base64(0x01 || seed)>". */
+static int key_write(const char *path, const char *name, const uint8_t seed[NOTE_SEED_LEN],
+                     const struct note_verifier *v)
+{
+    uint8_t raw[1 + NOTE_SEED_LEN];
+    char b64[AUDIT_B64_LEN(sizeof(raw)) + 1];
+    char line[NOTE_NAME_MAX + 128];
+    raw[0] = 0x01;
+    memcpy(raw + 1, seed, NOTE_SEED_LEN);
+    audit_b64_encode(raw, sizeof(raw), b64);
+    sodium_memzero(raw, sizeof(raw));
+    int len = snprintf(line, sizeof(line), "PRIVATE+KEY+%s+%02x%02x%02x%02x+%s\n", name,
+                       v->key_id[0], v->key_id[1], v->key_id[2], v->key_id[3], b64);
+    sodium_memzero(b64, sizeof(b64));
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        sodium_memzero(line, sizeof(line));
+        return errno == EEXIST ? 1 : -1;
+    }
+    ssize_t wr = write(fd, line, (size_t)len);
+    sodium_memzero(line, sizeof(line));
+    int rc = (wr == len && fsync(fd) == 0) ? 0 : -1;
+    if (close(fd) != 0) {
+        rc = -1;
+    }
+    return rc;
+}
+
+/* Reads a key file: the format above (name taken from the file) or a bare
+ * base64 32-byte seed (name = default_name). */
+static int key_read(const char *path, const char *default_name, struct note_signer *s)
+{
+    char buf[1024];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return -1;
+    }
+    struct stat sb;
+    if (fstat(fd, &sb) == 0 && (sb.st_mode & 077) != 0) {
+        log_warn("audit: signing key file %s is readable by others (mode %o)", path,
+                 (unsigned)(sb.st_mode & 0777));
+    }
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    (void)close(fd);
+    if (n <= 0) {
+        return -1;
+    }
+    buf[n] = '\0';
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ')) {
+        buf[--n] = '\0';
+    }
+    char name[NOTE_NAME_MAX + 1];
+    const char *b64 = buf;
+    snprintf(name, sizeof(name), "%s", default_name);
+    if (strncmp(buf, "PRIVATE+KEY+", 12) == 0) {
+        const char *nm = buf + 12;
+        const char *p1 = strchr(nm, '+');
+        const char *p2 = p1 != NULL ? strchr(p1 + 1, '+') : NULL;
+        if (p2 == NULL || (size_t)(p1 - nm) > NOTE_NAME_MAX) {
+            sodium_memzero(buf, sizeof(buf));
+            return -1;
+        }
+        memcpy(name, nm, (size_t)(p1 - nm));
+        name[p1 - nm] = '\0';
+        b64 = p2 + 1;
+    }
+    uint8_t raw[64];
+    size_t raw_len = 0;
+    int rc = -1;
+    if (audit_b64_decode(b64, strlen(b64), raw, sizeof(raw), &raw_len) == AUDIT_OK) {
+        if (raw_len == 1 + NOTE_SEED_LEN && raw[0] == 0x01) {
+            rc = note_signer_from_seed(s, name, raw + 1) == AUDIT_OK ? 0 : -1;
+        } else if (raw_len == NOTE_SEED_LEN) {
+            rc = note_signer_from_seed(s, name, raw) == AUDIT_OK ? 0 : -1;
+        }
+    }
+    sodium_memzero(raw, sizeof(raw));
+    sodium_memzero(buf, sizeof(buf));
+    return rc;
+}
+
+static const char *origin_host(const struct pnyx_config *cfg)
+{
+    if (cfg->log_origin != NULL && cfg->log_origin[0] != '\0') {
+        return cfg->log_origin;
+    }
+    if (cfg->listen_host != NULL && cfg->listen_host[0] != '\0') {
+        return cfg->listen_host;
+    }
+    return "localhost";
+}
+
+static void key_init_once(void)
+{
+    const struct pnyx_config *cfg = atomic_load(&g_key_cfg);
+    char path[4096];
+    const char *host = origin_host(cfg);
+    snprintf(g_origin, sizeof(g_origin), "%s", host);
+    if (cfg->signing_key_file != NULL && cfg->signing_key_file[0] != '\0') {
+        snprintf(path, sizeof(path), "%s", cfg->signing_key_file);
+    } else {
+        const char *dir = cfg->data_dir != NULL && cfg->data_dir[0] != '\0' ? cfg->data_dir : ".";
+        snprintf(path, sizeof(path), "%s/audit-signing.key", dir);
+    }
+    if (sodium_init() < 0) {
+        log_error("audit: libsodium unusable");
+        return;
+    }
+    if (key_read(path, host, &g_signer) != 0) {
+        if (access(path, F_OK) == 0) {
+            log_error("audit: cannot read signing key %s", path);
+            return;
+        }
+        /* First start: generate into the data directory (created 0700 if
+         * missing). O_EXCL makes concurrent first starts agree on one key. */
+        if (cfg->data_dir != NULL && cfg->data_dir[0] != '\0' && mkdir(cfg->data_dir, 0700) != 0 &&
+            errno != EEXIST) {
+            log_error("audit: cannot create data dir %s", cfg->data_dir);
+            return;
+        }
+        uint8_t seed[NOTE_SEED_LEN];
+        randombytes_buf(seed, sizeof(seed));
+        int rc = -1;
+        if (note_signer_from_seed(&g_signer, host, seed) == AUDIT_OK) {
+            rc = key_write(path, host, seed, &g_signer.v);
+        }
+        sodium_memzero(seed, sizeof(seed));
+        if (rc == 1) {
+            rc = key_read(path, host, &g_signer); /* another process won the race */
+        }
+        if (rc != 0) {
+            log_error("audit: cannot create signing key %s", path);
+            return;
+        }
+        log_info("audit: generated checkpoint signing key %s", path);
+    }
+    size_t vlen = 0;
+    if (note_vkey_format(&g_signer.v, g_vkey, sizeof(g_vkey), &vlen) != AUDIT_OK) {
+        return;
+    }
+    g_key_status = 0;
+}
+
+int api_audit_init(const struct pnyx_config *cfg)
+{
+    const struct pnyx_config *expected = NULL;
+    atomic_compare_exchange_strong(&g_key_cfg, &expected, cfg);
+    pthread_once(&g_key_once, key_init_once);
+    return g_key_status;
+}
+
+/* --- reading: shared --------------------------------------------------------- */
+
+/* Loads the view and applies READ_AUDIT; on refusal writes the problem and
+ * returns -1. */
+static int load_view(struct api_req *rq, struct api_reply *out, int64_t *aid,
+                     struct db_audit_view *v)
+{
+    if (api_param_id(rq, "aid", aid) != 0) {
+        api_problem(out, API_E_NOT_FOUND, NULL);
+        return -1;
+    }
+    int64_t viewer = rq->auth.authenticated ? rq->auth.account_id : 0;
+    enum db_status st = db_audit_view(rq->db, rq->arena, *aid, viewer, v);
+    if (st != DB_OK) {
+        api_problem_db(out, st);
+        return -1;
+    }
+    struct authz_subject who = api_subject(rq, v->role, v->status);
+    struct authz_assembly_info info = {.is_public = v->is_public};
+    enum authz_decision d = authz_assembly(&who, &info, AUTHZ_READ_AUDIT);
+    if (d != AUTHZ_ALLOW) {
+        api_authz_problem(out, d);
+        return -1;
+    }
+    return 0;
+}
+
+static json_t *b64_json(const uint8_t *h, size_t n)
+{
+    char buf[AUDIT_B64_LEN(64) + 1];
+    audit_b64_encode(h, n, buf);
+    return json_string(buf);
+}
+
+int api_audit_list(struct api_req *rq, struct api_reply *out)
+{
+    int64_t aid;
+    struct db_audit_view v;
+    if (load_view(rq, out, &aid, &v) != 0) {
+        return 0;
+    }
+    int64_t after;
+    int limit;
+    if (api_page_params(rq, out, &after, &limit) != 0) {
+        return 0;
+    }
+    struct db_audit_entry *items;
+    int n;
+    enum db_status st = db_audit_entries(rq->db, rq->arena, aid, after, limit, &items, &n);
+    if (st != DB_OK) {
+        return api_problem_db(out, st);
+    }
+    json_t *arr = json_array();
+    for (int i = 0; i < n; i++) {
+        json_array_append_new(arr, json_pack("{s:I, s:s, s:o}", "seq", (json_int_t)items[i].seq,
+                                             "entry", items[i].entry, "leaf_hash",
+                                             b64_json(items[i].leaf_hash, MERKLE_HASH_LEN)));
+    }
+    json_t *next = n == limit && n > 0
+                       ? json_string(arena_printf(rq->arena, "%lld", (long long)items[n - 1].seq))
+                       : json_null();
+    return api_reply_json(
+        out, 200,
+        json_pack("{s:o, s:o, s:I}", "items", arr, "next", next, "size", (json_int_t)v.size));
+}
+
+int api_audit_checkpoint(struct api_req *rq, struct api_reply *out)
+{
+    int64_t aid;
+    struct db_audit_view v;
+    if (api_audit_init(rq->cfg) != 0) {
+        return api_problem(out, API_E_UNAVAILABLE, "checkpoint signing key unavailable");
+    }
+    if (load_view(rq, out, &aid, &v) != 0) {
+        return 0;
+    }
+    const char *note = v.note;
+    if (note == NULL) {
+        /* First request for this size: sign once and cache. */
+        char origin[NOTE_ORIGIN_MAX + 32];
+        char *buf = arena_alloc(rq->arena, NOTE_SIGNED_CHECKPOINT_MAX);
+        size_t len = 0;
+        snprintf(origin, sizeof(origin), "%s/assembly/%lld", g_origin, (long long)aid);
+        if (note_checkpoint_sign(&g_signer, origin, (uint64_t)v.size, v.root, buf,
+                                 NOTE_SIGNED_CHECKPOINT_MAX, &len) != AUDIT_OK) {
+            return api_problem(out, API_E_INTERNAL, NULL);
+        }
+        enum db_status st = db_audit_checkpoint_store(rq->db, rq->arena, aid, v.size, buf, &note);
+        if (st != DB_OK) {
+            note = buf; /* still a valid signature; caching is an optimisation */
+        }
+    }
+    (void)api_reply_header(out, "Cache-Control", "no-cache");
+    return api_reply_text(out, 200, "text/plain; charset=utf-8", note, strlen(note));
+}
+
+int api_audit_key(struct api_req *rq, struct api_reply *out)
+{
+    if (api_audit_init(rq->cfg) != 0) {
+        return api_problem(out, API_E_UNAVAILABLE, "checkpoint signing key unavailable");
+    }
+    char kid[9];
+    snprintf(kid, sizeof(kid), "%02x%02x%02x%02x", g_signer.v.key_id[0], g_signer.v.key_id[1],
+             g_signer.v.key_id[2], g_signer.v.key_id[3]);
+    return api_reply_json(
+        out, 200,
+        json_pack("{s:s, s:o, s:s, s:s, s:s}", "name", g_signer.v.name, "public_key",
+                  b64_json(g_signer.v.public_key, NOTE_PUBLIC_KEY_LEN), "key_id", kid, "vkey",
+                  g_vkey, "origin_prefix", arena_printf(rq->arena, "%s/assembly/", g_origin)));
+}
+
+/* --- proofs: dry run to learn the node positions, one fetch, real run ---- */
+
+/* Why 192: an inclusion proof reads ≤ ~2·63 nodes and a consistency proof
+ * about as many; positions are deduplicated. */
+#define PROOF_MAX_NODES 192
+
+struct node_set {
+    size_t n;
+    bool overflow;
+    bool dry;
+    unsigned level[PROOF_MAX_NODES];
+    uint64_t index[PROOF_MAX_NODES];
+    uint8_t hash[PROOF_MAX_NODES][MERKLE_HASH_LEN];
+};
+
+static int set_find(const struct node_set *s, unsigned level, uint64_t index)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        if (s->level[i] == level && s->index[i] == index) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+static int set_get_node(void *cls, unsigned level, uint64_t index, uint8_t out[MERKLE_HASH_LEN])
+{
+    struct node_set *s = cls;
+    int i = set_find(s, level, index);
+    if (s->dry) {
+        if (i < 0) {
+            if (s->n == PROOF_MAX_NODES) {
+                s->overflow = true;
+                return -1;
+            }
+            s->level[s->n] = level;
+            s->index[s->n] = index;
+            s->n++;
+        }
+        memset(out, 0, MERKLE_HASH_LEN);
+        return 0;
+    }
+    if (i < 0) {
+        return -1;
+    }
+    memcpy(out, s->hash[i], MERKLE_HASH_LEN);
+    return 0;
+}
+
+/* Fetches every recorded position in one query and switches to real mode. */
+static enum db_status set_fetch(struct api_req *rq, int64_t aid, struct node_set *s)
+{
+    s->dry = false;
+    uint8_t *flat = arena_alloc(rq->arena, s->n * MERKLE_HASH_LEN + 1);
+    enum db_status st = db_audit_nodes(rq->db, rq->arena, aid, s->n, s->level, s->index, flat);
+    if (st != DB_OK) {
+        return st == DB_NOT_FOUND ? DB_HARD_ERROR : st; /* a missing node is corruption */
+    }
+    for (size_t i = 0; i < s->n; i++) {
+        memcpy(s->hash[i], flat + i * MERKLE_HASH_LEN, MERKLE_HASH_LEN);
+    }
+    return DB_OK;
+}
+
+static json_t *proof_json(uint8_t (*proof)[MERKLE_HASH_LEN], size_t len)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < len; i++) {
+        json_array_append_new(arr, b64_json(proof[i], MERKLE_HASH_LEN));
+    }
+    return arr;
+}
+
+static int bad_query(struct api_reply *out, const char *field, const char *msg)
+{
+    json_t *fields = json_array();
+    api_field_error(fields, field, "invalid", msg);
+    return api_problem_fields(out, API_E_VALIDATION, fields);
+}
+
+int api_audit_inclusion(struct api_req *rq, struct api_reply *out)
+{
+    int64_t aid;
+    struct db_audit_view v;
+    if (load_view(rq, out, &aid, &v) != 0) {
+        return 0;
+    }
+    uint64_t index = 0, size = (uint64_t)v.size;
+    int hi = api_query_u64(rq, "index", &index);
+    int hs = api_query_u64(rq, "size", &size);
+    if (hi <= 0) {
+        return bad_query(out, "index", "index (0-based leaf index = seq - 1) is required");
+    }
+    if (hs < 0 || size == 0 || size > (uint64_t)v.size) {
+        return bad_query(out, "size", "size must be between 1 and the current log size");
+    }
+    if (index >= size) {
+        return bad_query(out, "index", "index must be smaller than size");
+    }
+    struct node_set *s = arena_calloc(rq->arena, 1, sizeof(*s));
+    struct merkle_store store = {.get_node = set_get_node, .cls = s};
+    uint8_t(*proof)[MERKLE_HASH_LEN] = arena_alloc(rq->arena, MERKLE_MAX_PROOF * MERKLE_HASH_LEN);
+    size_t plen = 0;
+    uint8_t dummy[MERKLE_HASH_LEN];
+    s->dry = true;
+    if (set_get_node(s, 0, index, dummy) != 0 ||
+        merkle_inclusion_proof(&store, index, size, proof, MERKLE_MAX_PROOF, &plen) != AUDIT_OK) {
+        return api_problem(out, API_E_INTERNAL, NULL);
+    }
+    enum db_status st = set_fetch(rq, aid, s);
+    if (st != DB_OK) {
+        return api_problem_db(out, st);
+    }
+    if (merkle_inclusion_proof(&store, index, size, proof, MERKLE_MAX_PROOF, &plen) != AUDIT_OK) {
+        return api_problem(out, API_E_INTERNAL, NULL);
+    }
+    return api_reply_json(out, 200,
+                          json_pack("{s:I, s:I, s:o, s:o}", "index", (json_int_t)index, "size",
+                                    (json_int_t)size, "leaf_hash",
+                                    b64_json(s->hash[set_find(s, 0, index)], MERKLE_HASH_LEN),
+                                    "proof", proof_json(proof, plen)));
+}
+
+int api_audit_consistency(struct api_req *rq, struct api_reply *out)
+{
+    int64_t aid;
+    struct db_audit_view v;
+    if (load_view(rq, out, &aid, &v) != 0) {
+        return 0;
+    }
+    uint64_t from = 0, to = (uint64_t)v.size;
+    int hf = api_query_u64(rq, "from", &from);
+    int ht = api_query_u64(rq, "to", &to);
+    if (hf <= 0) {
+        return bad_query(out, "from", "from (an earlier tree size) is required");
+    }
+    if (ht < 0 || to > (uint64_t)v.size) {
+        return bad_query(out, "to", "to must not exceed the current log size");
+    }
+    if (from > to) {
+        return bad_query(out, "from", "from must not exceed to");
+    }
+    struct node_set *s = arena_calloc(rq->arena, 1, sizeof(*s));
+    struct merkle_store store = {.get_node = set_get_node, .cls = s};
+    uint8_t(*proof)[MERKLE_HASH_LEN] = arena_alloc(rq->arena, MERKLE_MAX_PROOF * MERKLE_HASH_LEN);
+    size_t plen = 0;
+    s->dry = true;
+    if (merkle_consistency_proof(&store, from, to, proof, MERKLE_MAX_PROOF, &plen) != AUDIT_OK) {
+        return api_problem(out, API_E_INTERNAL, NULL);
+    }
+    enum db_status st = set_fetch(rq, aid, s);
+    if (st != DB_OK) {
+        return api_problem_db(out, st);
+    }
+    if (merkle_consistency_proof(&store, from, to, proof, MERKLE_MAX_PROOF, &plen) != AUDIT_OK) {
+        return api_problem(out, API_E_INTERNAL, NULL);
+    }
+    return api_reply_json(out, 200,
+                          json_pack("{s:I, s:I, s:o}", "from", (json_int_t)from, "to",
+                                    (json_int_t)to, "proof", proof_json(proof, plen)));
+}

@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * api/api_members.c — GET …/members (keyset-paged by account id) and
+ * PATCH …/members/{account_id} {role?, status?}. The patch, its
+ * last-convener check and its audit entry (member.updated, or member.left
+ * when the status becomes left) commit in one transaction.
+ */
+#include <string.h>
+
+#include "api/api_assemblies.h"
+#include "api/api_audit.h"
+#include "db/db_assembly.h"
+
+static json_t *member_json(const struct db_member *m)
+{
+    return json_pack("{s:I, s:s?, s:s?, s:s, s:s, s:s, s:s}", "account_id",
+                     (json_int_t)m->account_id, "display_name", m->display_name, "country",
+                     m->country, "role", m->role, "status", m->status, "joined_at", m->joined_at,
+                     "updated_at", m->updated_at);
+}
+
+int api_members_list(struct api_req *rq, struct api_reply *out)
+{
+    int64_t aid;
+    if (api_param_id(rq, "aid", &aid) != 0) {
+        return api_problem(out, API_E_NOT_FOUND, NULL);
+    }
+    int64_t viewer = rq->auth.authenticated ? rq->auth.account_id : 0;
+    struct db_standing sd;
+    enum db_status st = db_assembly_standing(rq->db, rq->arena, aid, viewer, &sd);
+    if (st != DB_OK) {
+        return api_problem_db(out, st);
+    }
+    struct authz_subject who = api_subject(rq, sd.role, sd.status);
+    struct authz_assembly_info info = {.is_public = sd.is_public, .open_to_join = sd.open_to_join};
+    enum authz_decision d = authz_assembly(&who, &info, AUTHZ_LIST_MEMBERS);
+    if (d != AUTHZ_ALLOW) {
+        return api_authz_problem(out, d);
+    }
+    int64_t after;
+    int limit;
+    if (api_page_params(rq, out, &after, &limit) != 0) {
+        return 0;
+    }
+    struct db_member *items;
+    int n;
+    st = db_member_list(rq->db, rq->arena, aid, after, limit, &items, &n);
+    if (st != DB_OK) {
+        return api_problem_db(out, st);
+    }
+    json_t *arr = json_array();
+    for (int i = 0; i < n; i++) {
+        json_array_append_new(arr, member_json(&items[i]));
+    }
+    json_t *next =
+        n == limit && n > 0
+            ? json_string(arena_printf(rq->arena, "%lld", (long long)items[n - 1].account_id))
+            : json_null();
+    return api_reply_json(out, 200, json_pack("{s:o, s:o}", "items", arr, "next", next));
+}
+
+struct mpatch_txn {
+    struct api_req *rq;
+    int64_t aid;
+    int64_t target;
+    const char *role;   /* requested, NULL = unchanged */
+    const char *status; /* requested, NULL = unchanged */
+    enum authz_decision denied;
+    enum api_error fail; /* API_E__COUNT = none */
+    struct db_member out;
+};
+
+static bool removes_convener(const struct db_member *m, const char *role, const char *status)
+{
+    if (strcmp(m->role, "convener") != 0 || strcmp(m->status, "active") != 0) {
+        return false;
+    }
+    return (role != NULL && strcmp(role, "convener") != 0) ||
+           (status != NULL && strcmp(status, "active") != 0);
+}
+
+static enum db_status mpatch_cb(struct db_conn *c, void *cls)
+{
+    struct mpatch_txn *t = cls;
+    struct arena *a = t->rq->arena;
+    int64_t me = t->rq->auth.account_id;
+    bool self = me == t->target;
+    t->denied = AUTHZ_ALLOW;
+    t->fail = API_E__COUNT;
+    struct db_standing sd;
+    enum db_status st = db_assembly_standing(c, a, t->aid, me, &sd);
+    if (st != DB_OK) {
+        return st;
+    }
+    struct authz_subject who = api_subject(t->rq, sd.role, sd.status);
+    struct authz_assembly_info info = {.is_public = sd.is_public, .open_to_join = sd.open_to_join};
+    bool leaving = self && t->status != NULL && strcmp(t->status, "left") == 0;
+    t->denied = authz_assembly(&who, &info, leaving ? AUTHZ_LEAVE : AUTHZ_PATCH_MEMBER);
+    if (t->denied != AUTHZ_ALLOW) {
+        return DB_NOT_FOUND;
+    }
+    struct db_member cur;
+    st = db_member_get(c, a, t->aid, t->target, false, &cur);
+    if (st == DB_NOT_FOUND) {
+        t->fail = API_E_NOT_FOUND;
+    }
+    if (st != DB_OK) {
+        return st;
+    }
+    struct authz_subject target = api_subject(t->rq, cur.role, cur.status);
+    t->denied = authz_member_patch(&who, &target, self, authz_role_parse(t->role),
+                                   authz_status_parse(t->status));
+    if (t->denied != AUTHZ_ALLOW) {
+        return DB_NOT_FOUND;
+    }
+    if (removes_convener(&cur, t->role, t->status)) {
+        /* Lock every active convener row, then re-read the target under
+         * that lock: the count and the target's state are now stable. */
+        int64_t conveners = 0;
+        st = db_member_lock_conveners(c, a, t->aid, &conveners);
+        if (st == DB_OK) {
+            st = db_member_get(c, a, t->aid, t->target, true, &cur);
+        }
+        if (st != DB_OK) {
+            return st;
+        }
+        if (removes_convener(&cur, t->role, t->status) && conveners <= 1) {
+            t->fail = API_E_LAST_CONVENER;
+            return DB_CONFLICT;
+        }
+    }
+    bool role_changes = t->role != NULL && strcmp(t->role, cur.role) != 0;
+    bool status_changes = t->status != NULL && strcmp(t->status, cur.status) != 0;
+    if (!role_changes && !status_changes) {
+        t->out = cur; /* nothing to record */
+        return DB_OK;
+    }
+    st = db_member_update(c, a, t->aid, t->target, t->role, t->status, &t->out);
+    if (st != DB_OK) {
+        return st;
+    }
+    const char *acct = arena_printf(a, "%lld", (long long)t->target);
+    json_t *data;
+    const char *kind;
+    if (status_changes && strcmp(t->out.status, "left") == 0) {
+        kind = "member.left";
+        data = json_pack("{s:s, s:s}", "account", acct, "role", t->out.role);
+    } else {
+        kind = "member.updated";
+        data = json_pack("{s:s, s:s, s:s}", "account", acct, "role", t->out.role, "status",
+                         t->out.status);
+    }
+    st = api_audit_append(c, a, t->aid, me, kind, data, NULL);
+    json_decref(data);
+    return st;
+}
+
+/* Decodes {role?, status?}: 400 on wrong types, 422 on bad values. */
+static int decode_patch(struct api_req *rq, struct api_reply *out, struct mpatch_txn *t)
+{
+    if (!json_is_object(rq->body)) {
+        return api_problem(out, API_E_BAD_REQUEST, "body must be a JSON object"), -1;
+    }
+    json_t *fields = json_array();
+    const char *key;
+    json_t *val;
+    json_object_foreach(rq->body, key, val)
+    {
+        bool is_role = strcmp(key, "role") == 0;
+        if (!is_role && strcmp(key, "status") != 0) {
+            api_field_error(fields, key, "unknown", "unknown field");
+            continue;
+        }
+        if (!json_is_string(val)) {
+            json_decref(fields);
+            return api_problem(out, API_E_BAD_REQUEST, "role and status must be strings"), -1;
+        }
+        const char *s = json_string_value(val);
+        if (is_role) {
+            t->role = s;
+            if (authz_role_parse(s) == AUTHZ_ROLE_NONE) {
+                api_field_error(fields, "role", "invalid",
+                                "convener, facilitator, member or observer");
+            }
+        } else {
+            t->status = s;
+            if (authz_status_parse(s) == AUTHZ_STATUS_NONE) {
+                api_field_error(fields, "status", "invalid", "active, suspended or left");
+            }
+        }
+    }
+    if (t->role == NULL && t->status == NULL && json_array_size(fields) == 0) {
+        api_field_error(fields, "", "empty", "role or status is required");
+    }
+    if (json_array_size(fields) > 0) {
+        return api_problem_fields(out, API_E_VALIDATION, fields), -1;
+    }
+    json_decref(fields);
+    return 0;
+}
+
+int api_members_patch(struct api_req *rq, struct api_reply *out)
+{
+    struct mpatch_txn t = {.rq = rq, .fail = API_E__COUNT};
+    if (api_param_id(rq, "aid", &t.aid) != 0 || api_param_id(rq, "account_id", &t.target) != 0) {
+        return api_problem(out, API_E_NOT_FOUND, NULL);
+    }
+    if (decode_patch(rq, out, &t) != 0) {
+        return 0;
+    }
+    enum db_status st = db_run_txn(rq->db, "member_patch", mpatch_cb, &t);
+    if (t.denied != AUTHZ_ALLOW) {
+        return api_authz_problem(out, t.denied);
+    }
+    if (t.fail != API_E__COUNT) {
+        return api_problem(out, t.fail,
+                           t.fail == API_E_LAST_CONVENER
+                               ? "an assembly keeps at least one active convener"
+                               : NULL);
+    }
+    if (st != DB_OK) {
+        return api_problem_db(out, st);
+    }
+    return api_reply_json(out, 200, member_json(&t.out));
+}
