@@ -9,6 +9,8 @@
  * and T3 (codec/election, pnyx-tally). Changes are additive only and are
  * listed here.
  *   v1 (2026-11-28) first version.
+ *   v1.1 max_rankings and stop_after_round use -1 for null (like
+ *        max_skipped_ranks), so a JSON 0 reaches tally_run and is refused there.
  *
  * Typical use (a streaming reader):
  *   struct tally_election e; tally_election_init(&e);
@@ -151,14 +153,14 @@ struct tally_rules {
     enum tally_overvote overvote;
     int64_t max_skipped_ranks; /* -1 = null (unlimited) */
     bool exhaust_on_duplicate;
-    int64_t max_rankings; /* 0 = null */
+    int64_t max_rankings; /* -1 = null */
     uint32_t *excluded;   /* option indices, as listed */
     size_t n_excluded;
     uint32_t undeclared_write_in; /* TALLY_NONE = null */
     bool batch_elimination;
     bool continue_until_two;
     bool first_round_determines_threshold;
-    int64_t stop_after_round; /* 0 = null */
+    int64_t stop_after_round; /* -1 = null */
     enum tally_tiebreak tiebreak;
     bool has_tiebreak_order;  /* false = null (options minus the UWI) */
     uint32_t *tiebreak_order; /* option indices, as listed */

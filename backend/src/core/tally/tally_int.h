@@ -72,6 +72,12 @@ int tally_schulze_run(struct tally_ctx *ctx, struct tally_result *out, struct ta
  */
 int tally_dm_compute(struct tally_ctx *ctx, struct tally_result *out, struct tally_error *err);
 
+/* ---- T1 internals ---- */
+
+/* The IRV/STV count (tally_rcv.c): fills winners, rounds and by_country
+ * first/final. blank_ballots and the by_country skeleton are already set. */
+int tally_rcv_count(struct tally_ctx *ctx, struct tally_result *out, struct tally_error *err);
+
 /* ---- helpers (T1, usable by T2) ---- */
 
 /* Fill err (may be NULL) and return code. entry -1 = not about one entry. */
