@@ -81,6 +81,35 @@ AUDIT_MUSTCHECK int merkle_consistency_proof(const struct merkle_store *s, uint6
                                              uint64_t to, uint8_t (*proof)[MERKLE_HASH_LEN],
                                              size_t cap, size_t *proof_len);
 
+/* ---- batched reads: plan, fetch all at once, then generate -------------- */
+
+/* Upper bound on the node reads of any one proof generation. */
+#define MERKLE_MAX_PLAN 132
+
+/*
+ * The exact set of (level, index) nodes a proof will read, so the database can
+ * fetch them in ONE query (e.g. WHERE (level, idx) IN (...)) instead of one
+ * round trip per node. Fill hash[i] for every position i < n, set have[i],
+ * then pass merkle_plan_store(&plan) to the proof function with the same
+ * arguments. Positions may repeat; lookups are by (level, index).
+ */
+struct merkle_plan {
+    unsigned n;
+    unsigned level[MERKLE_MAX_PLAN];
+    uint64_t index[MERKLE_MAX_PLAN];
+    uint8_t hash[MERKLE_MAX_PLAN][MERKLE_HASH_LEN];
+    unsigned char have[MERKLE_MAX_PLAN];
+};
+
+/* Plan for merkle_inclusion_proof(index, size) (same argument checks). */
+AUDIT_MUSTCHECK int merkle_inclusion_plan(uint64_t index, uint64_t size, struct merkle_plan *p);
+/* Plan for merkle_consistency_proof(from, to). */
+AUDIT_MUSTCHECK int merkle_consistency_plan(uint64_t from, uint64_t to, struct merkle_plan *p);
+/* Plan for merkle_root(size) / merkle_frontier_load(size). */
+AUDIT_MUSTCHECK int merkle_root_plan(uint64_t size, struct merkle_plan *p);
+/* Store view answering from p (borrowed); unknown or unfilled positions fail. */
+struct merkle_store merkle_plan_store(struct merkle_plan *p);
+
 /* ---- verification (RFC 9162 §2.1.3.2 and §2.1.4.2), no allocation ------- */
 
 /*
