@@ -1,16 +1,246 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
- * api/auth.c — placeholder session resolution: nobody is authenticated yet.
- * F2 replaces this with bearer/cookie sessions, CSRF and Origin checks.
+ * api/auth.c — who is calling: bearer or cookie session, resolved through
+ * the process-local cache (auth_cache.c) with a database read only on a
+ * miss or every AUTH_CACHE_REVALIDATE_US; expiry (absolute and idle) on
+ * every request; CSRF token and Origin / Sec-Fetch-Site checks for
+ * cookie-authenticated state changes. Never logs tokens.
  */
 #include "api/auth.h"
 
-int api_auth_resolve(struct api_req *rq, int requirement, struct api_reply *out)
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "api/api_accounts.h"
+#include "api/auth_int.h"
+#include "db/db_session.h"
+#include "platform/crypto.h"
+#include "platform/log.h"
+#include "platform/password.h"
+
+#define COOKIE_PLAIN  "pnyx_session"
+#define COOKIE_SECURE "__Host-pnyx_session"
+
+/* Why at most 60 s: last_seen_at only has to be precise enough for the
+ * idle limit (7 days by default); writing it once a minute per session
+ * instead of per request keeps authenticated GETs free of writes. With a
+ * short configured idle limit (tests) the interval shrinks to half of it. */
+#define TOUCH_INTERVAL_MAX 60
+
+const char *api_auth_cookie_name(const struct pnyx_config *cfg)
 {
-    rq->auth.authenticated = false;
-    if (requirement == API_AUTH_REQUIRED) {
-        api_problem(out, API_E_UNAUTHENTICATED, "a valid session is required");
+    return cfg->cookie_secure ? COOKIE_SECURE : COOKIE_PLAIN;
+}
+
+int api_auth_crypto_ready(const struct pnyx_config *cfg)
+{
+    if (password_ready()) {
+        return 0;
+    }
+    if (pnyx_crypto_init() != 0) {
         return -1;
     }
+    struct password_params p = {.m_kib = cfg->argon2_m_kib, .t = cfg->argon2_t, .p = cfg->argon2_p};
+    return password_init(&p, cfg->threads > 0 ? cfg->threads : 1);
+}
+
+void api_auth_forget(const uint8_t token_hash[32])
+{
+    auth_cache_forget(token_hash);
+}
+
+static int64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static bool changes_state(enum api_method m)
+{
+    return m == API_POST || m == API_PUT || m == API_PATCH || m == API_DELETE;
+}
+
+/* "Bearer <token>" (scheme case-insensitive, RFC 7235) → the token. */
+static const char *bearer_token(const struct api_req *rq)
+{
+    const char *h = api_header(rq, "Authorization");
+    if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0) {
+        return NULL;
+    }
+    h += 7;
+    while (*h == ' ') {
+        h++;
+    }
+    return h;
+}
+
+/* Origin "scheme://host[:port]" names this server when its authority equals
+ * the Host header (case-insensitive); "null" and anything else do not. */
+static bool same_origin(const char *origin, const char *host)
+{
+    const char *auth = strstr(origin, "://");
+    if (host == NULL || auth == NULL) {
+        return false;
+    }
+    auth += 3;
+    return strcasecmp(auth, host) == 0;
+}
+
+int api_auth_check_origin(const struct api_req *rq, struct api_reply *out)
+{
+    const char *site = api_header(rq, "Sec-Fetch-Site");
+    /* "same-origin": our own page; "none": typed or bookmarked by the user.
+     * "same-site" and "cross-site" are other origins. */
+    if (site != NULL && strcmp(site, "same-origin") != 0 && strcmp(site, "none") != 0) {
+        api_problem(out, API_E_CSRF, "cross-site request refused (Sec-Fetch-Site)");
+        return -1;
+    }
+    const char *origin = api_header(rq, "Origin");
+    if (origin != NULL && !same_origin(origin, api_header(rq, "Host"))) {
+        api_problem(out, API_E_CSRF, "cross-origin request refused (Origin)");
+        return -1;
+    }
+    return 0;
+}
+
+static int check_csrf(const struct api_req *rq, const struct auth_cached *s, struct api_reply *out)
+{
+    if (api_auth_check_origin(rq, out) != 0) {
+        return -1;
+    }
+    const char *tok = api_header(rq, "X-CSRF-Token");
+    uint8_t h[32];
+    if (tok == NULL || !pnyx_crypto_token_hash(tok, strlen(tok), h) ||
+        !pnyx_crypto_equal(h, s->csrf_hash, sizeof h)) {
+        api_problem(out, API_E_CSRF, "missing or wrong X-CSRF-Token");
+        return -1;
+    }
+    return 0;
+}
+
+/* No usable session: anonymous when allowed, else 401. */
+static int anonymous(struct api_req *rq, int requirement, struct api_reply *out, const char *why)
+{
+    memset(&rq->auth, 0, sizeof(rq->auth));
+    if (requirement == API_AUTH_REQUIRED) {
+        api_problem(out, API_E_UNAUTHENTICATED, why);
+        return -1;
+    }
+    return 0;
+}
+
+static int64_t touch_interval(const struct pnyx_config *cfg)
+{
+    int64_t t = cfg->session_idle / 2;
+    return t < 1 ? 1 : (t > TOUCH_INTERVAL_MAX ? TOUCH_INTERVAL_MAX : t);
+}
+
+static bool expired(const struct auth_cached *s, int64_t now, const struct pnyx_config *cfg)
+{
+    return now >= s->expires_at || now - s->last_seen >= cfg->session_idle;
+}
+
+/* Reads the session from PostgreSQL into *s (account JSON in the arena),
+ * writes last_seen_at when it is older than the touch interval, and caches
+ * the result. `prev` (may be NULL) is the stale cache entry, whose local
+ * activity counts for the idle limit. DB_NOT_FOUND when there is no such
+ * session or it has expired. */
+static enum db_status revalidate(struct api_req *rq, const uint8_t h[32],
+                                 const struct auth_cached *prev, int64_t now, int64_t mono,
+                                 struct auth_cached *s)
+{
+    struct db_session row;
+    enum db_status st = db_session_lookup(rq->db, rq->arena, h, &row);
+    if (st != DB_OK) {
+        return st;
+    }
+    json_t *acc = api_account_to_json(&row.account);
+    char *text = acc ? json_dumps(acc, JSON_COMPACT) : NULL;
+    json_decref(acc);
+    if (text == NULL) {
+        return DB_HARD_ERROR;
+    }
+    size_t len = strlen(text);
+    char *copy = arena_memdup(rq->arena, text, len + 1);
+    free(text);
+
+    memset(s, 0, sizeof(*s));
+    s->session_id = row.id;
+    s->account_id = row.account_id;
+    s->expires_at = row.expires_at;
+    s->last_seen = row.last_seen_at;
+    if (prev != NULL && prev->session_id == row.id && prev->last_seen > s->last_seen) {
+        s->last_seen = prev->last_seen;
+    }
+    s->last_seen_db = row.last_seen_at;
+    memcpy(s->csrf_hash, row.csrf_hash, sizeof s->csrf_hash);
+    s->account_json = copy;
+    s->account_json_len = len;
+    if (expired(s, now, rq->cfg)) {
+        auth_cache_forget(h);
+        return DB_NOT_FOUND;
+    }
+    struct auth_cached keep = *s;
+    keep.last_seen = now;
+    if (now - row.last_seen_at >= touch_interval(rq->cfg)) {
+        st = db_session_touch(rq->db, rq->arena, row.id, now);
+        if (st != DB_OK) {
+            return st;
+        }
+        keep.last_seen_db = now;
+    }
+    auth_cache_put(h, &keep, mono);
+    return DB_OK;
+}
+
+int api_auth_resolve(struct api_req *rq, int requirement, struct api_reply *out)
+{
+    memset(&rq->auth, 0, sizeof(rq->auth));
+    bool via_cookie = false;
+    const char *tok = bearer_token(rq);
+    if (tok == NULL) {
+        tok = api_cookie(rq, api_auth_cookie_name(rq->cfg));
+        via_cookie = tok != NULL;
+    }
+    if (tok == NULL) {
+        return anonymous(rq, requirement, out, "a valid session is required");
+    }
+    struct api_auth_session *ext = arena_calloc(rq->arena, 1, sizeof(*ext));
+    if (!pnyx_crypto_token_hash(tok, strlen(tok), ext->token_hash)) {
+        return anonymous(rq, requirement, out, "malformed session token");
+    }
+    int64_t now = rq->now_us / 1000000, mono = mono_us();
+    struct auth_cached s;
+    enum auth_cache_hit hit = auth_cache_get(ext->token_hash, now, mono, rq->arena, &s);
+    if (hit == AUTH_CACHE_FRESH && expired(&s, now, rq->cfg)) {
+        auth_cache_forget(ext->token_hash);
+        return anonymous(rq, requirement, out, "session expired");
+    }
+    if (hit != AUTH_CACHE_FRESH) {
+        enum db_status st =
+            revalidate(rq, ext->token_hash, hit == AUTH_CACHE_STALE ? &s : NULL, now, mono, &s);
+        if (st == DB_NOT_FOUND) {
+            auth_cache_forget(ext->token_hash);
+            return anonymous(rq, requirement, out, "session expired or unknown");
+        }
+        if (st != DB_OK) {
+            api_problem_db(out, st);
+            return -1;
+        }
+    }
+    if (via_cookie && changes_state(rq->method) && check_csrf(rq, &s, out) != 0) {
+        memset(&rq->auth, 0, sizeof(rq->auth));
+        return -1;
+    }
+    ext->account_json = s.account_json;
+    ext->account_json_len = s.account_json_len;
+    rq->auth.authenticated = true;
+    rq->auth.account_id = s.account_id;
+    rq->auth.session_id = s.session_id;
+    rq->auth.via_cookie = via_cookie;
+    rq->auth.expires_at = s.expires_at;
+    rq->auth.ext = ext;
     return 0;
 }

@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * api/api_sessions.c — log in and log out.
+ *
+ * Login order matters: the throttle is checked BEFORE any hashing (a
+ * throttled attacker costs one indexed query, not 40 ms of argon2), and an
+ * unknown address verifies against a dummy hash made with the current
+ * parameters, so "no such account" and "wrong password" cost the same and
+ * answer the same 401. Failures are recorded under the normalised address
+ * (whether or not an account has it) and the client address.
+ */
+#include "api/api_sessions.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/api_accounts.h"
+#include "api/auth.h"
+#include "core/validate/validate.h"
+#include "db/db_account.h"
+#include "db/db_session.h"
+#include "platform/crypto.h"
+#include "platform/log.h"
+#include "platform/password.h"
+
+/* Why 1024: passwords are at most 256 code points, i.e. 1024 bytes of
+ * UTF-8; anything longer cannot be right and must not reach argon2. */
+#define LOGIN_PASSWORD_MAX_BYTES 1024
+
+static const char *rfc3339(struct arena *a, int64_t t)
+{
+    struct tm tm;
+    time_t tt = (time_t)t;
+    char buf[32];
+    gmtime_r(&tt, &tm);
+    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return arena_strdup(a, buf);
+}
+
+/* {email, password}: 400 for shape/types, 422 for missing or absurd sizes. */
+static int decode(struct api_req *rq, struct api_reply *out, const char **email, size_t *elen,
+                  const char **pw, size_t *pwlen)
+{
+    json_t *b = rq->body, *e, *p;
+    if (!json_is_object(b)) {
+        api_problem(out, API_E_BAD_REQUEST, "the body must be a JSON object");
+        return -1;
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach(b, key, v)
+    {
+        if ((strcmp(key, "email") != 0 && strcmp(key, "password") != 0) || !json_is_string(v)) {
+            api_problem(out, API_E_BAD_REQUEST,
+                        "expected {\"email\": string, \"password\": string}");
+            return -1;
+        }
+    }
+    e = json_object_get(b, "email");
+    p = json_object_get(b, "password");
+    json_t *fields = json_array();
+    if (fields == NULL) {
+        return -2;
+    }
+    if (e == NULL || json_string_length(e) == 0 || json_string_length(e) > VALIDATE_EMAIL_MAX) {
+        api_field_error(fields, "email", e ? "invalid" : "required",
+                        "an e-mail address is required");
+    }
+    if (p == NULL || json_string_length(p) == 0 ||
+        json_string_length(p) > LOGIN_PASSWORD_MAX_BYTES) {
+        api_field_error(fields, "password", p ? "invalid" : "required", "a password is required");
+    }
+    if (json_array_size(fields) > 0) {
+        api_problem_fields(out, API_E_VALIDATION, fields);
+        return -1;
+    }
+    json_decref(fields);
+    *email = json_string_value(e);
+    *elen = json_string_length(e);
+    *pw = json_string_value(p);
+    *pwlen = json_string_length(p);
+    return 0;
+}
+
+/* 429 with Retry-After when either key is locked; 0 to go on, -1 replied. */
+static int throttled(struct api_req *rq, struct api_reply *out, const char *email, const char *addr,
+                     int64_t now)
+{
+    const struct pnyx_config *cfg = rq->cfg;
+    int64_t u1 = 0, u2 = 0;
+    enum db_status st = db_login_locked_until(rq->db, rq->arena, DB_LOGIN_SCOPE_EMAIL, email,
+                                              cfg->login_max_failures, now, cfg->login_window, &u1);
+    if (st == DB_OK) {
+        st = db_login_locked_until(rq->db, rq->arena, DB_LOGIN_SCOPE_ADDR, addr,
+                                   cfg->login_max_failures, now, cfg->login_window, &u2);
+    }
+    if (st != DB_OK) {
+        api_problem_db(out, st);
+        return -1;
+    }
+    int64_t until = u1 > u2 ? u1 : u2;
+    if (until <= now) {
+        return 0;
+    }
+    api_problem(out, API_E_RATE_LIMITED, "too many failed logins; try again later");
+    api_reply_header(out, "Retry-After", arena_printf(rq->arena, "%lld", (long long)(until - now)));
+    return -1;
+}
+
+struct login_txn {
+    struct arena *a;
+    const struct db_account *acc;
+    const char *new_hash; /* NULL unless the stored hash needs an upgrade */
+    uint8_t token_hash[32], csrf_hash[32];
+    int64_t now, expires_at, idle;
+    int64_t session_id; /* out */
+};
+
+/* One transaction: upgrade the hash, purge dead sessions, open the new
+ * session, forget this address's failures. */
+static enum db_status login_txn_cb(struct db_conn *c, void *cls)
+{
+    struct login_txn *t = cls;
+    enum db_status st = DB_OK;
+    if (t->new_hash != NULL) {
+        st = db_account_rehash(c, t->a, t->acc->id, t->acc->password_hash, t->new_hash);
+    }
+    if (st == DB_OK) {
+        st = db_session_purge(c, t->a, t->acc->id, t->now, t->now - t->idle);
+    }
+    if (st == DB_OK) {
+        st = db_session_insert(c, t->a, t->acc->id, t->token_hash, t->csrf_hash, t->now,
+                               t->expires_at, &t->session_id);
+    }
+    if (st == DB_OK) {
+        st = db_login_failure_clear(c, t->a, t->acc->email);
+    }
+    return st;
+}
+
+static const char *set_cookie(struct api_req *rq, const char *token, int64_t max_age)
+{
+    const struct pnyx_config *cfg = rq->cfg;
+    return arena_printf(rq->arena, "%s=%s; Path=/; Max-Age=%lld; HttpOnly; SameSite=Strict%s",
+                        api_auth_cookie_name(cfg), token, (long long)max_age,
+                        cfg->cookie_secure ? "; Secure" : "");
+}
+
+static int reply_session(struct api_req *rq, struct api_reply *out, struct login_txn *t,
+                         const char *token, const char *csrf)
+{
+    json_t *acc = api_account_to_json(t->acc);
+    json_t *body = acc ? json_pack("{s:s, s:s, s:s, s:o}", "token", token, "csrf_token", csrf,
+                                   "expires_at", rfc3339(rq->arena, t->expires_at), "account", acc)
+                       : NULL;
+    if (body == NULL) {
+        return -1;
+    }
+    api_reply_json(out, 201, body);
+    api_reply_header(out, "Set-Cookie", set_cookie(rq, token, t->expires_at - t->now));
+    api_reply_header(out, "Cache-Control", "no-store");
+    return 0;
+}
+
+int api_sessions_create(struct api_req *rq, struct api_reply *out)
+{
+    const char *raw, *pw;
+    size_t rawlen, pwlen;
+    int rc = api_auth_check_origin(rq, out) != 0 ? -1 : decode(rq, out, &raw, &rawlen, &pw, &pwlen);
+    if (rc != 0) {
+        return rc == -2 ? -1 : 0;
+    }
+    if (api_auth_crypto_ready(rq->cfg) != 0) {
+        return -1;
+    }
+    /* The throttle key: the normalised address, or the raw one folded to
+     * lower case when it is not a valid address (it then matches no one). */
+    char email[VALIDATE_EMAIL_MAX + 1];
+    bool valid = validate_email(raw, rawlen, email, sizeof email);
+    if (!valid) {
+        for (size_t i = 0; i < rawlen; i++) {
+            email[i] = (char)(raw[i] >= 'A' && raw[i] <= 'Z' ? raw[i] + 32 : raw[i]);
+        }
+        email[rawlen] = '\0';
+    }
+    const char *addr = rq->client_addr && *rq->client_addr ? rq->client_addr : "unknown";
+    int64_t now = rq->now_us / 1000000;
+    if (throttled(rq, out, email, addr, now) != 0) {
+        return 0;
+    }
+    struct db_account acc;
+    enum db_status st = valid ? db_account_by_email(rq->db, rq->arena, email, &acc) : DB_NOT_FOUND;
+    if (st != DB_OK && st != DB_NOT_FOUND) {
+        return api_problem_db(out, st);
+    }
+    enum password_verdict v = PASSWORD_MISMATCH;
+    if (st == DB_OK) {
+        v = password_verify(acc.password_hash, pw, pwlen);
+        if (v == PASSWORD_ERROR) {
+            log_error("login: stored password hash unusable account=%lld", (long long)acc.id);
+        }
+    } else {
+        password_verify_dummy(pw, pwlen);
+    }
+    if (v != PASSWORD_MATCH) {
+        st = db_login_failure_record(rq->db, rq->arena, email, addr, now, rq->cfg->login_window);
+        if (st != DB_OK) {
+            return api_problem_db(out, st);
+        }
+        return api_problem(out, API_E_INVALID_CREDENTIALS, NULL);
+    }
+    struct login_txn t = {.a = rq->arena,
+                          .acc = &acc,
+                          .now = now,
+                          .expires_at = now + rq->cfg->session_max_age,
+                          .idle = rq->cfg->session_idle};
+    char phc[PASSWORD_PHC_MAX];
+    if (password_needs_rehash(acc.password_hash)) {
+        if (password_hash(pw, pwlen, phc, sizeof phc) == 0) {
+            t.new_hash = phc;
+        }
+    }
+    char token[PNYX_TOKEN_CHARS + 1], csrf[PNYX_TOKEN_CHARS + 1];
+    pnyx_crypto_token_new(token, t.token_hash);
+    pnyx_crypto_token_new(csrf, t.csrf_hash);
+    st = db_run_txn(rq->db, "session_create", login_txn_cb, &t);
+    if (st != DB_OK) {
+        return api_problem_db(out, st);
+    }
+    if (t.new_hash != NULL) {
+        log_info("login: password hash upgraded account=%lld", (long long)acc.id);
+    }
+    return reply_session(rq, out, &t, token, csrf);
+}
+
+int api_sessions_delete_current(struct api_req *rq, struct api_reply *out)
+{
+    const struct api_auth_session *ext = rq->auth.ext;
+    if (!rq->auth.authenticated || ext == NULL) {
+        return api_problem(out, API_E_UNAUTHENTICATED, NULL);
+    }
+    enum db_status st = db_session_delete(rq->db, rq->arena, rq->auth.session_id);
+    if (st != DB_OK) {
+        return api_problem_db(out, st);
+    }
+    api_auth_forget(ext->token_hash);
+    api_reply_empty(out, 204);
+    const struct pnyx_config *cfg = rq->cfg;
+    api_reply_header(out, "Set-Cookie",
+                     arena_printf(rq->arena, "%s=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict%s",
+                                  api_auth_cookie_name(cfg), cfg->cookie_secure ? "; Secure" : ""));
+    return 0;
+}
