@@ -46,9 +46,16 @@ int body_parse_json(const char *buf, size_t len, json_t **out, char *why, size_t
     json_error_t e;
     json_t *j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &e);
     if (!j) {
-        /* Jansson's text names the problem and position only; it never
-         * echoes the input, so it is safe to show. */
-        snprintf(why, whylen, "%s at line %d column %d", e.text, e.line, e.column);
+        /* Keep Jansson's reason and position, not its "near '<token>'"
+         * echo of the input, and do not name its flags. */
+        char text[JSON_ERROR_TEXT_LENGTH];
+        snprintf(text, sizeof text, "%s", e.text);
+        char *near = strstr(text, " near ");
+        if (near)
+            *near = '\0';
+        if (strstr(text, "JSON_ALLOW_NUL"))
+            snprintf(text, sizeof text, "\\u0000 is not allowed in strings");
+        snprintf(why, whylen, "%s at line %d column %d", text, e.line, e.column);
         return -1;
     }
     *out = j;

@@ -26,6 +26,10 @@
 /* Why 64: enough for a UUID or a W3C trace id; longer ids are replaced. */
 #define HTTP_MAX_REQUEST_ID 64
 
+/* Why 1 MiB: a chunked body over the cap is read and dropped so the
+ * client gets its 413; past this much extra we just close the connection. */
+#define HTTP_MAX_DISCARD (1024u * 1024u)
+
 struct http_server {
     struct MHD_Daemon *daemon;
     const struct pnyx_config *cfg;
@@ -48,6 +52,9 @@ struct req {
     size_t route_idx; /* index into api_routes, or METRICS_ROUTE_OTHER */
     size_t max_body;
     bool queued;
+    bool has_body;  /* Content-Length > 0 or Transfer-Encoding present */
+    bool too_large; /* body exceeded max_body; the rest is discarded */
+    size_t discarded;
     unsigned status; /* sent status, for the access log */
     int64_t start_mono_us;
     char rid[HTTP_MAX_REQUEST_ID + 1];

@@ -148,6 +148,9 @@ static struct req *req_new(struct http_server *srv, struct MHD_Connection *conn,
     rq->client_addr = client_addr(r);
     r->max_body = API_DEFAULT_MAX_BODY;
 
+    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+    const char *te = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Transfer-Encoding");
+    r->has_body = (cl && strcmp(cl, "0") != 0) || te;
     if (strlen(url) > HTTP_MAX_URL) {
         early(r, API_E_URI_TOO_LONG, NULL);
         return r;
@@ -177,9 +180,6 @@ static struct req *req_new(struct http_server *srv, struct MHD_Connection *conn,
         return r;
 
     /* Body checks that need only headers. */
-    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-    const char *te = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Transfer-Encoding");
-    bool has_body = (cl && strcmp(cl, "0") != 0) || te;
     if (cl) {
         char *end = NULL;
         unsigned long long len = strtoull(cl, &end, 10);
@@ -188,7 +188,7 @@ static struct req *req_new(struct http_server *srv, struct MHD_Connection *conn,
             return r;
         }
     }
-    if (has_body && r->kind == REQ_API &&
+    if (r->has_body && r->kind == REQ_API &&
         !body_is_json_type(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type")))
         early(r, API_E_UNSUPPORTED_MEDIA_TYPE, "request bodies must be application/json");
     return r;
@@ -238,7 +238,17 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
     if (!r) {
         r = req_new(cls, conn, url, method);
         *req_cls = r;
-        return MHD_YES; /* never queue on the first call (0.9.75 keep-alive trap) */
+        /* An error decided from the headers of a request that carries a
+         * body is answered now: 0.9.75 accepts a response only before the
+         * body is read or after all of it, and reading an unwanted (maybe
+         * huge) body is pointless; the connection closes afterwards anyway. */
+        if (r->kind == REQ_EARLY && r->has_body) {
+            log_set_request_id(r->rid);
+            enum MHD_Result ret = reply_send(r, &r->early);
+            log_set_request_id(NULL);
+            return ret;
+        }
+        return MHD_YES; /* otherwise never queue on the first call (keep-alive trap) */
     }
     log_set_request_id(r->rid);
     enum MHD_Result ret = MHD_YES;
@@ -250,9 +260,14 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
     } else if (*upload_size) {
         size_t n = *upload_size;
         *upload_size = 0;
-        if (n > r->max_body - r->body_len) {
-            api_problem(&r->early, API_E_PAYLOAD_TOO_LARGE, NULL);
-            ret = reply_send(r, &r->early);
+        if (r->too_large || n > r->max_body - r->body_len) {
+            /* Chunked body over the cap: MHD cannot take a response
+             * mid-body, so discard until the end (then 413), but drop the
+             * connection if the client keeps sending far beyond the cap. */
+            r->too_large = true;
+            r->discarded += n;
+            if (r->discarded > HTTP_MAX_DISCARD)
+                ret = MHD_NO;
         } else {
             if (r->body_len + n + 1 > r->body_cap) {
                 size_t cap = r->body_cap ? r->body_cap : 1024;
@@ -265,6 +280,9 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
             r->body_len += n;
             r->body[r->body_len] = '\0';
         }
+    } else if (r->too_large) {
+        api_problem(&r->early, API_E_PAYLOAD_TOO_LARGE, NULL);
+        ret = reply_send(r, &r->early);
     } else {
         ret = dispatch(r);
     }
