@@ -459,7 +459,7 @@ static int read_rule(struct reader *r, uint32_t *seen_bits)
         return get_bool(r, t, field, &ru->exhaust_on_duplicate);
     case 3:
         if (t == JSCAN_NULL) {
-            ru->max_rankings = 0;
+            ru->max_rankings = -1;
             return TALLY_OK;
         }
         return get_int(r, t, field, 1, INT64_MAX, &ru->max_rankings);
@@ -482,7 +482,7 @@ static int read_rule(struct reader *r, uint32_t *seen_bits)
         return get_bool(r, t, field, &ru->first_round_determines_threshold);
     case 9:
         if (t == JSCAN_NULL) {
-            ru->stop_after_round = 0;
+            ru->stop_after_round = -1;
             return TALLY_OK;
         }
         return get_int(r, t, field, 1, INT64_MAX, &ru->stop_after_round);
