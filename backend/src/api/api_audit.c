@@ -11,7 +11,7 @@
  * change they record. Proof indexes follow RFC 9162 (0-based leaf index).
  * A proof costs two queries whatever the log size: the view (authorisation
  * + head) and one fetch of the O(log n) complete-subtree nodes it needs,
- * whose positions are found by a dry run of core/audit's generator.
+ * whose positions core/audit plans (merkle_*_plan) before generating.
  */
 #include "api/api_audit.h"
 
@@ -474,66 +474,34 @@ int api_audit_key(struct api_req *rq, struct api_reply *out)
                   g_vkey, "origin_prefix", arena_printf(rq->arena, "%s/assembly/", g_origin)));
 }
 
-/* --- proofs: dry run to learn the node positions, one fetch, real run ---- */
+/* --- proofs: plan the node reads, fetch them in one query, generate ------ */
 
-/* Why 192: an inclusion proof reads ≤ ~2·63 nodes and a consistency proof
- * about as many; positions are deduplicated. */
-#define PROOF_MAX_NODES 192
-
-struct node_set {
-    size_t n;
-    bool overflow;
-    bool dry;
-    unsigned level[PROOF_MAX_NODES];
-    uint64_t index[PROOF_MAX_NODES];
-    uint8_t hash[PROOF_MAX_NODES][MERKLE_HASH_LEN];
-};
-
-static int set_find(const struct node_set *s, unsigned level, uint64_t index)
+/* Fetches every planned position (plus an optional extra one, written to
+ * extra_hash) in one query and marks them present. */
+static enum db_status plan_fetch(struct api_req *rq, int64_t aid, struct merkle_plan *p,
+                                 const unsigned *extra_level, const uint64_t *extra_index,
+                                 uint8_t extra_hash[MERKLE_HASH_LEN])
 {
-    for (size_t i = 0; i < s->n; i++) {
-        if (s->level[i] == level && s->index[i] == index) {
-            return (int)i;
-        }
+    size_t n = p->n + (extra_level != NULL ? 1u : 0u);
+    unsigned *levels = arena_alloc(rq->arena, (n + 1) * sizeof(*levels));
+    uint64_t *indexes = arena_alloc(rq->arena, (n + 1) * sizeof(*indexes));
+    memcpy(levels, p->level, p->n * sizeof(*levels));
+    memcpy(indexes, p->index, p->n * sizeof(*indexes));
+    if (extra_level != NULL) {
+        levels[p->n] = *extra_level;
+        indexes[p->n] = *extra_index;
     }
-    return -1;
-}
-
-static int set_get_node(void *cls, unsigned level, uint64_t index, uint8_t out[MERKLE_HASH_LEN])
-{
-    struct node_set *s = cls;
-    int i = set_find(s, level, index);
-    if (s->dry) {
-        if (i < 0) {
-            if (s->n == PROOF_MAX_NODES) {
-                s->overflow = true;
-                return -1;
-            }
-            s->level[s->n] = level;
-            s->index[s->n] = index;
-            s->n++;
-        }
-        memset(out, 0, MERKLE_HASH_LEN);
-        return 0;
-    }
-    if (i < 0) {
-        return -1;
-    }
-    memcpy(out, s->hash[i], MERKLE_HASH_LEN);
-    return 0;
-}
-
-/* Fetches every recorded position in one query and switches to real mode. */
-static enum db_status set_fetch(struct api_req *rq, int64_t aid, struct node_set *s)
-{
-    s->dry = false;
-    uint8_t *flat = arena_alloc(rq->arena, s->n * MERKLE_HASH_LEN + 1);
-    enum db_status st = db_audit_nodes(rq->db, rq->arena, aid, s->n, s->level, s->index, flat);
+    uint8_t *flat = arena_alloc(rq->arena, n * MERKLE_HASH_LEN + 1);
+    enum db_status st = db_audit_nodes(rq->db, rq->arena, aid, n, levels, indexes, flat);
     if (st != DB_OK) {
         return st == DB_NOT_FOUND ? DB_HARD_ERROR : st; /* a missing node is corruption */
     }
-    for (size_t i = 0; i < s->n; i++) {
-        memcpy(s->hash[i], flat + i * MERKLE_HASH_LEN, MERKLE_HASH_LEN);
+    for (unsigned i = 0; i < p->n; i++) {
+        memcpy(p->hash[i], flat + (size_t)i * MERKLE_HASH_LEN, MERKLE_HASH_LEN);
+        p->have[i] = 1;
+    }
+    if (extra_level != NULL) {
+        memcpy(extra_hash, flat + (size_t)p->n * MERKLE_HASH_LEN, MERKLE_HASH_LEN);
     }
     return DB_OK;
 }
@@ -573,27 +541,25 @@ int api_audit_inclusion(struct api_req *rq, struct api_reply *out)
     if (index >= size) {
         return bad_query(out, "index", "index must be smaller than size");
     }
-    struct node_set *s = arena_calloc(rq->arena, 1, sizeof(*s));
-    struct merkle_store store = {.get_node = set_get_node, .cls = s};
+    struct merkle_plan *plan = arena_calloc(rq->arena, 1, sizeof(*plan));
     uint8_t(*proof)[MERKLE_HASH_LEN] = arena_alloc(rq->arena, MERKLE_MAX_PROOF * MERKLE_HASH_LEN);
     size_t plen = 0;
-    uint8_t dummy[MERKLE_HASH_LEN];
-    s->dry = true;
-    if (set_get_node(s, 0, index, dummy) != 0 ||
-        merkle_inclusion_proof(&store, index, size, proof, MERKLE_MAX_PROOF, &plen) != AUDIT_OK) {
+    unsigned leaf_level = 0;
+    uint8_t leaf[MERKLE_HASH_LEN];
+    if (merkle_inclusion_plan(index, size, plan) != AUDIT_OK) {
         return api_problem(out, API_E_INTERNAL, NULL);
     }
-    enum db_status st = set_fetch(rq, aid, s);
+    enum db_status st = plan_fetch(rq, aid, plan, &leaf_level, &index, leaf);
     if (st != DB_OK) {
         return api_problem_db(out, st);
     }
+    struct merkle_store store = merkle_plan_store(plan);
     if (merkle_inclusion_proof(&store, index, size, proof, MERKLE_MAX_PROOF, &plen) != AUDIT_OK) {
         return api_problem(out, API_E_INTERNAL, NULL);
     }
     return api_reply_json(out, 200,
                           json_pack("{s:I, s:I, s:o, s:o}", "index", (json_int_t)index, "size",
-                                    (json_int_t)size, "leaf_hash",
-                                    b64_json(s->hash[set_find(s, 0, index)], MERKLE_HASH_LEN),
+                                    (json_int_t)size, "leaf_hash", b64_json(leaf, MERKLE_HASH_LEN),
                                     "proof", proof_json(proof, plen)));
 }
 
@@ -616,18 +582,17 @@ int api_audit_consistency(struct api_req *rq, struct api_reply *out)
     if (from > to) {
         return bad_query(out, "from", "from must not exceed to");
     }
-    struct node_set *s = arena_calloc(rq->arena, 1, sizeof(*s));
-    struct merkle_store store = {.get_node = set_get_node, .cls = s};
+    struct merkle_plan *plan = arena_calloc(rq->arena, 1, sizeof(*plan));
     uint8_t(*proof)[MERKLE_HASH_LEN] = arena_alloc(rq->arena, MERKLE_MAX_PROOF * MERKLE_HASH_LEN);
     size_t plen = 0;
-    s->dry = true;
-    if (merkle_consistency_proof(&store, from, to, proof, MERKLE_MAX_PROOF, &plen) != AUDIT_OK) {
+    if (merkle_consistency_plan(from, to, plan) != AUDIT_OK) {
         return api_problem(out, API_E_INTERNAL, NULL);
     }
-    enum db_status st = set_fetch(rq, aid, s);
+    enum db_status st = plan_fetch(rq, aid, plan, NULL, NULL, NULL);
     if (st != DB_OK) {
         return api_problem_db(out, st);
     }
+    struct merkle_store store = merkle_plan_store(plan);
     if (merkle_consistency_proof(&store, from, to, proof, MERKLE_MAX_PROOF, &plen) != AUDIT_OK) {
         return api_problem(out, API_E_INTERNAL, NULL);
     }

@@ -215,11 +215,14 @@ enum db_status db_audit_entries(struct db_conn *c, struct arena *a, int64_t aid,
 }
 
 /* Caller: proofs (all the O(log n) nodes of one proof in one round trip). */
+/* A scalar subquery per position forces one primary-key probe each
+ * (O(log n) probes of O(log n) cost), whatever the planner's statistics;
+ * a join let it scan every node of the assembly. */
 static const struct db_stmt stmt_nodes = {
     .name = "audit_nodes",
-    .sql = "SELECT t.k, n.hash FROM unnest($2::smallint[], $3::bigint[]) WITH ORDINALITY "
-           "AS t(l, i, k) JOIN audit_nodes n ON n.assembly_id = $1 AND n.level = t.l "
-           "AND n.idx = t.i",
+    .sql = "SELECT t.k, (SELECT n.hash FROM audit_nodes n WHERE n.assembly_id = $1 "
+           "AND n.level = t.l AND n.idx = t.i) "
+           "FROM unnest($2::smallint[], $3::bigint[]) WITH ORDINALITY AS t(l, i, k)",
     .nparams = 3,
 };
 
@@ -241,6 +244,9 @@ enum db_status db_audit_nodes(struct db_conn *c, struct arena *a, int64_t aid, s
     }
     for (int i = 0; i < r.nrows; i++) {
         int64_t k;
+        if (db_is_null(&r, i, 1)) {
+            return DB_NOT_FOUND;
+        }
         if (db_get_i64(&r, i, 0, &k) != 0 || k < 1 || (size_t)k > n ||
             bytea_value(db_value(&r, i, 1), hashes + (size_t)(k - 1) * DB_AUDIT_HASH,
                         DB_AUDIT_HASH) != 0) {
