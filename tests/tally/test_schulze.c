@@ -370,3 +370,135 @@ Test(schulze_props, condorcet_winner_wins_and_order_is_irrelevant, .timeout = 12
     }
     cr_expect_gt(with_cw, 1000, "only %zu elections had a Condorcet winner", with_cw);
 }
+
+/* ---- a slow, obviously-correct Schulze written separately ---- */
+
+/* Rank index of o's first appearance in entry en (excluded ids dropped),
+ * or -1 if unranked. */
+static long naive_pos(const struct tally_election *e, const uint8_t *excl,
+                      const struct tally_entry *en, uint32_t o)
+{
+    if (excl[o]) {
+        return -1;
+    }
+    for (uint32_t r = 0; r < en->n_ranks; r++) {
+        const struct tally_rank *rk = &e->ranks_pool[en->rank_off + r];
+        if (rk->n == TALLY_RANK_SKIPPED) {
+            continue;
+        }
+        for (uint32_t j = 0; j < rk->n; j++) {
+            if (e->ids_pool[rk->off + j] == o) {
+                return (long)r;
+            }
+        }
+    }
+    return -1;
+}
+
+/* d, then p, then the ranking with the order tie-break (option order). */
+static void naive_schulze(const struct tally_ctx *ctx, tally_i128 *d, tally_i128 *p,
+                          uint32_t *ranking, size_t *nr)
+{
+    const struct tally_election *e = ctx->e;
+    size_t n = e->n_options;
+    uint8_t in_r[32];
+
+    memset(d, 0, n * n * sizeof *d);
+    for (size_t i = 0; i < e->n_entries; i++) {
+        const struct tally_entry *en = &e->entries[i];
+        tally_i128 v = (tally_i128)en->count * ctx->weight[i];
+        for (uint32_t x = 0; x < n; x++) {
+            for (uint32_t y = 0; y < n; y++) {
+                long px = naive_pos(e, ctx->excluded, en, x);
+                long py = naive_pos(e, ctx->excluded, en, y);
+                if (x != y && px >= 0 && (py < 0 || px < py)) {
+                    d[x * n + y] += v;
+                }
+            }
+        }
+    }
+    for (size_t x = 0; x < n; x++) {
+        for (size_t y = 0; y < n; y++) {
+            p[x * n + y] = x != y && d[x * n + y] > d[y * n + x] ? d[x * n + y] : 0;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < n; j++) {
+            for (size_t k = 0; k < n; k++) {
+                if (i != j && k != i && k != j && !ctx->excluded[i] && !ctx->excluded[j] &&
+                    !ctx->excluded[k]) {
+                    tally_i128 m = p[j * n + i] < p[i * n + k] ? p[j * n + i] : p[i * n + k];
+                    p[j * n + k] = p[j * n + k] > m ? p[j * n + k] : m;
+                }
+            }
+        }
+    }
+    *nr = 0;
+    for (size_t x = 0; x < n; x++) {
+        in_r[x] = !ctx->excluded[x];
+    }
+    for (;;) {
+        uint32_t pick = TALLY_NONE;
+        for (uint32_t x = 0; x < n && pick == TALLY_NONE; x++) {
+            bool unbeaten = in_r[x];
+            for (uint32_t y = 0; y < n && unbeaten; y++) {
+                if (in_r[y] && y != x && p[y * n + x] > p[x * n + y]) {
+                    unbeaten = false;
+                }
+            }
+            if (unbeaten) {
+                pick = x; /* the first in option order = earliest listed */
+            }
+        }
+        if (pick == TALLY_NONE) {
+            break;
+        }
+        ranking[(*nr)++] = pick;
+        in_r[pick] = 0;
+    }
+}
+
+Test(schulze_props, equals_slow_reference, .timeout = 120)
+{
+    uint64_t s = 0xabcdef;
+
+    for (int iter = 0; iter < 3000; iter++) {
+        size_t n = 2 + t2_below(&s, 7), nb = 1 + t2_below(&s, 30), nr;
+        struct rballot bs[30];
+        struct tally_election e;
+        struct tally_ctx c;
+        struct tally_result r;
+        struct tally_error err;
+        tally_i128 d[81], p[81];
+        uint32_t ranking[9];
+
+        for (size_t i = 0; i < nb; i++) {
+            random_ballot(&s, n, &bs[i]);
+        }
+        build_random(&e, n, bs, nb, NULL, false, 0);
+        if (t2_below(&s, 3) == 0) {
+            tally_rules_add_excluded(&e, t2_below(&s, (uint32_t)n));
+        }
+        cr_assert_eq(t2_run_schulze(&e, &c, &r, &err), TALLY_OK, "%s", err.reason);
+        naive_schulze(&c, d, p, ranking, &nr);
+        for (size_t x = 0; x < n; x++) {
+            for (size_t y = 0; y < n; y++) {
+                if (x == y || c.excluded[x] || c.excluded[y]) {
+                    continue;
+                }
+                cr_assert(tally_dec_cmp(&r.schulze.pairwise[x * n + y],
+                                        &(struct tally_dec){d[x * n + y], 4}) == 0,
+                          "iteration %d d[%zu][%zu]", iter, x, y);
+                cr_assert(tally_dec_cmp(&r.schulze.strongest[x * n + y],
+                                        &(struct tally_dec){p[x * n + y], 4}) == 0,
+                          "iteration %d p[%zu][%zu]", iter, x, y);
+            }
+        }
+        cr_assert_eq(r.schulze.n_ranking, nr);
+        cr_assert_eq(memcmp(r.schulze.ranking, ranking, nr * sizeof *ranking), 0, "iteration %d",
+                     iter);
+        t2_result_free(&r);
+        t2_ctx_free(&c);
+        tally_election_fini(&e);
+    }
+}
