@@ -4,7 +4,7 @@
 // localStorage so a reload or a second tab keeps working) and sent as
 // X-CSRF-Token on every state-changing request. Errors come back as
 // RFC 9457 problem+json and are raised as ApiError.
-import { t } from './i18n.js';
+import { t, has } from './i18n.js';
 
 const CSRF_KEY = 'pnyx.csrf';
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -31,8 +31,12 @@ export function fieldErrors(problem) {
         if (!e || typeof e !== 'object') continue;
         let name = e.field ?? e.name ?? e.pointer ?? e.param ?? '';
         name = String(name).replace(/^#?\//, '').replace(/\/\d+$/, '');
-        const msg = e.detail ?? e.message ?? e.reason ?? e.title ?? e.code ?? '';
-        if (name) out.set(name, String(msg));
+        let msg = e.detail ?? e.message ?? e.reason ?? e.title ?? e.code ?? '';
+        // A known {field, code} gets the catalogue's text in the UI language.
+        const code = e.code ? String(e.code) : '';
+        if (code && has(`fielderr.${name}.${code}`)) msg = t(`fielderr.${name}.${code}`);
+        else if (code && has(`fielderr.${code}`)) msg = t(`fielderr.${code}`);
+        if (name && !out.has(name)) out.set(name, String(msg));
       }
     } else if (typeof list === 'object') {
       for (const [k, v] of Object.entries(list)) out.set(k, Array.isArray(v) ? v.join(' ') : String(v));
@@ -82,6 +86,10 @@ export async function request(method, path, opts = {}) {
     if (type.includes('json')) {
       try { problem = await res.json(); } catch { problem = {}; }
     }
+    // Titles are localised by the stable problem type slug; the server's
+    // English title stays the fallback.
+    const slug = typeof problem.type === 'string' ? problem.type.replace(/^.*\/problems\//, '') : '';
+    if (slug && has(`problem.${slug}`)) problem.title = t(`problem.${slug}`);
     if (!problem.title) problem.title = t('error.status', { status: res.status });
     throw new ApiError(res.status, problem);
   }

@@ -2,8 +2,12 @@
 // UI message catalogue. Keys are stable identifiers; values may hold {name}
 // placeholders filled by i18n.t(). English is the fallback for any key a
 // translation lacks, so a missing string shows English, never a raw key.
+import { ERROR_MESSAGES } from './messages-errors.js';
+
 export const MESSAGES = {
   en: {
+    'audit.index_size': 'Leaf index / tree size',
+    'audit.proof': 'Proof (sibling hashes, deepest first)',
     'lang.name': 'English',
     'app.tagline': 'Citizen assemblies across borders',
     'skip': 'Skip to main content',
@@ -146,6 +150,8 @@ export const MESSAGES = {
     'audit.reason.proof': 'The proof does not lead to the signed root hash.',
   },
   fr: {
+    'audit.index_size': 'Indice de la feuille / taille de l’arbre',
+    'audit.proof': 'Preuve (hachages voisins, du plus profond)',
     'lang.name': 'Français',
     'app.tagline': 'Assemblées citoyennes sans frontières',
     'skip': 'Aller au contenu principal',
@@ -288,6 +294,8 @@ export const MESSAGES = {
     'audit.reason.proof': 'La preuve ne mène pas au hachage racine signé.',
   },
   es: {
+    'audit.index_size': 'Índice de hoja / tamaño del árbol',
+    'audit.proof': 'Prueba (hashes hermanos, del más profundo)',
     'lang.name': 'Español',
     'app.tagline': 'Asambleas ciudadanas sin fronteras',
     'skip': 'Saltar al contenido principal',
@@ -430,6 +438,8 @@ export const MESSAGES = {
     'audit.reason.proof': 'La prueba no conduce al hash raíz firmado.',
   },
   ar: {
+    'audit.index_size': 'رقم الورقة / حجم الشجرة',
+    'audit.proof': 'البرهان (تجزئات الأشقاء، الأعمق أولًا)',
     'lang.name': 'العربية',
     'app.tagline': 'جمعيات مواطنين عابرة للحدود',
     'skip': 'انتقل إلى المحتوى الرئيسي',
@@ -572,6 +582,9 @@ export const MESSAGES = {
     'audit.reason.proof': 'البرهان لا يؤدي إلى تجزئة الجذر الموقّعة.',
   },
 };
+
+// API error texts live in their own file; merged here so t() sees one catalogue.
+for (const [lang, extra] of Object.entries(ERROR_MESSAGES)) Object.assign(MESSAGES[lang], extra);
 
 // Right-to-left scripts among the supported languages.
 export const RTL = new Set(['ar']);

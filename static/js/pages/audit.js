@@ -66,8 +66,10 @@ export async function audit(ctx) {
   const result = h('div', { id: 'inclusion-result', class: 'inclusion-result', 'aria-live': 'polite' },
     h('p', { class: 'muted' }, t('audit.choose')));
 
-  async function checkInclusion(item) {
+  async function checkInclusion(item, row) {
     const seq = Number(item.seq);
+    for (const r of tbody.querySelectorAll('tr.selected')) r.classList.remove('selected');
+    if (row) row.classList.add('selected');
     const index = seq - 1; // seq counts from 1, RFC 9162 leaf indices from 0
     clear(result).append(h('h3', {}, t('audit.inclusion', { seq })), verdict('checking'));
     const rows = [];
@@ -87,8 +89,8 @@ export async function audit(ctx) {
           const proof = (p.proof || []).map(v.decodeHash);
           ok = await v.verifyInclusion(leaf, index, checkpoint.size, proof, checkpoint.root);
           if (!ok) reason = 'audit.reason.proof';
-          rows.push(['index / size', `${index} / ${checkpoint.size}`]);
-          rows.push(['proof', proof.length ? proof.map((x) => v.b64encode(x)).join('\n') : '—']);
+          rows.push([t('audit.index_size'), `${index} / ${checkpoint.size}`]);
+          rows.push([t('audit.proof'), proof.length ? proof.map((x) => v.b64encode(x)).join('\n') : '—']);
         }
       }
     } catch (e) {
@@ -115,7 +117,7 @@ export async function audit(ctx) {
         class: 'button button-small button-secondary',
         'aria-label': t('audit.verify_label', { seq }),
         disabled: !checkpoint || seq > checkpoint.size,
-        onclick: () => checkInclusion(item),
+        onclick: () => checkInclusion(item, btn.closest('tr')),
       }, t('audit.verify'));
       tbody.appendChild(h('tr', { 'data-seq': seq, 'data-kind': e.kind ?? item.kind ?? '' },
         h('td', { class: 'num' }, seq),
