@@ -306,3 +306,149 @@ Test(cap_props, capped_shares_hold, .timeout = 120)
         tally_election_fini(&e);
     }
 }
+
+/* ---- end to end through tally_run (T1's pipeline calls T2's parts) ---- */
+
+static void e2e_case(const char *name)
+{
+    struct tally_election e;
+    struct tally_result r;
+    struct tally_error err;
+    char why[256];
+    json_t *root = t2_load_case(name, &e, why, sizeof why);
+    const json_t *exp;
+    int rc;
+
+    if (root == NULL) {
+        cr_skip_test("%s", why);
+    }
+    exp = json_object_get(root, "expected");
+    rc = tally_run(&e, &r, &err);
+    if (json_is_true(json_object_get(exp, "error"))) {
+        cr_expect_neq(rc, TALLY_OK, "%s: expected an error", name);
+        cr_expect_str_eq(err.reason, json_string_value(json_object_get(exp, "reason")), "%s", name);
+    } else {
+        cr_assert_eq(rc, TALLY_OK, "%s: %s", name, err.reason);
+        cr_expect(t2_check(&e, &r, exp, true, why, sizeof why), "%s: %s", name, why);
+        tally_result_fini(&r);
+    }
+    tally_election_fini(&e);
+    json_decref(root);
+}
+
+Test(e2e_cases, pnyx_t2_cases)
+{
+    static const char *const names[] = {
+        "pnyx_cap_iterative",
+        "pnyx_cap_equal_fallback",
+        "pnyx_cap_one",
+        "pnyx_double_majority_met",
+        "pnyx_double_majority_not_met",
+        "pnyx_schulze_classic",
+        "pnyx_schulze_condorcet",
+        "pnyx_schulze_tie_order",
+        "pnyx_schulze_tie_random",
+        "pnyx_schulze_double_majority",
+        "pnyx_error_schulze_tiebreak",
+        "pnyx_error_double_majority_stv",
+        "pnyx_error_country_missing",
+        "pnyx_error_weight_places",
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        e2e_case(names[i]);
+    }
+}
+
+/* Two results are identical in every reported figure. */
+static void expect_same_result(const struct tally_result *a, const struct tally_result *b, int iter)
+{
+    size_t n = a->n_options;
+    cr_assert_eq(a->n_winners, b->n_winners, "iteration %d", iter);
+    cr_assert_eq(memcmp(a->winners, b->winners, a->n_winners * sizeof *a->winners), 0,
+                 "iteration %d", iter);
+    cr_assert_eq(a->n_rounds, b->n_rounds, "iteration %d", iter);
+    for (size_t k = 0; k < a->n_rounds; k++) {
+        const struct tally_round *x = &a->rounds[k], *y = &b->rounds[k];
+        cr_assert_eq(memcmp(x->present, y->present, n), 0);
+        for (size_t o = 0; o < n; o++) {
+            cr_assert_eq(tally_dec_cmp(&x->tally[o], &y->tally[o]), 0, "iteration %d", iter);
+        }
+        cr_assert_eq(tally_dec_cmp(&x->threshold, &y->threshold), 0);
+        cr_assert_eq(x->n_elected, y->n_elected);
+        cr_assert_eq(x->n_eliminated, y->n_eliminated);
+        cr_assert_eq(tally_dec_cmp(&x->exhausted, &y->exhausted), 0);
+        cr_assert_eq(x->n_transfers, y->n_transfers);
+        for (size_t t = 0; t < x->n_transfers; t++) {
+            cr_assert_eq(x->transfers[t].from, y->transfers[t].from);
+            cr_assert_eq(x->transfers[t].to, y->transfers[t].to);
+            cr_assert_eq(tally_dec_cmp(&x->transfers[t].value, &y->transfers[t].value), 0);
+        }
+    }
+    cr_assert_eq(a->schulze.present, b->schulze.present);
+    if (a->schulze.present) {
+        cr_assert_eq(
+            memcmp(a->schulze.ranking, b->schulze.ranking, a->schulze.n_ranking * sizeof(uint32_t)),
+            0);
+        for (size_t i = 0; i < n * n; i++) {
+            cr_assert_eq(tally_dec_cmp(&a->schulze.pairwise[i], &b->schulze.pairwise[i]), 0);
+            cr_assert_eq(tally_dec_cmp(&a->schulze.strongest[i], &b->schulze.strongest[i]), 0);
+        }
+    }
+    cr_assert_eq(a->n_by_country, b->n_by_country);
+    for (size_t c = 0; c < a->n_by_country; c++) {
+        cr_assert_eq(tally_dec_cmp(&a->by_country[c].value, &b->by_country[c].value), 0);
+        for (size_t o = 0; o < n; o++) {
+            cr_assert_eq(tally_dec_cmp(&a->by_country[c].first[o], &b->by_country[c].first[o]), 0);
+        }
+    }
+}
+
+Test(cap_props, cap_one_changes_no_count, .timeout = 240)
+{
+    static const char *const pool[] = {"DE", "FR", "IT", "PL", "ZZ"};
+    static const char *const weights[] = {NULL, NULL, NULL, "0.5", "1.5"};
+    uint64_t s = 0x0ca91;
+
+    for (int iter = 0; iter < 1500; iter++) {
+        struct tally_election e1, e2;
+        struct tally_result r1, r2;
+        struct tally_error err;
+        size_t n = 2 + t2_below(&s, 4), nb = 1 + t2_below(&s, 25);
+        int method = (int)t2_below(&s, 3);
+
+        for (int pass = 0; pass < 2; pass++) {
+            struct tally_election *e = pass == 0 ? &e1 : &e2;
+            uint64_t s2 = s;
+            tally_election_init(e);
+            t2_letters(e, n);
+            e->method = method == 0 ? TALLY_IRV : method == 1 ? TALLY_STV : TALLY_SCHULZE;
+            e->seats = method == 1 && n > 2 ? 2 : 1;
+            if (pass == 1) {
+                e->rules.has_country_cap = true;
+                e->rules.country_cap = t2_dec("1");
+            }
+            for (size_t i = 0; i < nb; i++) {
+                char spec[32];
+                size_t p = 0, len = 1 + t2_below(&s2, (uint32_t)n);
+                uint32_t start = t2_below(&s2, (uint32_t)n);
+                for (size_t j = 0; j < len; j++) {
+                    p += (size_t)snprintf(spec + p, sizeof spec - p, "%c ",
+                                          (char)('A' + (start + j * 7) % n));
+                }
+                t2_add(e, 1 + t2_below(&s2, 9), weights[t2_below(&s2, 5)], pool[t2_below(&s2, 5)],
+                       spec);
+            }
+            if (pass == 1) {
+                s = s2;
+            }
+        }
+        cr_assert_eq(tally_run(&e1, &r1, &err), TALLY_OK, "%s", err.reason);
+        cr_assert_eq(tally_run(&e2, &r2, &err), TALLY_OK, "%s", err.reason);
+        cr_assert(r2.country_cap.present);
+        expect_same_result(&r1, &r2, iter);
+        tally_result_fini(&r1);
+        tally_result_fini(&r2);
+        tally_election_fini(&e1);
+        tally_election_fini(&e2);
+    }
+}
