@@ -289,7 +289,7 @@ static int get_option_list(struct reader *r, enum jscan_token t, const char *fie
             rc = fail_scan(r);
             break;
         }
-        uint32_t o;
+        uint32_t o = TALLY_NONE;
         rc = get_option(r, t, field, &o);
         if (rc != TALLY_OK) {
             break;
@@ -395,7 +395,7 @@ static int read_rule(struct reader *r, uint32_t *seen_bits)
     struct jscan *s = r->s;
     struct tally_rules *ru = &r->e->rules;
     char q[64], field[48];
-    int rc, ix;
+    int rc, ix = 0;
 
     if ((s->len > 0 && s->text[0] == '_') || (s->len >= 6 && memcmp(s->text, "rctab_", 6) == 0)) {
         /* annotations (§3) */
@@ -907,7 +907,7 @@ static int read_top(struct reader *r)
     unsigned seen = 0;
     bool defer_rules = false, defer_ballots = false;
     size_t rules_off = 0, ballots_off = 0;
-    int rc, ix;
+    int rc, ix = 0;
 
     enum jscan_token t = jscan_next(s);
     if (t == JSCAN_ERROR) {
