@@ -358,16 +358,21 @@ static int intern_weight(struct tally_election *e, const struct tally_dec *w, ui
 static uint64_t entry_key_hash(const struct tally_election *e, size_t r0, size_t nr, uint32_t w,
                                uint16_t country)
 {
+    /* word-wise multiply-xorshift: ids are small integers, bytes would cost 4× */
     uint64_t h = mix64(0x243f6a8885a308d3ULL, ((uint64_t)w << 16) | country);
     h = mix64(h, nr);
     for (size_t r = r0; r < r0 + nr; r++) {
         const struct tally_rank *k = &e->ranks_pool[r];
-        h = mix64(h, k->n);
+        h = (h ^ k->n) * 0x9E3779B97F4A7C15ULL;
         if (k->n != TALLY_RANK_SKIPPED) {
-            h = hash_bytes(e->ids_pool + k->off, (size_t)k->n * sizeof(uint32_t), h);
+            const uint32_t *ids = e->ids_pool + k->off;
+            for (uint32_t j = 0; j < k->n; j++) {
+                h = (h ^ ids[j]) * 0xff51afd7ed558ccdULL;
+                h ^= h >> 29;
+            }
         }
     }
-    return h;
+    return mix64(h, 0);
 }
 
 static bool same_ranking(const struct tally_election *e, const struct tally_entry *x, size_t r0,
