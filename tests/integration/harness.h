@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * tests/integration/harness.h — real pnyxd over real HTTP against a real
+ * PostgreSQL (the throwaway cluster scripts/test starts and exports as
+ * PNYX_TEST_PGHOST / PNYX_TEST_PGPORT).
+ *
+ * Per test binary (in Criterion's runner process, before any test):
+ *   a fresh database pnyx_t_<binary>_<pid> is created, `pnyxd migrate`
+ *   applied to it, and one shared pnyxd started on a free loopback port
+ *   (h_shared()). After all tests the server is stopped and the database
+ *   dropped. Tests run in forked children and may run two at a time, so
+ *   they must not assume an empty database: use unique e-mails (h_unique).
+ *
+ * Tests that need their own configuration (short session lifetime, a
+ * server to SIGTERM) call h_server_start(env) and h_server_stop(). Servers
+ * die with the test process (PR_SET_PDEATHSIG), even after a failed assert.
+ *
+ * Default server environment (override through `env`): PNYX_THREADS=2,
+ * PNYX_LOG_LEVEL=info, PNYX_ARGON2_M_KIB=1024 and PNYX_ARGON2_T=1 (fast
+ * hashes for tests), static/ and sql/ of the source tree, a temporary
+ * PNYX_DATA_DIR. Each server's log is kept in its data dir; on failure
+ * h_server_log_tail() shows the end of it.
+ */
+#ifndef PNYX_TESTS_HARNESS_H
+#define PNYX_TESTS_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+struct h_server {
+    pid_t pid;
+    uint16_t port;
+    char base[64];      /* "http://127.0.0.1:PORT" */
+    char data_dir[256]; /* temporary PNYX_DATA_DIR (holds server.log) */
+    char log_path[300];
+};
+
+struct h_resp {
+    long status;
+    char *body; /* NUL-terminated */
+    size_t body_len;
+    json_t *json;    /* parsed body when it is JSON, else NULL (owned) */
+    char *headers;   /* raw response header block of the final response */
+    char *hcopy[16]; /* private: values returned by h_header */
+    int nhcopy;
+};
+
+/* libpq URL of this binary's database. */
+const char *h_db_url(void);
+/* The server shared by every test of this binary (never NULL once the
+ * runner started; tests fail if it could not start). */
+struct h_server *h_shared(void);
+
+/* Starts a dedicated pnyxd with extra environment ("KEY=VALUE" entries,
+ * NULL-terminated; may be NULL). Waits for /healthz. NULL on failure. */
+struct h_server *h_server_start(const char *const *env);
+/* Sends SIGTERM and waits (≤ 15 s, then SIGKILL). Returns the exit status
+ * as from waitpid's WEXITSTATUS, or -1 if it was killed. Frees s. */
+int h_server_stop(struct h_server *s);
+/* Last ~4 KiB of the server log (static buffer), for failure messages. */
+const char *h_server_log_tail(const struct h_server *s);
+
+/* HTTP. headers: NULL-terminated "Name: value" list, may be NULL. body
+ * may be NULL; when non-NULL, Content-Type defaults to application/json
+ * unless given in headers. Returns NULL only if the transfer failed. */
+struct h_resp *h_request(const struct h_server *s, const char *method, const char *path,
+                         const char *body, const char *const *headers);
+struct h_resp *h_get(const struct h_server *s, const char *path);
+/* POSTs json (borrowed) serialised compactly. */
+struct h_resp *h_post_json(const struct h_server *s, const char *path, const json_t *json,
+                           const char *const *headers);
+/* Header value of the final response (case-insensitive name), malloc'd
+ * copy owned by the response; NULL if absent. */
+const char *h_header(struct h_resp *r, const char *name);
+void h_resp_free(struct h_resp *r);
+
+/* "<prefix>-<pid>-<counter>-<random>": unique across parallel tests. */
+const char *h_unique(const char *prefix);
+
+/* Stops / starts the test PostgreSQL cluster (for restart tests). 0 ok. */
+int h_pg_stop(void);
+int h_pg_start(void);
+
+/* Raw TCP: sends `raw` to the server and returns what came back before
+ * the server closed or timeout_ms passed (malloc'd, NUL-terminated). */
+char *h_raw(const struct h_server *s, const char *raw, size_t len, int timeout_ms);
+
+#endif /* PNYX_TESTS_HARNESS_H */
