@@ -443,6 +443,7 @@ struct join_txn {
     int64_t aid;
     enum authz_decision denied;
     bool already;
+    bool invite_only; /* denied because the assembly admits by invitation */
     const char *joined_at;
 };
 
@@ -461,6 +462,7 @@ static enum db_status join_cb(struct db_conn *c, void *cls)
     struct authz_subject who = api_subject(t->rq, sd.role, sd.status);
     struct authz_assembly_info info = {.is_public = sd.is_public, .open_to_join = sd.open_to_join};
     t->denied = authz_assembly(&who, &info, AUTHZ_JOIN);
+    t->invite_only = t->denied == AUTHZ_DENY_403 && !sd.open_to_join && !authz_is_member(&who);
     if (t->denied != AUTHZ_ALLOW) {
         return DB_NOT_FOUND;
     }
@@ -486,6 +488,9 @@ int api_assemblies_join(struct api_req *rq, struct api_reply *out)
         return api_problem(out, API_E_NOT_FOUND, NULL);
     }
     enum db_status st = db_run_txn(rq->db, "assembly_join", join_cb, &t);
+    if (t.invite_only) {
+        return api_problem(out, API_E_INVITATION_REQUIRED, NULL);
+    }
     if (t.denied != AUTHZ_ALLOW) {
         return api_authz_problem(out, t.denied);
     }
