@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// Accessibility checks on every page, in English and Arabic: each form
+// control has a label, each button and link an accessible name, text meets
+// WCAG AA contrast (4.5:1, 3:1 for large text), and every element reached
+// with Tab shows a visible focus indicator.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { BASE, launch, unique, registerViaUi } from './lib.mjs';
+
+let b;
+let page;
+let assemblyPath;
+
+// Runs inside the page; returns a list of human-readable failures.
+function pageAudit() {
+  const fails = [];
+  const visible = (el) => {
+    const r = el.getBoundingClientRect();
+    const cs = getComputedStyle(el);
+    return r.width > 0 && r.height > 0 && cs.visibility !== 'hidden' && cs.display !== 'none';
+  };
+  const describe = (el) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${el.name ? `[name=${el.name}]` : ''} "${(el.textContent || '').trim().slice(0, 30)}"`;
+
+  for (const el of document.querySelectorAll('input, select, textarea')) {
+    if (el.type === 'hidden') continue;
+    if ((!el.labels || el.labels.length === 0) && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby')) {
+      fails.push(`unlabelled control ${describe(el)}`);
+    }
+  }
+  for (const el of document.querySelectorAll('button, a[href]')) {
+    if (!visible(el)) continue;
+    const name = (el.getAttribute('aria-label') || el.textContent || '').trim();
+    if (!name && !el.querySelector('img[alt]:not([alt=""])')) fails.push(`no accessible name: ${describe(el)}`);
+  }
+
+  const parse = (c) => {
+    const m = /rgba?\(([\d.]+),\s*([\d.]+),\s*([\d.]+)(?:,\s*([\d.]+))?\)/.exec(c);
+    return m ? [Number(m[1]), Number(m[2]), Number(m[3]), m[4] === undefined ? 1 : Number(m[4])] : [0, 0, 0, 0];
+  };
+  const over = (top, bottom) => [0, 1, 2].map((i) => top[i] * top[3] + bottom[i] * (1 - top[3])).concat(1);
+  const bgOf = (el) => {
+    const layers = [];
+    for (let e = el; e; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor);
+      if (c[3] > 0) { layers.push(c); if (c[3] === 1) break; }
+    }
+    let color = [255, 255, 255, 1];
+    for (const l of layers.reverse()) color = over(l, color);
+    return color;
+  };
+  const lum = ([r, g, b]) => {
+    const f = (v) => { const s = v / 255; return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const ratio = (a, c) => { const [x, y] = [lum(a), lum(c)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+  const seen = new Set();
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const el = n.parentElement;
+    if (!el || seen.has(el) || !n.textContent.trim()) continue;
+    seen.add(el);
+    if (!visible(el) || el.closest('[aria-hidden=true], .visually-hidden, option, :disabled')) continue;
+    const cs = getComputedStyle(el);
+    const bg = bgOf(el);
+    const fg = over(parse(cs.color), bg);
+    const size = parseFloat(cs.fontSize);
+    const bold = Number(cs.fontWeight) >= 700;
+    const large = size >= 24 || (bold && size >= 18.66);
+    const r = ratio(fg, bg);
+    if (r < (large ? 3 : 4.5)) fails.push(`contrast ${r.toFixed(2)} < ${large ? 3 : 4.5}: ${describe(el)}`);
+  }
+  return fails;
+}
+
+async function focusAudit() {
+  const fails = [];
+  await page.evaluate(() => { document.activeElement?.blur(); window.scrollTo(0, 0); });
+  const seen = new Set();
+  for (let i = 0; i < 80; i += 1) {
+    await page.keyboard.press('Tab');
+    const info = await page.evaluate(() => {
+      const el = document.activeElement;
+      if (!el || el === document.body) return null;
+      const cs = getComputedStyle(el);
+      const ring = (cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) >= 2) || cs.boxShadow !== 'none';
+      return { key: `${el.tagName}#${el.id}[${el.getAttribute('name') || ''}]${(el.textContent || '').trim().slice(0, 20)}`, ring };
+    });
+    if (!info) break;
+    if (seen.has(info.key)) break; // wrapped around
+    seen.add(info.key);
+    if (!info.ring) fails.push(`no visible focus: ${info.key}`);
+  }
+  return { fails, count: seen.size };
+}
+
+async function check(path, lang) {
+  await page.goto(`${BASE}${path}`);
+  await page.locator('main h1').first().waitFor();
+  await page.waitForFunction((l) => document.documentElement.lang === l, lang);
+  const fails = await page.evaluate(pageAudit);
+  const focus = await focusAudit();
+  assert.ok(focus.count >= 3, `${path}: only ${focus.count} focusable elements reached with Tab`);
+  assert.deepEqual([...fails, ...focus.fails], [], `${path} (${lang})`);
+}
+
+before(async () => {
+  b = await launch();
+  page = b.ctx.pages()[0] || await b.ctx.newPage();
+});
+
+after(async () => { await b?.close(); });
+
+test('anonymous pages', async () => {
+  for (const p of ['/', '/register', '/login', '/assemblies', '/no/such/page']) await check(p, 'en');
+});
+
+test('pages of a logged-in member, in English and Arabic', async () => {
+  await registerViaUi(page, { name: 'Chiamaka Obi', email: `${unique('chi')}@example.org`, password: 'tropical thunder garden 3', country: 'NG', languages: 'en' });
+  const created = await page.evaluate(async () => {
+    const r = await fetch('/api/v1/assemblies', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': localStorage.getItem('pnyx.csrf') },
+      body: JSON.stringify({ title: 'Lake Chad Basin Assembly', description: 'Water, farming and migration.', visibility: 'public', join_policy: 'open', default_language: 'en' }),
+    });
+    return r.json();
+  });
+  assemblyPath = `/assemblies/${created.id}`;
+  const pages = ['/', '/assemblies', '/assemblies/new', assemblyPath, `${assemblyPath}/audit`];
+  for (const p of pages) await check(p, 'en');
+  await page.getByLabel('Language').selectOption('ar');
+  for (const p of pages) await check(p, 'ar');
+  await page.getByLabel('اللغة').selectOption('en');
+  assert.deepEqual(b.errors, []);
+});
