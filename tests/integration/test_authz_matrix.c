@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * test_authz_matrix.c — the whole authorisation matrix of issue 4 over
+ * real HTTP: every caller kind (anonymous, non-member, observer, member,
+ * facilitator, convener, suspended member) × every assembly-scoped route ×
+ * public and members-only assemblies, asserting the exact status of each
+ * cell. Routes that change membership get a fresh caller (and target) per
+ * cell so one cell never changes another's world. Members-only assemblies
+ * must be indistinguishable from missing ones (404 not-found) to outsiders.
+ */
+#include "a2_util.h"
+
+enum who { ANON, NONMEM, OBS, MEM, FAC, CONV, SUSP, N_WHO };
+static const char *who_name[N_WHO] = {"anonymous",   "non-member", "observer", "member",
+                                      "facilitator", "convener",   "suspended"};
+
+enum route {
+    R_READ,
+    R_UPDATE,
+    R_JOIN,
+    R_INVITE,
+    R_ACCEPT,
+    R_MEMBERS,
+    R_PATCH_MEMBER,
+    R_LEAVE,
+    R_AUDIT,
+    R_CHECKPOINT,
+    R_INCLUSION,
+    R_CONSISTENCY,
+    R_KEY,
+    R_LIST,
+    N_ROUTE
+};
+static const char *route_name[N_ROUTE] = {
+    "GET assembly",  "PATCH assembly",       "POST join",           "POST invitations",
+    "POST accept",   "GET members",          "PATCH member",        "PATCH own status=left",
+    "GET audit",     "GET audit/checkpoint", "GET proof/inclusion", "GET proof/consistency",
+    "GET audit/key", "GET assemblies"};
+/* Routes whose cell changes the caller's (or a target's) membership. */
+static const bool mutating[N_ROUTE] = {
+    [R_JOIN] = true, [R_ACCEPT] = true, [R_PATCH_MEMBER] = true, [R_LEAVE] = true};
+
+/* Expected status per route and caller: [route][who]. */
+static const long expect_public[N_ROUTE][N_WHO] = {
+    /*                  anon nonm obs  mem  fac  conv susp */
+    [R_READ] = {200, 200, 200, 200, 200, 200, 200},
+    [R_UPDATE] = {401, 403, 403, 403, 403, 200, 403},
+    [R_JOIN] = {401, 201, 409, 409, 409, 409, 403},
+    [R_INVITE] = {401, 403, 403, 403, 201, 201, 403},
+    [R_ACCEPT] = {401, 201, 409, 409, 409, 409, 403},
+    [R_MEMBERS] = {200, 200, 200, 200, 200, 200, 200},
+    [R_PATCH_MEMBER] = {401, 403, 403, 403, 200, 200, 403},
+    [R_LEAVE] = {401, 403, 200, 200, 200, 200, 403},
+    [R_AUDIT] = {200, 200, 200, 200, 200, 200, 200},
+    [R_CHECKPOINT] = {200, 200, 200, 200, 200, 200, 200},
+    [R_INCLUSION] = {200, 200, 200, 200, 200, 200, 200},
+    [R_CONSISTENCY] = {200, 200, 200, 200, 200, 200, 200},
+    [R_KEY] = {200, 200, 200, 200, 200, 200, 200},
+    [R_LIST] = {200, 200, 200, 200, 200, 200, 200},
+};
+static const long expect_members[N_ROUTE][N_WHO] = {
+    /*                  anon nonm obs  mem  fac  conv susp */
+    [R_READ] = {404, 404, 200, 200, 200, 200, 200},
+    [R_UPDATE] = {401, 404, 403, 403, 403, 200, 403},
+    [R_JOIN] = {401, 404, 409, 409, 409, 409, 403},
+    [R_INVITE] = {401, 404, 403, 403, 201, 201, 403},
+    [R_ACCEPT] = {401, 201, 409, 409, 409, 409, 403},
+    [R_MEMBERS] = {404, 404, 200, 200, 200, 200, 200},
+    [R_PATCH_MEMBER] = {401, 404, 403, 403, 200, 200, 403},
+    [R_LEAVE] = {401, 404, 200, 200, 200, 200, 403},
+    [R_AUDIT] = {404, 404, 200, 200, 200, 200, 200},
+    [R_CHECKPOINT] = {404, 404, 200, 200, 200, 200, 200},
+    [R_INCLUSION] = {404, 404, 200, 200, 200, 200, 200},
+    [R_CONSISTENCY] = {404, 404, 200, 200, 200, 200, 200},
+    [R_KEY] = {200, 200, 200, 200, 200, 200, 200},
+    [R_LIST] = {200, 200, 200, 200, 200, 200, 200},
+};
+
+struct world {
+    struct h_server *s;
+    struct a2_user creator; /* first convener */
+    int64_t aid;
+    struct a2_user who[N_WHO]; /* shared callers for non-mutating routes */
+};
+
+static const char *role_of[N_WHO] = {NULL,          NULL,       "observer", "member",
+                                     "facilitator", "convener", "member"};
+
+/* A caller of kind w: a fresh account, made member with the right role and
+ * status unless anonymous / non-member. */
+static struct a2_user make_who(struct world *wd, enum who w)
+{
+    struct a2_user u;
+    memset(&u, 0, sizeof u);
+    if (w == ANON) {
+        return u;
+    }
+    if (w == NONMEM) {
+        return a2_user_new(wd->s, "NO");
+    }
+    return a2_member_new(wd->s, &wd->creator, wd->aid, role_of[w],
+                         w == SUSP ? "suspended" : "active", "CH");
+}
+
+static long run_cell(struct world *wd, enum route r, enum who w, const struct a2_user *u,
+                     char *type, size_t typelen)
+{
+    struct h_server *s = wd->s;
+    const struct a2_user *caller = w == ANON ? NULL : u;
+    long long aid = (long long)wd->aid;
+    char path[256];
+    const char *method = "GET";
+    json_t *body = NULL;
+    char *code = NULL;
+    switch (r) {
+    case R_READ:
+        snprintf(path, sizeof path, "/api/v1/assemblies/%lld", aid);
+        break;
+    case R_UPDATE:
+        method = "PATCH";
+        snprintf(path, sizeof path, "/api/v1/assemblies/%lld", aid);
+        body = json_pack("{s:s}", "description", "matrix");
+        break;
+    case R_JOIN:
+        method = "POST";
+        snprintf(path, sizeof path, "/api/v1/assemblies/%lld/join", aid);
+        break;
+    case R_INVITE:
+        method = "POST";
+        snprintf(path, sizeof path, "/api/v1/assemblies/%lld/invitations", aid);
+        body = json_pack("{s:s}", "role", "member");
+        break;
+    case R_ACCEPT:
+        method = "POST";
+        code = a2_invite(s, &wd->creator, wd->aid, "member", 1);
+        snprintf(path, sizeof path, "/api/v1/invitations/%s/accept", code);
+        break;
+    case R_MEMBERS:
+        snprintf(path, sizeof path, "/api/v1/assemblies/%lld/members", aid);
+        break;
+    case R_PATCH_MEMBER: {
+        struct a2_user target = a2_member_new(s, &wd->creator, wd->aid, "member", "active", "AT");
+        method = "PATCH";
+        snprintf(path, sizeof path, "/api/v1/assemblies/%lld/members/%lld", aid,
+                 (long long)target.id);
+        body = json_pack("{s:s}", "status", "suspended");
+        break;
+    }
+    case R_LEAVE:
+        method = "PATCH";
+        snprintf(path, sizeof path, "/api/v1/assemblies/%lld/members/%lld", aid,
+                 (long long)(w == ANON ? wd->creator.id : u->id));
+        body = json_pack("{s:s}", "status", "left");
+        break;
+    case R_AUDIT:
+        snprintf(path, sizeof path, "/api/v1/assemblies/%lld/audit", aid);
+        break;
+    case R_CHECKPOINT:
+        snprintf(path, sizeof path, "/api/v1/assemblies/%lld/audit/checkpoint", aid);
+        break;
+    case R_INCLUSION:
+        snprintf(path, sizeof path, "/api/v1/assemblies/%lld/audit/proof/inclusion?index=0", aid);
+        break;
+    case R_CONSISTENCY:
+        snprintf(path, sizeof path, "/api/v1/assemblies/%lld/audit/proof/consistency?from=1", aid);
+        break;
+    case R_KEY:
+        snprintf(path, sizeof path, "/api/v1/audit/key");
+        break;
+    case R_LIST:
+    case N_ROUTE:
+        snprintf(path, sizeof path, "/api/v1/assemblies");
+        break;
+    }
+    struct h_resp *resp = a2_req(s, method, path, caller, body);
+    long st = resp->status;
+    snprintf(type, typelen, "%s", a2_problem(resp));
+    h_resp_free(resp);
+    json_decref(body);
+    free(code);
+    return st;
+}
+
+static void walk(const char *visibility, const long (*expect)[N_WHO])
+{
+    struct world wd;
+    memset(&wd, 0, sizeof wd);
+    wd.s = h_shared();
+    wd.creator = a2_user_new(wd.s, "FR");
+    wd.aid = a2_assembly_new(wd.s, &wd.creator, visibility, "open");
+    for (int w = 0; w < N_WHO; w++) {
+        wd.who[w] = make_who(&wd, (enum who)w);
+    }
+    int failures = 0;
+    for (int r = 0; r < N_ROUTE; r++) {
+        for (int w = 0; w < N_WHO; w++) {
+            struct a2_user fresh = mutating[r] ? make_who(&wd, (enum who)w) : wd.who[w];
+            char type[64];
+            long got = run_cell(&wd, (enum route)r, (enum who)w, &fresh, type, sizeof type);
+            long want = expect[r][w];
+            if (got != want) {
+                failures++;
+            }
+            cr_expect_eq(got, want, "%s assembly, %s as %s: got %ld, want %ld (%s)", visibility,
+                         route_name[r], who_name[w], got, want, type);
+            if (want == 404) {
+                cr_expect_str_eq(type, "not-found", "%s as %s: hidden must look missing",
+                                 route_name[r], who_name[w]);
+            }
+            if (want == 401) {
+                cr_expect_str_eq(type, "unauthenticated");
+            }
+        }
+    }
+    cr_log_info("%s assembly: %d cells, %d mismatches", visibility, N_ROUTE * N_WHO, failures);
+}
+
+Test(authz_matrix, public_assembly, .timeout = 300)
+{
+    walk("public", expect_public);
+}
+
+Test(authz_matrix, members_only_assembly, .timeout = 300)
+{
+    walk("members", expect_members);
+}
+
+/* A members-only assembly answers outsiders exactly like a missing id. */
+Test(authz_matrix, hidden_equals_missing)
+{
+    struct h_server *s = h_shared();
+    struct a2_user owner = a2_user_new(s, "FR");
+    struct a2_user outsider = a2_user_new(s, "DE");
+    int64_t aid = a2_assembly_new(s, &owner, "members", "invite");
+    char path[128];
+    snprintf(path, sizeof path, "/api/v1/assemblies/%lld", (long long)aid);
+    struct h_resp *hidden = a2_req(s, "GET", path, &outsider, NULL);
+    struct h_resp *missing =
+        a2_req(s, "GET", "/api/v1/assemblies/9223372036854775807", &outsider, NULL);
+    cr_expect_eq(hidden->status, 404);
+    cr_expect_eq(missing->status, 404);
+    json_object_del(hidden->json, "request_id");
+    json_object_del(missing->json, "request_id");
+    cr_expect(json_equal(hidden->json, missing->json), "%s vs %s", hidden->body, missing->body);
+    h_resp_free(hidden);
+    h_resp_free(missing);
+}
