@@ -84,7 +84,8 @@ static int utf8_next(const unsigned char *s, size_t len, size_t *i, uint32_t *cp
     }
     unsigned n;
     uint32_t v;
-    unsigned lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
+    unsigned lo = 0x80;
+    unsigned hi = 0xBF; /* allowed range of the second byte */
     if (c >= 0xC2 && c <= 0xDF) {
         n = 1;
         v = c & 0x1F;
@@ -112,7 +113,8 @@ static int utf8_next(const unsigned char *s, size_t len, size_t *i, uint32_t *cp
     }
     for (unsigned j = 1; j <= n; j++) {
         unsigned b = s[k + j];
-        unsigned min = j == 1 ? lo : 0x80, max = j == 1 ? hi : 0xBF;
+        unsigned min = j == 1 ? lo : 0x80;
+        unsigned max = j == 1 ? hi : 0xBF;
         if (b < min || b > max) {
             return -1;
         }
@@ -200,7 +202,8 @@ static uint32_t esc_next(const unsigned char *s, size_t len, size_t *i)
 /* Compare raw UTF-8 a (validated) with canonical escaped b. */
 static int cmp_raw_escaped(const unsigned char *a, size_t alen, const unsigned char *b, size_t blen)
 {
-    size_t i = 0, j = 0;
+    size_t i = 0;
+    size_t j = 0;
     while (i < alen && j < blen) {
         uint32_t ca = 0;
         if (utf8_next(a, alen, &i, &ca) != 0) {
@@ -221,9 +224,11 @@ static int cmp_raw_escaped(const unsigned char *a, size_t alen, const unsigned c
 /* Compare two valid UTF-8 strings by UTF-16 code units. */
 static int cmp_utf8(const unsigned char *a, size_t alen, const unsigned char *b, size_t blen)
 {
-    size_t i = 0, j = 0;
+    size_t i = 0;
+    size_t j = 0;
     while (i < alen && j < blen) {
-        uint32_t ca = 0, cb = 0;
+        uint32_t ca = 0;
+        uint32_t cb = 0;
         if (utf8_next(a, alen, &i, &ca) != 0 || utf8_next(b, blen, &j, &cb) != 0) {
             return 0;
         }
@@ -322,7 +327,7 @@ static void split_e(const char *t, char *digits, int *nd, int *e10)
         }
     }
     *nd = n;
-    *e10 = *p == 'e' ? atoi(p + 1) : 0;
+    *e10 = *p == 'e' ? (int)strtol(p + 1, NULL, 10) : 0; /* %e exponent: always in range */
 }
 
 static bool roundtrips(const char *digits, int nd, int e10, double a)
@@ -351,7 +356,8 @@ static void shortest_digits(double a, char *digits, int *nd, int *e10)
          * rounding interval is lopsided, so the neighbour on the other side
          * can round-trip when the nearest does not: try both neighbours. */
         char alt[20];
-        int an = *nd, ae = *e10;
+        int an = *nd;
+        int ae = *e10;
         memcpy(alt, digits, (size_t)an);
         int i = an - 1;
         while (i >= 0 && alt[i] == '9') {
@@ -404,7 +410,8 @@ size_t jcs_format_double(double v, char out[JCS_NUMBER_MAX])
         return 1;
     }
     char digits[24];
-    int k = 0, e10 = 0;
+    int k = 0;
+    int e10 = 0;
     size_t o = 0;
     if (v < 0) {
         out[o++] = '-';
@@ -503,6 +510,64 @@ static int hex4(struct parser *p, uint32_t *v)
     return AUDIT_OK;
 }
 
+/* Decode the escape sequence at p->pos (the backslash) into the pool,
+ * joining a \uD8xx\uDCxx surrogate pair; lone surrogates → AUDIT_EUTF8. */
+static int parse_escape(struct parser *p)
+{
+    if (p->pos + 1 >= p->len) {
+        return AUDIT_ESYNTAX;
+    }
+    unsigned char e = p->s[p->pos + 1];
+    p->pos += 2;
+    static const char from[] = "\"\\/bfnrt";
+    static const char to[] = "\"\\/\b\f\n\r\t";
+    const char *hit = e != 'u' && e != 0 ? strchr(from, e) : NULL;
+    if (hit != NULL) {
+        return out_putc(&p->pool, to[hit - from]);
+    }
+    if (e != 'u') {
+        return AUDIT_ESYNTAX;
+    }
+    uint32_t u;
+    int rc = hex4(p, &u);
+    if (rc != AUDIT_OK) {
+        return rc;
+    }
+    if (u >= 0xDC00 && u <= 0xDFFF) {
+        return AUDIT_EUTF8; /* lone low surrogate */
+    }
+    if (u >= 0xD800 && u <= 0xDBFF) {
+        uint32_t lo;
+        if (p->len - p->pos < 6 || p->s[p->pos] != '\\' || p->s[p->pos + 1] != 'u') {
+            return AUDIT_EUTF8; /* lone high surrogate */
+        }
+        p->pos += 2;
+        rc = hex4(p, &lo);
+        if (rc != AUDIT_OK) {
+            return rc;
+        }
+        if (lo < 0xDC00 || lo > 0xDFFF) {
+            return AUDIT_EUTF8;
+        }
+        u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
+    }
+    char buf[4];
+    return out_put(&p->pool, buf, utf8_put(u, buf));
+}
+
+/* Validate the multi-byte UTF-8 character at p->pos and copy it to the pool. */
+static int copy_utf8(struct parser *p)
+{
+    size_t i = p->pos;
+    uint32_t cp;
+    if (utf8_next(p->s, p->len, &i, &cp) != 0) {
+        return AUDIT_EUTF8;
+    }
+    int rc = out_put(&p->pool, p->s + p->pos, i - p->pos);
+    p->pos = i;
+    return rc;
+}
+
 /* Decode the string at p->pos (the opening quote) and append its UTF-8 to pool. */
 static int parse_string(struct parser *p)
 {
@@ -535,134 +600,63 @@ static int parse_string(struct parser *p)
         if (c < 0x20) {
             return AUDIT_ESYNTAX; /* raw control characters must be escaped */
         }
-        if (c >= 0x80) {
-            size_t i = p->pos;
-            uint32_t cp;
-            if (utf8_next(p->s, p->len, &i, &cp) != 0) {
-                return AUDIT_EUTF8;
-            }
-            rc = out_put(&p->pool, p->s + p->pos, i - p->pos);
-            p->pos = i;
-            if (rc != AUDIT_OK) {
-                return rc;
-            }
-            continue;
-        }
-        /* backslash */
-        if (p->pos + 1 >= p->len) {
-            return AUDIT_ESYNTAX;
-        }
-        unsigned char e = p->s[p->pos + 1];
-        p->pos += 2;
-        char ch;
-        switch (e) {
-        case '"':
-            ch = '"';
-            break;
-        case '\\':
-            ch = '\\';
-            break;
-        case '/':
-            ch = '/';
-            break;
-        case 'b':
-            ch = '\b';
-            break;
-        case 'f':
-            ch = '\f';
-            break;
-        case 'n':
-            ch = '\n';
-            break;
-        case 'r':
-            ch = '\r';
-            break;
-        case 't':
-            ch = '\t';
-            break;
-        case 'u': {
-            uint32_t u;
-            rc = hex4(p, &u);
-            if (rc != AUDIT_OK) {
-                return rc;
-            }
-            if (u >= 0xDC00 && u <= 0xDFFF) {
-                return AUDIT_EUTF8; /* lone low surrogate */
-            }
-            if (u >= 0xD800 && u <= 0xDBFF) {
-                uint32_t lo;
-                if (p->len - p->pos < 6 || p->s[p->pos] != '\\' || p->s[p->pos + 1] != 'u') {
-                    return AUDIT_EUTF8; /* lone high surrogate */
-                }
-                p->pos += 2;
-                rc = hex4(p, &lo);
-                if (rc != AUDIT_OK) {
-                    return rc;
-                }
-                if (lo < 0xDC00 || lo > 0xDFFF) {
-                    return AUDIT_EUTF8;
-                }
-                u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
-            }
-            char buf[4];
-            rc = out_put(&p->pool, buf, utf8_put(u, buf));
-            if (rc != AUDIT_OK) {
-                return rc;
-            }
-            continue;
-        }
-        default:
-            return AUDIT_ESYNTAX;
-        }
-        rc = out_putc(&p->pool, ch);
+        rc = c >= 0x80 ? copy_utf8(p) : parse_escape(p);
         if (rc != AUDIT_OK) {
             return rc;
         }
     }
 }
 
+/* End of the JSON number grammar -?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)? starting
+ * at s[i], or 0 if the text there is not a number. */
+static size_t scan_digits(const unsigned char *s, size_t len, size_t i)
+{
+    while (i < len && s[i] >= '0' && s[i] <= '9') {
+        i++;
+    }
+    return i;
+}
+
+static size_t scan_number(const unsigned char *s, size_t len, size_t i)
+{
+    if (i < len && s[i] == '-') {
+        i++;
+    }
+    if (i < len && s[i] == '0') {
+        i++;
+    } else if (i < len && s[i] >= '1' && s[i] <= '9') {
+        i = scan_digits(s, len, i);
+    } else {
+        return 0;
+    }
+    if (i < len && s[i] == '.') {
+        size_t d = scan_digits(s, len, i + 1);
+        if (d == i + 1) {
+            return 0;
+        }
+        i = d;
+    }
+    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < len && (s[i] == '+' || s[i] == '-')) {
+            i++;
+        }
+        size_t d = scan_digits(s, len, i);
+        if (d == i) {
+            return 0;
+        }
+        i = d;
+    }
+    return i;
+}
+
 static int parse_number(struct parser *p)
 {
     size_t start = p->pos;
     const unsigned char *s = p->s;
-    size_t i = p->pos;
-    if (i < p->len && s[i] == '-') {
-        i++;
-    }
-    if (i >= p->len) {
+    size_t i = scan_number(s, p->len, start);
+    if (i == 0) {
         return AUDIT_ESYNTAX;
-    }
-    if (s[i] == '0') {
-        i++;
-    } else if (s[i] >= '1' && s[i] <= '9') {
-        while (i < p->len && s[i] >= '0' && s[i] <= '9') {
-            i++;
-        }
-    } else {
-        return AUDIT_ESYNTAX;
-    }
-    if (i < p->len && s[i] == '.') {
-        i++;
-        size_t d = i;
-        while (i < p->len && s[i] >= '0' && s[i] <= '9') {
-            i++;
-        }
-        if (i == d) {
-            return AUDIT_ESYNTAX;
-        }
-    }
-    if (i < p->len && (s[i] == 'e' || s[i] == 'E')) {
-        i++;
-        if (i < p->len && (s[i] == '+' || s[i] == '-')) {
-            i++;
-        }
-        size_t d = i;
-        while (i < p->len && s[i] >= '0' && s[i] <= '9') {
-            i++;
-        }
-        if (i == d) {
-            return AUDIT_ESYNTAX;
-        }
     }
     /* strtod needs a NUL-terminated copy; borrow the end of the pool. */
     size_t mark = p->pool.len;
@@ -697,7 +691,8 @@ static int parse_value(struct parser *p);
 
 static int cmp_member(const void *a, const void *b)
 {
-    const struct member *x = a, *y = b;
+    const struct member *x = a;
+    const struct member *y = b;
     return cmp_utf8(x->key, x->key_len, y->key, y->key_len);
 }
 
@@ -751,14 +746,49 @@ static int finish_object(struct parser *p, size_t base, size_t obj_start)
     return rc;
 }
 
-static int parse_object(struct parser *p)
+/* One member "key": value at p->pos (after whitespace), written to p->out as
+ * a segment and recorded on the member stack. */
+static int parse_member(struct parser *p) /* NOLINT(misc-no-recursion): depth-capped */
+{
+    if (p->pos >= p->len || p->s[p->pos] != '"') {
+        return AUDIT_ESYNTAX;
+    }
+    struct member m = {.key_off = p->pool.len, .seg_off = p->out.len};
+    int rc = parse_string(p);
+    if (rc != AUDIT_OK) {
+        return rc;
+    }
+    m.key_len = p->pool.len - m.key_off;
+    rc = put_string(&p->out, (const unsigned char *)p->pool.data + m.key_off, m.key_len);
+    if (rc == AUDIT_OK) {
+        rc = out_putc(&p->out, ':');
+    }
+    if (rc != AUDIT_OK) {
+        return rc;
+    }
+    skip_ws(p);
+    if (p->pos >= p->len || p->s[p->pos] != ':') {
+        return AUDIT_ESYNTAX;
+    }
+    p->pos++;
+    rc = parse_value(p);
+    if (rc != AUDIT_OK) {
+        return rc;
+    }
+    m.seg_len = p->out.len - m.seg_off;
+    return push_member(p, &m);
+}
+
+static int parse_object(struct parser *p) /* NOLINT(misc-no-recursion): depth-capped */
 {
     int rc = out_putc(&p->out, '{');
     if (rc != AUDIT_OK) {
         return rc;
     }
     p->pos++;
-    size_t obj_start = p->out.len, pool_mark = p->pool.len, base = p->nmem;
+    size_t obj_start = p->out.len;
+    size_t pool_mark = p->pool.len;
+    size_t base = p->nmem;
     skip_ws(p);
     if (p->pos < p->len && p->s[p->pos] == '}') {
         p->pos++;
@@ -766,33 +796,7 @@ static int parse_object(struct parser *p)
     }
     for (;;) {
         skip_ws(p);
-        if (p->pos >= p->len || p->s[p->pos] != '"') {
-            return AUDIT_ESYNTAX;
-        }
-        struct member m = {.key_off = p->pool.len, .seg_off = p->out.len};
-        rc = parse_string(p);
-        if (rc != AUDIT_OK) {
-            return rc;
-        }
-        m.key_len = p->pool.len - m.key_off;
-        rc = put_string(&p->out, (const unsigned char *)p->pool.data + m.key_off, m.key_len);
-        if (rc == AUDIT_OK) {
-            rc = out_putc(&p->out, ':');
-        }
-        if (rc != AUDIT_OK) {
-            return rc;
-        }
-        skip_ws(p);
-        if (p->pos >= p->len || p->s[p->pos] != ':') {
-            return AUDIT_ESYNTAX;
-        }
-        p->pos++;
-        rc = parse_value(p);
-        if (rc != AUDIT_OK) {
-            return rc;
-        }
-        m.seg_len = p->out.len - m.seg_off;
-        rc = push_member(p, &m);
+        rc = parse_member(p);
         if (rc != AUDIT_OK) {
             return rc;
         }
@@ -806,10 +810,8 @@ static int parse_object(struct parser *p)
         }
         return AUDIT_ESYNTAX;
     }
-    size_t err_pos = p->pos;
-    rc = finish_object(p, base, obj_start);
+    rc = finish_object(p, base, obj_start); /* on error p->pos stays at the '}' */
     if (rc != AUDIT_OK) {
-        p->pos = err_pos;
         return rc;
     }
     p->pos++;
@@ -818,7 +820,7 @@ static int parse_object(struct parser *p)
     return out_putc(&p->out, '}');
 }
 
-static int parse_array(struct parser *p)
+static int parse_array(struct parser *p) /* NOLINT(misc-no-recursion): depth-capped */
 {
     int rc = out_putc(&p->out, '[');
     if (rc != AUDIT_OK) {
@@ -852,7 +854,9 @@ static int parse_array(struct parser *p)
     }
 }
 
-static int parse_value(struct parser *p)
+/* Recursion is bounded: parse_value refuses to open more than JCS_MAX_DEPTH
+ * containers, so hostile input cannot exhaust the stack. */
+static int parse_value(struct parser *p) /* NOLINT(misc-no-recursion): depth-capped */
 {
     skip_ws(p);
     if (p->pos >= p->len) {

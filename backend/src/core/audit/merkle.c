@@ -135,7 +135,8 @@ int merkle_inclusion_proof(const struct merkle_store *s, uint64_t index, uint64_
     }
     /* PATH(m, D[lo:hi]): descend towards leaf m, collecting the sibling of
      * each subtree on the way (root first), then reverse (leaf first). */
-    uint64_t lo = 0, hi = size;
+    uint64_t lo = 0;
+    uint64_t hi = size;
     size_t n = 0;
     while (hi - lo > 1) {
         uint64_t k = split_point(hi - lo);
@@ -171,7 +172,8 @@ int merkle_consistency_proof(const struct merkle_store *s, uint64_t from, uint64
         return AUDIT_OK;
     }
     /* SUBPROOF(m, D[lo:hi], b) with m = from - lo, unrolled. */
-    uint64_t lo = 0, hi = to;
+    uint64_t lo = 0;
+    uint64_t hi = to;
     bool whole = true; /* the RFC's b: still on the path of the original tree */
     size_t n = 0;
     for (;;) {
@@ -293,7 +295,8 @@ int merkle_root_from_inclusion(const uint8_t leaf_hash[MERKLE_HASH_LEN], uint64_
         return AUDIT_EINVAL;
     }
     /* RFC 9162 §2.1.3.2 */
-    uint64_t fn = index, sn = size - 1;
+    uint64_t fn = index;
+    uint64_t sn = size - 1;
     uint8_t r[MERKLE_HASH_LEN];
     memcpy(r, leaf_hash, MERKLE_HASH_LEN);
     for (size_t i = 0; i < len; i++) {
@@ -302,11 +305,9 @@ int merkle_root_from_inclusion(const uint8_t leaf_hash[MERKLE_HASH_LEN], uint64_
         }
         if ((fn & 1) || fn == sn) {
             merkle_node_hash(proof[i], r, r);
-            if ((fn & 1) == 0) {
-                while ((fn & 1) == 0 && fn != 0) {
-                    fn >>= 1;
-                    sn >>= 1;
-                }
+            while ((fn & 1) == 0 && fn != 0) {
+                fn >>= 1;
+                sn >>= 1;
             }
         } else {
             merkle_node_hash(r, proof[i], r);
@@ -333,6 +334,46 @@ int merkle_verify_inclusion(const uint8_t leaf_hash[MERKLE_HASH_LEN], uint64_t i
     return sodium_memcmp(r, root, MERKLE_HASH_LEN) == 0 ? AUDIT_OK : AUDIT_EVERIFY;
 }
 
+/* RFC 9162 §2.1.4.2 steps 1-5 for 0 < from < to and a non-empty proof:
+ * recompute the old root (fr) and the new root (sr). AUDIT_EVERIFY if the
+ * proof's length does not fit the sizes. */
+static int consistency_walk(uint64_t from, uint64_t to, const uint8_t old_root[MERKLE_HASH_LEN],
+                            const uint8_t (*proof)[MERKLE_HASH_LEN], size_t len,
+                            uint8_t fr[MERKLE_HASH_LEN], uint8_t sr[MERKLE_HASH_LEN])
+{
+    /* Step 1: when from is a power of two the old root itself is the first
+     * path element; read it from old_root instead of copying the array. */
+    bool prepend = (from & (from - 1)) == 0;
+    size_t total = len + (prepend ? 1 : 0);
+    uint64_t fn = from - 1;
+    uint64_t sn = to - 1;
+    while (fn & 1) {
+        fn >>= 1;
+        sn >>= 1;
+    }
+    memcpy(fr, prepend ? old_root : proof[0], MERKLE_HASH_LEN);
+    memcpy(sr, fr, MERKLE_HASH_LEN);
+    for (size_t i = 1; i < total; i++) {
+        const uint8_t *c = prepend ? proof[i - 1] : proof[i];
+        if (sn == 0) {
+            return AUDIT_EVERIFY; /* proof too long */
+        }
+        if ((fn & 1) || fn == sn) {
+            merkle_node_hash(c, fr, fr);
+            merkle_node_hash(c, sr, sr);
+            while ((fn & 1) == 0 && fn != 0) {
+                fn >>= 1;
+                sn >>= 1;
+            }
+        } else {
+            merkle_node_hash(sr, c, sr);
+        }
+        fn >>= 1;
+        sn >>= 1;
+    }
+    return sn == 0 ? AUDIT_OK : AUDIT_EVERIFY; /* else: proof too short */
+}
+
 int merkle_verify_consistency(uint64_t from, uint64_t to, const uint8_t old_root[MERKLE_HASH_LEN],
                               const uint8_t new_root[MERKLE_HASH_LEN],
                               const uint8_t (*proof)[MERKLE_HASH_LEN], size_t len)
@@ -353,46 +394,14 @@ int merkle_verify_consistency(uint64_t from, uint64_t to, const uint8_t old_root
         }
         return memcmp(old_root, empty_sha256, MERKLE_HASH_LEN) == 0 ? AUDIT_OK : AUDIT_EVERIFY;
     }
-    /* RFC 9162 §2.1.4.2 */
     if (len == 0) {
-        return AUDIT_EVERIFY;
+        return AUDIT_EVERIFY; /* RFC 9162: an empty path never proves 0 < from < to */
     }
-    /* Step 1: when from is a power of two the old root itself is the first
-     * path element; read it from old_root instead of copying the array. */
-    bool prepend = (from & (from - 1)) == 0;
-    size_t total = len + (prepend ? 1 : 0);
-#define PATH_AT(i) (prepend ? ((i) == 0 ? old_root : proof[(i)-1]) : proof[(i)])
-    uint64_t fn = from - 1, sn = to - 1;
-    while (fn & 1) {
-        fn >>= 1;
-        sn >>= 1;
-    }
-    uint8_t fr[MERKLE_HASH_LEN], sr[MERKLE_HASH_LEN];
-    memcpy(fr, PATH_AT(0), MERKLE_HASH_LEN);
-    memcpy(sr, PATH_AT(0), MERKLE_HASH_LEN);
-    for (size_t i = 1; i < total; i++) {
-        const uint8_t *c = PATH_AT(i);
-        if (sn == 0) {
-            return AUDIT_EVERIFY;
-        }
-        if ((fn & 1) || fn == sn) {
-            merkle_node_hash(c, fr, fr);
-            merkle_node_hash(c, sr, sr);
-            if ((fn & 1) == 0) {
-                while ((fn & 1) == 0 && fn != 0) {
-                    fn >>= 1;
-                    sn >>= 1;
-                }
-            }
-        } else {
-            merkle_node_hash(sr, c, sr);
-        }
-        fn >>= 1;
-        sn >>= 1;
-    }
-#undef PATH_AT
-    if (sn != 0) {
-        return AUDIT_EVERIFY;
+    uint8_t fr[MERKLE_HASH_LEN];
+    uint8_t sr[MERKLE_HASH_LEN];
+    int rc = consistency_walk(from, to, old_root, proof, len, fr, sr);
+    if (rc != AUDIT_OK) {
+        return rc;
     }
     if (sodium_memcmp(fr, old_root, MERKLE_HASH_LEN) != 0 ||
         sodium_memcmp(sr, new_root, MERKLE_HASH_LEN) != 0) {

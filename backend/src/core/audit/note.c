@@ -27,7 +27,8 @@ static const char b64_alphabet[] =
 
 size_t audit_b64_encode(const uint8_t *in, size_t n, char *out)
 {
-    size_t o = 0, i = 0;
+    size_t o = 0;
+    size_t i = 0;
     for (; i + 3 <= n; i += 3) {
         uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
         out[o++] = b64_alphabet[(v >> 18) & 63];
@@ -75,7 +76,7 @@ static int b64_value(unsigned char c)
 /* Validate canonical padded base64; returns the decoded length or -1. */
 static long b64_check(const char *in, size_t len)
 {
-    if (len % 4 != 0 || len > NOTE_MAX_LEN * 2) {
+    if (len % 4 != 0 || len > (size_t)NOTE_MAX_LEN * 2) {
         return -1; /* missing padding, stray characters */
     }
     size_t pad = 0;
@@ -136,7 +137,8 @@ static int utf8_next(const unsigned char *s, size_t len, size_t *i, uint32_t *cp
     }
     unsigned n;
     uint32_t v;
-    unsigned lo = 0x80, hi = 0xBF;
+    unsigned lo = 0x80;
+    unsigned hi = 0xBF;
     if (c >= 0xC2 && c <= 0xDF) {
         n = 1;
         v = c & 0x1F;
@@ -278,7 +280,8 @@ int note_vkey_parse(struct note_verifier *v, const char *vkey, size_t len)
     }
     uint8_t id[NOTE_KEY_ID_LEN];
     for (unsigned i = 0; i < NOTE_KEY_ID_LEN; i++) {
-        int hi = hexval(p1[1 + 2 * i]), lo = hexval(p1[2 + 2 * i]);
+        int hi = hexval(p1[1 + 2 * i]);
+        int lo = hexval(p1[2 + 2 * i]);
         if (hi < 0 || lo < 0) {
             return AUDIT_ESYNTAX;
         }
@@ -338,7 +341,8 @@ int note_signer_init(struct note_signer *s, const char *name,
 int note_signer_from_seed(struct note_signer *s, const char *name,
                           const uint8_t seed[NOTE_SEED_LEN])
 {
-    uint8_t pk[NOTE_PUBLIC_KEY_LEN], sk[NOTE_SECRET_KEY_LEN];
+    uint8_t pk[NOTE_PUBLIC_KEY_LEN];
+    uint8_t sk[NOTE_SECRET_KEY_LEN];
     if (crypto_sign_seed_keypair(pk, sk, seed) != 0) {
         return AUDIT_EINVAL;
     }
@@ -410,80 +414,95 @@ int note_sign(const struct note_signer *s, const char *text, size_t len, char *o
     return AUDIT_OK;
 }
 
+/* One parsed signature line. */
+struct sig_line {
+    const char *name;
+    size_t name_len;
+    uint8_t blob[NOTE_KEY_ID_LEN + NOTE_SIG_LEN]; /* key id, then the Ed25519 signature */
+    bool ed25519_len;                             /* blob is exactly key id + 64-byte signature */
+};
+
+/* Parse "\u2014 <name> <base64>" (line without its newline). */
+static int parse_sig_line(const char *line, size_t ll, struct sig_line *out)
+{
+    if (ll < SIG_PREFIX_LEN || memcmp(line, sig_prefix, SIG_PREFIX_LEN) != 0) {
+        return AUDIT_ESYNTAX; /* blank line, hyphen for em dash, ... */
+    }
+    const char *eol = line + ll;
+    const char *name = line + SIG_PREFIX_LEN;
+    const char *sp = memchr(name, ' ', (size_t)(eol - name));
+    if (sp == NULL) {
+        return AUDIT_ESYNTAX;
+    }
+    out->name = name;
+    out->name_len = (size_t)(sp - name);
+    if (!note_name_valid(name, out->name_len)) {
+        return AUDIT_ESYNTAX;
+    }
+    const char *b64 = sp + 1;
+    size_t b64_len = (size_t)(eol - b64);
+    long blob_len = b64_check(b64, b64_len);
+    if (blob_len < NOTE_KEY_ID_LEN + 1) {
+        return AUDIT_ESYNTAX; /* bad base64 or too short to hold a key id */
+    }
+    /* Decode the key id (the first 8 characters = 6 bytes) and, when the
+     * length fits Ed25519, the signature; other algorithms' signatures may be
+     * longer and are never ours. */
+    size_t got;
+    out->ed25519_len = blob_len == NOTE_KEY_ID_LEN + NOTE_SIG_LEN;
+    if (out->ed25519_len) {
+        return audit_b64_decode(b64, b64_len, out->blob, sizeof out->blob, &got) == AUDIT_OK
+                   ? AUDIT_OK
+                   : AUDIT_ESYNTAX;
+    }
+    uint8_t head[6];
+    if (audit_b64_decode(b64, 8, head, sizeof head, &got) != AUDIT_OK) {
+        return AUDIT_ESYNTAX;
+    }
+    memcpy(out->blob, head, NOTE_KEY_ID_LEN);
+    return AUDIT_OK;
+}
+
+/* Length of the signed text: up to and including the newline before the
+ * last blank line (Go: bytes.LastIndex "\n\n"); 0 if there is none. */
+static size_t text_length(const char *note, size_t len)
+{
+    for (size_t i = len - 1; i > 0; i--) {
+        if (note[i] == '\n' && note[i - 1] == '\n') {
+            return i;
+        }
+    }
+    return 0;
+}
+
 int note_open(const struct note_verifier *v, const char *note, size_t len, size_t *text_len)
 {
     if (len == 0 || len > NOTE_MAX_LEN || note[len - 1] != '\n' || !text_ok(note, len, true)) {
         return AUDIT_ESYNTAX;
     }
-    /* The separator is the last blank line (Go: bytes.LastIndex "\n\n"). */
-    size_t sep = len;
-    for (size_t i = len - 1; i > 0; i--) {
-        if (note[i] == '\n' && note[i - 1] == '\n') {
-            sep = i - 1;
-            break;
-        }
+    size_t tlen = text_length(note, len);
+    if (tlen == 0 || !note_text_ok(note, tlen)) {
+        return AUDIT_ESYNTAX; /* no signature block, empty text, more blank lines */
     }
-    if (sep == len) {
-        return AUDIT_ESYNTAX; /* no signature block */
-    }
-    size_t tlen = sep + 1; /* text keeps its final newline */
-    if (!note_text_ok(note, tlen)) {
-        return AUDIT_ESYNTAX; /* empty text, or more blank lines */
-    }
-    const char *p = note + tlen + 1, *end = note + len;
+    const char *p = note + tlen + 1;
+    const char *end = note + len;
     unsigned nsig = 0;
     int verdict = AUDIT_ENOKEY;
     while (p < end) {
+        /* note ends in '\n', so there is always an end of line */
         const char *eol = memchr(p, '\n', (size_t)(end - p));
-        /* note ends in '\n', so eol != NULL */
-        size_t ll = (size_t)(eol - p);
-        if (++nsig > NOTE_MAX_SIGS) {
+        struct sig_line sl;
+        if (++nsig > NOTE_MAX_SIGS || parse_sig_line(p, (size_t)(eol - p), &sl) != AUDIT_OK) {
             return AUDIT_ESYNTAX;
         }
-        if (ll < SIG_PREFIX_LEN || memcmp(p, sig_prefix, SIG_PREFIX_LEN) != 0) {
-            return AUDIT_ESYNTAX; /* blank line, hyphen for em dash, ... */
-        }
-        const char *name = p + SIG_PREFIX_LEN;
-        const char *sp = memchr(name, ' ', (size_t)(eol - name));
-        if (sp == NULL) {
-            return AUDIT_ESYNTAX;
-        }
-        size_t name_len = (size_t)(sp - name);
-        if (!note_name_valid(name, name_len)) {
-            return AUDIT_ESYNTAX;
-        }
-        const char *b64 = sp + 1;
-        size_t b64_len = (size_t)(eol - b64);
-        long blob_len = b64_check(b64, b64_len);
-        if (blob_len < NOTE_KEY_ID_LEN + 1) {
-            return AUDIT_ESYNTAX; /* bad base64 or too short to hold a key id */
-        }
-        /* Decode only the key id (first 8 characters = 6 bytes) and, when the
-         * length fits Ed25519, the signature; other algorithms' signatures
-         * may be longer and are never ours. */
-        uint8_t blob[NOTE_KEY_ID_LEN + NOTE_SIG_LEN];
-        size_t got;
-        int rc;
-        if (blob_len == NOTE_KEY_ID_LEN + NOTE_SIG_LEN) {
-            rc = audit_b64_decode(b64, b64_len, blob, sizeof blob, &got);
-        } else {
-            uint8_t head[6];
-            rc = audit_b64_decode(b64, 8, head, sizeof head, &got);
-            memcpy(blob, head, NOTE_KEY_ID_LEN);
-        }
-        if (rc != AUDIT_OK) {
-            return AUDIT_ESYNTAX;
-        }
-        if (verdict == AUDIT_ENOKEY && name_len == v->name_len &&
-            memcmp(name, v->name, name_len) == 0 && memcmp(blob, v->key_id, NOTE_KEY_ID_LEN) == 0) {
+        if (verdict == AUDIT_ENOKEY && sl.name_len == v->name_len &&
+            memcmp(sl.name, v->name, sl.name_len) == 0 &&
+            memcmp(sl.blob, v->key_id, NOTE_KEY_ID_LEN) == 0) {
             /* The first line of the known key decides (Go note.Open). */
-            if (blob_len == NOTE_KEY_ID_LEN + NOTE_SIG_LEN &&
-                crypto_sign_verify_detached(blob + NOTE_KEY_ID_LEN, (const unsigned char *)note,
-                                            tlen, v->public_key) == 0) {
-                verdict = AUDIT_OK;
-            } else {
-                verdict = AUDIT_EVERIFY;
-            }
+            bool good = sl.ed25519_len && crypto_sign_verify_detached(sl.blob + NOTE_KEY_ID_LEN,
+                                                                      (const unsigned char *)note,
+                                                                      tlen, v->public_key) == 0;
+            verdict = good ? AUDIT_OK : AUDIT_EVERIFY;
         }
         p = eol + 1;
     }
@@ -537,7 +556,9 @@ int note_checkpoint_parse(const char *text, size_t len, struct note_checkpoint *
         has_blank_line(text, len)) {
         return AUDIT_ESYNTAX;
     }
-    const char *p = text, *end = text + len, *line;
+    const char *p = text;
+    const char *end = text + len;
+    const char *line;
     size_t ll;
     /* origin */
     if (!next_line(&p, end, &line, &ll) || ll == 0 || ll > NOTE_ORIGIN_MAX) {
