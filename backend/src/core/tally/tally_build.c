@@ -18,7 +18,9 @@ struct tally_builder {
     size_t opt_slots_cap;
     size_t entries_cap, hash_cap, ranks_cap, ids_cap, weights_cap;
     uint64_t *entry_hash;
-    uint32_t *slots; /* entry index + 1, 0 = empty */
+    /* (hash >> 32) << 32 | (entry index + 1); 0 = empty. The tag avoids touching
+     * the entry (a cache miss) on a probe that cannot match. */
+    uint64_t *slots;
     size_t slots_cap;
     size_t pend_rank_beg, pend_id_beg;
     bool mark_open;
@@ -381,15 +383,20 @@ static bool same_ranking(const struct tally_election *e, const struct tally_entr
     if (x->n_ranks != nr) {
         return false;
     }
+    const struct tally_rank *ra = e->ranks_pool + x->rank_off, *rb = e->ranks_pool + r0;
     for (size_t i = 0; i < nr; i++) {
-        const struct tally_rank *a = &e->ranks_pool[x->rank_off + i];
-        const struct tally_rank *b = &e->ranks_pool[r0 + i];
-        if (a->n != b->n) {
+        uint32_t n = ra[i].n;
+        if (n != rb[i].n) {
             return false;
         }
-        if (a->n != TALLY_RANK_SKIPPED &&
-            memcmp(e->ids_pool + a->off, e->ids_pool + b->off, (size_t)a->n * sizeof(uint32_t))) {
-            return false;
+        if (n == TALLY_RANK_SKIPPED) {
+            continue;
+        }
+        const uint32_t *ia = e->ids_pool + ra[i].off, *ib = e->ids_pool + rb[i].off;
+        for (uint32_t j = 0; j < n; j++) {
+            if (ia[j] != ib[j]) {
+                return false;
+            }
         }
     }
     return true;
@@ -398,7 +405,7 @@ static bool same_ranking(const struct tally_election *e, const struct tally_entr
 static int slots_rehash(struct tally_election *e, size_t cap)
 {
     struct tally_builder *b = e->priv;
-    uint32_t *slots = calloc(cap, sizeof(*slots));
+    uint64_t *slots = calloc(cap, sizeof(*slots));
     if (slots == NULL) {
         return TALLY_ENOMEM;
     }
@@ -407,7 +414,7 @@ static int slots_rehash(struct tally_election *e, size_t cap)
         while (slots[i] != 0) {
             i = (i + 1) & (cap - 1);
         }
-        slots[i] = (uint32_t)k + 1;
+        slots[i] = (b->entry_hash[k] & 0xFFFFFFFF00000000ULL) | ((uint64_t)k + 1);
     }
     free(b->slots);
     b->slots = slots;
@@ -467,10 +474,13 @@ int tally_election_add_entry(struct tally_election *e, uint64_t count,
     uint64_t h = entry_key_hash(e, r0, nr, w, country);
     if (b->slots_cap != 0) {
         size_t mask = b->slots_cap - 1;
+        uint64_t tag = h & 0xFFFFFFFF00000000ULL;
         for (size_t i = (size_t)h & mask; b->slots[i] != 0; i = (i + 1) & mask) {
-            struct tally_entry *x = &e->entries[b->slots[i] - 1];
-            if (b->entry_hash[b->slots[i] - 1] == h && x->weight == w && x->country == country &&
-                same_ranking(e, x, r0, nr)) {
+            if ((b->slots[i] & 0xFFFFFFFF00000000ULL) != tag) {
+                continue;
+            }
+            struct tally_entry *x = &e->entries[(uint32_t)b->slots[i] - 1];
+            if (x->weight == w && x->country == country && same_ranking(e, x, r0, nr)) {
                 if (x->count > UINT64_MAX - count) {
                     rc = tally_fail(err, TALLY_ERANGE, idx, "count",
                                     "ballot %ld: total count exceeds 2^64-1", idx + 1);
@@ -515,7 +525,7 @@ int tally_election_add_entry(struct tally_election *e, uint64_t count,
         while (b->slots[i] != 0) {
             i = (i + 1) & mask;
         }
-        b->slots[i] = (uint32_t)e->n_entries;
+        b->slots[i] = (h & 0xFFFFFFFF00000000ULL) | (uint64_t)e->n_entries;
     }
     e->n_added++;
     b->pend_rank_beg = e->n_ranks_pool;
