@@ -371,3 +371,110 @@ Test(election_write, error_and_string_escaping)
     cr_assert_str_eq(b.data, "{\"error\": \"bad \\\"x\\\"\\n\\\\ \\u0001 \xC3\xA9\"}\n");
     election_buf_fini(&b);
 }
+
+/* ---- with the engine: weights against decimal_places, the writers ---- */
+
+static struct tally_result res;
+
+static int count_doc(const char *doc)
+{
+    int rc = rd(doc);
+    if (rc != TALLY_OK) {
+        return rc;
+    }
+    tally_result_fini(&res);
+    memset(&res, 0, sizeof res);
+    return tally_run(&e, &res, &err);
+}
+
+Test(election_read, weight_places_checked_after_rules_are_known)
+{
+    /* "0.50000" is 0.5: fine at d = 4 */
+    cr_assert_eq(count_doc(with_ballots("", "{\"ranking\": [\"A\"], \"weight\": \"0.50000\"}, "
+                                            "{\"ranking\": [\"B\"], \"weight\": 1}")),
+                 TALLY_OK, "%s", err.reason);
+    /* "0.12345" has 5 decimals: refused at d = 4, naming the ballot */
+    cr_assert_eq(count_doc(with_ballots("", "{\"ranking\": [\"A\"]}, "
+                                            "{\"ranking\": [\"B\"], \"weight\": \"0.12345\"}")),
+                 TALLY_EINVAL);
+    cr_assert(strstr(err.reason, "ballot 2") != NULL, "%s", err.reason);
+    cr_assert(strstr(err.reason, "0.12345") != NULL, "%s", err.reason);
+    /* rules after the ballots: d = 5 arrives late and the weight is fine */
+    const char *late = "{\"format\": \"pnyx-election/1\", \"seats\": 1, \"options\": [\"A\", "
+                       "\"B\"], \"ballots\": [{\"ranking\": [\"B\"], \"weight\": \"0.12345\"}, "
+                       "{\"ranking\": [\"A\"]}], \"rules\": {\"decimal_places\": 5}}";
+    cr_assert_eq(count_doc(late), TALLY_OK, "%s", err.reason);
+    tally_result_fini(&res);
+    memset(&res, 0, sizeof res);
+}
+
+Test(election_write, format_example_10_1)
+{
+    const char *doc =
+        "{\"format\": \"pnyx-election/1\", \"seats\": 1, \"options\": [\"A\", \"B\", \"C\"], "
+        "\"rules\": {\"rules_id\": \"pnyx-irv/1\"}, \"ballots\": [{\"ranking\": [\"A\"], "
+        "\"count\": 3, \"country\": \"DE\"}, {\"ranking\": [\"C\", \"B\"], \"country\": \"DE\"}, "
+        "{\"ranking\": [\"B\"], \"count\": 2, \"country\": \"FR\"}, {\"ranking\": [\"C\", "
+        "\"A\"], \"country\": \"FR\"}, {\"ranking\": [\"B\"], \"country\": \"ZZ\"}]}";
+    cr_assert_eq(count_doc(doc), TALLY_OK, "%s", err.reason);
+    struct election_buf b = {0};
+    cr_assert_eq(election_write_json(&e, &res, &b), 0);
+    const char *want =
+        "{\"rules_id\": \"pnyx-irv/1\", \"winners\": [\"A\"],\n"
+        " \"rounds\": [\n"
+        "  {\"round\": 1, \"tally\": {\"A\": 3, \"B\": 3, \"C\": 2}, \"exhausted\": 0, "
+        "\"elected\": [], \"eliminated\": [\"C\"], \"threshold\": 5, \"inactive\": "
+        "{\"overvotes\": 0, \"skipped_rankings\": 0, \"exhausted_choices\": 0, "
+        "\"repeated_rankings\": 0}, \"transfers\": {\"C\": {\"A\": 1, \"B\": 1}}},\n"
+        "  {\"round\": 2, \"tally\": {\"A\": 4, \"B\": 4}, \"exhausted\": 0, \"elected\": "
+        "[\"A\"], \"eliminated\": [], \"threshold\": 5, \"inactive\": {\"overvotes\": 0, "
+        "\"skipped_rankings\": 0, \"exhausted_choices\": 0, \"repeated_rankings\": 0}, "
+        "\"transfers\": {\"A\": {}}}],\n"
+        " \"blank_ballots\": 0, \"by_country\": {\"DE\": {\"ballots\": 4, \"value\": 4, "
+        "\"first_preferences\": {\"A\": 3, \"B\": 0, \"C\": 1}, \"final\": {\"A\": 3, \"B\": "
+        "1}}, \"FR\": {\"ballots\": 3, \"value\": 3, \"first_preferences\": {\"A\": 0, \"B\": 2, "
+        "\"C\": 1}, \"final\": {\"A\": 1, \"B\": 2}}, \"ZZ\": {\"ballots\": 1, \"value\": 1, "
+        "\"first_preferences\": {\"A\": 0, \"B\": 1, \"C\": 0}, \"final\": {\"A\": 0, \"B\": "
+        "1}}}}\n";
+    cr_assert_str_eq(b.data, want);
+    election_buf_fini(&b);
+
+    cr_assert_eq(election_write_text(&e, &res, &b), 0);
+    cr_assert(strstr(b.data, "Winners: A\n") != NULL, "%s", b.data);
+    cr_assert(strstr(b.data, "round 1: C -> A 1, B 1") != NULL, "%s", b.data);
+    election_buf_fini(&b);
+    tally_result_fini(&res);
+    memset(&res, 0, sizeof res);
+}
+
+Test(election_write, decimals_are_exact_and_canonical)
+{
+    /* STV with fractional transfers: every number written without exponent
+     * or trailing zeros, the cap as strings */
+    const char *doc =
+        "{\"format\": \"pnyx-election/1\", \"method\": \"stv\", \"seats\": 2, \"options\": "
+        "[\"A\", \"B\", \"C\"], \"rules\": {\"country_cap\": \"0.50\"}, \"ballots\": "
+        "[{\"ranking\": [\"A\", \"B\"], \"count\": 7, \"country\": \"DE\", \"weight\": "
+        "\"0.8333\"}, {\"ranking\": [\"B\"], \"count\": 2, \"country\": \"FR\"}, {\"ranking\": "
+        "[\"C\"], \"count\": 3, \"country\": \"IT\"}]}";
+    cr_assert_eq(count_doc(doc), TALLY_OK, "%s", err.reason);
+    struct election_buf b = {0};
+    cr_assert_eq(election_write_json(&e, &res, &b), 0);
+    cr_assert(strstr(b.data, "\"country_cap\": {\"cap\": \"0.5\", \"factors\": {") != NULL, "%s",
+              b.data);
+    cr_assert_null(strstr(b.data, "e+"), "%s", b.data);
+    cr_assert_null(strstr(b.data, "e-"), "%s", b.data);
+    /* no number ends in a fractional zero */
+    for (const char *p = b.data; (p = strchr(p, '.')) != NULL; p++) {
+        const char *q = p + 1;
+        while (*q >= '0' && *q <= '9') {
+            q++;
+        }
+        if (q > p + 1 && p[-1] >= '0' && p[-1] <= '9') {
+            cr_assert_neq(q[-1], '0', "trailing zero near: %.30s", p - 5);
+        }
+    }
+    election_buf_fini(&b);
+    tally_result_fini(&res);
+    memset(&res, 0, sizeof res);
+}

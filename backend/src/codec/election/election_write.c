@@ -543,7 +543,7 @@ static bool in_list(const uint32_t *v, size_t n, uint32_t o)
 static void text_rounds(struct election_buf *b, const struct tally_election *e,
                         const struct tally_result *r)
 {
-    size_t nw = 9; /* "Threshold" */
+    size_t nw = 16; /* "Residual surplus" */
     for (size_t i = 0; i < e->n_options; i++) {
         size_t w = width(e->opt_chars + e->opt_off[i], e->opt_len[i]);
         nw = w > nw ? w : nw;
@@ -567,10 +567,11 @@ static void text_rounds(struct election_buf *b, const struct tally_election *e,
     cell_left(b, "Round", 5, nw);
     for (size_t k = 0; k < r->n_rounds; k++) {
         const struct tally_round *rd = &r->rounds[k];
+        /* the trailing blanks line the label up with the numbers' 2-column mark */
         if (rd->pass > 0) {
-            (void)snprintf(num, sizeof num, "%" PRIu32 ".%" PRIu32, rd->pass, rd->round);
+            (void)snprintf(num, sizeof num, "%" PRIu32 ".%" PRIu32 "  ", rd->pass, rd->round);
         } else {
-            (void)snprintf(num, sizeof num, "%" PRIu32, rd->round);
+            (void)snprintf(num, sizeof num, "%" PRIu32 "  ", rd->round);
         }
         cell_right(b, num, cw);
     }
@@ -622,7 +623,7 @@ static void text_rounds(struct election_buf *b, const struct tally_election *e,
     }
     puts_(b, "\n");
     if (r->n_rounds > 0 && r->rounds[0].stv_multi) {
-        cell_left(b, "Surplus lost", 12, nw);
+        cell_left(b, "Residual surplus", 16, nw);
         for (size_t k = 0; k < r->n_rounds; k++) {
             fmt_dec(num, sizeof num, &r->rounds[k].residual_surplus);
             strcat(num, "  ");
