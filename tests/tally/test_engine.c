@@ -675,3 +675,15 @@ Test(invalid, builder_refusals)
     cr_assert_str_eq(ERR.field, "country");
     cr_assert_eq(tally_election_mark_add(&E, 0), TALLY_EINVAL); /* no open mark */
 }
+
+Test(random, seed_from_root)
+{
+    const uint8_t a[32] = {0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0xff};
+    const uint8_t b[32] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    const uint8_t c[32] = {0x80, 0x00, 0x00, 0x00, 0x00, 0x00};
+    const uint8_t d[32] = {0x7f, 0xff, 0xff, 0xff, 0xff, 0xff};
+    cr_assert_eq(tally_seed_from_root(a), 0x000102030405LL);
+    cr_assert_eq(tally_seed_from_root(b), -1);
+    cr_assert_eq(tally_seed_from_root(c), -((int64_t)1 << 47));
+    cr_assert_eq(tally_seed_from_root(d), ((int64_t)1 << 47) - 1);
+}

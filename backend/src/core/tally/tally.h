@@ -11,6 +11,7 @@
  *   v1 (2026-11-28) first version.
  *   v1.1 max_rankings and stop_after_round use -1 for null (like
  *        max_skipped_ranks), so a JSON 0 reaches tally_run and is refused there.
+ *   v1.2 tally_seed_from_root (Pnyx's default random_seed, README.md).
  *
  * Typical use (a streaming reader):
  *   struct tally_election e; tally_election_init(&e);
@@ -397,6 +398,14 @@ int tally_run(const struct tally_election *e, struct tally_result *out, struct t
 
 /* Free everything in r (safe on a zeroed or failed result). */
 void tally_result_fini(struct tally_result *r);
+
+/*
+ * Pnyx's default random_seed for its own questions (README.md): the first 6
+ * bytes of the question's audit-log root at closing, read as a big-endian
+ * 48-bit two's-complement integer, i.e. in [-2^47, 2^47-1]. Borrows root
+ * (at least 6 bytes).
+ */
+int64_t tally_seed_from_root(const uint8_t *root);
 
 /* Human text for a status code ("invalid input", ...). Static string. */
 const char *tally_status_str(int code);

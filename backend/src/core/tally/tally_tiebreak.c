@@ -173,3 +173,13 @@ int tally_hashset_order(const struct tally_election *e, uint32_t *ids, size_t n)
     free(bucket);
     return TALLY_OK;
 }
+
+int64_t tally_seed_from_root(const uint8_t *root)
+{
+    uint64_t u = 0;
+    for (int i = 0; i < 6; i++) {
+        u = (u << 8) | root[i];
+    }
+    /* 48-bit two's complement: the top bit of byte 0 is the sign */
+    return u >= (1ULL << 47) ? (int64_t)u - ((int64_t)1 << 48) : (int64_t)u;
+}
