@@ -23,12 +23,27 @@
 
 #define FORMAT_ID "pnyx-election/1"
 
+/*
+ * Short option ids (<= 8 bytes) are looked up in the reader's own table,
+ * keyed by the id's bytes packed into one word: a ranking mark then costs a
+ * multiply and usually one compare instead of hashing bytes and memcmp.
+ * Longer ids fall back to tally_election_find_option.
+ */
+struct id_slot {
+    uint64_t key;
+    uint32_t len; /* 0 = empty slot (an empty id is never cached) */
+    uint32_t opt;
+};
+
 struct reader {
     const char *buf;
     size_t len;
     struct jscan *s; /* the scanner in use */
     struct tally_election *e;
     struct tally_error *err;
+    struct id_slot *ids; /* built on the first ballot; NULL = not yet / no memory */
+    unsigned ids_shift;  /* 64 - log2(table size) */
+    bool ids_built;
 };
 
 /* ------------------------------------------------------------------------ */
@@ -622,11 +637,72 @@ static int read_options(struct reader *r, enum jscan_token t)
 }
 
 /* One id of a mark: string -> option index added to the open mark. */
+static uint64_t pack_id(const char *s, size_t len)
+{
+    uint64_t k = 0;
+    memcpy(&k, s, len);
+    return k;
+}
+
+/* Fibonacci hashing of a packed id into the table's top bits. */
+static size_t id_hash(uint64_t key, uint32_t len, unsigned shift)
+{
+    return (size_t)(((key ^ len) * 0x9E3779B97F4A7C15ULL) >> shift);
+}
+
+/* Builds the short-id table once the options are final (first ballot). */
+static void build_id_table(struct reader *r)
+{
+    const struct tally_election *e = r->e;
+    size_t cap = 16;
+    unsigned bits = 4;
+    r->ids_built = true;
+    while (cap < 4 * e->n_options) {
+        cap *= 2;
+        bits++;
+    }
+    r->ids = calloc(cap, sizeof *r->ids);
+    if (r->ids == NULL) {
+        return; /* the slow path still works */
+    }
+    r->ids_shift = 64 - bits;
+    for (size_t o = 0; o < e->n_options; o++) {
+        uint32_t len = e->opt_len[o];
+        if (len == 0 || len > 8) {
+            continue;
+        }
+        uint64_t key = pack_id(e->opt_chars + e->opt_off[o], len);
+        size_t i = id_hash(key, len, r->ids_shift);
+        while (r->ids[i].len != 0) {
+            i = (i + 1) & (cap - 1);
+        }
+        r->ids[i] = (struct id_slot){.key = key, .len = len, .opt = (uint32_t)o};
+    }
+}
+
+static uint32_t find_option(struct reader *r, const char *s, size_t len)
+{
+    if (len == 0 || len > 8 || r->ids == NULL) {
+        return tally_election_find_option(r->e, s, len);
+    }
+    uint64_t key = pack_id(s, len);
+    size_t mask = ((size_t)1 << (64 - r->ids_shift)) - 1;
+    for (size_t i = id_hash(key, (uint32_t)len, r->ids_shift);; i = (i + 1) & mask) {
+        const struct id_slot *x = &r->ids[i];
+        if (x->len == 0) {
+            return TALLY_NONE;
+        }
+        if (x->key == key && x->len == len) {
+            return x->opt;
+        }
+    }
+}
+
 static int mark_id(struct reader *r, uint64_t bi, size_t rank)
 {
     struct jscan *s = r->s;
     char q[64];
-    uint32_t o = tally_election_find_option(r->e, s->text, s->len);
+    uint32_t o = find_option(r, s->text, s->len);
     if (o == TALLY_NONE) {
         return fail(r, TALLY_EINVAL, (long)bi, "ranking",
                     "ballot %" PRIu64 ": ranking[%zu]: unknown option id %s", bi + 1, rank,
@@ -851,6 +927,9 @@ static int read_ballot(struct reader *r, enum jscan_token t, uint64_t bi)
 
 static int read_ballots(struct reader *r, enum jscan_token t)
 {
+    if (!r->ids_built) {
+        build_id_table(r);
+    }
     if (t != JSCAN_ARRAY_BEGIN) {
         return fail(r, TALLY_EINVAL, -1, "ballots", "ballots must be a list, not %s", tok_name(t));
     }
@@ -1064,5 +1143,6 @@ int election_read(const void *buf, size_t len, struct tally_election *e, struct 
     jscan_init(&s, buf, len);
     int rc = read_top(&r);
     jscan_fini(&s);
+    free(r.ids);
     return rc;
 }
