@@ -202,6 +202,8 @@ Test(election_read, top_level_members)
             "ballots must be a list");
     REFUSED("{\"format\": \"pnyx-election/1\", \"seats\": 1, \"options\": [], \"rules\": []}",
             "rules must be an object");
+    REFUSED("{\"format\": \"pnyx-election/1\", \"seats\": 1, \"options\": [], \"rules\": null}",
+            "rules must be an object, not null");
 }
 
 Test(election_read, rules_errors)
@@ -222,6 +224,7 @@ Test(election_read, rules_errors)
     REFUSED(with_ballots("\"excluded\": [\"A\", \"A\"]", ""), "rules.excluded lists \"A\" twice");
     REFUSED(with_ballots("\"excluded\": [\"Q\"]", ""), "rules.excluded: unknown option id \"Q\"");
     REFUSED(with_ballots("\"excluded\": \"A\"", ""), "must be a list of option ids");
+    REFUSED(with_ballots("\"excluded\": null", ""), "must be a list of option ids");
     REFUSED(with_ballots("\"tiebreak_order\": [\"A\", 2]", ""), "must be an option id");
     REFUSED(with_ballots("\"undeclared_write_in\": \"Q\"", ""), "unknown option id \"Q\"");
     REFUSED(with_ballots("\"tiebreak\": \"coin\"", ""), "rules.tiebreak: unknown value");
@@ -245,7 +248,7 @@ Test(election_read, rules_errors)
 Test(election_read, rules_accept_numbers_where_allowed)
 {
     cr_assert_eq(rd(with_ballots("\"bottoms_up_percentage\": 1e1, \"country_cap\": 1, "
-                                 "\"max_skipped_ranks\": null, \"excluded\": null",
+                                 "\"max_skipped_ranks\": null, \"excluded\": []",
                                  "")),
                  TALLY_OK, "%s", err.reason);
     struct tally_dec ten = tally_dec_int(10);

@@ -478,10 +478,7 @@ static int read_rule(struct reader *r, uint32_t *seen_bits)
             return TALLY_OK;
         }
         return get_int(r, t, field, 1, INT64_MAX, &ru->max_rankings);
-    case 4:
-        if (t == JSCAN_NULL) {
-            return TALLY_OK;
-        }
+    case 4: /* a list, default []; null is not one of its values (§3) */
         return get_option_list(r, t, field, tally_rules_add_excluded);
     case 5:
         if (t == JSCAN_NULL) {
@@ -583,9 +580,7 @@ static int read_rule(struct reader *r, uint32_t *seen_bits)
 static int read_rules(struct reader *r, enum jscan_token t)
 {
     uint32_t seen = 0;
-    if (t == JSCAN_NULL) {
-        return TALLY_OK;
-    }
+    /* "object or absent" (§2): null is a type error like any other */
     if (t != JSCAN_OBJECT_BEGIN) {
         return fail(r, TALLY_EINVAL, -1, "rules", "rules must be an object, not %s", tok_name(t));
     }
