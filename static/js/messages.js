@@ -6,6 +6,7 @@ import { ERROR_MESSAGES } from './messages-errors.js';
 
 export const MESSAGES = {
   en: {
+    'audit.note': 'The signed note as served (C2SP)',
     'audit.index_size': 'Leaf index / tree size',
     'audit.proof': 'Proof (sibling hashes, deepest first)',
     'lang.name': 'English',
@@ -150,6 +151,7 @@ export const MESSAGES = {
     'audit.reason.proof': 'The proof does not lead to the signed root hash.',
   },
   fr: {
+    'audit.note': 'La note signée telle que servie (C2SP)',
     'audit.index_size': 'Indice de la feuille / taille de l’arbre',
     'audit.proof': 'Preuve (hachages voisins, du plus profond)',
     'lang.name': 'Français',
@@ -294,6 +296,7 @@ export const MESSAGES = {
     'audit.reason.proof': 'La preuve ne mène pas au hachage racine signé.',
   },
   es: {
+    'audit.note': 'La nota firmada tal como se sirve (C2SP)',
     'audit.index_size': 'Índice de hoja / tamaño del árbol',
     'audit.proof': 'Prueba (hashes hermanos, del más profundo)',
     'lang.name': 'Español',
@@ -438,6 +441,7 @@ export const MESSAGES = {
     'audit.reason.proof': 'La prueba no conduce al hash raíz firmado.',
   },
   ar: {
+    'audit.note': 'الملاحظة الموقّعة كما أرسلها الخادم (C2SP)',
     'audit.index_size': 'رقم الورقة / حجم الشجرة',
     'audit.proof': 'البرهان (تجزئات الأشقاء، الأعمق أولًا)',
     'lang.name': 'العربية',

@@ -19,9 +19,9 @@ function assemblyBadges(a) {
 
 function assemblyItem(a) {
   return h('li', { class: 'list-item' },
-    h('h2', { class: 'list-title' }, h('a', { href: `/assemblies/${enc(a.id)}` }, a.title)),
+    h('h2', { class: 'list-title' }, h('a', { href: `/assemblies/${enc(a.id)}`, dir: 'auto' }, a.title)),
     assemblyBadges(a),
-    a.description ? h('p', { class: 'list-desc' }, a.description) : null);
+    a.description ? h('p', { class: 'list-desc', dir: 'auto' }, a.description) : null);
 }
 
 export async function assemblies(ctx) {
@@ -129,7 +129,7 @@ function composition(a) {
 
 function memberRows(items) {
   return items.map((m) => h('tr', { 'data-account': m.account_id ?? m.id ?? '' },
-    h('th', { scope: 'row' }, m.display_name ?? m.account?.display_name ?? m.account_id),
+    h('th', { scope: 'row' }, h('bdi', {}, m.display_name ?? m.account?.display_name ?? m.account_id)),
     h('td', {}, i18n.has(`role.${m.role}`) ? t(`role.${m.role}`) : m.role),
     h('td', {}, i18n.has(`status.${m.status}`) ? t(`status.${m.status}`) : (m.status ?? '')),
     h('td', {}, m.country ? `${i18n.countryName(m.country)} (${m.country})` : ''),
@@ -224,7 +224,7 @@ export async function assembly(ctx) {
   }
 
   const membersTable = members.length
-    ? h('table', { class: 'table', id: 'member-table' },
+    ? h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': t('assembly.members') }, h('table', { class: 'table', id: 'member-table' },
       h('caption', { class: 'visually-hidden' }, t('assembly.members')),
       h('thead', {}, h('tr', {},
         h('th', { scope: 'col' }, t('assembly.name')),
@@ -232,19 +232,19 @@ export async function assembly(ctx) {
         h('th', { scope: 'col' }, t('assembly.status')),
         h('th', { scope: 'col' }, t('assembly.country')),
         h('th', { scope: 'col' }, t('assembly.joined_at')))),
-      h('tbody', {}, memberRows(members)))
+      h('tbody', {}, memberRows(members))))
     : h('p', { class: 'empty' }, t('assembly.no_members'));
 
   return {
     title: a.title,
     node: h('article', { class: 'assembly' },
       h('div', { class: 'page-head' },
-        h('div', {}, h('h1', {}, a.title), assemblyBadges(a)),
+        h('div', {}, h('h1', { dir: 'auto' }, a.title), assemblyBadges(a)),
         joinArea),
       h('div', { class: 'grid' },
         h('section', { class: 'card', 'aria-labelledby': 'about-h' },
           h('h2', { id: 'about-h' }, t('assembly.about')),
-          a.description ? h('p', { class: 'description' }, a.description) : h('p', { class: 'muted' }, t('assembly.no_description')),
+          a.description ? h('p', { class: 'description', dir: 'auto' }, a.description) : h('p', { class: 'muted' }, t('assembly.no_description')),
           h('h3', {}, t('assembly.audit')),
           h('p', {}, t('assembly.audit_intro')),
           h('p', {}, h('a', { href: `/assemblies/${enc(aid)}/audit`, id: 'audit-link' }, t('assembly.audit')))),

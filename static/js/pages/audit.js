@@ -10,6 +10,8 @@ import { errorBox, announce } from '../ui.js';
 import * as v from '../verify.js';
 
 const enc = encodeURIComponent;
+// Hashes, origins and numbers pairs keep their order in right-to-left pages.
+const ltr = (text) => h('span', { dir: 'ltr' }, text);
 
 function verdict(status, reasonKey) {
   const label = status === 'verified' ? t('audit.verified')
@@ -51,12 +53,12 @@ export async function audit(ctx) {
       h('h2', { id: 'cp-h' }, t('audit.checkpoint')),
       h('dl', { class: 'facts' },
         checkpoint ? [
-          h('dt', {}, t('audit.origin')), h('dd', { class: 'mono' }, checkpoint.origin),
+          h('dt', {}, t('audit.origin')), h('dd', { class: 'mono' }, ltr(checkpoint.origin)),
           h('dt', {}, t('audit.size')), h('dd', { id: 'checkpoint-size' }, i18n.formatNumber(checkpoint.size)),
-          h('dt', {}, t('audit.root')), h('dd', { class: 'mono hash' }, checkpoint.rootB64)] : null,
-        h('dt', {}, t('audit.key')), h('dd', { class: 'mono' }, `${key.name} (${key.key_id ?? ''})`),
+          h('dt', {}, t('audit.root')), h('dd', { class: 'mono hash' }, ltr(checkpoint.rootB64))] : null,
+        h('dt', {}, t('audit.key')), h('dd', { class: 'mono' }, ltr(`${key.name} (${key.key_id ?? ''})`)),
         h('dt', {}, t('audit.signature')), sigSlot),
-      h('details', {}, h('summary', {}, 'C2SP signed note'), h('pre', { class: 'mono note' }, note)));
+      h('details', {}, h('summary', {}, t('audit.note')), h('pre', { class: 'mono note', dir: 'ltr' }, note)));
   } else {
     cpSection = h('section', { class: 'card', 'aria-labelledby': 'cp-h' },
       h('h2', { id: 'cp-h' }, t('audit.checkpoint')), h('p', { class: 'muted' }, t('audit.no_checkpoint')));
@@ -102,7 +104,7 @@ export async function audit(ctx) {
     clear(result).append(
       h('h3', {}, t('audit.inclusion', { seq })),
       h('p', { id: 'inclusion-status' }, verdict(status, reason)),
-      h('dl', { class: 'facts' }, rows.map(([k, val]) => [h('dt', {}, k), h('dd', { class: 'mono hash' }, val)])));
+      h('dl', { class: 'facts' }, rows.map(([k, val]) => [h('dt', {}, k), h('dd', { class: 'mono hash' }, ltr(val))])));
     announce(`${t('audit.inclusion', { seq })}: ${ok ? t('audit.verified') : t('audit.failed')}`);
   }
 
@@ -141,7 +143,7 @@ export async function audit(ctx) {
   });
 
   const entries = (first.items || []).length
-    ? h('div', { class: 'table-wrap' }, h('table', { class: 'table audit-table', id: 'audit-table' },
+    ? h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': t('audit.entries') }, h('table', { class: 'table audit-table', id: 'audit-table' },
       h('caption', { class: 'visually-hidden' }, t('audit.entries')),
       h('thead', {}, h('tr', {},
         h('th', { scope: 'col', class: 'num' }, t('audit.seq')),
@@ -156,7 +158,7 @@ export async function audit(ctx) {
     title: `${t('audit.title')} · ${a.title}`,
     node: h('article', { class: 'audit' },
       h('p', { class: 'breadcrumb' }, h('a', { href: `/assemblies/${enc(aid)}` }, t('audit.back'))),
-      h('h1', {}, t('audit.title'), ' ', h('span', { class: 'subtitle' }, a.title)),
+      h('h1', {}, t('audit.title'), ' ', h('span', { class: 'subtitle', dir: 'auto' }, a.title)),
       h('p', { class: 'lead' }, t('audit.intro')),
       h('div', { class: 'grid' }, cpSection,
         h('section', { class: 'card', 'aria-labelledby': 'inc-h' }, h('h2', { id: 'inc-h' }, t('audit.verify')), result)),
