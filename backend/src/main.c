@@ -119,6 +119,10 @@ static int cmd_serve(const struct pnyx_config *cfg, bool migrate)
     /* Block the stop signals before any thread exists, so only sigwait()
      * below receives them. */
     sigset_t stop;
+    /* A shell runs background jobs with SIGINT ignored; an ignored signal
+     * is discarded even when blocked, so restore the default first. */
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
     sigemptyset(&stop);
     sigaddset(&stop, SIGINT);
     sigaddset(&stop, SIGTERM);
