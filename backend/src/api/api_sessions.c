@@ -158,7 +158,7 @@ static int reply_session(struct api_req *rq, struct api_reply *out, struct login
         return -1;
     }
     api_reply_json(out, 201, body);
-    api_reply_header(out, "Set-Cookie", set_cookie(rq, token, t->expires_at - t->now));
+    api_reply_header(out, "Set-Cookie", set_cookie(rq, token, rq->cfg->session_max_age));
     api_reply_header(out, "Cache-Control", "no-store");
     return 0;
 }
@@ -210,10 +210,13 @@ int api_sessions_create(struct api_req *rq, struct api_reply *out)
         }
         return api_problem(out, API_E_INVALID_CREDENTIALS, NULL);
     }
+    /* The session starts at the next whole second, so whole-second storage
+     * never makes it shorter than configured. */
+    int64_t start = (rq->now_us + 999999) / 1000000;
     struct login_txn t = {.a = rq->arena,
                           .acc = &acc,
-                          .now = now,
-                          .expires_at = now + rq->cfg->session_max_age,
+                          .now = start,
+                          .expires_at = start + rq->cfg->session_max_age,
                           .idle = rq->cfg->session_idle};
     char phc[PASSWORD_PHC_MAX];
     if (password_needs_rehash(acc.password_hash)) {

@@ -148,9 +148,11 @@ static bool expired(const struct auth_cached *s, int64_t now, const struct pnyx_
  * activity counts for the idle limit. DB_NOT_FOUND when there is no such
  * session or it has expired. */
 static enum db_status revalidate(struct api_req *rq, const uint8_t h[32],
-                                 const struct auth_cached *prev, int64_t now, int64_t mono,
-                                 struct auth_cached *s)
+                                 const struct auth_cached *prev, int64_t now, int64_t seen,
+                                 int64_t mono, struct auth_cached *s)
 {
+    /* prev may alias s: keep what we need from it first. */
+    int64_t prev_session = prev ? prev->session_id : 0, prev_seen = prev ? prev->last_seen : 0;
     struct db_session row;
     enum db_status st = db_session_lookup(rq->db, rq->arena, h, &row);
     if (st != DB_OK) {
@@ -171,8 +173,8 @@ static enum db_status revalidate(struct api_req *rq, const uint8_t h[32],
     s->account_id = row.account_id;
     s->expires_at = row.expires_at;
     s->last_seen = row.last_seen_at;
-    if (prev != NULL && prev->session_id == row.id && prev->last_seen > s->last_seen) {
-        s->last_seen = prev->last_seen;
+    if (prev_session == row.id && prev_seen > s->last_seen) {
+        s->last_seen = prev_seen;
     }
     s->last_seen_db = row.last_seen_at;
     memcpy(s->csrf_hash, row.csrf_hash, sizeof s->csrf_hash);
@@ -183,13 +185,13 @@ static enum db_status revalidate(struct api_req *rq, const uint8_t h[32],
         return DB_NOT_FOUND;
     }
     struct auth_cached keep = *s;
-    keep.last_seen = now;
-    if (now - row.last_seen_at >= touch_interval(rq->cfg)) {
-        st = db_session_touch(rq->db, rq->arena, row.id, now);
+    keep.last_seen = seen;
+    if (seen - row.last_seen_at >= touch_interval(rq->cfg)) {
+        st = db_session_touch(rq->db, rq->arena, row.id, seen);
         if (st != DB_OK) {
             return st;
         }
-        keep.last_seen_db = now;
+        keep.last_seen_db = seen;
     }
     auth_cache_put(h, &keep, mono);
     return DB_OK;
@@ -211,16 +213,19 @@ int api_auth_resolve(struct api_req *rq, int requirement, struct api_reply *out)
     if (!pnyx_crypto_token_hash(tok, strlen(tok), ext->token_hash)) {
         return anonymous(rq, requirement, out, "malformed session token");
     }
-    int64_t now = rq->now_us / 1000000, mono = mono_us();
+    /* Compare with the current second rounded down and record activity
+     * rounded up, so whole-second storage never shortens a lifetime. */
+    int64_t now = rq->now_us / 1000000, seen = (rq->now_us + 999999) / 1000000;
+    int64_t mono = mono_us();
     struct auth_cached s;
-    enum auth_cache_hit hit = auth_cache_get(ext->token_hash, now, mono, rq->arena, &s);
+    enum auth_cache_hit hit = auth_cache_get(ext->token_hash, seen, mono, rq->arena, &s);
     if (hit == AUTH_CACHE_FRESH && expired(&s, now, rq->cfg)) {
         auth_cache_forget(ext->token_hash);
         return anonymous(rq, requirement, out, "session expired");
     }
     if (hit != AUTH_CACHE_FRESH) {
-        enum db_status st =
-            revalidate(rq, ext->token_hash, hit == AUTH_CACHE_STALE ? &s : NULL, now, mono, &s);
+        enum db_status st = revalidate(rq, ext->token_hash, hit == AUTH_CACHE_STALE ? &s : NULL,
+                                       now, seen, mono, &s);
         if (st == DB_NOT_FOUND) {
             auth_cache_forget(ext->token_hash);
             return anonymous(rq, requirement, out, "session expired or unknown");
