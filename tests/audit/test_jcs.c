@@ -531,3 +531,59 @@ Test(jcs, builder_embeds_json_canonically)
     cr_assert(jcs_buf_finish(&b) == AUDIT_EDUPKEY);
     jcs_buf_fini(&b);
 }
+
+/* ---- mutation robustness ------------------------------------------------------ */
+
+Test(jcs, random_mutations_never_crash_and_stay_idempotent)
+{
+    static const char *const seeds[] = {
+        "{\"numbers\":[333333333.33333329,1E30,4.50,2e-3,1e-27],\"string\":\"\\u20ac$\\u000F\","
+        "\"literals\":[null,true,false]}",
+        "{\"\\ud83d\\ude00\":{\"a\":[1,{\"b\":\"\xC3\xB6\"}],\"\\ue000\":-0.0},\"x\":\"\\/\"}",
+        "[56,{\"d\":true,\"10\":null,\"1\":[]},\"\xF0\x9F\x98\x80\",-1.5e-7]",
+    };
+    srand(1234);
+    char buf[512];
+    unsigned ok = 0;
+    for (unsigned iter = 0; iter < 30000; iter++) {
+        const char *seed = seeds[iter % 3];
+        size_t n = strlen(seed);
+        memcpy(buf, seed, n);
+        unsigned edits = 1 + (unsigned)rand() % 3;
+        for (unsigned e = 0; e < edits && n > 1; e++) {
+            size_t at = (size_t)rand() % n;
+            switch (rand() % 4) {
+            case 0: /* replace with an interesting byte */
+                buf[at] = "{}[]\",:\\u0e-+.9 \x80\xC3\xED\xF0"[rand() % 22];
+                break;
+            case 1: /* random byte */
+                buf[at] = (char)(rand() & 0xFF);
+                break;
+            case 2: /* delete */
+                memmove(buf + at, buf + at + 1, n - at - 1);
+                n--;
+                break;
+            default: /* duplicate a byte */
+                if (n + 1 < sizeof buf) {
+                    memmove(buf + at + 1, buf + at, n - at);
+                    n++;
+                }
+                break;
+            }
+        }
+        char *out = NULL;
+        size_t len = 0;
+        if (jcs_canonicalize(buf, n, &out, &len, NULL) != AUDIT_OK) {
+            cr_assert(out == NULL);
+            continue;
+        }
+        ok++;
+        char *again = NULL;
+        size_t alen = 0;
+        cr_assert(jcs_canonicalize(out, len, &again, &alen, NULL) == AUDIT_OK, "%s", out);
+        cr_assert(alen == len && memcmp(again, out, len) == 0);
+        free(again);
+        free(out);
+    }
+    cr_assert(ok > 100, "only %u mutants parsed", ok);
+}

@@ -493,3 +493,38 @@ Test(note, sign_open_round_trip_many)
     }
     note_signer_fini(&s);
 }
+
+Test(note, random_mutations_never_verify)
+{
+    struct note_verifier v;
+    cr_assert(note_vkey_parse(&v, example_vkey, strlen(example_vkey)) == AUDIT_OK);
+    size_t n0 = strlen(example_note);
+    char buf[512];
+    srand(99);
+    for (unsigned iter = 0; iter < 20000; iter++) {
+        size_t n = n0;
+        memcpy(buf, example_note, n);
+        size_t at = (size_t)rand() % n;
+        switch (rand() % 3) {
+        case 0:
+            buf[at] = (char)(buf[at] ^ (1 << (rand() % 8)));
+            break;
+        case 1:
+            memmove(buf + at, buf + at + 1, n - at - 1);
+            n--;
+            break;
+        default:
+            memmove(buf + at + 1, buf + at, n - at);
+            buf[at] = "\n =+/A-\xE2"[rand() % 8];
+            n++;
+            break;
+        }
+        if (n == n0 && memcmp(buf, example_note, n) == 0) {
+            continue;
+        }
+        cr_assert(note_open(&v, buf, n, NULL) != AUDIT_OK, "mutant verified: %.*s", (int)n, buf);
+        struct note_checkpoint cp;
+        int prc = note_checkpoint_parse(buf, n, &cp);
+        cr_assert(prc == AUDIT_OK || prc == AUDIT_ESYNTAX);
+    }
+}
