@@ -537,8 +537,8 @@ Test(jcs, builder_embeds_json_canonically)
 Test(jcs, random_mutations_never_crash_and_stay_idempotent)
 {
     static const char *const seeds[] = {
-        "{\"numbers\":[333333333.33333329,1E30,4.50,2e-3,1e-27],\"string\":\"\\u20ac$\\u000F\","
-        "\"literals\":[null,true,false]}",
+        ("{\"numbers\":[333333333.33333329,1E30,4.50,2e-3,1e-27],\"string\":\"\\u20ac$\\u000F\","
+         "\"literals\":[null,true,false]}"),
         "{\"\\ud83d\\ude00\":{\"a\":[1,{\"b\":\"\xC3\xB6\"}],\"\\ue000\":-0.0},\"x\":\"\\/\"}",
         "[56,{\"d\":true,\"10\":null,\"1\":[]},\"\xF0\x9F\x98\x80\",-1.5e-7]",
     };
