@@ -680,7 +680,19 @@ static uint32_t find_option(struct reader *r, const char *s, size_t len)
     if (len == 0 || len > 8 || r->ids == NULL) {
         return tally_election_find_option(r->e, s, len);
     }
-    uint64_t key = pack_id(s, len);
+    uint64_t key;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (s >= r->buf && r->buf + r->len - s >= 8) {
+        /* 8 readable bytes in the input: one load, keep the first len bytes
+         * (the low ones on a little-endian machine), as pack_id does */
+        memcpy(&key, s, 8);
+        key &= len == 8 ? ~(uint64_t)0 : (((uint64_t)1 << (8 * len)) - 1);
+    } else {
+        key = pack_id(s, len);
+    }
+#else
+    key = pack_id(s, len);
+#endif
     size_t mask = ((size_t)1 << (64 - r->ids_shift)) - 1;
     for (size_t i = id_hash(key, (uint32_t)len, r->ids_shift);; i = (i + 1) & mask) {
         const struct id_slot *x = &r->ids[i];
@@ -693,15 +705,20 @@ static uint32_t find_option(struct reader *r, const char *s, size_t len)
     }
 }
 
+static __attribute__((cold, noinline)) int unknown_id(struct reader *r, uint64_t bi, size_t rank)
+{
+    char q[64];
+    return fail(r, TALLY_EINVAL, (long)bi, "ranking",
+                "ballot %" PRIu64 ": ranking[%zu]: unknown option id %s", bi + 1, rank,
+                quote(q, sizeof q, r->s->text, r->s->len));
+}
+
 static int mark_id(struct reader *r, uint64_t bi, size_t rank)
 {
     struct jscan *s = r->s;
-    char q[64];
     uint32_t o = find_option(r, s->text, s->len);
     if (o == TALLY_NONE) {
-        return fail(r, TALLY_EINVAL, (long)bi, "ranking",
-                    "ballot %" PRIu64 ": ranking[%zu]: unknown option id %s", bi + 1, rank,
-                    quote(q, sizeof q, s->text, s->len));
+        return unknown_id(r, bi, rank);
     }
     if (tally_election_mark_add(r->e, o) != TALLY_OK) {
         return fail(r, TALLY_ENOMEM, (long)bi, "ranking", "out of memory");

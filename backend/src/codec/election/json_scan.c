@@ -44,7 +44,7 @@ static const unsigned char plain_byte[256] = {
 };
 /* clang-format on */
 
-static bool is_ws(unsigned char c)
+static inline bool is_ws(unsigned char c)
 {
     return c == ' ' || c == '\n' || c == '\r' || c == '\t';
 }
@@ -68,7 +68,10 @@ void jscan_position(const struct jscan *s, size_t off, size_t *line, size_t *col
     *col = c;
 }
 
-enum jscan_token jscan_fail_at(struct jscan *s, size_t off, const char *msg)
+/* Error paths are cold and never inlined: the hot loops stay small. */
+#define COLD __attribute__((cold, noinline))
+
+COLD enum jscan_token jscan_fail_at(struct jscan *s, size_t off, const char *msg)
 {
     size_t line, col;
     jscan_position(s, off, &line, &col);
@@ -79,13 +82,13 @@ enum jscan_token jscan_fail_at(struct jscan *s, size_t off, const char *msg)
     return JSCAN_ERROR;
 }
 
-static enum jscan_token fail_here(struct jscan *s, const char *msg)
+static COLD enum jscan_token fail_here(struct jscan *s, const char *msg)
 {
     return jscan_fail_at(s, (size_t)(s->p - s->start), msg);
 }
 
 /* "unexpected character 'x'" or "unexpected end of input" at s->p. */
-static enum jscan_token fail_unexpected(struct jscan *s, const char *expected)
+static COLD enum jscan_token fail_unexpected(struct jscan *s, const char *expected)
 {
     char msg[120];
     if (s->p >= s->end) {
@@ -398,8 +401,11 @@ static bool string_decode(struct jscan *s, const unsigned char *from, const unsi
     return true;
 }
 
-/* s->p at the opening quote. Sets text/len; leaves s->p after the closing quote. */
-static bool read_string(struct jscan *s)
+/*
+ * The general case of read_string: escapes, bytes >= 0x80, errors. s->p at
+ * the opening quote.
+ */
+static __attribute__((noinline)) bool read_string_slow(struct jscan *s)
 {
     const unsigned char *close;
     bool escaped;
@@ -417,6 +423,27 @@ static bool read_string(struct jscan *s)
     }
     s->p = close + 1;
     return true;
+}
+
+/*
+ * s->p at the opening quote. Sets text/len; leaves s->p after the closing
+ * quote. Fast path: a run of printable ASCII up to the quote (every option
+ * id and member name of a typical file) is returned in place.
+ */
+static inline bool read_string(struct jscan *s)
+{
+    const unsigned char *from = s->p + 1, *q = from, *end = s->end;
+    while (q < end && plain_byte[*q]) {
+        q++;
+    }
+    if (q < end && *q == '"') {
+        s->text = (const char *)from;
+        s->len = (size_t)(q - from);
+        s->has_nul = false;
+        s->p = q + 1;
+        return true;
+    }
+    return read_string_slow(s);
 }
 
 /* s->p at '-' or a digit. RFC 8259 §6 grammar; the text is kept as written. */
@@ -494,9 +521,10 @@ static void after_value(struct jscan *s)
     s->state = s->depth == 0 ? ST_DONE : ST_AFTER;
 }
 
-static void skip_ws(struct jscan *s)
+static inline void skip_ws(struct jscan *s)
 {
-    while (s->p < s->end && is_ws(*s->p)) {
+    /* most tokens follow no blank or one: test the common case first */
+    while (s->p < s->end && *s->p <= ' ' && is_ws(*s->p)) {
         s->p++;
     }
 }
