@@ -502,3 +502,47 @@ Test(schulze_props, equals_slow_reference, .timeout = 120)
         tally_election_fini(&e);
     }
 }
+
+Test(schulze, edges_no_ballots_one_option_more_seats_than_options)
+{
+    struct tally_election e;
+    struct tally_ctx ctx;
+    struct tally_result r;
+    struct tally_error err;
+
+    /* no ballots: everything tied, order gives option order, nobody beats
+     * anybody head to head */
+    tally_election_init(&e);
+    e.method = TALLY_SCHULZE;
+    e.seats = 5;
+    t2_letters(&e, 3);
+    cr_assert_eq(t2_run_schulze(&e, &ctx, &r, &err), TALLY_OK, "%s", err.reason);
+    expect_ranking(&e, &r, "ABC");
+    cr_expect_eq(r.n_winners, 3); /* fewer than seats: only 3 options */
+    cr_expect_eq(r.schulze.condorcet_winner, TALLY_NONE);
+    t2_result_free(&r);
+    t2_ctx_free(&ctx);
+    tally_election_fini(&e);
+
+    /* one option left after exclusion: it is the ranking and, having no
+     * one to lose to, the Condorcet winner */
+    tally_election_init(&e);
+    e.method = TALLY_SCHULZE;
+    t2_letters(&e, 3);
+    tally_rules_add_excluded(&e, 0);
+    tally_rules_add_excluded(&e, 2);
+    t2_add(&e, 2, NULL, "DE", "A C B");
+    t2_add(&e, 1, NULL, "DE", "");
+    cr_assert_eq(t2_run_schulze(&e, &ctx, &r, &err), TALLY_OK, "%s", err.reason);
+    expect_ranking(&e, &r, "B");
+    cr_expect_eq(r.schulze.condorcet_winner, 1);
+    /* first preferences: B alone on top once A and C are dropped; excluded
+     * options are not keys */
+    cr_expect(!r.by_country[0].first_present[0]);
+    cr_expect(r.by_country[0].first_present[1]);
+    cr_expect(!r.by_country[0].first_present[2]);
+    cr_expect(r.by_country[0].first[1].units == 2 && r.by_country[0].first[1].scale == 0);
+    t2_result_free(&r);
+    t2_ctx_free(&ctx);
+    tally_election_fini(&e);
+}
