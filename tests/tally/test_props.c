@@ -256,10 +256,8 @@ static int ref_irv(const struct model *m, struct ref_round *out, int maxr, int *
 {
     bool cont[MAXK];
     int status[MAXB];
-    int candidates = 0;
     for (int i = 0; i < m->k; i++) {
         cont[i] = i != m->excluded;
-        candidates += cont[i];
     }
     for (int j = 0; j < m->nb; j++) {
         status[j] = R_ACTIVE;

@@ -366,7 +366,7 @@ static uint64_t entry_key_hash(const struct tally_election *e, size_t r0, size_t
     for (size_t r = r0; r < r0 + nr; r++) {
         const struct tally_rank *k = &e->ranks_pool[r];
         h = (h ^ k->n) * 0x9E3779B97F4A7C15ULL;
-        if (k->n != TALLY_RANK_SKIPPED) {
+        if (k->n != TALLY_RANK_SKIPPED && k->n != 0) {
             const uint32_t *ids = e->ids_pool + k->off;
             for (uint32_t j = 0; j < k->n; j++) {
                 h = (h ^ ids[j]) * 0xff51afd7ed558ccdULL;
@@ -383,13 +383,16 @@ static bool same_ranking(const struct tally_election *e, const struct tally_entr
     if (x->n_ranks != nr) {
         return false;
     }
+    if (nr == 0) {
+        return true; /* blank: the pools may still be empty (NULL) */
+    }
     const struct tally_rank *ra = e->ranks_pool + x->rank_off, *rb = e->ranks_pool + r0;
     for (size_t i = 0; i < nr; i++) {
         uint32_t n = ra[i].n;
         if (n != rb[i].n) {
             return false;
         }
-        if (n == TALLY_RANK_SKIPPED) {
+        if (n == TALLY_RANK_SKIPPED || n == 0) {
             continue;
         }
         const uint32_t *ia = e->ids_pool + ra[i].off, *ib = e->ids_pool + rb[i].off;

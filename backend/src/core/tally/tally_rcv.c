@@ -147,8 +147,8 @@ static void scan(struct rcv *c, uint32_t i, uint8_t *st, uint32_t *to)
         }
         int64_t r = (int64_t)k + 1;
         bool last = k + 1 == nr; /* trailing skips are stripped at build */
-        const uint32_t *ids = e->ids_pool + rk[k].off;
         uint32_t nid = rk[k].n;
+        const uint32_t *ids = nid != 0 ? e->ids_pool + rk[k].off : NULL; /* pool may be NULL */
         if (c->stv_multi && c->n_won >= c->seats) {
             *st = ST_IN + TALLY_IN_FINAL_ROUND_SURPLUS;
             return;
