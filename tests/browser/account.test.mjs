@@ -46,7 +46,11 @@ test('a field error from the server is shown next to its field', async () => {
 });
 
 test('register with the keyboard only', async () => {
-  await page.goto(`${BASE}/register`);
+  // The pages run under the server's strict CSP (no inline script or style).
+  const resp = await page.goto(`${BASE}/register`);
+  const csp = resp.headers()['content-security-policy'] || '';
+  assert.match(csp, /script-src 'self'/, `CSP: ${csp}`);
+  assert.doesNotMatch(csp, /unsafe-inline/);
   await page.locator('#register-form').waitFor();
   await shot(page, 'register-en');
   // First Tab reaches the skip link, which is then visible; Enter jumps to main.

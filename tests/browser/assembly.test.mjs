@@ -99,3 +99,19 @@ test('the audit page shows two member.joined entries and verifies', async () => 
   await shot(pa, 'audit');
   assert.deepEqual(alice.errors, []);
 });
+
+test('anyone logged in can join an open assembly with the Join button', async () => {
+  await pa.goto(`${BASE}/assemblies/new`);
+  const openTitle = `North Sea Energy Forum ${unique('o').slice(-6)}`;
+  await pa.getByLabel('Title').fill(openTitle);
+  await pa.getByLabel('How people join').selectOption('open');
+  await pa.getByRole('button', { name: 'Create assembly' }).click();
+  await pa.getByRole('heading', { level: 1, name: openTitle }).waitFor();
+  const openPath = new URL(pa.url()).pathname;
+  await pb.goto(`${BASE}${openPath}`);
+  await pb.getByRole('button', { name: 'Join this assembly' }).click();
+  await pb.getByText('Your role: Member').waitFor();
+  assert.equal(await pb.locator('#member-table tbody tr').count(), 2);
+  assert.equal(await pb.getByRole('button', { name: 'Join this assembly' }).count(), 0);
+  assert.deepEqual([...alice.errors, ...bob.errors], []);
+});
