@@ -542,6 +542,7 @@ Test(jcs, random_mutations_never_crash_and_stay_idempotent)
         "{\"\\ud83d\\ude00\":{\"a\":[1,{\"b\":\"\xC3\xB6\"}],\"\\ue000\":-0.0},\"x\":\"\\/\"}",
         "[56,{\"d\":true,\"10\":null,\"1\":[]},\"\xF0\x9F\x98\x80\",-1.5e-7]",
     };
+    static const char interesting[] = "{}[]\",:\\u0e-+.9 \x80\xC3\xED\xF0";
     srand(1234);
     char buf[512];
     unsigned ok = 0;
@@ -554,7 +555,7 @@ Test(jcs, random_mutations_never_crash_and_stay_idempotent)
             size_t at = (size_t)rand() % n;
             switch (rand() % 4) {
             case 0: /* replace with an interesting byte */
-                buf[at] = "{}[]\",:\\u0e-+.9 \x80\xC3\xED\xF0"[rand() % 22];
+                buf[at] = interesting[(size_t)rand() % (sizeof interesting - 1)];
                 break;
             case 1: /* random byte */
                 buf[at] = (char)(rand() & 0xFF);
