@@ -40,6 +40,13 @@ static inline const char *t2_shared_dir(void)
     return buf;
 }
 
+/* Under CI=true a missing shared folder is a failure, elsewhere a skip. */
+static inline bool t2_ci(void)
+{
+    const char *ci = getenv("CI");
+    return ci != NULL && strcmp(ci, "true") == 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* Decimal helpers                                                      */
 
