@@ -90,7 +90,7 @@ Test(accounts, register_success_shape)
 Test(accounts, unicode_display_name_and_email_limits)
 {
     /* 80 code points of 3 bytes each are fine. */
-    char name[80 * 3 + 1] = "";
+    char name[80 * 3 + 2] = "";
     for (int i = 0; i < 80; i++)
         strcat(name, "\xE6\x97\xA5");
     char *email = unique_email();
