@@ -409,6 +409,11 @@ size_t jcs_format_double(double v, char out[JCS_NUMBER_MAX])
         out[1] = '\0';
         return 1;
     }
+    if (v <= 9007199254740992.0 && v >= -9007199254740992.0 && v == (double)(int64_t)v) {
+        /* Fast path: exact integers print plainly in ES form (no exponent
+         * below 1e21), and %lld is far cheaper than the digit search. */
+        return (size_t)snprintf(out, JCS_NUMBER_MAX, "%lld", (long long)v);
+    }
     char digits[24];
     int k = 0;
     int e10 = 0;
