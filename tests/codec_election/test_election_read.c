@@ -481,3 +481,32 @@ Test(election_write, decimals_are_exact_and_canonical)
     tally_result_fini(&res);
     memset(&res, 0, sizeof res);
 }
+
+Test(election_read, deep_nesting_in_an_ignored_member)
+{
+    /* 1000 levels inside "expected" are fine (skipped), 1100 hit the cap */
+    size_t cap = 8192;
+    char *doc = malloc(cap);
+    for (int pass = 0; pass < 2; pass++) {
+        size_t depth = pass == 0 ? 1000 : 1100, o = 0;
+        o += (size_t)snprintf(doc + o, cap - o, "{\"expected\": ");
+        for (size_t i = 0; i < depth; i++) {
+            doc[o++] = '[';
+        }
+        for (size_t i = 0; i < depth; i++) {
+            doc[o++] = ']';
+        }
+        (void)snprintf(doc + o, cap - o,
+                       ", \"format\": \"pnyx-election/1\", \"seats\": 1, \"options\": [\"A\"], "
+                       "\"ballots\": [{\"ranking\": [\"A\"]}]}");
+        int rc = rd(doc);
+        if (pass == 0) {
+            cr_assert_eq(rc, TALLY_OK, "%s", err.reason);
+        } else {
+            cr_assert_eq(rc, TALLY_EINVAL);
+            cr_assert(strstr(err.reason, "nesting deeper than 1024 levels") != NULL, "%s",
+                      err.reason);
+        }
+    }
+    free(doc);
+}
