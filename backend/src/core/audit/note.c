@@ -178,7 +178,8 @@ static bool is_space(uint32_t c)
            c == 0x205F || c == 0x3000;
 }
 
-/* Valid UTF-8 with no control characters except (if allowed) newline. */
+/* Valid UTF-8 with no ASCII control characters (below U+0020; the spec's
+ * definition, so DEL is allowed) except, if allowed, newline. */
 static bool text_ok(const char *s, size_t len, bool allow_newline)
 {
     const unsigned char *u = (const unsigned char *)s;
@@ -188,7 +189,7 @@ static bool text_ok(const char *s, size_t len, bool allow_newline)
         if (utf8_next(u, len, &i, &cp) != 0) {
             return false;
         }
-        if ((cp < 0x20 && !(allow_newline && cp == '\n')) || cp == 0x7F) {
+        if (cp < 0x20 && !(allow_newline && cp == '\n')) {
             return false;
         }
     }
@@ -207,7 +208,7 @@ bool note_name_valid(const char *name, size_t len)
         if (utf8_next(u, len, &i, &cp) != 0) {
             return false;
         }
-        if (cp < 0x20 || cp == 0x7F || cp == '+' || is_space(cp)) {
+        if (cp < 0x20 || cp == '+' || is_space(cp)) {
             return false;
         }
     }
@@ -263,7 +264,10 @@ static int hexval(char c)
     if (c >= 'a' && c <= 'f') {
         return c - 'a' + 10;
     }
-    return -1; /* vkeys use lower-case hex, like Go's %08x */
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10; /* we write lower case (Go's %08x); Go also reads upper */
+    }
+    return -1;
 }
 
 int note_vkey_parse(struct note_verifier *v, const char *vkey, size_t len)

@@ -68,7 +68,7 @@ struct note_checkpoint {
 /* ---- keys ----------------------------------------------------------------- */
 
 /* True iff name is a valid key name: 1..NOTE_NAME_MAX bytes of UTF-8, no
- * Unicode white space, no '+', no control characters. */
+ * Unicode white space, no '+', no ASCII control characters. */
 bool note_name_valid(const char *name, size_t len);
 
 /* key id = SHA-256(name || 0x0A || 0x01 || public_key)[0:4]. AUDIT_EINVAL on a bad name. */
@@ -80,8 +80,9 @@ AUDIT_MUSTCHECK int note_key_id(const char *name, size_t name_len,
 AUDIT_MUSTCHECK int note_verifier_init(struct note_verifier *v, const char *name,
                                        const uint8_t public_key[NOTE_PUBLIC_KEY_LEN]);
 
-/* Parse a vkey string (len bytes, no trailing newline). Rejects a key id that
- * does not match name+key, algorithm bytes other than 0x01, bad base64. */
+/* Parse a vkey string (len bytes, no trailing newline; key id hex in either
+ * case). A key id that does not match name+key → AUDIT_EVERIFY; algorithm
+ * bytes other than 0x01, bad hex or base64, a bad name → AUDIT_ESYNTAX. */
 AUDIT_MUSTCHECK int note_vkey_parse(struct note_verifier *v, const char *vkey, size_t len);
 
 /* Format v as a vkey into out (cap bytes, NUL-terminated); *len = strlen. */
