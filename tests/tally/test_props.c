@@ -685,3 +685,91 @@ Test(props, cap_of_one_changes_nothing)
         tally_election_fini(&b);
     }
 }
+
+/* Every winner mode and rule switch on random elections: the engine either
+ * counts (values conserved, ballot order irrelevant) or refuses with a
+ * documented error — never an internal error, a crash or a hang. */
+Test(props, all_modes_conserve_and_terminate)
+{
+    rs = 0x77;
+    int counted = 0;
+    for (int it = 0; it < N_ELECT; it++) {
+        struct model m;
+        bool stv = rnd(2);
+        gen(&m, stv, true);
+        int order[MAXB];
+        for (int j = 0; j < m.nb; j++) {
+            order[j] = j;
+        }
+        shuffle(order, m.nb);
+        struct tally_election e[2];
+        struct tally_result r[2];
+        int rc[2];
+        uint32_t mode = rnd(6), flags = rnd(64);
+        for (int v = 0; v < 2; v++) {
+            build(&m, &e[v], NULL, v ? order : NULL, false);
+            struct tally_rules *ru = &e[v].rules;
+            if (stv) {
+                ru->winner_mode = mode == 0 ? TALLY_WM_ONE_PER_ROUND : TALLY_WM_STANDARD;
+                ru->quota = (flags & 1) ? TALLY_QUOTA_HARE : TALLY_QUOTA_DROOP;
+                ru->non_integer_threshold = !(flags & 1) && (flags & 2);
+                e[v].rules.batch_elimination = false;
+            } else if (mode == 1) {
+                ru->winner_mode = TALLY_WM_BOTTOMS_UP;
+                e[v].seats = 2 + (int64_t)(flags % 2);
+                ru->batch_elimination = false;
+            } else if (mode == 2) {
+                ru->winner_mode = TALLY_WM_BOTTOMS_UP_PERCENTAGE;
+                e[v].seats = 0;
+                ru->has_bottoms_up_percentage = true;
+                ru->bottoms_up_percentage = tally_dec_make(5 + (flags % 30) * 10 + 5, 1);
+                ru->cutoff_elimination = flags & 4;
+                ru->batch_elimination = false;
+            } else if (mode == 3) {
+                ru->winner_mode = TALLY_WM_MULTI_PASS;
+                e[v].seats = 2;
+            } else {
+                ru->continue_until_two = flags & 8;
+                ru->first_round_determines_threshold = flags & 16;
+            }
+            if (flags & 32) {
+                ru->stop_after_round = 1 + (int64_t)(flags % 3);
+            }
+            struct tally_error err;
+            rc[v] = tally_run(&e[v], &r[v], &err);
+            cr_assert(rc[v] == TALLY_OK || rc[v] == TALLY_EINVAL || rc[v] == TALLY_ETIE,
+                      "#%d mode %u flags %u: %d %s", it, mode, flags, rc[v], err.reason);
+        }
+        cr_assert_eq(rc[0], rc[1], "#%d: ballot order changed the outcome", it);
+        if (rc[0] == TALLY_OK) {
+            same_results(&m, &e[0], &r[0], &e[1], &r[1], "modes/order", it);
+            tally_i128 total = 0;
+            for (size_t i = 0; i < e[0].n_entries; i++) {
+                struct tally_dec w;
+                cr_assert_eq(tally_dec_rescale(e[0].weights[e[0].entries[i].weight], 4, &w),
+                             TALLY_OK);
+                total += (tally_i128)e[0].entries[i].count * w.units;
+            }
+            uint32_t pass = 0;
+            for (size_t k = 0; k < r[0].n_rounds; k++) {
+                const struct tally_round *x = &r[0].rounds[k];
+                tally_i128 s = r[0].blank_ballots.units + x->residual_surplus.units;
+                for (size_t o = 0; o < e[0].n_options; o++) {
+                    s += x->present[o] ? x->tally[o].units : 0;
+                }
+                for (int c = 0; c < TALLY_IN_N; c++) {
+                    s += x->inactive[c].units;
+                }
+                cr_assert(s == total, "#%d mode %u round %zu not conserved", it, mode, k + 1);
+                cr_assert(x->pass >= pass);
+                pass = x->pass;
+            }
+            counted++;
+            tally_result_fini(&r[0]);
+            tally_result_fini(&r[1]);
+        }
+        tally_election_fini(&e[0]);
+        tally_election_fini(&e[1]);
+    }
+    cr_assert_gt(counted, N_ELECT / 3);
+}
