@@ -95,8 +95,15 @@ async function render({ keepFocus = false } = {}) {
     node = out.node;
     title = out.title;
   } catch (e) {
-    title = t('error.generic');
-    node = h('div', {}, h('h1', { tabindex: '-1' }, t('error.generic')), errorBox(e));
+    if (e && e.status === 404) {
+      // Unknown or invisible resource (members-only assemblies are 404 to outsiders).
+      const nf = await pages.notFound(ctx);
+      node = nf.node;
+      title = nf.title;
+    } else {
+      title = t('error.generic');
+      node = h('div', {}, h('h1', { tabindex: '-1' }, t('error.generic')), errorBox(e));
+    }
   }
   if (seq !== renderSeq) return; // a newer navigation won
   clear(main);

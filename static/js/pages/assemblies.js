@@ -11,10 +11,11 @@ import { go, flash, loginRequired, safeNext } from './common.js';
 const enc = encodeURIComponent;
 const MANAGERS = new Set(['convener', 'facilitator']);
 
-function assemblyBadges(a) {
+function assemblyBadges(a, withRole = true) {
   return h('span', { class: 'badges' },
     a.visibility ? badge(t(`visibility.${a.visibility}`), a.visibility === 'public' ? 'public' : 'private') : null,
-    a.join_policy ? badge(t(`join.${a.join_policy}`)) : null);
+    a.join_policy ? badge(t(`join.${a.join_policy}`)) : null,
+    withRole && a.my_role && a.my_status === 'active' ? badge(t(`role.${a.my_role}`), 'role') : null);
 }
 
 function assemblyItem(a) {
@@ -239,7 +240,7 @@ export async function assembly(ctx) {
     title: a.title,
     node: h('article', { class: 'assembly' },
       h('div', { class: 'page-head' },
-        h('div', {}, h('h1', { dir: 'auto' }, a.title), assemblyBadges(a)),
+        h('div', {}, h('h1', { dir: 'auto' }, a.title), assemblyBadges(a, false)),
         joinArea),
       h('div', { class: 'grid' },
         h('section', { class: 'card', 'aria-labelledby': 'about-h' },
