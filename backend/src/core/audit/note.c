@@ -376,10 +376,12 @@ static bool has_blank_line(const char *s, size_t len)
 }
 
 /* A signable text: non-empty, final newline, no blank line, clean UTF-8. */
+/* A signable note text: non-empty, final newline, clean UTF-8. C2SP lets the
+ * text contain empty lines (the last empty line of a note separates it from
+ * the signatures); checkpoint bodies may not, see note_checkpoint_*. */
 static bool note_text_ok(const char *text, size_t len)
 {
-    return len > 0 && len <= NOTE_MAX_LEN && text[len - 1] == '\n' && !has_blank_line(text, len) &&
-           text_ok(text, len, true);
+    return len > 0 && len <= NOTE_MAX_LEN && text[len - 1] == '\n' && text_ok(text, len, true);
 }
 
 int note_sign(const struct note_signer *s, const char *text, size_t len, char *out, size_t cap,
@@ -486,7 +488,7 @@ int note_open(const struct note_verifier *v, const char *note, size_t len, size_
     }
     size_t tlen = text_length(note, len);
     if (tlen == 0 || !note_text_ok(note, tlen)) {
-        return AUDIT_ESYNTAX; /* no signature block, empty text, more blank lines */
+        return AUDIT_ESYNTAX; /* no signature block, or empty text */
     }
     const char *p = note + tlen + 1;
     const char *end = note + len;
@@ -509,6 +511,9 @@ int note_open(const struct note_verifier *v, const char *note, size_t len, size_
             verdict = good ? AUDIT_OK : AUDIT_EVERIFY;
         }
         p = eol + 1;
+    }
+    if (nsig == 0) {
+        return AUDIT_ESYNTAX; /* "body\n\n— sig\n\n": the last blank line ends the note */
     }
     if (verdict == AUDIT_OK && text_len != NULL) {
         *text_len = tlen;
@@ -613,7 +618,15 @@ int note_checkpoint_open(const struct note_verifier *v, const char *note, size_t
                          const char *expected_origin, struct note_checkpoint *cp)
 {
     memset(cp, 0, sizeof *cp);
-    size_t tlen;
+    /* Syntax before signature: a checkpoint body has no empty line, so a
+     * checkpoint note has exactly one, the separator. */
+    if (len == 0 || len > NOTE_MAX_LEN) {
+        return AUDIT_ESYNTAX;
+    }
+    size_t tlen = text_length(note, len);
+    if (tlen == 0 || has_blank_line(note, tlen)) {
+        return AUDIT_ESYNTAX;
+    }
     int rc = note_open(v, note, len, &tlen);
     if (rc != AUDIT_OK) {
         return rc;

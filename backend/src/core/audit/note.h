@@ -8,8 +8,9 @@
  *   vkey            : "<name>+<8 hex key id>+<base64(0x01 || public_key)>"
  * The signature covers the text including its final newline, nothing else.
  * Parsing is strict: standard base64 with padding and zero pad bits only,
- * sizes in canonical decimal, no blank lines except the one separator, UTF-8
- * without control characters other than newline, final newline required.
+ * sizes in canonical decimal, UTF-8 without control characters other than
+ * newline, final newline required; checkpoint notes have no empty line but
+ * the separator (generic note texts may contain some, as C2SP allows).
  * No allocation; all outputs go to caller buffers.
  */
 #ifndef PNYX_CORE_AUDIT_NOTE_H
@@ -101,8 +102,8 @@ void note_signer_fini(struct note_signer *s);
 /* ---- notes ---------------------------------------------------------------- */
 
 /*
- * Sign `text` (len bytes: non-empty, ends in "\n", no blank line, valid UTF-8
- * without control characters but newline) and write the signed note
+ * Sign `text` (len bytes: non-empty, ends in "\n", valid UTF-8 without control
+ * characters but newline; empty lines allowed) and write the signed note
  * text || "\n" || signature line to out (cap bytes, NUL-terminated),
  * *out_len = its length. Ed25519 is deterministic: same key + text → same note.
  */
@@ -111,10 +112,11 @@ AUDIT_MUSTCHECK int note_sign(const struct note_signer *s, const char *text, siz
 
 /*
  * Verify a signed note (len bytes, borrowed) against one known key.
- * Syntax errors anywhere (bad UTF-8, control chars, missing final newline,
- * blank lines other than the separator, a signature line not starting with
- * U+2014 + space, non-canonical base64, wrong signature length, more than
- * NOTE_MAX_SIGS lines) → AUDIT_ESYNTAX. Lines by other keys are ignored.
+ * The text ends at the note's LAST empty line (C2SP). Syntax errors anywhere
+ * (bad UTF-8, control chars, missing final newline, an empty text, no or an
+ * empty signature line, a signature line not starting with U+2014 + space,
+ * non-canonical base64, more than NOTE_MAX_SIGS lines) → AUDIT_ESYNTAX.
+ * Lines by other keys are ignored.
  * No line with v's name and key id → AUDIT_ENOKEY; the first such line's
  * signature failing → AUDIT_EVERIFY. On AUDIT_OK *text_len (if non-NULL) is
  * the length of the signed text, which is note[0 .. *text_len).
@@ -139,8 +141,10 @@ AUDIT_MUSTCHECK int note_checkpoint_sign(const struct note_signer *s, const char
                                          uint64_t size, const uint8_t root[32], char *out,
                                          size_t cap, size_t *out_len);
 
-/* note_open + note_checkpoint_parse; if expected_origin is non-NULL the
- * origin must equal it (AUDIT_EVERIFY otherwise). cp borrows from note. */
+/* Checkpoint syntax first (exactly one empty line, the separator →
+ * else AUDIT_ESYNTAX), then note_open + note_checkpoint_parse; if
+ * expected_origin is non-NULL the origin must equal it (AUDIT_EVERIFY
+ * otherwise). cp borrows from note. */
 AUDIT_MUSTCHECK int note_checkpoint_open(const struct note_verifier *v, const char *note,
                                          size_t len, const char *expected_origin,
                                          struct note_checkpoint *cp);
