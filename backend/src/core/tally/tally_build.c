@@ -12,19 +12,35 @@
 
 #include "tally_int.h"
 
+struct slot {
+    uint32_t tag;  /* hash >> 32 */
+    uint32_t blob; /* offset + 1 into blob[], 0 = empty */
+    uint64_t count;
+};
+
+/* A key blob (uint32 words): [entry index][hash low][hash high][weight]
+ * [country][n_ranks] then per rank: n (TALLY_RANK_SKIPPED for a skip) and its
+ * n ids. Self-delimiting, so a word-by-word compare stops inside both blobs. */
+#define BLOB_HDR 3
+
 struct tally_builder {
     size_t opt_off_cap, opt_len_cap, chars_len, chars_cap;
     uint32_t *opt_slots; /* option index + 1, 0 = empty */
     size_t opt_slots_cap;
-    size_t entries_cap, hash_cap, ranks_cap, ids_cap, weights_cap;
-    uint64_t *entry_hash;
-    /* (hash >> 32) << 32 | (entry index + 1); 0 = empty. The tag avoids touching
-     * the entry (a cache miss) on a probe that cannot match. */
-    uint64_t *slots;
+    size_t entries_cap, ranks_cap, ids_cap, weights_cap;
+    /* Grouping table. A slot holds the hash tag, the offset (+1, 0 = empty) of the
+     * entry's key blob and the group's running count, so a repeated ballot costs
+     * two cache misses (slot, blob) and one store into entries[] instead of
+     * chasing entry → ranks → ids. */
+    struct slot *slots;
     size_t slots_cap;
     size_t pend_rank_beg, pend_id_beg;
     bool mark_open;
     size_t excluded_cap, tbo_cap;
+    uint32_t *key; /* the pending ballot's key (from word BLOB_HDR on) */
+    size_t key_cap;
+    uint32_t *blob;
+    size_t blob_n, blob_cap;
 };
 
 /* Grow *p (element size sz) to hold at least need elements. */
@@ -95,8 +111,9 @@ void tally_election_fini(struct tally_election *e)
     free(e->weights);
     if (e->priv != NULL) {
         free(e->priv->opt_slots);
-        free(e->priv->entry_hash);
         free(e->priv->slots);
+        free(e->priv->key);
+        free(e->priv->blob);
         free(e->priv);
     }
     memset(e, 0, sizeof(*e));
@@ -357,49 +374,56 @@ static int intern_weight(struct tally_election *e, const struct tally_dec *w, ui
     return TALLY_OK;
 }
 
-static uint64_t entry_key_hash(const struct tally_election *e, size_t r0, size_t nr, uint32_t w,
-                               uint16_t country)
+/* Write the pending ballot's key into b->key; returns its length in words. */
+static int make_key(struct tally_election *e, size_t r0, size_t nr, uint32_t w, uint16_t country,
+                    size_t *len)
 {
-    /* word-wise multiply-xorshift: ids are small integers, bytes would cost 4× */
-    uint64_t h = mix64(0x243f6a8885a308d3ULL, ((uint64_t)w << 16) | country);
-    h = mix64(h, nr);
+    struct tally_builder *b = e->priv;
+    size_t need = 3 + nr;
     for (size_t r = r0; r < r0 + nr; r++) {
-        const struct tally_rank *k = &e->ranks_pool[r];
-        h = (h ^ k->n) * 0x9E3779B97F4A7C15ULL;
-        if (k->n != TALLY_RANK_SKIPPED && k->n != 0) {
-            const uint32_t *ids = e->ids_pool + k->off;
-            for (uint32_t j = 0; j < k->n; j++) {
-                h = (h ^ ids[j]) * 0xff51afd7ed558ccdULL;
-                h ^= h >> 29;
-            }
+        uint32_t n = e->ranks_pool[r].n;
+        need += n == TALLY_RANK_SKIPPED ? 0 : n;
+    }
+    if (need > UINT32_MAX / 2 ||
+        grow((void **)&b->key, &b->key_cap, need, sizeof(uint32_t)) != TALLY_OK) {
+        return TALLY_ENOMEM;
+    }
+    uint32_t *k = b->key;
+    size_t at = 0;
+    k[at++] = w;
+    k[at++] = country;
+    k[at++] = (uint32_t)nr;
+    for (size_t r = r0; r < r0 + nr; r++) {
+        uint32_t n = e->ranks_pool[r].n;
+        k[at++] = n;
+        if (n != TALLY_RANK_SKIPPED && n != 0) {
+            memcpy(k + at, e->ids_pool + e->ranks_pool[r].off, (size_t)n * sizeof(uint32_t));
+            at += n;
         }
+    }
+    *len = at;
+    return TALLY_OK;
+}
+
+static uint64_t key_hash(const uint32_t *k, size_t len)
+{
+    /* word-wise multiply-xorshift: ids are small integers, bytes would cost 4x */
+    uint64_t h = 0x243f6a8885a308d3ULL ^ len;
+    for (size_t i = 0; i < len; i++) {
+        h = (h ^ k[i]) * 0xff51afd7ed558ccdULL;
+        h ^= h >> 29;
     }
     return mix64(h, 0);
 }
 
-static bool same_ranking(const struct tally_election *e, const struct tally_entry *x, size_t r0,
-                         size_t nr)
+/* Is the stored blob's key equal to k[0..len)? Stops at the first difference,
+ * which (both being self-delimiting) comes no later than the blob's end. */
+static bool blob_matches(const uint32_t *blob, const uint32_t *k, size_t len)
 {
-    if (x->n_ranks != nr) {
-        return false;
-    }
-    if (nr == 0) {
-        return true; /* blank: the pools may still be empty (NULL) */
-    }
-    const struct tally_rank *ra = e->ranks_pool + x->rank_off, *rb = e->ranks_pool + r0;
-    for (size_t i = 0; i < nr; i++) {
-        uint32_t n = ra[i].n;
-        if (n != rb[i].n) {
+    const uint32_t *x = blob + BLOB_HDR;
+    for (size_t i = 0; i < len; i++) {
+        if (x[i] != k[i]) {
             return false;
-        }
-        if (n == TALLY_RANK_SKIPPED || n == 0) {
-            continue;
-        }
-        const uint32_t *ia = e->ids_pool + ra[i].off, *ib = e->ids_pool + rb[i].off;
-        for (uint32_t j = 0; j < n; j++) {
-            if (ia[j] != ib[j]) {
-                return false;
-            }
         }
     }
     return true;
@@ -408,16 +432,21 @@ static bool same_ranking(const struct tally_election *e, const struct tally_entr
 static int slots_rehash(struct tally_election *e, size_t cap)
 {
     struct tally_builder *b = e->priv;
-    uint64_t *slots = calloc(cap, sizeof(*slots));
+    struct slot *slots = calloc(cap, sizeof(*slots));
     if (slots == NULL) {
         return TALLY_ENOMEM;
     }
-    for (size_t k = 0; k < e->n_entries; k++) {
-        size_t i = (size_t)b->entry_hash[k] & (cap - 1);
-        while (slots[i] != 0) {
+    for (size_t j = 0; j < b->slots_cap; j++) {
+        if (b->slots[j].blob == 0) {
+            continue;
+        }
+        const uint32_t *bl = b->blob + b->slots[j].blob - 1;
+        uint64_t h = (uint64_t)bl[1] | ((uint64_t)bl[2] << 32);
+        size_t i = (size_t)h & (cap - 1);
+        while (slots[i].blob != 0) {
             i = (i + 1) & (cap - 1);
         }
-        slots[i] = (b->entry_hash[k] & 0xFFFFFFFF00000000ULL) | ((uint64_t)k + 1);
+        slots[i] = b->slots[j];
     }
     free(b->slots);
     b->slots = slots;
@@ -473,37 +502,49 @@ int tally_election_add_entry(struct tally_election *e, uint64_t count,
         }
         e->any_no_country = true;
     }
-    size_t r0 = b->pend_rank_beg, nr = e->n_ranks_pool - r0;
-    uint64_t h = entry_key_hash(e, r0, nr, w, country);
+    size_t r0 = b->pend_rank_beg, nr = e->n_ranks_pool - r0, klen;
+    if (make_key(e, r0, nr, w, country, &klen) != TALLY_OK) {
+        rc = tally_fail(err, TALLY_ENOMEM, idx, "ballots", "out of memory");
+        goto fail;
+    }
+    uint64_t h = key_hash(b->key, klen);
+    uint32_t tag = (uint32_t)(h >> 32);
     if (b->slots_cap != 0) {
         size_t mask = b->slots_cap - 1;
-        uint64_t tag = h & 0xFFFFFFFF00000000ULL;
-        for (size_t i = (size_t)h & mask; b->slots[i] != 0; i = (i + 1) & mask) {
-            if ((b->slots[i] & 0xFFFFFFFF00000000ULL) != tag) {
+        for (size_t i = (size_t)h & mask; b->slots[i].blob != 0; i = (i + 1) & mask) {
+            struct slot *sl = &b->slots[i];
+            if (sl->tag != tag) {
                 continue;
             }
-            struct tally_entry *x = &e->entries[(uint32_t)b->slots[i] - 1];
-            if (x->weight == w && x->country == country && same_ranking(e, x, r0, nr)) {
-                if (x->count > UINT64_MAX - count) {
-                    rc = tally_fail(err, TALLY_ERANGE, idx, "count",
-                                    "ballot %ld: total count exceeds 2^64-1", idx + 1);
-                    goto fail;
-                }
-                x->count += count;
-                e->n_added++;
-                tally_election_discard_entry(e); /* the pending pools go back */
-                return TALLY_OK;
+            const uint32_t *bl = b->blob + sl->blob - 1;
+            if (!blob_matches(bl, b->key, klen)) {
+                continue;
             }
+            if (sl->count > UINT64_MAX - count) {
+                rc = tally_fail(err, TALLY_ERANGE, idx, "count",
+                                "ballot %ld: total count exceeds 2^64-1", idx + 1);
+                goto fail;
+            }
+            sl->count += count;
+            e->entries[bl[0]].count = sl->count; /* a store: no wait for the line */
+            e->n_added++;
+            tally_election_discard_entry(e); /* the pending pools go back */
+            return TALLY_OK;
         }
     }
-    if (e->n_entries >= UINT32_MAX - 2) {
+    if (e->n_entries >= UINT32_MAX - 2 || b->blob_n + BLOB_HDR + klen >= UINT32_MAX - 1) {
         rc = tally_fail(err, TALLY_ERANGE, idx, "ballots", "too many distinct ballot entries");
         goto fail;
     }
     if (grow((void **)&e->entries, &b->entries_cap, e->n_entries + 1, sizeof(struct tally_entry)) !=
             TALLY_OK ||
-        grow((void **)&b->entry_hash, &b->hash_cap, e->n_entries + 1, sizeof(uint64_t)) !=
+        grow((void **)&b->blob, &b->blob_cap, b->blob_n + BLOB_HDR + klen, sizeof(uint32_t)) !=
             TALLY_OK) {
+        rc = tally_fail(err, TALLY_ENOMEM, idx, "ballots", "out of memory");
+        goto fail;
+    }
+    if (e->n_entries + 1 > b->slots_cap / 2 &&
+        slots_rehash(e, b->slots_cap ? b->slots_cap * 2 : 1024) != TALLY_OK) {
         rc = tally_fail(err, TALLY_ENOMEM, idx, "ballots", "out of memory");
         goto fail;
     }
@@ -514,22 +555,21 @@ int tally_election_add_entry(struct tally_election *e, uint64_t count,
     x->n_ranks = (uint32_t)nr;
     x->weight = w;
     x->country = country;
-    b->entry_hash[e->n_entries] = h;
-    e->n_entries++;
-    if (e->n_entries * 2 > b->slots_cap) {
-        if (slots_rehash(e, b->slots_cap ? b->slots_cap * 2 : 1024) != TALLY_OK) {
-            e->n_entries--;
-            rc = tally_fail(err, TALLY_ENOMEM, idx, "ballots", "out of memory");
-            goto fail;
-        }
-    } else {
-        size_t mask = b->slots_cap - 1;
-        size_t i = (size_t)h & mask;
-        while (b->slots[i] != 0) {
-            i = (i + 1) & mask;
-        }
-        b->slots[i] = (h & 0xFFFFFFFF00000000ULL) | (uint64_t)e->n_entries;
+    uint32_t *bl = b->blob + b->blob_n;
+    bl[0] = (uint32_t)e->n_entries;
+    bl[1] = (uint32_t)h;
+    bl[2] = tag;
+    memcpy(bl + BLOB_HDR, b->key, klen * sizeof(uint32_t));
+    size_t mask = b->slots_cap - 1;
+    size_t i = (size_t)h & mask;
+    while (b->slots[i].blob != 0) {
+        i = (i + 1) & mask;
     }
+    b->slots[i].tag = tag;
+    b->slots[i].blob = (uint32_t)b->blob_n + 1;
+    b->slots[i].count = count;
+    b->blob_n += BLOB_HDR + klen;
+    e->n_entries++;
     e->n_added++;
     b->pend_rank_beg = e->n_ranks_pool;
     b->pend_id_beg = e->n_ids_pool;
