@@ -6,6 +6,11 @@ import { ERROR_MESSAGES } from './messages-errors.js';
 
 export const MESSAGES = {
   en: {
+    'audit.consistency': 'Consistency with your last visit',
+    'audit.consistency.first': 'First visit: this checkpoint is remembered in your browser, so the next one can be checked against it.',
+    'audit.consistency.range': 'Checkpoint seen before: {from} entries; now: {to} entries.',
+    'audit.reason.fork': 'The log’s history differs from the checkpoint your browser saw before.',
+    'audit.remembered': 'Remembered',
     'audit.note': 'The signed note as served (C2SP)',
     'audit.index_size': 'Leaf index / tree size',
     'audit.proof': 'Proof (sibling hashes, deepest first)',
@@ -151,6 +156,11 @@ export const MESSAGES = {
     'audit.reason.proof': 'The proof does not lead to the signed root hash.',
   },
   fr: {
+    'audit.consistency': 'Cohérence avec votre dernière visite',
+    'audit.consistency.first': 'Première visite : ce point de contrôle est mémorisé dans votre navigateur pour vérifier le suivant.',
+    'audit.consistency.range': 'Point de contrôle vu auparavant : {from} entrées ; maintenant : {to} entrées.',
+    'audit.reason.fork': 'L’historique du journal diffère du point de contrôle vu auparavant par votre navigateur.',
+    'audit.remembered': 'Mémorisé',
     'audit.note': 'La note signée telle que servie (C2SP)',
     'audit.index_size': 'Indice de la feuille / taille de l’arbre',
     'audit.proof': 'Preuve (hachages voisins, du plus profond)',
@@ -296,6 +306,11 @@ export const MESSAGES = {
     'audit.reason.proof': 'La preuve ne mène pas au hachage racine signé.',
   },
   es: {
+    'audit.consistency': 'Coherencia con su última visita',
+    'audit.consistency.first': 'Primera visita: este punto de control queda guardado en su navegador para comprobar el siguiente.',
+    'audit.consistency.range': 'Punto de control visto antes: {from} entradas; ahora: {to} entradas.',
+    'audit.reason.fork': 'La historia del registro difiere del punto de control que su navegador vio antes.',
+    'audit.remembered': 'Guardado',
     'audit.note': 'La nota firmada tal como se sirve (C2SP)',
     'audit.index_size': 'Índice de hoja / tamaño del árbol',
     'audit.proof': 'Prueba (hashes hermanos, del más profundo)',
@@ -441,6 +456,11 @@ export const MESSAGES = {
     'audit.reason.proof': 'La prueba no conduce al hash raíz firmado.',
   },
   ar: {
+    'audit.consistency': 'الاتساق مع زيارتك السابقة',
+    'audit.consistency.first': 'الزيارة الأولى: حُفظت نقطة التحقق هذه في متصفحك ليُتحقق من التالية بمقارنتها بها.',
+    'audit.consistency.range': 'نقطة التحقق السابقة: {from} قيود؛ الآن: {to} قيود.',
+    'audit.reason.fork': 'تاريخ السجل يختلف عن نقطة التحقق التي رآها متصفحك سابقًا.',
+    'audit.remembered': 'محفوظ',
     'audit.note': 'الملاحظة الموقّعة كما أرسلها الخادم (C2SP)',
     'audit.index_size': 'رقم الورقة / حجم الشجرة',
     'audit.proof': 'البرهان (تجزئات الأشقاء، الأعمق أولًا)',

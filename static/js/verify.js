@@ -96,6 +96,45 @@ export async function verifyInclusion(leaf, index, size, proof, root) {
   return sn === 0 && equal(r, root);
 }
 
+// Exact for any safe integer (no 32-bit bit operations).
+function isPowerOfTwo(n) {
+  let m = n;
+  while (m > 1 && m % 2 === 0) m /= 2;
+  return m === 1;
+}
+
+// RFC 9162 §2.1.4.2: does `proof` show that the tree of size `first` with
+// root `firstRoot` is a prefix of the tree of size `second` with root
+// `secondRoot`? This is what catches a log that rewrote its history.
+export async function verifyConsistency(first, second, proof, firstRoot, secondRoot) {
+  if (!Number.isSafeInteger(first) || !Number.isSafeInteger(second) || first < 0 || first > second) return false;
+  if (proof.some((p) => p.length !== 32)) return false;
+  if (first === second) return proof.length === 0 && equal(firstRoot, secondRoot);
+  if (first === 0) return proof.length === 0; // the empty tree is a prefix of every tree
+  if (proof.length === 0) return false;
+  let path = proof;
+  // A complete left subtree is not repeated in the proof: its root is the old root.
+  if (isPowerOfTwo(first)) path = [firstRoot, ...proof];
+  let fn = first - 1;
+  let sn = second - 1;
+  while (fn % 2 === 1) { fn = Math.floor(fn / 2); sn = Math.floor(sn / 2); }
+  let fr = path[0];
+  let sr = path[0];
+  for (const c of path.slice(1)) {
+    if (sn === 0) return false;
+    if (fn % 2 === 1 || fn === sn) {
+      fr = await nodeHash(c, fr);
+      sr = await nodeHash(c, sr);
+      while (fn % 2 === 0 && fn !== 0) { fn = Math.floor(fn / 2); sn = Math.floor(sn / 2); }
+    } else {
+      sr = await nodeHash(sr, c);
+    }
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  return sn === 0 && equal(fr, firstRoot) && equal(sr, secondRoot);
+}
+
 // Root of a list of leaf hashes (RFC 9162 MTH), for tests and cross-checks.
 export async function merkleRoot(leaves) {
   if (leaves.length === 0) return sha256();

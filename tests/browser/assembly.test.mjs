@@ -96,7 +96,22 @@ test('the audit page shows two member.joined entries and verifies', async () => 
   await pa.waitForFunction(() => document.querySelector('#inclusion-result h3')?.textContent.includes('1'));
   await pa.locator('#inclusion-status .verdict').waitFor();
   assert.equal(await pa.locator('#inclusion-status .verdict').getAttribute('data-status'), 'verified');
+  // First visit: the verified checkpoint is remembered for the next one.
+  assert.equal(await pa.locator('#consistency-status .verdict').getAttribute('data-status'), 'info');
   await shot(pa, 'audit');
+  assert.deepEqual(alice.errors, []);
+});
+
+test('after the log grows, the new checkpoint is proved consistent with the one seen before', async () => {
+  await pa.goto(`${BASE}${assemblyPath}`);
+  await pa.getByRole('button', { name: 'Create invite link' }).click();
+  await pa.locator('#invite-link').waitFor();
+  await pa.goto(`${BASE}${assemblyPath}/audit`);
+  await pa.locator('#consistency-status .verdict:not([data-status=checking])').waitFor();
+  assert.equal(await pa.locator('#checkpoint-status .verdict').getAttribute('data-status'), 'verified');
+  assert.equal(await pa.locator('#consistency-status .verdict').getAttribute('data-status'), 'verified',
+    await pa.locator('#consistency-status').textContent());
+  assert.match(await pa.locator('#consistency-status').textContent(), /4 entries; now: 5 entries/);
   assert.deepEqual(alice.errors, []);
 });
 

@@ -24,6 +24,14 @@ function path(m, ls) {
   const k = split(ls.length);
   return m < k ? [...path(m, ls.slice(0, k)), mth(ls.slice(k))] : [...path(m - k, ls.slice(k)), mth(ls.slice(0, k))];
 }
+// RFC 9162 §2.1.4.1 PROOF(m, D[n]) = SUBPROOF(m, D[n], true).
+function subproof(m, ls, b) {
+  const n = ls.length;
+  if (m === n) return b ? [] : [mth(ls)];
+  const k = split(n);
+  return m <= k ? [...subproof(m, ls.slice(0, k), b), mth(ls.slice(k))]
+    : [...subproof(m - k, ls.slice(k), false), mth(ls.slice(0, k))];
+}
 const u8 = (b) => new Uint8Array(b);
 
 test('leaf and root hashes match RFC 9162 definitions', async () => {
@@ -52,6 +60,29 @@ test('every inclusion proof of trees of size 1..40 verifies, tampering fails', a
       }
     }
   }
+});
+
+test('every consistency proof between sizes 1..33 verifies, tampering fails', async () => {
+  const all = Array.from({ length: 33 }, (_, i) => leaf(`c${i}`));
+  const roots = [sha(), ...all.map((_, i) => mth(all.slice(0, i + 1)))].map(u8);
+  for (let to = 1; to <= 33; to += 1) {
+    for (let from = 1; from <= to; from += 1) {
+      const p = (from === to ? [] : subproof(from, all.slice(0, to), true)).map(u8);
+      assert.equal(await v.verifyConsistency(from, to, p, roots[from], roots[to]), true, `${from}->${to}`);
+      if (from < to) {
+        const bad = p.map((x) => x.slice());
+        bad[bad.length - 1][0] ^= 1;
+        assert.equal(await v.verifyConsistency(from, to, bad, roots[from], roots[to]), false, 'flipped');
+        assert.equal(await v.verifyConsistency(from, to, p.slice(1), roots[from], roots[to]), false, 'short');
+        assert.equal(await v.verifyConsistency(from, to, [...p, p[0]], roots[from], roots[to]), false, 'long');
+        assert.equal(await v.verifyConsistency(from, to, p, roots[from], roots[to - 1]), false, 'wrong new root');
+        if (from > 1) assert.equal(await v.verifyConsistency(from, to, p, roots[from - 1], roots[to]), false, 'wrong old root');
+      }
+    }
+  }
+  assert.equal(await v.verifyConsistency(5, 4, [], roots[5], roots[4]), false, 'from > to');
+  assert.equal(await v.verifyConsistency(4, 4, [roots[1]], roots[4], roots[4]), false, 'from == to with a non-empty proof');
+  assert.equal(await v.verifyConsistency(0, 4, [], roots[0], roots[4]), true, 'from the empty tree');
 });
 
 test('the classic mistakes are refused', async () => {

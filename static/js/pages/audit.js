@@ -16,11 +16,41 @@ const ltr = (text) => h('span', { dir: 'ltr' }, text);
 function verdict(status, reasonKey) {
   const label = status === 'verified' ? t('audit.verified')
     : status === 'unsupported' ? t('audit.unsupported')
-      : status === 'checking' ? t('audit.checking') : t('audit.failed');
-  const mark = status === 'verified' ? '✓' : status === 'failed' ? '✗' : status === 'unsupported' ? '!' : '…';
+      : status === 'checking' ? t('audit.checking')
+        : status === 'info' ? t('audit.remembered') : t('audit.failed');
+  const mark = { verified: '✓', failed: '✗', unsupported: '!', info: 'i' }[status] || '…';
   return h('span', { class: `verdict verdict-${status}`, 'data-status': status },
     h('span', { class: 'verdict-mark', 'aria-hidden': 'true' }, mark), ' ', label,
     reasonKey ? h('span', { class: 'verdict-reason' }, ` — ${t(reasonKey)}`) : null);
+}
+
+// The last verified checkpoint of each log is kept in localStorage; a new
+// one must extend it (RFC 9162 consistency proof), or the server has
+// rewritten history. Only verified checkpoints replace the stored one.
+async function checkConsistency(base, key, cp, slot) {
+  const storeKey = `pnyx.checkpoint.${key.name}.${cp.origin}`;
+  let prev = null;
+  try { prev = JSON.parse(localStorage.getItem(storeKey) || 'null'); } catch { prev = null; }
+  const remember = () => {
+    try { localStorage.setItem(storeKey, JSON.stringify({ size: cp.size, root: cp.rootB64, seen_at: new Date().toISOString() })); } catch { /* storage off */ }
+  };
+  if (!prev || !Number.isSafeInteger(prev.size) || typeof prev.root !== 'string') {
+    remember();
+    clear(slot).append(verdict('info'), h('p', { class: 'hint' }, t('audit.consistency.first')));
+    return;
+  }
+  let ok = false;
+  try {
+    const prevRoot = v.decodeHash(prev.root);
+    if (prev.size === cp.size) ok = v.equal(prevRoot, cp.root);
+    else if (prev.size < cp.size) {
+      const p = await api.get(`${base}/audit/proof/consistency`, { query: { from: prev.size, to: cp.size } });
+      ok = await v.verifyConsistency(prev.size, cp.size, (p.proof || []).map(v.decodeHash), prevRoot, cp.root);
+    }
+  } catch { ok = false; }
+  if (ok) remember();
+  clear(slot).append(verdict(ok ? 'verified' : 'failed', ok ? null : 'audit.reason.fork'),
+    h('p', { class: 'hint' }, t('audit.consistency.range', { from: i18n.formatNumber(prev.size), to: i18n.formatNumber(cp.size) })));
 }
 
 function parseEntry(text) {
@@ -43,12 +73,16 @@ export async function audit(ctx) {
 
   // ---- checkpoint ----
   const sigSlot = h('dd', { id: 'checkpoint-status' }, verdict('checking'));
+  const consSlot = h('dd', { id: 'consistency-status' }, verdict('checking'));
   let checkpoint = null;
   let cpSection;
   if (note) {
     const res = await v.verifyCheckpoint(note, key);
     checkpoint = res.checkpoint || null;
     clear(sigSlot).appendChild(verdict(res.status, res.reason ? `audit.reason.${res.reason}` : null));
+    // Only a checkpoint whose signature verified is compared and remembered.
+    if (checkpoint && res.status === 'verified') await checkConsistency(base, key, checkpoint, consSlot);
+    else clear(consSlot).appendChild(h('span', { class: 'muted' }, '—'));
     cpSection = h('section', { class: 'card', 'aria-labelledby': 'cp-h' },
       h('h2', { id: 'cp-h' }, t('audit.checkpoint')),
       h('dl', { class: 'facts' },
@@ -57,7 +91,8 @@ export async function audit(ctx) {
           h('dt', {}, t('audit.size')), h('dd', { id: 'checkpoint-size' }, i18n.formatNumber(checkpoint.size)),
           h('dt', {}, t('audit.root')), h('dd', { class: 'mono hash' }, ltr(checkpoint.rootB64))] : null,
         h('dt', {}, t('audit.key')), h('dd', { class: 'mono' }, ltr(`${key.name} (${key.key_id ?? ''})`)),
-        h('dt', {}, t('audit.signature')), sigSlot),
+        h('dt', {}, t('audit.signature')), sigSlot,
+        h('dt', {}, t('audit.consistency')), consSlot),
       h('details', {}, h('summary', {}, t('audit.note')), h('pre', { class: 'mono note', dir: 'ltr' }, note)));
   } else {
     cpSection = h('section', { class: 'card', 'aria-labelledby': 'cp-h' },
