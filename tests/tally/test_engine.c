@@ -687,3 +687,74 @@ Test(random, seed_from_root)
     cr_assert_eq(tally_seed_from_root(c), -((int64_t)1 << 47));
     cr_assert_eq(tally_seed_from_root(d), ((int64_t)1 << 47) - 1);
 }
+
+Test(rules, grouping_keys_and_rehash)
+{
+    t1_options(&E, "A B C D E");
+    t1_ballot_wc(&E, "A B", 1, "0.5", "DE");
+    t1_ballot_wc(&E, "A B", 1, "0.5", "FR");
+    t1_ballot_wc(&E, "A B", 1, "0.50", "DE"); /* same weight in value */
+    t1_ballot_wc(&E, "A B", 1, "2", "DE");
+    t1_ballot_wc(&E, "A _ B", 1, "0.5", "DE");
+    t1_ballot_wc(&E, "[A B]", 1, "0.5", "DE");
+    t1_ballot_wc(&E, "A [B]", 1, "0.5", "DE");
+    cr_assert_eq(E.n_entries, 5);
+    cr_assert_eq(E.entries[0].count, 3); /* "A [B]" is "A B" */
+    tally_election_fini(&E);
+    /* many distinct keys (rehashing several times), each counted exactly */
+    tally_election_init(&E);
+    t1_options(&E, "A B C D E");
+    enum { POOL = 3000, N = 40000 };
+    static char pool[POOL][32];
+    static uint64_t want[POOL];
+    uint64_t s = 42;
+    memset(want, 0, sizeof(want));
+    for (int i = 0; i < POOL; i++) {
+        /* distinct by construction: the index in base 6 as marks, 6 = skip */
+        int v = i, at = 0;
+        do {
+            int d = v % 6;
+            v /= 6;
+            if (d == 5) {
+                pool[i][at++] = '_';
+            } else {
+                pool[i][at++] = (char)('A' + d);
+            }
+            pool[i][at++] = ' ';
+        } while (v > 0);
+        pool[i][at++] = 'A'; /* never ends with a skip */
+        pool[i][at] = '\0';
+    }
+    for (int j = 0; j < N; j++) {
+        s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+        int i = (int)((s >> 33) % POOL);
+        want[i]++;
+        cr_assert_eq(t1_ballot(&E, pool[i], 1), TALLY_OK);
+    }
+    size_t distinct = 0;
+    for (int i = 0; i < POOL; i++) {
+        distinct += want[i] != 0;
+    }
+    cr_assert_eq(E.n_entries, distinct);
+    cr_assert_eq(E.n_added, N);
+    /* every entry's count equals the number of times its ranking was added:
+     * rebuild each entry's spec text and look it up */
+    for (size_t k = 0; k < E.n_entries; k++) {
+        char spec[64];
+        size_t at = 0;
+        const struct tally_entry *x = &E.entries[k];
+        for (uint32_t r = 0; r < x->n_ranks; r++) {
+            const struct tally_rank *rk = &E.ranks_pool[x->rank_off + r];
+            spec[at++] = rk->n == TALLY_RANK_SKIPPED ? '_' : (char)('A' + E.ids_pool[rk->off]);
+            spec[at++] = r + 1 < x->n_ranks ? ' ' : '\0';
+        }
+        int found = -1;
+        for (int i = 0; i < POOL && found < 0; i++) {
+            if (strcmp(pool[i], spec) == 0) {
+                found = i;
+            }
+        }
+        cr_assert_geq(found, 0, "entry %zu: %s", k, spec);
+        cr_assert_eq(x->count, want[found], "entry %zu", k);
+    }
+}
