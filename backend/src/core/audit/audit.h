@@ -9,11 +9,11 @@
 #ifndef PNYX_CORE_AUDIT_AUDIT_H
 #define PNYX_CORE_AUDIT_AUDIT_H
 
-#if defined(__GNUC__) || defined(__clang__)
-#define AUDIT_MUSTCHECK __attribute__((warn_unused_result))
-#else
-#define AUDIT_MUSTCHECK
-#endif
+#include "platform/compiler.h"
+
+/* Results that must be checked (PNYX_MUSTCHECK; kept as a module alias so
+ * pnyx-verify and the fuzzers can use these headers unchanged). */
+#define AUDIT_MUSTCHECK PNYX_MUSTCHECK
 
 /* Every int-returning function of core/audit returns AUDIT_OK (0) or one of
  * these. Verification failures are always AUDIT_EVERIFY or a parse error,
