@@ -128,13 +128,51 @@ function composition(a) {
       h('tbody', {}, byRole.map(([r, n]) => h('tr', {}, h('th', { scope: 'row' }, i18n.has(`role.${r}`) ? t(`role.${r}`) : r), h('td', { class: 'num' }, i18n.formatNumber(n)))))) : null);
 }
 
-function memberRows(items) {
-  return items.map((m) => h('tr', { 'data-account': m.account_id ?? m.id ?? '' },
-    h('th', { scope: 'row' }, h('bdi', {}, m.display_name ?? m.account?.display_name ?? m.account_id)),
-    h('td', {}, i18n.has(`role.${m.role}`) ? t(`role.${m.role}`) : m.role),
-    h('td', {}, i18n.has(`status.${m.status}`) ? t(`status.${m.status}`) : (m.status ?? '')),
-    h('td', {}, m.country ? `${i18n.countryName(m.country)} (${m.country})` : ''),
-    h('td', {}, i18n.formatDate(m.joined_at))));
+// One row per member; managers get a small form per row to change the
+// role or status (PATCH …/members/{account_id}); the server enforces who
+// may do what (only conveners make conveners, the last convener stays).
+function memberRows(items, aid, manage, refresh) {
+  return items.map((m) => {
+    const name = m.display_name ?? m.account?.display_name ?? String(m.account_id);
+    const id = m.account_id ?? m.id;
+    let actions = null;
+    if (manage) {
+      const role = select('role', ['convener', 'facilitator', 'member', 'observer'].map((r) => [r, t(`role.${r}`)]), { 'aria-label': t('members.role_of', { name }) });
+      role.value = m.role;
+      const status = select('status', ['active', 'suspended', 'left'].map((x) => [x, t(`status.${x}`)]), { 'aria-label': t('members.status_of', { name }) });
+      status.value = m.status;
+      const err = h('div', { class: 'row-error' });
+      const form = h('form', { class: 'row-form', novalidate: true },
+        role, status,
+        h('button', { type: 'submit', class: 'button button-small button-secondary', 'aria-label': t('members.save_for', { name }) }, t('members.save')), err);
+      form.addEventListener('submit', async (ev) => {
+        ev.preventDefault();
+        const body = {};
+        if (role.value !== m.role) body.role = role.value;
+        if (status.value !== m.status) body.status = status.value;
+        if (!Object.keys(body).length) return;
+        await busy(form, async () => {
+          try {
+            await api.patch(`/api/v1/assemblies/${enc(aid)}/members/${enc(id)}`, body);
+            flash(t('members.saved'));
+            refresh();
+          } catch (e) {
+            clear(err).appendChild(errorBox(e));
+            err.querySelector('[role=alert]')?.setAttribute('tabindex', '-1');
+            err.querySelector('[role=alert]')?.focus();
+          }
+        });
+      });
+      actions = h('td', {}, form);
+    }
+    return h('tr', { 'data-account': id ?? '' },
+      h('th', { scope: 'row' }, h('bdi', {}, name)),
+      h('td', {}, i18n.has(`role.${m.role}`) ? t(`role.${m.role}`) : m.role),
+      h('td', {}, i18n.has(`status.${m.status}`) ? t(`status.${m.status}`) : (m.status ?? '')),
+      h('td', {}, m.country ? `${i18n.countryName(m.country)} (${m.country})` : ''),
+      h('td', {}, i18n.formatDate(m.joined_at)),
+      actions);
+  });
 }
 
 async function loadAllMembers(aid) {
@@ -202,10 +240,21 @@ export async function assembly(ctx) {
   const myRole = a.my_role ?? a.membership?.role ?? (mine ? mine.role : null);
   const myStatus = a.my_status ?? a.membership?.status ?? (mine ? mine.status : null) ?? (myRole ? 'active' : null);
   const isActive = !!myRole && myStatus === 'active';
+  const canManage = isActive && MANAGERS.has(myRole);
 
   const joinArea = h('div', { class: 'join-area' });
   if (myRole && isActive) {
-    joinArea.appendChild(h('p', { class: 'role-line' }, t('assembly.your_role', { role: t(`role.${myRole}`) })));
+    const err = h('div', {});
+    const leave = h('button', { type: 'button', class: 'button button-secondary button-small', id: 'leave-button' }, t('assembly.leave'));
+    leave.addEventListener('click', async () => {
+      leave.disabled = true;
+      try {
+        await api.patch(`/api/v1/assemblies/${enc(aid)}/members/${enc(myId)}`, { status: 'left' });
+        flash(t('assembly.left'));
+        ctx.refresh();
+      } catch (e) { clear(err).appendChild(errorBox(e)); leave.disabled = false; }
+    });
+    joinArea.append(h('p', { class: 'role-line' }, t('assembly.your_role', { role: t(`role.${myRole}`) })), leave, err);
   } else if (!me) {
     joinArea.appendChild(h('p', {}, h('a', { href: `/login?next=${enc(location.pathname)}` }, t('assembly.login_to_join'))));
   } else if (a.join_policy === 'open') {
@@ -232,8 +281,9 @@ export async function assembly(ctx) {
         h('th', { scope: 'col' }, t('assembly.role')),
         h('th', { scope: 'col' }, t('assembly.status')),
         h('th', { scope: 'col' }, t('assembly.country')),
-        h('th', { scope: 'col' }, t('assembly.joined_at')))),
-      h('tbody', {}, memberRows(members))))
+        h('th', { scope: 'col' }, t('assembly.joined_at')),
+        canManage ? h('th', { scope: 'col' }, t('members.manage')) : null)),
+      h('tbody', {}, memberRows(members, aid, canManage, ctx.refresh))))
     : h('p', { class: 'empty' }, t('assembly.no_members'));
 
   return {
