@@ -529,6 +529,22 @@ Test(jcs, builder_embeds_json_canonically)
     jcs_arr_begin(&b);
     jcs_json(&b, "{\"a\":1,\"a\":2}", 13);
     cr_assert(jcs_buf_finish(&b) == AUDIT_EDUPKEY);
+    /* integers a double would round are refused when embedding */
+    static const struct {
+        const char *json;
+        int rc;
+    } ints[] = {
+        {"{\"id\":9007199254740992}", AUDIT_OK},      {"{\"id\":-9007199254740992}", AUDIT_OK},
+        {"{\"id\":9007199254740993}", AUDIT_ENUMBER}, {"[-9007199254740993]", AUDIT_ENUMBER},
+        {"[99999999999999999999999]", AUDIT_ENUMBER}, {"[1e300, 9007199254740993.0]", AUDIT_OK},
+    };
+    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+        jcs_buf_reset(&b);
+        jcs_json(&b, ints[i].json, strlen(ints[i].json));
+        cr_assert(jcs_buf_finish(&b) == ints[i].rc, "%s", ints[i].json);
+    }
+    /* while the RFC canonicaliser itself rounds, as RFC 8785 specifies */
+    expect_canon("[9007199254740993]", "[9007199254740992]");
     jcs_buf_fini(&b);
 }
 

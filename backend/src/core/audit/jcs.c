@@ -477,6 +477,9 @@ struct parser {
     struct out tmp;  /* scratch for reordering members */
     struct member *mem;
     size_t nmem, capmem;
+    /* jcs_json: refuse integer literals beyond ±2^53, which a double (and so
+     * RFC 8785) would silently round: an audit entry must not alter data. */
+    bool strict_ints;
 };
 
 static void skip_ws(struct parser *p)
@@ -670,7 +673,15 @@ static int parse_number(struct parser *p)
         return rc;
     }
     p->pool.data[p->pool.len] = '\0';
-    errno = 0;
+    if (p->strict_ints && memchr(s + start, '.', i - start) == NULL &&
+        memchr(s + start, 'e', i - start) == NULL && memchr(s + start, 'E', i - start) == NULL) {
+        errno = 0;
+        long long ll = strtoll(p->pool.data + mark, NULL, 10);
+        if (errno == ERANGE || ll > JCS_MAX_SAFE_INT || ll < -JCS_MAX_SAFE_INT) {
+            p->pool.len = mark;
+            return AUDIT_ENUMBER;
+        }
+    }
     double v = strtod(p->pool.data + mark, NULL);
     p->pool.len = mark;
     if (!isfinite(v)) {
@@ -904,9 +915,11 @@ static int parse_value(struct parser *p) /* NOLINT(misc-no-recursion): depth-cap
 }
 
 /* Parse s[0..len) appending canonical text to *o. */
-static int canonicalize_into(const char *s, size_t len, struct out *o, size_t *err_offset)
+static int canonicalize_into(const char *s, size_t len, struct out *o, size_t *err_offset,
+                             bool strict_ints)
 {
-    struct parser p = {.s = (const unsigned char *)s, .len = len, .out = *o};
+    struct parser p = {
+        .s = (const unsigned char *)s, .len = len, .out = *o, .strict_ints = strict_ints};
     int rc = s == NULL ? AUDIT_ESYNTAX : parse_value(&p);
     if (rc == AUDIT_OK) {
         skip_ws(&p);
@@ -936,7 +949,7 @@ int jcs_canonicalize(const char *in, size_t len, char **out, size_t *out_len, si
     if (out_len != NULL) {
         *out_len = 0;
     }
-    int rc = canonicalize_into(in, len, &o, err_offset);
+    int rc = canonicalize_into(in, len, &o, err_offset, false);
     if (rc != AUDIT_OK) {
         free(o.data);
         return rc;
@@ -1250,7 +1263,7 @@ void jcs_json(struct jcs_buf *b, const char *json, size_t len)
         return;
     }
     size_t mark = o.len;
-    rc = canonicalize_into(json, len, &o, NULL);
+    rc = canonicalize_into(json, len, &o, NULL, true);
     if (rc != AUDIT_OK) {
         o.len = mark;
     }

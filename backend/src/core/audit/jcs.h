@@ -121,7 +121,10 @@ void jcs_bool(struct jcs_buf *b, bool v);
 void jcs_null(struct jcs_buf *b);
 /* Embed an arbitrary JSON value given as text (borrowed): it is parsed and
  * canonicalised, so the result stays canonical (e.g. a `data` object that
- * arrived from Jansson's json_dumps). Errors as jcs_canonicalize. */
+ * arrived from Jansson's json_dumps). Errors as jcs_canonicalize, plus
+ * AUDIT_ENUMBER for an integer literal beyond ±2^53 (jcs_canonicalize would
+ * round it to a double as RFC 8785 says; in an audit entry that would alter
+ * the recorded data, so it is refused: send such ids as strings). */
 void jcs_json(struct jcs_buf *b, const char *json, size_t len);
 
 #endif
