@@ -6,6 +6,9 @@ import { ERROR_MESSAGES } from './messages-errors.js';
 
 export const MESSAGES = {
   en: {
+    'edit.title': 'Edit this assembly',
+    'edit.submit': 'Save changes',
+    'edit.saved': 'The assembly has been updated.',
     'members.manage': 'Manage',
     'members.role_of': 'Role of {name}',
     'members.status_of': 'Status of {name}',
@@ -164,6 +167,9 @@ export const MESSAGES = {
     'audit.reason.proof': 'The proof does not lead to the signed root hash.',
   },
   fr: {
+    'edit.title': 'Modifier cette assemblée',
+    'edit.submit': 'Enregistrer les modifications',
+    'edit.saved': 'L’assemblée a été mise à jour.',
     'members.manage': 'Gérer',
     'members.role_of': 'Rôle de {name}',
     'members.status_of': 'Statut de {name}',
@@ -322,6 +328,9 @@ export const MESSAGES = {
     'audit.reason.proof': 'La preuve ne mène pas au hachage racine signé.',
   },
   es: {
+    'edit.title': 'Editar esta asamblea',
+    'edit.submit': 'Guardar cambios',
+    'edit.saved': 'La asamblea se ha actualizado.',
     'members.manage': 'Gestionar',
     'members.role_of': 'Rol de {name}',
     'members.status_of': 'Estado de {name}',
@@ -480,6 +489,9 @@ export const MESSAGES = {
     'audit.reason.proof': 'La prueba no conduce al hash raíz firmado.',
   },
   ar: {
+    'edit.title': 'تعديل هذه الجمعية',
+    'edit.submit': 'حفظ التغييرات',
+    'edit.saved': 'تم تحديث الجمعية.',
     'members.manage': 'إدارة',
     'members.role_of': 'دور {name}',
     'members.status_of': 'حالة {name}',

@@ -80,6 +80,12 @@ test('both members are listed, with the composition by country', async () => {
   await pa.getByText('Changes saved.').waitFor();
   const bogdanRow = pa.locator('#member-table tbody tr', { hasText: 'Bogdan Nowak' });
   assert.equal((await bogdanRow.locator('td').first().textContent()).trim(), 'Facilitator');
+  // A convener edits the description (PATCH with only the changed field).
+  await pa.getByText('Edit this assembly').click();
+  await pa.locator('#edit-assembly-form').getByLabel('Description').fill('Fisheries, shipping, coastal protection and the energy transition.');
+  await pa.getByRole('button', { name: 'Save changes', exact: true }).click();
+  await pa.getByText('The assembly has been updated.').waitFor();
+  assert.match(await pa.locator('.description').textContent(), /energy transition/);
   await shot(pa, 'assembly');
   assert.deepEqual(alice.errors, []);
 });

@@ -53,19 +53,22 @@ export async function assemblies(ctx) {
   };
 }
 
-export async function createAssembly(ctx) {
-  if (!ctx.account) return loginRequired('/assemblies/new');
-  const form = h('form', { class: 'form', novalidate: true, id: 'create-assembly-form' },
+// The assembly form, shared by create (POST) and edit (PATCH of changed fields).
+function assemblyForm(id, values, submitKey, onSubmit) {
+  const form = h('form', { class: 'form', novalidate: true, id },
     formAlert(),
-    field('field.title', input('title', { required: true, maxlength: 200 })),
+    field('field.title', input('title', { required: true, maxlength: 200, value: values.title ?? '' })),
     field('field.description', h('textarea', { name: 'description', rows: 5 })),
     field('field.visibility', select('visibility', [['public', t('visibility.public')], ['members', t('visibility.members')]])),
     field('field.join_policy', select('join_policy', [['open', t('join.open')], ['invite', t('join.invite')]])),
-    field('field.default_language', input('default_language', { value: i18n.lang(), spellcheck: 'false', autocomplete: 'off' }), 'field.default_language.hint'),
-    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'button' }, t('create.submit'))));
+    field('field.default_language', input('default_language', { value: values.default_language ?? i18n.lang(), spellcheck: 'false', autocomplete: 'off' }), 'field.default_language.hint'),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'button' }, t(submitKey))));
+  const f = form.elements;
+  f.description.value = values.description ?? '';
+  if (values.visibility) f.visibility.value = values.visibility;
+  if (values.join_policy) f.join_policy.value = values.join_policy;
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
-    const f = form.elements;
     const body = {
       title: f.title.value.trim(),
       description: f.description.value,
@@ -74,17 +77,36 @@ export async function createAssembly(ctx) {
       default_language: f.default_language.value.trim(),
     };
     await busy(form, async () => {
-      try {
-        const a = await api.post('/api/v1/assemblies', body);
-        go(`/assemblies/${enc(a.id)}`);
-      } catch (e) { showErrors(form, e); }
+      try { await onSubmit(body); } catch (e) { showErrors(form, e); }
     });
+  });
+  return form;
+}
+
+export async function createAssembly(ctx) {
+  if (!ctx.account) return loginRequired('/assemblies/new');
+  const form = assemblyForm('create-assembly-form', {}, 'create.submit', async (body) => {
+    const a = await api.post('/api/v1/assemblies', body);
+    go(`/assemblies/${enc(a.id)}`);
   });
   return {
     title: t('create.title'),
     node: h('section', { class: 'card narrow' },
       h('h1', {}, t('create.title')), h('p', { class: 'lead' }, t('create.intro')), form),
   };
+}
+
+function editSection(a, refresh) {
+  const form = assemblyForm('edit-assembly-form', a, 'edit.submit', async (body) => {
+    const changed = {};
+    for (const [k, val] of Object.entries(body)) if (val !== (a[k] ?? '')) changed[k] = val;
+    if (!Object.keys(changed).length) return;
+    await api.patch(`/api/v1/assemblies/${enc(a.id)}`, changed);
+    flash(t('edit.saved'));
+    refresh();
+  });
+  return h('details', { class: 'card edit-assembly' },
+    h('summary', {}, h('h2', { class: 'summary-h' }, t('edit.title'))), form);
 }
 
 // Composition arrives as a list of {country|role, count} or as a map;
@@ -300,7 +322,8 @@ export async function assembly(ctx) {
           h('p', {}, t('assembly.audit_intro')),
           h('p', {}, h('a', { href: `/assemblies/${enc(aid)}/audit`, id: 'audit-link' }, t('assembly.audit')))),
         composition(a)),
-      myRole && isActive && MANAGERS.has(myRole) ? inviteSection(aid) : null,
+      canManage ? inviteSection(aid) : null,
+      canManage ? editSection(a, ctx.refresh) : null,
       h('section', { class: 'card', 'aria-labelledby': 'members-h' },
         h('h2', { id: 'members-h' }, t('assembly.members')),
         membersError ? errorBox(membersError) : membersTable)),
