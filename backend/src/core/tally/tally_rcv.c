@@ -18,11 +18,21 @@
 
 #include "tally_int.h"
 
-enum { ST_ACTIVE = 0, ST_BLANK, ST_ZERO, ST_IN /* + enum tally_inactive */ };
+/* scan outcome: active, or inactive with a category (ST_IN + enum tally_inactive) */
+enum { ST_ACTIVE = 0, ST_IN };
 enum { OPT_CONT = 0, OPT_EXCL, OPT_ELIM, OPT_WON };
 
 #define TO_EXH_COL(n) (n)       /* column of "exhausted" in a transfer row */
 #define TO_RES_COL(n) ((n) + 1) /* column of "residual_surplus" */
+
+/* What a rescan touches of one entry, in one place (a million-ballot count is
+ * bound by cache misses, not arithmetic). */
+struct hot {
+    tally_i128 val;   /* current per-ballot value, scaled at d */
+    uint64_t count;   /* ballots in the group */
+    uint32_t code;    /* offset of its ranking in rcv.code */
+    uint32_t country; /* index into ctx->countries, UINT32_MAX if none */
+};
 
 struct bucket {
     uint32_t *a;
@@ -50,10 +60,10 @@ struct rcv {
     uint32_t *won_round;
     uint8_t *pass_excl; /* multi_pass: earlier passes' winners */
     size_t n_candidates, n_declared, n_elim, n_won;
-    /* entries */
-    uint8_t *est;
-    uint32_t *rcp;
-    tally_i128 *val;
+    /* entries: hot data, and every ranking flattened into one array:
+     * [n_ranks] then per rank [n or TALLY_RANK_SKIPPED][n ids] */
+    struct hot *hot;
+    uint32_t *code;
     struct bucket *bk;
     tally_i128 *tally;
     tally_i128 inactive[TALLY_IN_N];
@@ -115,7 +125,7 @@ static int bucket_push(struct bucket *b, uint32_t i)
 /* count × per-ballot value of entry i. */
 static int cv_of(struct rcv *c, uint32_t i, tally_i128 *out)
 {
-    if (tally_mul_checked((tally_i128)c->e->entries[i].count, c->val[i], out) != TALLY_OK) {
+    if (tally_mul_checked((tally_i128)c->hot[i].count, c->hot[i].val, out) != TALLY_OK) {
         return range_err(c);
     }
     return TALLY_OK;
@@ -127,10 +137,8 @@ static int cv_of(struct rcv *c, uint32_t i, tally_i128 *out)
  */
 static void scan(struct rcv *c, uint32_t i, uint8_t *st, uint32_t *to)
 {
-    const struct tally_election *e = c->e;
-    const struct tally_entry *x = &e->entries[i];
-    const struct tally_rank *rk = e->ranks_pool + x->rank_off;
-    uint32_t nr = x->n_ranks;
+    const uint32_t *p = c->code + c->hot[i].code;
+    uint32_t nr = *p++;
     int64_t m = c->ru->max_skipped_ranks;
     int64_t prev = 0;
     bool dup = c->ru->exhaust_on_duplicate;
@@ -142,13 +150,14 @@ static void scan(struct rcv *c, uint32_t i, uint8_t *st, uint32_t *to)
         }
     }
     for (uint32_t k = 0; k < nr; k++) {
-        if (rk[k].n == TALLY_RANK_SKIPPED) {
+        uint32_t nid = *p++;
+        if (nid == TALLY_RANK_SKIPPED) {
             continue;
         }
+        const uint32_t *ids = p;
+        p += nid;
         int64_t r = (int64_t)k + 1;
         bool last = k + 1 == nr; /* trailing skips are stripped at build */
-        uint32_t nid = rk[k].n;
-        const uint32_t *ids = nid != 0 ? e->ids_pool + rk[k].off : NULL; /* pool may be NULL */
         if (c->stv_multi && c->n_won >= c->seats) {
             *st = ST_IN + TALLY_IN_FINAL_ROUND_SURPLUS;
             return;
@@ -224,9 +233,7 @@ static int place(struct rcv *c, uint32_t i, tally_i128 cv, uint32_t *col)
     uint8_t st;
     uint32_t to = TALLY_NONE;
     scan(c, i, &st, &to);
-    c->est[i] = st;
     if (st == ST_ACTIVE) {
-        c->rcp[i] = to;
         if (bucket_push(&c->bk[to], i) != TALLY_OK) {
             return nomem(c);
         }
@@ -235,7 +242,6 @@ static int place(struct rcv *c, uint32_t i, tally_i128 cv, uint32_t *col)
         }
         *col = to;
     } else {
-        c->rcp[i] = TALLY_NONE;
         if (tally_add_checked(c->inactive[st - ST_IN], cv, &c->inactive[st - ST_IN]) != TALLY_OK) {
             return range_err(c);
         }
@@ -420,16 +426,15 @@ static int rescan(struct rcv *c, uint32_t round, size_t prev_idx)
         for (uint32_t bi = 0; bi < b->n; bi++) {
             uint32_t i = b->a[bi];
             if (surplus) {
-                tally_i128 v = c->val[i], mv, kv;
+                tally_i128 v = c->hot[i].val, mv, kv;
                 if (tally_muldiv((tally_u128)v, (tally_u128)f, (tally_u128)c->one, &mv) !=
                         TALLY_OK ||
-                    tally_mul_checked((tally_i128)c->e->entries[i].count, v - mv, &kv) !=
-                        TALLY_OK ||
+                    tally_mul_checked((tally_i128)c->hot[i].count, v - mv, &kv) != TALLY_OK ||
                     tally_add_checked(c->kept[p], kv, &c->kept[p]) != TALLY_OK) {
                     rc = range_err(c);
                     goto out;
                 }
-                uint32_t k = c->ctx->entry_country[i];
+                uint32_t k = c->hot[i].country;
                 if (k != UINT32_MAX && c->c_kept != NULL) {
                     tally_i128 *slot = &c->c_kept[(size_t)k * c->n + p];
                     if (tally_add_checked(*slot, kv, slot) != TALLY_OK) {
@@ -437,7 +442,7 @@ static int rescan(struct rcv *c, uint32_t round, size_t prev_idx)
                         goto out;
                     }
                 }
-                c->val[i] = mv;
+                c->hot[i].val = mv;
             }
             tally_i128 cv;
             uint32_t col;
@@ -847,7 +852,7 @@ static int by_country_final(struct rcv *c, const struct tally_round *last)
         }
         for (uint32_t bi = 0; bi < c->bk[o].n; bi++) {
             uint32_t i = c->bk[o].a[bi];
-            uint32_t k = c->ctx->entry_country[i];
+            uint32_t k = c->hot[i].country;
             tally_i128 cv;
             if (k == UINT32_MAX) {
                 continue;
@@ -877,7 +882,7 @@ static int by_country_first(struct rcv *c, const struct tally_round *first)
         }
         for (uint32_t bi = 0; bi < c->bk[o].n; bi++) {
             uint32_t i = c->bk[o].a[bi];
-            uint32_t k = c->ctx->entry_country[i];
+            uint32_t k = c->hot[i].country;
             tally_i128 cv;
             if (k == UINT32_MAX) {
                 continue;
@@ -938,15 +943,9 @@ static int count_pass(struct rcv *c, uint32_t pass)
         if (round == 1) {
             for (uint32_t i = 0; i < c->ne; i++) {
                 const struct tally_entry *x = &c->e->entries[i];
-                c->val[i] = c->ctx->weight[i];
-                c->rcp[i] = TALLY_NONE;
-                if (x->count == 0) {
-                    c->est[i] = ST_ZERO;
-                    continue;
-                }
-                if (x->n_ranks == 0) {
-                    c->est[i] = ST_BLANK;
-                    continue;
+                c->hot[i].val = c->ctx->weight[i];
+                if (x->count == 0 || x->n_ranks == 0) {
+                    continue; /* count 0: nowhere; blank: blank_ballots, never scanned */
                 }
                 tally_i128 cv;
                 uint32_t col;
@@ -1023,6 +1022,54 @@ static int count_pass(struct rcv *c, uint32_t pass)
     return TALLY_OK;
 }
 
+/* Fill hot[] and code[] from the election's entries and pools (one sequential
+ * pass; the count then reads each ranking from one place). */
+static int flatten(struct rcv *c)
+{
+    const struct tally_election *e = c->e;
+    size_t words = 1;
+    for (size_t i = 0; i < c->ne; i++) {
+        const struct tally_entry *x = &e->entries[i];
+        if (x->count == 0 || x->n_ranks == 0) {
+            continue;
+        }
+        words += 1 + (size_t)x->n_ranks;
+        for (uint32_t k = 0; k < x->n_ranks; k++) {
+            uint32_t n = e->ranks_pool[x->rank_off + k].n;
+            words += n == TALLY_RANK_SKIPPED ? 0 : n;
+        }
+    }
+    if (words >= UINT32_MAX) {
+        return tally_fail(c->err, TALLY_ERANGE, -1, "ballots", "ballot data too large");
+    }
+    c->code = malloc(words * sizeof(*c->code));
+    if (c->code == NULL) {
+        return nomem(c);
+    }
+    size_t at = 0;
+    c->code[at++] = 0; /* offset 0: an empty ranking for skipped entries */
+    for (size_t i = 0; i < c->ne; i++) {
+        const struct tally_entry *x = &e->entries[i];
+        c->hot[i].count = x->count;
+        c->hot[i].country = c->ctx->entry_country[i];
+        c->hot[i].code = 0;
+        if (x->count == 0 || x->n_ranks == 0) {
+            continue;
+        }
+        c->hot[i].code = (uint32_t)at;
+        c->code[at++] = x->n_ranks;
+        for (uint32_t k = 0; k < x->n_ranks; k++) {
+            const struct tally_rank *rk = &e->ranks_pool[x->rank_off + k];
+            c->code[at++] = rk->n;
+            if (rk->n != TALLY_RANK_SKIPPED && rk->n != 0) {
+                memcpy(c->code + at, e->ids_pool + rk->off, (size_t)rk->n * sizeof(uint32_t));
+                at += rk->n;
+            }
+        }
+    }
+    return TALLY_OK;
+}
+
 static void rcv_fini(struct rcv *c)
 {
     if (c->bk != NULL) {
@@ -1035,9 +1082,8 @@ static void rcv_fini(struct rcv *c)
     free(c->won);
     free(c->won_round);
     free(c->pass_excl);
-    free(c->est);
-    free(c->rcp);
-    free(c->val);
+    free(c->hot);
+    free(c->code);
     free(c->tally);
     free(c->f);
     free(c->kept);
@@ -1081,9 +1127,7 @@ int tally_rcv_count(struct tally_ctx *ctx, struct tally_result *out, struct tall
     c.won = calloc(n, 1);
     c.won_round = calloc(n, sizeof(*c.won_round));
     c.pass_excl = calloc(n, 1);
-    c.est = calloc(ne, 1);
-    c.rcp = calloc(ne, sizeof(*c.rcp));
-    c.val = calloc(ne, sizeof(*c.val));
+    c.hot = calloc(ne, sizeof(*c.hot));
     c.tally = calloc(n, sizeof(*c.tally));
     c.f = calloc(n, sizeof(*c.f));
     c.kept = calloc(n, sizeof(*c.kept));
@@ -1096,10 +1140,13 @@ int tally_rcv_count(struct tally_ctx *ctx, struct tally_result *out, struct tall
     }
     int rc = TALLY_OK;
     if (c.bk == NULL || c.ost == NULL || c.won == NULL || c.won_round == NULL ||
-        c.pass_excl == NULL || c.est == NULL || c.rcp == NULL || c.val == NULL || c.tally == NULL ||
-        c.f == NULL || c.kept == NULL || c.shown == NULL || c.seen == NULL || c.tmp == NULL ||
-        c.tmp2 == NULL || (out->has_by_country && c.c_kept == NULL)) {
+        c.pass_excl == NULL || c.hot == NULL || c.tally == NULL || c.f == NULL || c.kept == NULL ||
+        c.shown == NULL || c.seen == NULL || c.tmp == NULL || c.tmp2 == NULL ||
+        (out->has_by_country && c.c_kept == NULL)) {
         rc = nomem(&c);
+        goto out;
+    }
+    if ((rc = flatten(&c)) != TALLY_OK) {
         goto out;
     }
     if (c.multi_pass) {
