@@ -6,6 +6,12 @@ import { ERROR_MESSAGES } from './messages-errors.js';
 
 export const MESSAGES = {
   en: {
+    'home.f1.title': 'Deliberate across borders',
+    'home.f1.body': 'Members from many countries propose, discuss and amend together, each in their own language.',
+    'home.f2.title': 'Decide fairly',
+    'home.f2.body': 'Ranked ballots, one person one vote, with the composition by country always in view.',
+    'home.f3.title': 'Verify the record',
+    'home.f3.body': 'Every change is written to a signed, append-only log that your own browser can check.',
     'edit.title': 'Edit this assembly',
     'edit.submit': 'Save changes',
     'edit.saved': 'The assembly has been updated.',
@@ -167,6 +173,12 @@ export const MESSAGES = {
     'audit.reason.proof': 'The proof does not lead to the signed root hash.',
   },
   fr: {
+    'home.f1.title': 'Délibérer par-delà les frontières',
+    'home.f1.body': 'Des membres de nombreux pays proposent, débattent et amendent ensemble, chacun dans sa langue.',
+    'home.f2.title': 'Décider équitablement',
+    'home.f2.body': 'Vote préférentiel, une personne une voix, avec la composition par pays toujours visible.',
+    'home.f3.title': 'Vérifier le registre',
+    'home.f3.body': 'Chaque modification est inscrite dans un journal signé, en ajout seul, que votre navigateur peut contrôler.',
     'edit.title': 'Modifier cette assemblée',
     'edit.submit': 'Enregistrer les modifications',
     'edit.saved': 'L’assemblée a été mise à jour.',
@@ -328,6 +340,12 @@ export const MESSAGES = {
     'audit.reason.proof': 'La preuve ne mène pas au hachage racine signé.',
   },
   es: {
+    'home.f1.title': 'Deliberar sin fronteras',
+    'home.f1.body': 'Miembros de muchos países proponen, debaten y enmiendan juntos, cada uno en su idioma.',
+    'home.f2.title': 'Decidir con justicia',
+    'home.f2.body': 'Votos por orden de preferencia, una persona un voto, con la composición por país siempre a la vista.',
+    'home.f3.title': 'Verificar el registro',
+    'home.f3.body': 'Cada cambio se escribe en un registro firmado, de solo anexión, que su propio navegador puede comprobar.',
     'edit.title': 'Editar esta asamblea',
     'edit.submit': 'Guardar cambios',
     'edit.saved': 'La asamblea se ha actualizado.',
@@ -489,6 +507,12 @@ export const MESSAGES = {
     'audit.reason.proof': 'La prueba no conduce al hash raíz firmado.',
   },
   ar: {
+    'home.f1.title': 'التداول عبر الحدود',
+    'home.f1.body': 'يقترح أعضاء من بلدان كثيرة ويتناقشون ويعدّلون معًا، كلٌّ بلغته.',
+    'home.f2.title': 'القرار بإنصاف',
+    'home.f2.body': 'اقتراع تفضيلي، لكل شخص صوت واحد، مع إظهار التركيبة حسب البلد دائمًا.',
+    'home.f3.title': 'التحقق من السجل',
+    'home.f3.body': 'يُكتب كل تغيير في سجل موقّع لا يقبل إلا الإضافة، ويستطيع متصفحك التحقق منه بنفسه.',
     'edit.title': 'تعديل هذه الجمعية',
     'edit.submit': 'حفظ التغييرات',
     'edit.saved': 'تم تحديث الجمعية.',

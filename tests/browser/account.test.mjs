@@ -95,6 +95,12 @@ test('log out, then log in again', async () => {
   await page.getByRole('link', { name: 'Log in' }).first().waitFor();
   assert.equal(await page.locator('#whoami').count(), 0);
   await page.goto(`${BASE}/login`);
+  // A wrong password: the problem type is shown with the catalogue's title.
+  await page.getByLabel('Email address').fill(email);
+  await page.getByLabel('Password').fill('not the right password');
+  await page.getByRole('button', { name: 'Log in' }).last().click();
+  await page.locator('#login-form .alert-error:not([hidden])').waitFor();
+  assert.match(await page.locator('#login-form .alert-error').textContent(), /Wrong email address or password/);
   await page.getByLabel('Email address').fill(email);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Log in' }).click();

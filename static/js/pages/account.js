@@ -132,7 +132,9 @@ export async function home(ctx) {
         h('p', { class: 'actions' },
           h('a', { class: 'button', href: '/register' }, t('nav.register')),
           h('a', { class: 'button button-secondary', href: '/login' }, t('nav.login')),
-          h('a', { class: 'button button-secondary', href: '/assemblies' }, t('home.go_assemblies')))),
+          h('a', { class: 'button button-secondary', href: '/assemblies' }, t('home.go_assemblies'))),
+        h('ul', { class: 'features' }, ['f1', 'f2', 'f3'].map((f) => h('li', { class: 'feature' },
+          h('h2', {}, t(`home.${f}.title`)), h('p', {}, t(`home.${f}.body`)))))),
     };
   }
   const langs = i18n.formatList((acct.languages || []).map((l) => `${i18n.languageName(l)} (${l})`));
