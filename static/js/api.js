@@ -45,11 +45,15 @@ export function fieldErrors(problem) {
   return out;
 }
 
+// Kept in memory too, so a browser with storage disabled still works until reload.
+let csrfMemory = null;
+
 export function csrfToken() {
-  try { return localStorage.getItem(CSRF_KEY); } catch { return null; }
+  try { return csrfMemory || localStorage.getItem(CSRF_KEY); } catch { return csrfMemory; }
 }
 
 export function setCsrfToken(v) {
+  csrfMemory = v || null;
   try {
     if (v) localStorage.setItem(CSRF_KEY, v); else localStorage.removeItem(CSRF_KEY);
   } catch { /* storage disabled: cookie requests that change state will get 403 */ }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // Who is logged in. The cookie is HttpOnly, so the only way to know is to
 // ask GET /api/v1/me; the answer is cached until login or logout.
-import { api, setCsrfToken, ApiError } from './api.js';
+import { api, setCsrfToken, csrfToken, ApiError } from './api.js';
 
 let account = null;
 
@@ -12,6 +12,10 @@ export async function load() {
     const me = await api.get('/api/v1/me');
     account = me && me.account ? me.account : me;
     if (me && me.csrf_token) setCsrfToken(me.csrf_token);
+    // The server keeps only a hash of the CSRF token, so it cannot be
+    // fetched again: without it this browser cannot act for the session.
+    // Show it as logged out; logging in again gives a fresh cookie + token.
+    if (account && !csrfToken()) account = null;
   } catch (e) {
     if (!(e instanceof ApiError) || e.status !== 401) throw e;
     account = null;
