@@ -49,11 +49,11 @@ function requireFilled(form, names) {
 export async function register() {
   const form = h('form', { class: 'form', novalidate: true, id: 'register-form' },
     formAlert(),
-    field('field.display_name', input('display_name', { autocomplete: 'name', maxlength: 80, required: true }), 'field.display_name.hint'),
-    field('field.email', input('email', { type: 'email', autocomplete: 'email', inputmode: 'email', required: true, spellcheck: 'false' })),
+    field('field.display_name', input('display_name', { autocomplete: 'name', maxlength: 80, required: true, dir: 'auto' }), 'field.display_name.hint'),
+    field('field.email', input('email', { type: 'email', autocomplete: 'email', inputmode: 'email', required: true, spellcheck: 'false', dir: 'ltr' })),
     field('field.password', input('password', { type: 'password', autocomplete: 'new-password', minlength: 10, maxlength: 256, required: true }), 'field.password.hint'),
     field('field.country', countrySelect(), 'field.country.hint'),
-    field('field.languages', input('languages', { value: defaultLanguages(), autocomplete: 'off', spellcheck: 'false', required: true }), 'field.languages.hint'),
+    field('field.languages', input('languages', { value: defaultLanguages(), autocomplete: 'off', spellcheck: 'false', required: true, dir: 'ltr' }), 'field.languages.hint'),
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'button' }, t('register.submit'))));
 
   form.addEventListener('submit', async (ev) => {
@@ -93,7 +93,7 @@ export async function register() {
 export async function login() {
   const form = h('form', { class: 'form', novalidate: true, id: 'login-form' },
     formAlert(),
-    field('field.email', input('email', { type: 'email', autocomplete: 'username', inputmode: 'email', required: true, spellcheck: 'false' })),
+    field('field.email', input('email', { type: 'email', autocomplete: 'username', inputmode: 'email', required: true, spellcheck: 'false', dir: 'ltr' })),
     field('field.password', input('password', { type: 'password', autocomplete: 'current-password', required: true })),
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'button' }, t('login.submit'))));
 

@@ -57,11 +57,11 @@ export async function assemblies(ctx) {
 function assemblyForm(id, values, submitKey, onSubmit) {
   const form = h('form', { class: 'form', novalidate: true, id },
     formAlert(),
-    field('field.title', input('title', { required: true, maxlength: 200, value: values.title ?? '' })),
-    field('field.description', h('textarea', { name: 'description', rows: 5 })),
+    field('field.title', input('title', { required: true, maxlength: 200, value: values.title ?? '', dir: 'auto' })),
+    field('field.description', h('textarea', { name: 'description', rows: 5, dir: 'auto' })),
     field('field.visibility', select('visibility', [['public', t('visibility.public')], ['members', t('visibility.members')]])),
     field('field.join_policy', select('join_policy', [['open', t('join.open')], ['invite', t('join.invite')]])),
-    field('field.default_language', input('default_language', { value: values.default_language ?? i18n.lang(), spellcheck: 'false', autocomplete: 'off' }), 'field.default_language.hint'),
+    field('field.default_language', input('default_language', { value: values.default_language ?? i18n.lang(), spellcheck: 'false', autocomplete: 'off', dir: 'ltr' }), 'field.default_language.hint'),
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'button' }, t(submitKey))));
   const f = form.elements;
   f.description.value = values.description ?? '';
