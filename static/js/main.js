@@ -22,6 +22,11 @@ const ROUTES = [
 
 let renderSeq = 0;
 
+// A malformed %-escape in the address must not break the app.
+function safeDecode(s) {
+  try { return decodeURIComponent(s); } catch { return s; }
+}
+
 export function navigate(path, { replace = false } = {}) {
   if (replace) history.replaceState(null, '', path); else history.pushState(null, '', path);
   return render();
@@ -85,7 +90,7 @@ async function render({ keepFocus = false } = {}) {
   let params = [];
   for (const [re, p] of ROUTES) {
     const m = re.exec(path);
-    if (m) { page = p; params = m.slice(1).map(decodeURIComponent); break; }
+    if (m) { page = p; params = m.slice(1).map(safeDecode); break; }
   }
   const ctx = { params, navigate, account: session.current(), refresh: () => render({ keepFocus: true }) };
   let node;

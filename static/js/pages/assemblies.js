@@ -277,6 +277,9 @@ export async function assembly(ctx) {
       } catch (e) { clear(err).appendChild(errorBox(e)); leave.disabled = false; }
     });
     joinArea.append(h('p', { class: 'role-line' }, t('assembly.your_role', { role: t(`role.${myRole}`) })), leave, err);
+  } else if (myRole && myStatus === 'suspended') {
+    // Suspended members can read but not act; rejoining is not theirs to do.
+    joinArea.appendChild(h('p', { class: 'role-line' }, `${t('assembly.your_role', { role: t(`role.${myRole}`) })} · ${t('status.suspended')}`));
   } else if (!me) {
     joinArea.appendChild(h('p', {}, h('a', { href: `/login?next=${enc(location.pathname)}` }, t('assembly.login_to_join'))));
   } else if (a.join_policy === 'open') {
