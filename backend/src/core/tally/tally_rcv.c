@@ -28,16 +28,16 @@ enum { OPT_CONT = 0, OPT_EXCL, OPT_ELIM, OPT_WON };
 /* What a rescan touches of one entry, in one place (a million-ballot count is
  * bound by cache misses, not arithmetic). */
 struct hot {
-    tally_i128 val;   /* current per-ballot value, scaled at d */
-    uint64_t count;   /* ballots in the group */
-    uint32_t code;    /* offset of its ranking in rcv.code */
-    uint32_t country; /* index into ctx->countries, UINT32_MAX if none */
+    uint64_t count;    /* ballots in the group */
+    uint32_t rank_off; /* its ranking: e->ranks_pool[rank_off .. + n_ranks) */
+    uint32_t n_ranks;
 };
 
 /* Prefetch distances in the rescan loop, in entries: far enough to cover a
  * memory latency at a few ns of work per entry, near enough to stay cached. */
-#define PREFETCH_HOT  16
-#define PREFETCH_CODE 8
+#define PREFETCH_HOT   16
+#define PREFETCH_RANKS 8
+#define PREFETCH_IDS   4
 
 struct bucket {
     uint32_t *a;
@@ -65,10 +65,13 @@ struct rcv {
     uint32_t *won_round;
     uint8_t *pass_excl; /* multi_pass: earlier passes' winners */
     size_t n_candidates, n_declared, n_elim, n_won;
-    /* entries: hot data, and every ranking flattened into one array:
-     * [n_ranks] then per rank [n or TALLY_RANK_SKIPPED][n ids] */
+    /* entries: what a rescan needs, in one array (fresh pages cost a fault
+     * each on this VM, so the count copies nothing else per entry) */
     struct hot *hot;
-    uint32_t *code;
+    /* current per-ballot value, scaled at d: STV's own copy (surpluses lower
+     * it); IRV reads ctx->weight directly and never writes */
+    tally_i128 *val;
+    bool val_owned;
     struct bucket *bk;
     tally_i128 *tally;
     tally_i128 inactive[TALLY_IN_N];
@@ -130,7 +133,7 @@ static int bucket_push(struct bucket *b, uint32_t i)
 /* count × per-ballot value of entry i. */
 static int cv_of(struct rcv *c, uint32_t i, tally_i128 *out)
 {
-    if (tally_mul_checked((tally_i128)c->hot[i].count, c->hot[i].val, out) != TALLY_OK) {
+    if (tally_mul_checked((tally_i128)c->hot[i].count, c->val[i], out) != TALLY_OK) {
         return range_err(c);
     }
     return TALLY_OK;
@@ -142,8 +145,9 @@ static int cv_of(struct rcv *c, uint32_t i, tally_i128 *out)
  */
 static void scan(struct rcv *c, uint32_t i, uint8_t *st, uint32_t *to)
 {
-    const uint32_t *p = c->code + c->hot[i].code;
-    uint32_t nr = *p++;
+    const struct tally_election *e = c->e;
+    const struct tally_rank *rk = e->ranks_pool + c->hot[i].rank_off;
+    uint32_t nr = c->hot[i].n_ranks;
     int64_t m = c->ru->max_skipped_ranks;
     int64_t prev = 0;
     bool dup = c->ru->exhaust_on_duplicate;
@@ -155,12 +159,11 @@ static void scan(struct rcv *c, uint32_t i, uint8_t *st, uint32_t *to)
         }
     }
     for (uint32_t k = 0; k < nr; k++) {
-        uint32_t nid = *p++;
+        uint32_t nid = rk[k].n;
         if (nid == TALLY_RANK_SKIPPED) {
             continue;
         }
-        const uint32_t *ids = p;
-        p += nid;
+        const uint32_t *ids = nid != 0 ? e->ids_pool + rk[k].off : NULL; /* pool may be NULL */
         int64_t r = (int64_t)k + 1;
         bool last = k + 1 == nr; /* trailing skips are stripped at build */
         if (c->stv_multi && c->n_won >= c->seats) {
@@ -434,12 +437,17 @@ static int rescan(struct rcv *c, uint32_t round, size_t prev_idx)
              * 16 entries ahead, whose ranking is then fetched 8 ahead) */
             if (bi + PREFETCH_HOT < b->n) {
                 __builtin_prefetch(&c->hot[b->a[bi + PREFETCH_HOT]]);
+                __builtin_prefetch(&c->val[b->a[bi + PREFETCH_HOT]]);
             }
-            if (bi + PREFETCH_CODE < b->n) {
-                __builtin_prefetch(c->code + c->hot[b->a[bi + PREFETCH_CODE]].code);
+            if (bi + PREFETCH_RANKS < b->n) {
+                __builtin_prefetch(c->e->ranks_pool + c->hot[b->a[bi + PREFETCH_RANKS]].rank_off);
+            }
+            if (bi + PREFETCH_IDS < b->n) {
+                __builtin_prefetch(c->e->ids_pool +
+                                   c->e->ranks_pool[c->hot[b->a[bi + PREFETCH_IDS]].rank_off].off);
             }
             if (surplus) {
-                tally_i128 v = c->hot[i].val, mv, kv;
+                tally_i128 v = c->val[i], mv, kv;
                 if (tally_muldiv((tally_u128)v, (tally_u128)f, (tally_u128)c->one, &mv) !=
                         TALLY_OK ||
                     tally_mul_checked((tally_i128)c->hot[i].count, v - mv, &kv) != TALLY_OK ||
@@ -447,7 +455,7 @@ static int rescan(struct rcv *c, uint32_t round, size_t prev_idx)
                     rc = range_err(c);
                     goto out;
                 }
-                uint32_t k = c->hot[i].country;
+                uint32_t k = c->ctx->entry_country[i];
                 if (k != UINT32_MAX && c->c_kept != NULL) {
                     tally_i128 *slot = &c->c_kept[(size_t)k * c->n + p];
                     if (tally_add_checked(*slot, kv, slot) != TALLY_OK) {
@@ -455,7 +463,7 @@ static int rescan(struct rcv *c, uint32_t round, size_t prev_idx)
                         goto out;
                     }
                 }
-                c->hot[i].val = mv;
+                c->val[i] = mv;
             }
             tally_i128 cv;
             uint32_t col;
@@ -865,7 +873,7 @@ static int by_country_final(struct rcv *c, const struct tally_round *last)
         }
         for (uint32_t bi = 0; bi < c->bk[o].n; bi++) {
             uint32_t i = c->bk[o].a[bi];
-            uint32_t k = c->hot[i].country;
+            uint32_t k = c->ctx->entry_country[i];
             tally_i128 cv;
             if (k == UINT32_MAX) {
                 continue;
@@ -895,7 +903,7 @@ static int by_country_first(struct rcv *c, const struct tally_round *first)
         }
         for (uint32_t bi = 0; bi < c->bk[o].n; bi++) {
             uint32_t i = c->bk[o].a[bi];
-            uint32_t k = c->hot[i].country;
+            uint32_t k = c->ctx->entry_country[i];
             tally_i128 cv;
             if (k == UINT32_MAX) {
                 continue;
@@ -956,7 +964,9 @@ static int count_pass(struct rcv *c, uint32_t pass)
         if (round == 1) {
             for (uint32_t i = 0; i < c->ne; i++) {
                 const struct tally_entry *x = &c->e->entries[i];
-                c->hot[i].val = c->ctx->weight[i];
+                if (c->val_owned) {
+                    c->val[i] = c->ctx->weight[i];
+                }
                 if (x->count == 0 || x->n_ranks == 0) {
                     continue; /* count 0: nowhere; blank: blank_ballots, never scanned */
                 }
@@ -1035,50 +1045,24 @@ static int count_pass(struct rcv *c, uint32_t pass)
     return TALLY_OK;
 }
 
-/* Fill hot[] and code[] from the election's entries and pools (one sequential
- * pass; the count then reads each ranking from one place). */
+/* Fill hot[] from the election's entries (one sequential pass). */
 static int flatten(struct rcv *c)
 {
     const struct tally_election *e = c->e;
-    size_t words = 1;
-    for (size_t i = 0; i < c->ne; i++) {
-        const struct tally_entry *x = &e->entries[i];
-        if (x->count == 0 || x->n_ranks == 0) {
-            continue;
+    if (c->stv) {
+        c->val = malloc((c->ne ? c->ne : 1) * sizeof(*c->val));
+        if (c->val == NULL) {
+            return nomem(c);
         }
-        words += 1 + (size_t)x->n_ranks;
-        for (uint32_t k = 0; k < x->n_ranks; k++) {
-            uint32_t n = e->ranks_pool[x->rank_off + k].n;
-            words += n == TALLY_RANK_SKIPPED ? 0 : n;
-        }
+        c->val_owned = true;
+    } else {
+        c->val = c->ctx->weight;
     }
-    if (words >= UINT32_MAX) {
-        return tally_fail(c->err, TALLY_ERANGE, -1, "ballots", "ballot data too large");
-    }
-    c->code = malloc(words * sizeof(*c->code));
-    if (c->code == NULL) {
-        return nomem(c);
-    }
-    size_t at = 0;
-    c->code[at++] = 0; /* offset 0: an empty ranking for skipped entries */
     for (size_t i = 0; i < c->ne; i++) {
         const struct tally_entry *x = &e->entries[i];
         c->hot[i].count = x->count;
-        c->hot[i].country = c->ctx->entry_country[i];
-        c->hot[i].code = 0;
-        if (x->count == 0 || x->n_ranks == 0) {
-            continue;
-        }
-        c->hot[i].code = (uint32_t)at;
-        c->code[at++] = x->n_ranks;
-        for (uint32_t k = 0; k < x->n_ranks; k++) {
-            const struct tally_rank *rk = &e->ranks_pool[x->rank_off + k];
-            c->code[at++] = rk->n;
-            if (rk->n != TALLY_RANK_SKIPPED && rk->n != 0) {
-                memcpy(c->code + at, e->ids_pool + rk->off, (size_t)rk->n * sizeof(uint32_t));
-                at += rk->n;
-            }
-        }
+        c->hot[i].rank_off = x->rank_off;
+        c->hot[i].n_ranks = x->n_ranks;
     }
     return TALLY_OK;
 }
@@ -1096,7 +1080,9 @@ static void rcv_fini(struct rcv *c)
     free(c->won_round);
     free(c->pass_excl);
     free(c->hot);
-    free(c->code);
+    if (c->val_owned) {
+        free(c->val);
+    }
     free(c->tally);
     free(c->f);
     free(c->kept);

@@ -28,6 +28,19 @@
 /* More seats than this is certainly a mistake; it also keeps counters small. */
 #define SEATS_MAX 1000000
 
+#define N_CODES (26 * 26)
+
+static bool code_ok(uint16_t cc)
+{
+    unsigned a = cc >> 8, b = cc & 0xff;
+    return a >= 'A' && a <= 'Z' && b >= 'A' && b <= 'Z';
+}
+
+static uint32_t code_slot(uint16_t cc)
+{
+    return (uint32_t)((cc >> 8) - 'A') * 26 + (uint32_t)((cc & 0xff) - 'A');
+}
+
 static const char *opt_name(const struct tally_election *e, uint32_t o)
 {
     return e->opt_chars + e->opt_off[o];
@@ -269,7 +282,9 @@ static int validate_entries(const struct tally_election *e, struct tally_error *
             continue;
         }
         int k = 0;
-        if (ru->max_rankings > 0 && x->n_ranks > (uint64_t)ru->max_rankings) {
+        if (x->country != TALLY_COUNTRY_NONE && !code_ok(x->country)) {
+            k = 4;
+        } else if (ru->max_rankings > 0 && x->n_ranks > (uint64_t)ru->max_rankings) {
             k = 1;
         } else if (tally_dec_canon(e->weights[x->weight]).scale > d) {
             k = 2;
@@ -294,6 +309,10 @@ static int validate_entries(const struct tally_election *e, struct tally_error *
         return tally_fail(err, TALLY_EINVAL, at, "ranking",
                           "ballot %ld: a mark beyond max_rankings=%lld", at + 1,
                           (long long)ru->max_rankings);
+    }
+    if (kind == 4) {
+        return tally_fail(err, TALLY_EINVAL, at, "country",
+                          "ballot %ld: country must be two uppercase ASCII letters", at + 1);
     }
     if (kind == 3) {
         return tally_fail(err, TALLY_EINVAL, at, "ranking",
@@ -335,7 +354,8 @@ static int ctx_build(const struct tally_election *e, struct tally_ctx *c, struct
     c->weight = malloc(ne * sizeof(*c->weight));
     c->excluded = calloc(c->n + 1, 1);
     c->entry_country = malloc(ne * sizeof(*c->entry_country));
-    uint32_t *map = calloc(65536, sizeof(*map));
+    /* countries are two letters A-Z (checked by validate_entries): 676 slots */
+    uint32_t *map = calloc(N_CODES, sizeof(*map));
     if (c->weight == NULL || c->excluded == NULL || c->entry_country == NULL || map == NULL) {
         free(map);
         return tally_fail(err, TALLY_ENOMEM, -1, "ballots", "out of memory");
@@ -362,11 +382,11 @@ static int ctx_build(const struct tally_election *e, struct tally_ctx *c, struct
     for (size_t i = 0; i < e->n_entries; i++) {
         c->weight[i] = wt[e->entries[i].weight];
         if (e->entries[i].count > 0 && e->entries[i].country != TALLY_COUNTRY_NONE) {
-            map[e->entries[i].country] = 1;
+            map[code_slot(e->entries[i].country)] = 1;
         }
     }
     free(wt);
-    for (uint32_t k = 0; k < 65536; k++) {
+    for (uint32_t k = 0; k < N_CODES; k++) {
         if (map[k]) {
             c->n_countries++;
         }
@@ -378,17 +398,18 @@ static int ctx_build(const struct tally_election *e, struct tally_ctx *c, struct
         return tally_fail(err, TALLY_ENOMEM, -1, "ballots", "out of memory");
     }
     uint32_t j = 0;
-    for (uint32_t k = 0; k < 65536; k++) {
+    for (uint32_t k = 0; k < N_CODES; k++) {
         if (map[k]) {
-            c->countries[j] = (uint16_t)k;
+            c->countries[j] = TALLY_COUNTRY('A' + k / 26, 'A' + k % 26);
             map[k] = j++;
         }
     }
     for (size_t i = 0; i < e->n_entries; i++) {
         const struct tally_entry *x = &e->entries[i];
         if (x->count > 0 && x->country != TALLY_COUNTRY_NONE) {
-            c->entry_country[i] = map[x->country];
-            c->country_count[map[x->country]] += x->count; /* ≤ total count, no overflow */
+            uint32_t k = map[code_slot(x->country)];
+            c->entry_country[i] = k;
+            c->country_count[k] += x->count; /* ≤ total count, no overflow */
         } else {
             c->entry_country[i] = UINT32_MAX;
         }
