@@ -397,8 +397,10 @@ static int make_key(struct tally_election *e, size_t r0, size_t nr, uint32_t w, 
         uint32_t n = e->ranks_pool[r].n;
         k[at++] = n;
         if (n != TALLY_RANK_SKIPPED && n != 0) {
-            memcpy(k + at, e->ids_pool + e->ranks_pool[r].off, (size_t)n * sizeof(uint32_t));
-            at += n;
+            const uint32_t *ids = e->ids_pool + e->ranks_pool[r].off;
+            for (uint32_t j = 0; j < n; j++) { /* usually 1: no memcpy call */
+                k[at++] = ids[j];
+            }
         }
     }
     *len = at;
