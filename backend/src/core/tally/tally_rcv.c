@@ -3,9 +3,10 @@
  * core/tally/tally_rcv.c — the round-by-round count for irv and stv (§5),
  * RCTab's rules and quirks included, with exact integer arithmetic.
  *
- * Design: each distinct ballot entry has a status, a recipient and a current
- * per-ballot value (scaled at d). Active entries sit in the bucket of their
- * recipient and the per-option tallies are kept incrementally, so a round only
+ * Design: each distinct ballot entry has a current per-ballot value (scaled
+ * at d). An active entry sits in the bucket of its recipient (an inactive one
+ * in none: inactive is final) and the per-option tallies are kept
+ * incrementally, so a round only
  * touches the entries of the options elected or eliminated in the round
  * before; those are rescanned from rank 1 (§5.3) and their moves recorded as
  * transfers. A winner's surplus (§5.7) is applied lazily when its bucket is
