@@ -773,3 +773,67 @@ Test(props, all_modes_conserve_and_terminate)
     }
     cr_assert_gt(counted, N_ELECT / 3);
 }
+
+/* §8.1: over all countries, first preferences add up to round 1's tally and
+ * the final figures to the last round's (an earlier STV winner: to its kept
+ * total, which is the shown figure plus its residual surplus). */
+Test(props, by_country_adds_up)
+{
+    rs = 0xb7c0;
+    int checked = 0;
+    for (int it = 0; it < N_ELECT; it++) {
+        struct model m;
+        gen(&m, rnd(2), true);
+        struct tally_election e;
+        struct tally_result r;
+        build(&m, &e, NULL, NULL, true);
+        if (run(&e, &r) != TALLY_OK) {
+            tally_election_fini(&e);
+            continue;
+        }
+        cr_assert(r.has_by_country);
+        const struct tally_round *r1 = &r.rounds[0], *last = &r.rounds[r.n_rounds - 1];
+        tally_i128 value = 0;
+        for (size_t k = 0; k < r.n_by_country; k++) {
+            value += r.by_country[k].value.units;
+        }
+        tally_i128 total = 0;
+        for (size_t i = 0; i < e.n_entries; i++) {
+            struct tally_dec w;
+            cr_assert_eq(tally_dec_rescale(e.weights[e.entries[i].weight], 4, &w), TALLY_OK);
+            total += (tally_i128)e.entries[i].count * w.units;
+        }
+        cr_assert(value == total, "#%d: country values", it);
+        for (size_t o = 0; o < e.n_options; o++) {
+            tally_i128 f = 0, l = 0;
+            for (size_t k = 0; k < r.n_by_country; k++) {
+                cr_assert_eq(r.by_country[k].first_present[o], r1->present[o]);
+                cr_assert_eq(r.by_country[k].final_present[o], last->present[o]);
+                f += r.by_country[k].first[o].units;
+                l += r.by_country[k].final[o].units;
+            }
+            if (r1->present[o]) {
+                cr_assert(f == r1->tally[o].units, "#%d: first[%zu]", it, o);
+            }
+            if (!last->present[o]) {
+                continue;
+            }
+            /* an earlier STV winner shows min(kept, T); the countries hold kept */
+            bool earlier = false;
+            for (size_t q = 0; q + 1 < r.n_rounds; q++) {
+                for (size_t z = 0; z < r.rounds[q].n_elected; z++) {
+                    earlier |= r.rounds[q].elected[z] == o && last->stv_multi;
+                }
+            }
+            if (earlier) {
+                cr_assert(l >= last->tally[o].units, "#%d: kept[%zu]", it, o);
+            } else {
+                cr_assert(l == last->tally[o].units, "#%d: final[%zu]", it, o);
+            }
+        }
+        checked++;
+        tally_result_fini(&r);
+        tally_election_fini(&e);
+    }
+    cr_assert_gt(checked, N_ELECT / 2);
+}
