@@ -71,10 +71,33 @@ function renderChrome() {
       // Each language named in itself, so anyone can find their own.
       sel.appendChild(h('option', { value: code, lang: code }, pagesName(code)));
     }
-    sel.addEventListener('change', () => { i18n.choose(sel.value); render({ keepFocus: true }); });
+    sel.addEventListener('change', async () => {
+      // Re-rendering in the new language must not lose what was typed.
+      const kept = snapshotForms();
+      i18n.choose(sel.value);
+      await render({ keepFocus: true });
+      restoreForms(kept);
+    });
   }
   sel.value = i18n.lang();
   renderNav();
+}
+
+function snapshotForms() {
+  const out = [];
+  for (const form of document.querySelectorAll('main form[id]')) {
+    for (const el of form.elements) {
+      if (el.name && 'value' in el && el.type !== 'submit' && el.type !== 'button') out.push([form.id, el.name, el.value]);
+    }
+  }
+  return out;
+}
+
+function restoreForms(kept) {
+  for (const [formId, name, value] of kept) {
+    const el = document.getElementById(formId)?.elements.namedItem(name);
+    if (el && 'value' in el) el.value = value;
+  }
 }
 
 function pagesName(code) {

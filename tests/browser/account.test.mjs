@@ -134,6 +134,18 @@ test('switching to Arabic gives a right-to-left, mirrored layout that persists',
   await page.goto(`${BASE}/register`);
   await page.locator('#register-form').waitFor();
   assert.equal(await page.locator('#register-form label').first().textContent(), 'الاسم المعروض');
+  // Switching language keeps what was typed, and country names follow the UI language.
+  await page.locator('[name=display_name]').fill('Ada');
+  await page.locator('[name=country]').selectOption('EG');
+  await page.locator('#lang-select').selectOption('fr');
+  await page.waitForFunction(() => document.documentElement.lang === 'fr');
+  assert.equal(await page.locator('[name=display_name]').inputValue(), 'Ada');
+  assert.equal(await page.locator('[name=country] option:checked').textContent(), 'Égypte');
+  await page.locator('#lang-select').selectOption('ar');
+  await page.waitForFunction(() => document.documentElement.dir === 'rtl');
+  assert.equal(await page.locator('[name=country] option:checked').textContent(), 'مصر');
+  await page.locator('[name=display_name]').fill('');
+  await page.locator('[name=country]').selectOption('');
   await shot(page, 'register-ar');
   // Back to English for any later test in this profile.
   await page.getByLabel('اللغة').selectOption('en');
