@@ -837,3 +837,63 @@ Test(props, by_country_adds_up)
     }
     cr_assert_gt(checked, N_ELECT / 2);
 }
+
+/* Arbitrary rule values and ballots straight into the structs (what a buggy
+ * caller could build): tally_run answers with a status and a reason, never
+ * crashes, loops or reports an internal error. */
+Test(props, arbitrary_inputs_are_answered)
+{
+    rs = 0xf022;
+    for (int it = 0; it < N_ELECT; it++) {
+        struct model m;
+        gen(&m, rnd(2), true);
+        struct tally_election e;
+        build(&m, &e, NULL, NULL, rnd(2));
+        struct tally_rules *ru = &e.rules;
+        e.method = (enum tally_method)rnd(4);
+        e.seats = (int64_t)rnd(8) - 2;
+        ru->winner_mode = (enum tally_winner_mode)rnd(6);
+        ru->tiebreak = (enum tally_tiebreak)rnd(6);
+        ru->quota = (enum tally_quota)rnd(3);
+        ru->overvote = (enum tally_overvote)rnd(4);
+        ru->decimal_places = (int64_t)rnd(24) - 1;
+        ru->max_rankings = (int64_t)rnd(6) - 2;
+        ru->stop_after_round = (int64_t)rnd(6) - 2;
+        ru->max_skipped_ranks = (int64_t)rnd(5) - 2;
+        ru->continue_until_two = rnd(3) == 0;
+        ru->first_round_determines_threshold = rnd(3) == 0;
+        ru->batch_elimination = rnd(3) == 0;
+        ru->non_integer_threshold = rnd(4) == 0;
+        ru->cutoff_elimination = rnd(3) == 0;
+        ru->has_bottoms_up_percentage = rnd(2);
+        ru->bottoms_up_percentage = tally_dec_make((tally_i128)rnd(20000), rnd(3));
+        ru->random_seed = (int64_t)rnd(4) == 0 ? INT64_MIN : (int64_t)rnd(1000);
+        if (rnd(5) == 0) {
+            ru->undeclared_write_in = rnd(12);
+        }
+        if (rnd(4) == 0) {
+            ru->has_country_cap = true;
+            ru->country_cap = tally_dec_make((tally_i128)rnd(12), 1);
+        }
+        if (rnd(4) == 0) {
+            ru->has_double_majority = true;
+            ru->min_country_share = tally_dec_make((tally_i128)rnd(12), 1);
+        }
+        if (rnd(6) == 0 && e.n_entries > 0) {
+            e.entries[0].count = UINT64_MAX;
+        }
+        if (rnd(8) == 0 && e.n_entries > 0) {
+            e.entries[rnd((uint32_t)e.n_entries)].country = (uint16_t)rnd(65536);
+        }
+        struct tally_result r;
+        struct tally_error err;
+        int rc = tally_run(&e, &r, &err);
+        cr_assert(rc == TALLY_OK || rc == TALLY_EINVAL || rc == TALLY_ETIE || rc == TALLY_ERANGE,
+                  "#%d: %d %s", it, rc, err.reason);
+        if (rc != TALLY_OK) {
+            cr_assert_neq(err.reason[0], '\0');
+        }
+        tally_result_fini(&r);
+        tally_election_fini(&e);
+    }
+}
