@@ -758,3 +758,76 @@ Test(rules, grouping_keys_and_rehash)
         cr_assert_eq(x->count, want[found], "entry %zu", k);
     }
 }
+
+Test(rules, multi_pass_must_elect_one)
+{
+    t1_options(&E, "A B C");
+    E.seats = 2;
+    E.rules.winner_mode = TALLY_WM_MULTI_PASS;
+    t1_ballot(&E, "A B", 3);
+    t1_ballot(&E, "B", 2);
+    t1_ballot(&E, "C", 1);
+    RUN_OK();
+    cr_assert_str_eq(WINNERS(), "A,B");
+    cr_assert_eq(R.rounds[0].pass, 1);
+    cr_assert_eq(R.rounds[R.n_rounds - 1].pass, 2);
+    cr_assert_eq(R.rounds[R.n_rounds - 1].round, 1); /* pass 2: B has 5 of 6 at once */
+    tally_result_fini(&R);
+    E.rules.stop_after_round = 1; /* pass 1 cannot finish */
+    t1_ballot(&E, "C", 2);
+    cr_assert_eq(tally_run(&E, &R, &ERR), TALLY_EINVAL);
+    cr_assert(strstr(ERR.reason, "multi_pass") != NULL, "%s", ERR.reason);
+}
+
+Test(rules, bottoms_up)
+{
+    t1_options(&E, "A B C D");
+    E.seats = 2;
+    E.rules.winner_mode = TALLY_WM_BOTTOMS_UP;
+    t1_ballot(&E, "A", 5);
+    t1_ballot(&E, "B", 4);
+    t1_ballot(&E, "C", 3);
+    t1_ballot(&E, "D", 1);
+    RUN_OK();
+    cr_assert_str_eq(DEC(R.rounds[0].threshold), "5"); /* floor(13/3)+1, round 1 only */
+    cr_assert_eq(R.rounds[0].n_elected, 0);            /* no threshold elections */
+    cr_assert_str_eq(ELIM(1), "D");
+    cr_assert_str_eq(ELIM(2), "C");
+    cr_assert_str_eq(WINNERS(), "A,B");
+    cr_assert_eq(R.n_rounds, 3);
+}
+
+Test(rules, one_per_round)
+{
+    t1_options(&E, "A B C");
+    E.method = TALLY_STV;
+    E.seats = 2;
+    E.rules.winner_mode = TALLY_WM_ONE_PER_ROUND;
+    t1_ballot(&E, "A", 6);
+    t1_ballot(&E, "B", 5);
+    t1_ballot(&E, "C", 1);
+    RUN_OK();
+    cr_assert_str_eq(ELECTED(1), "A"); /* B also reaches 5, waits a round */
+    cr_assert_str_eq(ELECTED(2), "B");
+    cr_assert_str_eq(TR(1, "A", "exhausted"), "0.9996"); /* 6 × trunc(1/6) */
+    cr_assert_str_eq(TAL(2, "A"), "5");                  /* kept 5.0004: residual 0.0004 */
+    cr_assert_str_eq(DEC(R.rounds[1].residual_surplus), "0.0004");
+    cr_assert_eq(R.n_rounds, 3); /* the final-surplus round */
+    cr_assert_str_eq(DEC(R.rounds[2].inactive[TALLY_IN_FINAL_ROUND_SURPLUS]), "0");
+}
+
+Test(rules, previous_rounds_then_random_uses_hashset_order)
+{
+    t1_options(&E, "Alice Bob Carol Dave");
+    E.rules.tiebreak = TALLY_TB_PREV_RANDOM;
+    E.rules.random_seed = 0;
+    t1_ballot(&E, "Carol", 6);
+    t1_ballot(&E, "Dave", 1);
+    t1_ballot(&E, "Alice", 3);
+    t1_ballot(&E, "Bob", 3);
+    /* r2: Alice 3, Bob 3, also equal in r1: pick from HashSet order [Bob, Alice]
+     * with 0.7309… × 2 → index 1 → Alice (UTF-16 order would give Bob) */
+    RUN_OK();
+    cr_assert_str_eq(ELIM(1), "Dave");
+    cr_assert_str_eq(ELIM(2), "Alice");
+}
