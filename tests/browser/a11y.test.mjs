@@ -74,7 +74,9 @@ function pageAudit() {
 
 async function focusAudit() {
   const fails = [];
-  await page.evaluate(() => { document.activeElement?.blur(); window.scrollTo(0, 0); });
+  // Start from the top: focusing the skip link also resets the sequential
+  // focus navigation starting point (a click elsewhere would have moved it).
+  await page.evaluate(() => { document.getElementById('skip-link').focus(); window.scrollTo(0, 0); });
   const seen = new Set();
   for (let i = 0; i < 80; i += 1) {
     await page.keyboard.press('Tab');
@@ -93,10 +95,11 @@ async function focusAudit() {
   return { fails, count: seen.size };
 }
 
-async function check(path, lang) {
+async function check(path, lang, prepare) {
   await page.goto(`${BASE}${path}`);
   await page.locator('main h1').first().waitFor();
   await page.waitForFunction((l) => document.documentElement.lang === l, lang);
+  if (prepare) await prepare();
   const fails = await page.evaluate(pageAudit);
   const focus = await focusAudit();
   assert.ok(focus.count >= 3, `${path}: only ${focus.count} focusable elements reached with Tab`);
@@ -111,7 +114,12 @@ before(async () => {
 after(async () => { await b?.close(); });
 
 test('anonymous pages', async () => {
-  for (const p of ['/', '/register', '/login', '/assemblies', '/no/such/page']) await check(p, 'en');
+  for (const p of ['/', '/register', '/login', '/assemblies', '/invitations/some-code', '/no/such/page']) await check(p, 'en');
+  // With error messages showing.
+  await check('/register', 'en', async () => {
+    await page.locator('#register-form button[type=submit]').click();
+    await page.locator('.field-error:not([hidden])').first().waitFor();
+  });
 });
 
 test('pages of a logged-in member, in English and Arabic', async () => {
@@ -126,9 +134,15 @@ test('pages of a logged-in member, in English and Arabic', async () => {
   });
   assemblyPath = `/assemblies/${created.id}`;
   const pages = ['/', '/assemblies', '/assemblies/new', assemblyPath, `${assemblyPath}/audit`];
+  const verifyFirst = async () => {
+    await page.locator('#audit-table tbody tr').first().getByRole('button').click();
+    await page.locator('#inclusion-status .verdict').waitFor();
+  };
   for (const p of pages) await check(p, 'en');
+  await check(`${assemblyPath}/audit`, 'en', verifyFirst);
   await page.getByLabel('Language').selectOption('ar');
   for (const p of pages) await check(p, 'ar');
+  await check(`${assemblyPath}/audit`, 'ar', verifyFirst);
   await page.getByLabel('اللغة').selectOption('en');
   assert.deepEqual(b.errors, []);
 });
