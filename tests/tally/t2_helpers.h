@@ -26,14 +26,15 @@ static inline const char *t2_shared_dir(void)
     static char buf[1024];
     const char *d = getenv("PNYX_SHARED_DIR");
     const char *tail = "tests/tally/t2_helpers.h";
-    size_t n = strlen(__FILE__), t = strlen(tail);
+    const char *file = __FILE__;
+    size_t n = strlen(file), t = strlen(tail);
 
     if (d != NULL && d[0] != '\0') {
         return d;
     }
     /* default: <repo>/../shared, the repo found from this header's path */
-    if (n >= t && strcmp(__FILE__ + n - t, tail) == 0) {
-        snprintf(buf, sizeof buf, "%.*s../shared", (int)(n - t), __FILE__);
+    if (n >= t && strcmp(file + n - t, tail) == 0) {
+        snprintf(buf, sizeof buf, "%.*s../shared", (int)(n - t), file);
     } else {
         snprintf(buf, sizeof buf, "../shared");
     }
