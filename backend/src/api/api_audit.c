@@ -365,6 +365,9 @@ int api_audit_init(const struct pnyx_config *cfg)
 
 /* --- reading: shared --------------------------------------------------------- */
 
+static int view_allowed(struct api_req *rq, struct api_reply *out, const struct db_audit_view *v);
+static int bad_query(struct api_reply *out, const char *field, const char *msg);
+
 /* Loads the view and applies READ_AUDIT; on refusal writes the problem and
  * returns -1. */
 static int load_view(struct api_req *rq, struct api_reply *out, int64_t *aid,
@@ -380,6 +383,13 @@ static int load_view(struct api_req *rq, struct api_reply *out, int64_t *aid,
         api_problem_db(out, st);
         return -1;
     }
+    return view_allowed(rq, out, v);
+}
+
+/* Applies READ_AUDIT to a loaded view; on refusal writes the problem and
+ * returns -1. */
+static int view_allowed(struct api_req *rq, struct api_reply *out, const struct db_audit_view *v)
+{
     struct authz_subject who = api_subject(rq, v->role, v->status);
     struct authz_assembly_info info = {.is_public = v->is_public};
     enum authz_decision d = authz_assembly(&who, &info, AUTHZ_READ_AUDIT);
@@ -506,6 +516,57 @@ static enum db_status plan_fetch(struct api_req *rq, int64_t aid, struct merkle_
     return DB_OK;
 }
 
+/* One round trip for a proof whose tree size the client gave: the view
+ * (authorisation, head) and every planned node (plus an optional extra
+ * one). Returns 0 with the plan filled, or -1 after writing the problem
+ * (including 422 when `size` is beyond the log). */
+static int view_plan_fetch(struct api_req *rq, struct api_reply *out, int64_t aid, uint64_t size,
+                           const char *size_field, struct merkle_plan *p,
+                           const unsigned *extra_level, const uint64_t *extra_index,
+                           uint8_t extra_hash[MERKLE_HASH_LEN])
+{
+    size_t n = p->n + (extra_level != NULL ? 1u : 0u);
+    unsigned *levels = arena_alloc(rq->arena, (n + 1) * sizeof(*levels));
+    uint64_t *indexes = arena_alloc(rq->arena, (n + 1) * sizeof(*indexes));
+    memcpy(levels, p->level, p->n * sizeof(*levels));
+    memcpy(indexes, p->index, p->n * sizeof(*indexes));
+    if (extra_level != NULL) {
+        levels[p->n] = *extra_level;
+        indexes[p->n] = *extra_index;
+    }
+    uint8_t *flat = arena_alloc(rq->arena, n * MERKLE_HASH_LEN + 1);
+    struct db_audit_view v;
+    bool complete = false;
+    int64_t viewer = rq->auth.authenticated ? rq->auth.account_id : 0;
+    enum db_status st = db_audit_view_nodes(rq->db, rq->arena, aid, viewer, n, levels, indexes, &v,
+                                            flat, &complete);
+    if (st != DB_OK) {
+        api_problem_db(out, st);
+        return -1;
+    }
+    if (view_allowed(rq, out, &v) != 0) {
+        return -1;
+    }
+    if (size > (uint64_t)v.size) {
+        bad_query(out, size_field, "must not exceed the current log size");
+        return -1;
+    }
+    if (!complete) { /* every node of a size <= the log's exists: corruption */
+        log_error("audit: missing nodes assembly=%lld size=%llu", (long long)aid,
+                  (unsigned long long)size);
+        api_problem(out, API_E_INTERNAL, NULL);
+        return -1;
+    }
+    for (unsigned i = 0; i < p->n; i++) {
+        memcpy(p->hash[i], flat + (size_t)i * MERKLE_HASH_LEN, MERKLE_HASH_LEN);
+        p->have[i] = 1;
+    }
+    if (extra_level != NULL) {
+        memcpy(extra_hash, flat + (size_t)p->n * MERKLE_HASH_LEN, MERKLE_HASH_LEN);
+    }
+    return 0;
+}
+
 static json_t *proof_json(uint8_t (*proof)[MERKLE_HASH_LEN], size_t len)
 {
     json_t *arr = json_array();
@@ -525,17 +586,26 @@ static int bad_query(struct api_reply *out, const char *field, const char *msg)
 int api_audit_inclusion(struct api_req *rq, struct api_reply *out)
 {
     int64_t aid;
-    struct db_audit_view v;
-    if (load_view(rq, out, &aid, &v) != 0) {
-        return 0;
+    if (api_param_id(rq, "aid", &aid) != 0) {
+        return api_problem(out, API_E_NOT_FOUND, NULL);
     }
-    uint64_t index = 0, size = (uint64_t)v.size;
+    uint64_t index = 0, size = 0;
     int hi = api_query_u64(rq, "index", &index);
     int hs = api_query_u64(rq, "size", &size);
-    if (hi <= 0) {
+    if (hi < 0 || hs < 0) {
+        return bad_query(out, hi < 0 ? "index" : "size", "a decimal integer");
+    }
+    struct db_audit_view v;
+    if (hs == 0) { /* size defaults to the current one: read the head first */
+        if (load_view(rq, out, &aid, &v) != 0) {
+            return 0;
+        }
+        size = (uint64_t)v.size;
+    }
+    if (hi == 0) {
         return bad_query(out, "index", "index (0-based leaf index = seq - 1) is required");
     }
-    if (hs < 0 || size == 0 || size > (uint64_t)v.size) {
+    if (size == 0) {
         return bad_query(out, "size", "size must be between 1 and the current log size");
     }
     if (index >= size) {
@@ -549,9 +619,13 @@ int api_audit_inclusion(struct api_req *rq, struct api_reply *out)
     if (merkle_inclusion_plan(index, size, plan) != AUDIT_OK) {
         return api_problem(out, API_E_INTERNAL, NULL);
     }
-    enum db_status st = plan_fetch(rq, aid, plan, &leaf_level, &index, leaf);
-    if (st != DB_OK) {
-        return api_problem_db(out, st);
+    if (hs == 0) {
+        enum db_status st = plan_fetch(rq, aid, plan, &leaf_level, &index, leaf);
+        if (st != DB_OK) {
+            return api_problem_db(out, st);
+        }
+    } else if (view_plan_fetch(rq, out, aid, size, "size", plan, &leaf_level, &index, leaf) != 0) {
+        return 0;
     }
     struct merkle_store store = merkle_plan_store(plan);
     if (merkle_inclusion_proof(&store, index, size, proof, MERKLE_MAX_PROOF, &plen) != AUDIT_OK) {
@@ -566,18 +640,24 @@ int api_audit_inclusion(struct api_req *rq, struct api_reply *out)
 int api_audit_consistency(struct api_req *rq, struct api_reply *out)
 {
     int64_t aid;
-    struct db_audit_view v;
-    if (load_view(rq, out, &aid, &v) != 0) {
-        return 0;
+    if (api_param_id(rq, "aid", &aid) != 0) {
+        return api_problem(out, API_E_NOT_FOUND, NULL);
     }
-    uint64_t from = 0, to = (uint64_t)v.size;
+    uint64_t from = 0, to = 0;
     int hf = api_query_u64(rq, "from", &from);
     int ht = api_query_u64(rq, "to", &to);
-    if (hf <= 0) {
-        return bad_query(out, "from", "from (an earlier tree size) is required");
+    if (hf < 0 || ht < 0) {
+        return bad_query(out, hf < 0 ? "from" : "to", "a decimal integer");
     }
-    if (ht < 0 || to > (uint64_t)v.size) {
-        return bad_query(out, "to", "to must not exceed the current log size");
+    struct db_audit_view v;
+    if (ht == 0) { /* to defaults to the current size: read the head first */
+        if (load_view(rq, out, &aid, &v) != 0) {
+            return 0;
+        }
+        to = (uint64_t)v.size;
+    }
+    if (hf == 0) {
+        return bad_query(out, "from", "from (an earlier tree size) is required");
     }
     if (from > to) {
         return bad_query(out, "from", "from must not exceed to");
@@ -588,9 +668,13 @@ int api_audit_consistency(struct api_req *rq, struct api_reply *out)
     if (merkle_consistency_plan(from, to, plan) != AUDIT_OK) {
         return api_problem(out, API_E_INTERNAL, NULL);
     }
-    enum db_status st = plan_fetch(rq, aid, plan, NULL, NULL, NULL);
-    if (st != DB_OK) {
-        return api_problem_db(out, st);
+    if (ht == 0) {
+        enum db_status st = plan_fetch(rq, aid, plan, NULL, NULL, NULL);
+        if (st != DB_OK) {
+            return api_problem_db(out, st);
+        }
+    } else if (view_plan_fetch(rq, out, aid, to, "to", plan, NULL, NULL, NULL) != 0) {
+        return 0;
     }
     struct merkle_store store = merkle_plan_store(plan);
     if (merkle_consistency_proof(&store, from, to, proof, MERKLE_MAX_PROOF, &plen) != AUDIT_OK) {

@@ -182,6 +182,62 @@ enum db_status db_audit_view(struct db_conn *c, struct arena *a, int64_t aid, in
     return DB_OK;
 }
 
+/* Caller: proofs with an explicit size. The nodes come back as one text
+ * of comma-separated hex hashes in plan order ('-' for a missing node). */
+static const struct db_stmt stmt_view_nodes = {
+    .name = "audit_view_nodes",
+    .sql = "SELECT a.visibility = 'public', m.role, m.status, h.size, h.root, "
+           "(SELECT string_agg(COALESCE((SELECT encode(n.hash, 'hex') FROM audit_nodes n "
+           "WHERE n.assembly_id = $1 AND n.level = t.l AND n.idx = t.i), '-'), ',' ORDER BY t.k) "
+           "FROM unnest($3::smallint[], $4::bigint[]) WITH ORDINALITY AS t(l, i, k)) "
+           "FROM assemblies a JOIN audit_heads h ON h.assembly_id = a.id "
+           "LEFT JOIN memberships m ON m.assembly_id = a.id AND m.account_id = $2 "
+           "WHERE a.id = $1",
+    .nparams = 4,
+};
+
+enum db_status db_audit_view_nodes(struct db_conn *c, struct arena *a, int64_t aid, int64_t viewer,
+                                   size_t n, const unsigned *levels, const uint64_t *indexes,
+                                   struct db_audit_view *out, uint8_t *hashes, bool *complete)
+{
+    const char *p[4] = {db_param_i64(a, aid), viewer > 0 ? db_param_i64(a, viewer) : NULL,
+                        int_array_param(a, n, levels, NULL), int_array_param(a, n, NULL, indexes)};
+    struct db_result r;
+    memset(out, 0, sizeof(*out));
+    *complete = false;
+    enum db_status st = db_query_one(c, a, &stmt_view_nodes, p, &r);
+    if (st != DB_OK) {
+        return st;
+    }
+    if (db_get_bool(&r, 0, 0, &out->is_public) != 0 || db_get_i64(&r, 0, 3, &out->size) != 0 ||
+        bytea_value(db_value(&r, 0, 4), out->root, DB_AUDIT_HASH) != 0) {
+        return DB_HARD_ERROR;
+    }
+    out->role = db_value(&r, 0, 1);
+    out->status = db_value(&r, 0, 2);
+    const char *list = db_value(&r, 0, 5);
+    if (n == 0) {
+        *complete = true;
+        return DB_OK;
+    }
+    if (list == NULL) {
+        return DB_OK;
+    }
+    /* Exactly n items of 64 hex digits separated by commas. */
+    if (strlen(list) != n * 65 - 1) {
+        return DB_OK; /* some '-': incomplete */
+    }
+    for (size_t i = 0; i < n; i++) {
+        const char *item = list + i * 65;
+        if ((i + 1 < n && item[64] != ',') ||
+            pnyx_crypto_unhex(item, 64, hashes + i * DB_AUDIT_HASH, DB_AUDIT_HASH) != 0) {
+            return DB_OK;
+        }
+    }
+    *complete = true;
+    return DB_OK;
+}
+
 /* Caller: GET …/audit (keyset by seq). */
 static const struct db_stmt stmt_entries = {
     .name = "audit_entries",

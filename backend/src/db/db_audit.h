@@ -72,6 +72,19 @@ struct db_audit_view {
 enum db_status db_audit_view(struct db_conn *c, struct arena *a, int64_t aid, int64_t viewer,
                              struct db_audit_view *out) PNYX_NONNULL(1, 2, 5) PNYX_MUSTCHECK;
 
+/*
+ * db_audit_view plus the n nodes (levels[i], indexes[i]) in ONE round trip,
+ * for proofs whose node positions are known before the head is (the client
+ * gave the tree size). Nodes are read whether or not the caller may see
+ * them; the caller checks authorisation before using them. *complete is
+ * false when some node does not exist (e.g. a size beyond the log); then
+ * hashes is unspecified.
+ */
+enum db_status db_audit_view_nodes(struct db_conn *c, struct arena *a, int64_t aid, int64_t viewer,
+                                   size_t n, const unsigned *levels, const uint64_t *indexes,
+                                   struct db_audit_view *out, uint8_t *hashes, bool *complete)
+    PNYX_NONNULL(1, 2, 6, 7, 8, 9, 10) PNYX_MUSTCHECK;
+
 struct db_audit_entry {
     int64_t seq;
     const char *entry;
