@@ -36,6 +36,7 @@
 struct db_conn {
     PGconn *pg;
     int64_t last_fail_us;
+    bool needs_check;                /* set by db_checkout; cleared by the first query */
     const struct db_stmt **prepared; /* statements prepared on pg */
     size_t nprepared, capprepared;
     char sqlstate[6];
@@ -150,30 +151,38 @@ void db_thread_close(void)
 struct db_conn *db_checkout(void)
 {
     struct db_conn *c = db_thread_conn();
-    if (c->pg) {
-        if (PQstatus(c->pg) != CONNECTION_OK) {
-            drop(c);
-        } else {
-            /* An idle connection should have nothing to read; if the socket
-             * is readable the server has sent its goodbye (restart, admin
-             * shutdown) or closed it: consume and re-check, without a round
-             * trip, so the first request after a restart just reconnects. */
-            struct pollfd pfd = {.fd = PQsocket(c->pg), .events = POLLIN};
-            if (pfd.fd < 0 || (poll(&pfd, 1, 0) > 0 &&
-                               (!PQconsumeInput(c->pg) || PQstatus(c->pg) != CONNECTION_OK))) {
-                log_info("database connection lost; will reconnect");
-                drop(c);
-            } else if (pfd.revents) {
-                /* Drain stray notices so they do not pile up. */
-                PGnotify *n;
-                while ((n = PQnotifies(c->pg)) != NULL)
-                    PQfreemem(n);
-            }
-        }
-    }
+    /* No syscall here: most requests never touch the database. The check
+     * runs at the first query of the request (db_connect). */
+    c->needs_check = true;
     c->sqlstate[0] = '\0';
     c->constraint[0] = '\0';
     return c;
+}
+
+/* Drops a connection the server has closed or said goodbye on. An idle
+ * connection has nothing to read; if the socket is readable the server sent
+ * its termination notice (restart, admin shutdown) or closed it: consume
+ * and re-check without a round trip, so the first request after a restart
+ * simply reconnects instead of failing. */
+static void check_idle(struct db_conn *c)
+{
+    c->needs_check = false;
+    if (!c->pg)
+        return;
+    if (PQstatus(c->pg) != CONNECTION_OK) {
+        drop(c);
+        return;
+    }
+    struct pollfd pfd = {.fd = PQsocket(c->pg), .events = POLLIN};
+    if (pfd.fd < 0 ||
+        (poll(&pfd, 1, 0) > 0 && (!PQconsumeInput(c->pg) || PQstatus(c->pg) != CONNECTION_OK))) {
+        log_info("database connection lost; reconnecting");
+        drop(c);
+        return;
+    }
+    PGnotify *n;
+    while ((n = PQnotifies(c->pg)) != NULL)
+        PQfreemem(n);
 }
 
 static void notice_ignore(void *arg, const char *message)
@@ -184,6 +193,8 @@ static void notice_ignore(void *arg, const char *message)
 
 enum db_status db_connect(struct db_conn *c)
 {
+    if (c->needs_check)
+        check_idle(c);
     if (c->pg && PQstatus(c->pg) == CONNECTION_OK)
         return DB_OK;
     drop(c);

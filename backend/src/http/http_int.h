@@ -30,6 +30,10 @@
  * client gets its 413; past this much extra we just close the connection. */
 #define HTTP_MAX_DISCARD (1024u * 1024u)
 
+/* Why 500 ms: well above a normal request (≤ a few ms; a login's argon2
+ * hash ≈ 50 ms), so an info-level line marks something worth a look. */
+#define HTTP_SLOW_US 500000
+
 struct http_server {
     struct MHD_Daemon *daemon;
     const struct pnyx_config *cfg;

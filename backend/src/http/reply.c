@@ -23,7 +23,6 @@ void reply_common_headers(struct MHD_Response *resp, const struct req *r)
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
     MHD_add_response_header(resp, "X-Frame-Options", "DENY");
-    MHD_add_response_header(resp, "Cross-Origin-Opener-Policy", "same-origin");
     if (r->srv->cfg->cookie_secure)
         MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
     MHD_add_response_header(resp, "X-Request-Id", r->rid);

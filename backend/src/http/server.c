@@ -302,7 +302,14 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     uint64_t dur = (uint64_t)(mono_us() - r->start_mono_us);
     metrics_request(r->route_idx, r->status, dur);
     log_set_request_id(r->rid);
-    if (log_enabled(PNYX_LOG_INFO)) {
+    /* Access lines: failures (≥ 400) and slow requests at info, the rest
+     * at debug — a line per request costs more than the whole /healthz
+     * answer, and at tens of thousands of requests/s it drowns the log. */
+    enum log_level lvl = r->status >= 500      ? PNYX_LOG_WARN
+                         : r->status >= 400    ? PNYX_LOG_INFO
+                         : dur >= HTTP_SLOW_US ? PNYX_LOG_INFO
+                                               : PNYX_LOG_DEBUG;
+    if (log_enabled(lvl)) {
         char path[256], fields[512];
         log_json_escape(path, sizeof path, r->rq.path ? r->rq.path : "");
         snprintf(
@@ -311,7 +318,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
             r->rq.method ? api_method_name(r->rq.method) : "OTHER", path, r->status,
             (unsigned long long)dur, r->rq.client_addr ? r->rq.client_addr : "",
             toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : ",\"aborted\":true");
-        log_fields(r->status >= 500 ? PNYX_LOG_WARN : PNYX_LOG_INFO, "request", fields);
+        log_fields(lvl, "request", fields);
     }
     log_set_request_id(NULL);
     free(r->body);

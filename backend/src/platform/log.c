@@ -9,6 +9,7 @@
 
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
@@ -107,17 +108,66 @@ size_t log_json_escape(char *buf, size_t cap, const char *s)
     return o;
 }
 
+/* Civil date from days since 1970-01-01 (H. Hinnant's algorithm): gmtime_r
+ * takes glibc's global timezone lock, which serialised the pool threads. */
+static void civil(int64_t days, int *y, unsigned *m, unsigned *d)
+{
+    days += 719468;
+    int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+    unsigned doe = (unsigned)(days - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+/* Writes {"ts":"YYYY-MM-DDTHH:MM:SS into buf (a per-thread cache keeps the
+ * formatted second), returns its length. */
+static size_t ts_prefix(char *buf, size_t cap, time_t sec)
+{
+    static _Thread_local time_t cached_sec = -1;
+    static _Thread_local char cached[40];
+    static _Thread_local size_t cached_len;
+    if (sec != cached_sec) {
+        int y;
+        unsigned mo, d;
+        int64_t days = (int64_t)sec / 86400;
+        int64_t rem = (int64_t)sec % 86400;
+        if (rem < 0) {
+            rem += 86400;
+            days--;
+        }
+        civil(days, &y, &mo, &d);
+        int n = snprintf(cached, sizeof cached, "{\"ts\":\"%04d-%02u-%02uT%02u:%02u:%02u", y, mo, d,
+                         (unsigned)(rem / 3600), (unsigned)(rem / 60 % 60), (unsigned)(rem % 60));
+        cached_len = n > 0 && (size_t)n < sizeof cached ? (size_t)n : 0;
+        cached_sec = sec;
+    }
+    size_t n = cached_len < cap ? cached_len : 0;
+    memcpy(buf, cached, n);
+    return n;
+}
+
 static void emit(enum log_level level, const char *msg, const char *fields)
 {
     char line[LOG_LINE_MAX];
     struct timespec ts;
-    struct tm tm;
     clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    size_t n = strftime(line, sizeof line, "{\"ts\":\"%Y-%m-%dT%H:%M:%S", &tm);
-    int k = snprintf(line + n, sizeof line - n, ".%03ldZ\",\"level\":\"%s\"",
-                     (long)(ts.tv_nsec / 1000000), level_names[level]);
-    n += (size_t)k;
+    size_t n = ts_prefix(line, sizeof line, ts.tv_sec);
+    unsigned ms = (unsigned)(ts.tv_nsec / 1000000);
+    line[n++] = '.';
+    line[n++] = (char)('0' + ms / 100);
+    line[n++] = (char)('0' + ms / 10 % 10);
+    line[n++] = (char)('0' + ms % 10);
+    static const char mid[] = "Z\",\"level\":\"";
+    memcpy(line + n, mid, sizeof mid - 1);
+    n += sizeof mid - 1;
+    size_t ll = strlen(level_names[level]);
+    memcpy(line + n, level_names[level], ll);
+    n += ll;
+    line[n++] = '"';
     if (log_rid) {
         n += (size_t)snprintf(line + n, sizeof line - n, ",\"rid\":\"");
         n += log_json_escape(line + n, sizeof line - n - 8, log_rid);
