@@ -219,7 +219,7 @@ static void *race_one(void *arg)
     return NULL;
 }
 
-Test(accounts, fifty_concurrent_registrations_one_wins, .timeout = 120)
+Test(accounts, fifty_concurrent_registrations_one_wins)
 {
     char *email = unique_email();
     pthread_t t[50];

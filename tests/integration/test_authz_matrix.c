@@ -215,12 +215,12 @@ static void walk(const char *visibility, const long (*expect)[N_WHO])
     cr_log_info("%s assembly: %d cells, %d mismatches", visibility, N_ROUTE * N_WHO, failures);
 }
 
-Test(authz_matrix, public_assembly, .timeout = 300)
+Test(authz_matrix, public_assembly)
 {
     walk("public", expect_public);
 }
 
-Test(authz_matrix, members_only_assembly, .timeout = 300)
+Test(authz_matrix, members_only_assembly)
 {
     walk("members", expect_members);
 }

@@ -139,7 +139,7 @@ static int cmp_double(const void *x, const void *y)
 
 /* With the production argon2 cost (~40 ms), a wrong password and an
  * unknown e-mail take the same time: the unknown one hashes a dummy. */
-Test(sessions, unknown_email_costs_a_hash, .timeout = 120)
+Test(sessions, unknown_email_costs_a_hash)
 {
     const char *env[] = {"PNYX_ARGON2_M_KIB=19456", "PNYX_ARGON2_T=2", NULL};
     struct h_server *s = h_server_start(env);
@@ -174,7 +174,7 @@ Test(sessions, unknown_email_costs_a_hash, .timeout = 120)
     h_server_stop(s);
 }
 
-Test(sessions, throttle_per_email, .timeout = 60)
+Test(sessions, throttle_per_email)
 {
     struct h_server *s = h_shared();
     char *email = register_account(s);
@@ -207,7 +207,7 @@ Test(sessions, throttle_per_email, .timeout = 60)
     free(email);
 }
 
-Test(sessions, throttle_per_client_address, .timeout = 60)
+Test(sessions, throttle_per_client_address)
 {
     struct h_server *s = h_shared();
     char ip[32], other_ip[32];
@@ -231,7 +231,7 @@ Test(sessions, throttle_per_client_address, .timeout = 60)
     free(email);
 }
 
-Test(sessions, throttle_window_and_limit_follow_config, .timeout = 60)
+Test(sessions, throttle_window_and_limit_follow_config)
 {
     const char *env[] = {"PNYX_LOGIN_MAX_FAILURES=3", "PNYX_LOGIN_WINDOW=2", NULL};
     struct h_server *s = h_server_start(env);
@@ -301,7 +301,7 @@ Test(sessions, logout_then_401)
     free(email);
 }
 
-Test(sessions, absolute_expiry, .timeout = 60)
+Test(sessions, absolute_expiry)
 {
     const char *env[] = {"PNYX_SESSION_MAX_AGE=3", NULL};
     struct h_server *s = h_server_start(env);
@@ -323,7 +323,7 @@ Test(sessions, absolute_expiry, .timeout = 60)
     h_server_stop(s);
 }
 
-Test(sessions, idle_expiry, .timeout = 60)
+Test(sessions, idle_expiry)
 {
     const char *env[] = {"PNYX_SESSION_IDLE=4", NULL};
     struct h_server *s = h_server_start(env);
@@ -344,7 +344,7 @@ Test(sessions, idle_expiry, .timeout = 60)
     h_server_stop(s);
 }
 
-Test(sessions, hash_upgraded_at_login, .timeout = 60)
+Test(sessions, hash_upgraded_at_login)
 {
     /* The shared server hashes with m=1024,t=1 (harness defaults). */
     struct h_server *s = h_shared();

@@ -364,7 +364,7 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
-Test(audit, concurrent_appends_have_no_holes_or_forks, .timeout = 600)
+Test(audit, concurrent_appends_have_no_holes_or_forks)
 {
     cr_assert(sodium_init() >= 0);
     /* A dedicated server with one database connection per writer, so the

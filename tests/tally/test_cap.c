@@ -216,7 +216,7 @@ Test(cap_cases, one)
 
 /* ---- property: a cap of 1 changes nothing ---- */
 
-Test(cap_props, cap_one_changes_nothing, .timeout = 120)
+Test(cap_props, cap_one_changes_nothing)
 {
     static const char *const pool[] = {"DE", "FR", "IT", "PL", "ES", "ZZ", "SE", "NL"};
     static const char *const weights[] = {NULL, NULL, "0.5", "1.5", "0.0001", "3"};
@@ -260,7 +260,7 @@ Test(cap_props, cap_one_changes_nothing, .timeout = 120)
 /* Random caps: no capped country holds more than cap × total (of counts,
  * before truncation of weights), and the factors are ≤ 1 unless the
  * fallback applies. */
-Test(cap_props, capped_shares_hold, .timeout = 120)
+Test(cap_props, capped_shares_hold)
 {
     static const char *const pool[] = {"DE", "FR", "IT", "PL", "ES", "ZZ", "SE", "NL"};
     uint64_t s = 0xcafe;
@@ -405,7 +405,7 @@ static void expect_same_result(const struct tally_result *a, const struct tally_
     }
 }
 
-Test(cap_props, cap_one_changes_no_count, .timeout = 240)
+Test(cap_props, cap_one_changes_no_count)
 {
     static const char *const pool[] = {"DE", "FR", "IT", "PL", "ZZ"};
     static const char *const weights[] = {NULL, NULL, NULL, "0.5", "1.5"};
