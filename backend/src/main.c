@@ -24,6 +24,7 @@
 #include <sodium.h>
 
 #include "api/api.h"
+#include "api/api_audit.h"
 #include "db/db.h"
 #include "http/http.h"
 #include "platform/config.h"
@@ -115,6 +116,14 @@ static int cmd_serve(const struct pnyx_config *cfg, bool migrate)
         return 1;
     }
     db_thread_close(); /* the main thread serves nothing */
+
+    /* A key that cannot be read or created is a configuration error; find
+     * it now rather than at the first checkpoint request. */
+    if (api_audit_init(cfg) != 0) {
+        fprintf(stderr, "pnyxd: audit signing key unusable (PNYX_SIGNING_KEY_FILE or "
+                        "PNYX_DATA_DIR; see the log line above)\n");
+        return 2;
+    }
 
     /* Block the stop signals before any thread exists, so only sigwait()
      * below receives them. */

@@ -309,6 +309,53 @@ struct h_server *h_server_start(const char *const *extra)
     return NULL;
 }
 
+int h_server_refuses(const char *const *extra, char *out, size_t outlen)
+{
+    adopt_runner_setup();
+    char dir[] = "/tmp/pnyx-test-XXXXXX";
+    if (!mkdtemp(dir))
+        return -1;
+    char log[300];
+    snprintf(log, sizeof log, "%s/server.log", dir);
+    char defaults[12][600];
+    const char *defs[13];
+    server_defaults(defaults, dir, defs);
+    char **env = build_env(extra, defs);
+    char *argv[] = {(char *)PNYX_TEST_PNYXD, (char *)"serve", NULL};
+    pid_t pid = spawn(argv, env, log);
+    free_env(env);
+    if (pid < 0)
+        return -1;
+    int st = 0, rc = -1;
+    int64_t deadline = now_ms() + 15000;
+    for (;;) {
+        pid_t w = waitpid(pid, &st, WNOHANG);
+        if (w == pid) {
+            rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+            break;
+        }
+        if (w < 0 || now_ms() > deadline) { /* it served: not a refusal */
+            kill(pid, SIGKILL);
+            waitpid(pid, NULL, 0);
+            rc = -1;
+            break;
+        }
+        msleep(10);
+    }
+    if (out && outlen) {
+        out[0] = '\0';
+        FILE *f = fopen(log, "r");
+        if (f) {
+            size_t n = fread(out, 1, outlen - 1, f);
+            out[n] = '\0';
+            fclose(f);
+        }
+    }
+    unlink(log);
+    rmdir(dir);
+    return rc;
+}
+
 int h_server_stop(struct h_server *s)
 {
     if (!s)

@@ -58,6 +58,10 @@ struct h_server *h_shared(void);
 /* Starts a dedicated pnyxd with extra environment ("KEY=VALUE" entries,
  * NULL-terminated; may be NULL). Waits for /healthz. NULL on failure. */
 struct h_server *h_server_start(const char *const *env);
+/* Runs pnyxd serve with extra environment, expecting it to refuse to
+ * start: returns its exit status (-1 if it was still running after 15 s,
+ * then killed), with the start of its log in out. */
+int h_server_refuses(const char *const *env, char *out, size_t outlen);
 /* Sends SIGTERM and waits (≤ 15 s, then SIGKILL). Returns the exit status
  * as from waitpid's WEXITSTATUS, or -1 if it was killed. Frees s. */
 int h_server_stop(struct h_server *s);

@@ -56,7 +56,11 @@ Test(outage, database_restart_gives_503_then_recovers)
         }
     }
     cr_assert_eq(last, 200, "pnyxd did not recover after the database restart");
-    /* Every worker recovers, not just one. */
+    /* Every worker recovers, not just one. A worker whose last reconnect
+     * attempt failed while the cluster was starting waits out its backoff
+     * (250 ms, db_conn.c) before trying again, so give them that long. */
+    struct timespec backoff = {0, 500 * 1000 * 1000};
+    nanosleep(&backoff, NULL);
     for (int i = 0; i < 20; i++)
         cr_assert_eq(status_of(s, "/readyz", NULL, 0), 200);
 }

@@ -9,7 +9,10 @@
  * concurrent changes give seq 1..4000 without holes or forks.
  */
 #include <pthread.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <libpq-fe.h>
 #include <sodium.h>
 
 #include "a2_util.h"
@@ -325,6 +328,130 @@ Test(audit, proof_parameter_errors)
     h_resp_free(r);
     cr_expect_eq(a2_status(s, "GET", "/api/v1/assemblies/999999999/audit/checkpoint", NULL, NULL),
                  404);
+}
+
+/* --- atomicity ---------------------------------------------------------------- */
+
+static void sql_ok(PGconn *db, const char *sql)
+{
+    PGresult *r = PQexec(db, sql);
+    cr_assert_eq(PQresultStatus(r), PGRES_COMMAND_OK, "%s: %s", sql, PQerrorMessage(db));
+    PQclear(r);
+}
+
+/* A change whose audit entry cannot be written is rolled back whole: the
+ * change does not stay without its record. The failure is forced from
+ * outside, by a trigger that refuses this one assembly's entries. */
+Test(audit, a_change_whose_entry_fails_is_rolled_back)
+{
+    struct h_server *s = h_shared();
+    struct a2_user conv = a2_user_new(s, "FR");
+    struct a2_user joiner = a2_user_new(s, "DE");
+    int64_t aid = a2_assembly_new(s, &conv, "public", "open");
+    struct log_copy before;
+    fetch_log(s, NULL, aid, &before);
+
+    PGconn *db = PQconnectdb(h_db_url());
+    cr_assert_eq(PQstatus(db), CONNECTION_OK, "%s", PQerrorMessage(db));
+    char sql[512];
+    sql_ok(db, "CREATE OR REPLACE FUNCTION pnyx_test_refuse_entry() RETURNS trigger "
+               "LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$");
+    snprintf(sql, sizeof sql,
+             "CREATE TRIGGER refuse_%lld BEFORE INSERT ON audit_entries FOR EACH ROW "
+             "WHEN (NEW.assembly_id = %lld) EXECUTE FUNCTION pnyx_test_refuse_entry()",
+             (long long)aid, (long long)aid);
+    sql_ok(db, sql);
+
+    char path[160];
+    snprintf(path, sizeof path, "/api/v1/assemblies/%lld", (long long)aid);
+    json_t *b = json_pack("{s:s}", "title", "must not stick");
+    struct h_resp *r = a2_req(s, "PATCH", path, &conv, b);
+    json_decref(b);
+    cr_expect_geq(r->status, 500, "PATCH gave %ld: %s", r->status, r->body);
+    cr_expect(strstr(r->body, "refused by the test") == NULL, "database text leaked: %s", r->body);
+    h_resp_free(r);
+    snprintf(path, sizeof path, "/api/v1/assemblies/%lld/join", (long long)aid);
+    cr_expect_geq(a2_status(s, "POST", path, &joiner, NULL), 500);
+
+    snprintf(path, sizeof path, "/api/v1/assemblies/%lld", (long long)aid);
+    r = a2_req(s, "GET", path, &conv, NULL);
+    cr_assert_eq(r->status, 200);
+    cr_expect_str_neq(json_string_value(json_object_get(r->json, "title")), "must not stick");
+    h_resp_free(r);
+    snprintf(path, sizeof path, "/api/v1/assemblies/%lld/members", (long long)aid);
+    r = a2_req(s, "GET", path, &conv, NULL);
+    cr_assert_eq(r->status, 200);
+    cr_expect_eq(json_array_size(json_object_get(r->json, "items")), 1u, "%s", r->body);
+    h_resp_free(r);
+
+    struct log_copy during;
+    fetch_log(s, NULL, aid, &during);
+    cr_expect_eq(during.n, before.n);
+
+    snprintf(sql, sizeof sql, "DROP TRIGGER refuse_%lld ON audit_entries", (long long)aid);
+    sql_ok(db, sql);
+    PQfinish(db);
+    /* The log carries on from where it was: no hole where the failures were. */
+    snprintf(path, sizeof path, "/api/v1/assemblies/%lld/join", (long long)aid);
+    cr_assert_eq(a2_status(s, "POST", path, &joiner, NULL), 201);
+    struct log_copy after;
+    fetch_log(s, NULL, aid, &after); /* asserts seq continuity */
+    cr_expect_eq(after.n, before.n + 1);
+    log_free(&before);
+    log_free(&during);
+    log_free(&after);
+}
+
+/* --- the signing key ---------------------------------------------------------- */
+
+static char *public_key_of(struct h_server *s)
+{
+    struct h_resp *r = a2_req(s, "GET", "/api/v1/audit/key", NULL, NULL);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    char *pk = strdup(json_string_value(json_object_get(r->json, "public_key")));
+    h_resp_free(r);
+    return pk;
+}
+
+/* Generated on first start, mode 0600, kept across restarts; a key that
+ * cannot be read or created stops the start with exit code 2. */
+Test(audit, signing_key_lifecycle)
+{
+    char dir[] = "/tmp/pnyx-key-XXXXXX";
+    cr_assert(mkdtemp(dir) != NULL);
+    char path[300], env[340];
+    snprintf(path, sizeof path, "%s/checkpoint.key", dir);
+    snprintf(env, sizeof env, "PNYX_SIGNING_KEY_FILE=%s", path);
+    const char *extra[] = {env, NULL};
+
+    struct h_server *s = h_server_start(extra);
+    cr_assert(s != NULL);
+    char *first = public_key_of(s);
+    cr_assert_eq(h_server_stop(s), 0);
+    struct stat st;
+    cr_assert_eq(stat(path, &st), 0, "no key file at %s", path);
+    cr_expect_eq(st.st_mode & 0777, 0600, "mode %o", (unsigned)(st.st_mode & 0777));
+
+    s = h_server_start(extra);
+    cr_assert(s != NULL);
+    char *second = public_key_of(s);
+    cr_assert_eq(h_server_stop(s), 0);
+    cr_expect_str_eq(first, second, "the key changed across a restart");
+    free(first);
+    free(second);
+
+    char log[4096];
+    FILE *f = fopen(path, "w");
+    cr_assert(f != NULL);
+    fputs("not a key\n", f);
+    fclose(f);
+    cr_expect_eq(h_server_refuses(extra, log, sizeof log), 2, "%s", log);
+    cr_expect(strstr(log, "signing key") != NULL, "%s", log);
+    unlink(path);
+
+    snprintf(env, sizeof env, "PNYX_SIGNING_KEY_FILE=%s/missing/dir/checkpoint.key", dir);
+    cr_expect_eq(h_server_refuses(extra, log, sizeof log), 2, "%s", log);
+    rmdir(dir);
 }
 
 /* --- concurrency: 8 writers × 500 changes in ONE assembly ------------------ */
