@@ -61,6 +61,10 @@ Test(outage, database_restart_gives_503_then_recovers)
      * (250 ms, db_conn.c) before trying again, so give them that long. */
     struct timespec backoff = {0, 500 * 1000 * 1000};
     nanosleep(&backoff, NULL);
-    for (int i = 0; i < 20; i++)
-        cr_assert_eq(status_of(s, "/readyz", NULL, 0), 200);
+    for (int i = 0; i < 20; i++) {
+        char why[200];
+        long again = status_of(s, "/readyz", why, sizeof why);
+        cr_assert_eq(again, 200, "request %d after recovery: %ld %s\n%s", i, again, why,
+                     h_server_log_tail(s));
+    }
 }

@@ -160,10 +160,12 @@ struct db_conn *db_checkout(void)
 }
 
 /* Drops a connection the server has closed or said goodbye on. An idle
- * connection has nothing to read; if the socket is readable the server sent
- * its termination notice (restart, admin shutdown) or closed it: consume
- * and re-check without a round trip, so the first request after a restart
- * simply reconnects instead of failing. */
+ * connection has nothing to read (Pnyx never LISTENs): a readable socket
+ * means the server sent its termination notice (restart, admin shutdown)
+ * or closed it. PQconsumeInput alone does not tell: it buffers the FATAL
+ * message and reports success until a later read hits EOF, so the first
+ * request after a restart would fail. Any unsolicited input therefore
+ * drops the connection; the rare harmless message costs one reconnect. */
 static void check_idle(struct db_conn *c)
 {
     c->needs_check = false;
@@ -174,15 +176,10 @@ static void check_idle(struct db_conn *c)
         return;
     }
     struct pollfd pfd = {.fd = PQsocket(c->pg), .events = POLLIN};
-    if (pfd.fd < 0 ||
-        (poll(&pfd, 1, 0) > 0 && (!PQconsumeInput(c->pg) || PQstatus(c->pg) != CONNECTION_OK))) {
-        log_info("database connection lost; reconnecting");
+    if (pfd.fd < 0 || poll(&pfd, 1, 0) != 0) {
+        log_info("database connection closed by the server; reconnecting");
         drop(c);
-        return;
     }
-    PGnotify *n;
-    while ((n = PQnotifies(c->pg)) != NULL)
-        PQfreemem(n);
 }
 
 static void notice_ignore(void *arg, const char *message)
