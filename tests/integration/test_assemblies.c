@@ -195,13 +195,18 @@ Test(assemblies, join_open_and_invite_only)
 
 static void expire_invitation_in_db(const char *code)
 {
-    (void)code;
     PGconn *c = PQconnectdb(h_db_url());
     cr_assert_eq(PQstatus(c), CONNECTION_OK, "%s", PQerrorMessage(c));
-    /* The code is only stored hashed: expire the most recent invitation. */
-    PGresult *res = PQexec(c, "UPDATE invitations SET expires_at = now() - interval '1 second' "
-                              "WHERE id = (SELECT max(id) FROM invitations)");
+    /* Only SHA-256 of the code's 32 raw bytes is stored: find it by that
+     * (other tests of this binary create invitations at the same time). */
+    const char *params[1] = {code};
+    PGresult *res = PQexecParams(c,
+                                 "UPDATE invitations SET expires_at = now() - interval '1 second' "
+                                 "WHERE code_hash = sha256(decode(translate($1, '-_', '+/') || "
+                                 "'=', 'base64'))",
+                                 1, NULL, params, NULL, NULL, 0);
     cr_assert_eq(PQresultStatus(res), PGRES_COMMAND_OK, "%s", PQerrorMessage(c));
+    cr_assert_str_eq(PQcmdTuples(res), "1", "the invitation was not found by its code");
     PQclear(res);
     PQfinish(c);
 }
