@@ -274,9 +274,9 @@ static enum db_status create_cb(struct db_conn *c, void *cls)
                            x->join_policy, "default_language", x->default_language);
     json_t *d2 = json_pack("{s:s, s:s, s:s}", "account", arena_printf(a, "%lld", (long long)me),
                            "role", "convener", "via", "creation");
-    st = api_audit_append(c, a, x->id, me, "assembly.created", d1, NULL);
+    st = api_audit_append(c, a, x->id, me, "assembly.created", d1);
     if (st == DB_OK) {
-        st = api_audit_append(c, a, x->id, me, "member.joined", d2, NULL);
+        st = api_audit_append(c, a, x->id, me, "member.joined", d2);
     }
     json_decref(d1);
     json_decref(d2);
@@ -404,7 +404,7 @@ static enum db_status patch_cb(struct db_conn *c, void *cls)
             json_object_set_new(data, names[i], json_string(vals[i]));
         }
     }
-    st = api_audit_append(c, a, t->aid, t->rq->auth.account_id, "assembly.updated", data, NULL);
+    st = api_audit_append(c, a, t->aid, t->rq->auth.account_id, "assembly.updated", data);
     json_decref(data);
     return st;
 }
@@ -424,7 +424,7 @@ int api_assemblies_patch(struct api_req *rq, struct api_reply *out)
         api_field_error(fields, "", "empty", "nothing to change");
         return api_problem_fields(out, API_E_VALIDATION, fields);
     }
-    enum db_status st = db_run_txn(rq->db, "assembly_update", patch_cb, &t);
+    enum db_status st = db_run_txn_grouped(rq->db, t.aid, "assembly_update", patch_cb, &t);
     if (t.denied != AUTHZ_ALLOW) {
         return api_authz_problem(out, t.denied);
     }
@@ -476,7 +476,7 @@ static enum db_status join_cb(struct db_conn *c, void *cls)
     }
     json_t *data = json_pack("{s:s, s:s, s:s}", "account", arena_printf(a, "%lld", (long long)me),
                              "role", "member", "via", "open");
-    st = api_audit_append(c, a, t->aid, me, "member.joined", data, NULL);
+    st = api_audit_append(c, a, t->aid, me, "member.joined", data);
     json_decref(data);
     return st;
 }
@@ -487,7 +487,7 @@ int api_assemblies_join(struct api_req *rq, struct api_reply *out)
     if (api_param_id(rq, "aid", &t.aid) != 0) {
         return api_problem(out, API_E_NOT_FOUND, NULL);
     }
-    enum db_status st = db_run_txn(rq->db, "assembly_join", join_cb, &t);
+    enum db_status st = db_run_txn_grouped(rq->db, t.aid, "assembly_join", join_cb, &t);
     if (t.invite_only) {
         return api_problem(out, API_E_INVITATION_REQUIRED, NULL);
     }

@@ -49,11 +49,6 @@ static void format_now(char out[40])
     snprintf(out, 40, "%.19s.%06dZ", date, (int)(ts.tv_nsec / 1000) % 1000000);
 }
 
-static void json_free_cb(void *p)
-{
-    free(p);
-}
-
 enum db_status api_audit_create_log(struct db_conn *c, struct arena *a, int64_t aid)
 {
     uint8_t empty[MERKLE_HASH_LEN];
@@ -129,17 +124,95 @@ static char *build_entry(struct arena *a, int64_t seq, const char *at, const cha
     return res;
 }
 
-enum db_status api_audit_append(struct db_conn *c, struct arena *a, int64_t aid, int64_t actor,
-                                const char *kind, json_t *data, int64_t *seq_out)
+/*
+ * Appends are deferred to the end of the transaction (db_commit_hook): the
+ * body records what happened, and just before COMMIT, in the same
+ * transaction, flush_pending locks each touched log head once, numbers the
+ * entries, hashes them into the tree and writes them all in one statement.
+ * A group-committed batch (db_run_txn_grouped) of k changes to one assembly
+ * thus costs one lock and one write instead of k of each, and the head lock
+ * is held for the shortest time: the flush and the COMMIT.
+ *
+ * The list is per thread because a transaction's bodies all run on one
+ * thread (a batch's, on its leader's). Entries point into their body's
+ * request arena, which outlives the transaction.
+ */
+#define PENDING_MAX 128 /* a batch is ≤ 32 bodies of ≤ 2 entries */
+
+struct pending_entry {
+    int64_t aid;
+    int64_t actor;
+    const char *kind;
+    const char *data; /* canonical JSON object text */
+    size_t data_len;
+    struct arena *arena;
+};
+
+static _Thread_local struct pending_entry tl_pending[PENDING_MAX];
+static _Thread_local size_t tl_npending;
+
+static enum db_status flush_pending(struct db_conn *c);
+
+static size_t mark_pending(void)
 {
-    /* Everything that does not depend on the head is done before taking
-     * its lock. */
-    char *dtext = json_is_object(data) ? json_dumps(data, JSON_COMPACT) : NULL;
-    if (dtext == NULL) {
+    return tl_npending;
+}
+
+static void rewind_pending(size_t mark)
+{
+    if (mark < tl_npending) {
+        tl_npending = mark;
+    }
+}
+
+static const struct db_commit_hook g_commit_hook = {
+    .flush = flush_pending,
+    .mark = mark_pending,
+    .rewind = rewind_pending,
+};
+
+enum db_status api_audit_append(struct db_conn *c, struct arena *a, int64_t aid, int64_t actor,
+                                const char *kind, json_t *data)
+{
+    if (!db_in_txn(c)) {
+        log_error("audit: %s appended outside a transaction", kind);
         return DB_HARD_ERROR;
     }
-    arena_defer(a, json_free_cb, dtext);
+    if (tl_npending == PENDING_MAX) {
+        log_error("audit: more than %d entries in one transaction", PENDING_MAX);
+        return DB_HARD_ERROR;
+    }
+    /* Canonicalised now, so a body whose data cannot be logged fails by
+     * itself rather than failing the flush of a whole batch. */
+    char *dtext = json_is_object(data) ? json_dumps(data, JSON_COMPACT) : NULL;
+    char *canon = NULL;
+    size_t clen = 0;
+    int rc = dtext ? jcs_canonicalize(dtext, strlen(dtext), &canon, &clen, NULL) : AUDIT_EINVAL;
+    free(dtext);
+    if (rc != AUDIT_OK) {
+        log_error("audit: cannot canonicalise the data of %s", kind);
+        return DB_HARD_ERROR;
+    }
+    const char *copy = arena_strndup(a, canon, clen);
+    free(canon);
+    db_set_commit_hook(&g_commit_hook); /* idempotent; main also sets it */
+    tl_pending[tl_npending++] = (struct pending_entry){
+        .aid = aid,
+        .actor = actor,
+        .kind = arena_strndup(a, kind, strlen(kind)),
+        .data = copy,
+        .data_len = clen,
+        .arena = a,
+    };
+    return DB_OK;
+}
 
+/* Appends entries e[idx[0..k)] (one assembly, in transaction order). */
+static enum db_status flush_log(struct db_conn *c, const size_t *idx, size_t k)
+{
+    const struct pending_entry *first = &tl_pending[idx[0]];
+    struct arena *a = first->arena;
+    int64_t aid = first->aid;
     struct db_audit_head head;
     enum db_status st = db_audit_head_lock(c, a, aid, &head);
     if (st != DB_OK) {
@@ -151,54 +224,90 @@ enum db_status api_audit_append(struct db_conn *c, struct arena *a, int64_t aid,
                   (long long)head.size);
         return DB_HARD_ERROR;
     }
-    char at[40];
-    format_now(at);
-    int64_t seq = head.size + 1;
-    char *entry = build_entry(a, seq, at, kind, actor, aid, dtext, strlen(dtext));
-    if (entry == NULL) {
-        log_error("audit: cannot canonicalise entry kind=%s", kind);
-        return DB_HARD_ERROR;
-    }
-    uint8_t leaf[MERKLE_HASH_LEN];
-    merkle_leaf_hash(entry, strlen(entry), leaf);
-    struct merkle_node nodes[MERKLE_MAX_LEVELS + 1];
-    unsigned n = 0;
-    if (merkle_frontier_append(f, leaf, nodes, &n) != AUDIT_OK) {
-        return DB_HARD_ERROR;
-    }
-    unsigned levels[MERKLE_MAX_LEVELS + 1];
-    uint64_t idx[MERKLE_MAX_LEVELS + 1];
-    uint8_t *hashes = arena_alloc(a, (size_t)n * MERKLE_HASH_LEN + 1);
-    for (unsigned i = 0; i < n; i++) {
-        levels[i] = nodes[i].level;
-        idx[i] = nodes[i].index;
-        memcpy(hashes + (size_t)i * MERKLE_HASH_LEN, nodes[i].hash, MERKLE_HASH_LEN);
+    char *at = arena_alloc(a, 40);
+    format_now(at); /* under the lock: `at` never decreases along seq */
+    const char **kinds = arena_alloc(a, k * sizeof(char *));
+    const char **entries = arena_alloc(a, k * sizeof(char *));
+    uint8_t *leaves = arena_alloc(a, k * MERKLE_HASH_LEN);
+    size_t node_cap = k * (MERKLE_MAX_LEVELS + 1);
+    unsigned *levels = arena_alloc(a, node_cap * sizeof(unsigned));
+    uint64_t *indexes = arena_alloc(a, node_cap * sizeof(uint64_t));
+    uint8_t *hashes = arena_alloc(a, node_cap * MERKLE_HASH_LEN);
+    unsigned n_nodes = 0;
+    for (size_t j = 0; j < k; j++) {
+        const struct pending_entry *e = &tl_pending[idx[j]];
+        char *entry = build_entry(a, head.size + 1 + (int64_t)j, at, e->kind, e->actor, aid,
+                                  e->data, e->data_len);
+        if (entry == NULL) {
+            log_error("audit: cannot canonicalise entry kind=%s", e->kind);
+            return DB_HARD_ERROR;
+        }
+        kinds[j] = e->kind;
+        entries[j] = entry;
+        uint8_t *leaf = leaves + j * MERKLE_HASH_LEN;
+        merkle_leaf_hash(entry, strlen(entry), leaf);
+        struct merkle_node nodes[MERKLE_MAX_LEVELS + 1];
+        unsigned n = 0;
+        if (merkle_frontier_append(f, leaf, nodes, &n) != AUDIT_OK) {
+            return DB_HARD_ERROR;
+        }
+        for (unsigned i = 0; i < n; i++, n_nodes++) {
+            levels[n_nodes] = nodes[i].level;
+            indexes[n_nodes] = nodes[i].index;
+            memcpy(hashes + (size_t)n_nodes * MERKLE_HASH_LEN, nodes[i].hash, MERKLE_HASH_LEN);
+        }
     }
     uint8_t root[MERKLE_HASH_LEN];
     merkle_frontier_root(f, root);
     uint8_t *packed = arena_alloc(a, MERKLE_MAX_LEVELS * MERKLE_HASH_LEN);
     size_t packed_len = frontier_pack(f, packed);
-
     struct db_audit_write w = {
         .assembly_id = aid,
-        .seq = seq,
+        .first_seq = head.size + 1,
+        .n_entries = k,
         .at = at,
-        .kind = kind,
-        .entry = entry,
-        .leaf_hash = leaf,
-        .n_nodes = n,
+        .kinds = kinds,
+        .entries = entries,
+        .leaf_hashes = leaves,
+        .n_nodes = n_nodes,
         .levels = levels,
-        .indexes = idx,
+        .indexes = indexes,
         .hashes = hashes,
         .root = root,
         .frontier = packed,
         .frontier_len = packed_len,
     };
-    st = db_audit_store(c, a, &w);
-    if (st == DB_OK && seq_out != NULL) {
-        *seq_out = seq;
+    return db_audit_store(c, a, &w);
+}
+
+/* Logs in ascending assembly id (one lock order for every transaction, so
+ * two that touch the same logs cannot deadlock), entries of one log in the
+ * order the transaction made them. */
+static enum db_status flush_pending(struct db_conn *c)
+{
+    size_t n = tl_npending;
+    size_t idx[PENDING_MAX];
+    for (size_t i = 0; i < n; i++) {
+        size_t j = i;
+        while (j > 0 && tl_pending[idx[j - 1]].aid > tl_pending[i].aid) {
+            idx[j] = idx[j - 1];
+            j--;
+        }
+        idx[j] = i;
     }
-    return st;
+    for (size_t i = 0; i < n;) {
+        size_t k = 1;
+        while (i + k < n && tl_pending[idx[i + k]].aid == tl_pending[idx[i]].aid) {
+            k++;
+        }
+        enum db_status st = flush_log(c, idx + i, k);
+        if (st != DB_OK) {
+            return st;
+        }
+        i += k;
+    }
+    tl_npending = 0;
+    return DB_OK;
 }
 
 /* --- signing key ------------------------------------------------------------ */
@@ -357,6 +466,7 @@ static void key_init_once(void)
 
 int api_audit_init(const struct pnyx_config *cfg)
 {
+    db_set_commit_hook(&g_commit_hook);
     const struct pnyx_config *expected = NULL;
     atomic_compare_exchange_strong(&g_key_cfg, &expected, cfg);
     pthread_once(&g_key_once, key_init_once);

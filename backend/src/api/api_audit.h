@@ -17,17 +17,18 @@
 
 /*
  * Appends {seq, at, kind, actor, assembly, data} (RFC 8785 canonical JSON)
- * to assembly aid's log. MUST run inside the db_run_txn that makes the
- * change it records, after the change's own statements (it locks the log
- * head until commit; doing it last keeps that lock short). actor = account
- * id, or 0 for an entry without actor (JSON null: secret-ballot events).
- * data (borrowed) must be a JSON object; it is canonicalised, so key order
- * does not matter. *seq_out (may be NULL) receives the entry's seq.
- * Returns DB_OK or the database failure (DB_HARD_ERROR if data cannot be
- * canonicalised). Never writes a reply.
+ * to assembly aid's log, in the caller's transaction: MUST run inside a
+ * db_run_txn* body. The entry is numbered, hashed and written when that
+ * transaction commits (just before its COMMIT, in it), so it exists exactly
+ * when the change it records does; a body rolled back takes its entries
+ * with it. actor = account id, or 0 for an entry without actor (JSON null:
+ * secret-ballot events). data (borrowed) must be a JSON object; it is
+ * canonicalised, so key order does not matter. Returns DB_OK, or
+ * DB_HARD_ERROR (outside a transaction, data not loggable) — never writes
+ * a reply.
  */
 enum db_status api_audit_append(struct db_conn *c, struct arena *a, int64_t aid, int64_t actor,
-                                const char *kind, json_t *data, int64_t *seq_out)
+                                const char *kind, json_t *data)
     PNYX_NONNULL(1, 2, 5) PNYX_MUSTCHECK;
 
 /* Creates the empty log of a new assembly, in the creating transaction. */

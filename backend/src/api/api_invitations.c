@@ -129,7 +129,7 @@ static enum db_status icreate_cb(struct db_conn *c, void *cls)
     json_t *data = json_pack("{s:s, s:I, s:s, s:s}", "expires_at", t->inv.expires_at, "max_uses",
                              (json_int_t)t->inv.max_uses, "role", t->inv.role, "invitation",
                              arena_printf(a, "%lld", (long long)t->inv.id));
-    st = api_audit_append(c, a, t->aid, me, "invitation.created", data, NULL);
+    st = api_audit_append(c, a, t->aid, me, "invitation.created", data);
     json_decref(data);
     return st;
 }
@@ -197,7 +197,7 @@ int api_invitations_create(struct api_req *rq, struct api_reply *out)
     }
     char code[PNYX_TOKEN_CHARS + 1];
     pnyx_crypto_token_new(code, t.hash);
-    enum db_status st = db_run_txn(rq->db, "invitation_create", icreate_cb, &t);
+    enum db_status st = db_run_txn_grouped(rq->db, t.aid, "invitation_create", icreate_cb, &t);
     if (t.denied != AUTHZ_ALLOW) {
         return api_authz_problem(out, t.denied);
     }
@@ -269,7 +269,7 @@ static enum db_status accept_cb(struct db_conn *c, void *cls)
     json_t *data = json_pack(
         "{s:s, s:s, s:s, s:s}", "account", arena_printf(a, "%lld", (long long)me), "invitation",
         arena_printf(a, "%lld", (long long)t->inv.id), "role", t->inv.role, "via", "invitation");
-    st = api_audit_append(c, a, t->inv.assembly_id, me, "member.joined", data, NULL);
+    st = api_audit_append(c, a, t->inv.assembly_id, me, "member.joined", data);
     json_decref(data);
     return st;
 }

@@ -150,7 +150,7 @@ static enum db_status mpatch_cb(struct db_conn *c, void *cls)
         data = json_pack("{s:s, s:s, s:s}", "account", acct, "role", t->out.role, "status",
                          t->out.status);
     }
-    st = api_audit_append(c, a, t->aid, me, kind, data, NULL);
+    st = api_audit_append(c, a, t->aid, me, kind, data);
     json_decref(data);
     return st;
 }
@@ -208,7 +208,7 @@ int api_members_patch(struct api_req *rq, struct api_reply *out)
     if (decode_patch(rq, out, &t) != 0) {
         return 0;
     }
-    enum db_status st = db_run_txn(rq->db, "member_patch", mpatch_cb, &t);
+    enum db_status st = db_run_txn_grouped(rq->db, t.aid, "member_patch", mpatch_cb, &t);
     if (t.denied != AUTHZ_ALLOW) {
         return api_authz_problem(out, t.denied);
     }

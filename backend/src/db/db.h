@@ -148,6 +148,38 @@ enum db_isolation {
  * (static string) appears in logs. Returns cb's status or the failure. */
 enum db_status db_run_txn(struct db_conn *c, const char *name, db_txn_fn cb, void *cls)
     PNYX_NONNULL(1, 2, 3) PNYX_MUSTCHECK;
+/*
+ * Like db_run_txn for bodies that serialise on one key (an assembly's audit
+ * log head): bodies of concurrent callers with the same key run in one
+ * transaction, each under its own savepoint, committed once (group commit,
+ * db_group.c). cb may run on another caller's thread and connection while
+ * this thread waits, so it must use only c and cls (never the thread's own
+ * connection or thread-locals other than the log's request id); cls, and
+ * what it points to, must stay valid until this returns. Returns cb's
+ * status for this caller's body, or the failure.
+ */
+enum db_status db_run_txn_grouped(struct db_conn *c, int64_t key, const char *name, db_txn_fn cb,
+                                  void *cls) PNYX_NONNULL(1, 3, 4) PNYX_MUSTCHECK;
+/*
+ * Work a transaction defers to just before its COMMIT, still inside it: the
+ * audit log collects a transaction's entries and appends them all there,
+ * so a group-committed batch (above) locks each log head once and writes
+ * its entries with one statement. The state is per thread (a batch's bodies
+ * all run on its leader's thread). Registered once at start, before any
+ * transaction; db_run_txn* call flush after the bodies succeed, mark/rewind
+ * around a body rolled back to its savepoint, rewind(0) when a transaction
+ * begins or fails.
+ */
+struct db_commit_hook {
+    enum db_status (*flush)(struct db_conn *c);
+    size_t (*mark)(void);
+    void (*rewind)(size_t mark);
+};
+void db_set_commit_hook(const struct db_commit_hook *h);
+
+/* True inside a transaction of c (also an aborted one). */
+bool db_in_txn(const struct db_conn *c) PNYX_NONNULL(1);
+
 /* Same with an explicit isolation level. */
 enum db_status db_run_txn_iso(struct db_conn *c, const char *name, enum db_isolation iso,
                               db_txn_fn cb, void *cls) PNYX_NONNULL(1, 2, 4) PNYX_MUSTCHECK;

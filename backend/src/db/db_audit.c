@@ -112,33 +112,67 @@ enum db_status db_audit_head_lock(struct db_conn *c, struct arena *a, int64_t ai
     return DB_OK;
 }
 
-/* Caller: api_audit_append. One statement, one round trip, while the head
- * row is locked: the entry, the subtree nodes it completes (hashes packed
- * in one bytea, cut by ordinality) and the new head. */
+/* A text[] literal: every element double-quoted, with '"' and '\\'
+ * backslash-escaped (canonical JSON has no NUL to worry about). */
+static const char *text_array_param(struct arena *a, size_t n, const char *const *v)
+{
+    size_t cap = 3;
+    for (size_t i = 0; i < n; i++) {
+        cap += 2 * strlen(v[i]) + 3;
+    }
+    char *s = arena_alloc(a, cap);
+    size_t off = 0;
+    s[off++] = '{';
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0) {
+            s[off++] = ',';
+        }
+        s[off++] = '"';
+        for (const char *p = v[i]; *p; p++) {
+            if (*p == '"' || *p == '\\') {
+                s[off++] = '\\';
+            }
+            s[off++] = *p;
+        }
+        s[off++] = '"';
+    }
+    s[off++] = '}';
+    s[off] = '\0';
+    return s;
+}
+
+/* Caller: api_audit's flush at the end of a transaction. One statement,
+ * one round trip, while the head row is locked: the entries (seq numbered
+ * from $2 by ordinality), the subtree nodes they complete (hashes packed in
+ * one bytea, cut by ordinality) and the new head. */
 static const struct db_stmt stmt_store = {
     .name = "audit_store",
     .sql = "WITH e AS (INSERT INTO audit_entries (assembly_id, seq, at, kind, entry, leaf_hash) "
-           "VALUES ($1, $2, $3::timestamptz, $4, $5, $6::bytea)), "
+           "SELECT $1, $2::bigint + t.k - 1, $3::timestamptz, t.kind, t.entry, "
+           "substring($6::bytea FROM ((t.k - 1) * 32 + 1)::int FOR 32) "
+           "FROM unnest($4::text[], $5::text[]) WITH ORDINALITY AS t(kind, entry, k)), "
            "n AS (INSERT INTO audit_nodes (assembly_id, level, idx, hash) "
            "SELECT $1, t.l, t.i, substring($9::bytea FROM ((t.k - 1) * 32 + 1)::int FOR 32) "
            "FROM unnest($7::smallint[], $8::bigint[]) WITH ORDINALITY AS t(l, i, k)) "
-           "UPDATE audit_heads SET size = $2, root = $10::bytea, frontier = $11::bytea "
+           "UPDATE audit_heads SET size = $10, root = $11::bytea, frontier = $12::bytea "
            "WHERE assembly_id = $1",
-    .nparams = 11,
+    .nparams = 12,
 };
 
 enum db_status db_audit_store(struct db_conn *c, struct arena *a, const struct db_audit_write *w)
 {
-    const char *p[11] = {
+    int64_t size = w->first_seq + (int64_t)w->n_entries - 1;
+    const char *p[12] = {
         db_param_i64(a, w->assembly_id),
-        db_param_i64(a, w->seq),
+        db_param_i64(a, w->first_seq),
         w->at,
-        w->kind,
-        w->entry,
-        bytea_param(a, w->leaf_hash, DB_AUDIT_HASH),
+        text_array_param(a, w->n_entries, w->kinds),
+        text_array_param(a, w->n_entries, w->entries),
+        bytea_param(a, w->leaf_hashes, w->n_entries * DB_AUDIT_HASH),
         int_array_param(a, w->n_nodes, w->levels, NULL),
         int_array_param(a, w->n_nodes, NULL, w->indexes),
         bytea_param(a, w->hashes, (size_t)w->n_nodes * DB_AUDIT_HASH),
+        db_param_i64(a, size),
         bytea_param(a, w->root, DB_AUDIT_HASH),
         bytea_param(a, w->frontier, w->frontier_len),
     };

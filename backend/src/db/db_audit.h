@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * db/db_audit.h — storage of the per-assembly Merkle audit log (tables in
- * sql/003_audit_log.sql). SQL only: the canonical entry, the leaf hash and
- * the new subtree nodes are computed by the caller (api/api_audit.c with
- * core/audit) between db_audit_head_lock and db_audit_store, inside ONE
- * transaction that also holds the change being recorded. The head row lock
+ * sql/003_audit_log.sql). SQL only: the canonical entries, leaf hashes and
+ * new subtree nodes are computed by the caller (api/api_audit.c with
+ * core/audit) between db_audit_head_lock and db_audit_store, at the end of
+ * the ONE transaction that also holds the changes being recorded. The lock
  * serialises appends of one assembly and nothing else.
  * Hashes are raw 32-byte arrays; strings are arena-owned.
  */
@@ -39,15 +39,17 @@ enum db_status db_audit_head_create(struct db_conn *c, struct arena *a, int64_t 
 enum db_status db_audit_head_lock(struct db_conn *c, struct arena *a, int64_t aid,
                                   struct db_audit_head *out) PNYX_NONNULL(1, 2, 4) PNYX_MUSTCHECK;
 
-/* One append, written by a single statement (entry row, new nodes, head). */
+/* Appends of one transaction to one log, written by a single statement
+ * (entry rows, new nodes, head) while the head row is locked. */
 struct db_audit_write {
     int64_t assembly_id;
-    int64_t seq;       /* = old size + 1 = new size */
-    const char *at;    /* RFC 3339 UTC, the `at` inside entry */
-    const char *kind;  /* "member.joined" … */
-    const char *entry; /* canonical JSON text, NUL-terminated */
-    const uint8_t *leaf_hash;
-    unsigned n_nodes; /* complete subtrees created by this leaf (incl. the leaf) */
+    int64_t first_seq;          /* = old size + 1 */
+    size_t n_entries;           /* ≥ 1; seqs first_seq … first_seq + n - 1 */
+    const char *at;             /* RFC 3339 UTC, the `at` inside every entry */
+    const char *const *kinds;   /* "member.joined" … */
+    const char *const *entries; /* canonical JSON texts */
+    const uint8_t *leaf_hashes; /* n_entries * 32 bytes */
+    unsigned n_nodes;           /* complete subtrees the leaves create (incl. the leaves) */
     const unsigned *levels;
     const uint64_t *indexes;
     const uint8_t *hashes;   /* n_nodes * 32 bytes */

@@ -404,8 +404,41 @@ const char *db_param_i64(struct arena *a, int64_t v)
     return arena_printf(a, "%" PRId64, v);
 }
 
-/* Runs a transaction-control statement. */
-static enum db_status control(struct db_conn *c, const char *sql, const char *name)
+/* --- work deferred to just before COMMIT ------------------------------------ */
+
+static const struct db_commit_hook *_Atomic g_hook;
+
+void db_set_commit_hook(const struct db_commit_hook *h)
+{
+    atomic_store(&g_hook, h);
+}
+
+enum db_status db_deferred_flush(struct db_conn *c)
+{
+    const struct db_commit_hook *h = atomic_load(&g_hook);
+    return h ? h->flush(c) : DB_OK;
+}
+
+size_t db_deferred_mark(void)
+{
+    const struct db_commit_hook *h = atomic_load(&g_hook);
+    return h ? h->mark() : 0;
+}
+
+void db_deferred_rewind(size_t mark)
+{
+    const struct db_commit_hook *h = atomic_load(&g_hook);
+    if (h)
+        h->rewind(mark);
+}
+
+bool db_in_txn(const struct db_conn *c)
+{
+    return c->pg && PQtransactionStatus(c->pg) != PQTRANS_IDLE &&
+           PQtransactionStatus(c->pg) != PQTRANS_UNKNOWN;
+}
+
+enum db_status db_control(struct db_conn *c, const char *sql, const char *name)
 {
     enum db_status st = db_connect(c);
     if (st != DB_OK)
@@ -424,17 +457,21 @@ enum db_status db_run_txn_iso(struct db_conn *c, const char *name, enum db_isola
     };
     enum db_status st = DB_HARD_ERROR;
     for (int attempt = 1; attempt <= DB_TXN_MAX_ATTEMPTS; attempt++) {
-        st = control(c, begin[iso], name);
+        db_deferred_rewind(0);
+        st = db_control(c, begin[iso], name);
         if (st != DB_OK)
             return st;
         st = cb(c, cls);
+        if (st == DB_OK)
+            st = db_deferred_flush(c);
         if (st == DB_OK) {
-            st = control(c, "COMMIT", name);
+            st = db_control(c, "COMMIT", name);
             if (st == DB_OK)
                 return DB_OK;
         }
+        db_deferred_rewind(0);
         if (c->pg && PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
-            enum db_status rb = control(c, "ROLLBACK", name);
+            enum db_status rb = db_control(c, "ROLLBACK", name);
             if (rb == DB_UNAVAILABLE)
                 return DB_UNAVAILABLE;
         }

@@ -32,6 +32,7 @@ struct route_stats {
 
 static struct route_stats stats[METRICS_MAX_ROUTES + 1];
 static atomic_long active_conns;
+static atomic_uint_fast64_t group_commits, group_bodies;
 
 static size_t status_slot(unsigned status)
 {
@@ -53,6 +54,12 @@ void metrics_request(size_t route, unsigned status, uint64_t duration_us)
         b++;
     atomic_fetch_add_explicit(&s->bucket[b], 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&s->sum_us, duration_us, memory_order_relaxed);
+}
+
+void metrics_db_group_batch(size_t bodies)
+{
+    atomic_fetch_add_explicit(&group_commits, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&group_bodies, bodies, memory_order_relaxed);
 }
 
 void metrics_conn_open(void)
@@ -164,7 +171,15 @@ char *metrics_render(const char *const *route_names, const char *const *route_me
             "pnyx_db_errors_total %llu\n"
             "# HELP pnyx_http_active_connections Open HTTP connections.\n"
             "# TYPE pnyx_http_active_connections gauge\n"
-            "pnyx_http_active_connections %ld\n",
-            (unsigned long long)db_errors, atomic_load(&active_conns));
+            "pnyx_http_active_connections %ld\n"
+            "# HELP pnyx_db_group_commits_total Transactions that committed several changes of "
+            "one assembly together.\n"
+            "# TYPE pnyx_db_group_commits_total counter\n"
+            "pnyx_db_group_commits_total %llu\n"
+            "# HELP pnyx_db_group_changes_total Changes committed in those transactions.\n"
+            "# TYPE pnyx_db_group_changes_total counter\n"
+            "pnyx_db_group_changes_total %llu\n",
+            (unsigned long long)db_errors, atomic_load(&active_conns),
+            (unsigned long long)load(&group_commits), (unsigned long long)load(&group_bodies));
     return b.p;
 }

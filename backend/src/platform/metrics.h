@@ -21,6 +21,8 @@
 /* Records one finished request: route index (or METRICS_ROUTE_OTHER),
  * HTTP status, duration in microseconds. */
 void metrics_request(size_t route, unsigned status, uint64_t duration_us);
+/* One group-committed transaction of `bodies` changes (db_group.c). */
+void metrics_db_group_batch(size_t bodies);
 /* Active connection gauge. */
 void metrics_conn_open(void);
 void metrics_conn_close(void);
