@@ -11,7 +11,7 @@ PNYX_PGBIN=/usr/lib/postgresql/15/bin
 PNYX_RUN_PACKAGES=(build-essential cmake pkg-config libmicrohttpd-dev libpq-dev libjansson-dev
                    libsodium-dev libargon2-dev postgresql-15 ca-certificates)
 # Extra packages for the test suite (browser tests use Debian's chromium).
-PNYX_TEST_PACKAGES=(libcriterion-dev libcurl4-openssl-dev chromium python3)
+PNYX_TEST_PACKAGES=(libcriterion-dev libcurl4-openssl-dev chromium python3 python3-cryptography)
 
 pnyx_log() { printf '%s\n' "$*" >&2; }
 pnyx_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
