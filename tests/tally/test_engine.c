@@ -831,3 +831,89 @@ Test(rules, previous_rounds_then_random_uses_hashset_order)
     cr_assert_str_eq(ELIM(1), "Dave");
     cr_assert_str_eq(ELIM(2), "Alice");
 }
+
+/* ------------------------------------------------ builder pools (large) */
+
+/* 120,000 4-rank ballots (each added twice) over 60 options: the
+ * pools cross the 512 KiB threshold where they move to huge-page blocks, with
+ * no reserve, a too small one and a generous one; all three must agree. */
+static void build_large(struct tally_election *e, size_t res_entries, size_t res_ranks)
+{
+    struct tally_error err;
+    char id[8];
+    tally_election_init(e);
+    for (int i = 0; i < 60; i++) {
+        snprintf(id, sizeof(id), "O%d", i);
+        cr_assert_eq(tally_election_add_option(e, id, strlen(id), &err), TALLY_OK);
+    }
+    if (res_entries || res_ranks) {
+        cr_assert_eq(tally_election_reserve(e, res_entries, res_ranks), TALLY_OK);
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        for (uint32_t k = 0; k < 120000; k++) {
+            uint32_t a = k % 60, b = (k / 60) % 60, c = (k / 3600) % 60;
+            uint32_t ids[4] = {a, (a + 1 + b) % 60, (a + 31 + c) % 60, (k * 7) % 60};
+            for (int r = 0; r < 4; r++) {
+                if (r == 2 && k % 5 == 0) {
+                    cr_assert_eq(tally_election_skip(e), TALLY_OK);
+                    continue;
+                }
+                cr_assert_eq(tally_election_mark_open(e), TALLY_OK);
+                cr_assert_eq(tally_election_mark_add(e, ids[r]), TALLY_OK);
+                if (r == 3 && k % 7 == 0) {
+                    cr_assert_eq(tally_election_mark_add(e, (ids[r] + 1) % 60), TALLY_OK);
+                }
+                cr_assert_eq(tally_election_mark_close(e), TALLY_OK);
+            }
+            cr_assert_eq(tally_election_add_entry(e, 1 + k % 3, NULL, TALLY_COUNTRY_NONE, &err),
+                         TALLY_OK, "%s", err.reason);
+        }
+    }
+}
+
+static void same_election(const struct tally_election *x, const struct tally_election *y)
+{
+    cr_assert_eq(x->n_entries, y->n_entries);
+    cr_assert_eq(x->n_added, y->n_added);
+    for (size_t i = 0; i < x->n_entries; i++) {
+        const struct tally_entry *p = &x->entries[i], *q = &y->entries[i];
+        cr_assert_eq(p->count, q->count);
+        cr_assert_eq(p->first_index, q->first_index);
+        cr_assert_eq(p->n_ranks, q->n_ranks);
+        for (uint32_t r = 0; r < p->n_ranks; r++) {
+            const struct tally_rank *s = &x->ranks_pool[p->rank_off + r];
+            const struct tally_rank *t = &y->ranks_pool[q->rank_off + r];
+            cr_assert_eq(s->n, t->n);
+            for (uint32_t j = 0; s->n != TALLY_RANK_SKIPPED && j < s->n; j++) {
+                cr_assert_eq(x->ids_pool[s->off + j], y->ids_pool[t->off + j]);
+            }
+        }
+    }
+}
+
+Test(builder, large_pools_reserve_and_growth)
+{
+    struct tally_election a, b, c;
+    build_large(&a, 0, 0);
+    build_large(&b, 1000, 4000);
+    build_large(&c, 500000, 3000000);
+    cr_assert_eq(a.n_entries, 97440); /* distinct rankings, counted independently */
+    cr_assert_eq(a.n_added, 240000);
+    cr_assert_eq(a.entries[1].count, 2 * (1 + 1 % 3));
+    same_election(&a, &b);
+    same_election(&a, &c);
+    struct tally_result ra, rc;
+    struct tally_error err;
+    memset(&ra, 0, sizeof(ra));
+    memset(&rc, 0, sizeof(rc));
+    cr_assert_eq(tally_run(&a, &ra, &err), TALLY_OK, "%s", err.reason);
+    cr_assert_eq(tally_run(&c, &rc, &err), TALLY_OK, "%s", err.reason);
+    cr_assert_eq(ra.n_winners, 1);
+    cr_assert_eq(ra.winners[0], rc.winners[0]);
+    cr_assert_eq(ra.n_rounds, rc.n_rounds);
+    tally_result_fini(&ra);
+    tally_result_fini(&rc);
+    tally_election_fini(&a);
+    tally_election_fini(&b);
+    tally_election_fini(&c);
+}

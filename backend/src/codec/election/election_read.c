@@ -1153,6 +1153,13 @@ int election_read(const void *buf, size_t len, struct tally_election *e, struct 
     r.err->field[0] = '\0';
     r.err->reason[0] = '\0';
     jscan_init(&s, buf, len);
+    /* Capacity hint from the input size: a ballot entry takes at least ~30 bytes
+     * of JSON and a rank ~4, typical files (bench/tally) ~60 and ~9.5; this
+     * slightly overestimates distinct entries and ranks of grouped files (an
+     * unused reserve costs address space only). Capped so a huge file of
+     * repeated ballots does not reserve gigabytes; a failure is harmless. */
+    size_t basis = len < ((size_t)64 << 20) ? len : ((size_t)64 << 20);
+    (void)tally_election_reserve(e, basis / 48, basis / 6);
     int rc = read_top(&r);
     jscan_fini(&s);
     free(r.ids);

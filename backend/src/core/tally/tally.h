@@ -12,6 +12,8 @@
  *   v1.1 max_rankings and stop_after_round use -1 for null (like
  *        max_skipped_ranks), so a JSON 0 reaches tally_run and is refused there.
  *   v1.2 tally_seed_from_root (Pnyx's default random_seed, README.md).
+ *   v1.3 tally_election_reserve (capacity hint for readers that know their
+ *        input size).
  *
  * Typical use (a streaming reader):
  *   struct tally_election e; tally_election_init(&e);
@@ -271,6 +273,16 @@ int tally_rules_set_rules_id(struct tally_election *e, const char *s, size_t len
  * All return TALLY_OK, TALLY_EINVAL (err says why; entry = this entry's index)
  * or TALLY_ENOMEM / TALLY_ERANGE (count sum overflow).
  */
+/*
+ * Optional capacity hint, before the first entry: presize the pools for about
+ * `entries` distinct entries holding `ranks` ranks (and ids) in all, so they do
+ * not grow (copy) while loading. Exceeding it is fine (the pools grow);
+ * overestimating costs address space, not memory: large pools are only
+ * touched as they fill. Returns TALLY_OK or TALLY_ENOMEM (the election is then
+ * usable as before; a reader may ignore the failure).
+ */
+int tally_election_reserve(struct tally_election *e, size_t entries, size_t ranks);
+
 int tally_election_skip(struct tally_election *e);
 int tally_election_mark_open(struct tally_election *e);
 int tally_election_mark_add(struct tally_election *e, uint32_t opt);

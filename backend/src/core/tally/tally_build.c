@@ -9,6 +9,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "tally_int.h"
 
@@ -43,6 +44,81 @@ struct tally_builder {
     size_t blob_n, blob_cap;
 };
 
+/*
+ * Large pools live in 2 MiB-aligned blocks advised for transparent huge pages
+ * (THP runs in "madvise" mode on our hosts). A fresh 4 KiB page costs a minor
+ * fault (~12 µs on the VM we measure on), a huge page covers 512 of them: on a
+ * million ballots the builder's faults were about half the parse time. This is
+ * memory advice only (no I/O), and it stays in this one helper; without
+ * MADV_HUGEPAGE the blocks are plain aligned malloc memory.
+ */
+#define HUGE_PAGE ((size_t)2 << 20)
+#define HUGE_MIN  ((size_t)512 << 10) /* blocks from 512 KiB on are rounded to 2 MiB */
+
+static void advise_huge(void *p, size_t bytes)
+{
+#ifdef MADV_HUGEPAGE
+    uintptr_t a = ((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
+    uintptr_t end = ((uintptr_t)p + bytes) & ~(uintptr_t)(HUGE_PAGE - 1);
+    if (end > a) {
+        (void)madvise((void *)a, end - a, MADV_HUGEPAGE); /* advice: failure is harmless */
+    }
+#else
+    (void)p;
+    (void)bytes;
+#endif
+}
+
+/* A fresh block of bytes (a multiple of HUGE_PAGE), 2 MiB-aligned and advised. */
+static void *huge_alloc(size_t bytes)
+{
+    void *q = NULL;
+    if (posix_memalign(&q, HUGE_PAGE, bytes) != 0) {
+        return NULL;
+    }
+    advise_huge(q, bytes);
+    return q;
+}
+
+void *tally_alloc_large(size_t bytes)
+{
+    if (bytes < HUGE_MIN) {
+        return malloc(bytes ? bytes : 1);
+    }
+    if (bytes > SIZE_MAX - HUGE_PAGE) {
+        return NULL;
+    }
+    return huge_alloc((bytes + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1));
+}
+
+/*
+ * Resize the block *p of old_bytes (0 = none) to new_bytes; large blocks are
+ * rounded up to whole huge pages (*new_bytes is updated) and moved to a fresh
+ * aligned block (glibc cannot mremap an aligned chunk: its realloc would copy
+ * into unadvised memory anyway). Contents up to min(old, new) are kept.
+ */
+static void *pool_resize(void *p, size_t old_bytes, size_t *new_bytes)
+{
+    size_t n = *new_bytes;
+    if (n < HUGE_MIN) {
+        return realloc(p, n);
+    }
+    if (n > SIZE_MAX - HUGE_PAGE) {
+        return NULL;
+    }
+    n = (n + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+    void *q = huge_alloc(n);
+    if (q == NULL) {
+        return NULL;
+    }
+    if (old_bytes > 0) {
+        memcpy(q, p, old_bytes < n ? old_bytes : n);
+    }
+    free(p);
+    *new_bytes = n;
+    return q;
+}
+
 /* Grow *p (element size sz) to hold at least need elements. */
 static int grow(void **p, size_t *cap, size_t need, size_t sz)
 {
@@ -56,12 +132,13 @@ static int grow(void **p, size_t *cap, size_t need, size_t sz)
         }
         c *= 2;
     }
-    void *q = realloc(*p, c * sz);
+    size_t bytes = c * sz;
+    void *q = pool_resize(*p, *cap * sz, &bytes);
     if (q == NULL) {
         return TALLY_ENOMEM;
     }
     *p = q;
-    *cap = c;
+    *cap = bytes / sz;
     return TALLY_OK;
 }
 
@@ -119,6 +196,8 @@ void tally_election_fini(struct tally_election *e)
     memset(e, 0, sizeof(*e));
 }
 
+static int slots_rehash(struct tally_election *e, size_t cap);
+
 static struct tally_builder *builder(struct tally_election *e)
 {
     if (e->priv == NULL) {
@@ -168,6 +247,35 @@ static int opt_rehash(struct tally_election *e, size_t cap)
     free(b->opt_slots);
     b->opt_slots = slots;
     b->opt_slots_cap = cap;
+    return TALLY_OK;
+}
+
+int tally_election_reserve(struct tally_election *e, size_t entries, size_t ranks)
+{
+    struct tally_builder *b = builder(e);
+    if (b == NULL) {
+        return TALLY_ENOMEM;
+    }
+    entries = entries < UINT32_MAX ? entries : UINT32_MAX;
+    ranks = ranks < UINT32_MAX ? ranks : UINT32_MAX;
+    if (entries == 0 && ranks == 0) {
+        return TALLY_OK;
+    }
+    /* the grouping table is touched all over: at most one huge page ahead */
+    size_t slots = 1024;
+    while (slots < 2 * entries && slots * sizeof(struct slot) < HUGE_PAGE) {
+        slots *= 2;
+    }
+    if (grow((void **)&e->entries, &b->entries_cap, entries, sizeof(struct tally_entry)) !=
+            TALLY_OK ||
+        grow((void **)&e->ranks_pool, &b->ranks_cap, ranks, sizeof(struct tally_rank)) !=
+            TALLY_OK ||
+        grow((void **)&e->ids_pool, &b->ids_cap, ranks, sizeof(uint32_t)) != TALLY_OK ||
+        grow((void **)&b->blob, &b->blob_cap, entries * (BLOB_HDR + 3) + 2 * ranks,
+             sizeof(uint32_t)) != TALLY_OK ||
+        (slots > b->slots_cap && slots_rehash(e, slots) != TALLY_OK)) {
+        return TALLY_ENOMEM;
+    }
     return TALLY_OK;
 }
 
@@ -434,9 +542,17 @@ static bool blob_matches(const uint32_t *blob, const uint32_t *k, size_t len)
 static int slots_rehash(struct tally_election *e, size_t cap)
 {
     struct tally_builder *b = e->priv;
-    struct slot *slots = calloc(cap, sizeof(*slots));
+    size_t bytes = cap * sizeof(struct slot);
+    if (bytes >= HUGE_MIN && bytes < HUGE_PAGE) {
+        cap = HUGE_PAGE / sizeof(struct slot); /* the same one huge page, half the load */
+        bytes = HUGE_PAGE;
+    }
+    struct slot *slots = bytes < HUGE_MIN ? calloc(cap, sizeof(*slots)) : huge_alloc(bytes);
     if (slots == NULL) {
         return TALLY_ENOMEM;
+    }
+    if (bytes >= HUGE_MIN) {
+        memset(slots, 0, bytes);
     }
     for (size_t j = 0; j < b->slots_cap; j++) {
         if (b->slots[j].blob == 0) {

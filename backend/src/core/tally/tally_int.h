@@ -84,6 +84,10 @@ int tally_rcv_count(struct tally_ctx *ctx, struct tally_result *out, struct tall
 int tally_fail(struct tally_error *err, int code, long entry, const char *field, const char *fmt,
                ...) __attribute__((format(printf, 5, 6)));
 
+/* malloc for per-entry arrays: from 512 KiB on, whole 2 MiB blocks advised for
+ * transparent huge pages (tally_build.c; fewer page faults). Release with free(). */
+void *tally_alloc_large(size_t bytes);
+
 /* A dec from units at a scale. */
 static inline struct tally_dec tally_dec_make(tally_i128 units, uint32_t scale)
 {

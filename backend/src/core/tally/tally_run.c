@@ -351,7 +351,7 @@ static int ctx_build(const struct tally_election *e, struct tally_ctx *c, struct
     c->n = e->n_options;
     c->n_entries = e->n_entries;
     size_t ne = e->n_entries ? e->n_entries : 1;
-    c->weight = malloc(ne * sizeof(*c->weight));
+    c->weight = tally_alloc_large(ne * sizeof(*c->weight));
     c->excluded = calloc(c->n + 1, 1);
     c->entry_country = malloc(ne * sizeof(*c->entry_country));
     /* countries are two letters A-Z (checked by validate_entries): 676 slots */
