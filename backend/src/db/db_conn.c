@@ -37,6 +37,8 @@ struct db_conn {
     PGconn *pg;
     int64_t last_fail_us;
     bool needs_check;                /* set by db_checkout; cleared by the first query */
+    const char *pending_begin;       /* BEGIN … not sent yet (static string), see exec_one */
+    bool in_txn;                     /* between db_control BEGIN and COMMIT/ROLLBACK */
     const struct db_stmt **prepared; /* statements prepared on pg */
     size_t nprepared, capprepared;
     char sqlstate[6];
@@ -108,6 +110,7 @@ static void drop(struct db_conn *c)
         PQfinish(c->pg);
     c->pg = NULL;
     c->nprepared = 0;
+    c->pending_begin = NULL;
 }
 
 static void conn_destroy(void *p)
@@ -290,15 +293,88 @@ static enum db_status finish(struct db_conn *c, PGresult *res, const char *what,
     return st;
 }
 
+/*
+ * Runs one statement: the prepared statement `name`, or `sql` with
+ * parameters. A transaction's BEGIN is not sent on its own (db_control
+ * keeps it pending): it goes out with the transaction's first statement in
+ * one libpq pipeline, saving a round trip per transaction, which on a
+ * group-committed batch is time the audit-log head stays locked. Returns
+ * the statement's result (NULL or an error result on failure; a failed
+ * BEGIN is returned in its place).
+ */
+static PGresult *exec_one(struct db_conn *c, const char *name, const char *sql, int nparams,
+                          const char *const *params)
+{
+    const char *begin = c->pending_begin;
+    c->pending_begin = NULL;
+    if (begin == NULL) {
+        return sql ? PQexecParams(c->pg, sql, nparams, NULL, params, NULL, NULL, 0)
+                   : PQexecPrepared(c->pg, name, nparams, params, NULL, NULL, 0);
+    }
+    if (PQenterPipelineMode(c->pg) != 1) {
+        PGresult *b = PQexec(c->pg, begin);
+        if (PQresultStatus(b) != PGRES_COMMAND_OK)
+            return b;
+        PQclear(b);
+        return exec_one(c, name, sql, nparams, params);
+    }
+    int sent = PQsendQueryParams(c->pg, begin, 0, NULL, NULL, NULL, NULL, 0) &&
+               (sql ? PQsendQueryParams(c->pg, sql, nparams, NULL, params, NULL, NULL, 0)
+                    : PQsendQueryPrepared(c->pg, name, nparams, params, NULL, NULL, 0)) &&
+               PQpipelineSync(c->pg);
+    /* Results: BEGIN's, NULL, the statement's, NULL, then the sync. A
+     * failed BEGIN makes the statement PGRES_PIPELINE_ABORTED. */
+    PGresult *begin_res = NULL, *res = NULL;
+    int seen = 0;
+    if (sent) {
+        for (;;) {
+            PGresult *r = PQgetResult(c->pg);
+            if (r == NULL) {
+                if (PQstatus(c->pg) != CONNECTION_OK)
+                    break;
+                continue; /* the end of one query's results */
+            }
+            ExecStatusType t = PQresultStatus(r);
+            if (t == PGRES_PIPELINE_SYNC) {
+                PQclear(r);
+                break;
+            }
+            if (seen == 0) {
+                begin_res = r;
+            } else if (seen == 1) {
+                res = r;
+            } else {
+                PQclear(r);
+            }
+            seen++;
+        }
+    }
+    if (PQexitPipelineMode(c->pg) != 1) {
+        /* Only when results are left unread: the connection is unusable. */
+        PQclear(begin_res);
+        PQclear(res);
+        drop(c);
+        return NULL;
+    }
+    if (begin_res != NULL && PQresultStatus(begin_res) != PGRES_COMMAND_OK) {
+        PQclear(res);
+        return begin_res;
+    }
+    PQclear(begin_res);
+    return res;
+}
+
 enum db_status db_query(struct db_conn *c, struct arena *a, const char *sql, int nparams,
                         const char *const *params, struct db_result *out)
 {
     if (out)
         memset(out, 0, sizeof(*out));
+    if (c->in_txn && !c->pg)
+        return DB_UNAVAILABLE; /* lost inside a transaction (db_control) */
     enum db_status st = db_connect(c);
     if (st != DB_OK)
         return st;
-    PGresult *res = PQexecParams(c->pg, sql, nparams, NULL, params, NULL, NULL, 0);
+    PGresult *res = exec_one(c, NULL, sql, nparams, params);
     return finish(c, res, "query", a, out);
 }
 
@@ -316,6 +392,8 @@ enum db_status db_query_stmt(struct db_conn *c, struct arena *a, const struct db
 {
     if (out)
         memset(out, 0, sizeof(*out));
+    if (c->in_txn && !c->pg)
+        return DB_UNAVAILABLE; /* lost inside a transaction (db_control) */
     enum db_status st = db_connect(c);
     if (st != DB_OK)
         return st;
@@ -330,7 +408,7 @@ enum db_status db_query_stmt(struct db_conn *c, struct arena *a, const struct db
         }
         c->prepared[c->nprepared++] = stmt;
     }
-    PGresult *res = PQexecPrepared(c->pg, stmt->name, stmt->nparams, params, NULL, NULL, 0);
+    PGresult *res = exec_one(c, stmt->name, NULL, stmt->nparams, params);
     return finish(c, res, stmt->name, a, out);
 }
 
@@ -434,16 +512,41 @@ void db_deferred_rewind(size_t mark)
 
 bool db_in_txn(const struct db_conn *c)
 {
-    return c->pg && PQtransactionStatus(c->pg) != PQTRANS_IDLE &&
-           PQtransactionStatus(c->pg) != PQTRANS_UNKNOWN;
+    return c->in_txn;
 }
 
 enum db_status db_control(struct db_conn *c, const char *sql, const char *name)
 {
+    bool begin = strncmp(sql, "BEGIN", 5) == 0;
+    bool end = strcmp(sql, "COMMIT") == 0 || strcmp(sql, "ROLLBACK") == 0;
+    if (c->in_txn && !c->pg) {
+        /* The connection died inside the transaction: never let the rest
+         * of it run in autocommit on a new one. */
+        if (end)
+            c->in_txn = false;
+        return DB_UNAVAILABLE;
+    }
+    if (begin && c->in_txn) {
+        log_error("transaction %s: BEGIN inside an open transaction; rolling it back", name);
+        if (db_control(c, "ROLLBACK", name) != DB_OK)
+            log_warn("transaction %s: rollback of the stale transaction failed", name);
+    }
     enum db_status st = db_connect(c);
     if (st != DB_OK)
         return st;
-    PGresult *res = PQexec(c->pg, sql);
+    if (begin) {
+        c->pending_begin = sql; /* sent with the first statement (exec_one) */
+        c->in_txn = true;
+        return DB_OK;
+    }
+    if (end) {
+        c->in_txn = false;
+        if (c->pending_begin != NULL) {
+            c->pending_begin = NULL; /* nothing ran: nothing to end */
+            return DB_OK;
+        }
+    }
+    PGresult *res = exec_one(c, NULL, sql, 0, NULL);
     return finish(c, res, name, NULL, NULL);
 }
 
@@ -470,7 +573,7 @@ enum db_status db_run_txn_iso(struct db_conn *c, const char *name, enum db_isola
                 return DB_OK;
         }
         db_deferred_rewind(0);
-        if (c->pg && PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
+        if (db_in_txn(c)) {
             enum db_status rb = db_control(c, "ROLLBACK", name);
             if (rb == DB_UNAVAILABLE)
                 return DB_UNAVAILABLE;
