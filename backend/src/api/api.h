@@ -27,6 +27,9 @@
 /* Problem type URIs are API_PROBLEM_BASE + slug (see errors.def). */
 #define API_PROBLEM_BASE "https://pnyx.dev/problems/"
 
+/* A handler's return: the request is parked (see api_txn_grouped). */
+#define API_SUSPENDED 1
+
 /* Default body cap when a route sets max_body = 0. Why 64 KiB: every v1
  * request body (registration, a proposal text, a ranking of ≤ 1000 options)
  * fits with room to spare; larger caps are opt-in per route. */
@@ -95,6 +98,11 @@ struct api_req {
     struct db_conn *db; /* this thread's connection (see db/db.h) */
     const struct pnyx_config *cfg;
     int64_t now_us; /* request start, unix microseconds */
+    /* Parking (api_txn_grouped), filled by the http layer; NULL when the
+     * request cannot park (it then blocks its thread while it waits). */
+    bool (*park_fn)(struct api_req *rq); /* under the group lock: suspend; false = block */
+    void (*wake_fn)(struct api_req *rq); /* any thread, once after a true park */
+    struct api_parked *parked;           /* api_txn.c's state of a parked request */
 };
 
 struct api_header {
@@ -114,7 +122,9 @@ struct api_reply {
 };
 
 /* Returns 0 when *out holds the reply (any status, including problems).
- * Returns -1 only on an internal error without a reply → 500 problem. */
+ * Returns -1 only on an internal error without a reply → 500 problem.
+ * Returns API_SUSPENDED (only through api_txn_grouped) when the request is
+ * parked: *out is untouched; the http layer calls api_txn_continue later. */
 typedef int (*api_handler)(struct api_req *rq, struct api_reply *out);
 
 struct api_route {
@@ -183,6 +193,30 @@ void api_field_error(json_t *fields, const char *field, const char *code, const 
  * SOFT (retries exhausted) → 503 + Retry-After: 1, UNAVAILABLE → 503,
  * HARD → 500. Returns 0. */
 int api_problem_db(struct api_reply *out, enum db_status st) PNYX_NONNULL(1);
+
+/* --- grouped transactions (api_txn.c) ------------------------------------------ */
+
+/* Builds the reply of a grouped transaction from its status; runs on the
+ * request's thread, after the body ran (on whichever thread led). */
+typedef int (*api_txn_reply_fn)(struct api_req *rq, enum db_status st, void *cls,
+                                struct api_reply *out);
+/*
+ * Runs cb in the group commit of key (db_run_txn_grouped), then returns
+ * reply(rq, st, cls, out). When another request's batch is running and the
+ * http layer can park this one, returns API_SUSPENDED at once instead (the
+ * handler returns it as is); reply then runs later, from
+ * api_txn_continue. cls MUST be arena-allocated (it outlives the handler's
+ * stack frame) and cb follows db_run_txn_grouped's rules.
+ */
+int api_txn_grouped(struct api_req *rq, struct api_reply *out, int64_t key, const char *name,
+                    db_txn_fn cb, api_txn_reply_fn reply, void *cls) PNYX_NONNULL(1, 2, 4, 5, 6);
+/* http layer, after rq->wake_fn: finishes a parked request (it may lead the
+ * next batch first, blocking). Returns the reply function's result, or
+ * API_SUSPENDED if the request was not woken yet. */
+int api_txn_continue(struct api_req *rq, struct api_reply *out) PNYX_NONNULL(1, 2);
+/* http layer, when a request ends: lets go of a parked request's place in
+ * its group (see db_group_abandon). No-op for a request that never parked. */
+void api_txn_abandon(struct api_req *rq) PNYX_NONNULL(1);
 
 /* Registry lookups. */
 unsigned api_error_status(enum api_error kind);

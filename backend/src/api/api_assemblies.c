@@ -409,31 +409,38 @@ static enum db_status patch_cb(struct db_conn *c, void *cls)
     return st;
 }
 
-int api_assemblies_patch(struct api_req *rq, struct api_reply *out)
+static int patch_reply(struct api_req *rq, enum db_status st, void *cls, struct api_reply *out)
 {
-    struct patch_txn t = {.rq = rq};
-    if (api_param_id(rq, "aid", &t.aid) != 0) {
-        return api_problem(out, API_E_NOT_FOUND, NULL);
-    }
-    if (decode_fields(rq, out, &t.f) != 0) {
-        return 0;
-    }
-    if (t.f.title == NULL && t.f.description == NULL && t.f.visibility == NULL &&
-        t.f.join_policy == NULL && t.f.default_language == NULL) {
-        json_t *fields = json_array();
-        api_field_error(fields, "", "empty", "nothing to change");
-        return api_problem_fields(out, API_E_VALIDATION, fields);
-    }
-    enum db_status st = db_run_txn_grouped(rq->db, t.aid, "assembly_update", patch_cb, &t);
-    if (t.denied != AUTHZ_ALLOW) {
-        return api_authz_problem(out, t.denied);
+    (void)rq;
+    struct patch_txn *t = cls;
+    if (t->denied != AUTHZ_ALLOW) {
+        return api_authz_problem(out, t->denied);
     }
     if (st != DB_OK) {
         return api_problem_db(out, st);
     }
-    json_t *j = assembly_json(&t.out);
-    add_standing(j, t.sd.role, t.sd.status);
+    json_t *j = assembly_json(&t->out);
+    add_standing(j, t->sd.role, t->sd.status);
     return api_reply_json(out, 200, j);
+}
+
+int api_assemblies_patch(struct api_req *rq, struct api_reply *out)
+{
+    struct patch_txn *t = arena_calloc(rq->arena, 1, sizeof(*t));
+    t->rq = rq;
+    if (api_param_id(rq, "aid", &t->aid) != 0) {
+        return api_problem(out, API_E_NOT_FOUND, NULL);
+    }
+    if (decode_fields(rq, out, &t->f) != 0) {
+        return 0;
+    }
+    if (t->f.title == NULL && t->f.description == NULL && t->f.visibility == NULL &&
+        t->f.join_policy == NULL && t->f.default_language == NULL) {
+        json_t *fields = json_array();
+        api_field_error(fields, "", "empty", "nothing to change");
+        return api_problem_fields(out, API_E_VALIDATION, fields);
+    }
+    return api_txn_grouped(rq, out, t->aid, "assembly_update", patch_cb, patch_reply, t);
 }
 
 /* --- join -------------------------------------------------------------------------- */
@@ -481,25 +488,32 @@ static enum db_status join_cb(struct db_conn *c, void *cls)
     return st;
 }
 
-int api_assemblies_join(struct api_req *rq, struct api_reply *out)
+static int join_reply(struct api_req *rq, enum db_status st, void *cls, struct api_reply *out)
 {
-    struct join_txn t = {.rq = rq};
-    if (api_param_id(rq, "aid", &t.aid) != 0) {
-        return api_problem(out, API_E_NOT_FOUND, NULL);
-    }
-    enum db_status st = db_run_txn_grouped(rq->db, t.aid, "assembly_join", join_cb, &t);
-    if (t.invite_only) {
+    struct join_txn *t = cls;
+    if (t->invite_only) {
         return api_problem(out, API_E_INVITATION_REQUIRED, NULL);
     }
-    if (t.denied != AUTHZ_ALLOW) {
-        return api_authz_problem(out, t.denied);
+    if (t->denied != AUTHZ_ALLOW) {
+        return api_authz_problem(out, t->denied);
     }
-    if (t.already) {
+    if (t->already) {
         return api_problem(out, API_E_ALREADY_MEMBER, NULL);
     }
     if (st != DB_OK) {
         return api_problem_db(out, st);
     }
     return api_reply_json(
-        out, 201, api_membership_json(t.aid, rq->auth.account_id, "member", "active", t.joined_at));
+        out, 201,
+        api_membership_json(t->aid, rq->auth.account_id, "member", "active", t->joined_at));
+}
+
+int api_assemblies_join(struct api_req *rq, struct api_reply *out)
+{
+    struct join_txn *t = arena_calloc(rq->arena, 1, sizeof(*t));
+    t->rq = rq;
+    if (api_param_id(rq, "aid", &t->aid) != 0) {
+        return api_problem(out, API_E_NOT_FOUND, NULL);
+    }
+    return api_txn_grouped(rq, out, t->aid, "assembly_join", join_cb, join_reply, t);
 }

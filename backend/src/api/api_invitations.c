@@ -98,6 +98,7 @@ struct icreate_txn {
     struct api_req *rq;
     int64_t aid;
     uint8_t hash[PNYX_SHA256_BYTES];
+    char code[PNYX_TOKEN_CHARS + 1]; /* shown once, in the reply */
     enum authz_decision denied;
     struct db_invitation inv;
 };
@@ -186,32 +187,36 @@ static int decode_invitation(struct api_req *rq, struct api_reply *out, struct i
     return 0;
 }
 
-int api_invitations_create(struct api_req *rq, struct api_reply *out)
+static int icreate_reply(struct api_req *rq, enum db_status st, void *cls, struct api_reply *out)
 {
-    struct icreate_txn t = {.rq = rq};
-    if (api_param_id(rq, "aid", &t.aid) != 0) {
-        return api_problem(out, API_E_NOT_FOUND, NULL);
-    }
-    if (decode_invitation(rq, out, &t) != 0) {
-        return 0;
-    }
-    char code[PNYX_TOKEN_CHARS + 1];
-    pnyx_crypto_token_new(code, t.hash);
-    enum db_status st = db_run_txn_grouped(rq->db, t.aid, "invitation_create", icreate_cb, &t);
-    if (t.denied != AUTHZ_ALLOW) {
-        return api_authz_problem(out, t.denied);
+    struct icreate_txn *t = cls;
+    if (t->denied != AUTHZ_ALLOW) {
+        return api_authz_problem(out, t->denied);
     }
     if (st != DB_OK) {
         return api_problem_db(out, st);
     }
     return api_reply_json(
         out, 201,
-        json_pack("{s:I, s:s, s:I, s:s, s:I, s:I, s:s, s:s, s:s}", "id", (json_int_t)t.inv.id,
-                  "code", arena_strdup(rq->arena, code), "assembly_id", (json_int_t)t.aid, "role",
-                  t.inv.role, "max_uses", (json_int_t)t.inv.max_uses, "uses",
-                  (json_int_t)t.inv.uses, "expires_at", t.inv.expires_at, "created_at",
-                  t.inv.created_at, "accept_path",
-                  arena_printf(rq->arena, "/api/v1/invitations/%s/accept", code)));
+        json_pack("{s:I, s:s, s:I, s:s, s:I, s:I, s:s, s:s, s:s}", "id", (json_int_t)t->inv.id,
+                  "code", t->code, "assembly_id", (json_int_t)t->aid, "role", t->inv.role,
+                  "max_uses", (json_int_t)t->inv.max_uses, "uses", (json_int_t)t->inv.uses,
+                  "expires_at", t->inv.expires_at, "created_at", t->inv.created_at, "accept_path",
+                  arena_printf(rq->arena, "/api/v1/invitations/%s/accept", t->code)));
+}
+
+int api_invitations_create(struct api_req *rq, struct api_reply *out)
+{
+    struct icreate_txn *t = arena_calloc(rq->arena, 1, sizeof(*t));
+    t->rq = rq;
+    if (api_param_id(rq, "aid", &t->aid) != 0) {
+        return api_problem(out, API_E_NOT_FOUND, NULL);
+    }
+    if (decode_invitation(rq, out, t) != 0) {
+        return 0;
+    }
+    pnyx_crypto_token_new(t->code, t->hash);
+    return api_txn_grouped(rq, out, t->aid, "invitation_create", icreate_cb, icreate_reply, t);
 }
 
 struct accept_txn {

@@ -199,27 +199,35 @@ static int decode_patch(struct api_req *rq, struct api_reply *out, struct mpatch
     return 0;
 }
 
-int api_members_patch(struct api_req *rq, struct api_reply *out)
+static int mpatch_reply(struct api_req *rq, enum db_status st, void *cls, struct api_reply *out)
 {
-    struct mpatch_txn t = {.rq = rq, .fail = API_E__COUNT};
-    if (api_param_id(rq, "aid", &t.aid) != 0 || api_param_id(rq, "account_id", &t.target) != 0) {
-        return api_problem(out, API_E_NOT_FOUND, NULL);
+    (void)rq;
+    struct mpatch_txn *t = cls;
+    if (t->denied != AUTHZ_ALLOW) {
+        return api_authz_problem(out, t->denied);
     }
-    if (decode_patch(rq, out, &t) != 0) {
-        return 0;
-    }
-    enum db_status st = db_run_txn_grouped(rq->db, t.aid, "member_patch", mpatch_cb, &t);
-    if (t.denied != AUTHZ_ALLOW) {
-        return api_authz_problem(out, t.denied);
-    }
-    if (t.fail != API_E__COUNT) {
-        return api_problem(out, t.fail,
-                           t.fail == API_E_LAST_CONVENER
+    if (t->fail != API_E__COUNT) {
+        return api_problem(out, t->fail,
+                           t->fail == API_E_LAST_CONVENER
                                ? "an assembly keeps at least one active convener"
                                : NULL);
     }
     if (st != DB_OK) {
         return api_problem_db(out, st);
     }
-    return api_reply_json(out, 200, member_json(&t.out));
+    return api_reply_json(out, 200, member_json(&t->out));
+}
+
+int api_members_patch(struct api_req *rq, struct api_reply *out)
+{
+    struct mpatch_txn *t = arena_calloc(rq->arena, 1, sizeof(*t));
+    t->rq = rq;
+    t->fail = API_E__COUNT;
+    if (api_param_id(rq, "aid", &t->aid) != 0 || api_param_id(rq, "account_id", &t->target) != 0) {
+        return api_problem(out, API_E_NOT_FOUND, NULL);
+    }
+    if (decode_patch(rq, out, t) != 0) {
+        return 0;
+    }
+    return api_txn_grouped(rq, out, t->aid, "member_patch", mpatch_cb, mpatch_reply, t);
 }

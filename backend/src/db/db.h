@@ -156,10 +156,51 @@ enum db_status db_run_txn(struct db_conn *c, const char *name, db_txn_fn cb, voi
  * this thread waits, so it must use only c and cls (never the thread's own
  * connection or thread-locals other than the log's request id); cls, and
  * what it points to, must stay valid until this returns. Returns cb's
- * status for this caller's body, or the failure.
+ * status for this caller's body, or the failure. A thread that blocks here
+ * MUST NOT also own parked items (below): one of them could be handed the
+ * lead and wait for this thread, which waits for it.
  */
 enum db_status db_run_txn_grouped(struct db_conn *c, int64_t key, const char *name, db_txn_fn cb,
                                   void *cls) PNYX_NONNULL(1, 3, 4) PNYX_MUSTCHECK;
+/*
+ * The same, for a caller that must not block its thread while another
+ * caller's batch runs (an http worker serving many connections):
+ *
+ *   it = db_group_item_new(arena, key, name, cb, cls);
+ *   db_group_item_park(it, park, wake, wake_cls);
+ *   if (db_group_submit(c, it, &st)) → finished (st), possibly as leader
+ *   else → parked: later wake(wake_cls), then db_group_continue(c, it, &st)
+ *
+ * The item (and cls) live in arena, which must outlive the item's use:
+ * from a false submit until db_group_continue returns true, never free it
+ * (db_group_abandon is the only other exit, see below).
+ */
+struct db_group_item;
+/* Allocates an item in a (NEW; arguments as db_run_txn_grouped's). */
+struct db_group_item *db_group_item_new(struct arena *a, int64_t key, const char *name,
+                                        db_txn_fn cb, void *cls) PNYX_NONNULL(1, 3, 4);
+/* park(wake_cls) is called, under the group lock and on the submitting
+ * thread, when the item would have to wait: it returns true when the caller
+ * parks (db_group_submit then returns false at once), false to run the
+ * body alone in its own transaction (still correct, just not batched). After a true park,
+ * wake(wake_cls) is called exactly once, from any thread and without the lock, when the caller
+ * should call db_group_continue. */
+void db_group_item_park(struct db_group_item *it, bool (*park)(void *wake_cls),
+                        void (*wake)(void *wake_cls), void *wake_cls) PNYX_NONNULL(1, 2, 3);
+/* Runs or queues the item. true: finished, *st = the body's status (the
+ * caller may have led a batch on c meanwhile). false: parked (see above). */
+bool db_group_submit(struct db_conn *c, struct db_group_item *it, enum db_status *st)
+    PNYX_NONNULL(1, 2, 3) PNYX_MUSTCHECK;
+/* After the wake: true with *st when finished — if the item was handed the
+ * lead, this runs the next batch on c first (blocking, as a leader does).
+ * false if the item is not ready (no wake happened yet). */
+bool db_group_continue(struct db_conn *c, struct db_group_item *it, enum db_status *st)
+    PNYX_NONNULL(1, 2, 3) PNYX_MUSTCHECK;
+/* The submitter is gone (its request ended) before db_group_continue: a
+ * queued item leaves the queue, one handed the lead passes it on; its body
+ * never runs. MUST NOT be called while the item's batch runs (that is,
+ * between a false submit and the wake); no-op on a new or finished item. */
+void db_group_abandon(struct db_group_item *it) PNYX_NONNULL(1);
 /*
  * Work a transaction defers to just before its COMMIT, still inside it: the
  * audit log collects a transaction's entries and appends them all there,

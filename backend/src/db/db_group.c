@@ -13,10 +13,16 @@
  * order of effects. The leader's thread is blocked meanwhile anyway: it
  * would otherwise wait for the same lock.
  *
- * Ownership: an item lives on its waiting thread's stack; the leader uses
- * the item's body and closure (and through it the waiter's arena) while the
- * waiter sleeps on the item's condition variable, and never after setting
- * item->done. The mutex orders every hand-over.
+ * A caller that finds a batch running either blocks on a condition
+ * variable (db_run_txn_grouped) or parks (db_group_submit with a park
+ * function: the http layer suspends the connection and frees its thread)
+ * and is woken when its item is done or when it is to lead the next batch.
+ *
+ * Ownership: an item lives on its blocked caller's stack or in its parked
+ * request's arena; the leader uses the item's body and closure (and through
+ * it the submitter's arena) only while the item is RUNNING, and never after
+ * moving it to DONE (and, for a parked item, calling its wake). The mutex
+ * orders every hand-over.
  */
 #include <pthread.h>
 #include <stdbool.h>
@@ -35,24 +41,60 @@
 #define GROUP_MAX_BATCH 32
 #define GROUP_BUCKETS   64
 
-struct group_item {
+/*
+ * An item's states (the transitions, all under g_mu, are checked by move()):
+ *
+ *   NEW     -> RUNNING  submitted to an idle group: its caller leads
+ *   NEW     -> QUEUED   submitted while a batch runs: its caller parks (or
+ *                       blocks on a condition variable)
+ *   NEW     -> DONE     ran alone, outside the group (out of memory, or a
+ *                       park refused: see db_group_submit)
+ *   QUEUED  -> RUNNING  a leader took it into its batch
+ *   QUEUED  -> LEAD     the leader before it finished: its caller leads next
+ *   LEAD    -> RUNNING  its caller runs the next batch
+ *   RUNNING -> DONE     the batch ended; st is final
+ *   QUEUED, LEAD -> DONE  abandoned (db_group_abandon): its body never ran
+ *
+ * Leaving QUEUED or RUNNING for LEAD or DONE notifies the waiter once: a
+ * blocked thread's condition variable, or a parked caller's wake function
+ * (called after g_mu is released; the item is not touched afterwards).
+ */
+enum item_state { ITEM_NEW, ITEM_QUEUED, ITEM_RUNNING, ITEM_LEAD, ITEM_DONE, ITEM__COUNT };
+
+static const bool item_moves[ITEM__COUNT][ITEM__COUNT] = {
+    [ITEM_NEW] = {[ITEM_RUNNING] = true, [ITEM_QUEUED] = true, [ITEM_DONE] = true},
+    [ITEM_QUEUED] = {[ITEM_RUNNING] = true, [ITEM_LEAD] = true, [ITEM_DONE] = true},
+    [ITEM_LEAD] = {[ITEM_RUNNING] = true, [ITEM_DONE] = true},
+    [ITEM_RUNNING] = {[ITEM_DONE] = true},
+};
+
+struct db_group_item {
+    enum item_state state;
+    int64_t key;
     db_txn_fn cb;
     void *cls;
     const char *name;
-    const char *rid; /* the waiter's request id, for the leader's log lines */
+    const char *rid; /* the submitter's request id, for the leader's log lines */
     enum db_status st;
-    bool done; /* st is final; the leader no longer touches the item */
-    bool lead; /* the waiter becomes the next leader */
-    pthread_cond_t cv;
-    struct group_item *next;
+    struct group *g;    /* set while not NEW nor DONE */
+    pthread_cond_t *cv; /* a blocked submitter's, else NULL */
+    bool (*park)(void *wake_cls);
+    void (*wake)(void *wake_cls);
+    void *wake_cls;
+    struct db_group_item *next;
 };
 
 struct group {
     int64_t key;
-    bool busy; /* a leader is running a batch for this key */
-    unsigned users;
-    struct group_item *head, *tail; /* waiting, in arrival order */
+    bool busy;                         /* a leader is running (or about to run) a batch */
+    struct db_group_item *head, *tail; /* QUEUED, in arrival order; non-empty only if busy */
     struct group *next;
+};
+
+/* A parked submitter to wake once g_mu is released. */
+struct wake {
+    void (*fn)(void *cls);
+    void *cls;
 };
 
 static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -84,11 +126,9 @@ static struct group *group_get(int64_t key)
     return g;
 }
 
-/* Under g_mu: forgets an idle group. */
-static void group_put(struct group *g)
+/* Under g_mu: forgets a group that is no longer busy (its queue is empty). */
+static void group_forget(struct group *g)
 {
-    if (--g->users > 0 || g->busy)
-        return;
     struct group **p = bucket_of(g->key);
     while (*p != g)
         p = &(*p)->next;
@@ -97,7 +137,69 @@ static void group_put(struct group *g)
     g_spare = g;
 }
 
-static enum db_status run_one_body(struct db_conn *c, struct group_item *it)
+/* Under g_mu. A move outside the table means a leader and a submitter
+ * disagree about who owns the item: stop before memory is shared wrongly. */
+static void move(struct db_group_item *it, enum item_state to)
+{
+    if (!item_moves[it->state][to]) {
+        log_error("group: item %s moves from state %d to %d", it->name, (int)it->state, (int)to);
+        abort();
+    }
+    it->state = to;
+}
+
+static void enqueue(struct group *g, struct db_group_item *it)
+{
+    move(it, ITEM_QUEUED);
+    it->next = NULL;
+    if (g->tail)
+        g->tail->next = it;
+    else
+        g->head = it;
+    g->tail = it;
+}
+
+static struct db_group_item *dequeue(struct group *g)
+{
+    struct db_group_item *it = g->head;
+    g->head = it->next;
+    if (!g->head)
+        g->tail = NULL;
+    it->next = NULL;
+    return it;
+}
+
+/* Under g_mu, after a move to LEAD or DONE: tells the item's waiter. */
+static void notify(struct db_group_item *it, struct wake *wakes, size_t *nw)
+{
+    if (it->cv) {
+        pthread_cond_signal(it->cv);
+    } else if (it->wake) {
+        wakes[(*nw)++] = (struct wake){it->wake, it->wake_cls};
+    }
+}
+
+/* Under g_mu, when a leader is done: the first queued item leads next, or
+ * the group goes idle. */
+static void pass_lead(struct group *g, struct wake *wakes, size_t *nw)
+{
+    if (g->head) {
+        struct db_group_item *next = dequeue(g);
+        move(next, ITEM_LEAD);
+        notify(next, wakes, nw);
+    } else {
+        g->busy = false;
+        group_forget(g);
+    }
+}
+
+static void run_wakes(const struct wake *wakes, size_t nw)
+{
+    for (size_t i = 0; i < nw; i++)
+        wakes[i].fn(wakes[i].cls);
+}
+
+static enum db_status run_one_body(struct db_conn *c, struct db_group_item *it)
 {
     const char *own = log_request_id();
     log_set_request_id(it->rid);
@@ -106,7 +208,7 @@ static enum db_status run_one_body(struct db_conn *c, struct group_item *it)
     return st;
 }
 
-static void run_alone(struct db_conn *c, struct group_item *it)
+static void run_alone(struct db_conn *c, struct db_group_item *it)
 {
     const char *own = log_request_id();
     log_set_request_id(it->rid);
@@ -120,7 +222,7 @@ static void run_alone(struct db_conn *c, struct group_item *it)
  * A soft failure (deadlock, serialisation) of a body or of the COMMIT is
  * retried alone afterwards with db_run_txn's own retries.
  */
-static void run_batch_savepoints(struct db_conn *c, struct group_item **items, size_t n)
+static void run_batch_savepoints(struct db_conn *c, struct db_group_item **items, size_t n)
 {
     bool retry[GROUP_MAX_BATCH] = {false};
     db_deferred_rewind(0);
@@ -184,7 +286,7 @@ static void run_batch_savepoints(struct db_conn *c, struct group_item **items, s
  * re-runnable by db_run_txn's contract) in the savepoint mode, in the same
  * order, so each one's outcome is decided as if the batch were serial.
  */
-static void run_batch(struct db_conn *c, struct group_item **items, size_t n)
+static void run_batch(struct db_conn *c, struct db_group_item **items, size_t n)
 {
     if (n == 1) {
         run_alone(c, items[0]);
@@ -222,69 +324,186 @@ static void run_batch(struct db_conn *c, struct group_item **items, size_t n)
     run_batch_savepoints(c, items, n);
 }
 
-enum db_status db_run_txn_grouped(struct db_conn *c, int64_t key, const char *name, db_txn_fn cb,
-                                  void *cls)
+/*
+ * Under g_mu (released on return); g->busy is set and self leads: runs
+ * self and up to GROUP_MAX_BATCH - 1 queued items as one batch, then wakes
+ * them and passes the lead on. Returns self's status.
+ */
+static enum db_status lead(struct db_conn *c, struct group *g, struct db_group_item *self)
 {
-    struct group_item self = {.cb = cb, .cls = cls, .name = name, .rid = log_request_id()};
-    pthread_mutex_lock(&g_mu);
-    struct group *g = group_get(key);
-    if (!g) {
-        pthread_mutex_unlock(&g_mu);
-        return db_run_txn(c, name, cb, cls);
-    }
-    g->users++;
-    if (g->busy) {
-        pthread_cond_init(&self.cv, NULL);
-        if (g->tail)
-            g->tail->next = &self;
-        else
-            g->head = &self;
-        g->tail = &self;
-        while (!self.done && !self.lead)
-            pthread_cond_wait(&self.cv, &g_mu);
-        pthread_cond_destroy(&self.cv);
-        if (self.done) {
-            group_put(g);
-            pthread_mutex_unlock(&g_mu);
-            return self.st;
-        }
-        /* Handed the lead: g->busy stayed true for us. */
-    } else {
-        g->busy = true;
-    }
-
-    struct group_item *batch[GROUP_MAX_BATCH];
+    struct db_group_item *batch[GROUP_MAX_BATCH];
     size_t n = 0;
-    batch[n++] = &self;
+    move(self, ITEM_RUNNING);
+    batch[n++] = self;
     while (g->head && n < GROUP_MAX_BATCH) {
-        struct group_item *it = g->head;
-        g->head = it->next;
-        if (!g->head)
-            g->tail = NULL;
-        it->next = NULL;
+        struct db_group_item *it = dequeue(g);
+        move(it, ITEM_RUNNING);
         batch[n++] = it;
     }
     pthread_mutex_unlock(&g_mu);
 
     run_batch(c, batch, n);
 
+    struct wake wakes[GROUP_MAX_BATCH + 1];
+    size_t nw = 0;
     pthread_mutex_lock(&g_mu);
-    for (size_t i = 1; i < n; i++) {
-        batch[i]->done = true;
-        pthread_cond_signal(&batch[i]->cv);
+    for (size_t i = 0; i < n; i++) {
+        move(batch[i], ITEM_DONE);
+        batch[i]->g = NULL;
+        if (i > 0)
+            notify(batch[i], wakes, &nw);
     }
-    if (g->head) {
-        struct group_item *next = g->head;
-        g->head = next->next;
-        if (!g->head)
-            g->tail = NULL;
-        next->next = NULL;
-        next->lead = true;
-        pthread_cond_signal(&next->cv);
-    } else {
-        g->busy = false;
-    }
-    group_put(g);
+    pass_lead(g, wakes, &nw);
+    enum db_status st = self->st;
     pthread_mutex_unlock(&g_mu);
-    return self.st;
+    run_wakes(wakes, nw);
+    return st;
+}
+
+struct db_group_item *db_group_item_new(struct arena *a, int64_t key, const char *name,
+                                        db_txn_fn cb, void *cls)
+{
+    struct db_group_item *it = arena_calloc(a, 1, sizeof *it);
+    *it = (struct db_group_item){.state = ITEM_NEW, .key = key, .cb = cb, .cls = cls, .name = name};
+    return it;
+}
+
+void db_group_item_park(struct db_group_item *it, bool (*park)(void *wake_cls),
+                        void (*wake)(void *wake_cls), void *wake_cls)
+{
+    it->park = park;
+    it->wake = wake;
+    it->wake_cls = wake_cls;
+}
+
+/* Runs the item in its own transaction, outside any batch. Correct at any
+ * time: the rows its body locks order it against batches of its key. */
+static enum db_status run_outside(struct db_conn *c, struct db_group_item *it)
+{
+    it->st = db_run_txn(c, it->name, it->cb, it->cls);
+    pthread_mutex_lock(&g_mu);
+    move(it, ITEM_DONE);
+    pthread_mutex_unlock(&g_mu);
+    return it->st;
+}
+
+bool db_group_submit(struct db_conn *c, struct db_group_item *it, enum db_status *st)
+{
+    it->rid = log_request_id();
+    pthread_mutex_lock(&g_mu);
+    struct group *g = group_get(it->key);
+    if (!g) {
+        pthread_mutex_unlock(&g_mu);
+        *st = run_outside(c, it);
+        return true;
+    }
+    if (!g->busy) {
+        g->busy = true;
+        it->g = g;
+        *st = lead(c, g, it);
+        return true;
+    }
+    if (it->park) {
+        /* park runs under g_mu, before any leader can see the item: a wake
+         * never precedes the park it answers. A refused park (the server
+         * is stopping) must not block instead: this thread may own a
+         * parked request that is handed the lead, which would then wait
+         * for this thread forever. */
+        if (!it->park(it->wake_cls)) {
+            pthread_mutex_unlock(&g_mu);
+            *st = run_outside(c, it);
+            return true;
+        }
+        it->g = g;
+        enqueue(g, it);
+        pthread_mutex_unlock(&g_mu);
+        return false;
+    }
+    pthread_cond_t cv;
+    pthread_cond_init(&cv, NULL);
+    it->cv = &cv;
+    it->g = g;
+    enqueue(g, it);
+    while (it->state == ITEM_QUEUED || it->state == ITEM_RUNNING)
+        pthread_cond_wait(&cv, &g_mu);
+    it->cv = NULL;
+    pthread_cond_destroy(&cv);
+    if (it->state == ITEM_DONE) {
+        *st = it->st;
+        pthread_mutex_unlock(&g_mu);
+        return true;
+    }
+    *st = lead(c, g, it); /* handed the lead: g->busy stayed true for us */
+    return true;
+}
+
+bool db_group_continue(struct db_conn *c, struct db_group_item *it, enum db_status *st)
+{
+    pthread_mutex_lock(&g_mu);
+    switch (it->state) {
+    case ITEM_DONE:
+        *st = it->st;
+        pthread_mutex_unlock(&g_mu);
+        return true;
+    case ITEM_LEAD:
+        *st = lead(c, it->g, it);
+        return true;
+    case ITEM_NEW:
+    case ITEM_QUEUED:
+    case ITEM_RUNNING:
+    case ITEM__COUNT:
+        break;
+    }
+    pthread_mutex_unlock(&g_mu);
+    return false;
+}
+
+void db_group_abandon(struct db_group_item *it)
+{
+    struct wake wakes[1];
+    size_t nw = 0;
+    pthread_mutex_lock(&g_mu);
+    struct group *g = it->g;
+    switch (it->state) {
+    case ITEM_QUEUED: {
+        struct db_group_item **p = &g->head, *prev = NULL;
+        while (*p != it) {
+            prev = *p;
+            p = &(*p)->next;
+        }
+        *p = it->next;
+        if (g->tail == it)
+            g->tail = prev;
+        it->g = NULL;
+        move(it, ITEM_DONE);
+        break;
+    }
+    case ITEM_LEAD:
+        it->g = NULL;
+        move(it, ITEM_DONE);
+        pass_lead(g, wakes, &nw);
+        break;
+    case ITEM_RUNNING:
+        /* A leader is using the item and its submitter's memory: freeing
+         * them now would corrupt that batch. Callers make this impossible
+         * (a parked request is never completed before its wake). */
+        log_error("group: item %s abandoned while its batch runs", it->name);
+        abort();
+    case ITEM_NEW:
+    case ITEM_DONE:
+    case ITEM__COUNT:
+        break;
+    }
+    pthread_mutex_unlock(&g_mu);
+    run_wakes(wakes, nw);
+}
+
+enum db_status db_run_txn_grouped(struct db_conn *c, int64_t key, const char *name, db_txn_fn cb,
+                                  void *cls)
+{
+    struct db_group_item self = {.state = ITEM_NEW, .key = key, .cb = cb, .cls = cls, .name = name};
+    enum db_status st = DB_HARD_ERROR;
+    if (!db_group_submit(c, &self, &st))
+        st = DB_HARD_ERROR; /* never: without a park function it waits */
+    return st;
 }

@@ -40,12 +40,32 @@ struct http_server {
     char *static_root; /* realpath of cfg->static_dir, or NULL if missing */
     uint16_t port;
     atomic_long in_flight;
+    atomic_long parked;   /* requests parked and not yet answered (REQ_PARKED) */
+    atomic_bool stopping; /* http_stop: no new parking; parked requests drain */
 };
 
 enum req_kind {
     REQ_API,    /* matched a route */
     REQ_STATIC, /* GET/HEAD outside /api/: static file or index.html fallback */
     REQ_EARLY,  /* error decided from the request line/headers (404, 405, 413, 415, 414) */
+};
+
+/*
+ * Where a request is between access-handler calls (server.c's phase table):
+ *
+ *   REQ_BODY      -> REQ_ANSWERED  last call: handler replied (or an early error)
+ *   REQ_BODY      -> REQ_PARKED    handler parked it (api_txn_grouped): the
+ *                                  connection is suspended until the wake
+ *   REQ_PARKED    -> REQ_ANSWERED  called again after the wake: reply built
+ *
+ * MHD never calls the handler of a suspended connection, nor completes it
+ * (http_stop drains parked requests before stopping the daemon).
+ */
+enum req_phase {
+    REQ_BODY,     /* headers seen; reading the body, the last call runs the handler */
+    REQ_PARKED,   /* waiting for a group commit's leader; connection suspended */
+    REQ_ANSWERED, /* a response is queued; later calls only drain */
+    REQ__PHASES
 };
 
 struct req {
@@ -55,7 +75,7 @@ struct req {
     enum req_kind kind;
     size_t route_idx; /* index into api_routes, or METRICS_ROUTE_OTHER */
     size_t max_body;
-    bool queued;
+    enum req_phase phase;
     bool has_body;  /* Content-Length > 0 or Transfer-Encoding present */
     bool too_large; /* body exceeded max_body; the rest is discarded */
     size_t discarded;

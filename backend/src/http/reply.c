@@ -81,7 +81,7 @@ enum MHD_Result reply_send(struct req *r, struct api_reply *rep)
         MHD_add_response_header(resp, "Cache-Control", "no-store");
     enum MHD_Result ret = MHD_queue_response(r->conn, status, resp);
     MHD_destroy_response(resp);
-    r->queued = true;
+    r->phase = REQ_ANSWERED;
     r->status = status;
     return ret;
 }

@@ -11,7 +11,11 @@
  *              (throughput fell ~5x in our measurement).
  *   body calls append to a buffer capped at the route's max_body; beyond
  *              it a 413 is queued at once (MHD then drops the rest).
- *   last call  parse JSON, resolve auth, run the handler, queue the reply.
+ *   last call  parse JSON, resolve auth, run the handler, queue the reply
+ *              — or, if the handler parked the request (a grouped change
+ *              waiting for another request's group commit), suspend the
+ *              connection; the leader resumes it and the next call
+ *              queues the reply (phases in http_int.h).
  *   completed  NOTIFY_COMPLETED (also on abort/timeout): metrics, access
  *              log, arena_free. Nothing is freed anywhere else.
  */
@@ -95,6 +99,31 @@ static const char *get_cookie(const struct api_req *rq, const char *name)
     return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
 }
 
+/* --- parking (api_txn_grouped) ------------------------------------------- */
+
+/* Under the group lock, on this request's own thread (inside the access
+ * handler, where MHD allows suspending). Counted first, then the stop flag
+ * checked: http_stop either sees the count or this sees the flag. */
+static bool park(struct api_req *rq)
+{
+    struct req *r = rq->http_ctx;
+    atomic_fetch_add(&r->srv->parked, 1);
+    if (atomic_load(&r->srv->stopping)) {
+        atomic_fetch_sub(&r->srv->parked, 1);
+        return false;
+    }
+    MHD_suspend_connection(r->conn);
+    r->phase = REQ_PARKED;
+    return true;
+}
+
+/* Any thread, once per park; MHD_USE_ITC wakes the connection's thread. */
+static void wake(struct api_req *rq)
+{
+    struct req *r = rq->http_ctx;
+    MHD_resume_connection(r->conn);
+}
+
 static const char *client_addr(struct req *r)
 {
     const union MHD_ConnectionInfo *ci =
@@ -142,6 +171,8 @@ static struct req *req_new(struct http_server *srv, struct MHD_Connection *conn,
     rq->query_fn = get_query;
     rq->header_fn = get_header;
     rq->cookie_fn = get_cookie;
+    rq->park_fn = park;
+    rq->wake_fn = wake;
     rq->http_ctx = r;
     rq->cfg = srv->cfg;
     rq->now_us = real_us();
@@ -196,6 +227,18 @@ static struct req *req_new(struct http_server *srv, struct MHD_Connection *conn,
 
 /* --- last call: run the handler --------------------------------------------- */
 
+/* Sends the handler's reply (a 500 problem if it failed without one). */
+static enum MHD_Result answer(struct req *r, int hr, struct api_reply *rep)
+{
+    if (hr != 0 || rep->status == 0) {
+        const struct api_route *rt = r->rq.route;
+        log_error("handler for %s %s failed without a reply", api_method_name(rt->method),
+                  rt->pattern);
+        api_problem(rep, API_E_INTERNAL, NULL);
+    }
+    return reply_send(r, rep);
+}
+
 static enum MHD_Result dispatch(struct req *r)
 {
     struct api_req *rq = &r->rq;
@@ -221,13 +264,83 @@ static enum MHD_Result dispatch(struct req *r)
             api_problem(&rep, API_E_UNAUTHENTICATED, NULL);
         return reply_send(r, &rep);
     }
-    if (rt->handler(rq, &rep) != 0 || rep.status == 0) {
-        log_error("handler for %s %s failed without a reply", api_method_name(rt->method),
-                  rt->pattern);
-        api_problem(&rep, API_E_INTERNAL, NULL);
+    int hr = rt->handler(rq, &rep);
+    if (hr == API_SUSPENDED) {
+        /* Parked (r->phase is REQ_PARKED, the connection suspended): a
+         * leader may be using r's arena now; touch nothing of r. */
+        return MHD_YES;
     }
-    return reply_send(r, &rep);
+    return answer(r, hr, &rep);
 }
+
+/* --- phases (http_int.h): what a call does in each -------------------------- */
+
+typedef enum MHD_Result (*phase_fn)(struct req *r, const char *upload_data, size_t *upload_size);
+
+static enum MHD_Result phase_body(struct req *r, const char *upload_data, size_t *upload_size)
+{
+    if (r->kind == REQ_EARLY) {
+        *upload_size = 0;
+        return reply_send(r, &r->early);
+    }
+    if (*upload_size) {
+        size_t n = *upload_size;
+        *upload_size = 0;
+        if (r->too_large || n > r->max_body - r->body_len) {
+            /* Chunked body over the cap: MHD cannot take a response
+             * mid-body, so discard until the end (then 413), but drop the
+             * connection if the client keeps sending far beyond the cap. */
+            r->too_large = true;
+            r->discarded += n;
+            return r->discarded > HTTP_MAX_DISCARD ? MHD_NO : MHD_YES;
+        }
+        if (r->body_len + n + 1 > r->body_cap) {
+            size_t cap = r->body_cap ? r->body_cap : 1024;
+            while (cap < r->body_len + n + 1)
+                cap *= 2;
+            r->body = pnyx_xrealloc(r->body, cap);
+            r->body_cap = cap;
+        }
+        memcpy(r->body + r->body_len, upload_data, n);
+        r->body_len += n;
+        r->body[r->body_len] = '\0';
+        return MHD_YES;
+    }
+    if (r->too_large) {
+        api_problem(&r->early, API_E_PAYLOAD_TOO_LARGE, NULL);
+        return reply_send(r, &r->early);
+    }
+    return dispatch(r);
+}
+
+/* Called again after the wake (the body is complete: upload_size is 0). */
+static enum MHD_Result phase_parked(struct req *r, const char *upload_data, size_t *upload_size)
+{
+    (void)upload_data;
+    *upload_size = 0;
+    struct api_reply rep = {0};
+    r->rq.db = db_checkout(); /* a handed lead runs the next batch on it */
+    int hr = api_txn_continue(&r->rq, &rep);
+    if (hr == API_SUSPENDED)
+        return MHD_YES; /* not woken yet (MHD does not call a suspended connection) */
+    enum MHD_Result ret = answer(r, hr, &rep);
+    atomic_fetch_sub(&r->srv->parked, 1);
+    return ret;
+}
+
+static enum MHD_Result phase_answered(struct req *r, const char *upload_data, size_t *upload_size)
+{
+    (void)r;
+    (void)upload_data;
+    *upload_size = 0;
+    return MHD_YES;
+}
+
+static const phase_fn phases[REQ__PHASES] = {
+    [REQ_BODY] = phase_body,
+    [REQ_PARKED] = phase_parked,
+    [REQ_ANSWERED] = phase_answered,
+};
 
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url,
                                  const char *method, const char *version, const char *upload_data,
@@ -251,41 +364,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         return MHD_YES; /* otherwise never queue on the first call (keep-alive trap) */
     }
     log_set_request_id(r->rid);
-    enum MHD_Result ret = MHD_YES;
-    if (r->queued) {
-        *upload_size = 0;
-    } else if (r->kind == REQ_EARLY) {
-        *upload_size = 0;
-        ret = reply_send(r, &r->early);
-    } else if (*upload_size) {
-        size_t n = *upload_size;
-        *upload_size = 0;
-        if (r->too_large || n > r->max_body - r->body_len) {
-            /* Chunked body over the cap: MHD cannot take a response
-             * mid-body, so discard until the end (then 413), but drop the
-             * connection if the client keeps sending far beyond the cap. */
-            r->too_large = true;
-            r->discarded += n;
-            if (r->discarded > HTTP_MAX_DISCARD)
-                ret = MHD_NO;
-        } else {
-            if (r->body_len + n + 1 > r->body_cap) {
-                size_t cap = r->body_cap ? r->body_cap : 1024;
-                while (cap < r->body_len + n + 1)
-                    cap *= 2;
-                r->body = pnyx_xrealloc(r->body, cap);
-                r->body_cap = cap;
-            }
-            memcpy(r->body + r->body_len, upload_data, n);
-            r->body_len += n;
-            r->body[r->body_len] = '\0';
-        }
-    } else if (r->too_large) {
-        api_problem(&r->early, API_E_PAYLOAD_TOO_LARGE, NULL);
-        ret = reply_send(r, &r->early);
-    } else {
-        ret = dispatch(r);
-    }
+    enum MHD_Result ret = phases[r->phase](r, upload_data, upload_size);
     log_set_request_id(NULL);
     return ret;
 }
@@ -299,6 +378,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     if (!r)
         return;
     *req_cls = NULL;
+    if (r->phase == REQ_PARKED) {
+        /* Ended after its wake but before its reply (the client left): if
+         * it was handed its group's lead, pass that on. */
+        api_txn_abandon(&r->rq);
+        atomic_fetch_sub(&srv->parked, 1);
+    }
     uint64_t dur = (uint64_t)(mono_us() - r->start_mono_us);
     metrics_request(r->route_idx, r->status, dur);
     log_set_request_id(r->rid);
@@ -380,7 +465,8 @@ struct http_server *http_start(const struct pnyx_config *cfg, char *err, size_t 
     if (!srv->static_root)
         log_warn("static directory %s not found; only the API is served", cfg->static_dir);
 
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    unsigned flags =
+        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     if (addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     /* The logger goes first so MHD routes even option errors through it. */
@@ -426,6 +512,18 @@ void http_stop(struct http_server *srv, unsigned grace_ms)
     long left = atomic_load(&srv->in_flight);
     if (left > 0)
         log_warn("stopping with %ld requests still in flight", left);
+    /* MHD must not stop with suspended connections. From here no request
+     * parks; the parked ones are woken by their leaders (bounded by the
+     * database work of the batches ahead of them) and answered. */
+    atomic_store(&srv->stopping, true);
+    for (int64_t next_log = mono_us(); atomic_load(&srv->parked) > 0;) {
+        if (mono_us() >= next_log) {
+            log_info("stopping: waiting for %ld parked requests", atomic_load(&srv->parked));
+            next_log = mono_us() + 5 * 1000000;
+        }
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
     MHD_stop_daemon(srv->daemon);
     free(srv->static_root);
     free(srv);

@@ -274,7 +274,7 @@ enum MHD_Result static_serve(struct req *r)
     reply_common_headers(resp, r);
     enum MHD_Result ret = MHD_queue_response(r->conn, status, resp);
     MHD_destroy_response(resp);
-    r->queued = true;
+    r->phase = REQ_ANSWERED;
     r->status = status;
     return ret;
 }

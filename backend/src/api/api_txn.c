@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * api/api_txn.c — grouped transactions for handlers: a request whose change
+ * waits for another request's group commit (db_group.c) is parked instead
+ * of blocking its pool thread; the http layer suspends its connection and
+ * serves others, and the reply is built when the leader wakes it.
+ *
+ * A parked request's state lives in its arena (struct api_parked). Between
+ * the park and the wake a leader may run the request's body on another
+ * thread and allocate from the same arena: nothing of the request may be
+ * touched then, so a handler returns API_SUSPENDED at once.
+ */
+#include "api/api.h"
+
+struct api_parked {
+    struct db_group_item *item;
+    api_txn_reply_fn reply;
+    void *cls;
+};
+
+static bool park(void *cls)
+{
+    struct api_req *rq = cls;
+    return rq->park_fn(rq);
+}
+
+static void wake(void *cls)
+{
+    struct api_req *rq = cls;
+    rq->wake_fn(rq);
+}
+
+int api_txn_grouped(struct api_req *rq, struct api_reply *out, int64_t key, const char *name,
+                    db_txn_fn cb, api_txn_reply_fn reply, void *cls)
+{
+    enum db_status st = DB_HARD_ERROR;
+    if (!rq->park_fn || !rq->wake_fn) {
+        st = db_run_txn_grouped(rq->db, key, name, cb, cls);
+        return reply(rq, st, cls, out);
+    }
+    struct api_parked *p = arena_alloc(rq->arena, sizeof *p);
+    p->item = db_group_item_new(rq->arena, key, name, cb, cls);
+    p->reply = reply;
+    p->cls = cls;
+    db_group_item_park(p->item, park, wake, rq);
+    rq->parked = p;
+    if (!db_group_submit(rq->db, p->item, &st))
+        return API_SUSPENDED; /* hands off rq until the wake */
+    return reply(rq, st, cls, out);
+}
+
+int api_txn_continue(struct api_req *rq, struct api_reply *out)
+{
+    struct api_parked *p = rq->parked;
+    if (!p)
+        return -1;
+    enum db_status st = DB_HARD_ERROR;
+    if (!db_group_continue(rq->db, p->item, &st))
+        return API_SUSPENDED;
+    return p->reply(rq, st, p->cls, out);
+}
+
+void api_txn_abandon(struct api_req *rq)
+{
+    if (rq->parked)
+        db_group_abandon(rq->parked->item);
+}
