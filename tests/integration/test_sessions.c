@@ -145,7 +145,7 @@ Test(sessions, unknown_email_costs_a_hash)
     struct h_server *s = h_server_start(env);
     cr_assert(s != NULL);
     char *email = register_account(s);
-    enum { N = 7 };
+    enum { N = 9 };
     double wrong[N], unknown[N];
     char ip[32];
     for (int i = 0; i < N; i++) {
@@ -164,10 +164,16 @@ Test(sessions, unknown_email_costs_a_hash)
         cr_assert_eq(r.status, 401);
         json_decref(r.json);
     }
+    /* Compare the fastest of each: load from tests running beside this one
+     * (ctest --parallel, a sanitizer build) only ever adds time, so the
+     * minimum is the cost of the path itself; a median flaked at 80 vs
+     * 48 ms under ASan. Without the dummy hash the unknown path would be
+     * ~1 ms against ~40. */
     qsort(wrong, N, sizeof wrong[0], cmp_double);
     qsort(unknown, N, sizeof unknown[0], cmp_double);
-    double mw = wrong[N / 2], mu = unknown[N / 2];
-    cr_log_info("median wrong-password %.1f ms, unknown-email %.1f ms", mw * 1e3, mu * 1e3);
+    double mw = wrong[0], mu = unknown[0];
+    cr_log_info("fastest wrong-password %.1f ms, unknown-email %.1f ms (medians %.1f, %.1f)",
+                mw * 1e3, mu * 1e3, wrong[N / 2] * 1e3, unknown[N / 2] * 1e3);
     cr_assert_gt(mu, mw * 0.6, "unknown e-mail too fast: %.1f ms vs %.1f ms", mu * 1e3, mw * 1e3);
     cr_assert_lt(mu, mw * 1.6, "unknown e-mail too slow: %.1f ms vs %.1f ms", mu * 1e3, mw * 1e3);
     free(email);
@@ -233,7 +239,10 @@ Test(sessions, throttle_per_client_address)
 
 Test(sessions, throttle_window_and_limit_follow_config)
 {
-    const char *env[] = {"PNYX_LOGIN_MAX_FAILURES=3", "PNYX_LOGIN_WINDOW=2", NULL};
+    /* Failures are stored in whole seconds, so a window of W seconds locks
+     * for between W-1 and W: 3 s leaves the 429 check a full second even
+     * on a slow (sanitizer) build, where 2 s flaked. */
+    const char *env[] = {"PNYX_LOGIN_MAX_FAILURES=3", "PNYX_LOGIN_WINDOW=3", NULL};
     struct h_server *s = h_server_start(env);
     cr_assert(s != NULL);
     char *email = register_account(s);
@@ -247,9 +256,9 @@ Test(sessions, throttle_window_and_limit_follow_config)
     struct from_resp r = login_from(s, ip, email, PW);
     cr_assert_eq(r.status, 429);
     long retry = strtol(r.retry_after, NULL, 10);
-    cr_assert(retry >= 1 && retry <= 2, "Retry-After: '%s'", r.retry_after);
+    cr_assert(retry >= 1 && retry <= 3, "Retry-After: '%s'", r.retry_after);
     json_decref(r.json);
-    sleep_s(2.2);
+    sleep_s(3.2);
     r = login_from(s, ip, email, PW);
     cr_assert_eq(r.status, 201, "the window has passed");
     json_decref(r.json);
