@@ -137,19 +137,23 @@ static int cmd_serve(const struct pnyx_config *cfg, bool migrate)
     sigaddset(&stop, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
 
+    unsigned runners = cfg->group_runners > 0 ? db_group_start(cfg->group_runners) : 0;
     char err[256];
     struct http_server *srv = http_start(cfg, err, sizeof err);
     if (!srv) {
         fprintf(stderr, "pnyxd: %s\n", err);
+        db_group_stop();
         return 1;
     }
     bool v6 = strchr(cfg->listen_host, ':') != NULL;
-    log_info("pnyxd serving on http://%s%s%s:%u/ (%u threads)", v6 ? "[" : "", cfg->listen_host,
-             v6 ? "]" : "", http_bound_port(srv), cfg->threads);
+    log_info("pnyxd serving on http://%s%s%s:%u/ (%u threads, %u group-commit runners)",
+             v6 ? "[" : "", cfg->listen_host, v6 ? "]" : "", http_bound_port(srv), cfg->threads,
+             runners);
     int sig = 0;
     sigwait(&stop, &sig);
     log_info("received %s; finishing in-flight requests", sig == SIGINT ? "SIGINT" : "SIGTERM");
     http_stop(srv, SHUTDOWN_GRACE_MS);
+    db_group_stop();
     log_info("pnyxd stopped");
     return 0;
 }

@@ -524,12 +524,13 @@ static long long metric_of(const char *body, const char *name)
 
 /* threads_env: the server's PNYX_THREADS. With 8 threads (one database
  * connection per writer) the appends really race inside PostgreSQL; with 2
- * most requests park (api_txn.c) while another request's batch runs, many
- * per pool thread. */
-static void concurrent_appends(const char *threads_env)
+ * most requests park (api_txn.c) while another batch runs, many per pool
+ * thread. runners_env: PNYX_GROUP_RUNNERS, whether runner threads lead the
+ * queued batches or the parked requests take turns (db_group.c). */
+static void concurrent_appends(const char *threads_env, const char *runners_env)
 {
     cr_assert(sodium_init() >= 0);
-    const char *env[] = {threads_env, NULL};
+    const char *env[] = {threads_env, runners_env, NULL};
     struct h_server *s = h_server_start(env);
     cr_assert(s != NULL);
     struct a2_user conv = a2_user_new(s, "FR");
@@ -603,11 +604,18 @@ static void concurrent_appends(const char *threads_env)
 
 Test(audit, concurrent_appends_have_no_holes_or_forks)
 {
-    concurrent_appends("PNYX_THREADS=8");
+    concurrent_appends("PNYX_THREADS=8", NULL);
 }
 
-/* The same with the default pool of 2 threads: requests park. */
+/* The same with the default pool of 2 threads: requests park, runners lead. */
 Test(audit, concurrent_appends_parked_have_no_holes_or_forks)
 {
-    concurrent_appends("PNYX_THREADS=2");
+    concurrent_appends("PNYX_THREADS=2", NULL);
+}
+
+/* Without runners: a parked request is handed the lead and runs the next
+ * batch on its own thread. */
+Test(audit, concurrent_appends_parked_leaders_have_no_holes_or_forks)
+{
+    concurrent_appends("PNYX_THREADS=2", "PNYX_GROUP_RUNNERS=0");
 }

@@ -39,6 +39,7 @@ Test(config, defaults)
     cr_assert_str_eq(c.static_dir, "static");
     cr_assert_str_eq(c.database_url, "");
     cr_assert_eq(c.threads, (unsigned)sysconf(_SC_NPROCESSORS_ONLN));
+    cr_assert_eq(c.group_runners, c.threads < 16 ? c.threads : 16);
     cr_assert_eq(c.cookie_secure, false);
     cr_assert_eq(c.log_level, PNYX_LOG_INFO);
     cr_assert_eq(c.argon2_m_kib, 19456);
@@ -74,6 +75,7 @@ Test(config, env_then_argv_override)
     cr_assert_str_eq(c.listen_host, "0.0.0.0");
     cr_assert_eq(c.listen_port, 9000);
     cr_assert_eq(c.threads, 5);
+    cr_assert_eq(c.group_runners, 5, "follows --threads");
     cr_assert(c.cookie_secure);
     cr_assert_str_eq(c.database_url, "postgresql:///x");
     cr_assert_eq(c.session_idle, 60);
@@ -81,6 +83,23 @@ Test(config, env_then_argv_override)
     cr_assert_str_eq(c.log_origin, "0.0.0.0");
     cr_assert(rest[1]);  /* "serve" is the caller's */
     cr_assert(!rest[2]); /* consumed */
+    config_fini(&c);
+}
+
+Test(config, group_runners_default_is_capped_and_zero_allowed)
+{
+    clear_env();
+    setenv("PNYX_THREADS", "40", 1);
+    struct pnyx_config c;
+    char err[256];
+    char *argv[] = {"pnyxd", NULL};
+    cr_assert_eq(config_load(&c, 1, argv, NULL, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(c.group_runners, 16);
+    config_fini(&c);
+    setenv("PNYX_GROUP_RUNNERS", "0", 1);
+    cr_assert_eq(config_load(&c, 1, argv, NULL, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(c.group_runners, 0);
+    cr_assert_eq(c.threads, 40);
     config_fini(&c);
 }
 
@@ -113,6 +132,7 @@ Test(config, bad_values_fail_with_one_line)
 {
     expect_error("PNYX_THREADS", "0", "1..256");
     expect_error("PNYX_THREADS", "abc", "integer");
+    expect_error("PNYX_GROUP_RUNNERS", "17", "0..16");
     expect_error("PNYX_LISTEN", "nohostport", "host:port");
     expect_error("PNYX_LISTEN", "127.0.0.1:70000", "host:port");
     expect_error("PNYX_COOKIE_SECURE", "maybe", "boolean");

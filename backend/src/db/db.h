@@ -202,6 +202,17 @@ bool db_group_continue(struct db_conn *c, struct db_group_item *it, enum db_stat
  * between a false submit and the wake); no-op on a new or finished item. */
 void db_group_abandon(struct db_group_item *it) PNYX_NONNULL(1);
 /*
+ * Starts up to n runner threads (at most 16), each with its own
+ * connection, which lead the batches that queue up behind a running one,
+ * so that no submitter's thread is ever handed a batch to run (see
+ * db_group.c). Call once, with the stop signals blocked; returns how many
+ * started (0: leads pass between submitters, still correct).
+ */
+unsigned db_group_start(unsigned n);
+/* Runs what is queued, then joins the runners. After the last parked
+ * submitter was answered (http_stop). */
+void db_group_stop(void);
+/*
  * Work a transaction defers to just before its COMMIT, still inside it: the
  * audit log collects a transaction's entries and appends them all there,
  * so a group-committed batch (above) locks each log head once and writes

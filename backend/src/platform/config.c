@@ -66,6 +66,9 @@ static const struct cfg_key keys[] = {
         "directory of NNN_name.sql migrations; empty = ./sql or <binary>/../../sql"),
     UINT("PNYX_THREADS", threads, NULL, 1, 256,
          "worker threads (each with one database connection); default: online cores"),
+    UINT("PNYX_GROUP_RUNNERS", group_runners, NULL, 0, 16,
+         "threads that run an assembly's queued changes as one commit (each with one database "
+         "connection); 0 = the queued requests take turns; default: PNYX_THREADS, at most 16"),
     {"PNYX_COOKIE_SECURE", CFG_BOOL, "0", 0, 1, OFF(cookie_secure), 0,
      "1 = session cookie is __Host-pnyx_session with Secure (HTTPS deployments)"},
     {"PNYX_LOG_LEVEL", CFG_LEVEL, "info", 0, 0, OFF(log_level), 0, "debug, info, warn or error"},
@@ -234,6 +237,9 @@ static void apply_computed(struct pnyx_config *cfg, const bool *set)
         if (keys[i].offset == OFF(threads)) {
             long n = sysconf(_SC_NPROCESSORS_ONLN);
             cfg->threads = n < 1 ? 1u : (n > 256 ? 256u : (unsigned)n);
+        } else if (keys[i].offset == OFF(group_runners)) {
+            /* threads is earlier in keys[], so already final here */
+            cfg->group_runners = cfg->threads < 16 ? cfg->threads : 16;
         } else if (keys[i].offset == OFF(log_origin)) {
             cfg->log_origin = pnyx_xstrdup(cfg->listen_host);
         } else if (keys[i].offset == OFF(signing_key_file)) {

@@ -30,6 +30,7 @@ struct pnyx_config {
     char *static_dir;            /* PNYX_STATIC_DIR, default "static" */
     char *sql_dir;               /* PNYX_SQL_DIR; "" = auto-detect (see config.c) */
     unsigned threads;            /* PNYX_THREADS, default: online cores */
+    unsigned group_runners;      /* PNYX_GROUP_RUNNERS, default: min(threads, 16) */
     bool cookie_secure;          /* PNYX_COOKIE_SECURE 0/1 */
     enum log_level log_level;    /* PNYX_LOG_LEVEL debug|info|warn|error */
     uint32_t argon2_m_kib;       /* PNYX_ARGON2_M_KIB, default 19456 */
