@@ -172,7 +172,9 @@ static int decode_fields(const struct api_req *rq, struct api_reply *out, struct
     }
     if (f->description != NULL &&
         ((n = text_len(f->description, true)) == (size_t)-1 || n > DESCRIPTION_MAX)) {
-        api_field_error(fields, "description", "invalid", "at most 10000 characters");
+        api_field_error(fields, "description", "invalid",
+                        "at most 10000 characters; tab and line breaks are the only control "
+                        "characters allowed");
     }
     if (f->visibility != NULL && strcmp(f->visibility, "public") != 0 &&
         strcmp(f->visibility, "members") != 0) {
