@@ -166,11 +166,23 @@ F2_FN size_t from_header(char *d, size_t sz, size_t n, void *cls)
 }
 
 /* A fresh random loopback address "127.a.b.c" (never 127.0.0.1). */
+/* A random 127/8 address, so each test is its own client for the login
+ * throttle. The seed comes from the kernel: Criterion forks a process per
+ * test, and a getpid() ^ time() seed collides whenever the next test's pid
+ * and second differ in the same low bit (pid 2k+1 one second after 2k),
+ * which handed throttle_per_email the address throttle_per_client_address
+ * had just locked. */
 F2_FN void random_loopback(char out[32])
 {
     static unsigned seed;
-    if (seed == 0)
-        seed = (unsigned)getpid() ^ (unsigned)time(NULL);
+    if (seed == 0) {
+        FILE *f = fopen("/dev/urandom", "rb");
+        if (f == NULL || fread(&seed, sizeof seed, 1, f) != 1)
+            seed = (unsigned)getpid() * 2654435761u ^ (unsigned)time(NULL);
+        if (f != NULL)
+            fclose(f);
+        seed |= 1u; /* never 0, which means "not seeded yet" */
+    }
     unsigned v = (unsigned)rand_r(&seed);
     snprintf(out, 32, "127.%u.%u.%u", 1 + v % 250, 1 + (v >> 8) % 250, 1 + (v >> 16) % 250);
 }
