@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -165,23 +166,18 @@ F2_FN size_t from_header(char *d, size_t sz, size_t n, void *cls)
     return sz * n;
 }
 
-/* A fresh random loopback address "127.a.b.c" (never 127.0.0.1). */
-/* A random 127/8 address, so each test is its own client for the login
- * throttle. The seed comes from the kernel: Criterion forks a process per
- * test, and a getpid() ^ time() seed collides whenever the next test's pid
- * and second differ in the same low bit (pid 2k+1 one second after 2k),
- * which handed throttle_per_email the address throttle_per_client_address
- * had just locked. */
+/* A fresh random loopback address "127.a.b.c" (never 127.0.0.1), so each
+ * test is its own client for the login throttle. Seeded by the kernel:
+ * Criterion forks a process per test, and a getpid() ^ time() seed collided
+ * whenever the next test's pid and second differed in the same low bit
+ * (pid 2k+1 one second after 2k), which handed throttle_per_email the
+ * address throttle_per_client_address had just locked. */
 F2_FN void random_loopback(char out[32])
 {
     static unsigned seed;
     if (seed == 0) {
-        FILE *f = fopen("/dev/urandom", "rb");
-        if (f == NULL || fread(&seed, sizeof seed, 1, f) != 1)
-            seed = (unsigned)getpid() * 2654435761u ^ (unsigned)time(NULL);
-        if (f != NULL)
-            fclose(f);
-        seed |= 1u; /* never 0, which means "not seeded yet" */
+        cr_assert_eq(getentropy(&seed, sizeof seed), 0, "getentropy");
+        seed |= 1u; /* 0 means "not seeded yet" */
     }
     unsigned v = (unsigned)rand_r(&seed);
     snprintf(out, 32, "127.%u.%u.%u", 1 + v % 250, 1 + (v >> 8) % 250, 1 + (v >> 16) % 250);
