@@ -1,34 +1,19 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // Issue 4's acceptance, run literally: an external client that knows only
 // RFC 9162, RFC 8785 and C2SP signed notes audits a live pnyxd from the
-// API alone. Nothing here comes from the repository's code (neither
-// core/audit nor static/js/verify.js): the checks are written from the
-// specs with node:crypto and fetch, so a shared misreading of a spec would
-// have to be made twice, in two languages, to pass.
+// API alone. Nothing here comes from Pnyx's own code (neither core/audit
+// nor static/js/verify.js): the checks are written from the specs with
+// node:crypto and fetch (hash definitions in spec_ref.mjs, shared with
+// verify.test.mjs), so a shared misreading of a spec would have to be made
+// twice, in two languages, to pass.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import { sha256, leafHash, nodeHash, mth, keyId } from './spec_ref.mjs';
 
 const BASE = process.env.PNYX_BASE_URL || 'http://127.0.0.1:8080';
 
 // ---- the specs -----------------------------------------------------------
-
-const sha256 = (...parts) => {
-  const h = crypto.createHash('sha256');
-  for (const p of parts) h.update(p);
-  return h.digest();
-};
-const leafHash = (entry) => sha256(Buffer.from([0]), Buffer.from(entry, 'utf8'));
-const nodeHash = (l, r) => sha256(Buffer.from([1]), l, r);
-
-// RFC 9162 §2.1.1: MTH with k the largest power of two smaller than n.
-function mth(leaves) {
-  if (leaves.length === 0) return sha256();
-  if (leaves.length === 1) return leaves[0];
-  let k = 1;
-  while (k * 2 < leaves.length) k *= 2;
-  return nodeHash(mth(leaves.slice(0, k)), mth(leaves.slice(k)));
-}
 
 // RFC 9162 §2.1.3.2, step by step.
 function verifyInclusion(index, size, leaf, proof, root) {
@@ -40,9 +25,7 @@ function verifyInclusion(index, size, leaf, proof, root) {
     if (sn === 0) return false;
     if ((fn & 1) === 1 || fn === sn) {
       r = nodeHash(p, r);
-      if ((fn & 1) === 0) {
-        while ((fn & 1) === 0 && fn !== 0) { fn >>= 1; sn >>= 1; }
-      }
+      while ((fn & 1) === 0 && fn !== 0) { fn >>= 1; sn >>= 1; }
     } else {
       r = nodeHash(r, p);
     }
@@ -70,9 +53,7 @@ function verifyConsistency(first, second, firstRoot, secondRoot, proof) {
     if ((fn & 1) === 1 || fn === sn) {
       fr = nodeHash(c, fr);
       sr = nodeHash(c, sr);
-      if ((fn & 1) === 0) {
-        while ((fn & 1) === 0 && fn !== 0) { fn >>= 1; sn >>= 1; }
-      }
+      while ((fn & 1) === 0 && fn !== 0) { fn >>= 1; sn >>= 1; }
     } else {
       sr = nodeHash(sr, c);
     }
@@ -92,10 +73,8 @@ function jcs(v) {
   return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${jcs(v[k])}`).join(',')}}`;
 }
 
-// C2SP signed-note: key id = SHA-256(name ‖ "\n" ‖ 0x01 ‖ key)[:4]; a note
-// is text, a blank line, then lines "— <name> <base64(id ‖ signature)>".
-const keyId = (name, pub) => sha256(Buffer.from(`${name}\n`, 'utf8'), Buffer.from([1]), pub).subarray(0, 4);
-
+// C2SP signed note: text, a blank line, then lines
+// "— <name> <base64(key id ‖ signature)>".
 function openNote(text, name, pub) {
   assert.ok(text.endsWith('\n'), 'a note ends with a newline');
   const split = text.lastIndexOf('\n\n');
@@ -228,10 +207,11 @@ test('an outside auditor verifies a live assembly log from the API alone', async
   // fields the issue names, and never the invitation code.
   const log = await fetchLog(aid);
   assert.equal(log.length, after.size);
-  const leaves = [];
+  const entries = log.map((it) => JSON.parse(it.entry));
+  const leaves = log.map((it) => leafHash(it.entry));
   log.forEach((it, i) => {
+    const e = entries[i];
     assert.equal(it.seq, i + 1);
-    const e = JSON.parse(it.entry);
     assert.equal(jcs(e), it.entry, `entry ${it.seq} is RFC 8785 canonical`);
     assert.deepEqual(Object.keys(e).sort(), ['actor', 'assembly', 'at', 'data', 'kind', 'seq']);
     assert.equal(e.seq, it.seq);
@@ -241,25 +221,22 @@ test('an outside auditor verifies a live assembly log from the API alone', async
     assert.match(e.at, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/);
     assert.equal(typeof e.data, 'object');
     assert.ok(!it.entry.includes(inv.json.code), 'the invitation code is never logged');
-    const lh = leafHash(it.entry);
-    assert.equal(lh.toString('base64'), it.leaf_hash, `leaf hash of entry ${it.seq}`);
-    leaves.push(lh);
+    assert.equal(leaves[i].toString('base64'), it.leaf_hash, `leaf hash of entry ${it.seq}`);
   });
-  assert.deepEqual(log.map((it) => JSON.parse(it.entry).kind), [
+  assert.deepEqual(entries.map((e) => e.kind), [
     'assembly.created', 'member.joined', 'member.joined', 'member.joined',
     'assembly.updated', 'invitation.created', 'member.joined', 'member.updated', 'member.left',
   ]);
-  const createdEntry = JSON.parse(log[0].entry);
-  assert.equal(createdEntry.actor, String(amina.id));
-  assert.equal(createdEntry.data.title, 'مجلس المتوسط "Mare Nostrum" \\ Ассамблея 🌊');
+  assert.equal(entries[0].actor, String(amina.id));
+  assert.equal(entries[0].data.title, 'مجلس المتوسط "Mare Nostrum" \\ Ассамблея 🌊');
 
-  // Both signed roots are the RFC 9162 hashes of the downloaded entries.
-  assert.ok(mth(leaves).equals(after.root), 'root at the latest checkpoint');
-  assert.ok(mth(leaves.slice(0, before.size)).equals(before.root), 'root at the earlier checkpoint');
-
-  // The server's proofs, checked against roots computed here.
+  // roots[n] = MTH of the first n downloaded entries. Both signed roots
+  // must be among them, and every proof is checked against them.
   const roots = [sha256()];
   for (let n = 1; n <= leaves.length; n += 1) roots.push(mth(leaves.slice(0, n)));
+  assert.ok(roots[after.size].equals(after.root), 'root at the latest checkpoint');
+  assert.ok(roots[before.size].equals(before.root), 'root at the earlier checkpoint');
+
   for (let size = 1; size <= leaves.length; size += 1) {
     for (let index = 0; index < size; index += 1) {
       const r = await call('GET', `/api/v1/assemblies/${aid}/audit/proof/inclusion?index=${index}&size=${size}`);

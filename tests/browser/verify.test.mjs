@@ -7,17 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import * as v from '../../static/js/verify.js';
+import { sha256 as sha, leafHash as leaf, split, mth, keyId } from './spec_ref.mjs';
 
-const sha = (...b) => crypto.createHash('sha256').update(Buffer.concat(b)).digest();
-const leaf = (s) => sha(Buffer.from([0]), Buffer.from(s, 'utf8'));
-const node = (l, r) => sha(Buffer.from([1]), l, r);
-function split(n) { let k = 1; while (k * 2 < n) k *= 2; return k; }
-function mth(ls) {
-  if (ls.length === 0) return sha();
-  if (ls.length === 1) return ls[0];
-  const k = split(ls.length);
-  return node(mth(ls.slice(0, k)), mth(ls.slice(k)));
-}
 // RFC 9162 §2.1.3.1 PATH(m, D[n]).
 function path(m, ls) {
   if (ls.length <= 1) return [];
@@ -103,7 +94,7 @@ test('the classic mistakes are refused', async () => {
 });
 
 function signedNote(name, privateKey, pubRaw, body) {
-  const id = sha(Buffer.from(`${name}\n`), Buffer.from([1]), pubRaw).subarray(0, 4);
+  const id = keyId(name, pubRaw);
   const sig = crypto.sign(null, Buffer.from(body), privateKey);
   return `${body}\n\u2014 ${name} ${Buffer.concat([id, sig]).toString('base64')}\n`;
 }
@@ -122,7 +113,7 @@ test('C2SP checkpoints: signature verified, every tampering detected', async (t)
   assert.equal(ok.checkpoint.size, 3);
   assert.deepEqual(Buffer.from(ok.checkpoint.root), root);
   // vkey form of the key is accepted too.
-  const id = sha(Buffer.from(`${name}\n`), Buffer.from([1]), pubRaw).subarray(0, 4).toString('hex');
+  const id = keyId(name, pubRaw).toString('hex');
   const vkey = `${name}+${id}+${Buffer.concat([Buffer.from([1]), pubRaw]).toString('base64')}`;
   assert.equal((await v.verifyCheckpoint(note, { name, public_key: vkey })).status, 'verified');
 
