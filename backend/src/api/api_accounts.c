@@ -12,8 +12,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "api/api_sessions.h"
 #include "api/auth.h"
 #include "core/validate/validate.h"
+#include "db/db_login.h"
+#include "platform/crypto.h"
 #include "platform/log.h"
 #include "platform/password.h"
 
@@ -168,6 +171,28 @@ static void check_rules(json_t *body, struct reg *r, json_t *fields)
     }
 }
 
+struct reg_txn {
+    struct arena *a;
+    struct db_account *acc;
+    uint8_t device_hash[PNYX_SHA256_BYTES];
+    int64_t now_us, stale_us;
+};
+
+/* The account and its first device (the registering browser: it knows the
+ * password it just chose), in one transaction. Registration is never
+ * subject to the login throttle; the device cookie also lets the login that
+ * follows it through any lock of the address or of a previously attacked
+ * e-mail address. */
+static enum db_status reg_txn_cb(struct db_conn *c, void *cls)
+{
+    struct reg_txn *t = cls;
+    enum db_status st = db_account_insert(c, t->a, t->acc);
+    if (st == DB_OK) {
+        st = db_login_device_remember(c, t->a, t->acc->id, t->device_hash, t->now_us, t->stale_us);
+    }
+    return st;
+}
+
 int api_accounts_create(struct api_req *rq, struct api_reply *out)
 {
     if (api_auth_check_origin(rq, out) != 0 || check_shape(rq->body, out) != 0) {
@@ -198,7 +223,13 @@ int api_accounts_create(struct api_req *rq, struct api_reply *out)
                              .country = r.country,
                              .languages_json = arena_strdup(rq->arena, langs)};
     free(langs);
-    enum db_status st = db_account_insert(rq->db, rq->arena, &acc);
+    struct reg_txn t = {.a = rq->arena,
+                        .acc = &acc,
+                        .now_us = rq->now_us,
+                        .stale_us = rq->now_us - rq->cfg->device_max_age * 1000000};
+    char device[PNYX_TOKEN_CHARS + 1];
+    pnyx_crypto_token_new(device, t.device_hash);
+    enum db_status st = db_run_txn(rq->db, "account_create", reg_txn_cb, &t);
     if (st == DB_CONFLICT) {
         json_t *f = json_array();
         if (f != NULL) {
@@ -209,5 +240,7 @@ int api_accounts_create(struct api_req *rq, struct api_reply *out)
     if (st != DB_OK) {
         return api_problem_db(out, st);
     }
-    return api_reply_json(out, 201, api_account_to_json(&acc));
+    api_reply_json(out, 201, api_account_to_json(&acc));
+    api_reply_header(out, "Set-Cookie", api_sessions_device_cookie(rq, device));
+    return 0;
 }

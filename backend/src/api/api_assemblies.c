@@ -454,6 +454,7 @@ struct join_txn {
     bool already;
     bool invite_only; /* denied because the assembly admits by invitation */
     const char *joined_at;
+    const char *role; /* "member", or the role kept from before leaving */
 };
 
 static enum db_status join_cb(struct db_conn *c, void *cls)
@@ -475,7 +476,9 @@ static enum db_status join_cb(struct db_conn *c, void *cls)
     if (t->denied != AUTHZ_ALLOW) {
         return DB_NOT_FOUND;
     }
-    st = db_member_join(c, a, t->aid, me, "member", &t->joined_at);
+    /* Re-joining after leaving keeps the previous role: leaving and
+     * re-joining never raises one (an observer stays an observer). */
+    st = db_member_join_open(c, a, t->aid, me, "member", &t->role, &t->joined_at);
     if (st == DB_CONFLICT) {
         t->already = true;
         return st;
@@ -484,7 +487,7 @@ static enum db_status join_cb(struct db_conn *c, void *cls)
         return st;
     }
     json_t *data = json_pack("{s:s, s:s, s:s}", "account", arena_printf(a, "%lld", (long long)me),
-                             "role", "member", "via", "open");
+                             "role", t->role, "via", "open");
     st = api_audit_append(c, a, t->aid, me, "member.joined", data);
     json_decref(data);
     return st;
@@ -507,7 +510,7 @@ static int join_reply(struct api_req *rq, enum db_status st, void *cls, struct a
     }
     return api_reply_json(
         out, 201,
-        api_membership_json(t->aid, rq->auth.account_id, "member", "active", t->joined_at));
+        api_membership_json(t->aid, rq->auth.account_id, t->role, "active", t->joined_at));
 }
 
 int api_assemblies_join(struct api_req *rq, struct api_reply *out)

@@ -27,6 +27,9 @@ int api_members_patch(struct api_req *rq, struct api_reply *out);
 /* api_invitations.c */
 int api_invitations_create(struct api_req *rq, struct api_reply *out);
 int api_invitations_accept(struct api_req *rq, struct api_reply *out);
+int api_invitations_preview(struct api_req *rq, struct api_reply *out);
+int api_invitations_list(struct api_req *rq, struct api_reply *out);
+int api_invitations_revoke(struct api_req *rq, struct api_reply *out);
 
 /* --- shared helpers (api_assemblies.c) ------------------------------------ */
 

@@ -5,7 +5,11 @@
  * audit entry never carries it); POST /invitations/{code}/accept makes the
  * caller a member with the invitation's role. Unknown codes → 404
  * invitation-not-found, expired → 410 invitation-expired, used up → 410
- * invitation-used-up.
+ * invitation-used-up; revoked, or made by someone who may no longer
+ * invite to that role (suspended, demoted, left) → 410 invitation-expired.
+ * GET /invitations/{code} previews one (auth optional); managers list
+ * (GET …/assemblies/{aid}/invitations) and revoke (DELETE …/{id}) them.
+ * Codes never reach a log line: only their hash is looked up.
  */
 #include <stdio.h>
 #include <string.h>
@@ -219,11 +223,33 @@ int api_invitations_create(struct api_req *rq, struct api_reply *out)
     return api_txn_grouped(rq, out, t->aid, "invitation_create", icreate_cb, icreate_reply, t);
 }
 
+/* Whether the invitation's author may still issue its role: active, with
+ * a role that may invite to it (authz_assembly + authz_invite_role, the
+ * same rules as at creation), at the time of this statement. */
+static enum db_status creator_may_issue(struct api_req *rq, struct db_conn *c,
+                                        const struct db_invitation *inv, bool *ok)
+{
+    struct db_standing sd;
+    *ok = false;
+    enum db_status st = db_assembly_standing(c, rq->arena, inv->assembly_id, inv->created_by, &sd);
+    if (st != DB_OK) {
+        return st;
+    }
+    struct authz_subject who = {.logged_in = true,
+                                .role = authz_role_parse(sd.role),
+                                .status = authz_status_parse(sd.status)};
+    struct authz_assembly_info info = {.is_public = sd.is_public, .open_to_join = sd.open_to_join};
+    *ok = authz_assembly(&who, &info, AUTHZ_CREATE_INVITATION) == AUTHZ_ALLOW &&
+          authz_invite_role(&who, authz_role_parse(inv->role)) == AUTHZ_ALLOW;
+    return DB_OK;
+}
+
 struct accept_txn {
     struct api_req *rq;
     uint8_t hash[PNYX_SHA256_BYTES];
     enum authz_decision denied;
     enum api_error fail; /* API_E__COUNT = none */
+    const char *fail_detail;
     struct db_invitation inv;
     const char *joined_at;
 };
@@ -248,6 +274,17 @@ static enum db_status accept_cb(struct db_conn *c, void *cls)
     }
     if (t->inv.uses >= t->inv.max_uses) {
         t->fail = API_E_INVITATION_USED_UP;
+        return DB_NOT_FOUND;
+    }
+    bool creator_ok = false;
+    st = creator_may_issue(t->rq, c, &t->inv, &creator_ok);
+    if (st != DB_OK) {
+        return st;
+    }
+    if (t->inv.revoked || !creator_ok) {
+        t->fail = API_E_INVITATION_EXPIRED;
+        t->fail_detail = t->inv.revoked ? "the invitation was revoked"
+                                        : "the invitation's author may no longer invite to this role";
         return DB_NOT_FOUND;
     }
     struct db_standing sd;
@@ -290,7 +327,7 @@ int api_invitations_accept(struct api_req *rq, struct api_reply *out)
     }
     enum db_status st = db_run_txn(rq->db, "invitation_accept", accept_cb, &t);
     if (t.fail != API_E__COUNT) {
-        return api_problem(out, t.fail, NULL);
+        return api_problem(out, t.fail, t.fail_detail);
     }
     if (t.denied != AUTHZ_ALLOW) {
         return api_authz_problem(out, t.denied);
@@ -301,4 +338,208 @@ int api_invitations_accept(struct api_req *rq, struct api_reply *out)
     return api_reply_json(out, 201,
                           api_membership_json(t.inv.assembly_id, rq->auth.account_id, t.inv.role,
                                               "active", t.joined_at));
+}
+
+/* --- preview, list, revoke ------------------------------------------------------ */
+
+/* "revoked" | "expired" | "used_up" | "valid", in that order of precedence;
+ * creator_ok = the author may still issue the role (see creator_may_issue). */
+static const char *invitation_status(const struct db_invitation *inv, bool creator_ok)
+{
+    if (inv->revoked || !creator_ok) {
+        return "revoked";
+    }
+    if (inv->expired) {
+        return "expired";
+    }
+    if (inv->uses >= inv->max_uses) {
+        return "used_up";
+    }
+    return "valid";
+}
+
+struct preview_txn {
+    struct api_req *rq;
+    uint8_t hash[PNYX_SHA256_BYTES];
+    struct db_invitation inv;
+    bool creator_ok;
+};
+
+static enum db_status preview_cb(struct db_conn *c, void *cls)
+{
+    struct preview_txn *t = cls;
+    enum db_status st = db_invitation_preview(c, t->rq->arena, t->hash, &t->inv);
+    if (st == DB_OK) {
+        st = creator_may_issue(t->rq, c, &t->inv, &t->creator_ok);
+    }
+    return st;
+}
+
+/* GET /api/v1/invitations/{code}: what accepting would do, before and after
+ * logging in. The code is the capability: whoever holds it may see the
+ * assembly's title and who invited, also for a members-only assembly. */
+int api_invitations_preview(struct api_req *rq, struct api_reply *out)
+{
+    struct preview_txn t = {.rq = rq};
+    const char *code = api_param(rq, "code");
+    if (code == NULL || !pnyx_crypto_token_hash(code, strlen(code), t.hash)) {
+        return api_problem(out, API_E_INVITATION_NOT_FOUND, NULL);
+    }
+    enum db_status st = db_run_txn(rq->db, "invitation_preview", preview_cb, &t);
+    if (st == DB_NOT_FOUND) {
+        return api_problem(out, API_E_INVITATION_NOT_FOUND, NULL);
+    }
+    if (st != DB_OK) {
+        return api_problem_db(out, st);
+    }
+    const char *status = invitation_status(&t.inv, t.creator_ok);
+    int64_t left = strcmp(status, "valid") == 0 ? t.inv.max_uses - t.inv.uses : 0;
+    json_t *j = json_pack("{s:{s:I, s:s?}, s:{s:s?}, s:s, s:s, s:I, s:s}", "assembly", "id",
+                          (json_int_t)t.inv.assembly_id, "title", t.inv.assembly_title,
+                          "invited_by", "display_name", t.inv.creator_name, "role", t.inv.role,
+                          "expires_at", t.inv.expires_at, "uses_left", (json_int_t)left, "status",
+                          status);
+    api_reply_json(out, 200, j);
+    api_reply_header(out, "Cache-Control", "no-store");
+    return 0;
+}
+
+/* Managers only: the same gate as creating an invitation. */
+static enum authz_decision manager_gate(struct api_req *rq, struct db_conn *c, int64_t aid,
+                                        struct authz_subject *who, enum db_status *st)
+{
+    struct db_standing sd;
+    *st = db_assembly_standing(c, rq->arena, aid, rq->auth.account_id, &sd);
+    if (*st != DB_OK) {
+        return AUTHZ_ALLOW;
+    }
+    *who = api_subject(rq, sd.role, sd.status);
+    struct authz_assembly_info info = {.is_public = sd.is_public, .open_to_join = sd.open_to_join};
+    return authz_assembly(who, &info, AUTHZ_CREATE_INVITATION);
+}
+
+static json_t *invitation_json(struct arena *a, const struct db_invitation *inv)
+{
+    (void)a;
+    return json_pack("{s:I, s:s, s:I, s:I, s:s, s:s, s:{s:I, s:s?}, s:s}", "id",
+                     (json_int_t)inv->id, "role", inv->role, "max_uses",
+                     (json_int_t)inv->max_uses, "uses", (json_int_t)inv->uses, "expires_at",
+                     inv->expires_at, "created_at", inv->created_at, "created_by", "account_id",
+                     (json_int_t)inv->created_by, "display_name", inv->creator_name, "status",
+                     invitation_status(inv, true));
+}
+
+/* GET /api/v1/assemblies/{aid}/invitations (managers): every invitation,
+ * keyset-paged by id. Codes are never shown again (only hashes exist). */
+int api_invitations_list(struct api_req *rq, struct api_reply *out)
+{
+    int64_t aid;
+    if (api_param_id(rq, "aid", &aid) != 0) {
+        return api_problem(out, API_E_NOT_FOUND, NULL);
+    }
+    struct authz_subject who;
+    enum db_status st;
+    enum authz_decision d = manager_gate(rq, rq->db, aid, &who, &st);
+    if (st != DB_OK) {
+        return api_problem_db(out, st);
+    }
+    if (d != AUTHZ_ALLOW) {
+        return api_authz_problem(out, d);
+    }
+    int64_t after;
+    int limit;
+    if (api_page_params(rq, out, &after, &limit) != 0) {
+        return 0;
+    }
+    struct db_invitation *items;
+    int n;
+    st = db_invitation_list(rq->db, rq->arena, aid, after, limit, &items, &n);
+    if (st != DB_OK) {
+        return api_problem_db(out, st);
+    }
+    json_t *arr = json_array();
+    for (int i = 0; i < n; i++) {
+        json_array_append_new(arr, invitation_json(rq->arena, &items[i]));
+    }
+    json_t *next = n == limit && n > 0
+                       ? json_string(arena_printf(rq->arena, "%lld", (long long)items[n - 1].id))
+                       : json_null();
+    return api_reply_json(out, 200, json_pack("{s:o, s:o}", "items", arr, "next", next));
+}
+
+struct revoke_txn {
+    struct api_req *rq;
+    int64_t aid, id;
+    enum authz_decision denied;
+    bool missing;
+};
+
+static enum db_status revoke_cb(struct db_conn *c, void *cls)
+{
+    struct revoke_txn *t = cls;
+    struct arena *a = t->rq->arena;
+    t->denied = AUTHZ_ALLOW;
+    t->missing = false;
+    struct authz_subject who;
+    enum db_status st;
+    t->denied = manager_gate(t->rq, c, t->aid, &who, &st);
+    if (st != DB_OK) {
+        return st;
+    }
+    if (t->denied != AUTHZ_ALLOW) {
+        return DB_NOT_FOUND;
+    }
+    struct db_invitation inv;
+    st = db_invitation_get_lock(c, a, t->aid, t->id, &inv);
+    if (st == DB_NOT_FOUND) {
+        t->missing = true;
+    }
+    if (st != DB_OK) {
+        return st;
+    }
+    /* A facilitator cannot revoke what they could not have issued. */
+    t->denied = authz_invite_role(&who, authz_role_parse(inv.role));
+    if (t->denied != AUTHZ_ALLOW) {
+        return DB_NOT_FOUND;
+    }
+    if (inv.revoked) {
+        return DB_OK; /* idempotent: nothing changes, nothing to record */
+    }
+    st = db_invitation_revoke(c, a, inv.id);
+    if (st != DB_OK) {
+        return st;
+    }
+    json_t *data = json_pack("{s:s, s:s}", "invitation", arena_printf(a, "%lld", (long long)inv.id),
+                             "role", inv.role);
+    st = api_audit_append(c, a, t->aid, t->rq->auth.account_id, "invitation.revoked", data);
+    json_decref(data);
+    return st;
+}
+
+static int revoke_reply(struct api_req *rq, enum db_status st, void *cls, struct api_reply *out)
+{
+    (void)rq;
+    struct revoke_txn *t = cls;
+    if (t->denied != AUTHZ_ALLOW) {
+        return api_authz_problem(out, t->denied);
+    }
+    if (t->missing) {
+        return api_problem(out, API_E_NOT_FOUND, NULL);
+    }
+    if (st != DB_OK) {
+        return api_problem_db(out, st);
+    }
+    api_reply_empty(out, 204);
+    return 0;
+}
+
+/* DELETE /api/v1/assemblies/{aid}/invitations/{id} (managers) → 204. */
+int api_invitations_revoke(struct api_req *rq, struct api_reply *out)
+{
+    struct revoke_txn *t = arena_calloc(rq->arena, 1, sizeof(*t));
+    t->rq = rq;
+    if (api_param_id(rq, "aid", &t->aid) != 0 || api_param_id(rq, "id", &t->id) != 0) {
+        return api_problem(out, API_E_NOT_FOUND, NULL);
+    }
+    return api_txn_grouped(rq, out, t->aid, "invitation_revoke", revoke_cb, revoke_reply, t);
 }

@@ -44,7 +44,10 @@ int api_members_list(struct api_req *rq, struct api_reply *out)
     }
     struct db_member *items;
     int n;
-    st = db_member_list(rq->db, rq->arena, aid, after, limit, &items, &n);
+    /* Non-members (anonymous readers of a public assembly, outsiders) see
+     * active members only: who was suspended or left is the members'
+     * business. */
+    st = db_member_list(rq->db, rq->arena, aid, after, limit, !authz_is_member(&who), &items, &n);
     if (st != DB_OK) {
         return api_problem_db(out, st);
     }
@@ -77,6 +80,15 @@ static bool removes_convener(const struct db_member *m, const char *role, const 
     }
     return (role != NULL && strcmp(role, "convener") != 0) ||
            (status != NULL && strcmp(status, "active") != 0);
+}
+
+/* Suspended, left, or demoted (conveners rank first, observers last). */
+static bool loses_invite_power(const struct db_member *before, const struct db_member *after)
+{
+    if (strcmp(before->status, "active") == 0 && strcmp(after->status, "active") != 0) {
+        return true;
+    }
+    return authz_role_parse(after->role) > authz_role_parse(before->role);
 }
 
 static enum db_status mpatch_cb(struct db_conn *c, void *cls)
@@ -136,6 +148,11 @@ static enum db_status mpatch_cb(struct db_conn *c, void *cls)
         return DB_OK;
     }
     st = db_member_update(c, a, t->aid, t->target, t->role, t->status, &t->out);
+    if (st == DB_OK && loses_invite_power(&cur, &t->out)) {
+        /* Invitations the target made must not outlive their power to
+         * make them: the same transaction expires them. */
+        st = db_invitation_expire_by_creator(c, a, t->aid, t->target);
+    }
     if (st != DB_OK) {
         return st;
     }

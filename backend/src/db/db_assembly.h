@@ -107,6 +107,13 @@ enum db_status db_member_join(struct db_conn *c, struct arena *a, int64_t aid, i
                               const char *role, const char **joined_at)
     PNYX_NONNULL(1, 2, 5) PNYX_MUSTCHECK;
 
+/* Open join: like db_member_join, but a row that left keeps its previous
+ * role (re-joining never raises a role); *role_out is the role it has now. */
+enum db_status db_member_join_open(struct db_conn *c, struct arena *a, int64_t aid,
+                                   int64_t account, const char *role, const char **role_out,
+                                   const char **joined_at)
+    PNYX_NONNULL(1, 2, 5, 6, 7) PNYX_MUSTCHECK;
+
 /* Loads (and with lock_row locks) one membership row. DB_NOT_FOUND if none. */
 enum db_status db_member_get(struct db_conn *c, struct arena *a, int64_t aid, int64_t account,
                              bool lock_row, struct db_member *out)
@@ -123,10 +130,11 @@ enum db_status db_member_update(struct db_conn *c, struct arena *a, int64_t aid,
 enum db_status db_member_lock_conveners(struct db_conn *c, struct arena *a, int64_t aid,
                                         int64_t *count) PNYX_NONNULL(1, 2, 4) PNYX_MUSTCHECK;
 
-/* Members of aid with account_id > after, ascending, at most limit. */
+/* Members of aid with account_id > after, ascending, at most limit; with
+ * active_only, only active ones (what non-members may see). */
 enum db_status db_member_list(struct db_conn *c, struct arena *a, int64_t aid, int64_t after,
-                              int limit, struct db_member **items, int *n)
-    PNYX_NONNULL(1, 2, 6, 7) PNYX_MUSTCHECK;
+                              int limit, bool active_only, struct db_member **items, int *n)
+    PNYX_NONNULL(1, 2, 7, 8) PNYX_MUSTCHECK;
 
 /* --- invitations (db_member.c) ------------------------------------------- */
 
@@ -139,6 +147,10 @@ struct db_invitation {
     const char *expires_at;
     const char *created_at;
     bool expired; /* expires_at <= now() (database clock) */
+    int64_t created_by;
+    bool revoked;               /* revoked_at is set */
+    const char *creator_name;   /* list and preview only */
+    const char *assembly_title; /* list and preview only */
 };
 
 /* Inserts an invitation with code_hash (32 bytes) and fills id/created_at/
@@ -153,6 +165,33 @@ enum db_status db_invitation_insert(struct db_conn *c, struct arena *a, int64_t 
 enum db_status db_invitation_lock(struct db_conn *c, struct arena *a, const uint8_t code_hash[32],
                                   struct db_invitation *out)
     PNYX_NONNULL(1, 2, 3, 4) PNYX_MUSTCHECK;
+
+/* The invitation with code_hash, with its creator's name and its
+ * assembly's title (no lock). DB_NOT_FOUND if none. */
+enum db_status db_invitation_preview(struct db_conn *c, struct arena *a,
+                                     const uint8_t code_hash[32], struct db_invitation *out)
+    PNYX_NONNULL(1, 2, 3, 4) PNYX_MUSTCHECK;
+
+/* Invitations of aid with id > after, ascending, at most limit (with
+ * creator names). */
+enum db_status db_invitation_list(struct db_conn *c, struct arena *a, int64_t aid, int64_t after,
+                                  int limit, struct db_invitation **items, int *n)
+    PNYX_NONNULL(1, 2, 6, 7) PNYX_MUSTCHECK;
+
+/* Finds and locks invitation id of assembly aid. DB_NOT_FOUND if none. */
+enum db_status db_invitation_get_lock(struct db_conn *c, struct arena *a, int64_t aid, int64_t id,
+                                      struct db_invitation *out)
+    PNYX_NONNULL(1, 2, 5) PNYX_MUSTCHECK;
+
+/* Marks invitation id revoked (no-op when it already is). */
+enum db_status db_invitation_revoke(struct db_conn *c, struct arena *a, int64_t id)
+    PNYX_NONNULL(1, 2) PNYX_MUSTCHECK;
+
+/* Expires now every open invitation created_by made in aid (the creator
+ * was suspended, demoted or left: call in that change's transaction). */
+enum db_status db_invitation_expire_by_creator(struct db_conn *c, struct arena *a, int64_t aid,
+                                               int64_t created_by)
+    PNYX_NONNULL(1, 2) PNYX_MUSTCHECK;
 
 /* uses = uses + 1 on invitation id (locked by the caller). */
 enum db_status db_invitation_use(struct db_conn *c, struct arena *a, int64_t id)

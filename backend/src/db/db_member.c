@@ -69,6 +69,36 @@ enum db_status db_member_join(struct db_conn *c, struct arena *a, int64_t aid, i
     return DB_OK;
 }
 
+/* Caller: open join. Like member_join, but a row that left keeps its
+ * previous role: leaving and re-joining never raises a role (only a
+ * manager's PATCH does). */
+static const struct db_stmt stmt_join_open = {
+    .name = "member_join_open",
+    .sql = "INSERT INTO memberships AS m (assembly_id, account_id, role, status) "
+           "VALUES ($1, $2, $3, 'active') ON CONFLICT (assembly_id, account_id) DO UPDATE "
+           "SET status = 'active', joined_at = now(), updated_at = now() "
+           "WHERE m.status = 'left' RETURNING " DB_RFC3339("m.joined_at") ", m.role",
+    .nparams = 3,
+};
+
+enum db_status db_member_join_open(struct db_conn *c, struct arena *a, int64_t aid,
+                                   int64_t account, const char *role, const char **role_out,
+                                   const char **joined_at)
+{
+    const char *p[3] = {db_param_i64(a, aid), db_param_i64(a, account), role};
+    struct db_result r;
+    enum db_status st = db_query_stmt(c, a, &stmt_join_open, p, &r);
+    if (st != DB_OK) {
+        return st;
+    }
+    if (r.nrows != 1) {
+        return DB_CONFLICT;
+    }
+    *joined_at = db_value(&r, 0, 0);
+    *role_out = db_value(&r, 0, 1);
+    return DB_OK;
+}
+
 /* Caller: PATCH member (target row, locked) and reads. */
 static const struct db_stmt stmt_get = {
     .name = "member_get",
@@ -145,14 +175,16 @@ enum db_status db_member_lock_conveners(struct db_conn *c, struct arena *a, int6
 static const struct db_stmt stmt_list = {
     .name = "member_list",
     .sql = "SELECT " MEMBER_COLS " FROM memberships m JOIN accounts acc ON acc.id = m.account_id "
-           "WHERE m.assembly_id = $1 AND m.account_id > $2 ORDER BY m.account_id LIMIT $3",
-    .nparams = 3,
+           "WHERE m.assembly_id = $1 AND m.account_id > $2 AND (NOT $4::bool OR m.status = "
+           "'active') ORDER BY m.account_id LIMIT $3",
+    .nparams = 4,
 };
 
 enum db_status db_member_list(struct db_conn *c, struct arena *a, int64_t aid, int64_t after,
-                              int limit, struct db_member **items, int *n)
+                              int limit, bool active_only, struct db_member **items, int *n)
 {
-    const char *p[3] = {db_param_i64(a, aid), db_param_i64(a, after), db_param_i64(a, limit)};
+    const char *p[4] = {db_param_i64(a, aid), db_param_i64(a, after), db_param_i64(a, limit),
+                        active_only ? "true" : "false"};
     struct db_result r;
     *items = NULL;
     *n = 0;
@@ -173,21 +205,40 @@ enum db_status db_member_list(struct db_conn *c, struct arena *a, int64_t aid, i
 
 #define INV_COLS                                                                                   \
     "i.id, i.assembly_id, i.role, i.max_uses, i.uses, " DB_RFC3339(                                \
-        "i.expires_at") ", " DB_RFC3339("i.created_at") ", i.expires_at <= now()"
+        "i.expires_at") ", " DB_RFC3339("i.created_at") ", i.expires_at <= now(), i.created_by, "   \
+                        "i.revoked_at IS NOT NULL"
+
+static enum db_status read_invitation_row(const struct db_result *r, int row,
+                                          struct db_invitation *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (db_get_i64(r, row, 0, &out->id) != 0 || db_get_i64(r, row, 1, &out->assembly_id) != 0 ||
+        db_get_i64(r, row, 3, &out->max_uses) != 0 || db_get_i64(r, row, 4, &out->uses) != 0 ||
+        db_get_bool(r, row, 7, &out->expired) != 0 ||
+        db_get_i64(r, row, 8, &out->created_by) != 0 ||
+        db_get_bool(r, row, 9, &out->revoked) != 0) {
+        return DB_HARD_ERROR;
+    }
+    out->role = db_value(r, row, 2);
+    out->expires_at = db_value(r, row, 5);
+    out->created_at = db_value(r, row, 6);
+    if (r->ncols > 10) { /* INV_COLS_EXTRA */
+        out->creator_name = db_value(r, row, 10);
+        out->assembly_title = db_value(r, row, 11);
+    }
+    return DB_OK;
+}
 
 static enum db_status read_invitation(const struct db_result *r, struct db_invitation *out)
 {
-    memset(out, 0, sizeof(*out));
-    if (db_get_i64(r, 0, 0, &out->id) != 0 || db_get_i64(r, 0, 1, &out->assembly_id) != 0 ||
-        db_get_i64(r, 0, 3, &out->max_uses) != 0 || db_get_i64(r, 0, 4, &out->uses) != 0 ||
-        db_get_bool(r, 0, 7, &out->expired) != 0) {
-        return DB_HARD_ERROR;
-    }
-    out->role = db_value(r, 0, 2);
-    out->expires_at = db_value(r, 0, 5);
-    out->created_at = db_value(r, 0, 6);
-    return DB_OK;
+    return read_invitation_row(r, 0, out);
 }
+
+/* Appended to INV_COLS where the creator's name and the assembly's title
+ * are shown (list, preview). */
+#define INV_COLS_EXTRA                                                                             \
+    ", acc.display_name, asm.title FROM invitations i JOIN accounts acc ON acc.id = i.created_by " \
+    "JOIN assemblies asm ON asm.id = i.assembly_id"
 
 /* Caller: POST invitations. */
 static const struct db_stmt stmt_inv_insert = {
@@ -245,4 +296,100 @@ enum db_status db_invitation_use(struct db_conn *c, struct arena *a, int64_t id)
 {
     const char *p[1] = {db_param_i64(a, id)};
     return db_query_stmt(c, a, &stmt_inv_use, p, NULL);
+}
+
+/* Caller: GET /invitations/{code} (preview, no lock). */
+static const struct db_stmt stmt_inv_preview = {
+    .name = "invitation_preview",
+    .sql = "SELECT " INV_COLS INV_COLS_EXTRA " WHERE i.code_hash = $1::bytea",
+    .nparams = 1,
+};
+
+enum db_status db_invitation_preview(struct db_conn *c, struct arena *a,
+                                     const uint8_t code_hash[32], struct db_invitation *out)
+{
+    const char *p[1] = {bytea_param(a, code_hash, 32)};
+    struct db_result r;
+    enum db_status st = db_query_one(c, a, &stmt_inv_preview, p, &r);
+    if (st != DB_OK) {
+        return st;
+    }
+    return read_invitation(&r, out);
+}
+
+/* Caller: GET …/invitations (keyset by id). */
+static const struct db_stmt stmt_inv_list = {
+    .name = "invitation_list",
+    .sql = "SELECT " INV_COLS INV_COLS_EXTRA " WHERE i.assembly_id = $1 AND i.id > $2 "
+           "ORDER BY i.id LIMIT $3",
+    .nparams = 3,
+};
+
+enum db_status db_invitation_list(struct db_conn *c, struct arena *a, int64_t aid, int64_t after,
+                                  int limit, struct db_invitation **items, int *n)
+{
+    const char *p[3] = {db_param_i64(a, aid), db_param_i64(a, after), db_param_i64(a, limit)};
+    struct db_result r;
+    *items = NULL;
+    *n = 0;
+    enum db_status st = db_query_stmt(c, a, &stmt_inv_list, p, &r);
+    if (st != DB_OK) {
+        return st;
+    }
+    struct db_invitation *v = arena_calloc(a, (size_t)r.nrows + 1, sizeof(*v));
+    for (int i = 0; i < r.nrows; i++) {
+        if (read_invitation_row(&r, i, &v[i]) != DB_OK) {
+            return DB_HARD_ERROR;
+        }
+    }
+    *items = v;
+    *n = r.nrows;
+    return DB_OK;
+}
+
+/* Caller: DELETE …/invitations/{id} (locks the row). */
+static const struct db_stmt stmt_inv_get_lock = {
+    .name = "invitation_get_lock",
+    .sql = "SELECT " INV_COLS " FROM invitations i WHERE i.assembly_id = $1 AND i.id = $2 "
+           "FOR UPDATE",
+    .nparams = 2,
+};
+
+enum db_status db_invitation_get_lock(struct db_conn *c, struct arena *a, int64_t aid, int64_t id,
+                                      struct db_invitation *out)
+{
+    const char *p[2] = {db_param_i64(a, aid), db_param_i64(a, id)};
+    struct db_result r;
+    enum db_status st = db_query_one(c, a, &stmt_inv_get_lock, p, &r);
+    if (st != DB_OK) {
+        return st;
+    }
+    return read_invitation(&r, out);
+}
+
+static const struct db_stmt stmt_inv_revoke = {
+    .name = "invitation_revoke",
+    .sql = "UPDATE invitations SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL",
+    .nparams = 1,
+};
+
+enum db_status db_invitation_revoke(struct db_conn *c, struct arena *a, int64_t id)
+{
+    const char *p[1] = {db_param_i64(a, id)};
+    return db_query_stmt(c, a, &stmt_inv_revoke, p, NULL);
+}
+
+/* Caller: PATCH member (suspension, demotion, leaving), in its transaction. */
+static const struct db_stmt stmt_inv_expire_creator = {
+    .name = "invitation_expire_creator",
+    .sql = "UPDATE invitations SET expires_at = now() WHERE assembly_id = $1 AND created_by = $2 "
+           "AND expires_at > now() AND revoked_at IS NULL AND uses < max_uses",
+    .nparams = 2,
+};
+
+enum db_status db_invitation_expire_by_creator(struct db_conn *c, struct arena *a, int64_t aid,
+                                               int64_t created_by)
+{
+    const char *p[2] = {db_param_i64(a, aid), db_param_i64(a, created_by)};
+    return db_query_stmt(c, a, &stmt_inv_expire_creator, p, NULL);
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
- * db/db_session.c — SQL for sessions and login_failures. Hashes travel as
+ * db/db_session.c — SQL for sessions (login throttling: db_login.c). Hashes travel as
  * bytea in text form ("\x" + hex); times as unix seconds (to_timestamp /
  * extract(epoch)), so the cache in api/auth.c compares like with like.
  */
@@ -58,37 +58,6 @@ static const struct db_stmt stmt_purge = {
     .sql = "DELETE FROM sessions WHERE account_id = $1 AND (expires_at <= to_timestamp($2::bigint) "
            "OR last_seen_at < to_timestamp($3::bigint))",
     .nparams = 3,
-};
-
-/* Login throttle check, before any hashing (api_sessions.c): the max-th
- * most recent failure inside the window, if there are that many. */
-static const struct db_stmt stmt_locked = {
-    .name = "login_locked_until",
-    .sql = "SELECT " SES_EPOCH(
-        "failed_at") " FROM login_failures "
-                     "WHERE scope = $1 AND key = $2 AND failed_at > to_timestamp($3::bigint) "
-                     "ORDER BY failed_at DESC OFFSET $4::int LIMIT 1",
-    .nparams = 4,
-};
-
-static const struct db_stmt stmt_fail_insert = {
-    .name = "login_failure_insert",
-    .sql = "INSERT INTO login_failures (scope, key, failed_at) "
-           "VALUES ('email', $1, to_timestamp($3::bigint)), ('addr', $2, to_timestamp($3::bigint))",
-    .nparams = 3,
-};
-
-static const struct db_stmt stmt_fail_prune = {
-    .name = "login_failure_prune",
-    .sql = "DELETE FROM login_failures WHERE failed_at <= to_timestamp($3::bigint) "
-           "AND ((scope = 'email' AND key = $1) OR (scope = 'addr' AND key = $2))",
-    .nparams = 3,
-};
-
-static const struct db_stmt stmt_fail_clear = {
-    .name = "login_failure_clear",
-    .sql = "DELETE FROM login_failures WHERE scope = 'email' AND key = $1",
-    .nparams = 1,
 };
 
 static const char *bytea_param(struct arena *a, const uint8_t h[DB_HASH_BYTES])
@@ -161,60 +130,4 @@ enum db_status db_session_purge(struct db_conn *c, struct arena *a, int64_t acco
     const char *p[3] = {db_param_i64(a, account_id), db_param_i64(a, now),
                         db_param_i64(a, idle_cutoff)};
     return db_query_stmt(c, a, &stmt_purge, p, NULL);
-}
-
-enum db_status db_login_locked_until(struct db_conn *c, struct arena *a, const char *scope,
-                                     const char *key, unsigned max, int64_t now, int64_t window,
-                                     int64_t *until)
-{
-    *until = 0;
-    if (max == 0) {
-        return DB_OK;
-    }
-    const char *p[4] = {scope, key, db_param_i64(a, now - window), db_param_i64(a, max - 1)};
-    struct db_result r;
-    enum db_status st = db_query_one(c, a, &stmt_locked, p, &r);
-    if (st == DB_NOT_FOUND) {
-        return DB_OK;
-    }
-    if (st != DB_OK) {
-        return st;
-    }
-    int64_t t;
-    if (db_get_i64(&r, 0, 0, &t) != 0) {
-        return DB_HARD_ERROR;
-    }
-    *until = t + window;
-    return DB_OK;
-}
-
-struct fail_txn {
-    struct arena *a;
-    const char *const *p;
-};
-
-static enum db_status fail_txn_cb(struct db_conn *c, void *cls)
-{
-    struct fail_txn *f = cls;
-    enum db_status st = db_query_stmt(c, f->a, &stmt_fail_prune, f->p + 3, NULL);
-    if (st != DB_OK) {
-        return st;
-    }
-    return db_query_stmt(c, f->a, &stmt_fail_insert, f->p, NULL);
-}
-
-enum db_status db_login_failure_record(struct db_conn *c, struct arena *a, const char *email,
-                                       const char *addr, int64_t now, int64_t window)
-{
-    /* p[0..2] for the insert, p[3..5] for the prune. */
-    const char *p[6] = {email, addr, db_param_i64(a, now),
-                        email, addr, db_param_i64(a, now - window)};
-    struct fail_txn f = {.a = a, .p = p};
-    return db_run_txn(c, "login_failure_record", fail_txn_cb, &f);
-}
-
-enum db_status db_login_failure_clear(struct db_conn *c, struct arena *a, const char *email)
-{
-    const char *p[1] = {email};
-    return db_query_stmt(c, a, &stmt_fail_clear, p, NULL);
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
- * db/db_session.h — sessions and login-failure throttling. Sessions are
+ * db/db_session.h — sessions (login throttling: db/db_login.h). Sessions are
  * found by the SHA-256 of their token (the token is never stored); times are
  * unix seconds from pnyxd's clock. One statement per function unless the
  * contract says it runs its own transaction.
@@ -51,29 +51,5 @@ enum db_status db_session_delete(struct db_conn *c, struct arena *a, int64_t id)
  * since before idle_cutoff (housekeeping at login). */
 enum db_status db_session_purge(struct db_conn *c, struct arena *a, int64_t account_id, int64_t now,
                                 int64_t idle_cutoff) PNYX_NONNULL(1, 2) PNYX_MUSTCHECK;
-
-/* --- login throttling ------------------------------------------------------- */
-
-/* Scopes of login_failures rows. */
-#define DB_LOGIN_SCOPE_EMAIL "email"
-#define DB_LOGIN_SCOPE_ADDR  "addr"
-
-/* When `key` in `scope` has at least max failures after since, sets *until
- * to the time (unix seconds) the max-th most recent one leaves the window
- * (its time + window); otherwise *until = 0. */
-enum db_status db_login_locked_until(struct db_conn *c, struct arena *a, const char *scope,
-                                     const char *key, unsigned max, int64_t now, int64_t window,
-                                     int64_t *until) PNYX_NONNULL(1, 2, 3, 4, 8) PNYX_MUSTCHECK;
-
-/* Records one failed login for e-mail `email` and client address `addr`
- * at `now`, and deletes rows of those two keys older than the window: one
- * transaction (runs db_run_txn itself). */
-enum db_status db_login_failure_record(struct db_conn *c, struct arena *a, const char *email,
-                                       const char *addr, int64_t now, int64_t window)
-    PNYX_NONNULL(1, 2, 3, 4) PNYX_MUSTCHECK;
-
-/* Forgets the failures of `email` (after a successful login). */
-enum db_status db_login_failure_clear(struct db_conn *c, struct arena *a, const char *email)
-    PNYX_NONNULL(1, 2, 3) PNYX_MUSTCHECK;
 
 #endif /* PNYX_DB_DB_SESSION_H */

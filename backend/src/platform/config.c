@@ -80,9 +80,20 @@ static const struct cfg_key keys[] = {
     I64("PNYX_SESSION_IDLE", session_idle, "604800", 1, 366LL * DAY,
         "session idle timeout in seconds (default 7 days)"),
     UINT("PNYX_LOGIN_MAX_FAILURES", login_max_failures, "10", 1, 1000000,
-         "failed logins per account or client address within the window before 429"),
+         "failed logins of one account (or of one known device) before it is locked"),
     I64("PNYX_LOGIN_WINDOW", login_window, "900", 1, 7LL * DAY,
-        "login throttling window in seconds"),
+        "seconds after which an idle, unlocked failure count is forgotten; also the window "
+        "of the per-address count"),
+    I64("PNYX_LOGIN_LOCK", login_lock, "60", 1, 7LL * DAY,
+        "seconds of the first account lock; each further failure doubles it"),
+    I64("PNYX_LOGIN_LOCK_MAX", login_lock_max, "3600", 1, 30LL * DAY,
+        "longest account lock in seconds"),
+    UINT("PNYX_LOGIN_ADDR_ACCOUNTS", login_addr_accounts, "20", 0, 1000000,
+         "distinct accounts one client address may fail to log in to within the window before "
+         "it is refused (0 = no per-address limit)"),
+    I64("PNYX_DEVICE_MAX_AGE", device_max_age, "31536000", 60, 5LL * 366 * DAY,
+        "lifetime in seconds of the pnyx_device cookie that lets a browser which logged in "
+        "before through an account lock"),
     STR("PNYX_LOG_ORIGIN", log_origin, NULL,
         "origin line of signed audit checkpoints; default: host part of PNYX_LISTEN"),
     STR("PNYX_SIGNING_KEY_FILE", signing_key_file, NULL,
