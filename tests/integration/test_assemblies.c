@@ -359,41 +359,49 @@ Test(assemblies, composition_and_members_list)
     cr_expect_eq(a2_int(br, "member"), 2);
     h_resp_free(r);
 
-    /* Members list, 3 per page: all 7 rows with role/status/country/joined_at. */
-    int seen = 0, pages = 0;
-    char cursor[32] = "0";
-    for (;;) {
-        char path[200];
-        snprintf(path, sizeof path, "/api/v1/assemblies/%lld/members?limit=3&after=%s",
-                 (long long)aid, cursor);
-        r = a2_req(s, "GET", path, NULL, NULL);
-        cr_assert_eq(r->status, 200, "%s", r->body);
-        json_t *items = json_object_get(r->json, "items");
-        pages++;
-        for (size_t i = 0; i < json_array_size(items); i++) {
-            json_t *it = json_array_get(items, i);
-            seen++;
-            cr_expect(json_is_string(json_object_get(it, "role")));
-            cr_expect(json_is_string(json_object_get(it, "status")));
-            cr_expect(json_is_string(json_object_get(it, "country")));
-            cr_expect(json_is_string(json_object_get(it, "joined_at")));
-            if (a2_int(it, "account_id") == m[5].id) {
-                cr_expect_str_eq(json_string_value(json_object_get(it, "status")), "suspended");
+    /* Members list, 3 per page: a member sees all 7 rows with
+     * role/status/country/joined_at; an anonymous reader the 5 active ones
+     * (issue 9, 2.7). */
+    for (int view = 0; view < 2; view++) {
+        const struct a2_user *viewer = view == 0 ? &m[2] : NULL;
+        int seen = 0, pages = 0;
+        char cursor[32] = "0";
+        for (;;) {
+            char path[200];
+            snprintf(path, sizeof path, "/api/v1/assemblies/%lld/members?limit=3&after=%s",
+                     (long long)aid, cursor);
+            r = a2_req(s, "GET", path, viewer, NULL);
+            cr_assert_eq(r->status, 200, "%s", r->body);
+            json_t *items = json_object_get(r->json, "items");
+            pages++;
+            for (size_t i = 0; i < json_array_size(items); i++) {
+                json_t *it = json_array_get(items, i);
+                seen++;
+                cr_expect(json_is_string(json_object_get(it, "role")));
+                cr_expect(json_is_string(json_object_get(it, "status")));
+                cr_expect(json_is_string(json_object_get(it, "country")));
+                cr_expect(json_is_string(json_object_get(it, "joined_at")));
+                if (viewer == NULL) {
+                    cr_expect_str_eq(json_string_value(json_object_get(it, "status")), "active");
+                }
+                if (a2_int(it, "account_id") == m[5].id) {
+                    cr_expect_str_eq(json_string_value(json_object_get(it, "status")), "suspended");
+                }
+                if (a2_int(it, "account_id") == m[4].id) {
+                    cr_expect_str_eq(json_string_value(json_object_get(it, "status")), "left");
+                }
             }
-            if (a2_int(it, "account_id") == m[4].id) {
-                cr_expect_str_eq(json_string_value(json_object_get(it, "status")), "left");
+            json_t *next = json_object_get(r->json, "next");
+            if (json_is_null(next)) {
+                h_resp_free(r);
+                break;
             }
-        }
-        json_t *next = json_object_get(r->json, "next");
-        if (json_is_null(next)) {
+            snprintf(cursor, sizeof cursor, "%s", json_string_value(next));
             h_resp_free(r);
-            break;
         }
-        snprintf(cursor, sizeof cursor, "%s", json_string_value(next));
-        h_resp_free(r);
+        cr_expect_eq(seen, viewer ? 7 : 5, "viewer %d", view);
+        cr_expect_eq(pages, viewer ? 3 : 2, "viewer %d", view);
     }
-    cr_expect_eq(seen, 7);
-    cr_expect_eq(pages, 3);
 }
 
 Test(assemblies, facilitator_limits_and_patch_validation)

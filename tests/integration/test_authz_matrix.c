@@ -5,7 +5,8 @@
  * facilitator, convener, suspended member) × every assembly-scoped route ×
  * public and members-only assemblies, asserting the exact status of each
  * cell. Routes that change membership get a fresh caller (and target) per
- * cell so one cell never changes another's world. Members-only assemblies
+ * cell so one cell never changes another's world (and invitation routes a
+ * fresh invitation). Members-only assemblies
  * must be indistinguishable from missing ones (404 not-found) to outsiders.
  */
 #include "a2_util.h"
@@ -29,13 +30,18 @@ enum route {
     R_CONSISTENCY,
     R_KEY,
     R_LIST,
+    R_INV_LIST,
+    R_INV_REVOKE,
+    R_INV_PREVIEW,
     N_ROUTE
 };
 static const char *route_name[N_ROUTE] = {
-    "GET assembly",  "PATCH assembly",       "POST join",           "POST invitations",
-    "POST accept",   "GET members",          "PATCH member",        "PATCH own status=left",
-    "GET audit",     "GET audit/checkpoint", "GET proof/inclusion", "GET proof/consistency",
-    "GET audit/key", "GET assemblies"};
+    "GET assembly",         "PATCH assembly",        "POST join",
+    "POST invitations",     "POST accept",           "GET members",
+    "PATCH member",         "PATCH own status=left", "GET audit",
+    "GET audit/checkpoint", "GET proof/inclusion",   "GET proof/consistency",
+    "GET audit/key",        "GET assemblies",        "GET invitations",
+    "DELETE invitation",    "GET invitation preview"};
 /* Routes whose cell changes the caller's (or a target's) membership. */
 static const bool mutating[N_ROUTE] = {
     [R_JOIN] = true, [R_ACCEPT] = true, [R_PATCH_MEMBER] = true, [R_LEAVE] = true};
@@ -57,6 +63,9 @@ static const long expect_public[N_ROUTE][N_WHO] = {
     [R_CONSISTENCY] = {200, 200, 200, 200, 200, 200, 200},
     [R_KEY] = {200, 200, 200, 200, 200, 200, 200},
     [R_LIST] = {200, 200, 200, 200, 200, 200, 200},
+    [R_INV_LIST] = {401, 403, 403, 403, 200, 200, 403},
+    [R_INV_REVOKE] = {401, 403, 403, 403, 204, 204, 403},
+    [R_INV_PREVIEW] = {200, 200, 200, 200, 200, 200, 200},
 };
 static const long expect_members[N_ROUTE][N_WHO] = {
     /*                  anon nonm obs  mem  fac  conv susp */
@@ -74,6 +83,9 @@ static const long expect_members[N_ROUTE][N_WHO] = {
     [R_CONSISTENCY] = {404, 404, 200, 200, 200, 200, 200},
     [R_KEY] = {200, 200, 200, 200, 200, 200, 200},
     [R_LIST] = {200, 200, 200, 200, 200, 200, 200},
+    [R_INV_LIST] = {401, 404, 403, 403, 200, 200, 403},
+    [R_INV_REVOKE] = {401, 404, 403, 403, 204, 204, 403},
+    [R_INV_PREVIEW] = {200, 200, 200, 200, 200, 200, 200},
 };
 
 struct world {
@@ -166,6 +178,28 @@ static long run_cell(struct world *wd, enum route r, enum who w, const struct a2
         break;
     case R_KEY:
         snprintf(path, sizeof path, "/api/v1/audit/key");
+        break;
+    case R_INV_LIST:
+        snprintf(path, sizeof path, "/api/v1/assemblies/%lld/invitations", aid);
+        break;
+    case R_INV_REVOKE: {
+        /* A fresh member invitation per cell (the creator's), so one
+         * cell's revocation never answers another's. */
+        char ipath[128];
+        snprintf(ipath, sizeof ipath, "/api/v1/assemblies/%lld/invitations", aid);
+        json_t *ib = json_pack("{s:s}", "role", "member");
+        struct h_resp *ir = a2_req(s, "POST", ipath, &wd->creator, ib);
+        json_decref(ib);
+        cr_assert_eq(ir->status, 201, "invite: %ld %s", ir->status, ir->body);
+        method = "DELETE";
+        snprintf(path, sizeof path, "/api/v1/assemblies/%lld/invitations/%lld", aid,
+                 (long long)a2_int(ir->json, "id"));
+        h_resp_free(ir);
+        break;
+    }
+    case R_INV_PREVIEW:
+        code = a2_invite(s, &wd->creator, wd->aid, "member", 1);
+        snprintf(path, sizeof path, "/api/v1/invitations/%s", code);
         break;
     case R_LIST:
     case N_ROUTE:

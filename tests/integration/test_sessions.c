@@ -3,8 +3,9 @@
  * test_sessions.c — log in and log out over real HTTP: the 201 shape and
  * cookie attributes (plain and __Host- with Secure), tokens stored only as
  * SHA-256, the same 401 in the same time for unknown e-mail and wrong
- * password, throttling per address and per client (429 + Retry-After,
- * checked before hashing), bad bodies, logout then 401, absolute and idle
+ * password, throttling per account and per client address across
+ * accounts (429 + Retry-After, checked before hashing; more in
+ * test_login_throttle.c), bad bodies, logout then 401, absolute and idle
  * expiry with short configured lifetimes, and the argon2 upgrade at login.
  * Failing logins come from random loopback addresses (f2_util.h) so the
  * per-client throttle of one test does not lock out the others.
@@ -218,7 +219,7 @@ Test(sessions, throttle_per_client_address)
     struct h_server *s = h_shared();
     char ip[32], other_ip[32];
     random_loopback(ip);
-    for (int i = 0; i < 10; i++) { /* 10 different unknown addresses, one client */
+    for (int i = 0; i < 20; i++) { /* PNYX_LOGIN_ADDR_ACCOUNTS unknown accounts, one client */
         char email[200];
         snprintf(email, sizeof email, "%s@example.org", h_unique("ghost"));
         struct from_resp r = login_from(s, ip, email, "whatever it is");
@@ -239,10 +240,9 @@ Test(sessions, throttle_per_client_address)
 
 Test(sessions, throttle_window_and_limit_follow_config)
 {
-    /* Failures are stored in whole seconds, so a window of W seconds locks
-     * for between W-1 and W: 3 s leaves the 429 check a full second even
-     * on a slow (sanitizer) build, where 2 s flaked. */
-    const char *env[] = {"PNYX_LOGIN_MAX_FAILURES=3", "PNYX_LOGIN_WINDOW=3", NULL};
+    /* The attempt that reaches the limit locks for PNYX_LOGIN_LOCK: 3 s
+     * leaves the 429 check time even on a slow (sanitizer) build. */
+    const char *env[] = {"PNYX_LOGIN_MAX_FAILURES=3", "PNYX_LOGIN_LOCK=3", NULL};
     struct h_server *s = h_server_start(env);
     cr_assert(s != NULL);
     char *email = register_account(s);
@@ -260,7 +260,7 @@ Test(sessions, throttle_window_and_limit_follow_config)
     json_decref(r.json);
     sleep_s(3.2);
     r = login_from(s, ip, email, PW);
-    cr_assert_eq(r.status, 201, "the window has passed");
+    cr_assert_eq(r.status, 201, "the lock has passed");
     json_decref(r.json);
     free(email);
     h_server_stop(s);

@@ -49,6 +49,10 @@ Test(config, defaults)
     cr_assert_eq(c.session_idle, 7 * 24 * 3600);
     cr_assert_eq(c.login_max_failures, 10);
     cr_assert_eq(c.login_window, 900);
+    cr_assert_eq(c.login_lock, 60);
+    cr_assert_eq(c.login_lock_max, 3600);
+    cr_assert_eq(c.login_addr_max, 20);
+    cr_assert_eq(c.device_max_age, 365 * 24 * 3600);
     cr_assert_str_eq(c.log_origin, "127.0.0.1");
     cr_assert_str_eq(c.signing_key_file, ".pnyx/audit-signing.key");
     cr_assert_gt(c.max_connections, 0);

@@ -454,7 +454,7 @@ struct join_txn {
     bool already;
     bool invite_only; /* denied because the assembly admits by invitation */
     const char *joined_at;
-    const char *role; /* "member", or the role kept from before leaving */
+    const char *role; /* "member", or "observer" kept from before leaving */
 };
 
 static enum db_status join_cb(struct db_conn *c, void *cls)
@@ -476,8 +476,8 @@ static enum db_status join_cb(struct db_conn *c, void *cls)
     if (t->denied != AUTHZ_ALLOW) {
         return DB_NOT_FOUND;
     }
-    /* Re-joining after leaving keeps the previous role: leaving and
-     * re-joining never raises one (an observer stays an observer). */
+    /* Re-joining after leaving never raises a role: an observer stays an
+     * observer, a former convener comes back as a member. */
     st = db_member_join_open(c, a, t->aid, me, "member", &t->role, &t->joined_at);
     if (st == DB_CONFLICT) {
         t->already = true;

@@ -283,8 +283,9 @@ static enum db_status accept_cb(struct db_conn *c, void *cls)
     }
     if (t->inv.revoked || !creator_ok) {
         t->fail = API_E_INVITATION_EXPIRED;
-        t->fail_detail = t->inv.revoked ? "the invitation was revoked"
-                                        : "the invitation's author may no longer invite to this role";
+        t->fail_detail = t->inv.revoked
+                             ? "the invitation was revoked"
+                             : "the invitation's author may no longer invite to this role";
         return DB_NOT_FOUND;
     }
     struct db_standing sd;
@@ -394,11 +395,11 @@ int api_invitations_preview(struct api_req *rq, struct api_reply *out)
     }
     const char *status = invitation_status(&t.inv, t.creator_ok);
     int64_t left = strcmp(status, "valid") == 0 ? t.inv.max_uses - t.inv.uses : 0;
-    json_t *j = json_pack("{s:{s:I, s:s?}, s:{s:s?}, s:s, s:s, s:I, s:s}", "assembly", "id",
-                          (json_int_t)t.inv.assembly_id, "title", t.inv.assembly_title,
-                          "invited_by", "display_name", t.inv.creator_name, "role", t.inv.role,
-                          "expires_at", t.inv.expires_at, "uses_left", (json_int_t)left, "status",
-                          status);
+    json_t *j =
+        json_pack("{s:{s:I, s:s?}, s:{s:s?}, s:s, s:s, s:I, s:s}", "assembly", "id",
+                  (json_int_t)t.inv.assembly_id, "title", t.inv.assembly_title, "invited_by",
+                  "display_name", t.inv.creator_name, "role", t.inv.role, "expires_at",
+                  t.inv.expires_at, "uses_left", (json_int_t)left, "status", status);
     api_reply_json(out, 200, j);
     api_reply_header(out, "Cache-Control", "no-store");
     return 0;
@@ -422,11 +423,10 @@ static json_t *invitation_json(struct arena *a, const struct db_invitation *inv)
 {
     (void)a;
     return json_pack("{s:I, s:s, s:I, s:I, s:s, s:s, s:{s:I, s:s?}, s:s}", "id",
-                     (json_int_t)inv->id, "role", inv->role, "max_uses",
-                     (json_int_t)inv->max_uses, "uses", (json_int_t)inv->uses, "expires_at",
-                     inv->expires_at, "created_at", inv->created_at, "created_by", "account_id",
-                     (json_int_t)inv->created_by, "display_name", inv->creator_name, "status",
-                     invitation_status(inv, true));
+                     (json_int_t)inv->id, "role", inv->role, "max_uses", (json_int_t)inv->max_uses,
+                     "uses", (json_int_t)inv->uses, "expires_at", inv->expires_at, "created_at",
+                     inv->created_at, "created_by", "account_id", (json_int_t)inv->created_by,
+                     "display_name", inv->creator_name, "status", invitation_status(inv, true));
 }
 
 /* GET /api/v1/assemblies/{aid}/invitations (managers): every invitation,

@@ -125,8 +125,8 @@ const char *api_sessions_device_cookie(struct api_req *rq, const char *token)
 {
     const struct pnyx_config *cfg = rq->cfg;
     return arena_printf(rq->arena, "%s=%s; Path=/; Max-Age=%lld; HttpOnly; SameSite=Strict%s",
-                        api_sessions_device_cookie_name(cfg), token,
-                        (long long)cfg->device_max_age, cfg->cookie_secure ? "; Secure" : "");
+                        api_sessions_device_cookie_name(cfg), token, (long long)cfg->device_max_age,
+                        cfg->cookie_secure ? "; Secure" : "");
 }
 
 /* The hash of the request's device cookie, when it carries a well-formed
@@ -254,7 +254,7 @@ int api_sessions_create(struct api_req *rq, struct api_reply *out)
         st = db_login_gate(rq->db, rq->arena, DB_LOGIN_SCOPE_DEVICE, device_key, &lim, rq->now_us,
                            &retry);
     } else {
-        st = db_login_addr_gate(rq->db, rq->arena, addr, email, rq->cfg->login_addr_accounts,
+        st = db_login_addr_gate(rq->db, rq->arena, addr, email, rq->cfg->login_addr_max,
                                 lim.window_us, rq->now_us, &retry);
         if (st == DB_OK && retry == 0) {
             st = db_login_gate(rq->db, rq->arena, DB_LOGIN_SCOPE_ACCOUNT, email, &lim, rq->now_us,

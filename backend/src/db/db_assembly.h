@@ -107,11 +107,11 @@ enum db_status db_member_join(struct db_conn *c, struct arena *a, int64_t aid, i
                               const char *role, const char **joined_at)
     PNYX_NONNULL(1, 2, 5) PNYX_MUSTCHECK;
 
-/* Open join: like db_member_join, but a row that left keeps its previous
- * role (re-joining never raises a role); *role_out is the role it has now. */
-enum db_status db_member_join_open(struct db_conn *c, struct arena *a, int64_t aid,
-                                   int64_t account, const char *role, const char **role_out,
-                                   const char **joined_at)
+/* Open join: like db_member_join, but a row that left gets the less
+ * powerful of its previous role and `role` (re-joining never raises a
+ * role); *role_out is the role it has now. */
+enum db_status db_member_join_open(struct db_conn *c, struct arena *a, int64_t aid, int64_t account,
+                                   const char *role, const char **role_out, const char **joined_at)
     PNYX_NONNULL(1, 2, 5, 6, 7) PNYX_MUSTCHECK;
 
 /* Loads (and with lock_row locks) one membership row. DB_NOT_FOUND if none. */

@@ -13,10 +13,11 @@
 
 /* A counter that has been idle (and unlocked) for a whole window starts
  * again from 0; otherwise it continues. Shared by the UPDATE's SET list. */
-#define LOGIN_BASE "(CASE WHEN greatest(t.last_us, t.locked_until_us) <= $4::bigint - $5::bigint " \
-                   "THEN 0 ELSE t.attempts END)"
+#define LOGIN_BASE                                                                                 \
+    "(CASE WHEN greatest(t.last_us, t.locked_until_us) <= $4::bigint - $5::bigint "                \
+    "THEN 0 ELSE t.attempts END)"
 /* lock_us · 2^(n − max), capped (the shift is bounded so it cannot overflow). */
-#define LOGIN_LOCK(n) \
+#define LOGIN_LOCK(n)                                                                              \
     "least($7::bigint, $6::bigint * (1::bigint << least(greatest(" n " - $3::int, 0), 30)))"
 
 /* New key: the first attempt is admitted (locking at once when max is 1). */
@@ -32,11 +33,13 @@ static const struct db_stmt stmt_gate_insert = {
 /* Known key, not locked: count the attempt, lock when it reaches max. */
 static const struct db_stmt stmt_gate_update = {
     .name = "login_gate_update",
-    .sql = "UPDATE login_throttle AS t SET attempts = " LOGIN_BASE " + 1, "
-           "locked_until_us = CASE WHEN " LOGIN_BASE " + 1 >= $3::int THEN $4::bigint + " LOGIN_LOCK(
-               LOGIN_BASE " + 1") " ELSE 0 END, last_us = $4::bigint "
-           "WHERE t.scope = $1 AND t.key = $2 AND t.locked_until_us <= $4::bigint "
-           "RETURNING t.attempts",
+    .sql =
+        "UPDATE login_throttle AS t SET attempts = " LOGIN_BASE " + 1, "
+        "locked_until_us = CASE WHEN " LOGIN_BASE " + 1 >= $3::int THEN $4::bigint + " LOGIN_LOCK(
+            LOGIN_BASE
+            " + 1") " ELSE 0 END, last_us = $4::bigint "
+                    "WHERE t.scope = $1 AND t.key = $2 AND t.locked_until_us <= $4::bigint "
+                    "RETURNING t.attempts",
     .nparams = 7,
 };
 
@@ -143,9 +146,8 @@ const char *db_login_device_key(struct arena *a, int64_t account_id, const uint8
     return arena_printf(a, "%s:%lld", hex, (long long)account_id);
 }
 
-enum db_status db_login_gate(struct db_conn *c, struct arena *a, const char *scope,
-                             const char *key, const struct db_login_limits *lim, int64_t now_us,
-                             int64_t *retry_us)
+enum db_status db_login_gate(struct db_conn *c, struct arena *a, const char *scope, const char *key,
+                             const struct db_login_limits *lim, int64_t now_us, int64_t *retry_us)
 {
     *retry_us = 0;
     const char *p[7] = {scope,
@@ -301,8 +303,7 @@ enum db_status db_login_device_remember(struct db_conn *c, struct arena *a, int6
     return db_query_stmt(c, a, &stmt_device_trim, q, NULL);
 }
 
-enum db_status db_login_prune(struct db_conn *c, struct arena *a, int64_t cutoff_us,
-                              int64_t now_us)
+enum db_status db_login_prune(struct db_conn *c, struct arena *a, int64_t cutoff_us, int64_t now_us)
 {
     const char *p[2] = {db_param_i64(a, cutoff_us), db_param_i64(a, now_us)};
     enum db_status st = db_query_stmt(c, a, &stmt_prune_throttle, p, NULL);

@@ -36,9 +36,9 @@ struct db_login_limits {
  * success calls db_login_reset. One statement (or two for a new key); runs
  * outside any transaction.
  */
-enum db_status db_login_gate(struct db_conn *c, struct arena *a, const char *scope,
-                             const char *key, const struct db_login_limits *lim, int64_t now_us,
-                             int64_t *retry_us) PNYX_NONNULL(1, 2, 3, 4, 5, 7) PNYX_MUSTCHECK;
+enum db_status db_login_gate(struct db_conn *c, struct arena *a, const char *scope, const char *key,
+                             const struct db_login_limits *lim, int64_t now_us, int64_t *retry_us)
+    PNYX_NONNULL(1, 2, 3, 4, 5, 7) PNYX_MUSTCHECK;
 
 /* Forgets key's attempts and lock (after a successful login). */
 enum db_status db_login_reset(struct db_conn *c, struct arena *a, const char *scope,
@@ -76,8 +76,8 @@ enum db_status db_login_device_remember(struct db_conn *c, struct arena *a, int6
 
 /* Deletes up to 256 forgotten rows of the throttle tables (idle and
  * unlocked before cutoff_us): bounded housekeeping at each login. */
-enum db_status db_login_prune(struct db_conn *c, struct arena *a, int64_t cutoff_us,
-                              int64_t now_us) PNYX_NONNULL(1, 2) PNYX_MUSTCHECK;
+enum db_status db_login_prune(struct db_conn *c, struct arena *a, int64_t cutoff_us, int64_t now_us)
+    PNYX_NONNULL(1, 2) PNYX_MUSTCHECK;
 
 /* The login_throttle key of a device of an account: hex hash ':' id. */
 const char *db_login_device_key(struct arena *a, int64_t account_id, const uint8_t token_hash[32])

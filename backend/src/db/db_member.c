@@ -69,21 +69,24 @@ enum db_status db_member_join(struct db_conn *c, struct arena *a, int64_t aid, i
     return DB_OK;
 }
 
-/* Caller: open join. Like member_join, but a row that left keeps its
- * previous role: leaving and re-joining never raises a role (only a
- * manager's PATCH does). */
+/* Caller: open join. Like member_join, but a row that left gets the less
+ * powerful of its previous role and the joining role: leaving and
+ * re-joining never raises a role (an observer stays an observer; only a
+ * manager's PATCH raises one), nor restores a manager's office. */
+#define MEMBER_ROLES "ARRAY['convener', 'facilitator', 'member', 'observer']"
 static const struct db_stmt stmt_join_open = {
     .name = "member_join_open",
     .sql = "INSERT INTO memberships AS m (assembly_id, account_id, role, status) "
            "VALUES ($1, $2, $3, 'active') ON CONFLICT (assembly_id, account_id) DO UPDATE "
-           "SET status = 'active', joined_at = now(), updated_at = now() "
+           "SET role = (" MEMBER_ROLES ")[greatest(array_position(" MEMBER_ROLES ", m.role), "
+           "array_position(" MEMBER_ROLES ", EXCLUDED.role))], "
+           "status = 'active', joined_at = now(), updated_at = now() "
            "WHERE m.status = 'left' RETURNING " DB_RFC3339("m.joined_at") ", m.role",
     .nparams = 3,
 };
 
-enum db_status db_member_join_open(struct db_conn *c, struct arena *a, int64_t aid,
-                                   int64_t account, const char *role, const char **role_out,
-                                   const char **joined_at)
+enum db_status db_member_join_open(struct db_conn *c, struct arena *a, int64_t aid, int64_t account,
+                                   const char *role, const char **role_out, const char **joined_at)
 {
     const char *p[3] = {db_param_i64(a, aid), db_param_i64(a, account), role};
     struct db_result r;
@@ -205,8 +208,8 @@ enum db_status db_member_list(struct db_conn *c, struct arena *a, int64_t aid, i
 
 #define INV_COLS                                                                                   \
     "i.id, i.assembly_id, i.role, i.max_uses, i.uses, " DB_RFC3339(                                \
-        "i.expires_at") ", " DB_RFC3339("i.created_at") ", i.expires_at <= now(), i.created_by, "   \
-                        "i.revoked_at IS NOT NULL"
+        "i.expires_at") ", " DB_RFC3339("i.created_at") ", i.expires_at <= now(), i.created_by, "  \
+                                                        "i.revoked_at IS NOT NULL"
 
 static enum db_status read_invitation_row(const struct db_result *r, int row,
                                           struct db_invitation *out)

@@ -88,7 +88,7 @@ static const struct cfg_key keys[] = {
         "seconds of the first account lock; each further failure doubles it"),
     I64("PNYX_LOGIN_LOCK_MAX", login_lock_max, "3600", 1, 30LL * DAY,
         "longest account lock in seconds"),
-    UINT("PNYX_LOGIN_ADDR_ACCOUNTS", login_addr_accounts, "20", 0, 1000000,
+    UINT("PNYX_LOGIN_ADDR_ACCOUNTS", login_addr_max, "20", 0, 1000000,
          "distinct accounts one client address may fail to log in to within the window before "
          "it is refused (0 = no per-address limit)"),
     I64("PNYX_DEVICE_MAX_AGE", device_max_age, "31536000", 60, 5LL * 366 * DAY,
