@@ -39,6 +39,7 @@ CREATE TABLE login_addresses (
     addr    text PRIMARY KEY CHECK (length(addr) BETWEEN 1 AND 64),
     last_us bigint NOT NULL
 );
+CREATE INDEX login_addresses_last ON login_addresses (last_us);
 CREATE TABLE login_address_failures (
     addr    text NOT NULL CHECK (length(addr) BETWEEN 1 AND 64),
     key     text NOT NULL CHECK (length(key) BETWEEN 1 AND 254),
@@ -46,6 +47,8 @@ CREATE TABLE login_address_failures (
     PRIMARY KEY (addr, key)
 );
 CREATE INDEX login_address_failures_recent ON login_address_failures (addr, last_us DESC);
+-- Housekeeping deletes forgotten rows of every address, oldest first.
+CREATE INDEX login_address_failures_last ON login_address_failures (last_us);
 
 -- Devices that logged in successfully (OWASP "device cookies"): the cookie
 -- pnyx_device holds a random token; only its SHA-256 is stored, per

@@ -338,3 +338,36 @@ Test(login_throttle, retry_after_present_and_growing)
     free(email);
     h_server_stop(s);
 }
+
+/* Forgotten rows (idle and unlocked for longer than the window and the
+ * longest lock) are deleted by the housekeeping each successful login
+ * runs, so the throttle tables do not grow without bound. */
+Test(login_throttle, forgotten_rows_are_pruned)
+{
+    const char *env[] = {"PNYX_LOGIN_WINDOW=1", "PNYX_LOGIN_LOCK=1", "PNYX_LOGIN_LOCK_MAX=1", NULL};
+    struct h_server *s = h_server_start(env);
+    cr_assert(s != NULL);
+    char ip[32], other[32];
+    random_ip(ip);
+    char *ghost = unique_email();
+    cr_assert_eq(login_status(s, ip, ghost, "guess", NULL), 401);
+    char *n = sql_value("SELECT count(*) FROM login_throttle WHERE key = $1", ghost);
+    cr_assert_str_eq(n, "1", "the attempt was counted");
+    free(n);
+    sleep_s(2.2);
+    char *email = register_account(s);
+    random_ip(other);
+    cr_assert_eq(login_status(s, other, email, PW, NULL), 201);
+    n = sql_value("SELECT count(*) FROM login_throttle WHERE key = $1", ghost);
+    cr_assert_str_eq(n, "0", "the forgotten counter is gone");
+    free(n);
+    n = sql_value("SELECT count(*) FROM login_address_failures WHERE addr = $1", ip);
+    cr_assert_str_eq(n, "0");
+    free(n);
+    n = sql_value("SELECT count(*) FROM login_addresses WHERE addr = $1", ip);
+    cr_assert_str_eq(n, "0");
+    free(n);
+    free(ghost);
+    free(email);
+    h_server_stop(s);
+}

@@ -130,6 +130,13 @@ static const struct db_stmt stmt_prune_addr = {
     .nparams = 1,
 };
 
+static const struct db_stmt stmt_prune_lock_rows = {
+    .name = "login_prune_lock_rows",
+    .sql = "DELETE FROM login_addresses WHERE addr IN (SELECT addr FROM login_addresses "
+           "WHERE last_us <= $1::bigint LIMIT 256)",
+    .nparams = 1,
+};
+
 static const char *bytea_param(struct arena *a, const uint8_t h[32])
 {
     char *s = arena_alloc(a, 2 + 64 + 1);
@@ -307,8 +314,11 @@ enum db_status db_login_prune(struct db_conn *c, struct arena *a, int64_t cutoff
 {
     const char *p[2] = {db_param_i64(a, cutoff_us), db_param_i64(a, now_us)};
     enum db_status st = db_query_stmt(c, a, &stmt_prune_throttle, p, NULL);
-    if (st != DB_OK) {
-        return st;
+    if (st == DB_OK) {
+        st = db_query_stmt(c, a, &stmt_prune_addr, p, NULL);
     }
-    return db_query_stmt(c, a, &stmt_prune_addr, p, NULL);
+    if (st == DB_OK) {
+        st = db_query_stmt(c, a, &stmt_prune_lock_rows, p, NULL);
+    }
+    return st;
 }
