@@ -204,6 +204,11 @@ Test(login_throttle, account_lock_does_not_stop_owner_with_device_cookie)
     json_decref(o.json);
     random_ip(ip);
     cr_assert_eq(login_status(s, ip, email, PW, o.device), 429);
+    /* One browser shared by two accounts keeps one cookie for both. */
+    struct cresp both = login_as(s, home, other, PW, o.device);
+    cr_assert_eq(both.status, 201);
+    cr_assert_str_eq(both.device, o.device);
+    json_decref(both.json);
     free(other);
     free(email);
 }

@@ -241,8 +241,9 @@ int api_sessions_create(struct api_req *rq, struct api_reply *out)
     /* A device cookie of this very account: its own gate instead of the
      * account's and the address's. */
     uint8_t dev_hash[PNYX_SHA256_BYTES];
+    bool has_cookie = device_cookie_hash(rq, dev_hash);
     bool via_device = false;
-    if (found && device_cookie_hash(rq, dev_hash)) {
+    if (found && has_cookie) {
         st = db_login_device_known(rq->db, rq->arena, acc.id, dev_hash,
                                    rq->now_us - rq->cfg->device_max_age * 1000000, &via_device);
         if (st != DB_OK) {
@@ -302,10 +303,11 @@ int api_sessions_create(struct api_req *rq, struct api_reply *out)
     char token[PNYX_TOKEN_CHARS + 1], csrf[PNYX_TOKEN_CHARS + 1], device[PNYX_TOKEN_CHARS + 1];
     pnyx_crypto_token_new(token, t.token_hash);
     pnyx_crypto_token_new(csrf, t.csrf_hash);
-    /* A cookie that is not yet this account's device (another account's,
-     * or none) is replaced by a fresh one; a known one is kept (and its
-     * lifetime renewed). */
-    if (via_device) {
+    /* The browser's device cookie becomes (or stays) a device of this
+     * account too, so one browser shared by several accounts keeps one
+     * cookie for all of them; a browser without one gets a fresh one. The
+     * cookie is sent again either way, renewing its lifetime. */
+    if (has_cookie) {
         memcpy(t.device_hash, dev_hash, sizeof t.device_hash);
         snprintf(device, sizeof device, "%s",
                  api_cookie(rq, api_sessions_device_cookie_name(rq->cfg)));
