@@ -9,8 +9,8 @@
  */
 #include <stdarg.h>
 
-#include "a2_util.h"
-#include "f2_util.h"
+#include "account_util.h"
+#include "assembly_util.h"
 
 __attribute__((format(printf, 1, 2))) static char *path_of(const char *fmt, ...)
 {
@@ -23,12 +23,12 @@ __attribute__((format(printf, 1, 2))) static char *path_of(const char *fmt, ...)
 }
 
 /* Creates an invitation as u; returns the reply (201 asserted). */
-static struct h_resp *invite_full(struct h_server *s, const struct a2_user *u, int64_t aid,
+static struct h_resp *invite_full(struct h_server *s, const struct it_user *u, int64_t aid,
                                   const char *role, int max_uses)
 {
     char *path = path_of("/api/v1/assemblies/%lld/invitations", (long long)aid);
     json_t *b = json_pack("{s:s, s:i}", "role", role, "max_uses", max_uses);
-    struct h_resp *r = a2_req(s, "POST", path, u, b);
+    struct h_resp *r = it_req(s, "POST", path, u, b);
     json_decref(b);
     free(path);
     cr_assert_eq(r->status, 201, "invite: %ld %s", r->status, r->body);
@@ -36,18 +36,18 @@ static struct h_resp *invite_full(struct h_server *s, const struct a2_user *u, i
 }
 
 /* The member row of account in aid as seen by viewer (NULL if absent). */
-static json_t *member_row(struct h_server *s, const struct a2_user *viewer, int64_t aid,
+static json_t *member_row(struct h_server *s, const struct it_user *viewer, int64_t aid,
                           int64_t account)
 {
     char *path = path_of("/api/v1/assemblies/%lld/members?limit=200", (long long)aid);
-    struct h_resp *r = a2_req(s, "GET", path, viewer, NULL);
+    struct h_resp *r = it_req(s, "GET", path, viewer, NULL);
     free(path);
     cr_assert_eq(r->status, 200, "%s", r->body);
     json_t *found = NULL, *it;
     size_t i;
     json_array_foreach(json_object_get(r->json, "items"), i, it)
     {
-        if (a2_int(it, "account_id") == account) {
+        if (it_int(it, "account_id") == account) {
             found = json_deep_copy(it);
         }
     }
@@ -68,22 +68,22 @@ static const char *str_of(const json_t *j, const char *key)
 Test(invitation_security, suspended_manager_cannot_regain_power_through_old_invitation)
 {
     struct h_server *s = h_shared();
-    struct a2_user conv = a2_user_new(s, "FR");
-    int64_t aid = a2_assembly_new(s, &conv, "public", "invite");
-    struct a2_user conv2 = a2_member_new(s, &conv, aid, "convener", "active", "DE");
-    char *code = a2_invite(s, &conv2, aid, "convener", 10000);
-    cr_assert_eq(a2_patch_member(s, &conv, aid, conv2.id, NULL, "suspended"), 200);
+    struct it_user conv = it_user_new(s, "FR");
+    int64_t aid = it_assembly_new(s, &conv, "public", "invite");
+    struct it_user conv2 = it_member_new(s, &conv, aid, "convener", "active", "DE");
+    char *code = it_invite(s, &conv2, aid, "convener", 10000);
+    cr_assert_eq(it_patch_member(s, &conv, aid, conv2.id, NULL, "suspended"), 200);
 
-    struct a2_user second = a2_user_new(s, "IT");
+    struct it_user second = it_user_new(s, "IT");
     char apath[200];
     snprintf(apath, sizeof apath, "/api/v1/invitations/%s/accept", code);
-    struct h_resp *r = a2_req(s, "POST", apath, &second, NULL);
+    struct h_resp *r = it_req(s, "POST", apath, &second, NULL);
     cr_assert_eq(r->status, 410, "the suspended convener's invitation: %ld %s", r->status, r->body);
-    cr_assert_str_eq(a2_problem(r), "invitation-expired");
+    cr_assert_str_eq(it_problem(r), "invitation-expired");
     h_resp_free(r);
-    cr_assert_eq(a2_patch_member(s, &second, aid, conv2.id, NULL, "active"), 403,
+    cr_assert_eq(it_patch_member(s, &second, aid, conv2.id, NULL, "active"), 403,
                  "the second account is no manager");
-    cr_assert_eq(a2_patch_member(s, &conv2, aid, conv.id, NULL, "suspended"), 403,
+    cr_assert_eq(it_patch_member(s, &conv2, aid, conv.id, NULL, "suspended"), 403,
                  "the suspended convener cannot act");
     json_t *m = member_row(s, &conv, aid, conv.id);
     cr_assert_str_eq(str_of(m, "status"), "active");
@@ -100,13 +100,13 @@ Test(invitation_security, suspended_manager_cannot_regain_power_through_old_invi
                          path_of("%lld", (long long)conv2.id));
     cr_assert_not_null(ok);
     free(ok);
-    r = a2_req(s, "POST", apath, &second, NULL);
+    r = it_req(s, "POST", apath, &second, NULL);
     cr_assert_eq(r->status, 410, "accept-time check: %ld %s", r->status, r->body);
     h_resp_free(r);
     /* The preview says the same. */
     char ppath[200];
     snprintf(ppath, sizeof ppath, "/api/v1/invitations/%s", code);
-    r = a2_req(s, "GET", ppath, NULL, NULL);
+    r = it_req(s, "GET", ppath, NULL, NULL);
     cr_assert_eq(r->status, 200);
     cr_assert_str_eq(str_of(r->json, "status"), "revoked");
     h_resp_free(r);
@@ -118,22 +118,22 @@ Test(invitation_security, suspended_manager_cannot_regain_power_through_old_invi
 Test(invitation_security, demotion_and_leaving_expire_open_invitations)
 {
     struct h_server *s = h_shared();
-    struct a2_user conv = a2_user_new(s, "FR");
-    int64_t aid = a2_assembly_new(s, &conv, "public", "invite");
-    struct a2_user conv2 = a2_member_new(s, &conv, aid, "convener", "active", "DE");
-    struct a2_user fac = a2_member_new(s, &conv, aid, "facilitator", "active", "ES");
-    char *c1 = a2_invite(s, &conv2, aid, "member", 100);
-    char *c2 = a2_invite(s, &fac, aid, "member", 100);
-    char *c3 = a2_invite(s, &conv, aid, "member", 100);
-    cr_assert_eq(a2_patch_member(s, &conv, aid, conv2.id, "member", NULL), 200, "demote");
-    cr_assert_eq(a2_patch_member(s, &fac, aid, fac.id, NULL, "left"), 200, "leave");
-    struct a2_user x = a2_user_new(s, "PT");
-    cr_assert_eq(a2_accept(s, &x, c1), 410, "demoted convener's invitation");
-    cr_assert_eq(a2_accept(s, &x, c2), 410, "departed facilitator's invitation");
-    cr_assert_eq(a2_accept(s, &x, c3), 201, "the active convener's still works");
+    struct it_user conv = it_user_new(s, "FR");
+    int64_t aid = it_assembly_new(s, &conv, "public", "invite");
+    struct it_user conv2 = it_member_new(s, &conv, aid, "convener", "active", "DE");
+    struct it_user fac = it_member_new(s, &conv, aid, "facilitator", "active", "ES");
+    char *c1 = it_invite(s, &conv2, aid, "member", 100);
+    char *c2 = it_invite(s, &fac, aid, "member", 100);
+    char *c3 = it_invite(s, &conv, aid, "member", 100);
+    cr_assert_eq(it_patch_member(s, &conv, aid, conv2.id, "member", NULL), 200, "demote");
+    cr_assert_eq(it_patch_member(s, &fac, aid, fac.id, NULL, "left"), 200, "leave");
+    struct it_user x = it_user_new(s, "PT");
+    cr_assert_eq(it_accept(s, &x, c1), 410, "demoted convener's invitation");
+    cr_assert_eq(it_accept(s, &x, c2), 410, "departed facilitator's invitation");
+    cr_assert_eq(it_accept(s, &x, c3), 201, "the active convener's still works");
     /* The list shows them expired (not deleted). */
     char *path = path_of("/api/v1/assemblies/%lld/invitations", (long long)aid);
-    struct h_resp *r = a2_req(s, "GET", path, &conv, NULL);
+    struct h_resp *r = it_req(s, "GET", path, &conv, NULL);
     free(path);
     cr_assert_eq(r->status, 200, "%s", r->body);
     int expired = 0;
@@ -141,7 +141,7 @@ Test(invitation_security, demotion_and_leaving_expire_open_invitations)
     size_t i;
     json_array_foreach(json_object_get(r->json, "items"), i, it)
     {
-        int64_t by = a2_int(json_object_get(it, "created_by"), "account_id");
+        int64_t by = it_int(json_object_get(it, "created_by"), "account_id");
         if (by == conv2.id || by == fac.id) {
             cr_assert_str_eq(str_of(it, "status"), "expired");
             expired++;
@@ -157,18 +157,18 @@ Test(invitation_security, demotion_and_leaving_expire_open_invitations)
 Test(invitation_security, managers_list_and_revoke_invitations)
 {
     struct h_server *s = h_shared();
-    struct a2_user conv = a2_user_new(s, "FR");
-    int64_t aid = a2_assembly_new(s, &conv, "members", "invite");
-    struct a2_user fac = a2_member_new(s, &conv, aid, "facilitator", "active", "ES");
-    struct a2_user mem = a2_member_new(s, &conv, aid, "member", "active", "PL");
+    struct it_user conv = it_user_new(s, "FR");
+    int64_t aid = it_assembly_new(s, &conv, "members", "invite");
+    struct it_user fac = it_member_new(s, &conv, aid, "facilitator", "active", "ES");
+    struct it_user mem = it_member_new(s, &conv, aid, "member", "active", "PL");
     struct h_resp *i1 = invite_full(s, &conv, aid, "convener", 5);
     struct h_resp *i2 = invite_full(s, &fac, aid, "observer", 3);
-    int64_t id1 = a2_int(i1->json, "id"), id2 = a2_int(i2->json, "id");
+    int64_t id1 = it_int(i1->json, "id"), id2 = it_int(i2->json, "id");
     char code2[80];
     snprintf(code2, sizeof code2, "%s", str_of(i2->json, "code"));
 
     char *list = path_of("/api/v1/assemblies/%lld/invitations", (long long)aid);
-    struct h_resp *r = a2_req(s, "GET", list, &fac, NULL);
+    struct h_resp *r = it_req(s, "GET", list, &fac, NULL);
     cr_assert_eq(r->status, 200, "%s", r->body);
     json_t *items = json_object_get(r->json, "items");
     cr_assert(json_is_null(json_object_get(r->json, "next")));
@@ -178,55 +178,55 @@ Test(invitation_security, managers_list_and_revoke_invitations)
     json_array_foreach(items, i, it)
     {
         cr_assert_null(json_object_get(it, "code"), "codes are never listed");
-        if (a2_int(it, "id") == id1 || a2_int(it, "id") == id2) {
+        if (it_int(it, "id") == id1 || it_int(it, "id") == id2) {
             seen++;
         }
-        if (a2_int(it, "id") == id2) {
+        if (it_int(it, "id") == id2) {
             mine = it;
         }
     }
     cr_assert_eq(seen, 2);
     cr_assert_not_null(mine);
     cr_assert_str_eq(str_of(mine, "role"), "observer");
-    cr_assert_eq(a2_int(mine, "max_uses"), 3);
-    cr_assert_eq(a2_int(mine, "uses"), 0);
+    cr_assert_eq(it_int(mine, "max_uses"), 3);
+    cr_assert_eq(it_int(mine, "uses"), 0);
     cr_assert_str_eq(str_of(mine, "status"), "valid");
-    cr_assert_eq(a2_int(json_object_get(mine, "created_by"), "account_id"), fac.id);
-    cr_assert_str_eq(str_of(json_object_get(mine, "created_by"), "display_name"), "A2 tester");
+    cr_assert_eq(it_int(json_object_get(mine, "created_by"), "account_id"), fac.id);
+    cr_assert_str_eq(str_of(json_object_get(mine, "created_by"), "display_name"), "Assembly tester");
     cr_assert(json_is_string(json_object_get(mine, "expires_at")));
     cr_assert(json_is_string(json_object_get(mine, "created_at")));
     h_resp_free(r);
     /* Paging. */
     char *paged = path_of("/api/v1/assemblies/%lld/invitations?limit=1", (long long)aid);
-    r = a2_req(s, "GET", paged, &conv, NULL);
+    r = it_req(s, "GET", paged, &conv, NULL);
     cr_assert_eq(json_array_size(json_object_get(r->json, "items")), 1);
     cr_assert(json_is_string(json_object_get(r->json, "next")));
     h_resp_free(r);
     free(paged);
     /* Members cannot list or revoke. */
-    cr_assert_eq(a2_status(s, "GET", list, &mem, NULL), 403);
+    cr_assert_eq(it_status(s, "GET", list, &mem, NULL), 403);
     char *del1 =
         path_of("/api/v1/assemblies/%lld/invitations/%lld", (long long)aid, (long long)id1);
     char *del2 =
         path_of("/api/v1/assemblies/%lld/invitations/%lld", (long long)aid, (long long)id2);
-    cr_assert_eq(a2_status(s, "DELETE", del2, &mem, NULL), 403);
+    cr_assert_eq(it_status(s, "DELETE", del2, &mem, NULL), 403);
     /* A facilitator cannot revoke a convener invitation it could not make. */
-    cr_assert_eq(a2_status(s, "DELETE", del1, &fac, NULL), 403);
+    cr_assert_eq(it_status(s, "DELETE", del1, &fac, NULL), 403);
     /* Revoking: 204, idempotent, one audit entry, the code is dead. */
-    cr_assert_eq(a2_status(s, "DELETE", del2, &conv, NULL), 204);
-    cr_assert_eq(a2_status(s, "DELETE", del2, &conv, NULL), 204);
-    struct a2_user x = a2_user_new(s, "PT");
-    cr_assert_eq(a2_accept(s, &x, code2), 410, "a revoked code");
-    r = a2_req(s, "GET", list, &conv, NULL);
+    cr_assert_eq(it_status(s, "DELETE", del2, &conv, NULL), 204);
+    cr_assert_eq(it_status(s, "DELETE", del2, &conv, NULL), 204);
+    struct it_user x = it_user_new(s, "PT");
+    cr_assert_eq(it_accept(s, &x, code2), 410, "a revoked code");
+    r = it_req(s, "GET", list, &conv, NULL);
     json_array_foreach(json_object_get(r->json, "items"), i, it)
     {
-        if (a2_int(it, "id") == id2) {
+        if (it_int(it, "id") == id2) {
             cr_assert_str_eq(str_of(it, "status"), "revoked");
         }
     }
     h_resp_free(r);
     char *audit = path_of("/api/v1/assemblies/%lld/audit?limit=200", (long long)aid);
-    r = a2_req(s, "GET", audit, &conv, NULL);
+    r = it_req(s, "GET", audit, &conv, NULL);
     cr_assert_eq(r->status, 200);
     int revoked = 0;
     json_array_foreach(json_object_get(r->json, "items"), i, it)
@@ -245,14 +245,14 @@ Test(invitation_security, managers_list_and_revoke_invitations)
     /* Unknown ids, other assemblies' ids, non-numeric ids: 404. */
     char *missing =
         path_of("/api/v1/assemblies/%lld/invitations/%lld", (long long)aid, 9223372036854775807LL);
-    cr_assert_eq(a2_status(s, "DELETE", missing, &conv, NULL), 404);
-    int64_t other = a2_assembly_new(s, &conv, "public", "invite");
+    cr_assert_eq(it_status(s, "DELETE", missing, &conv, NULL), 404);
+    int64_t other = it_assembly_new(s, &conv, "public", "invite");
     char *cross =
         path_of("/api/v1/assemblies/%lld/invitations/%lld", (long long)other, (long long)id1);
-    cr_assert_eq(a2_status(s, "DELETE", cross, &conv, NULL), 404);
+    cr_assert_eq(it_status(s, "DELETE", cross, &conv, NULL), 404);
     char bad[200];
     snprintf(bad, sizeof bad, "/api/v1/assemblies/%lld/invitations/abc", (long long)aid);
-    cr_assert_eq(a2_status(s, "DELETE", bad, &conv, NULL), 404);
+    cr_assert_eq(it_status(s, "DELETE", bad, &conv, NULL), 404);
     free(missing);
     free(cross);
     free(del1);
@@ -265,32 +265,32 @@ Test(invitation_security, managers_list_and_revoke_invitations)
 Test(invitation_security, preview_and_zero_uses)
 {
     struct h_server *s = h_shared();
-    struct a2_user conv = a2_user_new(s, "FR");
-    int64_t aid = a2_assembly_new(s, &conv, "members", "invite");
+    struct it_user conv = it_user_new(s, "FR");
+    int64_t aid = it_assembly_new(s, &conv, "members", "invite");
     struct h_resp *inv = invite_full(s, &conv, aid, "observer", 2);
     char path[200];
     snprintf(path, sizeof path, "/api/v1/invitations/%s", str_of(inv->json, "code"));
     /* Anonymous: what accepting would do, also for a members-only assembly
      * (the code is the capability). */
-    struct h_resp *r = a2_req(s, "GET", path, NULL, NULL);
+    struct h_resp *r = it_req(s, "GET", path, NULL, NULL);
     cr_assert_eq(r->status, 200, "%s", r->body);
     json_t *a = json_object_get(r->json, "assembly");
-    cr_assert_eq(a2_int(a, "id"), aid);
+    cr_assert_eq(it_int(a, "id"), aid);
     cr_assert_str_eq(str_of(a, "title"), "Assembly under test");
-    cr_assert_str_eq(str_of(json_object_get(r->json, "invited_by"), "display_name"), "A2 tester");
+    cr_assert_str_eq(str_of(json_object_get(r->json, "invited_by"), "display_name"), "Assembly tester");
     cr_assert_null(json_object_get(json_object_get(r->json, "invited_by"), "account_id"));
     cr_assert_str_eq(str_of(r->json, "role"), "observer");
     cr_assert_str_eq(str_of(r->json, "expires_at"), str_of(inv->json, "expires_at"));
-    cr_assert_eq(a2_int(r->json, "uses_left"), 2);
+    cr_assert_eq(it_int(r->json, "uses_left"), 2);
     cr_assert_str_eq(str_of(r->json, "status"), "valid");
     h_resp_free(r);
     /* Logged in too; used up after two accepts. */
     for (int i = 0; i < 2; i++) {
-        struct a2_user u = a2_user_new(s, "BE");
-        cr_assert_eq(a2_accept(s, &u, str_of(inv->json, "code")), 201);
-        r = a2_req(s, "GET", path, &u, NULL);
+        struct it_user u = it_user_new(s, "BE");
+        cr_assert_eq(it_accept(s, &u, str_of(inv->json, "code")), 201);
+        r = it_req(s, "GET", path, &u, NULL);
         cr_assert_eq(r->status, 200);
-        cr_assert_eq(a2_int(r->json, "uses_left"), i == 0 ? 1 : 0);
+        cr_assert_eq(it_int(r->json, "uses_left"), i == 0 ? 1 : 0);
         cr_assert_str_eq(str_of(r->json, "status"), i == 0 ? "valid" : "used_up");
         h_resp_free(r);
     }
@@ -298,27 +298,27 @@ Test(invitation_security, preview_and_zero_uses)
     struct h_resp *inv2 = invite_full(s, &conv, aid, "member", 1);
     char *done = sql_value("UPDATE invitations SET expires_at = now() - interval '1 second' "
                            "WHERE id = $1::bigint RETURNING 1",
-                           path_of("%lld", (long long)a2_int(inv2->json, "id")));
+                           path_of("%lld", (long long)it_int(inv2->json, "id")));
     free(done);
     snprintf(path, sizeof path, "/api/v1/invitations/%s", str_of(inv2->json, "code"));
-    r = a2_req(s, "GET", path, NULL, NULL);
+    r = it_req(s, "GET", path, NULL, NULL);
     cr_assert_str_eq(str_of(r->json, "status"), "expired");
     h_resp_free(r);
     /* Unknown and malformed codes. */
-    r = a2_req(s, "GET", "/api/v1/invitations/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", NULL,
+    r = it_req(s, "GET", "/api/v1/invitations/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", NULL,
                NULL);
     cr_assert_eq(r->status, 404);
-    cr_assert_str_eq(a2_problem(r), "invitation-not-found");
+    cr_assert_str_eq(it_problem(r), "invitation-not-found");
     h_resp_free(r);
-    r = a2_req(s, "GET", "/api/v1/invitations/x", NULL, NULL);
+    r = it_req(s, "GET", "/api/v1/invitations/x", NULL, NULL);
     cr_assert_eq(r->status, 404);
-    cr_assert_str_eq(a2_problem(r), "invitation-not-found");
+    cr_assert_str_eq(it_problem(r), "invitation-not-found");
     h_resp_free(r);
     /* max_uses 0 is an error (422 out_of_range), not silently 1. */
     char ipath[200];
     snprintf(ipath, sizeof ipath, "/api/v1/assemblies/%lld/invitations", (long long)aid);
     json_t *b = json_pack("{s:s, s:i}", "role", "member", "max_uses");
-    r = a2_req(s, "POST", ipath, &conv, b);
+    r = it_req(s, "POST", ipath, &conv, b);
     json_decref(b);
     cr_assert_eq(r->status, 422, "%s", r->body);
     json_t *f = json_array_get(json_object_get(r->json, "fields"), 0);
@@ -334,12 +334,12 @@ Test(invitation_security, preview_and_zero_uses)
 Test(invitation_security, leaving_and_rejoining_never_raises_a_role)
 {
     struct h_server *s = h_shared();
-    struct a2_user conv = a2_user_new(s, "FR");
-    int64_t aid = a2_assembly_new(s, &conv, "public", "open");
-    struct a2_user obs = a2_member_new(s, &conv, aid, "observer", "active", "DE");
-    cr_assert_eq(a2_patch_member(s, &obs, aid, obs.id, NULL, "left"), 200);
+    struct it_user conv = it_user_new(s, "FR");
+    int64_t aid = it_assembly_new(s, &conv, "public", "open");
+    struct it_user obs = it_member_new(s, &conv, aid, "observer", "active", "DE");
+    cr_assert_eq(it_patch_member(s, &obs, aid, obs.id, NULL, "left"), 200);
     char *join = path_of("/api/v1/assemblies/%lld/join", (long long)aid);
-    struct h_resp *r = a2_req(s, "POST", join, &obs, NULL);
+    struct h_resp *r = it_req(s, "POST", join, &obs, NULL);
     cr_assert_eq(r->status, 201, "%s", r->body);
     cr_assert_str_eq(str_of(r->json, "role"), "observer", "re-join: %s", r->body);
     h_resp_free(r);
@@ -349,7 +349,7 @@ Test(invitation_security, leaving_and_rejoining_never_raises_a_role)
     json_decref(m);
     /* The audit entry records the role actually held. */
     char *audit = path_of("/api/v1/assemblies/%lld/audit?limit=200", (long long)aid);
-    r = a2_req(s, "GET", audit, &conv, NULL);
+    r = it_req(s, "GET", audit, &conv, NULL);
     json_t *last = json_array_get(json_object_get(r->json, "items"),
                                   json_array_size(json_object_get(r->json, "items")) - 1);
     cr_assert(strstr(str_of(last, "entry"), "\"role\":\"observer\"") != NULL, "%s",
@@ -358,11 +358,11 @@ Test(invitation_security, leaving_and_rejoining_never_raises_a_role)
     free(audit);
     /* A newcomer still joins as a member, and a manager may raise the
      * observer. */
-    struct a2_user nw = a2_user_new(s, "IT");
-    r = a2_req(s, "POST", join, &nw, NULL);
+    struct it_user nw = it_user_new(s, "IT");
+    r = it_req(s, "POST", join, &nw, NULL);
     cr_assert_str_eq(str_of(r->json, "role"), "member");
     h_resp_free(r);
-    cr_assert_eq(a2_patch_member(s, &conv, aid, obs.id, "member", NULL), 200);
+    cr_assert_eq(it_patch_member(s, &conv, aid, obs.id, "member", NULL), 200);
     free(join);
 }
 
@@ -372,14 +372,14 @@ Test(invitation_security, leaving_and_rejoining_never_raises_a_role)
 Test(invitation_security, anonymous_member_list_shows_active_members_only)
 {
     struct h_server *s = h_shared();
-    struct a2_user conv = a2_user_new(s, "FR");
-    int64_t aid = a2_assembly_new(s, &conv, "public", "open");
-    struct a2_user act = a2_member_new(s, &conv, aid, "member", "active", "DE");
-    struct a2_user sus = a2_member_new(s, &conv, aid, "member", "suspended", "IT");
-    struct a2_user gone = a2_member_new(s, &conv, aid, "member", "active", "ES");
-    cr_assert_eq(a2_patch_member(s, &gone, aid, gone.id, NULL, "left"), 200);
-    struct a2_user outsider = a2_user_new(s, "PT");
-    const struct a2_user *viewers[2] = {NULL, &outsider};
+    struct it_user conv = it_user_new(s, "FR");
+    int64_t aid = it_assembly_new(s, &conv, "public", "open");
+    struct it_user act = it_member_new(s, &conv, aid, "member", "active", "DE");
+    struct it_user sus = it_member_new(s, &conv, aid, "member", "suspended", "IT");
+    struct it_user gone = it_member_new(s, &conv, aid, "member", "active", "ES");
+    cr_assert_eq(it_patch_member(s, &gone, aid, gone.id, NULL, "left"), 200);
+    struct it_user outsider = it_user_new(s, "PT");
+    const struct it_user *viewers[2] = {NULL, &outsider};
     for (int v = 0; v < 2; v++) {
         cr_assert_not_null(member_row(s, viewers[v], aid, act.id));
         cr_assert_null(member_row(s, viewers[v], aid, sus.id), "viewer %d sees suspended", v);
@@ -388,9 +388,9 @@ Test(invitation_security, anonymous_member_list_shows_active_members_only)
     cr_assert_not_null(member_row(s, &act, aid, sus.id), "members see suspended members");
     cr_assert_not_null(member_row(s, &act, aid, gone.id), "members see departed members");
     char *get = path_of("/api/v1/assemblies/%lld", (long long)aid);
-    struct h_resp *r = a2_req(s, "GET", get, NULL, NULL);
+    struct h_resp *r = it_req(s, "GET", get, NULL, NULL);
     json_t *comp = json_object_get(r->json, "composition");
-    cr_assert_eq(a2_int(comp, "active_members"), 2, "%s", r->body);
+    cr_assert_eq(it_int(comp, "active_members"), 2, "%s", r->body);
     json_t *bc = json_object_get(comp, "by_country");
     cr_assert_null(json_object_get(bc, "IT"), "suspended not counted: %s", r->body);
     cr_assert_null(json_object_get(bc, "ES"), "departed not counted: %s", r->body);

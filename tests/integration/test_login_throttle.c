@@ -8,12 +8,12 @@
  * passwords across many accounts is; registration is never throttled and
  * its device cookie lets the login that follows through; every 429 has
  * Retry-After, and it grows with further failures.
- * Requests come from random loopback addresses (f2_util.h) so tests do not
+ * Requests come from random loopback addresses (account_util.h) so tests do not
  * share a client address.
  */
 #include <pthread.h>
 
-#include "f2_util.h"
+#include "account_util.h"
 
 #define PW "a fine long passphrase"
 
