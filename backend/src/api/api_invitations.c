@@ -419,9 +419,8 @@ static enum authz_decision manager_gate(struct api_req *rq, struct db_conn *c, i
     return authz_assembly(who, &info, AUTHZ_CREATE_INVITATION);
 }
 
-static json_t *invitation_json(struct arena *a, const struct db_invitation *inv)
+static json_t *invitation_json(const struct db_invitation *inv)
 {
-    (void)a;
     return json_pack("{s:I, s:s, s:I, s:I, s:s, s:s, s:{s:I, s:s?}, s:s}", "id",
                      (json_int_t)inv->id, "role", inv->role, "max_uses", (json_int_t)inv->max_uses,
                      "uses", (json_int_t)inv->uses, "expires_at", inv->expires_at, "created_at",
@@ -459,7 +458,7 @@ int api_invitations_list(struct api_req *rq, struct api_reply *out)
     }
     json_t *arr = json_array();
     for (int i = 0; i < n; i++) {
-        json_array_append_new(arr, invitation_json(rq->arena, &items[i]));
+        json_array_append_new(arr, invitation_json(&items[i]));
     }
     json_t *next = n == limit && n > 0
                        ? json_string(arena_printf(rq->arena, "%lld", (long long)items[n - 1].id))
