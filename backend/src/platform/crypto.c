@@ -9,6 +9,8 @@
 
 #include <sodium.h>
 
+#include "core/base/base.h"
+
 int pnyx_crypto_init(void)
 {
     /* sodium_init: 0 = done now, 1 = already done, -1 = failure. */
@@ -65,39 +67,10 @@ bool pnyx_crypto_equal(const void *a, const void *b, size_t n)
 
 void pnyx_crypto_hex(const uint8_t *in, size_t n, char *out)
 {
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[in[i] >> 4];
-        out[2 * i + 1] = digits[in[i] & 0x0F];
-    }
-    out[2 * n] = '\0';
-}
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
+    base_hex_encode(in, n, out);
 }
 
 int pnyx_crypto_unhex(const char *hex, size_t hexlen, uint8_t *out, size_t n)
 {
-    if (hexlen != 2 * n) {
-        return -1;
-    }
-    for (size_t i = 0; i < n; i++) {
-        int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
-        if (hi < 0 || lo < 0) {
-            return -1;
-        }
-        out[i] = (uint8_t)(hi << 4 | lo);
-    }
-    return 0;
+    return base_hex_decode(hex, hexlen, out, n);
 }
