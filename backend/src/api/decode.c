@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/base/base.h"
 #include "core/validate/validate.h"
 
 static const char *type_name(enum decode_type t)
@@ -85,24 +86,18 @@ static json_t *param_size(const char *key, size_t v)
 static bool check_string(struct decode_errors *e, const struct decode_field *f, const char *path,
                          const char *s, size_t len)
 {
-    size_t n = validate_text_length(s, len); /* (size_t)-1: a control character */
-    if (f->text == DECODE_TEXT_MULTILINE && n == (size_t)-1) {
-        n = 0;
-        for (size_t i = 0; i < len; i++) {
-            unsigned char c = (unsigned char)s[i];
-            bool ok_ctl = c == '\t' || c == '\n' || c == '\r';
-            if (((c < 0x20 && !ok_ctl) || c == 0x7f) ||
-                (c == 0xc2 && i + 1 < len && (unsigned char)s[i + 1] < 0xa0)) {
-                n = (size_t)-1; /* C0, DEL, or C1 U+0080..U+009F */
-                break;
-            }
-            n += (c & 0xc0) != 0x80;
+    /* Code points, and whether a control character the text kind does
+     * not allow (C0, DEL, C1) is present. */
+    size_t n = 0, i = 0;
+    while (i < len) {
+        int32_t cp = base_utf8_next(s, len, &i);
+        bool line_break = cp == '\t' || cp == '\n' || cp == '\r';
+        if (cp < 0 || (f->text != DECODE_TEXT_ANY && (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F)) &&
+                       !(f->text == DECODE_TEXT_MULTILINE && line_break))) {
+            n = (size_t)-1;
+            break;
         }
-    } else if (f->text == DECODE_TEXT_ANY && n == (size_t)-1) {
-        n = 0;
-        for (size_t i = 0; i < len; i++) {
-            n += ((unsigned char)s[i] & 0xc0) != 0x80;
-        }
+        n++;
     }
     if (n == (size_t)-1) {
         decode_error(e, path, "control_characters", NULL, NULL);
