@@ -21,8 +21,7 @@ void pnyx_crypto_token_new(char out[PNYX_TOKEN_CHARS + 1], uint8_t hash[PNYX_SHA
 {
     uint8_t raw[PNYX_TOKEN_BYTES];
     randombytes_buf(raw, sizeof raw);
-    sodium_bin2base64(out, PNYX_TOKEN_CHARS + 1, raw, sizeof raw,
-                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    base64_encode(raw, sizeof raw, out, BASE64_URL_NOPAD);
     if (hash != NULL) {
         crypto_hash_sha256(hash, raw, sizeof raw);
     }
@@ -34,20 +33,11 @@ bool pnyx_crypto_token_hash(const char *tok, size_t len, uint8_t hash[PNYX_SHA25
     if (tok == NULL || len != PNYX_TOKEN_CHARS) {
         return false;
     }
+    /* 43 characters carry 258 bits; core/base accepts only the spelling
+     * whose last 2 bits are zero, so one token has one name. */
     uint8_t raw[PNYX_TOKEN_BYTES];
     size_t n = 0;
-    const char *end = NULL;
-    if (sodium_base642bin(raw, sizeof raw, tok, len, NULL, &n, &end,
-                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
-        n != sizeof raw || end != tok + len) {
-        return false;
-    }
-    /* 43 characters carry 258 bits; the last 2 must be zero, otherwise four
-     * spellings would name one token. Re-encoding is the simplest check. */
-    char again[PNYX_TOKEN_CHARS + 1];
-    sodium_bin2base64(again, sizeof again, raw, sizeof raw,
-                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    if (memcmp(again, tok, len) != 0) {
+    if (base64_decode(tok, len, raw, sizeof raw, &n, BASE64_URL_NOPAD) != 0 || n != sizeof raw) {
         return false;
     }
     crypto_hash_sha256(hash, raw, sizeof raw);
