@@ -15,7 +15,7 @@
 
 #include "api/auth.h"
 #include "api/decode.h"
-#include "codec/json/resources.h"
+#include "api/api_records.h"
 #include "core/validate/validate.h"
 #include "platform/log.h"
 #include "platform/password.h"
@@ -146,5 +146,5 @@ int api_accounts_create(struct api_req *rq, struct api_reply *out)
     if (st != DB_OK) {
         return api_problem_db(out, st);
     }
-    return api_reply_json(out, 201, codec_account_json(&acc));
+    return api_reply_json(out, 201, api_account_json(&acc));
 }

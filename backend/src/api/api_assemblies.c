@@ -12,7 +12,7 @@
 
 #include "api/api_audit.h"
 #include "api/decode.h"
-#include "codec/json/resources.h"
+#include "api/api_records.h"
 #include "core/validate/validate.h"
 #include "db/db_assembly.h"
 
@@ -90,7 +90,7 @@ int api_assemblies_list(struct api_req *rq, struct api_reply *out)
     json_t *arr = json_array();
     for (int i = 0; i < n; i++) {
         json_array_append_new(arr,
-                              codec_assembly_json(&items[i], items[i].my_role, items[i].my_status));
+                              api_assembly_json(&items[i], items[i].my_role, items[i].my_status));
     }
     return api_page_reply(out, arr, n, limit, n > 0 ? items[n - 1].id : 0, NULL);
 }
@@ -150,7 +150,7 @@ int api_assemblies_create(struct api_req *rq, struct api_reply *out)
     if (st != DB_OK) {
         return api_problem_db(out, st);
     }
-    json_t *j = codec_assembly_json(&t.out, "convener", "active");
+    json_t *j = api_assembly_json(&t.out, "convener", "active");
     (void)api_reply_header(out, "Location",
                            arena_printf(rq->arena, "/api/v1/assemblies/%lld", (long long)t.out.id));
     return api_reply_json(out, 201, j);
@@ -185,8 +185,8 @@ int api_assemblies_get(struct api_req *rq, struct api_reply *out)
     if (st != DB_OK) {
         return api_problem_db(out, st);
     }
-    json_t *j = codec_assembly_json(&x, sd.role, sd.status);
-    json_object_set_new(j, "composition", codec_composition_json(&comp));
+    json_t *j = api_assembly_json(&x, sd.role, sd.status);
+    json_object_set_new(j, "composition", api_composition_json(rq->arena, &comp));
     return api_reply_json(out, 200, j);
 }
 
@@ -253,7 +253,7 @@ static int patch_reply(struct api_req *rq, enum db_status st, void *cls, struct 
     if (st != DB_OK) {
         return api_problem_db(out, st);
     }
-    return api_reply_json(out, 200, codec_assembly_json(&t->out, t->sd.role, t->sd.status));
+    return api_reply_json(out, 200, api_assembly_json(&t->out, t->sd.role, t->sd.status));
 }
 
 int api_assemblies_patch(struct api_req *rq, struct api_reply *out)
@@ -331,7 +331,7 @@ static int join_reply(struct api_req *rq, enum db_status st, void *cls, struct a
     }
     return api_reply_json(
         out, 201,
-        codec_membership_json(t->aid, rq->auth.account_id, "member", "active", t->joined_at));
+        api_membership_json(t->aid, rq->auth.account_id, "member", "active", t->joined_at));
 }
 
 int api_assemblies_join(struct api_req *rq, struct api_reply *out)

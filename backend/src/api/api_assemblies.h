@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "api/api_common.h"
+#include "api/api_records.h"
 
 /* api_assemblies.c */
 int api_assemblies_list(struct api_req *rq, struct api_reply *out);

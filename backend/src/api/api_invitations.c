@@ -13,7 +13,7 @@
 #include "api/api_assemblies.h"
 #include "api/api_audit.h"
 #include "api/decode.h"
-#include "codec/json/resources.h"
+#include "api/api_records.h"
 #include "core/base/base.h"
 #include "db/db_assembly.h"
 #include "platform/crypto.h"
@@ -144,7 +144,7 @@ static int icreate_reply(struct api_req *rq, enum db_status st, void *cls, struc
         return api_problem_db(out, st);
     }
     return api_reply_json(out, 201,
-                          codec_invitation_created_json(
+                          api_invitation_created_json(
                               &t->inv, t->aid, t->code,
                               arena_printf(rq->arena, "/api/v1/invitations/%s/accept", t->code)));
 }
@@ -243,6 +243,6 @@ int api_invitations_accept(struct api_req *rq, struct api_reply *out)
         return api_problem_db(out, st);
     }
     return api_reply_json(out, 201,
-                          codec_membership_json(t.inv.assembly_id, rq->auth.account_id, t.inv.role,
+                          api_membership_json(t.inv.assembly_id, rq->auth.account_id, t.inv.role,
                                               "active", t.joined_at));
 }

@@ -11,7 +11,7 @@
 #include "api/api_assemblies.h"
 #include "api/api_audit.h"
 #include "api/decode.h"
-#include "codec/json/resources.h"
+#include "api/api_records.h"
 #include "db/db_assembly.h"
 
 int api_members_list(struct api_req *rq, struct api_reply *out)
@@ -45,7 +45,7 @@ int api_members_list(struct api_req *rq, struct api_reply *out)
     }
     json_t *arr = json_array();
     for (int i = 0; i < n; i++) {
-        json_array_append_new(arr, codec_member_json(&items[i]));
+        json_array_append_new(arr, api_member_json(&items[i]));
     }
     return api_page_reply(out, arr, n, limit, n > 0 ? items[n - 1].account_id : 0, NULL);
 }
@@ -178,7 +178,7 @@ static int mpatch_reply(struct api_req *rq, enum db_status st, void *cls, struct
     if (st != DB_OK) {
         return api_problem_db(out, st);
     }
-    return api_reply_json(out, 200, codec_member_json(&t->out));
+    return api_reply_json(out, 200, api_member_json(&t->out));
 }
 
 int api_members_patch(struct api_req *rq, struct api_reply *out)

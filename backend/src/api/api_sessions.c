@@ -17,7 +17,7 @@
 
 #include "api/auth.h"
 #include "api/decode.h"
-#include "codec/json/resources.h"
+#include "api/api_records.h"
 #include "core/base/base.h"
 #include "core/validate/validate.h"
 #include "db/db_account.h"
@@ -142,7 +142,7 @@ static const char *set_cookie(struct api_req *rq, const char *token, int64_t max
 static int reply_session(struct api_req *rq, struct api_reply *out, struct login_txn *t,
                          const char *token, const char *csrf)
 {
-    json_t *acc = codec_account_json(t->acc);
+    json_t *acc = api_account_json(t->acc);
     json_t *body = acc ? json_pack("{s:s, s:s, s:s, s:o}", "token", token, "csrf_token", csrf,
                                    "expires_at", rfc3339(rq->arena, t->expires_at), "account", acc)
                        : NULL;

@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "api/auth_int.h"
-#include "codec/json/resources.h"
+#include "api/api_records.h"
 #include "db/db_session.h"
 #include "platform/crypto.h"
 #include "platform/log.h"
@@ -158,7 +158,7 @@ static enum db_status revalidate(struct api_req *rq, const uint8_t h[32],
     if (st != DB_OK) {
         return st;
     }
-    json_t *acc = codec_account_json(&row.account);
+    json_t *acc = api_account_json(&row.account);
     char *text = acc ? json_dumps(acc, JSON_COMPACT) : NULL;
     json_decref(acc);
     if (text == NULL) {

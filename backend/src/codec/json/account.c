@@ -2,7 +2,7 @@
 /* codec/json/account.c — the account resource's JSON (see resources.h). */
 #include "codec/json/resources.h"
 
-json_t *codec_account_json(const struct db_account *acc)
+json_t *codec_account_json(const struct account_record *acc)
 {
     json_t *langs = json_loads(acc->languages_json ? acc->languages_json : "", 0, NULL);
     if (langs == NULL || !json_is_array(langs)) {
