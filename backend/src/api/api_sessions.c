@@ -159,9 +159,8 @@ int api_sessions_create(struct api_req *rq, struct api_reply *out)
 {
     const char *raw, *pw;
     size_t rawlen, pwlen;
-    int rc = api_auth_check_origin(rq, out) != 0 ? -1 : decode(rq, out, &raw, &rawlen, &pw, &pwlen);
-    if (rc != 0) {
-        return rc == -2 ? -1 : 0;
+    if (api_auth_check_origin(rq, out) != 0 || decode(rq, out, &raw, &rawlen, &pw, &pwlen) != 0) {
+        return 0;
     }
     if (api_auth_crypto_ready(rq->cfg) != 0) {
         return -1;
