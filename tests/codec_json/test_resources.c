@@ -118,3 +118,53 @@ Test(codec_json, created_invitation_shows_its_code)
     expect_keys(j, keys, 9);
     json_decref(j);
 }
+
+Test(codec_json, listed_invitation_names_its_author_and_never_its_code)
+{
+    struct invitation_record inv = {.id = 9,
+                                    .assembly_id = 1,
+                                    .code = "abc",
+                                    .role = "observer",
+                                    .max_uses = 3,
+                                    .uses = 1,
+                                    .expires_at = "2026-12-08T00:00:00Z",
+                                    .created_at = "2026-12-01T00:00:00Z",
+                                    .created_by = 7,
+                                    .creator_name = "Ada",
+                                    .status = "revoked"};
+    json_t *j = codec_invitation_listed_json(&inv);
+    static const char *const keys[] = {"id",         "role",       "max_uses",   "uses",
+                                       "expires_at", "created_at", "created_by", "status"};
+    expect_keys(j, keys, 8);
+    json_t *by = json_object_get(j, "created_by");
+    cr_expect_eq(json_integer_value(json_object_get(by, "account_id")), 7);
+    cr_expect_str_eq(json_string_value(json_object_get(by, "display_name")), "Ada");
+    cr_expect_str_eq(json_string_value(json_object_get(j, "status")), "revoked");
+    json_decref(j);
+}
+
+Test(codec_json, invitation_preview_says_where_who_and_what)
+{
+    struct invitation_record inv = {.id = 9,
+                                    .assembly_id = 4,
+                                    .role = "member",
+                                    .max_uses = 3,
+                                    .uses = 1,
+                                    .expires_at = "2026-12-08T00:00:00Z",
+                                    .created_at = "2026-12-01T00:00:00Z",
+                                    .created_by = 7,
+                                    .creator_name = "Ada",
+                                    .assembly_title = "North Sea Forum",
+                                    .status = "valid",
+                                    .uses_left = 2};
+    json_t *j = codec_invitation_preview_json(&inv);
+    static const char *const keys[] = {"assembly",   "invited_by", "role",
+                                       "expires_at", "uses_left",  "status"};
+    expect_keys(j, keys, 6);
+    json_t *a = json_object_get(j, "assembly");
+    cr_expect_eq(json_integer_value(json_object_get(a, "id")), 4);
+    cr_expect_str_eq(json_string_value(json_object_get(a, "title")), "North Sea Forum");
+    cr_expect_eq(json_object_size(json_object_get(j, "invited_by")), 1, "only the display name");
+    cr_expect_eq(json_integer_value(json_object_get(j, "uses_left")), 2);
+    json_decref(j);
+}

@@ -339,11 +339,7 @@ int api_invitations_preview(struct api_req *rq, struct api_reply *out)
     }
     const char *status = invitation_status(&t.inv, t.creator_ok);
     int64_t left = strcmp(status, "valid") == 0 ? t.inv.max_uses - t.inv.uses : 0;
-    json_t *j =
-        json_pack("{s:{s:I, s:s?}, s:{s:s?}, s:s, s:s, s:I, s:s}", "assembly", "id",
-                  (json_int_t)t.inv.assembly_id, "title", t.inv.assembly_title, "invited_by",
-                  "display_name", t.inv.creator_name, "role", t.inv.role, "expires_at",
-                  t.inv.expires_at, "uses_left", (json_int_t)left, "status", status);
+    json_t *j = api_invitation_preview_json(&t.inv, status, left);
     api_reply_json(out, 200, j);
     api_reply_header(out, "Cache-Control", "no-store");
     return 0;
@@ -361,15 +357,6 @@ static enum authz_decision manager_gate(struct api_req *rq, struct db_conn *c, i
     *who = api_subject(rq, sd.role, sd.status);
     struct authz_assembly_info info = {.is_public = sd.is_public, .open_to_join = sd.open_to_join};
     return authz_assembly(who, &info, AUTHZ_CREATE_INVITATION);
-}
-
-static json_t *invitation_json(const struct db_invitation *inv)
-{
-    return json_pack("{s:I, s:s, s:I, s:I, s:s, s:s, s:{s:I, s:s?}, s:s}", "id",
-                     (json_int_t)inv->id, "role", inv->role, "max_uses", (json_int_t)inv->max_uses,
-                     "uses", (json_int_t)inv->uses, "expires_at", inv->expires_at, "created_at",
-                     inv->created_at, "created_by", "account_id", (json_int_t)inv->created_by,
-                     "display_name", inv->creator_name, "status", invitation_status(inv, true));
 }
 
 /* GET /api/v1/assemblies/{aid}/invitations (managers): every invitation,
@@ -402,7 +389,8 @@ int api_invitations_list(struct api_req *rq, struct api_reply *out)
     }
     json_t *arr = json_array();
     for (int i = 0; i < n; i++) {
-        json_array_append_new(arr, invitation_json(&items[i]));
+        json_array_append_new(
+            arr, api_invitation_listed_json(&items[i], invitation_status(&items[i], true)));
     }
     json_t *next = n == limit && n > 0
                        ? json_string(arena_printf(rq->arena, "%lld", (long long)items[n - 1].id))

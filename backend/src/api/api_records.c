@@ -106,3 +106,37 @@ json_t *api_invitation_created_json(const struct db_invitation *inv, int64_t aid
     };
     return codec_invitation_created_json(&r);
 }
+
+/* Fields shared by the list and the preview (never the code). */
+static struct invitation_record invitation_record(const struct db_invitation *inv,
+                                                  const char *status)
+{
+    struct invitation_record r = {
+        .id = inv->id,
+        .assembly_id = inv->assembly_id,
+        .role = inv->role,
+        .max_uses = inv->max_uses,
+        .uses = inv->uses,
+        .expires_at = inv->expires_at,
+        .created_at = inv->created_at,
+        .created_by = inv->created_by,
+        .creator_name = inv->creator_name ? inv->creator_name : "",
+        .assembly_title = inv->assembly_title ? inv->assembly_title : "",
+        .status = status,
+    };
+    return r;
+}
+
+json_t *api_invitation_listed_json(const struct db_invitation *inv, const char *status)
+{
+    struct invitation_record r = invitation_record(inv, status);
+    return codec_invitation_listed_json(&r);
+}
+
+json_t *api_invitation_preview_json(const struct db_invitation *inv, const char *status,
+                                    int64_t uses_left)
+{
+    struct invitation_record r = invitation_record(inv, status);
+    r.uses_left = uses_left;
+    return codec_invitation_preview_json(&r);
+}

@@ -39,4 +39,13 @@ json_t *api_member_json(const struct db_member *m) PNYX_NONNULL(1);
 json_t *api_invitation_created_json(const struct db_invitation *inv, int64_t aid, const char *code,
                                     const char *accept_path) PNYX_NONNULL(1, 3, 4);
 
+/* An invitation as listed to managers (no code); status as computed by
+ * the caller ("valid", "expired", "used_up", "revoked"). */
+json_t *api_invitation_listed_json(const struct db_invitation *inv, const char *status)
+    PNYX_NONNULL(1, 2);
+
+/* An invitation's preview for whoever holds its code. */
+json_t *api_invitation_preview_json(const struct db_invitation *inv, const char *status,
+                                    int64_t uses_left) PNYX_NONNULL(1, 2);
+
 #endif /* PNYX_API_API_RECORDS_H */

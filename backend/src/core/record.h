@@ -78,6 +78,12 @@ struct invitation_record {
     const char *expires_at;
     const char *created_at;
     const char *accept_path; /* with code */
+    /* Listed and previewed invitations (never with the code): */
+    int64_t created_by;
+    const char *creator_name;   /* display name of created_by */
+    const char *assembly_title; /* preview */
+    const char *status;         /* "valid" | "expired" | "used_up" | "revoked" */
+    int64_t uses_left;          /* preview: 0 unless valid */
 };
 
 #endif /* PNYX_CORE_RECORD_H */

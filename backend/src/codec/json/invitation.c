@@ -10,3 +10,21 @@ json_t *codec_invitation_created_json(const struct invitation_record *inv)
                      (json_int_t)inv->uses, "expires_at", inv->expires_at, "created_at",
                      inv->created_at, "accept_path", inv->accept_path);
 }
+
+json_t *codec_invitation_listed_json(const struct invitation_record *inv)
+{
+    return json_pack("{s:I, s:s, s:I, s:I, s:s, s:s, s:{s:I, s:s}, s:s}", "id", (json_int_t)inv->id,
+                     "role", inv->role, "max_uses", (json_int_t)inv->max_uses, "uses",
+                     (json_int_t)inv->uses, "expires_at", inv->expires_at, "created_at",
+                     inv->created_at, "created_by", "account_id", (json_int_t)inv->created_by,
+                     "display_name", inv->creator_name, "status", inv->status);
+}
+
+json_t *codec_invitation_preview_json(const struct invitation_record *inv)
+{
+    return json_pack("{s:{s:I, s:s}, s:{s:s}, s:s, s:s, s:I, s:s}", "assembly", "id",
+                     (json_int_t)inv->assembly_id, "title", inv->assembly_title, "invited_by",
+                     "display_name", inv->creator_name, "role", inv->role, "expires_at",
+                     inv->expires_at, "uses_left", (json_int_t)inv->uses_left, "status",
+                     inv->status);
+}

@@ -37,4 +37,12 @@ json_t *codec_member_json(const struct member_record *m);
  * expires_at, created_at, accept_path}; the code is shown this once. */
 json_t *codec_invitation_created_json(const struct invitation_record *inv);
 
+/* Invitation as listed to managers {id, role, max_uses, uses, expires_at,
+ * created_at, created_by: {account_id, display_name}, status}: no code. */
+json_t *codec_invitation_listed_json(const struct invitation_record *inv);
+
+/* Invitation preview for whoever holds the code {assembly: {id, title},
+ * invited_by: {display_name}, role, expires_at, uses_left, status}. */
+json_t *codec_invitation_preview_json(const struct invitation_record *inv);
+
 #endif /* PNYX_CODEC_JSON_RESOURCES_H */
