@@ -11,7 +11,7 @@
 
 #include <string.h>
 
-#include "api/api_audit.h"
+#include "api/audit_writer.h"
 #include "core/validate/validate.h"
 #include "db/db_assembly.h"
 
@@ -74,18 +74,23 @@ struct authz_subject api_subject(const struct api_req *rq, const char *role, con
     return s;
 }
 
-int api_authz_problem(struct api_reply *out, enum authz_decision d)
+enum api_error api_authz_error(enum authz_decision d)
 {
     switch (d) {
     case AUTHZ_NEED_LOGIN_401:
-        return api_problem(out, API_E_UNAUTHENTICATED, NULL);
+        return API_E_UNAUTHENTICATED;
     case AUTHZ_HIDE_404:
-        return api_problem(out, API_E_NOT_FOUND, NULL);
+        return API_E_NOT_FOUND;
     case AUTHZ_DENY_403:
     case AUTHZ_ALLOW:
         break;
     }
-    return api_problem(out, API_E_FORBIDDEN, NULL);
+    return API_E_FORBIDDEN;
+}
+
+int api_authz_problem(struct api_reply *out, enum authz_decision d)
+{
+    return api_problem(out, api_authz_error(d), NULL);
 }
 
 json_t *api_membership_json(int64_t aid, int64_t account_id, const char *role, const char *status,
@@ -248,13 +253,18 @@ struct create_txn {
     struct db_assembly out;
 };
 
+static void create_reset(void *cls)
+{
+    struct create_txn *t = cls;
+    memset(&t->out, 0, sizeof(t->out));
+}
+
 static enum db_status create_cb(struct db_conn *c, void *cls)
 {
     struct create_txn *t = cls;
     struct arena *a = t->rq->arena;
     int64_t me = t->rq->auth.account_id;
     struct db_assembly *x = &t->out;
-    memset(x, 0, sizeof(*x));
     x->title = t->f.title;
     x->description = t->f.description != NULL ? t->f.description : "";
     x->visibility = t->f.visibility != NULL ? t->f.visibility : "public";
@@ -296,7 +306,7 @@ int api_assemblies_create(struct api_req *rq, struct api_reply *out)
         api_field_error(fields, "title", "required", "title is required");
         return api_problem_fields(out, API_E_VALIDATION, fields);
     }
-    enum db_status st = db_run_txn(rq->db, "assembly_create", create_cb, &t);
+    enum db_status st = db_run_txn(rq->db, "assembly_create", create_cb, create_reset, &t);
     if (st != DB_OK) {
         return api_problem_db(out, st);
     }
@@ -364,16 +374,23 @@ struct patch_txn {
     struct api_req *rq;
     int64_t aid;
     struct asm_fields f;
-    enum authz_decision denied;
+    struct api_refusal refusal;
     struct db_standing sd;
     struct db_assembly out;
 };
+
+static void patch_reset(void *cls)
+{
+    struct patch_txn *t = cls;
+    api_refusal_clear(&t->refusal);
+    memset(&t->sd, 0, sizeof(t->sd));
+    memset(&t->out, 0, sizeof(t->out));
+}
 
 static enum db_status patch_cb(struct db_conn *c, void *cls)
 {
     struct patch_txn *t = cls;
     struct arena *a = t->rq->arena;
-    t->denied = AUTHZ_ALLOW;
     enum db_status st = db_assembly_standing(c, a, t->aid, t->rq->auth.account_id, &t->sd);
     if (st != DB_OK) {
         return st;
@@ -381,11 +398,10 @@ static enum db_status patch_cb(struct db_conn *c, void *cls)
     struct authz_subject who = api_subject(t->rq, t->sd.role, t->sd.status);
     struct authz_assembly_info info = {.is_public = t->sd.is_public,
                                        .open_to_join = t->sd.open_to_join};
-    t->denied = authz_assembly(&who, &info, AUTHZ_UPDATE_ASSEMBLY);
-    if (t->denied != AUTHZ_ALLOW) {
-        return DB_NOT_FOUND; /* roll back; the handler answers */
+    enum authz_decision d = authz_assembly(&who, &info, AUTHZ_UPDATE_ASSEMBLY);
+    if (d != AUTHZ_ALLOW) {
+        return api_refuse(&t->refusal, api_authz_error(d), NULL);
     }
-    memset(&t->out, 0, sizeof(t->out));
     t->out.id = t->aid;
     t->out.title = t->f.title;
     t->out.description = t->f.description;
@@ -415,11 +431,8 @@ static int patch_reply(struct api_req *rq, enum db_status st, void *cls, struct 
 {
     (void)rq;
     struct patch_txn *t = cls;
-    if (t->denied != AUTHZ_ALLOW) {
-        return api_authz_problem(out, t->denied);
-    }
     if (st != DB_OK) {
-        return api_problem_db(out, st);
+        return api_txn_problem(out, st, &t->refusal);
     }
     json_t *j = assembly_json(&t->out);
     add_standing(j, t->sd.role, t->sd.status);
@@ -442,7 +455,8 @@ int api_assemblies_patch(struct api_req *rq, struct api_reply *out)
         api_field_error(fields, "", "empty", "nothing to change");
         return api_problem_fields(out, API_E_VALIDATION, fields);
     }
-    return api_txn_grouped(rq, out, t->aid, "assembly_update", patch_cb, patch_reply, t);
+    return api_txn_grouped(rq, out, db_group_assembly(t->aid), "assembly_update", patch_cb,
+                           patch_reset, patch_reply, t);
 }
 
 /* --- join -------------------------------------------------------------------------- */
@@ -450,19 +464,22 @@ int api_assemblies_patch(struct api_req *rq, struct api_reply *out)
 struct join_txn {
     struct api_req *rq;
     int64_t aid;
-    enum authz_decision denied;
-    bool already;
-    bool invite_only; /* denied because the assembly admits by invitation */
+    struct api_refusal refusal;
     const char *joined_at;
 };
+
+static void join_reset(void *cls)
+{
+    struct join_txn *t = cls;
+    api_refusal_clear(&t->refusal);
+    t->joined_at = NULL;
+}
 
 static enum db_status join_cb(struct db_conn *c, void *cls)
 {
     struct join_txn *t = cls;
     struct arena *a = t->rq->arena;
     int64_t me = t->rq->auth.account_id;
-    t->denied = AUTHZ_ALLOW;
-    t->already = false;
     struct db_standing sd;
     enum db_status st = db_assembly_standing(c, a, t->aid, me, &sd);
     if (st != DB_OK) {
@@ -470,15 +487,16 @@ static enum db_status join_cb(struct db_conn *c, void *cls)
     }
     struct authz_subject who = api_subject(t->rq, sd.role, sd.status);
     struct authz_assembly_info info = {.is_public = sd.is_public, .open_to_join = sd.open_to_join};
-    t->denied = authz_assembly(&who, &info, AUTHZ_JOIN);
-    t->invite_only = t->denied == AUTHZ_DENY_403 && !sd.open_to_join && !authz_is_member(&who);
-    if (t->denied != AUTHZ_ALLOW) {
-        return DB_NOT_FOUND;
+    enum authz_decision d = authz_assembly(&who, &info, AUTHZ_JOIN);
+    if (d == AUTHZ_DENY_403 && !sd.open_to_join && !authz_is_member(&who)) {
+        return api_refuse(&t->refusal, API_E_INVITATION_REQUIRED, NULL);
+    }
+    if (d != AUTHZ_ALLOW) {
+        return api_refuse(&t->refusal, api_authz_error(d), NULL);
     }
     st = db_member_join(c, a, t->aid, me, "member", &t->joined_at);
     if (st == DB_CONFLICT) {
-        t->already = true;
-        return st;
+        return api_refuse(&t->refusal, API_E_ALREADY_MEMBER, NULL);
     }
     if (st != DB_OK) {
         return st;
@@ -493,17 +511,8 @@ static enum db_status join_cb(struct db_conn *c, void *cls)
 static int join_reply(struct api_req *rq, enum db_status st, void *cls, struct api_reply *out)
 {
     struct join_txn *t = cls;
-    if (t->invite_only) {
-        return api_problem(out, API_E_INVITATION_REQUIRED, NULL);
-    }
-    if (t->denied != AUTHZ_ALLOW) {
-        return api_authz_problem(out, t->denied);
-    }
-    if (t->already) {
-        return api_problem(out, API_E_ALREADY_MEMBER, NULL);
-    }
     if (st != DB_OK) {
-        return api_problem_db(out, st);
+        return api_txn_problem(out, st, &t->refusal);
     }
     return api_reply_json(
         out, 201,
@@ -517,5 +526,6 @@ int api_assemblies_join(struct api_req *rq, struct api_reply *out)
     if (api_param_id(rq, "aid", &t->aid) != 0) {
         return api_problem(out, API_E_NOT_FOUND, NULL);
     }
-    return api_txn_grouped(rq, out, t->aid, "assembly_join", join_cb, join_reply, t);
+    return api_txn_grouped(rq, out, db_group_assembly(t->aid), "assembly_join", join_cb, join_reset,
+                           join_reply, t);
 }
