@@ -14,6 +14,7 @@
 #include "api/audit_writer.h"
 #include "core/validate/validate.h"
 #include "db/db_assembly.h"
+#include "db/db_member.h"
 
 /* Limits (code points). Why: a title must fit a list row and a page
  * heading; a description is a few paragraphs, not a document (proposals

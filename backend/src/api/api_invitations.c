@@ -14,6 +14,8 @@
 #include "api/api_assemblies.h"
 #include "api/audit_writer.h"
 #include "db/db_assembly.h"
+#include "db/db_invitation.h"
+#include "db/db_member.h"
 #include "platform/crypto.h"
 
 /* Why these bounds: one code may admit a whole movement's mailing list

@@ -10,6 +10,7 @@
 #include "api/api_assemblies.h"
 #include "api/audit_writer.h"
 #include "db/db_assembly.h"
+#include "db/db_member.h"
 
 static json_t *member_json(const struct db_member *m)
 {

@@ -34,4 +34,8 @@ enum db_status db_body_run(struct db_conn *c, const char *name, db_txn_fn cb, db
  * count) since it was opened: a body wrote when the counter moved. */
 uint64_t db_writes(const struct db_conn *c) PNYX_NONNULL(1);
 
+/* Shared by db_*.c: SQL expression formatting a timestamptz column as
+ * RFC 3339 UTC with second precision. */
+#define DB_RFC3339(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
 #endif /* PNYX_DB_DB_INT_H */
