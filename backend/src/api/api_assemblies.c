@@ -11,6 +11,7 @@
 
 #include <string.h>
 
+#include "api/api_authz.h"
 #include "api/audit_writer.h"
 #include "core/validate/validate.h"
 #include "db/db_assembly.h"
@@ -63,35 +64,6 @@ int api_page_params(const struct api_req *rq, struct api_reply *out, int64_t *af
     *after = (int64_t)a;
     *limit = (int)l;
     return 0;
-}
-
-struct authz_subject api_subject(const struct api_req *rq, const char *role, const char *status)
-{
-    struct authz_subject s = {
-        .logged_in = rq->auth.authenticated,
-        .role = authz_role_parse(role),
-        .status = authz_status_parse(status),
-    };
-    return s;
-}
-
-enum api_error api_authz_error(enum authz_decision d)
-{
-    switch (d) {
-    case AUTHZ_NEED_LOGIN_401:
-        return API_E_UNAUTHENTICATED;
-    case AUTHZ_HIDE_404:
-        return API_E_NOT_FOUND;
-    case AUTHZ_DENY_403:
-    case AUTHZ_ALLOW:
-        break;
-    }
-    return API_E_FORBIDDEN;
-}
-
-int api_authz_problem(struct api_reply *out, enum authz_decision d)
-{
-    return api_problem(out, api_authz_error(d), NULL);
 }
 
 json_t *api_membership_json(int64_t aid, int64_t account_id, const char *role, const char *status,
@@ -342,21 +314,13 @@ int api_assemblies_get(struct api_req *rq, struct api_reply *out)
     if (api_param_id(rq, "aid", &aid) != 0) {
         return api_problem(out, API_E_NOT_FOUND, NULL);
     }
-    int64_t viewer = rq->auth.authenticated ? rq->auth.account_id : 0;
     struct db_standing sd;
-    enum db_status st = db_assembly_standing(rq->db, rq->arena, aid, viewer, &sd);
-    if (st != DB_OK) {
-        return api_problem_db(out, st);
-    }
-    struct authz_subject who = api_subject(rq, sd.role, sd.status);
-    struct authz_assembly_info info = {.is_public = sd.is_public, .open_to_join = sd.open_to_join};
-    enum authz_decision d = authz_assembly(&who, &info, AUTHZ_READ_ASSEMBLY);
-    if (d != AUTHZ_ALLOW) {
-        return api_authz_problem(out, d);
+    if (api_assembly_gate(rq, out, aid, AUTHZ_READ_ASSEMBLY, &sd) != 0) {
+        return 0;
     }
     struct db_assembly x;
     struct db_composition comp;
-    st = db_assembly_get(rq->db, rq->arena, aid, &x);
+    enum db_status st = db_assembly_get(rq->db, rq->arena, aid, &x);
     if (st == DB_OK) {
         st = db_assembly_composition(rq->db, rq->arena, aid, &comp);
     }
@@ -392,16 +356,10 @@ static enum db_status patch_cb(struct db_conn *c, void *cls)
 {
     struct patch_txn *t = cls;
     struct arena *a = t->rq->arena;
-    enum db_status st = db_assembly_standing(c, a, t->aid, t->rq->auth.account_id, &t->sd);
+    enum db_status st =
+        api_assembly_gate_txn(c, t->rq, t->aid, AUTHZ_UPDATE_ASSEMBLY, &t->sd, &t->refusal);
     if (st != DB_OK) {
         return st;
-    }
-    struct authz_subject who = api_subject(t->rq, t->sd.role, t->sd.status);
-    struct authz_assembly_info info = {.is_public = t->sd.is_public,
-                                       .open_to_join = t->sd.open_to_join};
-    enum authz_decision d = authz_assembly(&who, &info, AUTHZ_UPDATE_ASSEMBLY);
-    if (d != AUTHZ_ALLOW) {
-        return api_refuse(&t->refusal, api_authz_error(d), NULL);
     }
     t->out.id = t->aid;
     t->out.title = t->f.title;
@@ -482,18 +440,15 @@ static enum db_status join_cb(struct db_conn *c, void *cls)
     struct arena *a = t->rq->arena;
     int64_t me = t->rq->auth.account_id;
     struct db_standing sd;
-    enum db_status st = db_assembly_standing(c, a, t->aid, me, &sd);
-    if (st != DB_OK) {
-        return st;
-    }
+    enum db_status st = api_assembly_gate_txn(c, t->rq, t->aid, AUTHZ_JOIN, &sd, &t->refusal);
     struct authz_subject who = api_subject(t->rq, sd.role, sd.status);
-    struct authz_assembly_info info = {.is_public = sd.is_public, .open_to_join = sd.open_to_join};
-    enum authz_decision d = authz_assembly(&who, &info, AUTHZ_JOIN);
-    if (d == AUTHZ_DENY_403 && !sd.open_to_join && !authz_is_member(&who)) {
+    if (st == DB_REFUSED && t->refusal.error == API_E_FORBIDDEN && !sd.open_to_join &&
+        !authz_is_member(&who)) {
+        /* A non-member of an assembly that admits by invitation only. */
         return api_refuse(&t->refusal, API_E_INVITATION_REQUIRED, NULL);
     }
-    if (d != AUTHZ_ALLOW) {
-        return api_refuse(&t->refusal, api_authz_error(d), NULL);
+    if (st != DB_OK) {
+        return st;
     }
     st = db_member_join(c, a, t->aid, me, "member", &t->joined_at);
     if (st == DB_CONFLICT) {

@@ -43,16 +43,6 @@ int api_page_params(const struct api_req *rq, struct api_reply *out, int64_t *af
  * when present and valid, 0 when absent, -1 when malformed. */
 int api_query_u64(const struct api_req *rq, const char *name, uint64_t *v) PNYX_NONNULL(1, 2, 3);
 
-/* Builds the authz subject from the request's session and the text role /
- * status of a membership row (NULL = none). */
-struct authz_subject api_subject(const struct api_req *rq, const char *role, const char *status)
-    PNYX_NONNULL(1);
-
-/* Writes the problem for a non-ALLOW decision (401/403/404). Returns 0. */
-int api_authz_problem(struct api_reply *out, enum authz_decision d) PNYX_NONNULL(1);
-/* The problem an authorisation decision answers (401, 404 or 403). */
-enum api_error api_authz_error(enum authz_decision d);
-
 /* Sets out->{status,json} to a 201/200 JSON reply of a membership. */
 json_t *api_membership_json(int64_t aid, int64_t account_id, const char *role, const char *status,
                             const char *joined_at);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "api/api_assemblies.h"
+#include "api/api_authz.h"
 #include "api/audit_key.h"
 #include "core/audit/merkle.h"
 #include "core/audit/note.h"
@@ -47,9 +48,8 @@ static int load_view(struct api_req *rq, struct api_reply *out, int64_t *aid,
  * returns -1. */
 static int view_allowed(struct api_req *rq, struct api_reply *out, const struct db_audit_view *v)
 {
-    struct authz_subject who = api_subject(rq, v->role, v->status);
-    struct authz_assembly_info info = {.is_public = v->is_public};
-    enum authz_decision d = authz_assembly(&who, &info, AUTHZ_READ_AUDIT);
+    struct db_standing sd = {.is_public = v->is_public, .role = v->role, .status = v->status};
+    enum authz_decision d = api_authz_decide(rq, &sd, AUTHZ_READ_AUDIT);
     if (d != AUTHZ_ALLOW) {
         api_authz_problem(out, d);
         return -1;

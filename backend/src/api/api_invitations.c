@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "api/api_assemblies.h"
+#include "api/api_authz.h"
 #include "api/audit_writer.h"
 #include "db/db_assembly.h"
 #include "db/db_invitation.h"
@@ -120,16 +121,13 @@ static enum db_status icreate_cb(struct db_conn *c, void *cls)
     struct arena *a = t->rq->arena;
     int64_t me = t->rq->auth.account_id;
     struct db_standing sd;
-    enum db_status st = db_assembly_standing(c, a, t->aid, me, &sd);
+    enum db_status st =
+        api_assembly_gate_txn(c, t->rq, t->aid, AUTHZ_CREATE_INVITATION, &sd, &t->refusal);
     if (st != DB_OK) {
         return st;
     }
     struct authz_subject who = api_subject(t->rq, sd.role, sd.status);
-    struct authz_assembly_info info = {.is_public = sd.is_public, .open_to_join = sd.open_to_join};
-    enum authz_decision d = authz_assembly(&who, &info, AUTHZ_CREATE_INVITATION);
-    if (d == AUTHZ_ALLOW) {
-        d = authz_invite_role(&who, authz_role_parse(t->inv.role));
-    }
+    enum authz_decision d = authz_invite_role(&who, role_parse(t->inv.role));
     if (d != AUTHZ_ALLOW) {
         return api_refuse(&t->refusal, api_authz_error(d), NULL);
     }
@@ -162,7 +160,7 @@ static int decode_invitation(struct api_req *rq, struct api_reply *out, struct i
     {
         if (strcmp(key, "role") == 0 && json_is_string(val)) {
             t->inv.role = json_string_value(val);
-            if (authz_role_parse(t->inv.role) == AUTHZ_ROLE_NONE) {
+            if (role_parse(t->inv.role) == ROLE_NONE) {
                 api_field_error(fields, "role", "invalid",
                                 "convener, facilitator, member or observer");
             }
@@ -262,15 +260,10 @@ static enum db_status accept_cb(struct db_conn *c, void *cls)
         return api_refuse(&t->refusal, API_E_INVITATION_USED_UP, NULL);
     }
     struct db_standing sd;
-    st = db_assembly_standing(c, a, t->inv.assembly_id, me, &sd);
+    st = api_assembly_gate_txn(c, t->rq, t->inv.assembly_id, AUTHZ_ACCEPT_INVITATION, &sd,
+                               &t->refusal);
     if (st != DB_OK) {
         return st;
-    }
-    struct authz_subject who = api_subject(t->rq, sd.role, sd.status);
-    struct authz_assembly_info info = {.is_public = sd.is_public, .open_to_join = sd.open_to_join};
-    enum authz_decision d = authz_assembly(&who, &info, AUTHZ_ACCEPT_INVITATION);
-    if (d != AUTHZ_ALLOW) {
-        return api_refuse(&t->refusal, api_authz_error(d), NULL);
     }
     st = db_member_join(c, a, t->inv.assembly_id, me, t->inv.role, &t->joined_at);
     if (st == DB_CONFLICT) {

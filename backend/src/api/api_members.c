@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "api/api_assemblies.h"
+#include "api/api_authz.h"
 #include "api/audit_writer.h"
 #include "db/db_assembly.h"
 #include "db/db_member.h"
@@ -26,17 +27,9 @@ int api_members_list(struct api_req *rq, struct api_reply *out)
     if (api_param_id(rq, "aid", &aid) != 0) {
         return api_problem(out, API_E_NOT_FOUND, NULL);
     }
-    int64_t viewer = rq->auth.authenticated ? rq->auth.account_id : 0;
     struct db_standing sd;
-    enum db_status st = db_assembly_standing(rq->db, rq->arena, aid, viewer, &sd);
-    if (st != DB_OK) {
-        return api_problem_db(out, st);
-    }
-    struct authz_subject who = api_subject(rq, sd.role, sd.status);
-    struct authz_assembly_info info = {.is_public = sd.is_public, .open_to_join = sd.open_to_join};
-    enum authz_decision d = authz_assembly(&who, &info, AUTHZ_LIST_MEMBERS);
-    if (d != AUTHZ_ALLOW) {
-        return api_authz_problem(out, d);
+    if (api_assembly_gate(rq, out, aid, AUTHZ_LIST_MEMBERS, &sd) != 0) {
+        return 0;
     }
     int64_t after;
     int limit;
@@ -45,7 +38,7 @@ int api_members_list(struct api_req *rq, struct api_reply *out)
     }
     struct db_member *items;
     int n;
-    st = db_member_list(rq->db, rq->arena, aid, after, limit, &items, &n);
+    enum db_status st = db_member_list(rq->db, rq->arena, aid, after, limit, &items, &n);
     if (st != DB_OK) {
         return api_problem_db(out, st);
     }
@@ -92,19 +85,14 @@ static enum db_status mpatch_cb(struct db_conn *c, void *cls)
     struct arena *a = t->rq->arena;
     int64_t me = t->rq->auth.account_id;
     bool self = me == t->target;
+    bool leaving = self && t->status != NULL && strcmp(t->status, "left") == 0;
     struct db_standing sd;
-    enum db_status st = db_assembly_standing(c, a, t->aid, me, &sd);
+    enum db_status st = api_assembly_gate_txn(
+        c, t->rq, t->aid, leaving ? AUTHZ_LEAVE : AUTHZ_PATCH_MEMBER, &sd, &t->refusal);
     if (st != DB_OK) {
         return st;
     }
     struct authz_subject who = api_subject(t->rq, sd.role, sd.status);
-    struct authz_assembly_info info = {.is_public = sd.is_public, .open_to_join = sd.open_to_join};
-    bool leaving = self && t->status != NULL && strcmp(t->status, "left") == 0;
-    enum authz_decision d =
-        authz_assembly(&who, &info, leaving ? AUTHZ_LEAVE : AUTHZ_PATCH_MEMBER);
-    if (d != AUTHZ_ALLOW) {
-        return api_refuse(&t->refusal, api_authz_error(d), NULL);
-    }
     struct db_member cur;
     st = db_member_get(c, a, t->aid, t->target, false, &cur);
     if (st == DB_NOT_FOUND) {
@@ -114,8 +102,8 @@ static enum db_status mpatch_cb(struct db_conn *c, void *cls)
         return st;
     }
     struct authz_subject target = api_subject(t->rq, cur.role, cur.status);
-    d = authz_member_patch(&who, &target, self, authz_role_parse(t->role),
-                           authz_status_parse(t->status));
+    enum authz_decision d = authz_member_patch(&who, &target, self, role_parse(t->role),
+                           member_status_parse(t->status));
     if (d != AUTHZ_ALLOW) {
         return api_refuse(&t->refusal, api_authz_error(d), NULL);
     }
@@ -184,13 +172,13 @@ static int decode_patch(struct api_req *rq, struct api_reply *out, struct mpatch
         const char *s = json_string_value(val);
         if (is_role) {
             t->role = s;
-            if (authz_role_parse(s) == AUTHZ_ROLE_NONE) {
+            if (role_parse(s) == ROLE_NONE) {
                 api_field_error(fields, "role", "invalid",
                                 "convener, facilitator, member or observer");
             }
         } else {
             t->status = s;
-            if (authz_status_parse(s) == AUTHZ_STATUS_NONE) {
+            if (member_status_parse(s) == MEMBER_STATUS_NONE) {
                 api_field_error(fields, "status", "invalid", "active, suspended or left");
             }
         }
