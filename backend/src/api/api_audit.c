@@ -14,11 +14,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "api/api_assemblies.h"
-#include "api/api_authz.h"
+#include "api/api_common.h"
 #include "api/audit_key.h"
 #include "core/audit/merkle.h"
 #include "core/audit/note.h"
+#include "db/db_assembly.h"
 #include "db/db_audit.h"
 
 /* --- reading: shared --------------------------------------------------------- */
@@ -88,12 +88,8 @@ int api_audit_list(struct api_req *rq, struct api_reply *out)
                                              "entry", items[i].entry, "leaf_hash",
                                              b64_json(items[i].leaf_hash, MERKLE_HASH_LEN)));
     }
-    json_t *next = n == limit && n > 0
-                       ? json_string(arena_printf(rq->arena, "%lld", (long long)items[n - 1].seq))
-                       : json_null();
-    return api_reply_json(
-        out, 200,
-        json_pack("{s:o, s:o, s:I}", "items", arr, "next", next, "size", (json_int_t)v.size));
+    return api_page_reply(out, arr, n, limit, n > 0 ? items[n - 1].seq : 0,
+                          json_pack("{s:I}", "size", (json_int_t)v.size));
 }
 
 int api_audit_checkpoint(struct api_req *rq, struct api_reply *out)

@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "core/audit/jcs.h"
+#include "core/base/base.h"
 #include "core/audit/merkle.h"
 #include "db/db_audit.h"
 #include "platform/log.h"
@@ -27,12 +28,8 @@
 static void format_now(char out[40])
 {
     struct timespec ts;
-    struct tm tm;
-    char date[24];
     clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out, 40, "%.19s.%06dZ", date, (int)(ts.tv_nsec / 1000) % 1000000);
+    base_rfc3339_format((int64_t)ts.tv_sec, (int)(ts.tv_nsec / 1000), out);
 }
 
 enum db_status api_audit_create_log(struct db_conn *c, struct arena *a, int64_t aid)
