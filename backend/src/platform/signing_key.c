@@ -14,6 +14,7 @@
 
 #include <sodium.h>
 
+#include "core/base/base.h"
 #include "platform/log.h"
 
 /* Room for the longest line: prefix, name, id, base64 of 33 bytes. */
@@ -29,10 +30,7 @@ static void set_why(const char **why, const char *s)
 static bool b64_exact(const char *b64, uint8_t *out, size_t cap, size_t want)
 {
     size_t n = 0;
-    if (sodium_base642bin(out, cap, b64, strlen(b64), NULL, &n, NULL,
-                          sodium_base64_VARIANT_ORIGINAL) != 0)
-        return false;
-    return n == want;
+    return base64_decode(b64, strlen(b64), out, cap, &n, BASE64_STD) == 0 && n == want;
 }
 
 enum signing_key_result signing_key_read(const char *path, const char *default_name,
@@ -118,11 +116,11 @@ enum signing_key_result signing_key_write(const char *path, const struct signing
                                           const char **why)
 {
     uint8_t raw[1 + SIGNING_KEY_SEED_LEN];
-    char b64[sodium_base64_ENCODED_LEN(sizeof raw, sodium_base64_VARIANT_ORIGINAL)];
+    char b64[4 * ((sizeof raw + 2) / 3) + 1];
     char line[KEY_LINE_MAX];
     raw[0] = 0x01;
     memcpy(raw + 1, k->seed, SIGNING_KEY_SEED_LEN);
-    sodium_bin2base64(b64, sizeof b64, raw, sizeof raw, sodium_base64_VARIANT_ORIGINAL);
+    base64_encode(raw, sizeof raw, b64, BASE64_STD);
     sodium_memzero(raw, sizeof(raw));
     int len = snprintf(line, sizeof(line), "PRIVATE+KEY+%s+%02x%02x%02x%02x+%s\n", k->name,
                        key_id[0], key_id[1], key_id[2], key_id[3], b64);
