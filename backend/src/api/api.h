@@ -216,7 +216,8 @@ typedef int (*api_txn_reply_fn)(struct api_req *rq, enum db_status st, void *cls
  * http layer can park this one, returns API_SUSPENDED at once instead (the
  * handler returns it as is); reply then runs later, from
  * api_txn_continue. cls MUST be arena-allocated (it outlives the handler's
- * stack frame) and cb follows db_run_txn_grouped's rules.
+ * stack frame); cb and reset follow db_run_txn_grouped's rules (reset runs
+ * before every run of cb); a refusal is answered with api_txn_problem.
  */
 int api_txn_grouped(struct api_req *rq, struct api_reply *out, struct db_group_key key,
                     const char *name, db_txn_fn cb, db_reset_fn reset, api_txn_reply_fn reply,

@@ -236,7 +236,7 @@ enum db_status db_run_txn_grouped(struct db_conn *c, struct db_group_key key, co
  * The same, for a caller that must not block its thread while another
  * caller's batch runs (an http worker serving many connections):
  *
- *   it = db_group_item_new(arena, key, name, cb, cls);
+ *   it = db_group_item_new(arena, key, name, cb, reset, cls);
  *   db_group_item_park(it, park, wake, wake_cls);
  *   if (db_group_submit(c, it, &st)) → finished (st), possibly as leader
  *   else → parked: later wake(wake_cls), then db_group_continue(c, it, &st)

@@ -33,7 +33,10 @@
  * request's arena; the leader uses the item's body and closure (and through
  * it the submitter's arena) only while the item is RUNNING, and never after
  * moving it to DONE (and, for a parked item, calling its wake). The mutex
- * orders every hand-over.
+ * orders every hand-over, and every function that takes it releases it
+ * itself (take_batch/take_lead only collect under the caller's lock;
+ * finish_batch locks for the hand-over after running). README.md in this
+ * folder draws the states, the leads and a batch's passes.
  */
 #include <pthread.h>
 #include <stdbool.h>
