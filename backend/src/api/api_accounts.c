@@ -123,6 +123,13 @@ struct reg_txn {
  * subject to the login throttle; the device cookie also lets the login that
  * follows it through any lock of the address or of a previously attacked
  * e-mail address. */
+static void reg_txn_reset(void *cls)
+{
+    struct reg_txn *t = cls;
+    t->acc->id = 0;
+    t->acc->created_at = NULL;
+}
+
 static enum db_status reg_txn_cb(struct db_conn *c, void *cls)
 {
     struct reg_txn *t = cls;
@@ -166,7 +173,7 @@ int api_accounts_create(struct api_req *rq, struct api_reply *out)
                         .stale_us = rq->now_us - rq->cfg->device_max_age * 1000000};
     char device[PNYX_TOKEN_CHARS + 1];
     pnyx_crypto_token_new(device, t.device_hash);
-    enum db_status st = db_run_txn(rq->db, "account_create", reg_txn_cb, &t);
+    enum db_status st = db_run_txn(rq->db, "account_create", reg_txn_cb, reg_txn_reset, &t);
     if (st == DB_CONFLICT) {
         json_t *f = json_array();
         if (f != NULL) {

@@ -15,11 +15,13 @@
 #include <string.h>
 
 #include "api/api_assemblies.h"
-#include "api/api_audit.h"
-#include "api/decode.h"
 #include "api/api_records.h"
+#include "api/audit_writer.h"
+#include "api/decode.h"
 #include "core/base/base.h"
 #include "db/db_assembly.h"
+#include "db/db_invitation.h"
+#include "db/db_member.h"
 #include "platform/crypto.h"
 
 /* Why these bounds: one code may admit a whole movement's mailing list
@@ -41,29 +43,34 @@ struct icreate_txn {
     int64_t aid;
     uint8_t hash[PNYX_SHA256_BYTES];
     char code[PNYX_TOKEN_CHARS + 1]; /* shown once, in the reply */
-    enum authz_decision denied;
-    struct db_invitation inv;
+    struct api_refusal refusal;
+    struct db_invitation inv; /* role, max_uses, expires_at in; the rest out */
 };
+
+static void icreate_reset(void *cls)
+{
+    struct icreate_txn *t = cls;
+    api_refusal_clear(&t->refusal);
+    t->inv.id = 0;
+    t->inv.uses = 0;
+    t->inv.created_at = NULL;
+}
 
 static enum db_status icreate_cb(struct db_conn *c, void *cls)
 {
     struct icreate_txn *t = cls;
     struct arena *a = t->rq->arena;
     int64_t me = t->rq->auth.account_id;
-    t->denied = AUTHZ_ALLOW;
     struct db_standing sd;
-    enum db_status st = db_assembly_standing(c, a, t->aid, me, &sd);
+    enum db_status st =
+        api_assembly_gate_txn(c, t->rq, t->aid, AUTHZ_CREATE_INVITATION, &sd, &t->refusal);
     if (st != DB_OK) {
         return st;
     }
     struct authz_subject who = api_subject(t->rq, sd.role, sd.status);
-    struct authz_assembly_info info = {.is_public = sd.is_public, .open_to_join = sd.open_to_join};
-    t->denied = authz_assembly(&who, &info, AUTHZ_CREATE_INVITATION);
-    if (t->denied == AUTHZ_ALLOW) {
-        t->denied = authz_invite_role(&who, authz_role_parse(t->inv.role));
-    }
-    if (t->denied != AUTHZ_ALLOW) {
-        return DB_NOT_FOUND;
+    enum authz_decision d = authz_invite_role(&who, role_parse(t->inv.role));
+    if (d != AUTHZ_ALLOW) {
+        return api_refuse(&t->refusal, api_authz_error(d), NULL);
     }
     st = db_invitation_insert(c, a, t->aid, t->hash, me, &t->inv);
     if (st != DB_OK) {
@@ -141,11 +148,8 @@ static int decode_invitation(struct api_req *rq, struct api_reply *out, struct i
 static int icreate_reply(struct api_req *rq, enum db_status st, void *cls, struct api_reply *out)
 {
     struct icreate_txn *t = cls;
-    if (t->denied != AUTHZ_ALLOW) {
-        return api_authz_problem(out, t->denied);
-    }
     if (st != DB_OK) {
-        return api_problem_db(out, st);
+        return api_txn_problem(out, st, &t->refusal);
     }
     return api_reply_json(out, 201,
                           api_invitation_created_json(
@@ -164,7 +168,8 @@ int api_invitations_create(struct api_req *rq, struct api_reply *out)
         return 0;
     }
     pnyx_crypto_token_new(t->code, t->hash);
-    return api_txn_grouped(rq, out, t->aid, "invitation_create", icreate_cb, icreate_reply, t);
+    return api_txn_grouped(rq, out, db_group_assembly(t->aid), "invitation_create", icreate_cb,
+                           icreate_reset, icreate_reply, t);
 }
 
 /* Whether the invitation's author may still issue its role: active, with
@@ -180,45 +185,48 @@ static enum db_status creator_may_issue(struct api_req *rq, struct db_conn *c,
         return st;
     }
     struct authz_subject who = {.logged_in = true,
-                                .role = authz_role_parse(sd.role),
-                                .status = authz_status_parse(sd.status)};
-    struct authz_assembly_info info = {.is_public = sd.is_public, .open_to_join = sd.open_to_join};
-    *ok = authz_assembly(&who, &info, AUTHZ_CREATE_INVITATION) == AUTHZ_ALLOW &&
-          authz_invite_role(&who, authz_role_parse(inv->role)) == AUTHZ_ALLOW;
+                                .account_id = inv->created_by,
+                                .role = role_parse(sd.role),
+                                .status = member_status_parse(sd.status)};
+    struct authz_resource res = {.is_public = sd.is_public, .open_to_join = sd.open_to_join};
+    *ok = authz_assembly(&who, &res, AUTHZ_CREATE_INVITATION) == AUTHZ_ALLOW &&
+          authz_invite_role(&who, role_parse(inv->role)) == AUTHZ_ALLOW;
     return DB_OK;
 }
 
 struct accept_txn {
     struct api_req *rq;
     uint8_t hash[PNYX_SHA256_BYTES];
-    enum authz_decision denied;
-    enum api_error fail; /* API_E__COUNT = none */
-    const char *fail_detail;
+    struct api_refusal refusal;
     struct db_invitation inv;
     const char *joined_at;
 };
+
+static void accept_reset(void *cls)
+{
+    struct accept_txn *t = cls;
+    api_refusal_clear(&t->refusal);
+    memset(&t->inv, 0, sizeof(t->inv));
+    t->joined_at = NULL;
+}
 
 static enum db_status accept_cb(struct db_conn *c, void *cls)
 {
     struct accept_txn *t = cls;
     struct arena *a = t->rq->arena;
     int64_t me = t->rq->auth.account_id;
-    t->denied = AUTHZ_ALLOW;
-    t->fail = API_E__COUNT;
     enum db_status st = db_invitation_lock(c, a, t->hash, &t->inv);
     if (st == DB_NOT_FOUND) {
-        t->fail = API_E_INVITATION_NOT_FOUND;
+        return api_refuse(&t->refusal, API_E_INVITATION_NOT_FOUND, NULL);
     }
     if (st != DB_OK) {
         return st;
     }
     if (t->inv.expired) {
-        t->fail = API_E_INVITATION_EXPIRED;
-        return DB_NOT_FOUND;
+        return api_refuse(&t->refusal, API_E_INVITATION_EXPIRED, NULL);
     }
     if (t->inv.uses >= t->inv.max_uses) {
-        t->fail = API_E_INVITATION_USED_UP;
-        return DB_NOT_FOUND;
+        return api_refuse(&t->refusal, API_E_INVITATION_USED_UP, NULL);
     }
     bool creator_ok = false;
     st = creator_may_issue(t->rq, c, &t->inv, &creator_ok);
@@ -226,26 +234,20 @@ static enum db_status accept_cb(struct db_conn *c, void *cls)
         return st;
     }
     if (t->inv.revoked || !creator_ok) {
-        t->fail = API_E_INVITATION_EXPIRED;
-        t->fail_detail = t->inv.revoked
-                             ? "the invitation was revoked"
-                             : "the invitation's author may no longer invite to this role";
-        return DB_NOT_FOUND;
+        return api_refuse(&t->refusal, API_E_INVITATION_EXPIRED,
+                          t->inv.revoked
+                              ? "the invitation was revoked"
+                              : "the invitation's author may no longer invite to this role");
     }
     struct db_standing sd;
-    st = db_assembly_standing(c, a, t->inv.assembly_id, me, &sd);
+    st = api_assembly_gate_txn(c, t->rq, t->inv.assembly_id, AUTHZ_ACCEPT_INVITATION, &sd,
+                               &t->refusal);
     if (st != DB_OK) {
         return st;
     }
-    struct authz_subject who = api_subject(t->rq, sd.role, sd.status);
-    struct authz_assembly_info info = {.is_public = sd.is_public, .open_to_join = sd.open_to_join};
-    t->denied = authz_assembly(&who, &info, AUTHZ_ACCEPT_INVITATION);
-    if (t->denied != AUTHZ_ALLOW) {
-        return DB_NOT_FOUND;
-    }
     st = db_member_join(c, a, t->inv.assembly_id, me, t->inv.role, &t->joined_at);
     if (st == DB_CONFLICT) {
-        t->fail = API_E_ALREADY_MEMBER;
+        return api_refuse(&t->refusal, API_E_ALREADY_MEMBER, NULL);
     }
     if (st == DB_OK) {
         st = db_invitation_use(c, a, t->inv.id);
@@ -263,22 +265,16 @@ static enum db_status accept_cb(struct db_conn *c, void *cls)
 
 int api_invitations_accept(struct api_req *rq, struct api_reply *out)
 {
-    struct accept_txn t = {.rq = rq, .fail = API_E__COUNT};
+    struct accept_txn t = {.rq = rq};
     const char *code = api_param(rq, "code");
     /* A malformed code cannot exist: same answer as an unknown one, and no
      * database round trip. */
     if (code == NULL || !pnyx_crypto_token_hash(code, strlen(code), t.hash)) {
         return api_problem(out, API_E_INVITATION_NOT_FOUND, NULL);
     }
-    enum db_status st = db_run_txn(rq->db, "invitation_accept", accept_cb, &t);
-    if (t.fail != API_E__COUNT) {
-        return api_problem(out, t.fail, t.fail_detail);
-    }
-    if (t.denied != AUTHZ_ALLOW) {
-        return api_authz_problem(out, t.denied);
-    }
+    enum db_status st = db_run_txn(rq->db, "invitation_accept", accept_cb, accept_reset, &t);
     if (st != DB_OK) {
-        return api_problem_db(out, st);
+        return api_txn_problem(out, st, &t.refusal);
     }
     return api_reply_json(out, 201,
                           api_membership_json(t.inv.assembly_id, rq->auth.account_id, t.inv.role,
@@ -310,6 +306,13 @@ struct preview_txn {
     bool creator_ok;
 };
 
+static void preview_reset(void *cls)
+{
+    struct preview_txn *t = cls;
+    memset(&t->inv, 0, sizeof(t->inv));
+    t->creator_ok = false;
+}
+
 static enum db_status preview_cb(struct db_conn *c, void *cls)
 {
     struct preview_txn *t = cls;
@@ -330,7 +333,7 @@ int api_invitations_preview(struct api_req *rq, struct api_reply *out)
     if (code == NULL || !pnyx_crypto_token_hash(code, strlen(code), t.hash)) {
         return api_problem(out, API_E_INVITATION_NOT_FOUND, NULL);
     }
-    enum db_status st = db_run_txn(rq->db, "invitation_preview", preview_cb, &t);
+    enum db_status st = db_run_txn(rq->db, "invitation_preview", preview_cb, preview_reset, &t);
     if (st == DB_NOT_FOUND) {
         return api_problem(out, API_E_INVITATION_NOT_FOUND, NULL);
     }
@@ -345,20 +348,6 @@ int api_invitations_preview(struct api_req *rq, struct api_reply *out)
     return 0;
 }
 
-/* Managers only: the same gate as creating an invitation. */
-static enum authz_decision manager_gate(struct api_req *rq, struct db_conn *c, int64_t aid,
-                                        struct authz_subject *who, enum db_status *st)
-{
-    struct db_standing sd;
-    *st = db_assembly_standing(c, rq->arena, aid, rq->auth.account_id, &sd);
-    if (*st != DB_OK) {
-        return AUTHZ_ALLOW;
-    }
-    *who = api_subject(rq, sd.role, sd.status);
-    struct authz_assembly_info info = {.is_public = sd.is_public, .open_to_join = sd.open_to_join};
-    return authz_assembly(who, &info, AUTHZ_CREATE_INVITATION);
-}
-
 /* GET /api/v1/assemblies/{aid}/invitations (managers): every invitation,
  * keyset-paged by id. Codes are never shown again (only hashes exist). */
 int api_invitations_list(struct api_req *rq, struct api_reply *out)
@@ -367,14 +356,10 @@ int api_invitations_list(struct api_req *rq, struct api_reply *out)
     if (api_param_id(rq, "aid", &aid) != 0) {
         return api_problem(out, API_E_NOT_FOUND, NULL);
     }
-    struct authz_subject who;
-    enum db_status st;
-    enum authz_decision d = manager_gate(rq, rq->db, aid, &who, &st);
-    if (st != DB_OK) {
-        return api_problem_db(out, st);
-    }
-    if (d != AUTHZ_ALLOW) {
-        return api_authz_problem(out, d);
+    /* Managers only: the same gate as creating an invitation. */
+    struct db_standing sd;
+    if (api_assembly_gate(rq, out, aid, AUTHZ_CREATE_INVITATION, &sd) != 0) {
+        return 0;
     }
     int64_t after;
     int limit;
@@ -383,7 +368,7 @@ int api_invitations_list(struct api_req *rq, struct api_reply *out)
     }
     struct db_invitation *items;
     int n;
-    st = db_invitation_list(rq->db, rq->arena, aid, after, limit, &items, &n);
+    enum db_status st = db_invitation_list(rq->db, rq->arena, aid, after, limit, &items, &n);
     if (st != DB_OK) {
         return api_problem_db(out, st);
     }
@@ -392,46 +377,45 @@ int api_invitations_list(struct api_req *rq, struct api_reply *out)
         json_array_append_new(
             arr, api_invitation_listed_json(&items[i], invitation_status(&items[i], true)));
     }
-    json_t *next = n == limit && n > 0
-                       ? json_string(arena_printf(rq->arena, "%lld", (long long)items[n - 1].id))
-                       : json_null();
-    return api_reply_json(out, 200, json_pack("{s:o, s:o}", "items", arr, "next", next));
+    return api_page_reply(out, arr, n, limit, n > 0 ? items[n - 1].id : 0, NULL);
 }
 
 struct revoke_txn {
     struct api_req *rq;
     int64_t aid, id;
-    enum authz_decision denied;
-    bool missing;
+    struct api_refusal refusal;
 };
+
+static void revoke_reset(void *cls)
+{
+    struct revoke_txn *t = cls;
+    api_refusal_clear(&t->refusal);
+}
 
 static enum db_status revoke_cb(struct db_conn *c, void *cls)
 {
     struct revoke_txn *t = cls;
     struct arena *a = t->rq->arena;
-    t->denied = AUTHZ_ALLOW;
-    t->missing = false;
-    struct authz_subject who;
-    enum db_status st;
-    t->denied = manager_gate(t->rq, c, t->aid, &who, &st);
+    /* Managers only: the same gate as creating an invitation. */
+    struct db_standing sd;
+    enum db_status st =
+        api_assembly_gate_txn(c, t->rq, t->aid, AUTHZ_CREATE_INVITATION, &sd, &t->refusal);
     if (st != DB_OK) {
         return st;
-    }
-    if (t->denied != AUTHZ_ALLOW) {
-        return DB_NOT_FOUND;
     }
     struct db_invitation inv;
     st = db_invitation_get_lock(c, a, t->aid, t->id, &inv);
     if (st == DB_NOT_FOUND) {
-        t->missing = true;
+        return api_refuse(&t->refusal, API_E_NOT_FOUND, NULL);
     }
     if (st != DB_OK) {
         return st;
     }
     /* A facilitator cannot revoke what they could not have issued. */
-    t->denied = authz_invite_role(&who, authz_role_parse(inv.role));
-    if (t->denied != AUTHZ_ALLOW) {
-        return DB_NOT_FOUND;
+    struct authz_subject who = api_subject(t->rq, sd.role, sd.status);
+    enum authz_decision d = authz_invite_role(&who, role_parse(inv.role));
+    if (d != AUTHZ_ALLOW) {
+        return api_refuse(&t->refusal, api_authz_error(d), NULL);
     }
     if (inv.revoked) {
         return DB_OK; /* idempotent: nothing changes, nothing to record */
@@ -451,14 +435,8 @@ static int revoke_reply(struct api_req *rq, enum db_status st, void *cls, struct
 {
     (void)rq;
     struct revoke_txn *t = cls;
-    if (t->denied != AUTHZ_ALLOW) {
-        return api_authz_problem(out, t->denied);
-    }
-    if (t->missing) {
-        return api_problem(out, API_E_NOT_FOUND, NULL);
-    }
     if (st != DB_OK) {
-        return api_problem_db(out, st);
+        return api_txn_problem(out, st, &t->refusal);
     }
     api_reply_empty(out, 204);
     return 0;
@@ -472,5 +450,6 @@ int api_invitations_revoke(struct api_req *rq, struct api_reply *out)
     if (api_param_id(rq, "aid", &t->aid) != 0 || api_param_id(rq, "id", &t->id) != 0) {
         return api_problem(out, API_E_NOT_FOUND, NULL);
     }
-    return api_txn_grouped(rq, out, t->aid, "invitation_revoke", revoke_cb, revoke_reply, t);
+    return api_txn_grouped(rq, out, db_group_assembly(t->aid), "invitation_revoke", revoke_cb,
+                           revoke_reset, revoke_reply, t);
 }

@@ -175,6 +175,12 @@ static enum db_status login_txn_cb(struct db_conn *c, void *cls)
     return st;
 }
 
+static void login_txn_reset(void *cls)
+{
+    struct login_txn *t = cls;
+    t->session_id = 0;
+}
+
 static const char *set_cookie(struct api_req *rq, const char *token, int64_t max_age)
 {
     const struct pnyx_config *cfg = rq->cfg;
@@ -305,7 +311,7 @@ int api_sessions_create(struct api_req *rq, struct api_reply *out)
     } else {
         pnyx_crypto_token_new(device, t.device_hash);
     }
-    st = db_run_txn(rq->db, "session_create", login_txn_cb, &t);
+    st = db_run_txn(rq->db, "session_create", login_txn_cb, login_txn_reset, &t);
     if (st == DB_OK) {
         /* Housekeeping: up to 256 forgotten throttle rows per table (three
          * indexed statements; the argon2 hash before cost far more). */

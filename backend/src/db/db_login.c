@@ -221,11 +221,16 @@ struct addr_txn {
     int64_t retry_us; /* out */
 };
 
+static void addr_txn_reset(void *cls)
+{
+    struct addr_txn *t = cls;
+    t->retry_us = 0;
+}
+
 static enum db_status addr_txn_cb(struct db_conn *c, void *cls)
 {
     struct addr_txn *t = cls;
     struct arena *a = t->a;
-    t->retry_us = 0;
     const char *now = db_param_i64(a, t->now_us);
     const char *cutoff = db_param_i64(a, t->now_us - t->window_us);
     const char *p_lock[2] = {t->addr, now};
@@ -273,7 +278,7 @@ enum db_status db_login_addr_gate(struct db_conn *c, struct arena *a, const char
                          .max = max_accounts,
                          .window_us = window_us,
                          .now_us = now_us};
-    enum db_status st = db_run_txn(c, "login_addr_gate", addr_txn_cb, &t);
+    enum db_status st = db_run_txn(c, "login_addr_gate", addr_txn_cb, addr_txn_reset, &t);
     *retry_us = t.retry_us;
     return st;
 }
