@@ -61,15 +61,50 @@ const char *log_request_id(void)
     return log_rid;
 }
 
+/* Length of the well-formed UTF-8 sequence (RFC 3629: no overlong forms,
+ * no surrogates, nothing above U+10FFFF) that starts at p, or 0 when the
+ * bytes there are not one. p is NUL-terminated, so the scan stops at NUL. */
+static size_t utf8_seq_len(const unsigned char *p)
+{
+    unsigned char c = p[0];
+    size_t n;
+    unsigned char lo = 0x80, hi = 0xBF; /* allowed range of the 2nd byte */
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        if (c == 0xE0)
+            lo = 0xA0;
+        else if (c == 0xED)
+            hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        if (c == 0xF0)
+            lo = 0x90;
+        else if (c == 0xF4)
+            hi = 0x8F;
+    } else {
+        return 0;
+    }
+    if (p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t i = 2; i < n; i++) {
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+    }
+    return n;
+}
+
 size_t log_json_escape(char *buf, size_t cap, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
     size_t o = 0;
     if (cap == 0)
         return 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
         char tmp[7];
-        size_t n = 0;
+        const char *src = tmp;
+        size_t n = 0, used = 1;
         unsigned char c = *p;
         if (c == '"' || c == '\\') {
             tmp[n++] = '\\';
@@ -87,22 +122,25 @@ size_t log_json_escape(char *buf, size_t cap, const char *s)
             tmp[n++] = '0';
             tmp[n++] = hex[c >> 4];
             tmp[n++] = hex[c & 15];
-        } else {
+        } else if (c < 0x80) {
             tmp[n++] = (char)c;
+        } else if ((used = utf8_seq_len(p)) != 0) {
+            /* A whole well-formed character, copied as is (or not at all:
+             * a character is never cut at the end of the buffer). */
+            src = (const char *)p;
+            n = used;
+        } else {
+            /* A byte that starts no well-formed character: U+FFFD, so
+             * the line stays valid UTF-8 (and valid JSON). */
+            memcpy(tmp, "\\ufffd", 6);
+            n = 6;
+            used = 1;
         }
         if (o + n + 1 > cap)
             break;
-        memcpy(buf + o, tmp, n);
+        memcpy(buf + o, src, n);
         o += n;
-    }
-    /* Do not end inside a multi-byte UTF-8 sequence: back up over a
-     * truncated lead. (Invalid input stays invalid; logs are best effort.) */
-    if (*s && o > 0 && o + 1 >= cap) {
-        size_t k = o;
-        while (k > 0 && ((unsigned char)buf[k - 1] & 0xC0) == 0x80)
-            k--;
-        if (k > 0 && ((unsigned char)buf[k - 1] & 0xC0) == 0xC0)
-            o = k - 1;
+        p += used;
     }
     buf[o] = '\0';
     return o;
