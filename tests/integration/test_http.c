@@ -350,6 +350,15 @@ Test(framing, conflicting_content_length_is_400)
         "Content-Length: 5\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
         "2\r\n{}\r\n0\r\n\r\n",
         400, "bad-request");
+    /* The connection ends there: what follows is never read as a request
+     * (with the second length, "{}GET …" would have been a body; with the
+     * first, the GET a smuggled request). */
+    char *out0 = raw("POST " BODY_ROUTE " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     "Content-Length: 2\r\nContent-Length: 40\r\n\r\n"
+                     "{}GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    cr_assert_eq(raw_status(out0), 400, "%s", out0);
+    cr_assert_null(strstr(out0, "HTTP/1.1 200"), "smuggled request answered: %s", out0);
+    free(out0);
     /* The same length twice is one length (RFC 9110 §8.6): the body is read. */
     char *out = raw("POST " BODY_ROUTE " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                     "Content-Length: 2\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}");
