@@ -592,9 +592,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     uint64_t dur = (uint64_t)(mono_us() - r->start_mono_us);
     metrics_request(r->route_idx, r->status, dur);
     log_set_request_id(r->rid);
-    /* Access lines: failures (≥ 400; 501, a client's unknown method, is
-     * not ours) and slow requests at info, the rest at debug — a line per request costs more than
-     * the whole /healthz answer, and at tens of thousands of requests/s it drowns the log. */
+    /* Access lines: failures (≥ 400) and slow requests at info, server
+     * errors at warn (not 501: a client's unknown method), the rest at
+     * debug — a line per request costs more than the whole /healthz
+     * answer, and at tens of thousands of requests/s it drowns the log. */
     enum log_level lvl = r->status >= 500 && r->status != 501 ? PNYX_LOG_WARN
                          : r->status >= 400                   ? PNYX_LOG_INFO
                          : dur >= HTTP_SLOW_US                ? PNYX_LOG_INFO
