@@ -5,19 +5,15 @@
  * last-convener check and its audit entry (member.updated, or member.left
  * when the status becomes left) commit in one transaction.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "api/api_assemblies.h"
-#include "api/api_audit.h"
+#include "api/api_records.h"
+#include "api/audit_writer.h"
+#include "api/decode.h"
 #include "db/db_assembly.h"
-
-static json_t *member_json(const struct db_member *m)
-{
-    return json_pack("{s:I, s:s?, s:s?, s:s, s:s, s:s, s:s}", "account_id",
-                     (json_int_t)m->account_id, "display_name", m->display_name, "country",
-                     m->country, "role", m->role, "status", m->status, "joined_at", m->joined_at,
-                     "updated_at", m->updated_at);
-}
+#include "db/db_member.h"
 
 int api_members_list(struct api_req *rq, struct api_reply *out)
 {
@@ -25,17 +21,9 @@ int api_members_list(struct api_req *rq, struct api_reply *out)
     if (api_param_id(rq, "aid", &aid) != 0) {
         return api_problem(out, API_E_NOT_FOUND, NULL);
     }
-    int64_t viewer = rq->auth.authenticated ? rq->auth.account_id : 0;
     struct db_standing sd;
-    enum db_status st = db_assembly_standing(rq->db, rq->arena, aid, viewer, &sd);
-    if (st != DB_OK) {
-        return api_problem_db(out, st);
-    }
-    struct authz_subject who = api_subject(rq, sd.role, sd.status);
-    struct authz_assembly_info info = {.is_public = sd.is_public, .open_to_join = sd.open_to_join};
-    enum authz_decision d = authz_assembly(&who, &info, AUTHZ_LIST_MEMBERS);
-    if (d != AUTHZ_ALLOW) {
-        return api_authz_problem(out, d);
+    if (api_assembly_gate(rq, out, aid, AUTHZ_LIST_MEMBERS, &sd) != 0) {
+        return 0;
     }
     int64_t after;
     int limit;
@@ -44,19 +32,15 @@ int api_members_list(struct api_req *rq, struct api_reply *out)
     }
     struct db_member *items;
     int n;
-    st = db_member_list(rq->db, rq->arena, aid, after, limit, &items, &n);
+    enum db_status st = db_member_list(rq->db, rq->arena, aid, after, limit, &items, &n);
     if (st != DB_OK) {
         return api_problem_db(out, st);
     }
     json_t *arr = json_array();
     for (int i = 0; i < n; i++) {
-        json_array_append_new(arr, member_json(&items[i]));
+        json_array_append_new(arr, api_member_json(&items[i]));
     }
-    json_t *next =
-        n == limit && n > 0
-            ? json_string(arena_printf(rq->arena, "%lld", (long long)items[n - 1].account_id))
-            : json_null();
-    return api_reply_json(out, 200, json_pack("{s:o, s:o}", "items", arr, "next", next));
+    return api_page_reply(out, arr, n, limit, n > 0 ? items[n - 1].account_id : 0, NULL);
 }
 
 struct mpatch_txn {
@@ -65,10 +49,16 @@ struct mpatch_txn {
     int64_t target;
     const char *role;   /* requested, NULL = unchanged */
     const char *status; /* requested, NULL = unchanged */
-    enum authz_decision denied;
-    enum api_error fail; /* API_E__COUNT = none */
+    struct api_refusal refusal;
     struct db_member out;
 };
+
+static void mpatch_reset(void *cls)
+{
+    struct mpatch_txn *t = cls;
+    api_refusal_clear(&t->refusal);
+    memset(&t->out, 0, sizeof(t->out));
+}
 
 static bool removes_convener(const struct db_member *m, const char *role, const char *status)
 {
@@ -85,33 +75,27 @@ static enum db_status mpatch_cb(struct db_conn *c, void *cls)
     struct arena *a = t->rq->arena;
     int64_t me = t->rq->auth.account_id;
     bool self = me == t->target;
-    t->denied = AUTHZ_ALLOW;
-    t->fail = API_E__COUNT;
+    bool leaving = self && t->status != NULL && strcmp(t->status, "left") == 0;
     struct db_standing sd;
-    enum db_status st = db_assembly_standing(c, a, t->aid, me, &sd);
+    enum db_status st = api_assembly_gate_txn(
+        c, t->rq, t->aid, leaving ? AUTHZ_LEAVE : AUTHZ_PATCH_MEMBER, &sd, &t->refusal);
     if (st != DB_OK) {
         return st;
     }
     struct authz_subject who = api_subject(t->rq, sd.role, sd.status);
-    struct authz_assembly_info info = {.is_public = sd.is_public, .open_to_join = sd.open_to_join};
-    bool leaving = self && t->status != NULL && strcmp(t->status, "left") == 0;
-    t->denied = authz_assembly(&who, &info, leaving ? AUTHZ_LEAVE : AUTHZ_PATCH_MEMBER);
-    if (t->denied != AUTHZ_ALLOW) {
-        return DB_NOT_FOUND;
-    }
     struct db_member cur;
     st = db_member_get(c, a, t->aid, t->target, false, &cur);
     if (st == DB_NOT_FOUND) {
-        t->fail = API_E_NOT_FOUND;
+        return api_refuse(&t->refusal, API_E_NOT_FOUND, NULL);
     }
     if (st != DB_OK) {
         return st;
     }
     struct authz_subject target = api_subject(t->rq, cur.role, cur.status);
-    t->denied = authz_member_patch(&who, &target, self, authz_role_parse(t->role),
-                                   authz_status_parse(t->status));
-    if (t->denied != AUTHZ_ALLOW) {
-        return DB_NOT_FOUND;
+    enum authz_decision d = authz_member_patch(&who, &target, self, role_parse(t->role),
+                           member_status_parse(t->status));
+    if (d != AUTHZ_ALLOW) {
+        return api_refuse(&t->refusal, api_authz_error(d), NULL);
     }
     if (removes_convener(&cur, t->role, t->status)) {
         /* Lock every active convener row, then re-read the target under
@@ -125,8 +109,8 @@ static enum db_status mpatch_cb(struct db_conn *c, void *cls)
             return st;
         }
         if (removes_convener(&cur, t->role, t->status) && conveners <= 1) {
-            t->fail = API_E_LAST_CONVENER;
-            return DB_CONFLICT;
+            return api_refuse(&t->refusal, API_E_LAST_CONVENER,
+                              "an assembly keeps at least one active convener");
         }
     }
     bool role_changes = t->role != NULL && strcmp(t->role, cur.role) != 0;
@@ -155,79 +139,42 @@ static enum db_status mpatch_cb(struct db_conn *c, void *cls)
     return st;
 }
 
-/* Decodes {role?, status?}: 400 on wrong types, 422 on bad values. */
-static int decode_patch(struct api_req *rq, struct api_reply *out, struct mpatch_txn *t)
-{
-    if (!json_is_object(rq->body)) {
-        return api_problem(out, API_E_BAD_REQUEST, "body must be a JSON object"), -1;
-    }
-    json_t *fields = json_array();
-    const char *key;
-    json_t *val;
-    json_object_foreach(rq->body, key, val)
-    {
-        bool is_role = strcmp(key, "role") == 0;
-        if (!is_role && strcmp(key, "status") != 0) {
-            api_field_error(fields, key, "unknown", "unknown field");
-            continue;
-        }
-        if (!json_is_string(val)) {
-            json_decref(fields);
-            return api_problem(out, API_E_BAD_REQUEST, "role and status must be strings"), -1;
-        }
-        const char *s = json_string_value(val);
-        if (is_role) {
-            t->role = s;
-            if (authz_role_parse(s) == AUTHZ_ROLE_NONE) {
-                api_field_error(fields, "role", "invalid",
-                                "convener, facilitator, member or observer");
-            }
-        } else {
-            t->status = s;
-            if (authz_status_parse(s) == AUTHZ_STATUS_NONE) {
-                api_field_error(fields, "status", "invalid", "active, suspended or left");
-            }
-        }
-    }
-    if (t->role == NULL && t->status == NULL && json_array_size(fields) == 0) {
-        api_field_error(fields, "", "empty", "role or status is required");
-    }
-    if (json_array_size(fields) > 0) {
-        return api_problem_fields(out, API_E_VALIDATION, fields), -1;
-    }
-    json_decref(fields);
-    return 0;
-}
+/* {role?, status?}, at least one. */
+static const char *const roles[] = {"convener", "facilitator", "member", "observer", NULL};
+static const char *const statuses[] = {"active", "suspended", "left", NULL};
+static const struct decode_field mpatch_fields[] = {
+    {.name = "role",
+     .type = DECODE_STRING,
+     .one_of = roles,
+     .offset = offsetof(struct mpatch_txn, role)},
+    {.name = "status",
+     .type = DECODE_STRING,
+     .one_of = statuses,
+     .offset = offsetof(struct mpatch_txn, status)},
+};
+static const struct decode_spec mpatch_spec = {
+    .fields = mpatch_fields, .n = PNYX_ARRAY_LEN(mpatch_fields), .need_one = true};
 
 static int mpatch_reply(struct api_req *rq, enum db_status st, void *cls, struct api_reply *out)
 {
     (void)rq;
     struct mpatch_txn *t = cls;
-    if (t->denied != AUTHZ_ALLOW) {
-        return api_authz_problem(out, t->denied);
-    }
-    if (t->fail != API_E__COUNT) {
-        return api_problem(out, t->fail,
-                           t->fail == API_E_LAST_CONVENER
-                               ? "an assembly keeps at least one active convener"
-                               : NULL);
-    }
     if (st != DB_OK) {
-        return api_problem_db(out, st);
+        return api_txn_problem(out, st, &t->refusal);
     }
-    return api_reply_json(out, 200, member_json(&t->out));
+    return api_reply_json(out, 200, api_member_json(&t->out));
 }
 
 int api_members_patch(struct api_req *rq, struct api_reply *out)
 {
     struct mpatch_txn *t = arena_calloc(rq->arena, 1, sizeof(*t));
     t->rq = rq;
-    t->fail = API_E__COUNT;
     if (api_param_id(rq, "aid", &t->aid) != 0 || api_param_id(rq, "account_id", &t->target) != 0) {
         return api_problem(out, API_E_NOT_FOUND, NULL);
     }
-    if (decode_patch(rq, out, t) != 0) {
+    if (decode_or_fail(rq, out, &mpatch_spec, t) != 0) {
         return 0;
     }
-    return api_txn_grouped(rq, out, t->aid, "member_patch", mpatch_cb, mpatch_reply, t);
+    return api_txn_grouped(rq, out, db_group_assembly(t->aid), "member_patch", mpatch_cb,
+                           mpatch_reset, mpatch_reply, t);
 }
