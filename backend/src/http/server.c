@@ -32,7 +32,7 @@
 #include <sodium.h>
 
 #include "api/auth.h"
-#include "core/validate/validate.h"
+#include "core/base/base.h"
 #include "db/db.h"
 #include "http/http_int.h"
 #include "platform/log.h"
@@ -153,14 +153,6 @@ static void early(struct req *r, enum api_error kind, const char *detail)
 
 /* --- request line and headers: what must be refused before routing ------- */
 
-static int hexval(char c)
-{
-    return c >= '0' && c <= '9'   ? c - '0'
-           : c >= 'a' && c <= 'f' ? c - 'a' + 10
-           : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                  : -1;
-}
-
 /* MHD_OPTION_UNESCAPE_CALLBACK, for the path and each query key and value.
  * Decodes %HH like MHD's own unescaper (an incomplete escape stays as is),
  * except %00: MHD's decodes it to a NUL that silently ends the string
@@ -175,7 +167,7 @@ static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
     char *o = s;
     for (const char *p = s; *p;) {
         int hi, lo;
-        if (p[0] == '%' && (hi = hexval(p[1])) >= 0 && (lo = hexval(p[2])) >= 0) {
+        if (p[0] == '%' && (hi = base_hex_digit(p[1])) >= 0 && (lo = base_hex_digit(p[2])) >= 0) {
             unsigned char b = (unsigned char)(hi * 16 + lo);
             if (b == 0) {
                 *o++ = (char)0xC0;
@@ -197,7 +189,7 @@ static enum MHD_Result query_arg_ok(void *cls, enum MHD_ValueKind kind, const ch
 {
     (void)kind;
     bool *ok = cls;
-    if (!validate_utf8(key, strlen(key)) || (value && !validate_utf8(value, strlen(value)))) {
+    if (!base_utf8_valid(key, strlen(key)) || (value && !base_utf8_valid(value, strlen(value)))) {
         *ok = false;
         return MHD_NO;
     }
@@ -208,7 +200,7 @@ static enum MHD_Result query_arg_ok(void *cls, enum MHD_ValueKind kind, const ch
  * (so none holds a %00, see unescape). */
 static bool request_text_ok(struct MHD_Connection *conn, const char *url)
 {
-    bool ok = validate_utf8(url, strlen(url));
+    bool ok = base_utf8_valid(url, strlen(url));
     if (ok)
         MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, query_arg_ok, &ok);
     return ok;

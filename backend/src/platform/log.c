@@ -63,38 +63,11 @@ const char *log_request_id(void)
     return log_rid;
 }
 
-/* Length of the well-formed UTF-8 sequence (RFC 3629: no overlong forms,
- * no surrogates, nothing above U+10FFFF) that starts at p, or 0 when the
- * bytes there are not one. p is NUL-terminated, so the scan stops at NUL. */
-static size_t utf8_seq_len(const unsigned char *p)
+/* Bytes of the well-formed character at p (inside s[0..len)), 0 if none. */
+static size_t utf8_len_at(const char *s, size_t len, const char *p)
 {
-    unsigned char c = p[0];
-    size_t n;
-    unsigned char lo = 0x80, hi = 0xBF; /* allowed range of the 2nd byte */
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        if (c == 0xE0)
-            lo = 0xA0;
-        else if (c == 0xED)
-            hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        if (c == 0xF0)
-            lo = 0x90;
-        else if (c == 0xF4)
-            hi = 0x8F;
-    } else {
-        return 0;
-    }
-    if (p[1] < lo || p[1] > hi)
-        return 0;
-    for (size_t i = 2; i < n; i++) {
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-    }
-    return n;
+    size_t i = (size_t)(p - s), start = i;
+    return base_utf8_next(s, len, &i) < 0 ? 0 : i - start;
 }
 
 size_t log_json_escape(char *buf, size_t cap, const char *s)
@@ -103,6 +76,7 @@ size_t log_json_escape(char *buf, size_t cap, const char *s)
     size_t o = 0;
     if (cap == 0)
         return 0;
+    size_t len = strlen(s);
     for (const unsigned char *p = (const unsigned char *)s; *p;) {
         char tmp[7];
         const char *src = tmp;
@@ -126,7 +100,7 @@ size_t log_json_escape(char *buf, size_t cap, const char *s)
             tmp[n++] = hex[c & 15];
         } else if (c < 0x80) {
             tmp[n++] = (char)c;
-        } else if ((used = utf8_seq_len(p)) != 0) {
+        } else if ((used = utf8_len_at(s, len, (const char *)p)) != 0) {
             /* A whole well-formed character, copied as is (or not at all:
              * a character is never cut at the end of the buffer). */
             src = (const char *)p;
