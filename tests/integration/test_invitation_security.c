@@ -412,3 +412,38 @@ Test(invitation_security, anonymous_member_list_shows_active_members_only)
     h_resp_free(r);
     free(get);
 }
+
+/* Issue 9, 2.2 for the new routes: invitation codes never reach the log,
+ * whatever the outcome, even at debug level (every request logged). */
+Test(invitation_security, codes_never_reach_the_log)
+{
+    const char *env[] = {"PNYX_LOG_LEVEL=debug", NULL};
+    struct h_server *s = h_server_start(env);
+    cr_assert(s != NULL);
+    struct it_user conv = it_user_new(s, "FR");
+    int64_t aid = it_assembly_new(s, &conv, "public", "invite");
+    char *code = it_invite(s, &conv, aid, "member", 1);
+    const char *ghost = "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
+    char path[200];
+    snprintf(path, sizeof path, "/api/v1/invitations/%s", code);
+    cr_assert_eq(it_status(s, "GET", path, NULL, NULL), 200);
+    snprintf(path, sizeof path, "/api/v1/invitations/%s", ghost);
+    cr_assert_eq(it_status(s, "GET", path, NULL, NULL), 404);
+    struct it_user u = it_user_new(s, "DE");
+    cr_assert_eq(it_accept(s, &u, code), 201);
+    cr_assert_eq(it_accept(s, &u, code), 410);
+    cr_assert_eq(it_accept(s, &u, ghost), 404);
+    FILE *f = fopen(s->log_path, "r");
+    cr_assert_not_null(f, "%s", s->log_path);
+    char line[8192];
+    int patterns = 0;
+    while (fgets(line, sizeof line, f) != NULL) {
+        patterns += strstr(line, "/api/v1/invitations/{code}") != NULL;
+        cr_assert_null(strstr(line, code), "a code in the log: %s", line);
+        cr_assert_null(strstr(line, ghost), "a code in the log: %s", line);
+    }
+    fclose(f);
+    cr_assert_geq(patterns, 5, "the requests are logged by their route pattern");
+    free(code);
+    h_server_stop(s);
+}
