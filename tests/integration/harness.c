@@ -549,6 +549,45 @@ static size_t header_write(char *data, size_t size, size_t nmemb, void *cls)
     return sink_write(data, size, nmemb, cls);
 }
 
+/* Contract recording (see harness.h): with PNYX_CONTRACT_DIR set
+ * (scripts/test sets it), every response is appended as one JSON line {src, method, path, status,
+ * content_type, body} to <dir>/it-<binary>-<pid>.jsonl, one file per
+ * process (Criterion forks each test) and one write() per record, so lines
+ * never interleave. tests/spec/check_responses.mjs validates them against
+ * api-spec/openapi.yaml. A body that is not UTF-8 is recorded as null with
+ * body_bytes. */
+void h_record(const char *method, const char *path, long status, const char *content_type,
+              const char *body, size_t body_len)
+{
+    const char *dir = getenv("PNYX_CONTRACT_DIR");
+    if (!dir || !*dir)
+        return;
+    char bin[40];
+    binary_name(bin, sizeof bin);
+    char file[600];
+    snprintf(file, sizeof file, "%s/it-%s-%ld.jsonl", dir, bin, (long)getpid());
+    json_t *text = json_stringn(body ? body : "", body ? body_len : 0);
+    json_t *rec = json_pack("{s:s, s:s, s:s, s:I, s:s?, s:o}", "src", bin, "method", method, "path",
+                            path, "status", (json_int_t)status, "content_type", content_type,
+                            "body", text ? text : json_null());
+    if (rec && !text)
+        json_object_set_new(rec, "body_bytes", json_integer((json_int_t)body_len));
+    char *line = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
+    json_decref(rec);
+    if (!line) {
+        fprintf(stderr, "harness: cannot record %s %s for the contract check\n", method, path);
+        return;
+    }
+    size_t n = strlen(line);
+    line[n] = '\n'; /* the NUL becomes the line's end */
+    int fd = open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0 || write(fd, line, n + 1) != (ssize_t)(n + 1))
+        fprintf(stderr, "harness: cannot write %s: %s\n", file, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    free(line);
+}
+
 struct h_resp *h_request(const struct h_server *s, const char *method, const char *path,
                          const char *body, const char *const *headers)
 {
@@ -597,6 +636,7 @@ struct h_resp *h_request(const struct h_server *s, const char *method, const cha
         const char *ct = h_header(r, "Content-Type");
         if (ct && strstr(ct, "json") && r->body_len)
             r->json = json_loadb(r->body, r->body_len, 0, NULL);
+        h_record(method, path, r->status, h_header(r, "Content-Type"), r->body, r->body_len);
     } else {
         fprintf(stderr, "curl %s %s: %s\n", method, path, curl_easy_strerror(rc));
     }
