@@ -9,8 +9,10 @@
 //   3. the status is documented for that operation, or is one of the
 //      responses the spec declares for every request
 //      (`x-pnyx-any-request-responses`), or `default` is documented;
-//      an undocumented method may only answer 405 (`Allow`) or 501, an
-//      /api path that matches no template only 404;
+//      an undocumented method may only answer what
+//      `x-pnyx-undocumented-method-responses` lists (405, 501), an /api path
+//      that matches no template what `x-pnyx-unknown-path-responses` lists
+//      (404, 501);
 //   4. the content type is one the response documents (none for a
 //      response without content, i.e. an empty body), and the body is valid
 //      against its schema (ajv, JSON Schema 2020-12 = OpenAPI 3.1; $refs
@@ -119,8 +121,8 @@ export function makeChecker(spec) {
     let routeName;
     if (!route) {
       routeName = `(no template) ${pathOnly}`;
-      responses = { 404: spec['x-pnyx-unknown-path-response'] };
-      if (!responses[404]) return { route: routeName, msg: 'path matches no path template of the spec' };
+      responses = spec['x-pnyx-unknown-path-responses'] || {};
+      if (!Object.keys(responses).length) return { route: routeName, msg: 'path matches no path template of the spec' };
     } else {
       routeName = route.tpl;
       const m = method.toLowerCase();

@@ -67,6 +67,9 @@ test('an undocumented method or an unknown /api path may only answer the generic
   const u = check(rec('GET', '/api/v1/nope', 200, 'application/json', '{}'));
   assert.match(u.msg, /status 200 not documented/);
   assert.equal(check(rec('GET', '/api/v1/nope', 404, PJ, problem('not-found', 404))), null);
+  // a 400 refused before routing may come anywhere, but never with field errors
+  assert.equal(check(rec('GET', '/api/v1/me', 400, PJ, problem('bad-request', 400))), null);
+  assert.match(check(rec('GET', '/api/v1/me', 400, PJ, problem('validation', 400))).msg, /must be equal to constant/);
 });
 
 test('static files are excluded with a reason; checkAll counts and reports', () => {
