@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // Contract recording for the browser tests. With PNYX_CONTRACT_DIR set
 // (scripts/test sets it), every response pnyxd sends to these tests is
-// appended as one JSON line {src, method, path, status, content_type, body}
+// appended as one JSON line {src, method, path, status, content_type,
+// headers, body}
 // to <dir>/browser-<pid>.jsonl (one file per process, one write per line);
 // tests/spec/check_responses.mjs validates them against
 // api-spec/openapi.yaml.
@@ -25,7 +26,7 @@ function ours(url) {
 }
 
 // body: a Buffer/Uint8Array, or null with `why` when it could not be read.
-export function record({ via, method, url, status, contentType, body, why }) {
+export function record({ via, method, url, status, headers, body, why }) {
   if (!file || !ours(url)) return;
   const u = new URL(url);
   const rec = {
@@ -33,7 +34,8 @@ export function record({ via, method, url, status, contentType, body, why }) {
     method: method.toUpperCase(),
     path: u.pathname + u.search,
     status,
-    content_type: contentType || null,
+    content_type: headers['content-type'] || null,
+    headers,
     body: null,
   };
   if (body != null) {
@@ -63,7 +65,7 @@ export async function recordPageResponse(response) {
     method: req.method(),
     url: response.url(),
     status: response.status(),
-    contentType: (await response.allHeaders().catch(() => response.headers()))['content-type'],
+    headers: await response.allHeaders().catch(() => response.headers()),
     body,
     why,
   });
@@ -83,7 +85,7 @@ if (file && !globalThis.__pnyxContractFetch) {
       why = String(e.message || e);
     }
     record({ via: 'fetch', method, url: res.url || String(input.url || input), status: res.status,
-      contentType: res.headers.get('content-type'), body, why });
+      headers: Object.fromEntries(res.headers), body, why });
     return res;
   };
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // tests/spec/contract.mjs — checks recorded responses against the OpenAPI
-// spec. A record is {src, method, path, status, content_type, body} as
+// spec. A record is {src, method, path, status, content_type, headers?,
+// body} as
 // written by tests/integration/harness.c (h_record) and
 // tests/browser/record.mjs. For each record:
 //   1. the path (query stripped) matches a path template of the spec (or is
@@ -13,7 +14,9 @@
 //      `x-pnyx-undocumented-method-responses` lists (405, 501), an /api path
 //      that matches no template what `x-pnyx-unknown-path-responses` lists
 //      (404, 501);
-//   4. the content type is one the response documents (none for a
+//   4. the headers the response declares: present when `required`, valid
+//      against their schema when present;
+//   5. the content type is one the response documents (none for a
 //      response without content, i.e. an empty body), and the body is valid
 //      against its schema (ajv, JSON Schema 2020-12 = OpenAPI 3.1; $refs
 //      into the spec resolved by ajv itself).
@@ -155,6 +158,24 @@ export function makeChecker(spec) {
     if (resp.$ref) {
       respName = resp.$ref;
       resp = resolve(resp);
+    }
+    // Headers the response declares: a required one must be there (when
+    // the recorder captured headers), and any present must fit its schema.
+    if (rec.headers && typeof rec.headers === 'object') {
+      for (const [name, h0] of Object.entries(resp.headers || {})) {
+        const h = resolve(h0);
+        const v = rec.headers[name.toLowerCase()];
+        if (v === undefined) {
+          if (h.required) return { route: opName, status, msg: `header ${name} is required by the spec but missing`, body: rec.body };
+          continue;
+        }
+        if (!h.schema) continue;
+        const value = h.schema.type === 'integer' && /^-?[0-9]+$/.test(v) ? Number(v) : v;
+        const validate = validatorFor(h.schema);
+        if (!validate(value)) {
+          return { route: opName, status, msg: `header ${name}: ${JSON.stringify(v)} ${validate.errors.map((e) => e.message).join('; ')}`, body: rec.body };
+        }
+      }
     }
     const mt = mediaType(rec.content_type);
     const content = resp.content || {};
