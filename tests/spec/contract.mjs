@@ -14,7 +14,8 @@
 //      `x-pnyx-undocumented-method-responses` lists (405, 501), an /api path
 //      that matches no template what `x-pnyx-unknown-path-responses` lists
 //      (404, 501);
-//   4. the headers the response declares: present when `required`, valid
+//   4. the headers the response declares (and those of
+//      `x-pnyx-every-response-headers`): present when `required`, valid
 //      against their schema when present;
 //   5. the content type is one the response documents (none for a
 //      response without content, i.e. an empty body), and the body is valid
@@ -162,7 +163,8 @@ export function makeChecker(spec) {
     // Headers the response declares: a required one must be there (when
     // the recorder captured headers), and any present must fit its schema.
     if (rec.headers && typeof rec.headers === 'object') {
-      for (const [name, h0] of Object.entries(resp.headers || {})) {
+      const declared = { ...(spec['x-pnyx-every-response-headers'] || {}), ...(resp.headers || {}) };
+      for (const [name, h0] of Object.entries(declared)) {
         const h = resolve(h0);
         const v = rec.headers[name.toLowerCase()];
         if (v === undefined) {

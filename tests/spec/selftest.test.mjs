@@ -96,9 +96,10 @@ test('an OpenAPI 3.0 spec, or a 3.1 spec still using nullable, is refused', () =
 
 test('a header the spec requires must be there and fit its schema', () => {
   const r429 = (headers) => ({ ...rec('POST', '/api/v1/sessions', 429, PJ, problem('rate-limited', 429)), headers });
-  assert.match(check(r429({ 'content-type': PJ })).msg, /header Retry-After is required by the spec but missing/);
-  assert.match(check(r429({ 'content-type': PJ, 'retry-after': 'soon' })).msg, /header Retry-After: "soon" must be integer/);
-  assert.equal(check(r429({ 'content-type': PJ, 'retry-after': '42' })), null);
-  const r405 = { ...rec('PUT', '/api/v1/audit/key', 405, PJ, problem('method-not-allowed', 405)), headers: {} };
+  assert.match(check(r429({ 'content-type': PJ, 'x-request-id': 'r1' })).msg, /header Retry-After is required by the spec but missing/);
+  assert.match(check(r429({ 'content-type': PJ, 'retry-after': '42' })).msg, /header X-Request-Id is required/);
+  assert.match(check(r429({ 'content-type': PJ, 'x-request-id': 'r1', 'retry-after': 'soon' })).msg, /header Retry-After: "soon" must be integer/);
+  assert.equal(check(r429({ 'content-type': PJ, 'x-request-id': 'r1', 'retry-after': '42' })), null);
+  const r405 = { ...rec('PUT', '/api/v1/audit/key', 405, PJ, problem('method-not-allowed', 405)), headers: { 'x-request-id': 'r1' } };
   assert.match(check(r405).msg, /header Allow is required/);
 });
