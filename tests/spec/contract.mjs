@@ -20,7 +20,8 @@
 //   5. the content type is one the response documents (none for a
 //      response without content, i.e. an empty body), and the body is valid
 //      against its schema (ajv, JSON Schema 2020-12 = OpenAPI 3.1; $refs
-//      into the spec resolved by ajv itself).
+//      into the spec resolved by ajv itself); a problem's `status` member
+//      equals the HTTP status.
 import fs from 'node:fs';
 import YAML from 'yaml';
 import Ajv2020 from 'ajv/dist/2020.js';
@@ -208,6 +209,11 @@ export function makeChecker(spec) {
       } catch (e) {
         return { route: opName, status, msg: `body is not JSON: ${e.message}`, body: rec.body };
       }
+    }
+    // RFC 9457: a problem's status member is the HTTP status.
+    if (mt === 'application/problem+json' && value && typeof value === 'object'
+        && value.status !== undefined && String(value.status) !== status) {
+      return { route: opName, status, msg: `problem body says status ${value.status}, the response is ${status}`, body: rec.body };
     }
     const validate = validatorFor(media.schema);
     if (!validate(value)) {

@@ -103,3 +103,7 @@ test('a header the spec requires must be there and fit its schema', () => {
   const r405 = { ...rec('PUT', '/api/v1/audit/key', 405, PJ, problem('method-not-allowed', 405)), headers: { 'x-request-id': 'r1' } };
   assert.match(check(r405).msg, /header Allow is required/);
 });
+
+test("a problem whose status member is not the response's status is reported", () => {
+  assert.match(check(rec('GET', '/api/v1/me', 401, PJ, problem('unauthenticated', 403))).msg, /problem body says status 403, the response is 401/);
+});
