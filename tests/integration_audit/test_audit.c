@@ -347,6 +347,9 @@ Test(audit, proof_parameter_errors)
         json_t *f = json_array_get(json_object_get(r->json, "fields"), 0);
         cr_expect_str_eq(OR_EMPTY(json_string_value(json_object_get(f, "code"))), "type", "%s",
                          malformed[i]);
+        cr_expect_str_eq(
+            OR_EMPTY(json_string_value(json_object_get(json_object_get(f, "params"), "expected"))),
+            "integer", "%s", malformed[i]);
         h_resp_free(r);
     }
 #undef OR_EMPTY

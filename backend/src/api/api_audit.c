@@ -28,10 +28,11 @@
 
 #include <sodium.h>
 
-#include "api/api_assemblies.h"
+#include "api/api_common.h"
 #include "core/audit/jcs.h"
 #include "core/audit/merkle.h"
 #include "core/audit/note.h"
+#include "core/base/base.h"
 #include "db/db_audit.h"
 #include "platform/log.h"
 
@@ -41,12 +42,8 @@
 static void format_now(char out[40])
 {
     struct timespec ts;
-    struct tm tm;
-    char date[24];
     clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out, 40, "%.19s.%06dZ", date, (int)(ts.tv_nsec / 1000) % 1000000);
+    base_rfc3339_format((int64_t)ts.tv_sec, (int)(ts.tv_nsec / 1000), out);
 }
 
 enum db_status api_audit_create_log(struct db_conn *c, struct arena *a, int64_t aid)
@@ -476,7 +473,8 @@ int api_audit_init(const struct pnyx_config *cfg)
 /* --- reading: shared --------------------------------------------------------- */
 
 static int view_allowed(struct api_req *rq, struct api_reply *out, const struct db_audit_view *v);
-static int bad_query(struct api_reply *out, const char *field, const char *code, const char *msg);
+static int bad_query(struct api_reply *out, const char *field, const char *code, json_t *params,
+                     const char *msg);
 
 /* Loads the view and applies READ_AUDIT; on refusal writes the problem and
  * returns -1. */
@@ -541,12 +539,8 @@ int api_audit_list(struct api_req *rq, struct api_reply *out)
                                              "entry", items[i].entry, "leaf_hash",
                                              b64_json(items[i].leaf_hash, MERKLE_HASH_LEN)));
     }
-    json_t *next = n == limit && n > 0
-                       ? json_string(arena_printf(rq->arena, "%lld", (long long)items[n - 1].seq))
-                       : json_null();
-    return api_reply_json(
-        out, 200,
-        json_pack("{s:o, s:o, s:I}", "items", arr, "next", next, "size", (json_int_t)v.size));
+    return api_page_reply(out, arr, n, limit, n > 0 ? items[n - 1].seq : 0,
+                          json_pack("{s:I}", "size", (json_int_t)v.size));
 }
 
 int api_audit_checkpoint(struct api_req *rq, struct api_reply *out)
@@ -658,7 +652,8 @@ static int view_plan_fetch(struct api_req *rq, struct api_reply *out, int64_t ai
         return -1;
     }
     if (size > (uint64_t)v.size) {
-        bad_query(out, size_field, "out_of_range", "must not exceed the current log size");
+        bad_query(out, size_field, "out_of_range", json_pack("{s:I}", "max", (json_int_t)v.size),
+                  "must not exceed the current log size");
         return -1;
     }
     if (!complete) { /* every node of a size <= the log's exists: corruption */
@@ -690,10 +685,11 @@ static json_t *proof_json(uint8_t (*proof)[MERKLE_HASH_LEN], size_t len)
  * not a decimal integer → 400 bad-request (code "type"); a missing one or
  * integers the log cannot satisfy (index ≥ size, size beyond the log,
  * from > to) → 422 validation. */
-static int bad_query(struct api_reply *out, const char *field, const char *code, const char *msg)
+static int bad_query(struct api_reply *out, const char *field, const char *code, json_t *params,
+                     const char *msg)
 {
     json_t *fields = json_array();
-    api_field_error(fields, field, code, msg);
+    api_field_error_params(fields, field, code, params, msg);
     return api_problem_fields(out, strcmp(code, "type") == 0 ? API_E_BAD_REQUEST : API_E_VALIDATION,
                               fields);
 }
@@ -708,7 +704,8 @@ int api_audit_inclusion(struct api_req *rq, struct api_reply *out)
     int hi = api_query_u64(rq, "index", &index);
     int hs = api_query_u64(rq, "size", &size);
     if (hi < 0 || hs < 0) {
-        return bad_query(out, hi < 0 ? "index" : "size", "type", "a decimal integer");
+        return bad_query(out, hi < 0 ? "index" : "size", "type",
+                         json_pack("{s:s}", "expected", "integer"), "a decimal integer");
     }
     struct db_audit_view v;
     if (hs == 0) { /* size defaults to the current one: read the head first */
@@ -718,15 +715,17 @@ int api_audit_inclusion(struct api_req *rq, struct api_reply *out)
         size = (uint64_t)v.size;
     }
     if (hi == 0) {
-        return bad_query(out, "index", "required",
+        return bad_query(out, "index", "required", NULL,
                          "index (0-based leaf index = seq - 1) is required");
     }
     if (size == 0) {
-        return bad_query(out, "size", "out_of_range",
+        return bad_query(out, "size", "out_of_range", json_pack("{s:i}", "min", 1),
                          "size must be between 1 and the current log size");
     }
     if (index >= size) {
-        return bad_query(out, "index", "out_of_range", "index must be smaller than size");
+        return bad_query(out, "index", "out_of_range",
+                         json_pack("{s:i, s:I}", "min", 0, "max", (json_int_t)(size - 1)),
+                         "index must be smaller than size");
     }
     struct merkle_plan *plan = arena_calloc(rq->arena, 1, sizeof(*plan));
     uint8_t(*proof)[MERKLE_HASH_LEN] = arena_alloc(rq->arena, MERKLE_MAX_PROOF * MERKLE_HASH_LEN);
@@ -764,7 +763,8 @@ int api_audit_consistency(struct api_req *rq, struct api_reply *out)
     int hf = api_query_u64(rq, "from", &from);
     int ht = api_query_u64(rq, "to", &to);
     if (hf < 0 || ht < 0) {
-        return bad_query(out, hf < 0 ? "from" : "to", "type", "a decimal integer");
+        return bad_query(out, hf < 0 ? "from" : "to", "type",
+                         json_pack("{s:s}", "expected", "integer"), "a decimal integer");
     }
     struct db_audit_view v;
     if (ht == 0) { /* to defaults to the current size: read the head first */
@@ -774,10 +774,12 @@ int api_audit_consistency(struct api_req *rq, struct api_reply *out)
         to = (uint64_t)v.size;
     }
     if (hf == 0) {
-        return bad_query(out, "from", "required", "from (an earlier tree size) is required");
+        return bad_query(out, "from", "required", NULL, "from (an earlier tree size) is required");
     }
     if (from > to) {
-        return bad_query(out, "from", "out_of_range", "from must not exceed to");
+        return bad_query(out, "from", "out_of_range",
+                         json_pack("{s:i, s:I}", "min", 0, "max", (json_int_t)to),
+                         "from must not exceed to");
     }
     struct merkle_plan *plan = arena_calloc(rq->arena, 1, sizeof(*plan));
     uint8_t(*proof)[MERKLE_HASH_LEN] = arena_alloc(rq->arena, MERKLE_MAX_PROOF * MERKLE_HASH_LEN);
