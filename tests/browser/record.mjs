@@ -26,18 +26,19 @@ function ours(url) {
 }
 
 // body: a Buffer/Uint8Array, or null with `why` when it could not be read.
-export function record({ via, method, url, status, headers, body, why }) {
+export function record({ via, method, url, status, headers, body, why, mocked }) {
   if (!file || !ours(url)) return;
   const u = new URL(url);
   const rec = {
     src: `${SRC} (${via})`,
-    method: method.toUpperCase(),
+    method, // as sent: methods are case-sensitive
     path: u.pathname + u.search,
     status,
     content_type: headers['content-type'] || null,
     headers,
     body: null,
   };
+  if (mocked) rec.mocked = true;
   if (body != null) {
     const text = new TextDecoder('utf-8', { fatal: false }).decode(body);
     if (Buffer.from(text, 'utf8').equals(Buffer.from(body))) rec.body = text;
@@ -49,12 +50,16 @@ export function record({ via, method, url, status, headers, body, why }) {
 }
 
 // playwright Response → record (the body read is awaited by lib.mjs before
-// the context closes). Redirects have no body in Chromium; say so.
+// the context closes). Redirects have no body in Chromium; say so. A
+// response a test made up with route.fulfill has no server address: it is
+// recorded as mocked (the checker still holds its status and body to the
+// spec, but not the headers only pnyxd sets).
 export async function recordPageResponse(response) {
   if (!file || !ours(response.url())) return;
   const req = response.request();
   let body = null;
   let why = '';
+  const mocked = (await response.serverAddr().catch(() => null)) === null;
   try {
     body = await response.body();
   } catch (e) {
@@ -68,6 +73,7 @@ export async function recordPageResponse(response) {
     headers: await response.allHeaders().catch(() => response.headers()),
     body,
     why,
+    mocked,
   });
 }
 

@@ -107,3 +107,14 @@ test('a header the spec requires must be there and fit its schema', () => {
 test("a problem whose status member is not the response's status is reported", () => {
   assert.match(check(rec('GET', '/api/v1/me', 401, PJ, problem('unauthenticated', 403))).msg, /problem body says status 403, the response is 401/);
 });
+
+test('methods are case-sensitive: a lower-case get is an unknown method', () => {
+  assert.equal(check(rec('get', '/healthz', 501, PJ, problem('not-implemented', 501))), null);
+  assert.match(check(rec('get', '/healthz', 200, 'application/json', '{"status":"ok"}')).msg, /method not documented/);
+});
+
+test('a response a browser test made up is held to the spec, except for server headers', () => {
+  const mock = { ...rec('POST', '/api/v1/sessions', 429, PJ, problem('rate-limited', 429)), headers: {}, mocked: true };
+  assert.equal(check(mock), null);
+  assert.match(check({ ...mock, body: '{"type":"https://pnyx.dev/problems/rate-limited"}' }).msg, /must have required property 'title'/);
+});
