@@ -113,8 +113,10 @@ export function makeChecker(spec) {
     return compiled.get(schema);
   }
 
-  // Returns null when the record conforms, 'excluded:<reason>' when it is
-  // excluded, or a problem {route, msg, detail}.
+  // Returns null when the record conforms, {excluded: reason} when it is
+  // excluded, {unchecked: why, route, status} when only its status, headers
+  // and content type could be checked (no readable body), else the
+  // mismatch {route, status, msg, body}.
   function check(rec) {
     const method = String(rec.method || ''); // case-sensitive (RFC 9110)
     const [pathOnly] = String(rec.path || '').split('?');
@@ -125,7 +127,7 @@ export function makeChecker(spec) {
     let responses;
     let routeName;
     if (!route) {
-      routeName = `(no template) ${pathOnly}`;
+      routeName = '(no path template)';
       responses = spec['x-pnyx-unknown-path-responses'] || {};
       if (!Object.keys(responses).length) return { route: routeName, msg: 'path matches no path template of the spec' };
     } else {
@@ -138,7 +140,7 @@ export function makeChecker(spec) {
       if (!op) {
         const undocumented = spec['x-pnyx-undocumented-method-responses'] || {};
         responses = undocumented;
-          if (!responses[status] && !anyRequest[status]) {
+        if (!responses[status] && !anyRequest[status]) {
           return { route: `${method} ${routeName}`, msg: `method not documented for this path, and status ${status} is not one an undocumented method may answer (${Object.keys(undocumented).join(', ') || 'none declared'})` };
         }
       } else {
