@@ -6,6 +6,7 @@ import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { recordPageResponse } from './record.mjs';
 
 export const BASE = process.env.PNYX_BASE_URL || 'http://127.0.0.1:8080';
 export const SHOTS = process.env.PNYX_SCREENSHOT_DIR || path.join(os.tmpdir(), 'pnyx-screenshots');
@@ -27,10 +28,19 @@ export async function launch() {
   const errors = [];
   ctx.on('page', (p) => watch(p, errors));
   for (const p of ctx.pages()) watch(p, errors);
+  // Every response a page receives goes to the contract check (record.mjs);
+  // body reads still running are awaited before the context closes.
+  const pending = new Set();
+  ctx.on('response', (r) => {
+    const p = recordPageResponse(r).catch((e) => errors.push(`contract recording: ${e.message}`));
+    pending.add(p);
+    p.finally(() => pending.delete(p));
+  });
   return {
     ctx,
     errors,
     async close() {
+      await Promise.allSettled([...pending]);
       await ctx.close();
       fs.rmSync(profile, { recursive: true, force: true });
     },

@@ -208,6 +208,7 @@ ACCOUNT_UTIL_FN struct from_resp post_from(struct h_server *s, const char *ip, c
     CURLcode rc = curl_easy_perform(c);
     cr_assert_eq(rc, CURLE_OK, "curl from %s: %s", ip, curl_easy_strerror(rc));
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+    h_record_curl(c, "POST", path, resp, resp ? strlen(resp) : 0);
     if (resp)
         r.json = json_loads(resp, 0, NULL);
     free(resp);

@@ -636,6 +636,118 @@ static size_t header_write(char *data, size_t size, size_t nmemb, void *cls)
     return sink_write(data, size, nmemb, cls);
 }
 
+/* Contract recording (see harness.h): with PNYX_CONTRACT_DIR set
+ * (scripts/test sets it), every response is appended as one JSON line
+ * {src, method, path, status, content_type, headers, body} to
+ * <dir>/it-<binary>-<pid>.jsonl, one file per process (Criterion forks each
+ * test) and one write() per record, so lines never interleave.
+ * tests/spec/check_responses.mjs validates them against
+ * api-spec/openapi.yaml. A body that is not UTF-8 is recorded as null with
+ * body_bytes; a path that is not, with its bytes ≥ 0x80 percent-encoded. */
+static json_t *json_bytes_string(const char *s, size_t len)
+{
+    json_t *j = json_stringn(s, len);
+    if (j)
+        return j;
+    char *enc = malloc(len * 3 + 1);
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x80 || c == 0)
+            o += (size_t)sprintf(enc + o, "%%%02X", c);
+        else
+            enc[o++] = (char)c;
+    }
+    j = json_stringn(enc, o);
+    free(enc);
+    return j;
+}
+
+/* {"lower-case name": "value"} from a raw header block (status line and
+ * blank lines skipped). */
+static json_t *headers_object(const char *block)
+{
+    json_t *o = json_object();
+    const char *p = block;
+    while (p && *p) {
+        const char *eol = strstr(p, "\r\n");
+        size_t len = eol ? (size_t)(eol - p) : strlen(p);
+        const char *colon = memchr(p, ':', len);
+        if (colon && strncmp(p, "HTTP/", 5) != 0) {
+            char name[128];
+            size_t nl =
+                (size_t)(colon - p) < sizeof name - 1 ? (size_t)(colon - p) : sizeof name - 1;
+            for (size_t i = 0; i < nl; i++)
+                name[i] = (char)((p[i] >= 'A' && p[i] <= 'Z') ? p[i] + 32 : p[i]);
+            name[nl] = '\0';
+            const char *v = colon + 1;
+            while (v < p + len && (*v == ' ' || *v == '\t'))
+                v++;
+            json_t *val = json_bytes_string(v, (size_t)(p + len - v));
+            if (val)
+                json_object_set_new(o, name, val);
+        }
+        if (!eol)
+            break;
+        p = eol + 2;
+    }
+    return o;
+}
+
+void h_record(const char *method, const char *path, long status, const char *headers,
+              const char *body, size_t body_len)
+{
+    const char *dir = getenv("PNYX_CONTRACT_DIR");
+    if (!dir || !*dir)
+        return;
+    char bin[40];
+    binary_name(bin, sizeof bin);
+    char file[600];
+    snprintf(file, sizeof file, "%s/it-%s-%ld.jsonl", dir, bin, (long)getpid());
+    json_t *hdrs = headers_object(headers);
+    json_t *ct = json_object_get(hdrs, "content-type");
+    json_t *text = json_stringn(body ? body : "", body ? body_len : 0);
+    json_t *rec = json_pack("{s:s, s:s, s:o, s:I, s:O, s:o, s:o}", "src", bin, "method", method,
+                            "path", json_bytes_string(path, strlen(path)), "status",
+                            (json_int_t)status, "content_type", ct ? ct : json_null(), "headers",
+                            hdrs, "body", text ? text : json_null());
+    if (rec && !text)
+        json_object_set_new(rec, "body_bytes", json_integer((json_int_t)body_len));
+    char *line = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
+    json_decref(rec);
+    if (!line) {
+        fprintf(stderr, "harness: cannot record %s %s for the contract check\n", method, path);
+        return;
+    }
+    size_t n = strlen(line);
+    line[n] = '\n'; /* the NUL becomes the line's end */
+    int fd = open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0 || write(fd, line, n + 1) != (ssize_t)(n + 1))
+        fprintf(stderr, "harness: cannot write %s: %s\n", file, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    free(line);
+}
+
+void h_record_curl(void *curl, const char *method, const char *path, const char *body,
+                   size_t body_len)
+{
+    if (!getenv("PNYX_CONTRACT_DIR"))
+        return;
+    long status = 0;
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    struct sink h = {0};
+    struct curl_header *prev = NULL, *hd;
+    while ((hd = curl_easy_nextheader(curl, CURLH_HEADER, -1, prev)) != NULL) {
+        char line[1024];
+        int n = snprintf(line, sizeof line, "%s: %s\r\n", hd->name, hd->value);
+        sink_write(line, 1, n > 0 && (size_t)n < sizeof line ? (size_t)n : 0, &h);
+        prev = hd;
+    }
+    h_record(method, path, status, h.p, body, body_len);
+    free(h.p);
+}
+
 struct h_resp *h_request(const struct h_server *s, const char *method, const char *path,
                          const char *body, const char *const *headers)
 {
@@ -684,6 +796,7 @@ struct h_resp *h_request(const struct h_server *s, const char *method, const cha
         const char *ct = h_header(r, "Content-Type");
         if (ct && strstr(ct, "json") && r->body_len)
             r->json = json_loadb(r->body, r->body_len, 0, NULL);
+        h_record(method, path, r->status, r->headers, r->body, r->body_len);
     } else {
         fprintf(stderr, "curl %s %s: %s\n", method, path, curl_easy_strerror(rc));
     }

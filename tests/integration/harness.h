@@ -92,6 +92,18 @@ struct h_resp *h_post_json(const struct h_server *s, const char *path, const jso
 const char *h_header(struct h_resp *r, const char *name);
 void h_resp_free(struct h_resp *r);
 
+/* Records one response for the contract check (tests/spec): h_request
+ * calls it for every response; a test that talks HTTP through its own
+ * libcurl handle calls it too. headers: the response's raw header block
+ * ("Name: value\r\n" lines; NULL = none captured). No-op unless
+ * PNYX_CONTRACT_DIR is set. */
+void h_record(const char *method, const char *path, long status, const char *headers,
+              const char *body, size_t body_len);
+/* Same for a finished transfer on a test's own libcurl handle (CURL *):
+ * status and headers read from the handle. */
+void h_record_curl(void *curl, const char *method, const char *path, const char *body,
+                   size_t body_len);
+
 /* "<prefix>-<pid>-<counter>-<random>": unique across parallel tests. */
 const char *h_unique(const char *prefix);
 

@@ -309,16 +309,50 @@ Test(audit, proof_parameter_errors)
     struct h_server *s = h_shared();
     struct it_user conv = it_user_new(s, "FR");
     int64_t aid = it_assembly_new(s, &conv, "public", "open"); /* size 2 */
-    const char *bad[] = {"proof/inclusion?index=2&size=2", "proof/inclusion?index=0&size=3",
-                         "proof/inclusion?size=2",         "proof/inclusion?index=-1",
-                         "proof/inclusion?index=0&size=0", "proof/consistency?from=3&to=2",
-                         "proof/consistency?from=1&to=5",  "proof/consistency",
-                         "proof/inclusion?index=01"};
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+#define OR_EMPTY(x) ((x) ? (x) : "")
+    /* Valid integers the log cannot satisfy, or a missing one: 422 with
+     * the field and a code of the closed set. */
+    const struct {
+        const char *q, *field, *code;
+    } rule[] = {{"proof/inclusion?index=2&size=2", "index", "out_of_range"},
+                {"proof/inclusion?index=0&size=3", "size", "out_of_range"},
+                {"proof/inclusion?size=2", "index", "required"},
+                {"proof/inclusion?index=0&size=0", "size", "out_of_range"},
+                {"proof/consistency?from=3&to=2", "from", "out_of_range"},
+                {"proof/consistency?from=1&to=5", "to", "out_of_range"},
+                {"proof/consistency", "from", "required"}};
+    for (size_t i = 0; i < sizeof rule / sizeof rule[0]; i++) {
         char path[200];
-        snprintf(path, sizeof path, "/api/v1/assemblies/%lld/audit/%s", (long long)aid, bad[i]);
-        cr_expect_eq(it_status(s, "GET", path, NULL, NULL), 422, "%s", bad[i]);
+        snprintf(path, sizeof path, "/api/v1/assemblies/%lld/audit/%s", (long long)aid, rule[i].q);
+        struct h_resp *r = it_req(s, "GET", path, NULL, NULL);
+        cr_expect_eq(r->status, 422, "%s", rule[i].q);
+        json_t *f = json_array_get(json_object_get(r->json, "fields"), 0);
+        cr_expect_str_eq(OR_EMPTY(json_string_value(json_object_get(f, "field"))), rule[i].field,
+                         "%s", rule[i].q);
+        cr_expect_str_eq(OR_EMPTY(json_string_value(json_object_get(f, "code"))), rule[i].code,
+                         "%s", rule[i].q);
+        h_resp_free(r);
     }
+    /* Not a decimal integer (DESIGN: malformed → 400): bad-request, code type. */
+    const char *malformed[] = {"proof/inclusion?index=-1", "proof/inclusion?index=01",
+                               "proof/consistency?from=x&to=2"};
+    for (size_t i = 0; i < sizeof malformed / sizeof malformed[0]; i++) {
+        char path[200];
+        snprintf(path, sizeof path, "/api/v1/assemblies/%lld/audit/%s", (long long)aid,
+                 malformed[i]);
+        struct h_resp *r = it_req(s, "GET", path, NULL, NULL);
+        cr_expect_eq(r->status, 400, "%s", malformed[i]);
+        cr_expect_str_eq(OR_EMPTY(json_string_value(json_object_get(r->json, "type"))),
+                         "https://pnyx.dev/problems/bad-request", "%s", malformed[i]);
+        json_t *f = json_array_get(json_object_get(r->json, "fields"), 0);
+        cr_expect_str_eq(OR_EMPTY(json_string_value(json_object_get(f, "code"))), "type", "%s",
+                         malformed[i]);
+        cr_expect_str_eq(
+            OR_EMPTY(json_string_value(json_object_get(json_object_get(f, "params"), "expected"))),
+            "integer", "%s", malformed[i]);
+        h_resp_free(r);
+    }
+#undef OR_EMPTY
     char path[200];
     snprintf(path, sizeof path, "/api/v1/assemblies/%lld/audit/proof/consistency?from=2&to=2",
              (long long)aid);

@@ -24,7 +24,8 @@
 /* --- reading: shared --------------------------------------------------------- */
 
 static int view_allowed(struct api_req *rq, struct api_reply *out, const struct db_audit_view *v);
-static int bad_query(struct api_reply *out, const char *field, const char *msg);
+static int bad_query(struct api_reply *out, const char *field, const char *code, json_t *params,
+                     const char *msg);
 
 /* Loads the view and applies READ_AUDIT; on refusal writes the problem and
  * returns -1. */
@@ -201,7 +202,8 @@ static int view_plan_fetch(struct api_req *rq, struct api_reply *out, int64_t ai
         return -1;
     }
     if (size > (uint64_t)v.size) {
-        bad_query(out, size_field, "must not exceed the current log size");
+        bad_query(out, size_field, "out_of_range", json_pack("{s:I}", "max", (json_int_t)v.size),
+                  "must not exceed the current log size");
         return -1;
     }
     if (!complete) { /* every node of a size <= the log's exists: corruption */
@@ -229,11 +231,17 @@ static json_t *proof_json(uint8_t (*proof)[MERKLE_HASH_LEN], size_t len)
     return arr;
 }
 
-static int bad_query(struct api_reply *out, const char *field, const char *msg)
+/* A query parameter's problem (DESIGN: 400 malformed, 422 breaks a rule):
+ * not a decimal integer → 400 bad-request (code "type"); a missing one or
+ * integers the log cannot satisfy (index ≥ size, size beyond the log,
+ * from > to) → 422 validation. params: stolen, NULL = {}. */
+static int bad_query(struct api_reply *out, const char *field, const char *code, json_t *params,
+                     const char *msg)
 {
     json_t *fields = json_array();
-    api_field_error(fields, field, "invalid", msg);
-    return api_problem_fields(out, API_E_VALIDATION, fields);
+    api_field_error_params(fields, field, code, params, msg);
+    return api_problem_fields(out, strcmp(code, "type") == 0 ? API_E_BAD_REQUEST : API_E_VALIDATION,
+                              fields);
 }
 
 int api_audit_inclusion(struct api_req *rq, struct api_reply *out)
@@ -246,7 +254,8 @@ int api_audit_inclusion(struct api_req *rq, struct api_reply *out)
     int hi = api_query_u64(rq, "index", &index);
     int hs = api_query_u64(rq, "size", &size);
     if (hi < 0 || hs < 0) {
-        return bad_query(out, hi < 0 ? "index" : "size", "a decimal integer");
+        return bad_query(out, hi < 0 ? "index" : "size", "type",
+                         json_pack("{s:s}", "expected", "integer"), "a decimal integer");
     }
     struct db_audit_view v;
     if (hs == 0) { /* size defaults to the current one: read the head first */
@@ -256,13 +265,17 @@ int api_audit_inclusion(struct api_req *rq, struct api_reply *out)
         size = (uint64_t)v.size;
     }
     if (hi == 0) {
-        return bad_query(out, "index", "index (0-based leaf index = seq - 1) is required");
+        return bad_query(out, "index", "required", NULL,
+                         "index (0-based leaf index = seq - 1) is required");
     }
     if (size == 0) {
-        return bad_query(out, "size", "size must be between 1 and the current log size");
+        return bad_query(out, "size", "out_of_range", json_pack("{s:i}", "min", 1),
+                         "size must be between 1 and the current log size");
     }
     if (index >= size) {
-        return bad_query(out, "index", "index must be smaller than size");
+        return bad_query(out, "index", "out_of_range",
+                         json_pack("{s:i, s:I}", "min", 0, "max", (json_int_t)(size - 1)),
+                         "index must be smaller than size");
     }
     struct merkle_plan *plan = arena_calloc(rq->arena, 1, sizeof(*plan));
     uint8_t(*proof)[MERKLE_HASH_LEN] = arena_alloc(rq->arena, MERKLE_MAX_PROOF * MERKLE_HASH_LEN);
@@ -300,7 +313,8 @@ int api_audit_consistency(struct api_req *rq, struct api_reply *out)
     int hf = api_query_u64(rq, "from", &from);
     int ht = api_query_u64(rq, "to", &to);
     if (hf < 0 || ht < 0) {
-        return bad_query(out, hf < 0 ? "from" : "to", "a decimal integer");
+        return bad_query(out, hf < 0 ? "from" : "to", "type",
+                         json_pack("{s:s}", "expected", "integer"), "a decimal integer");
     }
     struct db_audit_view v;
     if (ht == 0) { /* to defaults to the current size: read the head first */
@@ -310,10 +324,12 @@ int api_audit_consistency(struct api_req *rq, struct api_reply *out)
         to = (uint64_t)v.size;
     }
     if (hf == 0) {
-        return bad_query(out, "from", "from (an earlier tree size) is required");
+        return bad_query(out, "from", "required", NULL, "from (an earlier tree size) is required");
     }
     if (from > to) {
-        return bad_query(out, "from", "from must not exceed to");
+        return bad_query(out, "from", "out_of_range",
+                         json_pack("{s:i, s:I}", "min", 0, "max", (json_int_t)to),
+                         "from must not exceed to");
     }
     struct merkle_plan *plan = arena_calloc(rq->arena, 1, sizeof(*plan));
     uint8_t(*proof)[MERKLE_HASH_LEN] = arena_alloc(rq->arena, MERKLE_MAX_PROOF * MERKLE_HASH_LEN);
