@@ -111,6 +111,9 @@ export function t(key, params) {
   return s;
 }
 
+// A label (role, status) used inside a sentence: "joined as member".
+export function inSentence(key) { return t(key).toLocaleLowerCase(current); }
+
 export function has(key) { return lookup(key) !== undefined; }
 
 export function countryName(code) {

@@ -77,5 +77,14 @@ export function languagesPicker(name, state, max = 10) {
   }
   addBtn.addEventListener('click', () => { take(); add.focus(); });
   render();
-  return { control: add, list, take, extra: h('div', { class: 'chips-block' }, addBtn, list) };
+  // Put the Add button beside the select and the chosen list under them,
+  // inside the field that labels the select.
+  function attach(fieldNode) {
+    const row = h('div', { class: 'add-row' });
+    add.replaceWith(row);
+    row.append(add, addBtn);
+    fieldNode.appendChild(list);
+    return fieldNode;
+  }
+  return { control: add, take, attach };
 }

@@ -59,8 +59,7 @@ function requireFilled(form, names, filled = {}) {
 export async function register() {
   if (!chosenLanguages) chosenLanguages = defaultLanguages();
   const langs = languagesPicker('languages', chosenLanguages);
-  const langField = field('field.languages', langs.control, 'field.languages.hint');
-  langField.appendChild(langs.extra);
+  const langField = langs.attach(field('field.languages', langs.control, 'field.languages.hint'));
   const form = h('form', { class: 'form', novalidate: true, id: 'register-form' },
     formAlert(),
     field('field.display_name', input('display_name', { autocomplete: 'name', maxlength: 80, required: true, dir: 'auto' }), 'field.display_name.hint'),

@@ -154,7 +154,7 @@ function loss(m, name, role, status) {
   if (status !== m.status && status === 'left') return t('confirm.member.remove', { name });
   if (status !== m.status && status === 'suspended') return t('confirm.member.suspend', { name });
   if (role !== m.role && rank(role) < rank(m.role)) {
-    return t('confirm.member.demote', { name, from: t(`role.${m.role}`), to: t(`role.${role}`) });
+    return t('confirm.member.demote', { name, from: i18n.inSentence(`role.${m.role}`), to: i18n.inSentence(`role.${role}`) });
   }
   return null;
 }
@@ -453,7 +453,7 @@ function invitationFacts(p) {
     h('p', { class: 'lead', id: 'invitation-summary' }, tNodes('invitation.summary', {
       inviter: bdi(p.invited_by.display_name),
       assembly: h('strong', {}, bdi(p.assembly.title)),
-      role: t(`role.${p.role}`),
+      role: i18n.inSentence(`role.${p.role}`),
     })),
     p.status === 'valid'
       ? h('p', { class: 'muted' }, t('invitation.expires', { date: i18n.formatDate(p.expires_at) }), ' ',

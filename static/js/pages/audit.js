@@ -65,7 +65,7 @@ function sentence(e, names) {
   const who = (id) => (id === null || id === undefined ? t('audit.system')
     : names.has(String(id)) ? bdi(names.get(String(id))) : t('audit.account', { id }));
   const d = e.data && typeof e.data === 'object' ? e.data : {};
-  const role = d.role ? t(`role.${d.role}`) : '';
+  const role = d.role ? i18n.inSentence(`role.${d.role}`) : '';
   const actor = who(e.actor);
   switch (e.kind) {
     case 'assembly.created':
@@ -75,7 +75,7 @@ function sentence(e, names) {
     case 'member.joined':
       return tNodes(d.via === 'invitation' ? 'audit.s.member.joined.invitation' : 'audit.s.member.joined', { subject: who(d.account), role });
     case 'member.updated':
-      return tNodes('audit.s.member.updated', { actor, subject: who(d.account), role, status: d.status ? t(`status.${d.status}`) : '' });
+      return tNodes('audit.s.member.updated', { actor, subject: who(d.account), role, status: d.status ? i18n.inSentence(`status.${d.status}`) : '' });
     case 'member.left':
       return String(e.actor) === String(d.account)
         ? tNodes('audit.s.member.left', { subject: who(d.account) })
