@@ -135,7 +135,7 @@ export default {
   'invitation.body': 'You have been invited to join an assembly on Pnyx.',
   'invitation.accept': 'Accept invitation',
   'invitation.accepted': 'Welcome! You are now a member of the assembly.',
-  'invitation.login_first': 'Log in or create an account, then come back to this link to accept the invitation.',
+  'invitation.login_first': 'Log in or create an account to accept it: you will be brought back to this page.',
   'audit.title': 'Audit log',
   'audit.back': 'Back to the assembly',
   'audit.intro': 'Each entry is canonical JSON hashed into a Merkle tree (RFC 9162). The server signs the tree head; your browser checks the signature and the proofs itself.',

@@ -135,7 +135,7 @@ export default {
   'invitation.body': 'Le han invitado a unirse a una asamblea en Pnyx.',
   'invitation.accept': 'Aceptar la invitación',
   'invitation.accepted': '¡Bienvenido! Ahora es miembro de la asamblea.',
-  'invitation.login_first': 'Inicie sesión o cree una cuenta y vuelva a este enlace para aceptar la invitación.',
+  'invitation.login_first': 'Inicie sesión o cree una cuenta para aceptarla: después volverá a esta página.',
   'audit.title': 'Registro de auditoría',
   'audit.back': 'Volver a la asamblea',
   'audit.intro': 'Cada entrada es JSON canónico resumido en un árbol de Merkle (RFC 9162). El servidor firma la cabeza del árbol; su navegador comprueba por sí mismo la firma y las pruebas.',

@@ -135,7 +135,7 @@ export default {
   'invitation.body': 'Vous êtes invité à rejoindre une assemblée sur Pnyx.',
   'invitation.accept': 'Accepter l’invitation',
   'invitation.accepted': 'Bienvenue ! Vous êtes maintenant membre de l’assemblée.',
-  'invitation.login_first': 'Connectez-vous ou créez un compte, puis revenez à ce lien pour accepter l’invitation.',
+  'invitation.login_first': 'Connectez-vous ou créez un compte pour l’accepter : vous reviendrez ensuite sur cette page.',
   'audit.title': 'Journal d’audit',
   'audit.back': 'Retour à l’assemblée',
   'audit.intro': 'Chaque entrée est du JSON canonique haché dans un arbre de Merkle (RFC 9162). Le serveur signe la tête de l’arbre ; votre navigateur vérifie lui-même la signature et les preuves.',

@@ -154,7 +154,7 @@ export async function home(ctx) {
           h('h2', {}, t(`home.${f}.title`)), h('p', {}, t(`home.${f}.body`)))))),
     };
   }
-  const langs = i18n.formatList((acct.languages || []).map((l) => i18n.languageName(l)));
+  const langs = i18n.formatList(acct.languages.map((l) => i18n.languageName(l)));
   return {
     title: t('home.title'),
     node: h('section', {},

@@ -34,7 +34,7 @@ export async function assemblies(ctx) {
   let next = null;
   async function page(after) {
     const res = await api.get('/api/v1/assemblies', { query: { after, limit: 50 } });
-    const items = res.items || [];
+    const items = res.items;
     for (const a of items) list.appendChild(assemblyItem(a));
     next = res.next;
     more.hidden = !next;
@@ -320,7 +320,7 @@ function invitationsSection(aid, items, refresh) {
         const btn = h('button', {
           type: 'button',
           class: 'button button-small button-secondary',
-          'aria-label': t('invites.revoke_label', { role: t(`role.${inv.role}`), name: who, date: i18n.formatDate(inv.created_at) }),
+          'aria-label': t('invites.revoke_label', { role: i18n.inSentence(`role.${inv.role}`), name: who, date: i18n.formatDate(inv.created_at) }),
         }, t('invites.revoke'));
         btn.addEventListener('click', async () => {
           if (!await confirmDialog({ title: t('confirm.revoke.title'), body: t('confirm.revoke.body'), ok: t('confirm.revoke.ok') })) return;

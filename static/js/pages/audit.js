@@ -46,7 +46,7 @@ async function checkConsistency(base, key, cp, slot) {
     if (prev.size === cp.size) ok = v.equal(prevRoot, cp.root);
     else if (prev.size < cp.size) {
       const p = await api.get(`${base}/audit/proof/consistency`, { query: { from: prev.size, to: cp.size } });
-      ok = await v.verifyConsistency(prev.size, cp.size, (p.proof || []).map(v.decodeHash), prevRoot, cp.root);
+      ok = await v.verifyConsistency(prev.size, cp.size, p.proof.map(v.decodeHash), prevRoot, cp.root);
     }
   } catch { ok = false; }
   if (ok) remember();
