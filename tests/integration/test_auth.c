@@ -8,7 +8,7 @@
  * staleness bound of the session cache (a logout through one pnyxd is
  * seen by another within 5 s).
  */
-#include "f2_util.h"
+#include "account_util.h"
 
 #define PW        "a fine long passphrase"
 #define TYPE_CSRF "https://pnyx.dev/problems/csrf"

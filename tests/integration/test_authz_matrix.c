@@ -8,7 +8,7 @@
  * cell so one cell never changes another's world. Members-only assemblies
  * must be indistinguishable from missing ones (404 not-found) to outsiders.
  */
-#include "a2_util.h"
+#include "assembly_util.h"
 
 enum who { ANON, NONMEM, OBS, MEM, FAC, CONV, SUSP, N_WHO };
 static const char *who_name[N_WHO] = {"anonymous",   "non-member", "observer", "member",
@@ -78,9 +78,9 @@ static const long expect_members[N_ROUTE][N_WHO] = {
 
 struct world {
     struct h_server *s;
-    struct a2_user creator; /* first convener */
+    struct it_user creator; /* first convener */
     int64_t aid;
-    struct a2_user who[N_WHO]; /* shared callers for non-mutating routes */
+    struct it_user who[N_WHO]; /* shared callers for non-mutating routes */
 };
 
 static const char *role_of[N_WHO] = {NULL,          NULL,       "observer", "member",
@@ -88,25 +88,25 @@ static const char *role_of[N_WHO] = {NULL,          NULL,       "observer", "mem
 
 /* A caller of kind w: a fresh account, made member with the right role and
  * status unless anonymous / non-member. */
-static struct a2_user make_who(struct world *wd, enum who w)
+static struct it_user make_who(struct world *wd, enum who w)
 {
-    struct a2_user u;
+    struct it_user u;
     memset(&u, 0, sizeof u);
     if (w == ANON) {
         return u;
     }
     if (w == NONMEM) {
-        return a2_user_new(wd->s, "NO");
+        return it_user_new(wd->s, "NO");
     }
-    return a2_member_new(wd->s, &wd->creator, wd->aid, role_of[w],
+    return it_member_new(wd->s, &wd->creator, wd->aid, role_of[w],
                          w == SUSP ? "suspended" : "active", "CH");
 }
 
-static long run_cell(struct world *wd, enum route r, enum who w, const struct a2_user *u,
+static long run_cell(struct world *wd, enum route r, enum who w, const struct it_user *u,
                      char *type, size_t typelen)
 {
     struct h_server *s = wd->s;
-    const struct a2_user *caller = w == ANON ? NULL : u;
+    const struct it_user *caller = w == ANON ? NULL : u;
     long long aid = (long long)wd->aid;
     char path[256];
     const char *method = "GET";
@@ -132,14 +132,14 @@ static long run_cell(struct world *wd, enum route r, enum who w, const struct a2
         break;
     case R_ACCEPT:
         method = "POST";
-        code = a2_invite(s, &wd->creator, wd->aid, "member", 1);
+        code = it_invite(s, &wd->creator, wd->aid, "member", 1);
         snprintf(path, sizeof path, "/api/v1/invitations/%s/accept", code);
         break;
     case R_MEMBERS:
         snprintf(path, sizeof path, "/api/v1/assemblies/%lld/members", aid);
         break;
     case R_PATCH_MEMBER: {
-        struct a2_user target = a2_member_new(s, &wd->creator, wd->aid, "member", "active", "AT");
+        struct it_user target = it_member_new(s, &wd->creator, wd->aid, "member", "active", "AT");
         method = "PATCH";
         snprintf(path, sizeof path, "/api/v1/assemblies/%lld/members/%lld", aid,
                  (long long)target.id);
@@ -172,9 +172,9 @@ static long run_cell(struct world *wd, enum route r, enum who w, const struct a2
         snprintf(path, sizeof path, "/api/v1/assemblies");
         break;
     }
-    struct h_resp *resp = a2_req(s, method, path, caller, body);
+    struct h_resp *resp = it_req(s, method, path, caller, body);
     long st = resp->status;
-    snprintf(type, typelen, "%s", a2_problem(resp));
+    snprintf(type, typelen, "%s", it_problem(resp));
     h_resp_free(resp);
     json_decref(body);
     free(code);
@@ -186,15 +186,15 @@ static void walk(const char *visibility, const long (*expect)[N_WHO])
     struct world wd;
     memset(&wd, 0, sizeof wd);
     wd.s = h_shared();
-    wd.creator = a2_user_new(wd.s, "FR");
-    wd.aid = a2_assembly_new(wd.s, &wd.creator, visibility, "open");
+    wd.creator = it_user_new(wd.s, "FR");
+    wd.aid = it_assembly_new(wd.s, &wd.creator, visibility, "open");
     for (int w = 0; w < N_WHO; w++) {
         wd.who[w] = make_who(&wd, (enum who)w);
     }
     int failures = 0;
     for (int r = 0; r < N_ROUTE; r++) {
         for (int w = 0; w < N_WHO; w++) {
-            struct a2_user fresh = mutating[r] ? make_who(&wd, (enum who)w) : wd.who[w];
+            struct it_user fresh = mutating[r] ? make_who(&wd, (enum who)w) : wd.who[w];
             char type[64];
             long got = run_cell(&wd, (enum route)r, (enum who)w, &fresh, type, sizeof type);
             long want = expect[r][w];
@@ -229,14 +229,14 @@ Test(authz_matrix, members_only_assembly)
 Test(authz_matrix, hidden_equals_missing)
 {
     struct h_server *s = h_shared();
-    struct a2_user owner = a2_user_new(s, "FR");
-    struct a2_user outsider = a2_user_new(s, "DE");
-    int64_t aid = a2_assembly_new(s, &owner, "members", "invite");
+    struct it_user owner = it_user_new(s, "FR");
+    struct it_user outsider = it_user_new(s, "DE");
+    int64_t aid = it_assembly_new(s, &owner, "members", "invite");
     char path[128];
     snprintf(path, sizeof path, "/api/v1/assemblies/%lld", (long long)aid);
-    struct h_resp *hidden = a2_req(s, "GET", path, &outsider, NULL);
+    struct h_resp *hidden = it_req(s, "GET", path, &outsider, NULL);
     struct h_resp *missing =
-        a2_req(s, "GET", "/api/v1/assemblies/9223372036854775807", &outsider, NULL);
+        it_req(s, "GET", "/api/v1/assemblies/9223372036854775807", &outsider, NULL);
     cr_expect_eq(hidden->status, 404);
     cr_expect_eq(missing->status, 404);
     json_object_del(hidden->json, "request_id");

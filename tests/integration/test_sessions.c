@@ -6,10 +6,10 @@
  * password, throttling per address and per client (429 + Retry-After,
  * checked before hashing), bad bodies, logout then 401, absolute and idle
  * expiry with short configured lifetimes, and the argon2 upgrade at login.
- * Failing logins come from random loopback addresses (f2_util.h) so the
+ * Failing logins come from random loopback addresses (account_util.h) so the
  * per-client throttle of one test does not lock out the others.
  */
-#include "f2_util.h"
+#include "account_util.h"
 
 #define PW             "a fine long passphrase"
 #define TYPE_BAD_CREDS "https://pnyx.dev/problems/invalid-credentials"

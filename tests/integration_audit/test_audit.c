@@ -15,7 +15,7 @@
 #include <libpq-fe.h>
 #include <sodium.h>
 
-#include "a2_util.h"
+#include "assembly_util.h"
 #include "core/audit/jcs.h"
 #include "core/audit/merkle.h"
 #include "core/audit/note.h"
@@ -38,7 +38,7 @@ struct log_copy {
 
 /* Downloads the whole log (pages of 200), checking seq continuity, leaf
  * hashes and canonical form of every entry. */
-static void fetch_log(struct h_server *s, const struct a2_user *u, int64_t aid, struct log_copy *lc)
+static void fetch_log(struct h_server *s, const struct it_user *u, int64_t aid, struct log_copy *lc)
 {
     memset(lc, 0, sizeof(*lc));
     merkle_mem_init(&lc->mem);
@@ -48,12 +48,12 @@ static void fetch_log(struct h_server *s, const struct a2_user *u, int64_t aid, 
         char path[200];
         snprintf(path, sizeof path, "/api/v1/assemblies/%lld/audit?limit=200&after=%s",
                  (long long)aid, cursor);
-        struct h_resp *r = a2_req(s, "GET", path, u, NULL);
+        struct h_resp *r = it_req(s, "GET", path, u, NULL);
         cr_assert_eq(r->status, 200, "%s", r->body);
         json_t *items = json_object_get(r->json, "items");
         for (size_t i = 0; i < json_array_size(items); i++) {
             json_t *it = json_array_get(items, i);
-            int64_t seq = a2_int(it, "seq");
+            int64_t seq = it_int(it, "seq");
             cr_assert_eq(seq, (int64_t)lc->n + 1, "hole or fork: got seq %lld after %zu",
                          (long long)seq, lc->n);
             const char *entry = json_string_value(json_object_get(it, "entry"));
@@ -69,7 +69,7 @@ static void fetch_log(struct h_server *s, const struct a2_user *u, int64_t aid, 
             free(canon);
             json_t *ej = json_loads(entry, 0, NULL);
             cr_assert(ej != NULL);
-            cr_assert_eq(a2_int(ej, "seq"), seq);
+            cr_assert_eq(it_int(ej, "seq"), seq);
             char aidstr[32];
             snprintf(aidstr, sizeof aidstr, "%lld", (long long)aid);
             cr_assert_str_eq(json_string_value(json_object_get(ej, "assembly")), aidstr);
@@ -109,7 +109,7 @@ static void mem_root(struct log_copy *lc, uint64_t size, uint8_t out[MERKLE_HASH
 /* Fetches /audit/key into v. */
 static void fetch_key(struct h_server *s, struct note_verifier *v)
 {
-    struct h_resp *r = a2_req(s, "GET", "/api/v1/audit/key", NULL, NULL);
+    struct h_resp *r = it_req(s, "GET", "/api/v1/audit/key", NULL, NULL);
     cr_assert_eq(r->status, 200, "%s", r->body);
     uint8_t pk[NOTE_PUBLIC_KEY_LEN];
     size_t n = 0;
@@ -129,14 +129,14 @@ static void fetch_key(struct h_server *s, struct note_verifier *v)
 }
 
 /* Fetches and verifies the checkpoint; returns its size and root. */
-static uint64_t fetch_checkpoint(struct h_server *s, const struct a2_user *u, int64_t aid,
+static uint64_t fetch_checkpoint(struct h_server *s, const struct it_user *u, int64_t aid,
                                  const struct note_verifier *v, uint8_t root[MERKLE_HASH_LEN],
                                  char **note_out)
 {
     char path[160], origin[300];
     snprintf(path, sizeof path, "/api/v1/assemblies/%lld/audit/checkpoint", (long long)aid);
     snprintf(origin, sizeof origin, "%s/assembly/%lld", v->name, (long long)aid);
-    struct h_resp *r = a2_req(s, "GET", path, u, NULL);
+    struct h_resp *r = it_req(s, "GET", path, u, NULL);
     cr_assert_eq(r->status, 200, "%s", r->body);
     const char *ct = h_header(r, "Content-Type");
     cr_expect(ct && strncmp(ct, "text/plain", 10) == 0, "content type %s", ct ? ct : "");
@@ -160,10 +160,10 @@ static void check_inclusion(struct h_server *s, int64_t aid, struct log_copy *lc
     snprintf(path, sizeof path,
              "/api/v1/assemblies/%lld/audit/proof/inclusion?index=%llu&size=%llu", (long long)aid,
              (unsigned long long)index, (unsigned long long)size);
-    struct h_resp *r = a2_req(s, "GET", path, NULL, NULL);
+    struct h_resp *r = it_req(s, "GET", path, NULL, NULL);
     cr_assert_eq(r->status, 200, "%s: %s", path, r->body);
-    cr_assert_eq((uint64_t)a2_int(r->json, "index"), index);
-    cr_assert_eq((uint64_t)a2_int(r->json, "size"), size);
+    cr_assert_eq((uint64_t)it_int(r->json, "index"), index);
+    cr_assert_eq((uint64_t)it_int(r->json, "size"), size);
     uint8_t leaf[MERKLE_HASH_LEN], root[MERKLE_HASH_LEN];
     cr_assert_eq(b64_hash(json_string_value(json_object_get(r->json, "leaf_hash")), leaf), 0);
     uint8_t own[MERKLE_HASH_LEN];
@@ -195,7 +195,7 @@ static void check_consistency(struct h_server *s, int64_t aid, struct log_copy *
     char path[200];
     snprintf(path, sizeof path, "/api/v1/assemblies/%lld/audit/proof/consistency?from=%llu&to=%llu",
              (long long)aid, (unsigned long long)from, (unsigned long long)to);
-    struct h_resp *r = a2_req(s, "GET", path, NULL, NULL);
+    struct h_resp *r = it_req(s, "GET", path, NULL, NULL);
     cr_assert_eq(r->status, 200, "%s: %s", path, r->body);
     json_t *proof = json_object_get(r->json, "proof");
     size_t n = json_array_size(proof);
@@ -225,24 +225,24 @@ Test(audit, every_change_is_recorded_and_verifiable)
 {
     cr_assert(sodium_init() >= 0);
     struct h_server *s = h_shared();
-    struct a2_user conv = a2_user_new(s, "FR");
-    struct a2_user joiner = a2_user_new(s, "DE");
-    struct a2_user invited = a2_user_new(s, "IT");
-    int64_t aid = a2_assembly_new(s, &conv, "public", "open");
+    struct it_user conv = it_user_new(s, "FR");
+    struct it_user joiner = it_user_new(s, "DE");
+    struct it_user invited = it_user_new(s, "IT");
+    int64_t aid = it_assembly_new(s, &conv, "public", "open");
     char path[200];
     snprintf(path, sizeof path, "/api/v1/assemblies/%lld", (long long)aid);
     json_t *b = json_pack("{s:s}", "title", "Renamed \"assembly\" \xc3\xa9\xe2\x82\xac");
-    cr_assert_eq(a2_status(s, "PATCH", path, &conv, b), 200);
+    cr_assert_eq(it_status(s, "PATCH", path, &conv, b), 200);
     json_decref(b);
     snprintf(path, sizeof path, "/api/v1/assemblies/%lld/join", (long long)aid);
-    cr_assert_eq(a2_status(s, "POST", path, &joiner, NULL), 201);
-    char *code = a2_invite(s, &conv, aid, "observer", 3);
-    cr_assert_eq(a2_accept(s, &invited, code), 201);
-    cr_assert_eq(a2_patch_member(s, &conv, aid, joiner.id, "facilitator", NULL), 200);
-    cr_assert_eq(a2_patch_member(s, &invited, aid, invited.id, NULL, "left"), 200);
+    cr_assert_eq(it_status(s, "POST", path, &joiner, NULL), 201);
+    char *code = it_invite(s, &conv, aid, "observer", 3);
+    cr_assert_eq(it_accept(s, &invited, code), 201);
+    cr_assert_eq(it_patch_member(s, &conv, aid, joiner.id, "facilitator", NULL), 200);
+    cr_assert_eq(it_patch_member(s, &invited, aid, invited.id, NULL, "left"), 200);
     /* Refused changes leave no trace. */
-    cr_assert_eq(a2_patch_member(s, &joiner, aid, conv.id, NULL, "suspended"), 403);
-    cr_assert_eq(a2_patch_member(s, &conv, aid, conv.id, NULL, "left"), 409);
+    cr_assert_eq(it_patch_member(s, &joiner, aid, conv.id, NULL, "suspended"), 403);
+    cr_assert_eq(it_patch_member(s, &conv, aid, conv.id, NULL, "left"), 409);
 
     struct log_copy lc;
     fetch_log(s, NULL, aid, &lc);
@@ -292,7 +292,7 @@ Test(audit, every_change_is_recorded_and_verifiable)
     /* The log grows; the old checkpoint is a prefix of the new one. */
     snprintf(path, sizeof path, "/api/v1/assemblies/%lld", (long long)aid);
     b = json_pack("{s:s}", "description", "grown");
-    cr_assert_eq(a2_status(s, "PATCH", path, &conv, b), 200);
+    cr_assert_eq(it_status(s, "PATCH", path, &conv, b), 200);
     json_decref(b);
     log_free(&lc);
     fetch_log(s, NULL, aid, &lc);
@@ -307,8 +307,8 @@ Test(audit, every_change_is_recorded_and_verifiable)
 Test(audit, proof_parameter_errors)
 {
     struct h_server *s = h_shared();
-    struct a2_user conv = a2_user_new(s, "FR");
-    int64_t aid = a2_assembly_new(s, &conv, "public", "open"); /* size 2 */
+    struct it_user conv = it_user_new(s, "FR");
+    int64_t aid = it_assembly_new(s, &conv, "public", "open"); /* size 2 */
     const char *bad[] = {"proof/inclusion?index=2&size=2", "proof/inclusion?index=0&size=3",
                          "proof/inclusion?size=2",         "proof/inclusion?index=-1",
                          "proof/inclusion?index=0&size=0", "proof/consistency?from=3&to=2",
@@ -317,16 +317,16 @@ Test(audit, proof_parameter_errors)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char path[200];
         snprintf(path, sizeof path, "/api/v1/assemblies/%lld/audit/%s", (long long)aid, bad[i]);
-        cr_expect_eq(a2_status(s, "GET", path, NULL, NULL), 422, "%s", bad[i]);
+        cr_expect_eq(it_status(s, "GET", path, NULL, NULL), 422, "%s", bad[i]);
     }
     char path[200];
     snprintf(path, sizeof path, "/api/v1/assemblies/%lld/audit/proof/consistency?from=2&to=2",
              (long long)aid);
-    struct h_resp *r = a2_req(s, "GET", path, NULL, NULL);
+    struct h_resp *r = it_req(s, "GET", path, NULL, NULL);
     cr_expect_eq(r->status, 200);
     cr_expect_eq(json_array_size(json_object_get(r->json, "proof")), 0u);
     h_resp_free(r);
-    cr_expect_eq(a2_status(s, "GET", "/api/v1/assemblies/999999999/audit/checkpoint", NULL, NULL),
+    cr_expect_eq(it_status(s, "GET", "/api/v1/assemblies/999999999/audit/checkpoint", NULL, NULL),
                  404);
 }
 
@@ -345,9 +345,9 @@ static void sql_ok(PGconn *db, const char *sql)
 Test(audit, a_change_whose_entry_fails_is_rolled_back)
 {
     struct h_server *s = h_shared();
-    struct a2_user conv = a2_user_new(s, "FR");
-    struct a2_user joiner = a2_user_new(s, "DE");
-    int64_t aid = a2_assembly_new(s, &conv, "public", "open");
+    struct it_user conv = it_user_new(s, "FR");
+    struct it_user joiner = it_user_new(s, "DE");
+    int64_t aid = it_assembly_new(s, &conv, "public", "open");
     struct log_copy before;
     fetch_log(s, NULL, aid, &before);
 
@@ -365,21 +365,21 @@ Test(audit, a_change_whose_entry_fails_is_rolled_back)
     char path[160];
     snprintf(path, sizeof path, "/api/v1/assemblies/%lld", (long long)aid);
     json_t *b = json_pack("{s:s}", "title", "must not stick");
-    struct h_resp *r = a2_req(s, "PATCH", path, &conv, b);
+    struct h_resp *r = it_req(s, "PATCH", path, &conv, b);
     json_decref(b);
     cr_expect_geq(r->status, 500, "PATCH gave %ld: %s", r->status, r->body);
     cr_expect(strstr(r->body, "refused by the test") == NULL, "database text leaked: %s", r->body);
     h_resp_free(r);
     snprintf(path, sizeof path, "/api/v1/assemblies/%lld/join", (long long)aid);
-    cr_expect_geq(a2_status(s, "POST", path, &joiner, NULL), 500);
+    cr_expect_geq(it_status(s, "POST", path, &joiner, NULL), 500);
 
     snprintf(path, sizeof path, "/api/v1/assemblies/%lld", (long long)aid);
-    r = a2_req(s, "GET", path, &conv, NULL);
+    r = it_req(s, "GET", path, &conv, NULL);
     cr_assert_eq(r->status, 200);
     cr_expect_str_neq(json_string_value(json_object_get(r->json, "title")), "must not stick");
     h_resp_free(r);
     snprintf(path, sizeof path, "/api/v1/assemblies/%lld/members", (long long)aid);
-    r = a2_req(s, "GET", path, &conv, NULL);
+    r = it_req(s, "GET", path, &conv, NULL);
     cr_assert_eq(r->status, 200);
     cr_expect_eq(json_array_size(json_object_get(r->json, "items")), 1u, "%s", r->body);
     h_resp_free(r);
@@ -393,7 +393,7 @@ Test(audit, a_change_whose_entry_fails_is_rolled_back)
     PQfinish(db);
     /* The log carries on from where it was: no hole where the failures were. */
     snprintf(path, sizeof path, "/api/v1/assemblies/%lld/join", (long long)aid);
-    cr_assert_eq(a2_status(s, "POST", path, &joiner, NULL), 201);
+    cr_assert_eq(it_status(s, "POST", path, &joiner, NULL), 201);
     struct log_copy after;
     fetch_log(s, NULL, aid, &after); /* asserts seq continuity */
     cr_expect_eq(after.n, before.n + 1);
@@ -406,7 +406,7 @@ Test(audit, a_change_whose_entry_fails_is_rolled_back)
 
 static char *public_key_of(struct h_server *s)
 {
-    struct h_resp *r = a2_req(s, "GET", "/api/v1/audit/key", NULL, NULL);
+    struct h_resp *r = it_req(s, "GET", "/api/v1/audit/key", NULL, NULL);
     cr_assert_eq(r->status, 200, "%s", r->body);
     char *pk = strdup(json_string_value(json_object_get(r->json, "public_key")));
     h_resp_free(r);
@@ -461,7 +461,7 @@ Test(audit, signing_key_lifecycle)
 
 struct writer {
     struct h_server *s;
-    struct a2_user *u;
+    struct it_user *u;
     int64_t aid;
     int id;
     int ok;
@@ -480,7 +480,7 @@ static void *spoiler_main(void *arg)
     snprintf(path, sizeof path, "/api/v1/assemblies/%lld", (long long)w->aid);
     for (int i = 0; i < SPOILS; i++) {
         json_t *b = json_pack("{s:s}", "description", "spoiled");
-        long st = a2_status(w->s, "PATCH", path, w->u, b);
+        long st = it_status(w->s, "PATCH", path, w->u, b);
         json_decref(b);
         if (st == 403) {
             w->refused++;
@@ -533,9 +533,9 @@ static void concurrent_appends(const char *threads_env, const char *runners_env)
     const char *env[] = {threads_env, runners_env, NULL};
     struct h_server *s = h_server_start(env);
     cr_assert(s != NULL);
-    struct a2_user conv = a2_user_new(s, "FR");
-    int64_t aid = a2_assembly_new(s, &conv, "public", "open");
-    struct a2_user outsider = a2_user_new(s, "DE");
+    struct it_user conv = it_user_new(s, "FR");
+    int64_t aid = it_assembly_new(s, &conv, "public", "open");
+    struct it_user outsider = it_user_new(s, "DE");
     pthread_t th[WRITERS + 1];
     struct writer w[WRITERS + 1];
     for (int i = 0; i < WRITERS; i++) {

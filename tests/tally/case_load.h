@@ -3,7 +3,7 @@
  * tests/tally/case_load.h — test-only: build a struct tally_election from a
  * pnyx-election/1 case file with Jansson (a DOM, fine for test-sized files),
  * and compare a struct tally_result with the case's "expected" member.
- * The product reader is T3's streaming codec; this one exists so the engine
+ * The product reader is the streaming codec (codec/election); this one exists so the engine
  * can be checked against the shared cases on its own.
  */
 #ifndef PNYX_TESTS_TALLY_CASE_LOAD_H

@@ -7,14 +7,14 @@
  */
 #include <criterion/criterion.h>
 
-#include "t2_helpers.h"
+#include "stage_helpers.h"
 
 /* Apply the cap of e directly; returns the status. */
 static int apply(const struct tally_election *e, struct tally_ctx *ctx, struct tally_result *r,
                  struct tally_error *err)
 {
-    t2_ctx_build(e, ctx);
-    t2_result_skeleton(ctx, r);
+    stage_ctx_build(e, ctx);
+    stage_result_skeleton(ctx, r);
     memset(err, 0, sizeof *err);
     return tally_cap_apply(ctx, r, err);
 }
@@ -37,11 +37,11 @@ static void countries(struct tally_election *e, const char *cap, const char *con
                       const uint64_t *counts, size_t k)
 {
     tally_election_init(e);
-    t2_letters(e, 2);
+    stage_letters(e, 2);
     e->rules.has_country_cap = true;
-    e->rules.country_cap = t2_dec(cap);
+    e->rules.country_cap = stage_dec(cap);
     for (size_t i = 0; i < k; i++) {
-        t2_add(e, counts[i], NULL, cc[i], "A B");
+        stage_add(e, counts[i], NULL, cc[i], "A B");
     }
 }
 
@@ -55,7 +55,7 @@ Test(cap, iterative_example_035)
     char buf[64];
 
     countries(&e, "0.35", cc, (const uint64_t[]){49, 30, 12, 8}, 4);
-    t2_add(&e, 1, "0.5", "DE", "B"); /* DE: 50 ballots, one of weight 0.5 */
+    stage_add(&e, 1, "0.5", "DE", "B"); /* DE: 50 ballots, one of weight 0.5 */
     cr_assert_eq(apply(&e, &ctx, &r, &err), TALLY_OK, "%s", err.reason);
     cr_assert(r.country_cap.present);
     cr_assert_eq(r.country_cap.n, 4);
@@ -75,8 +75,8 @@ Test(cap, iterative_example_035)
     cr_expect(ctx.weight[4] == 2333);
     cr_expect(ctx.weight[3] == 10000);
     cr_expect(ctx.weight[1] == 7777);
-    t2_result_free(&r);
-    t2_ctx_free(&ctx);
+    stage_result_free(&r);
+    stage_ctx_free(&ctx);
     tally_election_fini(&e);
 }
 
@@ -95,8 +95,8 @@ Test(cap, equal_shares_fallback_02)
     expect_factor(&r, "IT", "1.25");
     expect_factor(&r, "PT", "2.5");
     cr_expect(ctx.weight[3] == 25000); /* small countries grow */
-    t2_result_free(&r);
-    t2_ctx_free(&ctx);
+    stage_result_free(&r);
+    stage_ctx_free(&ctx);
     tally_election_fini(&e);
 }
 
@@ -115,8 +115,8 @@ Test(cap, k_times_cap_equal_to_one)
     expect_factor(&r, "FR", "0.3333");
     expect_factor(&r, "IT", "0.5");
     expect_factor(&r, "PT", "1");
-    t2_result_free(&r);
-    t2_ctx_free(&ctx);
+    stage_result_free(&r);
+    stage_ctx_free(&ctx);
     tally_election_fini(&e);
 }
 
@@ -133,8 +133,8 @@ Test(cap, zz_is_a_country_like_any_other)
     /* total' = 40, limit 20: ZZ joins; total' = 10/0.5 = 20: factor 10/30 */
     expect_factor(&r, "ZZ", "0.3333");
     expect_factor(&r, "FR", "1");
-    t2_result_free(&r);
-    t2_ctx_free(&ctx);
+    stage_result_free(&r);
+    stage_ctx_free(&ctx);
     tally_election_fini(&e);
 }
 
@@ -152,8 +152,8 @@ Test(cap, factor_truncating_to_zero_is_an_error)
     e.rules.decimal_places = 1;
     cr_expect_eq(apply(&e, &ctx, &r, &err), TALLY_EINVAL);
     cr_expect_neq(strstr(err.reason, "DE"), NULL, "%s", err.reason);
-    t2_result_free(&r);
-    t2_ctx_free(&ctx);
+    stage_result_free(&r);
+    stage_ctx_free(&ctx);
     tally_election_fini(&e);
 }
 
@@ -166,16 +166,16 @@ Test(cap, weight_truncating_to_zero_is_an_error)
     struct tally_error err;
 
     countries(&e, "0.5", cc, (const uint64_t[]){29, 10}, 2);
-    t2_add(&e, 1, "0.0001", "DE", "B"); /* 0.0001 × 0.3333 → 0 */
+    stage_add(&e, 1, "0.0001", "DE", "B"); /* 0.0001 × 0.3333 → 0 */
     cr_expect_eq(apply(&e, &ctx, &r, &err), TALLY_EINVAL);
     cr_expect_eq(err.entry, 2);
     cr_expect_str_eq(err.reason, "ballot 3: its weight truncates to 0 under the country cap");
-    t2_result_free(&r);
-    t2_ctx_free(&ctx);
+    stage_result_free(&r);
+    stage_ctx_free(&ctx);
     tally_election_fini(&e);
 }
 
-/* ---- the pnyx_cap_* cases: factors (the count itself is T1's) ---- */
+/* ---- the pnyx_cap_* cases: factors (the count itself is tally_rcv.c's) ---- */
 
 static void cap_case(const char *name)
 {
@@ -184,19 +184,19 @@ static void cap_case(const char *name)
     struct tally_result r;
     struct tally_error err;
     char why[256];
-    json_t *root = t2_load_case(name, &e, why, sizeof why), *only;
+    json_t *root = stage_load_case(name, &e, why, sizeof why), *only;
 
     if (root == NULL) {
-        cr_assert(!t2_ci(), "shared cases missing under CI: %s", why);
+        cr_assert(!stage_ci(), "shared cases missing under CI: %s", why);
         cr_skip_test("%s", why);
     }
     cr_assert_eq(apply(&e, &ctx, &r, &err), TALLY_OK, "%s: %s", name, err.reason);
     only = json_pack("{sO}", "country_cap",
                      json_object_get(json_object_get(root, "expected"), "country_cap"));
-    cr_expect(t2_check(&e, &r, only, false, why, sizeof why), "%s: %s", name, why);
+    cr_expect(stage_check(&e, &r, only, false, why, sizeof why), "%s: %s", name, why);
     json_decref(only);
-    t2_result_free(&r);
-    t2_ctx_free(&ctx);
+    stage_result_free(&r);
+    stage_ctx_free(&ctx);
     tally_election_fini(&e);
     json_decref(root);
 }
@@ -227,23 +227,23 @@ Test(cap_props, cap_one_changes_nothing)
         struct tally_ctx ctx;
         struct tally_result r;
         struct tally_error err;
-        size_t nb = 1 + t2_below(&s, 30);
+        size_t nb = 1 + stage_below(&s, 30);
         tally_i128 before[32];
 
         tally_election_init(&e);
-        t2_letters(&e, 3);
+        stage_letters(&e, 3);
         e.rules.has_country_cap = true;
-        e.rules.country_cap = t2_dec("1");
-        e.rules.decimal_places = 4 + (int64_t)t2_below(&s, 6);
+        e.rules.country_cap = stage_dec("1");
+        e.rules.decimal_places = 4 + (int64_t)stage_below(&s, 6);
         for (size_t i = 0; i < nb; i++) {
-            t2_add(&e, 1 + t2_below(&s, 1000), weights[t2_below(&s, 6)], pool[t2_below(&s, 8)],
-                   "A B");
+            stage_add(&e, 1 + stage_below(&s, 1000), weights[stage_below(&s, 6)],
+                      pool[stage_below(&s, 8)], "A B");
         }
-        t2_ctx_build(&e, &ctx);
+        stage_ctx_build(&e, &ctx);
         for (size_t i = 0; i < ctx.n_entries; i++) {
             before[i] = ctx.weight[i];
         }
-        t2_result_skeleton(&ctx, &r);
+        stage_result_skeleton(&ctx, &r);
         cr_assert_eq(tally_cap_apply(&ctx, &r, &err), TALLY_OK, "%s", err.reason);
         for (size_t c = 0; c < r.country_cap.n; c++) {
             cr_assert(r.country_cap.factors[c].units == 1 && r.country_cap.factors[c].scale == 0);
@@ -251,8 +251,8 @@ Test(cap_props, cap_one_changes_nothing)
         for (size_t i = 0; i < ctx.n_entries; i++) {
             cr_assert(before[i] == ctx.weight[i]);
         }
-        t2_result_free(&r);
-        t2_ctx_free(&ctx);
+        stage_result_free(&r);
+        stage_ctx_free(&ctx);
         tally_election_fini(&e);
     }
 }
@@ -270,19 +270,19 @@ Test(cap_props, capped_shares_hold)
         struct tally_ctx ctx;
         struct tally_result r;
         struct tally_error err;
-        size_t nb = 1 + t2_below(&s, 30);
+        size_t nb = 1 + stage_below(&s, 30);
         char cap[16];
-        uint32_t a = 1 + t2_below(&s, 100);
+        uint32_t a = 1 + stage_below(&s, 100);
         tally_i128 held[8], total = 0;
         bool fallback;
 
         snprintf(cap, sizeof cap, "%u.%02u", a / 100, a % 100);
         tally_election_init(&e);
-        t2_letters(&e, 2);
+        stage_letters(&e, 2);
         e.rules.has_country_cap = true;
-        e.rules.country_cap = t2_dec(cap);
+        e.rules.country_cap = stage_dec(cap);
         for (size_t i = 0; i < nb; i++) {
-            t2_add(&e, 1 + t2_below(&s, 200), NULL, pool[t2_below(&s, 8)], "A");
+            stage_add(&e, 1 + stage_below(&s, 200), NULL, pool[stage_below(&s, 8)], "A");
         }
         cr_assert_eq(apply(&e, &ctx, &r, &err), TALLY_OK, "%s", err.reason);
         fallback = ctx.n_countries * a < 100;
@@ -302,13 +302,13 @@ Test(cap_props, capped_shares_hold)
                               0);
             }
         }
-        t2_result_free(&r);
-        t2_ctx_free(&ctx);
+        stage_result_free(&r);
+        stage_ctx_free(&ctx);
         tally_election_fini(&e);
     }
 }
 
-/* ---- end to end through tally_run (T1's pipeline calls T2's parts) ---- */
+/* ---- end to end through tally_run (the whole pipeline, cap included) ---- */
 
 static void e2e_case(const char *name)
 {
@@ -316,12 +316,12 @@ static void e2e_case(const char *name)
     struct tally_result r;
     struct tally_error err;
     char why[256];
-    json_t *root = t2_load_case(name, &e, why, sizeof why);
+    json_t *root = stage_load_case(name, &e, why, sizeof why);
     const json_t *exp;
     int rc;
 
     if (root == NULL) {
-        cr_assert(!t2_ci(), "shared cases missing under CI: %s", why);
+        cr_assert(!stage_ci(), "shared cases missing under CI: %s", why);
         cr_skip_test("%s", why);
     }
     exp = json_object_get(root, "expected");
@@ -331,7 +331,7 @@ static void e2e_case(const char *name)
         cr_expect_str_eq(err.reason, json_string_value(json_object_get(exp, "reason")), "%s", name);
     } else {
         cr_assert_eq(rc, TALLY_OK, "%s: %s", name, err.reason);
-        cr_expect(t2_check(&e, &r, exp, true, why, sizeof why), "%s: %s", name, why);
+        cr_expect(stage_check(&e, &r, exp, true, why, sizeof why), "%s: %s", name, why);
         tally_result_fini(&r);
     }
     tally_election_fini(&e);
@@ -415,30 +415,30 @@ Test(cap_props, cap_one_changes_no_count)
         struct tally_election e1, e2;
         struct tally_result r1, r2;
         struct tally_error err;
-        size_t n = 2 + t2_below(&s, 4), nb = 1 + t2_below(&s, 25);
-        int method = (int)t2_below(&s, 3);
+        size_t n = 2 + stage_below(&s, 4), nb = 1 + stage_below(&s, 25);
+        int method = (int)stage_below(&s, 3);
 
         for (int pass = 0; pass < 2; pass++) {
             struct tally_election *e = pass == 0 ? &e1 : &e2;
             uint64_t s2 = s;
             tally_election_init(e);
-            t2_letters(e, n);
+            stage_letters(e, n);
             e->method = method == 0 ? TALLY_IRV : method == 1 ? TALLY_STV : TALLY_SCHULZE;
             e->seats = method == 1 && n > 2 ? 2 : 1;
             if (pass == 1) {
                 e->rules.has_country_cap = true;
-                e->rules.country_cap = t2_dec("1");
+                e->rules.country_cap = stage_dec("1");
             }
             for (size_t i = 0; i < nb; i++) {
                 char spec[32];
-                size_t p = 0, len = 1 + t2_below(&s2, (uint32_t)n);
-                uint32_t start = t2_below(&s2, (uint32_t)n);
+                size_t p = 0, len = 1 + stage_below(&s2, (uint32_t)n);
+                uint32_t start = stage_below(&s2, (uint32_t)n);
                 for (size_t j = 0; j < len; j++) {
                     p += (size_t)snprintf(spec + p, sizeof spec - p, "%c ",
                                           (char)('A' + (start + j * 7) % n));
                 }
-                t2_add(e, 1 + t2_below(&s2, 9), weights[t2_below(&s2, 5)], pool[t2_below(&s2, 5)],
-                       spec);
+                stage_add(e, 1 + stage_below(&s2, 9), weights[stage_below(&s2, 5)],
+                          pool[stage_below(&s2, 5)], spec);
             }
             if (pass == 1) {
                 s = s2;

@@ -3,7 +3,7 @@
  * tests/tally/test_cases.c — every shared case (../shared/tally-cases) through
  * the engine with the test-only Jansson loader, compared with "expected".
  * Outside CI a missing folder skips with a message; with CI=true it fails.
- * (T3's tests/conformance runs the same cases through pnyx-tally and the
+ * (tests/conformance runs the same cases through pnyx-tally and the
  * streaming codec.)
  */
 #include <dirent.h>

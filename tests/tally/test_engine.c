@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
- * tests/tally/test_engine.c — unit tests of T1's engine: exact decimals,
+ * tests/tally/test_engine.c — unit tests of the engine's core: exact decimals,
  * the Java generator and orders (§6.3, §6.4), every worked example of
  * ELECTION-FORMAT.md (§5.3, §5.4, §5.6, §5.7, §10.1), rule edges and
  * validation errors (entry index, field, reason).
  */
 #include <criterion/criterion.h>
 
-#include "t1_helpers.h"
+#include "ballot_spec.h"
 #include "tally_int.h"
 
 static struct tally_election E;
@@ -28,13 +28,14 @@ static void teardown(void)
     tally_election_fini(&E);
 }
 
-#define TAL(r, id)  t1_tally(&E, &R, r, id, B1)
-#define TR(r, f, t) t1_transfer(&E, &R, r, f, t, B1)
-#define DEC(d)      t1_fmt(&(d), B2)
+#define TAL(r, id)  spec_tally(&E, &R, r, id, B1)
+#define TR(r, f, t) spec_transfer(&E, &R, r, f, t, B1)
+#define DEC(d)      spec_fmt(&(d), B2)
 #define RUN_OK()    cr_assert_eq(tally_run(&E, &R, &ERR), TALLY_OK, "%s", ERR.reason)
-#define WINNERS()   t1_ids(&E, R.winners, R.n_winners, B2, sizeof(B2))
-#define ELIM(r)     t1_ids(&E, R.rounds[(r)-1].eliminated, R.rounds[(r)-1].n_eliminated, B2, sizeof(B2))
-#define ELECTED(r)  t1_ids(&E, R.rounds[(r)-1].elected, R.rounds[(r)-1].n_elected, B2, sizeof(B2))
+#define WINNERS()   spec_ids(&E, R.winners, R.n_winners, B2, sizeof(B2))
+#define ELIM(r)                                                                                    \
+    spec_ids(&E, R.rounds[(r)-1].eliminated, R.rounds[(r)-1].n_eliminated, B2, sizeof(B2))
+#define ELECTED(r) spec_ids(&E, R.rounds[(r)-1].elected, R.rounds[(r)-1].n_elected, B2, sizeof(B2))
 
 /* ------------------------------------------------------------- decimals */
 
@@ -152,7 +153,7 @@ Test(random, binary64_product_rounds)
 
 Test(order, java_hash_and_hashset)
 {
-    cr_assert_eq(t1_options(&E, "Alice Bob Carol Dave Eve Mallory"), 0);
+    cr_assert_eq(spec_options(&E, "Alice Bob Carol Dave Eve Mallory"), 0);
     cr_assert_eq(tally_java_hash(&E, 1), 0x10595u);   /* Bob */
     cr_assert_eq(tally_java_hash(&E, 4), 0x111B4u);   /* Eve */
     cr_assert_eq(tally_java_hash(&E, 0), 0x3C6A660u); /* Alice */
@@ -160,7 +161,7 @@ Test(order, java_hash_and_hashset)
     uint32_t ids[6] = {0, 1, 2, 3, 4, 5}; /* UTF-16 order already */
     tally_sort_utf16(&E, ids, 6);
     cr_assert_eq(tally_hashset_order(&E, ids, 6), TALLY_OK);
-    cr_assert_str_eq(t1_ids(&E, ids, 6, B1, sizeof(B1)), "Bob,Eve,Alice,Mallory,Carol,Dave");
+    cr_assert_str_eq(spec_ids(&E, ids, 6, B1, sizeof(B1)), "Bob,Eve,Alice,Mallory,Carol,Dave");
     tally_election_fini(&E);
 }
 
@@ -168,10 +169,10 @@ Test(order, utf16_not_code_points)
 {
     /* é U+00E9 < 😀 U+1F600 (D83D DE00) < ｚ U+FF5A in UTF-16; code points would put ｚ
      * before 😀. A proper prefix comes first. */
-    cr_assert_eq(t1_options(&E, "\xef\xbd\x9a \xf0\x9f\x98\x80 \xc3\xa9 Abc Ab"), 0);
+    cr_assert_eq(spec_options(&E, "\xef\xbd\x9a \xf0\x9f\x98\x80 \xc3\xa9 Abc Ab"), 0);
     uint32_t ids[5] = {0, 1, 2, 3, 4};
     tally_sort_utf16(&E, ids, 5);
-    cr_assert_str_eq(t1_ids(&E, ids, 5, B1, sizeof(B1)),
+    cr_assert_str_eq(spec_ids(&E, ids, 5, B1, sizeof(B1)),
                      "Ab,Abc,\xc3\xa9,\xf0\x9f\x98\x80,\xef\xbd\x9a");
     tally_election_fini(&E);
 }
@@ -179,7 +180,7 @@ Test(order, utf16_not_code_points)
 Test(order, hashset_capacity_32)
 {
     /* 12 ids → capacity 32: bucket = spread hash & 31 */
-    cr_assert_eq(t1_options(&E, "a b c d e f g h i j k l"), 0);
+    cr_assert_eq(spec_options(&E, "a b c d e f g h i j k l"), 0);
     uint32_t ids[12];
     for (uint32_t i = 0; i < 12; i++) {
         ids[i] = i;
@@ -198,13 +199,13 @@ TestSuite(example, .init = setup, .fini = teardown);
 
 Test(example, section_10_1)
 {
-    t1_options(&E, "A B C");
+    spec_options(&E, "A B C");
     tally_rules_set_rules_id(&E, "pnyx-irv/1", 10);
-    t1_ballot_wc(&E, "A", 3, NULL, "DE");
-    t1_ballot_wc(&E, "C B", 1, NULL, "DE");
-    t1_ballot_wc(&E, "B", 2, NULL, "FR");
-    t1_ballot_wc(&E, "C A", 1, NULL, "FR");
-    t1_ballot_wc(&E, "B", 1, NULL, "ZZ");
+    spec_ballot_wc(&E, "A", 3, NULL, "DE");
+    spec_ballot_wc(&E, "C B", 1, NULL, "DE");
+    spec_ballot_wc(&E, "B", 2, NULL, "FR");
+    spec_ballot_wc(&E, "C A", 1, NULL, "FR");
+    spec_ballot_wc(&E, "B", 1, NULL, "ZZ");
     RUN_OK();
     cr_assert_str_eq(WINNERS(), "A");
     cr_assert_str_eq(R.rules_id, "pnyx-irv/1");
@@ -234,26 +235,26 @@ Test(example, section_10_1)
 
 Test(example, batch_5_6)
 {
-    t1_options(&E, "A B C D");
+    spec_options(&E, "A B C D");
     E.rules.batch_elimination = true;
-    t1_ballot(&E, "A", 8);
-    t1_ballot(&E, "B", 7);
-    t1_ballot(&E, "C", 2);
-    t1_ballot(&E, "D", 1);
+    spec_ballot(&E, "A", 8);
+    spec_ballot(&E, "B", 7);
+    spec_ballot(&E, "C", 2);
+    spec_ballot(&E, "D", 1);
     RUN_OK();
     cr_assert_str_eq(ELIM(1), "C,D");
 }
 
 Test(example, stv_5_7)
 {
-    t1_options(&E, "A B C D");
+    spec_options(&E, "A B C D");
     E.method = TALLY_STV;
     E.seats = 3;
-    t1_ballot(&E, "A B", 6);
-    t1_ballot(&E, "A C", 3);
-    t1_ballot(&E, "B", 4);
-    t1_ballot(&E, "C", 4);
-    t1_ballot(&E, "D", 3);
+    spec_ballot(&E, "A B", 6);
+    spec_ballot(&E, "A C", 3);
+    spec_ballot(&E, "B", 4);
+    spec_ballot(&E, "C", 4);
+    spec_ballot(&E, "D", 3);
     RUN_OK();
     cr_assert_str_eq(DEC(R.rounds[0].threshold), "6");
     cr_assert_str_eq(ELECTED(1), "A");
@@ -272,11 +273,11 @@ Test(example, stv_5_7)
 
 Test(example, skipped_rescan_5_3)
 {
-    t1_options(&E, "A B C");
+    spec_options(&E, "A B C");
     E.rules.max_skipped_ranks = 0;
-    t1_ballot(&E, "C _ B", 1);
-    t1_ballot(&E, "A", 3);
-    t1_ballot(&E, "B", 2);
+    spec_ballot(&E, "C _ B", 1);
+    spec_ballot(&E, "A", 3);
+    spec_ballot(&E, "B", 2);
     RUN_OK();
     cr_assert_str_eq(TAL(1, "C"), "1");
     cr_assert_str_eq(ELIM(1), "C");
@@ -286,9 +287,9 @@ Test(example, skipped_rescan_5_3)
 
 Test(example, weighted_threshold_5_4)
 {
-    t1_options(&E, "A B C");
-    t1_ballot_wc(&E, "A", 3, "1.5", NULL); /* 4.5 */
-    t1_ballot_wc(&E, "B", 4, "1.2", NULL); /* 4.8: V = 9.3 */
+    spec_options(&E, "A B C");
+    spec_ballot_wc(&E, "A", 3, "1.5", NULL); /* 4.5 */
+    spec_ballot_wc(&E, "B", 4, "1.2", NULL); /* 4.8: V = 9.3 */
     RUN_OK();
     cr_assert_str_eq(DEC(R.rounds[0].threshold), "4.6501");
     cr_assert_str_eq(WINNERS(), "B");
@@ -300,11 +301,11 @@ TestSuite(rules, .init = setup, .fini = teardown);
 
 Test(rules, overvote_modes)
 {
-    t1_options(&E, "A B C");
-    t1_ballot(&E, "[A B] C", 1);
-    t1_ballot(&E, "A", 2);
-    t1_ballot(&E, "B", 2);
-    t1_ballot(&E, "C", 1);
+    spec_options(&E, "A B C");
+    spec_ballot(&E, "[A B] C", 1);
+    spec_ballot(&E, "A", 2);
+    spec_ballot(&E, "B", 2);
+    spec_ballot(&E, "C", 1);
     RUN_OK();
     cr_assert_str_eq(DEC(R.rounds[0].inactive[TALLY_IN_OVERVOTES]), "1");
     tally_result_fini(&R);
@@ -319,13 +320,13 @@ Test(rules, overvote_modes)
 
 Test(rules, eimc_one_continuing)
 {
-    t1_options(&E, "A B C D");
+    spec_options(&E, "A B C D");
     E.rules.overvote = TALLY_OV_EXHAUST_IF_MULTIPLE;
     E.rules.n_excluded = 0;
     tally_rules_add_excluded(&E, 1); /* B excluded: [A B] has one continuing id */
-    t1_ballot(&E, "[A B] C", 1);
-    t1_ballot(&E, "C", 3);
-    t1_ballot(&E, "D", 2);
+    spec_ballot(&E, "[A B] C", 1);
+    spec_ballot(&E, "C", 3);
+    spec_ballot(&E, "D", 2);
     RUN_OK();
     cr_assert_str_eq(TAL(1, "A"), "1");
     cr_assert_str_eq(TAL(1, "B"), "-");
@@ -333,23 +334,23 @@ Test(rules, eimc_one_continuing)
 
 Test(rules, skip_overvote_last_rank_exhausts)
 {
-    t1_options(&E, "A B C");
+    spec_options(&E, "A B C");
     E.rules.overvote = TALLY_OV_SKIP;
-    t1_ballot(&E, "[A B]", 1);
-    t1_ballot(&E, "A", 1);
+    spec_ballot(&E, "[A B]", 1);
+    spec_ballot(&E, "A", 1);
     RUN_OK();
     cr_assert_str_eq(DEC(R.rounds[0].inactive[TALLY_IN_EXHAUSTED_CHOICES]), "1");
 }
 
 Test(rules, duplicates_and_blank)
 {
-    t1_options(&E, "A B C");
+    spec_options(&E, "A B C");
     E.rules.exhaust_on_duplicate = true;
-    t1_ballot(&E, "C C A", 1);
-    t1_ballot(&E, "[] []", 1);
-    t1_ballot(&E, "_ _", 2); /* blank */
-    t1_ballot(&E, "A", 3);
-    t1_ballot(&E, "B", 2);
+    spec_ballot(&E, "C C A", 1);
+    spec_ballot(&E, "[] []", 1);
+    spec_ballot(&E, "_ _", 2); /* blank */
+    spec_ballot(&E, "A", 3);
+    spec_ballot(&E, "B", 2);
     RUN_OK();
     cr_assert_str_eq(DEC(R.blank_ballots), "2");
     /* round 1: C C A counts for C; [] [] is an overvote (exhaust) first */
@@ -362,11 +363,11 @@ Test(rules, duplicates_and_blank)
 
 Test(rules, uwi_eliminated_first_and_never_elected)
 {
-    t1_options(&E, "A B W");
+    spec_options(&E, "A B W");
     E.rules.undeclared_write_in = 2;
-    t1_ballot(&E, "W A", 1);
-    t1_ballot(&E, "A", 5);
-    t1_ballot(&E, "B", 3);
+    spec_ballot(&E, "W A", 1);
+    spec_ballot(&E, "A", 5);
+    spec_ballot(&E, "B", 3);
     RUN_OK();
     cr_assert_str_eq(ELIM(1), "W");
     cr_assert_eq(R.rounds[0].n_elected, 0);
@@ -375,10 +376,10 @@ Test(rules, uwi_eliminated_first_and_never_elected)
 
 Test(rules, tie_order_and_errors)
 {
-    t1_options(&E, "A B C");
-    t1_ballot(&E, "A", 2); /* 2 of 4: no majority */
-    t1_ballot(&E, "B", 1);
-    t1_ballot(&E, "C", 1);
+    spec_options(&E, "A B C");
+    spec_ballot(&E, "A", 2); /* 2 of 4: no majority */
+    spec_ballot(&E, "B", 1);
+    spec_ballot(&E, "C", 1);
     RUN_OK();
     cr_assert_str_eq(ELIM(1), "C"); /* loser = listed latest */
     tally_result_fini(&R);
@@ -402,12 +403,12 @@ Test(rules, tie_order_and_errors)
 
 Test(rules, tie_random_round_one_utf16)
 {
-    t1_options(&E, "C B A");
+    spec_options(&E, "C B A");
     E.rules.tiebreak = TALLY_TB_PREV_RANDOM;
     E.rules.random_seed = 0;
-    t1_ballot(&E, "A", 3);
-    t1_ballot(&E, "B", 3);
-    t1_ballot(&E, "C", 5);
+    spec_ballot(&E, "A", 3);
+    spec_ballot(&E, "B", 3);
+    spec_ballot(&E, "C", 5);
     /* round 1: A, B tied lowest, no earlier round: UTF-16 order [A, B], seed 0 → 0.7309… ×2 → B */
     RUN_OK();
     cr_assert_str_eq(ELIM(1), "B");
@@ -415,25 +416,25 @@ Test(rules, tie_random_round_one_utf16)
 
 Test(rules, tie_previous_rounds)
 {
-    t1_options(&E, "A B C D");
+    spec_options(&E, "A B C D");
     E.rules.tiebreak = TALLY_TB_PREV_ASK;
-    t1_ballot(&E, "A", 5);
-    t1_ballot(&E, "B", 4);
-    t1_ballot(&E, "C", 3);
-    t1_ballot(&E, "D B", 1);
-    t1_ballot(&E, "D", 2);
+    spec_ballot(&E, "A", 5);
+    spec_ballot(&E, "B", 4);
+    spec_ballot(&E, "C", 3);
+    spec_ballot(&E, "D B", 1);
+    spec_ballot(&E, "D", 2);
     /* round 1: D 3 ties C 3 → no earlier round → ask: error */
     cr_assert_eq(tally_run(&E, &R, &ERR), TALLY_ETIE);
 }
 
 Test(rules, tie_previous_rounds_resolves)
 {
-    t1_options(&E, "A B C D");
+    spec_options(&E, "A B C D");
     E.rules.tiebreak = TALLY_TB_PREV_ASK;
-    t1_ballot(&E, "A", 9);
-    t1_ballot(&E, "B", 5);
-    t1_ballot(&E, "C", 4);
-    t1_ballot(&E, "D C", 1);
+    spec_ballot(&E, "A", 9);
+    spec_ballot(&E, "B", 5);
+    spec_ballot(&E, "C", 4);
+    spec_ballot(&E, "D C", 1);
     /* r1: D 1 out. r2: B 5, C 5 tied lowest; r1 had B 5, C 4 → C out */
     RUN_OK();
     cr_assert_str_eq(ELIM(2), "C");
@@ -441,11 +442,11 @@ Test(rules, tie_previous_rounds_resolves)
 
 Test(rules, stop_after_round_and_continue_until_two)
 {
-    t1_options(&E, "A B C D");
-    t1_ballot(&E, "A", 9);
-    t1_ballot(&E, "B", 3);
-    t1_ballot(&E, "C", 2);
-    t1_ballot(&E, "D", 1);
+    spec_options(&E, "A B C D");
+    spec_ballot(&E, "A", 9);
+    spec_ballot(&E, "B", 3);
+    spec_ballot(&E, "C", 2);
+    spec_ballot(&E, "D", 1);
     RUN_OK();
     cr_assert_eq(R.n_rounds, 1); /* A has a majority */
     tally_result_fini(&R);
@@ -462,7 +463,7 @@ Test(rules, stop_after_round_and_continue_until_two)
     tally_result_fini(&R);
     E.rules.continue_until_two = false;
     E.rules.stop_after_round = 1;
-    t1_ballot(&E, "B", 5); /* A 9, B 8 of 20: no majority in round 1 */
+    spec_ballot(&E, "B", 5); /* A 9, B 8 of 20: no majority in round 1 */
     RUN_OK();
     cr_assert_eq(R.n_rounds, 1);
     cr_assert_eq(R.n_winners, 0);
@@ -470,13 +471,13 @@ Test(rules, stop_after_round_and_continue_until_two)
 
 Test(rules, hare_and_non_integer)
 {
-    t1_options(&E, "A B C");
+    spec_options(&E, "A B C");
     E.method = TALLY_STV;
     E.seats = 2;
     E.rules.quota = TALLY_QUOTA_HARE;
-    t1_ballot(&E, "A", 5);
-    t1_ballot(&E, "B", 4);
-    t1_ballot(&E, "C", 2);
+    spec_ballot(&E, "A", 5);
+    spec_ballot(&E, "B", 4);
+    spec_ballot(&E, "C", 2);
     RUN_OK();
     cr_assert_str_eq(DEC(R.rounds[0].threshold), "6"); /* ceil(11/2) */
     tally_result_fini(&R);
@@ -488,11 +489,11 @@ Test(rules, hare_and_non_integer)
 
 Test(rules, more_seats_than_candidates)
 {
-    t1_options(&E, "A B");
+    spec_options(&E, "A B");
     E.method = TALLY_STV;
     E.seats = 3;
-    t1_ballot(&E, "A", 2);
-    t1_ballot(&E, "B", 1);
+    spec_ballot(&E, "A", 2);
+    spec_ballot(&E, "B", 1);
     RUN_OK();
     cr_assert_eq(R.n_winners, 2);
     cr_assert_eq(R.n_rounds, 1);
@@ -500,14 +501,14 @@ Test(rules, more_seats_than_candidates)
 
 Test(rules, decimal_places_20_surplus)
 {
-    t1_options(&E, "A B C D");
+    spec_options(&E, "A B C D");
     E.method = TALLY_STV;
     E.seats = 2;
     E.rules.decimal_places = 20;
-    t1_ballot_wc(&E, "A B", 7, "1.33333333333333333333", NULL);
-    t1_ballot_wc(&E, "B C", 2, "2.5", NULL);
-    t1_ballot(&E, "C", 3);
-    t1_ballot(&E, "D", 2);
+    spec_ballot_wc(&E, "A B", 7, "1.33333333333333333333", NULL);
+    spec_ballot_wc(&E, "B C", 2, "2.5", NULL);
+    spec_ballot(&E, "C", 3);
+    spec_ballot(&E, "D", 2);
     RUN_OK();
     cr_assert_str_eq(WINNERS(), "A,B");
     /* sum invariant holds exactly at 20 places in every round */
@@ -528,10 +529,10 @@ Test(rules, decimal_places_20_surplus)
 
 Test(rules, overflow_is_refused)
 {
-    t1_options(&E, "A B");
+    spec_options(&E, "A B");
     E.rules.decimal_places = 20;
-    t1_ballot(&E, "A", UINT64_MAX);
-    t1_ballot(&E, "B", 1);
+    spec_ballot(&E, "A", UINT64_MAX);
+    spec_ballot(&E, "B", 1);
     cr_assert_eq(tally_run(&E, &R, &ERR), TALLY_ERANGE, "%s", ERR.reason);
     E.rules.decimal_places = 4;
     RUN_OK();
@@ -540,11 +541,11 @@ Test(rules, overflow_is_refused)
 
 Test(rules, grouping_sums_counts)
 {
-    t1_options(&E, "A B");
-    t1_ballot(&E, "A _ _", 1);
-    t1_ballot(&E, "A", 2);
-    t1_ballot(&E, "B", 1);
-    t1_ballot(&E, "A", 0);
+    spec_options(&E, "A B");
+    spec_ballot(&E, "A _ _", 1);
+    spec_ballot(&E, "A", 2);
+    spec_ballot(&E, "B", 1);
+    spec_ballot(&E, "A", 0);
     cr_assert_eq(E.n_entries, 2);
     cr_assert_eq(E.n_added, 4);
     cr_assert_eq(E.entries[0].count, 3);
@@ -556,9 +557,9 @@ TestSuite(invalid, .init = setup, .fini = teardown);
 
 Test(invalid, weight_places_names_the_ballot)
 {
-    t1_options(&E, "A B");
-    t1_ballot(&E, "A", 3);
-    t1_ballot_wc(&E, "B", 2, "0.00005", NULL);
+    spec_options(&E, "A B");
+    spec_ballot(&E, "A", 3);
+    spec_ballot_wc(&E, "B", 2, "0.00005", NULL);
     cr_assert_eq(tally_run(&E, &R, &ERR), TALLY_EINVAL);
     cr_assert_eq(ERR.entry, 1);
     cr_assert_str_eq(ERR.field, "weight");
@@ -570,12 +571,12 @@ Test(invalid, weight_places_names_the_ballot)
 
 Test(invalid, max_rankings_first_offender)
 {
-    t1_options(&E, "A B C");
+    spec_options(&E, "A B C");
     E.rules.max_rankings = 2;
-    t1_ballot(&E, "A B", 1);
-    t1_ballot(&E, "A B C", 1);
-    t1_ballot(&E, "A _ _", 1); /* trailing skips are nothing */
-    t1_ballot(&E, "A B C", 1);
+    spec_ballot(&E, "A B", 1);
+    spec_ballot(&E, "A B C", 1);
+    spec_ballot(&E, "A _ _", 1); /* trailing skips are nothing */
+    spec_ballot(&E, "A B C", 1);
     cr_assert_eq(tally_run(&E, &R, &ERR), TALLY_EINVAL);
     cr_assert_eq(ERR.entry, 1);
     cr_assert_str_eq(ERR.field, "ranking");
@@ -583,19 +584,19 @@ Test(invalid, max_rankings_first_offender)
 
 Test(invalid, empty_overvote_under_eimc)
 {
-    t1_options(&E, "A B");
+    spec_options(&E, "A B");
     E.rules.overvote = TALLY_OV_EXHAUST_IF_MULTIPLE;
-    t1_ballot(&E, "A", 1);
-    t1_ballot(&E, "B []", 1);
+    spec_ballot(&E, "A", 1);
+    spec_ballot(&E, "B []", 1);
     cr_assert_eq(tally_run(&E, &R, &ERR), TALLY_EINVAL);
     cr_assert_eq(ERR.entry, 1);
 }
 
 Test(invalid, countries_mixed)
 {
-    t1_options(&E, "A B");
-    t1_ballot_wc(&E, "A", 3, NULL, "DE");
-    t1_ballot(&E, "B", 2);
+    spec_options(&E, "A B");
+    spec_ballot_wc(&E, "A", 3, NULL, "DE");
+    spec_ballot(&E, "B", 2);
     cr_assert_eq(tally_run(&E, &R, &ERR), TALLY_EINVAL);
     cr_assert_eq(ERR.entry, 1);
     cr_assert_str_eq(ERR.reason, "some ballots have a country and others not: when one has, "
@@ -604,8 +605,8 @@ Test(invalid, countries_mixed)
 
 Test(invalid, rule_combinations)
 {
-    t1_options(&E, "A B C");
-    t1_ballot(&E, "A", 1);
+    spec_options(&E, "A B C");
+    spec_ballot(&E, "A", 1);
     E.seats = 2; /* irv with 2 seats and standard mode */
     cr_assert_eq(tally_run(&E, &R, &ERR), TALLY_EINVAL);
     cr_assert_str_eq(ERR.field, "seats");
@@ -654,17 +655,17 @@ Test(invalid, rule_combinations)
 
 Test(invalid, nothing_to_eliminate)
 {
-    t1_options(&E, "A B");
+    spec_options(&E, "A B");
     tally_rules_add_excluded(&E, 0);
     tally_rules_add_excluded(&E, 1);
-    t1_ballot(&E, "A", 1);
+    spec_ballot(&E, "A", 1);
     cr_assert_eq(tally_run(&E, &R, &ERR), TALLY_EINVAL);
     cr_assert(strstr(ERR.reason, "nothing left to eliminate") != NULL);
 }
 
 Test(invalid, builder_refusals)
 {
-    cr_assert_eq(t1_options(&E, "A B"), 0);
+    cr_assert_eq(spec_options(&E, "A B"), 0);
     cr_assert_eq(tally_election_add_option(&E, "A", 1, &ERR), TALLY_EINVAL);
     cr_assert_str_eq(ERR.field, "options");
     struct tally_dec zero = tally_dec_int(0);
@@ -690,20 +691,20 @@ Test(random, seed_from_root)
 
 Test(rules, grouping_keys_and_rehash)
 {
-    t1_options(&E, "A B C D E");
-    t1_ballot_wc(&E, "A B", 1, "0.5", "DE");
-    t1_ballot_wc(&E, "A B", 1, "0.5", "FR");
-    t1_ballot_wc(&E, "A B", 1, "0.50", "DE"); /* same weight in value */
-    t1_ballot_wc(&E, "A B", 1, "2", "DE");
-    t1_ballot_wc(&E, "A _ B", 1, "0.5", "DE");
-    t1_ballot_wc(&E, "[A B]", 1, "0.5", "DE");
-    t1_ballot_wc(&E, "A [B]", 1, "0.5", "DE");
+    spec_options(&E, "A B C D E");
+    spec_ballot_wc(&E, "A B", 1, "0.5", "DE");
+    spec_ballot_wc(&E, "A B", 1, "0.5", "FR");
+    spec_ballot_wc(&E, "A B", 1, "0.50", "DE"); /* same weight in value */
+    spec_ballot_wc(&E, "A B", 1, "2", "DE");
+    spec_ballot_wc(&E, "A _ B", 1, "0.5", "DE");
+    spec_ballot_wc(&E, "[A B]", 1, "0.5", "DE");
+    spec_ballot_wc(&E, "A [B]", 1, "0.5", "DE");
     cr_assert_eq(E.n_entries, 5);
     cr_assert_eq(E.entries[0].count, 3); /* "A [B]" is "A B" */
     tally_election_fini(&E);
     /* many distinct keys (rehashing several times), each counted exactly */
     tally_election_init(&E);
-    t1_options(&E, "A B C D E");
+    spec_options(&E, "A B C D E");
     enum { POOL = 3000, N = 40000 };
     static char pool[POOL][32];
     static uint64_t want[POOL];
@@ -729,7 +730,7 @@ Test(rules, grouping_keys_and_rehash)
         s = s * 6364136223846793005ULL + 1442695040888963407ULL;
         int i = (int)((s >> 33) % POOL);
         want[i]++;
-        cr_assert_eq(t1_ballot(&E, pool[i], 1), TALLY_OK);
+        cr_assert_eq(spec_ballot(&E, pool[i], 1), TALLY_OK);
     }
     size_t distinct = 0;
     for (int i = 0; i < POOL; i++) {
@@ -761,12 +762,12 @@ Test(rules, grouping_keys_and_rehash)
 
 Test(rules, multi_pass_must_elect_one)
 {
-    t1_options(&E, "A B C");
+    spec_options(&E, "A B C");
     E.seats = 2;
     E.rules.winner_mode = TALLY_WM_MULTI_PASS;
-    t1_ballot(&E, "A B", 3);
-    t1_ballot(&E, "B", 2);
-    t1_ballot(&E, "C", 1);
+    spec_ballot(&E, "A B", 3);
+    spec_ballot(&E, "B", 2);
+    spec_ballot(&E, "C", 1);
     RUN_OK();
     cr_assert_str_eq(WINNERS(), "A,B");
     cr_assert_eq(R.rounds[0].pass, 1);
@@ -774,20 +775,20 @@ Test(rules, multi_pass_must_elect_one)
     cr_assert_eq(R.rounds[R.n_rounds - 1].round, 1); /* pass 2: B has 5 of 6 at once */
     tally_result_fini(&R);
     E.rules.stop_after_round = 1; /* pass 1 cannot finish */
-    t1_ballot(&E, "C", 2);
+    spec_ballot(&E, "C", 2);
     cr_assert_eq(tally_run(&E, &R, &ERR), TALLY_EINVAL);
     cr_assert(strstr(ERR.reason, "multi_pass") != NULL, "%s", ERR.reason);
 }
 
 Test(rules, bottoms_up)
 {
-    t1_options(&E, "A B C D");
+    spec_options(&E, "A B C D");
     E.seats = 2;
     E.rules.winner_mode = TALLY_WM_BOTTOMS_UP;
-    t1_ballot(&E, "A", 5);
-    t1_ballot(&E, "B", 4);
-    t1_ballot(&E, "C", 3);
-    t1_ballot(&E, "D", 1);
+    spec_ballot(&E, "A", 5);
+    spec_ballot(&E, "B", 4);
+    spec_ballot(&E, "C", 3);
+    spec_ballot(&E, "D", 1);
     RUN_OK();
     cr_assert_str_eq(DEC(R.rounds[0].threshold), "5"); /* floor(13/3)+1, round 1 only */
     cr_assert_eq(R.rounds[0].n_elected, 0);            /* no threshold elections */
@@ -799,13 +800,13 @@ Test(rules, bottoms_up)
 
 Test(rules, one_per_round)
 {
-    t1_options(&E, "A B C");
+    spec_options(&E, "A B C");
     E.method = TALLY_STV;
     E.seats = 2;
     E.rules.winner_mode = TALLY_WM_ONE_PER_ROUND;
-    t1_ballot(&E, "A", 6);
-    t1_ballot(&E, "B", 5);
-    t1_ballot(&E, "C", 1);
+    spec_ballot(&E, "A", 6);
+    spec_ballot(&E, "B", 5);
+    spec_ballot(&E, "C", 1);
     RUN_OK();
     cr_assert_str_eq(ELECTED(1), "A"); /* B also reaches 5, waits a round */
     cr_assert_str_eq(ELECTED(2), "B");
@@ -818,13 +819,13 @@ Test(rules, one_per_round)
 
 Test(rules, previous_rounds_then_random_uses_hashset_order)
 {
-    t1_options(&E, "Alice Bob Carol Dave");
+    spec_options(&E, "Alice Bob Carol Dave");
     E.rules.tiebreak = TALLY_TB_PREV_RANDOM;
     E.rules.random_seed = 0;
-    t1_ballot(&E, "Carol", 6);
-    t1_ballot(&E, "Dave", 1);
-    t1_ballot(&E, "Alice", 3);
-    t1_ballot(&E, "Bob", 3);
+    spec_ballot(&E, "Carol", 6);
+    spec_ballot(&E, "Dave", 1);
+    spec_ballot(&E, "Alice", 3);
+    spec_ballot(&E, "Bob", 3);
     /* r2: Alice 3, Bob 3, also equal in r1: pick from HashSet order [Bob, Alice]
      * with 0.7309… × 2 → index 1 → Alice (UTF-16 order would give Bob) */
     RUN_OK();

@@ -8,7 +8,7 @@
  *  - ballot order and option relabelling (with the tie-break order relabelled
  *    consistently) do not change results;
  *  - tallies + inactive + residual surplus + blank = total value, every round;
- *  - a country cap of 1 changes nothing (needs T2's tally_cap.c).
+ *  - a country cap of 1 changes nothing (through tally_cap.c).
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -9,22 +9,22 @@
 #include <criterion/criterion.h>
 
 #include "core/tally/tally_schulze_int.h"
-#include "t2_helpers.h"
+#include "stage_helpers.h"
 
 /* The 45-voter example of §7 built through the builder API. */
 static void textbook(struct tally_election *e)
 {
     tally_election_init(e);
     e->method = TALLY_SCHULZE;
-    t2_letters(e, 5);
-    t2_add(e, 5, NULL, "", "A C B E D");
-    t2_add(e, 5, NULL, "", "A D E C B");
-    t2_add(e, 8, NULL, "", "B E D A C");
-    t2_add(e, 3, NULL, "", "C A B E D");
-    t2_add(e, 7, NULL, "", "C A E B D");
-    t2_add(e, 2, NULL, "", "C B A D E");
-    t2_add(e, 7, NULL, "", "D C E B A");
-    t2_add(e, 8, NULL, "", "E B A D C");
+    stage_letters(e, 5);
+    stage_add(e, 5, NULL, "", "A C B E D");
+    stage_add(e, 5, NULL, "", "A D E C B");
+    stage_add(e, 8, NULL, "", "B E D A C");
+    stage_add(e, 3, NULL, "", "C A B E D");
+    stage_add(e, 7, NULL, "", "C A E B D");
+    stage_add(e, 2, NULL, "", "C B A D E");
+    stage_add(e, 7, NULL, "", "D C E B A");
+    stage_add(e, 8, NULL, "", "E B A D C");
 }
 
 static void expect_row(const struct tally_election *e, const struct tally_dec *m, const char *x,
@@ -33,7 +33,7 @@ static void expect_row(const struct tally_election *e, const struct tally_dec *m
     char buf[64];
     for (size_t i = 0; ys[i] != '\0'; i++) {
         char y[2] = {ys[i], '\0'};
-        t2_cell(m, e->n_options, t2_id(e, x), t2_id(e, y), buf, sizeof buf);
+        stage_cell(m, e->n_options, stage_id(e, x), stage_id(e, y), buf, sizeof buf);
         cr_expect_eq(atoi(buf), want[i], "[%s][%s] = %s, want %d", x, y, buf, want[i]);
         cr_expect_eq(strchr(buf, '.'), NULL);
     }
@@ -45,7 +45,7 @@ static void expect_ranking(const struct tally_election *e, const struct tally_re
     char buf[64];
     cr_assert_eq(r->schulze.n_ranking, strlen(want));
     for (size_t i = 0; i < r->schulze.n_ranking; i++) {
-        cr_expect_eq(t2_name(e, r->schulze.ranking[i], buf, sizeof buf)[0], want[i],
+        cr_expect_eq(stage_name(e, r->schulze.ranking[i], buf, sizeof buf)[0], want[i],
                      "place %zu: %s, want %c", i + 1, buf, want[i]);
     }
 }
@@ -59,16 +59,16 @@ Test(schulze, textbook_45_voters)
 
     textbook(&e);
     e.seats = 2;
-    cr_assert_eq(t2_run_schulze(&e, &ctx, &r, &err), TALLY_OK, "%s", err.reason);
+    cr_assert_eq(stage_run_schulze(&e, &ctx, &r, &err), TALLY_OK, "%s", err.reason);
     expect_row(&e, r.schulze.pairwise, "A", "BCDE", (const int[]){20, 26, 30, 22});
     expect_row(&e, r.schulze.strongest, "E", "ABCD", (const int[]){25, 28, 28, 31});
     expect_ranking(&e, &r, "EACBD");
     cr_expect_eq(r.schulze.condorcet_winner, TALLY_NONE);
     cr_assert_eq(r.n_winners, 2);
-    cr_expect_eq(r.winners[0], t2_id(&e, "E"));
-    cr_expect_eq(r.winners[1], t2_id(&e, "A"));
-    t2_result_free(&r);
-    t2_ctx_free(&ctx);
+    cr_expect_eq(r.winners[0], stage_id(&e, "E"));
+    cr_expect_eq(r.winners[1], stage_id(&e, "A"));
+    stage_result_free(&r);
+    stage_ctx_free(&ctx);
     tally_election_fini(&e);
 }
 
@@ -83,16 +83,16 @@ Test(schulze, random_tie_example)
     e.method = TALLY_SCHULZE;
     e.rules.tiebreak = TALLY_TB_RANDOM;
     e.rules.random_seed = 12345;
-    t2_letters(&e, 5);
-    t2_add(&e, 1, NULL, "", "A B C");
-    t2_add(&e, 1, NULL, "", "B C A");
-    t2_add(&e, 1, NULL, "", "C A B");
-    cr_assert_eq(t2_run_schulze(&e, &ctx, &r, &err), TALLY_OK, "%s", err.reason);
+    stage_letters(&e, 5);
+    stage_add(&e, 1, NULL, "", "A B C");
+    stage_add(&e, 1, NULL, "", "B C A");
+    stage_add(&e, 1, NULL, "", "C A B");
+    cr_assert_eq(stage_run_schulze(&e, &ctx, &r, &err), TALLY_OK, "%s", err.reason);
     expect_ranking(&e, &r, "BCAED");
     cr_assert_eq(r.n_winners, 1);
-    cr_expect_eq(r.winners[0], t2_id(&e, "B"));
-    t2_result_free(&r);
-    t2_ctx_free(&ctx);
+    cr_expect_eq(r.winners[0], stage_id(&e, "B"));
+    stage_result_free(&r);
+    stage_ctx_free(&ctx);
     tally_election_fini(&e);
 }
 
@@ -105,14 +105,14 @@ Test(schulze, order_tie_unlisted_is_an_error)
 
     tally_election_init(&e);
     e.method = TALLY_SCHULZE;
-    t2_letters(&e, 3);
-    tally_rules_add_tiebreak_order(&e, t2_id(&e, "C"));
-    t2_add(&e, 1, NULL, "", "A B C");
-    t2_add(&e, 1, NULL, "", "B A C");
+    stage_letters(&e, 3);
+    tally_rules_add_tiebreak_order(&e, stage_id(&e, "C"));
+    stage_add(&e, 1, NULL, "", "A B C");
+    stage_add(&e, 1, NULL, "", "B A C");
     /* A, B tied on top, neither listed */
-    cr_expect_eq(t2_run_schulze(&e, &ctx, &r, &err), TALLY_ETIE);
-    t2_result_free(&r);
-    t2_ctx_free(&ctx);
+    cr_expect_eq(stage_run_schulze(&e, &ctx, &r, &err), TALLY_ETIE);
+    stage_result_free(&r);
+    stage_ctx_free(&ctx);
     tally_election_fini(&e);
 }
 
@@ -124,10 +124,10 @@ Test(schulze, reading_rules)
 
     tally_election_init(&e);
     e.method = TALLY_SCHULZE;
-    t2_letters(&e, 5);
-    t2_add(&e, 1, NULL, "", "[A,B] - C");
-    t2_add(&e, 1, NULL, "", "C A C");
-    t2_add(&e, 1, NULL, "", "[] E [E,D] B");
+    stage_letters(&e, 5);
+    stage_add(&e, 1, NULL, "", "[A,B] - C");
+    stage_add(&e, 1, NULL, "", "C A C");
+    stage_add(&e, 1, NULL, "", "[] E [E,D] B");
     /* A = B > C, D unranked */
     cr_expect_eq(tally_schulze_read(&e, excl, &e.entries[0], pos), 3);
     cr_expect_eq(pos[0], pos[1]);
@@ -151,7 +151,7 @@ Test(schulze, rules_that_must_keep_defaults)
 
     tally_election_init(&e);
     e.method = TALLY_SCHULZE;
-    t2_letters(&e, 2);
+    stage_letters(&e, 2);
     cr_expect_eq(tally_schulze_check_rules(&e, &err), TALLY_OK);
     e.rules.tiebreak = TALLY_TB_PREV_RANDOM;
     cr_expect_eq(tally_schulze_check_rules(&e, &err), TALLY_EINVAL);
@@ -180,13 +180,13 @@ Test(schulze, all_excluded_is_an_error)
 
     tally_election_init(&e);
     e.method = TALLY_SCHULZE;
-    t2_letters(&e, 2);
+    stage_letters(&e, 2);
     tally_rules_add_excluded(&e, 0);
     tally_rules_add_excluded(&e, 1);
-    t2_add(&e, 1, NULL, "", "A B");
-    cr_expect_eq(t2_run_schulze(&e, &ctx, &r, &err), TALLY_EINVAL);
-    t2_result_free(&r);
-    t2_ctx_free(&ctx);
+    stage_add(&e, 1, NULL, "", "A B");
+    cr_expect_eq(stage_run_schulze(&e, &ctx, &r, &err), TALLY_EINVAL);
+    stage_result_free(&r);
+    stage_ctx_free(&ctx);
     tally_election_fini(&e);
 }
 
@@ -199,26 +199,26 @@ static void run_case(const char *name)
     struct tally_result r;
     struct tally_error err;
     char why[256];
-    json_t *root = t2_load_case(name, &e, why, sizeof why);
+    json_t *root = stage_load_case(name, &e, why, sizeof why);
     const json_t *exp;
     int rc;
 
     if (root == NULL) {
-        cr_assert(!t2_ci(), "shared cases missing under CI: %s", why);
+        cr_assert(!stage_ci(), "shared cases missing under CI: %s", why);
         cr_skip_test("%s", why);
     }
     exp = json_object_get(root, "expected");
     memset(&err, 0, sizeof err);
-    rc = t2_run_schulze(&e, &ctx, &r, &err);
+    rc = stage_run_schulze(&e, &ctx, &r, &err);
     if (json_is_true(json_object_get(exp, "error"))) {
         cr_expect_neq(rc, TALLY_OK, "%s: expected an error", name);
         cr_expect_str_eq(err.reason, json_string_value(json_object_get(exp, "reason")));
     } else {
         cr_assert_eq(rc, TALLY_OK, "%s: %s", name, err.reason);
-        cr_expect(t2_check(&e, &r, exp, false, why, sizeof why), "%s: %s", name, why);
+        cr_expect(stage_check(&e, &r, exp, false, why, sizeof why), "%s: %s", name, why);
     }
-    t2_result_free(&r);
-    t2_ctx_free(&ctx);
+    stage_result_free(&r);
+    stage_ctx_free(&ctx);
     tally_election_fini(&e);
     json_decref(root);
 }
@@ -268,15 +268,15 @@ static void random_ballot(uint64_t *s, size_t n, struct rballot *b)
         perm[i] = (uint32_t)i;
     }
     for (size_t i = n; i > 1; i--) {
-        size_t j = t2_below(s, (uint32_t)i);
+        size_t j = stage_below(s, (uint32_t)i);
         uint32_t t = perm[i - 1];
         perm[i - 1] = perm[j];
         perm[j] = t;
     }
-    len = t2_below(s, (uint32_t)n + 1);
+    len = stage_below(s, (uint32_t)n + 1);
     b->spec[0] = '\0';
     for (size_t i = 0; i < len; i++) {
-        uint32_t roll = t2_below(s, 20);
+        uint32_t roll = stage_below(s, 20);
         if (roll == 0) {
             p += (size_t)snprintf(b->spec + p, sizeof b->spec - p, "- ");
         }
@@ -291,8 +291,8 @@ static void random_ballot(uint64_t *s, size_t n, struct rballot *b)
             p += (size_t)snprintf(b->spec + p, sizeof b->spec - p, "%c ", (char)('A' + perm[i]));
         }
     }
-    b->count = 1 + t2_below(s, 5);
-    b->weight = weights[t2_below(s, 7)];
+    b->count = 1 + stage_below(s, 5);
+    b->weight = weights[stage_below(s, 7)];
 }
 
 static void build_random(struct tally_election *e, size_t n, const struct rballot *bs, size_t nb,
@@ -305,10 +305,10 @@ static void build_random(struct tally_election *e, size_t n, const struct rballo
         e->rules.tiebreak = TALLY_TB_RANDOM;
         e->rules.random_seed = seed;
     }
-    t2_letters(e, n);
+    stage_letters(e, n);
     for (size_t i = 0; i < nb; i++) {
         const struct rballot *b = &bs[order != NULL ? order[i] : i];
-        t2_add(e, b->count, b->weight, "", b->spec);
+        stage_add(e, b->count, b->weight, "", b->spec);
     }
 }
 
@@ -318,28 +318,28 @@ Test(schulze_props, condorcet_winner_wins_and_order_is_irrelevant)
     size_t with_cw = 0;
 
     for (int iter = 0; iter < 3000; iter++) {
-        size_t n = 2 + t2_below(&s, 6), nb = 1 + t2_below(&s, 40);
+        size_t n = 2 + stage_below(&s, 6), nb = 1 + stage_below(&s, 40);
         struct rballot bs[40];
         size_t order[40];
         struct tally_election e1, e2;
         struct tally_ctx c1, c2;
         struct tally_result r1, r2;
         struct tally_error err;
-        bool random_tb = t2_below(&s, 2) == 0;
+        bool random_tb = stage_below(&s, 2) == 0;
 
         for (size_t i = 0; i < nb; i++) {
             random_ballot(&s, n, &bs[i]);
             order[i] = nb - 1 - i;
         }
         for (size_t i = nb; i > 1; i--) {
-            size_t j = t2_below(&s, (uint32_t)i), t = order[i - 1];
+            size_t j = stage_below(&s, (uint32_t)i), t = order[i - 1];
             order[i - 1] = order[j];
             order[j] = t;
         }
         build_random(&e1, n, bs, nb, NULL, random_tb, (int64_t)iter);
         build_random(&e2, n, bs, nb, order, random_tb, (int64_t)iter);
-        cr_assert_eq(t2_run_schulze(&e1, &c1, &r1, &err), TALLY_OK, "%s", err.reason);
-        cr_assert_eq(t2_run_schulze(&e2, &c2, &r2, &err), TALLY_OK, "%s", err.reason);
+        cr_assert_eq(stage_run_schulze(&e1, &c1, &r1, &err), TALLY_OK, "%s", err.reason);
+        cr_assert_eq(stage_run_schulze(&e2, &c2, &r2, &err), TALLY_OK, "%s", err.reason);
 
         if (r1.schulze.condorcet_winner != TALLY_NONE) {
             with_cw++;
@@ -362,10 +362,10 @@ Test(schulze_props, condorcet_winner_wins_and_order_is_irrelevant)
                 tally_dec_cmp(&r1.schulze.strongest[a * n + b], &r1.schulze.strongest[b * n + a]),
                 0);
         }
-        t2_result_free(&r1);
-        t2_result_free(&r2);
-        t2_ctx_free(&c1);
-        t2_ctx_free(&c2);
+        stage_result_free(&r1);
+        stage_result_free(&r2);
+        stage_ctx_free(&c1);
+        stage_ctx_free(&c2);
         tally_election_fini(&e1);
         tally_election_fini(&e2);
     }
@@ -464,7 +464,7 @@ Test(schulze_props, equals_slow_reference)
     uint64_t s = 0xabcdef;
 
     for (int iter = 0; iter < 3000; iter++) {
-        size_t n = 2 + t2_below(&s, 7), nb = 1 + t2_below(&s, 30), nr;
+        size_t n = 2 + stage_below(&s, 7), nb = 1 + stage_below(&s, 30), nr;
         struct rballot bs[30];
         struct tally_election e;
         struct tally_ctx c;
@@ -477,10 +477,10 @@ Test(schulze_props, equals_slow_reference)
             random_ballot(&s, n, &bs[i]);
         }
         build_random(&e, n, bs, nb, NULL, false, 0);
-        if (t2_below(&s, 3) == 0) {
-            tally_rules_add_excluded(&e, t2_below(&s, (uint32_t)n));
+        if (stage_below(&s, 3) == 0) {
+            tally_rules_add_excluded(&e, stage_below(&s, (uint32_t)n));
         }
-        cr_assert_eq(t2_run_schulze(&e, &c, &r, &err), TALLY_OK, "%s", err.reason);
+        cr_assert_eq(stage_run_schulze(&e, &c, &r, &err), TALLY_OK, "%s", err.reason);
         naive_schulze(&c, d, p, ranking, &nr);
         for (size_t x = 0; x < n; x++) {
             for (size_t y = 0; y < n; y++) {
@@ -498,8 +498,8 @@ Test(schulze_props, equals_slow_reference)
         cr_assert_eq(r.schulze.n_ranking, nr);
         cr_assert_eq(memcmp(r.schulze.ranking, ranking, nr * sizeof *ranking), 0, "iteration %d",
                      iter);
-        t2_result_free(&r);
-        t2_ctx_free(&c);
+        stage_result_free(&r);
+        stage_ctx_free(&c);
         tally_election_fini(&e);
     }
 }
@@ -516,25 +516,25 @@ Test(schulze, edges_no_ballots_one_option_more_seats_than_options)
     tally_election_init(&e);
     e.method = TALLY_SCHULZE;
     e.seats = 5;
-    t2_letters(&e, 3);
-    cr_assert_eq(t2_run_schulze(&e, &ctx, &r, &err), TALLY_OK, "%s", err.reason);
+    stage_letters(&e, 3);
+    cr_assert_eq(stage_run_schulze(&e, &ctx, &r, &err), TALLY_OK, "%s", err.reason);
     expect_ranking(&e, &r, "ABC");
     cr_expect_eq(r.n_winners, 3); /* fewer than seats: only 3 options */
     cr_expect_eq(r.schulze.condorcet_winner, TALLY_NONE);
-    t2_result_free(&r);
-    t2_ctx_free(&ctx);
+    stage_result_free(&r);
+    stage_ctx_free(&ctx);
     tally_election_fini(&e);
 
     /* one option left after exclusion: it is the ranking and, having no
      * one to lose to, the Condorcet winner */
     tally_election_init(&e);
     e.method = TALLY_SCHULZE;
-    t2_letters(&e, 3);
+    stage_letters(&e, 3);
     tally_rules_add_excluded(&e, 0);
     tally_rules_add_excluded(&e, 2);
-    t2_add(&e, 2, NULL, "DE", "A C B");
-    t2_add(&e, 1, NULL, "DE", "");
-    cr_assert_eq(t2_run_schulze(&e, &ctx, &r, &err), TALLY_OK, "%s", err.reason);
+    stage_add(&e, 2, NULL, "DE", "A C B");
+    stage_add(&e, 1, NULL, "DE", "");
+    cr_assert_eq(stage_run_schulze(&e, &ctx, &r, &err), TALLY_OK, "%s", err.reason);
     expect_ranking(&e, &r, "B");
     cr_expect_eq(r.schulze.condorcet_winner, 1);
     /* first preferences: B alone on top once A and C are dropped; excluded
@@ -543,7 +543,7 @@ Test(schulze, edges_no_ballots_one_option_more_seats_than_options)
     cr_expect(r.by_country[0].first_present[1]);
     cr_expect(!r.by_country[0].first_present[2]);
     cr_expect(r.by_country[0].first[1].units == 2 && r.by_country[0].first[1].scale == 0);
-    t2_result_free(&r);
-    t2_ctx_free(&ctx);
+    stage_result_free(&r);
+    stage_ctx_free(&ctx);
     tally_election_fini(&e);
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
- * api/auth.h — session resolution for the dispatcher (F1's contract) plus
+ * api/auth.h — session resolution for the http dispatcher plus
  * the helpers the session handlers share with it. The http layer calls
  * api_auth_resolve() for every route whose auth requirement is not
  * API_AUTH_NONE, after the body is read and before the handler runs.

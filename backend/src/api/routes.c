@@ -13,23 +13,22 @@
  * handlers in a header they own (api/api_<resource>.h) included below.
  */
 #include "api/api.h"
-#include "api/api_health.h"
-/* F2: #include "api/api_accounts.h" etc. here. A2: likewise. */
 #include "api/api_accounts.h"
 #include "api/api_assemblies.h"
 #include "api/api_audit.h"
+#include "api/api_health.h"
 #include "api/api_me.h"
 #include "api/api_sessions.h"
 
 const struct api_route api_routes[] = {
-    /* F1: operations */
+    /* operations */
     {.method = API_GET, .pattern = "/healthz", .handler = api_health_live, .auth = API_AUTH_NONE},
     {.method = API_GET, .pattern = "/readyz", .handler = api_health_ready, .auth = API_AUTH_NONE},
     {.method = API_GET,
      .pattern = "/metrics",
      .handler = api_health_metrics,
      .auth = API_AUTH_NONE},
-    /* F2: accounts, sessions, me */
+    /* accounts, sessions, me */
     {.method = API_POST,
      .pattern = "/api/v1/accounts",
      .handler = api_accounts_create,
@@ -43,7 +42,7 @@ const struct api_route api_routes[] = {
      .handler = api_sessions_delete_current,
      .auth = API_AUTH_REQUIRED},
     {.method = API_GET, .pattern = "/api/v1/me", .handler = api_me_get, .auth = API_AUTH_REQUIRED},
-    /* A2: assemblies, members, invitations, audit */
+    /* assemblies, members, invitations, audit */
     {.method = API_GET,
      .pattern = "/api/v1/assemblies",
      .handler = api_assemblies_list,

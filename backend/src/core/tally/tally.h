@@ -5,8 +5,8 @@
  * counted into a result. Pure: no I/O, no JSON, no clock, no allocator other
  * than malloc, no floating point except the documented random index (§6.3).
  *
- * Stability: this header is shared with T2 (Schulze, cap, double majority)
- * and T3 (codec/election, pnyx-tally). Changes are additive only and are
+ * Stability: this header is used by the JSON reader (codec/election), by
+ * pnyx-tally, pnyx-verify and the server. Changes are additive only and are
  * listed here.
  *   v1 (2026-11-28) first version.
  *   v1.1 max_rankings and stop_after_round use -1 for null (like
@@ -350,7 +350,7 @@ struct tally_country_stat {
     uint8_t *final_present;
 };
 
-/* §7 (filled by T2's tally_schulze_run). Matrices n_options × n_options,
+/* §7 (filled by tally_schulze_run). Matrices n_options × n_options,
  * row-major [x * n_options + y]; only non-excluded x ≠ y are meaningful. */
 struct tally_schulze {
     bool present;
@@ -361,7 +361,7 @@ struct tally_schulze {
     struct tally_dec *strongest;
 };
 
-/* §4 (filled by T2's tally_cap_apply). */
+/* §4 (filled by tally_cap_apply). */
 struct tally_cap {
     bool present;
     struct tally_dec cap;
@@ -370,7 +370,7 @@ struct tally_cap {
     struct tally_dec *factors;
 };
 
-/* §8.2 (filled by T2's tally_dm_compute). */
+/* §8.2 (filled by tally_dm_compute). */
 struct tally_dm {
     bool present;
     struct tally_dec min_country_share;

@@ -1,19 +1,17 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
- * core/tally/tally_int.h — internals shared by the engine's files (T1's
- * rcv/dec/tiebreak/result and T2's schulze/cap/dm) and by tests. Not for
- * other modules: they use tally.h only.
+ * core/tally/tally_int.h — internals shared by the engine's files (build,
+ * dec, rcv, tiebreak, result, schulze, cap, dm) and by tests. Not for other
+ * modules: they use tally.h only.
  *
- * Call order inside tally_run (tally_rcv.c):
+ * Call order inside tally_run (tally_run.c):
  *   1. validate (§9), build struct tally_ctx (weights scaled to d, countries);
- *   2. if rules.has_country_cap: tally_cap_apply(ctx, out, err)   [T2]
+ *   2. if rules.has_country_cap: tally_cap_apply(ctx, out, err)     (tally_cap.c)
  *   3. ctx->weighted computed; out->by_country skeleton (ballots, value);
- *   4. method schulze: tally_schulze_run(ctx, out, err)            [T2]
- *      else the IRV/STV count (T1), filling by_country first/final;
- *   5. if rules.has_double_majority: tally_dm_compute(ctx, out, err) [T2]
- * T2's files exist or not: CMake defines TALLY_HAVE_SCHULZE / _CAP / _DM to 1
- * when tally_schulze.c / tally_cap.c / tally_dm.c are present; without them
- * tally_run refuses those features with TALLY_EINTERNAL "not implemented".
+ *   4. method schulze: tally_schulze_run(ctx, out, err)    (tally_schulze.c)
+ *      else tally_rcv_count(ctx, out, err) (tally_rcv.c), filling
+ *      by_country first/final;
+ *   5. if rules.has_double_majority: tally_dm_compute(ctx, out, err) (tally_dm.c)
  */
 #ifndef PNYX_CORE_TALLY_TALLY_INT_H
 #define PNYX_CORE_TALLY_TALLY_INT_H
@@ -37,7 +35,7 @@ struct tally_ctx {
     tally_i128 one;          /* 10^d */
     size_t n;                /* e->n_options */
     size_t n_entries;        /* e->n_entries (entries with count 0 are skipped) */
-    tally_i128 *weight;      /* per entry: weight × 10^d, after the cap (T2 may rewrite) */
+    tally_i128 *weight;      /* per entry: weight × 10^d, after the cap (the cap may rewrite) */
     bool weighted;           /* some entry with count ≥ 1 has weight ≠ 1 (after the cap) */
     uint8_t *excluded;       /* per option: 1 if in rules.excluded */
     size_t n_countries;      /* distinct countries over entries with count ≥ 1 */
@@ -46,7 +44,7 @@ struct tally_ctx {
     uint32_t *entry_country; /* per entry: index into countries, UINT32_MAX if none */
 };
 
-/* ---- T2's entry points (implemented in tally_cap.c, tally_schulze.c, tally_dm.c) ---- */
+/* ---- the optional stages (tally_cap.c, tally_schulze.c, tally_dm.c) ---- */
 
 /*
  * §4. Needs ctx->n_countries ≥ 1 (tally_run checked). Fills out->country_cap
@@ -72,13 +70,13 @@ int tally_schulze_run(struct tally_ctx *ctx, struct tally_result *out, struct ta
  */
 int tally_dm_compute(struct tally_ctx *ctx, struct tally_result *out, struct tally_error *err);
 
-/* ---- T1 internals ---- */
+/* ---- the IRV/STV count ---- */
 
 /* The IRV/STV count (tally_rcv.c): fills winners, rounds and by_country
  * first/final. blank_ballots and the by_country skeleton are already set. */
 int tally_rcv_count(struct tally_ctx *ctx, struct tally_result *out, struct tally_error *err);
 
-/* ---- helpers (T1, usable by T2) ---- */
+/* ---- helpers shared by every stage ---- */
 
 /* Fill err (may be NULL) and return code. entry -1 = not about one entry. */
 int tally_fail(struct tally_error *err, int code, long entry, const char *field, const char *fmt,

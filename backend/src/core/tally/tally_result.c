@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * core/tally/tally_result.c — releasing a struct tally_result. Every array
- * in a result is malloc'd (by T1 or T2 code alike) and freed here, so a
+ * in a result is malloc'd (by whichever stage filled it) and freed here, so a
  * failed or partial result is always safe to fini.
  */
 #include <stdlib.h>

@@ -2,7 +2,7 @@
 /*
  * core/tally/tally_run.c — tally_run: validation of rules and ballots (§9),
  * the prepared context (weights scaled to d, countries), then dispatch to the
- * country cap, the count (IRV/STV here, Schulze in T2's file) and the double
+ * country cap, the count (IRV/STV in tally_rcv.c, Schulze in tally_schulze.c) and the double
  * majority. Errors name the ballot entry (0-based in err->entry, 1-based in
  * the reason) and the field.
  */
@@ -10,16 +10,6 @@
 #include <string.h>
 
 #include "tally_int.h"
-
-#ifndef TALLY_HAVE_SCHULZE
-#define TALLY_HAVE_SCHULZE 0
-#endif
-#ifndef TALLY_HAVE_CAP
-#define TALLY_HAVE_CAP 0
-#endif
-#ifndef TALLY_HAVE_DM
-#define TALLY_HAVE_DM 0
-#endif
 
 /* random_seed range: RCTab keeps seeds to what a 48-bit generator can tell
  * apart, and the format says so (§3). */
@@ -519,35 +509,20 @@ int tally_run(const struct tally_election *e, struct tally_result *out, struct t
         rc = ctx_build(e, &ctx, err);
     }
     if (rc == TALLY_OK && e->rules.has_country_cap && ctx.n_countries > 0) {
-#if TALLY_HAVE_CAP
         rc = tally_cap_apply(&ctx, out, err);
-#else
-        rc = tally_fail(err, TALLY_EINTERNAL, -1, "rules.country_cap",
-                        "country_cap is not implemented in this build");
-#endif
     }
     if (rc == TALLY_OK) {
         rc = finish_prep(&ctx, out, err);
     }
     if (rc == TALLY_OK) {
         if (e->method == TALLY_SCHULZE) {
-#if TALLY_HAVE_SCHULZE
             rc = tally_schulze_run(&ctx, out, err);
-#else
-            rc = tally_fail(err, TALLY_EINTERNAL, -1, "method",
-                            "method schulze is not implemented in this build");
-#endif
         } else {
             rc = tally_rcv_count(&ctx, out, err);
         }
     }
     if (rc == TALLY_OK && e->rules.has_double_majority) {
-#if TALLY_HAVE_DM
         rc = tally_dm_compute(&ctx, out, err);
-#else
-        rc = tally_fail(err, TALLY_EINTERNAL, -1, "rules.double_majority",
-                        "double_majority is not implemented in this build");
-#endif
     }
     ctx_fini(&ctx);
     if (rc != TALLY_OK) {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
- * core/tally/tally_schulze_int.h — T2's internals shared by tally_schulze.c,
+ * core/tally/tally_schulze_int.h — internals shared by tally_schulze.c,
  * tally_dm.c and the tests: the §7 ballot reading and the Schulze rule check.
  */
 #ifndef PNYX_CORE_TALLY_TALLY_SCHULZE_INT_H

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
- * tests/tally/t1_helpers.h — small builders for engine tests (header-only,
- * static functions, included by T1's test files only).
+ * tests/tally/ballot_spec.h — small builders for engine tests (header-only,
+ * static functions, included by test_engine.c).
  *
  * Ballot spec: space-separated ranks; an option id is a run of characters
  * other than space and brackets; "_" is a skipped rank; "[A B]" an overvote;
  * "[]" an overvote without recorded options.
  */
-#ifndef PNYX_TESTS_TALLY_T1_HELPERS_H
-#define PNYX_TESTS_TALLY_T1_HELPERS_H
+#ifndef PNYX_TESTS_TALLY_BALLOT_SPEC_H
+#define PNYX_TESTS_TALLY_BALLOT_SPEC_H
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +17,7 @@
 #include "tally.h"
 
 /* Options from a space-separated list. Returns 0 or -1. */
-static inline int t1_options(struct tally_election *e, const char *list)
+static inline int spec_options(struct tally_election *e, const char *list)
 {
     const char *p = list;
     while (*p) {
@@ -36,7 +36,7 @@ static inline int t1_options(struct tally_election *e, const char *list)
     return 0;
 }
 
-static inline uint32_t t1_id(struct tally_election *e, const char **pp)
+static inline uint32_t spec_id(struct tally_election *e, const char **pp)
 {
     const char *p = *pp, *q = p;
     while (*q && *q != ' ' && *q != '[' && *q != ']') {
@@ -47,8 +47,8 @@ static inline uint32_t t1_id(struct tally_election *e, const char **pp)
 }
 
 /* Add one entry; weight NULL = 1, country "" = none. Returns the tally status. */
-static inline int t1_ballot_wc(struct tally_election *e, const char *spec, uint64_t count,
-                               const char *weight, const char *country)
+static inline int spec_ballot_wc(struct tally_election *e, const char *spec, uint64_t count,
+                                 const char *weight, const char *country)
 {
     const char *p = spec;
     while (*p) {
@@ -65,7 +65,7 @@ static inline int t1_ballot_wc(struct tally_election *e, const char *spec, uint6
                     p++;
                     continue;
                 }
-                uint32_t o = t1_id(e, &p);
+                uint32_t o = spec_id(e, &p);
                 if (o == TALLY_NONE) {
                     tally_election_discard_entry(e);
                     return TALLY_EINVAL;
@@ -77,7 +77,7 @@ static inline int t1_ballot_wc(struct tally_election *e, const char *spec, uint6
             }
             tally_election_mark_close(e);
         } else {
-            uint32_t o = t1_id(e, &p);
+            uint32_t o = spec_id(e, &p);
             if (o == TALLY_NONE) {
                 tally_election_discard_entry(e);
                 return TALLY_EINVAL;
@@ -96,32 +96,32 @@ static inline int t1_ballot_wc(struct tally_election *e, const char *spec, uint6
     return tally_election_add_entry(e, count, weight ? &w : NULL, cc, NULL);
 }
 
-static inline int t1_ballot(struct tally_election *e, const char *spec, uint64_t count)
+static inline int spec_ballot(struct tally_election *e, const char *spec, uint64_t count)
 {
-    return t1_ballot_wc(e, spec, count, NULL, NULL);
+    return spec_ballot_wc(e, spec, count, NULL, NULL);
 }
 
 /* Canonical text of a dec (static buffer per call site is not needed: caller's). */
-static inline const char *t1_fmt(const struct tally_dec *d, char *buf)
+static inline const char *spec_fmt(const struct tally_dec *d, char *buf)
 {
     tally_dec_format(d, buf, 64);
     return buf;
 }
 
 /* Value shown for option `id` in round `r` (1-based index into rounds), as text; "-" if absent. */
-static inline const char *t1_tally(const struct tally_election *e, const struct tally_result *res,
-                                   size_t r, const char *id, char *buf)
+static inline const char *spec_tally(const struct tally_election *e, const struct tally_result *res,
+                                     size_t r, const char *id, char *buf)
 {
     uint32_t o = tally_election_find_option(e, id, strlen(id));
     if (o == TALLY_NONE || r < 1 || r > res->n_rounds || !res->rounds[r - 1].present[o]) {
         return "-";
     }
-    return t1_fmt(&res->rounds[r - 1].tally[o], buf);
+    return spec_fmt(&res->rounds[r - 1].tally[o], buf);
 }
 
 /* Comma-joined ids (e.g. winners, elected). */
-static inline const char *t1_ids(const struct tally_election *e, const uint32_t *ids, size_t n,
-                                 char *buf, size_t len)
+static inline const char *spec_ids(const struct tally_election *e, const uint32_t *ids, size_t n,
+                                   char *buf, size_t len)
 {
     size_t at = 0;
     buf[0] = '\0';
@@ -137,9 +137,9 @@ static inline const char *t1_ids(const struct tally_election *e, const uint32_t 
 }
 
 /* Transfer value from → to ("exhausted", "residual_surplus" or an id) in round r, as text. */
-static inline const char *t1_transfer(const struct tally_election *e,
-                                      const struct tally_result *res, size_t r, const char *from,
-                                      const char *to, char *buf)
+static inline const char *spec_transfer(const struct tally_election *e,
+                                        const struct tally_result *res, size_t r, const char *from,
+                                        const char *to, char *buf)
 {
     uint32_t f = tally_election_find_option(e, from, strlen(from));
     uint32_t t = !strcmp(to, "exhausted")          ? TALLY_TO_EXHAUSTED
@@ -148,7 +148,7 @@ static inline const char *t1_transfer(const struct tally_election *e,
     const struct tally_round *x = &res->rounds[r - 1];
     for (size_t i = 0; i < x->n_transfers; i++) {
         if (x->transfers[i].from == f && x->transfers[i].to == t) {
-            return t1_fmt(&x->transfers[i].value, buf);
+            return spec_fmt(&x->transfers[i].value, buf);
         }
     }
     return "0";

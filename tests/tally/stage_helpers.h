@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
- * tests/tally/t2_helpers.h — test-only helpers for T2's tests (Schulze, cap,
- * double majority): a small Jansson loader for pnyx-election/1 files built
- * through the tally builder API, a direct context builder (what tally_run
- * prepares before calling T2's entry points), a seeded PRNG for property
- * tests, and comparison helpers. Static functions: each test binary
- * includes this once.
+ * tests/tally/stage_helpers.h — test-only helpers for the tests of the
+ * optional stages (Schulze, cap, double majority): a small Jansson loader for
+ * pnyx-election/1 files built through the tally builder API, a direct
+ * context builder (what tally_run prepares before calling the stages' entry
+ * points), a seeded PRNG for property tests, and comparison helpers. Static functions: each test
+ * binary includes this once.
  */
-#ifndef PNYX_TESTS_TALLY_T2_HELPERS_H
-#define PNYX_TESTS_TALLY_T2_HELPERS_H
+#ifndef PNYX_TESTS_TALLY_STAGE_HELPERS_H
+#define PNYX_TESTS_TALLY_STAGE_HELPERS_H
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,11 +21,11 @@
 /* ------------------------------------------------------------------ */
 /* Shared folder                                                        */
 
-static inline const char *t2_shared_dir(void)
+static inline const char *stage_shared_dir(void)
 {
     static char buf[1024];
     const char *d = getenv("PNYX_SHARED_DIR");
-    const char *tail = "tests/tally/t2_helpers.h";
+    const char *tail = "tests/tally/stage_helpers.h";
     const char *file = __FILE__;
     size_t n = strlen(file), t = strlen(tail);
 
@@ -42,7 +42,7 @@ static inline const char *t2_shared_dir(void)
 }
 
 /* Under CI=true a missing shared folder is a failure, elsewhere a skip. */
-static inline bool t2_ci(void)
+static inline bool stage_ci(void)
 {
     const char *ci = getenv("CI");
     return ci != NULL && strcmp(ci, "true") == 0;
@@ -51,17 +51,17 @@ static inline bool t2_ci(void)
 /* ------------------------------------------------------------------ */
 /* Decimal helpers                                                      */
 
-static inline struct tally_dec t2_dec(const char *s)
+static inline struct tally_dec stage_dec(const char *s)
 {
     struct tally_dec d = {0, 0};
     if (tally_dec_parse(s, strlen(s), &d) != TALLY_OK) {
-        fprintf(stderr, "t2_dec: bad decimal %s\n", s);
+        fprintf(stderr, "stage_dec: bad decimal %s\n", s);
         abort();
     }
     return d;
 }
 
-static inline int t2_json_dec(const json_t *v, struct tally_dec *out)
+static inline int stage_json_dec(const json_t *v, struct tally_dec *out)
 {
     char buf[64];
     if (json_is_string(v)) {
@@ -82,7 +82,7 @@ static inline int t2_json_dec(const json_t *v, struct tally_dec *out)
 /* Does the dec equal the expected JSON number/string exactly? JSON reals
  * are compared through their shortest text (the cases hold at most 20
  * significant digits; Jansson keeps doubles, so compare as text too). */
-static inline bool t2_dec_eq_json(const struct tally_dec *d, const json_t *v)
+static inline bool stage_dec_eq_json(const struct tally_dec *d, const json_t *v)
 {
     char got[64];
     if (tally_dec_format(d, got, sizeof got) < 0) {
@@ -108,7 +108,7 @@ static inline bool t2_dec_eq_json(const struct tally_dec *d, const json_t *v)
 /* ------------------------------------------------------------------ */
 /* Loader                                                               */
 
-static inline uint32_t t2_opt(const struct tally_election *e, const json_t *s)
+static inline uint32_t stage_opt(const struct tally_election *e, const json_t *s)
 {
     if (!json_is_string(s)) {
         return TALLY_NONE;
@@ -118,7 +118,8 @@ static inline uint32_t t2_opt(const struct tally_election *e, const json_t *s)
 
 /* Fill e (initialised by the caller) from a pnyx-election/1 object. Returns
  * 0, or -1 with why filled (test-only: not every §9 check is here). */
-static inline int t2_load_json(const json_t *root, struct tally_election *e, char *why, size_t cap)
+static inline int stage_load_json(const json_t *root, struct tally_election *e, char *why,
+                                  size_t cap)
 {
     const json_t *v, *rules, *ballots, *opts;
     size_t i;
@@ -170,10 +171,10 @@ static inline int t2_load_json(const json_t *root, struct tally_election *e, cha
                 json_t *x;
                 json_array_foreach(rv, j, x)
                 {
-                    tally_rules_add_excluded(e, t2_opt(e, x));
+                    tally_rules_add_excluded(e, stage_opt(e, x));
                 }
             } else if (strcmp(key, "undeclared_write_in") == 0) {
-                r->undeclared_write_in = json_is_null(rv) ? TALLY_NONE : t2_opt(e, rv);
+                r->undeclared_write_in = json_is_null(rv) ? TALLY_NONE : stage_opt(e, rv);
             } else if (strcmp(key, "batch_elimination") == 0) {
                 r->batch_elimination = json_is_true(rv);
             } else if (strcmp(key, "continue_until_two") == 0) {
@@ -196,7 +197,7 @@ static inline int t2_load_json(const json_t *root, struct tally_election *e, cha
                     r->has_tiebreak_order = true;
                     json_array_foreach(rv, j, x)
                     {
-                        tally_rules_add_tiebreak_order(e, t2_opt(e, x));
+                        tally_rules_add_tiebreak_order(e, stage_opt(e, x));
                     }
                 }
             } else if (strcmp(key, "random_seed") == 0) {
@@ -216,19 +217,19 @@ static inline int t2_load_json(const json_t *root, struct tally_election *e, cha
             } else if (strcmp(key, "bottoms_up_percentage") == 0) {
                 if (!json_is_null(rv)) {
                     r->has_bottoms_up_percentage = true;
-                    t2_json_dec(rv, &r->bottoms_up_percentage);
+                    stage_json_dec(rv, &r->bottoms_up_percentage);
                 }
             } else if (strcmp(key, "cutoff_elimination") == 0) {
                 r->cutoff_elimination = json_is_true(rv);
             } else if (strcmp(key, "country_cap") == 0) {
                 if (!json_is_null(rv)) {
                     r->has_country_cap = true;
-                    t2_json_dec(rv, &r->country_cap);
+                    stage_json_dec(rv, &r->country_cap);
                 }
             } else if (strcmp(key, "double_majority") == 0) {
                 if (!json_is_null(rv)) {
                     r->has_double_majority = true;
-                    t2_json_dec(json_object_get(rv, "min_country_share"), &r->min_country_share);
+                    stage_json_dec(json_object_get(rv, "min_country_share"), &r->min_country_share);
                 }
             } else if (strcmp(key, "rules_id") == 0) {
                 if (json_is_string(rv)) {
@@ -255,7 +256,7 @@ static inline int t2_load_json(const json_t *root, struct tally_election *e, cha
                 tally_election_skip(e);
             } else if (json_is_string(m)) {
                 tally_election_mark_open(e);
-                tally_election_mark_add(e, t2_opt(e, m));
+                tally_election_mark_add(e, stage_opt(e, m));
                 tally_election_mark_close(e);
             } else {
                 size_t q;
@@ -263,7 +264,7 @@ static inline int t2_load_json(const json_t *root, struct tally_election *e, cha
                 tally_election_mark_open(e);
                 json_array_foreach(m, q, x)
                 {
-                    tally_election_mark_add(e, t2_opt(e, x));
+                    tally_election_mark_add(e, stage_opt(e, x));
                 }
                 tally_election_mark_close(e);
             }
@@ -279,7 +280,7 @@ static inline int t2_load_json(const json_t *root, struct tally_election *e, cha
         }
         w = json_object_get(v, "weight");
         if (w != NULL && !json_is_null(w)) {
-            if (t2_json_dec(w, &wd) != TALLY_OK) {
+            if (stage_json_dec(w, &wd) != TALLY_OK) {
                 tally_election_discard_entry(e);
                 snprintf(why, cap, "ballot %zu: bad weight", i + 1);
                 return -1;
@@ -295,14 +296,14 @@ static inline int t2_load_json(const json_t *root, struct tally_election *e, cha
 }
 
 /* Load a case file; returns the root (caller decrefs) or NULL. */
-static inline json_t *t2_load_case(const char *name, struct tally_election *e, char *why,
-                                   size_t cap)
+static inline json_t *stage_load_case(const char *name, struct tally_election *e, char *why,
+                                      size_t cap)
 {
     char path[1024];
     json_error_t jerr;
     json_t *root;
 
-    if (snprintf(path, sizeof path, "%s/tally-cases/%s.json", t2_shared_dir(), name) >=
+    if (snprintf(path, sizeof path, "%s/tally-cases/%s.json", stage_shared_dir(), name) >=
         (int)sizeof path) {
         snprintf(why, cap, "path too long");
         return NULL;
@@ -315,7 +316,7 @@ static inline json_t *t2_load_case(const char *name, struct tally_election *e, c
         return NULL;
     }
     tally_election_init(e);
-    if (t2_load_json(root, e, why, cap) != 0) {
+    if (stage_load_json(root, e, why, cap) != 0) {
         json_decref(root);
         tally_election_fini(e);
         return NULL;
@@ -324,20 +325,20 @@ static inline json_t *t2_load_case(const char *name, struct tally_election *e, c
 }
 
 /* ------------------------------------------------------------------ */
-/* Direct context (what tally_run prepares for T2's entry points)       */
+/* Direct context (what tally_run prepares for the stages)              */
 
-struct t2_ctx {
+struct stage_ctx {
     struct tally_ctx c;
 };
 
-static inline int t2_cmp_u16(const void *a, const void *b)
+static inline int stage_cmp_u16(const void *a, const void *b)
 {
     uint16_t x = *(const uint16_t *)a, y = *(const uint16_t *)b;
     return (x > y) - (x < y);
 }
 
 /* Build ctx for e: weights at d, excluded flags, countries sorted. */
-static inline void t2_ctx_build(const struct tally_election *e, struct tally_ctx *ctx)
+static inline void stage_ctx_build(const struct tally_election *e, struct tally_ctx *ctx)
 {
     size_t n = e->n_options, ne = e->n_entries;
 
@@ -378,7 +379,7 @@ static inline void t2_ctx_build(const struct tally_election *e, struct tally_ctx
             ctx->countries[ctx->n_countries++] = c;
         }
     }
-    qsort(ctx->countries, ctx->n_countries, sizeof *ctx->countries, t2_cmp_u16);
+    qsort(ctx->countries, ctx->n_countries, sizeof *ctx->countries, stage_cmp_u16);
     for (size_t i = 0; i < ne; i++) {
         uint16_t c = e->entries[i].country;
         ctx->entry_country[i] = UINT32_MAX;
@@ -394,7 +395,7 @@ static inline void t2_ctx_build(const struct tally_election *e, struct tally_ctx
     }
 }
 
-static inline void t2_ctx_free(struct tally_ctx *ctx)
+static inline void stage_ctx_free(struct tally_ctx *ctx)
 {
     free(ctx->weight);
     free(ctx->excluded);
@@ -405,7 +406,7 @@ static inline void t2_ctx_free(struct tally_ctx *ctx)
 }
 
 /* The by_country skeleton tally_run gives tally_schulze_run. */
-static inline void t2_result_skeleton(const struct tally_ctx *ctx, struct tally_result *out)
+static inline void stage_result_skeleton(const struct tally_ctx *ctx, struct tally_result *out)
 {
     memset(out, 0, sizeof *out);
     out->n_options = ctx->n;
@@ -423,8 +424,8 @@ static inline void t2_result_skeleton(const struct tally_ctx *ctx, struct tally_
     }
 }
 
-/* Free what the skeleton and T2's entry points allocated. */
-static inline void t2_result_free(struct tally_result *r)
+/* Free what the skeleton and the stages allocated. */
+static inline void stage_result_free(struct tally_result *r)
 {
     for (size_t c = 0; c < r->n_by_country; c++) {
         free(r->by_country[c].first);
@@ -444,12 +445,12 @@ static inline void t2_result_free(struct tally_result *r)
 }
 
 /* The direct pipeline for Schulze: cap, count, double majority. */
-static inline int t2_run_schulze(const struct tally_election *e, struct tally_ctx *ctx,
-                                 struct tally_result *out, struct tally_error *err)
+static inline int stage_run_schulze(const struct tally_election *e, struct tally_ctx *ctx,
+                                    struct tally_result *out, struct tally_error *err)
 {
     int rc;
-    t2_ctx_build(e, ctx);
-    t2_result_skeleton(ctx, out);
+    stage_ctx_build(e, ctx);
+    stage_result_skeleton(ctx, out);
     if (e->rules.has_country_cap) {
         rc = tally_cap_apply(ctx, out, err);
         if (rc != TALLY_OK) {
@@ -469,7 +470,7 @@ static inline int t2_run_schulze(const struct tally_election *e, struct tally_ct
 /* ------------------------------------------------------------------ */
 /* Seeded PRNG for property tests (splitmix64; not the §6.3 generator)  */
 
-static inline uint64_t t2_rand(uint64_t *s)
+static inline uint64_t stage_rand(uint64_t *s)
 {
     uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
@@ -477,13 +478,13 @@ static inline uint64_t t2_rand(uint64_t *s)
     return z ^ (z >> 31);
 }
 
-static inline uint32_t t2_below(uint64_t *s, uint32_t n)
+static inline uint32_t stage_below(uint64_t *s, uint32_t n)
 {
-    return (uint32_t)(t2_rand(s) % n);
+    return (uint32_t)(stage_rand(s) % n);
 }
 
 /* Option index by id (abort if absent). */
-static inline uint32_t t2_id(const struct tally_election *e, const char *id)
+static inline uint32_t stage_id(const struct tally_election *e, const char *id)
 {
     uint32_t o = tally_election_find_option(e, id, strlen(id));
     if (o == TALLY_NONE) {
@@ -493,7 +494,8 @@ static inline uint32_t t2_id(const struct tally_election *e, const char *id)
 }
 
 /* Option id text (NUL-terminated copy into buf). */
-static inline const char *t2_name(const struct tally_election *e, uint32_t o, char *buf, size_t cap)
+static inline const char *stage_name(const struct tally_election *e, uint32_t o, char *buf,
+                                     size_t cap)
 {
     if (o == TALLY_NONE) {
         snprintf(buf, cap, "null");
@@ -508,8 +510,8 @@ static inline const char *t2_name(const struct tally_election *e, uint32_t o, ch
  * an id, "-" (skipped rank), "[]" (empty overvote) or "[A,B]" (overvote).
  * weight NULL = 1; country "" = none. Aborts on any failure (test input).
  */
-static inline void t2_add(struct tally_election *e, uint64_t count, const char *weight,
-                          const char *country, const char *spec)
+static inline void stage_add(struct tally_election *e, uint64_t count, const char *weight,
+                             const char *country, const char *spec)
 {
     struct tally_error err;
     struct tally_dec w;
@@ -536,7 +538,7 @@ static inline void t2_add(struct tally_election *e, uint64_t count, const char *
                 }
                 id[n] = '\0';
                 if (n > 0) {
-                    tally_election_mark_add(e, t2_id(e, id));
+                    tally_election_mark_add(e, stage_id(e, id));
                 }
                 if (*p == ',') {
                     p++;
@@ -551,24 +553,24 @@ static inline void t2_add(struct tally_election *e, uint64_t count, const char *
             }
             id[n] = '\0';
             tally_election_mark_open(e);
-            tally_election_mark_add(e, t2_id(e, id));
+            tally_election_mark_add(e, stage_id(e, id));
             tally_election_mark_close(e);
         }
     }
     if (weight != NULL) {
-        w = t2_dec(weight);
+        w = stage_dec(weight);
     }
     if (tally_election_add_entry(e, count, weight != NULL ? &w : NULL,
                                  country[0] != '\0' ? TALLY_COUNTRY(country[0], country[1])
                                                     : TALLY_COUNTRY_NONE,
                                  &err) != TALLY_OK) {
-        fprintf(stderr, "t2_add: %s\n", err.reason);
+        fprintf(stderr, "stage_add: %s\n", err.reason);
         abort();
     }
 }
 
 /* Add options "A", "B", ... (n of them, single letters). */
-static inline void t2_letters(struct tally_election *e, size_t n)
+static inline void stage_letters(struct tally_election *e, size_t n)
 {
     struct tally_error err;
     for (size_t i = 0; i < n; i++) {
@@ -580,8 +582,8 @@ static inline void t2_letters(struct tally_election *e, size_t n)
 }
 
 /* Value of a result matrix cell as text. */
-static inline const char *t2_cell(const struct tally_dec *m, size_t n, uint32_t x, uint32_t y,
-                                  char *buf, size_t cap)
+static inline const char *stage_cell(const struct tally_dec *m, size_t n, uint32_t x, uint32_t y,
+                                     char *buf, size_t cap)
 {
     if (tally_dec_format(&m[(size_t)x * n + y], buf, cap) < 0) {
         snprintf(buf, cap, "?");
@@ -590,33 +592,33 @@ static inline const char *t2_cell(const struct tally_dec *m, size_t n, uint32_t 
 }
 
 /* ------------------------------------------------------------------ */
-/* Comparing a result with a case's "expected" (T2's parts + winners)   */
+/* Comparing a result with a case's "expected" (stages + winners)       */
 
-#define T2_FAIL(...)                                                                               \
+#define STAGE_FAIL(...)                                                                            \
     do {                                                                                           \
         snprintf(why, cap, __VA_ARGS__);                                                           \
         return false;                                                                              \
     } while (0)
 
-static inline bool t2_id_eq_json(const struct tally_election *e, uint32_t o, const json_t *want)
+static inline bool stage_id_eq_json(const struct tally_election *e, uint32_t o, const json_t *want)
 {
     char buf[64];
     if (json_is_null(want)) {
         return o == TALLY_NONE;
     }
     return o != TALLY_NONE && json_is_string(want) &&
-           strcmp(t2_name(e, o, buf, sizeof buf), json_string_value(want)) == 0;
+           strcmp(stage_name(e, o, buf, sizeof buf), json_string_value(want)) == 0;
 }
 
-static inline bool t2_ids_eq(const struct tally_election *e, const uint32_t *got, size_t n,
-                             const json_t *want)
+static inline bool stage_ids_eq(const struct tally_election *e, const uint32_t *got, size_t n,
+                                const json_t *want)
 {
     char buf[64];
     if (!json_is_array(want) || json_array_size(want) != n) {
         return false;
     }
     for (size_t i = 0; i < n; i++) {
-        if (strcmp(t2_name(e, got[i], buf, sizeof buf),
+        if (strcmp(stage_name(e, got[i], buf, sizeof buf),
                    json_string_value(json_array_get(want, i))) != 0) {
             return false;
         }
@@ -624,23 +626,24 @@ static inline bool t2_ids_eq(const struct tally_election *e, const uint32_t *got
     return true;
 }
 
-static inline bool t2_matrix_eq(const struct tally_election *e, const struct tally_dec *m,
-                                const json_t *want, const char *what, char *why, size_t cap)
+static inline bool stage_matrix_eq(const struct tally_election *e, const struct tally_dec *m,
+                                   const json_t *want, const char *what, char *why, size_t cap)
 {
     const char *xk, *yk;
     json_t *row, *cell;
     size_t rows = 0;
     json_object_foreach((json_t *)want, xk, row)
     {
-        uint32_t x = t2_id(e, xk);
+        uint32_t x = stage_id(e, xk);
         rows++;
         json_object_foreach(row, yk, cell)
         {
-            uint32_t y = t2_id(e, yk);
-            if (!t2_dec_eq_json(&m[(size_t)x * e->n_options + y], cell)) {
+            uint32_t y = stage_id(e, yk);
+            if (!stage_dec_eq_json(&m[(size_t)x * e->n_options + y], cell)) {
                 char got[64];
-                T2_FAIL("%s[%s][%s] = %s, want %g", what, xk, yk,
-                        t2_cell(m, e->n_options, x, y, got, sizeof got), json_number_value(cell));
+                STAGE_FAIL("%s[%s][%s] = %s, want %g", what, xk, yk,
+                           stage_cell(m, e->n_options, x, y, got, sizeof got),
+                           json_number_value(cell));
             }
         }
     }
@@ -649,38 +652,38 @@ static inline bool t2_matrix_eq(const struct tally_election *e, const struct tal
 }
 
 /*
- * Compare T2's parts of r with expected: winners, Schulze (ranking,
+ * Compare the stages' parts of r with expected: winners, Schulze (ranking,
  * condorcet_winner, pairwise, strongest_paths, first_preferences),
  * country_cap, double_majority; with full, also by_country ballots/value,
  * blank_ballots and rules_id (filled by tally_run). why gets the first
  * difference.
  */
-static inline bool t2_check(const struct tally_election *e, const struct tally_result *r,
-                            const json_t *exp, bool full, char *why, size_t cap)
+static inline bool stage_check(const struct tally_election *e, const struct tally_result *r,
+                               const json_t *exp, bool full, char *why, size_t cap)
 {
     const json_t *v;
     char buf[64];
 
     v = json_object_get(exp, "winners");
-    if (v != NULL && !t2_ids_eq(e, r->winners, r->n_winners, v)) {
-        T2_FAIL("winners differ");
+    if (v != NULL && !stage_ids_eq(e, r->winners, r->n_winners, v)) {
+        STAGE_FAIL("winners differ");
     }
     if (e->method == TALLY_SCHULZE) {
         if (!r->schulze.present) {
-            T2_FAIL("no schulze result");
+            STAGE_FAIL("no schulze result");
         }
-        if (!t2_ids_eq(e, r->schulze.ranking, r->schulze.n_ranking,
-                       json_object_get(exp, "ranking"))) {
-            T2_FAIL("ranking differs");
+        if (!stage_ids_eq(e, r->schulze.ranking, r->schulze.n_ranking,
+                          json_object_get(exp, "ranking"))) {
+            STAGE_FAIL("ranking differs");
         }
-        if (!t2_id_eq_json(e, r->schulze.condorcet_winner,
-                           json_object_get(exp, "condorcet_winner"))) {
-            T2_FAIL("condorcet_winner differs");
+        if (!stage_id_eq_json(e, r->schulze.condorcet_winner,
+                              json_object_get(exp, "condorcet_winner"))) {
+            STAGE_FAIL("condorcet_winner differs");
         }
-        if (!t2_matrix_eq(e, r->schulze.pairwise, json_object_get(exp, "pairwise"), "pairwise", why,
-                          cap) ||
-            !t2_matrix_eq(e, r->schulze.strongest, json_object_get(exp, "strongest_paths"),
-                          "strongest_paths", why, cap)) {
+        if (!stage_matrix_eq(e, r->schulze.pairwise, json_object_get(exp, "pairwise"), "pairwise",
+                             why, cap) ||
+            !stage_matrix_eq(e, r->schulze.strongest, json_object_get(exp, "strongest_paths"),
+                             "strongest_paths", why, cap)) {
             return false;
         }
     }
@@ -690,14 +693,14 @@ static inline bool t2_check(const struct tally_election *e, const struct tally_r
         json_t *f;
         size_t i = 0;
         if (!r->country_cap.present) {
-            T2_FAIL("no country_cap");
+            STAGE_FAIL("no country_cap");
         }
         tally_dec_format(&r->country_cap.cap, buf, sizeof buf);
         if (strcmp(buf, json_string_value(json_object_get(v, "cap"))) != 0) {
-            T2_FAIL("cap %s", buf);
+            STAGE_FAIL("cap %s", buf);
         }
         if (json_object_size(json_object_get(v, "factors")) != r->country_cap.n) {
-            T2_FAIL("factor count differs");
+            STAGE_FAIL("factor count differs");
         }
         json_object_foreach(json_object_get(v, "factors"), ck, f)
         {
@@ -707,13 +710,13 @@ static inline bool t2_check(const struct tally_election *e, const struct tally_r
                     break;
                 }
             }
-            if (j == r->country_cap.n || !t2_dec_eq_json(&r->country_cap.factors[j], f)) {
-                T2_FAIL("factor %s differs", ck);
+            if (j == r->country_cap.n || !stage_dec_eq_json(&r->country_cap.factors[j], f)) {
+                STAGE_FAIL("factor %s differs", ck);
             }
             i++;
         }
     } else if (r->country_cap.present) {
-        T2_FAIL("unexpected country_cap");
+        STAGE_FAIL("unexpected country_cap");
     }
     v = json_object_get(exp, "double_majority");
     if (v != NULL) {
@@ -721,26 +724,26 @@ static inline bool t2_check(const struct tally_election *e, const struct tally_r
         const char *ck;
         json_t *bc;
         if (!dm->present) {
-            T2_FAIL("no double_majority");
+            STAGE_FAIL("no double_majority");
         }
         tally_dec_format(&dm->min_country_share, buf, sizeof buf);
         if (strcmp(buf, json_string_value(json_object_get(v, "min_country_share"))) != 0) {
-            T2_FAIL("min_country_share %s", buf);
+            STAGE_FAIL("min_country_share %s", buf);
         }
-        if (!t2_id_eq_json(e, dm->winner, json_object_get(v, "winner"))) {
-            T2_FAIL("dm winner differs");
+        if (!stage_id_eq_json(e, dm->winner, json_object_get(v, "winner"))) {
+            STAGE_FAIL("dm winner differs");
         }
-        if (!t2_id_eq_json(e, dm->runner_up, json_object_get(v, "runner_up"))) {
-            T2_FAIL("dm runner_up differs");
+        if (!stage_id_eq_json(e, dm->runner_up, json_object_get(v, "runner_up"))) {
+            STAGE_FAIL("dm runner_up differs");
         }
         if (json_integer_value(json_object_get(v, "countries_considered")) != dm->considered ||
             json_integer_value(json_object_get(v, "countries_carried")) != dm->carried ||
             json_is_true(json_object_get(v, "met")) != dm->met) {
-            T2_FAIL("dm counts differ: considered %u carried %u met %d", dm->considered,
-                    dm->carried, dm->met);
+            STAGE_FAIL("dm counts differ: considered %u carried %u met %d", dm->considered,
+                       dm->carried, dm->met);
         }
         if (json_object_size(json_object_get(v, "by_country")) != dm->n) {
-            T2_FAIL("dm by_country size %zu", dm->n);
+            STAGE_FAIL("dm by_country size %zu", dm->n);
         }
         json_object_foreach(json_object_get(v, "by_country"), ck, bc)
         {
@@ -751,20 +754,20 @@ static inline bool t2_check(const struct tally_election *e, const struct tally_r
                 }
             }
             if (j == dm->n ||
-                !t2_dec_eq_json(&dm->winner_value[j], json_object_get(bc, "winner")) ||
-                !t2_dec_eq_json(&dm->runner_up_value[j], json_object_get(bc, "runner_up"))) {
-                T2_FAIL("dm by_country %s differs", ck);
+                !stage_dec_eq_json(&dm->winner_value[j], json_object_get(bc, "winner")) ||
+                !stage_dec_eq_json(&dm->runner_up_value[j], json_object_get(bc, "runner_up"))) {
+                STAGE_FAIL("dm by_country %s differs", ck);
             }
         }
     } else if (r->double_majority.present) {
-        T2_FAIL("unexpected double_majority");
+        STAGE_FAIL("unexpected double_majority");
     }
     v = json_object_get(exp, "by_country");
     if (v != NULL) {
         const char *ck;
         json_t *bc;
         if (!r->has_by_country || json_object_size(v) != r->n_by_country) {
-            T2_FAIL("by_country size differs");
+            STAGE_FAIL("by_country size differs");
         }
         json_object_foreach((json_t *)v, ck, bc)
         {
@@ -777,44 +780,44 @@ static inline bool t2_check(const struct tally_election *e, const struct tally_r
                 }
             }
             if (cs == NULL) {
-                T2_FAIL("by_country %s missing", ck);
+                STAGE_FAIL("by_country %s missing", ck);
             }
             if (full &&
                 (cs->ballots != (uint64_t)json_integer_value(json_object_get(bc, "ballots")) ||
-                 !t2_dec_eq_json(&cs->value, json_object_get(bc, "value")))) {
-                T2_FAIL("by_country %s ballots/value differ", ck);
+                 !stage_dec_eq_json(&cs->value, json_object_get(bc, "value")))) {
+                STAGE_FAIL("by_country %s ballots/value differ", ck);
             }
             if (e->method != TALLY_SCHULZE && !full) {
-                continue; /* first/final of IRV/STV come from T1's count */
+                continue; /* first/final of IRV/STV come from the IRV/STV count */
             }
             size_t np = 0;
             for (size_t o = 0; o < e->n_options; o++) {
                 np += cs->first_present[o] ? 1 : 0;
             }
             if (np != json_object_size(json_object_get(bc, "first_preferences"))) {
-                T2_FAIL("by_country %s first_preferences keys differ", ck);
+                STAGE_FAIL("by_country %s first_preferences keys differ", ck);
             }
             json_object_foreach(json_object_get(bc, "first_preferences"), ok, fv)
             {
-                uint32_t o = t2_id(e, ok);
-                if (!cs->first_present[o] || !t2_dec_eq_json(&cs->first[o], fv)) {
-                    T2_FAIL("by_country %s first_preferences %s differs", ck, ok);
+                uint32_t o = stage_id(e, ok);
+                if (!cs->first_present[o] || !stage_dec_eq_json(&cs->first[o], fv)) {
+                    STAGE_FAIL("by_country %s first_preferences %s differs", ck, ok);
                 }
             }
         }
     }
     if (full) {
         v = json_object_get(exp, "blank_ballots");
-        if (v != NULL && !t2_dec_eq_json(&r->blank_ballots, v)) {
-            T2_FAIL("blank_ballots differ");
+        if (v != NULL && !stage_dec_eq_json(&r->blank_ballots, v)) {
+            STAGE_FAIL("blank_ballots differ");
         }
         v = json_object_get(exp, "rules_id");
         if ((v == NULL) != (r->rules_id == NULL) ||
             (v != NULL && strcmp(json_string_value(v), r->rules_id) != 0)) {
-            T2_FAIL("rules_id differs");
+            STAGE_FAIL("rules_id differs");
         }
     }
     return true;
 }
 
-#endif /* PNYX_TESTS_TALLY_T2_HELPERS_H */
+#endif /* PNYX_TESTS_TALLY_STAGE_HELPERS_H */

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
- * tests/integration/f2_util.h — helpers shared by the accounts, sessions
- * and auth integration tests (F2). Header-only (static functions) because
+ * tests/integration/account_util.h — helpers shared by the accounts, sessions
+ * and auth integration tests. Header-only (static functions) because
  * every test_*.c here is its own executable.
  */
-#ifndef PNYX_TESTS_F2_UTIL_H
-#define PNYX_TESTS_F2_UTIL_H
+#ifndef PNYX_TESTS_ACCOUNT_UTIL_H
+#define PNYX_TESTS_ACCOUNT_UTIL_H
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,26 +22,26 @@
 #include "harness.h"
 
 /* Not every binary uses every helper. */
-#define F2_FN static __attribute__((unused))
+#define ACCOUNT_UTIL_FN static __attribute__((unused))
 
 /* ---- accounts and sessions over the harness ---- */
 
-F2_FN json_t *reg_body(const char *email)
+ACCOUNT_UTIL_FN json_t *reg_body(const char *email)
 {
     return json_pack("{s:s, s:s, s:s, s:s, s:[s,s]}", "email", email, "password",
                      "a fine long passphrase", "display_name", "Ada Lovelace", "country", "GB",
                      "languages", "en-GB", "fr");
 }
 
-F2_FN char *unique_email(void)
+ACCOUNT_UTIL_FN char *unique_email(void)
 {
     char buf[200];
-    snprintf(buf, sizeof buf, "%s@example.org", h_unique("f2"));
+    snprintf(buf, sizeof buf, "%s@example.org", h_unique("acct"));
     return strdup(buf);
 }
 
 /* Registers a fresh account; returns its e-mail (malloc'd). */
-F2_FN char *register_account(struct h_server *s)
+ACCOUNT_UTIL_FN char *register_account(struct h_server *s)
 {
     char *email = unique_email();
     json_t *b = reg_body(email);
@@ -60,7 +60,7 @@ struct login {
     json_t *json;     /* owned */
 };
 
-F2_FN struct login do_login(struct h_server *s, const char *email, const char *pw)
+ACCOUNT_UTIL_FN struct login do_login(struct h_server *s, const char *email, const char *pw)
 {
     struct login l;
     memset(&l, 0, sizeof l);
@@ -83,8 +83,8 @@ F2_FN struct login do_login(struct h_server *s, const char *email, const char *p
 }
 
 /* GET/DELETE with a bearer token (NULL = none) and extra headers. */
-F2_FN long call(struct h_server *s, const char *method, const char *path, const char *bearer,
-                const char *h1, const char *h2, const char *h3)
+ACCOUNT_UTIL_FN long call(struct h_server *s, const char *method, const char *path,
+                          const char *bearer, const char *h1, const char *h2, const char *h3)
 {
     char auth[128];
     const char *hs[5];
@@ -106,19 +106,19 @@ F2_FN long call(struct h_server *s, const char *method, const char *path, const 
     return st;
 }
 
-F2_FN long me_status(struct h_server *s, const char *token)
+ACCOUNT_UTIL_FN long me_status(struct h_server *s, const char *token)
 {
     return call(s, "GET", "/api/v1/me", token, NULL, NULL, NULL);
 }
 
-F2_FN double now_s(void)
+ACCOUNT_UTIL_FN double now_s(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-F2_FN void sleep_s(double s)
+ACCOUNT_UTIL_FN void sleep_s(double s)
 {
     struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
     nanosleep(&ts, NULL);
@@ -136,7 +136,7 @@ struct from_resp {
     json_t *json; /* owned */
 };
 
-F2_FN size_t from_body(char *d, size_t sz, size_t n, void *cls)
+ACCOUNT_UTIL_FN size_t from_body(char *d, size_t sz, size_t n, void *cls)
 {
     char **buf = cls;
     size_t old = *buf ? strlen(*buf) : 0;
@@ -149,7 +149,7 @@ F2_FN size_t from_body(char *d, size_t sz, size_t n, void *cls)
     return sz * n;
 }
 
-F2_FN size_t from_header(char *d, size_t sz, size_t n, void *cls)
+ACCOUNT_UTIL_FN size_t from_header(char *d, size_t sz, size_t n, void *cls)
 {
     struct from_resp *r = cls;
     if (n * sz > 12 && strncasecmp(d, "Retry-After:", 12) == 0) {
@@ -172,7 +172,7 @@ F2_FN size_t from_header(char *d, size_t sz, size_t n, void *cls)
  * whenever the next test's pid and second differed in the same low bit
  * (pid 2k+1 one second after 2k), which handed throttle_per_email the
  * address throttle_per_client_address had just locked. */
-F2_FN void random_loopback(char out[32])
+ACCOUNT_UTIL_FN void random_loopback(char out[32])
 {
     static unsigned seed;
     if (seed == 0) {
@@ -183,8 +183,8 @@ F2_FN void random_loopback(char out[32])
     snprintf(out, 32, "127.%u.%u.%u", 1 + v % 250, 1 + (v >> 8) % 250, 1 + (v >> 16) % 250);
 }
 
-F2_FN struct from_resp post_from(struct h_server *s, const char *ip, const char *path,
-                                 const json_t *body)
+ACCOUNT_UTIL_FN struct from_resp post_from(struct h_server *s, const char *ip, const char *path,
+                                           const json_t *body)
 {
     struct from_resp r;
     memset(&r, 0, sizeof r);
@@ -217,8 +217,8 @@ F2_FN struct from_resp post_from(struct h_server *s, const char *ip, const char 
     return r;
 }
 
-F2_FN struct from_resp login_from(struct h_server *s, const char *ip, const char *email,
-                                  const char *pw)
+ACCOUNT_UTIL_FN struct from_resp login_from(struct h_server *s, const char *ip, const char *email,
+                                            const char *pw)
 {
     json_t *b = json_pack("{s:s, s:s}", "email", email, "password", pw);
     struct from_resp r = post_from(s, ip, "/api/v1/sessions", b);
@@ -226,7 +226,7 @@ F2_FN struct from_resp login_from(struct h_server *s, const char *ip, const char
     return r;
 }
 
-F2_FN const char *problem_type(const json_t *j)
+ACCOUNT_UTIL_FN const char *problem_type(const json_t *j)
 {
     const char *t = j ? json_string_value(json_object_get(j, "type")) : NULL;
     return t ? t : "";
@@ -234,7 +234,7 @@ F2_FN const char *problem_type(const json_t *j)
 
 /* ---- direct SQL on this binary's database ---- */
 
-F2_FN PGconn *sql_connect(void)
+ACCOUNT_UTIL_FN PGconn *sql_connect(void)
 {
     PGconn *c = PQconnectdb(h_db_url());
     cr_assert(PQstatus(c) == CONNECTION_OK, "connect: %s", PQerrorMessage(c));
@@ -243,7 +243,7 @@ F2_FN PGconn *sql_connect(void)
 
 /* First column of the first row of a one-parameter query, malloc'd; NULL
  * when no row. */
-F2_FN char *sql_value(const char *sql, const char *param)
+ACCOUNT_UTIL_FN char *sql_value(const char *sql, const char *param)
 {
     PGconn *c = sql_connect();
     const char *p[1] = {param};
@@ -256,4 +256,4 @@ F2_FN char *sql_value(const char *sql, const char *param)
     return v;
 }
 
-#endif /* PNYX_TESTS_F2_UTIL_H */
+#endif /* PNYX_TESTS_ACCOUNT_UTIL_H */
