@@ -155,6 +155,17 @@ test('anonymous pages at 390 px in English and Arabic', async () => {
   assert.deepEqual(b.errors, []);
 });
 
+test('catalogues load on demand: English (the fallback) and the reader\'s language only', async () => {
+  await setLang('ar');
+  await open('/login', 'ar');
+  const loaded = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname).filter((p) => p.startsWith('/js/i18n/')).sort());
+  assert.deepEqual(loaded, ['/js/i18n/ar.js', '/js/i18n/en.js']);
+  await setLang('en');
+  await open('/login', 'en');
+  const onlyEn = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname).filter((p) => p.startsWith('/js/i18n/')));
+  assert.deepEqual(onlyEn, ['/js/i18n/en.js']);
+});
+
 test('a slow page shows progress (aria-busy and a progress bar), then the page', async () => {
   await page.setViewportSize({ width: 1280, height: 900 });
   await open('/', 'en');
