@@ -115,6 +115,8 @@ test('suspending asks first; Cancel changes nothing and restores the select', as
 test('a success notice never sits beside a new error; a refused select returns to its saved value', async () => {
   await pa.getByLabel('Role of Bogdan Nowak').selectOption('facilitator');
   await pa.getByRole('button', { name: 'Save changes for Bogdan Nowak' }).click();
+  await pa.waitForFunction(() => [...document.querySelectorAll('#member-table tbody tr')]
+    .some((r) => r.textContent.includes('Bogdan Nowak') && r.querySelectorAll('td')[0].textContent === 'Facilitator'));
   await pa.getByText('Changes saved.').waitFor();
   // The sole convener tries to step down: refused (last-convener).
   await pa.getByLabel('Role of Alice Lindqvist').selectOption('member');
