@@ -218,3 +218,60 @@ for (const lang of ['fr', 'es', 'ar']) {
     assert.deepEqual(conv.errors, []);
   });
 }
+
+// Every kind the server can answer (errors.def, plus the contract's
+// not-implemented) and every field code, as the browser renders them: the
+// server is stood in for by a fulfilled route, so each one is met in turn.
+const fs = await import('node:fs');
+const defs = [...fs.readFileSync(new URL('../../backend/src/api/errors.def', import.meta.url), 'utf8')
+  .matchAll(/^X\([A-Z_]+,\s*(\d+),\s*"([a-z0-9-]+)",\s*"([^"]*)"/gm)].map((m) => ({ status: Number(m[1]), slug: m[2], title: m[3] }));
+defs.push({ status: 501, slug: 'not-implemented', title: 'Not implemented' });
+const CODES = { required: {}, unknown: {}, type: { expected: 'string' }, too_short: { min: 2 }, too_long: { max: 80 },
+  too_few: { min: 1 }, too_many: { max: 10 }, out_of_range: { min: 1, max: 9 }, one_of: { allowed: ['member', 'observer'] },
+  format: { format: 'email' }, control_characters: {}, no_visible_character: {}, unbalanced_bidi: {}, duplicate: {},
+  taken: {}, too_common: {}, empty: {}, not_allowed: {} };
+
+for (const lang of ['fr', 'es', 'ar']) {
+  test(`${lang}: every problem slug and field code is shown in ${lang}`, async () => {
+    await pa.goto(`${BASE}/`);
+    await setLang(pa, lang);
+    await go(pa, '/register', lang);
+    let next = null;
+    await pa.route('**/api/v1/accounts', (route) => route.fulfill({
+      status: next.status, headers: { 'Content-Type': 'application/problem+json', 'Retry-After': '30' }, body: JSON.stringify(next),
+    }));
+    await pa.locator('[name=display_name]').fill('Someone');
+    await pa.locator('[name=email]').fill('someone@example.org');
+    await pa.locator('[name=password]').fill('a long enough passphrase 7');
+    await pa.locator('[name=country]').selectOption('ES');
+    const submit = async (problem) => {
+      next = { request_id: 'r', ...problem };
+      for (const s of [problem.title, problem.detail, ...(problem.fields || []).map((f) => f.message)]) if (s) english.add(s);
+      await pa.locator('#register-form .alert-error').evaluate((el) => { el.hidden = true; });
+      await pa.locator('#register-form button[type=submit]').click();
+      await pa.locator('#register-form .alert-error:not([hidden])').waitFor();
+    };
+    for (const d of defs) {
+      const problem = { type: `https://pnyx.dev/problems/${d.slug}`, title: d.title, status: d.status, detail: `${d.title}: details in English` };
+      await submit(problem);
+      const shown = await pa.locator('#register-form .alert-title').textContent();
+      assert.equal(shown, await inLang(lang, () => problemMessage(d.status, problem, 30)), d.slug);
+      assert.notEqual(shown, await inLang('en', () => problemMessage(d.status, problem, 30)), `${d.slug} falls back to English`);
+    }
+    for (const [code, params] of Object.entries(CODES)) {
+      const problem = { type: 'https://pnyx.dev/problems/validation', title: 'Validation failed', status: 422,
+        fields: [{ field: 'display_name', code, params, message: `display_name: English explanation of ${code}` }] };
+      await submit(problem);
+      const id = `${await pa.locator('[name=display_name]').getAttribute('id')}-error`;
+      const shown = await pa.locator(`#${id}`).textContent();
+      assert.equal(shown, await inLang(lang, () => fieldMessage('display_name', code, params)), code);
+      assert.notEqual(shown, await inLang('en', () => fieldMessage('display_name', code, params)), `${code} falls back to English`);
+    }
+    await noEnglish(pa, `${lang} every slug and code`);
+    await pa.unroute('**/api/v1/accounts');
+    // The stand-in's 5xx answers are logged by chromium as failed loads: expected here.
+    const rest = anon.errors.filter((e) => !/Failed to load resource: the server responded with a status of 5\d\d/.test(e));
+    anon.errors.length = 0;
+    assert.deepEqual(rest, []);
+  });
+}
