@@ -107,9 +107,9 @@ Test(accounts, unicode_display_name_and_email_limits)
 Test(accounts, each_rule_gives_422_with_its_field)
 {
     expect_422("email", NULL, "email", "required");
-    expect_422("email", json_string("no-at-sign.example.org"), "email", "invalid");
-    expect_422("email", json_string("two@@example.org"), "email", "invalid");
-    expect_422("email", json_string("a@localhost"), "email", "invalid");
+    expect_422("email", json_string("no-at-sign.example.org"), "email", "format");
+    expect_422("email", json_string("two@@example.org"), "email", "format");
+    expect_422("email", json_string("a@localhost"), "email", "format");
     char longmail[300];
     memset(longmail, 'a', 250);
     strcpy(longmail + 250, "@example.org");
@@ -122,17 +122,17 @@ Test(accounts, each_rule_gives_422_with_its_field)
     expect_422("password", json_string(longpw), "password", "too_long");
     expect_422("password", json_string("1234567890"), "password", "too_common");
     expect_422("password", json_string("QWERTYUIOP"), "password", "too_common");
-    expect_422("password", json_string("ten chars \a"), "password", "invalid");
+    expect_422("password", json_string("ten chars \a"), "password", "control_characters");
     expect_422("display_name", NULL, "display_name", "required");
     expect_422("display_name", json_string(""), "display_name", "too_short");
-    expect_422("display_name", json_string("Ada\nLovelace"), "display_name", "invalid");
-    expect_422("display_name", json_string("Ada\xC2\x85"), "display_name", "invalid");
-    expect_422("display_name", json_string("Ada\x7F"), "display_name", "invalid");
+    expect_422("display_name", json_string("Ada\nLovelace"), "display_name", "control_characters");
+    expect_422("display_name", json_string("Ada\xC2\x85"), "display_name", "control_characters");
+    expect_422("display_name", json_string("Ada\x7F"), "display_name", "control_characters");
     expect_422("country", NULL, "country", "required");
-    expect_422("country", json_string("XX"), "country", "invalid");
-    expect_422("country", json_string("ZZ"), "country", "invalid");
-    expect_422("country", json_string("UK"), "country", "invalid");
-    expect_422("country", json_string("FRA"), "country", "invalid");
+    expect_422("country", json_string("XX"), "country", "format");
+    expect_422("country", json_string("ZZ"), "country", "format");
+    expect_422("country", json_string("UK"), "country", "format");
+    expect_422("country", json_string("FRA"), "country", "format");
     expect_422("languages", NULL, "languages", "required");
     expect_422("languages", json_array(), "languages", "too_few");
     json_t *many = json_array();
@@ -140,8 +140,8 @@ Test(accounts, each_rule_gives_422_with_its_field)
     for (int i = 0; i < 11; i++)
         json_array_append_new(many, json_string(tags[i]));
     expect_422("languages", many, "languages", "too_many");
-    expect_422("languages", json_pack("[s,s]", "en", "en-"), "languages/1", "invalid");
-    expect_422("languages", json_pack("[s]", "english_GB"), "languages/0", "invalid");
+    expect_422("languages", json_pack("[s,s]", "en", "en-"), "languages/1", "format");
+    expect_422("languages", json_pack("[s]", "english_GB"), "languages/0", "format");
     expect_422("languages", json_pack("[s,s]", "fr-CA", "FR-ca"), "languages/1", "duplicate");
 }
 
@@ -151,10 +151,10 @@ Test(accounts, all_broken_rules_reported_together)
                           "display_name", "", "country", "XX", "languages");
     struct h_resp *r = post_reg(b);
     cr_assert_eq(r->status, 422);
-    cr_expect(has_field(r, "email", "invalid"));
+    cr_expect(has_field(r, "email", "format"));
     cr_expect(has_field(r, "password", "too_short"));
     cr_expect(has_field(r, "display_name", "too_short"));
-    cr_expect(has_field(r, "country", "invalid"));
+    cr_expect(has_field(r, "country", "format"));
     cr_expect(has_field(r, "languages", "too_few"));
     h_resp_free(r);
 }
@@ -170,8 +170,6 @@ Test(accounts, wrong_shapes_give_400)
         "\"display_name\": \"A\", \"country\": \"FR\", \"languages\": \"fr\"}",
         "{\"email\": \"x@example.org\", \"password\": \"a fine long passphrase\", "
         "\"display_name\": \"A\", \"country\": \"FR\", \"languages\": [1]}",
-        "{\"email\": \"x@example.org\", \"password\": \"a fine long passphrase\", "
-        "\"display_name\": \"A\", \"country\": \"FR\", \"languages\": [\"fr\"], \"admin\": true}",
         "{\"email\": \"x@example.org\"",
     };
     for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
@@ -262,4 +260,66 @@ Test(accounts, foreign_origin_is_refused)
     h_resp_free(r);
     json_decref(b);
     free(email);
+}
+
+/* Unknown members are a rule (422 "unknown"), the same on every route. */
+Test(accounts, unknown_member_is_422)
+{
+    char *email = unique_email();
+    json_t *b = reg_body(email);
+    free(email);
+    json_object_set_new(b, "admin", json_true());
+    struct h_resp *r = post_reg(b);
+    cr_expect_eq(r->status, 422, "%s", r->body);
+    cr_expect(has_field(r, "admin", "unknown"), "%s", r->body);
+    h_resp_free(r);
+}
+
+/* A wrong JSON type is 400 bad-request naming the member and the type
+ * expected; every field error carries a params object. */
+Test(accounts, wrong_type_names_field_and_expected_type)
+{
+    char *email = unique_email();
+    json_t *b = reg_body(email);
+    free(email);
+    json_object_set_new(b, "languages", json_string("fr"));
+    struct h_resp *r = post_reg(b);
+    cr_assert_eq(r->status, 400, "%s", r->body);
+    cr_expect_str_eq(problem_type(r->json), "https://pnyx.dev/problems/bad-request");
+    cr_assert(has_field(r, "languages", "type"), "%s", r->body);
+    json_t *f = json_array_get(json_object_get(r->json, "fields"), 0);
+    cr_expect_str_eq(json_string_value(json_object_get(json_object_get(f, "params"), "expected")),
+                     "array");
+    h_resp_free(r);
+}
+
+/* Display names must show a character and keep bidi controls balanced. */
+Test(accounts, display_name_needs_a_visible_character)
+{
+    expect_422("display_name", json_string("\xE2\x80\x8B\xE2\x80\x8B"), "display_name",
+               "no_visible_character"); /* U+200B U+200B */
+    expect_422("display_name", json_string(" \xEF\xBB\xBF "), "display_name",
+               "no_visible_character"); /* space, U+FEFF, space */
+    expect_422("display_name", json_string("Ada\xE2\x80\xAE"), "display_name",
+               "unbalanced_bidi"); /* an RLO never closed */
+    expect_422("display_name", json_string("\xE2\x81\xA6" "Ada"), "display_name",
+               "unbalanced_bidi"); /* an LRI never closed */
+}
+
+/* A body of many unknown members answers at most 16 field errors and says
+ * the list was cut (issue 9, 2.7: 64 KiB of unknown keys gave 395 KB). */
+Test(accounts, field_list_is_capped)
+{
+    json_t *b = json_object();
+    for (int i = 0; i < 2000; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "k%04d", i);
+        json_object_set_new(b, key, json_integer(i));
+    }
+    struct h_resp *r = post_reg(b);
+    cr_assert_eq(r->status, 422, "%ld", r->status);
+    cr_expect_eq(json_array_size(json_object_get(r->json, "fields")), 16);
+    cr_expect(json_is_true(json_object_get(r->json, "fields_truncated")));
+    cr_expect_lt(strlen(r->body), 4096, "reply of %zu bytes", strlen(r->body));
+    h_resp_free(r);
 }

@@ -61,21 +61,40 @@ Test(assemblies, create_read_update)
     h_resp_free(r);
 
     /* Validation: each bad field is named; wrong types are 400. */
-    const char *bad422[] = {"{\"title\":\"\"}",
-                            "{\"visibility\":\"secret\"}",
-                            "{\"join_policy\":\"closed\"}",
-                            "{\"default_language\":\"not a tag\"}",
-                            "{\"title\":\"a\\u0001b\"}",
-                            "{\"colour\":\"red\"}",
-                            "{}"};
+    /* Each broken rule names its field and its code from the closed set. */
+    const struct {
+        const char *body, *field, *code;
+    } bad422[] = {
+        {"{\"title\":\"\"}", "title", "too_short"},
+        {"{\"visibility\":\"secret\"}", "visibility", "one_of"},
+        {"{\"join_policy\":\"closed\"}", "join_policy", "one_of"},
+        {"{\"default_language\":\"not a tag\"}", "default_language", "format"},
+        {"{\"title\":\"a\\u0001b\"}", "title", "control_characters"},
+        {"{\"description\":\"a\\u0001b\"}", "description", "control_characters"},
+        {"{\"title\":\"\\u200b\\u2060\\ufeff\"}", "title", "no_visible_character"},
+        {"{\"title\":\" \\u3000\\u00a0\"}", "title", "no_visible_character"},
+        {"{\"title\":\"abc\\u202e\"}", "title", "unbalanced_bidi"},
+        {"{\"title\":\"\\u2067abc\\u202c\"}", "title", "unbalanced_bidi"},
+        {"{\"colour\":\"red\"}", "colour", "unknown"},
+        {"{}", "", "empty"},
+    };
     for (size_t i = 0; i < sizeof bad422 / sizeof bad422[0]; i++) {
-        json_t *j = json_loads(bad422[i], 0, NULL);
+        json_t *j = json_loads(bad422[i].body, 0, NULL);
         r = it_req(s, "PATCH", path_of("/api/v1/assemblies/%lld", aid, 0), &u, j);
         json_decref(j);
-        cr_expect_eq(r->status, 422, "%s -> %ld %s", bad422[i], r->status, r->body);
-        cr_expect(json_is_array(json_object_get(r->json, "fields")), "%s", r->body);
+        cr_expect_eq(r->status, 422, "%s -> %ld %s", bad422[i].body, r->status, r->body);
+        json_t *f0 = json_array_get(json_object_get(r->json, "fields"), 0);
+        cr_expect_str_eq(json_string_value(json_object_get(f0, "field")), bad422[i].field, "%s",
+                         r->body);
+        cr_expect_str_eq(json_string_value(json_object_get(f0, "code")), bad422[i].code, "%s",
+                         r->body);
+        cr_expect(json_is_object(json_object_get(f0, "params")), "%s", r->body);
         h_resp_free(r);
     }
+    /* A title with balanced isolates and a visible character is fine. */
+    json_t *ok = json_pack("{s:s}", "title", "\xE2\x81\xA7" "abc" "\xE2\x81\xA9 x");
+    cr_expect_eq(it_status(s, "PATCH", path_of("/api/v1/assemblies/%lld", aid, 0), &u, ok), 200);
+    json_decref(ok);
     json_t *j = json_pack("{s:i}", "title", 5);
     cr_expect_eq(it_status(s, "PATCH", path_of("/api/v1/assemblies/%lld", aid, 0), &u, j), 400);
     json_decref(j);

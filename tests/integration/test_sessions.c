@@ -269,15 +269,16 @@ Test(sessions, throttle_window_and_limit_follow_config)
 Test(sessions, bad_login_bodies)
 {
     struct h_server *s = h_shared();
-    const char *b400[] = {"[]", "{\"email\": 1, \"password\": \"x\"}",
-                          "{\"email\": \"a@b.co\", \"password\": \"x\", \"extra\": 1}", "{"};
+    const char *b400[] = {"[]", "{\"email\": 1, \"password\": \"x\"}", "{"};
     for (size_t i = 0; i < sizeof b400 / sizeof b400[0]; i++) {
         struct h_resp *r = h_request(s, "POST", "/api/v1/sessions", b400[i], NULL);
         cr_expect_eq(r->status, 400, "%s → %ld %s", b400[i], r->status, r->body);
         h_resp_free(r);
     }
+    /* An unknown member is a broken rule (422), as on every route. */
     const char *b422[] = {"{}", "{\"email\": \"a@b.co\"}", "{\"password\": \"xxxxxxxxxxxx\"}",
-                          "{\"email\": \"\", \"password\": \"xxxxxxxxxxxx\"}"};
+                          "{\"email\": \"\", \"password\": \"xxxxxxxxxxxx\"}",
+                          "{\"email\": \"a@b.co\", \"password\": \"x\", \"extra\": 1}"};
     for (size_t i = 0; i < sizeof b422 / sizeof b422[0]; i++) {
         struct h_resp *r = h_request(s, "POST", "/api/v1/sessions", b422[i], NULL);
         cr_expect_eq(r->status, 422, "%s → %ld %s", b422[i], r->status, r->body);

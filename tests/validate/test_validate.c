@@ -379,3 +379,105 @@ Test(password, common_list_case_insensitive)
     cr_assert_eq(validate_password(S("1234567890")), VALIDATE_PASSWORD_COMMON);
     cr_assert_eq(validate_password(S("Qwertyuiop")), VALIDATE_PASSWORD_COMMON);
 }
+
+/* --- titles: a visible character, balanced bidi controls ------------------ */
+
+static enum validate_title_result title(const char *s)
+{
+    return validate_title(s, strlen(s));
+}
+
+Test(title, visible_text_passes)
+{
+    cr_expect_eq(title("Assembly"), VALIDATE_TITLE_OK);
+    cr_expect_eq(title("  x  "), VALIDATE_TITLE_OK);
+    cr_expect_eq(title("\xD8\xA7\xD9\x84\xD8\xB3\xD9\x84\xD8\xA7\xD9\x85"), VALIDATE_TITLE_OK);
+    cr_expect_eq(title("\xE2\x80\x8F" "abc"), VALIDATE_TITLE_OK, "an RLM needs no closer");
+    cr_expect_eq(title("\xE2\x80\xAB" "abc" "\xE2\x80\xAC"), VALIDATE_TITLE_OK, "RLE … PDF");
+    cr_expect_eq(title("\xE2\x81\xA8" "a" "\xE2\x80\xAD" "b" "\xE2\x80\xAC" "\xE2\x81\xA9"),
+                 VALIDATE_TITLE_OK, "FSI LRO PDF PDI nests");
+    cr_expect_eq(title("\xF0\x9F\x97\xB3"), VALIDATE_TITLE_OK, "a lone emoji is visible");
+}
+
+Test(title, only_invisible_characters_fail)
+{
+    const char *invisible[] = {
+        "",
+        " ",
+        "\t",
+        "\xC2\xA0",                 /* U+00A0 no-break space */
+        "\xC2\xAD",                 /* U+00AD soft hyphen */
+        "\xE2\x80\x8B",             /* U+200B zero width space */
+        "\xE2\x80\x8C\xE2\x80\x8D", /* ZWNJ ZWJ */
+        "\xE2\x80\x8E\xE2\x80\x8F", /* LRM RLM */
+        "\xE2\x81\xA0",             /* U+2060 word joiner */
+        "\xE2\x81\xA4",             /* U+2064 invisible plus */
+        "\xEF\xBB\xBF",             /* U+FEFF */
+        "\xE3\x80\x80",             /* U+3000 ideographic space */
+        "\xE3\x85\xA4",             /* U+3164 hangul filler */
+        "\xE2\xA0\x80",             /* U+2800 braille blank */
+        "\xEF\xB8\x8F",             /* U+FE0F variation selector */
+        "\xF3\xA0\x80\x81",         /* U+E0001 language tag */
+        "\xE1\x85\x9F",             /* U+115F hangul choseong filler */
+        "\xE2\x80\xAB\xE2\x80\xAC", /* RLE PDF, balanced but empty */
+        "\xE2\x81\xA6 \xE2\x81\xA9", /* LRI space PDI */
+    };
+    for (size_t i = 0; i < sizeof invisible / sizeof invisible[0]; i++) {
+        cr_expect_eq(title(invisible[i]), VALIDATE_TITLE_NO_VISIBLE, "case %zu", i);
+    }
+    /* The range ends: the characters just outside are visible. */
+    cr_expect(validate_is_invisible(0x200B));
+    cr_expect(validate_is_invisible(0x200F));
+    cr_expect(!validate_is_invisible(0x2010), "U+2010 hyphen");
+    cr_expect(validate_is_invisible(0x2060));
+    cr_expect(validate_is_invisible(0x2064));
+    cr_expect(!validate_is_invisible(0x2070), "U+2070 superscript zero");
+    cr_expect(!validate_is_invisible(0x205E));
+    cr_expect(!validate_is_invisible(0xFEFE));
+    cr_expect(!validate_is_invisible(0xFF00 + 0x21), "fullwidth A");
+    cr_expect(!validate_is_invisible(0x1F600));
+    cr_expect(!validate_is_invisible(0xE1000));
+}
+
+Test(title, unbalanced_bidi_fails)
+{
+    const char *bad[] = {
+        "abc\xE2\x80\xAE",                       /* RLO never closed */
+        "\xE2\x80\xAA" "abc",                    /* LRE never closed */
+        "abc\xE2\x80\xAC",                       /* PDF without opener */
+        "abc\xE2\x81\xA9",                       /* PDI without opener */
+        "\xE2\x81\xA7" "abc",                    /* RLI never closed */
+        "\xE2\x81\xA7" "abc\xE2\x80\xAC",        /* RLI closed by PDF */
+        "\xE2\x80\xAB" "abc\xE2\x81\xA9",        /* RLE closed by PDI */
+        "\xE2\x81\xA6\xE2\x80\xAA" "a\xE2\x81\xA9\xE2\x80\xAC", /* crossed */
+        "\xE2\x80\xAE",                          /* only an RLO: bidi is reported first */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        cr_expect_eq(title(bad[i]), VALIDATE_TITLE_UNBALANCED_BIDI, "case %zu", i);
+    }
+}
+
+Test(title, nesting_is_capped_at_125)
+{
+    char buf[4 * 3 * 126 + 8];
+    for (int depth = 125; depth <= 126; depth++) {
+        size_t n = 0;
+        for (int i = 0; i < depth; i++) {
+            memcpy(buf + n, "\xE2\x81\xA6", 3); /* LRI */
+            n += 3;
+        }
+        buf[n++] = 'x';
+        for (int i = 0; i < depth; i++) {
+            memcpy(buf + n, "\xE2\x81\xA9", 3); /* PDI */
+            n += 3;
+        }
+        cr_expect_eq(validate_title(buf, n),
+                     depth == 125 ? VALIDATE_TITLE_OK : VALIDATE_TITLE_UNBALANCED_BIDI, "depth %d",
+                     depth);
+    }
+}
+
+Test(title, ill_formed_utf8_is_bad_text)
+{
+    cr_expect_eq(validate_title("a\xC3", 2), VALIDATE_TITLE_BAD_TEXT);
+}

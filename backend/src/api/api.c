@@ -157,23 +157,45 @@ int api_problem(struct api_reply *out, enum api_error kind, const char *detail)
 int api_problem_fields(struct api_reply *out, enum api_error kind, json_t *fields)
 {
     api_problem(out, kind, NULL);
-    if (out->json && fields)
+    if (out->json && fields) {
+        bool cut = json_array_size(fields) > API_FIELDS_MAX;
+        while (json_array_size(fields) > API_FIELDS_MAX) {
+            json_array_remove(fields, json_array_size(fields) - 1);
+        }
         json_object_set_new(out->json, "fields", fields);
-    else if (fields)
+        if (cut) {
+            json_object_set_new(out->json, "fields_truncated", json_true());
+        }
+    } else if (fields) {
         json_decref(fields);
+    }
     return 0;
+}
+
+void api_field_error_params(json_t *fields, const char *field, const char *code, json_t *params,
+                            const char *message)
+{
+    json_t *e = json_object();
+    if (params == NULL || !json_is_object(params)) {
+        json_decref(params);
+        params = json_object();
+    }
+    if (!e || !params) {
+        json_decref(e);
+        json_decref(params);
+        return;
+    }
+    json_object_set_new(e, "field", json_string(field));
+    json_object_set_new(e, "code", json_string(code));
+    json_object_set_new(e, "params", params);
+    if (message)
+        json_object_set_new(e, "message", json_string(message));
+    json_array_append_new(fields, e);
 }
 
 void api_field_error(json_t *fields, const char *field, const char *code, const char *message)
 {
-    json_t *e = json_object();
-    if (!e)
-        return;
-    json_object_set_new(e, "field", json_string(field));
-    json_object_set_new(e, "code", json_string(code));
-    if (message)
-        json_object_set_new(e, "message", json_string(message));
-    json_array_append_new(fields, e);
+    api_field_error_params(fields, field, code, NULL, message);
 }
 
 int api_problem_db(struct api_reply *out, enum db_status st)

@@ -181,14 +181,24 @@ int api_reply_header(struct api_reply *out, const char *name, const char *value)
  * detail (borrowed, copied) may be NULL; it is shown to clients: never put
  * SQL text, paths or secrets in it. Returns 0 (so `return api_problem(…)`). */
 int api_problem(struct api_reply *out, enum api_error kind, const char *detail) PNYX_NONNULL(1);
+/* Most field errors in one problem. Why 16: more than any body has rules
+ * worth reading at once, and it bounds the reply whatever the body holds
+ * (a 64 KiB body of unknown members once produced a 395 KB 422). */
+#define API_FIELDS_MAX 16
+
 /* Same with a "fields" member (stolen): an array built with
- * api_field_error, e.g. [{"field":"email","code":"taken","message":"…"}]. */
+ * api_field_error. Past API_FIELDS_MAX entries the array is cut and
+ * "fields_truncated": true is added. */
 int api_problem_fields(struct api_reply *out, enum api_error kind, json_t *fields) PNYX_NONNULL(1);
-/* Appends {"field","code","message"} to the array `fields` (borrowed).
- * field: JSON member name or pointer ("languages/2"); code: stable
- * machine-readable reason ("required", "too_long", "invalid", "taken"…). */
+/* Appends {"field","code","params":{},"message"} to the array `fields`
+ * (borrowed). field: JSON member name or pointer ("languages/2", "" for
+ * the whole body); code: one of the closed set documented as FieldError in
+ * api-spec/openapi.yaml ("required", "too_long", "format", "taken"…). */
 void api_field_error(json_t *fields, const char *field, const char *code, const char *message)
     PNYX_NONNULL(1, 2, 3);
+/* Same with params (stolen; NULL = {}), e.g. {"max": 200}. */
+void api_field_error_params(json_t *fields, const char *field, const char *code, json_t *params,
+                            const char *message) PNYX_NONNULL(1, 2, 3);
 /* Maps a failed db status to a problem: NOT_FOUND → 404, CONFLICT → 409,
  * SOFT (retries exhausted) → 503 + Retry-After: 1, UNAVAILABLE → 503,
  * HARD → 500. Returns 0. */

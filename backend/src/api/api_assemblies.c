@@ -4,14 +4,15 @@
  * create (the creator becomes convener), read (with composition), update,
  * join (open assemblies). Each change and its audit entries commit in one
  * transaction; who may do what is decided by core/validate/authz only.
- * Also the helpers shared by api_members.c, api_invitations.c and
- * api_audit.c (paging, authz subject and problems).
  */
 #include "api/api_assemblies.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "api/api_audit.h"
+#include "api/decode.h"
+#include "api/api_records.h"
 #include "core/validate/validate.h"
 #include "db/db_assembly.h"
 
@@ -21,196 +22,54 @@
 #define TITLE_MAX       200
 #define DESCRIPTION_MAX 10000
 
-/* --- shared helpers ---------------------------------------------------------- */
-
-int api_query_u64(const struct api_req *rq, const char *name, uint64_t *v)
-{
-    const char *s = api_query(rq, name);
-    if (s == NULL) {
-        return 0;
-    }
-    size_t len = strlen(s);
-    if (len == 0 || len > 19 || (s[0] == '0' && len > 1)) {
-        return -1;
-    }
-    uint64_t x = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9') {
-            return -1;
-        }
-        x = x * 10 + (uint64_t)(s[i] - '0');
-    }
-    if (x > (uint64_t)INT64_MAX) {
-        return -1;
-    }
-    *v = x;
-    return 1;
-}
-
-int api_page_params(const struct api_req *rq, struct api_reply *out, int64_t *after, int *limit)
-{
-    uint64_t a = 0, l = API_PAGE_DEFAULT;
-    if (api_query_u64(rq, "after", &a) < 0) {
-        api_problem(out, API_E_BAD_REQUEST, "after must be a cursor returned as next");
-        return -1;
-    }
-    int hl = api_query_u64(rq, "limit", &l);
-    if (hl < 0 || l < 1 || l > API_PAGE_MAX) {
-        api_problem(out, API_E_BAD_REQUEST, "limit must be an integer from 1 to 200");
-        return -1;
-    }
-    *after = (int64_t)a;
-    *limit = (int)l;
-    return 0;
-}
-
-struct authz_subject api_subject(const struct api_req *rq, const char *role, const char *status)
-{
-    struct authz_subject s = {
-        .logged_in = rq->auth.authenticated,
-        .role = authz_role_parse(role),
-        .status = authz_status_parse(status),
-    };
-    return s;
-}
-
-int api_authz_problem(struct api_reply *out, enum authz_decision d)
-{
-    switch (d) {
-    case AUTHZ_NEED_LOGIN_401:
-        return api_problem(out, API_E_UNAUTHENTICATED, NULL);
-    case AUTHZ_HIDE_404:
-        return api_problem(out, API_E_NOT_FOUND, NULL);
-    case AUTHZ_DENY_403:
-    case AUTHZ_ALLOW:
-        break;
-    }
-    return api_problem(out, API_E_FORBIDDEN, NULL);
-}
-
-json_t *api_membership_json(int64_t aid, int64_t account_id, const char *role, const char *status,
-                            const char *joined_at)
-{
-    return json_pack("{s:I, s:I, s:s, s:s, s:s?}", "assembly_id", (json_int_t)aid, "account_id",
-                     (json_int_t)account_id, "role", role, "status", status, "joined_at",
-                     joined_at);
-}
-
 /* --- decoding -------------------------------------------------------------------- */
-
-/* Number of code points when s is UTF-8 without control characters (tab,
- * CR and LF allowed when multiline); (size_t)-1 otherwise. */
-static size_t text_len(const char *s, bool multiline)
-{
-    size_t len = strlen(s);
-    if (!validate_utf8(s, len)) {
-        return (size_t)-1;
-    }
-    size_t cps = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        bool allowed_ctl = multiline && (ch == '\n' || ch == '\r' || ch == '\t');
-        if ((ch < 0x20 && !allowed_ctl) || ch == 0x7f) {
-            return (size_t)-1;
-        }
-        if (ch == 0xc2 && i + 1 < len && (unsigned char)s[i + 1] < 0xa0) {
-            return (size_t)-1; /* C1 control U+0080..U+009F */
-        }
-        if ((ch & 0xc0) != 0x80) {
-            cps++;
-        }
-    }
-    return cps;
-}
 
 struct asm_fields {
     const char *title, *description, *visibility, *join_policy, *default_language;
 };
 
-/* Decodes {title, description, visibility, join_policy, default_language}
- * (all optional here; create checks title). Returns 0, or -1 after
- * writing a 400/422 problem. Unknown members are refused (422). */
-static int decode_fields(const struct api_req *rq, struct api_reply *out, struct asm_fields *f)
+static bool language_tag_ok(const char *s, size_t len)
 {
-    memset(f, 0, sizeof(*f));
-    if (!json_is_object(rq->body)) {
-        api_problem(out, API_E_BAD_REQUEST, "body must be a JSON object");
-        return -1;
-    }
-    json_t *fields = json_array();
-    const char *key;
-    json_t *val;
-    json_object_foreach(rq->body, key, val)
-    {
-        const char **dst = NULL;
-        if (strcmp(key, "title") == 0) {
-            dst = &f->title;
-        } else if (strcmp(key, "description") == 0) {
-            dst = &f->description;
-        } else if (strcmp(key, "visibility") == 0) {
-            dst = &f->visibility;
-        } else if (strcmp(key, "join_policy") == 0) {
-            dst = &f->join_policy;
-        } else if (strcmp(key, "default_language") == 0) {
-            dst = &f->default_language;
-        } else {
-            api_field_error(fields, key, "unknown", "unknown field");
-            continue;
-        }
-        if (!json_is_string(val)) {
-            json_decref(fields);
-            api_problem(out, API_E_BAD_REQUEST,
-                        arena_printf(rq->arena, "%s must be a string", key));
-            return -1;
-        }
-        *dst = json_string_value(val);
-    }
-    size_t n;
-    if (f->title != NULL &&
-        ((n = text_len(f->title, false)) == (size_t)-1 || n == 0 || n > TITLE_MAX)) {
-        api_field_error(fields, "title", "invalid", "1 to 200 characters, no control characters");
-    }
-    if (f->description != NULL &&
-        ((n = text_len(f->description, true)) == (size_t)-1 || n > DESCRIPTION_MAX)) {
-        api_field_error(fields, "description", "invalid",
-                        "at most 10000 characters; tab and line breaks are the only control "
-                        "characters allowed");
-    }
-    if (f->visibility != NULL && strcmp(f->visibility, "public") != 0 &&
-        strcmp(f->visibility, "members") != 0) {
-        api_field_error(fields, "visibility", "invalid", "public or members");
-    }
-    if (f->join_policy != NULL && strcmp(f->join_policy, "open") != 0 &&
-        strcmp(f->join_policy, "invite") != 0) {
-        api_field_error(fields, "join_policy", "invalid", "open or invite");
-    }
-    if (f->default_language != NULL &&
-        !validate_language_tag(f->default_language, strlen(f->default_language))) {
-        api_field_error(fields, "default_language", "invalid", "a BCP 47 language tag");
-    }
-    if (json_array_size(fields) > 0) {
-        api_problem_fields(out, API_E_VALIDATION, fields);
-        return -1;
-    }
-    json_decref(fields);
-    return 0;
+    return validate_language_tag(s, len);
 }
 
-static json_t *assembly_json(const struct db_assembly *x)
-{
-    return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:s}", "id", (json_int_t)x->id,
-                     "title", x->title, "description", x->description, "visibility", x->visibility,
-                     "join_policy", x->join_policy, "default_language", x->default_language,
-                     "created_by", (json_int_t)x->created_by, "created_at", x->created_at,
-                     "updated_at", x->updated_at);
-}
+static const char *const visibilities[] = {"public", "members", NULL};
+static const char *const join_policies[] = {"open", "invite", NULL};
 
-/* Adds my_role/my_status (null when not a member). */
-static void add_standing(json_t *j, const char *role, const char *status)
-{
-    json_object_set_new(j, "my_role", role != NULL ? json_string(role) : json_null());
-    json_object_set_new(j, "my_status", status != NULL ? json_string(status) : json_null());
-}
+/* {title, description, visibility, join_policy, default_language}; POST
+ * requires the title, PATCH at least one member. */
+#define ASM_FIELDS(title_required)                                                                 \
+    {.name = "title",                                                                              \
+     .type = DECODE_STRING,                                                                        \
+     .required = (title_required),                                                                 \
+     .text = DECODE_TEXT_TITLE,                                                                    \
+     .min_chars = 1,                                                                               \
+     .max_chars = TITLE_MAX,                                                                       \
+     .offset = offsetof(struct asm_fields, title)},                                                \
+        {.name = "description",                                                                    \
+         .type = DECODE_STRING,                                                                    \
+         .text = DECODE_TEXT_MULTILINE,                                                            \
+         .max_chars = DESCRIPTION_MAX,                                                             \
+         .offset = offsetof(struct asm_fields, description)},                                      \
+        {.name = "visibility",                                                                     \
+         .type = DECODE_STRING,                                                                    \
+         .one_of = visibilities,                                                                   \
+         .offset = offsetof(struct asm_fields, visibility)},                                       \
+        {.name = "join_policy",                                                                    \
+         .type = DECODE_STRING,                                                                    \
+         .one_of = join_policies,                                                                  \
+         .offset = offsetof(struct asm_fields, join_policy)},                                      \
+        {.name = "default_language",                                                               \
+         .type = DECODE_STRING,                                                                    \
+         .format = "language_tag",                                                                 \
+         .format_ok = language_tag_ok,                                                             \
+         .offset = offsetof(struct asm_fields, default_language)}
+
+static const struct decode_field create_fields[] = {ASM_FIELDS(true)};
+static const struct decode_field patch_fields[] = {ASM_FIELDS(false)};
+static const struct decode_spec create_spec = DECODE_SPEC(create_fields);
+static const struct decode_spec patch_spec = {
+    .fields = patch_fields, .n = PNYX_ARRAY_LEN(patch_fields), .need_one = true};
 
 /* --- list ------------------------------------------------------------------------ */
 
@@ -230,14 +89,10 @@ int api_assemblies_list(struct api_req *rq, struct api_reply *out)
     }
     json_t *arr = json_array();
     for (int i = 0; i < n; i++) {
-        json_t *j = assembly_json(&items[i]);
-        add_standing(j, items[i].my_role, items[i].my_status);
-        json_array_append_new(arr, j);
+        json_array_append_new(arr,
+                              api_assembly_json(&items[i], items[i].my_role, items[i].my_status));
     }
-    json_t *next = n == limit && n > 0
-                       ? json_string(arena_printf(rq->arena, "%lld", (long long)items[n - 1].id))
-                       : json_null();
-    return api_reply_json(out, 200, json_pack("{s:o, s:o}", "items", arr, "next", next));
+    return api_page_reply(out, arr, n, limit, n > 0 ? items[n - 1].id : 0, NULL);
 }
 
 /* --- create ---------------------------------------------------------------------- */
@@ -288,42 +143,20 @@ static enum db_status create_cb(struct db_conn *c, void *cls)
 int api_assemblies_create(struct api_req *rq, struct api_reply *out)
 {
     struct create_txn t = {.rq = rq};
-    if (decode_fields(rq, out, &t.f) != 0) {
+    if (decode_or_fail(rq, out, &create_spec, &t.f) != 0) {
         return 0;
-    }
-    if (t.f.title == NULL) {
-        json_t *fields = json_array();
-        api_field_error(fields, "title", "required", "title is required");
-        return api_problem_fields(out, API_E_VALIDATION, fields);
     }
     enum db_status st = db_run_txn(rq->db, "assembly_create", create_cb, &t);
     if (st != DB_OK) {
         return api_problem_db(out, st);
     }
-    json_t *j = assembly_json(&t.out);
-    add_standing(j, "convener", "active");
+    json_t *j = api_assembly_json(&t.out, "convener", "active");
     (void)api_reply_header(out, "Location",
                            arena_printf(rq->arena, "/api/v1/assemblies/%lld", (long long)t.out.id));
     return api_reply_json(out, 201, j);
 }
 
 /* --- read ------------------------------------------------------------------------ */
-
-static json_t *composition_json(const struct db_composition *comp)
-{
-    json_t *by_country = json_object();
-    json_t *by_role = json_object();
-    for (int i = 0; i < comp->n_country; i++) {
-        json_object_set_new(by_country, comp->by_country[i].key,
-                            json_integer((json_int_t)comp->by_country[i].count));
-    }
-    for (int i = 0; i < comp->n_role; i++) {
-        json_object_set_new(by_role, comp->by_role[i].key,
-                            json_integer((json_int_t)comp->by_role[i].count));
-    }
-    return json_pack("{s:I, s:i, s:o, s:o}", "active_members", (json_int_t)comp->active_members,
-                     "countries", comp->n_country, "by_country", by_country, "by_role", by_role);
-}
 
 int api_assemblies_get(struct api_req *rq, struct api_reply *out)
 {
@@ -352,9 +185,8 @@ int api_assemblies_get(struct api_req *rq, struct api_reply *out)
     if (st != DB_OK) {
         return api_problem_db(out, st);
     }
-    json_t *j = assembly_json(&x);
-    add_standing(j, sd.role, sd.status);
-    json_object_set_new(j, "composition", composition_json(&comp));
+    json_t *j = api_assembly_json(&x, sd.role, sd.status);
+    json_object_set_new(j, "composition", api_composition_json(rq->arena, &comp));
     return api_reply_json(out, 200, j);
 }
 
@@ -421,9 +253,7 @@ static int patch_reply(struct api_req *rq, enum db_status st, void *cls, struct 
     if (st != DB_OK) {
         return api_problem_db(out, st);
     }
-    json_t *j = assembly_json(&t->out);
-    add_standing(j, t->sd.role, t->sd.status);
-    return api_reply_json(out, 200, j);
+    return api_reply_json(out, 200, api_assembly_json(&t->out, t->sd.role, t->sd.status));
 }
 
 int api_assemblies_patch(struct api_req *rq, struct api_reply *out)
@@ -433,14 +263,8 @@ int api_assemblies_patch(struct api_req *rq, struct api_reply *out)
     if (api_param_id(rq, "aid", &t->aid) != 0) {
         return api_problem(out, API_E_NOT_FOUND, NULL);
     }
-    if (decode_fields(rq, out, &t->f) != 0) {
+    if (decode_or_fail(rq, out, &patch_spec, &t->f) != 0) {
         return 0;
-    }
-    if (t->f.title == NULL && t->f.description == NULL && t->f.visibility == NULL &&
-        t->f.join_policy == NULL && t->f.default_language == NULL) {
-        json_t *fields = json_array();
-        api_field_error(fields, "", "empty", "nothing to change");
-        return api_problem_fields(out, API_E_VALIDATION, fields);
     }
     return api_txn_grouped(rq, out, t->aid, "assembly_update", patch_cb, patch_reply, t);
 }

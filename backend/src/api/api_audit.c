@@ -28,7 +28,8 @@
 
 #include <sodium.h>
 
-#include "api/api_assemblies.h"
+#include "api/api_common.h"
+#include "core/base/base.h"
 #include "core/audit/jcs.h"
 #include "core/audit/merkle.h"
 #include "core/audit/note.h"
@@ -41,12 +42,8 @@
 static void format_now(char out[40])
 {
     struct timespec ts;
-    struct tm tm;
-    char date[24];
     clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out, 40, "%.19s.%06dZ", date, (int)(ts.tv_nsec / 1000) % 1000000);
+    base_rfc3339_format((int64_t)ts.tv_sec, (int)(ts.tv_nsec / 1000), out);
 }
 
 enum db_status api_audit_create_log(struct db_conn *c, struct arena *a, int64_t aid)
@@ -541,12 +538,8 @@ int api_audit_list(struct api_req *rq, struct api_reply *out)
                                              "entry", items[i].entry, "leaf_hash",
                                              b64_json(items[i].leaf_hash, MERKLE_HASH_LEN)));
     }
-    json_t *next = n == limit && n > 0
-                       ? json_string(arena_printf(rq->arena, "%lld", (long long)items[n - 1].seq))
-                       : json_null();
-    return api_reply_json(
-        out, 200,
-        json_pack("{s:o, s:o, s:I}", "items", arr, "next", next, "size", (json_int_t)v.size));
+    return api_page_reply(out, arr, n, limit, n > 0 ? items[n - 1].seq : 0,
+                          json_pack("{s:I}", "size", (json_int_t)v.size));
 }
 
 int api_audit_checkpoint(struct api_req *rq, struct api_reply *out)

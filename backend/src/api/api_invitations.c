@@ -7,12 +7,14 @@
  * invitation-not-found, expired → 410 invitation-expired, used up → 410
  * invitation-used-up.
  */
-#include <stdio.h>
+#include <stddef.h>
 #include <string.h>
-#include <time.h>
 
 #include "api/api_assemblies.h"
 #include "api/api_audit.h"
+#include "api/decode.h"
+#include "api/api_records.h"
+#include "core/base/base.h"
 #include "db/db_assembly.h"
 #include "platform/crypto.h"
 
@@ -23,75 +25,11 @@
 #define INVITE_MAX_SECONDS  (366LL * 24 * 3600)
 #define INVITE_DEFAULT_SECS (7LL * 24 * 3600)
 
-static int digits(const char *s, int n, int *out)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9') {
-            return -1;
-        }
-        v = v * 10 + (s[i] - '0');
-    }
-    *out = v;
-    return 0;
-}
-
-/* Strict RFC 3339 date-time ("2026-12-01T10:00:00Z", optional fraction,
- * Z or ±hh:mm) → unix seconds. Returns 0 or -1. */
-static int parse_rfc3339(const char *s, long long *out)
-{
-    int Y, M, D, h, m, sec, oh = 0, om = 0;
-    size_t len = strlen(s);
-    if (len < 20 || digits(s, 4, &Y) || s[4] != '-' || digits(s + 5, 2, &M) || s[7] != '-' ||
-        digits(s + 8, 2, &D) || (s[10] != 'T' && s[10] != 't') || digits(s + 11, 2, &h) ||
-        s[13] != ':' || digits(s + 14, 2, &m) || s[16] != ':' || digits(s + 17, 2, &sec)) {
-        return -1;
-    }
-    const char *p = s + 19;
-    if (*p == '.') {
-        p++;
-        if (*p < '0' || *p > '9') {
-            return -1;
-        }
-        while (*p >= '0' && *p <= '9') {
-            p++;
-        }
-    }
-    int sign = 0;
-    if ((*p == 'Z' || *p == 'z') && p[1] == '\0') {
-        sign = 0;
-    } else if ((*p == '+' || *p == '-') && strlen(p) == 6 && !digits(p + 1, 2, &oh) &&
-               p[3] == ':' && !digits(p + 4, 2, &om) && oh < 24 && om < 60) {
-        sign = *p == '+' ? 1 : -1;
-    } else {
-        return -1;
-    }
-    static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (M < 1 || M > 12 || D < 1 || D > mdays[M - 1] || h > 23 || m > 59 || sec > 60) {
-        return -1;
-    }
-    bool leap = (Y % 4 == 0 && Y % 100 != 0) || Y % 400 == 0;
-    if (M == 2 && D == 29 && !leap) {
-        return -1;
-    }
-    struct tm tm = {.tm_year = Y - 1900,
-                    .tm_mon = M - 1,
-                    .tm_mday = D,
-                    .tm_hour = h,
-                    .tm_min = m,
-                    .tm_sec = sec > 59 ? 59 : sec};
-    time_t t = timegm(&tm);
-    *out = (long long)t - sign * (oh * 3600LL + om * 60LL);
-    return 0;
-}
-
 static const char *format_utc(struct arena *a, long long t)
 {
-    time_t tt = (time_t)t;
-    struct tm tm;
-    gmtime_r(&tt, &tm);
-    return arena_printf(a, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                        tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    char buf[BASE_RFC3339_MAX];
+    base_rfc3339_format((int64_t)t, -1, buf);
+    return arena_strdup(a, buf);
 }
 
 struct icreate_txn {
@@ -135,54 +73,63 @@ static enum db_status icreate_cb(struct db_conn *c, void *cls)
     return st;
 }
 
-/* Decodes {role?, max_uses?, expires_at?} into t->inv. */
+/* {role?, max_uses?, expires_at?}; no body at all means every default. */
+struct icreate_body {
+    const char *role;
+    struct decode_int max_uses;
+    const char *expires_at;
+};
+
+static bool date_time_ok(const char *s, size_t len)
+{
+    int64_t t;
+    return base_rfc3339_parse(s, len, &t) == 0;
+}
+
+static const char *const invite_roles[] = {"convener", "facilitator", "member", "observer", NULL};
+static const struct decode_field icreate_fields[] = {
+    {.name = "role",
+     .type = DECODE_STRING,
+     .one_of = invite_roles,
+     .offset = offsetof(struct icreate_body, role)},
+    {.name = "max_uses",
+     .type = DECODE_INTEGER,
+     .int_range = true,
+     .min = 1,
+     .max = INVITE_MAX_USES,
+     .offset = offsetof(struct icreate_body, max_uses)},
+    {.name = "expires_at",
+     .type = DECODE_STRING,
+     .format = "date_time",
+     .format_ok = date_time_ok,
+     .offset = offsetof(struct icreate_body, expires_at)},
+};
+static const struct decode_spec icreate_spec = {
+    .fields = icreate_fields, .n = PNYX_ARRAY_LEN(icreate_fields), .body_optional = true};
+
+/* Decodes the body into t->inv (defaults: member, 1 use, a week). */
 static int decode_invitation(struct api_req *rq, struct api_reply *out, struct icreate_txn *t)
 {
-    if (rq->body != NULL && !json_is_object(rq->body)) {
-        return api_problem(out, API_E_BAD_REQUEST, "body must be a JSON object"), -1;
-    }
+    struct icreate_body b = {.role = "member", .max_uses = {.v = 1}};
+    struct decode_errors e;
     long long now = (long long)(rq->now_us / 1000000);
-    long long exp = now + INVITE_DEFAULT_SECS;
-    t->inv.role = "member";
-    t->inv.max_uses = 1;
-    json_t *fields = json_array();
-    const char *key;
-    json_t *val;
-    json_object_foreach(rq->body, key, val)
-    {
-        if (strcmp(key, "role") == 0 && json_is_string(val)) {
-            t->inv.role = json_string_value(val);
-            if (authz_role_parse(t->inv.role) == AUTHZ_ROLE_NONE) {
-                api_field_error(fields, "role", "invalid",
-                                "convener, facilitator, member or observer");
-            }
-        } else if (strcmp(key, "max_uses") == 0 && json_is_integer(val)) {
-            json_int_t n = json_integer_value(val);
-            if (n < 1 || n > INVITE_MAX_USES) {
-                api_field_error(fields, "max_uses", "out_of_range", "1 to 10000");
-            }
-            t->inv.max_uses = (int64_t)n;
-        } else if (strcmp(key, "expires_at") == 0 && json_is_string(val)) {
-            if (parse_rfc3339(json_string_value(val), &exp) != 0) {
-                api_field_error(fields, "expires_at", "invalid", "an RFC 3339 date-time");
-            } else if (exp <= now || exp > now + INVITE_MAX_SECONDS) {
-                api_field_error(fields, "expires_at", "out_of_range",
-                                "in the future, at most one year ahead");
-            }
-        } else if (strcmp(key, "role") == 0 || strcmp(key, "max_uses") == 0 ||
-                   strcmp(key, "expires_at") == 0) {
-            json_decref(fields);
-            return api_problem(out, API_E_BAD_REQUEST,
-                               arena_printf(rq->arena, "%s has the wrong type", key)),
-                   -1;
-        } else {
-            api_field_error(fields, key, "unknown", "unknown field");
+    int64_t exp = now + INVITE_DEFAULT_SECS;
+    if (decode_body(rq, &icreate_spec, &b, &e) == 0 && b.expires_at != NULL) {
+        (void)base_rfc3339_parse(b.expires_at, strlen(b.expires_at), &exp);
+        if (exp <= now || exp > now + INVITE_MAX_SECONDS) {
+            char lo[BASE_RFC3339_MAX], hi[BASE_RFC3339_MAX];
+            base_rfc3339_format(now, -1, lo);
+            base_rfc3339_format(now + INVITE_MAX_SECONDS, -1, hi);
+            decode_error(&e, "expires_at", "out_of_range",
+                         json_pack("{s:s, s:s}", "min", lo, "max", hi),
+                         "in the future, at most one year ahead");
         }
     }
-    if (json_array_size(fields) > 0) {
-        return api_problem_fields(out, API_E_VALIDATION, fields), -1;
+    if (decode_finish(&e, out) != 0) {
+        return -1;
     }
-    json_decref(fields);
+    t->inv.role = b.role;
+    t->inv.max_uses = b.max_uses.v;
     t->inv.expires_at = format_utc(rq->arena, exp);
     return 0;
 }
@@ -196,13 +143,10 @@ static int icreate_reply(struct api_req *rq, enum db_status st, void *cls, struc
     if (st != DB_OK) {
         return api_problem_db(out, st);
     }
-    return api_reply_json(
-        out, 201,
-        json_pack("{s:I, s:s, s:I, s:s, s:I, s:I, s:s, s:s, s:s}", "id", (json_int_t)t->inv.id,
-                  "code", t->code, "assembly_id", (json_int_t)t->aid, "role", t->inv.role,
-                  "max_uses", (json_int_t)t->inv.max_uses, "uses", (json_int_t)t->inv.uses,
-                  "expires_at", t->inv.expires_at, "created_at", t->inv.created_at, "accept_path",
-                  arena_printf(rq->arena, "/api/v1/invitations/%s/accept", t->code)));
+    return api_reply_json(out, 201,
+                          api_invitation_created_json(
+                              &t->inv, t->aid, t->code,
+                              arena_printf(rq->arena, "/api/v1/invitations/%s/accept", t->code)));
 }
 
 int api_invitations_create(struct api_req *rq, struct api_reply *out)

@@ -5,19 +5,14 @@
  * last-convener check and its audit entry (member.updated, or member.left
  * when the status becomes left) commit in one transaction.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "api/api_assemblies.h"
 #include "api/api_audit.h"
+#include "api/decode.h"
+#include "api/api_records.h"
 #include "db/db_assembly.h"
-
-static json_t *member_json(const struct db_member *m)
-{
-    return json_pack("{s:I, s:s?, s:s?, s:s, s:s, s:s, s:s}", "account_id",
-                     (json_int_t)m->account_id, "display_name", m->display_name, "country",
-                     m->country, "role", m->role, "status", m->status, "joined_at", m->joined_at,
-                     "updated_at", m->updated_at);
-}
 
 int api_members_list(struct api_req *rq, struct api_reply *out)
 {
@@ -50,13 +45,9 @@ int api_members_list(struct api_req *rq, struct api_reply *out)
     }
     json_t *arr = json_array();
     for (int i = 0; i < n; i++) {
-        json_array_append_new(arr, member_json(&items[i]));
+        json_array_append_new(arr, api_member_json(&items[i]));
     }
-    json_t *next =
-        n == limit && n > 0
-            ? json_string(arena_printf(rq->arena, "%lld", (long long)items[n - 1].account_id))
-            : json_null();
-    return api_reply_json(out, 200, json_pack("{s:o, s:o}", "items", arr, "next", next));
+    return api_page_reply(out, arr, n, limit, n > 0 ? items[n - 1].account_id : 0, NULL);
 }
 
 struct mpatch_txn {
@@ -155,49 +146,21 @@ static enum db_status mpatch_cb(struct db_conn *c, void *cls)
     return st;
 }
 
-/* Decodes {role?, status?}: 400 on wrong types, 422 on bad values. */
-static int decode_patch(struct api_req *rq, struct api_reply *out, struct mpatch_txn *t)
-{
-    if (!json_is_object(rq->body)) {
-        return api_problem(out, API_E_BAD_REQUEST, "body must be a JSON object"), -1;
-    }
-    json_t *fields = json_array();
-    const char *key;
-    json_t *val;
-    json_object_foreach(rq->body, key, val)
-    {
-        bool is_role = strcmp(key, "role") == 0;
-        if (!is_role && strcmp(key, "status") != 0) {
-            api_field_error(fields, key, "unknown", "unknown field");
-            continue;
-        }
-        if (!json_is_string(val)) {
-            json_decref(fields);
-            return api_problem(out, API_E_BAD_REQUEST, "role and status must be strings"), -1;
-        }
-        const char *s = json_string_value(val);
-        if (is_role) {
-            t->role = s;
-            if (authz_role_parse(s) == AUTHZ_ROLE_NONE) {
-                api_field_error(fields, "role", "invalid",
-                                "convener, facilitator, member or observer");
-            }
-        } else {
-            t->status = s;
-            if (authz_status_parse(s) == AUTHZ_STATUS_NONE) {
-                api_field_error(fields, "status", "invalid", "active, suspended or left");
-            }
-        }
-    }
-    if (t->role == NULL && t->status == NULL && json_array_size(fields) == 0) {
-        api_field_error(fields, "", "empty", "role or status is required");
-    }
-    if (json_array_size(fields) > 0) {
-        return api_problem_fields(out, API_E_VALIDATION, fields), -1;
-    }
-    json_decref(fields);
-    return 0;
-}
+/* {role?, status?}, at least one. */
+static const char *const roles[] = {"convener", "facilitator", "member", "observer", NULL};
+static const char *const statuses[] = {"active", "suspended", "left", NULL};
+static const struct decode_field mpatch_fields[] = {
+    {.name = "role",
+     .type = DECODE_STRING,
+     .one_of = roles,
+     .offset = offsetof(struct mpatch_txn, role)},
+    {.name = "status",
+     .type = DECODE_STRING,
+     .one_of = statuses,
+     .offset = offsetof(struct mpatch_txn, status)},
+};
+static const struct decode_spec mpatch_spec = {
+    .fields = mpatch_fields, .n = PNYX_ARRAY_LEN(mpatch_fields), .need_one = true};
 
 static int mpatch_reply(struct api_req *rq, enum db_status st, void *cls, struct api_reply *out)
 {
@@ -215,7 +178,7 @@ static int mpatch_reply(struct api_req *rq, enum db_status st, void *cls, struct
     if (st != DB_OK) {
         return api_problem_db(out, st);
     }
-    return api_reply_json(out, 200, member_json(&t->out));
+    return api_reply_json(out, 200, api_member_json(&t->out));
 }
 
 int api_members_patch(struct api_req *rq, struct api_reply *out)
@@ -226,7 +189,7 @@ int api_members_patch(struct api_req *rq, struct api_reply *out)
     if (api_param_id(rq, "aid", &t->aid) != 0 || api_param_id(rq, "account_id", &t->target) != 0) {
         return api_problem(out, API_E_NOT_FOUND, NULL);
     }
-    if (decode_patch(rq, out, t) != 0) {
+    if (decode_or_fail(rq, out, &mpatch_spec, t) != 0) {
         return 0;
     }
     return api_txn_grouped(rq, out, t->aid, "member_patch", mpatch_cb, mpatch_reply, t);

@@ -11,12 +11,14 @@
  */
 #include "api/api_sessions.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
-#include "api/api_accounts.h"
 #include "api/auth.h"
+#include "api/decode.h"
+#include "api/api_records.h"
+#include "core/base/base.h"
 #include "core/validate/validate.h"
 #include "db/db_account.h"
 #include "db/db_session.h"
@@ -30,56 +32,46 @@
 
 static const char *rfc3339(struct arena *a, int64_t t)
 {
-    struct tm tm;
-    time_t tt = (time_t)t;
-    char buf[32];
-    gmtime_r(&tt, &tm);
-    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    char buf[BASE_RFC3339_MAX];
+    base_rfc3339_format(t, -1, buf);
     return arena_strdup(a, buf);
 }
 
-/* {email, password}: 400 for shape/types, 422 for missing or absurd sizes. */
+/* {email, password}: any strings of sane sizes (the rules of a valid
+ * address or password are registration's business: a login only compares). */
+struct login_body {
+    const char *email, *password;
+};
+
+static const struct decode_field login_fields[] = {
+    {.name = "email",
+     .type = DECODE_STRING,
+     .required = true,
+     .text = DECODE_TEXT_ANY,
+     .min_chars = 1,
+     .max_bytes = VALIDATE_EMAIL_MAX,
+     .offset = offsetof(struct login_body, email)},
+    {.name = "password",
+     .type = DECODE_STRING,
+     .required = true,
+     .text = DECODE_TEXT_ANY,
+     .min_chars = 1,
+     .max_bytes = LOGIN_PASSWORD_MAX_BYTES,
+     .offset = offsetof(struct login_body, password)},
+};
+static const struct decode_spec login_spec = DECODE_SPEC(login_fields);
+
 static int decode(struct api_req *rq, struct api_reply *out, const char **email, size_t *elen,
                   const char **pw, size_t *pwlen)
 {
-    json_t *b = rq->body, *e, *p;
-    if (!json_is_object(b)) {
-        api_problem(out, API_E_BAD_REQUEST, "the body must be a JSON object");
+    struct login_body b = {0};
+    if (decode_or_fail(rq, out, &login_spec, &b) != 0) {
         return -1;
     }
-    const char *key;
-    json_t *v;
-    json_object_foreach(b, key, v)
-    {
-        if ((strcmp(key, "email") != 0 && strcmp(key, "password") != 0) || !json_is_string(v)) {
-            api_problem(out, API_E_BAD_REQUEST,
-                        "expected {\"email\": string, \"password\": string}");
-            return -1;
-        }
-    }
-    e = json_object_get(b, "email");
-    p = json_object_get(b, "password");
-    json_t *fields = json_array();
-    if (fields == NULL) {
-        return -2;
-    }
-    if (e == NULL || json_string_length(e) == 0 || json_string_length(e) > VALIDATE_EMAIL_MAX) {
-        api_field_error(fields, "email", e ? "invalid" : "required",
-                        "an e-mail address is required");
-    }
-    if (p == NULL || json_string_length(p) == 0 ||
-        json_string_length(p) > LOGIN_PASSWORD_MAX_BYTES) {
-        api_field_error(fields, "password", p ? "invalid" : "required", "a password is required");
-    }
-    if (json_array_size(fields) > 0) {
-        api_problem_fields(out, API_E_VALIDATION, fields);
-        return -1;
-    }
-    json_decref(fields);
-    *email = json_string_value(e);
-    *elen = json_string_length(e);
-    *pw = json_string_value(p);
-    *pwlen = json_string_length(p);
+    *email = b.email;
+    *elen = strlen(b.email);
+    *pw = b.password;
+    *pwlen = strlen(b.password);
     return 0;
 }
 
@@ -150,7 +142,7 @@ static const char *set_cookie(struct api_req *rq, const char *token, int64_t max
 static int reply_session(struct api_req *rq, struct api_reply *out, struct login_txn *t,
                          const char *token, const char *csrf)
 {
-    json_t *acc = api_account_to_json(t->acc);
+    json_t *acc = api_account_json(t->acc);
     json_t *body = acc ? json_pack("{s:s, s:s, s:s, s:o}", "token", token, "csrf_token", csrf,
                                    "expires_at", rfc3339(rq->arena, t->expires_at), "account", acc)
                        : NULL;
@@ -167,9 +159,8 @@ int api_sessions_create(struct api_req *rq, struct api_reply *out)
 {
     const char *raw, *pw;
     size_t rawlen, pwlen;
-    int rc = api_auth_check_origin(rq, out) != 0 ? -1 : decode(rq, out, &raw, &rawlen, &pw, &pwlen);
-    if (rc != 0) {
-        return rc == -2 ? -1 : 0;
+    if (api_auth_check_origin(rq, out) != 0 || decode(rq, out, &raw, &rawlen, &pw, &pwlen) != 0) {
+        return 0;
     }
     if (api_auth_crypto_ready(rq->cfg) != 0) {
         return -1;

@@ -12,8 +12,8 @@
 #include <strings.h>
 #include <time.h>
 
-#include "api/api_accounts.h"
 #include "api/auth_int.h"
+#include "api/api_records.h"
 #include "db/db_session.h"
 #include "platform/crypto.h"
 #include "platform/log.h"
@@ -158,7 +158,7 @@ static enum db_status revalidate(struct api_req *rq, const uint8_t h[32],
     if (st != DB_OK) {
         return st;
     }
-    json_t *acc = api_account_to_json(&row.account);
+    json_t *acc = api_account_json(&row.account);
     char *text = acc ? json_dumps(acc, JSON_COMPACT) : NULL;
     json_decref(acc);
     if (text == NULL) {

@@ -9,6 +9,8 @@
 
 #include <sodium.h>
 
+#include "core/base/base.h"
+
 int pnyx_crypto_init(void)
 {
     /* sodium_init: 0 = done now, 1 = already done, -1 = failure. */
@@ -19,8 +21,7 @@ void pnyx_crypto_token_new(char out[PNYX_TOKEN_CHARS + 1], uint8_t hash[PNYX_SHA
 {
     uint8_t raw[PNYX_TOKEN_BYTES];
     randombytes_buf(raw, sizeof raw);
-    sodium_bin2base64(out, PNYX_TOKEN_CHARS + 1, raw, sizeof raw,
-                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    base64_encode(raw, sizeof raw, out, BASE64_URL_NOPAD);
     if (hash != NULL) {
         crypto_hash_sha256(hash, raw, sizeof raw);
     }
@@ -32,20 +33,11 @@ bool pnyx_crypto_token_hash(const char *tok, size_t len, uint8_t hash[PNYX_SHA25
     if (tok == NULL || len != PNYX_TOKEN_CHARS) {
         return false;
     }
+    /* 43 characters carry 258 bits; core/base accepts only the spelling
+     * whose last 2 bits are zero, so one token has one name. */
     uint8_t raw[PNYX_TOKEN_BYTES];
     size_t n = 0;
-    const char *end = NULL;
-    if (sodium_base642bin(raw, sizeof raw, tok, len, NULL, &n, &end,
-                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
-        n != sizeof raw || end != tok + len) {
-        return false;
-    }
-    /* 43 characters carry 258 bits; the last 2 must be zero, otherwise four
-     * spellings would name one token. Re-encoding is the simplest check. */
-    char again[PNYX_TOKEN_CHARS + 1];
-    sodium_bin2base64(again, sizeof again, raw, sizeof raw,
-                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    if (memcmp(again, tok, len) != 0) {
+    if (base64_decode(tok, len, raw, sizeof raw, &n, BASE64_URL_NOPAD) != 0 || n != sizeof raw) {
         return false;
     }
     crypto_hash_sha256(hash, raw, sizeof raw);
@@ -65,39 +57,10 @@ bool pnyx_crypto_equal(const void *a, const void *b, size_t n)
 
 void pnyx_crypto_hex(const uint8_t *in, size_t n, char *out)
 {
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[in[i] >> 4];
-        out[2 * i + 1] = digits[in[i] & 0x0F];
-    }
-    out[2 * n] = '\0';
-}
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
+    base_hex_encode(in, n, out);
 }
 
 int pnyx_crypto_unhex(const char *hex, size_t hexlen, uint8_t *out, size_t n)
 {
-    if (hexlen != 2 * n) {
-        return -1;
-    }
-    for (size_t i = 0; i < n; i++) {
-        int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
-        if (hi < 0 || lo < 0) {
-            return -1;
-        }
-        out[i] = (uint8_t)(hi << 4 | lo);
-    }
-    return 0;
+    return base_hex_decode(hex, hexlen, out, n);
 }

@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/base/base.h"
+
 /* Why 4 KiB: PIPE_BUF, the largest write(2) guaranteed atomic on a pipe. */
 #define LOG_LINE_MAX 4096
 /* Why 1 KiB: messages are short sentences; longer ones are truncated. */
@@ -108,21 +110,6 @@ size_t log_json_escape(char *buf, size_t cap, const char *s)
     return o;
 }
 
-/* Civil date from days since 1970-01-01 (H. Hinnant's algorithm): gmtime_r
- * takes glibc's global timezone lock, which serialised the pool threads. */
-static void civil(int64_t days, int *y, unsigned *m, unsigned *d)
-{
-    days += 719468;
-    int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-    unsigned doe = (unsigned)(days - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
 /* Writes {"ts":"YYYY-MM-DDTHH:MM:SS into buf (a per-thread cache keeps the
  * formatted second), returns its length. */
 static size_t ts_prefix(char *buf, size_t cap, time_t sec)
@@ -131,17 +118,11 @@ static size_t ts_prefix(char *buf, size_t cap, time_t sec)
     static _Thread_local char cached[40];
     static _Thread_local size_t cached_len;
     if (sec != cached_sec) {
-        int y;
-        unsigned mo, d;
-        int64_t days = (int64_t)sec / 86400;
-        int64_t rem = (int64_t)sec % 86400;
-        if (rem < 0) {
-            rem += 86400;
-            days--;
-        }
-        civil(days, &y, &mo, &d);
-        int n = snprintf(cached, sizeof cached, "{\"ts\":\"%04d-%02u-%02uT%02u:%02u:%02u", y, mo, d,
-                         (unsigned)(rem / 3600), (unsigned)(rem / 60 % 60), (unsigned)(rem % 60));
+        /* core/base formats without gmtime_r, which takes glibc's global
+         * time zone lock and serialised the pool threads. */
+        char t[BASE_RFC3339_MAX];
+        size_t tl = base_rfc3339_format((int64_t)sec, -1, t); /* …SSZ: drop the Z */
+        int n = snprintf(cached, sizeof cached, "{\"ts\":\"%.*s", tl > 0 ? (int)tl - 1 : 0, t);
         cached_len = n > 0 && (size_t)n < sizeof cached ? (size_t)n : 0;
         cached_sec = sec;
     }

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/base/base.h"
 #include "election.h"
 
 /* ------------------------------------------------------------------------ */
@@ -479,13 +480,8 @@ int election_write_error(const char *reason, struct election_buf *b)
 /* Display width of a UTF-8 string: code points (good enough for a table). */
 static size_t width(const char *s, size_t len)
 {
-    size_t w = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (((unsigned char)s[i] & 0xC0) != 0x80) {
-            w++;
-        }
-    }
-    return w;
+    size_t n = base_utf8_count(s, len);
+    return n == (size_t)-1 ? len : n;
 }
 
 static void pad(struct election_buf *b, size_t n)

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/base/base.h"
+
 enum {
     ST_VALUE,        /* a value must come (start, after ':' or ',' in an array) */
     ST_ARRAY_FIRST,  /* just after '[': a value or ']' */
@@ -145,26 +147,13 @@ void jscan_fini(struct jscan *s)
     s->scratch_cap = 0;
 }
 
-static int hex_val(unsigned char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
 
 /* Reads 4 hex digits at q (bounds already checked); -1 if not hex. */
 static long hex4(const unsigned char *q)
 {
     long v = 0;
     for (int i = 0; i < 4; i++) {
-        int h = hex_val(q[i]);
+        int h = base_hex_digit(q[i]);
         if (h < 0) {
             return -1;
         }
@@ -173,47 +162,11 @@ static long hex4(const unsigned char *q)
     return v;
 }
 
-/*
- * Validates one UTF-8 sequence starting at q (a byte >= 0x80), per RFC 3629:
- * no overlong forms, no surrogates, nothing above U+10FFFF. Returns its
- * length, or 0 if invalid.
- */
+/* Length of the well-formed UTF-8 sequence at q (a byte >= 0x80), or 0. */
 static size_t utf8_seq(const unsigned char *q, const unsigned char *end)
 {
-    unsigned char c = q[0];
-    size_t n;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        if (c == 0xE0) {
-            lo = 0xA0;
-        } else if (c == 0xED) {
-            hi = 0x9F;
-        }
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        if (c == 0xF0) {
-            lo = 0x90;
-        } else if (c == 0xF4) {
-            hi = 0x8F;
-        }
-    } else {
-        return 0;
-    }
-    if ((size_t)(end - q) < n) {
-        return 0;
-    }
-    if (q[1] < lo || q[1] > hi) {
-        return 0;
-    }
-    for (size_t i = 2; i < n; i++) {
-        if (q[i] < 0x80 || q[i] > 0xBF) {
-            return 0;
-        }
-    }
-    return n;
+    size_t i = 0;
+    return base_utf8_next((const char *)q, (size_t)(end - q), &i) < 0 ? 0 : i;
 }
 
 /*
@@ -304,29 +257,6 @@ static bool string_scan(struct jscan *s, const unsigned char **close, bool *esca
     }
 }
 
-static size_t put_utf8(char *out, unsigned long cp)
-{
-    if (cp < 0x80) {
-        out[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (char)(0xC0 | (cp >> 6));
-        out[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (char)(0xE0 | (cp >> 12));
-        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        out[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    out[0] = (char)(0xF0 | (cp >> 18));
-    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    out[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
 
 /*
  * Second pass: decodes the already validated body [from, close) into the
@@ -386,7 +316,7 @@ static bool string_decode(struct jscan *s, const unsigned char *from, const unsi
             if (cp == 0) {
                 nul = true;
             }
-            out += put_utf8(out, cp);
+            out += base_utf8_put((uint32_t)cp, out); /* scalar: surrogates were paired above */
             break;
         }
         default: /* '"', '\\', '/' */

@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/base/base.h"
+
 /* ---- growable byte buffer ------------------------------------------------ */
 
 struct out {
@@ -75,79 +77,14 @@ static int out_putc(struct out *o, char c)
  * no surrogates, max U+10FFFF). Returns 0 and advances *i, or -1. */
 static int utf8_next(const unsigned char *s, size_t len, size_t *i, uint32_t *cp)
 {
-    size_t k = *i;
-    unsigned c = s[k];
-    if (c < 0x80) {
-        *cp = c;
-        *i = k + 1;
-        return 0;
-    }
-    unsigned n;
-    uint32_t v;
-    unsigned lo = 0x80;
-    unsigned hi = 0xBF; /* allowed range of the second byte */
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 1;
-        v = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 2;
-        v = c & 0x0F;
-        if (c == 0xE0) {
-            lo = 0xA0;
-        } else if (c == 0xED) {
-            hi = 0x9F; /* U+D800..U+DFFF are not characters */
-        }
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 3;
-        v = c & 0x07;
-        if (c == 0xF0) {
-            lo = 0x90;
-        } else if (c == 0xF4) {
-            hi = 0x8F;
-        }
-    } else {
+    int32_t v = base_utf8_next((const char *)s, len, i);
+    if (v < 0) {
         return -1;
     }
-    if (len - k <= n) {
-        return -1;
-    }
-    for (unsigned j = 1; j <= n; j++) {
-        unsigned b = s[k + j];
-        unsigned min = j == 1 ? lo : 0x80;
-        unsigned max = j == 1 ? hi : 0xBF;
-        if (b < min || b > max) {
-            return -1;
-        }
-        v = (v << 6) | (b & 0x3F);
-    }
-    *cp = v;
-    *i = k + n + 1;
+    *cp = (uint32_t)v;
     return 0;
 }
 
-static size_t utf8_put(uint32_t cp, char out[4])
-{
-    if (cp < 0x80) {
-        out[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (char)(0xC0 | (cp >> 6));
-        out[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (char)(0xE0 | (cp >> 12));
-        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        out[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    out[0] = (char)(0xF0 | (cp >> 18));
-    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    out[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
 
 /* Order of two code points by their UTF-16 encodings (RFC 8785 §3.2.3).
  * Differs from code point order only between U+E000..U+FFFF and
@@ -304,14 +241,7 @@ static int put_string(struct out *o, const unsigned char *s, size_t n)
 
 static bool utf8_valid(const unsigned char *s, size_t n)
 {
-    size_t i = 0;
-    uint32_t cp;
-    while (i < n) {
-        if (utf8_next(s, n, &i, &cp) != 0) {
-            return false;
-        }
-    }
-    return true;
+    return base_utf8_valid((const char *)s, n);
 }
 
 /* ---- numbers ----------------------------------------------------------------- */
@@ -500,18 +430,11 @@ static int hex4(struct parser *p, uint32_t *v)
     }
     uint32_t r = 0;
     for (unsigned i = 0; i < 4; i++) {
-        unsigned c = p->s[p->pos + i];
-        unsigned d;
-        if (c >= '0' && c <= '9') {
-            d = c - '0';
-        } else if (c >= 'a' && c <= 'f') {
-            d = c - 'a' + 10;
-        } else if (c >= 'A' && c <= 'F') {
-            d = c - 'A' + 10;
-        } else {
+        int d = base_hex_digit(p->s[p->pos + i]);
+        if (d < 0) {
             return AUDIT_ESYNTAX;
         }
-        r = (r << 4) | d;
+        r = (r << 4) | (uint32_t)d;
     }
     p->pos += 4;
     *v = r;
@@ -560,7 +483,7 @@ static int parse_escape(struct parser *p)
         u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
     }
     char buf[4];
-    return out_put(&p->pool, buf, utf8_put(u, buf));
+    return out_put(&p->pool, buf, base_utf8_put(u, buf));
 }
 
 /* Validate the multi-byte UTF-8 character at p->pos and copy it to the pool. */

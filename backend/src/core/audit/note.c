@@ -14,6 +14,8 @@
 
 #include <sodium.h>
 
+#include "core/base/base.h"
+
 #define ALG_ED25519 0x01
 
 /* "—" U+2014 EM DASH in UTF-8, followed by a space: starts every signature line. */
@@ -22,105 +24,19 @@ static const char sig_prefix[] = "\xE2\x80\x94 ";
 
 /* ---- base64 --------------------------------------------------------------- */
 
-static const char b64_alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
 size_t audit_b64_encode(const uint8_t *in, size_t n, char *out)
 {
-    size_t o = 0;
-    size_t i = 0;
-    for (; i + 3 <= n; i += 3) {
-        uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
-        out[o++] = b64_alphabet[(v >> 18) & 63];
-        out[o++] = b64_alphabet[(v >> 12) & 63];
-        out[o++] = b64_alphabet[(v >> 6) & 63];
-        out[o++] = b64_alphabet[v & 63];
-    }
-    if (n - i == 1) {
-        uint32_t v = (uint32_t)in[i] << 16;
-        out[o++] = b64_alphabet[(v >> 18) & 63];
-        out[o++] = b64_alphabet[(v >> 12) & 63];
-        out[o++] = '=';
-        out[o++] = '=';
-    } else if (n - i == 2) {
-        uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8;
-        out[o++] = b64_alphabet[(v >> 18) & 63];
-        out[o++] = b64_alphabet[(v >> 12) & 63];
-        out[o++] = b64_alphabet[(v >> 6) & 63];
-        out[o++] = '=';
-    }
-    out[o] = '\0';
-    return o;
-}
-
-static int b64_value(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z') {
-        return c - 'A';
-    }
-    if (c >= 'a' && c <= 'z') {
-        return c - 'a' + 26;
-    }
-    if (c >= '0' && c <= '9') {
-        return c - '0' + 52;
-    }
-    if (c == '+') {
-        return 62;
-    }
-    if (c == '/') {
-        return 63;
-    }
-    return -1;
-}
-
-/* Validate canonical padded base64; returns the decoded length or -1. */
-static long b64_check(const char *in, size_t len)
-{
-    if (len % 4 != 0 || len > (size_t)NOTE_MAX_LEN * 2) {
-        return -1; /* missing padding, stray characters */
-    }
-    size_t pad = 0;
-    if (len > 0 && in[len - 1] == '=') {
-        pad = (len > 1 && in[len - 2] == '=') ? 2 : 1;
-    }
-    for (size_t i = 0; i < len - pad; i++) {
-        if (b64_value((unsigned char)in[i]) < 0) {
-            return -1; /* whitespace, '=' inside, URL alphabet ... */
-        }
-    }
-    if (pad > 0) {
-        /* the bits below the last character's used part must be zero */
-        int last = b64_value((unsigned char)in[len - pad - 1]);
-        if ((pad == 1 && (last & 0x3) != 0) || (pad == 2 && (last & 0xF) != 0)) {
-            return -1;
-        }
-    }
-    return (long)(len / 4 * 3 - pad);
+    return base64_encode(in, n, out, BASE64_STD);
 }
 
 int audit_b64_decode(const char *in, size_t len, uint8_t *out, size_t cap, size_t *out_len)
 {
-    *out_len = 0;
-    long n = b64_check(in, len);
-    if (n < 0) {
+    if (len > (size_t)NOTE_MAX_LEN * 2) {
+        *out_len = 0;
         return AUDIT_ESYNTAX;
     }
-    if ((size_t)n > cap) {
-        return AUDIT_ENOSPC;
-    }
-    size_t o = 0;
-    uint32_t acc = 0;
-    unsigned bits = 0;
-    for (size_t i = 0; i < len && in[i] != '='; i++) {
-        acc = (acc << 6) | (uint32_t)b64_value((unsigned char)in[i]);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out[o++] = (uint8_t)(acc >> bits);
-        }
-    }
-    *out_len = o;
-    return AUDIT_OK;
+    int rc = base64_decode(in, len, out, cap, out_len, BASE64_STD);
+    return rc == 0 ? AUDIT_OK : rc == -2 ? AUDIT_ENOSPC : AUDIT_ESYNTAX;
 }
 
 /* ---- text rules ------------------------------------------------------------ */
@@ -128,45 +44,11 @@ int audit_b64_decode(const char *in, size_t len, uint8_t *out, size_t cap, size_
 /* Strict UTF-8 decode of one code point (no overlongs, no surrogates). */
 static int utf8_next(const unsigned char *s, size_t len, size_t *i, uint32_t *cp)
 {
-    size_t k = *i;
-    unsigned c = s[k];
-    if (c < 0x80) {
-        *cp = c;
-        *i = k + 1;
-        return 0;
-    }
-    unsigned n;
-    uint32_t v;
-    unsigned lo = 0x80;
-    unsigned hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 1;
-        v = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 2;
-        v = c & 0x0F;
-        lo = c == 0xE0 ? 0xA0 : 0x80;
-        hi = c == 0xED ? 0x9F : 0xBF;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 3;
-        v = c & 0x07;
-        lo = c == 0xF0 ? 0x90 : 0x80;
-        hi = c == 0xF4 ? 0x8F : 0xBF;
-    } else {
+    int32_t v = base_utf8_next((const char *)s, len, i);
+    if (v < 0) {
         return -1;
     }
-    if (len - k <= n) {
-        return -1;
-    }
-    for (unsigned j = 1; j <= n; j++) {
-        unsigned b = s[k + j];
-        if (b < (j == 1 ? lo : 0x80) || b > (j == 1 ? hi : 0xBF)) {
-            return -1;
-        }
-        v = (v << 6) | (b & 0x3F);
-    }
-    *cp = v;
-    *i = k + n + 1;
+    *cp = (uint32_t)v;
     return 0;
 }
 
@@ -447,7 +329,9 @@ static int parse_sig_line(const char *line, size_t ll, struct sig_line *out)
     }
     const char *b64 = sp + 1;
     size_t b64_len = (size_t)(eol - b64);
-    long blob_len = b64_check(b64, b64_len);
+    long blob_len = b64_len > (size_t)NOTE_MAX_LEN * 2
+                        ? -1
+                        : (long)base64_decoded_len(b64, b64_len, BASE64_STD);
     if (blob_len < NOTE_KEY_ID_LEN + 1) {
         return AUDIT_ESYNTAX; /* bad base64 or too short to hold a key id */
     }

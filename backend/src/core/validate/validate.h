@@ -82,6 +82,37 @@ bool validate_country(const char *code, size_t len, char upper[3]);
  */
 bool validate_language_tag(const char *s, size_t len);
 
+/*
+ * Rules for a title (an assembly title, a display name): it must show
+ * something, and its bidirectional controls must be balanced so that it
+ * cannot reorder the text around it where it is shown.
+ */
+enum validate_title_result {
+    VALIDATE_TITLE_OK = 0,
+    VALIDATE_TITLE_BAD_TEXT,        /* not UTF-8 */
+    VALIDATE_TITLE_NO_VISIBLE,      /* only white space, zero-width or format characters */
+    VALIDATE_TITLE_UNBALANCED_BIDI, /* an embedding/override without its PDF, an
+                                     * isolate without its PDI, a closer without
+                                     * its opener, or nesting beyond 125 levels */
+};
+
+/*
+ * Checks s[0..len) against the title rules. A visible character is any
+ * code point that is not Unicode White_Space and not one of the invisible
+ * format characters (U+00AD, U+034F, U+061C, U+115F..U+1160, U+17B4..U+17B5,
+ * U+180B..U+180F, U+200B..U+200F, U+202A..U+202E, U+2060..U+206F, U+2800,
+ * U+3164, U+FE00..U+FE0F, U+FEFF, U+FFA0, U+FFF9..U+FFFB, U+1BCA0..U+1BCA3,
+ * U+1D173..U+1D17A, U+E0000..U+E0FFF). Bidi controls must nest: LRE, RLE,
+ * LRO, RLO (U+202A, U+202B, U+202D, U+202E) closed by PDF (U+202C); LRI,
+ * RLI, FSI (U+2066..U+2068) closed by PDI (U+2069); a closer must match the
+ * innermost opener, and all must be closed at the end. Control characters
+ * are not judged here (validate_text_length does). Borrows s.
+ */
+enum validate_title_result validate_title(const char *s, size_t len);
+
+/* True when cp is white space or an invisible format character (above). */
+bool validate_is_invisible(unsigned long cp);
+
 /* True for 1..80 code points of UTF-8 without control characters. */
 bool validate_display_name(const char *s, size_t len);
 

@@ -6,71 +6,18 @@
  */
 #include <stdint.h>
 
+#include "core/base/base.h"
 #include "validate.h"
 
-/*
- * Decodes one scalar value at s[*i], advancing *i. Returns the code point or
- * -1 on an ill-formed sequence. Second-byte ranges follow Unicode table 3-7,
- * which is what rules out overlongs (E0 80..9F, F0 80..8F), surrogates
- * (ED A0..BF) and values above U+10FFFF (F4 90..BF, F5..FF).
- */
+/* One scalar value at s[*i] (core/base), or -1. */
 static int32_t decode_one(const unsigned char *s, size_t len, size_t *i)
 {
-    size_t p = *i;
-    unsigned char b0 = s[p];
-    if (b0 < 0x80) {
-        *i = p + 1;
-        return b0;
-    }
-    size_t need;
-    unsigned char lo = 0x80, hi = 0xBF;
-    int32_t cp;
-    if (b0 >= 0xC2 && b0 <= 0xDF) {
-        need = 1;
-        cp = b0 & 0x1F;
-    } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-        need = 2;
-        cp = b0 & 0x0F;
-        if (b0 == 0xE0) {
-            lo = 0xA0;
-        } else if (b0 == 0xED) {
-            hi = 0x9F;
-        }
-    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-        need = 3;
-        cp = b0 & 0x07;
-        if (b0 == 0xF0) {
-            lo = 0x90;
-        } else if (b0 == 0xF4) {
-            hi = 0x8F;
-        }
-    } else {
-        return -1; /* continuation byte, C0/C1 overlong lead, or F5..FF */
-    }
-    if (len - p - 1 < need) {
-        return -1;
-    }
-    for (size_t k = 1; k <= need; k++) {
-        unsigned char b = s[p + k];
-        if (k == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xBF)) {
-            return -1;
-        }
-        cp = (cp << 6) | (b & 0x3F);
-    }
-    *i = p + 1 + need;
-    return cp;
+    return base_utf8_next((const char *)s, len, i);
 }
 
 bool validate_utf8(const char *s, size_t len)
 {
-    const unsigned char *u = (const unsigned char *)s;
-    size_t i = 0;
-    while (i < len) {
-        if (decode_one(u, len, &i) < 0) {
-            return false;
-        }
-    }
-    return true;
+    return base_utf8_valid(s, len);
 }
 
 size_t validate_text_length(const char *s, size_t len)
@@ -91,4 +38,67 @@ bool validate_display_name(const char *s, size_t len)
 {
     size_t n = validate_text_length(s, len);
     return n != (size_t)-1 && n >= VALIDATE_DISPLAY_NAME_MIN && n <= VALIDATE_DISPLAY_NAME_MAX;
+}
+
+bool validate_is_invisible(unsigned long cp)
+{
+    /* Unicode White_Space and the default-ignorable / format characters
+     * that render as nothing, as sorted [first, last] ranges. */
+    static const unsigned long ranges[][2] = {
+        {0x0009, 0x000D},   {0x0020, 0x0020},   {0x0085, 0x0085},   {0x00A0, 0x00A0},
+        {0x00AD, 0x00AD},   {0x034F, 0x034F},   {0x061C, 0x061C},   {0x115F, 0x1160},
+        {0x1680, 0x1680},   {0x17B4, 0x17B5},   {0x180B, 0x180F},   {0x2000, 0x200F},
+        {0x2028, 0x202F},   {0x205F, 0x206F},   {0x2800, 0x2800},   {0x3000, 0x3000},
+        {0x3164, 0x3164},   {0xFE00, 0xFE0F},   {0xFEFF, 0xFEFF},   {0xFFA0, 0xFFA0},
+        {0xFFF9, 0xFFFB},   {0x1BCA0, 0x1BCA3}, {0x1D173, 0x1D17A}, {0xE0000, 0xE0FFF},
+    };
+    size_t lo = 0, hi = sizeof ranges / sizeof ranges[0];
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (cp < ranges[mid][0]) {
+            hi = mid;
+        } else if (cp > ranges[mid][1]) {
+            lo = mid + 1;
+        } else {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Why 125: the deepest embedding the Unicode Bidirectional Algorithm
+ * honours (UAX #9, max_depth); deeper nesting is not a title. */
+#define BIDI_MAX_DEPTH 125
+
+enum validate_title_result validate_title(const char *s, size_t len)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    bool isolate[BIDI_MAX_DEPTH]; /* per open level: isolate (true) or embedding */
+    size_t depth = 0, i = 0;
+    bool visible = false;
+    while (i < len) {
+        int32_t cp = decode_one(u, len, &i);
+        if (cp < 0) {
+            return VALIDATE_TITLE_BAD_TEXT;
+        }
+        bool opens_embedding = (cp >= 0x202A && cp <= 0x202B) || (cp >= 0x202D && cp <= 0x202E);
+        bool opens_isolate = cp >= 0x2066 && cp <= 0x2068;
+        if (opens_embedding || opens_isolate) {
+            if (depth == BIDI_MAX_DEPTH) {
+                return VALIDATE_TITLE_UNBALANCED_BIDI;
+            }
+            isolate[depth++] = opens_isolate;
+        } else if (cp == 0x202C || cp == 0x2069) {
+            if (depth == 0 || isolate[depth - 1] != (cp == 0x2069)) {
+                return VALIDATE_TITLE_UNBALANCED_BIDI;
+            }
+            depth--;
+        } else if (!validate_is_invisible((unsigned long)cp)) {
+            visible = true;
+        }
+    }
+    if (depth != 0) {
+        return VALIDATE_TITLE_UNBALANCED_BIDI;
+    }
+    return visible ? VALIDATE_TITLE_OK : VALIDATE_TITLE_NO_VISIBLE;
 }

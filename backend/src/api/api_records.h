@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * api/api_records.h — a resource's JSON from the row db/ filled: maps the
+ * row to its core/record.h record (one place per resource) and encodes it
+ * with codec/json. Returns a new JSON object, or NULL on allocation failure
+ * (api_reply_json then answers 500). Borrows its inputs.
+ */
+#ifndef PNYX_API_API_RECORDS_H
+#define PNYX_API_API_RECORDS_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "db/db_account.h"
+#include "db/db_assembly.h"
+#include "platform/arena.h"
+
+/* The account's public JSON (never the password hash); NULL also when its
+ * languages_json is not a JSON array. */
+json_t *api_account_json(const struct db_account *acc) PNYX_NONNULL(1);
+
+/* The assembly with the viewer's my_role/my_status (NULL = not a member). */
+json_t *api_assembly_json(const struct db_assembly *x, const char *my_role, const char *my_status)
+    PNYX_NONNULL(1);
+
+/* The composition (counts copied into a; a borrowed). */
+json_t *api_composition_json(struct arena *a, const struct db_composition *comp)
+    PNYX_NONNULL(1, 2);
+
+/* A membership {assembly_id, account_id, role, status, joined_at?}. */
+json_t *api_membership_json(int64_t aid, int64_t account_id, const char *role, const char *status,
+                            const char *joined_at) PNYX_NONNULL(3, 4);
+
+/* A member row of the member list. */
+json_t *api_member_json(const struct db_member *m) PNYX_NONNULL(1);
+
+/* A just-created invitation with its code (shown once) and accept path. */
+json_t *api_invitation_created_json(const struct db_invitation *inv, int64_t aid, const char *code,
+                                    const char *accept_path) PNYX_NONNULL(1, 3, 4);
+
+#endif /* PNYX_API_API_RECORDS_H */

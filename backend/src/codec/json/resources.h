@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * codec/json/resources.h — the JSON shape of each API resource, as
+ * api-spec/openapi.yaml names it (one encoder per schema), from the
+ * records of core/record.h. Every encoder borrows its input and returns a
+ * new JSON object, or NULL on allocation failure (api_reply_json turns
+ * NULL into a 500). No I/O, no replies, no database.
+ */
+#ifndef PNYX_CODEC_JSON_RESOURCES_H
+#define PNYX_CODEC_JSON_RESOURCES_H
+
+#include <jansson.h>
+
+#include "core/record.h"
+
+/* Account {id, email, display_name, country, languages, created_at};
+ * NULL also when languages_json is not a JSON array. Never the hash. */
+json_t *codec_account_json(const struct account_record *acc);
+
+/* Assembly {id, title, description, visibility, join_policy,
+ * default_language, created_by, created_at, updated_at, my_role,
+ * my_status} (my_* null when the viewer is not a member). */
+json_t *codec_assembly_json(const struct assembly_record *x);
+
+/* Composition {active_members, countries, by_country, by_role}. */
+json_t *codec_composition_json(const struct composition_record *comp);
+
+/* Membership {assembly_id, account_id, role, status, joined_at} (joined_at
+ * null when NULL). */
+json_t *codec_membership_json(const struct membership_record *m);
+
+/* Member {account_id, display_name, country, role, status, joined_at,
+ * updated_at} (display_name and country null when NULL). */
+json_t *codec_member_json(const struct member_record *m);
+
+/* Invitation as created {id, code, assembly_id, role, max_uses, uses,
+ * expires_at, created_at, accept_path}; the code is shown this once. */
+json_t *codec_invitation_created_json(const struct invitation_record *inv);
+
+#endif /* PNYX_CODEC_JSON_RESOURCES_H */

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * core/base/base.h — byte-level helpers written once for every layer:
+ * strict UTF-8 (RFC 3629), hex, base64 (RFC 4648 §4 standard and §5 URL
+ * alphabets, padded or not) and RFC 3339 UTC date-times. Pure functions
+ * over (pointer, length): no allocation, no I/O, no locale, thread-safe.
+ * Decoders are strict: every input has at most one accepted spelling
+ * (canonical base64, no overlong UTF-8), so callers may compare encodings.
+ */
+#ifndef PNYX_CORE_BASE_BASE_H
+#define PNYX_CORE_BASE_BASE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- UTF-8 ------------------------------------------------------------------ */
+
+/* Decodes the scalar value at s[*i] (i < len) and advances *i past it.
+ * Returns the code point, or -1 on an ill-formed sequence (overlong,
+ * surrogate, above U+10FFFF, truncated, stray continuation); *i is then
+ * unchanged. Second-byte ranges follow Unicode table 3-7. */
+int32_t base_utf8_next(const char *s, size_t len, size_t *i);
+
+/* True when s[0..len) is well-formed UTF-8. */
+bool base_utf8_valid(const char *s, size_t len);
+
+/* Code points in s[0..len) when well-formed, else (size_t)-1. */
+size_t base_utf8_count(const char *s, size_t len);
+
+/* Encodes cp (a scalar value: ≤ U+10FFFF, not a surrogate) into out;
+ * returns 1..4, or 0 when cp is not a scalar value. */
+size_t base_utf8_put(uint32_t cp, char out[4]);
+
+/* Largest n ≤ len such that s[0..n) does not end inside a multi-byte
+ * sequence (for cutting well-formed text at a byte budget). */
+size_t base_utf8_cut(const char *s, size_t len);
+
+/* ---- hex --------------------------------------------------------------------- */
+
+/* Value of one hex digit (either case), or -1. */
+int base_hex_digit(int c);
+
+/* Lower-case hex of in[0..n) into out (2n + 1 bytes, NUL-terminated). */
+void base_hex_encode(const uint8_t *in, size_t n, char *out);
+
+/* Parses exactly 2n hex digits (either case) into out[0..n). 0 or -1. */
+int base_hex_decode(const char *hex, size_t hexlen, uint8_t *out, size_t n);
+
+/* ---- base64 ----------------------------------------------------------------- */
+
+enum base64_variant {
+    BASE64_STD = 0,     /* A–Z a–z 0–9 + /, '=' padding (RFC 4648 §4) */
+    BASE64_STD_NOPAD,   /* same alphabet, no padding (PHC strings) */
+    BASE64_URL,         /* A–Z a–z 0–9 - _, '=' padding (RFC 4648 §5) */
+    BASE64_URL_NOPAD,   /* same, no padding (tokens) */
+};
+
+/* Encoded length of n bytes, excluding the NUL. */
+size_t base64_encoded_len(size_t n, enum base64_variant v);
+
+/* Encodes in[0..n) into out (base64_encoded_len + 1 bytes, NUL-terminated);
+ * returns the length written. */
+size_t base64_encode(const uint8_t *in, size_t n, char *out, enum base64_variant v);
+
+/* Decoded length of in[0..len) when it is canonical base64 of variant v
+ * (rules below), else -1. */
+int64_t base64_decoded_len(const char *in, size_t len, enum base64_variant v);
+
+/* Decodes canonical base64 of variant v only: the variant's alphabet,
+ * exact padding (or none), zero pad bits, no whitespace. Returns 0 with
+ * *out_len set, -1 on malformed input, -2 when the result exceeds cap. */
+int base64_decode(const char *in, size_t len, uint8_t *out, size_t cap, size_t *out_len,
+                  enum base64_variant v);
+
+/* ---- RFC 3339 ------------------------------------------------------------------ */
+
+/* "YYYY-MM-DDTHH:MM:SSZ" is 20 bytes; with ".ffffff" 27; buffers take 32. */
+#define BASE_RFC3339_MAX 32
+
+/* Days since 1970-01-01 of a proleptic Gregorian date, and back (H.
+ * Hinnant's civil algorithms; no libc time zone lock). */
+int64_t base_days_from_civil(int64_t y, unsigned m, unsigned d);
+void base_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
+
+/* Writes t (unix seconds, UTC) as "YYYY-MM-DDTHH:MM:SSZ", or with
+ * micro ≥ 0 as "YYYY-MM-DDTHH:MM:SS.ffffffZ", into out (BASE_RFC3339_MAX
+ * bytes, NUL-terminated). Years 0000..9999 only; returns the length, or 0
+ * when t is outside them. */
+size_t base_rfc3339_format(int64_t t, int micro, char out[BASE_RFC3339_MAX]);
+
+/* Parses a strict RFC 3339 date-time ("T"/"t", optional fraction, "Z"/"z"
+ * or ±hh:mm; a leap second 60 counts as 59) into unix seconds (fraction
+ * dropped). Checks month lengths and leap years. 0 or -1. */
+int base_rfc3339_parse(const char *s, size_t len, int64_t *out);
+
+#endif /* PNYX_CORE_BASE_BASE_H */

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * core/record.h — the API's resources as plain records: what codec/json
+ * encodes, below both codec/ and db/ so neither needs the other. Strings
+ * are borrowed (arena or static), times are RFC 3339 UTC text. No
+ * functions: layout only.
+ *
+ * db/ still fills its own row structs; api/api_records.c maps a row to its
+ * record in one place per resource (the rows can become these records once
+ * the db headers adopt them).
+ */
+#ifndef PNYX_CORE_RECORD_H
+#define PNYX_CORE_RECORD_H
+
+#include <stdint.h>
+
+struct account_record {
+    int64_t id;
+    const char *email;
+    const char *display_name;
+    const char *country;
+    const char *languages_json; /* JSON array text of BCP 47 tags */
+    const char *created_at;
+};
+
+struct assembly_record {
+    int64_t id;
+    const char *title;
+    const char *description;
+    const char *visibility;
+    const char *join_policy;
+    const char *default_language;
+    int64_t created_by;
+    const char *created_at;
+    const char *updated_at;
+    const char *my_role;   /* the viewer's, NULL when not a member */
+    const char *my_status; /* likewise */
+};
+
+struct count_record {
+    const char *key;
+    int64_t count;
+};
+
+struct composition_record {
+    const struct count_record *by_country;
+    int n_country;
+    const struct count_record *by_role;
+    int n_role;
+    int64_t active_members;
+};
+
+struct membership_record {
+    int64_t assembly_id;
+    int64_t account_id;
+    const char *role;
+    const char *status;
+    const char *joined_at; /* NULL: JSON null */
+};
+
+struct member_record {
+    int64_t account_id;
+    const char *display_name; /* NULL: JSON null */
+    const char *country;      /* NULL: JSON null */
+    const char *role;
+    const char *status;
+    const char *joined_at;
+    const char *updated_at;
+};
+
+struct invitation_record {
+    int64_t id;
+    int64_t assembly_id;
+    const char *code; /* only when just created: shown once */
+    const char *role;
+    int64_t max_uses;
+    int64_t uses;
+    const char *expires_at;
+    const char *created_at;
+    const char *accept_path; /* with code */
+};
+
+#endif /* PNYX_CORE_RECORD_H */

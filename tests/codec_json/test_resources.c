@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * codec/json: each resource encoder gives the members api-spec/openapi.yaml
+ * names, with nulls and omissions where the spec says, and never more.
+ */
+#include <string.h>
+
+#include <criterion/criterion.h>
+#include <jansson.h>
+
+#include "codec/json/resources.h"
+
+static void expect_keys(json_t *j, const char *const *keys, size_t n)
+{
+    cr_assert(json_is_object(j));
+    cr_expect_eq(json_object_size(j), n, "%zu members", json_object_size(j));
+    for (size_t i = 0; i < n; i++) {
+        cr_expect(json_object_get(j, keys[i]) != NULL, "missing %s", keys[i]);
+    }
+}
+
+Test(codec_json, account_never_has_a_hash_and_parses_languages)
+{
+    struct account_record a = {.id = 7,
+                               .email = "ada@example.org",
+                               .display_name = "Ada",
+                               .country = "GB",
+                               .languages_json = "[\"en\",\"fr-CA\"]",
+                               .created_at = "2026-12-01T00:00:00Z"};
+    json_t *j = codec_account_json(&a);
+    static const char *const keys[] = {"id", "email", "display_name", "country", "languages",
+                                       "created_at"};
+    expect_keys(j, keys, 6);
+    cr_expect_str_eq(json_string_value(json_array_get(json_object_get(j, "languages"), 1)),
+                     "fr-CA");
+    json_decref(j);
+    a.languages_json = "{\"en\":1}";
+    cr_expect_null(codec_account_json(&a), "languages must be an array");
+    a.languages_json = NULL;
+    cr_expect_null(codec_account_json(&a));
+}
+
+Test(codec_json, assembly_standing_is_null_for_non_members)
+{
+    struct assembly_record x = {.id = 1,
+                                .title = "T",
+                                .description = "",
+                                .visibility = "public",
+                                .join_policy = "open",
+                                .default_language = "en",
+                                .created_by = 2,
+                                .created_at = "2026-12-01T00:00:00Z",
+                                .updated_at = "2026-12-01T00:00:00Z"};
+    json_t *j = codec_assembly_json(&x);
+    static const char *const keys[] = {"id",         "title",      "description", "visibility",
+                                       "join_policy", "default_language", "created_by",
+                                       "created_at", "updated_at", "my_role",     "my_status"};
+    expect_keys(j, keys, 11);
+    cr_expect(json_is_null(json_object_get(j, "my_role")));
+    json_decref(j);
+    x.my_role = "convener";
+    x.my_status = "active";
+    j = codec_assembly_json(&x);
+    cr_expect_str_eq(json_string_value(json_object_get(j, "my_role")), "convener");
+    json_decref(j);
+}
+
+Test(codec_json, composition_counts_by_key)
+{
+    struct count_record c[] = {{"DE", 3}, {"FR", 2}};
+    struct count_record r[] = {{"member", 5}};
+    struct composition_record comp = {
+        .by_country = c, .n_country = 2, .by_role = r, .n_role = 1, .active_members = 5};
+    json_t *j = codec_composition_json(&comp);
+    cr_expect_eq(json_integer_value(json_object_get(j, "countries")), 2);
+    cr_expect_eq(json_integer_value(json_object_get(json_object_get(j, "by_country"), "FR")), 2);
+    cr_expect_eq(json_integer_value(json_object_get(json_object_get(j, "by_role"), "member")), 5);
+    json_decref(j);
+}
+
+Test(codec_json, membership_and_member_say_null_for_what_is_unknown)
+{
+    struct membership_record m = {
+        .assembly_id = 1, .account_id = 2, .role = "member", .status = "active"};
+    json_t *j = codec_membership_json(&m);
+    cr_expect(json_is_null(json_object_get(j, "joined_at")), "joined_at null when unknown");
+    json_decref(j);
+    m.joined_at = "2026-12-01T00:00:00Z";
+    j = codec_membership_json(&m);
+    cr_expect_eq(json_object_size(j), 5);
+    json_decref(j);
+    struct member_record mm = {.account_id = 2,
+                               .role = "member",
+                               .status = "left",
+                               .joined_at = "2026-12-01T00:00:00Z",
+                               .updated_at = "2026-12-02T00:00:00Z"};
+    j = codec_member_json(&mm);
+    cr_expect_eq(json_object_size(j), 7);
+    cr_expect(json_is_null(json_object_get(j, "display_name")), "null when not known");
+    cr_expect(json_is_null(json_object_get(j, "country")));
+    json_decref(j);
+}
+
+Test(codec_json, created_invitation_shows_its_code)
+{
+    struct invitation_record inv = {.id = 9,
+                                    .assembly_id = 1,
+                                    .code = "abc",
+                                    .role = "member",
+                                    .max_uses = 1,
+                                    .expires_at = "2026-12-08T00:00:00Z",
+                                    .created_at = "2026-12-01T00:00:00Z",
+                                    .accept_path = "/api/v1/invitations/abc/accept"};
+    json_t *j = codec_invitation_created_json(&inv);
+    static const char *const keys[] = {"id",         "code",       "assembly_id", "role",
+                                       "max_uses",   "uses",       "expires_at",  "created_at",
+                                       "accept_path"};
+    expect_keys(j, keys, 9);
+    json_decref(j);
+}
