@@ -121,10 +121,16 @@ test('a success notice never sits beside a new error; a refused select returns t
   await pa.getByText('Changes saved.').waitFor();
   // The sole convener tries to step down: refused (last-convener).
   await pa.getByLabel('Role of Alice Lindqvist').selectOption('member');
-  await pa.getByRole('button', { name: 'Save changes for Alice Lindqvist' }).click();
+  // By keyboard: Enter on Save, the dialog opens on Cancel (the safe
+  // choice), Tab to Confirm, Enter.
+  await pa.getByRole('button', { name: 'Save changes for Alice Lindqvist' }).press('Enter');
   const dialog = pa.getByRole('dialog');
+  await dialog.waitFor();
   assert.match(await dialog.textContent(), /Alice Lindqvist will go from convener to member/);
-  await dialog.getByRole('button', { name: 'Confirm' }).click();
+  assert.equal(await pa.evaluate(() => document.activeElement.textContent), 'Cancel');
+  await pa.keyboard.press('Tab');
+  assert.equal(await pa.evaluate(() => document.activeElement.textContent), 'Confirm');
+  await pa.keyboard.press('Enter');
   const alert = pa.locator('#member-table tbody tr', { hasText: 'Alice Lindqvist' }).locator('[role=alert]');
   await alert.waitFor();
   assert.match(await alert.textContent(), /last active convener/);
