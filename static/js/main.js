@@ -187,8 +187,11 @@ document.addEventListener('click', (ev) => {
 window.addEventListener('popstate', () => render());
 
 async function boot() {
+  // Fetch the likely catalogues while asking who is logged in.
+  const guess = Promise.all([i18n.load('en'), i18n.load(i18n.resolve(null))]).catch(() => {});
   let acct = null;
   try { acct = await session.load(); } catch { acct = null; }
+  await guess;
   await i18n.apply(i18n.resolve(acct && acct.languages));
   await render({ keepFocus: true });
   document.body.classList.add('ready');
