@@ -246,7 +246,7 @@ export default {
   'audit.account': 'الحساب {id}',
   'audit.system': 'النظام',
   'audit.json': 'JSON القانوني',
-  'audit.entry_no': 'المدخل {seq}',
+  'audit.entry_no': 'القيد {seq}',
   'confirm.cancel': 'إلغاء',
   'confirm.leave.title': 'مغادرة هذه الجمعية؟',
   'confirm.leave.body': 'لن تشارك بعد الآن في {assembly}. للعودة عليك الانضمام من جديد.',
