@@ -68,6 +68,7 @@ export function showErrors(form, err) {
     alert.appendChild(h('p', { class: 'alert-title' }, title));
     if (first) alert.appendChild(h('p', {}, t('error.fields')));
     if (unmatched.length) alert.appendChild(h('ul', {}, unmatched.map((m) => h('li', {}, m))));
+    if (err instanceof ApiError && err.problem.fields_truncated === true) alert.appendChild(h('p', {}, t('error.more_fields')));
     alert.hidden = false;
   }
   if (first) first.focus();
@@ -105,7 +106,8 @@ export function errorBox(err) {
   const fields = err instanceof ApiError ? [...err.fields.values()] : [];
   return h('div', { class: 'alert alert-error', role: 'alert' },
     h('p', { class: 'alert-title' }, errorTitle(err)),
-    fields.length ? h('ul', {}, fields.map((m) => h('li', {}, m))) : null);
+    fields.length ? h('ul', {}, fields.map((m) => h('li', {}, m))) : null,
+    err instanceof ApiError && err.problem.fields_truncated === true ? h('p', {}, t('error.more_fields')) : null);
 }
 
 // Put an error into a slot and move focus to it (keyboard and screen

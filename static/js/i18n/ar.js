@@ -277,4 +277,5 @@ export default {
   'invites.revoke_label': 'إلغاء دعوة {role} التي أنشأها {name} في {date}',
   'invites.revoked': 'أُلغيت الدعوة.',
   'lang.add_button': 'إضافة',
+  'error.more_fields': 'توجد مشكلات أخرى غير المعروضة هنا؛ صحّح هذه ثم حاول مرة أخرى.',
 };

@@ -277,4 +277,5 @@ export default {
   'invites.revoke_label': 'Revoke the {role} invitation created by {name} on {date}',
   'invites.revoked': 'The invitation has been revoked.',
   'lang.add_button': 'Add',
+  'error.more_fields': 'There are more problems than shown here; fix these and try again.',
 };

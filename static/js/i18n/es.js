@@ -277,4 +277,5 @@ export default {
   'invites.revoke_label': 'Revocar la invitación de {role} creada por {name} el {date}',
   'invites.revoked': 'La invitación ha sido revocada.',
   'lang.add_button': 'Añadir',
+  'error.more_fields': 'Hay más problemas de los que se muestran aquí: corrija estos e inténtelo de nuevo.',
 };

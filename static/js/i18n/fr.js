@@ -277,4 +277,5 @@ export default {
   'invites.revoke_label': 'Révoquer l’invitation {role} créée par {name} le {date}',
   'invites.revoked': 'L’invitation a été révoquée.',
   'lang.add_button': 'Ajouter',
+  'error.more_fields': 'Il y a d’autres problèmes que ceux affichés ici : corrigez ceux-ci et réessayez.',
 };
