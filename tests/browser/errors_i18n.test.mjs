@@ -265,6 +265,11 @@ for (const lang of ['fr', 'es', 'ar']) {
       assert.equal(shown, await inLang(lang, () => fieldMessage('display_name', code, params)), code);
       assert.notEqual(shown, await inLang('en', () => fieldMessage('display_name', code, params)), `${code} falls back to English`);
     }
+    // More errors than the 16 a problem carries: said, in the reader's language.
+    await submit({ type: 'https://pnyx.dev/problems/validation', title: 'Validation failed', status: 422, fields_truncated: true,
+      fields: [{ field: '', code: 'unknown', params: {}, message: 'unknown member' }] });
+    const more = await inLang(lang, () => i18n.t('error.more_fields'));
+    assert.ok((await pa.locator('#register-form .alert-error').textContent()).includes(more), more);
     await noEnglish(pa, `${lang} every slug and code`);
     assert.deepEqual(anon.errors, []);
   });
