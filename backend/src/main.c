@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * main.c — pnyxd entry point: `pnyxd serve [--migrate]`, `pnyxd migrate`,
- * `pnyxd routes`, `pnyxd help`. Configuration errors exit 2 with a
- * one-line reason; runtime failures (database unreachable, unapplied
+ * `pnyxd keygen [--force]`, `pnyxd routes`, `pnyxd help`. Configuration
+ * errors exit 2 with a one-line reason (also a signing key that is not
+ * the deployment's); runtime failures (database unreachable, unapplied
  * migrations, port in use) exit 1.
  *
  * Migrations directory: PNYX_SQL_DIR, else ./sql, else
@@ -24,7 +25,8 @@
 #include <sodium.h>
 
 #include "api/api.h"
-#include "api/api_audit.h"
+#include "api/audit_key.h"
+#include "api/audit_writer.h"
 #include "db/db.h"
 #include "http/http.h"
 #include "platform/config.h"
@@ -37,9 +39,36 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: pnyxd [serve [--migrate] | migrate | routes | help] [--key=value ...]\n"
-                 "configuration (environment variable, or --option=value):\n");
+    fprintf(out,
+            "usage: pnyxd [serve [--migrate] | migrate | keygen [--force] | routes | help] "
+            "[--key=value ...]\n"
+            "commands:\n"
+            "  serve     serve HTTP (the default); --migrate applies pending migrations first.\n"
+            "            Creates the signing key on first start when there is none; refuses to\n"
+            "            start (exit 2) when its key is not the one the database records.\n"
+            "  migrate   apply pending SQL migrations and exit\n"
+            "  keygen    create the checkpoint signing key file (PNYX_SIGNING_KEY_FILE, else\n"
+            "            PNYX_DATA_DIR/audit-signing.key); refuses to replace one unless --force.\n"
+            "            Every node of a deployment serves with a copy of the same file.\n"
+            "  routes    list the HTTP routes\n"
+            "  help      this text\n"
+            "configuration (environment variable, or --option=value):\n");
     config_print_help(out);
+}
+
+static int cmd_keygen(const struct pnyx_config *cfg, bool force)
+{
+    char vkey[NOTE_VKEY_MAX], err[512];
+    int rc = audit_key_generate(cfg, force, vkey, sizeof vkey, err, sizeof err);
+    if (rc != 0) {
+        fprintf(stderr, "pnyxd keygen: %s\n", err);
+        return 2;
+    }
+    char path[4096];
+    audit_key_path(cfg, path, sizeof path);
+    printf("%s\n", vkey);
+    fprintf(stderr, "pnyxd keygen: wrote %s (mode 0600); its public key is on stdout\n", path);
+    return 0;
 }
 
 static bool is_dir(const char *p)
@@ -116,13 +145,31 @@ static int cmd_serve(const struct pnyx_config *cfg, bool migrate)
         return 1;
     }
     db_thread_close(); /* the main thread serves nothing */
+    db_set_run_twice(cfg->txn_run_twice);
+    if (cfg->txn_run_twice)
+        log_warn("PNYX_TXN_RUN_TWICE: every transaction body runs twice (a test setting)");
 
     /* A key that cannot be read or created is a configuration error; find
      * it now rather than at the first checkpoint request. */
-    if (api_audit_init(cfg) != 0) {
+    api_audit_writer_init();
+    if (audit_key_init(cfg) != 0) {
         fprintf(stderr, "pnyxd: audit signing key unusable (PNYX_SIGNING_KEY_FILE or "
                         "PNYX_DATA_DIR; see the log line above)\n");
         return 2;
+    }
+    /* Several nodes, one key: the first start records its key, a node
+     * with another key is refused. */
+    char kerr[1024];
+    c = db_thread_conn();
+    st = audit_key_claim(c, cfg, kerr, sizeof kerr);
+    db_thread_close();
+    if (st == DB_REFUSED) {
+        fprintf(stderr, "pnyxd: %s\n", kerr);
+        return 2;
+    }
+    if (st != DB_OK) {
+        fprintf(stderr, "pnyxd: %s\n", kerr);
+        return 1;
     }
 
     /* Block the stop signals before any thread exists, so only sigwait()
@@ -171,12 +218,14 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *cmd = NULL;
-    bool migrate = false;
+    bool migrate = false, force = false;
     for (int i = 1; i < argc; i++) {
         if (!rest[i])
             continue;
         if (strcmp(argv[i], "--migrate") == 0) {
             migrate = true;
+        } else if (strcmp(argv[i], "--force") == 0) {
+            force = true;
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             cmd = "help";
         } else if (argv[i][0] != '-' && !cmd) {
@@ -212,8 +261,12 @@ int main(int argc, char **argv)
     } else if (strcmp(cmd, "help") == 0) {
         usage(stdout);
         rc = 0;
+    } else if (strcmp(cmd, "keygen") == 0) {
+        rc = cmd_keygen(&cfg, force);
     } else if (strcmp(cmd, "serve") == 0 || strcmp(cmd, "migrate") == 0) {
-        if (migrate && strcmp(cmd, "serve") != 0) {
+        if (force) {
+            fprintf(stderr, "pnyxd: --force only applies to keygen\n");
+        } else if (migrate && strcmp(cmd, "serve") != 0) {
             fprintf(stderr, "pnyxd: --migrate only applies to serve\n");
         } else if (resolve_sql_dir(&cfg) != 0) {
             fprintf(stderr, "pnyxd: PNYX_SQL_DIR: migrations directory not found (%s)\n",
@@ -223,7 +276,7 @@ int main(int argc, char **argv)
             rc = strcmp(cmd, "serve") == 0 ? cmd_serve(&cfg, migrate) : cmd_migrate(&cfg);
         }
     } else {
-        fprintf(stderr, "pnyxd: unknown command %s (serve, migrate, routes, help)\n", cmd);
+        fprintf(stderr, "pnyxd: unknown command %s (serve, migrate, keygen, routes, help)\n", cmd);
     }
     config_fini(&cfg);
     return rc;

@@ -43,6 +43,9 @@ extern char **environ;
 static char g_dbname[96];
 static char g_dburl[512];
 static char g_setup_error[512];
+/* The signing key every server of this binary uses (one database, one
+ * deployment key: a server with another key is refused). */
+static char g_keyfile[160];
 static struct h_server *g_shared;
 
 static void msleep(int ms)
@@ -69,6 +72,9 @@ static void adopt_runner_setup(void)
     const char *err = getenv("PNYX_T_SETUP_ERROR");
     if (!g_dburl[0] && url)
         snprintf(g_dburl, sizeof g_dburl, "%s", url);
+    const char *key = getenv("PNYX_T_KEY_FILE");
+    if (!g_keyfile[0] && key)
+        snprintf(g_keyfile, sizeof g_keyfile, "%s", key);
     if (!g_setup_error[0] && err)
         snprintf(g_setup_error, sizeof g_setup_error, "%s", err);
     if (!g_shared && port && atoi(port) > 0) {
@@ -190,12 +196,17 @@ static void server_defaults(char defaults[][600], const char *data_dir, const ch
     snprintf(defaults[i++], 600, "PNYX_STATIC_DIR=%s/static", PNYX_TEST_SRCDIR);
     snprintf(defaults[i++], 600, "PNYX_SQL_DIR=%s/sql", PNYX_TEST_SRCDIR);
     snprintf(defaults[i++], 600, "PNYX_DATA_DIR=%s", data_dir);
+    /* Every transaction body runs twice (db.h): a body that is not
+     * re-runnable answers wrongly or duplicates audit entries here. */
+    snprintf(defaults[i++], 600, "PNYX_TXN_RUN_TWICE=1");
+    if (g_keyfile[0])
+        snprintf(defaults[i++], 600, "PNYX_SIGNING_KEY_FILE=%s", g_keyfile);
     for (int k = 0; k < i; k++)
         out[k] = defaults[k];
     out[i] = NULL;
 }
 
-static int run_migrate(char *err, size_t errlen)
+static int run_migrate(const char *url, char *err, size_t errlen)
 {
     char dir[] = "/tmp/pnyx-migrate-XXXXXX";
     if (!mkdtemp(dir)) {
@@ -205,7 +216,10 @@ static int run_migrate(char *err, size_t errlen)
     char defaults[12][600];
     const char *defs[13];
     server_defaults(defaults, dir, defs);
-    char **env = build_env(NULL, defs);
+    char url_env[600];
+    snprintf(url_env, sizeof url_env, "PNYX_DATABASE_URL=%s", url);
+    const char *extra[] = {url_env, NULL};
+    char **env = build_env(extra, defs);
     char log[300];
     snprintf(log, sizeof log, "%s/migrate.log", dir);
     char *argv[] = {(char *)PNYX_TEST_PNYXD, (char *)"migrate", NULL};
@@ -461,7 +475,9 @@ ReportHook(PRE_ALL)(struct criterion_test_set *set)
     snprintf(g_dburl, sizeof g_dburl, "postgresql:///%s?host=%s&port=%s&user=%s", g_dbname,
              getenv("PNYX_TEST_PGHOST"), getenv("PNYX_TEST_PGPORT"),
              getenv("PNYX_TEST_PGUSER") ? getenv("PNYX_TEST_PGUSER") : "postgres");
-    if (run_migrate(err, sizeof err) != 0) {
+    snprintf(g_keyfile, sizeof g_keyfile, "/tmp/%s.signing.key", g_dbname);
+    setenv("PNYX_T_KEY_FILE", g_keyfile, 1);
+    if (run_migrate(g_dburl, err, sizeof err) != 0) {
         snprintf(g_setup_error, sizeof g_setup_error, "%s", err);
         setenv("PNYX_T_SETUP_ERROR", g_setup_error, 1);
         return;
@@ -496,7 +512,78 @@ ReportHook(POST_ALL)(struct criterion_global_stats *stats)
     char sql[256];
     snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", g_dbname);
     (void)admin_exec(c, sql, err, sizeof err);
+    /* The extra databases of h_db_create. */
+    snprintf(sql, sizeof sql, "SELECT datname FROM pg_database WHERE datname LIKE '%s\\_x%%'",
+             g_dbname);
+    PGresult *r = PQexec(c, sql);
+    for (int i = 0; PQresultStatus(r) == PGRES_TUPLES_OK && i < PQntuples(r); i++) {
+        snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", PQgetvalue(r, i, 0));
+        (void)admin_exec(c, sql, err, sizeof err);
+    }
+    PQclear(r);
     PQfinish(c);
+    if (g_keyfile[0])
+        unlink(g_keyfile);
+}
+
+const char *h_db_create(void)
+{
+    adopt_runner_setup();
+    static int n;
+    static char url[512];
+    char err[400], name[128], sql[256];
+    const char *base = strstr(g_dburl, "///");
+    if (!base)
+        return NULL;
+    base += 3;
+    size_t len = strcspn(base, "?");
+    snprintf(name, sizeof name, "%.*s_x%d_%d", (int)len, base, (int)getpid(), ++n);
+    PGconn *c = admin_connect(err, sizeof err);
+    if (!c)
+        return NULL;
+    snprintf(sql, sizeof sql, "CREATE DATABASE %s", name);
+    int rc = admin_exec(c, sql, err, sizeof err);
+    PQfinish(c);
+    if (rc != 0)
+        return NULL;
+    snprintf(url, sizeof url, "postgresql:///%s%s", name, base + len);
+    return run_migrate(url, err, sizeof err) == 0 ? url : NULL;
+}
+
+int h_pnyxd_run(const char *const *args, const char *const *extra, char *out, size_t outlen)
+{
+    adopt_runner_setup();
+    char dir[] = "/tmp/pnyx-test-XXXXXX";
+    if (!mkdtemp(dir))
+        return -1;
+    char log[300];
+    snprintf(log, sizeof log, "%s/pnyxd.log", dir);
+    char defaults[12][600];
+    const char *defs[13];
+    server_defaults(defaults, dir, defs);
+    char **env = build_env(extra, defs);
+    char *argv[16] = {(char *)PNYX_TEST_PNYXD};
+    int n = 1;
+    for (const char *const *a = args; a && *a && n < 15; a++)
+        argv[n++] = (char *)*a;
+    argv[n] = NULL;
+    pid_t pid = spawn(argv, env, log);
+    free_env(env);
+    int st = 0;
+    if (pid < 0 || waitpid(pid, &st, 0) != pid)
+        return -1;
+    if (out && outlen) {
+        out[0] = '\0';
+        FILE *f = fopen(log, "r");
+        if (f) {
+            size_t k = fread(out, 1, outlen - 1, f);
+            out[k] = '\0';
+            fclose(f);
+        }
+    }
+    unlink(log);
+    rmdir(dir);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 /* --- cluster control --------------------------------------------------------- */

@@ -18,7 +18,9 @@
  * Default server environment (override through `env`): PNYX_THREADS=2,
  * PNYX_LOG_LEVEL=info, PNYX_ARGON2_M_KIB=1024 and PNYX_ARGON2_T=1 (fast
  * hashes for tests), static/ and sql/ of the source tree, a temporary
- * PNYX_DATA_DIR. Each server's log is kept in its data dir; on failure
+ * PNYX_DATA_DIR, PNYX_TXN_RUN_TWICE=1 (every transaction body runs twice)
+ * and one PNYX_SIGNING_KEY_FILE for all servers of the binary (its
+ * database records one deployment key). Each server's log is kept in its data dir; on failure
  * h_server_log_tail() shows the end of it.
  */
 #ifndef PNYX_TESTS_HARNESS_H
@@ -62,6 +64,14 @@ struct h_server *h_server_start(const char *const *env);
  * start: returns its exit status (-1 if it was still running after 15 s,
  * then killed), with the start of its log in out. */
 int h_server_refuses(const char *const *env, char *out, size_t outlen);
+/* Runs pnyxd with args (NULL-terminated, after the program name) and extra
+ * environment to completion: returns its exit status, with its stdout and
+ * stderr in out. */
+int h_pnyxd_run(const char *const *args, const char *const *env, char *out, size_t outlen);
+/* Creates another migrated database on the test cluster (dropped after
+ * the binary's tests) and returns its URL (static buffer, valid until the
+ * next call): a deployment of its own, e.g. with no signing key recorded. */
+const char *h_db_create(void);
 /* Sends SIGTERM and waits (≤ 15 s, then SIGKILL). Returns the exit status
  * as from waitpid's WEXITSTATUS, or -1 if it was killed. Frees s. */
 int h_server_stop(struct h_server *s);

@@ -422,7 +422,12 @@ Test(audit, signing_key_lifecycle)
     char path[300], env[340];
     snprintf(path, sizeof path, "%s/checkpoint.key", dir);
     snprintf(env, sizeof env, "PNYX_SIGNING_KEY_FILE=%s", path);
-    const char *extra[] = {env, NULL};
+    /* A deployment of its own: the shared database records another key. */
+    const char *url = h_db_create();
+    cr_assert(url != NULL);
+    char url_env[600];
+    snprintf(url_env, sizeof url_env, "PNYX_DATABASE_URL=%s", url);
+    const char *extra[] = {env, url_env, NULL};
 
     struct h_server *s = h_server_start(extra);
     cr_assert(s != NULL);

@@ -7,6 +7,8 @@
 
 #include <string.h>
 
+#include "platform/log.h"
+
 struct error_info {
     unsigned status;
     const char *slug;
@@ -213,6 +215,9 @@ int api_problem_db(struct api_reply *out, enum db_status st)
         api_problem(out, API_E_UNAVAILABLE, "the database is unavailable; retry shortly");
         api_reply_header(out, "Retry-After", "1");
         return 0;
+    case DB_REFUSED: /* the handler should have answered the refusal's reason */
+        log_error("a refused transaction reached api_problem_db");
+        break;
     case DB_OK:
     case DB_HARD_ERROR:
         break;

@@ -216,10 +216,12 @@ typedef int (*api_txn_reply_fn)(struct api_req *rq, enum db_status st, void *cls
  * http layer can park this one, returns API_SUSPENDED at once instead (the
  * handler returns it as is); reply then runs later, from
  * api_txn_continue. cls MUST be arena-allocated (it outlives the handler's
- * stack frame) and cb follows db_run_txn_grouped's rules.
+ * stack frame); cb and reset follow db_run_txn_grouped's rules (reset runs
+ * before every run of cb); a refusal is answered with api_txn_problem.
  */
-int api_txn_grouped(struct api_req *rq, struct api_reply *out, int64_t key, const char *name,
-                    db_txn_fn cb, api_txn_reply_fn reply, void *cls) PNYX_NONNULL(1, 2, 4, 5, 6);
+int api_txn_grouped(struct api_req *rq, struct api_reply *out, struct db_group_key key,
+                    const char *name, db_txn_fn cb, db_reset_fn reset, api_txn_reply_fn reply,
+                    void *cls) PNYX_NONNULL(1, 2, 4, 5, 7);
 /* http layer, after rq->wake_fn: finishes a parked request (it may lead the
  * next batch first, blocking). Returns the reply function's result, or
  * API_SUSPENDED if the request was not woken yet. */
@@ -227,6 +229,25 @@ int api_txn_continue(struct api_req *rq, struct api_reply *out) PNYX_NONNULL(1, 
 /* http layer, when a request ends: lets go of a parked request's place in
  * its group (see db_group_abandon). No-op for a request that never parked. */
 void api_txn_abandon(struct api_req *rq) PNYX_NONNULL(1);
+
+/*
+ * Why a transaction body refused its change (it returned DB_REFUSED): the
+ * problem the handler answers. Kept in the body's closure and cleared by
+ * its reset step (api_refusal_clear), so a body run twice decides afresh.
+ */
+struct api_refusal {
+    enum api_error error; /* API_E__COUNT: the body did not refuse */
+    const char *detail;   /* static English text for API users, or NULL */
+};
+void api_refusal_clear(struct api_refusal *r) PNYX_NONNULL(1);
+/* Records the refusal and returns DB_REFUSED (the body returns that). */
+enum db_status api_refuse(struct api_refusal *r, enum api_error error, const char *detail)
+    PNYX_NONNULL(1);
+/* Replies the problem of a transaction that did not commit (st != DB_OK):
+ * the refusal's problem when st is DB_REFUSED (a refusal without a reason
+ * is a bug: 500), api_problem_db's for any other status. Returns 0. */
+int api_txn_problem(struct api_reply *out, enum db_status st, const struct api_refusal *r)
+    PNYX_NONNULL(1, 3);
 
 /* Registry lookups. */
 unsigned api_error_status(enum api_error kind);

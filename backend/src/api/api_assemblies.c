@@ -10,11 +10,13 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "api/api_audit.h"
-#include "api/decode.h"
+#include "api/api_common.h"
 #include "api/api_records.h"
+#include "api/audit_writer.h"
+#include "api/decode.h"
 #include "core/validate/validate.h"
 #include "db/db_assembly.h"
+#include "db/db_member.h"
 
 /* Limits (code points). Why: a title must fit a list row and a page
  * heading; a description is a few paragraphs, not a document (proposals
@@ -103,13 +105,18 @@ struct create_txn {
     struct db_assembly out;
 };
 
+static void create_reset(void *cls)
+{
+    struct create_txn *t = cls;
+    memset(&t->out, 0, sizeof(t->out));
+}
+
 static enum db_status create_cb(struct db_conn *c, void *cls)
 {
     struct create_txn *t = cls;
     struct arena *a = t->rq->arena;
     int64_t me = t->rq->auth.account_id;
     struct db_assembly *x = &t->out;
-    memset(x, 0, sizeof(*x));
     x->title = t->f.title;
     x->description = t->f.description != NULL ? t->f.description : "";
     x->visibility = t->f.visibility != NULL ? t->f.visibility : "public";
@@ -146,7 +153,7 @@ int api_assemblies_create(struct api_req *rq, struct api_reply *out)
     if (decode_or_fail(rq, out, &create_spec, &t.f) != 0) {
         return 0;
     }
-    enum db_status st = db_run_txn(rq->db, "assembly_create", create_cb, &t);
+    enum db_status st = db_run_txn(rq->db, "assembly_create", create_cb, create_reset, &t);
     if (st != DB_OK) {
         return api_problem_db(out, st);
     }
@@ -164,21 +171,13 @@ int api_assemblies_get(struct api_req *rq, struct api_reply *out)
     if (api_param_id(rq, "aid", &aid) != 0) {
         return api_problem(out, API_E_NOT_FOUND, NULL);
     }
-    int64_t viewer = rq->auth.authenticated ? rq->auth.account_id : 0;
     struct db_standing sd;
-    enum db_status st = db_assembly_standing(rq->db, rq->arena, aid, viewer, &sd);
-    if (st != DB_OK) {
-        return api_problem_db(out, st);
-    }
-    struct authz_subject who = api_subject(rq, sd.role, sd.status);
-    struct authz_assembly_info info = {.is_public = sd.is_public, .open_to_join = sd.open_to_join};
-    enum authz_decision d = authz_assembly(&who, &info, AUTHZ_READ_ASSEMBLY);
-    if (d != AUTHZ_ALLOW) {
-        return api_authz_problem(out, d);
+    if (api_assembly_gate(rq, out, aid, AUTHZ_READ_ASSEMBLY, &sd) != 0) {
+        return 0;
     }
     struct db_assembly x;
     struct db_composition comp;
-    st = db_assembly_get(rq->db, rq->arena, aid, &x);
+    enum db_status st = db_assembly_get(rq->db, rq->arena, aid, &x);
     if (st == DB_OK) {
         st = db_assembly_composition(rq->db, rq->arena, aid, &comp);
     }
@@ -196,28 +195,28 @@ struct patch_txn {
     struct api_req *rq;
     int64_t aid;
     struct asm_fields f;
-    enum authz_decision denied;
+    struct api_refusal refusal;
     struct db_standing sd;
     struct db_assembly out;
 };
+
+static void patch_reset(void *cls)
+{
+    struct patch_txn *t = cls;
+    api_refusal_clear(&t->refusal);
+    memset(&t->sd, 0, sizeof(t->sd));
+    memset(&t->out, 0, sizeof(t->out));
+}
 
 static enum db_status patch_cb(struct db_conn *c, void *cls)
 {
     struct patch_txn *t = cls;
     struct arena *a = t->rq->arena;
-    t->denied = AUTHZ_ALLOW;
-    enum db_status st = db_assembly_standing(c, a, t->aid, t->rq->auth.account_id, &t->sd);
+    enum db_status st =
+        api_assembly_gate_txn(c, t->rq, t->aid, AUTHZ_UPDATE_ASSEMBLY, &t->sd, &t->refusal);
     if (st != DB_OK) {
         return st;
     }
-    struct authz_subject who = api_subject(t->rq, t->sd.role, t->sd.status);
-    struct authz_assembly_info info = {.is_public = t->sd.is_public,
-                                       .open_to_join = t->sd.open_to_join};
-    t->denied = authz_assembly(&who, &info, AUTHZ_UPDATE_ASSEMBLY);
-    if (t->denied != AUTHZ_ALLOW) {
-        return DB_NOT_FOUND; /* roll back; the handler answers */
-    }
-    memset(&t->out, 0, sizeof(t->out));
     t->out.id = t->aid;
     t->out.title = t->f.title;
     t->out.description = t->f.description;
@@ -247,11 +246,8 @@ static int patch_reply(struct api_req *rq, enum db_status st, void *cls, struct 
 {
     (void)rq;
     struct patch_txn *t = cls;
-    if (t->denied != AUTHZ_ALLOW) {
-        return api_authz_problem(out, t->denied);
-    }
     if (st != DB_OK) {
-        return api_problem_db(out, st);
+        return api_txn_problem(out, st, &t->refusal);
     }
     return api_reply_json(out, 200, api_assembly_json(&t->out, t->sd.role, t->sd.status));
 }
@@ -266,7 +262,8 @@ int api_assemblies_patch(struct api_req *rq, struct api_reply *out)
     if (decode_or_fail(rq, out, &patch_spec, &t->f) != 0) {
         return 0;
     }
-    return api_txn_grouped(rq, out, t->aid, "assembly_update", patch_cb, patch_reply, t);
+    return api_txn_grouped(rq, out, db_group_assembly(t->aid), "assembly_update", patch_cb,
+                           patch_reset, patch_reply, t);
 }
 
 /* --- join -------------------------------------------------------------------------- */
@@ -274,35 +271,36 @@ int api_assemblies_patch(struct api_req *rq, struct api_reply *out)
 struct join_txn {
     struct api_req *rq;
     int64_t aid;
-    enum authz_decision denied;
-    bool already;
-    bool invite_only; /* denied because the assembly admits by invitation */
+    struct api_refusal refusal;
     const char *joined_at;
 };
+
+static void join_reset(void *cls)
+{
+    struct join_txn *t = cls;
+    api_refusal_clear(&t->refusal);
+    t->joined_at = NULL;
+}
 
 static enum db_status join_cb(struct db_conn *c, void *cls)
 {
     struct join_txn *t = cls;
     struct arena *a = t->rq->arena;
     int64_t me = t->rq->auth.account_id;
-    t->denied = AUTHZ_ALLOW;
-    t->already = false;
     struct db_standing sd;
-    enum db_status st = db_assembly_standing(c, a, t->aid, me, &sd);
+    enum db_status st = api_assembly_gate_txn(c, t->rq, t->aid, AUTHZ_JOIN, &sd, &t->refusal);
+    struct authz_subject who = api_subject(t->rq, sd.role, sd.status);
+    if (st == DB_REFUSED && t->refusal.error == API_E_FORBIDDEN && !sd.open_to_join &&
+        !authz_is_member(&who)) {
+        /* A non-member of an assembly that admits by invitation only. */
+        return api_refuse(&t->refusal, API_E_INVITATION_REQUIRED, NULL);
+    }
     if (st != DB_OK) {
         return st;
     }
-    struct authz_subject who = api_subject(t->rq, sd.role, sd.status);
-    struct authz_assembly_info info = {.is_public = sd.is_public, .open_to_join = sd.open_to_join};
-    t->denied = authz_assembly(&who, &info, AUTHZ_JOIN);
-    t->invite_only = t->denied == AUTHZ_DENY_403 && !sd.open_to_join && !authz_is_member(&who);
-    if (t->denied != AUTHZ_ALLOW) {
-        return DB_NOT_FOUND;
-    }
     st = db_member_join(c, a, t->aid, me, "member", &t->joined_at);
     if (st == DB_CONFLICT) {
-        t->already = true;
-        return st;
+        return api_refuse(&t->refusal, API_E_ALREADY_MEMBER, NULL);
     }
     if (st != DB_OK) {
         return st;
@@ -317,17 +315,8 @@ static enum db_status join_cb(struct db_conn *c, void *cls)
 static int join_reply(struct api_req *rq, enum db_status st, void *cls, struct api_reply *out)
 {
     struct join_txn *t = cls;
-    if (t->invite_only) {
-        return api_problem(out, API_E_INVITATION_REQUIRED, NULL);
-    }
-    if (t->denied != AUTHZ_ALLOW) {
-        return api_authz_problem(out, t->denied);
-    }
-    if (t->already) {
-        return api_problem(out, API_E_ALREADY_MEMBER, NULL);
-    }
     if (st != DB_OK) {
-        return api_problem_db(out, st);
+        return api_txn_problem(out, st, &t->refusal);
     }
     return api_reply_json(
         out, 201,
@@ -341,5 +330,6 @@ int api_assemblies_join(struct api_req *rq, struct api_reply *out)
     if (api_param_id(rq, "aid", &t->aid) != 0) {
         return api_problem(out, API_E_NOT_FOUND, NULL);
     }
-    return api_txn_grouped(rq, out, t->aid, "assembly_join", join_cb, join_reply, t);
+    return api_txn_grouped(rq, out, db_group_assembly(t->aid), "assembly_join", join_cb, join_reset,
+                           join_reply, t);
 }

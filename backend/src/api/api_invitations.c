@@ -11,11 +11,13 @@
 #include <string.h>
 
 #include "api/api_assemblies.h"
-#include "api/api_audit.h"
-#include "api/decode.h"
 #include "api/api_records.h"
+#include "api/audit_writer.h"
+#include "api/decode.h"
 #include "core/base/base.h"
 #include "db/db_assembly.h"
+#include "db/db_invitation.h"
+#include "db/db_member.h"
 #include "platform/crypto.h"
 
 /* Why these bounds: one code may admit a whole movement's mailing list
@@ -37,29 +39,34 @@ struct icreate_txn {
     int64_t aid;
     uint8_t hash[PNYX_SHA256_BYTES];
     char code[PNYX_TOKEN_CHARS + 1]; /* shown once, in the reply */
-    enum authz_decision denied;
-    struct db_invitation inv;
+    struct api_refusal refusal;
+    struct db_invitation inv; /* role, max_uses, expires_at in; the rest out */
 };
+
+static void icreate_reset(void *cls)
+{
+    struct icreate_txn *t = cls;
+    api_refusal_clear(&t->refusal);
+    t->inv.id = 0;
+    t->inv.uses = 0;
+    t->inv.created_at = NULL;
+}
 
 static enum db_status icreate_cb(struct db_conn *c, void *cls)
 {
     struct icreate_txn *t = cls;
     struct arena *a = t->rq->arena;
     int64_t me = t->rq->auth.account_id;
-    t->denied = AUTHZ_ALLOW;
     struct db_standing sd;
-    enum db_status st = db_assembly_standing(c, a, t->aid, me, &sd);
+    enum db_status st =
+        api_assembly_gate_txn(c, t->rq, t->aid, AUTHZ_CREATE_INVITATION, &sd, &t->refusal);
     if (st != DB_OK) {
         return st;
     }
     struct authz_subject who = api_subject(t->rq, sd.role, sd.status);
-    struct authz_assembly_info info = {.is_public = sd.is_public, .open_to_join = sd.open_to_join};
-    t->denied = authz_assembly(&who, &info, AUTHZ_CREATE_INVITATION);
-    if (t->denied == AUTHZ_ALLOW) {
-        t->denied = authz_invite_role(&who, authz_role_parse(t->inv.role));
-    }
-    if (t->denied != AUTHZ_ALLOW) {
-        return DB_NOT_FOUND;
+    enum authz_decision d = authz_invite_role(&who, role_parse(t->inv.role));
+    if (d != AUTHZ_ALLOW) {
+        return api_refuse(&t->refusal, api_authz_error(d), NULL);
     }
     st = db_invitation_insert(c, a, t->aid, t->hash, me, &t->inv);
     if (st != DB_OK) {
@@ -137,11 +144,8 @@ static int decode_invitation(struct api_req *rq, struct api_reply *out, struct i
 static int icreate_reply(struct api_req *rq, enum db_status st, void *cls, struct api_reply *out)
 {
     struct icreate_txn *t = cls;
-    if (t->denied != AUTHZ_ALLOW) {
-        return api_authz_problem(out, t->denied);
-    }
     if (st != DB_OK) {
-        return api_problem_db(out, st);
+        return api_txn_problem(out, st, &t->refusal);
     }
     return api_reply_json(out, 201,
                           api_invitation_created_json(
@@ -160,54 +164,53 @@ int api_invitations_create(struct api_req *rq, struct api_reply *out)
         return 0;
     }
     pnyx_crypto_token_new(t->code, t->hash);
-    return api_txn_grouped(rq, out, t->aid, "invitation_create", icreate_cb, icreate_reply, t);
+    return api_txn_grouped(rq, out, db_group_assembly(t->aid), "invitation_create", icreate_cb,
+                           icreate_reset, icreate_reply, t);
 }
 
 struct accept_txn {
     struct api_req *rq;
     uint8_t hash[PNYX_SHA256_BYTES];
-    enum authz_decision denied;
-    enum api_error fail; /* API_E__COUNT = none */
+    struct api_refusal refusal;
     struct db_invitation inv;
     const char *joined_at;
 };
+
+static void accept_reset(void *cls)
+{
+    struct accept_txn *t = cls;
+    api_refusal_clear(&t->refusal);
+    memset(&t->inv, 0, sizeof(t->inv));
+    t->joined_at = NULL;
+}
 
 static enum db_status accept_cb(struct db_conn *c, void *cls)
 {
     struct accept_txn *t = cls;
     struct arena *a = t->rq->arena;
     int64_t me = t->rq->auth.account_id;
-    t->denied = AUTHZ_ALLOW;
-    t->fail = API_E__COUNT;
     enum db_status st = db_invitation_lock(c, a, t->hash, &t->inv);
     if (st == DB_NOT_FOUND) {
-        t->fail = API_E_INVITATION_NOT_FOUND;
+        return api_refuse(&t->refusal, API_E_INVITATION_NOT_FOUND, NULL);
     }
     if (st != DB_OK) {
         return st;
     }
     if (t->inv.expired) {
-        t->fail = API_E_INVITATION_EXPIRED;
-        return DB_NOT_FOUND;
+        return api_refuse(&t->refusal, API_E_INVITATION_EXPIRED, NULL);
     }
     if (t->inv.uses >= t->inv.max_uses) {
-        t->fail = API_E_INVITATION_USED_UP;
-        return DB_NOT_FOUND;
+        return api_refuse(&t->refusal, API_E_INVITATION_USED_UP, NULL);
     }
     struct db_standing sd;
-    st = db_assembly_standing(c, a, t->inv.assembly_id, me, &sd);
+    st = api_assembly_gate_txn(c, t->rq, t->inv.assembly_id, AUTHZ_ACCEPT_INVITATION, &sd,
+                               &t->refusal);
     if (st != DB_OK) {
         return st;
     }
-    struct authz_subject who = api_subject(t->rq, sd.role, sd.status);
-    struct authz_assembly_info info = {.is_public = sd.is_public, .open_to_join = sd.open_to_join};
-    t->denied = authz_assembly(&who, &info, AUTHZ_ACCEPT_INVITATION);
-    if (t->denied != AUTHZ_ALLOW) {
-        return DB_NOT_FOUND;
-    }
     st = db_member_join(c, a, t->inv.assembly_id, me, t->inv.role, &t->joined_at);
     if (st == DB_CONFLICT) {
-        t->fail = API_E_ALREADY_MEMBER;
+        return api_refuse(&t->refusal, API_E_ALREADY_MEMBER, NULL);
     }
     if (st == DB_OK) {
         st = db_invitation_use(c, a, t->inv.id);
@@ -225,22 +228,16 @@ static enum db_status accept_cb(struct db_conn *c, void *cls)
 
 int api_invitations_accept(struct api_req *rq, struct api_reply *out)
 {
-    struct accept_txn t = {.rq = rq, .fail = API_E__COUNT};
+    struct accept_txn t = {.rq = rq};
     const char *code = api_param(rq, "code");
     /* A malformed code cannot exist: same answer as an unknown one, and no
      * database round trip. */
     if (code == NULL || !pnyx_crypto_token_hash(code, strlen(code), t.hash)) {
         return api_problem(out, API_E_INVITATION_NOT_FOUND, NULL);
     }
-    enum db_status st = db_run_txn(rq->db, "invitation_accept", accept_cb, &t);
-    if (t.fail != API_E__COUNT) {
-        return api_problem(out, t.fail, NULL);
-    }
-    if (t.denied != AUTHZ_ALLOW) {
-        return api_authz_problem(out, t.denied);
-    }
+    enum db_status st = db_run_txn(rq->db, "invitation_accept", accept_cb, accept_reset, &t);
     if (st != DB_OK) {
-        return api_problem_db(out, st);
+        return api_txn_problem(out, st, &t.refusal);
     }
     return api_reply_json(out, 201,
                           api_membership_json(t.inv.assembly_id, rq->auth.account_id, t.inv.role,

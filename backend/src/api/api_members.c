@@ -9,10 +9,11 @@
 #include <string.h>
 
 #include "api/api_assemblies.h"
-#include "api/api_audit.h"
-#include "api/decode.h"
 #include "api/api_records.h"
+#include "api/audit_writer.h"
+#include "api/decode.h"
 #include "db/db_assembly.h"
+#include "db/db_member.h"
 
 int api_members_list(struct api_req *rq, struct api_reply *out)
 {
@@ -20,17 +21,9 @@ int api_members_list(struct api_req *rq, struct api_reply *out)
     if (api_param_id(rq, "aid", &aid) != 0) {
         return api_problem(out, API_E_NOT_FOUND, NULL);
     }
-    int64_t viewer = rq->auth.authenticated ? rq->auth.account_id : 0;
     struct db_standing sd;
-    enum db_status st = db_assembly_standing(rq->db, rq->arena, aid, viewer, &sd);
-    if (st != DB_OK) {
-        return api_problem_db(out, st);
-    }
-    struct authz_subject who = api_subject(rq, sd.role, sd.status);
-    struct authz_assembly_info info = {.is_public = sd.is_public, .open_to_join = sd.open_to_join};
-    enum authz_decision d = authz_assembly(&who, &info, AUTHZ_LIST_MEMBERS);
-    if (d != AUTHZ_ALLOW) {
-        return api_authz_problem(out, d);
+    if (api_assembly_gate(rq, out, aid, AUTHZ_LIST_MEMBERS, &sd) != 0) {
+        return 0;
     }
     int64_t after;
     int limit;
@@ -39,7 +32,7 @@ int api_members_list(struct api_req *rq, struct api_reply *out)
     }
     struct db_member *items;
     int n;
-    st = db_member_list(rq->db, rq->arena, aid, after, limit, &items, &n);
+    enum db_status st = db_member_list(rq->db, rq->arena, aid, after, limit, &items, &n);
     if (st != DB_OK) {
         return api_problem_db(out, st);
     }
@@ -56,10 +49,16 @@ struct mpatch_txn {
     int64_t target;
     const char *role;   /* requested, NULL = unchanged */
     const char *status; /* requested, NULL = unchanged */
-    enum authz_decision denied;
-    enum api_error fail; /* API_E__COUNT = none */
+    struct api_refusal refusal;
     struct db_member out;
 };
+
+static void mpatch_reset(void *cls)
+{
+    struct mpatch_txn *t = cls;
+    api_refusal_clear(&t->refusal);
+    memset(&t->out, 0, sizeof(t->out));
+}
 
 static bool removes_convener(const struct db_member *m, const char *role, const char *status)
 {
@@ -76,33 +75,27 @@ static enum db_status mpatch_cb(struct db_conn *c, void *cls)
     struct arena *a = t->rq->arena;
     int64_t me = t->rq->auth.account_id;
     bool self = me == t->target;
-    t->denied = AUTHZ_ALLOW;
-    t->fail = API_E__COUNT;
+    bool leaving = self && t->status != NULL && strcmp(t->status, "left") == 0;
     struct db_standing sd;
-    enum db_status st = db_assembly_standing(c, a, t->aid, me, &sd);
+    enum db_status st = api_assembly_gate_txn(
+        c, t->rq, t->aid, leaving ? AUTHZ_LEAVE : AUTHZ_PATCH_MEMBER, &sd, &t->refusal);
     if (st != DB_OK) {
         return st;
     }
     struct authz_subject who = api_subject(t->rq, sd.role, sd.status);
-    struct authz_assembly_info info = {.is_public = sd.is_public, .open_to_join = sd.open_to_join};
-    bool leaving = self && t->status != NULL && strcmp(t->status, "left") == 0;
-    t->denied = authz_assembly(&who, &info, leaving ? AUTHZ_LEAVE : AUTHZ_PATCH_MEMBER);
-    if (t->denied != AUTHZ_ALLOW) {
-        return DB_NOT_FOUND;
-    }
     struct db_member cur;
     st = db_member_get(c, a, t->aid, t->target, false, &cur);
     if (st == DB_NOT_FOUND) {
-        t->fail = API_E_NOT_FOUND;
+        return api_refuse(&t->refusal, API_E_NOT_FOUND, NULL);
     }
     if (st != DB_OK) {
         return st;
     }
     struct authz_subject target = api_subject(t->rq, cur.role, cur.status);
-    t->denied = authz_member_patch(&who, &target, self, authz_role_parse(t->role),
-                                   authz_status_parse(t->status));
-    if (t->denied != AUTHZ_ALLOW) {
-        return DB_NOT_FOUND;
+    enum authz_decision d = authz_member_patch(&who, &target, self, role_parse(t->role),
+                           member_status_parse(t->status));
+    if (d != AUTHZ_ALLOW) {
+        return api_refuse(&t->refusal, api_authz_error(d), NULL);
     }
     if (removes_convener(&cur, t->role, t->status)) {
         /* Lock every active convener row, then re-read the target under
@@ -116,8 +109,8 @@ static enum db_status mpatch_cb(struct db_conn *c, void *cls)
             return st;
         }
         if (removes_convener(&cur, t->role, t->status) && conveners <= 1) {
-            t->fail = API_E_LAST_CONVENER;
-            return DB_CONFLICT;
+            return api_refuse(&t->refusal, API_E_LAST_CONVENER,
+                              "an assembly keeps at least one active convener");
         }
     }
     bool role_changes = t->role != NULL && strcmp(t->role, cur.role) != 0;
@@ -166,17 +159,8 @@ static int mpatch_reply(struct api_req *rq, enum db_status st, void *cls, struct
 {
     (void)rq;
     struct mpatch_txn *t = cls;
-    if (t->denied != AUTHZ_ALLOW) {
-        return api_authz_problem(out, t->denied);
-    }
-    if (t->fail != API_E__COUNT) {
-        return api_problem(out, t->fail,
-                           t->fail == API_E_LAST_CONVENER
-                               ? "an assembly keeps at least one active convener"
-                               : NULL);
-    }
     if (st != DB_OK) {
-        return api_problem_db(out, st);
+        return api_txn_problem(out, st, &t->refusal);
     }
     return api_reply_json(out, 200, api_member_json(&t->out));
 }
@@ -185,12 +169,12 @@ int api_members_patch(struct api_req *rq, struct api_reply *out)
 {
     struct mpatch_txn *t = arena_calloc(rq->arena, 1, sizeof(*t));
     t->rq = rq;
-    t->fail = API_E__COUNT;
     if (api_param_id(rq, "aid", &t->aid) != 0 || api_param_id(rq, "account_id", &t->target) != 0) {
         return api_problem(out, API_E_NOT_FOUND, NULL);
     }
     if (decode_or_fail(rq, out, &mpatch_spec, t) != 0) {
         return 0;
     }
-    return api_txn_grouped(rq, out, t->aid, "member_patch", mpatch_cb, mpatch_reply, t);
+    return api_txn_grouped(rq, out, db_group_assembly(t->aid), "member_patch", mpatch_cb,
+                           mpatch_reset, mpatch_reply, t);
 }

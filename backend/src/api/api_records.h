@@ -14,6 +14,8 @@
 
 #include "db/db_account.h"
 #include "db/db_assembly.h"
+#include "db/db_invitation.h"
+#include "db/db_member.h"
 #include "platform/arena.h"
 
 /* The account's public JSON (never the password hash); NULL also when its

@@ -131,6 +131,12 @@ static enum db_status login_txn_cb(struct db_conn *c, void *cls)
     return st;
 }
 
+static void login_txn_reset(void *cls)
+{
+    struct login_txn *t = cls;
+    t->session_id = 0;
+}
+
 static const char *set_cookie(struct api_req *rq, const char *token, int64_t max_age)
 {
     const struct pnyx_config *cfg = rq->cfg;
@@ -218,7 +224,7 @@ int api_sessions_create(struct api_req *rq, struct api_reply *out)
     char token[PNYX_TOKEN_CHARS + 1], csrf[PNYX_TOKEN_CHARS + 1];
     pnyx_crypto_token_new(token, t.token_hash);
     pnyx_crypto_token_new(csrf, t.csrf_hash);
-    st = db_run_txn(rq->db, "session_create", login_txn_cb, &t);
+    st = db_run_txn(rq->db, "session_create", login_txn_cb, login_txn_reset, &t);
     if (st != DB_OK) {
         return api_problem_db(out, st);
     }

@@ -9,6 +9,10 @@
  * the park and the wake a leader may run the request's body on another
  * thread and allocate from the same arena: nothing of the request may be
  * touched then, so a handler returns API_SUSPENDED at once.
+ *
+ * Also the refusals of transaction bodies (struct api_refusal): a body
+ * that decides the change must not happen records why and returns
+ * DB_REFUSED; the reply maps it with api_txn_problem.
  */
 #include "api/api.h"
 
@@ -30,16 +34,17 @@ static void wake(void *cls)
     rq->wake_fn(rq);
 }
 
-int api_txn_grouped(struct api_req *rq, struct api_reply *out, int64_t key, const char *name,
-                    db_txn_fn cb, api_txn_reply_fn reply, void *cls)
+int api_txn_grouped(struct api_req *rq, struct api_reply *out, struct db_group_key key,
+                    const char *name, db_txn_fn cb, db_reset_fn reset, api_txn_reply_fn reply,
+                    void *cls)
 {
     enum db_status st = DB_HARD_ERROR;
     if (!rq->park_fn || !rq->wake_fn) {
-        st = db_run_txn_grouped(rq->db, key, name, cb, cls);
+        st = db_run_txn_grouped(rq->db, key, name, cb, reset, cls);
         return reply(rq, st, cls, out);
     }
     struct api_parked *p = arena_alloc(rq->arena, sizeof *p);
-    p->item = db_group_item_new(rq->arena, key, name, cb, cls);
+    p->item = db_group_item_new(rq->arena, key, name, cb, reset, cls);
     p->reply = reply;
     p->cls = cls;
     db_group_item_park(p->item, park, wake, rq);
@@ -64,4 +69,26 @@ void api_txn_abandon(struct api_req *rq)
 {
     if (rq->parked)
         db_group_abandon(rq->parked->item);
+}
+
+/* --- refusals --------------------------------------------------------------------- */
+
+void api_refusal_clear(struct api_refusal *r)
+{
+    r->error = API_E__COUNT;
+    r->detail = NULL;
+}
+
+enum db_status api_refuse(struct api_refusal *r, enum api_error error, const char *detail)
+{
+    r->error = error;
+    r->detail = detail;
+    return DB_REFUSED;
+}
+
+int api_txn_problem(struct api_reply *out, enum db_status st, const struct api_refusal *r)
+{
+    if (st == DB_REFUSED && r->error != API_E__COUNT)
+        return api_problem(out, r->error, r->detail);
+    return api_problem_db(out, st);
 }

@@ -35,6 +35,10 @@ enum db_status {
     DB_SOFT_ERROR,  /* 40001 serialization_failure / 40P01 deadlock: retry */
     DB_HARD_ERROR,  /* anything else: a bug or a constraint the code should have checked */
     DB_UNAVAILABLE, /* connection lost / cannot connect / server shutting down: reply 503 */
+    DB_REFUSED,     /* a transaction body refused the change (authorisation, a rule on the
+                     * current state such as the last convener): not a database failure,
+                     * never retried; the body keeps its reason in its closure (api/ maps
+                     * it to 403/404/409). See "transactions" below. */
 };
 
 /* Returns a static name like "DB_CONFLICT". */
@@ -122,11 +126,43 @@ const char *db_param_i64(struct arena *a, int64_t v) PNYX_NONNULL(1);
 
 /* --- transactions ----------------------------------------------------------- */
 
-/* Transaction body: run queries on c; return DB_OK to commit, anything
- * else to roll back. MUST NOT write the HTTP reply nor keep side effects
- * outside the database that a retry would duplicate: on DB_SOFT_ERROR it
- * runs again from the start (reset any state in cls at entry). */
+/*
+ * Transaction body: run queries on c; return DB_OK to commit, DB_REFUSED
+ * when the body decides the change must not happen (its reason kept in
+ * cls), anything else to roll back. A body MUST NOT write the HTTP reply
+ * nor keep side effects outside the database that a second run would
+ * duplicate: bodies may run more than once (soft-failure retries, a group
+ * batch rerun with savepoints, and twice every time in the test build, see
+ * PNYX_TXN_RUN_TWICE below).
+ *
+ * Outcomes, and what they cost the transaction the body runs in:
+ *   DB_OK       the body's writes (and deferred audit entries) commit;
+ *   DB_REFUSED  this body's writes are undone and nothing else: in a
+ *               group batch the other bodies still commit, and a body that
+ *               refused before writing anything costs no rollback at all
+ *               (db/README.md);
+ *   DB_SOFT_ERROR  the body runs again (bounded, DB_TXN_MAX_ATTEMPTS);
+ *   other       the body's work is rolled back and the status returned.
+ */
 typedef enum db_status (*db_txn_fn)(struct db_conn *c, void *cls);
+/*
+ * A body's reset step: called before EVERY run of the body (the first
+ * included), so the body starts from the same closure state each time:
+ * clear the outputs and refusal reason it sets in cls, never the inputs.
+ * NULL only for a body that writes nothing into cls.
+ */
+typedef void (*db_reset_fn)(void *cls);
+
+/* Test builds: when true (config txn_run_twice, env PNYX_TXN_RUN_TWICE=1),
+ * every body runs twice inside its transaction: reset, run, roll back to a
+ * savepoint (dropping the deferred audit entries of that run), reset, run
+ * again; the second run's outcome counts. A body that is not re-runnable
+ * then shows up as a wrong answer or a duplicated audit entry in the
+ * integration tests, and a status that differs between the two runs is
+ * logged as an error ("txn-twice"). Set once at start, before any
+ * transaction. Costs nothing when false. */
+void db_set_run_twice(bool on);
+bool db_run_twice(void);
 
 enum db_isolation {
     DB_READ_COMMITTED = 0,
@@ -146,8 +182,41 @@ enum db_isolation {
 /* BEGIN (READ COMMITTED) … cb … COMMIT, retrying on 40001/40P01 up to
  * DB_TXN_MAX_ATTEMPTS times (also when COMMIT itself fails softly). `name`
  * (static string) appears in logs. Returns cb's status or the failure. */
-enum db_status db_run_txn(struct db_conn *c, const char *name, db_txn_fn cb, void *cls)
-    PNYX_NONNULL(1, 2, 3) PNYX_MUSTCHECK;
+enum db_status db_run_txn(struct db_conn *c, const char *name, db_txn_fn cb, db_reset_fn reset,
+                          void *cls) PNYX_NONNULL(1, 2, 3) PNYX_MUSTCHECK;
+/* Most bodies one group-committed transaction runs. Why 32: PostgreSQL
+ * caches 64 subtransaction ids per backend before other sessions'
+ * snapshots must look them up in pg_subtrans; 32 savepoints stay well
+ * inside, and a batch of 32 already amortises one flush over 32 changes. */
+#define DB_GROUP_MAX_BATCH 32
+/* Most deferred items (audit entries, db_commit_hook) one body may
+ * register: a body that registers more fails with DB_HARD_ERROR. Why 4:
+ * today's bodies append one entry each; a change that also records a
+ * consequence (a member leaving ends their invitations) needs two, and
+ * DB_GROUP_MAX_BATCH bodies at this limit must fit the hook's fixed
+ * per-thread list (api/audit_writer.c checks that at compile time). */
+#define DB_TXN_MAX_DEFERRED 4
+
+/*
+ * What a group of transactions serialises on: the row every body of the
+ * group locks first (an assembly's audit log head; a question's ballot
+ * box). Two keys are equal when kind and id are; ids of different kinds
+ * never share a group.
+ */
+enum db_group_kind {
+    DB_GROUP_ASSEMBLY = 1, /* id = assembly id: changes that append to its audit log */
+    DB_GROUP_QUESTION,     /* id = question id: ballots cast on one question */
+};
+struct db_group_key {
+    enum db_group_kind kind;
+    int64_t id;
+};
+/* The key of assembly aid's changes. */
+static inline struct db_group_key db_group_assembly(int64_t aid)
+{
+    return (struct db_group_key){.kind = DB_GROUP_ASSEMBLY, .id = aid};
+}
+
 /*
  * Like db_run_txn for bodies that serialise on one key (an assembly's audit
  * log head): bodies of concurrent callers with the same key run in one
@@ -160,13 +229,14 @@ enum db_status db_run_txn(struct db_conn *c, const char *name, db_txn_fn cb, voi
  * MUST NOT also own parked items (below): one of them could be handed the
  * lead and wait for this thread, which waits for it.
  */
-enum db_status db_run_txn_grouped(struct db_conn *c, int64_t key, const char *name, db_txn_fn cb,
-                                  void *cls) PNYX_NONNULL(1, 3, 4) PNYX_MUSTCHECK;
+enum db_status db_run_txn_grouped(struct db_conn *c, struct db_group_key key, const char *name,
+                                  db_txn_fn cb, db_reset_fn reset, void *cls)
+    PNYX_NONNULL(1, 3, 4) PNYX_MUSTCHECK;
 /*
  * The same, for a caller that must not block its thread while another
  * caller's batch runs (an http worker serving many connections):
  *
- *   it = db_group_item_new(arena, key, name, cb, cls);
+ *   it = db_group_item_new(arena, key, name, cb, reset, cls);
  *   db_group_item_park(it, park, wake, wake_cls);
  *   if (db_group_submit(c, it, &st)) → finished (st), possibly as leader
  *   else → parked: later wake(wake_cls), then db_group_continue(c, it, &st)
@@ -177,8 +247,9 @@ enum db_status db_run_txn_grouped(struct db_conn *c, int64_t key, const char *na
  */
 struct db_group_item;
 /* Allocates an item in a (NEW; arguments as db_run_txn_grouped's). */
-struct db_group_item *db_group_item_new(struct arena *a, int64_t key, const char *name,
-                                        db_txn_fn cb, void *cls) PNYX_NONNULL(1, 3, 4);
+struct db_group_item *db_group_item_new(struct arena *a, struct db_group_key key, const char *name,
+                                        db_txn_fn cb, db_reset_fn reset, void *cls)
+    PNYX_NONNULL(1, 3, 4);
 /* park(wake_cls) is called, under the group lock and on the submitting
  * thread, when the item would have to wait: it returns true when the caller
  * parks (db_group_submit then returns false at once), false to run the
@@ -234,7 +305,8 @@ bool db_in_txn(const struct db_conn *c) PNYX_NONNULL(1);
 
 /* Same with an explicit isolation level. */
 enum db_status db_run_txn_iso(struct db_conn *c, const char *name, enum db_isolation iso,
-                              db_txn_fn cb, void *cls) PNYX_NONNULL(1, 2, 4) PNYX_MUSTCHECK;
+                              db_txn_fn cb, db_reset_fn reset, void *cls)
+    PNYX_NONNULL(1, 2, 4) PNYX_MUSTCHECK;
 
 /* --- migrations (db_migrate.c) ---------------------------------------------- */
 

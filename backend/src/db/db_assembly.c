@@ -9,6 +9,8 @@
 
 #include <string.h>
 
+#include "db/db_int.h"
+
 #define ASM_COLS                                                                                   \
     "a.id, a.title, a.description, a.visibility, a.join_policy, a.default_language, "              \
     "a.created_by, " DB_RFC3339("a.created_at") ", " DB_RFC3339("a.updated_at")

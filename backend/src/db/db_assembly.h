@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
- * db/db_assembly.h — assemblies, memberships and invitations (issue 4).
- * Primitives that run ONE statement each on the caller's connection, meant
- * to be composed inside a db_run_txn callback (api/ owns the callbacks and
- * the authorisation decision, db/ owns the SQL). Every function copies its
- * results into the arena `a`; strings returned are arena-owned. Times are
- * RFC 3339 UTC text ("2026-11-28T04:00:00Z"). Ids are int64 > 0.
- * db_assembly.c implements assemblies; db_member.c memberships and
- * invitations.
+ * db/db_assembly.h — assemblies (db_assembly.c). Memberships are
+ * db_member.h's, invitations db_invitation.h's.
+ *
+ * Conventions of every aggregate header in db/: primitives that run ONE
+ * statement each on the caller's connection, meant to be composed inside
+ * a db_run_txn body (api/ owns the bodies and the authorisation decision,
+ * db/ owns the SQL). Every function copies its results into the arena `a`;
+ * strings returned are arena-owned. Times are RFC 3339 UTC text
+ * ("2026-11-28T04:00:00Z"). Ids are int64 > 0.
  */
 #ifndef PNYX_DB_DB_ASSEMBLY_H
 #define PNYX_DB_DB_ASSEMBLY_H
@@ -87,79 +88,5 @@ struct db_composition {
 enum db_status db_assembly_composition(struct db_conn *c, struct arena *a, int64_t aid,
                                        struct db_composition *out)
     PNYX_NONNULL(1, 2, 4) PNYX_MUSTCHECK;
-
-/* --- memberships (db_member.c) ------------------------------------------- */
-
-struct db_member {
-    int64_t account_id;
-    const char *display_name;
-    const char *country;
-    const char *role;
-    const char *status;
-    const char *joined_at;
-    const char *updated_at;
-};
-
-/* Makes account a member of aid with role, status active: inserts the row,
- * or re-activates a row whose status is "left". DB_CONFLICT when the
- * account is already active or suspended. Fills joined_at (may be NULL). */
-enum db_status db_member_join(struct db_conn *c, struct arena *a, int64_t aid, int64_t account,
-                              const char *role, const char **joined_at)
-    PNYX_NONNULL(1, 2, 5) PNYX_MUSTCHECK;
-
-/* Loads (and with lock_row locks) one membership row. DB_NOT_FOUND if none. */
-enum db_status db_member_get(struct db_conn *c, struct arena *a, int64_t aid, int64_t account,
-                             bool lock_row, struct db_member *out)
-    PNYX_NONNULL(1, 2, 6) PNYX_MUSTCHECK;
-
-/* Sets role and/or status (NULL = unchanged) and reloads *out. */
-enum db_status db_member_update(struct db_conn *c, struct arena *a, int64_t aid, int64_t account,
-                                const char *role, const char *status, struct db_member *out)
-    PNYX_NONNULL(1, 2, 7) PNYX_MUSTCHECK;
-
-/* Locks the active convener rows of aid (in account order, so concurrent
- * callers queue instead of deadlocking) and returns how many there are:
- * the last-convener rule is decided on this count in the same transaction. */
-enum db_status db_member_lock_conveners(struct db_conn *c, struct arena *a, int64_t aid,
-                                        int64_t *count) PNYX_NONNULL(1, 2, 4) PNYX_MUSTCHECK;
-
-/* Members of aid with account_id > after, ascending, at most limit. */
-enum db_status db_member_list(struct db_conn *c, struct arena *a, int64_t aid, int64_t after,
-                              int limit, struct db_member **items, int *n)
-    PNYX_NONNULL(1, 2, 6, 7) PNYX_MUSTCHECK;
-
-/* --- invitations (db_member.c) ------------------------------------------- */
-
-struct db_invitation {
-    int64_t id;
-    int64_t assembly_id;
-    const char *role;
-    int64_t max_uses;
-    int64_t uses;
-    const char *expires_at;
-    const char *created_at;
-    bool expired; /* expires_at <= now() (database clock) */
-};
-
-/* Inserts an invitation with code_hash (32 bytes) and fills id/created_at/
- * expires_at (normalised). expires_at is RFC 3339 text already validated. */
-enum db_status db_invitation_insert(struct db_conn *c, struct arena *a, int64_t aid,
-                                    const uint8_t code_hash[32], int64_t created_by,
-                                    struct db_invitation *inv)
-    PNYX_NONNULL(1, 2, 4, 6) PNYX_MUSTCHECK;
-
-/* Finds and locks (FOR UPDATE) the invitation with code_hash. DB_NOT_FOUND
- * if none. */
-enum db_status db_invitation_lock(struct db_conn *c, struct arena *a, const uint8_t code_hash[32],
-                                  struct db_invitation *out)
-    PNYX_NONNULL(1, 2, 3, 4) PNYX_MUSTCHECK;
-
-/* uses = uses + 1 on invitation id (locked by the caller). */
-enum db_status db_invitation_use(struct db_conn *c, struct arena *a, int64_t id)
-    PNYX_NONNULL(1, 2) PNYX_MUSTCHECK;
-
-/* Shared by db_*.c: SQL expression formatting a timestamptz column as
- * RFC 3339 UTC with second precision. */
-#define DB_RFC3339(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
 #endif /* PNYX_DB_DB_ASSEMBLY_H */

@@ -43,6 +43,7 @@ struct db_conn {
     size_t nprepared, capprepared;
     char sqlstate[6];
     char constraint[64];
+    uint64_t writes; /* statements that changed rows (db_writes) */
 };
 
 static char *g_conninfo;
@@ -73,6 +74,8 @@ const char *db_status_name(enum db_status st)
         return "DB_HARD_ERROR";
     case DB_UNAVAILABLE:
         return "DB_UNAVAILABLE";
+    case DB_REFUSED:
+        return "DB_REFUSED";
     }
     return "DB_?";
 }
@@ -285,6 +288,11 @@ static enum db_status finish(struct db_conn *c, PGresult *res, const char *what,
     if (t == PGRES_TUPLES_OK || t == PGRES_COMMAND_OK) {
         if (out)
             copy_result(res, a, out);
+        /* "INSERT 0 1", "UPDATE 2", "DELETE 1": a change (SELECT n is not;
+         * nor is a count of 0). */
+        const char *cmd = PQcmdStatus(res), *n = PQcmdTuples(res);
+        if (n && *n && strcmp(n, "0") != 0 && strncmp(cmd, "SELECT", 6) != 0)
+            c->writes++;
         st = DB_OK;
     } else {
         st = fail(c, res, what);
@@ -550,8 +558,72 @@ enum db_status db_control(struct db_conn *c, const char *sql, const char *name)
     return finish(c, res, name, NULL, NULL);
 }
 
+uint64_t db_writes(const struct db_conn *c)
+{
+    return c->writes;
+}
+
+/* Set once at start (db_set_run_twice), read by every body run. */
+static atomic_bool g_run_twice;
+
+void db_set_run_twice(bool on)
+{
+    atomic_store(&g_run_twice, on);
+}
+
+bool db_run_twice(void)
+{
+    return atomic_load_explicit(&g_run_twice, memory_order_relaxed);
+}
+
+static enum db_status body_once(struct db_conn *c, const char *name, db_txn_fn cb,
+                                db_reset_fn reset, void *cls)
+{
+    if (reset)
+        reset(cls);
+    size_t mark = db_deferred_mark();
+    enum db_status st = cb(c, cls);
+    if (db_deferred_mark() - mark > DB_TXN_MAX_DEFERRED) {
+        log_error("transaction %s: body deferred more than %d items", name, DB_TXN_MAX_DEFERRED);
+        return DB_HARD_ERROR;
+    }
+    return st;
+}
+
+enum db_status db_body_run(struct db_conn *c, const char *name, db_txn_fn cb, db_reset_fn reset,
+                           void *cls, bool *wrote)
+{
+    uint64_t w0 = c->writes;
+    if (!db_run_twice()) {
+        enum db_status st = body_once(c, name, cb, reset, cls);
+        if (wrote)
+            *wrote = c->writes != w0;
+        return st;
+    }
+    /* The test build's proof of re-runnability: run, undo, reset, run. */
+    enum db_status st = db_control(c, "SAVEPOINT pnyx_twice", name);
+    if (st != DB_OK)
+        return st;
+    size_t mark = db_deferred_mark();
+    enum db_status first = body_once(c, name, cb, reset, cls);
+    if (first == DB_UNAVAILABLE)
+        return first;
+    db_deferred_rewind(mark);
+    st = db_control(c, "ROLLBACK TO SAVEPOINT pnyx_twice", name);
+    if (st != DB_OK)
+        return st;
+    uint64_t w1 = c->writes;
+    st = body_once(c, name, cb, reset, cls);
+    if (wrote)
+        *wrote = c->writes != w1;
+    if (st != first && st != DB_SOFT_ERROR && first != DB_SOFT_ERROR && st != DB_UNAVAILABLE)
+        log_error("txn-twice: body %s answered %s, then %s when run again", name,
+                  db_status_name(first), db_status_name(st));
+    return st;
+}
+
 enum db_status db_run_txn_iso(struct db_conn *c, const char *name, enum db_isolation iso,
-                              db_txn_fn cb, void *cls)
+                              db_txn_fn cb, db_reset_fn reset, void *cls)
 {
     static const char *const begin[] = {
         "BEGIN ISOLATION LEVEL READ COMMITTED",
@@ -564,7 +636,7 @@ enum db_status db_run_txn_iso(struct db_conn *c, const char *name, enum db_isola
         st = db_control(c, begin[iso], name);
         if (st != DB_OK)
             return st;
-        st = cb(c, cls);
+        st = db_body_run(c, name, cb, reset, cls, NULL);
         if (st == DB_OK)
             st = db_deferred_flush(c);
         if (st == DB_OK) {
@@ -572,6 +644,8 @@ enum db_status db_run_txn_iso(struct db_conn *c, const char *name, enum db_isola
             if (st == DB_OK)
                 return DB_OK;
         }
+        /* Also a refusal: whatever the body wrote before refusing goes
+         * (a ROLLBACK of a transaction that ran nothing sends nothing). */
         db_deferred_rewind(0);
         if (db_in_txn(c)) {
             enum db_status rb = db_control(c, "ROLLBACK", name);
@@ -589,9 +663,10 @@ enum db_status db_run_txn_iso(struct db_conn *c, const char *name, enum db_isola
     return st;
 }
 
-enum db_status db_run_txn(struct db_conn *c, const char *name, db_txn_fn cb, void *cls)
+enum db_status db_run_txn(struct db_conn *c, const char *name, db_txn_fn cb, db_reset_fn reset,
+                          void *cls)
 {
-    return db_run_txn_iso(c, name, DB_READ_COMMITTED, cb, cls);
+    return db_run_txn_iso(c, name, DB_READ_COMMITTED, cb, reset, cls);
 }
 
 enum db_status db_exec_script(struct db_conn *c, const char *sql, const char *name)

@@ -33,7 +33,10 @@
  * request's arena; the leader uses the item's body and closure (and through
  * it the submitter's arena) only while the item is RUNNING, and never after
  * moving it to DONE (and, for a parked item, calling its wake). The mutex
- * orders every hand-over.
+ * orders every hand-over, and every function that takes it releases it
+ * itself (take_batch/take_lead only collect under the caller's lock;
+ * finish_batch locks for the hand-over after running). README.md in this
+ * folder draws the states, the leads and a batch's passes.
  */
 #include <pthread.h>
 #include <stdbool.h>
@@ -45,11 +48,8 @@
 #include "platform/log.h"
 #include "platform/metrics.h"
 
-/* Why 32: PostgreSQL caches 64 subtransaction ids per backend before other
- * sessions' snapshots must look them up in pg_subtrans; 32 savepoints stay
- * well inside, and a batch of 32 already amortises one flush over 32
- * changes. */
-#define GROUP_MAX_BATCH 32
+/* The batch size is DB_GROUP_MAX_BATCH (db.h, with its why). */
+#define GROUP_MAX_BATCH DB_GROUP_MAX_BATCH
 #define GROUP_BUCKETS   64
 
 /*
@@ -81,8 +81,9 @@ static const bool item_moves[ITEM__COUNT][ITEM__COUNT] = {
 
 struct db_group_item {
     enum item_state state;
-    int64_t key;
+    struct db_group_key key;
     db_txn_fn cb;
+    db_reset_fn reset;
     void *cls;
     const char *name;
     const char *rid; /* the submitter's request id, for the leader's log lines */
@@ -96,7 +97,7 @@ struct db_group_item {
 };
 
 struct group {
-    int64_t key;
+    struct db_group_key key;
     bool busy;                         /* a leader is running (or about to run) a batch */
     struct db_group_item *head, *tail; /* QUEUED, in arrival order; non-empty only if busy */
     struct group *next;
@@ -123,18 +124,23 @@ static bool g_runners_on; /* runners take new work; false once stopping */
 static pthread_cond_t g_ready_cv = PTHREAD_COND_INITIALIZER;
 static struct group *g_ready_head, *g_ready_tail;
 
-static struct group **bucket_of(int64_t key)
+static bool key_eq(struct db_group_key a, struct db_group_key b)
 {
-    uint64_t h = (uint64_t)key * 0x9e3779b97f4a7c15ull;
+    return a.kind == b.kind && a.id == b.id;
+}
+
+static struct group **bucket_of(struct db_group_key key)
+{
+    uint64_t h = ((uint64_t)key.id ^ ((uint64_t)key.kind << 56)) * 0x9e3779b97f4a7c15ull;
     return &g_buckets[h >> 58];
 }
 
 /* Under g_mu. NULL only when out of memory. */
-static struct group *group_get(int64_t key)
+static struct group *group_get(struct db_group_key key)
 {
     struct group **b = bucket_of(key);
     for (struct group *g = *b; g; g = g->next) {
-        if (g->key == key)
+        if (key_eq(g->key, key))
             return g;
     }
     struct group *g = g_spare;
@@ -235,11 +241,13 @@ static void run_wakes(const struct wake *wakes, size_t nw)
         wakes[i].fn(wakes[i].cls);
 }
 
-static enum db_status run_one_body(struct db_conn *c, struct db_group_item *it)
+/* Runs it's body (reset first) in the open transaction; *wrote tells
+ * whether it changed rows. */
+static enum db_status run_one_body(struct db_conn *c, struct db_group_item *it, bool *wrote)
 {
     const char *own = log_request_id();
     log_set_request_id(it->rid);
-    enum db_status st = it->cb(c, it->cls);
+    enum db_status st = db_body_run(c, it->name, it->cb, it->reset, it->cls, wrote);
     log_set_request_id(own);
     return st;
 }
@@ -248,13 +256,14 @@ static void run_alone(struct db_conn *c, struct db_group_item *it)
 {
     const char *own = log_request_id();
     log_set_request_id(it->rid);
-    it->st = db_run_txn(c, it->name, it->cb, it->cls);
+    it->st = db_run_txn(c, it->name, it->cb, it->reset, it->cls);
     log_set_request_id(own);
 }
 
 /*
  * Runs items[0..n) in one transaction, each body under its own savepoint:
- * a body that fails is rolled back to its savepoint and the others commit.
+ * a body that fails is rolled back to its savepoint and the others commit;
+ * one that refused without writing needs not even that.
  * A soft failure (deadlock, serialisation) of a body or of the COMMIT is
  * retried alone afterwards with db_run_txn's own retries.
  */
@@ -271,12 +280,17 @@ static void run_batch_savepoints(struct db_conn *c, struct db_group_item **items
         /* Savepoints are not released: RELEASE frees nothing the COMMIT
          * does not, and would cost a round trip per body. */
         size_t mark = db_deferred_mark();
+        bool wrote = false;
         enum db_status s = db_control(c, "SAVEPOINT pnyx_group", "group");
         if (s == DB_OK)
-            s = run_one_body(c, items[i]);
+            s = run_one_body(c, items[i], &wrote);
         items[i]->st = s;
         if (s == DB_OK)
             continue;
+        if (s == DB_REFUSED && !wrote) {
+            db_deferred_rewind(mark); /* nothing written: no rollback */
+            continue;
+        }
         if (s == DB_UNAVAILABLE) {
             st = s; /* the connection is gone and the transaction with it */
             continue;
@@ -298,9 +312,11 @@ static void run_batch_savepoints(struct db_conn *c, struct db_group_item **items
     db_deferred_rewind(0);
     if (st != DB_OK) {
         /* Nothing of the batch committed: a body that had succeeded gets
-         * another chance alone when the failure was soft, else the error. */
+         * another chance alone when the failure was soft, else the error.
+         * So does one that refused: it may have decided on an earlier
+         * body's change, which is gone. */
         for (size_t i = 0; i < n; i++) {
-            if (items[i]->st == DB_OK) {
+            if (items[i]->st == DB_OK || items[i]->st == DB_REFUSED) {
                 items[i]->st = st;
                 retry[i] = st == DB_SOFT_ERROR;
             }
@@ -317,10 +333,12 @@ static void run_batch_savepoints(struct db_conn *c, struct db_group_item **items
 /*
  * Runs items[0..n) in one transaction and sets each item's st. First
  * optimistically without savepoints (a SAVEPOINT is one more round trip per
- * body, and bodies nearly always succeed); if a body fails, or the COMMIT
- * does softly, nothing has committed and every body runs again (bodies are
- * re-runnable by db_run_txn's contract) in the savepoint mode, in the same
- * order, so each one's outcome is decided as if the batch were serial.
+ * body, and bodies nearly always succeed); a body that refuses before
+ * writing anything leaves the others undisturbed (its deferred entries are
+ * dropped). If a body fails, or refuses after writing, or the COMMIT fails
+ * softly, nothing has committed and every body runs again (after its reset
+ * step) in the savepoint mode, in the same order, so each one's outcome is
+ * decided as if the batch were serial.
  */
 static void run_batch(struct db_conn *c, struct db_group_item **items, size_t n)
 {
@@ -332,7 +350,13 @@ static void run_batch(struct db_conn *c, struct db_group_item **items, size_t n)
     enum db_status st = db_control(c, "BEGIN ISOLATION LEVEL READ COMMITTED", "group");
     bool all_ok = st == DB_OK;
     for (size_t i = 0; all_ok && i < n; i++) {
-        items[i]->st = run_one_body(c, items[i]);
+        size_t mark = db_deferred_mark();
+        bool wrote = false;
+        items[i]->st = run_one_body(c, items[i], &wrote);
+        if (items[i]->st == DB_REFUSED && !wrote) {
+            db_deferred_rewind(mark);
+            continue;
+        }
         all_ok = items[i]->st == DB_OK;
         if (items[i]->st == DB_UNAVAILABLE)
             st = DB_UNAVAILABLE;
@@ -360,45 +384,42 @@ static void run_batch(struct db_conn *c, struct db_group_item **items, size_t n)
     run_batch_savepoints(c, items, n);
 }
 
-static void lead_batch(struct db_conn *c, struct group *g, struct db_group_item **batch, size_t n,
-                       size_t notify_from);
-
 /*
- * Under g_mu (released on return); g->busy is set and self leads: runs
- * self and up to GROUP_MAX_BATCH - 1 queued items as one batch, then wakes
- * them and passes the lead on. Returns self's status.
+ * Under g_mu: adds queued items to batch[0..n) up to GROUP_MAX_BATCH,
+ * moving them to RUNNING; returns the new count. The caller releases g_mu
+ * and calls finish_batch.
  */
-static enum db_status lead(struct db_conn *c, struct group *g, struct db_group_item *self)
-{
-    struct db_group_item *batch[GROUP_MAX_BATCH];
-    size_t n = 0;
-    move(self, ITEM_RUNNING);
-    batch[n++] = self;
-    lead_batch(c, g, batch, n, 1);
-    return self->st;
-}
-
-/* Under g_mu (released on return); g->busy is set. Adds queued items to
- * batch[0..n) up to GROUP_MAX_BATCH, runs the batch on c, then wakes the
- * items from index notify_from on and passes the lead. */
-static void lead_batch(struct db_conn *c, struct group *g, struct db_group_item **batch, size_t n,
-                       size_t notify_from)
+static size_t take_batch(struct group *g, struct db_group_item **batch, size_t n)
 {
     while (g->head && n < GROUP_MAX_BATCH) {
         struct db_group_item *it = dequeue(g);
         move(it, ITEM_RUNNING);
         batch[n++] = it;
     }
-    if (n == 0) {
-        /* A runner's group whose queued items were all abandoned. */
-        pass_lead(g, NULL, NULL);
-        pthread_mutex_unlock(&g_mu);
-        return;
-    }
-    pthread_mutex_unlock(&g_mu);
+    return n;
+}
 
-    run_batch(c, batch, n);
+/* Under g_mu: self (its group g idle or handed to it) leads; returns the
+ * batch's size, self first. */
+static size_t take_lead(struct group *g, struct db_group_item *self,
+                        struct db_group_item **batch)
+{
+    move(self, ITEM_RUNNING);
+    batch[0] = self;
+    return take_batch(g, batch, 1);
+}
 
+/*
+ * Without g_mu (taken and released here): runs batch[0..n) on c (a leader
+ * whose queued items were all abandoned has n = 0), then moves the items
+ * to DONE, notifies those from index notify_from on (the others' callers
+ * are this thread) and passes g's lead on.
+ */
+static void finish_batch(struct db_conn *c, struct group *g, struct db_group_item **batch,
+                         size_t n, size_t notify_from)
+{
+    if (n > 0)
+        run_batch(c, batch, n);
     struct wake wakes[GROUP_MAX_BATCH + 1];
     size_t nw = 0;
     pthread_mutex_lock(&g_mu);
@@ -418,6 +439,7 @@ static void lead_batch(struct db_conn *c, struct group *g, struct db_group_item 
 static void *runner_main(void *arg)
 {
     (void)arg;
+    struct db_group_item *batch[GROUP_MAX_BATCH];
     pthread_mutex_lock(&g_mu);
     for (;;) {
         struct group *g = g_ready_head;
@@ -434,8 +456,9 @@ static void *runner_main(void *arg)
         pthread_mutex_unlock(&g_mu);
         struct db_conn *c = db_checkout(); /* drops a connection the database lost */
         pthread_mutex_lock(&g_mu);
-        struct db_group_item *batch[GROUP_MAX_BATCH];
-        lead_batch(c, g, batch, 0, 0);
+        size_t n = take_batch(g, batch, 0);
+        pthread_mutex_unlock(&g_mu);
+        finish_batch(c, g, batch, n, 0);
         pthread_mutex_lock(&g_mu);
     }
     pthread_mutex_unlock(&g_mu);
@@ -470,11 +493,12 @@ void db_group_stop(void)
         pthread_join(g_runner[i], NULL);
 }
 
-struct db_group_item *db_group_item_new(struct arena *a, int64_t key, const char *name,
-                                        db_txn_fn cb, void *cls)
+struct db_group_item *db_group_item_new(struct arena *a, struct db_group_key key, const char *name,
+                                        db_txn_fn cb, db_reset_fn reset, void *cls)
 {
     struct db_group_item *it = arena_calloc(a, 1, sizeof *it);
-    *it = (struct db_group_item){.state = ITEM_NEW, .key = key, .cb = cb, .cls = cls, .name = name};
+    *it = (struct db_group_item){
+        .state = ITEM_NEW, .key = key, .cb = cb, .reset = reset, .cls = cls, .name = name};
     return it;
 }
 
@@ -490,7 +514,7 @@ void db_group_item_park(struct db_group_item *it, bool (*park)(void *wake_cls),
  * time: the rows its body locks order it against batches of its key. */
 static enum db_status run_outside(struct db_conn *c, struct db_group_item *it)
 {
-    it->st = db_run_txn(c, it->name, it->cb, it->cls);
+    it->st = db_run_txn(c, it->name, it->cb, it->reset, it->cls);
     pthread_mutex_lock(&g_mu);
     move(it, ITEM_DONE);
     pthread_mutex_unlock(&g_mu);
@@ -507,10 +531,14 @@ bool db_group_submit(struct db_conn *c, struct db_group_item *it, enum db_status
         *st = run_outside(c, it);
         return true;
     }
+    struct db_group_item *batch[GROUP_MAX_BATCH];
     if (!g->busy) {
         g->busy = true;
         it->g = g;
-        *st = lead(c, g, it);
+        size_t n = take_lead(g, it, batch);
+        pthread_mutex_unlock(&g_mu);
+        finish_batch(c, g, batch, n, 1);
+        *st = it->st;
         return true;
     }
     if (it->park) {
@@ -543,7 +571,11 @@ bool db_group_submit(struct db_conn *c, struct db_group_item *it, enum db_status
         pthread_mutex_unlock(&g_mu);
         return true;
     }
-    *st = lead(c, g, it); /* handed the lead: g->busy stayed true for us */
+    /* Handed the lead: g->busy stayed true for us. */
+    size_t n = take_lead(g, it, batch);
+    pthread_mutex_unlock(&g_mu);
+    finish_batch(c, g, batch, n, 1);
+    *st = it->st;
     return true;
 }
 
@@ -555,9 +587,15 @@ bool db_group_continue(struct db_conn *c, struct db_group_item *it, enum db_stat
         *st = it->st;
         pthread_mutex_unlock(&g_mu);
         return true;
-    case ITEM_LEAD:
-        *st = lead(c, it->g, it);
+    case ITEM_LEAD: {
+        struct db_group_item *batch[GROUP_MAX_BATCH];
+        struct group *g = it->g;
+        size_t n = take_lead(g, it, batch);
+        pthread_mutex_unlock(&g_mu);
+        finish_batch(c, g, batch, n, 1);
+        *st = it->st;
         return true;
+    }
     case ITEM_NEW:
     case ITEM_QUEUED:
     case ITEM_RUNNING:
@@ -608,10 +646,11 @@ void db_group_abandon(struct db_group_item *it)
     run_wakes(wakes, nw);
 }
 
-enum db_status db_run_txn_grouped(struct db_conn *c, int64_t key, const char *name, db_txn_fn cb,
-                                  void *cls)
+enum db_status db_run_txn_grouped(struct db_conn *c, struct db_group_key key, const char *name,
+                                  db_txn_fn cb, db_reset_fn reset, void *cls)
 {
-    struct db_group_item self = {.state = ITEM_NEW, .key = key, .cb = cb, .cls = cls, .name = name};
+    struct db_group_item self = {
+        .state = ITEM_NEW, .key = key, .cb = cb, .reset = reset, .cls = cls, .name = name};
     enum db_status st = DB_HARD_ERROR;
     if (!db_group_submit(c, &self, &st))
         st = DB_HARD_ERROR; /* never: without a park function it waits */

@@ -20,4 +20,22 @@ enum db_status db_deferred_flush(struct db_conn *c) PNYX_NONNULL(1) PNYX_MUSTCHE
 size_t db_deferred_mark(void);
 void db_deferred_rewind(size_t mark);
 
+/*
+ * Runs one body inside the open transaction of c: reset, then the body
+ * (twice with a savepoint in between when db_run_twice(), see db.h).
+ * Returns the body's status. DB_REFUSED from a body that wrote rows is
+ * returned as is; *wrote (may be NULL) tells whether the (last) run
+ * changed any row, so the caller knows whether a refusal needs a rollback.
+ */
+enum db_status db_body_run(struct db_conn *c, const char *name, db_txn_fn cb, db_reset_fn reset,
+                           void *cls, bool *wrote) PNYX_NONNULL(1, 2, 3);
+
+/* Rows this connection has changed (INSERT/UPDATE/DELETE with a nonzero
+ * count) since it was opened: a body wrote when the counter moved. */
+uint64_t db_writes(const struct db_conn *c) PNYX_NONNULL(1);
+
+/* Shared by db_*.c: SQL expression formatting a timestamptz column as
+ * RFC 3339 UTC with second precision. */
+#define DB_RFC3339(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
 #endif /* PNYX_DB_DB_INT_H */

@@ -5,9 +5,12 @@
  * last-convener rule, the paged list, and invitation insert/lock/use.
  * Invitation codes never reach this file: only their SHA-256.
  */
+#include "db/db_member.h"
+
 #include <string.h>
 
-#include "db/db_assembly.h"
+#include "db/db_int.h"
+#include "db/db_invitation.h"
 #include "platform/crypto.h"
 
 #define MEMBER_COLS                                                                                \

@@ -210,7 +210,7 @@ enum db_status db_login_failure_record(struct db_conn *c, struct arena *a, const
     const char *p[6] = {email, addr, db_param_i64(a, now),
                         email, addr, db_param_i64(a, now - window)};
     struct fail_txn f = {.a = a, .p = p};
-    return db_run_txn(c, "login_failure_record", fail_txn_cb, &f);
+    return db_run_txn(c, "login_failure_record", fail_txn_cb, NULL, &f);
 }
 
 enum db_status db_login_failure_clear(struct db_conn *c, struct arena *a, const char *email)

@@ -69,6 +69,9 @@ static const struct cfg_key keys[] = {
     UINT("PNYX_GROUP_RUNNERS", group_runners, NULL, 0, 16,
          "threads that run an assembly's queued changes as one commit (each with one database "
          "connection); 0 = the queued requests take turns; default: PNYX_THREADS, at most 16"),
+    {"PNYX_TXN_RUN_TWICE", CFG_BOOL, "0", 0, 1, OFF(txn_run_twice), 0,
+     "1 = run every transaction body twice (rolled back to a savepoint in between): a test "
+     "setting that proves bodies re-runnable; never in production"},
     {"PNYX_COOKIE_SECURE", CFG_BOOL, "0", 0, 1, OFF(cookie_secure), 0,
      "1 = session cookie is __Host-pnyx_session with Secure (HTTPS deployments)"},
     {"PNYX_LOG_LEVEL", CFG_LEVEL, "info", 0, 0, OFF(log_level), 0, "debug, info, warn or error"},

@@ -32,6 +32,7 @@ struct pnyx_config {
     unsigned threads;            /* PNYX_THREADS, default: online cores */
     unsigned group_runners;      /* PNYX_GROUP_RUNNERS, default: min(threads, 16) */
     bool cookie_secure;          /* PNYX_COOKIE_SECURE 0/1 */
+    bool txn_run_twice;          /* PNYX_TXN_RUN_TWICE 0/1 (tests): db_set_run_twice */
     enum log_level log_level;    /* PNYX_LOG_LEVEL debug|info|warn|error */
     uint32_t argon2_m_kib;       /* PNYX_ARGON2_M_KIB, default 19456 */
     uint32_t argon2_t;           /* PNYX_ARGON2_T, default 2 */

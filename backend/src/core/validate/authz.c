@@ -1,110 +1,158 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
- * core/validate/authz.c — the assembly authorisation matrix (see authz.h
- * for the rules). Every route of assemblies, members, invitations and the
- * audit log asks here; nothing else decides who may do what.
+ * core/validate/authz.c — the authorisation table (see authz.h for the
+ * rules it encodes) and the engine that reads it. Every route of
+ * assemblies, members, invitations and the audit log asks here; nothing
+ * else decides who may do what.
  */
 #include "authz.h"
 
-#include <string.h>
+#include <stddef.h>
+
+/* Row helpers: the same cell for every managing/ordinary role. */
+#define Y AUTHZ_YES
+#define N AUTHZ_NO
+/* cells[role] = {non-member, active, suspended} */
+#define ROW(nonmember, conv_a, conv_s, fac_a, fac_s, mem_a, mem_s, obs_a, obs_s)                  \
+    {                                                                                              \
+        [ROLE_NONE] = {nonmember, N, N}, [ROLE_CONVENER] = {N, conv_a, conv_s},                    \
+        [ROLE_FACILITATOR] = {N, fac_a, fac_s}, [ROLE_MEMBER] = {N, mem_a, mem_s},                 \
+        [ROLE_OBSERVER] = {N, obs_a, obs_s},                                                       \
+    }
+
+/*
+ * The assembly table. Columns per role: active, suspended.
+ *
+ *                          non-   convener  facilitator  member   observer
+ *                          member  act sus   act sus     act sus  act sus
+ */
+static const struct authz_rule rules[AUTHZ_ACTION__COUNT] = {
+    /* Reads need no session on public assemblies (the record is public);
+     * members-only ones hide from everyone outside (the gate). */
+    [AUTHZ_READ_ASSEMBLY] = {AUTHZ_GATE_READ, ROW(Y, Y, Y, Y, Y, Y, Y, Y, Y), 0},
+    [AUTHZ_LIST_MEMBERS] = {AUTHZ_GATE_READ, ROW(Y, Y, Y, Y, Y, Y, Y, Y, Y), 0},
+    [AUTHZ_READ_AUDIT] = {AUTHZ_GATE_READ, ROW(Y, Y, Y, Y, Y, Y, Y, Y, Y), 0},
+    [AUTHZ_UPDATE_ASSEMBLY] = {AUTHZ_GATE_ACT, ROW(N, Y, N, N, N, N, N, N, N), 0},
+    /* An active member may "join" again: the body answers 409 already a
+     * member. Suspended members cannot re-join to lift the suspension. */
+    [AUTHZ_JOIN] = {AUTHZ_GATE_ACT, ROW(AUTHZ_IF_OPEN_TO_JOIN, Y, N, Y, N, Y, N, Y, N), 0},
+    [AUTHZ_CREATE_INVITATION] = {AUTHZ_GATE_ACT, ROW(N, Y, N, Y, N, N, N, N, N), 0},
+    /* The code is the capability: no visibility gate. Suspended members
+     * cannot use one to lift their suspension; active members get 409
+     * from the body. */
+    [AUTHZ_ACCEPT_INVITATION] = {AUTHZ_GATE_CAPABILITY, ROW(Y, Y, N, Y, N, Y, N, Y, N), 0},
+    [AUTHZ_PATCH_MEMBER] = {AUTHZ_GATE_ACT, ROW(N, Y, N, Y, N, Y, N, Y, N), 0},
+    [AUTHZ_LEAVE] = {AUTHZ_GATE_ACT, ROW(N, Y, N, Y, N, Y, N, Y, N), 0},
+};
+
+#undef ROW
+#undef N
+#undef Y
 
 bool authz_is_member(const struct authz_subject *who)
 {
-    return who->role != AUTHZ_ROLE_NONE &&
-           (who->status == AUTHZ_STATUS_ACTIVE || who->status == AUTHZ_STATUS_SUSPENDED);
+    return who->role != ROLE_NONE &&
+           (who->status == MEMBER_ACTIVE || who->status == MEMBER_SUSPENDED);
 }
 
 static bool is_active(const struct authz_subject *who)
 {
-    return who->role != AUTHZ_ROLE_NONE && who->status == AUTHZ_STATUS_ACTIVE;
+    return who->role != ROLE_NONE && who->status == MEMBER_ACTIVE;
 }
 
 static bool is_manager(const struct authz_subject *who)
 {
-    return is_active(who) &&
-           (who->role == AUTHZ_ROLE_CONVENER || who->role == AUTHZ_ROLE_FACILITATOR);
+    return is_active(who) && (who->role == ROLE_CONVENER || who->role == ROLE_FACILITATOR);
 }
 
-enum authz_decision authz_assembly(const struct authz_subject *who,
-                                   const struct authz_assembly_info *asm_info,
-                                   enum authz_action action)
+const struct authz_rule *authz_rule_of(enum authz_action action)
 {
-    bool member = who->logged_in && authz_is_member(who);
-    bool visible = asm_info->is_public || member;
+    return (unsigned)action < AUTHZ_ACTION__COUNT ? &rules[action] : NULL;
+}
 
-    switch (action) {
-    case AUTHZ_READ_ASSEMBLY:
-    case AUTHZ_LIST_MEMBERS:
-    case AUTHZ_READ_AUDIT:
-        /* Reads need no session on public assemblies (the record is
-         * public); members-only ones hide from everyone outside. */
-        return visible ? AUTHZ_ALLOW : AUTHZ_HIDE_404;
-    case AUTHZ_ACCEPT_INVITATION:
-        /* The code is the capability: no visibility gate. Suspended members
-         * cannot use an invitation to lift their suspension; an active
-         * member gets 409 (already a member) from db/. */
+/* The cell of who's standing: a membership that was left (or an anonymous
+ * caller) reads the non-member cell. */
+static enum authz_cell cell_of(const struct authz_rule *rule, const struct authz_subject *who)
+{
+    bool member = who->logged_in && authz_is_member(who) && (unsigned)who->role < ROLE__COUNT;
+    if (!member) {
+        return rule->cells[ROLE_NONE][AUTHZ_COL_NONMEMBER];
+    }
+    enum authz_column col =
+        who->status == MEMBER_ACTIVE ? AUTHZ_COL_ACTIVE : AUTHZ_COL_SUSPENDED;
+    return rule->cells[who->role][col];
+}
+
+static bool holds(enum authz_cell cell, const struct authz_subject *who,
+                  const struct authz_resource *res)
+{
+    switch (cell) {
+    case AUTHZ_YES:
+        return true;
+    case AUTHZ_IF_AUTHOR:
+        return who->logged_in && who->account_id != 0 && who->account_id == res->author_id;
+    case AUTHZ_IF_OPEN_TO_JOIN:
+        return res->open_to_join;
+    case AUTHZ_NO:
+        break;
+    }
+    return false;
+}
+
+enum authz_decision authz_decide(const struct authz_rule *rule, const struct authz_subject *who,
+                                 const struct authz_resource *res)
+{
+    if (rule == NULL) {
+        return AUTHZ_DENY_403;
+    }
+    bool visible = res->is_public || (who->logged_in && authz_is_member(who));
+    switch (rule->gate) {
+    case AUTHZ_GATE_READ:
+        if (!visible) {
+            return AUTHZ_HIDE_404;
+        }
+        break;
+    case AUTHZ_GATE_ACT:
+        /* A session comes first, so an anonymous caller learns nothing
+         * about the assembly. */
         if (!who->logged_in) {
             return AUTHZ_NEED_LOGIN_401;
         }
-        return who->status == AUTHZ_STATUS_SUSPENDED ? AUTHZ_DENY_403 : AUTHZ_ALLOW;
-    case AUTHZ_UPDATE_ASSEMBLY:
-    case AUTHZ_JOIN:
-    case AUTHZ_CREATE_INVITATION:
-    case AUTHZ_PATCH_MEMBER:
-    case AUTHZ_LEAVE:
+        if (!visible) {
+            return AUTHZ_HIDE_404;
+        }
+        break;
+    case AUTHZ_GATE_CAPABILITY:
+        if (!who->logged_in) {
+            return AUTHZ_NEED_LOGIN_401;
+        }
         break;
     }
-
-    /* Everything below changes state: a session comes first, so an
-     * anonymous caller learns nothing about the assembly. */
-    if (!who->logged_in) {
-        return AUTHZ_NEED_LOGIN_401;
+    if (!holds(cell_of(rule, who), who, res)) {
+        return who->logged_in ? AUTHZ_DENY_403 : AUTHZ_NEED_LOGIN_401;
     }
-    if (!visible) {
-        return AUTHZ_HIDE_404;
+    if (rule->states != 0 && (res->state >= 32 || (rule->states & (1u << res->state)) == 0)) {
+        return AUTHZ_STATE_409;
     }
-    switch (action) {
-    case AUTHZ_UPDATE_ASSEMBLY:
-        return is_active(who) && who->role == AUTHZ_ROLE_CONVENER ? AUTHZ_ALLOW : AUTHZ_DENY_403;
-    case AUTHZ_JOIN:
-        if (who->status == AUTHZ_STATUS_SUSPENDED) {
-            return AUTHZ_DENY_403;
-        }
-        if (is_active(who)) {
-            return AUTHZ_ALLOW; /* db/ answers 409 "already a member" */
-        }
-        return asm_info->open_to_join ? AUTHZ_ALLOW : AUTHZ_DENY_403;
-    case AUTHZ_CREATE_INVITATION:
-        return is_manager(who) ? AUTHZ_ALLOW : AUTHZ_DENY_403;
-    case AUTHZ_PATCH_MEMBER:
-    case AUTHZ_LEAVE:
-        return is_active(who) ? AUTHZ_ALLOW : AUTHZ_DENY_403;
-    default:
-        return AUTHZ_DENY_403;
-    }
+    return AUTHZ_ALLOW;
 }
 
-/* Lower rank = more power; a change to a lower rank is a promotion. */
-static int role_rank(enum authz_role r)
+enum authz_decision authz_assembly(const struct authz_subject *who,
+                                   const struct authz_resource *res, enum authz_action action)
 {
-    switch (r) {
-    case AUTHZ_ROLE_CONVENER:
-        return 0;
-    case AUTHZ_ROLE_FACILITATOR:
-        return 1;
-    case AUTHZ_ROLE_MEMBER:
-        return 2;
-    case AUTHZ_ROLE_OBSERVER:
-        return 3;
-    case AUTHZ_ROLE_NONE:
-        break;
-    }
-    return 4;
+    return authz_decide(authz_rule_of(action), who, res);
+}
+
+/* Lower rank = more power (core/domain.h orders the roles so); a change
+ * to a lower rank is a promotion. No role ranks below every role. */
+static int role_rank(enum role r)
+{
+    return r == ROLE_NONE || r >= ROLE__COUNT ? ROLE__COUNT : (int)r;
 }
 
 enum authz_decision authz_member_patch(const struct authz_subject *who,
                                        const struct authz_subject *target, bool is_self,
-                                       enum authz_role new_role, enum authz_status new_status)
+                                       enum role new_role, enum member_status new_status)
 {
     if (!who->logged_in) {
         return AUTHZ_NEED_LOGIN_401;
@@ -115,107 +163,38 @@ enum authz_decision authz_member_patch(const struct authz_subject *who,
     if (is_self) {
         /* Stepping down or leaving is always one's own right; promoting
          * oneself or suspending oneself is not. */
-        if (new_role != AUTHZ_ROLE_NONE && role_rank(new_role) < role_rank(who->role)) {
+        if (new_role != ROLE_NONE && role_rank(new_role) < role_rank(who->role)) {
             return AUTHZ_DENY_403;
         }
-        if (new_status == AUTHZ_STATUS_SUSPENDED) {
+        if (new_status == MEMBER_SUSPENDED) {
             return AUTHZ_DENY_403;
         }
         return AUTHZ_ALLOW;
     }
     /* Someone who left decides alone whether to come back. */
-    if (target->status == AUTHZ_STATUS_LEFT && new_status != AUTHZ_STATUS_NONE &&
-        new_status != AUTHZ_STATUS_LEFT) {
+    if (target->status == MEMBER_LEFT && new_status != MEMBER_STATUS_NONE &&
+        new_status != MEMBER_LEFT) {
         return AUTHZ_DENY_403;
     }
-    if (who->role == AUTHZ_ROLE_CONVENER) {
+    if (who->role == ROLE_CONVENER) {
         return AUTHZ_ALLOW;
     }
-    if (who->role == AUTHZ_ROLE_FACILITATOR) {
-        bool target_ok = target->role == AUTHZ_ROLE_MEMBER || target->role == AUTHZ_ROLE_OBSERVER;
-        bool role_ok = new_role == AUTHZ_ROLE_NONE || new_role == AUTHZ_ROLE_MEMBER ||
-                       new_role == AUTHZ_ROLE_OBSERVER;
+    if (who->role == ROLE_FACILITATOR) {
+        bool target_ok = target->role == ROLE_MEMBER || target->role == ROLE_OBSERVER;
+        bool role_ok = new_role == ROLE_NONE || new_role == ROLE_MEMBER ||
+                       new_role == ROLE_OBSERVER;
         return target_ok && role_ok ? AUTHZ_ALLOW : AUTHZ_DENY_403;
     }
     return AUTHZ_DENY_403;
 }
 
-enum authz_decision authz_invite_role(const struct authz_subject *who, enum authz_role role)
+enum authz_decision authz_invite_role(const struct authz_subject *who, enum role role)
 {
-    if (!is_manager(who) || role == AUTHZ_ROLE_NONE) {
+    if (!is_manager(who) || role == ROLE_NONE) {
         return AUTHZ_DENY_403;
     }
-    if (who->role == AUTHZ_ROLE_CONVENER) {
+    if (who->role == ROLE_CONVENER) {
         return AUTHZ_ALLOW;
     }
-    return role == AUTHZ_ROLE_MEMBER || role == AUTHZ_ROLE_OBSERVER ? AUTHZ_ALLOW : AUTHZ_DENY_403;
-}
-
-enum authz_role authz_role_parse(const char *s)
-{
-    if (s == NULL) {
-        return AUTHZ_ROLE_NONE;
-    }
-    if (strcmp(s, "convener") == 0) {
-        return AUTHZ_ROLE_CONVENER;
-    }
-    if (strcmp(s, "facilitator") == 0) {
-        return AUTHZ_ROLE_FACILITATOR;
-    }
-    if (strcmp(s, "member") == 0) {
-        return AUTHZ_ROLE_MEMBER;
-    }
-    if (strcmp(s, "observer") == 0) {
-        return AUTHZ_ROLE_OBSERVER;
-    }
-    return AUTHZ_ROLE_NONE;
-}
-
-enum authz_status authz_status_parse(const char *s)
-{
-    if (s == NULL) {
-        return AUTHZ_STATUS_NONE;
-    }
-    if (strcmp(s, "active") == 0) {
-        return AUTHZ_STATUS_ACTIVE;
-    }
-    if (strcmp(s, "suspended") == 0) {
-        return AUTHZ_STATUS_SUSPENDED;
-    }
-    if (strcmp(s, "left") == 0) {
-        return AUTHZ_STATUS_LEFT;
-    }
-    return AUTHZ_STATUS_NONE;
-}
-
-const char *authz_role_name(enum authz_role r)
-{
-    switch (r) {
-    case AUTHZ_ROLE_CONVENER:
-        return "convener";
-    case AUTHZ_ROLE_FACILITATOR:
-        return "facilitator";
-    case AUTHZ_ROLE_MEMBER:
-        return "member";
-    case AUTHZ_ROLE_OBSERVER:
-        return "observer";
-    case AUTHZ_ROLE_NONE:
-        break;
-    }
-    return "none";
-}
-
-const char *authz_status_name(enum authz_status s)
-{
-    switch (s) {
-    case AUTHZ_STATUS_ACTIVE:
-        return "active";
-    case AUTHZ_STATUS_SUSPENDED:
-        return "suspended";
-    case AUTHZ_STATUS_LEFT:
-        return "left";
-    case AUTHZ_STATUS_NONE:
-        break;
-    }
-    return "none";
+    return role == ROLE_MEMBER || role == ROLE_OBSERVER ? AUTHZ_ALLOW : AUTHZ_DENY_403;
 }

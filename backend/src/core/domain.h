@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * core/domain.h — the domain's small closed vocabularies, as enums with
+ * their text forms (the words used in SQL rows, JSON and the audit log).
+ * One place for each: a new role or status is added here, and the
+ * compiler then points at every switch that must decide about it.
+ * Implemented in core/validate/domain.c. Pure, thread-safe.
+ */
+#ifndef PNYX_CORE_DOMAIN_H
+#define PNYX_CORE_DOMAIN_H
+
+/* A member's role in an assembly (DESIGN.md "membership"). Order = power:
+ * a lower value manages a higher one. */
+enum role {
+    ROLE_NONE = 0, /* no membership (or a membership that was left) */
+    ROLE_CONVENER,
+    ROLE_FACILITATOR,
+    ROLE_MEMBER,
+    ROLE_OBSERVER,
+    ROLE__COUNT
+};
+
+/* A membership's status. */
+enum member_status {
+    MEMBER_STATUS_NONE = 0, /* not a member */
+    MEMBER_ACTIVE,
+    MEMBER_SUSPENDED,
+    MEMBER_LEFT,
+    MEMBER_STATUS__COUNT
+};
+
+/* "convener", "facilitator", "member", "observer" → the role; anything
+ * else (NULL included) → ROLE_NONE. */
+enum role role_parse(const char *s);
+/* The text form; "none" for ROLE_NONE. Static string. */
+const char *role_name(enum role r);
+
+/* "active", "suspended", "left" → the status; anything else (NULL
+ * included) → MEMBER_STATUS_NONE. */
+enum member_status member_status_parse(const char *s);
+/* The text form; "none" for MEMBER_STATUS_NONE. Static string. */
+const char *member_status_name(enum member_status s);
+
+#endif /* PNYX_CORE_DOMAIN_H */

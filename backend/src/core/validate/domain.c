@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * core/validate/domain.c — text forms of core/domain.h's enums (in the
+ * validate library, which every layer that parses them links).
+ */
+#include "core/domain.h"
+
+#include <string.h>
+
+static const char *const role_names[ROLE__COUNT] = {
+    [ROLE_NONE] = "none",
+    [ROLE_CONVENER] = "convener",
+    [ROLE_FACILITATOR] = "facilitator",
+    [ROLE_MEMBER] = "member",
+    [ROLE_OBSERVER] = "observer",
+};
+
+static const char *const status_names[MEMBER_STATUS__COUNT] = {
+    [MEMBER_STATUS_NONE] = "none",
+    [MEMBER_ACTIVE] = "active",
+    [MEMBER_SUSPENDED] = "suspended",
+    [MEMBER_LEFT] = "left",
+};
+
+enum role role_parse(const char *s)
+{
+    for (int r = ROLE_NONE + 1; s != NULL && r < ROLE__COUNT; r++) {
+        if (strcmp(s, role_names[r]) == 0) {
+            return (enum role)r;
+        }
+    }
+    return ROLE_NONE;
+}
+
+const char *role_name(enum role r)
+{
+    return (unsigned)r < ROLE__COUNT ? role_names[r] : "none";
+}
+
+enum member_status member_status_parse(const char *s)
+{
+    for (int st = MEMBER_STATUS_NONE + 1; s != NULL && st < MEMBER_STATUS__COUNT; st++) {
+        if (strcmp(s, status_names[st]) == 0) {
+            return (enum member_status)st;
+        }
+    }
+    return MEMBER_STATUS_NONE;
+}
+
+const char *member_status_name(enum member_status s)
+{
+    return (unsigned)s < MEMBER_STATUS__COUNT ? status_names[s] : "none";
+}

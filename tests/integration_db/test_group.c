@@ -1,0 +1,292 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * tests/integration_db/test_group.c — group commit (db/db_group.c) and
+ * transaction outcomes against the real database, deterministically:
+ *
+ *   a leader thread runs a body that holds its group busy until the main
+ *   thread has parked three more items (db_group_submit with a park
+ *   function); no runner threads are started, so when the leader is done
+ *   the first parked item is handed the lead and runs the other two with
+ *   itself as ONE batch on the main thread (db_group_continue).
+ *
+ * Each body inserts a row tagged with its name and the transaction id, so
+ * the test sees which bodies committed, in how many transactions, and how
+ * often each ran (and was reset).
+ */
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "db/db.h"
+#include "harness.h"
+
+struct body {
+    char tag[48];
+    bool insert;       /* insert a row tagged tag */
+    bool refuse;       /* then return DB_REFUSED */
+    bool hold;         /* the leader: wait until `want` items parked */
+    int runs, resets;  /* counted across runs */
+    char tx[32];       /* txid of the (last) run's insert */
+    struct arena *arena;
+};
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+static bool leading;
+static int parked, want, woken;
+
+static void reset_body(void *cls)
+{
+    struct body *b = cls;
+    b->resets++;
+    b->tx[0] = '\0';
+}
+
+static enum db_status run_body(struct db_conn *c, void *cls)
+{
+    struct body *b = cls;
+    b->runs++;
+    if (b->hold) {
+        pthread_mutex_lock(&mu);
+        leading = true;
+        pthread_cond_broadcast(&cv);
+        while (parked < want)
+            pthread_cond_wait(&cv, &mu);
+        pthread_mutex_unlock(&mu);
+    }
+    if (b->insert) {
+        const char *p[1] = {b->tag};
+        struct db_result r;
+        enum db_status st = db_query(c, b->arena,
+                                     "INSERT INTO grp_t (tag, tx) VALUES ($1, txid_current()) "
+                                     "RETURNING tx::text",
+                                     1, p, &r);
+        if (st != DB_OK)
+            return st;
+        snprintf(b->tx, sizeof b->tx, "%s", db_value(&r, 0, 0));
+    }
+    return b->refuse ? DB_REFUSED : DB_OK;
+}
+
+static bool park_cb(void *cls)
+{
+    (void)cls;
+    pthread_mutex_lock(&mu);
+    parked++;
+    pthread_cond_broadcast(&cv);
+    pthread_mutex_unlock(&mu);
+    return true;
+}
+
+static void wake_cb(void *cls)
+{
+    (void)cls;
+    pthread_mutex_lock(&mu);
+    woken++;
+    pthread_cond_broadcast(&cv);
+    pthread_mutex_unlock(&mu);
+}
+
+struct leader {
+    struct db_group_key key;
+    struct body *b;
+    enum db_status st;
+};
+
+static void *leader_main(void *arg)
+{
+    struct leader *l = arg;
+    l->st = db_run_txn_grouped(db_thread_conn(), l->key, "lead", run_body, reset_body, l->b);
+    db_thread_close();
+    return NULL;
+}
+
+static struct arena *g_arena;
+
+static void setup(void)
+{
+    db_global_init(h_db_url());
+    g_arena = arena_new();
+    cr_assert(g_arena);
+    enum db_status st = db_query(db_thread_conn(), g_arena,
+                                 "CREATE TABLE IF NOT EXISTS grp_t (tag text PRIMARY KEY, tx "
+                                 "bigint NOT NULL)",
+                                 0, NULL, NULL);
+    cr_assert_eq(st, DB_OK);
+    leading = false;
+    parked = want = woken = 0;
+}
+
+static void teardown(void)
+{
+    db_thread_close();
+    arena_free(g_arena);
+}
+
+static void body_init(struct body *b, const char *name, bool insert, bool refuse)
+{
+    memset(b, 0, sizeof *b);
+    snprintf(b->tag, sizeof b->tag, "%s-%d-%ld", name, (int)getpid(), (long)random());
+    b->insert = insert;
+    b->refuse = refuse;
+    b->arena = g_arena;
+}
+
+/* The committed txid of tag, or "" when its row does not exist. */
+static const char *committed_tx(const char *tag)
+{
+    const char *p[1] = {tag};
+    struct db_result r;
+    enum db_status st =
+        db_query(db_thread_conn(), g_arena, "SELECT tx::text FROM grp_t WHERE tag = $1", 1, p, &r);
+    cr_assert_eq(st, DB_OK);
+    return r.nrows == 1 ? db_value(&r, 0, 0) : "";
+}
+
+/* Runs the scenario of the banner: leader L, then B, R, C parked and run as
+ * one batch led by B on this thread. st[] gets B's, R's and C's outcomes. */
+static void batch_of_three(struct body *l, struct body *b, struct body *r, struct body *c,
+                           enum db_status st[3])
+{
+    struct db_group_key key = db_group_assembly(1000000 + (int64_t)getpid());
+    struct leader lead = {.key = key, .b = l};
+    want = 3;
+    pthread_t th;
+    cr_assert_eq(pthread_create(&th, NULL, leader_main, &lead), 0);
+    pthread_mutex_lock(&mu);
+    while (!leading)
+        pthread_cond_wait(&cv, &mu);
+    pthread_mutex_unlock(&mu);
+
+    struct body *bodies[3] = {b, r, c};
+    struct db_group_item *items[3];
+    struct db_conn *conn = db_thread_conn();
+    for (int i = 0; i < 3; i++) {
+        items[i] = db_group_item_new(g_arena, key, bodies[i]->tag, run_body, reset_body, bodies[i]);
+        db_group_item_park(items[i], park_cb, wake_cb, NULL);
+        cr_assert_not(db_group_submit(conn, items[i], &st[i]), "item %d should have parked", i);
+    }
+    /* The leader finishes and hands the lead to B (the first parked). */
+    pthread_mutex_lock(&mu);
+    while (woken < 1)
+        pthread_cond_wait(&cv, &mu);
+    pthread_mutex_unlock(&mu);
+    cr_assert(db_group_continue(conn, items[0], &st[0]));
+    cr_assert_eq(woken, 3, "R and C are woken when B's batch ends");
+    cr_assert(db_group_continue(conn, items[1], &st[1]));
+    cr_assert(db_group_continue(conn, items[2], &st[2]));
+    pthread_join(th, NULL);
+    cr_assert_eq(lead.st, DB_OK);
+}
+
+Test(group, refusal_without_writes_keeps_the_batch, .init = setup, .fini = teardown)
+{
+    struct body l, b, r, c;
+    body_init(&l, "lead", true, false);
+    l.hold = true;
+    body_init(&b, "b", true, false);
+    body_init(&r, "r", false, true);
+    body_init(&c, "c", true, false);
+    enum db_status st[3];
+    batch_of_three(&l, &b, &r, &c, st);
+    cr_expect_eq(st[0], DB_OK);
+    cr_expect_eq(st[1], DB_REFUSED);
+    cr_expect_eq(st[2], DB_OK);
+    /* One optimistic pass: nobody ran again, everyone reset before running. */
+    cr_expect_eq(b.runs, 1);
+    cr_expect_eq(r.runs, 1);
+    cr_expect_eq(c.runs, 1);
+    cr_expect_eq(b.resets, b.runs);
+    cr_expect_eq(c.resets, c.runs);
+    const char *tb = committed_tx(b.tag), *tc = committed_tx(c.tag);
+    cr_expect_str_neq(tb, "");
+    cr_expect_str_eq(tb, tc, "B and C commit in one transaction");
+    cr_expect_str_neq(committed_tx(l.tag), "");
+}
+
+Test(group, refusal_after_writes_undoes_only_that_body, .init = setup, .fini = teardown)
+{
+    struct body l, b, r, c;
+    body_init(&l, "lead", true, false);
+    l.hold = true;
+    body_init(&b, "b", true, false);
+    body_init(&r, "r", true, true);
+    body_init(&c, "c", true, false);
+    enum db_status st[3];
+    batch_of_three(&l, &b, &r, &c, st);
+    cr_expect_eq(st[0], DB_OK);
+    cr_expect_eq(st[1], DB_REFUSED);
+    cr_expect_eq(st[2], DB_OK);
+    cr_expect_str_eq(committed_tx(r.tag), "", "the refused body's row is rolled back");
+    const char *tb = committed_tx(b.tag), *tc = committed_tx(c.tag);
+    cr_expect_str_neq(tb, "");
+    cr_expect_str_eq(tb, tc, "B and C still commit together");
+    /* R wrote: the batch reran with savepoints, each body reset first. */
+    cr_expect_eq(b.runs, 2);
+    cr_expect_eq(b.resets, 2);
+    cr_expect_eq(r.resets, r.runs);
+}
+
+Test(group, run_twice_runs_each_body_twice_and_keeps_one_effect, .init = setup,
+     .fini = teardown)
+{
+    db_set_run_twice(true);
+    struct body one;
+    body_init(&one, "alone", true, false);
+    cr_expect_eq(db_run_txn(db_thread_conn(), "alone", run_body, reset_body, &one), DB_OK);
+    cr_expect_eq(one.runs, 2);
+    cr_expect_eq(one.resets, 2);
+    cr_expect_str_eq(committed_tx(one.tag), one.tx, "the second run's row is the one kept");
+
+    /* Grouped: a body alone in its group, and a refusal. */
+    struct body b, r;
+    body_init(&b, "b", true, false);
+    body_init(&r, "r", false, true);
+    struct db_conn *conn = db_thread_conn();
+    cr_expect_eq(db_run_txn_grouped(conn, db_group_assembly(7), "b", run_body, reset_body, &b),
+                 DB_OK);
+    cr_expect_eq(b.runs, 2);
+    cr_expect_eq(db_run_txn_grouped(conn, db_group_assembly(7), "r", run_body, reset_body, &r),
+                 DB_REFUSED);
+    cr_expect_eq(r.runs, 2);
+    cr_expect_eq(r.resets, 2);
+    cr_expect_str_neq(committed_tx(b.tag), "");
+    db_set_run_twice(false);
+}
+
+Test(group, keys_of_different_kinds_never_share_a_group, .init = setup, .fini = teardown)
+{
+    struct body l, q;
+    body_init(&l, "lead", true, false);
+    l.hold = true;
+    body_init(&q, "question", true, false);
+    int64_t id = 2000000 + (int64_t)getpid();
+    struct leader lead = {.key = db_group_assembly(id), .b = &l};
+    want = 1; /* released by hand below */
+    pthread_t th;
+    cr_assert_eq(pthread_create(&th, NULL, leader_main, &lead), 0);
+    pthread_mutex_lock(&mu);
+    while (!leading)
+        pthread_cond_wait(&cv, &mu);
+    pthread_mutex_unlock(&mu);
+    /* Same id, other kind: its group is idle, so it runs at once instead
+     * of parking behind the busy assembly group. */
+    struct db_group_item *it =
+        db_group_item_new(g_arena, (struct db_group_key){.kind = DB_GROUP_QUESTION, .id = id},
+                          "question", run_body, reset_body, &q);
+    db_group_item_park(it, park_cb, wake_cb, NULL);
+    enum db_status st = DB_HARD_ERROR;
+    cr_expect(db_group_submit(db_thread_conn(), it, &st), "must not park");
+    cr_expect_eq(st, DB_OK);
+    pthread_mutex_lock(&mu);
+    cr_expect_eq(parked, 0);
+    parked = want; /* lets the leader go */
+    pthread_cond_broadcast(&cv);
+    pthread_mutex_unlock(&mu);
+    pthread_join(th, NULL);
+    cr_expect_eq(lead.st, DB_OK);
+}

@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * tests/validate/test_authz.c — the authorisation table (core/validate/
+ * authz.c), cell by cell:
+ *  - every action × session × role × status × visibility × join policy
+ *    against `reference`, the rules of issue 4 written out as plain
+ *    branches (the switch the table replaced), so the table cannot drift
+ *    from them unnoticed;
+ *  - readable spot checks of each rule;
+ *  - rows for later resources (edit a proposal as its author in draft,
+ *    vote while a question is open) built here from the same cells and
+ *    predicates, showing they need no new code;
+ *  - core/domain.h's parse/name round trips.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "core/domain.h"
+#include "core/validate/authz.h"
+
+/* --- the reference: issue 4's rules as branches ---------------------------- */
+
+static bool ref_member(const struct authz_subject *w)
+{
+    return w->role != ROLE_NONE && (w->status == MEMBER_ACTIVE || w->status == MEMBER_SUSPENDED);
+}
+
+static bool ref_active(const struct authz_subject *w)
+{
+    return w->role != ROLE_NONE && w->status == MEMBER_ACTIVE;
+}
+
+static enum authz_decision reference(const struct authz_subject *w,
+                                     const struct authz_resource *r, enum authz_action a)
+{
+    bool member = w->logged_in && ref_member(w);
+    bool visible = r->is_public || member;
+    switch (a) {
+    case AUTHZ_READ_ASSEMBLY:
+    case AUTHZ_LIST_MEMBERS:
+    case AUTHZ_READ_AUDIT:
+        return visible ? AUTHZ_ALLOW : AUTHZ_HIDE_404;
+    case AUTHZ_ACCEPT_INVITATION:
+        if (!w->logged_in)
+            return AUTHZ_NEED_LOGIN_401;
+        return member && w->status == MEMBER_SUSPENDED ? AUTHZ_DENY_403 : AUTHZ_ALLOW;
+    default:
+        break;
+    }
+    if (!w->logged_in)
+        return AUTHZ_NEED_LOGIN_401;
+    if (!visible)
+        return AUTHZ_HIDE_404;
+    switch (a) {
+    case AUTHZ_UPDATE_ASSEMBLY:
+        return ref_active(w) && w->role == ROLE_CONVENER ? AUTHZ_ALLOW : AUTHZ_DENY_403;
+    case AUTHZ_JOIN:
+        if (member && w->status == MEMBER_SUSPENDED)
+            return AUTHZ_DENY_403;
+        if (ref_active(w))
+            return AUTHZ_ALLOW;
+        return r->open_to_join ? AUTHZ_ALLOW : AUTHZ_DENY_403;
+    case AUTHZ_CREATE_INVITATION:
+        return ref_active(w) && (w->role == ROLE_CONVENER || w->role == ROLE_FACILITATOR)
+                   ? AUTHZ_ALLOW
+                   : AUTHZ_DENY_403;
+    case AUTHZ_PATCH_MEMBER:
+    case AUTHZ_LEAVE:
+        return ref_active(w) ? AUTHZ_ALLOW : AUTHZ_DENY_403;
+    default:
+        return AUTHZ_DENY_403;
+    }
+}
+
+Test(authz, every_cell_matches_the_rules)
+{
+    int cells = 0;
+    for (int a = 0; a < AUTHZ_ACTION__COUNT; a++) {
+        for (int login = 0; login < 2; login++) {
+            for (int role = 0; role < ROLE__COUNT; role++) {
+                for (int st = 0; st < MEMBER_STATUS__COUNT; st++) {
+                    for (int pub = 0; pub < 2; pub++) {
+                        for (int open = 0; open < 2; open++) {
+                            struct authz_subject w = {.logged_in = login,
+                                                      .account_id = login ? 7 : 0,
+                                                      .role = (enum role)role,
+                                                      .status = (enum member_status)st};
+                            struct authz_resource r = {.is_public = pub, .open_to_join = open};
+                            enum authz_decision want = reference(&w, &r, (enum authz_action)a);
+                            enum authz_decision got = authz_assembly(&w, &r, (enum authz_action)a);
+                            cr_expect_eq(got, want,
+                                         "action %d login %d role %s status %s public %d open "
+                                         "%d: got %d want %d",
+                                         a, login, role_name(w.role), member_status_name(w.status),
+                                         pub, open, got, want);
+                            cells++;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    cr_expect_eq(cells, AUTHZ_ACTION__COUNT * 2 * ROLE__COUNT * MEMBER_STATUS__COUNT * 4);
+}
+
+/* A non-member row has only a non-member cell; member rows have none. */
+Test(authz, table_is_well_formed)
+{
+    for (int a = 0; a < AUTHZ_ACTION__COUNT; a++) {
+        const struct authz_rule *rule = authz_rule_of((enum authz_action)a);
+        cr_assert_not_null(rule, "action %d has no row", a);
+        cr_expect_eq(rule->cells[ROLE_NONE][AUTHZ_COL_ACTIVE], AUTHZ_NO);
+        cr_expect_eq(rule->cells[ROLE_NONE][AUTHZ_COL_SUSPENDED], AUTHZ_NO);
+        for (int role = ROLE_NONE + 1; role < ROLE__COUNT; role++)
+            cr_expect_eq(rule->cells[role][AUTHZ_COL_NONMEMBER], AUTHZ_NO, "action %d role %d", a,
+                         role);
+    }
+    cr_expect_null(authz_rule_of(AUTHZ_ACTION__COUNT));
+}
+
+/* --- spot checks ------------------------------------------------------------ */
+
+static struct authz_subject as(enum role role, enum member_status st)
+{
+    return (struct authz_subject){.logged_in = true, .account_id = 7, .role = role, .status = st};
+}
+
+static const struct authz_subject anon = {0};
+static const struct authz_resource pub_open = {.is_public = true, .open_to_join = true};
+static const struct authz_resource pub_invite = {.is_public = true, .open_to_join = false};
+static const struct authz_resource members_only = {.is_public = false, .open_to_join = true};
+
+Test(authz, members_only_assemblies_hide_from_outsiders)
+{
+    struct authz_subject out = as(ROLE_NONE, MEMBER_STATUS_NONE);
+    struct authz_subject left = as(ROLE_MEMBER, MEMBER_LEFT);
+    cr_expect_eq(authz_assembly(&anon, &members_only, AUTHZ_READ_ASSEMBLY), AUTHZ_HIDE_404);
+    cr_expect_eq(authz_assembly(&out, &members_only, AUTHZ_READ_AUDIT), AUTHZ_HIDE_404);
+    cr_expect_eq(authz_assembly(&left, &members_only, AUTHZ_LIST_MEMBERS), AUTHZ_HIDE_404);
+    cr_expect_eq(authz_assembly(&out, &members_only, AUTHZ_JOIN), AUTHZ_HIDE_404);
+    /* A session is asked for before anything is revealed. */
+    cr_expect_eq(authz_assembly(&anon, &members_only, AUTHZ_JOIN), AUTHZ_NEED_LOGIN_401);
+    cr_expect_eq(authz_assembly(&anon, &pub_open, AUTHZ_READ_ASSEMBLY), AUTHZ_ALLOW);
+}
+
+Test(authz, suspended_members_read_but_do_not_act)
+{
+    struct authz_subject s = as(ROLE_CONVENER, MEMBER_SUSPENDED);
+    cr_expect_eq(authz_assembly(&s, &members_only, AUTHZ_READ_ASSEMBLY), AUTHZ_ALLOW);
+    cr_expect_eq(authz_assembly(&s, &members_only, AUTHZ_UPDATE_ASSEMBLY), AUTHZ_DENY_403);
+    cr_expect_eq(authz_assembly(&s, &members_only, AUTHZ_LEAVE), AUTHZ_DENY_403);
+    cr_expect_eq(authz_assembly(&s, &pub_open, AUTHZ_JOIN), AUTHZ_DENY_403);
+    cr_expect_eq(authz_assembly(&s, &pub_open, AUTHZ_ACCEPT_INVITATION), AUTHZ_DENY_403);
+}
+
+Test(authz, join_needs_an_open_assembly_or_an_invitation)
+{
+    struct authz_subject out = as(ROLE_NONE, MEMBER_STATUS_NONE);
+    struct authz_subject left = as(ROLE_OBSERVER, MEMBER_LEFT);
+    cr_expect_eq(authz_assembly(&out, &pub_open, AUTHZ_JOIN), AUTHZ_ALLOW);
+    cr_expect_eq(authz_assembly(&out, &pub_invite, AUTHZ_JOIN), AUTHZ_DENY_403);
+    cr_expect_eq(authz_assembly(&left, &pub_open, AUTHZ_JOIN), AUTHZ_ALLOW);
+    cr_expect_eq(authz_assembly(&out, &members_only, AUTHZ_ACCEPT_INVITATION), AUTHZ_ALLOW);
+}
+
+Test(authz, managers_manage)
+{
+    struct authz_subject conv = as(ROLE_CONVENER, MEMBER_ACTIVE);
+    struct authz_subject fac = as(ROLE_FACILITATOR, MEMBER_ACTIVE);
+    struct authz_subject mem = as(ROLE_MEMBER, MEMBER_ACTIVE);
+    cr_expect_eq(authz_assembly(&conv, &pub_open, AUTHZ_UPDATE_ASSEMBLY), AUTHZ_ALLOW);
+    cr_expect_eq(authz_assembly(&fac, &pub_open, AUTHZ_UPDATE_ASSEMBLY), AUTHZ_DENY_403);
+    cr_expect_eq(authz_assembly(&fac, &pub_open, AUTHZ_CREATE_INVITATION), AUTHZ_ALLOW);
+    cr_expect_eq(authz_assembly(&mem, &pub_open, AUTHZ_CREATE_INVITATION), AUTHZ_DENY_403);
+    cr_expect_eq(authz_invite_role(&fac, ROLE_CONVENER), AUTHZ_DENY_403);
+    cr_expect_eq(authz_invite_role(&fac, ROLE_OBSERVER), AUTHZ_ALLOW);
+    cr_expect_eq(authz_invite_role(&conv, ROLE_CONVENER), AUTHZ_ALLOW);
+}
+
+Test(authz, member_patch_ranks)
+{
+    struct authz_subject conv = as(ROLE_CONVENER, MEMBER_ACTIVE);
+    struct authz_subject fac = as(ROLE_FACILITATOR, MEMBER_ACTIVE);
+    struct authz_subject mem = as(ROLE_MEMBER, MEMBER_ACTIVE);
+    struct authz_subject left = as(ROLE_MEMBER, MEMBER_LEFT);
+    /* Nobody promotes themselves; stepping down and leaving are free. */
+    cr_expect_eq(authz_member_patch(&mem, &mem, true, ROLE_CONVENER, MEMBER_STATUS_NONE),
+                 AUTHZ_DENY_403);
+    cr_expect_eq(authz_member_patch(&conv, &conv, true, ROLE_MEMBER, MEMBER_STATUS_NONE),
+                 AUTHZ_ALLOW);
+    cr_expect_eq(authz_member_patch(&mem, &mem, true, ROLE_NONE, MEMBER_LEFT), AUTHZ_ALLOW);
+    cr_expect_eq(authz_member_patch(&mem, &mem, true, ROLE_NONE, MEMBER_SUSPENDED),
+                 AUTHZ_DENY_403);
+    /* Facilitators handle members and observers, to those roles only. */
+    cr_expect_eq(authz_member_patch(&fac, &mem, false, ROLE_OBSERVER, MEMBER_STATUS_NONE),
+                 AUTHZ_ALLOW);
+    cr_expect_eq(authz_member_patch(&fac, &mem, false, ROLE_FACILITATOR, MEMBER_STATUS_NONE),
+                 AUTHZ_DENY_403);
+    cr_expect_eq(authz_member_patch(&fac, &conv, false, ROLE_NONE, MEMBER_SUSPENDED),
+                 AUTHZ_DENY_403);
+    cr_expect_eq(authz_member_patch(&conv, &fac, false, ROLE_CONVENER, MEMBER_STATUS_NONE),
+                 AUTHZ_ALLOW);
+    /* Someone who left decides alone whether to come back. */
+    cr_expect_eq(authz_member_patch(&conv, &left, false, ROLE_NONE, MEMBER_ACTIVE),
+                 AUTHZ_DENY_403);
+}
+
+/* --- later resources fit the same table ------------------------------------ */
+
+enum proposal_state { P_DRAFT, P_DELIBERATION, P_BALLOT };
+enum question_state { Q_DRAFT, Q_OPEN, Q_CLOSED };
+
+#define Y AUTHZ_YES
+#define N AUTHZ_NO
+#define A AUTHZ_IF_AUTHOR
+
+/* "The author may edit in draft" (managers too, only their own). */
+static const struct authz_rule edit_proposal = {
+    .gate = AUTHZ_GATE_ACT,
+    .cells = {[ROLE_CONVENER] = {N, A, N},
+              [ROLE_FACILITATOR] = {N, A, N},
+              [ROLE_MEMBER] = {N, A, N}},
+    .states = 1u << P_DRAFT,
+};
+
+/* "Members vote while open" (observers never). */
+static const struct authz_rule vote = {
+    .gate = AUTHZ_GATE_ACT,
+    .cells = {[ROLE_CONVENER] = {N, Y, N},
+              [ROLE_FACILITATOR] = {N, Y, N},
+              [ROLE_MEMBER] = {N, Y, N}},
+    .states = 1u << Q_OPEN,
+};
+
+#undef Y
+#undef N
+#undef A
+
+Test(authz, proposals_author_edits_in_draft)
+{
+    struct authz_subject author = as(ROLE_MEMBER, MEMBER_ACTIVE);
+    struct authz_subject other = as(ROLE_MEMBER, MEMBER_ACTIVE);
+    other.account_id = 8;
+    struct authz_subject obs = as(ROLE_OBSERVER, MEMBER_ACTIVE);
+    struct authz_resource draft = {.is_public = true, .author_id = 7, .state = P_DRAFT};
+    struct authz_resource debated = {.is_public = true, .author_id = 7, .state = P_DELIBERATION};
+    cr_expect_eq(authz_decide(&edit_proposal, &author, &draft), AUTHZ_ALLOW);
+    cr_expect_eq(authz_decide(&edit_proposal, &other, &draft), AUTHZ_DENY_403);
+    cr_expect_eq(authz_decide(&edit_proposal, &obs, &draft), AUTHZ_DENY_403);
+    cr_expect_eq(authz_decide(&edit_proposal, &author, &debated), AUTHZ_STATE_409);
+    cr_expect_eq(authz_decide(&edit_proposal, &anon, &draft), AUTHZ_NEED_LOGIN_401);
+    struct authz_resource hidden = {.is_public = false, .author_id = 7, .state = P_DRAFT};
+    struct authz_subject outsider = as(ROLE_NONE, MEMBER_STATUS_NONE);
+    cr_expect_eq(authz_decide(&edit_proposal, &outsider, &hidden), AUTHZ_HIDE_404);
+}
+
+Test(authz, questions_members_vote_while_open)
+{
+    struct authz_subject mem = as(ROLE_MEMBER, MEMBER_ACTIVE);
+    struct authz_subject obs = as(ROLE_OBSERVER, MEMBER_ACTIVE);
+    struct authz_subject susp = as(ROLE_MEMBER, MEMBER_SUSPENDED);
+    struct authz_resource open = {.is_public = true, .state = Q_OPEN};
+    struct authz_resource closed = {.is_public = true, .state = Q_CLOSED};
+    cr_expect_eq(authz_decide(&vote, &mem, &open), AUTHZ_ALLOW);
+    cr_expect_eq(authz_decide(&vote, &mem, &closed), AUTHZ_STATE_409);
+    cr_expect_eq(authz_decide(&vote, &obs, &open), AUTHZ_DENY_403);
+    cr_expect_eq(authz_decide(&vote, &susp, &open), AUTHZ_DENY_403);
+}
+
+/* --- core/domain.h ----------------------------------------------------------- */
+
+Test(domain, roles_and_statuses_round_trip)
+{
+    for (int r = ROLE_NONE + 1; r < ROLE__COUNT; r++)
+        cr_expect_eq(role_parse(role_name((enum role)r)), r);
+    for (int s = MEMBER_STATUS_NONE + 1; s < MEMBER_STATUS__COUNT; s++)
+        cr_expect_eq(member_status_parse(member_status_name((enum member_status)s)), s);
+    cr_expect_eq(role_parse(NULL), ROLE_NONE);
+    cr_expect_eq(role_parse("none"), ROLE_NONE);
+    cr_expect_eq(role_parse("Convener"), ROLE_NONE);
+    cr_expect_eq(member_status_parse("none"), MEMBER_STATUS_NONE);
+    cr_expect_eq(member_status_parse(""), MEMBER_STATUS_NONE);
+    cr_expect_str_eq(role_name(ROLE__COUNT), "none");
+    cr_expect_str_eq(member_status_name(MEMBER_ACTIVE), "active");
+}
