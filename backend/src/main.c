@@ -44,8 +44,9 @@ static void usage(FILE *out)
             "[--key=value ...]\n"
             "commands:\n"
             "  serve     serve HTTP (the default); --migrate applies pending migrations first.\n"
-            "            Creates the signing key on first start when there is none; refuses to\n"
-            "            start (exit 2) when its key is not the one the database records.\n"
+            "            Creates the signing key on a new deployment's first start; refuses to\n"
+            "            start (exit 2) when its key is not the one the database records, or\n"
+            "            when it has no key file but the database records a key.\n"
             "  migrate   apply pending SQL migrations and exit\n"
             "  keygen    create the checkpoint signing key file (PNYX_SIGNING_KEY_FILE, else\n"
             "            PNYX_DATA_DIR/audit-signing.key); refuses to replace one unless --force.\n"
@@ -151,17 +152,12 @@ static int cmd_serve(const struct pnyx_config *cfg, bool migrate)
 
     /* A key that cannot be read or created is a configuration error; find
      * it now rather than at the first checkpoint request. */
-    api_audit_writer_init();
-    if (audit_key_init(cfg) != 0) {
-        fprintf(stderr, "pnyxd: audit signing key unusable (PNYX_SIGNING_KEY_FILE or "
-                        "PNYX_DATA_DIR; see the log line above)\n");
-        return 2;
-    }
     /* Several nodes, one key: the first start records its key, a node
-     * with another key is refused. */
+     * with another key (or none) is refused. */
+    api_audit_writer_init();
     char kerr[1024];
     c = db_thread_conn();
-    st = audit_key_claim(c, cfg, kerr, sizeof kerr);
+    st = audit_key_start(c, cfg, kerr, sizeof kerr);
     db_thread_close();
     if (st == DB_REFUSED) {
         fprintf(stderr, "pnyxd: %s\n", kerr);

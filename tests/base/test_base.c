@@ -237,3 +237,28 @@ Test(rfc3339, civil_days_agree_both_ways)
         cr_assert_eq(base_days_from_civil(y, m, dd), d);
     }
 }
+
+/* UTF-16 code-unit order (RFC 8785 key order, tie-break order): it differs
+ * from code point order only where U+E000..U+FFFF meets a supplementary
+ * character. */
+Test(utf8, utf16_order)
+{
+    cr_expect_lt(base_utf16_cmp_cp(0x10000, 0xFFFF), 0, "D800 DC00 sorts before FFFF");
+    cr_expect_lt(base_utf16_cmp_cp(0x1F600, 0xE000), 0);
+    cr_expect_gt(base_utf16_cmp_cp(0xE000, 0xD7FF), 0);
+    cr_expect_lt(base_utf16_cmp_cp(0x10000, 0x10001), 0);
+    cr_expect_eq(base_utf16_cmp_cp(0x41, 0x41), 0);
+    /* "\u{FFFF}" vs "\u{10000}" and prefixes. */
+    cr_expect_gt(base_utf16_cmp("\xEF\xBF\xBF", 3, "\xF0\x90\x80\x80", 4), 0);
+    cr_expect_lt(base_utf16_cmp("ab", 2, "abc", 3), 0, "a prefix comes first");
+    cr_expect_gt(base_utf16_cmp("abc", 3, "ab", 2), 0);
+    cr_expect_eq(base_utf16_cmp("", 0, "", 0), 0);
+    cr_expect_lt(base_utf16_cmp("a\xC3\xA9", 3, "a\xE2\x82\xAC", 4), 0, "U+00E9 < U+20AC");
+    /* RFC 8785 §3.2.3's example keys, in their documented order. */
+    const char *keys[] = {"\r", "1", "\xC3\xB6", "\xE2\x82\xAC", "\xF0\x9F\x98\x80",
+                          "\xEF\xAC\xB3"};
+    for (size_t i = 0; i + 1 < sizeof keys / sizeof keys[0]; i++) {
+        cr_expect_lt(base_utf16_cmp(keys[i], strlen(keys[i]), keys[i + 1], strlen(keys[i + 1])), 0,
+                     "key %zu", i);
+    }
+}

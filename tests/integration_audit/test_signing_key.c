@@ -3,8 +3,9 @@
  * tests/integration_audit/test_signing_key.c — several nodes, one key:
  * `pnyxd keygen` creates the key file (never overwriting one without
  * --force), the database records the deployment's key on the first
- * start, a node with another key refuses to start (exit 2, one line), and
- * nodes with copies of the same key file all serve.
+ * start, a node with another key refuses to start (exit 2, one line), a
+ * node without a key file does not create one the deployment would refuse,
+ * and nodes with copies of the same key file all serve.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,12 +118,26 @@ Test(signing_key, one_deployment_one_key)
     cr_assert(n1 != NULL);
     char *vkey1 = key_of(n1);
 
-    /* Node 2, another data dir: it creates a different key and is refused. */
+    /* Node 2 with a key of its own (pnyxd keygen): refused. */
     char log[4096];
     const char *env2[] = {e2, url_env, NULL};
+    const char *keygen[] = {"keygen", NULL};
+    cr_assert_eq(h_pnyxd_run(keygen, env2, log, sizeof log), 0, "%s", log);
     cr_expect_eq(h_server_refuses(env2, log, sizeof log), 2, "%s", log);
     cr_expect(strstr(log, "not this deployment's key") != NULL, "%s", log);
     cr_expect(strstr(log, vkey1) != NULL, "the refusal names the recorded key: %s", log);
+
+    /* A node with no key file at all does not make one it would be refused
+     * with: it says where the deployment's key must go. */
+    char d4[] = "/tmp/pnyx-node4-XXXXXX", k4[300], e4[340];
+    cr_assert(mkdtemp(d4));
+    snprintf(k4, sizeof k4, "%s/audit-signing.key", d4);
+    snprintf(e4, sizeof e4, "PNYX_SIGNING_KEY_FILE=%s", k4);
+    const char *env4[] = {e4, url_env, NULL};
+    cr_expect_eq(h_server_refuses(env4, log, sizeof log), 2, "%s", log);
+    cr_expect(strstr(log, "no signing key at") != NULL, "%s", log);
+    cr_expect(access(k4, F_OK) != 0, "a key file was created at %s", k4);
+    rmdir(d4);
 
     /* Node 3 with a copy of node 1's key file: both serve, with one key. */
     copy_file(k1, k3);

@@ -8,9 +8,13 @@
  */
 #include "api/api_health.h"
 
+#include <arpa/inet.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#include <sodium.h>
 
 #include "platform/metrics.h"
 
@@ -41,8 +45,41 @@ int api_health_ready(struct api_req *rq, struct api_reply *out)
     return api_reply_text(out, 200, "application/json", body, sizeof body - 1);
 }
 
+static bool is_loopback(const char *addr)
+{
+    unsigned char b[16];
+    if (inet_pton(AF_INET, addr, b) == 1)
+        return b[0] == 127;
+    if (inet_pton(AF_INET6, addr, b) != 1)
+        return false;
+    static const unsigned char one[16] = {[15] = 1};
+    static const unsigned char mapped[12] = {[10] = 0xff, [11] = 0xff};
+    return memcmp(b, one, 16) == 0 || (memcmp(b, mapped, 12) == 0 && b[12] == 127);
+}
+
+bool api_health_metrics_allowed(const char *client_addr, const char *authorization,
+                                const char *token)
+{
+    if (client_addr && is_loopback(client_addr))
+        return true;
+    if (!token || !token[0] || !authorization || strncasecmp(authorization, "Bearer ", 7) != 0)
+        return false;
+    /* Compare digests, so neither the content nor the length of the
+     * token leaks through timing. */
+    unsigned char want[crypto_hash_sha256_BYTES], got[crypto_hash_sha256_BYTES];
+    const char *given = authorization + 7;
+    crypto_hash_sha256(want, (const unsigned char *)token, strlen(token));
+    crypto_hash_sha256(got, (const unsigned char *)given, strlen(given));
+    return sodium_memcmp(want, got, sizeof want) == 0;
+}
+
 int api_health_metrics(struct api_req *rq, struct api_reply *out)
 {
+    if (!api_health_metrics_allowed(rq->client_addr, api_header(rq, "Authorization"),
+                                    rq->cfg->metrics_token))
+        return api_problem(out, API_E_FORBIDDEN,
+                           "metrics are served to loopback clients and to holders of "
+                           "PNYX_METRICS_TOKEN");
     const char *names[METRICS_MAX_ROUTES];
     const char *methods[METRICS_MAX_ROUTES];
     size_t n = api_routes_count < METRICS_MAX_ROUTES ? api_routes_count : METRICS_MAX_ROUTES;

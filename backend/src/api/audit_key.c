@@ -159,27 +159,63 @@ int audit_key_generate(const struct pnyx_config *cfg, bool force, char *vkey, si
     return rc;
 }
 
-enum db_status audit_key_claim(struct db_conn *c, const struct pnyx_config *cfg, char *err,
+/* A node without a key file joining a deployment that has a key: creating
+ * a new one would only be refused; say what to do instead. */
+static enum db_status refuse_missing(struct db_conn *c, struct arena *a, const char *path,
+                                     char *err, size_t errlen)
+{
+    struct signing_key k;
+    const char *why = NULL;
+    enum signing_key_result r = signing_key_read(path, "-", &k, &why);
+    signing_key_wipe(&k);
+    if (r != SIGNING_KEY_MISSING) {
+        return DB_OK; /* a file is there: load it (and report it if unusable) */
+    }
+    const char *recorded = NULL;
+    enum db_status st = db_signing_key_recorded(c, a, &recorded);
+    if (st == DB_NOT_FOUND) {
+        return DB_OK; /* a new deployment: the first start creates the key */
+    }
+    if (st != DB_OK) {
+        snprintf(err, errlen, "cannot read the deployment's signing key from the database (%s)",
+                 db_status_name(st));
+        return st;
+    }
+    snprintf(err, errlen,
+             "no signing key at %s, and the database records this deployment's key %s; copy "
+             "the key file of a running node there (pnyxd keygen is for a new deployment)",
+             path, recorded);
+    return DB_REFUSED;
+}
+
+enum db_status audit_key_start(struct db_conn *c, const struct pnyx_config *cfg, char *err,
                                size_t errlen)
 {
-    const struct audit_signing *k = audit_key_get(cfg);
-    if (k == NULL) {
-        snprintf(err, errlen, "signing key unusable");
-        return DB_HARD_ERROR;
-    }
     struct arena *a = arena_new();
     if (a == NULL) {
         snprintf(err, errlen, "out of memory");
         return DB_HARD_ERROR;
     }
+    char path[4096];
+    audit_key_path(cfg, path, sizeof(path));
+    enum db_status st = refuse_missing(c, a, path, err, errlen);
+    if (st != DB_OK) {
+        arena_free(a);
+        return st;
+    }
+    const struct audit_signing *k = audit_key_get(cfg);
+    if (k == NULL) {
+        snprintf(err, errlen, "audit signing key unusable (PNYX_SIGNING_KEY_FILE or "
+                              "PNYX_DATA_DIR; see the log line above)");
+        arena_free(a);
+        return DB_REFUSED;
+    }
     const char *recorded = NULL;
-    enum db_status st = db_signing_key_claim(c, a, k->key_id, k->vkey, &recorded);
+    st = db_signing_key_claim(c, a, k->key_id, k->vkey, &recorded);
     if (st != DB_OK) {
         snprintf(err, errlen, "cannot check the signing key against the database (%s)",
                  db_status_name(st));
     } else if (strcmp(recorded, k->vkey) != 0) {
-        char path[4096];
-        audit_key_path(cfg, path, sizeof(path));
         snprintf(err, errlen,
                  "signing key %s (%s) is not this deployment's key %s recorded in the database; "
                  "copy the key file of a running node to PNYX_SIGNING_KEY_FILE",

@@ -49,12 +49,15 @@ int audit_key_generate(const struct pnyx_config *cfg, bool force, char *vkey, si
                        char *err, size_t errlen) PNYX_NONNULL(1, 3, 5) PNYX_MUSTCHECK;
 
 /*
- * Several nodes, one key: records the loaded key as the deployment's when
- * the database records none yet (first start), else compares. Returns
- * DB_OK when this node's key is the deployment's, DB_REFUSED when it is
- * not (err: one line naming both key ids and the fix), or a failure.
+ * `pnyxd serve`'s start: several nodes, one key. Loads the key file
+ * (audit_key_init), creating it only when the database records no key yet
+ * (a new deployment's first start), and records the loaded key as the
+ * deployment's when none is recorded, else compares. Returns DB_OK when
+ * this node's key is the deployment's; DB_REFUSED (err: one line) when it
+ * is not, when the file is missing but the database records a key, or
+ * when the file is unusable (the log says why); or a database failure.
  */
-enum db_status audit_key_claim(struct db_conn *c, const struct pnyx_config *cfg, char *err,
+enum db_status audit_key_start(struct db_conn *c, const struct pnyx_config *cfg, char *err,
                                size_t errlen) PNYX_NONNULL(1, 2, 3) PNYX_MUSTCHECK;
 
 #endif /* PNYX_API_AUDIT_KEY_H */

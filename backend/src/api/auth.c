@@ -76,16 +76,57 @@ static const char *bearer_token(const struct api_req *rq)
     return h;
 }
 
-/* Origin "scheme://host[:port]" names this server when its authority equals
- * the Host header (case-insensitive); "null" and anything else do not. */
-static bool same_origin(const char *origin, const char *host)
+/* Splits an authority "host[:port]" (host may be a [v6] literal) into its
+ * host and port (def when absent). false when malformed. */
+static bool split_authority(const char *a, const char **host, size_t *hlen, unsigned *port,
+                            unsigned def)
 {
-    const char *auth = strstr(origin, "://");
-    if (host == NULL || auth == NULL) {
+    const char *end;
+    if (a[0] == '[') {
+        end = strchr(a, ']');
+        if (end == NULL) {
+            return false;
+        }
+        end++;
+    } else {
+        end = a + strcspn(a, ":");
+    }
+    *host = a;
+    *hlen = (size_t)(end - a);
+    if (*hlen == 0) {
         return false;
     }
-    auth += 3;
-    return strcasecmp(auth, host) == 0;
+    if (*end == '\0') {
+        *port = def;
+        return true;
+    }
+    const char *p = end + 1;
+    size_t digits = strspn(p, "0123456789");
+    if (*end != ':' || digits == 0 || digits > 5 || p[digits] != '\0') {
+        return false;
+    }
+    unsigned long v = strtoul(p, NULL, 10);
+    if (v == 0 || v > 65535) {
+        return false;
+    }
+    *port = (unsigned)v;
+    return true;
+}
+
+bool api_auth_same_origin(const char *origin, const char *host, bool https)
+{
+    const char *scheme = https ? "https://" : "http://";
+    size_t sl = strlen(scheme);
+    unsigned def = https ? 443 : 80;
+    const char *oh, *hh;
+    size_t ohl, hhl;
+    unsigned op, hp;
+    if (origin == NULL || host == NULL || strncasecmp(origin, scheme, sl) != 0 ||
+        !split_authority(origin + sl, &oh, &ohl, &op, def) ||
+        !split_authority(host, &hh, &hhl, &hp, def)) {
+        return false;
+    }
+    return ohl == hhl && strncasecmp(oh, hh, ohl) == 0 && op == hp;
 }
 
 int api_auth_check_origin(const struct api_req *rq, struct api_reply *out)
@@ -98,7 +139,8 @@ int api_auth_check_origin(const struct api_req *rq, struct api_reply *out)
         return -1;
     }
     const char *origin = api_header(rq, "Origin");
-    if (origin != NULL && !same_origin(origin, api_header(rq, "Host"))) {
+    if (origin != NULL &&
+        !api_auth_same_origin(origin, api_header(rq, "Host"), rq->cfg->cookie_secure)) {
         api_problem(out, API_E_CSRF, "cross-origin request refused (Origin)");
         return -1;
     }

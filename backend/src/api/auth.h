@@ -38,6 +38,13 @@ struct api_auth_session {
     size_t account_json_len;
 };
 
+/* Is origin ("scheme://host[:port]") this server's own origin: the scheme
+ * it is reached by (https when PNYX_COOKIE_SECURE, which is set behind
+ * TLS; else http), the host of the Host header, and the same port (a
+ * missing port is the scheme's default)? "null", another scheme, host or
+ * port, or anything after the authority is not. host may be NULL. */
+bool api_auth_same_origin(const char *origin, const char *host, bool https);
+
 /* Refuses (403 problem "csrf", returns -1) a request whose Origin is not
  * this server's or whose Sec-Fetch-Site is present and not "same-origin";
  * returns 0 otherwise (absent headers pass: non-browser clients). Used by

@@ -15,7 +15,8 @@ static const struct db_stmt stmt_claim = {
     .nparams = 2,
 };
 
-/* When a concurrent first start committed after the claim's snapshot. */
+/* When a concurrent first start committed after the claim's snapshot, and
+ * before a node without a key file would create one (api/audit_key.c). */
 static const struct db_stmt stmt_get = {
     .name = "deployment_key_get",
     .sql = "SELECT vkey FROM deployment_signing_key",
@@ -30,6 +31,16 @@ enum db_status db_signing_key_claim(struct db_conn *c, struct arena *a, const ch
     enum db_status st = db_query_one(c, a, &stmt_claim, p, &r);
     if (st == DB_NOT_FOUND)
         st = db_query_one(c, a, &stmt_get, p, &r);
+    if (st != DB_OK)
+        return st;
+    *recorded = db_value(&r, 0, 0);
+    return *recorded ? DB_OK : DB_HARD_ERROR;
+}
+
+enum db_status db_signing_key_recorded(struct db_conn *c, struct arena *a, const char **recorded)
+{
+    struct db_result r;
+    enum db_status st = db_query_one(c, a, &stmt_get, NULL, &r);
     if (st != DB_OK)
         return st;
     *recorded = db_value(&r, 0, 0);

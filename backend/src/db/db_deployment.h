@@ -19,4 +19,9 @@ enum db_status db_signing_key_claim(struct db_conn *c, struct arena *a, const ch
                                     const char *vkey, const char **recorded)
     PNYX_NONNULL(1, 2, 3, 4, 5) PNYX_MUSTCHECK;
 
+/* The recorded deployment key's vkey into *recorded (arena string), or
+ * DB_NOT_FOUND when none is recorded yet. */
+enum db_status db_signing_key_recorded(struct db_conn *c, struct arena *a, const char **recorded)
+    PNYX_NONNULL(1, 2, 3) PNYX_MUSTCHECK;
+
 #endif /* PNYX_DB_DB_DEPLOYMENT_H */

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,6 +32,7 @@
 #include <sodium.h>
 
 #include "api/auth.h"
+#include "core/base/base.h"
 #include "db/db.h"
 #include "http/http_int.h"
 #include "platform/log.h"
@@ -149,8 +151,107 @@ static void early(struct req *r, enum api_error kind, const char *detail)
     api_problem(&r->early, kind, detail);
 }
 
+/* --- request line and headers: what must be refused before routing ------- */
+
+/* MHD_OPTION_UNESCAPE_CALLBACK, for the path and each query key and value.
+ * Decodes %HH like MHD's own unescaper (an incomplete escape stays as is),
+ * except %00: MHD's decodes it to a NUL that silently ends the string
+ * ("/app.css%00.png" served app.css, "?limit=1%00x" meant 1). Ours writes
+ * the overlong pair C0 80 instead, which is never well-formed UTF-8, so
+ * the request is refused with 400 by request_text_ok (as is any path or
+ * query that is not UTF-8). Never lengthens s (3 bytes become ≤ 2). */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+    (void)cls;
+    (void)c;
+    char *o = s;
+    for (const char *p = s; *p;) {
+        int hi, lo;
+        if (p[0] == '%' && (hi = base_hex_digit(p[1])) >= 0 && (lo = base_hex_digit(p[2])) >= 0) {
+            unsigned char b = (unsigned char)(hi * 16 + lo);
+            if (b == 0) {
+                *o++ = (char)0xC0;
+                *o++ = (char)0x80;
+            } else {
+                *o++ = (char)b;
+            }
+            p += 3;
+        } else {
+            *o++ = *p++;
+        }
+    }
+    *o = '\0';
+    return (size_t)(o - s);
+}
+
+static enum MHD_Result query_arg_ok(void *cls, enum MHD_ValueKind kind, const char *key,
+                                    const char *value)
+{
+    (void)kind;
+    bool *ok = cls;
+    if (!base_utf8_valid(key, strlen(key)) || (value && !base_utf8_valid(value, strlen(value)))) {
+        *ok = false;
+        return MHD_NO;
+    }
+    return MHD_YES;
+}
+
+/* The decoded path and every query key and value are well-formed UTF-8
+ * (so none holds a %00, see unescape). */
+static bool request_text_ok(struct MHD_Connection *conn, const char *url)
+{
+    bool ok = base_utf8_valid(url, strlen(url));
+    if (ok)
+        MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, query_arg_ok, &ok);
+    return ok;
+}
+
+/* Framing facts gathered in one pass over the request headers. */
+struct header_scan {
+    const char *cl;   /* the first Content-Length */
+    bool cl_conflict; /* another Content-Length with a different value */
+    const char *te;   /* Transfer-Encoding */
+    unsigned hosts;   /* Host headers */
+};
+
+static enum MHD_Result scan_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value)
+{
+    (void)kind;
+    struct header_scan *h = cls;
+    if (!value)
+        value = "";
+    if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+        if (!h->cl)
+            h->cl = value;
+        else if (strcmp(h->cl, value) != 0)
+            h->cl_conflict = true;
+    } else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+        h->te = value;
+    } else if (strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0) {
+        h->hosts++;
+    }
+    return MHD_YES;
+}
+
+/* A framing the server must not guess at (RFC 9112 §6.3, §3.2): behind a
+ * proxy that reads it differently it is request smuggling. NULL if fine. */
+static const char *framing_problem(const struct header_scan *h, const char *version)
+{
+    if (h->cl_conflict)
+        return "conflicting Content-Length headers";
+    if (h->cl && h->te)
+        return "both Content-Length and Transfer-Encoding";
+    if (h->hosts > 1)
+        return "more than one Host header";
+    /* HTTP/1.1 and later 1.x require Host; 1.0 does not. */
+    if (h->hosts == 0 && strncmp(version, "HTTP/1.", 7) == 0 && strcmp(version, "HTTP/1.0") != 0)
+        return "HTTP/1.1 request without a Host header";
+    return NULL;
+}
+
 static struct req *req_new(struct http_server *srv, struct MHD_Connection *conn, const char *url,
-                           const char *method)
+                           const char *method, const char *version)
 {
     struct arena *a = arena_new();
     struct req *r = arena_calloc(a, 1, sizeof(*r));
@@ -179,16 +280,36 @@ static struct req *req_new(struct http_server *srv, struct MHD_Connection *conn,
     rq->client_addr = client_addr(r);
     r->max_body = API_DEFAULT_MAX_BODY;
 
-    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-    const char *te = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Transfer-Encoding");
-    r->has_body = (cl && strcmp(cl, "0") != 0) || te;
+    struct header_scan hs = {0};
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, scan_header, &hs);
+    const char *cl = hs.cl;
+    r->has_body = (cl && strcmp(cl, "0") != 0) || hs.te;
     if (strlen(url) > HTTP_MAX_URL) {
         early(r, API_E_URI_TOO_LONG, NULL);
         return r;
     }
+    const char *framing = framing_problem(&hs, version);
+    if (framing) {
+        early(r, API_E_BAD_REQUEST, framing);
+        return r;
+    }
+    if (!request_text_ok(conn, url)) {
+        early(r, API_E_BAD_REQUEST, "the path and query must be UTF-8 without %00");
+        return r;
+    }
     const char *allow = NULL;
     size_t idx = 0;
-    int m = rq->method ? router_match(a, rq->method, url, &idx, rq, &allow) : -1;
+    /* An unknown method matches no route; router_match still reports the
+     * methods the path has (or -1 for an unknown path). */
+    int m = router_match(a, rq->method, url, &idx, rq, &allow);
+    if (!rq->method) {
+        early(r, API_E_NOT_IMPLEMENTED, "unknown HTTP method");
+        if (m == 0)
+            api_reply_header(&r->early, "Allow", allow);
+        else if (strncmp(url, "/api/", 5) != 0 && strcmp(url, "/api") != 0)
+            api_reply_header(&r->early, "Allow", "GET, HEAD");
+        return r;
+    }
     if (m == 1) {
         r->kind = REQ_API;
         r->route_idx = idx;
@@ -346,10 +467,9 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
                                  const char *method, const char *version, const char *upload_data,
                                  size_t *upload_size, void **req_cls)
 {
-    (void)version;
     struct req *r = *req_cls;
     if (!r) {
-        r = req_new(cls, conn, url, method);
+        r = req_new(cls, conn, url, method, version);
         *req_cls = r;
         /* An error decided from the headers of a request that carries a
          * body is answered now: 0.9.75 accepts a response only before the
@@ -367,6 +487,83 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
     enum MHD_Result ret = phases[r->phase](r, upload_data, upload_size);
     log_set_request_id(NULL);
     return ret;
+}
+
+/* Why 24: the path words and numeric ids worth logging are shorter; the
+ * secrets a path can carry (invitation codes, tokens: 43 characters) are
+ * longer, so they are elided even when they look like words. */
+#define LOG_SEG_MAX 24
+
+static bool log_seg_ok(const char *s, size_t len)
+{
+    if (len == 0 || len > LOG_SEG_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_'))
+            return false;
+    }
+    return true;
+}
+
+static bool is_id(const char *s)
+{
+    size_t n = strspn(s, "0123456789");
+    return n > 0 && n <= 19 && s[n] == '\0';
+}
+
+/* The path as the access log shows it, never a secret from it (invitation
+ * codes used to reach the log). A matched route: its pattern with numeric
+ * parameters filled in ("/api/v1/assemblies/7/members",
+ * "/api/v1/invitations/{code}/accept"). Anything else: each segment that is
+ * a short lower-case word or number is kept, any other becomes "*", and a
+ * path too long for buf ends in "/...". The result is ASCII. */
+static void access_path(const struct req *r, char *buf, size_t cap)
+{
+    size_t o = 0;
+    const struct api_route *rt = r->kind == REQ_API ? r->rq.route : NULL;
+    if (rt) {
+        size_t k = 0;
+        for (const char *p = rt->pattern; *p && o + 1 < cap;) {
+            if (*p != '{') {
+                buf[o++] = *p++;
+                continue;
+            }
+            size_t len = strcspn(p, "}") + (p[strcspn(p, "}")] == '}');
+            const char *v = k < r->rq.nparams ? r->rq.params[k].value : NULL;
+            k++;
+            const char *src = v && is_id(v) ? v : p;
+            size_t n = src == v ? strlen(v) : len;
+            if (o + n + 1 > cap)
+                break;
+            memcpy(buf + o, src, n);
+            o += n;
+            p += len;
+        }
+        buf[o] = '\0';
+        return;
+    }
+    const char *p = r->rq.path ? r->rq.path : "";
+    while (*p) {
+        size_t slash = *p == '/';
+        size_t len = strcspn(p + slash, "/");
+        bool keep = log_seg_ok(p + slash, len);
+        size_t n = slash + (keep ? len : (len ? 1 : 0));
+        if (o + n + 5 > cap) {
+            memcpy(buf + o, "/...", 4);
+            o += 4;
+            break;
+        }
+        if (slash)
+            buf[o++] = '/';
+        if (keep)
+            memcpy(buf + o, p + slash, len);
+        else if (len)
+            buf[o] = '*';
+        o += n - slash;
+        p += slash + len;
+    }
+    buf[o] = '\0';
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
@@ -387,22 +584,26 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     uint64_t dur = (uint64_t)(mono_us() - r->start_mono_us);
     metrics_request(r->route_idx, r->status, dur);
     log_set_request_id(r->rid);
-    /* Access lines: failures (≥ 400) and slow requests at info, the rest
-     * at debug — a line per request costs more than the whole /healthz
+    /* Access lines: failures (≥ 400) and slow requests at info, server
+     * errors at warn (not 501: a client's unknown method), the rest at
+     * debug — a line per request costs more than the whole /healthz
      * answer, and at tens of thousands of requests/s it drowns the log. */
-    enum log_level lvl = r->status >= 500      ? PNYX_LOG_WARN
-                         : r->status >= 400    ? PNYX_LOG_INFO
-                         : dur >= HTTP_SLOW_US ? PNYX_LOG_INFO
-                                               : PNYX_LOG_DEBUG;
+    enum log_level lvl = r->status >= 500 && r->status != 501 ? PNYX_LOG_WARN
+                         : r->status >= 400                   ? PNYX_LOG_INFO
+                         : dur >= HTTP_SLOW_US                ? PNYX_LOG_INFO
+                                                              : PNYX_LOG_DEBUG;
     if (log_enabled(lvl)) {
-        char path[256], fields[512];
-        log_json_escape(path, sizeof path, r->rq.path ? r->rq.path : "");
-        snprintf(
-            fields, sizeof fields,
-            "\"method\":\"%s\",\"path\":\"%s\",\"status\":%u,\"dur_us\":%llu,\"client\":\"%s\"%s",
-            r->rq.method ? api_method_name(r->rq.method) : "OTHER", path, r->status,
-            (unsigned long long)dur, r->rq.client_addr ? r->rq.client_addr : "",
-            toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : ",\"aborted\":true");
+        /* Never the raw path, query or a header: they may carry secrets. */
+        char path[256], fields[768];
+        access_path(r, path, sizeof path);
+        const struct api_route *rt = r->kind == REQ_API ? r->rq.route : NULL;
+        snprintf(fields, sizeof fields,
+                 "\"method\":\"%s\",%s%s%s\"path\":\"%s\",\"status\":%u,\"dur_us\":%llu,"
+                 "\"client\":\"%s\"%s",
+                 r->rq.method ? api_method_name(r->rq.method) : "OTHER", rt ? "\"route\":\"" : "",
+                 rt ? rt->pattern : "", rt ? "\"," : "", path, r->status, (unsigned long long)dur,
+                 r->rq.client_addr ? r->rq.client_addr : "",
+                 toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : ",\"aborted\":true");
         log_fields(lvl, "request", fields);
     }
     log_set_request_id(NULL);
@@ -477,8 +678,8 @@ struct http_server *http_start(const struct pnyx_config *cfg, char *err, size_t 
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)cfg->max_per_ip,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->conn_memory, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned int)cfg->conn_timeout, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-        MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_LISTEN_BACKLOG_SIZE,
-        (unsigned int)1024, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_UNESCAPE_CALLBACK, unescape,
+        NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024, MHD_OPTION_END);
     if (!srv->daemon) {
         snprintf(err, errlen, "cannot listen on %s (address in use or not permitted)", cfg->listen);
         free(srv->static_root);

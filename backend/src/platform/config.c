@@ -98,6 +98,9 @@ static const struct cfg_key keys[] = {
          "bytes of memory per connection for headers (bodies are capped per route)"),
     UINT("PNYX_CONN_TIMEOUT", conn_timeout, "30", 1, 3600,
          "seconds before an idle connection is closed"),
+    STR("PNYX_METRICS_TOKEN", metrics_token, "",
+        "/metrics also answers clients sending \"Authorization: Bearer <this>\"; empty = only "
+        "loopback clients (others get 403)"),
 };
 
 static int parse_int64(const char *s, int64_t *out)

@@ -47,6 +47,7 @@ struct pnyx_config {
     unsigned max_per_ip;         /* PNYX_MAX_PER_IP, per client address */
     size_t conn_memory;          /* PNYX_CONN_MEMORY bytes per connection (MHD pool) */
     unsigned conn_timeout;       /* PNYX_CONN_TIMEOUT idle seconds */
+    char *metrics_token;         /* PNYX_METRICS_TOKEN; "" = /metrics for loopback clients only */
 };
 
 /* Loads defaults, then environment, then argv overrides of the form

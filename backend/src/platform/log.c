@@ -63,15 +63,24 @@ const char *log_request_id(void)
     return log_rid;
 }
 
+/* Bytes of the well-formed character at p (inside s[0..len)), 0 if none. */
+static size_t utf8_len_at(const char *s, size_t len, const char *p)
+{
+    size_t i = (size_t)(p - s), start = i;
+    return base_utf8_next(s, len, &i) < 0 ? 0 : i - start;
+}
+
 size_t log_json_escape(char *buf, size_t cap, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
     size_t o = 0;
     if (cap == 0)
         return 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    size_t len = strlen(s);
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
         char tmp[7];
-        size_t n = 0;
+        const char *src = tmp;
+        size_t n = 0, used = 1;
         unsigned char c = *p;
         if (c == '"' || c == '\\') {
             tmp[n++] = '\\';
@@ -89,22 +98,25 @@ size_t log_json_escape(char *buf, size_t cap, const char *s)
             tmp[n++] = '0';
             tmp[n++] = hex[c >> 4];
             tmp[n++] = hex[c & 15];
-        } else {
+        } else if (c < 0x80) {
             tmp[n++] = (char)c;
+        } else if ((used = utf8_len_at(s, len, (const char *)p)) != 0) {
+            /* A whole well-formed character, copied as is (or not at all:
+             * a character is never cut at the end of the buffer). */
+            src = (const char *)p;
+            n = used;
+        } else {
+            /* A byte that starts no well-formed character: U+FFFD, so
+             * the line stays valid UTF-8 (and valid JSON). */
+            memcpy(tmp, "\\ufffd", 6);
+            n = 6;
+            used = 1;
         }
         if (o + n + 1 > cap)
             break;
-        memcpy(buf + o, tmp, n);
+        memcpy(buf + o, src, n);
         o += n;
-    }
-    /* Do not end inside a multi-byte UTF-8 sequence: back up over a
-     * truncated lead. (Invalid input stays invalid; logs are best effort.) */
-    if (*s && o > 0 && o + 1 >= cap) {
-        size_t k = o;
-        while (k > 0 && ((unsigned char)buf[k - 1] & 0xC0) == 0x80)
-            k--;
-        if (k > 0 && ((unsigned char)buf[k - 1] & 0xC0) == 0xC0)
-            o = k - 1;
+        p += used;
     }
     buf[o] = '\0';
     return o;

@@ -42,7 +42,10 @@ void log_msg(enum log_level level, const char *fmt, ...) PNYX_PRINTF(2, 3);
 void log_fields(enum log_level level, const char *msg, const char *fields);
 
 /* Writes s JSON-escaped (without quotes) into buf (cap bytes incl. NUL),
- * truncating on a UTF-8/escape boundary. Returns bytes written. */
+ * truncating on a character/escape boundary (a multi-byte character is
+ * copied whole or not at all). Bytes that do not form well-formed UTF-8
+ * become \ufffd, so the output is always valid UTF-8 and valid inside a
+ * JSON string. Returns bytes written. */
 size_t log_json_escape(char *buf, size_t cap, const char *s) PNYX_NONNULL(1, 3);
 
 #define log_debug(...)                                                                             \

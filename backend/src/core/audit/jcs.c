@@ -86,19 +86,6 @@ static int utf8_next(const unsigned char *s, size_t len, size_t *i, uint32_t *cp
 }
 
 
-/* Order of two code points by their UTF-16 encodings (RFC 8785 §3.2.3).
- * Differs from code point order only between U+E000..U+FFFF and
- * supplementary characters, whose high surrogates (D800..DBFF) sort first. */
-static int cmp_cp_utf16(uint32_t a, uint32_t b)
-{
-    if ((a < 0x10000) != (b < 0x10000)) {
-        uint32_t ua = a < 0x10000 ? a : 0xD800 + ((a - 0x10000) >> 10);
-        uint32_t ub = b < 0x10000 ? b : 0xD800 + ((b - 0x10000) >> 10);
-        return ua < ub ? -1 : 1;
-    }
-    return a < b ? -1 : (a > b ? 1 : 0);
-}
-
 /* Next code point of a canonical escaped string body (as the builder wrote it). */
 static uint32_t esc_next(const unsigned char *s, size_t len, size_t *i)
 {
@@ -147,29 +134,7 @@ static int cmp_raw_escaped(const unsigned char *a, size_t alen, const unsigned c
             return 0;
         }
         uint32_t cb = esc_next(b, blen, &j);
-        int c = cmp_cp_utf16(ca, cb);
-        if (c != 0) {
-            return c;
-        }
-    }
-    if (i < alen) {
-        return 1;
-    }
-    return j < blen ? -1 : 0;
-}
-
-/* Compare two valid UTF-8 strings by UTF-16 code units. */
-static int cmp_utf8(const unsigned char *a, size_t alen, const unsigned char *b, size_t blen)
-{
-    size_t i = 0;
-    size_t j = 0;
-    while (i < alen && j < blen) {
-        uint32_t ca = 0;
-        uint32_t cb = 0;
-        if (utf8_next(a, alen, &i, &ca) != 0 || utf8_next(b, blen, &j, &cb) != 0) {
-            return 0;
-        }
-        int c = cmp_cp_utf16(ca, cb);
+        int c = base_utf16_cmp_cp(ca, cb);
         if (c != 0) {
             return c;
         }
@@ -632,7 +597,7 @@ static int cmp_member(const void *a, const void *b)
 {
     const struct member *x = a;
     const struct member *y = b;
-    return cmp_utf8(x->key, x->key_len, y->key, y->key_len);
+    return base_utf16_cmp((const char *)x->key, x->key_len, (const char *)y->key, y->key_len);
 }
 
 static int push_member(struct parser *p, const struct member *m)

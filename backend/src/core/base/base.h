@@ -36,6 +36,15 @@ size_t base_utf8_put(uint32_t cp, char out[4]);
  * sequence (for cutting well-formed text at a byte budget). */
 size_t base_utf8_cut(const char *s, size_t len);
 
+/* Order of two code points by their UTF-16 encodings (RFC 8785 §3.2.3,
+ * and the tie-break order of option names): -1, 0 or 1. */
+int base_utf16_cmp_cp(uint32_t a, uint32_t b);
+
+/* Compares UTF-8 strings by their UTF-16 code units (a prefix first).
+ * Meant for well-formed input; an ill-formed byte compares as its value,
+ * so the order stays total and deterministic. */
+int base_utf16_cmp(const char *a, size_t alen, const char *b, size_t blen);
+
 /* ---- hex --------------------------------------------------------------------- */
 
 /* Value of one hex digit (either case), or -1. */

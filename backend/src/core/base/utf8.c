@@ -112,3 +112,42 @@ size_t base_utf8_cut(const char *s, size_t len)
     size_t need = lead >= 0xF0 ? 3 : lead >= 0xE0 ? 2 : 1;
     return cont >= need ? len : k - 1;
 }
+
+int base_utf16_cmp_cp(uint32_t a, uint32_t b)
+{
+    /* Differs from code point order only between U+E000..U+FFFF and
+     * supplementary characters, whose high surrogates (D800..DBFF) sort
+     * first; equal high surrogates leave the order to the low ones, which
+     * follow code point order. */
+    if ((a < 0x10000) != (b < 0x10000)) {
+        uint32_t ua = a < 0x10000 ? a : 0xD800 + ((a - 0x10000) >> 10);
+        uint32_t ub = b < 0x10000 ? b : 0xD800 + ((b - 0x10000) >> 10);
+        return ua < ub ? -1 : 1;
+    }
+    return a < b ? -1 : (a > b ? 1 : 0);
+}
+
+/* The next code point, or the lone byte's value for an ill-formed one. */
+static uint32_t next_lenient(const char *s, size_t len, size_t *i)
+{
+    int32_t cp = base_utf8_next(s, len, i);
+    if (cp < 0) {
+        return (unsigned char)s[(*i)++];
+    }
+    return (uint32_t)cp;
+}
+
+int base_utf16_cmp(const char *a, size_t alen, const char *b, size_t blen)
+{
+    size_t i = 0, j = 0;
+    while (i < alen && j < blen) {
+        int c = base_utf16_cmp_cp(next_lenient(a, alen, &i), next_lenient(b, blen, &j));
+        if (c != 0) {
+            return c;
+        }
+    }
+    if (i < alen) {
+        return 1;
+    }
+    return j < blen ? -1 : 0;
+}

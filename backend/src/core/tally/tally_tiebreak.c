@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/base/base.h"
 #include "tally_int.h"
 
 #if !defined(FLT_EVAL_METHOD) || FLT_EVAL_METHOD != 0
@@ -47,70 +48,10 @@ uint32_t tally_rng_pick(struct tally_rng *r, uint32_t n)
     return k < n ? k : n - 1;
 }
 
-/* Next UTF-16 code unit of a UTF-8 string; *pend holds a pending low
- * surrogate. Returns -1 at the end. */
-struct u16_iter {
-    const unsigned char *s, *end;
-    int pend;
-};
-
-static int u16_next(struct u16_iter *it)
-{
-    if (it->pend >= 0) {
-        int u = it->pend;
-        it->pend = -1;
-        return u;
-    }
-    if (it->s >= it->end) {
-        return -1;
-    }
-    unsigned c = *it->s++;
-    uint32_t cp;
-    int extra;
-    if (c < 0x80) {
-        return (int)c;
-    } else if ((c & 0xE0) == 0xC0) {
-        cp = c & 0x1F;
-        extra = 1;
-    } else if ((c & 0xF0) == 0xE0) {
-        cp = c & 0x0F;
-        extra = 2;
-    } else {
-        cp = c & 0x07;
-        extra = 3;
-    }
-    for (int i = 0; i < extra && it->s < it->end; i++) {
-        cp = (cp << 6) | (*it->s++ & 0x3F);
-    }
-    if (cp >= 0x10000) {
-        cp -= 0x10000;
-        it->pend = (int)(0xDC00 + (cp & 0x3FF));
-        return (int)(0xD800 + (cp >> 10));
-    }
-    return (int)cp;
-}
-
-static struct u16_iter iter_of(const struct tally_election *e, uint32_t a)
-{
-    struct u16_iter it;
-    it.s = (const unsigned char *)e->opt_chars + e->opt_off[a];
-    it.end = it.s + e->opt_len[a];
-    it.pend = -1;
-    return it;
-}
-
 int tally_utf16_cmp(const struct tally_election *e, uint32_t a, uint32_t b)
 {
-    struct u16_iter x = iter_of(e, a), y = iter_of(e, b);
-    for (;;) {
-        int p = u16_next(&x), q = u16_next(&y);
-        if (p != q) {
-            return p < q ? -1 : 1; /* -1 (end) sorts first: a prefix comes first */
-        }
-        if (p < 0) {
-            return 0;
-        }
-    }
+    return base_utf16_cmp(e->opt_chars + e->opt_off[a], e->opt_len[a], e->opt_chars + e->opt_off[b],
+                          e->opt_len[b]);
 }
 
 void tally_sort_utf16(const struct tally_election *e, uint32_t *ids, size_t n)
@@ -129,10 +70,19 @@ void tally_sort_utf16(const struct tally_election *e, uint32_t *ids, size_t n)
 
 uint32_t tally_java_hash(const struct tally_election *e, uint32_t a)
 {
-    struct u16_iter it = iter_of(e, a);
+    /* Java's String.hashCode over UTF-16 code units (names are valid UTF-8:
+     * the reader checked them). */
+    const char *s = e->opt_chars + e->opt_off[a];
+    size_t len = e->opt_len[a], i = 0;
     uint32_t h = 0;
-    for (int u; (u = u16_next(&it)) >= 0;) {
-        h = 31 * h + (uint32_t)u;
+    while (i < len) {
+        int32_t cp = base_utf8_next(s, len, &i);
+        uint32_t u = cp < 0 ? (unsigned char)s[i++] : (uint32_t)cp;
+        if (u >= 0x10000) {
+            h = 31 * h + (0xD800 + ((u - 0x10000) >> 10));
+            u = 0xDC00 + ((u - 0x10000) & 0x3FF);
+        }
+        h = 31 * h + u;
     }
     return h;
 }
