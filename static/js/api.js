@@ -4,45 +4,24 @@
 // localStorage so a reload or a second tab keeps working) and sent as
 // X-CSRF-Token on every state-changing request. Errors come back as
 // RFC 9457 problem+json and are raised as ApiError.
-import { t, has } from './i18n.js';
+import { problemMessage, fieldMessages } from './problems.js';
 
 const CSRF_KEY = 'pnyx.csrf';
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+// A refused request. `problem` is the RFC 9457 body as received; the
+// messages are built when shown, in the language shown at that moment.
 export class ApiError extends Error {
-  constructor(status, problem) {
-    super(problem.detail || problem.title || `HTTP ${status}`);
+  constructor(status, problem, retryAfter = 0) {
+    super(`HTTP ${status}`);
     this.status = status;
     this.problem = problem;
-    this.fields = fieldErrors(problem);
+    this.retryAfter = retryAfter;
   }
-}
 
-// Per-field messages from a problem document, as a Map field -> message.
-// Accepts the common shapes: errors:[{field|name|pointer, detail|message|reason}],
-// invalid_params:[{name, reason}], fields:[...] or errors:{field: message}.
-export function fieldErrors(problem) {
-  const out = new Map();
-  const lists = [problem.errors, problem.invalid_params, problem.fields].filter(Boolean);
-  for (const list of lists) {
-    if (Array.isArray(list)) {
-      for (const e of list) {
-        if (typeof e === 'string') { out.set(e, ''); continue; }
-        if (!e || typeof e !== 'object') continue;
-        let name = e.field ?? e.name ?? e.pointer ?? e.param ?? '';
-        name = String(name).replace(/^#?\//, '').replace(/\/\d+$/, '');
-        let msg = e.detail ?? e.message ?? e.reason ?? e.title ?? e.code ?? '';
-        // A known {field, code} gets the catalogue's text in the UI language.
-        const code = e.code ? String(e.code) : '';
-        if (code && has(`fielderr.${name}.${code}`)) msg = t(`fielderr.${name}.${code}`);
-        else if (code && has(`fielderr.${code}`)) msg = t(`fielderr.${code}`);
-        if (name && !out.has(name)) out.set(name, String(msg));
-      }
-    } else if (typeof list === 'object') {
-      for (const [k, v] of Object.entries(list)) out.set(k, Array.isArray(v) ? v.join(' ') : String(v));
-    }
-  }
-  return out;
+  get title() { return problemMessage(this.status, this.problem, this.retryAfter); }
+
+  get fields() { return fieldMessages(this.problem); }
 }
 
 // Kept in memory too, so a browser with storage disabled still works until reload.
@@ -82,7 +61,7 @@ export async function request(method, path, opts = {}) {
   try {
     res = await fetch(url, init);
   } catch {
-    throw new ApiError(0, { title: t('error.network') });
+    throw new ApiError(0, { type: 'https://pnyx.dev/problems/network' });
   }
   const type = res.headers.get('Content-Type') || '';
   if (!res.ok) {
@@ -90,12 +69,8 @@ export async function request(method, path, opts = {}) {
     if (type.includes('json')) {
       try { problem = await res.json(); } catch { problem = {}; }
     }
-    // Titles are localised by the stable problem type slug; the server's
-    // English title stays the fallback.
-    const slug = typeof problem.type === 'string' ? problem.type.replace(/^.*\/problems\//, '') : '';
-    if (slug && has(`problem.${slug}`)) problem.title = t(`problem.${slug}`);
-    if (!problem.title) problem.title = t('error.status', { status: res.status });
-    throw new ApiError(res.status, problem);
+    const retry = Number.parseInt(res.headers.get('Retry-After') || '', 10);
+    throw new ApiError(res.status, problem, Number.isFinite(retry) ? retry : 0);
   }
   if (res.status === 204) return null;
   if (type.includes('json')) return res.json();

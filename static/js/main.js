@@ -69,12 +69,12 @@ function renderChrome() {
   if (!sel.options.length) {
     for (const code of i18n.SUPPORTED) {
       // Each language named in itself, so anyone can find their own.
-      sel.appendChild(h('option', { value: code, lang: code }, pagesName(code)));
+      sel.appendChild(h('option', { value: code, lang: code }, i18n.AUTONYMS[code]));
     }
     sel.addEventListener('change', async () => {
       // Re-rendering in the new language must not lose what was typed.
       const kept = snapshotForms();
-      i18n.choose(sel.value);
+      await i18n.choose(sel.value);
       await render({ keepFocus: true });
       restoreForms(kept);
     });
@@ -100,8 +100,28 @@ function restoreForms(kept) {
   }
 }
 
-function pagesName(code) {
-  return { en: 'English', fr: 'Français', es: 'Español', ar: 'العربية' }[code] || code;
+// A page that takes longer than a blink shows that it is coming: main is
+// marked aria-busy and a progress bar appears at the top of the window.
+const PROGRESS_DELAY_MS = 150;
+function startProgress() {
+  const main = document.getElementById('main');
+  const timer = setTimeout(() => {
+    main.setAttribute('aria-busy', 'true');
+    let bar = document.getElementById('page-progress');
+    if (!bar) {
+      bar = h('div', { id: 'page-progress', class: 'page-progress', role: 'progressbar' }, h('span', { class: 'page-progress-bar' }));
+      document.body.prepend(bar);
+    }
+    bar.setAttribute('aria-label', t('loading'));
+    bar.hidden = false;
+  }, PROGRESS_DELAY_MS);
+  return (latest) => {
+    clearTimeout(timer);
+    if (!latest) return; // the newer navigation owns the indicator
+    main.removeAttribute('aria-busy');
+    const bar = document.getElementById('page-progress');
+    if (bar) bar.hidden = true;
+  };
 }
 
 async function render({ keepFocus = false } = {}) {
@@ -118,6 +138,7 @@ async function render({ keepFocus = false } = {}) {
   const ctx = { params, navigate, account: session.current(), refresh: () => render({ keepFocus: true }) };
   let node;
   let title;
+  const stopProgress = startProgress();
   try {
     const out = await page(ctx);
     node = out.node;
@@ -133,6 +154,7 @@ async function render({ keepFocus = false } = {}) {
       node = h('div', {}, h('h1', { tabindex: '-1' }, t('error.generic')), errorBox(e));
     }
   }
+  stopProgress(seq === renderSeq);
   if (seq !== renderSeq) return; // a newer navigation won
   clear(main);
   const n = takeNotice();
@@ -165,9 +187,12 @@ document.addEventListener('click', (ev) => {
 window.addEventListener('popstate', () => render());
 
 async function boot() {
+  // Fetch the likely catalogues while asking who is logged in.
+  const guess = Promise.all([i18n.load('en'), i18n.load(i18n.resolve(null))]).catch(() => {});
   let acct = null;
   try { acct = await session.load(); } catch { acct = null; }
-  i18n.apply(i18n.resolve(acct && acct.languages));
+  await guess;
+  await i18n.apply(i18n.resolve(acct && acct.languages));
   await render({ keepFocus: true });
   document.body.classList.add('ready');
 }

@@ -9,9 +9,7 @@ export function current() { return account; }
 
 export async function load() {
   try {
-    const me = await api.get('/api/v1/me');
-    account = me && me.account ? me.account : me;
-    if (me && me.csrf_token) setCsrfToken(me.csrf_token);
+    account = await api.get('/api/v1/me'); // an Account (api-spec)
     // The server keeps only a hash of the CSRF token, so it cannot be
     // fetched again: without it this browser cannot act for the session.
     // Show it as logged out; logging in again gives a fresh cookie + token.
@@ -27,8 +25,7 @@ export async function load() {
 export async function login(email, password) {
   const s = await api.post('/api/v1/sessions', { email, password });
   setCsrfToken(s.csrf_token);
-  account = s.account || null;
-  if (!account) await load();
+  account = s.account; // a Session carries its Account (api-spec)
   return account;
 }
 

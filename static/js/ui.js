@@ -3,7 +3,7 @@
 // page-level error/notice regions, and rendering of API errors next to the
 // fields they name.
 import { h, clear, nextId } from './dom.js';
-import { t } from './i18n.js';
+import { t, has } from './i18n.js';
 import { ApiError } from './api.js';
 
 // A labelled field. `control` is an <input>/<select>/<textarea> whose name
@@ -44,33 +44,45 @@ export function clearErrors(form) {
   if (alert) { alert.hidden = true; clear(alert); }
 }
 
-// Show an error (ApiError or other) on a form: title/detail in the alert,
-// per-field messages next to the fields; focus the first bad field.
+// Show an error (ApiError or other) on a form: the problem's message in the
+// alert, per-field messages next to the fields; focus the first bad field.
+// Messages come from the catalogue (problems.js), never the server's English.
 export function showErrors(form, err) {
   clearErrors(form);
+  dismissNotices();
   const alert = form.querySelector('.alert-error');
-  const problem = err instanceof ApiError ? err.problem : { title: t('error.generic'), detail: String(err && err.message || '') };
+  const title = errorTitle(err);
   let first = null;
   const unmatched = [];
   if (err instanceof ApiError) {
     for (const [name, msg] of err.fields) {
-      const ctl = form.querySelector(`[name="${CSS.escape(name)}"]`);
-      if (!ctl) { unmatched.push(msg ? `${name}: ${msg}` : name); continue; }
+      const ctl = name ? form.querySelector(`[name="${CSS.escape(name)}"]`) : null;
+      if (!ctl) { unmatched.push(name && has(`field.${name}`) ? `${t(`field.${name}`)}: ${msg}` : msg); continue; }
       ctl.setAttribute('aria-invalid', 'true');
       const slot = form.querySelector(`#${CSS.escape(ctl.id)}-error`);
-      if (slot) { slot.textContent = msg || problem.title; slot.hidden = false; }
+      if (slot) { slot.textContent = msg; slot.hidden = false; }
       if (!first) first = ctl;
     }
   }
   if (alert) {
-    alert.appendChild(h('p', { class: 'alert-title' }, problem.title || t('error.generic')));
-    if (problem.detail && problem.detail !== problem.title) alert.appendChild(h('p', {}, problem.detail));
+    alert.appendChild(h('p', { class: 'alert-title' }, title));
     if (first) alert.appendChild(h('p', {}, t('error.fields')));
     if (unmatched.length) alert.appendChild(h('ul', {}, unmatched.map((m) => h('li', {}, m))));
+    if (err instanceof ApiError && err.problem.fields_truncated === true) alert.appendChild(h('p', {}, t('error.more_fields')));
     alert.hidden = false;
   }
-  (first || alert)?.focus?.();
-  if (!first && alert) { alert.setAttribute('tabindex', '-1'); alert.focus(); }
+  if (first) first.focus();
+  else if (alert) { alert.setAttribute('tabindex', '-1'); alert.focus(); }
+}
+
+// The translated headline of any error.
+export function errorTitle(err) {
+  return err instanceof ApiError ? err.title : t('error.generic');
+}
+
+// A success notice from an earlier action must not sit beside a new error.
+export function dismissNotices() {
+  for (const n of document.querySelectorAll('main .alert-info[role=status]')) n.remove();
 }
 
 // Page-level notice shown once after navigation (e.g. "You have been logged out").
@@ -87,12 +99,53 @@ export function announce(text) {
   setTimeout(() => { region.textContent = text; }, 50);
 }
 
-// Page-level error (failed load): a visible alert inside main.
+// Page-level or inline error: a visible alert with the translated message
+// (and the field messages, if the refusal named fields).
 export function errorBox(err) {
-  const p = err instanceof ApiError ? err.problem : { title: t('error.generic'), detail: String(err?.message || err) };
+  dismissNotices();
+  const fields = err instanceof ApiError ? [...err.fields.values()] : [];
   return h('div', { class: 'alert alert-error', role: 'alert' },
-    h('p', { class: 'alert-title' }, p.title || t('error.generic')),
-    p.detail && p.detail !== p.title ? h('p', {}, p.detail) : null);
+    h('p', { class: 'alert-title' }, errorTitle(err)),
+    fields.length ? h('ul', {}, fields.map((m) => h('li', {}, m))) : null,
+    err instanceof ApiError && err.problem.fields_truncated === true ? h('p', {}, t('error.more_fields')) : null);
+}
+
+// Put an error into a slot and move focus to it (keyboard and screen
+// reader users learn at once that the action failed).
+export function showErrorIn(slot, err) {
+  clear(slot).appendChild(errorBox(err));
+  const box = slot.querySelector('[role=alert]');
+  box.setAttribute('tabindex', '-1');
+  box.focus();
+}
+
+// An accessible confirmation for destructive actions: a modal <dialog>
+// (focus is trapped by the browser, Escape cancels) that resolves true
+// only when the person presses the confirm button. Focus returns to the
+// element that opened it.
+export function confirmDialog({ title, body, ok, danger = true }) {
+  const opener = document.activeElement;
+  const titleId = nextId('dlg-title');
+  const bodyId = nextId('dlg-body');
+  return new Promise((resolve) => {
+    const cancelBtn = h('button', { type: 'button', class: 'button button-secondary', value: 'cancel' }, t('confirm.cancel'));
+    const okBtn = h('button', { type: 'button', class: `button${danger ? ' button-danger' : ''}`, value: 'ok' }, ok);
+    const dlg = h('dialog', { class: 'confirm', 'aria-labelledby': titleId, 'aria-describedby': bodyId },
+      h('h2', { id: titleId }, title),
+      h('p', { id: bodyId }, body),
+      h('div', { class: 'actions' }, cancelBtn, okBtn));
+    let result = false;
+    cancelBtn.addEventListener('click', () => dlg.close());
+    okBtn.addEventListener('click', () => { result = true; dlg.close(); });
+    dlg.addEventListener('close', () => {
+      dlg.remove();
+      if (opener && opener.isConnected) opener.focus();
+      resolve(result);
+    });
+    document.body.appendChild(dlg);
+    dlg.showModal();
+    cancelBtn.focus(); // the safe choice is the default
+  });
 }
 
 export function badge(text, kind) {
@@ -111,3 +164,16 @@ export async function busy(form, fn) {
     if (btn) { btn.disabled = false; btn.removeAttribute('aria-busy'); }
   }
 }
+
+// A message whose placeholders are DOM nodes (names in <bdi>, so a
+// right-to-left name keeps its place in a left-to-right sentence and the
+// reverse). String and number params are filled as by t().
+export function tNodes(key, params = {}) {
+  const marks = {};
+  for (const [k, v] of Object.entries(params)) marks[k] = v instanceof Node ? `\uE000${k}\uE001` : v;
+  const text = t(key, marks);
+  return text.split(/\uE000(\w+)\uE001/).map((part, i) => (i % 2 ? params[part] : part)).filter((x) => x !== '');
+}
+
+// A person's or an assembly's name inside a sentence.
+export function bdi(text) { return h('bdi', {}, text); }

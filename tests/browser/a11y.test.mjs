@@ -135,12 +135,12 @@ test('pages of a logged-in member, in English and Arabic', async () => {
   assemblyPath = `/assemblies/${created.id}`;
   const pages = ['/', '/assemblies', '/assemblies/new', assemblyPath, `${assemblyPath}/audit`];
   const verifyFirst = async () => {
-    await page.locator('#audit-table tbody tr').first().getByRole('button').click();
+    await page.locator('#audit-list li').first().getByRole('button').click();
     await page.locator('#inclusion-status .verdict').waitFor();
   };
   for (const p of pages) await check(p, 'en');
   await check(`${assemblyPath}/audit`, 'en', verifyFirst);
-  await page.getByLabel('Language').selectOption('ar');
+  await page.getByLabel('Language', { exact: true }).selectOption('ar');
   for (const p of pages) await check(p, 'ar');
   await check(`${assemblyPath}/audit`, 'ar', verifyFirst);
   await page.getByLabel('اللغة').selectOption('en');

@@ -3,7 +3,7 @@
 // log in, switch the UI to Arabic and see a right-to-left, mirrored layout.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, launch, shot, unique } from './lib.mjs';
+import { BASE, launch, shot, unique, chooseLanguages } from './lib.mjs';
 
 let b;
 let page;
@@ -33,7 +33,7 @@ test('a field error from the server is shown next to its field', async () => {
   await page.getByLabel('Email address').fill(`${unique('short')}@example.org`);
   await page.getByLabel('Password').fill('short');
   await page.getByLabel('Country of residence').selectOption('DE');
-  await page.getByLabel('Languages').fill('de');
+  await chooseLanguages(page, 'de');
   await page.getByRole('button', { name: 'Create account' }).click();
   const pw = page.getByLabel('Password');
   await page.locator('input[name=password][aria-invalid=true]').waitFor();
@@ -75,10 +75,18 @@ test('register with the keyboard only', async () => {
   await page.keyboard.type('France');
   assert.equal(await page.locator('select[name=country]').inputValue(), 'FR');
   await page.keyboard.press('Tab');
+  // Languages are chosen by name: English (the interface language) is
+  // already there; French is added from the list with the Add button.
   assert.equal((await focused()).name, 'languages');
-  await page.keyboard.press('ControlOrMeta+A');
-  await page.keyboard.type('en, fr');
+  await page.keyboard.type('French');
+  assert.equal(await page.locator('select[name=languages]').inputValue(), 'fr');
   await page.keyboard.press('Tab');
+  assert.equal((await focused()).id, 'languages-add');
+  await page.keyboard.press('Enter');
+  assert.deepEqual(await page.locator('#languages-chosen .chip').evaluateAll((els) => els.map((e) => e.dataset.tag)), ['en', 'fr']);
+  assert.equal((await focused()).name, 'languages');
+  let tabs = 0;
+  do { await page.keyboard.press('Tab'); tabs += 1; } while ((await focused()).type !== 'submit' && tabs < 8);
   assert.equal((await focused()).type, 'submit');
   // Every control in the form has a label.
   const unlabelled = await page.evaluate(() => [...document.querySelectorAll('#register-form input, #register-form select, #register-form textarea')]
@@ -116,7 +124,7 @@ test('switching to Arabic gives a right-to-left, mirrored layout that persists',
   const ltrBrand = await page.locator('#brand').boundingBox();
   const ltrLang = await page.locator('#lang-select').boundingBox();
   assert.ok(ltrBrand.x < ltrLang.x, 'LTR: brand left of the language switcher');
-  await page.getByLabel('Language').selectOption('ar');
+  await page.getByLabel('Language', { exact: true }).selectOption('ar');
   await page.waitForFunction(() => document.documentElement.dir === 'rtl');
   assert.equal(await page.evaluate(() => document.documentElement.lang), 'ar');
   const rtlBrand = await page.locator('#brand').boundingBox();

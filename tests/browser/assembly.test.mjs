@@ -36,7 +36,7 @@ test('a convener creates an assembly and an invite link', async () => {
   await pa.getByLabel('Description').fill('Citizens from the Baltic rim deliberate on shared fisheries, shipping and coastal protection.');
   await pa.getByLabel('Who can see it').selectOption('public');
   await pa.getByLabel('How people join').selectOption('invite');
-  await pa.getByLabel('Default language').fill('en');
+  await pa.getByLabel('Default language').selectOption('en');
   await pa.getByRole('button', { name: 'Create assembly' }).click();
   await pa.getByRole('heading', { level: 1, name: title }).waitFor();
   assemblyPath = new URL(pa.url()).pathname;
@@ -92,21 +92,28 @@ test('both members are listed, with the composition by country', async () => {
 
 test('the audit page shows two member.joined entries and verifies', async () => {
   await pa.getByRole('link', { name: 'Audit log' }).last().click();
-  await pa.locator('#audit-table').waitFor();
+  await pa.locator('#audit-list').waitFor();
   await pa.locator('#checkpoint-status .verdict:not([data-status=checking])').waitFor();
   assert.equal(await pa.locator('#checkpoint-status .verdict').getAttribute('data-status'), 'verified',
     await pa.locator('#checkpoint-status').textContent());
-  const joined = pa.locator('#audit-table tbody tr[data-kind="member.joined"]');
+  const joined = pa.locator('#audit-list li[data-kind="member.joined"]');
   assert.equal(await joined.count(), 2);
+  // Each entry reads as a sentence with the member's name and a local time;
+  // the canonical JSON is behind a disclosure.
+  assert.match(await joined.nth(1).locator('.audit-sentence').textContent(), /^Bogdan Nowak joined as member through an invitation\.$/);
+  assert.match(await joined.nth(0).locator('.audit-sentence').textContent(), /^Alice Lindqvist joined as convener\.$/);
+  assert.equal(await joined.nth(1).locator('details pre.entry').isVisible(), false);
+  await joined.nth(1).getByText('Canonical JSON').click();
+  assert.match(await joined.nth(1).locator('details pre.entry').textContent(), /"kind":"member.joined"/);
   // Verify the inclusion of the second member.joined entry (Bogdan's).
   await joined.nth(1).getByRole('button').click();
-  await pa.locator('#inclusion-status .verdict').waitFor();
+  await joined.nth(1).locator('#inclusion-status .verdict').waitFor();
   assert.equal(await pa.locator('#inclusion-status .verdict').getAttribute('data-status'), 'verified',
     await pa.locator('#inclusion-result').textContent());
   // And the first entry of the log (a different position in the tree).
-  await pa.locator('#audit-table tbody tr').first().getByRole('button').click();
-  await pa.waitForFunction(() => document.querySelector('#inclusion-result h3')?.textContent.includes('1'));
-  await pa.locator('#inclusion-status .verdict').waitFor();
+  // The result appears inside the entry that was verified.
+  await pa.locator('#audit-list li').first().getByRole('button', { name: 'Verify inclusion of entry 1' }).click();
+  await pa.locator('#audit-list li[data-seq="1"] #inclusion-status .verdict:not([data-status=checking])').waitFor();
   assert.equal(await pa.locator('#inclusion-status .verdict').getAttribute('data-status'), 'verified');
   // First visit: the verified checkpoint is remembered for the next one.
   assert.equal(await pa.locator('#consistency-status .verdict').getAttribute('data-status'), 'info');
@@ -142,7 +149,15 @@ test('anyone logged in can join an open assembly with the Join button', async ()
   assert.equal(await pb.locator('#member-table tbody tr').count(), 2);
   assert.equal(await pb.getByRole('button', { name: 'Join this assembly' }).count(), 0);
   // Members may leave; the Join button comes back.
+  // Leaving asks first; Cancel keeps the membership.
   await pb.getByRole('button', { name: 'Leave this assembly' }).click();
+  const dialog = pb.getByRole('dialog', { name: 'Leave this assembly?' });
+  await dialog.waitFor();
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  assert.equal(await pb.evaluate(() => document.activeElement.id), 'leave-button', 'focus returns to the button');
+  await pb.getByRole('button', { name: 'Leave this assembly' }).click();
+  await pb.getByRole('dialog').getByRole('button', { name: 'Leave', exact: true }).click();
   await pb.getByRole('button', { name: 'Join this assembly' }).waitFor();
   // A non-member again, Bob sees active members only; Alice, a member, sees him as left.
   assert.doesNotMatch(await pb.locator('#member-table').textContent(), /Left/);

@@ -79,9 +79,19 @@ export async function registerViaUi(page, { name, email, password, country = 'FR
   await page.getByLabel('Email address').fill(email);
   await page.getByLabel('Password').fill(password);
   await page.getByLabel('Country of residence').selectOption(country);
-  await page.getByLabel('Languages').fill(languages);
+  await chooseLanguages(page, languages);
   await page.getByRole('button', { name: 'Create account' }).click();
   await page.locator('#whoami').waitFor();
+}
+
+// Languages are chosen by name from a list ("sv, en" = Swedish, then English).
+export async function chooseLanguages(page, languages) {
+  const remove = page.locator('#languages-chosen .chip-remove');
+  while (await remove.count()) await remove.first().click();
+  for (const tag of languages.split(/[\s,]+/).filter(Boolean)) {
+    await page.locator('select[name=languages]').selectOption(tag);
+    await page.locator('#languages-add').click();
+  }
 }
 
 export async function loginViaUi(page, email, password) {

@@ -7,6 +7,7 @@ import * as session from '../session.js';
 import { api } from '../api.js';
 import { field, input, formAlert, showErrors, clearErrors, busy } from '../ui.js';
 import { COUNTRY_CODES } from '../countries.js';
+import { languagesPicker, LANGUAGE_TAGS } from '../languages.js';
 import { go, flash, safeNext } from './common.js';
 
 function countrySelect() {
@@ -17,19 +18,28 @@ function countrySelect() {
     opts.map(([c, name]) => h('option', { value: c }, name)));
 }
 
+// The account's languages start as the interface language, then the
+// browser's; kept across re-renders (a language switch) while the page lives.
+let chosenLanguages = null;
 function defaultLanguages() {
-  const langs = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || 'en'];
-  return [...new Set(langs)].slice(0, 10).join(', ');
+  const browser = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || 'en'];
+  const out = [];
+  for (const tag of [i18n.lang(), ...browser]) {
+    const known = LANGUAGE_TAGS.find((x) => x.toLowerCase() === String(tag).toLowerCase())
+      || LANGUAGE_TAGS.find((x) => x === String(tag).split('-')[0].toLowerCase());
+    if (known && !out.includes(known)) out.push(known);
+  }
+  return out.slice(0, 10);
 }
 
 // Empty required fields are reported here, in the UI language, instead of
 // the browser's own bubbles; every other rule is the server's to judge.
-function requireFilled(form, names) {
+function requireFilled(form, names, filled = {}) {
   clearErrors(form);
   let first = null;
   for (const n of names) {
     const ctl = form.elements[n];
-    if (ctl.value.trim() !== '') continue;
+    if (n in filled ? filled[n] : ctl.value.trim() !== '') continue;
     ctl.setAttribute('aria-invalid', 'true');
     const slot = form.querySelector(`#${CSS.escape(ctl.id)}-error`);
     slot.textContent = t('error.required');
@@ -47,31 +57,38 @@ function requireFilled(form, names) {
 }
 
 export async function register() {
+  if (!chosenLanguages) chosenLanguages = defaultLanguages();
+  const langs = languagesPicker('languages', chosenLanguages);
+  const langField = langs.attach(field('field.languages', langs.control, 'field.languages.hint'));
   const form = h('form', { class: 'form', novalidate: true, id: 'register-form' },
     formAlert(),
     field('field.display_name', input('display_name', { autocomplete: 'name', maxlength: 80, required: true, dir: 'auto' }), 'field.display_name.hint'),
     field('field.email', input('email', { type: 'email', autocomplete: 'email', inputmode: 'email', required: true, spellcheck: 'false', dir: 'ltr' })),
     field('field.password', input('password', { type: 'password', autocomplete: 'new-password', minlength: 10, maxlength: 256, required: true }), 'field.password.hint'),
     field('field.country', countrySelect(), 'field.country.hint'),
-    field('field.languages', input('languages', { value: defaultLanguages(), autocomplete: 'off', spellcheck: 'false', required: true, dir: 'ltr' }), 'field.languages.hint'),
+    langField,
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'button' }, t('register.submit'))));
 
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
-    if (!requireFilled(form, ['display_name', 'email', 'password', 'country', 'languages'])) return;
+    langs.take();
+    if (!requireFilled(form, ['display_name', 'email', 'password', 'country', 'languages'], { languages: chosenLanguages.length > 0 })) return;
     const f = form.elements;
     const body = {
       email: f.email.value.trim(),
       password: f.password.value,
       display_name: f.display_name.value.trim(),
       country: f.country.value,
-      languages: f.languages.value.split(/[\s,]+/).filter(Boolean),
+      languages: [...chosenLanguages],
     };
     await busy(form, async () => {
       try {
         await api.post('/api/v1/accounts', body);
-        const acct = await session.login(body.email, body.password);
-        i18n.apply(i18n.resolve(acct && acct.languages));
+        await session.login(body.email, body.password);
+        // The person registered in the language on screen: it stays, and is
+        // remembered, whatever languages the account lists.
+        await i18n.choose(i18n.lang());
+        chosenLanguages = null;
         flash(t('register.done', { name: body.display_name }));
         go(safeNext());
       } catch (e) {
@@ -103,7 +120,7 @@ export async function login() {
     await busy(form, async () => {
       try {
         const acct = await session.login(form.elements.email.value.trim(), form.elements.password.value);
-        i18n.apply(i18n.resolve(acct && acct.languages));
+        await i18n.apply(i18n.resolve(acct && acct.languages));
         flash(t('login.done'));
         go(safeNext());
       } catch (e) {
@@ -137,7 +154,7 @@ export async function home(ctx) {
           h('h2', {}, t(`home.${f}.title`)), h('p', {}, t(`home.${f}.body`)))))),
     };
   }
-  const langs = i18n.formatList((acct.languages || []).map((l) => `${i18n.languageName(l)} (${l})`));
+  const langs = i18n.formatList(acct.languages.map((l) => i18n.languageName(l)));
   return {
     title: t('home.title'),
     node: h('section', {},

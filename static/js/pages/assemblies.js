@@ -5,11 +5,14 @@ import { h, clear } from '../dom.js';
 import * as i18n from '../i18n.js';
 import { t } from '../i18n.js';
 import { api, ApiError } from '../api.js';
-import { field, input, select, formAlert, showErrors, busy, errorBox, badge, announce } from '../ui.js';
+import { field, input, select, formAlert, showErrors, clearErrors, busy, errorBox, badge, announce, confirmDialog, showErrorIn, tNodes, bdi, dismissNotices } from '../ui.js';
+import { languageSelect } from '../languages.js';
 import { go, flash, loginRequired, safeNext } from './common.js';
 
 const enc = encodeURIComponent;
 const MANAGERS = new Set(['convener', 'facilitator']);
+const ROLES = ['convener', 'facilitator', 'member', 'observer']; // highest first
+const rank = (r) => ROLES.length - ROLES.indexOf(r);
 
 function assemblyBadges(a, withRole = true) {
   return h('span', { class: 'badges' },
@@ -31,9 +34,9 @@ export async function assemblies(ctx) {
   let next = null;
   async function page(after) {
     const res = await api.get('/api/v1/assemblies', { query: { after, limit: 50 } });
-    const items = res.items || [];
+    const items = res.items;
     for (const a of items) list.appendChild(assemblyItem(a));
-    next = res.next ?? null;
+    next = res.next;
     more.hidden = !next;
     return items.length;
   }
@@ -57,14 +60,14 @@ export async function assemblies(ctx) {
 function assemblyForm(id, values, submitKey, onSubmit) {
   const form = h('form', { class: 'form', novalidate: true, id },
     formAlert(),
-    field('field.title', input('title', { required: true, maxlength: 200, value: values.title ?? '', dir: 'auto' })),
+    field('field.title', input('title', { required: true, maxlength: 200, value: values.title || '', dir: 'auto' })),
     field('field.description', h('textarea', { name: 'description', rows: 5, dir: 'auto' })),
     field('field.visibility', select('visibility', [['public', t('visibility.public')], ['members', t('visibility.members')]])),
     field('field.join_policy', select('join_policy', [['open', t('join.open')], ['invite', t('join.invite')]])),
-    field('field.default_language', input('default_language', { value: values.default_language ?? i18n.lang(), spellcheck: 'false', autocomplete: 'off', dir: 'ltr' }), 'field.default_language.hint'),
+    field('field.default_language', languageSelect('default_language', values.default_language || i18n.lang()), 'field.default_language.hint'),
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'button' }, t(submitKey))));
   const f = form.elements;
-  f.description.value = values.description ?? '';
+  f.description.value = values.description || '';
   if (values.visibility) f.visibility.value = values.visibility;
   if (values.join_policy) f.join_policy.value = values.join_policy;
   form.addEventListener('submit', async (ev) => {
@@ -99,7 +102,7 @@ export async function createAssembly(ctx) {
 function editSection(a, refresh) {
   const form = assemblyForm('edit-assembly-form', a, 'edit.submit', async (body) => {
     const changed = {};
-    for (const [k, val] of Object.entries(body)) if (val !== (a[k] ?? '')) changed[k] = val;
+    for (const [k, val] of Object.entries(body)) if (val !== a[k]) changed[k] = val;
     if (!Object.keys(changed).length) return;
     await api.patch(`/api/v1/assemblies/${enc(a.id)}`, changed);
     flash(t('edit.saved'));
@@ -109,21 +112,16 @@ function editSection(a, refresh) {
     h('summary', {}, h('h2', { class: 'summary-h' }, t('edit.title'))), form);
 }
 
-// Composition arrives as a list of {country|role, count} or as a map;
-// normalise to [[key, count], ...] sorted by count, largest first.
-function pairs(x, key) {
-  if (!x) return [];
-  let out;
-  if (Array.isArray(x)) out = x.map((e) => [e[key] ?? e.key ?? e.code, Number(e.count ?? e.members ?? e.n ?? 0)]);
-  else out = Object.entries(x).map(([k, v]) => [k, Number(v)]);
-  return out.filter(([k]) => k).sort((a, b) => b[1] - a[1] || String(a[0]).localeCompare(String(b[0])));
+// Composition (api-spec: Composition) maps codes to counts; as
+// [[code, count], ...] sorted by count, largest first.
+function pairs(map) {
+  return Object.entries(map).sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0]));
 }
 
 function composition(a) {
-  const c = a.composition || a;
-  const byCountry = pairs(c.by_country ?? c.countries_breakdown ?? c.member_counts_by_country, 'country');
-  const byRole = pairs(c.by_role ?? c.member_counts_by_role, 'role');
-  const distinct = c.distinct_countries ?? c.country_count ?? c.countries ?? byCountry.length;
+  const c = a.composition;
+  const byCountry = pairs(c.by_country);
+  const byRole = pairs(c.by_role);
   const max = Math.max(1, ...byCountry.map(([, n]) => n));
   const rows = byCountry.map(([cc, n]) => {
     const bar = h('span', { class: 'bar' });
@@ -136,7 +134,7 @@ function composition(a) {
   });
   return h('section', { class: 'card', 'aria-labelledby': 'composition-h' },
     h('h2', { id: 'composition-h' }, t('assembly.composition')),
-    h('p', { class: 'muted' }, t('assembly.countries', { n: i18n.formatNumber(typeof distinct === 'number' ? distinct : byCountry.length) })),
+    h('p', { class: 'muted', id: 'countries-count' }, t('assembly.countries', { n: c.countries })),
     h('table', { class: 'table composition', id: 'composition-table' },
       h('caption', {}, t('assembly.by_country')),
       h('thead', {}, h('tr', {},
@@ -150,66 +148,102 @@ function composition(a) {
       h('tbody', {}, byRole.map(([r, n]) => h('tr', {}, h('th', { scope: 'row' }, i18n.has(`role.${r}`) ? t(`role.${r}`) : r), h('td', { class: 'num' }, i18n.formatNumber(n)))))) : null);
 }
 
+// What a change to a member takes away, for the confirmation (null when
+// nothing is taken away: a promotion or a lifted suspension).
+function loss(m, name, role, status) {
+  if (status !== m.status && status === 'left') return t('confirm.member.remove', { name });
+  if (status !== m.status && status === 'suspended') return t('confirm.member.suspend', { name });
+  if (role !== m.role && rank(role) < rank(m.role)) {
+    return t('confirm.member.demote', { name, from: i18n.inSentence(`role.${m.role}`), to: i18n.inSentence(`role.${role}`) });
+  }
+  return null;
+}
+
 // One row per member; managers get a small form per row to change the
 // role or status (PATCH …/members/{account_id}); the server enforces who
 // may do what (only conveners make conveners, the last convener stays).
+// On a phone the rows are stacked as cards: each cell carries its column
+// name in data-label for the narrow layout.
 function memberRows(items, aid, manage, refresh) {
   return items.map((m) => {
-    const name = m.display_name ?? m.account?.display_name ?? String(m.account_id);
-    const id = m.account_id ?? m.id;
+    const name = m.display_name || t('audit.account', { id: m.account_id });
+    const id = m.account_id;
     let actions = null;
     if (manage) {
-      const role = select('role', ['convener', 'facilitator', 'member', 'observer'].map((r) => [r, t(`role.${r}`)]), { 'aria-label': t('members.role_of', { name }) });
+      const role = select('role', ROLES.map((r) => [r, t(`role.${r}`)]), { 'aria-label': t('members.role_of', { name }) });
       role.value = m.role;
       const status = select('status', ['active', 'suspended', 'left'].map((x) => [x, t(`status.${x}`)]), { 'aria-label': t('members.status_of', { name }) });
       status.value = m.status;
       const err = h('div', { class: 'row-error' });
-      const form = h('form', { class: 'row-form', novalidate: true },
-        role, status,
-        h('button', { type: 'submit', class: 'button button-small button-secondary', 'aria-label': t('members.save_for', { name }) }, t('members.save')), err);
+      const save = h('button', { type: 'submit', class: 'button button-small button-secondary', 'aria-label': t('members.save_for', { name }) }, t('members.save'));
+      const form = h('form', { class: 'row-form', novalidate: true }, role, status, save, err);
       form.addEventListener('submit', async (ev) => {
         ev.preventDefault();
+        clear(err);
         const body = {};
         if (role.value !== m.role) body.role = role.value;
         if (status.value !== m.status) body.status = status.value;
         if (!Object.keys(body).length) return;
+        const lost = loss(m, name, role.value, status.value);
+        if (lost && !await confirmDialog({ title: t('confirm.member.title', { name }), body: lost, ok: t('confirm.member.ok') })) {
+          role.value = m.role;
+          status.value = m.status;
+          return;
+        }
         await busy(form, async () => {
           try {
             await api.patch(`/api/v1/assemblies/${enc(aid)}/members/${enc(id)}`, body);
             flash(t('members.saved'));
-            refresh();
+            await refresh();
+            // Keyboard focus stays with this member's row.
+            document.querySelector(`#member-table tr[data-account="${id}"] button[type=submit]`)?.focus();
           } catch (e) {
-            clear(err).appendChild(errorBox(e));
-            err.querySelector('[role=alert]')?.setAttribute('tabindex', '-1');
-            err.querySelector('[role=alert]')?.focus();
+            // A refused change leaves the member as saved: so do the selects.
+            role.value = m.role;
+            status.value = m.status;
+            showErrorIn(err, e);
           }
         });
       });
-      actions = h('td', {}, form);
+      actions = h('td', { 'data-label': t('members.manage') }, form);
     }
-    return h('tr', { 'data-account': id ?? '' },
+    return h('tr', { 'data-account': id },
       h('th', { scope: 'row' }, h('bdi', {}, name)),
-      h('td', {}, i18n.has(`role.${m.role}`) ? t(`role.${m.role}`) : m.role),
-      h('td', {}, i18n.has(`status.${m.status}`) ? t(`status.${m.status}`) : (m.status ?? '')),
-      h('td', {}, m.country ? `${i18n.countryName(m.country)} (${m.country})` : ''),
-      h('td', {}, i18n.formatDate(m.joined_at)),
+      h('td', { 'data-label': t('assembly.role') }, t(`role.${m.role}`)),
+      h('td', { 'data-label': t('assembly.status') }, t(`status.${m.status}`)),
+      h('td', { 'data-label': t('assembly.country') }, m.country ? i18n.countryName(m.country) : ''),
+      h('td', { 'data-label': t('assembly.joined_at') }, i18n.formatDate(m.joined_at)),
       actions);
   });
 }
 
-async function loadAllMembers(aid) {
+export async function loadAllMembers(aid) {
   const items = [];
   let after = null;
   for (let i = 0; i < 20; i += 1) { // at most 4,000 members on one page view
     const res = await api.get(`/api/v1/assemblies/${enc(aid)}/members`, { query: { after, limit: 200 } });
-    items.push(...(res.items || []));
-    after = res.next ?? null;
+    items.push(...res.items);
+    after = res.next;
     if (!after) break;
   }
   return items;
 }
 
-function inviteSection(aid) {
+// Local check of the invitation form's numbers, with the same messages the
+// server's field errors get (out_of_range {min, max}): 0 uses is an error,
+// never silently 1.
+function checkRange(form, name, min, max) {
+  const ctl = form.elements[name];
+  const n = Number(ctl.value);
+  if (ctl.value.trim() !== '' && Number.isInteger(n) && n >= min && n <= max) return n;
+  ctl.setAttribute('aria-invalid', 'true');
+  const slot = form.querySelector(`#${CSS.escape(ctl.id)}-error`);
+  slot.textContent = t('fielderr.out_of_range.between', { min: i18n.formatNumber(min), max: i18n.formatNumber(max) });
+  slot.hidden = false;
+  return null;
+}
+
+function inviteSection(aid, refresh) {
   const out = h('div', { class: 'invite-result', 'aria-live': 'polite' });
   const form = h('form', { class: 'form form-inline', novalidate: true, id: 'invite-form' },
     formAlert(),
@@ -219,18 +253,28 @@ function inviteSection(aid) {
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'button' }, t('invite.create'))));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
+    clearErrors(form);
+    dismissNotices();
     const f = form.elements;
-    const days = Math.max(1, Number(f.expires_days.value) || 14);
+    const uses = checkRange(form, 'max_uses', 1, 10000);
+    const days = checkRange(form, 'expires_days', 1, 365);
+    if (uses === null || days === null) {
+      const alert = form.querySelector('.alert-error');
+      alert.appendChild(h('p', { class: 'alert-title' }, t('error.fields')));
+      alert.hidden = false;
+      form.querySelector('[aria-invalid=true]').focus();
+      return;
+    }
     const body = {
       role: f.role.value,
-      max_uses: Math.max(1, Number(f.max_uses.value) || 1),
+      max_uses: uses,
       expires_at: new Date(Date.now() + days * 86400000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
     };
     await busy(form, async () => {
       try {
         const inv = await api.post(`/api/v1/assemblies/${enc(aid)}/invitations`, body);
         const link = `${location.origin}/invitations/${enc(inv.code)}`;
-        const box = h('input', { type: 'text', readonly: true, value: link, id: 'invite-link', class: 'mono' });
+        const box = h('input', { type: 'text', readonly: true, value: link, id: 'invite-link', class: 'mono', dir: 'ltr' });
         const status = h('span', { class: 'muted', role: 'status' });
         clear(out).append(
           h('label', { for: 'invite-link' }, t('invite.link')),
@@ -248,6 +292,58 @@ function inviteSection(aid) {
     h('h2', { id: 'invite-h' }, t('invite.title')), form, out);
 }
 
+// Managers see the open invitations and can revoke one (with confirmation).
+// Null while the server has no list (an older server answers 404/405).
+async function loadInvitations(aid) {
+  try {
+    const res = await api.get(`/api/v1/assemblies/${enc(aid)}/invitations`, { query: { limit: 200 } });
+    return res.items.filter((x) => x.status === 'valid');
+  } catch (e) {
+    if (e instanceof ApiError && [404, 405, 501].includes(e.status)) return null;
+    throw e;
+  }
+}
+
+function invitationsSection(aid, items, refresh) {
+  const err = h('div', {});
+  const body = items.length
+    ? h('div', { class: 'table-wrap' }, h('table', { class: 'table stack', id: 'invitation-table' },
+      h('caption', { class: 'visually-hidden' }, t('invites.open')),
+      h('thead', {}, h('tr', {},
+        h('th', { scope: 'col' }, t('invites.role')),
+        h('th', { scope: 'col' }, t('invites.uses')),
+        h('th', { scope: 'col' }, t('invites.expires')),
+        h('th', { scope: 'col' }, t('invites.created_by')),
+        h('td', {}))),
+      h('tbody', {}, items.map((inv) => {
+        const who = inv.created_by.display_name;
+        const btn = h('button', {
+          type: 'button',
+          class: 'button button-small button-secondary',
+          'aria-label': t('invites.revoke_label', { role: i18n.inSentence(`role.${inv.role}`), name: who, date: i18n.formatDate(inv.created_at) }),
+        }, t('invites.revoke'));
+        btn.addEventListener('click', async () => {
+          if (!await confirmDialog({ title: t('confirm.revoke.title'), body: t('confirm.revoke.body'), ok: t('confirm.revoke.ok') })) return;
+          btn.disabled = true;
+          try {
+            await api.del(`/api/v1/assemblies/${enc(aid)}/invitations/${enc(inv.id)}`);
+            flash(t('invites.revoked'));
+            await refresh();
+            document.getElementById('invites-h')?.focus();
+          } catch (e) { btn.disabled = false; showErrorIn(err, e); }
+        });
+        return h('tr', { 'data-invitation': inv.id },
+          h('th', { scope: 'row', 'data-label': t('invites.role') }, t(`role.${inv.role}`)),
+          h('td', { 'data-label': t('invites.uses') }, t('invites.used_of', { uses: inv.uses, max: inv.max_uses })),
+          h('td', { 'data-label': t('invites.expires') }, i18n.formatDate(inv.expires_at)),
+          h('td', { 'data-label': t('invites.created_by') }, h('bdi', {}, who)),
+          h('td', {}, btn));
+      }))))
+    : h('p', { class: 'empty' }, t('invites.none'));
+  return h('section', { class: 'card', 'aria-labelledby': 'invites-h', id: 'open-invitations' },
+    h('h2', { id: 'invites-h', tabindex: '-1' }, t('invites.open')), err, body);
+}
+
 export async function assembly(ctx) {
   const aid = ctx.params[0];
   const a = await api.get(`/api/v1/assemblies/${enc(aid)}`);
@@ -255,28 +351,33 @@ export async function assembly(ctx) {
   let membersError = null;
   try { members = await loadAllMembers(aid); } catch (e) { membersError = e; }
   const me = ctx.account;
-  const myId = me && (me.id ?? me.account_id);
-  const mine = members.find((m) => (m.account_id ?? m.id) === myId) || null;
-  // The assembly view carries the caller's standing (my_role, my_status);
-  // the member list is the fallback for servers that omit it.
-  const myRole = a.my_role ?? a.membership?.role ?? (mine ? mine.role : null);
-  const myStatus = a.my_status ?? a.membership?.status ?? (mine ? mine.status : null) ?? (myRole ? 'active' : null);
+  const myId = me ? me.id : null;
+  const myRole = a.my_role;
+  const myStatus = a.my_status;
   const isActive = !!myRole && myStatus === 'active';
   const canManage = isActive && MANAGERS.has(myRole);
+  const invitations = canManage ? await loadInvitations(aid) : null;
 
   const joinArea = h('div', { class: 'join-area' });
   if (myRole && isActive) {
     const err = h('div', {});
-    const leave = h('button', { type: 'button', class: 'button button-secondary button-small', id: 'leave-button' }, t('assembly.leave'));
-    leave.addEventListener('click', async () => {
-      leave.disabled = true;
-      try {
-        await api.patch(`/api/v1/assemblies/${enc(aid)}/members/${enc(myId)}`, { status: 'left' });
-        flash(t('assembly.left'));
-        ctx.refresh();
-      } catch (e) { clear(err).appendChild(errorBox(e)); leave.disabled = false; }
-    });
-    joinArea.append(h('p', { class: 'role-line' }, t('assembly.your_role', { role: t(`role.${myRole}`) })), leave, err);
+    joinArea.append(h('p', { class: 'role-line' }, t('assembly.your_role', { role: t(`role.${myRole}`) })));
+    if (myRole === 'convener' && (a.composition.by_role.convener || 0) <= 1) {
+      // Leaving would always be refused (last-convener): say why instead.
+      joinArea.append(h('p', { class: 'hint', id: 'sole-convener' }, t('assembly.sole_convener')));
+    } else {
+      const leave = h('button', { type: 'button', class: 'button button-secondary button-small', id: 'leave-button' }, t('assembly.leave'));
+      leave.addEventListener('click', async () => {
+        if (!await confirmDialog({ title: t('confirm.leave.title'), body: t('confirm.leave.body', { assembly: a.title }), ok: t('confirm.leave.ok') })) return;
+        leave.disabled = true;
+        try {
+          await api.patch(`/api/v1/assemblies/${enc(aid)}/members/${enc(myId)}`, { status: 'left' });
+          flash(t('assembly.left'));
+          ctx.refresh();
+        } catch (e) { showErrorIn(err, e); leave.disabled = false; }
+      });
+      joinArea.append(leave, err);
+    }
   } else if (myRole && myStatus === 'suspended') {
     // Suspended members can read but not act; rejoining is not theirs to do.
     joinArea.appendChild(h('p', { class: 'role-line' }, `${t('assembly.your_role', { role: t(`role.${myRole}`) })} · ${t('status.suspended')}`));
@@ -291,7 +392,7 @@ export async function assembly(ctx) {
         await api.post(`/api/v1/assemblies/${enc(aid)}/join`);
         flash(t('assembly.joined'));
         ctx.refresh();
-      } catch (e) { clear(err).appendChild(errorBox(e)); btn.disabled = false; }
+      } catch (e) { showErrorIn(err, e); btn.disabled = false; }
     });
     joinArea.append(btn, err);
   } else {
@@ -299,7 +400,7 @@ export async function assembly(ctx) {
   }
 
   const membersTable = members.length
-    ? h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': t('assembly.members') }, h('table', { class: 'table', id: 'member-table' },
+    ? h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': t('assembly.members') }, h('table', { class: 'table stack', id: 'member-table' },
       h('caption', { class: 'visually-hidden' }, t('assembly.members')),
       h('thead', {}, h('tr', {},
         h('th', { scope: 'col' }, t('assembly.name')),
@@ -325,7 +426,8 @@ export async function assembly(ctx) {
           h('p', {}, t('assembly.audit_intro')),
           h('p', {}, h('a', { href: `/assemblies/${enc(aid)}/audit`, id: 'audit-link' }, t('assembly.audit')))),
         composition(a)),
-      canManage ? inviteSection(aid) : null,
+      canManage ? inviteSection(aid, ctx.refresh) : null,
+      canManage && invitations ? invitationsSection(aid, invitations, ctx.refresh) : null,
       canManage ? editSection(a, ctx.refresh) : null,
       h('section', { class: 'card', 'aria-labelledby': 'members-h' },
         h('h2', { id: 'members-h' }, t('assembly.members')),
@@ -333,15 +435,53 @@ export async function assembly(ctx) {
   };
 }
 
+// The invitation page says which assembly, who invited and with what role
+// (GET /api/v1/invitations/{code}, no login needed), before and after
+// logging in. Null when the server cannot tell (an older server).
+async function previewInvitation(code) {
+  try {
+    return { preview: await api.get(`/api/v1/invitations/${enc(code)}`) };
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404 && e.problem.type?.endsWith('/invitation-not-found')) return { error: e };
+    if (e instanceof ApiError && [404, 405, 501].includes(e.status)) return {};
+    throw e;
+  }
+}
+
+function invitationFacts(p) {
+  return [
+    h('p', { class: 'lead', id: 'invitation-summary' }, tNodes('invitation.summary', {
+      inviter: bdi(p.invited_by.display_name),
+      assembly: h('strong', {}, bdi(p.assembly.title)),
+      role: i18n.inSentence(`role.${p.role}`),
+    })),
+    p.status === 'valid'
+      ? h('p', { class: 'muted' }, t('invitation.expires', { date: i18n.formatDate(p.expires_at) }), ' ',
+        t('invitation.uses_left', { n: p.uses_left }))
+      : null,
+  ];
+}
+
 export async function invitation(ctx) {
   const code = ctx.params[0];
+  const { preview, error } = await previewInvitation(code);
+  const head = [h('h1', {}, t('invitation.title'))];
+  if (error) {
+    return { title: t('invitation.title'), node: h('section', { class: 'card narrow' }, head, errorBox(error)) };
+  }
+  head.push(preview ? invitationFacts(preview) : h('p', {}, t('invitation.body')));
+  if (preview && preview.status !== 'valid') {
+    return {
+      title: t('invitation.title'),
+      node: h('section', { class: 'card narrow' }, head,
+        h('div', { class: 'alert alert-error', role: 'alert', id: 'invitation-status' }, h('p', { class: 'alert-title' }, t(`invitation.status.${preview.status}`)))),
+    };
+  }
   if (!ctx.account) {
     const q = `?next=${enc(location.pathname)}`;
     return {
       title: t('invitation.title'),
-      node: h('section', { class: 'card narrow' },
-        h('h1', {}, t('invitation.title')),
-        h('p', {}, t('invitation.body')),
+      node: h('section', { class: 'card narrow' }, head,
         h('p', {}, t('invitation.login_first')),
         h('p', { class: 'actions' },
           h('a', { class: 'button', href: `/login${q}` }, t('nav.login')),
@@ -354,23 +494,17 @@ export async function invitation(ctx) {
     btn.disabled = true;
     try {
       const res = await api.post(`/api/v1/invitations/${enc(code)}/accept`);
-      const aid = res?.assembly_id ?? res?.assembly?.id ?? res?.membership?.assembly_id;
       flash(t('invitation.accepted'));
-      go(aid ? `/assemblies/${enc(aid)}` : '/assemblies');
+      go(`/assemblies/${enc(res.assembly_id)}`);
     } catch (e) {
-      clear(err).appendChild(errorBox(e));
-      err.querySelector('[role=alert]')?.setAttribute('tabindex', '-1');
-      err.querySelector('[role=alert]')?.focus();
+      showErrorIn(err, e);
       btn.disabled = false;
-      if (e instanceof ApiError) announce(e.problem.title);
+      if (e instanceof ApiError) announce(e.title);
     }
   });
   return {
     title: t('invitation.title'),
-    node: h('section', { class: 'card narrow' },
-      h('h1', {}, t('invitation.title')),
-      h('p', {}, t('invitation.body')),
-      h('p', { class: 'actions' }, btn), err),
+    node: h('section', { class: 'card narrow' }, head, h('p', { class: 'actions' }, btn), err),
   };
 }
 

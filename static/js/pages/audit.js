@@ -6,7 +6,8 @@ import { h, clear } from '../dom.js';
 import * as i18n from '../i18n.js';
 import { t } from '../i18n.js';
 import { api, ApiError } from '../api.js';
-import { errorBox, announce } from '../ui.js';
+import { errorBox, errorTitle, announce, tNodes, bdi } from '../ui.js';
+import { loadAllMembers } from './assemblies.js';
 import * as v from '../verify.js';
 
 const enc = encodeURIComponent;
@@ -45,7 +46,7 @@ async function checkConsistency(base, key, cp, slot) {
     if (prev.size === cp.size) ok = v.equal(prevRoot, cp.root);
     else if (prev.size < cp.size) {
       const p = await api.get(`${base}/audit/proof/consistency`, { query: { from: prev.size, to: cp.size } });
-      ok = await v.verifyConsistency(prev.size, cp.size, (p.proof || []).map(v.decodeHash), prevRoot, cp.root);
+      ok = await v.verifyConsistency(prev.size, cp.size, p.proof.map(v.decodeHash), prevRoot, cp.root);
     }
   } catch { ok = false; }
   if (ok) remember();
@@ -55,6 +56,41 @@ async function checkConsistency(base, key, cp, slot) {
 
 function parseEntry(text) {
   try { return JSON.parse(text); } catch { return {}; }
+}
+
+// An entry as a sentence in the reader's language: who did what, names in
+// <bdi>, roles and fields translated. `names` maps account ids (decimal
+// strings, as in the entry) to display names.
+function sentence(e, names) {
+  const who = (id) => (id === null || id === undefined ? t('audit.system')
+    : names.has(String(id)) ? bdi(names.get(String(id))) : t('audit.account', { id }));
+  const d = e.data && typeof e.data === 'object' ? e.data : {};
+  const role = d.role ? i18n.inSentence(`role.${d.role}`) : '';
+  const actor = who(e.actor);
+  switch (e.kind) {
+    case 'assembly.created':
+      return tNodes('audit.s.assembly.created', { actor });
+    case 'assembly.updated':
+      return tNodes('audit.s.assembly.updated', { actor, fields: i18n.formatList(Object.keys(d).map((k) => (i18n.has(`field.${k}`) ? t(`field.${k}`) : k))) });
+    case 'member.joined':
+      return tNodes(d.via === 'invitation' ? 'audit.s.member.joined.invitation' : 'audit.s.member.joined', { subject: who(d.account), role });
+    case 'member.updated':
+      return tNodes('audit.s.member.updated', { actor, subject: who(d.account), role, status: d.status ? i18n.inSentence(`status.${d.status}`) : '' });
+    case 'member.left':
+      return String(e.actor) === String(d.account)
+        ? tNodes('audit.s.member.left', { subject: who(d.account) })
+        : tNodes('audit.s.member.removed', { actor, subject: who(d.account) });
+    case 'invitation.created':
+      return tNodes('audit.s.invitation.created', { actor, role, uses: t('audit.uses', { n: Number(d.max_uses) || 0 }) });
+    case 'invitation.revoked':
+      return tNodes('audit.s.invitation.revoked', { actor });
+    default:
+      return tNodes('audit.s.other', { actor, kind: h('code', {}, String(e.kind)) });
+  }
+}
+
+function kindName(kind) {
+  return i18n.has(`audit.kind.${kind}`) ? t(`audit.kind.${kind}`) : String(kind);
 }
 
 export async function audit(ctx) {
@@ -70,6 +106,11 @@ export async function audit(ctx) {
     if (!(e instanceof ApiError) || e.status !== 404) throw e;
   }
   const first = await api.get(`${base}/audit`, { query: { limit: 200 } });
+  // Display names for the sentences; entries name accounts by id.
+  const names = new Map();
+  try {
+    for (const m of await loadAllMembers(aid)) if (m.display_name) names.set(String(m.account_id), m.display_name);
+  } catch { /* names stay account numbers */ }
 
   // ---- checkpoint ----
   const sigSlot = h('dd', { id: 'checkpoint-status' }, verdict('checking'));
@@ -90,7 +131,7 @@ export async function audit(ctx) {
           h('dt', {}, t('audit.origin')), h('dd', { class: 'mono' }, ltr(checkpoint.origin)),
           h('dt', {}, t('audit.size')), h('dd', { id: 'checkpoint-size' }, i18n.formatNumber(checkpoint.size)),
           h('dt', {}, t('audit.root')), h('dd', { class: 'mono hash' }, ltr(checkpoint.rootB64))] : null,
-        h('dt', {}, t('audit.key')), h('dd', { class: 'mono' }, ltr(`${key.name} (${key.key_id ?? ''})`)),
+        h('dt', {}, t('audit.key')), h('dd', { class: 'mono' }, ltr(`${key.name} (${key.key_id})`)),
         h('dt', {}, t('audit.signature')), sigSlot,
         h('dt', {}, t('audit.consistency')), consSlot),
       h('details', {}, h('summary', {}, t('audit.note')), h('pre', { class: 'mono note', dir: 'ltr' }, note)));
@@ -99,31 +140,31 @@ export async function audit(ctx) {
       h('h2', { id: 'cp-h' }, t('audit.checkpoint')), h('p', { class: 'muted' }, t('audit.no_checkpoint')));
   }
 
-  // ---- inclusion check ----
-  const result = h('div', { id: 'inclusion-result', class: 'inclusion-result', 'aria-live': 'polite' },
-    h('p', { class: 'muted' }, t('audit.choose')));
+  // ---- inclusion check: the result sits in the entry that was checked ----
+  const result = h('div', { id: 'inclusion-result', class: 'inclusion-result', 'aria-live': 'polite' });
 
-  async function checkInclusion(item, row) {
+  async function checkInclusion(item, li) {
     const seq = Number(item.seq);
-    for (const r of tbody.querySelectorAll('tr.selected')) r.classList.remove('selected');
-    if (row) row.classList.add('selected');
+    for (const r of list.querySelectorAll('li.selected')) r.classList.remove('selected');
+    li.classList.add('selected');
+    li.appendChild(result);
     const index = seq - 1; // seq counts from 1, RFC 9162 leaf indices from 0
-    clear(result).append(h('h3', {}, t('audit.inclusion', { seq })), verdict('checking'));
+    clear(result).append(verdict('checking'));
     const rows = [];
     let ok = false;
     let reason = null;
     try {
       const leaf = await v.leafHash(item.entry);
       rows.push([t('audit.leaf'), v.b64encode(leaf)]);
-      if (item.leaf_hash && !v.equal(leaf, v.decodeHash(item.leaf_hash))) {
+      if (!v.equal(leaf, v.decodeHash(item.leaf_hash))) {
         reason = 'audit.reason.leaf';
       } else if (!checkpoint || index >= checkpoint.size) {
         reason = 'audit.reason.proof';
       } else {
         const p = await api.get(`${base}/audit/proof/inclusion`, { query: { index, size: checkpoint.size } });
-        if (p.leaf_hash && !v.equal(leaf, v.decodeHash(p.leaf_hash))) reason = 'audit.reason.leaf';
+        if (!v.equal(leaf, v.decodeHash(p.leaf_hash))) reason = 'audit.reason.leaf';
         else {
-          const proof = (p.proof || []).map(v.decodeHash);
+          const proof = p.proof.map(v.decodeHash);
           ok = await v.verifyInclusion(leaf, index, checkpoint.size, proof, checkpoint.root);
           if (!ok) reason = 'audit.reason.proof';
           rows.push([t('audit.index_size'), `${index} / ${checkpoint.size}`]);
@@ -133,61 +174,56 @@ export async function audit(ctx) {
     } catch (e) {
       ok = false;
       reason = 'audit.reason.proof';
-      rows.push(['error', e instanceof ApiError ? (e.problem.detail || e.problem.title) : String(e.message || e)]);
+      rows.push([t('error.generic'), errorTitle(e)]);
     }
     const status = ok ? 'verified' : 'failed';
     clear(result).append(
-      h('h3', {}, t('audit.inclusion', { seq })),
       h('p', { id: 'inclusion-status' }, verdict(status, reason)),
-      h('dl', { class: 'facts' }, rows.map(([k, val]) => [h('dt', {}, k), h('dd', { class: 'mono hash' }, ltr(val))])));
+      h('details', {}, h('summary', {}, t('audit.inclusion', { seq })),
+        h('dl', { class: 'facts' }, rows.map(([k, val]) => [h('dt', {}, k), h('dd', { class: 'mono hash' }, ltr(val))]))));
     announce(`${t('audit.inclusion', { seq })}: ${ok ? t('audit.verified') : t('audit.failed')}`);
   }
 
-  // ---- entries ----
-  const tbody = h('tbody', {});
-  function addRows(items) {
+  // ---- entries: one sentence each, the canonical JSON behind a disclosure ----
+  const list = h('ol', { class: 'audit-list', id: 'audit-list' });
+  function addEntries(items) {
     for (const item of items) {
       const e = parseEntry(item.entry);
       const seq = Number(item.seq);
+      const li = h('li', { class: 'audit-entry', 'data-seq': seq, 'data-kind': e.kind, 'aria-labelledby': `entry-${seq}-h` });
       const btn = h('button', {
         type: 'button',
         class: 'button button-small button-secondary',
         'aria-label': t('audit.verify_label', { seq }),
         disabled: !checkpoint || seq > checkpoint.size,
-        onclick: () => checkInclusion(item, btn.closest('tr')),
+        onclick: () => checkInclusion(item, li),
       }, t('audit.verify'));
-      tbody.appendChild(h('tr', { 'data-seq': seq, 'data-kind': e.kind ?? item.kind ?? '' },
-        h('td', { class: 'num' }, seq),
-        h('td', { class: 'nowrap' }, i18n.formatDate(e.at ?? item.at)),
-        h('td', {}, h('code', { class: 'kind' }, e.kind ?? item.kind ?? '')),
-        h('td', {}, h('pre', { class: 'mono entry', dir: 'ltr' }, item.entry)),
-        h('td', {}, btn)));
+      li.append(
+        h('p', { class: 'audit-meta', id: `entry-${seq}-h` },
+          h('span', { class: 'audit-seq' }, t('audit.entry_no', { seq })), ' · ',
+          h('time', { datetime: e.at }, i18n.formatDate(e.at)), ' · ',
+          h('span', { class: 'audit-kind' }, kindName(e.kind))),
+        h('p', { class: 'audit-sentence' }, sentence(e, names)),
+        h('div', { class: 'audit-tools' },
+          h('details', { class: 'audit-json' }, h('summary', {}, t('audit.json')), h('pre', { class: 'mono entry', dir: 'ltr' }, item.entry)),
+          btn));
+      list.appendChild(li);
     }
   }
-  addRows(first.items || []);
-  let next = first.next ?? null;
+  addEntries(first.items);
+  let next = first.next;
   const more = h('button', { type: 'button', class: 'button button-secondary', hidden: !next }, t('audit.more'));
   more.addEventListener('click', async () => {
     more.disabled = true;
     try {
       const res = await api.get(`${base}/audit`, { query: { after: next, limit: 200 } });
-      addRows(res.items || []);
-      next = res.next ?? null;
+      addEntries(res.items);
+      next = res.next;
       more.hidden = !next;
     } catch (e) { more.before(errorBox(e)); } finally { more.disabled = false; }
   });
 
-  const entries = (first.items || []).length
-    ? h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': t('audit.entries') }, h('table', { class: 'table audit-table', id: 'audit-table' },
-      h('caption', { class: 'visually-hidden' }, t('audit.entries')),
-      h('thead', {}, h('tr', {},
-        h('th', { scope: 'col', class: 'num' }, t('audit.seq')),
-        h('th', { scope: 'col' }, t('audit.at')),
-        h('th', { scope: 'col' }, t('audit.kind')),
-        h('th', { scope: 'col' }, t('audit.entry')),
-        h('td', {}))),
-      tbody))
-    : h('p', { class: 'empty' }, t('audit.empty'));
+  const entries = first.items.length ? list : h('p', { class: 'empty' }, t('audit.empty'));
 
   return {
     title: `${t('audit.title')} · ${a.title}`,
@@ -195,9 +231,9 @@ export async function audit(ctx) {
       h('p', { class: 'breadcrumb' }, h('a', { href: `/assemblies/${enc(aid)}` }, t('audit.back'))),
       h('h1', {}, t('audit.title'), ' ', h('span', { class: 'subtitle', dir: 'auto' }, a.title)),
       h('p', { class: 'lead' }, t('audit.intro')),
-      h('div', { class: 'grid' }, cpSection,
-        h('section', { class: 'card', 'aria-labelledby': 'inc-h' }, h('h2', { id: 'inc-h' }, t('audit.verify')), result)),
+      cpSection,
       h('section', { class: 'card', 'aria-labelledby': 'entries-h' },
-        h('h2', { id: 'entries-h' }, t('audit.entries')), entries, h('p', {}, more))),
+        h('h2', { id: 'entries-h' }, t('audit.entries')),
+        h('p', { class: 'hint' }, t('audit.choose')), entries, h('p', {}, more))),
   };
 }
