@@ -20,11 +20,11 @@ Test(utf8, counts_scalar_values)
 {
     cr_expect_eq(count(""), 0);
     cr_expect_eq(count("abc"), 3);
-    cr_expect_eq(count("\xC3\xA9t\xC3\xA9"), 3);           /* été */
-    cr_expect_eq(count("\xE2\x82\xAC"), 1);                /* € */
-    cr_expect_eq(count("\xF0\x9F\x98\x80"), 1);            /* U+1F600 */
-    cr_expect_eq(count("\xF4\x8F\xBF\xBF"), 1);            /* U+10FFFF */
-    cr_expect_eq(base_utf8_count("a\0b", 3), 3);            /* NUL is a scalar value */
+    cr_expect_eq(count("\xC3\xA9t\xC3\xA9"), 3); /* été */
+    cr_expect_eq(count("\xE2\x82\xAC"), 1);      /* € */
+    cr_expect_eq(count("\xF0\x9F\x98\x80"), 1);  /* U+1F600 */
+    cr_expect_eq(count("\xF4\x8F\xBF\xBF"), 1);  /* U+10FFFF */
+    cr_expect_eq(base_utf8_count("a\0b", 3), 3); /* NUL is a scalar value */
 }
 
 Test(utf8, rejects_ill_formed)
@@ -111,12 +111,10 @@ Test(base64, rfc4648_vectors)
         cr_expect_eq(base64_encoded_len(n, BASE64_URL_NOPAD), strlen(nopad[i]));
         uint8_t back[8];
         size_t got;
-        cr_expect_eq(base64_decode(std[i], strlen(std[i]), back, sizeof back, &got, BASE64_STD),
-                     0);
+        cr_expect_eq(base64_decode(std[i], strlen(std[i]), back, sizeof back, &got, BASE64_STD), 0);
         cr_expect_eq(got, n);
         cr_expect_eq(memcmp(back, in[i], n), 0);
-        cr_expect_eq(base64_decoded_len(nopad[i], strlen(nopad[i]), BASE64_STD_NOPAD),
-                     (int64_t)n);
+        cr_expect_eq(base64_decoded_len(nopad[i], strlen(nopad[i]), BASE64_STD_NOPAD), (int64_t)n);
     }
 }
 
@@ -140,12 +138,12 @@ Test(base64, only_the_canonical_spelling)
 {
     uint8_t out[8];
     size_t got;
-    const char *bad_std[] = {"Zg=", "Zg", "Zh==", "Zm9=", "Z===", "Zg==Zg==", "Zm 9v", "Zm9v\n",
-                             "=Zm9"};
+    const char *bad_std[] = {
+        "Zg=", "Zg", "Zh==", "Zm9=", "Z===", "Zg==Zg==", "Zm 9v", "Zm9v\n", "=Zm9"};
     for (size_t i = 0; i < sizeof bad_std / sizeof bad_std[0]; i++) {
-        cr_expect_eq(base64_decode(bad_std[i], strlen(bad_std[i]), out, sizeof out, &got,
-                                   BASE64_STD),
-                     -1, "%s accepted", bad_std[i]);
+        cr_expect_eq(
+            base64_decode(bad_std[i], strlen(bad_std[i]), out, sizeof out, &got, BASE64_STD), -1,
+            "%s accepted", bad_std[i]);
     }
     cr_expect_eq(base64_decode("Zg==", 4, out, sizeof out, &got, BASE64_STD_NOPAD), -1);
     cr_expect_eq(base64_decode("Zh", 2, out, sizeof out, &got, BASE64_URL_NOPAD), -1);
@@ -204,12 +202,12 @@ Test(rfc3339, parses_strictly)
     }
     cr_expect_eq(base_rfc3339_parse("2016-12-31T23:59:60Z", 20, &t), 0, "leap second");
     cr_expect_eq(t, 1483228799);
-    const char *bad[] = {"2026-12-01 00:00:00Z", "2026-12-01T00:00:00",  "2026-13-01T00:00:00Z",
-                         "2026-02-29T00:00:00Z", "1900-02-29T00:00:00Z", "2026-04-31T00:00:00Z",
-                         "2026-12-01T24:00:00Z", "2026-12-01T00:60:00Z", "2026-12-01T00:00:61Z",
-                         "2026-12-01T00:00:00.Z", "2026-12-01T00:00:00+1:00",
-                         "2026-12-01T00:00:00+24:00", "2026-12-01T00:00:00Zjunk", "26-12-01T00:00:00Z",
-                         "2026-12-01T00:00:00+01:00x"};
+    const char *bad[] = {
+        "2026-12-01 00:00:00Z",     "2026-12-01T00:00:00",      "2026-13-01T00:00:00Z",
+        "2026-02-29T00:00:00Z",     "1900-02-29T00:00:00Z",     "2026-04-31T00:00:00Z",
+        "2026-12-01T24:00:00Z",     "2026-12-01T00:60:00Z",     "2026-12-01T00:00:61Z",
+        "2026-12-01T00:00:00.Z",    "2026-12-01T00:00:00+1:00", "2026-12-01T00:00:00+24:00",
+        "2026-12-01T00:00:00Zjunk", "26-12-01T00:00:00Z",       "2026-12-01T00:00:00+01:00x"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         cr_expect_eq(base_rfc3339_parse(bad[i], strlen(bad[i]), &t), -1, "%s accepted", bad[i]);
     }
@@ -255,7 +253,7 @@ Test(utf8, utf16_order)
     cr_expect_eq(base_utf16_cmp("", 0, "", 0), 0);
     cr_expect_lt(base_utf16_cmp("a\xC3\xA9", 3, "a\xE2\x82\xAC", 4), 0, "U+00E9 < U+20AC");
     /* RFC 8785 §3.2.3's example keys, in their documented order. */
-    const char *keys[] = {"\r", "1", "\xC3\xB6", "\xE2\x82\xAC", "\xF0\x9F\x98\x80",
+    const char *keys[] = {"\r",          "1", "\xC3\xB6", "\xE2\x82\xAC", "\xF0\x9F\x98\x80",
                           "\xEF\xAC\xB3"};
     for (size_t i = 0; i + 1 < sizeof keys / sizeof keys[0]; i++) {
         cr_expect_lt(base_utf16_cmp(keys[i], strlen(keys[i]), keys[i + 1], strlen(keys[i + 1])), 0,

@@ -28,8 +28,8 @@ Test(codec_json, account_never_has_a_hash_and_parses_languages)
                                .languages_json = "[\"en\",\"fr-CA\"]",
                                .created_at = "2026-12-01T00:00:00Z"};
     json_t *j = codec_account_json(&a);
-    static const char *const keys[] = {"id", "email", "display_name", "country", "languages",
-                                       "created_at"};
+    static const char *const keys[] = {"id",      "email",     "display_name",
+                                       "country", "languages", "created_at"};
     expect_keys(j, keys, 6);
     cr_expect_str_eq(json_string_value(json_array_get(json_object_get(j, "languages"), 1)),
                      "fr-CA");
@@ -52,9 +52,9 @@ Test(codec_json, assembly_standing_is_null_for_non_members)
                                 .created_at = "2026-12-01T00:00:00Z",
                                 .updated_at = "2026-12-01T00:00:00Z"};
     json_t *j = codec_assembly_json(&x);
-    static const char *const keys[] = {"id",         "title",      "description", "visibility",
-                                       "join_policy", "default_language", "created_by",
-                                       "created_at", "updated_at", "my_role",     "my_status"};
+    static const char *const keys[] = {
+        "id",         "title",      "description", "visibility", "join_policy", "default_language",
+        "created_by", "created_at", "updated_at",  "my_role",    "my_status"};
     expect_keys(j, keys, 11);
     cr_expect(json_is_null(json_object_get(j, "my_role")));
     json_decref(j);
@@ -112,9 +112,9 @@ Test(codec_json, created_invitation_shows_its_code)
                                     .created_at = "2026-12-01T00:00:00Z",
                                     .accept_path = "/api/v1/invitations/abc/accept"};
     json_t *j = codec_invitation_created_json(&inv);
-    static const char *const keys[] = {"id",         "code",       "assembly_id", "role",
-                                       "max_uses",   "uses",       "expires_at",  "created_at",
-                                       "accept_path"};
+    static const char *const keys[] = {"id",         "code",       "assembly_id",
+                                       "role",       "max_uses",   "uses",
+                                       "expires_at", "created_at", "accept_path"};
     expect_keys(j, keys, 9);
     json_decref(j);
 }

@@ -302,8 +302,10 @@ Test(accounts, display_name_needs_a_visible_character)
                "no_visible_character"); /* space, U+FEFF, space */
     expect_422("display_name", json_string("Ada\xE2\x80\xAE"), "display_name",
                "unbalanced_bidi"); /* an RLO never closed */
-    expect_422("display_name", json_string("\xE2\x81\xA6" "Ada"), "display_name",
-               "unbalanced_bidi"); /* an LRI never closed */
+    expect_422("display_name",
+               json_string("\xE2\x81\xA6"
+                           "Ada"),
+               "display_name", "unbalanced_bidi"); /* an LRI never closed */
 }
 
 /* A body of many unknown members answers at most 16 field errors and says

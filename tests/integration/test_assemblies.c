@@ -92,7 +92,10 @@ Test(assemblies, create_read_update)
         h_resp_free(r);
     }
     /* A title with balanced isolates and a visible character is fine. */
-    json_t *ok = json_pack("{s:s}", "title", "\xE2\x81\xA7" "abc" "\xE2\x81\xA9 x");
+    json_t *ok = json_pack("{s:s}", "title",
+                           "\xE2\x81\xA7"
+                           "abc"
+                           "\xE2\x81\xA9 x");
     cr_expect_eq(it_status(s, "PATCH", path_of("/api/v1/assemblies/%lld", aid, 0), &u, ok), 200);
     json_decref(ok);
     json_t *j = json_pack("{s:i}", "title", 5);

@@ -26,11 +26,11 @@
 
 struct body {
     char tag[48];
-    bool insert;       /* insert a row tagged tag */
-    bool refuse;       /* then return DB_REFUSED */
-    bool hold;         /* the leader: wait until `want` items parked */
-    int runs, resets;  /* counted across runs */
-    char tx[32];       /* txid of the (last) run's insert */
+    bool insert;      /* insert a row tagged tag */
+    bool refuse;      /* then return DB_REFUSED */
+    bool hold;        /* the leader: wait until `want` items parked */
+    int runs, resets; /* counted across runs */
+    char tx[32];      /* txid of the (last) run's insert */
     struct arena *arena;
 };
 
@@ -231,8 +231,7 @@ Test(group, refusal_after_writes_undoes_only_that_body, .init = setup, .fini = t
     cr_expect_eq(r.resets, r.runs);
 }
 
-Test(group, run_twice_runs_each_body_twice_and_keeps_one_effect, .init = setup,
-     .fini = teardown)
+Test(group, run_twice_runs_each_body_twice_and_keeps_one_effect, .init = setup, .fini = teardown)
 {
     db_set_run_twice(true);
     struct body one;

@@ -32,8 +32,8 @@ static bool ref_active(const struct authz_subject *w)
     return w->role != ROLE_NONE && w->status == MEMBER_ACTIVE;
 }
 
-static enum authz_decision reference(const struct authz_subject *w,
-                                     const struct authz_resource *r, enum authz_action a)
+static enum authz_decision reference(const struct authz_subject *w, const struct authz_resource *r,
+                                     enum authz_action a)
 {
     bool member = w->logged_in && ref_member(w);
     bool visible = r->is_public || member;
@@ -191,8 +191,7 @@ Test(authz, member_patch_ranks)
     cr_expect_eq(authz_member_patch(&conv, &conv, true, ROLE_MEMBER, MEMBER_STATUS_NONE),
                  AUTHZ_ALLOW);
     cr_expect_eq(authz_member_patch(&mem, &mem, true, ROLE_NONE, MEMBER_LEFT), AUTHZ_ALLOW);
-    cr_expect_eq(authz_member_patch(&mem, &mem, true, ROLE_NONE, MEMBER_SUSPENDED),
-                 AUTHZ_DENY_403);
+    cr_expect_eq(authz_member_patch(&mem, &mem, true, ROLE_NONE, MEMBER_SUSPENDED), AUTHZ_DENY_403);
     /* Facilitators handle members and observers, to those roles only. */
     cr_expect_eq(authz_member_patch(&fac, &mem, false, ROLE_OBSERVER, MEMBER_STATUS_NONE),
                  AUTHZ_ALLOW);
@@ -203,8 +202,7 @@ Test(authz, member_patch_ranks)
     cr_expect_eq(authz_member_patch(&conv, &fac, false, ROLE_CONVENER, MEMBER_STATUS_NONE),
                  AUTHZ_ALLOW);
     /* Someone who left decides alone whether to come back. */
-    cr_expect_eq(authz_member_patch(&conv, &left, false, ROLE_NONE, MEMBER_ACTIVE),
-                 AUTHZ_DENY_403);
+    cr_expect_eq(authz_member_patch(&conv, &left, false, ROLE_NONE, MEMBER_ACTIVE), AUTHZ_DENY_403);
 }
 
 /* --- later resources fit the same table ------------------------------------ */
@@ -219,18 +217,16 @@ enum question_state { Q_DRAFT, Q_OPEN, Q_CLOSED };
 /* "The author may edit in draft" (managers too, only their own). */
 static const struct authz_rule edit_proposal = {
     .gate = AUTHZ_GATE_ACT,
-    .cells = {[ROLE_CONVENER] = {N, A, N},
-              [ROLE_FACILITATOR] = {N, A, N},
-              [ROLE_MEMBER] = {N, A, N}},
+    .cells =
+        {[ROLE_CONVENER] = {N, A, N}, [ROLE_FACILITATOR] = {N, A, N}, [ROLE_MEMBER] = {N, A, N}},
     .states = 1u << P_DRAFT,
 };
 
 /* "Members vote while open" (observers never). */
 static const struct authz_rule vote = {
     .gate = AUTHZ_GATE_ACT,
-    .cells = {[ROLE_CONVENER] = {N, Y, N},
-              [ROLE_FACILITATOR] = {N, Y, N},
-              [ROLE_MEMBER] = {N, Y, N}},
+    .cells =
+        {[ROLE_CONVENER] = {N, Y, N}, [ROLE_FACILITATOR] = {N, Y, N}, [ROLE_MEMBER] = {N, Y, N}},
     .states = 1u << Q_OPEN,
 };
 

@@ -392,9 +392,19 @@ Test(title, visible_text_passes)
     cr_expect_eq(title("Assembly"), VALIDATE_TITLE_OK);
     cr_expect_eq(title("  x  "), VALIDATE_TITLE_OK);
     cr_expect_eq(title("\xD8\xA7\xD9\x84\xD8\xB3\xD9\x84\xD8\xA7\xD9\x85"), VALIDATE_TITLE_OK);
-    cr_expect_eq(title("\xE2\x80\x8F" "abc"), VALIDATE_TITLE_OK, "an RLM needs no closer");
-    cr_expect_eq(title("\xE2\x80\xAB" "abc" "\xE2\x80\xAC"), VALIDATE_TITLE_OK, "RLE … PDF");
-    cr_expect_eq(title("\xE2\x81\xA8" "a" "\xE2\x80\xAD" "b" "\xE2\x80\xAC" "\xE2\x81\xA9"),
+    cr_expect_eq(title("\xE2\x80\x8F"
+                       "abc"),
+                 VALIDATE_TITLE_OK, "an RLM needs no closer");
+    cr_expect_eq(title("\xE2\x80\xAB"
+                       "abc"
+                       "\xE2\x80\xAC"),
+                 VALIDATE_TITLE_OK, "RLE … PDF");
+    cr_expect_eq(title("\xE2\x81\xA8"
+                       "a"
+                       "\xE2\x80\xAD"
+                       "b"
+                       "\xE2\x80\xAC"
+                       "\xE2\x81\xA9"),
                  VALIDATE_TITLE_OK, "FSI LRO PDF PDI nests");
     cr_expect_eq(title("\xF0\x9F\x97\xB3"), VALIDATE_TITLE_OK, "a lone emoji is visible");
 }
@@ -405,21 +415,21 @@ Test(title, only_invisible_characters_fail)
         "",
         " ",
         "\t",
-        "\xC2\xA0",                 /* U+00A0 no-break space */
-        "\xC2\xAD",                 /* U+00AD soft hyphen */
-        "\xE2\x80\x8B",             /* U+200B zero width space */
-        "\xE2\x80\x8C\xE2\x80\x8D", /* ZWNJ ZWJ */
-        "\xE2\x80\x8E\xE2\x80\x8F", /* LRM RLM */
-        "\xE2\x81\xA0",             /* U+2060 word joiner */
-        "\xE2\x81\xA4",             /* U+2064 invisible plus */
-        "\xEF\xBB\xBF",             /* U+FEFF */
-        "\xE3\x80\x80",             /* U+3000 ideographic space */
-        "\xE3\x85\xA4",             /* U+3164 hangul filler */
-        "\xE2\xA0\x80",             /* U+2800 braille blank */
-        "\xEF\xB8\x8F",             /* U+FE0F variation selector */
-        "\xF3\xA0\x80\x81",         /* U+E0001 language tag */
-        "\xE1\x85\x9F",             /* U+115F hangul choseong filler */
-        "\xE2\x80\xAB\xE2\x80\xAC", /* RLE PDF, balanced but empty */
+        "\xC2\xA0",                  /* U+00A0 no-break space */
+        "\xC2\xAD",                  /* U+00AD soft hyphen */
+        "\xE2\x80\x8B",              /* U+200B zero width space */
+        "\xE2\x80\x8C\xE2\x80\x8D",  /* ZWNJ ZWJ */
+        "\xE2\x80\x8E\xE2\x80\x8F",  /* LRM RLM */
+        "\xE2\x81\xA0",              /* U+2060 word joiner */
+        "\xE2\x81\xA4",              /* U+2064 invisible plus */
+        "\xEF\xBB\xBF",              /* U+FEFF */
+        "\xE3\x80\x80",              /* U+3000 ideographic space */
+        "\xE3\x85\xA4",              /* U+3164 hangul filler */
+        "\xE2\xA0\x80",              /* U+2800 braille blank */
+        "\xEF\xB8\x8F",              /* U+FE0F variation selector */
+        "\xF3\xA0\x80\x81",          /* U+E0001 language tag */
+        "\xE1\x85\x9F",              /* U+115F hangul choseong filler */
+        "\xE2\x80\xAB\xE2\x80\xAC",  /* RLE PDF, balanced but empty */
         "\xE2\x81\xA6 \xE2\x81\xA9", /* LRI space PDI */
     };
     for (size_t i = 0; i < sizeof invisible / sizeof invisible[0]; i++) {
@@ -442,15 +452,20 @@ Test(title, only_invisible_characters_fail)
 Test(title, unbalanced_bidi_fails)
 {
     const char *bad[] = {
-        "abc\xE2\x80\xAE",                       /* RLO never closed */
-        "\xE2\x80\xAA" "abc",                    /* LRE never closed */
-        "abc\xE2\x80\xAC",                       /* PDF without opener */
-        "abc\xE2\x81\xA9",                       /* PDI without opener */
-        "\xE2\x81\xA7" "abc",                    /* RLI never closed */
-        "\xE2\x81\xA7" "abc\xE2\x80\xAC",        /* RLI closed by PDF */
-        "\xE2\x80\xAB" "abc\xE2\x81\xA9",        /* RLE closed by PDI */
-        "\xE2\x81\xA6\xE2\x80\xAA" "a\xE2\x81\xA9\xE2\x80\xAC", /* crossed */
-        "\xE2\x80\xAE",                          /* only an RLO: bidi is reported first */
+        "abc\xE2\x80\xAE", /* RLO never closed */
+        "\xE2\x80\xAA"
+        "abc",             /* LRE never closed */
+        "abc\xE2\x80\xAC", /* PDF without opener */
+        "abc\xE2\x81\xA9", /* PDI without opener */
+        "\xE2\x81\xA7"
+        "abc", /* RLI never closed */
+        "\xE2\x81\xA7"
+        "abc\xE2\x80\xAC", /* RLI closed by PDF */
+        "\xE2\x80\xAB"
+        "abc\xE2\x81\xA9", /* RLE closed by PDI */
+        "\xE2\x81\xA6\xE2\x80\xAA"
+        "a\xE2\x81\xA9\xE2\x80\xAC", /* crossed */
+        "\xE2\x80\xAE",              /* only an RLO: bidi is reported first */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         cr_expect_eq(title(bad[i]), VALIDATE_TITLE_UNBALANCED_BIDI, "case %zu", i);

@@ -61,11 +61,10 @@ static const char *const join_policies[] = {"open", "invite", NULL};
          .type = DECODE_STRING,                                                                    \
          .one_of = join_policies,                                                                  \
          .offset = offsetof(struct asm_fields, join_policy)},                                      \
-        {.name = "default_language",                                                               \
-         .type = DECODE_STRING,                                                                    \
-         .format = "language_tag",                                                                 \
-         .format_ok = language_tag_ok,                                                             \
-         .offset = offsetof(struct asm_fields, default_language)}
+    {                                                                                              \
+        .name = "default_language", .type = DECODE_STRING, .format = "language_tag",               \
+        .format_ok = language_tag_ok, .offset = offsetof(struct asm_fields, default_language)      \
+    }
 
 static const struct decode_field create_fields[] = {ASM_FIELDS(true)};
 static const struct decode_field patch_fields[] = {ASM_FIELDS(false)};

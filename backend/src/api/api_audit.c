@@ -130,12 +130,12 @@ int api_audit_key(struct api_req *rq, struct api_reply *out)
     if (key == NULL) {
         return api_problem(out, API_E_UNAVAILABLE, "checkpoint signing key unavailable");
     }
-    return api_reply_json(
-        out, 200,
-        json_pack("{s:s, s:o, s:s, s:s, s:s}", "name", key->signer.v.name, "public_key",
-                  b64_json(key->signer.v.public_key, NOTE_PUBLIC_KEY_LEN), "key_id", key->key_id,
-                  "vkey", key->vkey, "origin_prefix",
-                  arena_printf(rq->arena, "%s/assembly/", key->origin)));
+    return api_reply_json(out, 200,
+                          json_pack("{s:s, s:o, s:s, s:s, s:s}", "name", key->signer.v.name,
+                                    "public_key",
+                                    b64_json(key->signer.v.public_key, NOTE_PUBLIC_KEY_LEN),
+                                    "key_id", key->key_id, "vkey", key->vkey, "origin_prefix",
+                                    arena_printf(rq->arena, "%s/assembly/", key->origin)));
 }
 
 /* --- proofs: plan the node reads, fetch them in one query, generate ------ */

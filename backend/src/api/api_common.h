@@ -85,7 +85,6 @@ int api_assembly_gate(struct api_req *rq, struct api_reply *out, int64_t aid,
  */
 enum db_status api_assembly_gate_txn(struct db_conn *c, struct api_req *rq, int64_t aid,
                                      enum authz_action action, struct db_standing *sd,
-                                     struct api_refusal *r) PNYX_NONNULL(1, 2, 5, 6)
-    PNYX_MUSTCHECK;
+                                     struct api_refusal *r) PNYX_NONNULL(1, 2, 5, 6) PNYX_MUSTCHECK;
 
 #endif /* PNYX_API_API_COMMON_H */

@@ -108,7 +108,7 @@ static enum db_status mpatch_cb(struct db_conn *c, void *cls)
     }
     struct authz_subject target = api_subject(t->rq, cur.role, cur.status);
     enum authz_decision d = authz_member_patch(&who, &target, self, role_parse(t->role),
-                           member_status_parse(t->status));
+                                               member_status_parse(t->status));
     if (d != AUTHZ_ALLOW) {
         return api_refuse(&t->refusal, api_authz_error(d), NULL);
     }

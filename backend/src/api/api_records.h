@@ -27,8 +27,7 @@ json_t *api_assembly_json(const struct db_assembly *x, const char *my_role, cons
     PNYX_NONNULL(1);
 
 /* The composition (counts copied into a; a borrowed). */
-json_t *api_composition_json(struct arena *a, const struct db_composition *comp)
-    PNYX_NONNULL(1, 2);
+json_t *api_composition_json(struct arena *a, const struct db_composition *comp) PNYX_NONNULL(1, 2);
 
 /* A membership {assembly_id, account_id, role, status, joined_at?}. */
 json_t *api_membership_json(int64_t aid, int64_t account_id, const char *role, const char *status,

@@ -28,9 +28,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api/api_records.h"
 #include "api/auth.h"
 #include "api/decode.h"
-#include "api/api_records.h"
 #include "core/base/base.h"
 #include "core/validate/validate.h"
 #include "db/db_account.h"

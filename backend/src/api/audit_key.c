@@ -131,8 +131,8 @@ const struct audit_signing *audit_key_get(const struct pnyx_config *cfg)
     return audit_key_init(cfg) == 0 ? &g_key : NULL;
 }
 
-int audit_key_generate(const struct pnyx_config *cfg, bool force, char *vkey, size_t cap,
-                       char *err, size_t errlen)
+int audit_key_generate(const struct pnyx_config *cfg, bool force, char *vkey, size_t cap, char *err,
+                       size_t errlen)
 {
     char path[4096];
     audit_key_path(cfg, path, sizeof(path));
@@ -205,8 +205,9 @@ enum db_status audit_key_start(struct db_conn *c, const struct pnyx_config *cfg,
     }
     const struct audit_signing *k = audit_key_get(cfg);
     if (k == NULL) {
-        snprintf(err, errlen, "audit signing key unusable (PNYX_SIGNING_KEY_FILE or "
-                              "PNYX_DATA_DIR; see the log line above)");
+        snprintf(err, errlen,
+                 "audit signing key unusable (PNYX_SIGNING_KEY_FILE or "
+                 "PNYX_DATA_DIR; see the log line above)");
         arena_free(a);
         return DB_REFUSED;
     }

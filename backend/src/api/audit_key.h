@@ -19,9 +19,9 @@
 /* The loaded key, immutable once loaded. */
 struct audit_signing {
     struct note_signer signer;
-    char vkey[NOTE_VKEY_MAX];               /* "<name>+<key id>+<base64 key>" */
-    char origin[NOTE_ORIGIN_MAX - 40];      /* host part of checkpoint origins */
-    char key_id[2 * NOTE_KEY_ID_LEN + 1];   /* 8 hex digits */
+    char vkey[NOTE_VKEY_MAX];             /* "<name>+<key id>+<base64 key>" */
+    char origin[NOTE_ORIGIN_MAX - 40];    /* host part of checkpoint origins */
+    char key_id[2 * NOTE_KEY_ID_LEN + 1]; /* 8 hex digits */
 };
 
 /* The signing key's file: cfg->signing_key_file, else
@@ -45,8 +45,8 @@ const struct audit_signing *audit_key_get(const struct pnyx_config *cfg) PNYX_NO
  * writes the new key's vkey into vkey (cap bytes). Returns 0, 1 when a
  * file exists (no force), -1 on failure; err gets one line of reason.
  */
-int audit_key_generate(const struct pnyx_config *cfg, bool force, char *vkey, size_t cap,
-                       char *err, size_t errlen) PNYX_NONNULL(1, 3, 5) PNYX_MUSTCHECK;
+int audit_key_generate(const struct pnyx_config *cfg, bool force, char *vkey, size_t cap, char *err,
+                       size_t errlen) PNYX_NONNULL(1, 3, 5) PNYX_MUSTCHECK;
 
 /*
  * `pnyxd serve`'s start: several nodes, one key. Loads the key file

@@ -19,8 +19,8 @@
 #include <time.h>
 
 #include "core/audit/jcs.h"
-#include "core/base/base.h"
 #include "core/audit/merkle.h"
+#include "core/base/base.h"
 #include "db/db_audit.h"
 #include "platform/log.h"
 

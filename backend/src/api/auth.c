@@ -12,8 +12,8 @@
 #include <strings.h>
 #include <time.h>
 
-#include "api/auth_int.h"
 #include "api/api_records.h"
+#include "api/auth_int.h"
 #include "db/db_session.h"
 #include "platform/crypto.h"
 #include "platform/log.h"

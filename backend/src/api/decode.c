@@ -223,10 +223,10 @@ static void decode_member(struct decode_errors *e, const struct decode_field *f,
     case DECODE_INTEGER: {
         json_int_t v = json_integer_value(val);
         if (f->int_range && (v < f->min || v > f->max)) {
-            decode_error(e, f->name, "out_of_range",
-                         json_pack("{s:I, s:I}", "min", (json_int_t)f->min, "max",
-                                   (json_int_t)f->max),
-                         NULL);
+            decode_error(
+                e, f->name, "out_of_range",
+                json_pack("{s:I, s:I}", "min", (json_int_t)f->min, "max", (json_int_t)f->max),
+                NULL);
             return;
         }
         struct decode_int d = {.set = true, .v = (int64_t)v};

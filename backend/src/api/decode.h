@@ -126,6 +126,9 @@ int decode_finish(struct decode_errors *e, struct api_reply *out) PNYX_NONNULL(1
 int decode_or_fail(const struct api_req *rq, struct api_reply *out, const struct decode_spec *spec,
                    void *dst) PNYX_NONNULL(1, 2, 3, 4) PNYX_MUSTCHECK;
 
-#define DECODE_SPEC(arr) {.fields = (arr), .n = sizeof(arr) / sizeof((arr)[0])}
+#define DECODE_SPEC(arr)                                                                           \
+    {                                                                                              \
+        .fields = (arr), .n = sizeof(arr) / sizeof((arr)[0])                                       \
+    }
 
 #endif /* PNYX_API_DECODE_H */

@@ -401,8 +401,7 @@ static size_t take_batch(struct group *g, struct db_group_item **batch, size_t n
 
 /* Under g_mu: self (its group g idle or handed to it) leads; returns the
  * batch's size, self first. */
-static size_t take_lead(struct group *g, struct db_group_item *self,
-                        struct db_group_item **batch)
+static size_t take_lead(struct group *g, struct db_group_item *self, struct db_group_item **batch)
 {
     move(self, ITEM_RUNNING);
     batch[0] = self;
@@ -415,8 +414,8 @@ static size_t take_lead(struct group *g, struct db_group_item *self,
  * to DONE, notifies those from index notify_from on (the others' callers
  * are this thread) and passes g's lead on.
  */
-static void finish_batch(struct db_conn *c, struct group *g, struct db_group_item **batch,
-                         size_t n, size_t notify_from)
+static void finish_batch(struct db_conn *c, struct group *g, struct db_group_item **batch, size_t n,
+                         size_t notify_from)
 {
     if (n > 0)
         run_batch(c, batch, n);

@@ -147,7 +147,6 @@ void jscan_fini(struct jscan *s)
     s->scratch_cap = 0;
 }
 
-
 /* Reads 4 hex digits at q (bounds already checked); -1 if not hex. */
 static long hex4(const unsigned char *q)
 {
@@ -256,7 +255,6 @@ static bool string_scan(struct jscan *s, const unsigned char **close, bool *esca
         q += n;
     }
 }
-
 
 /*
  * Second pass: decodes the already validated body [from, close) into the

@@ -14,11 +14,10 @@ json_t *codec_assembly_json(const struct assembly_record *x)
 {
     return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:o, s:o}", "id",
                      (json_int_t)x->id, "title", x->title, "description", x->description,
-                     "visibility", x->visibility, "join_policy", x->join_policy,
-                     "default_language", x->default_language, "created_by",
-                     (json_int_t)x->created_by, "created_at", x->created_at, "updated_at",
-                     x->updated_at, "my_role", string_or_null(x->my_role), "my_status",
-                     string_or_null(x->my_status));
+                     "visibility", x->visibility, "join_policy", x->join_policy, "default_language",
+                     x->default_language, "created_by", (json_int_t)x->created_by, "created_at",
+                     x->created_at, "updated_at", x->updated_at, "my_role",
+                     string_or_null(x->my_role), "my_status", string_or_null(x->my_status));
 }
 
 static json_t *counts_json(const struct count_record *c, int n)
@@ -41,8 +40,8 @@ json_t *codec_composition_json(const struct composition_record *comp)
 json_t *codec_membership_json(const struct membership_record *m)
 {
     return json_pack("{s:I, s:I, s:s, s:s, s:s?}", "assembly_id", (json_int_t)m->assembly_id,
-                     "account_id", (json_int_t)m->account_id, "role", m->role, "status",
-                     m->status, "joined_at", m->joined_at);
+                     "account_id", (json_int_t)m->account_id, "role", m->role, "status", m->status,
+                     "joined_at", m->joined_at);
 }
 
 json_t *codec_member_json(const struct member_record *m)

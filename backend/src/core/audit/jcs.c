@@ -85,7 +85,6 @@ static int utf8_next(const unsigned char *s, size_t len, size_t *i, uint32_t *cp
     return 0;
 }
 
-
 /* Next code point of a canonical escaped string body (as the builder wrote it). */
 static uint32_t esc_next(const unsigned char *s, size_t len, size_t *i)
 {

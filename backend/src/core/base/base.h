@@ -59,10 +59,10 @@ int base_hex_decode(const char *hex, size_t hexlen, uint8_t *out, size_t n);
 /* ---- base64 ----------------------------------------------------------------- */
 
 enum base64_variant {
-    BASE64_STD = 0,     /* A–Z a–z 0–9 + /, '=' padding (RFC 4648 §4) */
-    BASE64_STD_NOPAD,   /* same alphabet, no padding (PHC strings) */
-    BASE64_URL,         /* A–Z a–z 0–9 - _, '=' padding (RFC 4648 §5) */
-    BASE64_URL_NOPAD,   /* same, no padding (tokens) */
+    BASE64_STD = 0,   /* A–Z a–z 0–9 + /, '=' padding (RFC 4648 §4) */
+    BASE64_STD_NOPAD, /* same alphabet, no padding (PHC strings) */
+    BASE64_URL,       /* A–Z a–z 0–9 - _, '=' padding (RFC 4648 §5) */
+    BASE64_URL_NOPAD, /* same, no padding (tokens) */
 };
 
 /* Encoded length of n bytes, excluding the NUL. */

@@ -4,9 +4,9 @@
  * civil-date arithmetic of H. Hinnant ("chrono-compatible low-level date
  * algorithms"), valid for the whole proleptic Gregorian calendar.
  */
-#include "core/base/base.h"
-
 #include <stdio.h>
+
+#include "core/base/base.h"
 
 int64_t base_days_from_civil(int64_t y, unsigned m, unsigned d)
 {

@@ -13,7 +13,7 @@
 #define Y AUTHZ_YES
 #define N AUTHZ_NO
 /* cells[role] = {non-member, active, suspended} */
-#define ROW(nonmember, conv_a, conv_s, fac_a, fac_s, mem_a, mem_s, obs_a, obs_s)                  \
+#define ROW(nonmember, conv_a, conv_s, fac_a, fac_s, mem_a, mem_s, obs_a, obs_s)                   \
     {                                                                                              \
         [ROLE_NONE] = {nonmember, N, N}, [ROLE_CONVENER] = {N, conv_a, conv_s},                    \
         [ROLE_FACILITATOR] = {N, fac_a, fac_s}, [ROLE_MEMBER] = {N, mem_a, mem_s},                 \
@@ -78,8 +78,7 @@ static enum authz_cell cell_of(const struct authz_rule *rule, const struct authz
     if (!member) {
         return rule->cells[ROLE_NONE][AUTHZ_COL_NONMEMBER];
     }
-    enum authz_column col =
-        who->status == MEMBER_ACTIVE ? AUTHZ_COL_ACTIVE : AUTHZ_COL_SUSPENDED;
+    enum authz_column col = who->status == MEMBER_ACTIVE ? AUTHZ_COL_ACTIVE : AUTHZ_COL_SUSPENDED;
     return rule->cells[who->role][col];
 }
 
@@ -181,8 +180,8 @@ enum authz_decision authz_member_patch(const struct authz_subject *who,
     }
     if (who->role == ROLE_FACILITATOR) {
         bool target_ok = target->role == ROLE_MEMBER || target->role == ROLE_OBSERVER;
-        bool role_ok = new_role == ROLE_NONE || new_role == ROLE_MEMBER ||
-                       new_role == ROLE_OBSERVER;
+        bool role_ok =
+            new_role == ROLE_NONE || new_role == ROLE_MEMBER || new_role == ROLE_OBSERVER;
         return target_ok && role_ok ? AUTHZ_ALLOW : AUTHZ_DENY_403;
     }
     return AUTHZ_DENY_403;

@@ -64,9 +64,9 @@ enum authz_action {
 /* The caller's standing in one assembly. */
 struct authz_subject {
     bool logged_in;
-    int64_t account_id;         /* 0 when anonymous */
-    enum role role;             /* ROLE_NONE when no row */
-    enum member_status status;  /* MEMBER_STATUS_NONE when no row */
+    int64_t account_id;        /* 0 when anonymous */
+    enum role role;            /* ROLE_NONE when no row */
+    enum member_status status; /* MEMBER_STATUS_NONE when no row */
 };
 
 /* What the action is on: the assembly's access settings, and for a
@@ -99,7 +99,12 @@ enum authz_cell {
 };
 
 /* Status columns of a row. A membership that was left counts as none. */
-enum authz_column { AUTHZ_COL_NONMEMBER = 0, AUTHZ_COL_ACTIVE, AUTHZ_COL_SUSPENDED, AUTHZ_COL__COUNT };
+enum authz_column {
+    AUTHZ_COL_NONMEMBER = 0,
+    AUTHZ_COL_ACTIVE,
+    AUTHZ_COL_SUSPENDED,
+    AUTHZ_COL__COUNT
+};
 
 struct authz_rule {
     enum authz_gate gate;

@@ -8,11 +8,8 @@
 #include <string.h>
 
 static const char *const role_names[ROLE__COUNT] = {
-    [ROLE_NONE] = "none",
-    [ROLE_CONVENER] = "convener",
-    [ROLE_FACILITATOR] = "facilitator",
-    [ROLE_MEMBER] = "member",
-    [ROLE_OBSERVER] = "observer",
+    [ROLE_NONE] = "none",     [ROLE_CONVENER] = "convener", [ROLE_FACILITATOR] = "facilitator",
+    [ROLE_MEMBER] = "member", [ROLE_OBSERVER] = "observer",
 };
 
 static const char *const status_names[MEMBER_STATUS__COUNT] = {
