@@ -133,7 +133,8 @@ ACCOUNT_UTIL_FN void sleep_s(double s)
 struct from_resp {
     long status;
     char retry_after[32];
-    json_t *json; /* owned */
+    char device[64]; /* pnyx_device value from Set-Cookie, "" if none */
+    json_t *json;    /* owned */
 };
 
 ACCOUNT_UTIL_FN size_t from_body(char *d, size_t sz, size_t n, void *cls)
@@ -163,6 +164,16 @@ ACCOUNT_UTIL_FN size_t from_header(char *d, size_t sz, size_t n, void *cls)
             len--;
         snprintf(r->retry_after, sizeof r->retry_after, "%.*s", (int)len, v);
     }
+    const char *name = "Set-Cookie: pnyx_device=";
+    size_t nl = strlen(name), len = sz * n;
+    if (len > nl && strncasecmp(d, name, nl) == 0) {
+        size_t i = 0;
+        while (nl + i < len && d[nl + i] != ';' && d[nl + i] != '\r' && i + 1 < sizeof r->device) {
+            r->device[i] = d[nl + i];
+            i++;
+        }
+        r->device[i] = '\0';
+    }
     return sz * n;
 }
 
@@ -183,18 +194,25 @@ ACCOUNT_UTIL_FN void random_loopback(char out[32])
     snprintf(out, 32, "127.%u.%u.%u", 1 + v % 250, 1 + (v >> 8) % 250, 1 + (v >> 16) % 250);
 }
 
-ACCOUNT_UTIL_FN struct from_resp post_from(struct h_server *s, const char *ip, const char *path,
-                                           const json_t *body)
+/* POST path with body from client address ip, with a pnyx_device cookie
+ * when device is neither NULL nor "". */
+ACCOUNT_UTIL_FN struct from_resp post_from_device(struct h_server *s, const char *ip,
+                                                  const char *path, const json_t *body,
+                                                  const char *device)
 {
     struct from_resp r;
     memset(&r, 0, sizeof r);
     CURL *c = curl_easy_init();
     cr_assert(c != NULL);
-    char url[300], iface[64];
+    char url[300], iface[64], cookie[128];
     snprintf(url, sizeof url, "%s%s", s->base, path);
     snprintf(iface, sizeof iface, "host!%s", ip);
     char *text = json_dumps(body, JSON_COMPACT), *resp = NULL;
     struct curl_slist *hl = curl_slist_append(NULL, "Content-Type: application/json");
+    if (device != NULL && *device) {
+        snprintf(cookie, sizeof cookie, "Cookie: pnyx_device=%s", device);
+        hl = curl_slist_append(hl, cookie);
+    }
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_INTERFACE, iface);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
@@ -203,7 +221,7 @@ ACCOUNT_UTIL_FN struct from_resp post_from(struct h_server *s, const char *ip, c
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, from_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     CURLcode rc = curl_easy_perform(c);
     cr_assert_eq(rc, CURLE_OK, "curl from %s: %s", ip, curl_easy_strerror(rc));
@@ -216,6 +234,12 @@ ACCOUNT_UTIL_FN struct from_resp post_from(struct h_server *s, const char *ip, c
     curl_slist_free_all(hl);
     curl_easy_cleanup(c);
     return r;
+}
+
+ACCOUNT_UTIL_FN struct from_resp post_from(struct h_server *s, const char *ip, const char *path,
+                                           const json_t *body)
+{
+    return post_from_device(s, ip, path, body, NULL);
 }
 
 ACCOUNT_UTIL_FN struct from_resp login_from(struct h_server *s, const char *ip, const char *email,

@@ -24,65 +24,17 @@ struct cresp {
     json_t *json;     /* owned */
 };
 
-static size_t hdr_cb(char *d, size_t sz, size_t n, void *cls)
-{
-    struct cresp *r = cls;
-    size_t len = sz * n;
-    if (len > 12 && strncasecmp(d, "Retry-After:", 12) == 0) {
-        r->retry_after = strtol(d + 12, NULL, 10);
-    }
-    const char *name = "Set-Cookie: pnyx_device=";
-    size_t nl = strlen(name);
-    if (len > nl && strncasecmp(d, name, nl) == 0) {
-        size_t i = 0;
-        while (nl + i < len && d[nl + i] != ';' && d[nl + i] != '\r' && i + 1 < sizeof r->device) {
-            r->device[i] = d[nl + i];
-            i++;
-        }
-        r->device[i] = '\0';
-    }
-    return len;
-}
-
 /* POST path with body from client address ip, with an optional device
- * cookie. */
+ * cookie (account_util.h's request, with Retry-After as a number). */
 static struct cresp post_as(struct h_server *s, const char *ip, const char *path, json_t *body,
                             const char *device)
 {
-    struct cresp r;
-    memset(&r, 0, sizeof r);
-    r.retry_after = -1;
-    CURL *c = curl_easy_init();
-    cr_assert(c != NULL);
-    char url[300], iface[64], cookie[128];
-    snprintf(url, sizeof url, "%s%s", s->base, path);
-    snprintf(iface, sizeof iface, "host!%s", ip);
-    char *text = json_dumps(body, JSON_COMPACT), *resp = NULL;
-    struct curl_slist *hl = curl_slist_append(NULL, "Content-Type: application/json");
-    if (device != NULL && *device) {
-        snprintf(cookie, sizeof cookie, "Cookie: pnyx_device=%s", device);
-        hl = curl_slist_append(hl, cookie);
+    struct from_resp f = post_from_device(s, ip, path, body, device);
+    struct cresp r = {.status = f.status, .retry_after = -1, .json = f.json};
+    if (f.retry_after[0] != '\0') {
+        r.retry_after = strtol(f.retry_after, NULL, 10);
     }
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_INTERFACE, iface);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, text);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, from_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, hdr_cb);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    CURLcode rc = curl_easy_perform(c);
-    cr_assert_eq(rc, CURLE_OK, "curl from %s: %s", ip, curl_easy_strerror(rc));
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
-    if (resp) {
-        r.json = json_loads(resp, 0, NULL);
-    }
-    free(resp);
-    free(text);
-    curl_slist_free_all(hl);
-    curl_easy_cleanup(c);
+    snprintf(r.device, sizeof r.device, "%s", f.device);
     return r;
 }
 
