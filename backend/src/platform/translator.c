@@ -15,6 +15,16 @@
  * pass it. The translation is labelled "machine" wherever it appears, and
  * unknown words are mostly names (Lagos, Kyiv) that a reader should see
  * unchanged, not starred; the original is always one click away.
+ *
+ * `-f html-noent`: text must survive that is not prose — link targets of
+ * the Markdown subset (`[text](URL)`), bare URLs and `inline code` — or a
+ * translated link would point elsewhere. Apertium passes markup through
+ * untouched (as "superblanks", kept beside the words around them), so
+ * each such span is replaced by a tag `<i k="N"/>` and put back after;
+ * `&`, `<`, `>` of the text are escaped as entities (html-noent leaves
+ * other characters alone), and newlines and spaces survive, so paragraph
+ * breaks and list markers do too. A pivot runs the second mode on the
+ * first one's output as it is (still escaped).
  */
 #define _GNU_SOURCE
 #include "platform/translator.h"
@@ -423,10 +433,162 @@ void translator_result_free(struct translator_result *r)
     r->len = 0;
 }
 
+/* --- Apertium: protecting what is not prose --------------------------------- */
+
+/* Most protected spans in one text; beyond it the rest stays prose. */
+#define PROTECT_MAX 1024
+
+struct protect {
+    size_t n;
+    size_t off[PROTECT_MAX], len[PROTECT_MAX];
+};
+
+static bool starts_with(const char *s, size_t left, const char *pfx)
+{
+    size_t n = strlen(pfx);
+    return left >= n && memcmp(s, pfx, n) == 0;
+}
+
+/* Length of the protected span starting at text[i] (0 if none); in_dest is
+ * true right after "](". */
+static size_t protected_span(const char *text, size_t len, size_t i, bool in_dest)
+{
+    const char *s = text + i;
+    size_t left = len - i;
+    if (in_dest) { /* a link destination: up to the closing ')' on this line */
+        size_t k = 0;
+        while (k < left && s[k] != ')' && s[k] != '\n')
+            k++;
+        return k < left && s[k] == ')' ? k : 0;
+    }
+    if (s[0] == '`') { /* inline code: up to the next backtick on this line */
+        size_t k = 1;
+        while (k < left && s[k] != '`' && s[k] != '\n')
+            k++;
+        return k < left && s[k] == '`' ? k + 1 : 0;
+    }
+    if (starts_with(s, left, "http://") || starts_with(s, left, "https://") ||
+        starts_with(s, left, "mailto:")) {
+        size_t k = 0;
+        while (k < left && (unsigned char)s[k] > ' ' && s[k] != '<' && s[k] != '>' && s[k] != '"' &&
+               s[k] != ')')
+            k++;
+        while (k > 0 && strchr(".,;:!?'", s[k - 1]))
+            k--; /* sentence punctuation after a URL is prose */
+        return k;
+    }
+    return 0;
+}
+
+/* Appends p[0..n) to the growing buffer *o (size *cap, used *len). */
+static bool buf_put(char **o, size_t *cap, size_t *len, const char *p, size_t n)
+{
+    if (*len + n + 1 > *cap) {
+        size_t ncap = (*cap ? *cap : 64) * 2 + n;
+        char *no = realloc(*o, ncap);
+        if (!no)
+            return false;
+        *o = no;
+        *cap = ncap;
+    }
+    memcpy(*o + *len, p, n);
+    *len += n;
+    (*o)[*len] = '\0';
+    return true;
+}
+
+/* The text as Apertium's html-noent input (malloc'd), spans recorded. */
+static char *apertium_prepare(const char *text, size_t len, struct protect *pr, size_t *outlen)
+{
+    char *o = NULL;
+    size_t cap = 0, n = 0;
+    pr->n = 0;
+    if (!buf_put(&o, &cap, &n, "", 0))
+        return NULL;
+    for (size_t i = 0; i < len;) {
+        bool in_dest = i >= 2 && text[i - 1] == '(' && text[i - 2] == ']';
+        size_t k = pr->n < PROTECT_MAX ? protected_span(text, len, i, in_dest) : 0;
+        bool ok;
+        if (k > 0) {
+            char tag[32];
+            int tl = snprintf(tag, sizeof tag, "<i k=\"%zu\"/>", pr->n);
+            pr->off[pr->n] = i;
+            pr->len[pr->n] = k;
+            pr->n++;
+            i += k;
+            ok = buf_put(&o, &cap, &n, tag, (size_t)tl);
+        } else {
+            const char *rep = text[i] == '&'   ? "&amp;"
+                              : text[i] == '<' ? "&lt;"
+                              : text[i] == '>' ? "&gt;"
+                                               : NULL;
+            ok = rep ? buf_put(&o, &cap, &n, rep, strlen(rep)) : buf_put(&o, &cap, &n, text + i, 1);
+            i++;
+        }
+        if (!ok) {
+            free(o);
+            return NULL;
+        }
+    }
+    *outlen = n;
+    return o;
+}
+
+/* Apertium's output back to text: tags → their spans, entities → characters.
+ * A span whose tag went missing is appended (never lost). malloc'd. */
+static char *apertium_restore(const char *text, const char *out, size_t outlen,
+                              const struct protect *pr, size_t *reslen)
+{
+    static const char *const ent[][2] = {
+        {"&amp;", "&"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&#39;", "'"}};
+    char *r = NULL;
+    size_t cap = 0, n = 0;
+    bool *used = calloc(pr->n ? pr->n : 1, sizeof(bool));
+    bool ok = used && buf_put(&r, &cap, &n, "", 0);
+    for (size_t i = 0; ok && i < outlen;) {
+        const char *s = out + i;
+        size_t left = outlen - i;
+        if (starts_with(s, left, "<i k=\"")) {
+            size_t j = 6;
+            unsigned long k = 0;
+            while (j < left && s[j] >= '0' && s[j] <= '9' && k < PROTECT_MAX)
+                k = k * 10 + (unsigned long)(s[j++] - '0');
+            if (j > 6 && starts_with(s + j, left - j, "\"/>") && k < pr->n && !used[k]) {
+                ok = buf_put(&r, &cap, &n, text + pr->off[k], pr->len[k]);
+                used[k] = true;
+                i += j + 3;
+                continue;
+            }
+        }
+        size_t e = 0;
+        while (e < sizeof ent / sizeof ent[0] && !starts_with(s, left, ent[e][0]))
+            e++;
+        if (e < sizeof ent / sizeof ent[0]) {
+            ok = buf_put(&r, &cap, &n, ent[e][1], 1);
+            i += strlen(ent[e][0]);
+        } else {
+            ok = buf_put(&r, &cap, &n, s, 1);
+            i++;
+        }
+    }
+    for (size_t j = 0; ok && j < pr->n; j++) {
+        if (!used[j])
+            ok = buf_put(&r, &cap, &n, " ", 1) &&
+                 buf_put(&r, &cap, &n, text + pr->off[j], pr->len[j]);
+    }
+    free(used);
+    if (!ok) {
+        free(r);
+        return NULL;
+    }
+    *reslen = n;
+    return r;
+}
+
 static int run_apertium(const struct translator *t, const char *mode, const char *text, size_t len,
                         char **out, size_t *outlen, char *err, size_t errlen)
 {
-    char *argv[] = {(char *)t->program, "-u", "-f", "txt", (char *)mode, NULL};
+    char *argv[] = {(char *)t->program, "-u", "-f", "html-noent", (char *)mode, NULL};
     return translator_spawn(argv, text, len, t->timeout_ms, t->max_output, out, outlen, err,
                             errlen);
 }
@@ -448,18 +610,36 @@ int translator_translate(const struct translator *t, const char *from, const cha
         snprintf(r->error, sizeof r->error, "no %s translation from %s to %s", t->name, f, g);
         return -1;
     }
-    if (run_apertium(t, p->mode1, text, len, &r->text, &r->len, r->error, sizeof r->error) != 0)
+    struct protect *pr = malloc(sizeof *pr);
+    size_t inlen = 0;
+    char *in = pr ? apertium_prepare(text, len, pr, &inlen) : NULL;
+    if (!in) {
+        free(pr);
+        snprintf(r->error, sizeof r->error, "out of memory");
         return -1;
-    if (!p->mode2[0])
-        return 0;
-    char *mid = r->text;
-    size_t midlen = r->len;
-    r->text = NULL;
-    r->len = 0;
-    int rc = run_apertium(t, p->mode2, mid, midlen, &r->text, &r->len, r->error, sizeof r->error);
-    free(mid);
-    if (rc == 0)
-        memcpy(r->via, p->via, sizeof r->via);
+    }
+    char *mid = NULL, *fin = NULL;
+    size_t midlen = 0, finlen = 0;
+    int rc = run_apertium(t, p->mode1, in, inlen, &mid, &midlen, r->error, sizeof r->error);
+    if (rc == 0 && p->mode2[0]) {
+        rc = run_apertium(t, p->mode2, mid, midlen, &fin, &finlen, r->error, sizeof r->error);
+        free(mid);
+    } else {
+        fin = mid;
+        finlen = midlen;
+    }
+    if (rc == 0) {
+        r->text = apertium_restore(text, fin, finlen, pr, &r->len);
+        if (!r->text) {
+            snprintf(r->error, sizeof r->error, "out of memory");
+            rc = -1;
+        } else if (p->mode2[0]) {
+            memcpy(r->via, p->via, sizeof r->via);
+        }
+    }
+    free(fin);
+    free(in);
+    free(pr);
     return rc;
 }
 
