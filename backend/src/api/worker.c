@@ -9,12 +9,15 @@
  */
 #include "api/worker.h"
 
+#define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "db/db.h"
 #include "platform/log.h"
@@ -22,6 +25,12 @@
 /* Why 30 s: a database that is down is retried often enough to resume soon
  * after it returns, rarely enough to stay out of its logs. */
 #define WORKER_ERROR_MAX_MS 30000
+/* Why nice 10: background work (a translator's pipeline of processes, an
+ * optimiser) competes with request threads for the same cores; at nice 10
+ * the scheduler gives it about a tenth of a core's share next to a busy
+ * request thread, yet all idle CPU when requests leave it idle. Child
+ * processes inherit the thread's nice value. */
+#define WORKER_NICE 10
 
 struct worker {
     struct worker_spec spec;
@@ -75,6 +84,9 @@ static void *worker_main(void *arg)
     uint64_t seen = 0;
     unsigned error_ms = 0;
     int64_t fast_until = 0; /* poll fast until then (after a wake) */
+    /* Linux: the nice value is per thread (a tid is a process id here). */
+    if (setpriority(PRIO_PROCESS, (id_t)gettid(), WORKER_NICE) != 0)
+        log_warn("worker %s: cannot lower its priority: %s", w->spec.name, strerror(errno));
     log_info("worker %s started", w->spec.name);
     pthread_mutex_lock(&g_mu);
     seen = w->wakes;

@@ -19,6 +19,9 @@
  *
  * Jobs other pnyxd queue are found by the idle poll (idle_ms).
  *
+ * Workers run at nice 10 (their child processes too), so requests keep
+ * the CPU when both want it.
+ *
  * Threads start with the caller's signal mask: main blocks SIGINT/SIGTERM
  * before starting workers so only its sigwait receives them.
  */
