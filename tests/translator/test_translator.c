@@ -212,6 +212,19 @@ Test(translator, hostile_text_and_arguments_are_never_interpreted_by_a_shell)
     }
 }
 
+Test(translator, translator_processes_run_at_idle_priority)
+{
+    make_dir();
+    /* Field 41 of /proc/PID/stat is the scheduling policy: 5 = SCHED_IDLE
+     * (background work never takes CPU from requests). */
+    const char *p = script("policy", "cat >/dev/null; awk '{print $41}' /proc/$$/stat");
+    struct translator *t = command_translator(p, 5000, 4096);
+    struct translator_result r;
+    cr_assert_eq(translator_translate(t, "es", "en", "hola", 4, &r), 0, "%s", r.error);
+    cr_assert_str_eq(r.text, "5\n");
+    translator_result_free(&r);
+}
+
 Test(translator, command_must_be_an_absolute_executable)
 {
     struct translator t;

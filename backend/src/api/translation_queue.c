@@ -46,7 +46,6 @@
 
 #include "api/audit_writer.h"
 #include "api/worker.h"
-#include "core/audit/jcs.h"
 #include "core/base/base.h"
 #include "db/db_translation.h"
 #include "platform/config.h"
@@ -157,27 +156,14 @@ unsigned translation_workers_start(const struct pnyx_config *cfg)
 /* --- the worker -------------------------------------------------------------- */
 
 /* SHA-256 (hex) of the canonical text the audit entry carries instead of
- * the text: RFC 8785 JSON of {"body": …, "title": …} (title left out for
- * comments). */
+ * the text, as for every proposal text (README "Proposals"): the UTF-8
+ * bytes of the title, one line feed, the body; a comment's body alone. */
 static int text_sha256(struct arena *a, const char *title, const char *body, char hex[65])
 {
-    json_t *o = title ? json_pack("{s:s, s:s}", "title", title, "body", body)
-                      : json_pack("{s:s}", "body", body);
-    char *txt = o ? json_dumps(o, JSON_COMPACT) : NULL;
-    json_decref(o);
-    if (!txt)
-        return -1;
-    char *canon = NULL;
-    size_t clen = 0;
-    int rc = jcs_canonicalize(txt, strlen(txt), &canon, &clen, NULL);
-    free(txt);
-    if (rc != 0)
-        return -1;
+    const char *canon = title ? arena_printf(a, "%s\n%s", title, body) : body;
     uint8_t h[PNYX_SHA256_BYTES];
-    pnyx_crypto_sha256(canon, clen, h);
-    free(canon);
+    pnyx_crypto_sha256(canon, strlen(canon), h);
     pnyx_crypto_hex(h, sizeof h, hex);
-    (void)a;
     return 0;
 }
 

@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -25,12 +26,8 @@
 /* Why 30 s: a database that is down is retried often enough to resume soon
  * after it returns, rarely enough to stay out of its logs. */
 #define WORKER_ERROR_MAX_MS 30000
-/* Why nice 10: background work (a translator's pipeline of processes, an
- * optimiser) competes with request threads for the same cores; at nice 10
- * the scheduler gives it about a tenth of a core's share next to a busy
- * request thread, yet all idle CPU when requests leave it idle. Child
- * processes inherit the thread's nice value. */
-#define WORKER_NICE 10
+/* Nice value for worker_cpu_idle where SCHED_IDLE is refused. */
+#define WORKER_NICE 19
 
 struct worker {
     struct worker_spec spec;
@@ -84,9 +81,6 @@ static void *worker_main(void *arg)
     uint64_t seen = 0;
     unsigned error_ms = 0;
     int64_t fast_until = 0; /* poll fast until then (after a wake) */
-    /* Linux: the nice value is per thread (a tid is a process id here). */
-    if (setpriority(PRIO_PROCESS, (id_t)gettid(), WORKER_NICE) != 0)
-        log_warn("worker %s: cannot lower its priority: %s", w->spec.name, strerror(errno));
     log_info("worker %s started", w->spec.name);
     pthread_mutex_lock(&g_mu);
     seen = w->wakes;
@@ -179,6 +173,31 @@ void worker_stop_all(void)
     g_n = 0;
     g_stopping = false; /* a later start (tests) works again */
     pthread_mutex_unlock(&g_mu);
+}
+
+struct idle_run {
+    void (*fn)(void *);
+    void *arg;
+};
+
+static void *idle_main(void *p)
+{
+    struct idle_run *r = p;
+    struct sched_param sp = {.sched_priority = 0};
+    if (sched_setscheduler(0, SCHED_IDLE, &sp) != 0)
+        (void)setpriority(PRIO_PROCESS, (id_t)gettid(), WORKER_NICE);
+    r->fn(r->arg);
+    return NULL;
+}
+
+int worker_run_idle(void (*fn)(void *), void *arg)
+{
+    struct idle_run r = {.fn = fn, .arg = arg};
+    pthread_t t;
+    if (pthread_create(&t, NULL, idle_main, &r) != 0)
+        return -1;
+    pthread_join(t, NULL);
+    return 0;
 }
 
 unsigned worker_count(void)

@@ -9,7 +9,9 @@
  * process group, so a timeout kills the whole pipeline (kill(-pid)), not
  * just its first process; its signal mask is emptied and SIGPIPE restored
  * to default (pnyxd blocks SIGINT/SIGTERM and ignores SIGPIPE, and both
- * would otherwise be inherited across exec).
+ * would otherwise be inherited across exec). It runs SCHED_IDLE (Linux:
+ * only on CPU time nothing of normal priority wants), so translating never
+ * takes CPU from requests; its whole pipeline inherits that.
  *
  * Apertium flags: `-u` drops the '*' marks of unknown words. Decision: we
  * pass it. The translation is labelled "machine" wherever it appears, and
@@ -33,6 +35,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -211,6 +214,37 @@ static void close_fd(int *fd)
     }
 }
 
+/* The argv prefix that runs a program at idle priority, or NULL (found
+ * once). */
+static const char *g_idle_argv[4];
+static pthread_once_t g_idle_once = PTHREAD_ONCE_INIT;
+static void find_idle_prefix(void)
+{
+    static const char *const chrt[] = {"/usr/bin/chrt", "/bin/chrt"};
+    static const char *const nice_[] = {"/usr/bin/nice", "/bin/nice"};
+    for (size_t i = 0; i < 2; i++) {
+        if (access(chrt[i], X_OK) == 0) {
+            g_idle_argv[0] = chrt[i];
+            g_idle_argv[1] = "--idle";
+            g_idle_argv[2] = "0";
+            return;
+        }
+    }
+    for (size_t i = 0; i < 2; i++) {
+        if (access(nice_[i], X_OK) == 0) {
+            g_idle_argv[0] = nice_[i];
+            g_idle_argv[1] = "-n";
+            g_idle_argv[2] = "19";
+            return;
+        }
+    }
+}
+static const char *const *idle_prefix(void)
+{
+    pthread_once(&g_idle_once, find_idle_prefix);
+    return g_idle_argv[0] ? g_idle_argv : NULL;
+}
+
 int translator_spawn(char *const argv[], const char *input, size_t inlen, unsigned timeout_ms,
                      size_t max_output, char **out, size_t *outlen, char *err, size_t errlen)
 {
@@ -255,7 +289,34 @@ int translator_spawn(char *const argv[], const char *input, size_t inlen, unsign
     posix_spawn_file_actions_adddup2(&fa, in[0], STDIN_FILENO);
     posix_spawn_file_actions_adddup2(&fa, po[1], STDOUT_FILENO);
     posix_spawn_file_actions_adddup2(&fa, pe[1], STDERR_FILENO);
-    int se = posix_spawn(&pid, argv[0], &fa, &attr, argv, environ);
+    /* Translation is background work: the child (and the pipeline it
+     * starts) runs SCHED_IDLE, on CPU time no request wants, by starting
+     * it through util-linux's chrt (`chrt --idle 0 PROGRAM ARGS…`, which
+     * sets the policy and execs PROGRAM: still an argv, no shell), else
+     * coreutils' `nice -n 19`. Neither can be done by posix_spawn's
+     * attributes (glibc takes only the POSIX policies) nor by switching
+     * this thread (an unprivileged thread cannot come back from
+     * SCHED_IDLE). */
+    char *const *run = argv;
+    char **wrapped = NULL;
+    const char *const *pre = idle_prefix();
+    if (pre) {
+        size_t np = 0, na = 0;
+        while (pre[np])
+            np++;
+        while (argv[na])
+            na++;
+        wrapped = calloc(np + na + 1, sizeof *wrapped);
+        if (wrapped) {
+            for (size_t i = 0; i < np; i++)
+                wrapped[i] = (char *)pre[i];
+            for (size_t i = 0; i < na; i++)
+                wrapped[np + i] = argv[i];
+            run = wrapped;
+        }
+    }
+    int se = posix_spawn(&pid, run[0], &fa, &attr, run, environ);
+    free(wrapped);
     if (se != 0) {
         pid = -1;
         snprintf(err, errlen, "cannot run %s: %s", argv[0], strerror(se));
