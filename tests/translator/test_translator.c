@@ -225,6 +225,21 @@ Test(translator, translator_processes_run_at_idle_priority)
     translator_result_free(&r);
 }
 
+Test(translator, translator_runs_in_its_own_session_at_autogroup_nice_19)
+{
+    if (access("/proc/self/autogroup", F_OK) != 0)
+        cr_skip_test("no scheduler autogroups on this kernel");
+    make_dir();
+    const char *p = script("group", "cat >/dev/null; cat /proc/$$/autogroup; "
+                                    "[ \"$(ps -o sid= -p $$ | tr -d ' ')\" = $$ ] && echo leader");
+    struct translator *t = command_translator(p, 5000, 4096);
+    struct translator_result r;
+    cr_assert_eq(translator_translate(t, "es", "en", "hola", 4, &r), 0, "%s", r.error);
+    cr_assert(strstr(r.text, "nice 19"), "%s", r.text);
+    cr_assert(strstr(r.text, "leader"), "not a session leader: %s", r.text);
+    translator_result_free(&r);
+}
+
 Test(translator, command_must_be_an_absolute_executable)
 {
     struct translator t;
