@@ -23,8 +23,8 @@
  * locks other requests wait for (a job row, an assembly's audit log head
  * when it stores a result in a group commit, whose batch it may lead): a
  * starved lock holder would stall them all (priority inversion). CPU-heavy
- * work must not run at that priority: a translator's processes are spawned
- * SCHED_IDLE (platform/translator.c), and in-thread computing (an
+ * work must not run at that priority: a translator's processes run at nice
+ * 10 in their own scheduler group (platform/translator.c), and in-thread computing (an
  * optimiser) runs through worker_run_idle, never inside a transaction.
  *
  * Threads start with the caller's signal mask: main blocks SIGINT/SIGTERM

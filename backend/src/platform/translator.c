@@ -9,9 +9,9 @@
  * session and process group, so a timeout kills the whole pipeline (kill(-pid)), not
  * just its first process; its signal mask is emptied and SIGPIPE restored
  * to default (pnyxd blocks SIGINT/SIGTERM and ignores SIGPIPE, and both
- * would otherwise be inherited across exec). It runs SCHED_IDLE (Linux:
- * only on CPU time nothing of normal priority wants), so translating never
- * takes CPU from requests; its whole pipeline inherits that.
+ * would otherwise be inherited across exec). It runs at nice 10 in a
+ * scheduler group of its own at nice 10 (see TRANSLATOR_NICE_STR), so it
+ * yields the CPU to requests; its whole pipeline inherits that.
  *
  * Apertium flags: `-u` drops the '*' marks of unknown words. Decision: we
  * pass it. The translation is labelled "machine" wherever it appears, and
@@ -215,16 +215,24 @@ static void close_fd(int *fd)
 }
 
 /*
- * With autogroup scheduling (Linux, sched_autogroup_enabled: the default
- * on most distributions), CPU time is first shared between sessions, and
- * SCHED_IDLE or nice only rank tasks within their own session's group: an
- * idle translator in pnyxd's session still takes its group's full share
- * from PostgreSQL's session (measured: reads fell to a third beside an
- * Apertium loop at SCHED_IDLE, and did not fall with the loop in its own
- * session at autogroup nice 19). So the child gets its own session
- * (POSIX_SPAWN_SETSID) and that session's group nice 19. Without
- * autogroups the file does not exist and nothing changes.
+ * How much CPU translation may take from requests. Why nice 10: a task (and
+ * a scheduler group) at nice 10 weighs 110 against a nice-0 one's 1024, so
+ * under full load translation gets about a tenth of a normal share — it
+ * slows requests by at most that much, and still makes progress. SCHED_IDLE
+ * (weight 3) was measured too: requests were unaffected, but on a machine
+ * saturated by other work no job finished in 20 s and jobs timed out.
+ *
+ * With autogroup scheduling (Linux, sched_autogroup_enabled: the default on
+ * most distributions) CPU time is first shared between sessions, and nice
+ * only ranks tasks within their own session's group: a niced translator in
+ * pnyxd's session still takes that session's full share from PostgreSQL's
+ * (measured: reads fell to a third beside an Apertium loop at SCHED_IDLE in
+ * the same session, not at all with the loop in its own session at
+ * autogroup nice 19). So the child gets its own session (POSIX_SPAWN_SETSID)
+ * and that session's group the same nice value. Without autogroups the
+ * file does not exist and the process nice alone applies.
  */
+#define TRANSLATOR_NICE_STR "10"
 static void lower_autogroup(pid_t pid)
 {
     char path[64];
@@ -232,40 +240,32 @@ static void lower_autogroup(pid_t pid)
     int fd = open(path, O_WRONLY | O_CLOEXEC);
     if (fd < 0)
         return;
-    ssize_t w = write(fd, "19", 2);
+    ssize_t w = write(fd, TRANSLATOR_NICE_STR, strlen(TRANSLATOR_NICE_STR));
     (void)w;
     close(fd);
 }
 
-/* The argv prefix that runs a program at idle priority, or NULL (found
- * once). */
-static const char *g_idle_argv[4];
-static pthread_once_t g_idle_once = PTHREAD_ONCE_INIT;
-static void find_idle_prefix(void)
+/* The argv prefix that runs a program at nice TRANSLATOR_NICE (coreutils'
+ * nice(1): sets the value and execs the program with the rest of the
+ * argv), or NULL where it is missing (found once). */
+static const char *g_low_argv[4];
+static pthread_once_t g_low_once = PTHREAD_ONCE_INIT;
+static void find_low_prefix(void)
 {
-    static const char *const chrt[] = {"/usr/bin/chrt", "/bin/chrt"};
     static const char *const nice_[] = {"/usr/bin/nice", "/bin/nice"};
     for (size_t i = 0; i < 2; i++) {
-        if (access(chrt[i], X_OK) == 0) {
-            g_idle_argv[0] = chrt[i];
-            g_idle_argv[1] = "--idle";
-            g_idle_argv[2] = "0";
-            return;
-        }
-    }
-    for (size_t i = 0; i < 2; i++) {
         if (access(nice_[i], X_OK) == 0) {
-            g_idle_argv[0] = nice_[i];
-            g_idle_argv[1] = "-n";
-            g_idle_argv[2] = "19";
+            g_low_argv[0] = nice_[i];
+            g_low_argv[1] = "-n";
+            g_low_argv[2] = TRANSLATOR_NICE_STR;
             return;
         }
     }
 }
-static const char *const *idle_prefix(void)
+static const char *const *low_prefix(void)
 {
-    pthread_once(&g_idle_once, find_idle_prefix);
-    return g_idle_argv[0] ? g_idle_argv : NULL;
+    pthread_once(&g_low_once, find_low_prefix);
+    return g_low_argv[0] ? g_low_argv : NULL;
 }
 
 int translator_spawn(char *const argv[], const char *input, size_t inlen, unsigned timeout_ms,
@@ -314,16 +314,12 @@ int translator_spawn(char *const argv[], const char *input, size_t inlen, unsign
     posix_spawn_file_actions_adddup2(&fa, po[1], STDOUT_FILENO);
     posix_spawn_file_actions_adddup2(&fa, pe[1], STDERR_FILENO);
     /* Translation is background work: the child (and the pipeline it
-     * starts) runs SCHED_IDLE, on CPU time no request wants, by starting
-     * it through util-linux's chrt (`chrt --idle 0 PROGRAM ARGS…`, which
-     * sets the policy and execs PROGRAM: still an argv, no shell), else
-     * coreutils' `nice -n 19`. Neither can be done by posix_spawn's
-     * attributes (glibc takes only the POSIX policies) nor by switching
-     * this thread (an unprivileged thread cannot come back from
-     * SCHED_IDLE). */
+     * starts) runs at nice TRANSLATOR_NICE, through coreutils' `nice -n 10
+     * PROGRAM ARGS…` (still an argv, no shell; posix_spawn has no nice
+     * attribute, and this thread could not raise its priority back). */
     char *const *run = argv;
     char **wrapped = NULL;
-    const char *const *pre = idle_prefix();
+    const char *const *pre = low_prefix();
     if (pre) {
         size_t np = 0, na = 0;
         while (pre[np])
