@@ -6,6 +6,7 @@
 #include "api/api_records.h"
 
 #include "codec/json/resources.h"
+#include "db/db_translation.h"
 
 json_t *api_account_json(const struct db_account *acc)
 {
@@ -143,7 +144,7 @@ json_t *api_invitation_preview_json(const struct db_invitation *inv, const char 
 
 /* --- proposals --------------------------------------------------------------------- */
 
-static struct translation_record translation_record_of(const struct db_translation *t,
+static struct translation_record translation_record_of(const struct db_proposal_translation *t,
                                                        int64_t current_version, bool with_body)
 {
     struct translation_record r = {
@@ -164,7 +165,7 @@ static struct translation_record translation_record_of(const struct db_translati
     return r;
 }
 
-json_t *api_translation_json(const struct db_translation *t, int64_t current_version,
+json_t *api_translation_json(const struct db_proposal_translation *t, int64_t current_version,
                              bool with_body)
 {
     struct translation_record r = translation_record_of(t, current_version, with_body);
@@ -231,4 +232,28 @@ json_t *api_proposal_version_json(const struct db_version *v)
 json_t *api_progress_json(const struct progress_record *pr)
 {
     return codec_progress_json(pr);
+}
+
+/* --- machine translation (issue 10, mt) --- */
+json_t *api_translation_job_json(const struct db_translation_job *j)
+{
+    struct translation_job_record r = {
+        .id = j->id,
+        .assembly_id = j->assembly_id,
+        .kind = j->kind,
+        .target_id = j->target_id,
+        .version = j->version,
+        .source_language = j->source_language,
+        .target_language = j->target_language,
+        .status = j->status,
+        .attempts = j->attempts,
+        .run_after = j->run_after,
+        .last_error = j->last_error,
+        .translator = j->translator,
+        .pivot = j->pivot,
+        .outcome = j->outcome,
+        .created_at = j->created_at,
+        .updated_at = j->updated_at,
+    };
+    return codec_translation_job_json(&r);
 }

@@ -56,7 +56,7 @@ json_t *api_invitation_preview_json(const struct db_invitation *inv, const char 
 
 /* A translation; current_version = the version of the text it stands for
  * (older: outdated); with_body adds the body. */
-json_t *api_translation_json(const struct db_translation *t, int64_t current_version,
+json_t *api_translation_json(const struct db_proposal_translation *t, int64_t current_version,
                              bool with_body) PNYX_NONNULL(1);
 
 /* A proposal (p->body NULL: a summary) with its progress, the viewer's
@@ -70,5 +70,10 @@ json_t *api_progress_json(const struct progress_record *pr) PNYX_NONNULL(1);
 
 /* One version of a proposal's text. */
 json_t *api_proposal_version_json(const struct db_version *v) PNYX_NONNULL(1);
+
+/* --- machine translation (issue 10, mt) --- */
+struct db_translation_job;
+/* A translation job as listed to facilitators. */
+json_t *api_translation_job_json(const struct db_translation_job *j) PNYX_NONNULL(1);
 
 #endif /* PNYX_API_API_RECORDS_H */

@@ -20,6 +20,7 @@
 #include "api/api_me.h"
 #include "api/api_proposals.h"
 #include "api/api_sessions.h"
+#include "api/api_translation.h"
 
 const struct api_route api_routes[] = {
     /* operations */
@@ -165,6 +166,15 @@ const struct api_route api_routes[] = {
     {.method = API_DELETE,
      .pattern = "/api/v1/proposals/{pid}/endorsements",
      .handler = api_proposals_unendorse,
+     .auth = API_AUTH_REQUIRED},
+    /* machine translation (issue 10, mt) */
+    {.method = API_GET,
+     .pattern = "/api/v1/translation/languages",
+     .handler = api_translation_languages,
+     .auth = API_AUTH_NONE},
+    {.method = API_GET,
+     .pattern = "/api/v1/assemblies/{aid}/translation-jobs",
+     .handler = api_translation_jobs_list,
      .auth = API_AUTH_REQUIRED},
 };
 

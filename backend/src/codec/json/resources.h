@@ -67,4 +67,13 @@ json_t *codec_progress_json(const struct progress_record *e);
  * merged_from, text_sha256}. */
 json_t *codec_proposal_version_json(const struct proposal_version_record *v);
 
+/* --- machine translation (issue 10, mt) --- */
+/* TranslationJob {id, assembly_id, kind, target_id, version,
+ * source_language, target_language, status, attempts, run_after,
+ * last_error, translator, pivot, outcome, created_at, updated_at}; ids as
+ * decimal strings. */
+json_t *codec_translation_job_json(const struct translation_job_record *j);
+/* TranslationPair {from, to, via} (via null when direct). */
+json_t *codec_translation_pair_json(const struct translation_pair_record *p);
+
 #endif /* PNYX_CODEC_JSON_RESOURCES_H */

@@ -62,6 +62,9 @@ static const struct authz_rule rules[AUTHZ_ACTION__COUNT] = {
     [AUTHZ_REVIEW_TRANSLATION] = {AUTHZ_GATE_ACT, ROW(N, NA, N, NA, N, NA, N, N, N), 0},
     [AUTHZ_ENDORSE] = {AUTHZ_GATE_ACT, ROW(N, Y, N, Y, N, Y, N, N, N), 1u << PROPOSAL_DELIBERATION},
     [AUTHZ_MERGE_AMENDMENT] = {AUTHZ_GATE_ACT, ROW(N, Y, N, Y, N, N, N, N, N), P_EDITABLE},
+    /* machine translation (issue 10, mt): the job queue (failed jobs and
+     * their errors) is a management view, like the invitation list. */
+    [AUTHZ_LIST_TRANSLATION_JOBS] = {AUTHZ_GATE_ACT, ROW(N, Y, N, Y, N, N, N, N, N), 0},
 };
 
 #undef ROW

@@ -70,6 +70,8 @@ enum authz_action {
     AUTHZ_REVIEW_TRANSLATION,  /* POST …/translations/{lang}/review (author = translator) */
     AUTHZ_ENDORSE,             /* POST|DELETE /proposals/{pid}/endorsements */
     AUTHZ_MERGE_AMENDMENT,     /* POST /proposals/{pid}/merge (state = the parent's) */
+    /* machine translation (issue 10, mt) */
+    AUTHZ_LIST_TRANSLATION_JOBS, /* GET /assemblies/{aid}/translation-jobs: active managers */
     AUTHZ_ACTION__COUNT
 };
 
