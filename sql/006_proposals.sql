@@ -58,14 +58,14 @@ DECLARE
         ['sr', 'serbian'], ['es', 'spanish'], ['sv', 'swedish'], ['ta', 'tamil'],
         ['tr', 'turkish'], ['yi', 'yiddish']];
     body text := '';
-    cfgs text := '';
+    cfgs text[] := ARRAY['simple'];
     i int;
 BEGIN
     FOR i IN 1 .. array_length(pairs, 1) LOOP
         IF EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = pairs[i][2]) THEN
             body := body || format(' WHEN %L THEN %L::regconfig', pairs[i][1], pairs[i][2]);
-            IF position(format('%L', pairs[i][2]) IN cfgs) = 0 THEN
-                cfgs := cfgs || format(' || websearch_to_tsquery(%L::regconfig, q)', pairs[i][2]);
+            IF NOT pairs[i][2] = ANY (cfgs) THEN
+                cfgs := cfgs || pairs[i][2];
             END IF;
         END IF;
     END LOOP;
@@ -73,10 +73,15 @@ BEGIN
         CREATE FUNCTION pnyx_ts_config(lang text) RETURNS regconfig
         LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN
         CASE lower(split_part(lang, '-', 1)) %s ELSE 'simple'::regconfig END$f$, body);
+    -- The query parsed with every configuration, identical parses once (a
+    -- word most languages leave alone is one branch, not thirty: ts_rank's
+    -- cost grows with the query), ORed into one tsquery.
     EXECUTE format($f$
         CREATE FUNCTION pnyx_ts_query(q text) RETURNS tsquery
-        LANGUAGE sql STABLE PARALLEL SAFE RETURN
-        websearch_to_tsquery('simple'::regconfig, q) %s$f$, cfgs);
+        LANGUAGE sql STABLE PARALLEL SAFE AS $q$
+        SELECT COALESCE(string_agg(DISTINCT '(' || x::text || ')', ' | ')::tsquery, ''::tsquery)
+        FROM unnest(%L::regconfig[]) c, LATERAL websearch_to_tsquery(c, q) x
+        WHERE numnode(x) > 0 $q$$f$, cfgs);
 END
 $gen$;
 

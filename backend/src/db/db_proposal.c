@@ -361,11 +361,14 @@ static const struct db_stmt stmt_list_search = {
            "SELECT t2.proposal_id, ts_rank(t2.search, q.tq) FROM q, proposal_translations t2 "
            "JOIN proposals p2 ON p2.id = t2.proposal_id AND p2.current_version = t2.version "
            "WHERE t2.current AND t2.search @@ q.tq AND t2.assembly_id = $1), "
-           "best AS (SELECT pid, max(r) AS rank FROM hits GROUP BY pid) " L_SELECT(
-               ", best.rank::text") " JOIN best ON best.pid = p.id " L_JOIN
-                                    "WHERE p.amends IS NULL" L_STATUS
-                                    "AND (best.rank, p.id) < ($7::real, $6::bigint) "
-                                    "ORDER BY best.rank DESC, p.id DESC LIMIT $3",
+           /* the page first (rank, filters, keyset), then its decoration:
+            * the joins below run for `limit` rows, not for every match */
+           "page AS (SELECT pp.id, max(h.r) AS rank FROM hits h JOIN proposals pp ON pp.id = h.pid "
+           "WHERE pp.amends IS NULL AND ($2::text IS NULL OR pp.status = $2) GROUP BY pp.id "
+           "HAVING (max(h.r), pp.id) < ($7::real, $6::bigint) "
+           "ORDER BY max(h.r) DESC, pp.id DESC LIMIT $3) " L_SELECT(
+               ", page.rank::text") " JOIN page ON page.id = p.id " L_JOIN
+           "ORDER BY page.rank DESC, p.id DESC",
     .nparams = 8,
 };
 
