@@ -445,3 +445,43 @@ Test(proposals, amendments_listed_under_parent_and_merged)
     cr_expect_str_eq(jstr(json_array_get(entries, 0), "data.text_sha256"), want);
     json_decref(entries);
 }
+
+/* A proposal of a members-only assembly answers outsiders exactly like a
+ * missing one, on every route. */
+Test(proposals, hidden_equals_missing)
+{
+    struct h_server *s = h_shared();
+    struct it_user owner = pu_user(s, "FR", "[\"fr\"]");
+    struct it_user outsider = pu_user(s, "DE", "[\"de\"]");
+    int64_t aid = it_assembly_new(s, &owner, "members", "invite");
+    int64_t pid = pu_create(s, &owner, aid, "Secret", "text", "fr");
+    const char *routes[][2] = {
+        {"GET", ""},
+        {"GET", "/versions"},
+        {"GET", "/amendments"},
+        {"GET", "/translations"},
+        {"POST", "/endorsements"},
+        {"DELETE", "/endorsements"},
+        {"POST", "/merge"},
+        {"POST", "/translations/en/review"},
+    };
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+        struct h_resp *hidden =
+            it_req(s, routes[i][0], pp("/api/v1/proposals/%lld%s", (long long)pid, routes[i][1]),
+                   &outsider, NULL);
+        struct h_resp *missing =
+            it_req(s, routes[i][0], pp("/api/v1/proposals/9223372036854775807%s", routes[i][1]),
+                   &outsider, NULL);
+        cr_expect_eq(hidden->status, 404, "%s %s", routes[i][0], routes[i][1]);
+        cr_expect_eq(missing->status, 404);
+        json_object_del(hidden->json, "request_id");
+        json_object_del(missing->json, "request_id");
+        cr_expect(json_equal(hidden->json, missing->json), "%s %s: %s vs %s", routes[i][0],
+                  routes[i][1], hidden->body, missing->body);
+        h_resp_free(hidden);
+        h_resp_free(missing);
+    }
+    /* Anonymous readers too. */
+    cr_expect_eq(it_status(s, "GET", pp("/api/v1/proposals/%lld", (long long)pid), NULL, NULL),
+                 404);
+}
