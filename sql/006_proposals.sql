@@ -24,9 +24,9 @@
 --                        number of countries is kept exactly under
 --                        concurrent endorsements without recounting.
 --
--- Full-text search: each text (a version, a translation) carries a
--- generated tsvector built with the text-search configuration of its
--- language (pnyx_ts_config: the primary subtag → english, french, spanish,
+-- Full-text search: each searchable text (a proposal's current version,
+-- kept in proposals.search; a translation, generated) has a tsvector built
+-- with the text-search configuration of its language (pnyx_ts_config: the primary subtag → english, french, spanish,
 -- arabic, … where this PostgreSQL has one, else 'simple'), title weighted A
 -- and body B, under a GIN index. A query is parsed with every configuration
 -- (pnyx_ts_query ORs them), so one indexable tsquery matches each text by
@@ -104,8 +104,13 @@ CREATE TABLE proposals (
     merged_at             timestamptz,
     created_at            timestamptz NOT NULL DEFAULT now(),
     updated_at            timestamptz NOT NULL DEFAULT now(),
+    -- The current version's text as searched (title A, body B, with its
+    -- language's configuration), written with each version: the search
+    -- filters and ranks proposals without a join.
+    search                tsvector NOT NULL DEFAULT ''::tsvector,
     CHECK (amends IS DISTINCT FROM id)
 );
+CREATE INDEX proposals_search ON proposals USING gin (search);
 -- The list's three sorts, each a keyset over (sort key, id) descending.
 CREATE INDEX proposals_newest ON proposals (assembly_id, id DESC) WHERE amends IS NULL;
 CREATE INDEX proposals_endorsed ON proposals (assembly_id, endorsement_count DESC, id DESC)
@@ -129,12 +134,8 @@ CREATE TABLE proposal_versions (
     -- The amendment whose merge produced this version.
     merged_from bigint REFERENCES proposals (id),
     created_at  timestamptz NOT NULL DEFAULT now(),
-    search      tsvector GENERATED ALWAYS AS (
-                    setweight(to_tsvector(pnyx_ts_config(language), title), 'A') ||
-                    setweight(to_tsvector(pnyx_ts_config(language), body), 'B')) STORED,
     PRIMARY KEY (proposal_id, version)
 );
-CREATE INDEX proposal_versions_search ON proposal_versions USING gin (search);
 
 CREATE TABLE proposal_translations (
     id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

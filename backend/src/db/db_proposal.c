@@ -227,16 +227,25 @@ static const char *sha_hex(struct arena *a, const uint8_t *sha)
     return hex;
 }
 
+/* The searched form of a text (as proposal_translations.search). */
+#define P_SEARCH(title, body, lang)                                                                \
+    "setweight(to_tsvector(pnyx_ts_config(" lang "), " title "), 'A') || "                         \
+    "setweight(to_tsvector(pnyx_ts_config(" lang "), " body "), 'B')"
+
 /* Caller: api_proposals.c create. $3 NULL = not an amendment. */
 static const struct db_stmt stmt_insert = {
     .name = "prop_insert",
-    .sql = "WITH par AS (UPDATE proposals SET amendment_count = amendment_count + 1 "
-           "WHERE id = $3 RETURNING id), "
-           "np AS (INSERT INTO proposals (assembly_id, author_id, amends, original_language) "
-           "SELECT $1, $2, $3, $6 FROM (SELECT count(*) FROM par) x RETURNING id) "
-           "INSERT INTO proposal_versions (proposal_id, version, assembly_id, title, body, "
-           "language, author_id, text_sha256) SELECT np.id, 1, $1, $4, $5, $6, $2, "
-           "decode($7, 'hex') FROM np RETURNING proposal_id",
+    .sql =
+        "WITH par AS (UPDATE proposals SET amendment_count = amendment_count + 1 "
+        "WHERE id = $3 RETURNING id), "
+        "np AS (INSERT INTO proposals (assembly_id, author_id, amends, original_language, search) "
+        "SELECT $1, $2, $3, $6, " P_SEARCH(
+            "$4", "$5",
+            "$6") " FROM (SELECT count(*) FROM par) x "
+                  "RETURNING id) "
+                  "INSERT INTO proposal_versions (proposal_id, version, assembly_id, title, body, "
+                  "language, author_id, text_sha256) SELECT np.id, 1, $1, $4, $5, $6, $2, "
+                  "decode($7, 'hex') FROM np RETURNING proposal_id",
     .nparams = 7,
 };
 
@@ -257,11 +266,16 @@ enum db_status db_proposal_insert(struct db_conn *c, struct arena *a, int64_t ai
 /* Caller: api_proposals.c PATCH (text) and merge. $7 NULL = an edit. */
 static const struct db_stmt stmt_new_version = {
     .name = "prop_new_version",
-    .sql = "WITH np AS (UPDATE proposals SET current_version = current_version + 1, "
-           "updated_at = now() WHERE id = $1 RETURNING id, assembly_id, current_version) "
-           "INSERT INTO proposal_versions (proposal_id, version, assembly_id, title, body, "
-           "language, author_id, text_sha256, merged_from) SELECT np.id, np.current_version, "
-           "np.assembly_id, $3, $4, $5, $2, decode($6, 'hex'), $7 FROM np RETURNING version",
+    .sql =
+        "WITH np AS (UPDATE proposals SET current_version = current_version + 1, "
+        "search = " P_SEARCH(
+            "$3", "$4",
+            "$5") ", updated_at = now() WHERE id = $1 "
+                  "RETURNING id, assembly_id, current_version) "
+                  "INSERT INTO proposal_versions (proposal_id, version, assembly_id, title, body, "
+                  "language, author_id, text_sha256, merged_from) SELECT np.id, "
+                  "np.current_version, "
+                  "np.assembly_id, $3, $4, $5, $2, decode($6, 'hex'), $7 FROM np RETURNING version",
     .nparams = 7,
 };
 
@@ -352,23 +366,25 @@ static const struct db_stmt stmt_list_discussed = {
 };
 /* The search: matches in the current version's text or in a current
  * translation of it; a proposal's rank is its best match's. */
+/* The search: matches in the current version (proposals.search) or in a
+ * current translation of it; a proposal's rank is its best match's. The
+ * page (rank, filters, keyset) is chosen before its rows are decorated,
+ * so the joins of L_JOIN run for `limit` rows, not for every match. */
 static const struct db_stmt stmt_list_search = {
     .name = "prop_list_search",
     .sql = "WITH q AS (SELECT pnyx_ts_query($8) AS tq), hits AS ("
-           "SELECT v2.proposal_id AS pid, ts_rank(v2.search, q.tq) AS r FROM q, proposal_versions "
-           "v2 JOIN proposals p2 ON p2.id = v2.proposal_id AND p2.current_version = v2.version "
-           "WHERE v2.search @@ q.tq AND v2.assembly_id = $1 UNION ALL "
-           "SELECT t2.proposal_id, ts_rank(t2.search, q.tq) FROM q, proposal_translations t2 "
+           "SELECT p2.id, ts_rank(p2.search, q.tq) AS r FROM q, proposals p2 "
+           "WHERE p2.search @@ q.tq AND p2.assembly_id = $1 AND p2.amends IS NULL "
+           "AND ($2::text IS NULL OR p2.status = $2) UNION ALL "
+           "SELECT p2.id, ts_rank(t2.search, q.tq) FROM q, proposal_translations t2 "
            "JOIN proposals p2 ON p2.id = t2.proposal_id AND p2.current_version = t2.version "
-           "WHERE t2.current AND t2.search @@ q.tq AND t2.assembly_id = $1), "
-           /* the page first (rank, filters, keyset), then its decoration:
-            * the joins below run for `limit` rows, not for every match */
-           "page AS (SELECT pp.id, max(h.r) AS rank FROM hits h JOIN proposals pp ON pp.id = h.pid "
-           "WHERE pp.amends IS NULL AND ($2::text IS NULL OR pp.status = $2) GROUP BY pp.id "
-           "HAVING (max(h.r), pp.id) < ($7::real, $6::bigint) "
-           "ORDER BY max(h.r) DESC, pp.id DESC LIMIT $3) " L_SELECT(
+           "WHERE t2.current AND t2.search @@ q.tq AND t2.assembly_id = $1 "
+           "AND p2.amends IS NULL AND ($2::text IS NULL OR p2.status = $2)), "
+           "page AS (SELECT h.id, max(h.r) AS rank FROM hits h GROUP BY h.id "
+           "HAVING (max(h.r), h.id) < ($7::real, $6::bigint) "
+           "ORDER BY max(h.r) DESC, h.id DESC LIMIT $3) " L_SELECT(
                ", page.rank::text") " JOIN page ON page.id = p.id " L_JOIN
-           "ORDER BY page.rank DESC, p.id DESC",
+                                    "ORDER BY page.rank DESC, p.id DESC",
     .nparams = 8,
 };
 
