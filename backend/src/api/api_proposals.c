@@ -138,8 +138,8 @@ static const char *reader_prefs(struct api_req *rq, struct api_reply *out)
             }
             double q = 1.0;
             if (semi != NULL) {
-                const char *qs =
-                    strstr(arena_printf(rq->arena, "%.*s", (int)(len - tl), semi), "q=");
+                size_t rest = len - (size_t)(semi - s); /* the parameters of this entry */
+                const char *qs = strstr(arena_printf(rq->arena, "%.*s", (int)rest, semi), "q=");
                 q = qs != NULL ? strtod(qs + 2, NULL) : 1.0;
             }
             if (tl > 0 && q > 0 && validate_language_tag(s, tl)) {
@@ -317,9 +317,8 @@ static enum db_status refuse_field(struct ptxn *k, const char *field, const char
     return api_refuse(&k->refusal, API_E_VALIDATION, detail);
 }
 
-/* Locks the proposal and decides `action` on it for the caller; author
- * and state are the proposal's unless author_override > 0 (a
- * translation's translator) or state_of (another proposal's status). */
+/* Locks the proposal k->pid into k->p and decides `action` on it for the
+ * caller, with the proposal's author and status as the resource. */
 static enum db_status lock_and_gate(struct db_conn *c, struct ptxn *k, enum authz_action action)
 {
     enum db_status st = db_proposal_lock(c, k->rq->arena, k->pid, &k->p);
@@ -930,8 +929,9 @@ static enum db_status merge_cb(struct db_conn *c, void *cls)
     struct merge_txn *t = cls;
     struct arena *a = t->k.rq->arena;
     int64_t me = t->k.rq->auth.account_id;
-    /* Parent first, then the amendment (ids: the parent always exists
-     * first), so two merges into one parent lock in the same order. */
+    /* The amendment, then its parent: every change that locks two
+     * proposals locks them in this order (creating an amendment locks
+     * only the parent), so merges cannot deadlock each other. */
     enum db_status st = lock_and_gate(c, &t->k, AUTHZ_READ_PROPOSAL);
     if (st != DB_OK) {
         return st;
