@@ -105,8 +105,8 @@ CREATE TABLE proposals (
     created_at            timestamptz NOT NULL DEFAULT now(),
     updated_at            timestamptz NOT NULL DEFAULT now(),
     -- The current version's text as searched (title A, body B, with its
-    -- language's configuration), written with each version: the search
-    -- filters and ranks proposals without a join.
+    -- language's configuration), kept by the trigger on proposal_versions
+    -- below: the search filters and ranks proposals without a join.
     search                tsvector NOT NULL DEFAULT ''::tsvector,
     CHECK (amends IS DISTINCT FROM id)
 );
@@ -136,6 +136,21 @@ CREATE TABLE proposal_versions (
     created_at  timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (proposal_id, version)
 );
+
+-- A version written as the proposal's current one becomes what is
+-- searched (also for rows written by anything else than pnyxd, e.g. the
+-- benchmark loader, as long as current_version names it).
+CREATE FUNCTION proposal_versions_search() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE proposals SET search =
+        setweight(to_tsvector(pnyx_ts_config(NEW.language), NEW.title), 'A') ||
+        setweight(to_tsvector(pnyx_ts_config(NEW.language), NEW.body), 'B')
+    WHERE id = NEW.proposal_id AND current_version = NEW.version;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER proposal_versions_search AFTER INSERT ON proposal_versions
+    FOR EACH ROW EXECUTE FUNCTION proposal_versions_search();
 
 CREATE TABLE proposal_translations (
     id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -388,3 +388,33 @@ Test(proposals_text, two_hundred_concurrent_endorsements_counted_exactly, .timeo
     cr_expect_eq(jint(r->json, "endorsements.countries"), COUNTRIES - 1);
     h_resp_free(r);
 }
+
+/* What is searched is the current version: a new version replaces the old
+ * text in the index, a merged one too. */
+Test(proposals_text, search_follows_the_current_version)
+{
+    struct pu_world w = pu_world_new();
+    int64_t pid = pu_create(w.s, &w.author, w.aid, "Zebra crossings", "Safer streets.", "en");
+    char got[64], want[64];
+    snprintf(want, sizeof want, "%lld", (long long)pid);
+    ids_of(&w, "?q=zebra", got, sizeof got);
+    cr_expect_str_eq(got, want);
+    h_resp_free(pu_patch(w.s, &w.author, pid, "{\"title\": \"Okapi crossings\"}"));
+    ids_of(&w, "?q=zebra", got, sizeof got);
+    cr_expect_str_eq(got, "", "the old title is no longer searched");
+    ids_of(&w, "?q=okapi", got, sizeof got);
+    cr_expect_str_eq(got, want);
+    cr_expect_eq(pu_status(w.s, &w.author, pid, "deliberation"), 200);
+    struct h_resp *r =
+        pu_create_resp(w.s, &w.other, w.aid, "Giraffe crossings", "Taller signs.", "en", pid);
+    int64_t am = it_int(r->json, "id");
+    h_resp_free(r);
+    cr_expect_eq(pu_status(w.s, &w.other, am, "deliberation"), 200);
+    ids_of(&w, "?q=giraffe", got, sizeof got);
+    cr_expect_str_eq(got, "", "amendments are listed under their parent only");
+    cr_expect_eq(
+        it_status(w.s, "POST", pp("/api/v1/proposals/%lld/merge", (long long)am), &w.fac, NULL),
+        200);
+    ids_of(&w, "?q=giraffe", got, sizeof got);
+    cr_expect_str_eq(got, want, "the merged text is the parent's");
+}

@@ -227,25 +227,16 @@ static const char *sha_hex(struct arena *a, const uint8_t *sha)
     return hex;
 }
 
-/* The searched form of a text (as proposal_translations.search). */
-#define P_SEARCH(title, body, lang)                                                                \
-    "setweight(to_tsvector(pnyx_ts_config(" lang "), " title "), 'A') || "                         \
-    "setweight(to_tsvector(pnyx_ts_config(" lang "), " body "), 'B')"
-
 /* Caller: api_proposals.c create. $3 NULL = not an amendment. */
 static const struct db_stmt stmt_insert = {
     .name = "prop_insert",
-    .sql =
-        "WITH par AS (UPDATE proposals SET amendment_count = amendment_count + 1 "
-        "WHERE id = $3 RETURNING id), "
-        "np AS (INSERT INTO proposals (assembly_id, author_id, amends, original_language, search) "
-        "SELECT $1, $2, $3, $6, " P_SEARCH(
-            "$4", "$5",
-            "$6") " FROM (SELECT count(*) FROM par) x "
-                  "RETURNING id) "
-                  "INSERT INTO proposal_versions (proposal_id, version, assembly_id, title, body, "
-                  "language, author_id, text_sha256) SELECT np.id, 1, $1, $4, $5, $6, $2, "
-                  "decode($7, 'hex') FROM np RETURNING proposal_id",
+    .sql = "WITH par AS (UPDATE proposals SET amendment_count = amendment_count + 1 "
+           "WHERE id = $3 RETURNING id), "
+           "np AS (INSERT INTO proposals (assembly_id, author_id, amends, original_language) "
+           "SELECT $1, $2, $3, $6 FROM (SELECT count(*) FROM par) x RETURNING id) "
+           "INSERT INTO proposal_versions (proposal_id, version, assembly_id, title, body, "
+           "language, author_id, text_sha256) SELECT np.id, 1, $1, $4, $5, $6, $2, "
+           "decode($7, 'hex') FROM np RETURNING proposal_id",
     .nparams = 7,
 };
 
@@ -266,16 +257,11 @@ enum db_status db_proposal_insert(struct db_conn *c, struct arena *a, int64_t ai
 /* Caller: api_proposals.c PATCH (text) and merge. $7 NULL = an edit. */
 static const struct db_stmt stmt_new_version = {
     .name = "prop_new_version",
-    .sql =
-        "WITH np AS (UPDATE proposals SET current_version = current_version + 1, "
-        "search = " P_SEARCH(
-            "$3", "$4",
-            "$5") ", updated_at = now() WHERE id = $1 "
-                  "RETURNING id, assembly_id, current_version) "
-                  "INSERT INTO proposal_versions (proposal_id, version, assembly_id, title, body, "
-                  "language, author_id, text_sha256, merged_from) SELECT np.id, "
-                  "np.current_version, "
-                  "np.assembly_id, $3, $4, $5, $2, decode($6, 'hex'), $7 FROM np RETURNING version",
+    .sql = "WITH np AS (UPDATE proposals SET current_version = current_version + 1, "
+           "updated_at = now() WHERE id = $1 RETURNING id, assembly_id, current_version) "
+           "INSERT INTO proposal_versions (proposal_id, version, assembly_id, title, body, "
+           "language, author_id, text_sha256, merged_from) SELECT np.id, np.current_version, "
+           "np.assembly_id, $3, $4, $5, $2, decode($6, 'hex'), $7 FROM np RETURNING version",
     .nparams = 7,
 };
 
@@ -364,8 +350,6 @@ static const struct db_stmt stmt_list_discussed = {
     "ORDER BY p.comment_count DESC, p.id DESC LIMIT $3",
     .nparams = 7,
 };
-/* The search: matches in the current version's text or in a current
- * translation of it; a proposal's rank is its best match's. */
 /* The search: matches in the current version (proposals.search) or in a
  * current translation of it; a proposal's rank is its best match's. The
  * page (rank, filters, keyset) is chosen before its rows are decorated,
