@@ -207,6 +207,21 @@ Test(proposals_text, search_stems_per_language_and_ranks)
     cr_expect_str_eq(got, want);
     ids_of(&w, "?q=nothing%20like%20this", got, sizeof got);
     cr_expect_str_eq(got, "");
+    /* Operators, quotes, stop words only, other scripts: results, never
+     * an error. */
+    const char *odd[] = {"?q=it%27s%20%26%20%7C%20!%20(%20%3A*",
+                         "?q=%22voting%20rights%22",
+                         "?q=the%20and%20of",
+                         "?q=%D8%AA%D8%B5%D9%88%D9%8A%D8%AA",
+                         "?q=-voting",
+                         "?q=%5C%27%27",
+                         "?q=%20%20"};
+    for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) {
+        ids_of(&w, odd[i], got, sizeof got);
+    }
+    ids_of(&w, "?q=%22voting%20rights%22", got, sizeof got);
+    snprintf(want, sizeof want, "%lld", (long long)en_title);
+    cr_expect_str_eq(got, want, "a phrase");
     /* A translation is searched too: the Spanish proposal in English. */
     translate_ok(w.s, &w.other, es, "en", "Participatory budgeting");
     ids_of(&w, "?q=budgets", got, sizeof got);
