@@ -214,8 +214,7 @@ Test(proposals_text, search_stems_per_language_and_ranks)
                          "?q=the%20and%20of",
                          "?q=%D8%AA%D8%B5%D9%88%D9%8A%D8%AA",
                          "?q=-voting",
-                         "?q=%5C%27%27",
-                         "?q=%20%20"};
+                         "?q=%5C%27%27"};
     for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) {
         ids_of(&w, odd[i], got, sizeof got);
     }
