@@ -411,7 +411,7 @@ static int path_proposal(struct api_req *rq, struct api_reply *out, int64_t *pid
         api_problem(out, API_E_NOT_FOUND, NULL);
         return -1;
     }
-    enum db_status st = db_proposal_assembly(rq->db, rq->arena, *pid, aid);
+    enum db_status st = db_proposal_assembly(rq->db, rq->arena, *pid, aid, NULL);
     if (st != DB_OK) {
         api_problem_db(out, st);
         return -1;
@@ -748,24 +748,23 @@ int api_proposals_versions(struct api_req *rq, struct api_reply *out)
  * included, by id. */
 int api_proposals_translations(struct api_req *rq, struct api_reply *out)
 {
-    int64_t pid, aid, after;
+    int64_t pid, aid, current, after;
     int limit;
     struct db_standing sd;
-    if (path_proposal(rq, out, &pid, &aid) != 0 ||
-        api_assembly_gate(rq, out, aid, AUTHZ_READ_PROPOSAL, &sd) != 0 ||
+    if (api_param_id(rq, "pid", &pid) != 0) {
+        return api_problem(out, API_E_NOT_FOUND, NULL);
+    }
+    enum db_status st = db_proposal_assembly(rq->db, rq->arena, pid, &aid, &current);
+    if (st != DB_OK) {
+        return api_problem_db(out, st);
+    }
+    if (api_assembly_gate(rq, out, aid, AUTHZ_READ_PROPOSAL, &sd) != 0 ||
         api_page_params(rq, out, &after, &limit) != 0) {
         return 0;
     }
     struct db_proposal_translation *items;
     int n;
-    enum db_status st =
-        db_proposal_translation_list(rq->db, rq->arena, pid, after, limit, &items, &n);
-    int64_t current = 0;
-    if (st == DB_OK) {
-        struct db_proposal_view v;
-        st = db_proposal_view(rq->db, rq->arena, pid, 0, 0, NULL, &v);
-        current = v.p.current_version;
-    }
+    st = db_proposal_translation_list(rq->db, rq->arena, pid, after, limit, &items, &n);
     if (st != DB_OK) {
         return api_problem_db(out, st);
     }

@@ -180,16 +180,18 @@ enum db_status db_proposal_view(struct db_conn *c, struct arena *a, int64_t pid,
  * key and the gate need the assembly). */
 static const struct db_stmt stmt_assembly = {
     .name = "prop_assembly",
-    .sql = "SELECT assembly_id FROM proposals WHERE id = $1",
+    .sql = "SELECT assembly_id, current_version FROM proposals WHERE id = $1",
     .nparams = 1,
 };
 
-enum db_status db_proposal_assembly(struct db_conn *c, struct arena *a, int64_t pid, int64_t *aid)
+enum db_status db_proposal_assembly(struct db_conn *c, struct arena *a, int64_t pid, int64_t *aid,
+                                    int64_t *version)
 {
     const char *p[1] = {db_param_i64(a, pid)};
     struct db_result r;
     enum db_status st = db_query_one(c, a, &stmt_assembly, p, &r);
-    if (st == DB_OK && db_get_i64(&r, 0, 0, aid) != 0) {
+    if (st == DB_OK && (db_get_i64(&r, 0, 0, aid) != 0 ||
+                        (version != NULL && db_get_i64(&r, 0, 1, version) != 0))) {
         st = DB_HARD_ERROR;
     }
     return st;
