@@ -278,4 +278,13 @@ export default {
   'invites.revoked': 'أُلغيت الدعوة.',
   'lang.add_button': 'إضافة',
   'error.more_fields': 'توجد مشكلات أخرى غير المعروضة هنا؛ صحّح هذه ثم حاول مرة أخرى.',
+  // proposals (issue 10, prop): problem slugs
+  'problem.proposal-transition': 'لا يمكن نقل هذا المقترح إلى تلك الحالة من حالته الحالية.',
+  'problem.proposal-state': 'هذا غير ممكن ما دام المقترح في حالته الحالية.',
+  'problem.not-eligible': 'لم يحصل هذا المقترح بعد على التأييدات التي تشترطها الجمعية لطرحه للتصويت.',
+  'problem.already-endorsed': 'أنت تؤيد هذا المقترح بالفعل.',
+  'problem.not-endorsed': 'أنت لا تؤيد هذا المقترح.',
+  'problem.own-translation': 'يجب أن يراجع الترجمة شخص غير من ترجمها.',
+  'problem.not-an-amendment': 'هذا المقترح ليس تعديلاً.',
+  'problem.already-merged': 'سبق دمج هذا التعديل.',
 };
