@@ -140,3 +140,62 @@ json_t *api_invitation_preview_json(const struct db_invitation *inv, const char 
     r.uses_left = uses_left;
     return codec_invitation_preview_json(&r);
 }
+
+/* --- comments (issue 10) --- */
+
+static struct comment_translation_record translation_record(const struct db_comment_translation *t,
+                                                            int current_version)
+{
+    struct comment_translation_record r = {
+        .id = t->id,
+        .language = t->language,
+        .body = t->body,
+        .source = t->source,
+        .reviewed_by = t->reviewed_by,
+        .reviewed_at = t->reviewed_at,
+        .of_version = t->version,
+        .current_version = current_version,
+        .pivot = t->pivot,
+        .translator = t->translator,
+        .translated_by = t->translated_by,
+        .created_at = t->created_at,
+        .current = t->current ? 1 : 0,
+    };
+    return r;
+}
+
+json_t *api_comment_json(const struct db_comment *c, bool show_text)
+{
+    struct comment_translation_record tr;
+    struct comment_record r = {
+        .id = c->id,
+        .proposal_id = c->proposal_id,
+        .parent_id = c->parent_id,
+        .depth = c->depth,
+        .author_id = c->author_id,
+        .author_name = c->author_name,
+        .author_country = c->author_country,
+        .status = c->status,
+        .body = show_text ? c->body : NULL,
+        .language = c->language,
+        .original_language = c->language,
+        .hidden_reason = c->hidden_reason,
+        .hidden_at = c->hidden_at,
+        .version = c->version,
+        .created_at = c->created_at,
+        .updated_at = c->updated_at,
+    };
+    if (show_text && c->body != NULL && c->tr != NULL) {
+        tr = translation_record(c->tr, c->version);
+        r.body = c->tr->body;
+        r.language = c->tr->language;
+        r.translation = &tr;
+    }
+    return codec_comment_json(&r);
+}
+
+json_t *api_comment_translation_json(const struct db_comment_translation *t, int current_version)
+{
+    struct comment_translation_record r = translation_record(t, current_version);
+    return codec_comment_translation_json(&r);
+}

@@ -14,6 +14,7 @@
 
 #include "db/db_account.h"
 #include "db/db_assembly.h"
+#include "db/db_comment.h"
 #include "db/db_invitation.h"
 #include "db/db_member.h"
 #include "platform/arena.h"
@@ -48,5 +49,15 @@ json_t *api_invitation_listed_json(const struct db_invitation *inv, const char *
 /* An invitation's preview for whoever holds its code. */
 json_t *api_invitation_preview_json(const struct db_invitation *inv, const char *status,
                                     int64_t uses_left) PNYX_NONNULL(1, 2);
+
+/* A comment as its reader sees it: with show_text, its best text (c->tr
+ * when set, labelled, else the original); without, body null (hidden from
+ * this reader, or deleted). */
+json_t *api_comment_json(const struct db_comment *c, bool show_text) PNYX_NONNULL(1);
+
+/* A comment translation as written or reviewed; current_version is the
+ * comment's (outdated when the translation's is older). */
+json_t *api_comment_translation_json(const struct db_comment_translation *t, int current_version)
+    PNYX_NONNULL(1);
 
 #endif /* PNYX_API_API_RECORDS_H */

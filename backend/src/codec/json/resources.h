@@ -45,4 +45,19 @@ json_t *codec_invitation_listed_json(const struct invitation_record *inv);
  * invited_by: {display_name}, role, expires_at, uses_left, status}. */
 json_t *codec_invitation_preview_json(const struct invitation_record *inv);
 
+/* Comment {id, proposal_id, parent_id, depth, author: {id, display_name,
+ * country}, status, body, language, original_language, translation,
+ * hidden_reason, hidden_at, edited, version, created_at, updated_at}
+ * (body null when not shown; translation null for the original). */
+json_t *codec_comment_json(const struct comment_record *c);
+
+/* The label of a translation inside a resource {source, reviewed,
+ * reviewed_by, reviewed_at, outdated, of_version, pivot, translator,
+ * translated_by}. */
+json_t *codec_translation_label_json(const struct comment_translation_record *t);
+
+/* A comment translation as written or reviewed: the label plus {id,
+ * language, body, created_at, current}. */
+json_t *codec_comment_translation_json(const struct comment_translation_record *t);
+
 #endif /* PNYX_CODEC_JSON_RESOURCES_H */

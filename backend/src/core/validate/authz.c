@@ -10,8 +10,10 @@
 #include <stddef.h>
 
 /* Row helpers: the same cell for every managing/ordinary role. */
-#define Y AUTHZ_YES
-#define N AUTHZ_NO
+#define Y       AUTHZ_YES
+#define N       AUTHZ_NO
+#define A       AUTHZ_IF_AUTHOR
+#define VISIBLE (1u << COMMENT_VISIBLE)
 /* cells[role] = {non-member, active, suspended} */
 #define ROW(nonmember, conv_a, conv_s, fac_a, fac_s, mem_a, mem_s, obs_a, obs_s)                   \
     {                                                                                              \
@@ -43,9 +45,24 @@ static const struct authz_rule rules[AUTHZ_ACTION__COUNT] = {
     [AUTHZ_ACCEPT_INVITATION] = {AUTHZ_GATE_CAPABILITY, ROW(Y, Y, N, Y, N, Y, N, Y, N), 0},
     [AUTHZ_PATCH_MEMBER] = {AUTHZ_GATE_ACT, ROW(N, Y, N, Y, N, Y, N, Y, N), 0},
     [AUTHZ_LEAVE] = {AUTHZ_GATE_ACT, ROW(N, Y, N, Y, N, Y, N, Y, N), 0},
+    /* Comments (issue 10): whoever sees the assembly reads them; active
+     * members, facilitators and conveners write, translate and review
+     * (observers read only); authors edit and delete their own, managers
+     * hide, only while the comment is visible. Whether the proposal is
+     * open to comments, the edit window and "not one's own translation"
+     * are the bodies' rules (api/api_comments.c). */
+    [AUTHZ_READ_COMMENTS] = {AUTHZ_GATE_READ, ROW(Y, Y, Y, Y, Y, Y, Y, Y, Y), 0},
+    [AUTHZ_CREATE_COMMENT] = {AUTHZ_GATE_ACT, ROW(N, Y, N, Y, N, Y, N, N, N), 0},
+    [AUTHZ_EDIT_COMMENT] = {AUTHZ_GATE_ACT, ROW(N, A, N, A, N, A, N, N, N), VISIBLE},
+    [AUTHZ_DELETE_COMMENT] = {AUTHZ_GATE_ACT, ROW(N, A, N, A, N, A, N, N, N), VISIBLE},
+    [AUTHZ_HIDE_COMMENT] = {AUTHZ_GATE_ACT, ROW(N, Y, N, Y, N, N, N, N, N), VISIBLE},
+    [AUTHZ_TRANSLATE_COMMENT] = {AUTHZ_GATE_ACT, ROW(N, Y, N, Y, N, Y, N, N, N), VISIBLE},
+    [AUTHZ_REVIEW_COMMENT_TRANSLATION] = {AUTHZ_GATE_ACT, ROW(N, Y, N, Y, N, Y, N, N, N), VISIBLE},
 };
 
 #undef ROW
+#undef VISIBLE
+#undef A
 #undef N
 #undef Y
 
