@@ -59,5 +59,9 @@ json_t *api_comment_json(const struct db_comment *c, bool show_text) PNYX_NONNUL
  * comment's (outdated when the translation's is older). */
 json_t *api_comment_translation_json(const struct db_comment_translation *t, int current_version)
     PNYX_NONNULL(1);
+/* --- machine translation (issue 10, mt) --- */
+struct db_translation_job;
+/* A translation job as listed to facilitators. */
+json_t *api_translation_job_json(const struct db_translation_job *j) PNYX_NONNULL(1);
 
 #endif /* PNYX_API_API_RECORDS_H */

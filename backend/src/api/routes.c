@@ -20,6 +20,7 @@
 #include "api/api_health.h"
 #include "api/api_me.h"
 #include "api/api_sessions.h"
+#include "api/api_translation.h"
 
 const struct api_route api_routes[] = {
     /* operations */
@@ -140,6 +141,15 @@ const struct api_route api_routes[] = {
     {.method = API_POST,
      .pattern = "/api/v1/comments/{cid}/translations/{lang}/review",
      .handler = api_comments_review,
+     .auth = API_AUTH_REQUIRED},
+    /* machine translation (issue 10, mt) */
+    {.method = API_GET,
+     .pattern = "/api/v1/translation/languages",
+     .handler = api_translation_languages,
+     .auth = API_AUTH_NONE},
+    {.method = API_GET,
+     .pattern = "/api/v1/assemblies/{aid}/translation-jobs",
+     .handler = api_translation_jobs_list,
      .auth = API_AUTH_REQUIRED},
 };
 

@@ -59,5 +59,13 @@ json_t *codec_translation_label_json(const struct comment_translation_record *t)
 /* A comment translation as written or reviewed: the label plus {id,
  * language, body, created_at, current}. */
 json_t *codec_comment_translation_json(const struct comment_translation_record *t);
+/* --- machine translation (issue 10, mt) --- */
+/* TranslationJob {id, assembly_id, kind, target_id, version,
+ * source_language, target_language, status, attempts, run_after,
+ * last_error, translator, pivot, outcome, created_at, updated_at}; ids as
+ * decimal strings. */
+json_t *codec_translation_job_json(const struct translation_job_record *j);
+/* TranslationPair {from, to, via} (via null when direct). */
+json_t *codec_translation_pair_json(const struct translation_pair_record *p);
 
 #endif /* PNYX_CODEC_JSON_RESOURCES_H */

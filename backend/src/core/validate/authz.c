@@ -58,6 +58,9 @@ static const struct authz_rule rules[AUTHZ_ACTION__COUNT] = {
     [AUTHZ_HIDE_COMMENT] = {AUTHZ_GATE_ACT, ROW(N, Y, N, Y, N, N, N, N, N), VISIBLE},
     [AUTHZ_TRANSLATE_COMMENT] = {AUTHZ_GATE_ACT, ROW(N, Y, N, Y, N, Y, N, N, N), VISIBLE},
     [AUTHZ_REVIEW_COMMENT_TRANSLATION] = {AUTHZ_GATE_ACT, ROW(N, Y, N, Y, N, Y, N, N, N), VISIBLE},
+    /* machine translation (issue 10, mt): the job queue (failed jobs and
+     * their errors) is a management view, like the invitation list. */
+    [AUTHZ_LIST_TRANSLATION_JOBS] = {AUTHZ_GATE_ACT, ROW(N, Y, N, Y, N, N, N, N, N), 0},
 };
 
 #undef ROW

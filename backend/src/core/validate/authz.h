@@ -66,6 +66,8 @@ enum authz_action {
     AUTHZ_HIDE_COMMENT,               /* POST /comments/{cid}/hide: managers, while visible */
     AUTHZ_TRANSLATE_COMMENT,          /* POST /comments/{cid}/translations */
     AUTHZ_REVIEW_COMMENT_TRANSLATION, /* POST …/translations/{lang}/review */
+    /* machine translation (issue 10, mt) */
+    AUTHZ_LIST_TRANSLATION_JOBS, /* GET /assemblies/{aid}/translation-jobs: active managers */
     AUTHZ_ACTION__COUNT
 };
 
