@@ -22,6 +22,7 @@
 #include "api/audit_writer.h"
 #include "api/decode.h"
 #include "api/lang_prefs.h"
+#include "api/translation_queue.h"
 #include "core/base/base.h"
 #include "core/validate/validate.h"
 #include "db/db_comment.h"
@@ -316,7 +317,14 @@ static enum db_status create_cb(struct db_conn *c, void *cls)
     json_t *data = json_pack("{s:o, s:s, s:s}", "parent",
                              parent != 0 ? json_string(id_text(a, parent)) : json_null(),
                              "language", t->b.language, "text_sha256", text_sha256(a, t->b.body));
-    return audit(c, t->rq, &t->out, "comment.created", data);
+    st = audit(c, t->rq, &t->out, "comment.created", data);
+    if (st != DB_OK) {
+        return st;
+    }
+    /* Machine translations into the languages the assembly reads: queued
+     * here (one INSERT … SELECT), done by the worker outside any request. */
+    return translation_enqueue(c, a, sc.assembly_id, "comment", t->out.id, t->out.version,
+                               t->out.language);
 }
 
 static int create_reply(struct api_req *rq, enum db_status st, void *cls, struct api_reply *out)
@@ -425,12 +433,15 @@ static enum db_status change_cb(struct db_conn *c, void *cls)
             return DB_OK;
         }
         st = db_comment_edit(c, a, t->cid, t->text, &t->out);
-        if (st != DB_OK) {
-            return st;
+        if (st == DB_OK) {
+            st = audit(c, t->rq, &t->out, "comment.edited",
+                       json_pack("{s:i, s:s}", "version", t->out.version, "text_sha256",
+                                 text_sha256(a, t->text)));
         }
-        return audit(c, t->rq, &t->out, "comment.edited",
-                     json_pack("{s:i, s:s}", "version", t->out.version, "text_sha256",
-                               text_sha256(a, t->text)));
+        /* The new version gets its own machine translations. */
+        return st != DB_OK ? st
+                           : translation_enqueue(c, a, t->out.assembly_id, "comment", t->out.id,
+                                                 t->out.version, t->out.language);
     case CHANGE_DELETE:
         st = db_comment_delete(c, a, t->cid, &t->out);
         return st != DB_OK ? st : audit(c, t->rq, &t->out, "comment.deleted", json_object());
