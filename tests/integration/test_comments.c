@@ -7,6 +7,9 @@
  * outdated after an edit, review by another member) and the audit entries
  * (SHA-256 of texts, never the texts).
  */
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "comment_util.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -488,31 +491,34 @@ static json_t *page_with_header(struct world *w, const char *header)
     return j;
 }
 
+/* The comments here are in English, the language every test member
+ * reads, so the shared server's translation worker queues nothing for
+ * them and the translations below are the only ones. */
 Test(comments, translations_best_text_labels_and_review)
 {
     struct world w = world_new("public");
-    struct h_resp *r = it_comment_post(w.s, &w.mem, w.pid, "Hola a todos", "es", 0);
+    struct h_resp *r = it_comment_post(w.s, &w.mem, w.pid, "Hello all", "en", 0);
     cr_assert_eq(r->status, 201);
     int64_t cid = it_int(r->json, "id");
     h_resp_free(r);
     char problem[64];
-    cr_expect_eq(it_comment_translate(w.s, &w.mem2, cid, "es-MX", "Hola", "human"), 422,
+    cr_expect_eq(it_comment_translate(w.s, &w.mem2, cid, "en-GB", "Hello", "human"), 422,
                  "not into the comment's own language");
-    cr_expect_eq(it_comment_translate(w.s, &w.obs, cid, "en", "Hello", "human"), 403);
-    cr_expect_eq(it_comment_translate(w.s, &w.mem2, cid, "en", "Hello all (machine)", "machine"),
+    cr_expect_eq(it_comment_translate(w.s, &w.obs, cid, "es", "Hola", "human"), 403);
+    cr_expect_eq(it_comment_translate(w.s, &w.mem2, cid, "es", "Hola a todos (máquina)", "machine"),
                  201);
-    cr_expect_eq(it_comment_translate(w.s, &w.mem2, cid, "en", "Hello everyone", "human"), 201,
+    cr_expect_eq(it_comment_translate(w.s, &w.mem2, cid, "es", "Hola a todos", "human"), 201,
                  "a human translation replaces a machine one");
-    cr_expect_eq(it_comment_translate(w.s, &w.fac, cid, "en", "Hi (machine)", "machine"), 409,
+    cr_expect_eq(it_comment_translate(w.s, &w.fac, cid, "es", "Hola (máquina)", "machine"), 409,
                  "and is never replaced by one");
     cr_expect_eq(it_comment_translate(w.s, &w.fac, cid, "fr", "Bonjour à tous", "human"), 201);
 
-    /* ?lang=en → the English translation, labelled; no lang → original. */
-    json_t *page = get_page(&w, NULL, "?lang=en-GB");
+    /* ?lang=es → the Spanish translation, labelled; no lang → original. */
+    json_t *page = get_page(&w, NULL, "?lang=es-MX");
     json_t *it = item_of(page, cid);
-    cr_expect_str_eq(str(it, "body"), "Hello everyone");
-    cr_expect_str_eq(str(it, "language"), "en");
-    cr_expect_str_eq(str(it, "original_language"), "es");
+    cr_expect_str_eq(str(it, "body"), "Hola a todos");
+    cr_expect_str_eq(str(it, "language"), "es");
+    cr_expect_str_eq(str(it, "original_language"), "en");
     json_t *tr = json_object_get(it, "translation");
     cr_expect_str_eq(str(tr, "source"), "human");
     cr_expect(json_is_false(json_object_get(tr, "reviewed")));
@@ -521,32 +527,32 @@ Test(comments, translations_best_text_labels_and_review)
     json_decref(page);
     page = get_page(&w, NULL, "");
     it = item_of(page, cid);
-    cr_expect_str_eq(str(it, "body"), "Hola a todos");
+    cr_expect_str_eq(str(it, "body"), "Hello all");
     cr_expect(json_is_null(json_object_get(it, "translation")));
     json_decref(page);
     /* Accept-Language: weights decide; a language with no translation is
      * skipped; the original wins when it ranks first. */
-    page = page_with_header(&w, "Accept-Language: de, fr;q=0.9, en;q=0.5");
+    page = page_with_header(&w, "Accept-Language: de, fr;q=0.9, es;q=0.5");
     cr_expect_str_eq(str(item_of(page, cid), "body"), "Bonjour à tous");
     json_decref(page);
-    page = page_with_header(&w, "Accept-Language: en;q=0.2, fr;q=0");
-    cr_expect_str_eq(str(item_of(page, cid), "body"), "Hello everyone");
-    json_decref(page);
-    page = page_with_header(&w, "Accept-Language: es-AR, en");
+    page = page_with_header(&w, "Accept-Language: es;q=0.2, fr;q=0");
     cr_expect_str_eq(str(item_of(page, cid), "body"), "Hola a todos");
+    json_decref(page);
+    page = page_with_header(&w, "Accept-Language: en-AU, es");
+    cr_expect_str_eq(str(item_of(page, cid), "body"), "Hello all");
     json_decref(page);
     cr_expect_eq(it_status(w.s, "GET", "/api/v1/proposals/1/comments?lang=%3Cx%3E", NULL, NULL),
                  400);
 
     /* Review: not by the translator, then by someone else (first stands). */
     cr_expect_eq(
-        change(&w, &w.mem2, "POST", cid, "/translations/en/review", NULL, problem, sizeof problem),
+        change(&w, &w.mem2, "POST", cid, "/translations/es/review", NULL, problem, sizeof problem),
         403);
     cr_expect_str_eq(problem, "comment-review-own-translation");
     cr_expect_eq(change(&w, &w.mem, "POST", cid, "/translations/de/review", NULL, NULL, 0), 404);
-    cr_expect_eq(change(&w, &w.conv, "POST", cid, "/translations/en/review", NULL, NULL, 0), 200);
-    cr_expect_eq(change(&w, &w.fac, "POST", cid, "/translations/en/review", NULL, NULL, 0), 200);
-    page = get_page(&w, NULL, "?lang=en");
+    cr_expect_eq(change(&w, &w.conv, "POST", cid, "/translations/es/review", NULL, NULL, 0), 200);
+    cr_expect_eq(change(&w, &w.fac, "POST", cid, "/translations/es/review", NULL, NULL, 0), 200);
+    page = get_page(&w, NULL, "?lang=es");
     tr = json_object_get(item_of(page, cid), "translation");
     cr_expect(json_is_true(json_object_get(tr, "reviewed")));
     cr_expect_eq(it_int(tr, "reviewed_by"), w.conv.id);
@@ -554,12 +560,12 @@ Test(comments, translations_best_text_labels_and_review)
 
     /* An edit makes the translation outdated (still shown, labelled). */
     cr_expect_eq(
-        change(&w, &w.mem, "PATCH", cid, "", json_pack("{s:s}", "body", "Hola a todas"), NULL, 0),
+        change(&w, &w.mem, "PATCH", cid, "", json_pack("{s:s}", "body", "Hello everyone"), NULL, 0),
         200);
-    page = get_page(&w, NULL, "?lang=en");
+    page = get_page(&w, NULL, "?lang=es");
     it = item_of(page, cid);
     tr = json_object_get(it, "translation");
-    cr_expect_str_eq(str(it, "body"), "Hello everyone");
+    cr_expect_str_eq(str(it, "body"), "Hola a todos");
     cr_expect(json_is_true(json_object_get(tr, "outdated")));
     cr_expect_eq(it_int(tr, "of_version"), 1);
     json_decref(page);
@@ -572,4 +578,97 @@ Test(comments, translations_best_text_labels_and_review)
                      1, p);
     cr_expect_str_eq(n, "1/3");
     free(n);
+}
+
+/* A translator command for the machine-translation test: prefixes the
+ * text with its language pair (so the test knows the worker ran it). */
+static char *write_translator(void)
+{
+    char dir[] = "/tmp/pnyx-comment-mt-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char *path = malloc(strlen(dir) + 8);
+    sprintf(path, "%s/tr.sh", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs("#!/bin/sh\nprintf 'MT(%s>%s): ' \"$1\" \"$2\"\ncat\n", f);
+    fclose(f);
+    cr_assert_eq(chmod(path, 0755), 0);
+    cr_assert_eq(chmod(dir, 0755), 0);
+    return path;
+}
+
+/* Writing a comment queues its translations; the worker stores them as
+ * unreviewed machine translations, shown labelled; text is passed as
+ * data (a shell expansion in it does nothing). Without the worker the
+ * write is the same and the job waits. */
+Test(comments, machine_translation_arrives_through_the_queue, .timeout = 60)
+{
+    char *tr = write_translator();
+    char env_tr[300];
+    snprintf(env_tr, sizeof env_tr, "PNYX_TRANSLATOR=command:%s", tr);
+    const char *env[] = {env_tr, "PNYX_WORKERS=1", NULL};
+    struct h_server *s = h_server_start(env);
+    cr_assert_not_null(s);
+    struct it_user conv = it_user_new(s, "FR"); /* reads en */
+    int64_t aid = it_assembly_new(s, &conv, "public", "open");
+    int64_t pid = it_proposal_new(aid, conv.id, "deliberation");
+    char marker[] = "/tmp/pnyx-comment-mt-pwned-XXXXXX";
+    int fd = mkstemp(marker);
+    cr_assert(fd >= 0);
+    close(fd);
+    unlink(marker);
+    char text[200];
+    snprintf(text, sizeof text, "Hola $(touch %s) `touch %s`", marker, marker);
+    struct h_resp *r = it_comment_post(s, &conv, pid, text, "es", 0);
+    cr_assert_eq(r->status, 201, "%s", r->body);
+    int64_t cid = it_int(r->json, "id");
+    h_resp_free(r);
+    char path[128];
+    snprintf(path, sizeof path, "/api/v1/proposals/%lld/comments?lang=en", (long long)pid);
+    json_t *it = NULL;
+    struct h_resp *page = NULL;
+    for (int i = 0; i < 200 && it == NULL; i++) {
+        h_resp_free(page);
+        page = it_req(s, "GET", path, NULL, NULL);
+        json_t *c = json_array_get(json_object_get(page->json, "items"), 0);
+        if (c != NULL && !json_is_null(json_object_get(c, "translation"))) {
+            it = c;
+        } else {
+            usleep(50 * 1000);
+        }
+    }
+    cr_assert_not_null(it, "no machine translation after 10 s: %s", h_server_log_tail(s));
+    cr_expect_eq(it_int(it, "id"), cid);
+    char want[300];
+    snprintf(want, sizeof want, "MT(es>en): %s", text);
+    cr_expect_str_eq(str(it, "body"), want);
+    cr_expect_str_eq(str(it, "language"), "en");
+    cr_expect_str_eq(str(it, "original_language"), "es");
+    json_t *label = json_object_get(it, "translation");
+    cr_expect_str_eq(str(label, "source"), "machine");
+    cr_expect(json_is_false(json_object_get(label, "reviewed")));
+    cr_expect_not_null(str(label, "translator"));
+    h_resp_free(page);
+    cr_expect_neq(access(marker, F_OK), 0, "the text reached a shell");
+    h_server_stop(s);
+
+    /* Without workers: the same write, the job stays queued. */
+    const char *env0[] = {env_tr, "PNYX_WORKERS=0", NULL};
+    s = h_server_start(env0);
+    cr_assert_not_null(s);
+    r = it_comment_post(s, &conv, pid, "Adiós", "es", 0);
+    cr_assert_eq(r->status, 201, "%s", r->body);
+    cid = it_int(r->json, "id");
+    h_resp_free(r);
+    char id[24];
+    snprintf(id, sizeof id, "%lld", (long long)cid);
+    const char *p[1] = {id};
+    usleep(300 * 1000);
+    char *jobs = it_sql("SELECT string_agg(target_language || ':' || status, ',') FROM "
+                        "translation_jobs WHERE kind = 'comment' AND target_id = $1",
+                        1, p);
+    cr_expect_str_eq(jobs, "en:queued");
+    free(jobs);
+    h_server_stop(s);
+    free(tr);
 }
