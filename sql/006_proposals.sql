@@ -19,7 +19,8 @@
 -- endorsements           one row per member and proposal (withdrawn =
 --                        deleted; the audit log keeps the history), with the
 --                        member's country at the time and the version seen.
--- endorsement_countries  endorsements per country of one proposal, so the
+-- endorsement_countries  endorsements per country of one proposal (n = 0 rows
+--                        stay: a country counts while n > 0), so the
 --                        number of countries is kept exactly under
 --                        concurrent endorsements without recounting.
 --
@@ -185,6 +186,6 @@ CREATE TABLE endorsements (
 CREATE TABLE endorsement_countries (
     proposal_id bigint NOT NULL REFERENCES proposals (id),
     country     char(2) NOT NULL,
-    n           integer NOT NULL CHECK (n >= 1),
+    n           integer NOT NULL CHECK (n >= 0),  -- 0: every endorsement withdrawn
     PRIMARY KEY (proposal_id, country)
 );

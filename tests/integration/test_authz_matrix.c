@@ -41,32 +41,21 @@ enum route {
     R_C_HIDE,
     R_C_TRANSLATE,
     R_C_REVIEW,
+    /* machine translation (issue 10, mt) */
+    R_T_LANGUAGES,
+    R_T_JOBS,
     N_ROUTE
 };
-static const char *route_name[N_ROUTE] = {"GET assembly",
-                                          "PATCH assembly",
-                                          "POST join",
-                                          "POST invitations",
-                                          "POST accept",
-                                          "GET members",
-                                          "PATCH member",
-                                          "PATCH own status=left",
-                                          "GET audit",
-                                          "GET audit/checkpoint",
-                                          "GET proof/inclusion",
-                                          "GET proof/consistency",
-                                          "GET audit/key",
-                                          "GET assemblies",
-                                          "GET invitations",
-                                          "DELETE invitation",
-                                          "GET invitation preview",
-                                          "GET comments",
-                                          "POST comment",
-                                          "PATCH comment",
-                                          "DELETE comment",
-                                          "POST comment hide",
-                                          "POST comment translation",
-                                          "POST comment review"};
+static const char *route_name[N_ROUTE] = {
+    "GET assembly", "PATCH assembly", "POST join", "POST invitations", "POST accept", "GET members",
+    "PATCH member", "PATCH own status=left", "GET audit", "GET audit/checkpoint",
+    "GET proof/inclusion", "GET proof/consistency", "GET audit/key", "GET assemblies",
+    "GET invitations", "DELETE invitation", "GET invitation preview",
+    /* comments (issue 10) */
+    "GET comments", "POST comment", "PATCH comment", "DELETE comment", "POST comment hide",
+    "POST comment translation", "POST comment review",
+    /* machine translation (issue 10, mt) */
+    "GET translation/languages", "GET translation-jobs"};
 /* Routes whose cell changes the caller's (or a target's) membership. */
 static const bool mutating[N_ROUTE] = {
     [R_JOIN] = true, [R_ACCEPT] = true, [R_PATCH_MEMBER] = true, [R_LEAVE] = true};
@@ -98,6 +87,9 @@ static const long expect_public[N_ROUTE][N_WHO] = {
     [R_C_HIDE] = {401, 403, 403, 403, 200, 200, 403},
     [R_C_TRANSLATE] = {401, 403, 403, 201, 201, 201, 403},
     [R_C_REVIEW] = {401, 403, 403, 200, 200, 200, 403},
+    /* machine translation (issue 10, mt) */
+    [R_T_LANGUAGES] = {200, 200, 200, 200, 200, 200, 200},
+    [R_T_JOBS] = {401, 403, 403, 403, 200, 200, 403},
 };
 static const long expect_members[N_ROUTE][N_WHO] = {
     /*                  anon nonm obs  mem  fac  conv susp */
@@ -125,6 +117,9 @@ static const long expect_members[N_ROUTE][N_WHO] = {
     [R_C_HIDE] = {401, 404, 403, 403, 200, 200, 403},
     [R_C_TRANSLATE] = {401, 404, 403, 201, 201, 201, 403},
     [R_C_REVIEW] = {401, 404, 403, 200, 200, 200, 403},
+    /* machine translation (issue 10, mt) */
+    [R_T_LANGUAGES] = {200, 200, 200, 200, 200, 200, 200},
+    [R_T_JOBS] = {401, 404, 403, 403, 200, 200, 403},
 };
 
 struct world {
@@ -278,6 +273,13 @@ static long run_cell(struct world *wd, enum route r, enum who w, const struct it
         snprintf(path, sizeof path, "/api/v1/comments/%lld/translations/fr/review", (long long)cid);
         break;
     }
+    /* machine translation (issue 10, mt) */
+    case R_T_LANGUAGES:
+        snprintf(path, sizeof path, "/api/v1/translation/languages");
+        break;
+    case R_T_JOBS:
+        snprintf(path, sizeof path, "/api/v1/assemblies/%lld/translation-jobs?status=failed", aid);
+        break;
     case R_LIST:
     case N_ROUTE:
         snprintf(path, sizeof path, "/api/v1/assemblies");

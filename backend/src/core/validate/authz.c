@@ -10,10 +10,14 @@
 #include <stddef.h>
 
 /* Row helpers: the same cell for every managing/ordinary role. */
-#define Y       AUTHZ_YES
-#define N       AUTHZ_NO
-#define A       AUTHZ_IF_AUTHOR
+#define Y  AUTHZ_YES
+#define N  AUTHZ_NO
+#define A  AUTHZ_IF_AUTHOR
+#define NA AUTHZ_IF_NOT_AUTHOR
+/* A comment is edited, deleted, hidden, translated only while visible. */
 #define VISIBLE (1u << COMMENT_VISIBLE)
+/* A proposal's text changes (and it may be withdrawn) only before ballot. */
+#define P_EDITABLE (1u << PROPOSAL_DRAFT | 1u << PROPOSAL_DELIBERATION)
 /* cells[role] = {non-member, active, suspended} */
 #define ROW(nonmember, conv_a, conv_s, fac_a, fac_s, mem_a, mem_s, obs_a, obs_s)                   \
     {                                                                                              \
@@ -58,6 +62,21 @@ static const struct authz_rule rules[AUTHZ_ACTION__COUNT] = {
     [AUTHZ_HIDE_COMMENT] = {AUTHZ_GATE_ACT, ROW(N, Y, N, Y, N, N, N, N, N), VISIBLE},
     [AUTHZ_TRANSLATE_COMMENT] = {AUTHZ_GATE_ACT, ROW(N, Y, N, Y, N, Y, N, N, N), VISIBLE},
     [AUTHZ_REVIEW_COMMENT_TRANSLATION] = {AUTHZ_GATE_ACT, ROW(N, Y, N, Y, N, Y, N, N, N), VISIBLE},
+    /* Proposals (issue 10). Members propose, translate, endorse; observers
+     * read only; managers edit any text and send to ballot; the author
+     * alone opens deliberation and withdraws. */
+    [AUTHZ_READ_PROPOSAL] = {AUTHZ_GATE_READ, ROW(Y, Y, Y, Y, Y, Y, Y, Y, Y), 0},
+    [AUTHZ_CREATE_PROPOSAL] = {AUTHZ_GATE_ACT, ROW(N, Y, N, Y, N, Y, N, N, N), 0},
+    [AUTHZ_EDIT_PROPOSAL] = {AUTHZ_GATE_ACT, ROW(N, Y, N, Y, N, A, N, N, N), P_EDITABLE},
+    [AUTHZ_PROPOSAL_DELIBERATE] = {AUTHZ_GATE_ACT, ROW(N, A, N, A, N, A, N, N, N),
+                                   1u << PROPOSAL_DRAFT},
+    [AUTHZ_PROPOSAL_BALLOT] = {AUTHZ_GATE_ACT, ROW(N, Y, N, Y, N, N, N, N, N),
+                               1u << PROPOSAL_DELIBERATION},
+    [AUTHZ_PROPOSAL_WITHDRAW] = {AUTHZ_GATE_ACT, ROW(N, A, N, A, N, A, N, N, N), P_EDITABLE},
+    [AUTHZ_TRANSLATE_PROPOSAL] = {AUTHZ_GATE_ACT, ROW(N, Y, N, Y, N, Y, N, N, N), 0},
+    [AUTHZ_REVIEW_TRANSLATION] = {AUTHZ_GATE_ACT, ROW(N, NA, N, NA, N, NA, N, N, N), 0},
+    [AUTHZ_ENDORSE] = {AUTHZ_GATE_ACT, ROW(N, Y, N, Y, N, Y, N, N, N), 1u << PROPOSAL_DELIBERATION},
+    [AUTHZ_MERGE_AMENDMENT] = {AUTHZ_GATE_ACT, ROW(N, Y, N, Y, N, N, N, N, N), P_EDITABLE},
     /* machine translation (issue 10, mt): the job queue (failed jobs and
      * their errors) is a management view, like the invitation list. */
     [AUTHZ_LIST_TRANSLATION_JOBS] = {AUTHZ_GATE_ACT, ROW(N, Y, N, Y, N, N, N, N, N), 0},
@@ -65,6 +84,8 @@ static const struct authz_rule rules[AUTHZ_ACTION__COUNT] = {
 
 #undef ROW
 #undef VISIBLE
+#undef P_EDITABLE
+#undef NA
 #undef A
 #undef N
 #undef Y
@@ -112,6 +133,8 @@ static bool holds(enum authz_cell cell, const struct authz_subject *who,
         return who->logged_in && who->account_id != 0 && who->account_id == res->author_id;
     case AUTHZ_IF_OPEN_TO_JOIN:
         return res->open_to_join;
+    case AUTHZ_IF_NOT_AUTHOR:
+        return who->logged_in && who->account_id != 0 && who->account_id != res->author_id;
     case AUTHZ_NO:
         break;
     }
