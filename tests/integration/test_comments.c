@@ -672,3 +672,57 @@ Test(comments, machine_translation_arrives_through_the_queue, .timeout = 60)
     h_server_stop(s);
     free(tr);
 }
+
+/* The proposal page: GET /proposals/{pid}?comments=N is the proposal read
+ * plus its first N comments in thread order, as the comment list gives
+ * them to this reader. */
+Test(comments, proposal_page_embeds_the_first_comments)
+{
+    struct world w = world_new("public");
+    char path[128];
+    snprintf(path, sizeof path, "/api/v1/assemblies/%lld/proposals", (long long)w.aid);
+    json_t *b = json_pack("{s:s, s:s, s:s}", "title", "Night trains", "body",
+                          "Connect the capitals by night train.", "language", "en");
+    struct h_resp *r = it_req(w.s, "POST", path, &w.mem, b);
+    json_decref(b);
+    cr_assert_eq(r->status, 201, "%s", r->body);
+    int64_t pid = it_int(r->json, "id");
+    h_resp_free(r);
+    int64_t a = it_comment_new(w.s, &w.mem2, pid, "first", 0);
+    int64_t b2 = it_comment_new(w.s, &w.mem2, pid, "second", 0);
+    int64_t a1 = it_comment_new(w.s, &w.fac, pid, "reply to first", a);
+    cr_expect_eq(it_comment_translate(w.s, &w.fac, b2, "fr", "deuxième", "human"), 201);
+
+    snprintf(path, sizeof path, "/api/v1/proposals/%lld?comments=2&lang=fr", (long long)pid);
+    r = it_req(w.s, "GET", path, NULL, NULL);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    cr_expect_str_eq(str(r->json, "title"), "Night trains");
+    json_t *c = json_object_get(r->json, "comments");
+    json_t *items = json_object_get(c, "items");
+    cr_assert_eq(json_array_size(items), 2, "%s", r->body);
+    cr_expect_eq(it_int(json_array_get(items, 0), "id"), a);
+    cr_expect_eq(it_int(json_array_get(items, 1), "id"), a1, "thread order");
+    char next[24];
+    snprintf(next, sizeof next, "%lld", (long long)a1);
+    cr_expect_str_eq(str(c, "next"), next);
+    h_resp_free(r);
+    /* The rest through the comment list, from the page's cursor. */
+    snprintf(path, sizeof path, "/api/v1/proposals/%lld/comments?lang=fr&after=%lld",
+             (long long)pid, (long long)a1);
+    r = it_req(w.s, "GET", path, NULL, NULL);
+    cr_assert_eq(r->status, 200);
+    json_t *last = json_array_get(json_object_get(r->json, "items"), 0);
+    cr_expect_eq(it_int(last, "id"), b2);
+    cr_expect_str_eq(str(last, "body"), "deuxième");
+    h_resp_free(r);
+    /* Without ?comments, no member; a bad N is a 400. */
+    snprintf(path, sizeof path, "/api/v1/proposals/%lld", (long long)pid);
+    r = it_req(w.s, "GET", path, NULL, NULL);
+    cr_expect_eq(r->status, 200);
+    cr_expect_null(json_object_get(r->json, "comments"));
+    h_resp_free(r);
+    snprintf(path, sizeof path, "/api/v1/proposals/%lld?comments=0", (long long)pid);
+    cr_expect_eq(it_status(w.s, "GET", path, NULL, NULL), 400);
+    snprintf(path, sizeof path, "/api/v1/proposals/%lld?comments=201", (long long)pid);
+    cr_expect_eq(it_status(w.s, "GET", path, NULL, NULL), 400);
+}

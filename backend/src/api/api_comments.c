@@ -224,6 +224,36 @@ json_t *api_comments_page(struct api_req *rq, int64_t pid, const struct db_stand
     return *st == DB_OK ? page_json(rq, sd, items, n, limit) : NULL;
 }
 
+int api_comments_embed(struct api_req *rq, struct api_reply *out, int64_t pid,
+                       const struct db_standing *sd)
+{
+    uint64_t n = 0;
+    int has = api_query_u64(rq, "comments", &n);
+    if (has == 0 || out->status != 200 || out->json == NULL) {
+        return 0;
+    }
+    if (has < 0 || n < 1 || n > API_PAGE_MAX) {
+        api_problem(out, API_E_BAD_REQUEST, "comments must be an integer from 1 to 200");
+        return -1;
+    }
+    const char *langs[API_LANG_PREFS_MAX];
+    int n_langs = api_lang_prefs(rq, out, langs);
+    if (n_langs < 0) {
+        return -1;
+    }
+    if (decide(rq, sd, AUTHZ_READ_COMMENTS, 0, NULL) != AUTHZ_ALLOW) {
+        return 0; /* the proposal is readable but not its comments: none embedded */
+    }
+    enum db_status st;
+    json_t *page = api_comments_page(rq, pid, sd, (int)n, langs, n_langs, &st);
+    if (page == NULL) {
+        api_problem_db(out, st != DB_OK ? st : DB_HARD_ERROR);
+        return -1;
+    }
+    json_object_set_new(out->json, "comments", page);
+    return 0;
+}
+
 /* GET /api/v1/proposals/{pid}/comments?lang=&after=&limit= — two queries:
  * the proposal with the caller's standing, then the page. */
 int api_comments_list(struct api_req *rq, struct api_reply *out)

@@ -36,4 +36,16 @@ json_t *api_comments_page(struct api_req *rq, int64_t pid, const struct db_stand
                           const char *const *langs, int n_langs, enum db_status *st)
     PNYX_NONNULL(1, 3, 7);
 
+/*
+ * The proposal page (GET /api/v1/proposals/{pid}?comments=N): adds the
+ * member "comments" = the first N (1..200) comments, {items, next}, as
+ * GET …/comments?limit=N answers this reader, to the proposal reply
+ * out->json (status 200). sd (borrowed) is the reader's standing the
+ * proposal read already loaded. Nothing happens without ?comments. One
+ * query. Returns 0, or -1 after replacing the reply with a problem (a
+ * malformed N or ?lang= → 400, a database failure).
+ */
+int api_comments_embed(struct api_req *rq, struct api_reply *out, int64_t pid,
+                       const struct db_standing *sd) PNYX_NONNULL(1, 2, 4);
+
 #endif /* PNYX_API_API_COMMENTS_H */
