@@ -49,12 +49,20 @@ INSERT INTO w VALUES
    'decidir','decisión','pueblo','europa','áfrica','futuro','local','nacional','mercado',
    'precio','precios','alquiler','verde','bosque','océano','datos','privacidad']);
 
--- n words of lang, chosen by a hash of (seed, position): deterministic.
-CREATE FUNCTION pg_temp.txt(lang text, seed bigint, n int) RETURNS text
+-- n words of text in lang, chosen by a hash of (seed, position), so the
+-- load is deterministic. A text is about one topic (seed mod 10: five
+-- words of its language's list); `topical` in 100 of its words come from
+-- the topic, the others from a synthetic vocabulary of 40,000 words
+-- ("zq" + hex), so a search term matches about a tenth of the texts, not
+-- all of them (a 50-word vocabulary would make every query hit everything).
+CREATE FUNCTION pg_temp.txt(lang text, seed bigint, n int, topical int) RETURNS text
 LANGUAGE sql STABLE AS $$
-  SELECT string_agg(w.words[1 + ((hashint8(seed * 4096 + j) & 2147483647)
-                                 % array_length(w.words, 1))], ' ' ORDER BY j)
-  FROM w, generate_series(1, n) j WHERE w.lang = $1 $$;
+  SELECT string_agg(CASE WHEN (h >> 8) % 100 < topical
+                         THEN w.words[1 + ((seed % 10) * 5 + h % 5) % array_length(w.words, 1)]
+                         ELSE 'zq' || to_hex((h >> 12) % 40000) END, ' ' ORDER BY j)
+  FROM w, generate_series(1, n) j,
+       LATERAL (SELECT hashint8(seed * 4096 + j) & 2147483647 AS h) x
+  WHERE w.lang = $1 $$;
 
 CREATE TEMP TABLE acc AS
   SELECT a.id, a.country, (row_number() OVER (ORDER BY a.id) - 1)::int AS k
@@ -79,7 +87,7 @@ INSERT INTO proposal_versions (proposal_id, version, assembly_id, title, body, l
                                author_id, text_sha256)
 SELECT id, 1, assembly_id, t, b, lang, author_id,
        sha256(convert_to(t || E'\n\n' || b, 'UTF8'))
-FROM (SELECT bp.*, pg_temp.txt(lang, id, 8) AS t, pg_temp.txt(lang, id + 100000000, 120) AS b
+FROM (SELECT bp.*, pg_temp.txt(lang, id, 8, 60) AS t, pg_temp.txt(lang, id, 120, 10) AS b
       FROM bp) x;
 
 INSERT INTO endorsements (proposal_id, account_id, assembly_id, country, version)
@@ -93,7 +101,7 @@ GROUP BY proposal_id, country;
 -- comment's own id (sql/007_comments.sql).
 INSERT INTO comments (id, assembly_id, proposal_id, parent_id, path, author_id, language, body)
 SELECT cid, assembly_id, id, NULL, int8send(cid), (SELECT id FROM acc WHERE k = cid % :nacc),
-       (ARRAY['en','fr','es'])[1 + cid % 3], pg_temp.txt((ARRAY['en','fr','es'])[1 + cid % 3], cid, 30)
+       (ARRAY['en','fr','es'])[1 + cid % 3], pg_temp.txt((ARRAY['en','fr','es'])[1 + cid % 3], cid, 30, 10)
 FROM (SELECT nextval(pg_get_serial_sequence('comments', 'id')) AS cid, bp.*
       FROM bp, generate_series(1, 11) g WHERE g <= CASE WHEN heavy THEN 11 ELSE 2 END) x;
 CREATE TEMP TABLE lvl AS
@@ -103,7 +111,7 @@ CREATE TEMP TABLE lvl AS
 INSERT INTO comments (id, assembly_id, proposal_id, parent_id, path, author_id, language, body)
 SELECT cid, assembly_id, proposal_id, pid, ppath || int8send(cid),
        (SELECT id FROM acc WHERE k = cid % :nacc), (ARRAY['en','fr','es'])[1 + cid % 3],
-       pg_temp.txt((ARRAY['en','fr','es'])[1 + cid % 3], cid, 30)
+       pg_temp.txt((ARRAY['en','fr','es'])[1 + cid % 3], cid, 30, 10)
 FROM (SELECT nextval(pg_get_serial_sequence('comments', 'id')) AS cid, l.assembly_id,
              l.proposal_id, l.id AS pid, l.path AS ppath
       FROM lvl l, generate_series(1, 2) g WHERE l.heavy OR l.r = 1 ORDER BY l.id, g) x;
@@ -115,7 +123,7 @@ CREATE TEMP TABLE lvl AS
 INSERT INTO comments (id, assembly_id, proposal_id, parent_id, path, author_id, language, body)
 SELECT cid, assembly_id, proposal_id, pid, ppath || int8send(cid),
        (SELECT id FROM acc WHERE k = cid % :nacc), (ARRAY['en','fr','es'])[1 + cid % 3],
-       pg_temp.txt((ARRAY['en','fr','es'])[1 + cid % 3], cid, 30)
+       pg_temp.txt((ARRAY['en','fr','es'])[1 + cid % 3], cid, 30, 10)
 FROM (SELECT nextval(pg_get_serial_sequence('comments', 'id')) AS cid, l.assembly_id,
              l.proposal_id, l.id AS pid, l.path AS ppath
       FROM lvl l WHERE l.heavy OR l.r = 1 ORDER BY l.id) x;
