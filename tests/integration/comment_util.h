@@ -14,11 +14,11 @@
 
 #include "assembly_util.h"
 
-/* Runs sql with text params on the test database; returns the first
+/* Runs sql with text params on the database at url; returns the first
  * column of the first row (malloc'd, "" when no row). Asserts success. */
-ASSEMBLY_UTIL_FN char *it_sql(const char *sql, int n, const char *const *params)
+ASSEMBLY_UTIL_FN char *it_sql_on(const char *url, const char *sql, int n, const char *const *params)
 {
-    PGconn *pg = PQconnectdb(h_db_url());
+    PGconn *pg = PQconnectdb(url);
     cr_assert(PQstatus(pg) == CONNECTION_OK, "connect: %s", PQerrorMessage(pg));
     PGresult *r = PQexecParams(pg, sql, n, NULL, params, NULL, NULL, 0);
     ExecStatusType st = PQresultStatus(r);
@@ -29,19 +29,35 @@ ASSEMBLY_UTIL_FN char *it_sql(const char *sql, int n, const char *const *params)
     return v;
 }
 
-/* A proposal of aid by author in status, original language en. */
-ASSEMBLY_UTIL_FN int64_t it_proposal_new(int64_t aid, int64_t author, const char *status)
+/* The same on the binary's test database. */
+ASSEMBLY_UTIL_FN char *it_sql(const char *sql, int n, const char *const *params)
+{
+    return it_sql_on(h_db_url(), sql, n, params);
+}
+
+/* A proposal of aid by author in status, original language en, in the
+ * database at url. */
+ASSEMBLY_UTIL_FN int64_t it_proposal_new_on(const char *url, int64_t aid, int64_t author,
+                                            const char *status)
 {
     char a[24], b[24];
     snprintf(a, sizeof a, "%lld", (long long)aid);
     snprintf(b, sizeof b, "%lld", (long long)author);
     const char *p[3] = {a, b, status};
-    char *id = it_sql("INSERT INTO proposals (assembly_id, author_id, status, original_language) "
-                      "VALUES ($1, $2, $3, 'en') RETURNING id",
-                      3, p);
+    char *id =
+        it_sql_on(url,
+                  "INSERT INTO proposals (assembly_id, author_id, status, original_language) "
+                  "VALUES ($1, $2, $3, 'en') RETURNING id",
+                  3, p);
     int64_t v = strtoll(id, NULL, 10);
     free(id);
     return v;
+}
+
+/* The same in the binary's test database. */
+ASSEMBLY_UTIL_FN int64_t it_proposal_new(int64_t aid, int64_t author, const char *status)
+{
+    return it_proposal_new_on(h_db_url(), aid, author, status);
 }
 
 /* POST a comment; returns the response (caller frees). parent 0 = root. */

@@ -599,19 +599,26 @@ static char *write_translator(void)
 
 /* Writing a comment queues its translations; the worker stores them as
  * unreviewed machine translations, shown labelled; text is passed as
- * data (a shell expansion in it does nothing). Without the worker the
- * write is the same and the job waits. */
+ * data (a shell expansion in it does nothing). Without workers the write
+ * is the same and the job waits. */
 Test(comments, machine_translation_arrives_through_the_queue, .timeout = 60)
 {
     char *tr = write_translator();
     char env_tr[300];
     snprintf(env_tr, sizeof env_tr, "PNYX_TRANSLATOR=command:%s", tr);
-    const char *env[] = {env_tr, "PNYX_WORKERS=1", NULL};
+    /* A database of its own: the binary's shared pnyxd runs a worker too,
+     * which would take this test's jobs on the shared database. */
+    const char *created = h_db_create();
+    cr_assert_not_null(created, "h_db_create failed");
+    char *db = strdup(created);
+    char env_db[400];
+    snprintf(env_db, sizeof env_db, "PNYX_DATABASE_URL=%s", db);
+    const char *env[] = {env_tr, env_db, "PNYX_WORKERS=1", NULL};
     struct h_server *s = h_server_start(env);
     cr_assert_not_null(s);
     struct it_user conv = it_user_new(s, "FR"); /* reads en */
     int64_t aid = it_assembly_new(s, &conv, "public", "open");
-    int64_t pid = it_proposal_new(aid, conv.id, "deliberation");
+    int64_t pid = it_proposal_new_on(db, aid, conv.id, "deliberation");
     char marker[] = "/tmp/pnyx-comment-mt-pwned-XXXXXX";
     int fd = mkstemp(marker);
     cr_assert(fd >= 0);
@@ -653,7 +660,7 @@ Test(comments, machine_translation_arrives_through_the_queue, .timeout = 60)
     h_server_stop(s);
 
     /* Without workers: the same write, the job stays queued. */
-    const char *env0[] = {env_tr, "PNYX_WORKERS=0", NULL};
+    const char *env0[] = {env_tr, env_db, "PNYX_WORKERS=0", NULL};
     s = h_server_start(env0);
     cr_assert_not_null(s);
     r = it_comment_post(s, &conv, pid, "Adiós", "es", 0);
@@ -664,13 +671,15 @@ Test(comments, machine_translation_arrives_through_the_queue, .timeout = 60)
     snprintf(id, sizeof id, "%lld", (long long)cid);
     const char *p[1] = {id};
     usleep(300 * 1000);
-    char *jobs = it_sql("SELECT string_agg(target_language || ':' || status, ',') FROM "
-                        "translation_jobs WHERE kind = 'comment' AND target_id = $1",
-                        1, p);
-    cr_expect_str_eq(jobs, "en:queued");
+    char *jobs = it_sql_on(db,
+                           "SELECT string_agg(target_language || ':' || status, ',') FROM "
+                           "translation_jobs WHERE kind = 'comment' AND target_id = $1",
+                           1, p);
+    cr_expect_str_eq(jobs, "en:queued", "no worker ran it");
     free(jobs);
     h_server_stop(s);
     free(tr);
+    free(db);
 }
 
 /* The proposal page: GET /proposals/{pid}?comments=N is the proposal read

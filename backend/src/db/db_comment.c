@@ -269,31 +269,31 @@ enum db_status db_comment_hide(struct db_conn *c, struct arena *a, int64_t cid, 
 }
 
 /* Caller: api_comments.c list (GET …/comments and the proposal page). The
- * page is one scan of comments_thread from the cursor's path; each row
+ * page is one range scan of comments_thread, (proposal_id, path) from the
+ * cursor's path on, stopping after the page (the ORDER BY names the index's
+ * columns and the bound is an index condition, so no page reads or sorts
+ * the comments before it; an unknown cursor gives NULL: no rows); each row
  * probes its translations (comment_translations_comment) for the best one
  * in the reader's languages ($4, primary subtags in preference order) that
  * ranks before the comment's own language. */
 #define PRIMARY(col) "lower(split_part(" col ", '-', 1))"
+/* clang-format off */
 static const struct db_stmt stmt_list = {
     .name = "comment_list",
     .sql = "SELECT " COMMENT_COLS ", " TR_COLS " FROM comments c "
            "JOIN accounts acc ON acc.id = c.author_id "
            "LEFT JOIN LATERAL (SELECT * FROM comment_translations t WHERE t.comment_id = c.id "
-           "AND t.current AND t.version <= c.version AND c.body IS NOT NULL "
-           "AND array_position($4::text[], " PRIMARY(
-               "t.language") ") < coalesce("
-                             "array_position($4::text[], " PRIMARY(
-                                 "c.language") "), 2147483647) "
-                                               "ORDER BY array_position($4::text[], " PRIMARY(
-                                                   "t.language") "), t.version DESC LIMIT 1) t ON "
-                                                                 "true "
-                                                                 "WHERE c.proposal_id = $1 AND "
-                                                                 "($2::bigint = 0 OR c.path > "
-                                                                 "(SELECT path FROM comments WHERE "
-                                                                 "id = $2 AND proposal_id = $1)) "
-                                                                 "ORDER BY c.path LIMIT $3",
+             "AND t.current AND t.version <= c.version AND c.body IS NOT NULL "
+             "AND array_position($4::text[], " PRIMARY("t.language") ") < "
+                 "coalesce(array_position($4::text[], " PRIMARY("c.language") "), 2147483647) "
+             "ORDER BY array_position($4::text[], " PRIMARY("t.language") "), t.version DESC "
+             "LIMIT 1) t ON true "
+           "WHERE c.proposal_id = $1 AND c.path > CASE WHEN $2::bigint = 0 THEN ''::bytea "
+             "ELSE (SELECT path FROM comments WHERE id = $2 AND proposal_id = $1) END "
+           "ORDER BY c.proposal_id, c.path LIMIT $3",
     .nparams = 4,
 };
+/* clang-format on */
 
 /* '{en,fr}' from [a-z] subtags (the caller guarantees the alphabet). */
 static const char *text_array(struct arena *a, const char *const *v, int n)
