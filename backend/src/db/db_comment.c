@@ -185,6 +185,62 @@ enum db_status db_comment_insert(struct db_conn *c, struct arena *a, int64_t aid
     return st == DB_OK ? read_comment(&r, 0, out) : st;
 }
 
+/* Caller: api_comments.c post, the fast path. The same insert, done only
+ * if the proposal and the caller's standing are still exactly what the
+ * caller decided on ($7 status, $8 public, $9 role, $10 membership status;
+ * the proposal row locked as db_comment_scope's lock does) and the parent,
+ * if any, is the proposal's and not too deep: one round trip instead of
+ * two; no row when anything differs (the caller then takes the slow path). */
+/* clang-format off */
+static const struct db_stmt stmt_insert_guarded = {
+    .name = "comment_insert_guarded",
+    .sql = "WITH g AS (SELECT p.id FROM proposals p JOIN assemblies a ON a.id = p.assembly_id "
+             "LEFT JOIN memberships m ON m.assembly_id = a.id AND m.account_id = $4 "
+             "WHERE p.id = $2 AND p.assembly_id = $1 AND p.status = $7 "
+               "AND (a.visibility = 'public') = $8::boolean "
+               "AND m.role IS NOT DISTINCT FROM $9 AND m.status IS NOT DISTINCT FROM $10 "
+             "FOR NO KEY UPDATE OF p), "
+           "par AS (SELECT path FROM comments WHERE id = $3 AND proposal_id = $2 "
+             "AND length(path) <= $11::int * 8), "
+           "nid AS (SELECT nextval(pg_get_serial_sequence('comments', 'id')) AS id FROM g "
+             "WHERE $3::bigint IS NULL OR EXISTS (SELECT 1 FROM par)), "
+           "ins AS (INSERT INTO comments (id, assembly_id, proposal_id, parent_id, path, "
+             "author_id, language, body) SELECT nid.id, $1, $2, $3, "
+             "coalesce((SELECT path FROM par), ''::bytea) || int8send(nid.id), $4, $5, $6 "
+             "FROM nid RETURNING *), "
+           "cnt AS (UPDATE proposals SET comment_count = comment_count + 1 "
+             "WHERE id = (SELECT proposal_id FROM ins)) "
+           "SELECT " COMMENT_COLS " FROM ins c JOIN accounts acc ON acc.id = c.author_id",
+    .nparams = 11,
+};
+/* clang-format on */
+
+enum db_status db_comment_insert_guarded(struct db_conn *c, struct arena *a,
+                                         const struct db_comment_scope *seen, int64_t parent,
+                                         int64_t author, const char *language, const char *body,
+                                         struct db_comment *out, bool *inserted)
+{
+    const char *p[11] = {db_param_i64(a, seen->assembly_id),
+                         db_param_i64(a, seen->proposal_id),
+                         opt_id(a, parent),
+                         db_param_i64(a, author),
+                         language,
+                         body,
+                         seen->proposal_status,
+                         seen->sd.is_public ? "true" : "false",
+                         seen->sd.role,
+                         seen->sd.status,
+                         db_param_i64(a, DB_COMMENT_MAX_DEPTH)};
+    struct db_result r;
+    *inserted = false;
+    enum db_status st = db_query_stmt(c, a, &stmt_insert_guarded, p, &r);
+    if (st != DB_OK || r.nrows == 0) {
+        return st;
+    }
+    *inserted = true;
+    return read_comment(&r, 0, out);
+}
+
 /* Caller: api_comments.c edit, delete, hide, translate, review. */
 static const struct db_stmt stmt_lock = {
     .name = "comment_lock",
