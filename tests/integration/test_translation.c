@@ -165,7 +165,20 @@ Test(translation, real_apertium_translates_a_spanish_proposal_into_english)
     cr_assert_str_eq(json_string_value(json_object_get(data, "language")), "en");
     cr_assert_str_eq(json_string_value(json_object_get(data, "source")), "machine");
     cr_assert(json_is_null(json_object_get(data, "pivot")));
-    cr_assert_eq(strlen(json_string_value(json_object_get(data, "text_sha256"))), 64);
+    /* The canonical text's hash (title, LF, body), as for every proposal
+     * text: anyone can check the stored translation against the log. */
+    const char *q[1] = {tu_id(pid)};
+    cr_assert_str_eq(json_string_value(json_object_get(data, "text_sha256")),
+                     tu_value(e.db,
+                              "SELECT encode(sha256(convert_to(title || E'\\n' || body, "
+                              "'UTF8')), 'hex') FROM proposal_translations WHERE proposal_id = "
+                              "$1 AND language = 'en'",
+                              1, q));
+    cr_assert_str_eq(json_string_value(json_object_get(data, "translation")),
+                     tu_value(e.db,
+                              "SELECT id FROM proposal_translations WHERE proposal_id = $1 AND "
+                              "language = 'en'",
+                              1, q));
     cr_assert_null(strstr(a->body, "transport"), "the text reached the log");
     json_decref(found);
     h_resp_free(a);

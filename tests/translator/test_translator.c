@@ -212,6 +212,19 @@ Test(translator, hostile_text_and_arguments_are_never_interpreted_by_a_shell)
     }
 }
 
+Test(translator, translator_processes_run_at_idle_priority)
+{
+    make_dir();
+    /* Field 41 of /proc/PID/stat is the scheduling policy: 5 = SCHED_IDLE
+     * (background work never takes CPU from requests). */
+    const char *p = script("policy", "cat >/dev/null; awk '{print $41}' /proc/$$/stat");
+    struct translator *t = command_translator(p, 5000, 4096);
+    struct translator_result r;
+    cr_assert_eq(translator_translate(t, "es", "en", "hola", 4, &r), 0, "%s", r.error);
+    cr_assert_str_eq(r.text, "5\n");
+    translator_result_free(&r);
+}
+
 Test(translator, command_must_be_an_absolute_executable)
 {
     struct translator t;
@@ -331,6 +344,47 @@ Test(translator, link_targets_urls_and_code_are_not_translated)
     translator_result_free(&r);
 }
 
+Test(translator, title_and_body_share_one_run_and_come_back_apart)
+{
+    make_dir();
+    struct translator *t = fake_apertium();
+    const char *texts[2] = {"hola", "hola mundo\n- hola\n- casa\n\nfin"};
+    struct translator_result r[2];
+    cr_assert_eq(translator_translate_parts(t, "es", "en", texts, 2, r), 0, "%s", r[0].error);
+    /* One run: the mode prefix appears once, before the first part. */
+    cr_assert_str_eq(r[0].text, "[spa-eng]hello");
+    cr_assert_str_eq(r[1].text, "hello mundo\n- hello\n- casa\n\nfin");
+    translator_result_free(&r[0]);
+    translator_result_free(&r[1]);
+    /* Through a pivot: both parts labelled. */
+    cr_assert_eq(translator_translate_parts(t, "fr", "en", texts, 2, r), 0, "%s", r[0].error);
+    cr_assert_str_eq(r[0].via, "es");
+    cr_assert_str_eq(r[1].via, "es");
+    translator_result_free(&r[0]);
+    translator_result_free(&r[1]);
+}
+
+Test(translator, output_without_the_part_boundary_is_refused)
+{
+    make_dir();
+    static struct translator t;
+    /* Drops every tag, the boundary included. */
+    const char *p = script("apertium", "sed 's/<[^>]*>//g'");
+    memset(&t, 0, sizeof t);
+    t.kind = TRANSLATOR_APERTIUM;
+    snprintf(t.name, sizeof t.name, "apertium");
+    snprintf(t.program, sizeof t.program, "%s", p);
+    t.timeout_ms = 5000;
+    t.max_output = 1 << 20;
+    translator_set_modes(&t, debian_modes, sizeof debian_modes / sizeof debian_modes[0]);
+    const char *texts[2] = {"uno", "dos"};
+    struct translator_result r[2];
+    cr_assert_eq(translator_translate_parts(&t, "es", "en", texts, 2, r), -1);
+    cr_assert(strstr(r[0].error, "boundary"), "%s", r[0].error);
+    cr_assert_null(r[0].text);
+    cr_assert_null(r[1].text);
+}
+
 /* The real thing, when Debian's packages are installed (scripts/test
  * installs apertium, apertium-eng-spa and apertium-fr-es). */
 Test(translator, real_apertium_direct_and_pivot)
@@ -349,6 +403,18 @@ Test(translator, real_apertium_direct_and_pivot)
     cr_assert(strstr(r.text, "(https://ejemplo.org/plan)"), "link target changed: %s", r.text);
     cr_assert_str_eq(r.via, "");
     translator_result_free(&r);
+    /* Title and body in one run: no word crosses from one to the other
+     * (without the boundary Apertium reads "Transporte público\nGratuito"
+     * as one phrase: "Free public\ntransport"), nor across list items. */
+    const char *texts[2] = {"Transporte público", "Gratuito es bueno.\n- casa\n- blanca es bonita"};
+    struct translator_result parts[2];
+    cr_assert_eq(translator_translate_parts(&t, "es", "en", texts, 2, parts), 0, "%s",
+                 parts[0].error);
+    cr_assert_str_eq(parts[0].text, "Public transport");
+    const char *want = "Free is good.\n- House\n- White is beautiful";
+    cr_assert_str_eq(parts[1].text, want);
+    translator_result_free(&parts[0]);
+    translator_result_free(&parts[1]);
     const char *fr = "Le monde est grand.";
     cr_assert_eq(translator_translate(&t, "fr", "en", fr, strlen(fr), &r), 0, "%s", r.error);
     cr_assert(strstr(r.text, "world"), "%s", r.text);

@@ -29,9 +29,10 @@
  *   transaction ("skipped: human translation").
  * - A deleted comment is skipped; a hidden one is translated (its text is
  *   kept and facilitators read it).
- * - Title and body are translated by separate runs, so a translator can
- *   never move text between them. Paragraph breaks survive (Apertium's
- *   txt format keeps newlines); a trailing newline the translator adds is
+ * - Title and body go through Apertium in one run (its start-up is most of
+ *   a job's cost), separated by a block boundary no word crosses
+ *   (platform/translator.c); a command translator gets one run each.
+ *   Paragraph breaks survive; a trailing newline the translator adds is
  *   removed when the source had none.
  * - Output that is not UTF-8, or too long for the translation tables, is a
  *   permanent failure (retrying gives the same text).
@@ -45,7 +46,6 @@
 
 #include "api/audit_writer.h"
 #include "api/worker.h"
-#include "core/audit/jcs.h"
 #include "core/base/base.h"
 #include "db/db_translation.h"
 #include "platform/config.h"
@@ -156,27 +156,14 @@ unsigned translation_workers_start(const struct pnyx_config *cfg)
 /* --- the worker -------------------------------------------------------------- */
 
 /* SHA-256 (hex) of the canonical text the audit entry carries instead of
- * the text: RFC 8785 JSON of {"body": …, "title": …} (title left out for
- * comments). */
+ * the text, as for every proposal text (README "Proposals"): the UTF-8
+ * bytes of the title, one line feed, the body; a comment's body alone. */
 static int text_sha256(struct arena *a, const char *title, const char *body, char hex[65])
 {
-    json_t *o = title ? json_pack("{s:s, s:s}", "title", title, "body", body)
-                      : json_pack("{s:s}", "body", body);
-    char *txt = o ? json_dumps(o, JSON_COMPACT) : NULL;
-    json_decref(o);
-    if (!txt)
-        return -1;
-    char *canon = NULL;
-    size_t clen = 0;
-    int rc = jcs_canonicalize(txt, strlen(txt), &canon, &clen, NULL);
-    free(txt);
-    if (rc != 0)
-        return -1;
+    const char *canon = title ? arena_printf(a, "%s\n%s", title, body) : body;
     uint8_t h[PNYX_SHA256_BYTES];
-    pnyx_crypto_sha256(canon, clen, h);
-    free(canon);
+    pnyx_crypto_sha256(canon, strlen(canon), h);
     pnyx_crypto_hex(h, sizeof h, hex);
-    (void)a;
     return 0;
 }
 
@@ -279,42 +266,68 @@ static void trim_added_newline(const char *src, char *out, size_t *len)
         out[--*len] = '\0';
 }
 
-/* Translates one text into *out (arena). 0, or -1 with err; *permanent
- * when retrying cannot help. */
-static int translate_text(struct arena *a, const struct translator *tr,
-                          const struct db_translation_job *job, const char *text, size_t max_cp,
-                          const char **out, char via[TRANSLATOR_LANG_MAX], char *err, size_t errlen,
-                          bool *permanent)
+/* Checks one translated text and copies it into *out (arena). 0, or -1
+ * with err; *permanent when retrying cannot help. */
+static int check_text(struct arena *a, const char *src, struct translator_result *r, size_t max_cp,
+                      const char **out, char *err, size_t errlen, bool *permanent)
 {
-    if (!*text) {
-        *out = "";
-        return 0;
-    }
-    struct translator_result r;
-    if (translator_translate(tr, job->source_language, job->target_language, text, strlen(text),
-                             &r) != 0) {
-        snprintf(err, errlen, "%s", r.error);
-        translator_result_free(&r);
-        return -1;
-    }
-    trim_added_newline(text, r.text, &r.len);
-    int rc = 0;
-    if (!base_utf8_valid(r.text, r.len) || memchr(r.text, '\0', r.len)) {
+    trim_added_newline(src, r->text, &r->len);
+    if (!base_utf8_valid(r->text, r->len) || memchr(r->text, '\0', r->len)) {
         snprintf(err, errlen, "the translator's output is not UTF-8 text");
         *permanent = true;
-        rc = -1;
-    } else if (base_utf8_count(r.text, r.len) > max_cp) {
+        return -1;
+    }
+    if (base_utf8_count(r->text, r->len) > max_cp) {
         snprintf(err, errlen, "the translation is longer than %zu characters", max_cp);
         *permanent = true;
-        rc = -1;
-    } else if (r.len == 0) {
-        snprintf(err, errlen, "the translator returned nothing");
-        rc = -1;
-    } else {
-        *out = arena_strndup(a, r.text, r.len);
-        memcpy(via, r.via, TRANSLATOR_LANG_MAX);
+        return -1;
     }
-    translator_result_free(&r);
+    if (r->len == 0) {
+        snprintf(err, errlen, "the translator returned nothing");
+        return -1;
+    }
+    *out = arena_strndup(a, r->text, r->len);
+    return 0;
+}
+
+/* Translates the job's texts (title and body, or a comment's body; an
+ * empty text stays empty without a run) into title/body. 0, or -1 with
+ * err and *permanent. *via: the pivot. */
+static int translate_job(struct arena *a, const struct translator *tr,
+                         const struct db_translation_job *job, const char *title_src,
+                         const char *body_src, bool comment, const char **title, const char **body,
+                         char via[TRANSLATOR_LANG_MAX], char *err, size_t errlen, bool *permanent)
+{
+    const char *texts[2];
+    size_t max_cp[2];
+    const char **outs[2];
+    size_t n = 0;
+    *title = comment ? NULL : "";
+    *body = "";
+    if (!comment && *title_src) {
+        texts[n] = title_src;
+        max_cp[n] = 400;
+        outs[n++] = title;
+    }
+    if (*body_src) {
+        texts[n] = body_src;
+        max_cp[n] = comment ? 20000 : 40000;
+        outs[n++] = body;
+    }
+    if (n == 0)
+        return 0;
+    struct translator_result r[2];
+    if (translator_translate_parts(tr, job->source_language, job->target_language, texts, n, r) !=
+        0) {
+        snprintf(err, errlen, "%s", r[0].error);
+        return -1;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = check_text(a, texts[i], &r[i], max_cp[i], outs[i], err, errlen, permanent);
+    memcpy(via, r[0].via, TRANSLATOR_LANG_MAX);
+    for (size_t i = 0; i < n; i++)
+        translator_result_free(&r[i]);
     return rc;
 }
 
@@ -373,20 +386,14 @@ int translation_run_once(void *ctx)
 
     bool comment = strcmp(job.kind, "comment") == 0;
     char err[TRANSLATOR_ERR_MAX + 64];
-    char via_t[TRANSLATOR_LANG_MAX] = "", via_b[TRANSLATOR_LANG_MAX] = "";
+    char via[TRANSLATOR_LANG_MAX] = "";
     bool permanent = false;
     const char *title = NULL, *body = NULL;
-    if (!comment && translate_text(a, tr, &job, src.title ? src.title : "", 400, &title, via_t, err,
-                                   sizeof err, &permanent) != 0) {
+    if (translate_job(a, tr, &job, src.title ? src.title : "", src.body ? src.body : "", comment,
+                      &title, &body, via, err, sizeof err, &permanent) != 0) {
         ret = attempt_failed(c, a, &job, err, permanent);
         goto out;
     }
-    if (translate_text(a, tr, &job, src.body ? src.body : "", comment ? 20000 : 40000, &body, via_b,
-                       err, sizeof err, &permanent) != 0) {
-        ret = attempt_failed(c, a, &job, err, permanent);
-        goto out;
-    }
-    const char *via = via_t[0] ? via_t : via_b;
     char sha[65];
     if (text_sha256(a, title, body, sha) != 0)
         goto out;

@@ -9,12 +9,16 @@
  */
 #include "api/worker.h"
 
+#define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "db/db.h"
 #include "platform/log.h"
@@ -22,6 +26,8 @@
 /* Why 30 s: a database that is down is retried often enough to resume soon
  * after it returns, rarely enough to stay out of its logs. */
 #define WORKER_ERROR_MAX_MS 30000
+/* Nice value for worker_cpu_idle where SCHED_IDLE is refused. */
+#define WORKER_NICE 19
 
 struct worker {
     struct worker_spec spec;
@@ -167,6 +173,31 @@ void worker_stop_all(void)
     g_n = 0;
     g_stopping = false; /* a later start (tests) works again */
     pthread_mutex_unlock(&g_mu);
+}
+
+struct idle_run {
+    void (*fn)(void *);
+    void *arg;
+};
+
+static void *idle_main(void *p)
+{
+    struct idle_run *r = p;
+    struct sched_param sp = {.sched_priority = 0};
+    if (sched_setscheduler(0, SCHED_IDLE, &sp) != 0)
+        (void)setpriority(PRIO_PROCESS, (id_t)gettid(), WORKER_NICE);
+    r->fn(r->arg);
+    return NULL;
+}
+
+int worker_run_idle(void (*fn)(void *), void *arg)
+{
+    struct idle_run r = {.fn = fn, .arg = arg};
+    pthread_t t;
+    if (pthread_create(&t, NULL, idle_main, &r) != 0)
+        return -1;
+    pthread_join(t, NULL);
+    return 0;
 }
 
 unsigned worker_count(void)

@@ -19,6 +19,14 @@
  *
  * Jobs other pnyxd queue are found by the idle poll (idle_ms).
  *
+ * Priority: a worker thread runs at normal priority, because it takes
+ * locks other requests wait for (a job row, an assembly's audit log head
+ * when it stores a result in a group commit, whose batch it may lead): a
+ * starved lock holder would stall them all (priority inversion). CPU-heavy
+ * work must not run at that priority: a translator's processes are spawned
+ * SCHED_IDLE (platform/translator.c), and in-thread computing (an
+ * optimiser) runs through worker_run_idle, never inside a transaction.
+ *
  * Threads start with the caller's signal mask: main blocks SIGINT/SIGTERM
  * before starting workers so only its sigwait receives them.
  */
@@ -53,6 +61,13 @@ void worker_wake(const char *name) PNYX_NONNULL(1);
  * joins them. A run_once in progress finishes (its job is either stored or
  * released by its lease). Call from the main thread. */
 void worker_stop_all(void);
+/* Runs fn(arg) on a new thread at SCHED_IDLE (it runs only on CPU time
+ * nothing of normal priority wants; nice 19 where refused) and waits for
+ * it: for CPU-bound work in a worker (an optimiser), outside any
+ * transaction. A fresh thread, because an unprivileged thread cannot
+ * return from SCHED_IDLE. Returns 0, or -1 when no thread could start
+ * (fn did not run). */
+int worker_run_idle(void (*fn)(void *), void *arg) PNYX_NONNULL(1) PNYX_MUSTCHECK;
 /* Number of running workers (for logs and tests). */
 unsigned worker_count(void);
 

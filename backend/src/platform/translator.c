@@ -9,7 +9,9 @@
  * process group, so a timeout kills the whole pipeline (kill(-pid)), not
  * just its first process; its signal mask is emptied and SIGPIPE restored
  * to default (pnyxd blocks SIGINT/SIGTERM and ignores SIGPIPE, and both
- * would otherwise be inherited across exec).
+ * would otherwise be inherited across exec). It runs SCHED_IDLE (Linux:
+ * only on CPU time nothing of normal priority wants), so translating never
+ * takes CPU from requests; its whole pipeline inherits that.
  *
  * Apertium flags: `-u` drops the '*' marks of unknown words. Decision: we
  * pass it. The translation is labelled "machine" wherever it appears, and
@@ -33,6 +35,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -211,6 +214,37 @@ static void close_fd(int *fd)
     }
 }
 
+/* The argv prefix that runs a program at idle priority, or NULL (found
+ * once). */
+static const char *g_idle_argv[4];
+static pthread_once_t g_idle_once = PTHREAD_ONCE_INIT;
+static void find_idle_prefix(void)
+{
+    static const char *const chrt[] = {"/usr/bin/chrt", "/bin/chrt"};
+    static const char *const nice_[] = {"/usr/bin/nice", "/bin/nice"};
+    for (size_t i = 0; i < 2; i++) {
+        if (access(chrt[i], X_OK) == 0) {
+            g_idle_argv[0] = chrt[i];
+            g_idle_argv[1] = "--idle";
+            g_idle_argv[2] = "0";
+            return;
+        }
+    }
+    for (size_t i = 0; i < 2; i++) {
+        if (access(nice_[i], X_OK) == 0) {
+            g_idle_argv[0] = nice_[i];
+            g_idle_argv[1] = "-n";
+            g_idle_argv[2] = "19";
+            return;
+        }
+    }
+}
+static const char *const *idle_prefix(void)
+{
+    pthread_once(&g_idle_once, find_idle_prefix);
+    return g_idle_argv[0] ? g_idle_argv : NULL;
+}
+
 int translator_spawn(char *const argv[], const char *input, size_t inlen, unsigned timeout_ms,
                      size_t max_output, char **out, size_t *outlen, char *err, size_t errlen)
 {
@@ -255,7 +289,34 @@ int translator_spawn(char *const argv[], const char *input, size_t inlen, unsign
     posix_spawn_file_actions_adddup2(&fa, in[0], STDIN_FILENO);
     posix_spawn_file_actions_adddup2(&fa, po[1], STDOUT_FILENO);
     posix_spawn_file_actions_adddup2(&fa, pe[1], STDERR_FILENO);
-    int se = posix_spawn(&pid, argv[0], &fa, &attr, argv, environ);
+    /* Translation is background work: the child (and the pipeline it
+     * starts) runs SCHED_IDLE, on CPU time no request wants, by starting
+     * it through util-linux's chrt (`chrt --idle 0 PROGRAM ARGS…`, which
+     * sets the policy and execs PROGRAM: still an argv, no shell), else
+     * coreutils' `nice -n 19`. Neither can be done by posix_spawn's
+     * attributes (glibc takes only the POSIX policies) nor by switching
+     * this thread (an unprivileged thread cannot come back from
+     * SCHED_IDLE). */
+    char *const *run = argv;
+    char **wrapped = NULL;
+    const char *const *pre = idle_prefix();
+    if (pre) {
+        size_t np = 0, na = 0;
+        while (pre[np])
+            np++;
+        while (argv[na])
+            na++;
+        wrapped = calloc(np + na + 1, sizeof *wrapped);
+        if (wrapped) {
+            for (size_t i = 0; i < np; i++)
+                wrapped[i] = (char *)pre[i];
+            for (size_t i = 0; i < na; i++)
+                wrapped[np + i] = argv[i];
+            run = wrapped;
+        }
+    }
+    int se = posix_spawn(&pid, run[0], &fa, &attr, run, environ);
+    free(wrapped);
     if (se != 0) {
         pid = -1;
         snprintf(err, errlen, "cannot run %s: %s", argv[0], strerror(se));
@@ -435,12 +496,24 @@ void translator_result_free(struct translator_result *r)
 
 /* --- Apertium: protecting what is not prose --------------------------------- */
 
-/* Most protected spans in one text; beyond it the rest stays prose. */
+/* Most protected spans in one run; beyond it the rest stays prose. */
 #define PROTECT_MAX 1024
+/* Between two texts translated in one run (a title and a body): an opening
+ * block tag, which Apertium treats as a sentence boundary (no word moves
+ * across it) and passes through unchanged, so the output splits there. The
+ * texts' own '<' are escaped, so it cannot come from them. */
+#define PART_SEP "<div class=\"pnyx-part\">\n"
+/* Before a line break that ends a block (a blank line follows or precedes,
+ * or the next line is a list item, a quote or a heading): without it,
+ * Apertium reads "- casa\n- blanca" as one phrase and reorders words
+ * across the lines ("- white\n- house"). Removed from the output. Soft
+ * line breaks inside a paragraph stay plain (the sentence continues). */
+#define BLOCK_END "<p>"
 
 struct protect {
     size_t n;
-    size_t off[PROTECT_MAX], len[PROTECT_MAX];
+    const char *ptr[PROTECT_MAX];
+    size_t len[PROTECT_MAX];
 };
 
 static bool starts_with(const char *s, size_t left, const char *pfx)
@@ -480,6 +553,23 @@ static size_t protected_span(const char *text, size_t len, size_t i, bool in_des
     return 0;
 }
 
+/* True when the line starting at s (left bytes) opens a block of its own:
+ * empty, a list item ("- ", "* ", "+ ", "1. ", "1) "), a quote or a heading. */
+static bool line_opens_block(const char *s, size_t left)
+{
+    size_t k = 0;
+    while (k < left && (s[k] == ' ' || s[k] == '\t'))
+        k++;
+    if (k == left || s[k] == '\n' || s[k] == '>' || s[k] == '#')
+        return true;
+    if ((s[k] == '-' || s[k] == '*' || s[k] == '+') && k + 1 < left && s[k + 1] == ' ')
+        return true;
+    size_t d = k;
+    while (d < left && s[d] >= '0' && s[d] <= '9')
+        d++;
+    return d > k && d + 1 < left && (s[d] == '.' || s[d] == ')') && s[d + 1] == ' ';
+}
+
 /* Appends p[0..n) to the growing buffer *o (size *cap, used *len). */
 static bool buf_put(char **o, size_t *cap, size_t *len, const char *p, size_t n)
 {
@@ -497,14 +587,11 @@ static bool buf_put(char **o, size_t *cap, size_t *len, const char *p, size_t n)
     return true;
 }
 
-/* The text as Apertium's html-noent input (malloc'd), spans recorded. */
-static char *apertium_prepare(const char *text, size_t len, struct protect *pr, size_t *outlen)
+/* Appends text as Apertium's html-noent input to *o, recording the
+ * protected spans in pr. */
+static bool apertium_prepare(const char *text, size_t len, struct protect *pr, char **o,
+                             size_t *cap, size_t *n)
 {
-    char *o = NULL;
-    size_t cap = 0, n = 0;
-    pr->n = 0;
-    if (!buf_put(&o, &cap, &n, "", 0))
-        return NULL;
     for (size_t i = 0; i < len;) {
         bool in_dest = i >= 2 && text[i - 1] == '(' && text[i - 2] == ']';
         size_t k = pr->n < PROTECT_MAX ? protected_span(text, len, i, in_dest) : 0;
@@ -512,39 +599,39 @@ static char *apertium_prepare(const char *text, size_t len, struct protect *pr, 
         if (k > 0) {
             char tag[32];
             int tl = snprintf(tag, sizeof tag, "<i k=\"%zu\"/>", pr->n);
-            pr->off[pr->n] = i;
+            pr->ptr[pr->n] = text + i;
             pr->len[pr->n] = k;
             pr->n++;
             i += k;
-            ok = buf_put(&o, &cap, &n, tag, (size_t)tl);
+            ok = buf_put(o, cap, n, tag, (size_t)tl);
+            continue;
+        }
+        char ch = text[i];
+        if (ch == '\n') {
+            bool block =
+                i == 0 || text[i - 1] == '\n' || line_opens_block(text + i + 1, len - i - 1);
+            ok = (!block || buf_put(o, cap, n, BLOCK_END, strlen(BLOCK_END))) &&
+                 buf_put(o, cap, n, "\n", 1);
         } else {
-            const char *rep = text[i] == '&'   ? "&amp;"
-                              : text[i] == '<' ? "&lt;"
-                              : text[i] == '>' ? "&gt;"
-                                               : NULL;
-            ok = rep ? buf_put(&o, &cap, &n, rep, strlen(rep)) : buf_put(&o, &cap, &n, text + i, 1);
-            i++;
+            const char *rep = ch == '&' ? "&amp;" : ch == '<' ? "&lt;" : ch == '>' ? "&gt;" : NULL;
+            ok = rep ? buf_put(o, cap, n, rep, strlen(rep)) : buf_put(o, cap, n, text + i, 1);
         }
-        if (!ok) {
-            free(o);
-            return NULL;
-        }
+        i++;
+        if (!ok)
+            return false;
     }
-    *outlen = n;
-    return o;
+    return true;
 }
 
-/* Apertium's output back to text: tags → their spans, entities → characters.
- * A span whose tag went missing is appended (never lost). malloc'd. */
-static char *apertium_restore(const char *text, const char *out, size_t outlen,
-                              const struct protect *pr, size_t *reslen)
+/* One part of Apertium's output back to text: span tags → their spans,
+ * block marks dropped, entities → characters; used[] marks the spans put
+ * back. Appends to *r. */
+static bool apertium_restore(const char *out, size_t outlen, const struct protect *pr, bool *used,
+                             char **r, size_t *cap, size_t *n)
 {
     static const char *const ent[][2] = {
         {"&amp;", "&"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&#39;", "'"}};
-    char *r = NULL;
-    size_t cap = 0, n = 0;
-    bool *used = calloc(pr->n ? pr->n : 1, sizeof(bool));
-    bool ok = used && buf_put(&r, &cap, &n, "", 0);
+    bool ok = buf_put(r, cap, n, "", 0);
     for (size_t i = 0; ok && i < outlen;) {
         const char *s = out + i;
         size_t left = outlen - i;
@@ -554,35 +641,28 @@ static char *apertium_restore(const char *text, const char *out, size_t outlen,
             while (j < left && s[j] >= '0' && s[j] <= '9' && k < PROTECT_MAX)
                 k = k * 10 + (unsigned long)(s[j++] - '0');
             if (j > 6 && starts_with(s + j, left - j, "\"/>") && k < pr->n && !used[k]) {
-                ok = buf_put(&r, &cap, &n, text + pr->off[k], pr->len[k]);
+                ok = buf_put(r, cap, n, pr->ptr[k], pr->len[k]);
                 used[k] = true;
                 i += j + 3;
                 continue;
             }
         }
+        if (starts_with(s, left, BLOCK_END)) {
+            i += strlen(BLOCK_END);
+            continue;
+        }
         size_t e = 0;
         while (e < sizeof ent / sizeof ent[0] && !starts_with(s, left, ent[e][0]))
             e++;
         if (e < sizeof ent / sizeof ent[0]) {
-            ok = buf_put(&r, &cap, &n, ent[e][1], 1);
+            ok = buf_put(r, cap, n, ent[e][1], 1);
             i += strlen(ent[e][0]);
         } else {
-            ok = buf_put(&r, &cap, &n, s, 1);
+            ok = buf_put(r, cap, n, s, 1);
             i++;
         }
     }
-    for (size_t j = 0; ok && j < pr->n; j++) {
-        if (!used[j])
-            ok = buf_put(&r, &cap, &n, " ", 1) &&
-                 buf_put(&r, &cap, &n, text + pr->off[j], pr->len[j]);
-    }
-    free(used);
-    if (!ok) {
-        free(r);
-        return NULL;
-    }
-    *reslen = n;
-    return r;
+    return ok;
 }
 
 static int run_apertium(const struct translator *t, const char *mode, const char *text, size_t len,
@@ -593,53 +673,142 @@ static int run_apertium(const struct translator *t, const char *mode, const char
                             errlen);
 }
 
-int translator_translate(const struct translator *t, const char *from, const char *to,
-                         const char *text, size_t len, struct translator_result *r)
+/* All parts through Apertium in one run (per mode): see PART_SEP. */
+static int apertium_parts(const struct translator *t, const struct translator_pair *p,
+                          const char *const *texts, size_t nparts, struct translator_result *r)
 {
-    memset(r, 0, sizeof *r);
+    struct protect *pr = calloc(1, sizeof *pr);
+    bool *used = calloc(PROTECT_MAX, sizeof(bool));
+    char *in = NULL, *mid = NULL, *fin = NULL;
+    size_t incap = 0, inlen = 0, midlen = 0, finlen = 0;
+    int rc = -1;
+    char *err = r[0].error;
+    size_t errlen = sizeof r[0].error;
+    bool ok = pr && used && buf_put(&in, &incap, &inlen, "", 0);
+    for (size_t i = 0; ok && i < nparts; i++) {
+        ok = (i == 0 || buf_put(&in, &incap, &inlen, PART_SEP, strlen(PART_SEP))) &&
+             apertium_prepare(texts[i], strlen(texts[i]), pr, &in, &incap, &inlen);
+    }
+    if (!ok) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    if (run_apertium(t, p->mode1, in, inlen, &mid, &midlen, err, errlen) != 0)
+        goto out;
+    if (p->mode2[0]) {
+        if (run_apertium(t, p->mode2, mid, midlen, &fin, &finlen, err, errlen) != 0)
+            goto out;
+    } else {
+        fin = mid;
+        finlen = midlen;
+        mid = NULL;
+    }
+    /* Split at the separators: exactly nparts - 1 of them, or the run is
+     * not trusted (retried like any failure). */
+    const char *cut[TRANSLATOR_PARTS_MAX + 1];
+    size_t ncut = 0;
+    cut[ncut++] = fin;
+    for (const char *s = fin; (s = strstr(s, PART_SEP)) != NULL; s += strlen(PART_SEP)) {
+        if (ncut > nparts)
+            break;
+        cut[ncut++] = s;
+    }
+    if (ncut != nparts) {
+        snprintf(err, errlen, "apertium output lost the boundary between title and body");
+        goto out;
+    }
+    for (size_t i = 0; i < nparts; i++) {
+        const char *b = i == 0 ? fin : cut[i] + strlen(PART_SEP);
+        const char *e = i + 1 < nparts ? cut[i + 1] : fin + finlen;
+        size_t cap = 0;
+        if (!apertium_restore(b, (size_t)(e - b), pr, used, &r[i].text, &cap, &r[i].len)) {
+            snprintf(err, errlen, "out of memory");
+            goto out;
+        }
+        /* A span whose tag went missing is appended to the last part
+         * (never lost). */
+        for (size_t j = 0; i + 1 == nparts && j < pr->n; j++) {
+            if (!used[j] && (!buf_put(&r[i].text, &cap, &r[i].len, " ", 1) ||
+                             !buf_put(&r[i].text, &cap, &r[i].len, pr->ptr[j], pr->len[j]))) {
+                snprintf(err, errlen, "out of memory");
+                goto out;
+            }
+        }
+        if (p->mode2[0])
+            memcpy(r[i].via, p->via, sizeof r[i].via);
+    }
+    rc = 0;
+out:
+    if (rc != 0) {
+        for (size_t i = 0; i < nparts; i++)
+            translator_result_free(&r[i]);
+    }
+    free(in);
+    free(mid);
+    free(fin);
+    free(used);
+    free(pr);
+    return rc;
+}
+
+int translator_translate_parts(const struct translator *t, const char *from, const char *to,
+                               const char *const *texts, size_t nparts, struct translator_result *r)
+{
+    for (size_t i = 0; i < nparts; i++)
+        memset(&r[i], 0, sizeof r[i]);
+    if (nparts == 0 || nparts > TRANSLATOR_PARTS_MAX) {
+        if (nparts)
+            snprintf(r[0].error, sizeof r[0].error, "too many texts in one run");
+        return -1;
+    }
     char f[TRANSLATOR_LANG_MAX], g[TRANSLATOR_LANG_MAX];
     translator_primary(from, f);
     translator_primary(to, g);
     if (t->kind == TRANSLATOR_COMMAND) {
-        char *argv[] = {(char *)t->program, f, g, NULL};
-        return translator_spawn(argv, text, len, t->timeout_ms, t->max_output, &r->text, &r->len,
-                                r->error, sizeof r->error);
+        /* One run per text: a command knows nothing of separators. */
+        for (size_t i = 0; i < nparts; i++) {
+            char *argv[] = {(char *)t->program, f, g, NULL};
+            if (translator_spawn(argv, texts[i], strlen(texts[i]), t->timeout_ms, t->max_output,
+                                 &r[i].text, &r[i].len, r[0].error, sizeof r[0].error) != 0) {
+                for (size_t j = 0; j < i; j++)
+                    translator_result_free(&r[j]);
+                return -1;
+            }
+        }
+        return 0;
     }
     const struct translator_pair *p = translator_find(t, f, g);
     if (!p) {
-        snprintf(r->error, sizeof r->error, "no %s translation from %s to %s", t->name, f, g);
+        snprintf(r[0].error, sizeof r[0].error, "no %s translation from %s to %s", t->name, f, g);
         return -1;
     }
-    struct protect *pr = malloc(sizeof *pr);
-    size_t inlen = 0;
-    char *in = pr ? apertium_prepare(text, len, pr, &inlen) : NULL;
-    if (!in) {
-        free(pr);
+    return apertium_parts(t, p, texts, nparts, r);
+}
+
+int translator_translate(const struct translator *t, const char *from, const char *to,
+                         const char *text, size_t len, struct translator_result *r)
+{
+    char *copy = strndup(text, len); /* parts are NUL-terminated */
+    if (!copy) {
+        memset(r, 0, sizeof *r);
         snprintf(r->error, sizeof r->error, "out of memory");
         return -1;
     }
-    char *mid = NULL, *fin = NULL;
-    size_t midlen = 0, finlen = 0;
-    int rc = run_apertium(t, p->mode1, in, inlen, &mid, &midlen, r->error, sizeof r->error);
-    if (rc == 0 && p->mode2[0]) {
-        rc = run_apertium(t, p->mode2, mid, midlen, &fin, &finlen, r->error, sizeof r->error);
-        free(mid);
+    const char *texts[1] = {copy};
+    int rc;
+    if (t->kind == TRANSLATOR_COMMAND) {
+        /* the exact bytes, NULs included */
+        memset(r, 0, sizeof *r);
+        char f[TRANSLATOR_LANG_MAX], g[TRANSLATOR_LANG_MAX];
+        translator_primary(from, f);
+        translator_primary(to, g);
+        char *argv[] = {(char *)t->program, f, g, NULL};
+        rc = translator_spawn(argv, text, len, t->timeout_ms, t->max_output, &r->text, &r->len,
+                              r->error, sizeof r->error);
     } else {
-        fin = mid;
-        finlen = midlen;
+        rc = translator_translate_parts(t, from, to, texts, 1, r);
     }
-    if (rc == 0) {
-        r->text = apertium_restore(text, fin, finlen, pr, &r->len);
-        if (!r->text) {
-            snprintf(r->error, sizeof r->error, "out of memory");
-            rc = -1;
-        } else if (p->mode2[0]) {
-            memcpy(r->via, p->via, sizeof r->via);
-        }
-    }
-    free(fin);
-    free(in);
-    free(pr);
+    free(copy);
     return rc;
 }
 

@@ -118,6 +118,20 @@ int translator_translate(const struct translator *t, const char *from, const cha
                          const char *text, size_t len, struct translator_result *r)
     PNYX_NONNULL(1, 2, 3, 4, 6) PNYX_MUSTCHECK;
 
+/* Most texts translator_translate_parts takes at once. */
+#define TRANSLATOR_PARTS_MAX 8
+
+/*
+ * Translates nparts NUL-terminated texts (a title and a body) from → to
+ * into r[0..nparts). Apertium translates them in ONE run per mode (its
+ * start-up is most of a short text's cost), separated by a block boundary
+ * no word crosses; a command translator runs once per text. Returns 0 with
+ * every r[i].text set, or -1 with the reason in r[0].error (and no text).
+ */
+int translator_translate_parts(const struct translator *t, const char *from, const char *to,
+                               const char *const *texts, size_t nparts, struct translator_result *r)
+    PNYX_NONNULL(1, 2, 3, 4, 6) PNYX_MUSTCHECK;
+
 /*
  * Runs argv[0] with argv (no shell, PATH not searched: argv[0] is a path),
  * input on stdin, collecting stdout (at most max_output bytes, else the
