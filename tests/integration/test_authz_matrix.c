@@ -359,3 +359,259 @@ Test(authz_matrix, hidden_equals_missing)
     h_resp_free(hidden);
     h_resp_free(missing);
 }
+
+/* --- proposals (issue 10, prop) ----------------------------------------------------
+ * Every proposal route × caller kind (the proposal's author added as a
+ * caller of its own: the author predicate) × public and members-only
+ * assemblies. Routes that change a proposal's text or status act on a
+ * fresh proposal per cell. */
+
+enum pwho { PANON, PNONMEM, POBS, PMEM, PAUTHOR, PFAC, PCONV, PSUSP, N_PWHO };
+static const char *pwho_name[N_PWHO] = {"anonymous", "non-member",  "observer", "member",
+                                        "author",    "facilitator", "convener", "suspended"};
+
+enum proute {
+    P_LIST,
+    P_CREATE,
+    P_READ,
+    P_EDIT,
+    P_DELIBERATE,
+    P_BALLOT,
+    P_WITHDRAW,
+    P_VERSIONS,
+    P_AMENDMENTS,
+    P_MERGE,
+    P_TRANSLATIONS,
+    P_TRANSLATE,
+    P_REVIEW,
+    P_ENDORSE,
+    P_UNENDORSE, /* after P_ENDORSE: withdraws that cell's endorsement */
+    P_ADVANCEMENT,
+    N_PROUTE
+};
+static const char *proute_name[N_PROUTE] = {
+    "GET proposals",      "POST proposals",    "GET proposal",        "PATCH text",
+    "PATCH deliberation", "PATCH ballot",      "PATCH withdrawn",     "GET versions",
+    "GET amendments",     "POST merge",        "GET translations",    "POST translations",
+    "POST review",        "POST endorsements", "DELETE endorsements", "PATCH assembly advancement"};
+
+static const long pexpect_public[N_PROUTE][N_PWHO] = {
+    /*                anon nonm obs  mem  auth fac  conv susp */
+    [P_LIST] = {200, 200, 200, 200, 200, 200, 200, 200},
+    [P_CREATE] = {401, 403, 403, 201, 201, 201, 201, 403},
+    [P_READ] = {200, 200, 200, 200, 200, 200, 200, 200},
+    [P_EDIT] = {401, 403, 403, 403, 200, 200, 200, 403},
+    [P_DELIBERATE] = {401, 403, 403, 403, 200, 403, 403, 403},
+    [P_BALLOT] = {401, 403, 403, 403, 403, 200, 200, 403},
+    [P_WITHDRAW] = {401, 403, 403, 403, 200, 403, 403, 403},
+    [P_VERSIONS] = {200, 200, 200, 200, 200, 200, 200, 200},
+    [P_AMENDMENTS] = {200, 200, 200, 200, 200, 200, 200, 200},
+    [P_MERGE] = {401, 403, 403, 403, 403, 200, 200, 403},
+    [P_TRANSLATIONS] = {200, 200, 200, 200, 200, 200, 200, 200},
+    [P_TRANSLATE] = {401, 403, 403, 201, 201, 201, 201, 403},
+    [P_REVIEW] = {401, 403, 403, 200, 200, 200, 200, 403},
+    [P_ENDORSE] = {401, 403, 403, 201, 201, 201, 201, 403},
+    [P_UNENDORSE] = {401, 403, 403, 200, 200, 200, 200, 403},
+    [P_ADVANCEMENT] = {401, 403, 403, 403, 403, 403, 200, 403},
+};
+static const long pexpect_members[N_PROUTE][N_PWHO] = {
+    /*                anon nonm obs  mem  auth fac  conv susp */
+    [P_LIST] = {404, 404, 200, 200, 200, 200, 200, 200},
+    [P_CREATE] = {401, 404, 403, 201, 201, 201, 201, 403},
+    [P_READ] = {404, 404, 200, 200, 200, 200, 200, 200},
+    [P_EDIT] = {401, 404, 403, 403, 200, 200, 200, 403},
+    [P_DELIBERATE] = {401, 404, 403, 403, 200, 403, 403, 403},
+    [P_BALLOT] = {401, 404, 403, 403, 403, 200, 200, 403},
+    [P_WITHDRAW] = {401, 404, 403, 403, 200, 403, 403, 403},
+    [P_VERSIONS] = {404, 404, 200, 200, 200, 200, 200, 200},
+    [P_AMENDMENTS] = {404, 404, 200, 200, 200, 200, 200, 200},
+    [P_MERGE] = {401, 404, 403, 403, 403, 200, 200, 403},
+    [P_TRANSLATIONS] = {404, 404, 200, 200, 200, 200, 200, 200},
+    [P_TRANSLATE] = {401, 404, 403, 201, 201, 201, 201, 403},
+    [P_REVIEW] = {401, 404, 403, 200, 200, 200, 200, 403},
+    [P_ENDORSE] = {401, 404, 403, 201, 201, 201, 201, 403},
+    [P_UNENDORSE] = {401, 404, 403, 200, 200, 200, 200, 403},
+    [P_ADVANCEMENT] = {401, 404, 403, 403, 403, 403, 200, 403},
+};
+
+struct pworld {
+    struct h_server *s;
+    struct it_user creator; /* first convener */
+    int64_t aid;
+    struct it_user who[N_PWHO];
+    struct it_user translator; /* writes the translation every cell reviews */
+    int64_t shared;            /* a proposal in deliberation by the author */
+};
+
+static const char *prole_of[N_PWHO] = {NULL,     NULL,          "observer", "member",
+                                       "member", "facilitator", "convener", "member"};
+
+static long pcall(struct pworld *pw, const char *method, const char *path, const struct it_user *u,
+                  const char *json, int64_t *id_out)
+{
+    json_t *b = json != NULL ? json_loads(json, 0, NULL) : NULL;
+    struct h_resp *r = it_req(pw->s, method, path, u, b);
+    json_decref(b);
+    long st = r->status;
+    if (id_out != NULL) {
+        *id_out = r->json != NULL ? it_int(r->json, "id") : 0;
+    }
+    h_resp_free(r);
+    return st;
+}
+
+/* A proposal by the author (amending `amends` when > 0), moved to
+ * deliberation when asked. */
+static int64_t pfresh(struct pworld *pw, bool deliberation, int64_t amends)
+{
+    char path[128], body[160];
+    snprintf(path, sizeof path, "/api/v1/assemblies/%lld/proposals", (long long)pw->aid);
+    if (amends > 0) {
+        snprintf(body, sizeof body,
+                 "{\"title\": \"Matrix\", \"body\": \"text\", \"language\": \"en\", "
+                 "\"amends\": %lld}",
+                 (long long)amends);
+    } else {
+        snprintf(body, sizeof body,
+                 "{\"title\": \"Matrix\", \"body\": \"text\", \"language\": \"en\"}");
+    }
+    int64_t id = 0;
+    cr_assert_eq(pcall(pw, "POST", path, &pw->who[PAUTHOR], body, &id), 201);
+    if (deliberation) {
+        snprintf(path, sizeof path, "/api/v1/proposals/%lld", (long long)id);
+        cr_assert_eq(
+            pcall(pw, "PATCH", path, &pw->who[PAUTHOR], "{\"status\": \"deliberation\"}", NULL),
+            200);
+    }
+    return id;
+}
+
+static long prun_cell(struct pworld *pw, enum proute r, enum pwho w, char *type, size_t typelen)
+{
+    const struct it_user *u = w == PANON ? NULL : &pw->who[w];
+    long long aid = (long long)pw->aid, shared = (long long)pw->shared;
+    char path[256];
+    const char *method = "GET", *body = NULL;
+    switch (r) {
+    case P_LIST:
+        snprintf(path, sizeof path, "/api/v1/assemblies/%lld/proposals?q=matrix", aid);
+        break;
+    case P_CREATE:
+        method = "POST";
+        snprintf(path, sizeof path, "/api/v1/assemblies/%lld/proposals", aid);
+        body = "{\"title\": \"Cell\", \"body\": \"text\", \"language\": \"en\"}";
+        break;
+    case P_READ:
+        snprintf(path, sizeof path, "/api/v1/proposals/%lld", shared);
+        break;
+    case P_EDIT:
+    case P_DELIBERATE:
+    case P_WITHDRAW:
+    case P_BALLOT:
+        method = "PATCH";
+        snprintf(path, sizeof path, "/api/v1/proposals/%lld",
+                 (long long)pfresh(pw, r == P_BALLOT, 0));
+        body = r == P_EDIT         ? "{\"body\": \"edited\"}"
+               : r == P_DELIBERATE ? "{\"status\": \"deliberation\"}"
+               : r == P_BALLOT     ? "{\"status\": \"ballot\"}"
+                                   : "{\"status\": \"withdrawn\"}";
+        break;
+    case P_VERSIONS:
+        snprintf(path, sizeof path, "/api/v1/proposals/%lld/versions", shared);
+        break;
+    case P_AMENDMENTS:
+        snprintf(path, sizeof path, "/api/v1/proposals/%lld/amendments", shared);
+        break;
+    case P_MERGE: {
+        int64_t parent = pfresh(pw, false, 0);
+        int64_t am = pfresh(pw, true, parent);
+        method = "POST";
+        snprintf(path, sizeof path, "/api/v1/proposals/%lld/merge", (long long)am);
+        break;
+    }
+    case P_TRANSLATIONS:
+        snprintf(path, sizeof path, "/api/v1/proposals/%lld/translations", shared);
+        break;
+    case P_TRANSLATE:
+        method = "POST";
+        snprintf(path, sizeof path, "/api/v1/proposals/%lld/translations", shared);
+        body = "{\"language\": \"de\", \"title\": \"Matrix\", \"body\": \"Text\"}";
+        break;
+    case P_REVIEW:
+        method = "POST";
+        snprintf(path, sizeof path, "/api/v1/proposals/%lld/translations/fr/review", shared);
+        break;
+    case P_ENDORSE:
+    case P_UNENDORSE:
+        method = r == P_ENDORSE ? "POST" : "DELETE";
+        snprintf(path, sizeof path, "/api/v1/proposals/%lld/endorsements", shared);
+        break;
+    case P_ADVANCEMENT:
+    case N_PROUTE:
+        method = "PATCH";
+        snprintf(path, sizeof path, "/api/v1/assemblies/%lld", aid);
+        body = "{\"advancement\": {\"min_endorsements\": 2, \"min_countries\": 1}}";
+        break;
+    }
+    json_t *b = body != NULL ? json_loads(body, 0, NULL) : NULL;
+    struct h_resp *resp = it_req(pw->s, method, path, u, b);
+    json_decref(b);
+    long st = resp->status;
+    snprintf(type, typelen, "%s", it_problem(resp));
+    h_resp_free(resp);
+    return st;
+}
+
+static void pwalk(const char *visibility, const long (*expect)[N_PWHO])
+{
+    struct pworld pw;
+    memset(&pw, 0, sizeof pw);
+    pw.s = h_shared();
+    pw.creator = it_user_new(pw.s, "FR");
+    pw.aid = it_assembly_new(pw.s, &pw.creator, visibility, "open");
+    for (int w = 0; w < N_PWHO; w++) {
+        if (w == PNONMEM) {
+            pw.who[w] = it_user_new(pw.s, "NO");
+        } else if (w != PANON) {
+            pw.who[w] = it_member_new(pw.s, &pw.creator, pw.aid, prole_of[w],
+                                      w == PSUSP ? "suspended" : "active", "CH");
+        }
+    }
+    pw.translator = it_member_new(pw.s, &pw.creator, pw.aid, "member", "active", "BE");
+    pw.shared = pfresh(&pw, true, 0);
+    char tpath[128];
+    snprintf(tpath, sizeof tpath, "/api/v1/proposals/%lld/translations", (long long)pw.shared);
+    cr_assert_eq(pcall(&pw, "POST", tpath, &pw.translator,
+                       "{\"language\": \"fr\", \"title\": \"Matrice\", \"body\": \"Texte\"}", NULL),
+                 201);
+    int failures = 0;
+    for (int r = 0; r < N_PROUTE; r++) {
+        for (int w = 0; w < N_PWHO; w++) {
+            char type[64];
+            long got = prun_cell(&pw, (enum proute)r, (enum pwho)w, type, sizeof type);
+            long want = expect[r][w];
+            failures += got != want;
+            cr_expect_eq(got, want, "%s assembly, %s as %s: got %ld, want %ld (%s)", visibility,
+                         proute_name[r], pwho_name[w], got, want, type);
+            if (want == 404) {
+                cr_expect_str_eq(type, "not-found", "%s as %s: hidden must look missing",
+                                 proute_name[r], pwho_name[w]);
+            }
+            if (want == 401) {
+                cr_expect_str_eq(type, "unauthenticated");
+            }
+        }
+    }
+    cr_log_info("%s assembly, proposals: %d cells, %d mismatches", visibility, N_PROUTE * N_PWHO,
+                failures);
+}
+
+Test(authz_matrix, proposals_public_assembly, .timeout = 300)
+{
+    pwalk("public", pexpect_public);
+}
+
+Test(authz_matrix, proposals_members_only_assembly, .timeout = 300)
+{
+    pwalk("members", pexpect_members);
+}

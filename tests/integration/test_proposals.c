@@ -8,6 +8,10 @@
  * assembly's advancement rule and progress, amendments and their merge.
  * Translations, search and concurrency: test_proposals_text.c.
  */
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <libpq-fe.h>
 
 #include "proposal_util.h"
@@ -444,4 +448,108 @@ Test(proposals, amendments_listed_under_parent_and_merged)
     sha256_hex("Parent, amended", "Better text", want);
     cr_expect_str_eq(jstr(json_array_get(entries, 0), "data.text_sha256"), want);
     json_decref(entries);
+}
+
+/* A proposal of a members-only assembly answers outsiders exactly like a
+ * missing one, on every route. */
+Test(proposals, hidden_equals_missing)
+{
+    struct h_server *s = h_shared();
+    struct it_user owner = pu_user(s, "FR", "[\"fr\"]");
+    struct it_user outsider = pu_user(s, "DE", "[\"de\"]");
+    int64_t aid = it_assembly_new(s, &owner, "members", "invite");
+    int64_t pid = pu_create(s, &owner, aid, "Secret", "text", "fr");
+    const char *routes[][2] = {
+        {"GET", ""},
+        {"GET", "/versions"},
+        {"GET", "/amendments"},
+        {"GET", "/translations"},
+        {"POST", "/endorsements"},
+        {"DELETE", "/endorsements"},
+        {"POST", "/merge"},
+        {"POST", "/translations/en/review"},
+    };
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+        struct h_resp *hidden =
+            it_req(s, routes[i][0], pp("/api/v1/proposals/%lld%s", (long long)pid, routes[i][1]),
+                   &outsider, NULL);
+        struct h_resp *missing =
+            it_req(s, routes[i][0], pp("/api/v1/proposals/9223372036854775807%s", routes[i][1]),
+                   &outsider, NULL);
+        cr_expect_eq(hidden->status, 404, "%s %s", routes[i][0], routes[i][1]);
+        cr_expect_eq(missing->status, 404);
+        json_object_del(hidden->json, "request_id");
+        json_object_del(missing->json, "request_id");
+        cr_expect(json_equal(hidden->json, missing->json), "%s %s: %s vs %s", routes[i][0],
+                  routes[i][1], hidden->body, missing->body);
+        h_resp_free(hidden);
+        h_resp_free(missing);
+    }
+    /* Anonymous readers too. */
+    cr_expect_eq(it_status(s, "GET", pp("/api/v1/proposals/%lld", (long long)pid), NULL, NULL),
+                 404);
+}
+
+/* The machine-translation jobs queued for proposal pid's version, as
+ * "lang,lang" (sorted). */
+static void jobs_of(int64_t pid, int version, char *out, size_t len)
+{
+    PGconn *c = PQconnectdb(h_db_url());
+    cr_assert(PQstatus(c) == CONNECTION_OK, "%s", PQerrorMessage(c));
+    char id[24], v[12];
+    snprintf(id, sizeof id, "%lld", (long long)pid);
+    snprintf(v, sizeof v, "%d", version);
+    const char *p[2] = {id, v};
+    PGresult *res = PQexecParams(c,
+                                 "SELECT coalesce(string_agg(target_language, ',' ORDER BY "
+                                 "target_language), '') FROM translation_jobs WHERE kind = "
+                                 "'proposal' AND target_id = $1 AND version = $2",
+                                 2, NULL, p, NULL, NULL, 0);
+    cr_assert(PQresultStatus(res) == PGRES_TUPLES_OK, "%s", PQerrorMessage(c));
+    snprintf(out, len, "%s", PQgetvalue(res, 0, 0));
+    PQclear(res);
+    PQfinish(c);
+}
+
+/* Writing a proposal, a new version or a merge queues machine translations
+ * into the languages the members read (a command translator reaches every
+ * pair; no worker runs, so the jobs stay queued). */
+Test(proposals, writes_queue_machine_translations)
+{
+    char script[] = "/tmp/pnyx-prop-translate-XXXXXX";
+    int fd = mkstemp(script);
+    cr_assert(fd >= 0);
+    const char text[] = "#!/bin/sh\ncat\n";
+    cr_assert_eq(write(fd, text, sizeof text - 1), (ssize_t)(sizeof text - 1));
+    close(fd);
+    chmod(script, 0700);
+    char spec[128];
+    snprintf(spec, sizeof spec, "PNYX_TRANSLATOR=command:%s", script);
+    const char *env[] = {spec, "PNYX_WORKERS=0", NULL};
+    struct h_server *s = h_server_start(env);
+    cr_assert_not_null(s);
+    struct it_user es = pu_user(s, "ES", "[\"es\"]");
+    int64_t aid = it_assembly_new(s, &es, "public", "open");
+    struct it_user en = pu_user(s, "GB", "[\"en-GB\"]");
+    struct it_user fr = pu_user(s, "FR", "[\"fr\", \"de\"]");
+    pu_join(s, &en, aid);
+    pu_join(s, &fr, aid);
+    int64_t pid = pu_create(s, &es, aid, "Propuesta", "Texto", "es");
+    char got[128];
+    jobs_of(pid, 1, got, sizeof got);
+    cr_expect_str_eq(got, "de,en,fr", "the members' languages but the source's");
+    h_resp_free(pu_patch(s, &es, pid, "{\"body\": \"Texto nuevo\"}"));
+    jobs_of(pid, 2, got, sizeof got);
+    cr_expect_str_eq(got, "de,en,fr");
+    cr_expect_eq(pu_status(s, &es, pid, "deliberation"), 200);
+    struct h_resp *r = pu_create_resp(s, &fr, aid, "Enmienda", "Texto enmendado", "es", pid);
+    int64_t am = it_int(r->json, "id");
+    h_resp_free(r);
+    cr_expect_eq(pu_status(s, &fr, am, "deliberation"), 200);
+    cr_expect_eq(it_status(s, "POST", pp("/api/v1/proposals/%lld/merge", (long long)am), &es, NULL),
+                 200);
+    jobs_of(pid, 3, got, sizeof got);
+    cr_expect_str_eq(got, "de,en,fr", "the merged version");
+    h_server_stop(s);
+    unlink(script);
 }

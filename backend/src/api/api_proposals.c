@@ -139,8 +139,8 @@ static const char *reader_prefs(struct api_req *rq, struct api_reply *out)
             }
             double q = 1.0;
             if (semi != NULL) {
-                const char *qs =
-                    strstr(arena_printf(rq->arena, "%.*s", (int)(len - tl), semi), "q=");
+                size_t rest = len - (size_t)(semi - s); /* the parameters of this entry */
+                const char *qs = strstr(arena_printf(rq->arena, "%.*s", (int)rest, semi), "q=");
                 q = qs != NULL ? strtod(qs + 2, NULL) : 1.0;
             }
             if (tl > 0 && q > 0 && validate_language_tag(s, tl)) {
@@ -324,9 +324,8 @@ static enum db_status refuse_field(struct ptxn *k, const char *field, const char
     return api_refuse(&k->refusal, API_E_VALIDATION, detail);
 }
 
-/* Locks the proposal and decides `action` on it for the caller; author
- * and state are the proposal's unless author_override > 0 (a
- * translation's translator) or state_of (another proposal's status). */
+/* Locks the proposal k->pid into k->p and decides `action` on it for the
+ * caller, with the proposal's author and status as the resource. */
 static enum db_status lock_and_gate(struct db_conn *c, struct ptxn *k, enum authz_action action)
 {
     enum db_status st = db_proposal_lock(c, k->rq->arena, k->pid, &k->p);
@@ -419,7 +418,7 @@ static int path_proposal(struct api_req *rq, struct api_reply *out, int64_t *pid
         api_problem(out, API_E_NOT_FOUND, NULL);
         return -1;
     }
-    enum db_status st = db_proposal_assembly(rq->db, rq->arena, *pid, aid);
+    enum db_status st = db_proposal_assembly(rq->db, rq->arena, *pid, aid, NULL);
     if (st != DB_OK) {
         api_problem_db(out, st);
         return -1;
@@ -756,24 +755,23 @@ int api_proposals_versions(struct api_req *rq, struct api_reply *out)
  * included, by id. */
 int api_proposals_translations(struct api_req *rq, struct api_reply *out)
 {
-    int64_t pid, aid, after;
+    int64_t pid, aid, current, after;
     int limit;
     struct db_standing sd;
-    if (path_proposal(rq, out, &pid, &aid) != 0 ||
-        api_assembly_gate(rq, out, aid, AUTHZ_READ_PROPOSAL, &sd) != 0 ||
+    if (api_param_id(rq, "pid", &pid) != 0) {
+        return api_problem(out, API_E_NOT_FOUND, NULL);
+    }
+    enum db_status st = db_proposal_assembly(rq->db, rq->arena, pid, &aid, &current);
+    if (st != DB_OK) {
+        return api_problem_db(out, st);
+    }
+    if (api_assembly_gate(rq, out, aid, AUTHZ_READ_PROPOSAL, &sd) != 0 ||
         api_page_params(rq, out, &after, &limit) != 0) {
         return 0;
     }
     struct db_proposal_translation *items;
     int n;
-    enum db_status st =
-        db_proposal_translation_list(rq->db, rq->arena, pid, after, limit, &items, &n);
-    int64_t current = 0;
-    if (st == DB_OK) {
-        struct db_proposal_view v;
-        st = db_proposal_view(rq->db, rq->arena, pid, 0, 0, NULL, &v);
-        current = v.p.current_version;
-    }
+    st = db_proposal_translation_list(rq->db, rq->arena, pid, after, limit, &items, &n);
     if (st != DB_OK) {
         return api_problem_db(out, st);
     }
@@ -937,8 +935,9 @@ static enum db_status merge_cb(struct db_conn *c, void *cls)
     struct merge_txn *t = cls;
     struct arena *a = t->k.rq->arena;
     int64_t me = t->k.rq->auth.account_id;
-    /* Parent first, then the amendment (ids: the parent always exists
-     * first), so two merges into one parent lock in the same order. */
+    /* The amendment, then its parent: every change that locks two
+     * proposals locks them in this order (creating an amendment locks
+     * only the parent), so merges cannot deadlock each other. */
     enum db_status st = lock_and_gate(c, &t->k, AUTHZ_READ_PROPOSAL);
     if (st != DB_OK) {
         return st;

@@ -180,16 +180,18 @@ enum db_status db_proposal_view(struct db_conn *c, struct arena *a, int64_t pid,
  * key and the gate need the assembly). */
 static const struct db_stmt stmt_assembly = {
     .name = "prop_assembly",
-    .sql = "SELECT assembly_id FROM proposals WHERE id = $1",
+    .sql = "SELECT assembly_id, current_version FROM proposals WHERE id = $1",
     .nparams = 1,
 };
 
-enum db_status db_proposal_assembly(struct db_conn *c, struct arena *a, int64_t pid, int64_t *aid)
+enum db_status db_proposal_assembly(struct db_conn *c, struct arena *a, int64_t pid, int64_t *aid,
+                                    int64_t *version)
 {
     const char *p[1] = {db_param_i64(a, pid)};
     struct db_result r;
     enum db_status st = db_query_one(c, a, &stmt_assembly, p, &r);
-    if (st == DB_OK && db_get_i64(&r, 0, 0, aid) != 0) {
+    if (st == DB_OK && (db_get_i64(&r, 0, 0, aid) != 0 ||
+                        (version != NULL && db_get_i64(&r, 0, 1, version) != 0))) {
         st = DB_HARD_ERROR;
     }
     return st;
@@ -350,22 +352,25 @@ static const struct db_stmt stmt_list_discussed = {
     "ORDER BY p.comment_count DESC, p.id DESC LIMIT $3",
     .nparams = 7,
 };
-/* The search: matches in the current version's text or in a current
- * translation of it; a proposal's rank is its best match's. */
+/* The search: matches in the current version (proposals.search) or in a
+ * current translation of it; a proposal's rank is its best match's. The
+ * page (rank, filters, keyset) is chosen before its rows are decorated,
+ * so the joins of L_JOIN run for `limit` rows, not for every match. */
 static const struct db_stmt stmt_list_search = {
     .name = "prop_list_search",
     .sql = "WITH q AS (SELECT pnyx_ts_query($8) AS tq), hits AS ("
-           "SELECT v2.proposal_id AS pid, ts_rank(v2.search, q.tq) AS r FROM q, proposal_versions "
-           "v2 JOIN proposals p2 ON p2.id = v2.proposal_id AND p2.current_version = v2.version "
-           "WHERE v2.search @@ q.tq AND v2.assembly_id = $1 UNION ALL "
-           "SELECT t2.proposal_id, ts_rank(t2.search, q.tq) FROM q, proposal_translations t2 "
+           "SELECT p2.id, ts_rank(p2.search, q.tq) AS r FROM q, proposals p2 "
+           "WHERE p2.search @@ q.tq AND p2.assembly_id = $1 AND p2.amends IS NULL "
+           "AND ($2::text IS NULL OR p2.status = $2) UNION ALL "
+           "SELECT p2.id, ts_rank(t2.search, q.tq) FROM q, proposal_translations t2 "
            "JOIN proposals p2 ON p2.id = t2.proposal_id AND p2.current_version = t2.version "
-           "WHERE t2.current AND t2.search @@ q.tq AND t2.assembly_id = $1), "
-           "best AS (SELECT pid, max(r) AS rank FROM hits GROUP BY pid) " L_SELECT(
-               ", best.rank::text") " JOIN best ON best.pid = p.id " L_JOIN
-                                    "WHERE p.amends IS NULL" L_STATUS
-                                    "AND (best.rank, p.id) < ($7::real, $6::bigint) "
-                                    "ORDER BY best.rank DESC, p.id DESC LIMIT $3",
+           "WHERE t2.current AND t2.search @@ q.tq AND t2.assembly_id = $1 "
+           "AND p2.amends IS NULL AND ($2::text IS NULL OR p2.status = $2)), "
+           "page AS (SELECT h.id, max(h.r) AS rank FROM hits h GROUP BY h.id "
+           "HAVING (max(h.r), h.id) < ($7::real, $6::bigint) "
+           "ORDER BY max(h.r) DESC, h.id DESC LIMIT $3) " L_SELECT(
+               ", page.rank::text") " JOIN page ON page.id = p.id " L_JOIN
+                                    "ORDER BY page.rank DESC, p.id DESC",
     .nparams = 8,
 };
 

@@ -86,9 +86,10 @@ enum db_status db_proposal_view(struct db_conn *c, struct arena *a, int64_t pid,
                                 int64_t version, const char *prefs, struct db_proposal_view *out)
     PNYX_NONNULL(1, 2, 7) PNYX_MUSTCHECK;
 
-/* The assembly of proposal pid (it never changes). DB_NOT_FOUND if none. */
-enum db_status db_proposal_assembly(struct db_conn *c, struct arena *a, int64_t pid, int64_t *aid)
-    PNYX_NONNULL(1, 2, 4) PNYX_MUSTCHECK;
+/* The assembly of proposal pid (it never changes) and, when version is not
+ * NULL, its current version. DB_NOT_FOUND if none. */
+enum db_status db_proposal_assembly(struct db_conn *c, struct arena *a, int64_t pid, int64_t *aid,
+                                    int64_t *version) PNYX_NONNULL(1, 2, 4) PNYX_MUSTCHECK;
 
 /* Locks proposal pid (FOR UPDATE) and loads it with its current text and
  * the rule (no translation, mine = false). Every change to a proposal

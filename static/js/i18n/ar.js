@@ -285,4 +285,13 @@ export default {
   'problem.comment-review-own-translation': 'يجب أن يراجع عضو آخر ترجمتك',
   'problem.comment-human-translation-kept': 'لا تُستبدل الترجمة البشرية بترجمة آلية',
   'problem.comment-translation-same-language': 'اختر لغة غير لغة التعليق',
+  // proposals (issue 10, prop): problem slugs
+  'problem.proposal-transition': 'لا يمكن نقل هذا المقترح إلى تلك الحالة من حالته الحالية.',
+  'problem.proposal-state': 'هذا غير ممكن ما دام المقترح في حالته الحالية.',
+  'problem.not-eligible': 'لم يحصل هذا المقترح بعد على التأييدات التي تشترطها الجمعية لطرحه للتصويت.',
+  'problem.already-endorsed': 'أنت تؤيد هذا المقترح بالفعل.',
+  'problem.not-endorsed': 'أنت لا تؤيد هذا المقترح.',
+  'problem.own-translation': 'يجب أن يراجع الترجمة شخص غير من ترجمها.',
+  'problem.not-an-amendment': 'هذا المقترح ليس تعديلاً.',
+  'problem.already-merged': 'سبق دمج هذا التعديل.',
 };

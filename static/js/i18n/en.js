@@ -285,4 +285,13 @@ export default {
   'problem.comment-review-own-translation': 'Another member must review your translation',
   'problem.comment-human-translation-kept': 'A human translation is not replaced by a machine one',
   'problem.comment-translation-same-language': 'Choose a language other than the comment’s own',
+  // proposals (issue 10, prop): problem slugs
+  'problem.proposal-transition': 'This proposal cannot move to that status from where it is now.',
+  'problem.proposal-state': 'This is not possible while the proposal has its current status.',
+  'problem.not-eligible': 'This proposal does not yet have the endorsements the assembly requires for a ballot.',
+  'problem.already-endorsed': 'You already endorse this proposal.',
+  'problem.not-endorsed': 'You do not endorse this proposal.',
+  'problem.own-translation': 'A translation must be reviewed by someone other than its translator.',
+  'problem.not-an-amendment': 'This proposal is not an amendment.',
+  'problem.already-merged': 'This amendment has already been merged.',
 };

@@ -285,4 +285,13 @@ export default {
   'problem.comment-review-own-translation': 'Otro miembro debe revisar su traducción',
   'problem.comment-human-translation-kept': 'Una traducción humana no se sustituye por una automática',
   'problem.comment-translation-same-language': 'Elija un idioma distinto del del comentario',
+  // proposals (issue 10, prop): problem slugs
+  'problem.proposal-transition': 'Esta propuesta no puede pasar a ese estado desde el actual.',
+  'problem.proposal-state': 'No es posible mientras la propuesta tenga su estado actual.',
+  'problem.not-eligible': 'Esta propuesta aún no tiene los apoyos que la asamblea exige para una votación.',
+  'problem.already-endorsed': 'Ya apoyas esta propuesta.',
+  'problem.not-endorsed': 'No apoyas esta propuesta.',
+  'problem.own-translation': 'Una traducción debe revisarla alguien distinto de quien la tradujo.',
+  'problem.not-an-amendment': 'Esta propuesta no es una enmienda.',
+  'problem.already-merged': 'Esta enmienda ya se ha incorporado.',
 };

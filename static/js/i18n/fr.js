@@ -285,4 +285,13 @@ export default {
   'problem.comment-review-own-translation': 'Un autre membre doit relire votre traduction',
   'problem.comment-human-translation-kept': 'Une traduction humaine n’est pas remplacée par une traduction automatique',
   'problem.comment-translation-same-language': 'Choisissez une autre langue que celle du commentaire',
+  // proposals (issue 10, prop): problem slugs
+  'problem.proposal-transition': 'Cette proposition ne peut pas passer à ce statut depuis son statut actuel.',
+  'problem.proposal-state': 'Ce n’est pas possible tant que la proposition a son statut actuel.',
+  'problem.not-eligible': 'Cette proposition n’a pas encore les soutiens que l’assemblée exige pour un scrutin.',
+  'problem.already-endorsed': 'Vous soutenez déjà cette proposition.',
+  'problem.not-endorsed': 'Vous ne soutenez pas cette proposition.',
+  'problem.own-translation': 'Une traduction doit être relue par une autre personne que son traducteur.',
+  'problem.not-an-amendment': 'Cette proposition n’est pas un amendement.',
+  'problem.already-merged': 'Cet amendement a déjà été intégré.',
 };
