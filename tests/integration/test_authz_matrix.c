@@ -41,6 +41,7 @@ enum route {
     R_C_HIDE,
     R_C_TRANSLATE,
     R_C_REVIEW,
+    R_C_VERSIONS,
     /* machine translation (issue 10, mt) */
     R_T_LANGUAGES,
     R_T_JOBS,
@@ -53,7 +54,7 @@ static const char *route_name[N_ROUTE] = {
     "GET invitations", "DELETE invitation", "GET invitation preview",
     /* comments (issue 10) */
     "GET comments", "POST comment", "PATCH comment", "DELETE comment", "POST comment hide",
-    "POST comment translation", "POST comment review",
+    "POST comment translation", "POST comment review", "GET comment versions",
     /* machine translation (issue 10, mt) */
     "GET translation/languages", "GET translation-jobs"};
 /* Routes whose cell changes the caller's (or a target's) membership. */
@@ -87,6 +88,7 @@ static const long expect_public[N_ROUTE][N_WHO] = {
     [R_C_HIDE] = {401, 403, 403, 403, 200, 200, 403},
     [R_C_TRANSLATE] = {401, 403, 403, 201, 201, 201, 403},
     [R_C_REVIEW] = {401, 403, 403, 200, 200, 200, 403},
+    [R_C_VERSIONS] = {200, 200, 200, 200, 200, 200, 200},
     /* machine translation (issue 10, mt) */
     [R_T_LANGUAGES] = {200, 200, 200, 200, 200, 200, 200},
     [R_T_JOBS] = {401, 403, 403, 403, 200, 200, 403},
@@ -117,6 +119,7 @@ static const long expect_members[N_ROUTE][N_WHO] = {
     [R_C_HIDE] = {401, 404, 403, 403, 200, 200, 403},
     [R_C_TRANSLATE] = {401, 404, 403, 201, 201, 201, 403},
     [R_C_REVIEW] = {401, 404, 403, 200, 200, 200, 403},
+    [R_C_VERSIONS] = {404, 404, 200, 200, 200, 200, 200},
     /* machine translation (issue 10, mt) */
     [R_T_LANGUAGES] = {200, 200, 200, 200, 200, 200, 200},
     [R_T_JOBS] = {401, 404, 403, 403, 200, 200, 403},
@@ -264,6 +267,11 @@ static long run_cell(struct world *wd, enum route r, enum who w, const struct it
         body = r == R_C_HIDE ? json_pack("{s:s}", "reason", "matrix")
                              : json_pack("{s:s, s:s, s:s}", "language", "fr", "body", "matrice",
                                          "source", "human");
+        break;
+    }
+    case R_C_VERSIONS: {
+        int64_t cid = it_comment_new(s, &wd->creator, wd->pid, "theirs", 0);
+        snprintf(path, sizeof path, "/api/v1/comments/%lld/versions", (long long)cid);
         break;
     }
     case R_C_REVIEW: {

@@ -185,6 +185,26 @@ Test(comments, author_edits_within_15_minutes_and_history_is_kept)
     char *n = it_sql("SELECT count(*) FROM comment_versions WHERE comment_id = $1", 1, p);
     cr_expect_str_eq(n, "2", "versions 1 and 2 kept");
     free(n);
+    /* The history over HTTP: every version, oldest first, paged. */
+    char path[96];
+    snprintf(path, sizeof path, "/api/v1/comments/%lld/versions?limit=2", (long long)cid);
+    struct h_resp *r = it_req(w.s, "GET", path, NULL, NULL);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    json_t *items = json_object_get(r->json, "items");
+    cr_assert_eq(json_array_size(items), 2);
+    cr_expect_str_eq(str(json_array_get(items, 0), "body"), "first text");
+    cr_expect_str_eq(str(json_array_get(items, 1), "body"), "second text");
+    cr_expect_str_eq(str(r->json, "next"), "2");
+    h_resp_free(r);
+    snprintf(path, sizeof path, "/api/v1/comments/%lld/versions?after=2", (long long)cid);
+    r = it_req(w.s, "GET", path, NULL, NULL);
+    cr_assert_eq(r->status, 200);
+    items = json_object_get(r->json, "items");
+    cr_assert_eq(json_array_size(items), 1);
+    cr_expect_eq(it_int(json_array_get(items, 0), "version"), 3);
+    cr_expect_str_eq(str(json_array_get(items, 0), "body"), "third text");
+    h_resp_free(r);
+    cr_expect_eq(it_status(w.s, "GET", "/api/v1/comments/999999999/versions", NULL, NULL), 404);
 }
 
 Test(comments, delete_leaves_a_tombstone_and_keeps_the_replies)
@@ -211,6 +231,12 @@ Test(comments, delete_leaves_a_tombstone_and_keeps_the_replies)
     cr_expect(json_is_null(json_object_get(it, "translation")));
     cr_expect_not_null(item_of(page, reply), "replies stay in the thread");
     json_decref(page);
+    char vpath[96];
+    snprintf(vpath, sizeof vpath, "/api/v1/comments/%lld/versions", (long long)cid);
+    struct h_resp *vr = it_req(w.s, "GET", vpath, &w.mem, NULL);
+    cr_expect_eq(vr->status, 200);
+    cr_expect_eq(json_array_size(json_object_get(vr->json, "items")), 0, "no history left");
+    h_resp_free(vr);
     /* The text, its history and its translations are gone from the database. */
     char id[24];
     snprintf(id, sizeof id, "%lld", (long long)cid);
@@ -309,6 +335,15 @@ Test(comments, hide_keeps_the_text_shows_the_reason_and_is_logged)
             cr_expect(json_is_null(json_object_get(it, "body")), "reader %zu", i);
         }
         json_decref(page);
+    }
+    char vpath[96];
+    snprintf(vpath, sizeof vpath, "/api/v1/comments/%lld/versions", (long long)cid);
+    for (size_t i = 0; i < ARRAY_LEN(readers); i++) {
+        struct h_resp *vr = it_req(w.s, "GET", vpath, readers[i], NULL);
+        cr_expect_eq(vr->status, 200);
+        cr_expect_eq(json_array_size(json_object_get(vr->json, "items")), sees[i] ? 1 : 0,
+                     "history of a hidden comment, reader %zu", i);
+        h_resp_free(vr);
     }
     char id[24];
     snprintf(id, sizeof id, "%lld", (long long)cid);

@@ -339,6 +339,55 @@ int api_comments_list(struct api_req *rq, struct api_reply *out)
     return 0;
 }
 
+/* GET /api/v1/comments/{cid}/versions?after=&limit= — the texts a comment
+ * had, oldest first, the current one last (after = a version number). To
+ * whoever may read the comment's text: all readers while it is visible,
+ * its author and the managers while it is hidden; a deleted comment has
+ * no history left (an empty list). */
+int api_comments_versions(struct api_req *rq, struct api_reply *out)
+{
+    int64_t cid, aid, after;
+    int limit;
+    if (api_param_id(rq, "cid", &cid) != 0) {
+        return api_problem(out, API_E_NOT_FOUND, NULL);
+    }
+    if (api_page_params(rq, out, &after, &limit) != 0) {
+        return 0;
+    }
+    if (after > INT32_MAX) {
+        return api_problem(out, API_E_BAD_REQUEST, "after must be a cursor returned as next");
+    }
+    enum db_status st = comment_assembly(rq, cid, &aid);
+    struct db_comment cm;
+    struct db_standing sd;
+    if (st == DB_OK) {
+        st = db_comment_get(rq->db, rq->arena, cid, API_COMMENT_EDIT_WINDOW_S, &cm);
+    }
+    if (st == DB_OK) {
+        st = db_assembly_standing(rq->db, rq->arena, aid, viewer_of(rq), &sd);
+    }
+    if (st != DB_OK) {
+        return api_problem_db(out, st);
+    }
+    enum authz_decision d = decide(rq, &sd, AUTHZ_READ_COMMENTS, 0, NULL);
+    if (d != AUTHZ_ALLOW) {
+        return api_authz_problem(out, d);
+    }
+    struct db_comment_version *items = NULL;
+    int n = 0;
+    if (shows_text(rq, &sd, &cm)) {
+        st = db_comment_versions(rq->db, rq->arena, cid, (int)after, limit, &items, &n);
+        if (st != DB_OK) {
+            return api_problem_db(out, st);
+        }
+    }
+    json_t *arr = json_array();
+    for (int i = 0; i < n; i++) {
+        json_array_append_new(arr, api_comment_version_json(&items[i]));
+    }
+    return api_page_reply(out, arr, n, limit, n > 0 ? items[n - 1].version : 0, NULL);
+}
+
 /* --- write ----------------------------------------------------------------------------- */
 
 struct create_txn {

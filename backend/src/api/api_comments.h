@@ -23,6 +23,7 @@ int api_comments_delete(struct api_req *rq, struct api_reply *out);
 int api_comments_hide(struct api_req *rq, struct api_reply *out);
 int api_comments_translate(struct api_req *rq, struct api_reply *out);
 int api_comments_review(struct api_req *rq, struct api_reply *out);
+int api_comments_versions(struct api_req *rq, struct api_reply *out);
 
 /*
  * The first page of proposal pid's comments, {items, next}, as

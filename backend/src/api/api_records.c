@@ -287,6 +287,13 @@ json_t *api_comment_json(const struct db_comment *c, bool show_text)
     return codec_comment_json(&r);
 }
 
+json_t *api_comment_version_json(const struct db_comment_version *v)
+{
+    struct comment_version_record r = {
+        .version = v->version, .body = v->body, .created_at = v->created_at};
+    return codec_comment_version_json(&r);
+}
+
 json_t *api_comment_translation_json(const struct db_comment_translation *t, int current_version)
 {
     struct comment_translation_record r = comment_translation_of(t, current_version);

@@ -79,6 +79,9 @@ struct db_translation_job;
  * this reader, or deleted). */
 json_t *api_comment_json(const struct db_comment *c, bool show_text) PNYX_NONNULL(1);
 
+/* One text of a comment's history. */
+json_t *api_comment_version_json(const struct db_comment_version *v) PNYX_NONNULL(1);
+
 /* A comment translation as written or reviewed; current_version is the
  * comment's (outdated when the translation's is older). */
 json_t *api_comment_translation_json(const struct db_comment_translation *t, int current_version)

@@ -195,6 +195,13 @@ struct comment_translation_record {
     int current; /* 1: the current one for its version and language */
 };
 
+/* One text a comment had (its edit history). */
+struct comment_version_record {
+    int version;
+    const char *body;
+    const char *created_at;
+};
+
 struct comment_record {
     int64_t id;
     int64_t proposal_id;

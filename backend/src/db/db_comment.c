@@ -250,12 +250,20 @@ static const struct db_stmt stmt_lock = {
     .nparams = 2,
 };
 
-enum db_status db_comment_lock(struct db_conn *c, struct arena *a, int64_t cid, int window_s,
-                               struct db_comment *out)
+/* Caller: api_comments.c versions (a read: no lock). */
+static const struct db_stmt stmt_get = {
+    .name = "comment_get",
+    .sql = "SELECT " COMMENT_COLS ", c.created_at > now() - make_interval(secs => $2) "
+           "FROM comments c JOIN accounts acc ON acc.id = c.author_id WHERE c.id = $1",
+    .nparams = 2,
+};
+
+static enum db_status load(struct db_conn *c, struct arena *a, const struct db_stmt *stmt,
+                           int64_t cid, int window_s, struct db_comment *out)
 {
     const char *p[2] = {db_param_i64(a, cid), db_param_i64(a, window_s)};
     struct db_result r;
-    enum db_status st = db_query_one(c, a, &stmt_lock, p, &r);
+    enum db_status st = db_query_one(c, a, stmt, p, &r);
     if (st == DB_OK) {
         st = read_comment(&r, 0, out);
     }
@@ -263,6 +271,56 @@ enum db_status db_comment_lock(struct db_conn *c, struct arena *a, int64_t cid, 
         st = DB_HARD_ERROR;
     }
     return st;
+}
+
+enum db_status db_comment_lock(struct db_conn *c, struct arena *a, int64_t cid, int window_s,
+                               struct db_comment *out)
+{
+    return load(c, a, &stmt_lock, cid, window_s, out);
+}
+
+enum db_status db_comment_get(struct db_conn *c, struct arena *a, int64_t cid, int window_s,
+                              struct db_comment *out)
+{
+    return load(c, a, &stmt_get, cid, window_s, out);
+}
+
+/* Caller: api_comments.c versions: the superseded texts, then the current
+ * one (none once deleted), by version. */
+static const struct db_stmt stmt_versions = {
+    .name = "comment_versions",
+    .sql = "SELECT version, body, " DB_RFC3339(
+        "created_at") " FROM ("
+                      "SELECT version, body, created_at FROM comment_versions WHERE comment_id = "
+                      "$1 "
+                      "UNION ALL SELECT version, body, updated_at FROM comments WHERE id = $1 "
+                      "AND body IS NOT NULL) v WHERE version > $2 ORDER BY version LIMIT $3",
+    .nparams = 3,
+};
+
+enum db_status db_comment_versions(struct db_conn *c, struct arena *a, int64_t cid, int after,
+                                   int limit, struct db_comment_version **items, int *n)
+{
+    const char *p[3] = {db_param_i64(a, cid), db_param_i64(a, after), db_param_i64(a, limit)};
+    struct db_result r;
+    *items = NULL;
+    *n = 0;
+    enum db_status st = db_query_stmt(c, a, &stmt_versions, p, &r);
+    if (st != DB_OK) {
+        return st;
+    }
+    struct db_comment_version *out =
+        arena_calloc(a, r.nrows > 0 ? (size_t)r.nrows : 1, sizeof(*out));
+    for (int i = 0; i < r.nrows; i++) {
+        if (get_int(&r, i, 0, &out[i].version) != 0) {
+            return DB_HARD_ERROR;
+        }
+        out[i].body = db_value(&r, i, 1);
+        out[i].created_at = db_value(&r, i, 2);
+    }
+    *items = out;
+    *n = r.nrows;
+    return DB_OK;
 }
 
 /* Caller: api_comments.c edit. The old text goes to the history in the

@@ -119,6 +119,24 @@ enum db_status db_comment_insert_guarded(struct db_conn *c, struct arena *a,
 enum db_status db_comment_lock(struct db_conn *c, struct arena *a, int64_t cid, int window_s,
                                struct db_comment *out) PNYX_NONNULL(1, 2, 5) PNYX_MUSTCHECK;
 
+/* The same without a lock (reads). */
+enum db_status db_comment_get(struct db_conn *c, struct arena *a, int64_t cid, int window_s,
+                              struct db_comment *out) PNYX_NONNULL(1, 2, 5) PNYX_MUSTCHECK;
+
+/* One text a comment had: version, body, when it was written. */
+struct db_comment_version {
+    int version;
+    const char *body;
+    const char *created_at;
+};
+
+/* Comment cid's texts with version > after, oldest first, at most limit:
+ * the superseded ones (comment_versions), then the current one (none once
+ * deleted: a tombstone has no history). */
+enum db_status db_comment_versions(struct db_conn *c, struct arena *a, int64_t cid, int after,
+                                   int limit, struct db_comment_version **items, int *n)
+    PNYX_NONNULL(1, 2, 6, 7) PNYX_MUSTCHECK;
+
 /* Keeps the current text as comment_versions(cid, version), then sets the
  * new body and version + 1; reloads *out. */
 enum db_status db_comment_edit(struct db_conn *c, struct arena *a, int64_t cid, const char *body,

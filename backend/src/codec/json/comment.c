@@ -55,3 +55,9 @@ json_t *codec_comment_json(const struct comment_record *c)
                      str_or_null(c->hidden_at), "edited", c->version > 1, "version", c->version,
                      "created_at", c->created_at, "updated_at", c->updated_at);
 }
+
+json_t *codec_comment_version_json(const struct comment_version_record *v)
+{
+    return json_pack("{s:i, s:s, s:s}", "version", v->version, "body", v->body, "created_at",
+                     v->created_at);
+}

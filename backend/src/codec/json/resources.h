@@ -82,6 +82,9 @@ json_t *codec_translation_pair_json(const struct translation_pair_record *p);
  * (body null when not shown; translation null for the original). */
 json_t *codec_comment_json(const struct comment_record *c);
 
+/* CommentVersion {version, body, created_at}. */
+json_t *codec_comment_version_json(const struct comment_version_record *v);
+
 /* The label of a translation inside a resource {source, reviewed,
  * reviewed_by, reviewed_at, outdated, of_version, pivot, translator,
  * translated_by}. */
