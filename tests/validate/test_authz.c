@@ -94,6 +94,8 @@ static enum authz_decision reference(const struct authz_subject *w, const struct
     case AUTHZ_READ_AUDIT:
     case AUTHZ_READ_PROPOSAL:
         return visible ? AUTHZ_ALLOW : AUTHZ_HIDE_404;
+    case AUTHZ_READ_COMMENTS:
+        return visible ? AUTHZ_ALLOW : AUTHZ_HIDE_404;
     case AUTHZ_ACCEPT_INVITATION:
         if (!w->logged_in)
             return AUTHZ_NEED_LOGIN_401;
@@ -122,6 +124,26 @@ static enum authz_decision reference(const struct authz_subject *w, const struct
     case AUTHZ_PATCH_MEMBER:
     case AUTHZ_LEAVE:
         return ref_active(w) ? AUTHZ_ALLOW : AUTHZ_DENY_403;
+    /* Comments: members, facilitators and conveners act (observers read
+     * only); authors edit and delete their own; managers hide; only while
+     * the comment is visible (state COMMENT_VISIBLE). */
+    case AUTHZ_CREATE_COMMENT:
+    case AUTHZ_TRANSLATE_COMMENT:
+    case AUTHZ_REVIEW_COMMENT_TRANSLATION:
+    case AUTHZ_EDIT_COMMENT:
+    case AUTHZ_DELETE_COMMENT: {
+        bool may = ref_active(w) && w->role != ROLE_OBSERVER;
+        if (a == AUTHZ_EDIT_COMMENT || a == AUTHZ_DELETE_COMMENT)
+            may = may && w->account_id == r->author_id;
+        if (!may)
+            return AUTHZ_DENY_403;
+        return a == AUTHZ_CREATE_COMMENT || r->state == COMMENT_VISIBLE ? AUTHZ_ALLOW
+                                                                        : AUTHZ_STATE_409;
+    }
+    case AUTHZ_HIDE_COMMENT:
+        if (!(ref_active(w) && (w->role == ROLE_CONVENER || w->role == ROLE_FACILITATOR)))
+            return AUTHZ_DENY_403;
+        return r->state == COMMENT_VISIBLE ? AUTHZ_ALLOW : AUTHZ_STATE_409;
     default:
         return ref_proposal(w, r, a);
     }
@@ -136,26 +158,36 @@ Test(authz, every_cell_matches_the_rules)
                 for (int st = 0; st < MEMBER_STATUS__COUNT; st++) {
                     for (int pub = 0; pub < 2; pub++) {
                         for (int open = 0; open < 2; open++) {
-                            struct authz_subject w = {.logged_in = login,
-                                                      .account_id = login ? 7 : 0,
-                                                      .role = (enum role)role,
-                                                      .status = (enum member_status)st};
-                            struct authz_resource r = {.is_public = pub, .open_to_join = open};
-                            enum authz_decision want = reference(&w, &r, (enum authz_action)a);
-                            enum authz_decision got = authz_assembly(&w, &r, (enum authz_action)a);
-                            cr_expect_eq(got, want,
-                                         "action %d login %d role %s status %s public %d open "
-                                         "%d: got %d want %d",
-                                         a, login, role_name(w.role), member_status_name(w.status),
-                                         pub, open, got, want);
-                            cells++;
+                            /* The resource written by the caller or by
+                             * someone else, in each comment state. */
+                            for (int res = 0; res < 2 * COMMENT_STATUS__COUNT; res++) {
+                                struct authz_subject w = {.logged_in = login,
+                                                          .account_id = login ? 7 : 0,
+                                                          .role = (enum role)role,
+                                                          .status = (enum member_status)st};
+                                struct authz_resource r = {.is_public = pub,
+                                                           .open_to_join = open,
+                                                           .author_id = res % 2 ? 7 : 8,
+                                                           .state = (unsigned)(res / 2)};
+                                enum authz_decision want = reference(&w, &r, (enum authz_action)a);
+                                enum authz_decision got =
+                                    authz_assembly(&w, &r, (enum authz_action)a);
+                                cr_expect_eq(got, want,
+                                             "action %d login %d role %s status %s public %d "
+                                             "open %d author %lld state %u: got %d want %d",
+                                             a, login, role_name(w.role),
+                                             member_status_name(w.status), pub, open,
+                                             (long long)r.author_id, r.state, got, want);
+                                cells++;
+                            }
                         }
                     }
                 }
             }
         }
     }
-    cr_expect_eq(cells, AUTHZ_ACTION__COUNT * 2 * ROLE__COUNT * MEMBER_STATUS__COUNT * 4);
+    cr_expect_eq(cells, AUTHZ_ACTION__COUNT * 2 * ROLE__COUNT * MEMBER_STATUS__COUNT * 4 * 2 *
+                            COMMENT_STATUS__COUNT);
 }
 
 /* A non-member row has only a non-member cell; member rows have none. */
@@ -316,6 +348,38 @@ Test(authz, questions_members_vote_while_open)
     cr_expect_eq(authz_decide(&vote, &mem, &closed), AUTHZ_STATE_409);
     cr_expect_eq(authz_decide(&vote, &obs, &open), AUTHZ_DENY_403);
     cr_expect_eq(authz_decide(&vote, &susp, &open), AUTHZ_DENY_403);
+}
+
+/* --- comments (issue 10) ----------------------------------------------------- */
+
+Test(authz, comments_authors_edit_managers_hide_observers_read)
+{
+    struct authz_subject author = as(ROLE_MEMBER, MEMBER_ACTIVE);
+    struct authz_subject other = as(ROLE_MEMBER, MEMBER_ACTIVE);
+    other.account_id = 8;
+    struct authz_subject fac = as(ROLE_FACILITATOR, MEMBER_ACTIVE);
+    fac.account_id = 9;
+    struct authz_subject obs = as(ROLE_OBSERVER, MEMBER_ACTIVE);
+    struct authz_subject susp = as(ROLE_MEMBER, MEMBER_SUSPENDED);
+    struct authz_resource visible = {.is_public = true, .author_id = 7, .state = COMMENT_VISIBLE};
+    struct authz_resource hidden = {.is_public = true, .author_id = 7, .state = COMMENT_HIDDEN};
+    struct authz_resource deleted = {.is_public = true, .author_id = 7, .state = COMMENT_DELETED};
+    cr_expect_eq(authz_assembly(&author, &visible, AUTHZ_EDIT_COMMENT), AUTHZ_ALLOW);
+    cr_expect_eq(authz_assembly(&other, &visible, AUTHZ_EDIT_COMMENT), AUTHZ_DENY_403);
+    cr_expect_eq(authz_assembly(&fac, &visible, AUTHZ_EDIT_COMMENT), AUTHZ_DENY_403);
+    cr_expect_eq(authz_assembly(&author, &hidden, AUTHZ_EDIT_COMMENT), AUTHZ_STATE_409);
+    cr_expect_eq(authz_assembly(&author, &deleted, AUTHZ_DELETE_COMMENT), AUTHZ_STATE_409);
+    cr_expect_eq(authz_assembly(&fac, &visible, AUTHZ_HIDE_COMMENT), AUTHZ_ALLOW);
+    cr_expect_eq(authz_assembly(&fac, &hidden, AUTHZ_HIDE_COMMENT), AUTHZ_STATE_409);
+    cr_expect_eq(authz_assembly(&author, &visible, AUTHZ_HIDE_COMMENT), AUTHZ_DENY_403);
+    cr_expect_eq(authz_assembly(&obs, &visible, AUTHZ_CREATE_COMMENT), AUTHZ_DENY_403);
+    cr_expect_eq(authz_assembly(&obs, &visible, AUTHZ_READ_COMMENTS), AUTHZ_ALLOW);
+    cr_expect_eq(authz_assembly(&susp, &visible, AUTHZ_CREATE_COMMENT), AUTHZ_DENY_403);
+    cr_expect_eq(authz_assembly(&anon, &visible, AUTHZ_CREATE_COMMENT), AUTHZ_NEED_LOGIN_401);
+    cr_expect_eq(authz_assembly(&other, &visible, AUTHZ_REVIEW_COMMENT_TRANSLATION), AUTHZ_ALLOW);
+    cr_expect_eq(comment_status_parse("hidden"), COMMENT_HIDDEN);
+    cr_expect_eq(comment_status_parse("Hidden"), COMMENT_STATUS__COUNT);
+    cr_expect_eq(comment_status_parse(NULL), COMMENT_STATUS__COUNT);
 }
 
 /* --- core/domain.h ----------------------------------------------------------- */

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/api_comments.h"
 #include "api/api_common.h"
 #include "api/api_records.h"
 #include "api/audit_writer.h"
@@ -263,6 +264,12 @@ static int reply_view(struct api_req *rq, struct api_reply *out, unsigned status
         return api_authz_problem(out, d);
     }
     api_reply_json(out, status, view_json(rq, &v));
+    /* ?comments=N: the proposal page embeds its first comments (one more
+     * statement, api_comments.c). */
+    struct db_standing sd = {v.is_public, v.open_to_join, v.my_role, v.my_status};
+    if (gate && api_comments_embed(rq, out, pid, &sd) != 0) {
+        return 0;
+    }
     if (status == 201) {
         (void)api_reply_header(out, "Location",
                                arena_printf(rq->arena, "/api/v1/proposals/%lld", (long long)pid));

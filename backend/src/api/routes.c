@@ -16,6 +16,7 @@
 #include "api/api_accounts.h"
 #include "api/api_assemblies.h"
 #include "api/api_audit.h"
+#include "api/api_comments.h"
 #include "api/api_health.h"
 #include "api/api_me.h"
 #include "api/api_proposals.h"
@@ -166,6 +167,39 @@ const struct api_route api_routes[] = {
     {.method = API_DELETE,
      .pattern = "/api/v1/proposals/{pid}/endorsements",
      .handler = api_proposals_unendorse,
+     .auth = API_AUTH_REQUIRED},
+    /* comments (issue 10) */
+    {.method = API_GET,
+     .pattern = "/api/v1/proposals/{pid}/comments",
+     .handler = api_comments_list,
+     .auth = API_AUTH_OPTIONAL},
+    {.method = API_POST,
+     .pattern = "/api/v1/proposals/{pid}/comments",
+     .handler = api_comments_create,
+     .auth = API_AUTH_REQUIRED},
+    {.method = API_PATCH,
+     .pattern = "/api/v1/comments/{cid}",
+     .handler = api_comments_patch,
+     .auth = API_AUTH_REQUIRED},
+    {.method = API_DELETE,
+     .pattern = "/api/v1/comments/{cid}",
+     .handler = api_comments_delete,
+     .auth = API_AUTH_REQUIRED},
+    {.method = API_GET,
+     .pattern = "/api/v1/comments/{cid}/versions",
+     .handler = api_comments_versions,
+     .auth = API_AUTH_OPTIONAL},
+    {.method = API_POST,
+     .pattern = "/api/v1/comments/{cid}/hide",
+     .handler = api_comments_hide,
+     .auth = API_AUTH_REQUIRED},
+    {.method = API_POST,
+     .pattern = "/api/v1/comments/{cid}/translations",
+     .handler = api_comments_translate,
+     .auth = API_AUTH_REQUIRED},
+    {.method = API_POST,
+     .pattern = "/api/v1/comments/{cid}/translations/{lang}/review",
+     .handler = api_comments_review,
      .auth = API_AUTH_REQUIRED},
     /* machine translation (issue 10, mt) */
     {.method = API_GET,

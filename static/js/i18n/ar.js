@@ -278,6 +278,13 @@ export default {
   'invites.revoked': 'أُلغيت الدعوة.',
   'lang.add_button': 'إضافة',
   'error.more_fields': 'توجد مشكلات أخرى غير المعروضة هنا؛ صحّح هذه ثم حاول مرة أخرى.',
+  // comments (issue 10, helper comment): problem slugs of api/errors.def
+  'problem.comments-closed': 'التعليقات مغلقة على هذا المقترح',
+  'problem.comment-edit-window-closed': 'لا يمكن تعديل التعليق إلا خلال 15 دقيقة من كتابته',
+  'problem.comment-parent-invalid': 'التعليق الذي ترد عليه ليس على هذا المقترح، أو أن سلسلة الردود عميقة جدًا',
+  'problem.comment-review-own-translation': 'يجب أن يراجع عضو آخر ترجمتك',
+  'problem.comment-human-translation-kept': 'لا تُستبدل الترجمة البشرية بترجمة آلية',
+  'problem.comment-translation-same-language': 'اختر لغة غير لغة التعليق',
   // proposals (issue 10, prop): problem slugs
   'problem.proposal-transition': 'لا يمكن نقل هذا المقترح إلى تلك الحالة من حالته الحالية.',
   'problem.proposal-state': 'هذا غير ممكن ما دام المقترح في حالته الحالية.',

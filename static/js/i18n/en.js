@@ -278,6 +278,13 @@ export default {
   'invites.revoked': 'The invitation has been revoked.',
   'lang.add_button': 'Add',
   'error.more_fields': 'There are more problems than shown here; fix these and try again.',
+  // comments (issue 10, helper comment): problem slugs of api/errors.def
+  'problem.comments-closed': 'Comments are closed on this proposal',
+  'problem.comment-edit-window-closed': 'A comment can be edited only in the 15 minutes after it was written',
+  'problem.comment-parent-invalid': 'The comment you reply to is not on this proposal, or the thread is too deep',
+  'problem.comment-review-own-translation': 'Another member must review your translation',
+  'problem.comment-human-translation-kept': 'A human translation is not replaced by a machine one',
+  'problem.comment-translation-same-language': 'Choose a language other than the comment’s own',
   // proposals (issue 10, prop): problem slugs
   'problem.proposal-transition': 'This proposal cannot move to that status from where it is now.',
   'problem.proposal-state': 'This is not possible while the proposal has its current status.',

@@ -278,6 +278,13 @@ export default {
   'invites.revoked': 'La invitación ha sido revocada.',
   'lang.add_button': 'Añadir',
   'error.more_fields': 'Hay más problemas de los que se muestran aquí: corrija estos e inténtelo de nuevo.',
+  // comments (issue 10, helper comment): problem slugs of api/errors.def
+  'problem.comments-closed': 'Los comentarios están cerrados en esta propuesta',
+  'problem.comment-edit-window-closed': 'Un comentario solo se puede editar en los 15 minutos posteriores a su publicación',
+  'problem.comment-parent-invalid': 'El comentario al que responde no está en esta propuesta, o el hilo es demasiado profundo',
+  'problem.comment-review-own-translation': 'Otro miembro debe revisar su traducción',
+  'problem.comment-human-translation-kept': 'Una traducción humana no se sustituye por una automática',
+  'problem.comment-translation-same-language': 'Elija un idioma distinto del del comentario',
   // proposals (issue 10, prop): problem slugs
   'problem.proposal-transition': 'Esta propuesta no puede pasar a ese estado desde el actual.',
   'problem.proposal-state': 'No es posible mientras la propuesta tenga su estado actual.',

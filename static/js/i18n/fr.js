@@ -278,6 +278,13 @@ export default {
   'invites.revoked': 'L’invitation a été révoquée.',
   'lang.add_button': 'Ajouter',
   'error.more_fields': 'Il y a d’autres problèmes que ceux affichés ici : corrigez ceux-ci et réessayez.',
+  // comments (issue 10, helper comment): problem slugs of api/errors.def
+  'problem.comments-closed': 'Les commentaires sont fermés pour cette proposition',
+  'problem.comment-edit-window-closed': 'Un commentaire ne peut être modifié que dans les 15 minutes suivant sa rédaction',
+  'problem.comment-parent-invalid': 'Le commentaire auquel vous répondez n’est pas sur cette proposition, ou le fil est trop profond',
+  'problem.comment-review-own-translation': 'Un autre membre doit relire votre traduction',
+  'problem.comment-human-translation-kept': 'Une traduction humaine n’est pas remplacée par une traduction automatique',
+  'problem.comment-translation-same-language': 'Choisissez une autre langue que celle du commentaire',
   // proposals (issue 10, prop): problem slugs
   'problem.proposal-transition': 'Cette proposition ne peut pas passer à ce statut depuis son statut actuel.',
   'problem.proposal-state': 'Ce n’est pas possible tant que la proposition a son statut actuel.',
