@@ -529,3 +529,75 @@ Test(translation, two_servers_never_take_the_same_job)
     PQfinish(e.db);
     free(cmd);
 }
+
+/* --- through the proposals API (the whole path) ----------------------------- */
+
+Test(translation, spanish_proposal_written_over_http_arrives_in_english)
+{
+    if (!apertium_installed())
+        cr_skip_test("apertium not installed (scripts/test installs it)");
+    struct tu_env e;
+    tu_db(&e);
+    const char *env[] = {"PNYX_TRANSLATOR=apertium", NULL};
+    e.srv = tu_server(&e, env);
+    tu_assembly(&e);
+    /* Readers: the convener reads Spanish, a member English. */
+    tu_languages(&e, e.convener.id, "{es}");
+    struct it_user reader = it_member_new(e.srv, &e.convener, e.aid, "member", "active", "GB");
+    tu_languages(&e, reader.id, "{en-GB}");
+    char path[160];
+    snprintf(path, sizeof path, "/api/v1/assemblies/%lld/proposals", (long long)e.aid);
+    json_t *b = json_pack("{s:s, s:s, s:s}", "title", "Transporte público gratuito", "body",
+                          "El transporte público debe ser gratuito.", "language", "es");
+    struct h_resp *r = it_req(e.srv, "POST", path, &e.convener, b);
+    json_decref(b);
+    cr_assert_eq(r->status, 201, "%s", r->body);
+    int64_t pid = (int64_t)json_integer_value(json_object_get(r->json, "id"));
+    h_resp_free(r);
+    cr_assert_gt(pid, 0);
+    /* Poll the proposal's translations until the machine one arrives. */
+    snprintf(path, sizeof path, "/api/v1/proposals/%lld/translations", (long long)pid);
+    json_t *en = NULL;
+    for (int i = 0; i < TU_WAIT_S * 5 && !en; i++) {
+        r = it_req(e.srv, "GET", path, &reader, NULL);
+        cr_assert_eq(r->status, 200, "%s", r->body);
+        size_t k;
+        json_t *it;
+        json_array_foreach(json_object_get(r->json, "items"), k, it)
+        {
+            const char *lang = json_string_value(json_object_get(it, "language"));
+            if (lang && strcmp(lang, "en") == 0)
+                en = json_incref(it);
+        }
+        h_resp_free(r);
+        if (!en)
+            usleep(200 * 1000);
+    }
+    cr_assert_not_null(en, "no English translation after %d s", TU_WAIT_S);
+    cr_assert_str_eq(json_string_value(json_object_get(en, "source")), "machine");
+    cr_assert_str_eq(json_string_value(json_object_get(en, "translator")), "apertium");
+    cr_assert(json_is_null(json_object_get(en, "pivot")));
+    cr_assert(json_is_false(json_object_get(en, "reviewed")));
+    const char *body = json_string_value(json_object_get(en, "body"));
+    cr_assert(body && strstr(body, "public transport"), "%s", body ? body : "(none)");
+    json_decref(en);
+    /* The reader's view: English, labelled machine and unreviewed. */
+    snprintf(path, sizeof path, "/api/v1/proposals/%lld?lang=en", (long long)pid);
+    r = it_req(e.srv, "GET", path, &reader, NULL);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    cr_assert_str_eq(json_string_value(json_object_get(r->json, "language")), "en");
+    cr_assert_str_eq(json_string_value(json_object_get(r->json, "original_language")), "es");
+    json_t *tr = json_object_get(r->json, "translation");
+    cr_assert_str_eq(json_string_value(json_object_get(tr, "source")), "machine");
+    cr_assert(json_is_false(json_object_get(tr, "reviewed")));
+    h_resp_free(r);
+    /* Only the readers' languages were queued: English, not Spanish. */
+    const char *p[1] = {tu_id(pid)};
+    cr_assert_str_eq(tu_value(e.db,
+                              "SELECT string_agg(target_language, ',') FROM translation_jobs "
+                              "WHERE kind = 'proposal' AND target_id = $1",
+                              1, p),
+                     "en");
+    h_server_stop(e.srv);
+    PQfinish(e.db);
+}
