@@ -60,7 +60,7 @@ Test(translation, languages_lists_apertium_pairs_and_pivots)
     cr_assert_not_null(fr_en, "fr→en through es: %s", r->body);
     cr_assert_str_eq(json_string_value(json_object_get(fr_en, "via")), "es");
     h_resp_free(r);
-    h_server_stop(e.srv);
+    cr_assert_eq(h_server_stop(e.srv), 0, "pnyxd did not stop cleanly");
     PQfinish(e.db);
 }
 
@@ -75,7 +75,7 @@ Test(translation, languages_of_none_and_command_translators)
     cr_assert_str_eq(json_string_value(json_object_get(r->json, "translator")), "none");
     cr_assert_eq(json_array_size(json_object_get(r->json, "pairs")), 0);
     h_resp_free(r);
-    h_server_stop(e.srv);
+    cr_assert_eq(h_server_stop(e.srv), 0, "pnyxd did not stop cleanly");
 
     char *cmd = tu_script("cat");
     char spec[300];
@@ -87,7 +87,7 @@ Test(translation, languages_of_none_and_command_translators)
     cr_assert_str_eq(json_string_value(json_object_get(r->json, "translator")), "command");
     cr_assert(json_is_true(json_object_get(r->json, "any_pair")));
     h_resp_free(r);
-    h_server_stop(e.srv);
+    cr_assert_eq(h_server_stop(e.srv), 0, "pnyxd did not stop cleanly");
     PQfinish(e.db);
     free(cmd);
 }
@@ -182,7 +182,7 @@ Test(translation, real_apertium_translates_a_spanish_proposal_into_english)
     cr_assert_null(strstr(a->body, "transport"), "the text reached the log");
     json_decref(found);
     h_resp_free(a);
-    h_server_stop(e.srv);
+    cr_assert_eq(h_server_stop(e.srv), 0, "pnyxd did not stop cleanly");
     PQfinish(e.db);
 }
 
@@ -210,7 +210,7 @@ Test(translation, real_apertium_pivots_french_into_english_through_spanish)
     const char *q[1] = {tu_id(job)};
     cr_assert_str_eq(tu_value(e.db, "SELECT pivot FROM translation_jobs WHERE id = $1", 1, q),
                      "es");
-    h_server_stop(e.srv);
+    cr_assert_eq(h_server_stop(e.srv), 0, "pnyxd did not stop cleanly");
     PQfinish(e.db);
 }
 
@@ -292,7 +292,7 @@ Test(translation, failing_command_is_retried_then_failed_and_shown_to_facilitato
     r = failed_jobs(&e, &fac, "lost");
     cr_assert_eq(r->status, 400, "%s", r->body);
     h_resp_free(r);
-    h_server_stop(e.srv);
+    cr_assert_eq(h_server_stop(e.srv), 0, "pnyxd did not stop cleanly");
     PQfinish(e.db);
     free(cmd);
 }
@@ -333,7 +333,7 @@ Test(translation, hanging_command_is_killed_retried_and_failed_while_requests_pr
     const char *err = tu_value(e.db, "SELECT last_error FROM translation_jobs WHERE id = $1", 1, p);
     cr_assert(strstr(err, "timeout"), "%s", err);
     cr_assert_eq(it_status(e.srv, "GET", path, &e.convener, NULL), 200);
-    h_server_stop(e.srv);
+    cr_assert_eq(h_server_stop(e.srv), 0, "pnyxd did not stop cleanly");
     PQfinish(e.db);
     free(cmd);
 }
@@ -368,7 +368,7 @@ Test(translation, human_translation_is_never_replaced)
                               "FROM proposal_translations WHERE proposal_id = $1",
                               1, r),
                      "human:Body by a person:true");
-    h_server_stop(e.srv);
+    cr_assert_eq(h_server_stop(e.srv), 0, "pnyxd did not stop cleanly");
     PQfinish(e.db);
     free(cmd);
 }
@@ -422,7 +422,7 @@ Test(translation, superseded_version_is_skipped_and_a_newer_machine_translation_
                           "AND version = 2 AND current",
                           1, r),
                  1);
-    h_server_stop(e.srv);
+    cr_assert_eq(h_server_stop(e.srv), 0, "pnyxd did not stop cleanly");
     PQfinish(e.db);
     free(cmd);
 }
@@ -461,7 +461,7 @@ Test(translation, a_job_whose_lease_expired_is_taken_again)
     int64_t after = tu_job(&e, "proposal", pid, 1, "es", "de");
     tu_wait_job(&e, after, "done"); /* the worker ran past it */
     cr_assert_str_eq(tu_job_status(&e, held), "running");
-    h_server_stop(e.srv);
+    cr_assert_eq(h_server_stop(e.srv), 0, "pnyxd did not stop cleanly");
     PQfinish(e.db);
     free(cmd);
 }
@@ -524,8 +524,8 @@ Test(translation, two_servers_never_take_the_same_job)
                  N);
     unlink(runs);
     rmdir(dir);
-    h_server_stop(second);
-    h_server_stop(e.srv);
+    cr_assert_eq(h_server_stop(second), 0, "pnyxd did not stop cleanly");
+    cr_assert_eq(h_server_stop(e.srv), 0, "pnyxd did not stop cleanly");
     PQfinish(e.db);
     free(cmd);
 }
@@ -598,6 +598,6 @@ Test(translation, spanish_proposal_written_over_http_arrives_in_english)
                               "WHERE kind = 'proposal' AND target_id = $1",
                               1, p),
                      "en");
-    h_server_stop(e.srv);
+    cr_assert_eq(h_server_stop(e.srv), 0, "pnyxd did not stop cleanly");
     PQfinish(e.db);
 }

@@ -810,26 +810,26 @@ int translator_translate_parts(const struct translator *t, const char *from, con
 int translator_translate(const struct translator *t, const char *from, const char *to,
                          const char *text, size_t len, struct translator_result *r)
 {
-    char *copy = strndup(text, len); /* parts are NUL-terminated */
-    if (!copy) {
-        memset(r, 0, sizeof *r);
-        snprintf(r->error, sizeof r->error, "out of memory");
-        return -1;
-    }
-    const char *texts[1] = {copy};
-    int rc;
     if (t->kind == TRANSLATOR_COMMAND) {
-        /* the exact bytes, NULs included */
+        /* the exact len bytes (text need not be NUL-terminated) */
         memset(r, 0, sizeof *r);
         char f[TRANSLATOR_LANG_MAX], g[TRANSLATOR_LANG_MAX];
         translator_primary(from, f);
         translator_primary(to, g);
         char *argv[] = {(char *)t->program, f, g, NULL};
-        rc = translator_spawn(argv, text, len, t->timeout_ms, t->max_output, &r->text, &r->len,
-                              r->error, sizeof r->error);
-    } else {
-        rc = translator_translate_parts(t, from, to, texts, 1, r);
+        return translator_spawn(argv, text, len, t->timeout_ms, t->max_output, &r->text, &r->len,
+                                r->error, sizeof r->error);
     }
+    char *copy = malloc(len + 1); /* parts are NUL-terminated */
+    if (!copy) {
+        memset(r, 0, sizeof *r);
+        snprintf(r->error, sizeof r->error, "out of memory");
+        return -1;
+    }
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+    const char *texts[1] = {copy};
+    int rc = translator_translate_parts(t, from, to, texts, 1, r);
     free(copy);
     return rc;
 }
