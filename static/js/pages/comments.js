@@ -5,12 +5,11 @@
 // with a public reason; each comment in the reader's language with its
 // label and a switch to the original; human translations and reviews.
 import { h, clear, nextId } from '../dom.js';
-import * as i18n from '../i18n.js';
 import { t } from '../i18n.js';
 import { api } from '../api.js';
 import { field, select, formAlert, showErrors, busy, errorBox, announce, confirmDialog, showErrorIn } from '../ui.js';
 import { languageSelect } from '../languages.js';
-import { enc, MANAGERS, when, langName, userBody, person, textBadges, textSentence } from './deliberation.js';
+import { enc, MANAGERS, sameId, refId, readerLanguages, readHeaders, when, langName, userBody, person, textBadges, textSentence } from './deliberation.js';
 
 const EDIT_WINDOW_MS = 15 * 60 * 1000;
 const PAGE = 50;
@@ -57,7 +56,7 @@ function reasonDialog({ title, label, ok }) {
 }
 
 function canEdit(c, me) {
-  return me && c.author && c.author.id === me.id && c.status === 'visible'
+  return me && c.author && sameId(c.author.id, me.id) && c.status === 'visible'
     && Date.now() - new Date(c.created_at).getTime() < EDIT_WINDOW_MS;
 }
 
@@ -93,7 +92,7 @@ export function commentsSection(p, a, ctx) {
   const role = a.my_role && a.my_status === 'active' ? a.my_role : null;
   const member = role && role !== 'observer';
   const manager = MANAGERS.has(role);
-  const reader = i18n.lang();
+  const reader = readerLanguages(me)[0];
   const list = h('ol', { class: 'comment-list', id: 'comment-list' });
   const more = h('button', { type: 'button', class: 'button button-secondary', id: 'comment-more', hidden: true }, t('com.more'));
   const err = h('div', {});
@@ -104,11 +103,11 @@ export function commentsSection(p, a, ctx) {
   const pages = new Map(); // comment id -> the `after` of the page it came in (to fetch it in another language)
 
   async function fetchPage(after, lang, limit = PAGE) {
-    return api.get(`/api/v1/proposals/${enc(p.id)}/comments`, { query: { lang, after, limit } });
+    return api.get(`/api/v1/proposals/${enc(p.id)}/comments`, { query: { lang, after, limit }, headers: lang ? {} : readHeaders(me) });
   }
 
   async function load(after) {
-    const res = await fetchPage(after, reader);
+    const res = await fetchPage(after, null);
     for (const c of res.items) { pages.set(c.id, after); list.appendChild(commentItem(c)); }
     loaded += res.items.length;
     next = res.next;
@@ -120,7 +119,7 @@ export function commentsSection(p, a, ctx) {
   // put focus on `focusSel` (a new comment, or the same button).
   async function reloadAll(focusSel) {
     const want = Math.min(200, Math.max(PAGE, loaded + 1));
-    const res = await fetchPage(null, reader, want);
+    const res = await fetchPage(null, null, want);
     clear(list);
     pages.clear();
     for (const c of res.items) { pages.set(c.id, null); list.appendChild(commentItem(c)); }
@@ -179,7 +178,7 @@ export function commentsSection(p, a, ctx) {
         });
         labelSlot.append(h('span', { class: 'text-label', 'data-kind': tr ? (tr.source === 'machine' && !tr.reviewed ? 'machine-unreviewed' : tr.source) : 'original' },
           textBadges(shown), ' ', h('span', { class: 'text-sentence' }, textSentence(shown))), ' ', sw);
-        if (tr && !tr.reviewed && member && !(tr.translated_by && me && tr.translated_by.id === me.id)) {
+        if (tr && !tr.reviewed && member && !(me && sameId(refId(tr.translated_by), me.id))) {
           const rv = h('button', { type: 'button', class: 'link-button button-small comment-review' }, t('tr.review'));
           rv.addEventListener('click', async () => {
             if (!await confirmDialog({ title: t('tr.review_title'), body: t('tr.review_body', { from: langName(c.original_language), into: langName(shown.language) }), ok: t('tr.review_ok'), danger: false })) return;
@@ -251,7 +250,7 @@ export function commentsSection(p, a, ctx) {
       });
       tools.push(edit);
     }
-    if (me && c.author && c.author.id === me.id && c.status === 'visible') {
+    if (me && c.author && sameId(c.author.id, me.id) && c.status === 'visible') {
       const del = h('button', { type: 'button', class: 'link-button button-small comment-delete' }, t('com.delete'));
       del.addEventListener('click', async () => {
         if (!await confirmDialog({ title: t('com.delete_title'), body: t('com.delete_body'), ok: t('com.delete') })) return;

@@ -24,6 +24,26 @@ export function when(iso) {
   return h('time', { datetime: iso, title: utc }, i18n.formatDate(iso));
 }
 
+// Ids are compared as text (the contract writes them as decimal strings;
+// a number must still match). A reference to a person may be an id or an
+// object {id, display_name}.
+export function sameId(a, b) { return a !== null && a !== undefined && b !== null && b !== undefined && String(a) === String(b); }
+export function refId(x) { return x && typeof x === 'object' ? x.id : x; }
+function refName(x) { return x && typeof x === 'object' && x.display_name ? plain(x.display_name) : null; }
+
+// The languages a reader reads user texts in, most preferred first: the
+// account's languages, then the interface language. Sent as
+// Accept-Language, so the server picks the best text it has (and says
+// which); `?lang=` is sent only when the reader picks one language.
+export function readerLanguages(account) {
+  const list = [...((account && account.languages) || []), i18n.lang()];
+  return [...new Set(list.filter((x) => typeof x === 'string' && /^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/.test(x)))];
+}
+export function acceptLanguage(account) {
+  return readerLanguages(account).map((l, i) => (i ? `${l};q=${Math.max(0.1, 1 - i / 10).toFixed(1)}` : l)).join(', ');
+}
+export function readHeaders(account) { return { 'Accept-Language': acceptLanguage(account) }; }
+
 // A language tag's name in the reader's language.
 export function langName(tag) { return tag ? i18n.languageName(tag) : ''; }
 
@@ -83,14 +103,12 @@ export function textSentence(item) {
       ? t('text.s.machine_pivot', { from, into, via: langName(tr.pivot), engine: tr.translator || t('text.engine') })
       : t('text.s.machine', { from, into, engine: tr.translator || t('text.engine') }));
   } else {
-    parts.push(tr.translated_by
-      ? t('text.s.human_by', { from, into, name: plain(tr.translated_by.display_name) })
-      : t('text.s.human', { from, into }));
+    const by = refName(tr.translated_by);
+    parts.push(by ? t('text.s.human_by', { from, into, name: by }) : t('text.s.human', { from, into }));
   }
   if (tr.reviewed) {
-    parts.push(tr.reviewed_by
-      ? t('text.s.reviewed_by', { name: plain(tr.reviewed_by.display_name), date: i18n.formatDate(tr.reviewed_at) })
-      : t('text.s.reviewed'));
+    const by = refName(tr.reviewed_by);
+    parts.push(by ? t('text.s.reviewed_by', { name: by, date: i18n.formatDate(tr.reviewed_at) }) : t('text.s.reviewed'));
   } else parts.push(t(tr.source === 'machine' ? 'text.s.machine_unreviewed' : 'text.s.unreviewed'));
   if (tr.outdated) parts.push(t('text.s.outdated', { of: tr.of_version }));
   return parts.join(' ');

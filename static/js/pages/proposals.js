@@ -15,13 +15,20 @@ import { languageSelect } from '../languages.js';
 import { renderMarkdown, plain } from '../markdown.js';
 import { diffWords, stats } from '../diff.js';
 import { go, flash, loginRequired } from './common.js';
-import { enc, STATUSES, MANAGERS, when, langName, userLine, userBody, statusBadge, person, textBadges, textLabel, counts } from './deliberation.js';
+import { enc, STATUSES, MANAGERS, sameId, refId, readerLanguages, readHeaders, when, langName, userLine, userBody, statusBadge, person, textBadges, textLabel, counts } from './deliberation.js';
 import { commentsSection } from './comments.js';
 
 const SORTS = ['newest', 'endorsed', 'discussed'];
 const PAGE = 20;
 
-function readerLang() { return i18n.lang(); }
+// Who reads (set by each page from its ctx): their languages choose the text.
+let reader = null;
+function readerLang() { return readerLanguages(reader)[0]; }
+// GET of user text in the reader's languages (Accept-Language), or in
+// one language when `lang` is given.
+function getText(path, query = {}) {
+  return api.get(path, { query, headers: query.lang ? {} : readHeaders(reader) });
+}
 
 async function loadAssembly(aid) {
   return api.get(`/api/v1/assemblies/${enc(aid)}`);
@@ -47,6 +54,7 @@ function proposalItem(p) {
 }
 
 export async function proposalList(ctx) {
+  reader = ctx.account;
   const aid = ctx.params[0];
   const a = await loadAssembly(aid);
   const q = new URLSearchParams(location.search);
@@ -64,9 +72,8 @@ export async function proposalList(ctx) {
   let shown = 0;
 
   async function load(after) {
-    const res = await api.get(`/api/v1/assemblies/${enc(aid)}/proposals`, {
-      query: { status: state.status, sort: state.q ? null : state.sort, q: state.q, lang: readerLang(), after, limit: PAGE },
-    });
+    const res = await getText(`/api/v1/assemblies/${enc(aid)}/proposals`,
+      { status: state.status, sort: state.q ? null : state.sort, q: state.q, after, limit: PAGE });
     for (const p of res.items) list.appendChild(proposalItem(p));
     shown += res.items.length;
     next = res.next;
@@ -155,13 +162,14 @@ function textFields(values, { language = true } = {}) {
 }
 
 export async function newProposal(ctx) {
+  reader = ctx.account;
   const aid = ctx.params[0];
   const amends = new URLSearchParams(location.search).get('amends');
   const back = `/assemblies/${enc(aid)}/proposals/new${amends ? `?amends=${enc(amends)}` : ''}`;
   if (!ctx.account) return loginRequired(back);
   const a = await loadAssembly(aid);
   let parent = null;
-  if (amends) parent = await api.get(`/api/v1/proposals/${enc(amends)}`, { query: { lang: readerLang() } });
+  if (amends) parent = await getText(`/api/v1/proposals/${enc(amends)}`);
   const form = h('form', { class: 'form', novalidate: true, id: 'proposal-form' }, formAlert(),
     parent ? h('p', { class: 'hint', id: 'amends-note' }, tNodes('prop.amends_note', { title: h('a', { href: `/proposals/${enc(parent.id)}`, dir: 'auto' }, plain(parent.title)) })) : null,
     textFields(parent ? { title: parent.title, body: parent.body, language: parent.language } : {}),
@@ -191,6 +199,7 @@ export async function newProposal(ctx) {
 // ---- new version ----------------------------------------------------------------------
 
 export async function editProposal(ctx) {
+  reader = ctx.account;
   const pid = ctx.params[0];
   if (!ctx.account) return loginRequired(`/proposals/${enc(pid)}/edit`);
   const first = await api.get(`/api/v1/proposals/${enc(pid)}`);
@@ -231,12 +240,13 @@ export async function editProposal(ctx) {
 // ---- translation ------------------------------------------------------------------------
 
 export async function translateProposal(ctx) {
+  reader = ctx.account;
   const pid = ctx.params[0];
   const want = new URLSearchParams(location.search).get('lang');
   if (!ctx.account) return loginRequired(`/proposals/${enc(pid)}/translate`);
   const first = await api.get(`/api/v1/proposals/${enc(pid)}`);
   const orig = first.translation ? await api.get(`/api/v1/proposals/${enc(pid)}`, { query: { lang: first.original_language } }) : first;
-  const target = want && want !== orig.original_language ? want : (readerLang() !== orig.original_language ? readerLang() : '');
+  const target = want && want !== orig.original_language ? want : (readerLanguages(reader).find((l) => l !== orig.original_language) || '');
   // Start from the current translation into that language, if any.
   let start = { title: '', body: '' };
   const lang = languageSelect('language', target || '', { id: 'translation-language' });
@@ -352,14 +362,14 @@ function actionsCard(p, a, ctx, reload) {
       try {
         await api.patch(`/api/v1/proposals/${enc(p.id)}`, { status: s });
         announce(t('life.done', { status: t(`pstatus.${s}`) }));
-        await reload('#proposal-status');
+        await reload('#proposal-state');
       } catch (e) { btn.disabled = false; showErrorIn(err, e); }
     });
     buttons.push(btn);
   }
   const editable = ['draft', 'deliberation'].includes(p.status);
   const links = [];
-  if (me && editable && (p.author?.id === me.id || MANAGERS.has(role))) links.push(h('a', { href: `/proposals/${enc(p.id)}/edit`, id: 'edit-link' }, t('prop.edit')));
+  if (me && editable && (sameId(p.author?.id, me.id) || MANAGERS.has(role))) links.push(h('a', { href: `/proposals/${enc(p.id)}/edit`, id: 'edit-link' }, t('prop.edit')));
   if (role && role !== 'observer' && editable && !p.amends) links.push(h('a', { href: `/assemblies/${enc(p.assembly_id)}/proposals/new?amends=${enc(p.id)}`, id: 'amend-link' }, t('prop.amend')));
   if (role && role !== 'observer') links.push(h('a', { href: `/proposals/${enc(p.id)}/translate`, id: 'translate-link' }, t('prop.translate')));
   if (p.amends && MANAGERS.has(role) && editable) {
@@ -391,16 +401,16 @@ function textArea(p, pid, ctx, onSwitch) {
   const wrap = h('div', { class: 'text-area', id: 'proposal-text' });
   const isOriginal = !p.translation;
   const sw = [];
-  const reader = readerLang();
+  const mine = readerLanguages(reader).find((l) => l !== p.original_language && p.languages.includes(l));
   const other = p.languages.filter((l) => l !== p.language);
   if (!isOriginal) {
     sw.push(h('button', { type: 'button', class: 'button button-secondary button-small', id: 'show-original', lang: p.original_language },
       t('text.show_original', { language: langName(p.original_language) })));
-  } else if (p.languages.includes(reader) && reader !== p.original_language) {
-    sw.push(h('button', { type: 'button', class: 'button button-secondary button-small', id: 'show-translation' },
-      t('text.show_translation', { language: langName(reader) })));
+  } else if (mine) {
+    sw.push(h('button', { type: 'button', class: 'button button-secondary button-small', id: 'show-translation', lang: mine },
+      t('text.show_translation', { language: langName(mine) })));
   }
-  for (const b of sw) b.addEventListener('click', () => onSwitch(b.id === 'show-original' ? p.original_language : reader, b.id));
+  for (const b of sw) b.addEventListener('click', () => onSwitch(b.id === 'show-original' ? p.original_language : mine, b.id));
   let pick = null;
   if (other.length > 1 || (other.length === 1 && !sw.length)) {
     const sel = select('read-in', [['', t('text.read_in_choose')], ...other.map((l) => [l, `${langName(l)}${l === p.original_language ? ` — ${t('text.kind.original')}` : ''}`])], { id: 'read-in' });
@@ -418,7 +428,7 @@ function reviewBox(p, ctx, reload) {
   const tr = p.translation;
   const me = ctx.account;
   if (!tr || tr.reviewed || !me || tr.outdated) return null;
-  if (tr.translated_by && tr.translated_by.id === me.id) return h('p', { class: 'hint', id: 'review-own' }, t('tr.review_own'));
+  if (sameId(refId(tr.translated_by), me.id)) return h('p', { class: 'hint', id: 'review-own' }, t('tr.review_own'));
   const err = h('div', {});
   const btn = h('button', { type: 'button', class: 'button button-secondary button-small', id: 'review-button' }, t('tr.review'));
   btn.addEventListener('click', async () => {
@@ -516,12 +526,13 @@ function amendmentsSection(p, items) {
 export async function proposal(ctx) {
   const pid = ctx.params[0];
   const q = new URLSearchParams(location.search);
-  let viewLang = q.get('lang') || readerLang();
-  const p0 = await api.get(`/api/v1/proposals/${enc(pid)}`, { query: { lang: viewLang } });
+  reader = ctx.account;
+  let viewLang = q.get('lang') || null; // null: the reader's languages decide
+  const p0 = await getText(`/api/v1/proposals/${enc(pid)}`, { lang: viewLang });
   const [a, amendments, parent] = await Promise.all([
     loadAssembly(p0.assembly_id),
-    p0.amendment_count ? api.get(`/api/v1/proposals/${enc(pid)}/amendments`, { query: { lang: readerLang(), limit: 50 } }).then((r) => r.items) : Promise.resolve([]),
-    p0.amends ? api.get(`/api/v1/proposals/${enc(p0.amends)}`, { query: { lang: readerLang() } }).catch(() => null) : Promise.resolve(null),
+    p0.amendment_count ? getText(`/api/v1/proposals/${enc(pid)}/amendments`, { limit: 50 }).then((r) => r.items) : Promise.resolve([]),
+    p0.amends ? getText(`/api/v1/proposals/${enc(p0.amends)}`).catch(() => null) : Promise.resolve(null),
   ]);
   const rule = a.advancement || null;
   const root = h('article', { class: 'proposal', id: 'proposal', 'data-proposal': pid });
@@ -529,7 +540,7 @@ export async function proposal(ctx) {
   // Re-render in place (after an action or a language switch), keeping
   // the keyboard focus on the control that asked, or on `focusSel`.
   async function reload(focusSel) {
-    const p = await api.get(`/api/v1/proposals/${enc(pid)}`, { query: { lang: viewLang } });
+    const p = await getText(`/api/v1/proposals/${enc(pid)}`, { lang: viewLang });
     draw(p);
     const el = focusSel && root.querySelector(focusSel);
     if (el) { if (!el.matches('button, a, input, select, textarea')) el.setAttribute('tabindex', '-1'); el.focus(); }
@@ -553,7 +564,7 @@ export async function proposal(ctx) {
       crumbs(a, h('a', { href: `/assemblies/${enc(a.id)}/proposals` }, t('prop.list_title'))),
       h('header', { class: 'proposal-head' },
         userLine('h1', p.title, { lang: p.language, id: 'proposal-title' }),
-        h('div', { class: 'badges', id: 'proposal-status', tabindex: '-1' }, statusBadge(p.status),
+        h('div', { class: 'badges', id: 'proposal-state', tabindex: '-1' }, statusBadge(p.status),
           parent ? h('span', { class: 'badge', id: 'amends-badge' }, tNodes('prop.amends', { title: h('a', { href: `/proposals/${enc(parent.id)}`, dir: 'auto' }, plain(parent.title)) })) : null),
         h('p', { class: 'muted meta' }, tNodes('prop.by', { name: person(p.author) }), ' · ',
           t('prop.version', { n: p.version }), ' · ', tNodes('prop.created_on', { date: when(p.created_at) }),
@@ -578,7 +589,7 @@ export function advancementSection(a, refresh) {
   const rule = a.advancement || null;
   const on = h('input', { type: 'checkbox', name: 'rule_on', id: 'rule-on', checked: !!rule });
   const minE = input('min_endorsements', { type: 'number', min: 1, max: 1000000, inputmode: 'numeric', value: rule ? String(rule.min_endorsements) : '10', id: 'rule-min-endorsements' });
-  const minC = input('min_countries', { type: 'number', min: 1, max: 250, inputmode: 'numeric', value: rule ? String(rule.min_countries) : '2', id: 'rule-min-countries' });
+  const minC = input('min_countries', { type: 'number', min: 0, max: 300, inputmode: 'numeric', value: rule ? String(rule.min_countries) : '2', id: 'rule-min-countries' });
   const nums = h('div', { class: 'form-inline rule-numbers' }, field('rule.min_endorsements', minE), field('rule.min_countries', minC));
   const sync = () => { minE.disabled = !on.checked; minC.disabled = !on.checked; };
   on.addEventListener('change', sync);
