@@ -9,6 +9,7 @@ import { t } from '../i18n.js';
 import { api } from '../api.js';
 import { field, select, formAlert, showErrors, busy, errorBox, announce, confirmDialog, showErrorIn } from '../ui.js';
 import { languageSelect } from '../languages.js';
+import { plain } from '../markdown.js';
 import { enc, MANAGERS, sameId, refId, readerLanguages, readHeaders, when, langName, userBody, person, textBadges, textSentence } from './deliberation.js';
 
 const EDIT_WINDOW_MS = 15 * 60 * 1000;
@@ -154,7 +155,7 @@ export function commentsSection(p, a, ctx) {
       }
       if (c.status === 'hidden') {
         bodySlot.append(h('p', { class: 'hidden-note', id: `comment-${c.id}-hidden` }, t('com.hidden'), ' ',
-          h('span', { class: 'hidden-reason' }, t('com.reason'), ' ', h('q', { dir: 'auto' }, c.hidden_reason || ''))));
+          h('span', { class: 'hidden-reason' }, t('com.reason'), ' ', h('bdi', {}, plain(c.hidden_reason || '')))));
         if (shown.body) {
           bodySlot.append(h('details', { class: 'hidden-text' }, h('summary', {}, t('com.show_hidden')), userBody(shown.body, shown.language)));
         }
@@ -283,7 +284,7 @@ export function commentsSection(p, a, ctx) {
       h('div', { class: 'comment-head' },
         h('h3', { class: 'comment-author', id: `comment-${c.id}-h` }, c.status === 'deleted' ? t('com.deleted_author') : person(c.author)),
         h('span', { class: 'muted' }, when(c.created_at), c.edited ? [' · ', h('span', { class: 'edited' }, t('com.edited'))] : null)),
-      labelSlot, bodySlot, tools.length ? actionsSlot : null, errSlot, formSlot);
+      labelSlot, bodySlot, ...(tools.length ? [actionsSlot] : []), errSlot, formSlot);
     return li;
   }
 

@@ -19,6 +19,12 @@ import { enc, STATUSES, MANAGERS, sameId, refId, readerLanguages, readHeaders, w
 import { commentsSection } from './comments.js';
 
 const SORTS = ['newest', 'endorsed', 'discussed'];
+
+// Element.append writes null as the text "null": skip the absent parts.
+function appendAll(el, ...kids) {
+  for (const k of kids.flat()) if (k !== null && k !== undefined && k !== false) el.append(k);
+  return el;
+}
 const PAGE = 20;
 
 // Who reads (set by each page from its ctx): their languages choose the text.
@@ -91,10 +97,12 @@ export async function proposalList(ctx) {
   const sort = select('sort', SORTS.map((s) => [s, t(`prop.sort.${s}`)]), { id: 'proposal-sort' });
   sort.value = state.sort;
   const form = h('form', { class: 'form form-inline filters', role: 'search', id: 'proposal-filters', 'aria-label': t('prop.filters') },
-    field('prop.search', search, 'prop.search.hint'),
+    field('prop.search', search),
     field('prop.status', status),
-    field('prop.sort', sort, 'prop.sort.hint'),
-    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'button' }, t('prop.apply'))));
+    field('prop.sort', sort),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'button' }, t('prop.apply'))),
+    h('p', { class: 'hint filters-hint', id: 'proposal-filters-hint' }, t('prop.search.hint'), ' ', t('prop.sort.hint')));
+  search.setAttribute('aria-describedby', `${search.getAttribute('aria-describedby')} proposal-filters-hint`);
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     state.q = search.value.trim();
@@ -484,7 +492,7 @@ function versionsView(items) {
   const show = () => {
     const a = byNo.get(Number(from.value));
     const b = byNo.get(Number(to.value));
-    clear(out).append(diffView(a, b));
+    appendAll(clear(out), diffView(a, b));
   };
   const form = h('form', { class: 'form form-inline diff-form', id: 'diff-form' },
     field('ver.from', from), field('ver.to', to),
@@ -560,7 +568,7 @@ export async function proposal(ctx) {
   function draw(p) {
     const keepComments = comments;
     clear(root);
-    root.append(
+    appendAll(root,
       crumbs(a, h('a', { href: `/assemblies/${enc(a.id)}/proposals` }, t('prop.list_title'))),
       h('header', { class: 'proposal-head' },
         userLine('h1', p.title, { lang: p.language, id: 'proposal-title' }),
