@@ -494,5 +494,11 @@ export default {
   'audit.kind.comment.hidden': 'أُخفي تعليق',
   'audit.kind.endorsement.added': 'أُضيف تأييد',
   'audit.kind.endorsement.removed': 'سُحب تأييد',
+  'problem.comments-closed': 'التعليقات مغلقة على هذا المقترح.',
+  'problem.comment-edit-window-closed': 'لا يمكن تعديل التعليق إلا خلال 15 دقيقة من نشره.',
+  'problem.comment-parent-invalid': 'التعليق الذي تردّ عليه ليس في هذا النقاش، أو أن النقاش متداخل أكثر من اللازم.',
+  'problem.comment-review-own-translation': 'يراجع الترجمة عضو غير مترجمها.',
+  'problem.comment-human-translation-kept': 'لا تُستبدل الترجمة البشرية بترجمة آلية.',
+  'problem.comment-translation-same-language': 'يجب أن تكون الترجمة إلى لغة غير لغة التعليق.',
   // ---- end pweb ----
 };

@@ -494,5 +494,11 @@ export default {
   'audit.kind.comment.hidden': 'Comment hidden',
   'audit.kind.endorsement.added': 'Endorsement added',
   'audit.kind.endorsement.removed': 'Endorsement withdrawn',
+  'problem.comments-closed': 'Comments are closed on this proposal.',
+  'problem.comment-edit-window-closed': 'A comment can be changed only in the 15 minutes after it was posted.',
+  'problem.comment-parent-invalid': 'The comment you reply to is not in this thread, or the thread is nested too deeply.',
+  'problem.comment-review-own-translation': 'A translation is reviewed by a member other than its translator.',
+  'problem.comment-human-translation-kept': 'A human translation is not replaced by a machine one.',
+  'problem.comment-translation-same-language': 'A translation must be into another language than the comment’s.',
   // ---- end pweb ----
 };

@@ -494,5 +494,11 @@ export default {
   'audit.kind.comment.hidden': 'Comentario ocultado',
   'audit.kind.endorsement.added': 'Apoyo añadido',
   'audit.kind.endorsement.removed': 'Apoyo retirado',
+  'problem.comments-closed': 'Los comentarios están cerrados en esta propuesta.',
+  'problem.comment-edit-window-closed': 'Un comentario solo puede modificarse en los 15 minutos siguientes a su publicación.',
+  'problem.comment-parent-invalid': 'El comentario al que responde no está en este hilo, o el hilo está demasiado anidado.',
+  'problem.comment-review-own-translation': 'Una traducción la revisa un miembro distinto de quien la tradujo.',
+  'problem.comment-human-translation-kept': 'Una traducción humana no se sustituye por una automática.',
+  'problem.comment-translation-same-language': 'Una traducción debe estar en un idioma distinto del comentario.',
   // ---- end pweb ----
 };

@@ -494,5 +494,11 @@ export default {
   'audit.kind.comment.hidden': 'Commentaire masqué',
   'audit.kind.endorsement.added': 'Soutien ajouté',
   'audit.kind.endorsement.removed': 'Soutien retiré',
+  'problem.comments-closed': 'Les commentaires sont fermés sur cette proposition.',
+  'problem.comment-edit-window-closed': 'Un commentaire ne peut être modifié que dans les 15 minutes suivant sa publication.',
+  'problem.comment-parent-invalid': 'Le commentaire auquel vous répondez n’est pas dans ce fil, ou le fil est trop imbriqué.',
+  'problem.comment-review-own-translation': 'Une traduction est relue par un autre membre que son traducteur.',
+  'problem.comment-human-translation-kept': 'Une traduction humaine n’est pas remplacée par une traduction automatique.',
+  'problem.comment-translation-same-language': 'Une traduction doit être dans une autre langue que celle du commentaire.',
   // ---- end pweb ----
 };
