@@ -11,12 +11,14 @@
 #include <string.h>
 
 #include "api/api_common.h"
+#include "api/api_proposals.h"
 #include "api/api_records.h"
 #include "api/audit_writer.h"
 #include "api/decode.h"
 #include "core/validate/validate.h"
 #include "db/db_assembly.h"
 #include "db/db_member.h"
+#include "db/db_proposal.h"
 
 /* Limits (code points). Why: a title must fit a list row and a page
  * heading; a description is a few paragraphs, not a document (proposals
@@ -28,6 +30,7 @@
 
 struct asm_fields {
     const char *title, *description, *visibility, *join_policy, *default_language;
+    json_t *advancement; /* PATCH only: the proposals' advancement rule (api_proposals.h) */
 };
 
 static bool language_tag_ok(const char *s, size_t len)
@@ -67,7 +70,11 @@ static const char *const join_policies[] = {"open", "invite", NULL};
     }
 
 static const struct decode_field create_fields[] = {ASM_FIELDS(true)};
-static const struct decode_field patch_fields[] = {ASM_FIELDS(false)};
+static const struct decode_field patch_fields[] = {
+    ASM_FIELDS(false),
+    {.name = "advancement",
+     .type = DECODE_OBJECT_OR_NULL,
+     .offset = offsetof(struct asm_fields, advancement)}};
 static const struct decode_spec create_spec = DECODE_SPEC(create_fields);
 static const struct decode_spec patch_spec = {
     .fields = patch_fields, .n = PNYX_ARRAY_LEN(patch_fields), .need_one = true};
@@ -185,6 +192,7 @@ int api_assemblies_get(struct api_req *rq, struct api_reply *out)
     }
     json_t *j = api_assembly_json(&x, sd.role, sd.status);
     json_object_set_new(j, "composition", api_composition_json(rq->arena, &comp));
+    json_object_set_new(j, "advancement", api_advancement_json(rq->db, rq->arena, aid));
     return api_reply_json(out, 200, j);
 }
 
@@ -194,6 +202,7 @@ struct patch_txn {
     struct api_req *rq;
     int64_t aid;
     struct asm_fields f;
+    struct api_advancement adv;
     struct api_refusal refusal;
     struct db_standing sd;
     struct db_assembly out;
@@ -223,6 +232,10 @@ static enum db_status patch_cb(struct db_conn *c, void *cls)
     t->out.join_policy = t->f.join_policy;
     t->out.default_language = t->f.default_language;
     st = db_assembly_update(c, a, &t->out);
+    if (st == DB_OK && t->adv.set) {
+        st = db_advancement_set(c, a, t->aid, t->adv.on, t->adv.min_endorsements,
+                                t->adv.min_countries);
+    }
     if (st != DB_OK) {
         return st;
     }
@@ -236,6 +249,13 @@ static enum db_status patch_cb(struct db_conn *c, void *cls)
             json_object_set_new(data, names[i], json_string(vals[i]));
         }
     }
+    if (t->adv.set) {
+        json_object_set_new(data, "advancement",
+                            t->adv.on ? json_pack("{s:I, s:I}", "min_endorsements",
+                                                  (json_int_t)t->adv.min_endorsements,
+                                                  "min_countries", (json_int_t)t->adv.min_countries)
+                                      : json_null());
+    }
     st = api_audit_append(c, a, t->aid, t->rq->auth.account_id, "assembly.updated", data);
     json_decref(data);
     return st;
@@ -243,12 +263,13 @@ static enum db_status patch_cb(struct db_conn *c, void *cls)
 
 static int patch_reply(struct api_req *rq, enum db_status st, void *cls, struct api_reply *out)
 {
-    (void)rq;
     struct patch_txn *t = cls;
     if (st != DB_OK) {
         return api_txn_problem(out, st, &t->refusal);
     }
-    return api_reply_json(out, 200, api_assembly_json(&t->out, t->sd.role, t->sd.status));
+    json_t *j = api_assembly_json(&t->out, t->sd.role, t->sd.status);
+    json_object_set_new(j, "advancement", api_advancement_json(rq->db, rq->arena, t->aid));
+    return api_reply_json(out, 200, j);
 }
 
 int api_assemblies_patch(struct api_req *rq, struct api_reply *out)
@@ -258,7 +279,23 @@ int api_assemblies_patch(struct api_req *rq, struct api_reply *out)
     if (api_param_id(rq, "aid", &t->aid) != 0) {
         return api_problem(out, API_E_NOT_FOUND, NULL);
     }
-    if (decode_or_fail(rq, out, &patch_spec, &t->f) != 0) {
+    struct decode_errors e;
+    if (decode_body(rq, &patch_spec, &t->f, &e) == 0 && t->f.advancement != NULL) {
+        json_t *errs = json_array();
+        if (api_advancement_decode(t->f.advancement, &t->adv, errs) != 0) {
+            size_t i;
+            json_t *fe;
+            json_array_foreach(errs, i, fe)
+            {
+                decode_error(&e, json_string_value(json_object_get(fe, "field")),
+                             json_string_value(json_object_get(fe, "code")),
+                             json_incref(json_object_get(fe, "params")),
+                             json_string_value(json_object_get(fe, "message")));
+            }
+        }
+        json_decref(errs);
+    }
+    if (decode_finish(&e, out) != 0) {
         return 0;
     }
     return api_txn_grouped(rq, out, db_group_assembly(t->aid), "assembly_update", patch_cb,

@@ -140,3 +140,95 @@ json_t *api_invitation_preview_json(const struct db_invitation *inv, const char 
     r.uses_left = uses_left;
     return codec_invitation_preview_json(&r);
 }
+
+/* --- proposals --------------------------------------------------------------------- */
+
+static struct translation_record translation_record_of(const struct db_translation *t,
+                                                       int64_t current_version, bool with_body)
+{
+    struct translation_record r = {
+        .of_version = t->version,
+        .language = t->language,
+        .title = t->title,
+        .body = with_body ? t->body : NULL,
+        .source = t->source,
+        .pivot = t->pivot,
+        .translator = t->translator,
+        .translated_by = t->translated_by,
+        .created_at = t->created_at,
+        .reviewed_by = t->reviewed_by,
+        .reviewed_at = t->reviewed_at,
+        .current = t->current,
+        .outdated = t->version < current_version,
+    };
+    return r;
+}
+
+json_t *api_translation_json(const struct db_translation *t, int64_t current_version,
+                             bool with_body)
+{
+    struct translation_record r = translation_record_of(t, current_version, with_body);
+    return codec_translation_json(&r);
+}
+
+json_t *api_proposal_json(const struct db_proposal *p, const struct progress_record *progress,
+                          const char *const *allowed, int n_allowed, const char *languages_json)
+{
+    bool translated = p->tr.id > 0;
+    /* A translation is outdated when it is of an older version than the
+     * text it stands in for (the version read). */
+    struct translation_record tr = translation_record_of(&p->tr, p->version, p->body != NULL);
+    struct proposal_record r = {
+        .id = p->id,
+        .assembly_id = p->assembly_id,
+        .amends = p->amends,
+        .status = p->status,
+        .author_id = p->author_id,
+        .author_name = p->author_name,
+        .author_country = p->author_country,
+        .version = p->version,
+        .title = translated ? p->tr.title : p->title,
+        .body = p->body == NULL ? NULL
+                : translated    ? p->tr.body
+                                : p->body,
+        .language = translated ? p->tr.language : p->language,
+        .original_language = p->original_language,
+        .translation = translated ? &tr : NULL,
+        .languages_json = languages_json,
+        .endorsements = *progress,
+        .versions = p->current_version,
+        .comment_count = p->comment_count,
+        .amendment_count = p->amendment_count,
+        .allowed_transitions = allowed,
+        .n_allowed = n_allowed,
+        .merged_into_version = p->merged_into_version,
+        .merged_by = p->merged_by,
+        .merged_at = p->merged_at,
+        .created_at = p->created_at,
+        .updated_at = p->updated_at,
+        .rank_text = p->rank_text,
+    };
+    return codec_proposal_json(&r);
+}
+
+json_t *api_proposal_version_json(const struct db_version *v)
+{
+    struct proposal_version_record r = {
+        .version = v->version,
+        .title = v->title,
+        .body = v->body,
+        .language = v->language,
+        .author_id = v->author_id,
+        .author_name = v->author_name,
+        .author_country = v->author_country,
+        .merged_from = v->merged_from,
+        .text_sha256 = v->text_sha256_hex,
+        .created_at = v->created_at,
+    };
+    return codec_proposal_version_json(&r);
+}
+
+json_t *api_progress_json(const struct progress_record *pr)
+{
+    return codec_progress_json(pr);
+}

@@ -8,14 +8,17 @@
 #ifndef PNYX_API_API_RECORDS_H
 #define PNYX_API_API_RECORDS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <jansson.h>
 
+#include "core/record.h"
 #include "db/db_account.h"
 #include "db/db_assembly.h"
 #include "db/db_invitation.h"
 #include "db/db_member.h"
+#include "db/db_proposal.h"
 #include "platform/arena.h"
 
 /* The account's public JSON (never the password hash); NULL also when its
@@ -48,5 +51,24 @@ json_t *api_invitation_listed_json(const struct db_invitation *inv, const char *
 /* An invitation's preview for whoever holds its code. */
 json_t *api_invitation_preview_json(const struct db_invitation *inv, const char *status,
                                     int64_t uses_left) PNYX_NONNULL(1, 2);
+
+/* --- proposals (issue 10) --- */
+
+/* A translation; current_version = the version of the text it stands for
+ * (older: outdated); with_body adds the body. */
+json_t *api_translation_json(const struct db_translation *t, int64_t current_version,
+                             bool with_body) PNYX_NONNULL(1);
+
+/* A proposal (p->body NULL: a summary) with its progress, the viewer's
+ * allowed transitions and the languages (JSON text, NULL = no member). */
+json_t *api_proposal_json(const struct db_proposal *p, const struct progress_record *progress,
+                          const char *const *allowed, int n_allowed, const char *languages_json)
+    PNYX_NONNULL(1, 2);
+
+/* Endorsement progress {count, countries, eligible, missing, mine, rule}. */
+json_t *api_progress_json(const struct progress_record *pr) PNYX_NONNULL(1);
+
+/* One version of a proposal's text. */
+json_t *api_proposal_version_json(const struct db_version *v) PNYX_NONNULL(1);
 
 #endif /* PNYX_API_API_RECORDS_H */

@@ -23,6 +23,8 @@ static const char *type_name(enum decode_type t)
         return "boolean";
     case DECODE_STRING_LIST:
         return "array";
+    case DECODE_OBJECT_OR_NULL:
+        break;
     }
     return "object";
 }
@@ -207,7 +209,8 @@ static void decode_member(struct decode_errors *e, const struct decode_field *f,
     bool right = (f->type == DECODE_STRING && json_is_string(val)) ||
                  (f->type == DECODE_INTEGER && json_is_integer(val)) ||
                  (f->type == DECODE_BOOLEAN && json_is_boolean(val)) ||
-                 (f->type == DECODE_STRING_LIST && json_is_array(val));
+                 (f->type == DECODE_STRING_LIST && json_is_array(val)) ||
+                 (f->type == DECODE_OBJECT_OR_NULL && (json_is_object(val) || json_is_null(val)));
     if (!right) {
         decode_error(e, f->name, "type", json_pack("{s:s}", "expected", type_name(f->type)), NULL);
         return;
@@ -240,6 +243,9 @@ static void decode_member(struct decode_errors *e, const struct decode_field *f,
     }
     case DECODE_STRING_LIST:
         decode_list(e, f, val, dst);
+        return;
+    case DECODE_OBJECT_OR_NULL:
+        memcpy(dst + f->offset, &val, sizeof val);
         return;
     }
 }

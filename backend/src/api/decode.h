@@ -29,10 +29,12 @@
 #include "api/api.h"
 
 enum decode_type {
-    DECODE_STRING = 1,  /* dst: const char * (NULL when absent) */
-    DECODE_INTEGER,     /* dst: struct decode_int */
-    DECODE_BOOLEAN,     /* dst: struct decode_bool */
-    DECODE_STRING_LIST, /* dst: json_t * (borrowed array of strings, NULL when absent) */
+    DECODE_STRING = 1,     /* dst: const char * (NULL when absent) */
+    DECODE_INTEGER,        /* dst: struct decode_int */
+    DECODE_BOOLEAN,        /* dst: struct decode_bool */
+    DECODE_STRING_LIST,    /* dst: json_t * (borrowed array of strings, NULL when absent) */
+    DECODE_OBJECT_OR_NULL, /* dst: json_t * (borrowed object or JSON null, NULL when
+                            * absent); its members are the caller's to check */
 };
 
 /* Text rules for strings (and the items of a string list). */

@@ -18,6 +18,7 @@
 #include "api/api_audit.h"
 #include "api/api_health.h"
 #include "api/api_me.h"
+#include "api/api_proposals.h"
 #include "api/api_sessions.h"
 
 const struct api_route api_routes[] = {
@@ -111,6 +112,60 @@ const struct api_route api_routes[] = {
      .pattern = "/api/v1/audit/key",
      .handler = api_audit_key,
      .auth = API_AUTH_NONE},
+    /* proposals, versions, translations, endorsements, amendments (issue 10).
+     * Bodies with a text may be 256 KiB: 20,000 code points of any script,
+     * JSON-escaped (api_proposals.c). */
+    {.method = API_GET,
+     .pattern = "/api/v1/assemblies/{aid}/proposals",
+     .handler = api_proposals_list,
+     .auth = API_AUTH_OPTIONAL},
+    {.method = API_POST,
+     .pattern = "/api/v1/assemblies/{aid}/proposals",
+     .handler = api_proposals_create,
+     .max_body = PROPOSAL_MAX_BODY,
+     .auth = API_AUTH_REQUIRED},
+    {.method = API_GET,
+     .pattern = "/api/v1/proposals/{pid}",
+     .handler = api_proposals_get,
+     .auth = API_AUTH_OPTIONAL},
+    {.method = API_PATCH,
+     .pattern = "/api/v1/proposals/{pid}",
+     .handler = api_proposals_patch,
+     .max_body = PROPOSAL_MAX_BODY,
+     .auth = API_AUTH_REQUIRED},
+    {.method = API_GET,
+     .pattern = "/api/v1/proposals/{pid}/versions",
+     .handler = api_proposals_versions,
+     .auth = API_AUTH_OPTIONAL},
+    {.method = API_GET,
+     .pattern = "/api/v1/proposals/{pid}/amendments",
+     .handler = api_proposals_amendments,
+     .auth = API_AUTH_OPTIONAL},
+    {.method = API_POST,
+     .pattern = "/api/v1/proposals/{pid}/merge",
+     .handler = api_proposals_merge,
+     .auth = API_AUTH_REQUIRED},
+    {.method = API_GET,
+     .pattern = "/api/v1/proposals/{pid}/translations",
+     .handler = api_proposals_translations,
+     .auth = API_AUTH_OPTIONAL},
+    {.method = API_POST,
+     .pattern = "/api/v1/proposals/{pid}/translations",
+     .handler = api_proposals_translate,
+     .max_body = PROPOSAL_MAX_BODY,
+     .auth = API_AUTH_REQUIRED},
+    {.method = API_POST,
+     .pattern = "/api/v1/proposals/{pid}/translations/{lang}/review",
+     .handler = api_proposals_review,
+     .auth = API_AUTH_REQUIRED},
+    {.method = API_POST,
+     .pattern = "/api/v1/proposals/{pid}/endorsements",
+     .handler = api_proposals_endorse,
+     .auth = API_AUTH_REQUIRED},
+    {.method = API_DELETE,
+     .pattern = "/api/v1/proposals/{pid}/endorsements",
+     .handler = api_proposals_unendorse,
+     .auth = API_AUTH_REQUIRED},
 };
 
 const size_t api_routes_count = sizeof(api_routes) / sizeof(api_routes[0]);

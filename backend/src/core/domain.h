@@ -41,4 +41,28 @@ enum member_status member_status_parse(const char *s);
 /* The text form; "none" for MEMBER_STATUS_NONE. Static string. */
 const char *member_status_name(enum member_status s);
 
+/* --- proposals (issue 10) --------------------------------------------------- */
+
+/* A proposal's status (DESIGN.md "proposal"): draft → deliberation →
+ * ballot → adopted | rejected; withdrawn by its author before ballot. The
+ * value doubles as the authz resource state (bit i of a rule's states). */
+enum proposal_status {
+    PROPOSAL_DRAFT = 0,
+    PROPOSAL_DELIBERATION,
+    PROPOSAL_BALLOT,
+    PROPOSAL_ADOPTED,
+    PROPOSAL_REJECTED,
+    PROPOSAL_WITHDRAWN,
+    PROPOSAL_STATUS__COUNT
+};
+
+/* "draft", "deliberation", … → the status; anything else (NULL included)
+ * → PROPOSAL_STATUS__COUNT. */
+enum proposal_status proposal_status_parse(const char *s);
+/* The text form; "unknown" for an out-of-range value. Static string. */
+const char *proposal_status_name(enum proposal_status s);
+/* Whether the lifecycle leads from `from` to `to` through the API (adopted
+ * and rejected are set by a tally, never by a request). */
+int proposal_status_can_move(enum proposal_status from, enum proposal_status to);
+
 #endif /* PNYX_CORE_DOMAIN_H */

@@ -12,6 +12,7 @@
 #ifndef PNYX_CORE_RECORD_H
 #define PNYX_CORE_RECORD_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct account_record {
@@ -84,6 +85,71 @@ struct invitation_record {
     const char *assembly_title; /* preview */
     const char *status;         /* "valid" | "expired" | "used_up" | "revoked" */
     int64_t uses_left;          /* preview: 0 unless valid */
+};
+
+/* --- proposals (issue 10) ---------------------------------------------------- */
+
+/* A translation of a proposal's version. */
+struct translation_record {
+    int64_t of_version;
+    const char *language;
+    const char *title;
+    const char *body;   /* NULL: not shown (summaries) */
+    const char *source; /* "human" | "machine" */
+    const char *pivot;  /* NULL: JSON null */
+    const char *translator;
+    int64_t translated_by; /* 0: JSON null */
+    const char *created_at;
+    int64_t reviewed_by; /* 0: not reviewed */
+    const char *reviewed_at;
+    bool current;
+    bool outdated; /* of an older version than the text it stands for */
+};
+
+/* Endorsement progress against the assembly's advancement rule. */
+struct progress_record {
+    int64_t count, countries;
+    bool rule; /* false: no rule (then eligible, missing 0) */
+    int64_t min_endorsements, min_countries;
+    bool eligible;
+    int64_t missing_endorsements, missing_countries;
+    bool mine;
+};
+
+struct proposal_record {
+    int64_t id;
+    int64_t assembly_id;
+    int64_t amends; /* 0: JSON null */
+    const char *status;
+    int64_t author_id;
+    const char *author_name;
+    const char *author_country;
+    int64_t version;
+    const char *title;
+    const char *body; /* NULL: a summary (no body member) */
+    const char *language;
+    const char *original_language;
+    const struct translation_record *translation; /* NULL: the original */
+    const char *languages_json;                   /* JSON array text; NULL: no member */
+    struct progress_record endorsements;
+    int64_t versions, comment_count, amendment_count;
+    const char *const *allowed_transitions;
+    int n_allowed;
+    int64_t merged_into_version; /* an amendment merged into its parent; 0: JSON null */
+    int64_t merged_by;
+    const char *merged_at;
+    const char *created_at, *updated_at;
+    const char *rank_text; /* lists with a search: the rank (a number); NULL: none */
+};
+
+struct proposal_version_record {
+    int64_t version;
+    const char *title, *body, *language;
+    int64_t author_id;
+    const char *author_name, *author_country;
+    int64_t merged_from; /* 0: JSON null */
+    const char *text_sha256;
+    const char *created_at;
 };
 
 #endif /* PNYX_CORE_RECORD_H */

@@ -45,4 +45,26 @@ json_t *codec_invitation_listed_json(const struct invitation_record *inv);
  * invited_by: {display_name}, role, expires_at, uses_left, status}. */
 json_t *codec_invitation_preview_json(const struct invitation_record *inv);
 
+/* --- proposals (issue 10) --- */
+
+/* Proposal {id, assembly_id, amends, status, author: {id, display_name,
+ * country}, version, title, body (not in summaries), language,
+ * original_language, translation, languages (when known), endorsements:
+ * {count, countries, eligible, missing: {endorsements, countries}, mine,
+ * rule}, versions, comment_count, amendment_count, allowed_transitions,
+ * merged, created_at, updated_at, rank (searches)}. */
+json_t *codec_proposal_json(const struct proposal_record *p);
+
+/* Translation {language, of_version, title, body?, source, reviewed,
+ * reviewed_by, reviewed_at, outdated, pivot, translator, translated_by,
+ * created_at, current}. */
+json_t *codec_translation_json(const struct translation_record *t);
+
+/* Endorsement progress (as in the proposal). */
+json_t *codec_progress_json(const struct progress_record *e);
+
+/* Version {version, title, body, language, author, created_at,
+ * merged_from, text_sha256}. */
+json_t *codec_proposal_version_json(const struct proposal_version_record *v);
+
 #endif /* PNYX_CODEC_JSON_RESOURCES_H */

@@ -10,8 +10,12 @@
 #include <stddef.h>
 
 /* Row helpers: the same cell for every managing/ordinary role. */
-#define Y AUTHZ_YES
-#define N AUTHZ_NO
+#define Y  AUTHZ_YES
+#define N  AUTHZ_NO
+#define A  AUTHZ_IF_AUTHOR
+#define NA AUTHZ_IF_NOT_AUTHOR
+/* A proposal's text changes (and it may be withdrawn) only before ballot. */
+#define P_EDITABLE (1u << PROPOSAL_DRAFT | 1u << PROPOSAL_DELIBERATION)
 /* cells[role] = {non-member, active, suspended} */
 #define ROW(nonmember, conv_a, conv_s, fac_a, fac_s, mem_a, mem_s, obs_a, obs_s)                   \
     {                                                                                              \
@@ -43,9 +47,27 @@ static const struct authz_rule rules[AUTHZ_ACTION__COUNT] = {
     [AUTHZ_ACCEPT_INVITATION] = {AUTHZ_GATE_CAPABILITY, ROW(Y, Y, N, Y, N, Y, N, Y, N), 0},
     [AUTHZ_PATCH_MEMBER] = {AUTHZ_GATE_ACT, ROW(N, Y, N, Y, N, Y, N, Y, N), 0},
     [AUTHZ_LEAVE] = {AUTHZ_GATE_ACT, ROW(N, Y, N, Y, N, Y, N, Y, N), 0},
+    /* Proposals (issue 10). Members propose, translate, endorse; observers
+     * read only; managers edit any text and send to ballot; the author
+     * alone opens deliberation and withdraws. */
+    [AUTHZ_READ_PROPOSAL] = {AUTHZ_GATE_READ, ROW(Y, Y, Y, Y, Y, Y, Y, Y, Y), 0},
+    [AUTHZ_CREATE_PROPOSAL] = {AUTHZ_GATE_ACT, ROW(N, Y, N, Y, N, Y, N, N, N), 0},
+    [AUTHZ_EDIT_PROPOSAL] = {AUTHZ_GATE_ACT, ROW(N, Y, N, Y, N, A, N, N, N), P_EDITABLE},
+    [AUTHZ_PROPOSAL_DELIBERATE] = {AUTHZ_GATE_ACT, ROW(N, A, N, A, N, A, N, N, N),
+                                   1u << PROPOSAL_DRAFT},
+    [AUTHZ_PROPOSAL_BALLOT] = {AUTHZ_GATE_ACT, ROW(N, Y, N, Y, N, N, N, N, N),
+                               1u << PROPOSAL_DELIBERATION},
+    [AUTHZ_PROPOSAL_WITHDRAW] = {AUTHZ_GATE_ACT, ROW(N, A, N, A, N, A, N, N, N), P_EDITABLE},
+    [AUTHZ_TRANSLATE_PROPOSAL] = {AUTHZ_GATE_ACT, ROW(N, Y, N, Y, N, Y, N, N, N), 0},
+    [AUTHZ_REVIEW_TRANSLATION] = {AUTHZ_GATE_ACT, ROW(N, NA, N, NA, N, NA, N, N, N), 0},
+    [AUTHZ_ENDORSE] = {AUTHZ_GATE_ACT, ROW(N, Y, N, Y, N, Y, N, N, N), 1u << PROPOSAL_DELIBERATION},
+    [AUTHZ_MERGE_AMENDMENT] = {AUTHZ_GATE_ACT, ROW(N, Y, N, Y, N, N, N, N, N), P_EDITABLE},
 };
 
 #undef ROW
+#undef P_EDITABLE
+#undef NA
+#undef A
 #undef N
 #undef Y
 
@@ -92,6 +114,8 @@ static bool holds(enum authz_cell cell, const struct authz_subject *who,
         return who->logged_in && who->account_id != 0 && who->account_id == res->author_id;
     case AUTHZ_IF_OPEN_TO_JOIN:
         return res->open_to_join;
+    case AUTHZ_IF_NOT_AUTHOR:
+        return who->logged_in && who->account_id != 0 && who->account_id != res->author_id;
     case AUTHZ_NO:
         break;
     }

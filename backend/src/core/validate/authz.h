@@ -58,6 +58,18 @@ enum authz_action {
     AUTHZ_PATCH_MEMBER, /* PATCH …/members/{account_id}: gate only, then authz_member_patch */
     AUTHZ_LEAVE,        /* PATCH …/members/{own id} {status:"left"} */
     AUTHZ_READ_AUDIT,   /* GET /assemblies/{aid}/audit… */
+    /* proposals (issue 10): the resource state is enum proposal_status,
+     * the author the proposal's (for a translation review: the translator) */
+    AUTHZ_READ_PROPOSAL,       /* GET proposals, versions, translations, amendments */
+    AUTHZ_CREATE_PROPOSAL,     /* POST /assemblies/{aid}/proposals (also amendments) */
+    AUTHZ_EDIT_PROPOSAL,       /* PATCH /proposals/{pid} {title, body}: a new version */
+    AUTHZ_PROPOSAL_DELIBERATE, /* PATCH {status: deliberation} */
+    AUTHZ_PROPOSAL_BALLOT,     /* PATCH {status: ballot} (and the advancement rule) */
+    AUTHZ_PROPOSAL_WITHDRAW,   /* PATCH {status: withdrawn} */
+    AUTHZ_TRANSLATE_PROPOSAL,  /* POST /proposals/{pid}/translations */
+    AUTHZ_REVIEW_TRANSLATION,  /* POST …/translations/{lang}/review (author = translator) */
+    AUTHZ_ENDORSE,             /* POST|DELETE /proposals/{pid}/endorsements */
+    AUTHZ_MERGE_AMENDMENT,     /* POST /proposals/{pid}/merge (state = the parent's) */
     AUTHZ_ACTION__COUNT
 };
 
@@ -96,6 +108,8 @@ enum authz_cell {
     AUTHZ_YES,
     AUTHZ_IF_AUTHOR,       /* the caller wrote the resource */
     AUTHZ_IF_OPEN_TO_JOIN, /* the assembly admits without invitation */
+    AUTHZ_IF_NOT_AUTHOR,   /* someone other than who wrote the resource (a second
+                            * member reviewing a translation) */
 };
 
 /* Status columns of a row. A membership that was left counts as none. */

@@ -48,3 +48,40 @@ const char *member_status_name(enum member_status s)
 {
     return (unsigned)s < MEMBER_STATUS__COUNT ? status_names[s] : "none";
 }
+
+/* --- proposals ------------------------------------------------------------------ */
+
+static const char *const proposal_status_names[PROPOSAL_STATUS__COUNT] = {
+    [PROPOSAL_DRAFT] = "draft",       [PROPOSAL_DELIBERATION] = "deliberation",
+    [PROPOSAL_BALLOT] = "ballot",     [PROPOSAL_ADOPTED] = "adopted",
+    [PROPOSAL_REJECTED] = "rejected", [PROPOSAL_WITHDRAWN] = "withdrawn",
+};
+
+enum proposal_status proposal_status_parse(const char *s)
+{
+    for (int st = 0; s != NULL && st < PROPOSAL_STATUS__COUNT; st++) {
+        if (strcmp(s, proposal_status_names[st]) == 0) {
+            return (enum proposal_status)st;
+        }
+    }
+    return PROPOSAL_STATUS__COUNT;
+}
+
+const char *proposal_status_name(enum proposal_status s)
+{
+    return (unsigned)s < PROPOSAL_STATUS__COUNT ? proposal_status_names[s] : "unknown";
+}
+
+/* The lifecycle through the API: rows = from, bit = to. */
+static const unsigned proposal_moves[PROPOSAL_STATUS__COUNT] = {
+    [PROPOSAL_DRAFT] = 1u << PROPOSAL_DELIBERATION | 1u << PROPOSAL_WITHDRAWN,
+    [PROPOSAL_DELIBERATION] = 1u << PROPOSAL_BALLOT | 1u << PROPOSAL_WITHDRAWN,
+};
+
+int proposal_status_can_move(enum proposal_status from, enum proposal_status to)
+{
+    if ((unsigned)from >= PROPOSAL_STATUS__COUNT || (unsigned)to >= PROPOSAL_STATUS__COUNT) {
+        return 0;
+    }
+    return (proposal_moves[from] & (1u << to)) != 0;
+}
