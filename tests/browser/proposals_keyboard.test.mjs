@@ -31,10 +31,10 @@ test('writing a proposal and opening it, by keyboard', async () => {
   await tabTo(page, '#new-proposal');
   await page.keyboard.press('Enter');
   await page.locator('#proposal-form').waitFor();
-  await tabTo(page, '#proposal-title');
+  await tabTo(page, '#proposal-form-title');
   await page.keyboard.type('Des rivières propres');
   await page.keyboard.press('Tab');
-  assert.equal(await active(page), 'proposal-body');
+  assert.equal(await active(page), 'proposal-form-body');
   await page.keyboard.type('Nous proposons de *nettoyer* les rivières.');
   await tabTo(page, '#proposal-form button[type=submit]');
   await page.keyboard.press('Enter');

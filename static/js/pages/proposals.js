@@ -159,13 +159,13 @@ function preview(textarea) {
 }
 
 function textFields(values, { language = true } = {}) {
-  const body = h('textarea', { name: 'body', rows: 12, dir: 'auto', required: true, maxlength: 20000, id: 'proposal-body' });
+  const body = h('textarea', { name: 'body', rows: 12, dir: 'auto', required: true, maxlength: 20000, id: 'proposal-form-body' });
   body.value = values.body || '';
   return [
-    field('prop.field.title', input('title', { required: true, maxlength: 200, value: values.title || '', dir: 'auto', id: 'proposal-title' })),
+    field('prop.field.title', input('title', { required: true, maxlength: 200, value: values.title || '', dir: 'auto', id: 'proposal-form-title' })),
     field('prop.field.body', body, 'prop.field.body.hint'),
     h('div', { class: 'actions preview-row' }, preview(body)),
-    language ? field('prop.field.language', languageSelect('language', values.language || readerLang(), { id: 'proposal-language' }), 'prop.field.language.hint') : null,
+    language ? field('prop.field.language', languageSelect('language', values.language || readerLang(), { id: 'proposal-form-language' }), 'prop.field.language.hint') : null,
   ];
 }
 
@@ -319,7 +319,7 @@ function endorsementProgress(p, rule) {
   const minC = rule ? rule.min_countries : null;
   const bar = (id, n, min, labelKey) => {
     const row = h('div', { class: 'progress-row' },
-      h('label', { for: id }, t(labelKey, { n, min: min ?? 0 })),
+      h('label', { for: id }, t(labelKey, { n: min || 0, count: n })),
       h('progress', { id, max: String(Math.max(min || 1, 1)), value: String(Math.min(n, Math.max(min || 1, 1))) }));
     return row;
   };
@@ -409,8 +409,9 @@ function textArea(p, pid, ctx, onSwitch) {
   const wrap = h('div', { class: 'text-area', id: 'proposal-text' });
   const isOriginal = !p.translation;
   const sw = [];
-  const mine = readerLanguages(reader).find((l) => l !== p.original_language && p.languages.includes(l));
-  const other = p.languages.filter((l) => l !== p.language);
+  const mine = readerLanguages(reader).find((l) => l !== p.original_language && (p.languages || []).includes(l));
+  const langs = p.languages || [p.original_language];
+  const other = langs.filter((l) => l !== p.language);
   if (!isOriginal) {
     sw.push(h('button', { type: 'button', class: 'button button-secondary button-small', id: 'show-original', lang: p.original_language },
       t('text.show_original', { language: langName(p.original_language) })));
@@ -542,7 +543,8 @@ export async function proposal(ctx) {
     p0.amendment_count ? getText(`/api/v1/proposals/${enc(pid)}/amendments`, { limit: 50 }).then((r) => r.items) : Promise.resolve([]),
     p0.amends ? getText(`/api/v1/proposals/${enc(p0.amends)}`).catch(() => null) : Promise.resolve(null),
   ]);
-  const rule = a.advancement || null;
+  // The rule as the proposal reports it (endorsements.rule), else the assembly's.
+  const ruleOf = (p) => ('rule' in p.endorsements ? p.endorsements.rule : a.advancement) || null;
   const root = h('article', { class: 'proposal', id: 'proposal', 'data-proposal': pid });
 
   // Re-render in place (after an action or a language switch), keeping
@@ -581,7 +583,7 @@ export async function proposal(ctx) {
         h('div', { class: 'proposal-main' },
           h('section', { class: 'card text-card', 'aria-label': t('prop.text') }, textArea(p, pid, ctx, onSwitch), reviewBox(p, ctx, reload))),
         h('aside', { class: 'proposal-side' },
-          endorsementProgress(p, rule),
+          endorsementProgress(p, ruleOf(p)),
           actionsCard(p, a, ctx, reload))),
       p.versions > 1 ? versionsSection(p) : h('p', { class: 'muted', id: 'versions-one' }, t('ver.only_one')),
       p.amends ? null : amendmentsSection(p, amendments),
@@ -594,6 +596,7 @@ export async function proposal(ctx) {
 // ---- the assembly's advancement rule (on the assembly page, for managers) --------------
 
 export function advancementSection(a, refresh) {
+  // The rule as the assembly has it now (GET /assemblies/{aid} reports advancement).
   const rule = a.advancement || null;
   const on = h('input', { type: 'checkbox', name: 'rule_on', id: 'rule-on', checked: !!rule });
   const minE = input('min_endorsements', { type: 'number', min: 1, max: 1000000, inputmode: 'numeric', value: rule ? String(rule.min_endorsements) : '10', id: 'rule-min-endorsements' });
