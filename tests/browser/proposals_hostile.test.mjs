@@ -66,13 +66,13 @@ function checkInert(r, where) {
 
 test('the renderer alone: hostile Markdown becomes inert DOM', async () => {
   await open(M.page, '/');
-  const r = await M.page.evaluate(async ([src, fn]) => {
+  await M.page.evaluate(async (src) => {
     const m = await import('/js/markdown.js');
     const el = m.renderMarkdown(src);
+    el.id = 'hostile-render';
     document.querySelector('main').appendChild(el);
-    // eslint-disable-next-line no-new-func
-    return new Function(`return (${fn})`)()(el);
-  }, [HOSTILE, inspect.toString()]);
+  }, HOSTILE);
+  const r = await M.page.locator('#hostile-render').evaluate(inspect);
   checkInert(r, 'renderer');
 });
 
@@ -85,17 +85,16 @@ test('a hostile proposal and comment, stored by the server, are inert on the pag
   pid = p.id;
   await ok(M.page, 'POST', `/api/v1/proposals/${pid}/comments`, { body: HOSTILE, language: 'en' });
   await open(M.page, `/proposals/${pid}`, '#comment-list li');
-  const r = await M.page.evaluate((fn) => {
-    const f = new Function(`return (${fn})`)();
-    return {
-      body: f(document.querySelector('#proposal-body-text')),
-      comment: f(document.querySelector('#comment-list li .comment-body .md')),
+  const r = {
+    body: await M.page.locator('#proposal-body-text').evaluate(inspect),
+    comment: await M.page.locator('#comment-list li .comment-body .md').first().evaluate(inspect),
+    ...await M.page.evaluate(() => ({
       title: document.querySelector('#proposal-title').textContent,
       titleKids: document.querySelector('#proposal-title').children.length,
       doc: document.title,
       pwned: window.__pwned ?? null,
-    };
-  }, inspect.toString());
+    })),
+  };
   checkInert(r.body, 'proposal body');
   checkInert(r.comment, 'comment');
   assert.equal(r.title, '<img src=x onerror="window.__pwned=10"> lit title');
