@@ -146,6 +146,8 @@ test('B adds a human translation; C, a second member, reviews it', async () => {
   await B.page.locator('#text-label[data-kind=human]').waitFor();
   assert.equal(await B.page.locator('#proposal-title').textContent(), TITLE_EN);
   assert.match(await B.page.locator('#text-label').textContent(), /Not reviewed/);
+  // Who translated it, by name.
+  assert.match(await B.page.locator('#text-label').textContent(), /Translated by Bethan Jones from Spanish into English\./);
   // B cannot review their own translation: the page says so instead of a button.
   await B.page.locator('#review-own').waitFor();
   assert.equal(await B.page.locator('#review-button').count(), 0);
@@ -156,7 +158,7 @@ test('B adds a human translation; C, a second member, reviews it', async () => {
   await C.page.locator('#review-button').click();
   await confirm(C.page);
   await C.page.locator('#text-label .badge-reviewed').waitFor();
-  assert.match(await C.page.locator('#text-label').textContent(), /Reviewed/);
+  assert.match(await C.page.locator('#text-label').textContent(), /Reviewed by Chidi Okafor on /);
   assert.equal(await C.page.locator('#review-button').count(), 0);
   await shot(C.page, 'proposal-human-reviewed');
   noErrors();

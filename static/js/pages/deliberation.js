@@ -29,7 +29,17 @@ export function when(iso) {
 // object {id, display_name}.
 export function sameId(a, b) { return a !== null && a !== undefined && b !== null && b !== undefined && String(a) === String(b); }
 export function refId(x) { return x && typeof x === 'object' ? x.id : x; }
-function refName(x) { return x && typeof x === 'object' && x.display_name ? plain(x.display_name) : null; }
+// Names of the assembly's members by account id, for references that
+// carry only an id (translated_by, reviewed_by): filled by the page.
+const names = new Map();
+export function setNames(members) {
+  names.clear();
+  for (const m of members || []) if (m.display_name) names.set(String(m.account_id), m.display_name);
+}
+function refName(x) {
+  if (x && typeof x === 'object') return x.display_name ? plain(x.display_name) : refName(x.id);
+  return x !== null && x !== undefined && names.has(String(x)) ? plain(names.get(String(x))) : null;
+}
 
 // The languages a reader reads user texts in, most preferred first: the
 // account's languages, then the interface language. Sent as

@@ -15,7 +15,7 @@ import { languageSelect } from '../languages.js';
 import { renderMarkdown, plain } from '../markdown.js';
 import { diffWords, stats } from '../diff.js';
 import { go, flash, loginRequired } from './common.js';
-import { enc, STATUSES, MANAGERS, sameId, refId, readerLanguages, readHeaders, when, langName, userLine, userBody, statusBadge, person, textBadges, textLabel, counts } from './deliberation.js';
+import { enc, STATUSES, MANAGERS, sameId, refId, setNames, readerLanguages, readHeaders, when, langName, userLine, userBody, statusBadge, person, textBadges, textLabel, counts } from './deliberation.js';
 import { commentsSection } from './comments.js';
 
 const SORTS = ['newest', 'endorsed', 'discussed'];
@@ -538,11 +538,14 @@ export async function proposal(ctx) {
   reader = ctx.account;
   let viewLang = q.get('lang') || null; // null: the reader's languages decide
   const p0 = await getText(`/api/v1/proposals/${enc(pid)}`, { lang: viewLang });
-  const [a, amendments, parent] = await Promise.all([
+  const [a, amendments, parent, members] = await Promise.all([
     loadAssembly(p0.assembly_id),
     p0.amendment_count ? getText(`/api/v1/proposals/${enc(pid)}/amendments`, { limit: 50 }).then((r) => r.items) : Promise.resolve([]),
     p0.amends ? getText(`/api/v1/proposals/${enc(p0.amends)}`).catch(() => null) : Promise.resolve(null),
+    // Names of translators and reviewers (the texts carry their ids).
+    api.get(`/api/v1/assemblies/${enc(p0.assembly_id)}/members`, { query: { limit: 200 } }).then((r) => r.items).catch(() => []),
   ]);
+  setNames(members);
   // The rule as the proposal reports it (endorsements.rule), else the assembly's.
   const ruleOf = (p) => ('rule' in p.endorsements ? p.endorsements.rule : a.advancement) || null;
   const root = h('article', { class: 'proposal', id: 'proposal', 'data-proposal': pid });
