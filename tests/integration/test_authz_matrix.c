@@ -9,7 +9,7 @@
  * fresh invitation). Members-only assemblies
  * must be indistinguishable from missing ones (404 not-found) to outsiders.
  */
-#include "assembly_util.h"
+#include "comment_util.h"
 
 enum who { ANON, NONMEM, OBS, MEM, FAC, CONV, SUSP, N_WHO };
 static const char *who_name[N_WHO] = {"anonymous",   "non-member", "observer", "member",
@@ -33,15 +33,29 @@ enum route {
     R_INV_LIST,
     R_INV_REVOKE,
     R_INV_PREVIEW,
+    /* comments (issue 10) */
+    R_C_LIST,
+    R_C_CREATE,
+    R_C_EDIT,
+    R_C_DELETE,
+    R_C_HIDE,
+    R_C_TRANSLATE,
+    R_C_REVIEW,
+    /* machine translation (issue 10, mt) */
+    R_T_LANGUAGES,
+    R_T_JOBS,
     N_ROUTE
 };
 static const char *route_name[N_ROUTE] = {
-    "GET assembly",         "PATCH assembly",        "POST join",
-    "POST invitations",     "POST accept",           "GET members",
-    "PATCH member",         "PATCH own status=left", "GET audit",
-    "GET audit/checkpoint", "GET proof/inclusion",   "GET proof/consistency",
-    "GET audit/key",        "GET assemblies",        "GET invitations",
-    "DELETE invitation",    "GET invitation preview"};
+    "GET assembly", "PATCH assembly", "POST join", "POST invitations", "POST accept", "GET members",
+    "PATCH member", "PATCH own status=left", "GET audit", "GET audit/checkpoint",
+    "GET proof/inclusion", "GET proof/consistency", "GET audit/key", "GET assemblies",
+    "GET invitations", "DELETE invitation", "GET invitation preview",
+    /* comments (issue 10) */
+    "GET comments", "POST comment", "PATCH comment", "DELETE comment", "POST comment hide",
+    "POST comment translation", "POST comment review",
+    /* machine translation (issue 10, mt) */
+    "GET translation/languages", "GET translation-jobs"};
 /* Routes whose cell changes the caller's (or a target's) membership. */
 static const bool mutating[N_ROUTE] = {
     [R_JOIN] = true, [R_ACCEPT] = true, [R_PATCH_MEMBER] = true, [R_LEAVE] = true};
@@ -66,6 +80,16 @@ static const long expect_public[N_ROUTE][N_WHO] = {
     [R_INV_LIST] = {401, 403, 403, 403, 200, 200, 403},
     [R_INV_REVOKE] = {401, 403, 403, 403, 204, 204, 403},
     [R_INV_PREVIEW] = {200, 200, 200, 200, 200, 200, 200},
+    [R_C_LIST] = {200, 200, 200, 200, 200, 200, 200},
+    [R_C_CREATE] = {401, 403, 403, 201, 201, 201, 403},
+    [R_C_EDIT] = {401, 403, 403, 200, 200, 200, 403},
+    [R_C_DELETE] = {401, 403, 403, 200, 200, 200, 403},
+    [R_C_HIDE] = {401, 403, 403, 403, 200, 200, 403},
+    [R_C_TRANSLATE] = {401, 403, 403, 201, 201, 201, 403},
+    [R_C_REVIEW] = {401, 403, 403, 200, 200, 200, 403},
+    /* machine translation (issue 10, mt) */
+    [R_T_LANGUAGES] = {200, 200, 200, 200, 200, 200, 200},
+    [R_T_JOBS] = {401, 403, 403, 403, 200, 200, 403},
 };
 static const long expect_members[N_ROUTE][N_WHO] = {
     /*                  anon nonm obs  mem  fac  conv susp */
@@ -86,12 +110,23 @@ static const long expect_members[N_ROUTE][N_WHO] = {
     [R_INV_LIST] = {401, 404, 403, 403, 200, 200, 403},
     [R_INV_REVOKE] = {401, 404, 403, 403, 204, 204, 403},
     [R_INV_PREVIEW] = {200, 200, 200, 200, 200, 200, 200},
+    [R_C_LIST] = {404, 404, 200, 200, 200, 200, 200},
+    [R_C_CREATE] = {401, 404, 403, 201, 201, 201, 403},
+    [R_C_EDIT] = {401, 404, 403, 200, 200, 200, 403},
+    [R_C_DELETE] = {401, 404, 403, 200, 200, 200, 403},
+    [R_C_HIDE] = {401, 404, 403, 403, 200, 200, 403},
+    [R_C_TRANSLATE] = {401, 404, 403, 201, 201, 201, 403},
+    [R_C_REVIEW] = {401, 404, 403, 200, 200, 200, 403},
+    /* machine translation (issue 10, mt) */
+    [R_T_LANGUAGES] = {200, 200, 200, 200, 200, 200, 200},
+    [R_T_JOBS] = {401, 404, 403, 403, 200, 200, 403},
 };
 
 struct world {
     struct h_server *s;
     struct it_user creator; /* first convener */
     int64_t aid;
+    int64_t pid;               /* a proposal in deliberation, for the comment routes */
     struct it_user who[N_WHO]; /* shared callers for non-mutating routes */
 };
 
@@ -201,6 +236,50 @@ static long run_cell(struct world *wd, enum route r, enum who w, const struct it
         code = it_invite(s, &wd->creator, wd->aid, "member", 1);
         snprintf(path, sizeof path, "/api/v1/invitations/%s", code);
         break;
+    case R_C_LIST:
+        snprintf(path, sizeof path, "/api/v1/proposals/%lld/comments", (long long)wd->pid);
+        break;
+    case R_C_CREATE:
+        method = "POST";
+        snprintf(path, sizeof path, "/api/v1/proposals/%lld/comments", (long long)wd->pid);
+        body = json_pack("{s:s, s:s}", "body", "matrix", "language", "en");
+        break;
+    case R_C_EDIT:
+    case R_C_DELETE: {
+        /* The caller's own comment when the caller may write one, else the
+         * creator's: authors edit and delete, nobody else. */
+        bool writer = w == MEM || w == FAC || w == CONV;
+        int64_t cid = it_comment_new(s, writer ? u : &wd->creator, wd->pid, "mine", 0);
+        method = r == R_C_EDIT ? "PATCH" : "DELETE";
+        snprintf(path, sizeof path, "/api/v1/comments/%lld", (long long)cid);
+        body = r == R_C_EDIT ? json_pack("{s:s}", "body", "edited") : NULL;
+        break;
+    }
+    case R_C_HIDE:
+    case R_C_TRANSLATE: {
+        int64_t cid = it_comment_new(s, &wd->creator, wd->pid, "theirs", 0);
+        method = "POST";
+        snprintf(path, sizeof path, "/api/v1/comments/%lld/%s", (long long)cid,
+                 r == R_C_HIDE ? "hide" : "translations");
+        body = r == R_C_HIDE ? json_pack("{s:s}", "reason", "matrix")
+                             : json_pack("{s:s, s:s, s:s}", "language", "fr", "body", "matrice",
+                                         "source", "human");
+        break;
+    }
+    case R_C_REVIEW: {
+        int64_t cid = it_comment_new(s, &wd->creator, wd->pid, "theirs", 0);
+        cr_assert_eq(it_comment_translate(s, &wd->creator, cid, "fr", "à eux", "human"), 201);
+        method = "POST";
+        snprintf(path, sizeof path, "/api/v1/comments/%lld/translations/fr/review", (long long)cid);
+        break;
+    }
+    /* machine translation (issue 10, mt) */
+    case R_T_LANGUAGES:
+        snprintf(path, sizeof path, "/api/v1/translation/languages");
+        break;
+    case R_T_JOBS:
+        snprintf(path, sizeof path, "/api/v1/assemblies/%lld/translation-jobs?status=failed", aid);
+        break;
     case R_LIST:
     case N_ROUTE:
         snprintf(path, sizeof path, "/api/v1/assemblies");
@@ -222,6 +301,7 @@ static void walk(const char *visibility, const long (*expect)[N_WHO])
     wd.s = h_shared();
     wd.creator = it_user_new(wd.s, "FR");
     wd.aid = it_assembly_new(wd.s, &wd.creator, visibility, "open");
+    wd.pid = it_proposal_new(wd.aid, wd.creator.id, "deliberation");
     for (int w = 0; w < N_WHO; w++) {
         wd.who[w] = make_who(&wd, (enum who)w);
     }

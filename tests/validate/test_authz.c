@@ -32,6 +32,57 @@ static bool ref_active(const struct authz_subject *w)
     return w->role != ROLE_NONE && w->status == MEMBER_ACTIVE;
 }
 
+/* Issue 10's proposal rules, for a visible assembly and a logged-in
+ * caller: who (role, active, author) first, then the proposal's status. */
+static enum authz_decision ref_proposal(const struct authz_subject *w,
+                                        const struct authz_resource *r, enum authz_action a)
+{
+    bool active = ref_active(w);
+    bool manager = active && (w->role == ROLE_CONVENER || w->role == ROLE_FACILITATOR);
+    bool participant = active && w->role != ROLE_OBSERVER; /* members propose, not observers */
+    bool author = w->account_id != 0 && w->account_id == r->author_id;
+    bool editable = r->state == PROPOSAL_DRAFT || r->state == PROPOSAL_DELIBERATION;
+    bool who = false, when = true;
+    switch (a) {
+    case AUTHZ_CREATE_PROPOSAL:
+    case AUTHZ_TRANSLATE_PROPOSAL:
+        who = participant;
+        break;
+    case AUTHZ_EDIT_PROPOSAL:
+        who = manager || (participant && author);
+        when = editable;
+        break;
+    case AUTHZ_PROPOSAL_DELIBERATE:
+        who = participant && author;
+        when = r->state == PROPOSAL_DRAFT;
+        break;
+    case AUTHZ_PROPOSAL_WITHDRAW:
+        who = participant && author;
+        when = editable;
+        break;
+    case AUTHZ_PROPOSAL_BALLOT:
+        who = manager;
+        when = r->state == PROPOSAL_DELIBERATION;
+        break;
+    case AUTHZ_REVIEW_TRANSLATION: /* a second member: not the translator */
+        who = participant && !author;
+        break;
+    case AUTHZ_ENDORSE:
+        who = participant;
+        when = r->state == PROPOSAL_DELIBERATION;
+        break;
+    case AUTHZ_MERGE_AMENDMENT:
+        who = manager;
+        when = editable;
+        break;
+    default:
+        break;
+    }
+    if (!who)
+        return AUTHZ_DENY_403;
+    return when ? AUTHZ_ALLOW : AUTHZ_STATE_409;
+}
+
 static enum authz_decision reference(const struct authz_subject *w, const struct authz_resource *r,
                                      enum authz_action a)
 {
@@ -41,6 +92,9 @@ static enum authz_decision reference(const struct authz_subject *w, const struct
     case AUTHZ_READ_ASSEMBLY:
     case AUTHZ_LIST_MEMBERS:
     case AUTHZ_READ_AUDIT:
+    case AUTHZ_READ_PROPOSAL:
+        return visible ? AUTHZ_ALLOW : AUTHZ_HIDE_404;
+    case AUTHZ_READ_COMMENTS:
         return visible ? AUTHZ_ALLOW : AUTHZ_HIDE_404;
     case AUTHZ_ACCEPT_INVITATION:
         if (!w->logged_in)
@@ -63,14 +117,35 @@ static enum authz_decision reference(const struct authz_subject *w, const struct
             return AUTHZ_ALLOW;
         return r->open_to_join ? AUTHZ_ALLOW : AUTHZ_DENY_403;
     case AUTHZ_CREATE_INVITATION:
+    case AUTHZ_LIST_TRANSLATION_JOBS:
         return ref_active(w) && (w->role == ROLE_CONVENER || w->role == ROLE_FACILITATOR)
                    ? AUTHZ_ALLOW
                    : AUTHZ_DENY_403;
     case AUTHZ_PATCH_MEMBER:
     case AUTHZ_LEAVE:
         return ref_active(w) ? AUTHZ_ALLOW : AUTHZ_DENY_403;
+    /* Comments: members, facilitators and conveners act (observers read
+     * only); authors edit and delete their own; managers hide; only while
+     * the comment is visible (state COMMENT_VISIBLE). */
+    case AUTHZ_CREATE_COMMENT:
+    case AUTHZ_TRANSLATE_COMMENT:
+    case AUTHZ_REVIEW_COMMENT_TRANSLATION:
+    case AUTHZ_EDIT_COMMENT:
+    case AUTHZ_DELETE_COMMENT: {
+        bool may = ref_active(w) && w->role != ROLE_OBSERVER;
+        if (a == AUTHZ_EDIT_COMMENT || a == AUTHZ_DELETE_COMMENT)
+            may = may && w->account_id == r->author_id;
+        if (!may)
+            return AUTHZ_DENY_403;
+        return a == AUTHZ_CREATE_COMMENT || r->state == COMMENT_VISIBLE ? AUTHZ_ALLOW
+                                                                        : AUTHZ_STATE_409;
+    }
+    case AUTHZ_HIDE_COMMENT:
+        if (!(ref_active(w) && (w->role == ROLE_CONVENER || w->role == ROLE_FACILITATOR)))
+            return AUTHZ_DENY_403;
+        return r->state == COMMENT_VISIBLE ? AUTHZ_ALLOW : AUTHZ_STATE_409;
     default:
-        return AUTHZ_DENY_403;
+        return ref_proposal(w, r, a);
     }
 }
 
@@ -83,26 +158,36 @@ Test(authz, every_cell_matches_the_rules)
                 for (int st = 0; st < MEMBER_STATUS__COUNT; st++) {
                     for (int pub = 0; pub < 2; pub++) {
                         for (int open = 0; open < 2; open++) {
-                            struct authz_subject w = {.logged_in = login,
-                                                      .account_id = login ? 7 : 0,
-                                                      .role = (enum role)role,
-                                                      .status = (enum member_status)st};
-                            struct authz_resource r = {.is_public = pub, .open_to_join = open};
-                            enum authz_decision want = reference(&w, &r, (enum authz_action)a);
-                            enum authz_decision got = authz_assembly(&w, &r, (enum authz_action)a);
-                            cr_expect_eq(got, want,
-                                         "action %d login %d role %s status %s public %d open "
-                                         "%d: got %d want %d",
-                                         a, login, role_name(w.role), member_status_name(w.status),
-                                         pub, open, got, want);
-                            cells++;
+                            /* The resource written by the caller or by
+                             * someone else, in each comment state. */
+                            for (int res = 0; res < 2 * COMMENT_STATUS__COUNT; res++) {
+                                struct authz_subject w = {.logged_in = login,
+                                                          .account_id = login ? 7 : 0,
+                                                          .role = (enum role)role,
+                                                          .status = (enum member_status)st};
+                                struct authz_resource r = {.is_public = pub,
+                                                           .open_to_join = open,
+                                                           .author_id = res % 2 ? 7 : 8,
+                                                           .state = (unsigned)(res / 2)};
+                                enum authz_decision want = reference(&w, &r, (enum authz_action)a);
+                                enum authz_decision got =
+                                    authz_assembly(&w, &r, (enum authz_action)a);
+                                cr_expect_eq(got, want,
+                                             "action %d login %d role %s status %s public %d "
+                                             "open %d author %lld state %u: got %d want %d",
+                                             a, login, role_name(w.role),
+                                             member_status_name(w.status), pub, open,
+                                             (long long)r.author_id, r.state, got, want);
+                                cells++;
+                            }
                         }
                     }
                 }
             }
         }
     }
-    cr_expect_eq(cells, AUTHZ_ACTION__COUNT * 2 * ROLE__COUNT * MEMBER_STATUS__COUNT * 4);
+    cr_expect_eq(cells, AUTHZ_ACTION__COUNT * 2 * ROLE__COUNT * MEMBER_STATUS__COUNT * 4 * 2 *
+                            COMMENT_STATUS__COUNT);
 }
 
 /* A non-member row has only a non-member cell; member rows have none. */
@@ -265,6 +350,38 @@ Test(authz, questions_members_vote_while_open)
     cr_expect_eq(authz_decide(&vote, &susp, &open), AUTHZ_DENY_403);
 }
 
+/* --- comments (issue 10) ----------------------------------------------------- */
+
+Test(authz, comments_authors_edit_managers_hide_observers_read)
+{
+    struct authz_subject author = as(ROLE_MEMBER, MEMBER_ACTIVE);
+    struct authz_subject other = as(ROLE_MEMBER, MEMBER_ACTIVE);
+    other.account_id = 8;
+    struct authz_subject fac = as(ROLE_FACILITATOR, MEMBER_ACTIVE);
+    fac.account_id = 9;
+    struct authz_subject obs = as(ROLE_OBSERVER, MEMBER_ACTIVE);
+    struct authz_subject susp = as(ROLE_MEMBER, MEMBER_SUSPENDED);
+    struct authz_resource visible = {.is_public = true, .author_id = 7, .state = COMMENT_VISIBLE};
+    struct authz_resource hidden = {.is_public = true, .author_id = 7, .state = COMMENT_HIDDEN};
+    struct authz_resource deleted = {.is_public = true, .author_id = 7, .state = COMMENT_DELETED};
+    cr_expect_eq(authz_assembly(&author, &visible, AUTHZ_EDIT_COMMENT), AUTHZ_ALLOW);
+    cr_expect_eq(authz_assembly(&other, &visible, AUTHZ_EDIT_COMMENT), AUTHZ_DENY_403);
+    cr_expect_eq(authz_assembly(&fac, &visible, AUTHZ_EDIT_COMMENT), AUTHZ_DENY_403);
+    cr_expect_eq(authz_assembly(&author, &hidden, AUTHZ_EDIT_COMMENT), AUTHZ_STATE_409);
+    cr_expect_eq(authz_assembly(&author, &deleted, AUTHZ_DELETE_COMMENT), AUTHZ_STATE_409);
+    cr_expect_eq(authz_assembly(&fac, &visible, AUTHZ_HIDE_COMMENT), AUTHZ_ALLOW);
+    cr_expect_eq(authz_assembly(&fac, &hidden, AUTHZ_HIDE_COMMENT), AUTHZ_STATE_409);
+    cr_expect_eq(authz_assembly(&author, &visible, AUTHZ_HIDE_COMMENT), AUTHZ_DENY_403);
+    cr_expect_eq(authz_assembly(&obs, &visible, AUTHZ_CREATE_COMMENT), AUTHZ_DENY_403);
+    cr_expect_eq(authz_assembly(&obs, &visible, AUTHZ_READ_COMMENTS), AUTHZ_ALLOW);
+    cr_expect_eq(authz_assembly(&susp, &visible, AUTHZ_CREATE_COMMENT), AUTHZ_DENY_403);
+    cr_expect_eq(authz_assembly(&anon, &visible, AUTHZ_CREATE_COMMENT), AUTHZ_NEED_LOGIN_401);
+    cr_expect_eq(authz_assembly(&other, &visible, AUTHZ_REVIEW_COMMENT_TRANSLATION), AUTHZ_ALLOW);
+    cr_expect_eq(comment_status_parse("hidden"), COMMENT_HIDDEN);
+    cr_expect_eq(comment_status_parse("Hidden"), COMMENT_STATUS__COUNT);
+    cr_expect_eq(comment_status_parse(NULL), COMMENT_STATUS__COUNT);
+}
+
 /* --- core/domain.h ----------------------------------------------------------- */
 
 Test(domain, roles_and_statuses_round_trip)
@@ -280,4 +397,104 @@ Test(domain, roles_and_statuses_round_trip)
     cr_expect_eq(member_status_parse(""), MEMBER_STATUS_NONE);
     cr_expect_str_eq(role_name(ROLE__COUNT), "none");
     cr_expect_str_eq(member_status_name(MEMBER_ACTIVE), "active");
+}
+
+/* --- proposals (issue 10) ----------------------------------------------------- */
+
+/* The proposal actions over every author (the caller, someone else, none)
+ * and every status, besides the cells above. */
+Test(authz, proposal_cells_by_author_and_status)
+{
+    int cells = 0;
+    for (int a = AUTHZ_READ_PROPOSAL; a < AUTHZ_ACTION__COUNT; a++) {
+        for (int login = 0; login < 2; login++) {
+            for (int role = 0; role < ROLE__COUNT; role++) {
+                for (int st = 0; st < MEMBER_STATUS__COUNT; st++) {
+                    for (int pub = 0; pub < 2; pub++) {
+                        for (int author = 0; author < 3; author++) {
+                            for (int ps = 0; ps < PROPOSAL_STATUS__COUNT; ps++) {
+                                struct authz_subject w = {.logged_in = login,
+                                                          .account_id = login ? 7 : 0,
+                                                          .role = (enum role)role,
+                                                          .status = (enum member_status)st};
+                                struct authz_resource r = {.is_public = pub,
+                                                           .author_id = author == 0   ? 7
+                                                                        : author == 1 ? 8
+                                                                                      : 0,
+                                                           .state = (unsigned)ps};
+                                enum authz_decision want = reference(&w, &r, (enum authz_action)a);
+                                enum authz_decision got =
+                                    authz_assembly(&w, &r, (enum authz_action)a);
+                                cr_expect_eq(got, want,
+                                             "action %d login %d role %s status %s public %d "
+                                             "author %d proposal %s: got %d want %d",
+                                             a, login, role_name(w.role),
+                                             member_status_name(w.status), pub, author,
+                                             proposal_status_name((enum proposal_status)ps), got,
+                                             want);
+                                cells++;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    cr_expect_eq(cells, (AUTHZ_ACTION__COUNT - AUTHZ_READ_PROPOSAL) * 2 * ROLE__COUNT *
+                            MEMBER_STATUS__COUNT * 2 * 3 * PROPOSAL_STATUS__COUNT);
+}
+
+Test(authz, proposal_spot_checks)
+{
+    struct authz_subject author = as(ROLE_MEMBER, MEMBER_ACTIVE);
+    struct authz_subject other = as(ROLE_MEMBER, MEMBER_ACTIVE);
+    other.account_id = 8;
+    struct authz_subject fac = as(ROLE_FACILITATOR, MEMBER_ACTIVE);
+    fac.account_id = 9;
+    struct authz_subject obs = as(ROLE_OBSERVER, MEMBER_ACTIVE);
+    struct authz_resource draft = {.is_public = true, .author_id = 7, .state = PROPOSAL_DRAFT};
+    struct authz_resource debate = {
+        .is_public = true, .author_id = 7, .state = PROPOSAL_DELIBERATION};
+    struct authz_resource ballot = {.is_public = true, .author_id = 7, .state = PROPOSAL_BALLOT};
+    /* The author opens deliberation; a facilitator may not do it for them. */
+    cr_expect_eq(authz_assembly(&author, &draft, AUTHZ_PROPOSAL_DELIBERATE), AUTHZ_ALLOW);
+    cr_expect_eq(authz_assembly(&fac, &draft, AUTHZ_PROPOSAL_DELIBERATE), AUTHZ_DENY_403);
+    /* A facilitator sends to ballot, the author cannot. */
+    cr_expect_eq(authz_assembly(&fac, &debate, AUTHZ_PROPOSAL_BALLOT), AUTHZ_ALLOW);
+    cr_expect_eq(authz_assembly(&author, &debate, AUTHZ_PROPOSAL_BALLOT), AUTHZ_DENY_403);
+    /* Text: the author or a facilitator, never once on the ballot. */
+    cr_expect_eq(authz_assembly(&fac, &debate, AUTHZ_EDIT_PROPOSAL), AUTHZ_ALLOW);
+    cr_expect_eq(authz_assembly(&other, &debate, AUTHZ_EDIT_PROPOSAL), AUTHZ_DENY_403);
+    cr_expect_eq(authz_assembly(&author, &ballot, AUTHZ_EDIT_PROPOSAL), AUTHZ_STATE_409);
+    cr_expect_eq(authz_assembly(&author, &ballot, AUTHZ_PROPOSAL_WITHDRAW), AUTHZ_STATE_409);
+    /* Endorse only in deliberation; observers never. */
+    cr_expect_eq(authz_assembly(&other, &debate, AUTHZ_ENDORSE), AUTHZ_ALLOW);
+    cr_expect_eq(authz_assembly(&other, &draft, AUTHZ_ENDORSE), AUTHZ_STATE_409);
+    cr_expect_eq(authz_assembly(&obs, &debate, AUTHZ_ENDORSE), AUTHZ_DENY_403);
+    /* A translation is reviewed by someone else than its translator (the
+     * resource's author here); a machine translation has none. */
+    cr_expect_eq(authz_assembly(&author, &draft, AUTHZ_REVIEW_TRANSLATION), AUTHZ_DENY_403);
+    cr_expect_eq(authz_assembly(&other, &draft, AUTHZ_REVIEW_TRANSLATION), AUTHZ_ALLOW);
+    struct authz_resource machine = {.is_public = true, .author_id = 0};
+    cr_expect_eq(authz_assembly(&author, &machine, AUTHZ_REVIEW_TRANSLATION), AUTHZ_ALLOW);
+    cr_expect_eq(authz_assembly(&anon, &machine, AUTHZ_REVIEW_TRANSLATION), AUTHZ_NEED_LOGIN_401);
+}
+
+Test(domain, proposal_lifecycle)
+{
+    for (int s = 0; s < PROPOSAL_STATUS__COUNT; s++)
+        cr_expect_eq(proposal_status_parse(proposal_status_name((enum proposal_status)s)), s);
+    cr_expect_eq(proposal_status_parse("Draft"), PROPOSAL_STATUS__COUNT);
+    cr_expect_eq(proposal_status_parse(NULL), PROPOSAL_STATUS__COUNT);
+    int moves = 0;
+    for (int f = 0; f < PROPOSAL_STATUS__COUNT; f++)
+        for (int t = 0; t < PROPOSAL_STATUS__COUNT; t++)
+            moves += proposal_status_can_move((enum proposal_status)f, (enum proposal_status)t);
+    cr_expect_eq(moves, 4, "draft→deliberation|withdrawn, deliberation→ballot|withdrawn only");
+    cr_expect(proposal_status_can_move(PROPOSAL_DRAFT, PROPOSAL_DELIBERATION));
+    cr_expect(proposal_status_can_move(PROPOSAL_DELIBERATION, PROPOSAL_BALLOT));
+    cr_expect(proposal_status_can_move(PROPOSAL_DELIBERATION, PROPOSAL_WITHDRAWN));
+    cr_expect(!proposal_status_can_move(PROPOSAL_DRAFT, PROPOSAL_BALLOT));
+    cr_expect(!proposal_status_can_move(PROPOSAL_BALLOT, PROPOSAL_ADOPTED));
+    cr_expect(!proposal_status_can_move(PROPOSAL_BALLOT, PROPOSAL_WITHDRAWN));
 }

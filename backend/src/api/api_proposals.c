@@ -20,10 +20,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/api_comments.h"
 #include "api/api_common.h"
 #include "api/api_records.h"
 #include "api/audit_writer.h"
 #include "api/decode.h"
+#include "api/translation_queue.h"
 #include "core/base/base.h"
 #include "core/validate/validate.h"
 #include "db/db_assembly.h"
@@ -262,6 +264,12 @@ static int reply_view(struct api_req *rq, struct api_reply *out, unsigned status
         return api_authz_problem(out, d);
     }
     api_reply_json(out, status, view_json(rq, &v));
+    /* ?comments=N: the proposal page embeds its first comments (one more
+     * statement, api_comments.c). */
+    struct db_standing sd = {v.is_public, v.open_to_join, v.my_role, v.my_status};
+    if (gate && api_comments_embed(rq, out, pid, &sd) != 0) {
+        return 0;
+    }
     if (status == 201) {
         (void)api_reply_header(out, "Location",
                                arena_printf(rq->arena, "/api/v1/proposals/%lld", (long long)pid));
@@ -400,12 +408,7 @@ static int ptxn_problem(struct api_reply *out, enum db_status st, const struct p
 static enum db_status enqueue_translations(struct db_conn *c, struct ptxn *k, int64_t pid,
                                            int64_t version, const char *language)
 {
-    (void)c;
-    (void)k;
-    (void)pid;
-    (void)version;
-    (void)language;
-    return DB_OK;
+    return translation_enqueue(c, k->rq->arena, k->aid, "proposal", pid, (int)version, language);
 }
 
 /* The assembly (group key) of the proposal in path parameter pid. Returns
@@ -761,9 +764,10 @@ int api_proposals_translations(struct api_req *rq, struct api_reply *out)
         api_page_params(rq, out, &after, &limit) != 0) {
         return 0;
     }
-    struct db_translation *items;
+    struct db_proposal_translation *items;
     int n;
-    enum db_status st = db_translation_list(rq->db, rq->arena, pid, after, limit, &items, &n);
+    enum db_status st =
+        db_proposal_translation_list(rq->db, rq->arena, pid, after, limit, &items, &n);
     int64_t current = 0;
     if (st == DB_OK) {
         struct db_proposal_view v;
@@ -1024,7 +1028,7 @@ static const struct decode_spec translate_spec = DECODE_SPEC(translate_fields);
 struct translate_txn {
     struct ptxn k;
     struct text_fields f;
-    struct db_translation tr;
+    struct db_proposal_translation tr;
 };
 
 static void translate_reset(void *cls)
@@ -1051,8 +1055,8 @@ static enum db_status translate_cb(struct db_conn *c, void *cls)
     char hex[2 * PNYX_SHA256_BYTES + 1];
     text_sha256(t->f.title, t->f.body, sha, hex, a);
     struct db_text text = {t->f.title, t->f.body, t->f.language, sha};
-    st = db_translation_insert(c, a, t->k.pid, t->k.p.current_version, &text,
-                               t->f.source != NULL ? t->f.source : "human", me, &t->tr);
+    st = db_proposal_translation_insert(c, a, t->k.pid, t->k.p.current_version, &text,
+                                        t->f.source != NULL ? t->f.source : "human", me, &t->tr);
     if (st != DB_OK) {
         return st;
     }
@@ -1094,7 +1098,7 @@ int api_proposals_translate(struct api_req *rq, struct api_reply *out)
 struct review_txn {
     struct ptxn k;
     const char *language;
-    struct db_translation tr;
+    struct db_proposal_translation tr;
 };
 
 static void review_reset(void *cls)
@@ -1113,8 +1117,8 @@ static enum db_status review_cb(struct db_conn *c, void *cls)
     if (st != DB_OK) {
         return st;
     }
-    struct db_translation cur;
-    st = db_translation_lock_current(c, a, t->k.pid, t->k.p.current_version, t->language, &cur);
+    struct db_proposal_translation cur;
+    st = db_proposal_translation_lock(c, a, t->k.pid, t->k.p.current_version, t->language, &cur);
     if (st == DB_NOT_FOUND) {
         return api_refuse(&t->k.refusal, API_E_NOT_FOUND, "no translation into this language");
     }
@@ -1125,7 +1129,7 @@ static enum db_status review_cb(struct db_conn *c, void *cls)
     st = gate_on(c, &t->k, AUTHZ_REVIEW_TRANSLATION, cur.translated_by, t->k.p.status,
                  cur.translated_by == me ? API_E_OWN_TRANSLATION : API_E_FORBIDDEN);
     if (st == DB_OK) {
-        st = db_translation_review(c, a, cur.id, me, &t->tr);
+        st = db_proposal_translation_review(c, a, cur.id, me, &t->tr);
     }
     if (st != DB_OK) {
         return st;

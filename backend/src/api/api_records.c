@@ -6,6 +6,7 @@
 #include "api/api_records.h"
 
 #include "codec/json/resources.h"
+#include "db/db_translation.h"
 
 json_t *api_account_json(const struct db_account *acc)
 {
@@ -143,7 +144,7 @@ json_t *api_invitation_preview_json(const struct db_invitation *inv, const char 
 
 /* --- proposals --------------------------------------------------------------------- */
 
-static struct translation_record translation_record_of(const struct db_translation *t,
+static struct translation_record translation_record_of(const struct db_proposal_translation *t,
                                                        int64_t current_version, bool with_body)
 {
     struct translation_record r = {
@@ -164,7 +165,7 @@ static struct translation_record translation_record_of(const struct db_translati
     return r;
 }
 
-json_t *api_translation_json(const struct db_translation *t, int64_t current_version,
+json_t *api_translation_json(const struct db_proposal_translation *t, int64_t current_version,
                              bool with_body)
 {
     struct translation_record r = translation_record_of(t, current_version, with_body);
@@ -231,4 +232,87 @@ json_t *api_proposal_version_json(const struct db_version *v)
 json_t *api_progress_json(const struct progress_record *pr)
 {
     return codec_progress_json(pr);
+}
+
+/* --- comments (issue 10) --- */
+
+static struct comment_translation_record
+comment_translation_of(const struct db_comment_translation *t, int current_version)
+{
+    struct comment_translation_record r = {
+        .id = t->id,
+        .language = t->language,
+        .body = t->body,
+        .source = t->source,
+        .reviewed_by = t->reviewed_by,
+        .reviewed_at = t->reviewed_at,
+        .of_version = t->version,
+        .current_version = current_version,
+        .pivot = t->pivot,
+        .translator = t->translator,
+        .translated_by = t->translated_by,
+        .created_at = t->created_at,
+        .current = t->current ? 1 : 0,
+    };
+    return r;
+}
+
+json_t *api_comment_json(const struct db_comment *c, bool show_text)
+{
+    struct comment_translation_record tr;
+    struct comment_record r = {
+        .id = c->id,
+        .proposal_id = c->proposal_id,
+        .parent_id = c->parent_id,
+        .depth = c->depth,
+        .author_id = c->author_id,
+        .author_name = c->author_name,
+        .author_country = c->author_country,
+        .status = c->status,
+        .body = show_text ? c->body : NULL,
+        .language = c->language,
+        .original_language = c->language,
+        .hidden_reason = c->hidden_reason,
+        .hidden_at = c->hidden_at,
+        .version = c->version,
+        .created_at = c->created_at,
+        .updated_at = c->updated_at,
+    };
+    if (show_text && c->body != NULL && c->tr != NULL) {
+        tr = comment_translation_of(c->tr, c->version);
+        r.body = c->tr->body;
+        r.language = c->tr->language;
+        r.translation = &tr;
+    }
+    return codec_comment_json(&r);
+}
+
+json_t *api_comment_translation_json(const struct db_comment_translation *t, int current_version)
+{
+    struct comment_translation_record r = comment_translation_of(t, current_version);
+    return codec_comment_translation_json(&r);
+}
+
+/* --- machine translation (issue 10, mt) --- */
+json_t *api_translation_job_json(const struct db_translation_job *j)
+{
+    struct translation_job_record r = {
+        .id = j->id,
+        .assembly_id = j->assembly_id,
+        .kind = j->kind,
+        .target_id = j->target_id,
+        .version = j->version,
+        .source_language = j->source_language,
+        .target_language = j->target_language,
+        .status = j->status,
+        .attempts = j->attempts,
+        .run_after = j->run_after,
+        .last_error = j->last_error,
+        .translator = j->translator,
+        .pivot = j->pivot,
+        .outcome = j->outcome,
+        .created_at = j->created_at,
+        .updated_at = j->updated_at,
+    };
+    return codec_translation_job_json(&r);
 }

@@ -16,6 +16,7 @@
 #include "core/record.h"
 #include "db/db_account.h"
 #include "db/db_assembly.h"
+#include "db/db_comment.h"
 #include "db/db_invitation.h"
 #include "db/db_member.h"
 #include "db/db_proposal.h"
@@ -56,7 +57,7 @@ json_t *api_invitation_preview_json(const struct db_invitation *inv, const char 
 
 /* A translation; current_version = the version of the text it stands for
  * (older: outdated); with_body adds the body. */
-json_t *api_translation_json(const struct db_translation *t, int64_t current_version,
+json_t *api_translation_json(const struct db_proposal_translation *t, int64_t current_version,
                              bool with_body) PNYX_NONNULL(1);
 
 /* A proposal (p->body NULL: a summary) with its progress, the viewer's
@@ -70,5 +71,21 @@ json_t *api_progress_json(const struct progress_record *pr) PNYX_NONNULL(1);
 
 /* One version of a proposal's text. */
 json_t *api_proposal_version_json(const struct db_version *v) PNYX_NONNULL(1);
+
+/* --- machine translation (issue 10, mt) --- */
+struct db_translation_job;
+/* A comment as its reader sees it: with show_text, its best text (c->tr
+ * when set, labelled, else the original); without, body null (hidden from
+ * this reader, or deleted). */
+json_t *api_comment_json(const struct db_comment *c, bool show_text) PNYX_NONNULL(1);
+
+/* A comment translation as written or reviewed; current_version is the
+ * comment's (outdated when the translation's is older). */
+json_t *api_comment_translation_json(const struct db_comment_translation *t, int current_version)
+    PNYX_NONNULL(1);
+/* --- machine translation (issue 10, mt) --- */
+struct db_translation_job;
+/* A translation job as listed to facilitators. */
+json_t *api_translation_job_json(const struct db_translation_job *j) PNYX_NONNULL(1);
 
 #endif /* PNYX_API_API_RECORDS_H */

@@ -16,10 +16,12 @@
 #include "api/api_accounts.h"
 #include "api/api_assemblies.h"
 #include "api/api_audit.h"
+#include "api/api_comments.h"
 #include "api/api_health.h"
 #include "api/api_me.h"
 #include "api/api_proposals.h"
 #include "api/api_sessions.h"
+#include "api/api_translation.h"
 
 const struct api_route api_routes[] = {
     /* operations */
@@ -165,6 +167,44 @@ const struct api_route api_routes[] = {
     {.method = API_DELETE,
      .pattern = "/api/v1/proposals/{pid}/endorsements",
      .handler = api_proposals_unendorse,
+     .auth = API_AUTH_REQUIRED},
+    /* comments (issue 10) */
+    {.method = API_GET,
+     .pattern = "/api/v1/proposals/{pid}/comments",
+     .handler = api_comments_list,
+     .auth = API_AUTH_OPTIONAL},
+    {.method = API_POST,
+     .pattern = "/api/v1/proposals/{pid}/comments",
+     .handler = api_comments_create,
+     .auth = API_AUTH_REQUIRED},
+    {.method = API_PATCH,
+     .pattern = "/api/v1/comments/{cid}",
+     .handler = api_comments_patch,
+     .auth = API_AUTH_REQUIRED},
+    {.method = API_DELETE,
+     .pattern = "/api/v1/comments/{cid}",
+     .handler = api_comments_delete,
+     .auth = API_AUTH_REQUIRED},
+    {.method = API_POST,
+     .pattern = "/api/v1/comments/{cid}/hide",
+     .handler = api_comments_hide,
+     .auth = API_AUTH_REQUIRED},
+    {.method = API_POST,
+     .pattern = "/api/v1/comments/{cid}/translations",
+     .handler = api_comments_translate,
+     .auth = API_AUTH_REQUIRED},
+    {.method = API_POST,
+     .pattern = "/api/v1/comments/{cid}/translations/{lang}/review",
+     .handler = api_comments_review,
+     .auth = API_AUTH_REQUIRED},
+    /* machine translation (issue 10, mt) */
+    {.method = API_GET,
+     .pattern = "/api/v1/translation/languages",
+     .handler = api_translation_languages,
+     .auth = API_AUTH_NONE},
+    {.method = API_GET,
+     .pattern = "/api/v1/assemblies/{aid}/translation-jobs",
+     .handler = api_translation_jobs_list,
      .auth = API_AUTH_REQUIRED},
 };
 

@@ -41,6 +41,12 @@ enum member_status member_status_parse(const char *s);
 /* The text form; "none" for MEMBER_STATUS_NONE. Static string. */
 const char *member_status_name(enum member_status s);
 
+/* A comment's status (issue 10): the authz state of comment actions. */
+enum comment_status { COMMENT_VISIBLE = 0, COMMENT_HIDDEN, COMMENT_DELETED, COMMENT_STATUS__COUNT };
+
+/* "visible", "hidden", "deleted" → the status; anything else (NULL
+ * included) → COMMENT_STATUS__COUNT (no state any rule allows). */
+enum comment_status comment_status_parse(const char *s);
 /* --- proposals (issue 10) --------------------------------------------------- */
 
 /* A proposal's status (DESIGN.md "proposal"): draft → deliberation →

@@ -152,4 +152,67 @@ struct proposal_version_record {
     const char *created_at;
 };
 
+/* --- machine translation (issue 10, mt) --- */
+struct translation_job_record {
+    int64_t id;
+    int64_t assembly_id;
+    const char *kind; /* "proposal" | "comment" */
+    int64_t target_id;
+    int64_t version;
+    const char *source_language;
+    const char *target_language;
+    const char *status; /* queued | running | done | failed */
+    int64_t attempts;
+    const char *run_after;
+    const char *last_error; /* NULL: JSON null */
+    const char *translator; /* NULL: JSON null */
+    const char *pivot;      /* NULL: JSON null */
+    const char *outcome;    /* NULL: JSON null */
+    const char *created_at;
+    const char *updated_at;
+};
+struct translation_pair_record {
+    const char *from, *to;
+    const char *via; /* NULL or "": direct (JSON null) */
+};
+
+/* --- comments (issue 10) --- */
+
+/* A translation as readers see it, labelled (CONTRACTS.md "translation"). */
+struct comment_translation_record {
+    int64_t id;
+    const char *language;
+    const char *body;    /* NULL: not shown (a label inside a comment) */
+    const char *source;  /* human | machine */
+    int64_t reviewed_by; /* 0 = not reviewed */
+    const char *reviewed_at;
+    int of_version;         /* the comment version it translates */
+    int current_version;    /* the comment's version: outdated when of_version < it */
+    const char *pivot;      /* NULL = direct */
+    const char *translator; /* NULL for human ones */
+    int64_t translated_by;  /* 0 = none */
+    const char *created_at;
+    int current; /* 1: the current one for its version and language */
+};
+
+struct comment_record {
+    int64_t id;
+    int64_t proposal_id;
+    int64_t parent_id; /* 0: null */
+    int depth;
+    int64_t author_id;
+    const char *author_name;
+    const char *author_country;
+    const char *status;                                   /* visible | hidden | deleted */
+    const char *body;                                     /* the text returned; NULL: not shown */
+    const char *language;                                 /* of the text returned */
+    const char *original_language;                        /* the comment's own */
+    const struct comment_translation_record *translation; /* NULL: the original */
+    const char *hidden_reason;                            /* NULL unless hidden */
+    const char *hidden_at;
+    int version;
+    const char *created_at;
+    const char *updated_at;
+};
+
 #endif /* PNYX_CORE_RECORD_H */

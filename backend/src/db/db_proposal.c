@@ -80,7 +80,7 @@ static int64_t opt_i64(const struct db_result *r, int row, int col)
 }
 
 static enum db_status read_translation(const struct db_result *r, int row, int col,
-                                       struct db_translation *t)
+                                       struct db_proposal_translation *t)
 {
     memset(t, 0, sizeof(*t));
     if (db_is_null(r, row, col)) {
@@ -472,9 +472,9 @@ static const struct db_stmt stmt_tr_list = {
 };
 
 static enum db_status read_translations(const struct db_result *r, struct arena *a,
-                                        struct db_translation **items, int *n)
+                                        struct db_proposal_translation **items, int *n)
 {
-    struct db_translation *v = arena_calloc(a, (size_t)r->nrows + 1, sizeof(*v));
+    struct db_proposal_translation *v = arena_calloc(a, (size_t)r->nrows + 1, sizeof(*v));
     for (int i = 0; i < r->nrows; i++) {
         if (read_translation(r, i, 0, &v[i]) != DB_OK) {
             return DB_HARD_ERROR;
@@ -485,8 +485,9 @@ static enum db_status read_translations(const struct db_result *r, struct arena 
     return DB_OK;
 }
 
-enum db_status db_translation_list(struct db_conn *c, struct arena *a, int64_t pid, int64_t after,
-                                   int limit, struct db_translation **items, int *n)
+enum db_status db_proposal_translation_list(struct db_conn *c, struct arena *a, int64_t pid,
+                                            int64_t after, int limit,
+                                            struct db_proposal_translation **items, int *n)
 {
     const char *p[3] = {db_param_i64(a, pid), db_param_i64(a, after), db_param_i64(a, limit)};
     struct db_result r;
@@ -512,9 +513,10 @@ static const struct db_stmt stmt_tr_insert = {
     .nparams = 7,
 };
 
-enum db_status db_translation_insert(struct db_conn *c, struct arena *a, int64_t pid,
-                                     int64_t version, const struct db_text *t, const char *source,
-                                     int64_t by, struct db_translation *out)
+enum db_status db_proposal_translation_insert(struct db_conn *c, struct arena *a, int64_t pid,
+                                              int64_t version, const struct db_text *t,
+                                              const char *source, int64_t by,
+                                              struct db_proposal_translation *out)
 {
     const char *p[7] = {db_param_i64(a, pid),
                         db_param_i64(a, version),
@@ -541,9 +543,9 @@ static const struct db_stmt stmt_tr_lock = {
     .nparams = 3,
 };
 
-enum db_status db_translation_lock_current(struct db_conn *c, struct arena *a, int64_t pid,
-                                           int64_t version, const char *language,
-                                           struct db_translation *out)
+enum db_status db_proposal_translation_lock(struct db_conn *c, struct arena *a, int64_t pid,
+                                            int64_t version, const char *language,
+                                            struct db_proposal_translation *out)
 {
     const char *p[3] = {db_param_i64(a, pid), db_param_i64(a, version), language};
     struct db_result r;
@@ -562,8 +564,8 @@ static const struct db_stmt stmt_tr_review = {
     .nparams = 2,
 };
 
-enum db_status db_translation_review(struct db_conn *c, struct arena *a, int64_t id, int64_t by,
-                                     struct db_translation *out)
+enum db_status db_proposal_translation_review(struct db_conn *c, struct arena *a, int64_t id,
+                                              int64_t by, struct db_proposal_translation *out)
 {
     const char *p[2] = {db_param_i64(a, id), db_param_i64(a, by)};
     struct db_result r;

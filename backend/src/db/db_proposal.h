@@ -24,7 +24,7 @@
 
 #include "db/db.h"
 
-struct db_translation {
+struct db_proposal_translation {
     int64_t id; /* 0: no translation */
     int64_t version;
     const char *language;
@@ -63,10 +63,10 @@ struct db_proposal {
     /* The assembly's advancement rule (rule false = none). */
     bool rule;
     int64_t min_endorsements, min_countries;
-    bool mine;                /* the viewer endorses it */
-    struct db_translation tr; /* the best translation for the reader (id 0: none) */
-    const char *sort_key;     /* lists sorted by a key: its exact text (the cursor) */
-    const char *rank_text;    /* lists with a search: the rank's exact text (= sort_key) */
+    bool mine;                         /* the viewer endorses it */
+    struct db_proposal_translation tr; /* the best translation for the reader (id 0: none) */
+    const char *sort_key;              /* lists sorted by a key: its exact text (the cursor) */
+    const char *rank_text;             /* lists with a search: the rank's exact text (= sort_key) */
 };
 
 /* Everything GET /proposals/{pid} shows, in ONE statement: the proposal,
@@ -175,29 +175,31 @@ enum db_status db_proposal_versions(struct db_conn *c, struct arena *a, int64_t 
 
 /* Every translation of pid, current or not, by id (history), id > after,
  * at most limit. */
-enum db_status db_translation_list(struct db_conn *c, struct arena *a, int64_t pid, int64_t after,
-                                   int limit, struct db_translation **items, int *n)
+enum db_status db_proposal_translation_list(struct db_conn *c, struct arena *a, int64_t pid,
+                                            int64_t after, int limit,
+                                            struct db_proposal_translation **items, int *n)
     PNYX_NONNULL(1, 2, 6, 7) PNYX_MUSTCHECK;
 
 /* Stores a member's translation (source "human", or "machine" for one
  * pasted from an engine) of version `version` into t->language by `by`
  * as the current one: the previous current row of that (version,
  * language), if any, is kept with current = false. Fills *out. */
-enum db_status db_translation_insert(struct db_conn *c, struct arena *a, int64_t pid,
-                                     int64_t version, const struct db_text *t, const char *source,
-                                     int64_t by, struct db_translation *out)
+enum db_status db_proposal_translation_insert(struct db_conn *c, struct arena *a, int64_t pid,
+                                              int64_t version, const struct db_text *t,
+                                              const char *source, int64_t by,
+                                              struct db_proposal_translation *out)
     PNYX_NONNULL(1, 2, 5, 6, 8) PNYX_MUSTCHECK;
 
 /* Locks the current translation of pid's version `version` into language
  * (case-insensitive). DB_NOT_FOUND if none. */
-enum db_status db_translation_lock_current(struct db_conn *c, struct arena *a, int64_t pid,
-                                           int64_t version, const char *language,
-                                           struct db_translation *out)
+enum db_status db_proposal_translation_lock(struct db_conn *c, struct arena *a, int64_t pid,
+                                            int64_t version, const char *language,
+                                            struct db_proposal_translation *out)
     PNYX_NONNULL(1, 2, 5, 6) PNYX_MUSTCHECK;
 
 /* Marks translation id reviewed by `by` now; reloads *out. */
-enum db_status db_translation_review(struct db_conn *c, struct arena *a, int64_t id, int64_t by,
-                                     struct db_translation *out)
+enum db_status db_proposal_translation_review(struct db_conn *c, struct arena *a, int64_t id,
+                                              int64_t by, struct db_proposal_translation *out)
     PNYX_NONNULL(1, 2, 5) PNYX_MUSTCHECK;
 
 /* --- endorsements ------------------------------------------------------------------- */

@@ -503,4 +503,11 @@ export default {
   'problem.not-an-amendment': 'هذا المقترح لا يعدّل أي مقترح آخر.',
   'problem.already-merged': 'دُمج هذا التعديل من قبل.',
   // ---- end pweb ----
+  // comments (issue 10, helper comment): problem slugs of api/errors.def
+  'problem.comments-closed': 'التعليقات مغلقة على هذا المقترح',
+  'problem.comment-edit-window-closed': 'لا يمكن تعديل التعليق إلا خلال 15 دقيقة من كتابته',
+  'problem.comment-parent-invalid': 'التعليق الذي ترد عليه ليس على هذا المقترح، أو أن سلسلة الردود عميقة جدًا',
+  'problem.comment-review-own-translation': 'يجب أن يراجع عضو آخر ترجمتك',
+  'problem.comment-human-translation-kept': 'لا تُستبدل الترجمة البشرية بترجمة آلية',
+  'problem.comment-translation-same-language': 'اختر لغة غير لغة التعليق',
 };

@@ -503,4 +503,11 @@ export default {
   'problem.not-an-amendment': 'This proposal amends no other.',
   'problem.already-merged': 'This amendment has already been merged.',
   // ---- end pweb ----
+  // comments (issue 10, helper comment): problem slugs of api/errors.def
+  'problem.comments-closed': 'Comments are closed on this proposal',
+  'problem.comment-edit-window-closed': 'A comment can be edited only in the 15 minutes after it was written',
+  'problem.comment-parent-invalid': 'The comment you reply to is not on this proposal, or the thread is too deep',
+  'problem.comment-review-own-translation': 'Another member must review your translation',
+  'problem.comment-human-translation-kept': 'A human translation is not replaced by a machine one',
+  'problem.comment-translation-same-language': 'Choose a language other than the comment’s own',
 };

@@ -503,4 +503,11 @@ export default {
   'problem.not-an-amendment': 'Esta propuesta no enmienda ninguna otra.',
   'problem.already-merged': 'Esta enmienda ya se incorporó.',
   // ---- end pweb ----
+  // comments (issue 10, helper comment): problem slugs of api/errors.def
+  'problem.comments-closed': 'Los comentarios están cerrados en esta propuesta',
+  'problem.comment-edit-window-closed': 'Un comentario solo se puede editar en los 15 minutos posteriores a su publicación',
+  'problem.comment-parent-invalid': 'El comentario al que responde no está en esta propuesta, o el hilo es demasiado profundo',
+  'problem.comment-review-own-translation': 'Otro miembro debe revisar su traducción',
+  'problem.comment-human-translation-kept': 'Una traducción humana no se sustituye por una automática',
+  'problem.comment-translation-same-language': 'Elija un idioma distinto del del comentario',
 };

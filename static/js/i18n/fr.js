@@ -503,4 +503,11 @@ export default {
   'problem.not-an-amendment': 'Cette proposition n’en amende aucune autre.',
   'problem.already-merged': 'Cet amendement a déjà été intégré.',
   // ---- end pweb ----
+  // comments (issue 10, helper comment): problem slugs of api/errors.def
+  'problem.comments-closed': 'Les commentaires sont fermés pour cette proposition',
+  'problem.comment-edit-window-closed': 'Un commentaire ne peut être modifié que dans les 15 minutes suivant sa rédaction',
+  'problem.comment-parent-invalid': 'Le commentaire auquel vous répondez n’est pas sur cette proposition, ou le fil est trop profond',
+  'problem.comment-review-own-translation': 'Un autre membre doit relire votre traduction',
+  'problem.comment-human-translation-kept': 'Une traduction humaine n’est pas remplacée par une traduction automatique',
+  'problem.comment-translation-same-language': 'Choisissez une autre langue que celle du commentaire',
 };

@@ -67,4 +67,28 @@ json_t *codec_progress_json(const struct progress_record *e);
  * merged_from, text_sha256}. */
 json_t *codec_proposal_version_json(const struct proposal_version_record *v);
 
+/* --- machine translation (issue 10, mt) --- */
+/* TranslationJob {id, assembly_id, kind, target_id, version,
+ * source_language, target_language, status, attempts, run_after,
+ * last_error, translator, pivot, outcome, created_at, updated_at}; ids as
+ * decimal strings. */
+json_t *codec_translation_job_json(const struct translation_job_record *j);
+/* TranslationPair {from, to, via} (via null when direct). */
+json_t *codec_translation_pair_json(const struct translation_pair_record *p);
+
+/* Comment {id, proposal_id, parent_id, depth, author: {id, display_name,
+ * country}, status, body, language, original_language, translation,
+ * hidden_reason, hidden_at, edited, version, created_at, updated_at}
+ * (body null when not shown; translation null for the original). */
+json_t *codec_comment_json(const struct comment_record *c);
+
+/* The label of a translation inside a resource {source, reviewed,
+ * reviewed_by, reviewed_at, outdated, of_version, pivot, translator,
+ * translated_by}. */
+json_t *codec_translation_label_json(const struct comment_translation_record *t);
+
+/* A comment translation as written or reviewed: the label plus {id,
+ * language, body, created_at, current}. */
+json_t *codec_comment_translation_json(const struct comment_translation_record *t);
+
 #endif /* PNYX_CODEC_JSON_RESOURCES_H */

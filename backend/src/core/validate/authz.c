@@ -14,6 +14,8 @@
 #define N  AUTHZ_NO
 #define A  AUTHZ_IF_AUTHOR
 #define NA AUTHZ_IF_NOT_AUTHOR
+/* A comment is edited, deleted, hidden, translated only while visible. */
+#define VISIBLE (1u << COMMENT_VISIBLE)
 /* A proposal's text changes (and it may be withdrawn) only before ballot. */
 #define P_EDITABLE (1u << PROPOSAL_DRAFT | 1u << PROPOSAL_DELIBERATION)
 /* cells[role] = {non-member, active, suspended} */
@@ -47,6 +49,19 @@ static const struct authz_rule rules[AUTHZ_ACTION__COUNT] = {
     [AUTHZ_ACCEPT_INVITATION] = {AUTHZ_GATE_CAPABILITY, ROW(Y, Y, N, Y, N, Y, N, Y, N), 0},
     [AUTHZ_PATCH_MEMBER] = {AUTHZ_GATE_ACT, ROW(N, Y, N, Y, N, Y, N, Y, N), 0},
     [AUTHZ_LEAVE] = {AUTHZ_GATE_ACT, ROW(N, Y, N, Y, N, Y, N, Y, N), 0},
+    /* Comments (issue 10): whoever sees the assembly reads them; active
+     * members, facilitators and conveners write, translate and review
+     * (observers read only); authors edit and delete their own, managers
+     * hide, only while the comment is visible. Whether the proposal is
+     * open to comments, the edit window and "not one's own translation"
+     * are the bodies' rules (api/api_comments.c). */
+    [AUTHZ_READ_COMMENTS] = {AUTHZ_GATE_READ, ROW(Y, Y, Y, Y, Y, Y, Y, Y, Y), 0},
+    [AUTHZ_CREATE_COMMENT] = {AUTHZ_GATE_ACT, ROW(N, Y, N, Y, N, Y, N, N, N), 0},
+    [AUTHZ_EDIT_COMMENT] = {AUTHZ_GATE_ACT, ROW(N, A, N, A, N, A, N, N, N), VISIBLE},
+    [AUTHZ_DELETE_COMMENT] = {AUTHZ_GATE_ACT, ROW(N, A, N, A, N, A, N, N, N), VISIBLE},
+    [AUTHZ_HIDE_COMMENT] = {AUTHZ_GATE_ACT, ROW(N, Y, N, Y, N, N, N, N, N), VISIBLE},
+    [AUTHZ_TRANSLATE_COMMENT] = {AUTHZ_GATE_ACT, ROW(N, Y, N, Y, N, Y, N, N, N), VISIBLE},
+    [AUTHZ_REVIEW_COMMENT_TRANSLATION] = {AUTHZ_GATE_ACT, ROW(N, Y, N, Y, N, Y, N, N, N), VISIBLE},
     /* Proposals (issue 10). Members propose, translate, endorse; observers
      * read only; managers edit any text and send to ballot; the author
      * alone opens deliberation and withdraws. */
@@ -62,9 +77,13 @@ static const struct authz_rule rules[AUTHZ_ACTION__COUNT] = {
     [AUTHZ_REVIEW_TRANSLATION] = {AUTHZ_GATE_ACT, ROW(N, NA, N, NA, N, NA, N, N, N), 0},
     [AUTHZ_ENDORSE] = {AUTHZ_GATE_ACT, ROW(N, Y, N, Y, N, Y, N, N, N), 1u << PROPOSAL_DELIBERATION},
     [AUTHZ_MERGE_AMENDMENT] = {AUTHZ_GATE_ACT, ROW(N, Y, N, Y, N, N, N, N, N), P_EDITABLE},
+    /* machine translation (issue 10, mt): the job queue (failed jobs and
+     * their errors) is a management view, like the invitation list. */
+    [AUTHZ_LIST_TRANSLATION_JOBS] = {AUTHZ_GATE_ACT, ROW(N, Y, N, Y, N, N, N, N, N), 0},
 };
 
 #undef ROW
+#undef VISIBLE
 #undef P_EDITABLE
 #undef NA
 #undef A

@@ -58,6 +58,14 @@ enum authz_action {
     AUTHZ_PATCH_MEMBER, /* PATCH …/members/{account_id}: gate only, then authz_member_patch */
     AUTHZ_LEAVE,        /* PATCH …/members/{own id} {status:"left"} */
     AUTHZ_READ_AUDIT,   /* GET /assemblies/{aid}/audit… */
+    /* comments (issue 10); the state is the comment's (enum comment_status) */
+    AUTHZ_READ_COMMENTS,              /* GET /proposals/{pid}/comments */
+    AUTHZ_CREATE_COMMENT,             /* POST /proposals/{pid}/comments */
+    AUTHZ_EDIT_COMMENT,               /* PATCH /comments/{cid}: the author, while visible */
+    AUTHZ_DELETE_COMMENT,             /* DELETE /comments/{cid}: the author, while visible */
+    AUTHZ_HIDE_COMMENT,               /* POST /comments/{cid}/hide: managers, while visible */
+    AUTHZ_TRANSLATE_COMMENT,          /* POST /comments/{cid}/translations */
+    AUTHZ_REVIEW_COMMENT_TRANSLATION, /* POST …/translations/{lang}/review */
     /* proposals (issue 10): the resource state is enum proposal_status,
      * the author the proposal's (for a translation review: the translator) */
     AUTHZ_READ_PROPOSAL,       /* GET proposals, versions, translations, amendments */
@@ -70,6 +78,8 @@ enum authz_action {
     AUTHZ_REVIEW_TRANSLATION,  /* POST …/translations/{lang}/review (author = translator) */
     AUTHZ_ENDORSE,             /* POST|DELETE /proposals/{pid}/endorsements */
     AUTHZ_MERGE_AMENDMENT,     /* POST /proposals/{pid}/merge (state = the parent's) */
+    /* machine translation (issue 10, mt) */
+    AUTHZ_LIST_TRANSLATION_JOBS, /* GET /assemblies/{aid}/translation-jobs: active managers */
     AUTHZ_ACTION__COUNT
 };
 

@@ -49,6 +49,24 @@ const char *member_status_name(enum member_status s)
     return (unsigned)s < MEMBER_STATUS__COUNT ? status_names[s] : "none";
 }
 
+/* --- comments (issue 10) --- */
+
+static const char *const comment_status_names[COMMENT_STATUS__COUNT] = {
+    [COMMENT_VISIBLE] = "visible",
+    [COMMENT_HIDDEN] = "hidden",
+    [COMMENT_DELETED] = "deleted",
+};
+
+enum comment_status comment_status_parse(const char *s)
+{
+    for (int st = 0; s != NULL && st < COMMENT_STATUS__COUNT; st++) {
+        if (strcmp(s, comment_status_names[st]) == 0) {
+            return (enum comment_status)st;
+        }
+    }
+    return COMMENT_STATUS__COUNT;
+}
+
 /* --- proposals ------------------------------------------------------------------ */
 
 static const char *const proposal_status_names[PROPOSAL_STATUS__COUNT] = {

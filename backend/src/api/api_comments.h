@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * api/api_comments.h — handlers for comments on proposals (api_comments.c)
+ * and the comment page the proposal read embeds (?comments=N). What they
+ * share with other resources is in api_common.h; who may do what is
+ * core/validate/authz.h's (the AUTHZ_*_COMMENT rows).
+ */
+#ifndef PNYX_API_API_COMMENTS_H
+#define PNYX_API_API_COMMENTS_H
+
+#include <stdint.h>
+
+#include "api/api_common.h"
+#include "db/db_assembly.h"
+
+/* The window in which an author may edit a comment (issue 10: 15 minutes). */
+#define API_COMMENT_EDIT_WINDOW_S (15 * 60)
+
+int api_comments_list(struct api_req *rq, struct api_reply *out);
+int api_comments_create(struct api_req *rq, struct api_reply *out);
+int api_comments_patch(struct api_req *rq, struct api_reply *out);
+int api_comments_delete(struct api_req *rq, struct api_reply *out);
+int api_comments_hide(struct api_req *rq, struct api_reply *out);
+int api_comments_translate(struct api_req *rq, struct api_reply *out);
+int api_comments_review(struct api_req *rq, struct api_reply *out);
+
+/*
+ * The first page of proposal pid's comments, {items, next}, as
+ * GET …/comments?limit=limit would answer it to this reader, whose
+ * standing in the proposal's assembly (sd, borrowed) the caller already
+ * loaded and checked (AUTHZ_READ_COMMENTS), and whose languages are
+ * langs[0..n_langs) (api_lang_prefs). One query. Returns a new object, or
+ * NULL with *st set (a database failure, or DB_OK on allocation failure).
+ */
+json_t *api_comments_page(struct api_req *rq, int64_t pid, const struct db_standing *sd, int limit,
+                          const char *const *langs, int n_langs, enum db_status *st)
+    PNYX_NONNULL(1, 3, 7);
+
+/*
+ * The proposal page (GET /api/v1/proposals/{pid}?comments=N): adds the
+ * member "comments" = the first N (1..200) comments, {items, next}, as
+ * GET …/comments?limit=N answers this reader, to the proposal reply
+ * out->json (status 200). sd (borrowed) is the reader's standing the
+ * proposal read already loaded. Nothing happens without ?comments. One
+ * query. Returns 0, or -1 after replacing the reply with a problem (a
+ * malformed N or ?lang= → 400, a database failure).
+ */
+int api_comments_embed(struct api_req *rq, struct api_reply *out, int64_t pid,
+                       const struct db_standing *sd) PNYX_NONNULL(1, 2, 4);
+
+#endif /* PNYX_API_API_COMMENTS_H */
