@@ -13,6 +13,7 @@ import { plain } from '../markdown.js';
 import { enc, MANAGERS, sameId, refId, readerLanguages, readHeaders, when, langName, userBody, person, textBadges, textSentence } from './deliberation.js';
 
 const EDIT_WINDOW_MS = 15 * 60 * 1000;
+const primary = (tag) => String(tag || '').toLowerCase().split('-')[0];
 const PAGE = 50;
 const MAX_INDENT = 6;
 
@@ -163,10 +164,11 @@ export function commentsSection(p, a, ctx) {
       }
       bodySlot.append(userBody(shown.body, shown.language, { id: `comment-${c.id}-text` }));
       const tr = shown.translation;
-      if (tr || shown.language !== shown.original_language || c.translation) {
-        const sw = h('button', { type: 'button', class: 'link-button button-small comment-switch' },
+      const foreign = primary(c.original_language) !== primary(reader);
+      if (tr || c.translation || foreign) {
+        const sw = !tr && !c.translation ? null : h('button', { type: 'button', class: 'link-button button-small comment-switch' },
           tr ? t('text.show_original', { language: langName(c.original_language) }) : t('text.show_translation', { language: langName(c.language) }));
-        sw.addEventListener('click', async () => {
+        if (sw) sw.addEventListener('click', async () => {
           sw.disabled = true;
           try {
             if (tr) {
@@ -178,7 +180,8 @@ export function commentsSection(p, a, ctx) {
           } catch (e) { sw.disabled = false; showErrorIn(errSlot, e); }
         });
         labelSlot.append(h('span', { class: 'text-label', 'data-kind': tr ? (tr.source === 'machine' && !tr.reviewed ? 'machine-unreviewed' : tr.source) : 'original' },
-          textBadges(shown), ' ', h('span', { class: 'text-sentence' }, textSentence(shown))), ' ', sw);
+          textBadges(shown), ' ', h('span', { class: 'text-sentence' }, textSentence(shown))));
+        if (sw) labelSlot.append(' ', sw);
         if (tr && !tr.reviewed && member && !(me && sameId(refId(tr.translated_by), me.id))) {
           const rv = h('button', { type: 'button', class: 'link-button button-small comment-review' }, t('tr.review'));
           rv.addEventListener('click', async () => {
