@@ -333,3 +333,64 @@ test('search finds the proposal by a stem, in Spanish', async () => {
   assert.equal(r.status, 200);
   noErrors();
 });
+
+test('an amendment: C writes it from the original and opens it, the convener merges it into a new version', async () => {
+  const p = await ok(A.page, 'POST', `/api/v1/assemblies/${aid}/proposals`, { title: 'Riego compartido', body: 'Un solo **reglamento** de riego.', language: 'es' });
+  await ok(A.page, 'PATCH', `/api/v1/proposals/${p.id}`, { status: 'deliberation' });
+  await open(C.page, `/proposals/${p.id}`, '#amend-link');
+  await C.page.locator('#amend-link').click();
+  await C.page.locator('#proposal-form').waitFor();
+  // The amendment starts from the original (Spanish) text, in that language.
+  assert.equal(await C.page.locator('#proposal-form-title').inputValue(), 'Riego compartido');
+  assert.match(await C.page.locator('#amends-language').textContent(), /Written in Spanish/);
+  await C.page.locator('#proposal-form-body').fill('Un solo **reglamento** de riego, revisado cada año.');
+  await C.page.getByRole('button', { name: 'Submit the amendment' }).click();
+  await C.page.locator('#amends-badge').waitFor();
+  const am = /\/proposals\/([^/?]+)/.exec(C.page.url())[1];
+  assert.equal(await C.page.locator('#amends-badge a').getAttribute('href'), `/proposals/${p.id}`);
+  await C.page.locator('[data-transition=deliberation]').click();
+  await confirm(C.page);
+  await C.page.locator('#proposal-state .badge-status[data-status=deliberation]').waitFor();
+  // Listed under the parent.
+  await open(A.page, `/proposals/${p.id}`, '#amendments');
+  assert.equal(await A.page.locator(`#amendments li[data-proposal="${am}"]`).count(), 1);
+  // The convener merges it: the parent gets version 2, which records the merge.
+  await open(F.page, `/proposals/${am}`, '#merge-button');
+  await F.page.locator('#merge-button').click();
+  await confirm(F.page);
+  await F.page.waitForURL(new RegExp(`/proposals/${p.id}$`));
+  await F.page.getByText('The amendment has been merged: this is version 2.').waitFor();
+  await F.page.locator('#versions summary').click();
+  await F.page.locator(`#version-list li[data-version="2"] a[href="/proposals/${am}"]`).waitFor();
+  assert.match(await F.page.locator('#diff-out ins').first().textContent(), /revisado cada año/);
+  await open(F.page, `/proposals/${am}`, '#merged-badge');
+  assert.equal(await F.page.locator('#merge-button').count(), 0);
+  noErrors();
+});
+
+test('dates are in the reader\'s time zone with the UTC time on hover; the list pages with "more"', async () => {
+  // B reads from Tokyo: local times are Tokyo's, the title gives UTC.
+  const cdp = await B.b.ctx.newCDPSession(B.page);
+  await cdp.send('Emulation.setTimezoneOverride', { timezoneId: 'Asia/Tokyo' });
+  await open(B.page, `/proposals/${pid}`, '.proposal-head time');
+  const time = B.page.locator('.proposal-head time').first();
+  const iso = await time.getAttribute('datetime');
+  assert.match(iso, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  const fmt = (tz) => new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeStyle: 'short', timeZone: tz }).format(new Date(iso));
+  assert.equal(await time.textContent(), fmt('Asia/Tokyo'));
+  assert.notEqual(fmt('Asia/Tokyo'), fmt('UTC'));
+  assert.equal(await time.getAttribute('title'), new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeStyle: 'long', timeZone: 'UTC' }).format(new Date(iso)));
+  assert.match(await time.getAttribute('title'), /UTC/);
+  await cdp.send('Emulation.setTimezoneOverride', { timezoneId: '' });
+  // More than one page of proposals: "Show more" appends the next page (keyset).
+  for (let i = 0; i < 21; i += 1) await ok(B.page, 'POST', `/api/v1/assemblies/${aid}/proposals`, { title: `Filler proposal ${i}`, body: 'Text.', language: 'en' });
+  await open(B.page, `/assemblies/${aid}/proposals`, '#proposal-list li');
+  assert.equal(await B.page.locator('#proposal-list li').count(), 20);
+  await B.page.locator('#proposal-more').click();
+  await B.page.waitForFunction(() => document.querySelectorAll('#proposal-list li').length > 20);
+  const ids = await B.page.locator('#proposal-list li').evaluateAll((els) => els.map((e) => e.dataset.proposal));
+  assert.equal(new Set(ids).size, ids.length, 'no proposal twice');
+  assert.ok(ids.length >= 23, `${ids.length} listed`); // amendments are listed under their proposal only
+  assert.equal(await B.page.evaluate(() => document.activeElement.closest('li')?.dataset.proposal), ids[20], 'focus on the first new item');
+  noErrors();
+});

@@ -278,6 +278,13 @@ export default {
   'invites.revoked': 'أُلغيت الدعوة.',
   'lang.add_button': 'إضافة',
   'error.more_fields': 'توجد مشكلات أخرى غير المعروضة هنا؛ صحّح هذه ثم حاول مرة أخرى.',
+  // comments (issue 10, helper comment): problem slugs of api/errors.def
+  'problem.comments-closed': 'التعليقات مغلقة على هذا المقترح',
+  'problem.comment-edit-window-closed': 'لا يمكن تعديل التعليق إلا خلال 15 دقيقة من كتابته',
+  'problem.comment-parent-invalid': 'التعليق الذي ترد عليه ليس على هذا المقترح، أو أن سلسلة الردود عميقة جدًا',
+  'problem.comment-review-own-translation': 'يجب أن يراجع عضو آخر ترجمتك',
+  'problem.comment-human-translation-kept': 'لا تُستبدل الترجمة البشرية بترجمة آلية',
+  'problem.comment-translation-same-language': 'اختر لغة غير لغة التعليق',
   // ---- pweb: proposals and deliberation (issue 10) ----
   'pstatus.draft': 'مسودة',
   'pstatus.deliberation': 'قيد التداول',
@@ -502,12 +509,8 @@ export default {
   'problem.own-translation': 'يراجع الترجمة عضو غير مترجمها.',
   'problem.not-an-amendment': 'هذا المقترح لا يعدّل أي مقترح آخر.',
   'problem.already-merged': 'دُمج هذا التعديل من قبل.',
+  'end.draft': 'يمكن للأعضاء تأييده بعد فتحه للتداول.',
+  'amend.merged_into': 'مدموج في النسخة {n}',
+  'prop.amend_language': 'مكتوب بـ{language}، لغة المقترح، كي يمكن دمجه فيه.',
   // ---- end pweb ----
-  // comments (issue 10, helper comment): problem slugs of api/errors.def
-  'problem.comments-closed': 'التعليقات مغلقة على هذا المقترح',
-  'problem.comment-edit-window-closed': 'لا يمكن تعديل التعليق إلا خلال 15 دقيقة من كتابته',
-  'problem.comment-parent-invalid': 'التعليق الذي ترد عليه ليس على هذا المقترح، أو أن سلسلة الردود عميقة جدًا',
-  'problem.comment-review-own-translation': 'يجب أن يراجع عضو آخر ترجمتك',
-  'problem.comment-human-translation-kept': 'لا تُستبدل الترجمة البشرية بترجمة آلية',
-  'problem.comment-translation-same-language': 'اختر لغة غير لغة التعليق',
 };

@@ -278,6 +278,13 @@ export default {
   'invites.revoked': 'The invitation has been revoked.',
   'lang.add_button': 'Add',
   'error.more_fields': 'There are more problems than shown here; fix these and try again.',
+  // comments (issue 10, helper comment): problem slugs of api/errors.def
+  'problem.comments-closed': 'Comments are closed on this proposal',
+  'problem.comment-edit-window-closed': 'A comment can be edited only in the 15 minutes after it was written',
+  'problem.comment-parent-invalid': 'The comment you reply to is not on this proposal, or the thread is too deep',
+  'problem.comment-review-own-translation': 'Another member must review your translation',
+  'problem.comment-human-translation-kept': 'A human translation is not replaced by a machine one',
+  'problem.comment-translation-same-language': 'Choose a language other than the comment’s own',
   // ---- pweb: proposals and deliberation (issue 10) ----
   'pstatus.draft': 'Draft',
   'pstatus.deliberation': 'In deliberation',
@@ -502,12 +509,8 @@ export default {
   'problem.own-translation': 'A translation is reviewed by a member other than its translator.',
   'problem.not-an-amendment': 'This proposal amends no other.',
   'problem.already-merged': 'This amendment has already been merged.',
+  'end.draft': 'Members can endorse it once it is open for deliberation.',
+  'amend.merged_into': 'Merged into version {n}',
+  'prop.amend_language': 'Written in {language}, the language of the proposal, so that it can be merged into it.',
   // ---- end pweb ----
-  // comments (issue 10, helper comment): problem slugs of api/errors.def
-  'problem.comments-closed': 'Comments are closed on this proposal',
-  'problem.comment-edit-window-closed': 'A comment can be edited only in the 15 minutes after it was written',
-  'problem.comment-parent-invalid': 'The comment you reply to is not on this proposal, or the thread is too deep',
-  'problem.comment-review-own-translation': 'Another member must review your translation',
-  'problem.comment-human-translation-kept': 'A human translation is not replaced by a machine one',
-  'problem.comment-translation-same-language': 'Choose a language other than the comment’s own',
 };

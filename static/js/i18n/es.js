@@ -278,6 +278,13 @@ export default {
   'invites.revoked': 'La invitación ha sido revocada.',
   'lang.add_button': 'Añadir',
   'error.more_fields': 'Hay más problemas de los que se muestran aquí: corrija estos e inténtelo de nuevo.',
+  // comments (issue 10, helper comment): problem slugs of api/errors.def
+  'problem.comments-closed': 'Los comentarios están cerrados en esta propuesta',
+  'problem.comment-edit-window-closed': 'Un comentario solo se puede editar en los 15 minutos posteriores a su publicación',
+  'problem.comment-parent-invalid': 'El comentario al que responde no está en esta propuesta, o el hilo es demasiado profundo',
+  'problem.comment-review-own-translation': 'Otro miembro debe revisar su traducción',
+  'problem.comment-human-translation-kept': 'Una traducción humana no se sustituye por una automática',
+  'problem.comment-translation-same-language': 'Elija un idioma distinto del del comentario',
   // ---- pweb: proposals and deliberation (issue 10) ----
   'pstatus.draft': 'Borrador',
   'pstatus.deliberation': 'En deliberación',
@@ -502,12 +509,8 @@ export default {
   'problem.own-translation': 'Una traducción la revisa un miembro distinto de quien la tradujo.',
   'problem.not-an-amendment': 'Esta propuesta no enmienda ninguna otra.',
   'problem.already-merged': 'Esta enmienda ya se incorporó.',
+  'end.draft': 'Los miembros podrán apoyarla cuando se abra a deliberación.',
+  'amend.merged_into': 'Incorporada a la versión {n}',
+  'prop.amend_language': 'Redactada en {language}, el idioma de la propuesta, para poder incorporarse a ella.',
   // ---- end pweb ----
-  // comments (issue 10, helper comment): problem slugs of api/errors.def
-  'problem.comments-closed': 'Los comentarios están cerrados en esta propuesta',
-  'problem.comment-edit-window-closed': 'Un comentario solo se puede editar en los 15 minutos posteriores a su publicación',
-  'problem.comment-parent-invalid': 'El comentario al que responde no está en esta propuesta, o el hilo es demasiado profundo',
-  'problem.comment-review-own-translation': 'Otro miembro debe revisar su traducción',
-  'problem.comment-human-translation-kept': 'Una traducción humana no se sustituye por una automática',
-  'problem.comment-translation-same-language': 'Elija un idioma distinto del del comentario',
 };

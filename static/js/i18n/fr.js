@@ -278,6 +278,13 @@ export default {
   'invites.revoked': 'L’invitation a été révoquée.',
   'lang.add_button': 'Ajouter',
   'error.more_fields': 'Il y a d’autres problèmes que ceux affichés ici : corrigez ceux-ci et réessayez.',
+  // comments (issue 10, helper comment): problem slugs of api/errors.def
+  'problem.comments-closed': 'Les commentaires sont fermés pour cette proposition',
+  'problem.comment-edit-window-closed': 'Un commentaire ne peut être modifié que dans les 15 minutes suivant sa rédaction',
+  'problem.comment-parent-invalid': 'Le commentaire auquel vous répondez n’est pas sur cette proposition, ou le fil est trop profond',
+  'problem.comment-review-own-translation': 'Un autre membre doit relire votre traduction',
+  'problem.comment-human-translation-kept': 'Une traduction humaine n’est pas remplacée par une traduction automatique',
+  'problem.comment-translation-same-language': 'Choisissez une autre langue que celle du commentaire',
   // ---- pweb: proposals and deliberation (issue 10) ----
   'pstatus.draft': 'Brouillon',
   'pstatus.deliberation': 'En délibération',
@@ -502,12 +509,8 @@ export default {
   'problem.own-translation': 'Une traduction est relue par un autre membre que son traducteur.',
   'problem.not-an-amendment': 'Cette proposition n’en amende aucune autre.',
   'problem.already-merged': 'Cet amendement a déjà été intégré.',
+  'end.draft': 'Les membres pourront la soutenir une fois ouverte à la délibération.',
+  'amend.merged_into': 'Intégré à la version {n}',
+  'prop.amend_language': 'Rédigé en {language}, la langue de la proposition, pour pouvoir y être intégré.',
   // ---- end pweb ----
-  // comments (issue 10, helper comment): problem slugs of api/errors.def
-  'problem.comments-closed': 'Les commentaires sont fermés pour cette proposition',
-  'problem.comment-edit-window-closed': 'Un commentaire ne peut être modifié que dans les 15 minutes suivant sa rédaction',
-  'problem.comment-parent-invalid': 'Le commentaire auquel vous répondez n’est pas sur cette proposition, ou le fil est trop profond',
-  'problem.comment-review-own-translation': 'Un autre membre doit relire votre traduction',
-  'problem.comment-human-translation-kept': 'Une traduction humaine n’est pas remplacée par une traduction automatique',
-  'problem.comment-translation-same-language': 'Choisissez une autre langue que celle du commentaire',
 };

@@ -177,15 +177,21 @@ export async function newProposal(ctx) {
   if (!ctx.account) return loginRequired(back);
   const a = await loadAssembly(aid);
   let parent = null;
-  if (amends) parent = await getText(`/api/v1/proposals/${enc(amends)}`);
+  if (amends) {
+    // An amendment is written in the proposal's original language (only
+    // then can it be merged): start from the original text.
+    parent = await getText(`/api/v1/proposals/${enc(amends)}`);
+    if (parent.translation) parent = await getText(`/api/v1/proposals/${enc(amends)}`, { lang: parent.original_language });
+  }
   const form = h('form', { class: 'form', novalidate: true, id: 'proposal-form' }, formAlert(),
     parent ? h('p', { class: 'hint', id: 'amends-note' }, tNodes('prop.amends_note', { title: h('a', { href: `/proposals/${enc(parent.id)}`, dir: 'auto' }, plain(parent.title)) })) : null,
-    textFields(parent ? { title: parent.title, body: parent.body, language: parent.language } : {}),
+    parent ? h('p', { class: 'hint', id: 'amends-language' }, t('prop.amend_language', { language: langName(parent.original_language) })) : null,
+    textFields(parent ? { title: parent.title, body: parent.body } : {}, { language: !parent }),
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'button' }, t(parent ? 'prop.amend_submit' : 'prop.create_submit'))));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const f = form.elements;
-    const body = { title: f.title.value.trim(), body: f.body.value, language: f.language.value };
+    const body = { title: f.title.value.trim(), body: f.body.value, language: parent ? parent.original_language : f.language.value };
     if (parent) body.amends = parent.id;
     await busy(form, async () => {
       try {
@@ -331,6 +337,9 @@ function endorsementProgress(p, rule) {
     box.append(h('p', { id: 'endorse-summary' }, t('end.count', { n: e.count }), ' · ', t('end.countries', { n: e.countries })),
       h('p', { class: 'hint' }, t('end.no_rule')));
   }
+  // Eligibility means something only under a rule, in deliberation.
+  if (p.status === 'draft') box.append(h('p', { class: 'hint', id: 'endorse-draft' }, t('end.draft')));
+  if (!rule || p.status !== 'deliberation') return box;
   if (e.eligible) box.append(h('p', { class: 'eligible', id: 'endorse-eligible' }, h('span', { 'aria-hidden': 'true' }, '✓ '), t('end.eligible')));
   else if (e.missing && (e.missing.endorsements || e.missing.countries)) {
     const parts = [];
@@ -380,7 +389,7 @@ function actionsCard(p, a, ctx, reload) {
   if (me && editable && (sameId(p.author?.id, me.id) || MANAGERS.has(role))) links.push(h('a', { href: `/proposals/${enc(p.id)}/edit`, id: 'edit-link' }, t('prop.edit')));
   if (role && role !== 'observer' && editable && !p.amends) links.push(h('a', { href: `/assemblies/${enc(p.assembly_id)}/proposals/new?amends=${enc(p.id)}`, id: 'amend-link' }, t('prop.amend')));
   if (role && role !== 'observer') links.push(h('a', { href: `/proposals/${enc(p.id)}/translate`, id: 'translate-link' }, t('prop.translate')));
-  if (p.amends && MANAGERS.has(role) && editable) {
+  if (p.amends && MANAGERS.has(role) && !p.merged && ['deliberation', 'ballot', 'adopted'].includes(p.status)) {
     const merge = h('button', { type: 'button', class: 'button button-secondary', id: 'merge-button' }, t('amend.merge'));
     merge.addEventListener('click', async () => {
       if (!await confirmDialog({ title: t('amend.merge_title'), body: t('amend.merge_body'), ok: t('amend.merge'), danger: false })) return;
@@ -578,7 +587,8 @@ export async function proposal(ctx) {
       h('header', { class: 'proposal-head' },
         userLine('h1', p.title, { lang: p.language, id: 'proposal-title' }),
         h('div', { class: 'badges', id: 'proposal-state', tabindex: '-1' }, statusBadge(p.status),
-          parent ? h('span', { class: 'badge', id: 'amends-badge' }, tNodes('prop.amends', { title: h('a', { href: `/proposals/${enc(parent.id)}`, dir: 'auto' }, plain(parent.title)) })) : null),
+          parent ? h('span', { class: 'badge', id: 'amends-badge' }, tNodes('prop.amends', { title: h('a', { href: `/proposals/${enc(parent.id)}`, dir: 'auto' }, plain(parent.title)) })) : null,
+          p.merged ? h('span', { class: 'badge badge-adopted', id: 'merged-badge' }, t('amend.merged_into', { n: p.merged.into_version })) : null),
         h('p', { class: 'muted meta' }, tNodes('prop.by', { name: person(p.author) }), ' · ',
           t('prop.version', { n: p.version }), ' · ', tNodes('prop.created_on', { date: when(p.created_at) }),
           p.updated_at && p.updated_at !== p.created_at ? [' · ', tNodes('prop.updated', { date: when(p.updated_at) })] : null)),
