@@ -10,7 +10,7 @@ import { api } from '../api.js';
 import { field, select, formAlert, showErrors, busy, errorBox, announce, confirmDialog, showErrorIn } from '../ui.js';
 import { languageSelect } from '../languages.js';
 import { plain } from '../markdown.js';
-import { enc, MANAGERS, sameId, refId, readerLanguages, readHeaders, when, langName, userBody, person, textBadges, textSentence } from './deliberation.js';
+import { enc, MANAGERS, sameId, refId, readerLanguages, readHeaders, targetLanguage, when, langName, userBody, person, textBadges, textSentence } from './deliberation.js';
 
 const EDIT_WINDOW_MS = 15 * 60 * 1000;
 const primary = (tag) => String(tag || '').toLowerCase().split('-')[0];
@@ -221,7 +221,7 @@ export function commentsSection(p, a, ctx) {
       tools.push(reply);
       const trBtn = h('button', { type: 'button', class: 'link-button button-small comment-translate' }, t('com.translate'));
       trBtn.addEventListener('click', () => openForm(() => inlineForm({
-        id: `translate-${c.id}`, labelKey: 'com.translation_label', language: reader !== c.original_language ? reader : '', source: true, submitKey: 'tr.submit',
+        id: `translate-${c.id}`, labelKey: 'com.translation_label', language: targetLanguage(me, c.original_language), source: true, submitKey: 'tr.submit',
         onCancel: closeForm('comment-translate'),
         onSubmit: async ({ body, language, source }) => {
           await api.post(`/api/v1/comments/${enc(c.id)}/translations`, { language, body, source });

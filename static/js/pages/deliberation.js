@@ -52,6 +52,12 @@ export function readerLanguages(account) {
 export function acceptLanguage(account) {
   return readerLanguages(account).map((l, i) => (i ? `${l};q=${Math.max(0.1, 1 - i / 10).toFixed(1)}` : l)).join(', ');
 }
+// The language a reader would most likely translate a text into: their
+// first language other than the text's, else English (or French from English).
+export function targetLanguage(account, from) {
+  const p = (x) => String(x || '').toLowerCase().split('-')[0];
+  return readerLanguages(account).find((l) => p(l) !== p(from)) || (p(from) === 'en' ? 'fr' : 'en');
+}
 export function readHeaders(account) { return { 'Accept-Language': acceptLanguage(account) }; }
 
 // A language tag's name in the reader's language.

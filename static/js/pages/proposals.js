@@ -15,7 +15,7 @@ import { languageSelect } from '../languages.js';
 import { renderMarkdown, plain } from '../markdown.js';
 import { diffWords, stats } from '../diff.js';
 import { go, flash, loginRequired } from './common.js';
-import { enc, STATUSES, MANAGERS, sameId, refId, setNames, readerLanguages, readHeaders, when, langName, userLine, userBody, statusBadge, person, textBadges, textLabel, counts } from './deliberation.js';
+import { enc, STATUSES, MANAGERS, sameId, refId, setNames, readerLanguages, readHeaders, targetLanguage, when, langName, userLine, userBody, statusBadge, person, textBadges, textLabel, counts } from './deliberation.js';
 import { commentsSection } from './comments.js';
 
 const SORTS = ['newest', 'endorsed', 'discussed'];
@@ -260,7 +260,7 @@ export async function translateProposal(ctx) {
   if (!ctx.account) return loginRequired(`/proposals/${enc(pid)}/translate`);
   const first = await api.get(`/api/v1/proposals/${enc(pid)}`);
   const orig = first.translation ? await api.get(`/api/v1/proposals/${enc(pid)}`, { query: { lang: first.original_language } }) : first;
-  const target = want && want !== orig.original_language ? want : (readerLanguages(reader).find((l) => l !== orig.original_language) || '');
+  const target = want && want !== orig.original_language ? want : targetLanguage(reader, orig.original_language);
   // Start from the current translation into that language, if any.
   let start = { title: '', body: '' };
   const lang = languageSelect('language', target || '', { id: 'translation-language' });
