@@ -146,3 +146,30 @@ test('pages of a logged-in member, in English and Arabic', async () => {
   await page.getByLabel('اللغة').selectOption('en');
   assert.deepEqual(b.errors, []);
 });
+
+test('proposal pages (issue 10), in English and Arabic', async () => {
+  // A proposal with a comment and a second version, in the assembly made above.
+  const call = (m, p, bd) => page.evaluate(async ([mm, pp, bb]) => {
+    const r = await fetch(pp, { method: mm, headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': localStorage.getItem('pnyx.csrf') }, body: bb === undefined ? undefined : JSON.stringify(bb) });
+    return { status: r.status, body: await r.json() };
+  }, [m, p, bd]);
+  const aid = assemblyPath.split('/').pop();
+  const p = await call('POST', `/api/v1/assemblies/${aid}/proposals`, { title: 'Irrigation shared by four countries', body: 'We propose *one* water authority.\n\n- Shared data\n- Shared rules', language: 'en' });
+  assert.equal(p.status, 201, JSON.stringify(p.body));
+  const pid = p.body.id;
+  assert.equal((await call('PATCH', `/api/v1/proposals/${pid}`, { body: 'We propose *one* joint water authority.\n\n- Shared data\n- Shared rules' })).status, 200);
+  assert.equal((await call('POST', `/api/v1/proposals/${pid}/comments`, { body: 'Who chairs it?', language: 'en' })).status, 201);
+  const openAll = async () => {
+    await page.locator('#comment-list li').first().waitFor();
+    await page.locator('#versions summary').click();
+    await page.locator('#diff-out .diff').waitFor();
+    await page.locator('#comment-list .comment-reply').first().click();
+  };
+  for (const lang of ['en', 'ar']) {
+    await page.evaluate((l) => localStorage.setItem('pnyx.lang', l), lang);
+    for (const path of [`${assemblyPath}/proposals`, `${assemblyPath}/proposals/new`, `/proposals/${pid}/translate`, `/proposals/${pid}/edit`]) await check(path, lang);
+    await check(`/proposals/${pid}`, lang, openAll);
+  }
+  await page.evaluate(() => localStorage.setItem('pnyx.lang', 'en'));
+  assert.deepEqual(b.errors, []);
+});

@@ -14,6 +14,7 @@ let b;
 let page;
 let aid;
 let inviteLink;
+let pid;
 
 before(async () => {
   b = await launch();
@@ -57,6 +58,14 @@ test('a convener with an assembly, members, an audit log and an invitation', asy
   const inv = await api('POST', `/api/v1/assemblies/${aid}/invitations`, { role: 'member', max_uses: 5, expires_at: new Date(Date.now() + 7 * 86400000).toISOString().replace(/\.\d{3}Z$/, 'Z') });
   assert.equal(inv.status, 201);
   inviteLink = `/invitations/${inv.body.code}`;
+  // Proposals (issue 10): one with a comment, for the proposal pages below.
+  const pr = await api('POST', `/api/v1/assemblies/${aid}/proposals`, {
+    title: 'Shared early warning for floods on the Zambezi', language: 'en',
+    body: 'Six countries share the river.\n\n- One warning system\n- Open data from every gauge\n\n> Water knows no borders.',
+  });
+  assert.equal(pr.status, 201);
+  pid = pr.body.id;
+  assert.equal((await api('POST', `/api/v1/proposals/${pid}/comments`, { body: 'Who runs the *gauges*?', language: 'en' })).status, 201);
   // Two more members from other countries, through the API of their own sessions.
   const other = await launch();
   try {
@@ -71,8 +80,11 @@ test('a convener with an assembly, members, an audit log and an invitation', asy
 const PAGES = () => [
   ['home', '/'], ['assemblies', '/assemblies'], ['create', '/assemblies/new'], ['assembly', `/assemblies/${aid}`],
   ['audit', `/assemblies/${aid}/audit`], ['invitation', inviteLink], ['notfound', '/no/such/page'],
+  ['proposals', `/assemblies/${aid}/proposals`], ['proposal-new', `/assemblies/${aid}/proposals/new`],
+  ['proposal', `/proposals/${pid}`], ['proposal-edit', `/proposals/${pid}/edit`], ['proposal-translate', `/proposals/${pid}/translate`],
 ];
-const ANON = [['home-anon', '/'], ['register', '/register'], ['login', '/login'], ['assemblies-anon', '/assemblies'], ['invitation-anon', () => inviteLink]];
+const ANON = [['home-anon', '/'], ['register', '/register'], ['login', '/login'], ['assemblies-anon', '/assemblies'], ['invitation-anon', () => inviteLink],
+  ['proposals-anon', () => `/assemblies/${aid}/proposals`], ['proposal-anon', () => `/proposals/${pid}`]];
 
 for (const lang of ['en', 'ar']) {
   test(`every page at 390 px and 1280 px in ${lang}: nothing scrolls sideways`, async () => {
@@ -87,6 +99,11 @@ for (const lang of ['en', 'ar']) {
           await page.locator('#audit-list li').nth(1).getByRole('button').click();
           await page.locator('#audit-list li').nth(1).locator('#inclusion-status .verdict:not([data-status=checking])').waitFor();
           for (const d of await page.locator('#inclusion-result details').all()) await d.locator('summary').click();
+        }
+        if (name === 'proposal') {
+          // Open the history and a reply form: the widest state of the page.
+          await page.locator('#comment-list li').first().waitFor();
+          await page.locator('#comment-list li .comment-reply').first().click();
         }
         const s = await sideways();
         assert.ok(s.scroll <= s.inner, `${name} (${lang}, ${width} px) scrolls sideways: ${s.scroll} > ${s.inner}`);
