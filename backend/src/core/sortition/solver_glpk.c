@@ -163,19 +163,26 @@ static enum sortition_solve_status g_lp_solve(struct sortition_model *m)
     }
 }
 
-static enum sortition_solve_status g_mip_solve(struct sortition_model *m, double time_limit)
+static enum sortition_solve_status g_mip_solve(struct sortition_model *m, double time_limit,
+                                               double rel_gap)
 {
     glp_iocp p;
     glp_init_iocp(&p);
     p.msg_lev = GLP_MSG_OFF;
     p.presolve = GLP_ON;
-    p.mip_gap = 0.0;
+    p.mip_gap = rel_gap;
     if (time_limit > 0) {
         p.tm_lim = (int)(time_limit * 1000.0);
     }
     int rc = glp_intopt(m->lp, &p);
     if (rc == GLP_ENOPFS || rc == GLP_ENODFS) {
         return rc == GLP_ENOPFS ? SORTITION_SOLVE_INFEASIBLE : SORTITION_SOLVE_UNBOUNDED;
+    }
+    if (rc == GLP_EMIPGAP && glp_mip_status(m->lp) == GLP_FEAS) {
+        return SORTITION_SOLVE_OPTIMAL; /* within rel_gap */
+    }
+    if (rc == GLP_ETMLIM && glp_mip_status(m->lp) == GLP_FEAS) {
+        return SORTITION_SOLVE_FEASIBLE;
     }
     if (rc != 0) {
         return SORTITION_SOLVE_ERROR;
