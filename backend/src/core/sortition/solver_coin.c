@@ -85,18 +85,19 @@ static void c_set_row_bounds(struct sortition_model *m, int row, double lo, doub
     }
 }
 
-static int c_add_row(struct sortition_model *m, double lo, double hi)
+static int c_add_row(struct sortition_model *m, double lo, double hi, int nnz, const int *cols,
+                     const double *vals)
 {
     if (m->mip) {
         int r = Cbc_getNumRows(m->cbc);
-        Cbc_addRow(m->cbc, "", 0, NULL, NULL, 'G', isinf(lo) ? -1e30 : lo);
+        Cbc_addRow(m->cbc, "", nnz, cols, vals, 'G', isinf(lo) ? -1e30 : lo);
         c_set_row_bounds(m, r, lo, hi);
         return r;
     }
     int r = Clp_numberRows(m->clp);
-    CoinBigIndex starts[2] = {0, 0};
+    CoinBigIndex starts[2] = {0, (CoinBigIndex)nnz};
     double l = fin(lo), h = fin(hi);
-    Clp_addRows(m->clp, 1, &l, &h, starts, NULL, NULL);
+    Clp_addRows(m->clp, 1, &l, &h, starts, cols, vals);
     return r;
 }
 

@@ -235,10 +235,10 @@ static int cg_master_build(struct cg *g)
     }
     for (int i = 0; i < g->n; i++) {
         if (g->row_of[i] >= 0) {
-            g->s->add_row(g->lp, 0.0, HUGE_VAL);
+            g->s->add_row(g->lp, 0.0, HUGE_VAL, 0, NULL, NULL);
         }
     }
-    g->sumrow = g->s->add_row(g->lp, -HUGE_VAL, 1.0);
+    g->sumrow = g->s->add_row(g->lp, -HUGE_VAL, 1.0, 0, NULL, NULL);
     int *rows = malloc((size_t)g->ncovered * sizeof *rows);
     double *vals = malloc((size_t)g->ncovered * sizeof *vals);
     if (rows == NULL || vals == NULL) {
@@ -499,10 +499,10 @@ static int cg_final(struct cg *g, const double *target, double *lambda)
     }
     for (int i = 0; i < g->n; i++) {
         if (g->row_of[i] >= 0) {
-            g->s->add_row(m, target[i], HUGE_VAL);
+            g->s->add_row(m, target[i], HUGE_VAL, 0, NULL, NULL);
         }
     }
-    int sumrow = g->s->add_row(m, 1.0, 1.0);
+    int sumrow = g->s->add_row(m, 1.0, 1.0, 0, NULL, NULL);
     for (int t = 0; t < g->ncovered; t++) {
         rows[t] = t;
         vals[t] = 1.0;

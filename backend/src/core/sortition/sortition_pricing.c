@@ -69,14 +69,14 @@ static int build_core(struct sortition_model *m, const struct sortition_solver *
         (p->household != NULL && p->nhouseholds && hsz == NULL)) {
         goto out;
     }
-    s->add_row(m, p->k, p->k);
+    s->add_row(m, p->k, p->k, 0, NULL, NULL);
     for (int c = 0; c < p->ncategories; c++) {
         for (int f = 0; f < p->categories[c].nfeatures; f++) {
             const struct sortition_feature *ft = &p->categories[c].features[f];
             if (quotas) {
-                s->add_row(m, ft->min, ft->max);
+                s->add_row(m, ft->min, ft->max, 0, NULL, NULL);
             } else {
-                s->add_row(m, -HUGE_VAL, HUGE_VAL);
+                s->add_row(m, -HUGE_VAL, HUGE_VAL, 0, NULL, NULL);
             }
         }
     }
@@ -90,7 +90,7 @@ static int build_core(struct sortition_model *m, const struct sortition_solver *
         for (int h = 0; h < p->nhouseholds; h++) {
             hrow[h] = -1;
             if (hsz[h] >= 2) {
-                hrow[h] = s->add_row(m, -HUGE_VAL, 1.0);
+                hrow[h] = s->add_row(m, -HUGE_VAL, 1.0, 0, NULL, NULL);
                 rows++;
             }
         }

@@ -35,8 +35,10 @@ struct sortition_solver {
     struct sortition_model *(*model_new)(bool mip);
     void (*model_free)(struct sortition_model *m);
     void (*set_maximize)(struct sortition_model *m, bool maximize);
-    /* Add a row with no coefficients yet; returns its index, -1 on failure. */
-    int (*add_row)(struct sortition_model *m, double lo, double hi);
+    /* Add a row with nnz coefficients in the given (existing) columns;
+       returns its index, -1 on failure. */
+    int (*add_row)(struct sortition_model *m, double lo, double hi, int nnz, const int *cols,
+                   const double *vals);
     /* Add a column with nnz coefficients in the given rows; returns its
        index, -1 on failure. integer only for MIP models. */
     int (*add_col)(struct sortition_model *m, double obj, double lo, double hi, bool integer,
