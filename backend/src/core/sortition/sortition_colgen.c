@@ -397,11 +397,12 @@ static int cg_level(struct cg *g, double *z, double *ybest, double *vbest, const
         }
     }
     double best = (g->k - sumfix) / nunf;
+    /* The trivial bound's certificate: y = 1/|U| on every covered
+       respondent (fixed ones too). Every panel then weighs exactly k/|U|,
+       and (k/|U| − Σ_F p_i/|U|) / Σ_U y is the bound above. */
     for (int i = 0; i < g->n; i++) {
-        ybest[i] = g->row_of[i] >= 0 && !g->fixed[i] ? 1.0 / nunf : 0.0;
+        ybest[i] = g->row_of[i] >= 0 ? 1.0 / nunf : 0.0;
     }
-    /* v for the uniform weights is at most k/nunf·(#unfixed on a panel);
-       the certificate of the trivial bound is Σ_U π ≤ k − Σ_F p. */
     *vbest = (double)g->k / nunf;
     for (;;) {
         double yhat, v;

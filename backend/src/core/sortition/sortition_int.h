@@ -80,6 +80,10 @@ int sortition_colgen_run(const struct sortition_problem *p, const struct sortiti
                          const struct sortition_solver *s, struct sortition_result *r,
                          struct sortition_error *err);
 
+/* sortition_lottery_round, optionally skipping the greedy walk (tests). */
+int lottery_round(const struct sortition_result *r, int m, bool beck_fiala_only,
+                  struct sortition_lottery *l, struct sortition_error *err);
+
 /* Fill r->panels/weights/probabilities/min/gini from a panel set and
    weights (drops weights < 1e-9, renormalises, sorts panels). */
 int sortition_result_fill(struct sortition_result *r, const struct sortition_problem *p,

@@ -272,6 +272,12 @@ out:
 int sortition_lottery_round(const struct sortition_result *r, int m, struct sortition_lottery *l,
                             struct sortition_error *err)
 {
+    return lottery_round(r, m, false, l, err);
+}
+
+int lottery_round(const struct sortition_result *r, int m, bool beck_fiala_only,
+                  struct sortition_lottery *l, struct sortition_error *err)
+{
     memset(l, 0, sizeof *l);
     if (m < 1 || m > 10000000) {
         return sortition_fail(err, SORTITION_EINVAL, "the lottery size m = %d is outside 1..10^7",
@@ -310,10 +316,13 @@ int sortition_lottery_round(const struct sortition_result *r, int m, struct sort
         rc = SORTITION_ESOLVER;
         goto out;
     }
-    greedy(r, f, ups, x, dev);
-    double worst = 0.0;
-    for (int i = 0; i < n; i++) {
-        worst = fmax(worst, fabs(dev[i]));
+    double worst = HUGE_VAL;
+    if (!beck_fiala_only) {
+        greedy(r, f, ups, x, dev);
+        worst = 0.0;
+        for (int i = 0; i < n; i++) {
+            worst = fmax(worst, fabs(dev[i]));
+        }
     }
     if (worst >= k - 1e-9) {
         rc = beck_fiala(r, f, x);
