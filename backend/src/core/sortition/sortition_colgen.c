@@ -27,9 +27,11 @@
 
 #include "sortition_int.h"
 
-/* Stop a level when (best upper bound) − (master value) <= GAP_EPS: far
-   below the 1e-3 at which probabilities are compared. */
+/* Stop a level when (best upper bound) − (master value) <= GAP_EPS, or
+   GAP_REL of the bound: far below the 1e-3 at which probabilities are
+   compared. */
 #define GAP_EPS 1e-6
+#define GAP_REL 1e-5
 /* Fix respondents whose dual weight is >= REL_FIX × the largest. */
 #define REL_FIX 1e-2
 /* Pricing calls that only need a good panel, not the best one, stop at
@@ -410,7 +412,7 @@ static int cg_level(struct cg *g, double *z, double *ybest, double *vbest, const
         if (rc != SORTITION_OK) {
             return rc;
         }
-        if (best - *z <= GAP_EPS) {
+        if (best - *z <= fmax(GAP_EPS, GAP_REL * best)) {
             break;
         }
         int added, j;
@@ -419,8 +421,11 @@ static int cg_level(struct cg *g, double *z, double *ybest, double *vbest, const
         if (rc != SORTITION_OK) {
             return rc;
         }
-        if (v <= yhat + GAP_EPS) {
-            /* No improving panel within the gap: the exact optimum decides. */
+        if (v <= yhat * (1.0 + LEVEL_GAP) + GAP_EPS) {
+            /* No panel that improves by more than the gap: the exact
+               optimum decides (a gap-inflated bound can never certify the
+               level, and barely improving panels let a degenerate master
+               stall: seen on the synthetic n = 2,000 pool). */
             rc = cg_price_add(g, g->y, 0.0, 0.0, &v, &vb, &added, &j);
             if (rc != SORTITION_OK) {
                 return rc;
@@ -436,7 +441,7 @@ static int cg_level(struct cg *g, double *z, double *ybest, double *vbest, const
         if (rc != SORTITION_OK) {
             return rc;
         }
-        if (best - *z <= GAP_EPS) {
+        if (best - *z <= fmax(GAP_EPS, GAP_REL * best)) {
             break;
         }
         int any = 0;
