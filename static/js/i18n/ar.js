@@ -278,4 +278,12 @@ export default {
   'invites.revoked': 'أُلغيت الدعوة.',
   'lang.add_button': 'إضافة',
   'error.more_fields': 'توجد مشكلات أخرى غير المعروضة هنا؛ صحّح هذه ثم حاول مرة أخرى.',
+  // selections by lot (issue 14, sortdraw): problem slugs of api/errors.def
+  'problem.selection-state': 'لا تسمح حالة الاختيار الحالية بهذا.',
+  'problem.selection-deadline': 'هذه المرحلة من عشوائية القرعة مغلقة أو لم تُفتح بعد.',
+  'problem.selection-infeasible': 'لا توجد هيئة تستوفي هذه الحصص؛ خفّفها كما هو مقترح.',
+  'problem.selection-run': 'تشغيل المُحسِّن هذا لا يطابق الاختيار الملتزَم به.',
+  'problem.call-closed': 'لا يقبل هذا الاختيار متطوعين.',
+  'problem.already-volunteered': 'أنت بالفعل ضمن مجموعة المرشحين لهذا الاختيار.',
+  'problem.randomness-taken': 'لقد التزمت بالفعل بعشوائيتك لهذه القرعة.',
 };

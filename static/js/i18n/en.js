@@ -278,4 +278,12 @@ export default {
   'invites.revoked': 'The invitation has been revoked.',
   'lang.add_button': 'Add',
   'error.more_fields': 'There are more problems than shown here; fix these and try again.',
+  // selections by lot (issue 14, sortdraw): problem slugs of api/errors.def
+  'problem.selection-state': 'The selection is not in a state that allows this.',
+  'problem.selection-deadline': "This step of the draw's randomness is closed or not open yet.",
+  'problem.selection-infeasible': 'No panel can meet these quotas; relax them as suggested.',
+  'problem.selection-run': 'This optimiser run does not match the committed selection.',
+  'problem.call-closed': 'This selection is not taking volunteers.',
+  'problem.already-volunteered': "You are already in this selection's pool.",
+  'problem.randomness-taken': 'You have already committed randomness to this draw.',
 };

@@ -278,4 +278,12 @@ export default {
   'invites.revoked': 'La invitación ha sido revocada.',
   'lang.add_button': 'Añadir',
   'error.more_fields': 'Hay más problemas de los que se muestran aquí: corrija estos e inténtelo de nuevo.',
+  // selections by lot (issue 14, sortdraw): problem slugs of api/errors.def
+  'problem.selection-state': 'La selección no está en un estado que lo permita.',
+  'problem.selection-deadline': 'Este paso del azar del sorteo está cerrado o aún no se ha abierto.',
+  'problem.selection-infeasible': 'Ningún panel puede cumplir estas cuotas; relájelas como se sugiere.',
+  'problem.selection-run': 'Esta ejecución del optimizador no corresponde a la selección comprometida.',
+  'problem.call-closed': 'Esta selección no acepta voluntarios.',
+  'problem.already-volunteered': 'Ya está en el grupo de candidatos de esta selección.',
+  'problem.randomness-taken': 'Ya ha comprometido su aleatoriedad para este sorteo.',
 };

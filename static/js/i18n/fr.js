@@ -278,4 +278,12 @@ export default {
   'invites.revoked': 'L’invitation a été révoquée.',
   'lang.add_button': 'Ajouter',
   'error.more_fields': 'Il y a d’autres problèmes que ceux affichés ici : corrigez ceux-ci et réessayez.',
+  // selections by lot (issue 14, sortdraw): problem slugs of api/errors.def
+  'problem.selection-state': 'La sélection n’est pas dans un état qui le permet.',
+  'problem.selection-deadline': 'Cette étape de l’aléa du tirage est close ou pas encore ouverte.',
+  'problem.selection-infeasible': 'Aucun panel ne respecte ces quotas ; assouplissez-les comme suggéré.',
+  'problem.selection-run': 'Ce calcul de l’optimiseur ne correspond pas à la sélection engagée.',
+  'problem.call-closed': 'Cette sélection n’accepte pas de volontaires.',
+  'problem.already-volunteered': 'Vous êtes déjà dans le vivier de cette sélection.',
+  'problem.randomness-taken': 'Vous avez déjà engagé votre aléa pour ce tirage.',
 };

@@ -45,4 +45,13 @@ json_t *codec_invitation_listed_json(const struct invitation_record *inv);
  * invited_by: {display_name}, role, expires_at, uses_left, status}. */
 json_t *codec_invitation_preview_json(const struct invitation_record *inv);
 
+/* Selection {id, assembly_id, title, categories, household, call_open,
+ * created_by, created_at, updated_at, pool_size, round: SelectionRound}. */
+json_t *codec_selection_json(const struct selection_record *s);
+
+/* SelectionRun {id, selection_id, round, status, method, inputs_sha256,
+ * cancel_requested, progress, result (without the lottery's panels),
+ * error, created_at, started_at, finished_at}. */
+json_t *codec_selection_run_json(const struct selection_run_record *r);
+
 #endif /* PNYX_CODEC_JSON_RESOURCES_H */
