@@ -64,6 +64,7 @@ static enum authz_decision reference(const struct authz_subject *w, const struct
             return AUTHZ_ALLOW;
         return r->open_to_join ? AUTHZ_ALLOW : AUTHZ_DENY_403;
     case AUTHZ_CREATE_INVITATION:
+    case AUTHZ_LIST_TRANSLATION_JOBS:
         return ref_active(w) && (w->role == ROLE_CONVENER || w->role == ROLE_FACILITATOR)
                    ? AUTHZ_ALLOW
                    : AUTHZ_DENY_403;

@@ -19,6 +19,7 @@
 #include "api/api_health.h"
 #include "api/api_me.h"
 #include "api/api_sessions.h"
+#include "api/api_translation.h"
 
 const struct api_route api_routes[] = {
     /* operations */
@@ -111,6 +112,15 @@ const struct api_route api_routes[] = {
      .pattern = "/api/v1/audit/key",
      .handler = api_audit_key,
      .auth = API_AUTH_NONE},
+    /* machine translation (issue 10, mt) */
+    {.method = API_GET,
+     .pattern = "/api/v1/translation/languages",
+     .handler = api_translation_languages,
+     .auth = API_AUTH_NONE},
+    {.method = API_GET,
+     .pattern = "/api/v1/assemblies/{aid}/translation-jobs",
+     .handler = api_translation_jobs_list,
+     .auth = API_AUTH_REQUIRED},
 };
 
 const size_t api_routes_count = sizeof(api_routes) / sizeof(api_routes[0]);

@@ -86,6 +86,30 @@ struct invitation_record {
     int64_t uses_left;          /* preview: 0 unless valid */
 };
 
+/* --- machine translation (issue 10, mt) --- */
+struct translation_job_record {
+    int64_t id;
+    int64_t assembly_id;
+    const char *kind; /* "proposal" | "comment" */
+    int64_t target_id;
+    int64_t version;
+    const char *source_language;
+    const char *target_language;
+    const char *status; /* queued | running | done | failed */
+    int64_t attempts;
+    const char *run_after;
+    const char *last_error; /* NULL: JSON null */
+    const char *translator; /* NULL: JSON null */
+    const char *pivot;      /* NULL: JSON null */
+    const char *outcome;    /* NULL: JSON null */
+    const char *created_at;
+    const char *updated_at;
+};
+struct translation_pair_record {
+    const char *from, *to;
+    const char *via; /* NULL or "": direct (JSON null) */
+};
+
 /* --- selections by lot (issue 14, sortdraw) --------------------------------- */
 
 /* One round of a selection (0: the panel; 1..: replacements). JSON-valued
