@@ -79,11 +79,11 @@ static enum db_status round_pool_load(struct db_conn *c, struct arena *a, const 
     p->quotas = arena_calloc(a, p->nquota + 1, sizeof *p->quotas);
     for (size_t q = 0; q < p->nquota; q++) {
         json_t *row = json_array_get(v->quotas, q);
-        p->quotas[q] = (struct draw_quota){
-            .category = json_string_value(json_object_get(row, "category")),
-            .feature = json_string_value(json_object_get(row, "feature")),
-            .min = (uint32_t)json_integer_value(json_object_get(row, "min")),
-            .max = (uint32_t)json_integer_value(json_object_get(row, "max"))};
+        p->quotas[q] =
+            (struct draw_quota){.category = json_string_value(json_object_get(row, "category")),
+                                .feature = json_string_value(json_object_get(row, "feature")),
+                                .min = (uint32_t)json_integer_value(json_object_get(row, "min")),
+                                .max = (uint32_t)json_integer_value(json_object_get(row, "max"))};
     }
     return DB_OK;
 }
@@ -191,8 +191,8 @@ static enum db_status commit_cb(struct db_conn *c, void *cls)
         "the root of this log at the size that ends with this round's selection.published entry",
         "commit_until", t->commit_until, "reveal_until", t->reveal_until, "unrevealed",
         "commitments not revealed by reveal_until are dropped");
-    st = api_audit_append(c, a, t->v.sel.assembly_id, t->rq->auth.account_id,
-                          "selection.committed", data);
+    st = api_audit_append(c, a, t->v.sel.assembly_id, t->rq->auth.account_id, "selection.committed",
+                          data);
     json_decref(data);
     if (st == DB_OK) {
         st = sel_load(c, a, t->sid, false, -1, &t->v);
@@ -337,8 +337,7 @@ static enum db_status publish_cb(struct db_conn *c, void *cls)
         return st;
     }
     if (!sel_status_is(&t->v, "committed")) {
-        return sel_refuse_state(&t->refusal, sel_only_committed,
-                                "publish once, after the commit");
+        return sel_refuse_state(&t->refusal, sel_only_committed, "publish once, after the commit");
     }
     /* After the commitment phase the lottery could be chosen knowing the
      * randomness committed to: never. */
@@ -388,8 +387,8 @@ static enum db_status publish_cb(struct db_conn *c, void *cls)
         return DB_HARD_ERROR;
     }
     const char *lsha = sel_hex(a, h, 32);
-    json_t *lot = json_pack("{s:O, s:O}", "panels", panels, "certificate",
-                            cert != NULL ? cert : json_null());
+    json_t *lot =
+        json_pack("{s:O, s:O}", "panels", panels, "certificate", cert != NULL ? cert : json_null());
     const char *lot_text = dump(a, lot);
     json_decref(lot);
     st = db_round_publish(c, a, t->sid, t->v.rd.round, lot_text, dump(a, probs), dump(a, optimum),
@@ -397,12 +396,12 @@ static enum db_status publish_cb(struct db_conn *c, void *cls)
     if (st != DB_OK) {
         return st;
     }
-    json_t *data = json_pack("{s:s, s:i, s:s, s:s, s:i, s:i, s:s}", "selection",
-                             sel_id_str(a, t->sid), "round", t->v.rd.round, "run",
-                             sel_id_str(a, t->run), "lottery_sha256", lsha, "m", t->v.rd.m, "k",
-                             t->v.rd.k, "method", t->v.rd.method);
-    st = api_audit_append(c, a, t->v.sel.assembly_id, t->rq->auth.account_id,
-                          "selection.published", data);
+    json_t *data =
+        json_pack("{s:s, s:i, s:s, s:s, s:i, s:i, s:s}", "selection", sel_id_str(a, t->sid),
+                  "round", t->v.rd.round, "run", sel_id_str(a, t->run), "lottery_sha256", lsha, "m",
+                  t->v.rd.m, "k", t->v.rd.k, "method", t->v.rd.method);
+    st = api_audit_append(c, a, t->v.sel.assembly_id, t->rq->auth.account_id, "selection.published",
+                          data);
     json_decref(data);
     if (st == DB_OK) {
         st = sel_load(c, a, t->sid, false, -1, &t->v);
@@ -708,8 +707,8 @@ static enum db_status draw_cb(struct db_conn *c, void *cls)
     }
     /* Beacon: the log's root at the size ending with the publish entry. */
     int64_t bsize;
-    st = db_selection_entry_seq(c, a, v.sel.assembly_id, "selection.published", t->sid,
-                                v.rd.round, &bsize);
+    st = db_selection_entry_seq(c, a, v.sel.assembly_id, "selection.published", t->sid, v.rd.round,
+                                &bsize);
     if (st != DB_OK) {
         return st == DB_NOT_FOUND ? DB_HARD_ERROR : st;
     }
@@ -788,19 +787,17 @@ static enum db_status draw_cb(struct db_conn *c, void *cls)
     if (st != DB_OK) {
         return st;
     }
-    json_t *data = json_pack(
-        "{s:s, s:i, s:{s:I, s:s}, s:i, s:O, s:s, s:i, s:O, s:i}", "selection",
-        sel_id_str(a, t->sid), "round", v.rd.round, "beacon", "log_size", (json_int_t)bsize,
-        "root", beacon_hex, "reveals", nrv, "dropped", dropped, "seed", seed_hex, "index",
-        (int)index, "panel", names, "invitations", (int)json_array_size(invites));
-    st = api_audit_append(c, a, v.sel.assembly_id, t->rq->auth.account_id, "selection.drawn",
-                          data);
+    json_t *data = json_pack("{s:s, s:i, s:{s:I, s:s}, s:i, s:O, s:s, s:i, s:O, s:i}", "selection",
+                             sel_id_str(a, t->sid), "round", v.rd.round, "beacon", "log_size",
+                             (json_int_t)bsize, "root", beacon_hex, "reveals", nrv, "dropped",
+                             dropped, "seed", seed_hex, "index", (int)index, "panel", names,
+                             "invitations", (int)json_array_size(invites));
+    st = api_audit_append(c, a, v.sel.assembly_id, t->rq->auth.account_id, "selection.drawn", data);
     json_decref(data);
     if (st == DB_OK) {
-        t->reply = json_pack("{s:i, s:s, s:i, s:O, s:O, s:{s:I, s:s}}", "round", v.rd.round,
-                             "seed", seed_hex, "index", (int)index, "panel", names,
-                             "invitations", invites, "beacon", "log_size", (json_int_t)bsize,
-                             "root", beacon_hex);
+        t->reply = json_pack("{s:i, s:s, s:i, s:O, s:O, s:{s:I, s:s}}", "round", v.rd.round, "seed",
+                             seed_hex, "index", (int)index, "panel", names, "invitations", invites,
+                             "beacon", "log_size", (json_int_t)bsize, "root", beacon_hex);
         st = t->reply != NULL ? DB_OK : DB_HARD_ERROR;
     }
     return st;
@@ -860,12 +857,11 @@ static json_t *draw_document(struct db_conn *c, struct arena *a, const struct se
         const struct db_respondent *r = &p.pool[p.el[x]];
         json_t *vals = json_loads(r->vals, 0, NULL);
         json_array_append_new(
-            resp, json_pack("{s:s, s:o, s:o, s:s, s:O, s:O}", "pseudonym", r->pseudonym,
-                            "values", vals ? vals : json_array(), "household",
-                            r->household ? json_string(r->household) : json_null(),
-                            "commitment", r->commitment, "probability",
-                            json_array_get(probs, (size_t)x), "optimum",
-                            json_array_get(optimum, (size_t)x)));
+            resp, json_pack("{s:s, s:o, s:o, s:s, s:O, s:O}", "pseudonym", r->pseudonym, "values",
+                            vals ? vals : json_array(), "household",
+                            r->household ? json_string(r->household) : json_null(), "commitment",
+                            r->commitment, "probability", json_array_get(probs, (size_t)x),
+                            "optimum", json_array_get(optimum, (size_t)x)));
     }
     json_t *quotas = json_array();
     for (size_t q = 0; q < json_array_size(v->quotas); q++) {
@@ -893,8 +889,8 @@ static json_t *draw_document(struct db_conn *c, struct arena *a, const struct se
     json_t *reveals = json_array(), *dropped = json_array();
     for (int i = 0; i < nrnd; i++) {
         if (rnd[i].value != NULL) {
-            json_array_append_new(reveals, json_pack("{s:s, s:s}", "commitment",
-                                                     rnd[i].commitment, "value", rnd[i].value));
+            json_array_append_new(reveals, json_pack("{s:s, s:s}", "commitment", rnd[i].commitment,
+                                                     "value", rnd[i].value));
         } else {
             json_array_append_new(dropped, json_string(rnd[i].commitment));
         }
@@ -992,8 +988,8 @@ int api_selections_check(struct api_req *rq, struct api_reply *out)
         values[i] = json_string_value(json_array_get(vals, i));
         json_object_set_new(vobj, names[i], json_string(values[i] ? values[i] : ""));
     }
-    struct draw_respondent dr = {.pseudonym = me.pseudonym, .values = values,
-                                 .household = me.household};
+    struct draw_respondent dr = {
+        .pseudonym = me.pseudonym, .values = values, .household = me.household};
     uint8_t got[32], stored[32];
     if (draw_commitment(salt, &dr, ncat, names, got) != DRAW_OK ||
         !sel_unhex32(me.commitment, stored) || !pnyx_crypto_equal(got, stored, 32)) {
@@ -1030,12 +1026,12 @@ int api_selections_check(struct api_req *rq, struct api_reply *out)
         }
         json_t *probs = sel_json(a, rv.rd.probabilities), *opt = sel_json(a, rv.rd.optimum);
         json_t *pr = json_array_get(probs, (size_t)pos), *op = json_array_get(opt, (size_t)pos);
-        json_array_append_new(
-            rounds, json_pack("{s:i, s:s, s:i, s:i, s:s, s:o, s:O, s:O, s:b}", "round", r,
-                              "status", rv.rd.status, "position", pos, "size", p.n,
-                              "commitment_root", rv.rd.commitment_root, "proof", pj,
-                              "probability", pr ? pr : json_null(), "optimum",
-                              op ? op : json_null(), "selected", me.selected_round == r));
+        json_array_append_new(rounds,
+                              json_pack("{s:i, s:s, s:i, s:i, s:s, s:o, s:O, s:O, s:b}", "round", r,
+                                        "status", rv.rd.status, "position", pos, "size", p.n,
+                                        "commitment_root", rv.rd.commitment_root, "proof", pj,
+                                        "probability", pr ? pr : json_null(), "optimum",
+                                        op ? op : json_null(), "selected", me.selected_round == r));
     }
     json_t *j = json_pack("{s:s, s:o, s:b, s:s, s:s, s:o}", "pseudonym", me.pseudonym, "values",
                           vobj, "household", me.household != NULL, "commitment", me.commitment,
@@ -1139,8 +1135,7 @@ static enum db_status repl_cb(struct db_conn *c, void *cls)
         return st;
     }
     if (!sel_status_is(&v, "drawn")) {
-        return sel_refuse_state(&t->refusal, sel_only_drawn,
-                                "replacements follow a drawn round");
+        return sel_refuse_state(&t->refusal, sel_only_drawn, "replacements follow a drawn round");
     }
     st = sel_load(c, a, t->sid, false, 0, &first);
     struct db_respondent *pool = NULL;
@@ -1200,9 +1195,9 @@ static enum db_status repl_cb(struct db_conn *c, void *cls)
     if (st != DB_OK) {
         return st;
     }
-    json_t *data = json_pack("{s:s, s:i, s:i, s:I, s:O}", "selection", sel_id_str(a, t->sid),
-                             "round", round, "k", k, "eligible",
-                             (json_int_t)json_array_size(eligible), "quotas", quotas);
+    json_t *data =
+        json_pack("{s:s, s:i, s:i, s:I, s:O}", "selection", sel_id_str(a, t->sid), "round", round,
+                  "k", k, "eligible", (json_int_t)json_array_size(eligible), "quotas", quotas);
     st = api_audit_append(c, a, v.sel.assembly_id, t->rq->auth.account_id,
                           "selection.replacements_opened", data);
     json_decref(data);

@@ -135,10 +135,9 @@ json_t *sel_inputs(struct arena *a, const struct sel_view *v, const char *method
     for (int x = 0; x < n; x++) {
         const struct db_respondent *r = &pool[el[x]];
         json_t *vals = json_loads(r->vals, 0, NULL);
-        json_array_append_new(resp, json_pack("{s:o, s:o}", "values", vals ? vals : json_array(),
-                                              "household",
-                                              r->household ? json_string(r->household)
-                                                           : json_null()));
+        json_array_append_new(
+            resp, json_pack("{s:o, s:o}", "values", vals ? vals : json_array(), "household",
+                            r->household ? json_string(r->household) : json_null()));
         json_array_append_new(idx, json_integer(r->idx));
     }
     json_t *in = json_pack("{s:O, s:O, s:i, s:i, s:s, s:o, s:o}", "categories", v->cats, "quotas",
@@ -210,7 +209,7 @@ void sel_refusal_clear(struct sel_refusal *r)
 }
 
 enum db_status sel_refuse_state(struct sel_refusal *r, const char *const *allowed,
-                                   const char *detail)
+                                const char *detail)
 {
     r->allowed = allowed;
     return api_refuse(&r->r, API_E_SELECTION_STATE, detail);
@@ -580,9 +579,7 @@ static const struct decode_field patch_fields[] = {
      .min = 1,
      .max = 100000,
      .offset = offsetof(struct patch_body, m)},
-    {.name = "call_open",
-     .type = DECODE_BOOLEAN,
-     .offset = offsetof(struct patch_body, call_open)},
+    {.name = "call_open", .type = DECODE_BOOLEAN, .offset = offsetof(struct patch_body, call_open)},
 };
 
 struct patch_txn {
@@ -631,7 +628,8 @@ static enum db_status patch_cb(struct db_conn *c, void *cls)
     }
     bool round_change = t->b.k.set || t->b.method || t->b.m.set || t->quotas;
     if (round_change && !sel_status_is(&t->v, "draft")) {
-        return sel_refuse_state(&t->refusal, sel_only_draft, "quotas, k, method and m are fixed at commit");
+        return sel_refuse_state(&t->refusal, sel_only_draft,
+                                "quotas, k, method and m are fixed at commit");
     }
     if (t->quotas != NULL && !quotas_fit(&t->v, t->quotas, a)) {
         return api_refuse(&t->refusal.r, API_E_VALIDATION,
@@ -652,11 +650,11 @@ static enum db_status patch_cb(struct db_conn *c, void *cls)
         return st;
     }
     json_t *data = json_pack("{s:s, s:i, s:O, s:o, s:s, s:i, s:b}", "selection",
-                             sel_id_str(a, t->sid), "round", t->v.rd.round, "quotas", t->v.quotas, "k",
-                             t->v.rd.k > 0 ? json_integer(t->v.rd.k) : json_null(), "method",
+                             sel_id_str(a, t->sid), "round", t->v.rd.round, "quotas", t->v.quotas,
+                             "k", t->v.rd.k > 0 ? json_integer(t->v.rd.k) : json_null(), "method",
                              t->v.rd.method, "m", t->v.rd.m, "call_open", t->v.sel.call_open);
-    st = api_audit_append(c, a, t->v.sel.assembly_id, t->rq->auth.account_id,
-                          "selection.updated", data);
+    st = api_audit_append(c, a, t->v.sel.assembly_id, t->rq->auth.account_id, "selection.updated",
+                          data);
     json_decref(data);
     if (st == DB_OK) {
         t->reply = sel_selection_json(c, a, &t->v);
@@ -700,16 +698,15 @@ static const char *decode_quotas(struct arena *a, json_t *q, struct decode_error
         }
         json_int_t lo = json_integer_value(mn), hi = json_integer_value(mx);
         if (lo < 0 || hi < lo || hi > SEL_MAX_K) {
-            decode_error(e, arena_printf(a, "%s/max", field), "out_of_range",
-                         json_pack("{s:I, s:i}", "min", lo < 0 ? (json_int_t)0 : lo, "max",
-                                   SEL_MAX_K),
-                         "0 ≤ min ≤ max ≤ 1000");
+            decode_error(
+                e, arena_printf(a, "%s/max", field), "out_of_range",
+                json_pack("{s:I, s:i}", "min", lo < 0 ? (json_int_t)0 : lo, "max", SEL_MAX_K),
+                "0 ≤ min ≤ max ≤ 1000");
             continue;
         }
         for (size_t j = 0; j < i; j++) {
             json_t *o = json_array_get(outq, j);
-            if (o != NULL &&
-                strcmp(json_string_value(json_object_get(o, "category")), cat) == 0 &&
+            if (o != NULL && strcmp(json_string_value(json_object_get(o, "category")), cat) == 0 &&
                 strcmp(json_string_value(json_object_get(o, "feature")), feat) == 0) {
                 decode_error(e, arena_printf(a, "%s/feature", field), "duplicate", NULL, NULL);
             }
@@ -792,8 +789,8 @@ static int row_seal(struct arena *a, json_t *cats, json_t *vals, struct new_row 
         names[i] = json_string_value(json_array_get(cats, i));
         values[i] = json_string_value(json_array_get(vals, i));
     }
-    struct draw_respondent dr = {.pseudonym = r->pseudonym, .values = values,
-                                 .household = r->household};
+    struct draw_respondent dr = {
+        .pseudonym = r->pseudonym, .values = values, .household = r->household};
     if (draw_commitment(salt, &dr, ncat, names, c) != DRAW_OK) {
         return -1;
     }
@@ -954,8 +951,8 @@ static json_t *csv_rows(const char *s, size_t len, const char **why)
                 if (ch == '\r' && i + 1 < len && s[i + 1] == '\n') {
                     i++;
                 }
-                bool blank = json_array_size(row) == 1 &&
-                             json_string_length(json_array_get(row, 0)) == 0;
+                bool blank =
+                    json_array_size(row) == 1 && json_string_length(json_array_get(row, 0)) == 0;
                 if (!blank) {
                     json_array_append_new(rows, row);
                 } else {
@@ -993,8 +990,8 @@ static json_t *csv_to_respondents(struct arena *a, const struct sel_view *v, con
     }
     for (size_t h = 0; h < json_array_size(hdr); h++) {
         const char *col = json_string_value(json_array_get(hdr, h));
-        bool known = strcmp(col, "household") == 0 || strcmp(col, "name") == 0 ||
-                     strcmp(col, "email") == 0;
+        bool known =
+            strcmp(col, "household") == 0 || strcmp(col, "name") == 0 || strcmp(col, "email") == 0;
         for (size_t c = 0; c < json_array_size(v->cats) && !known; c++) {
             known = strcmp(json_string_value(json_array_get(v->cats, c)), col) == 0;
         }
@@ -1137,8 +1134,7 @@ int api_selections_pool_put(struct api_req *rq, struct api_reply *out)
     }
     size_t n = json_array_size(resp);
     if (resp != NULL && n > SEL_MAX_POOL) {
-        decode_error(&e, "respondents", "too_many", json_pack("{s:i}", "max", SEL_MAX_POOL),
-                     NULL);
+        decode_error(&e, "respondents", "too_many", json_pack("{s:i}", "max", SEL_MAX_POOL), NULL);
         n = 0;
     }
     t->rows = arena_calloc(rq->arena, n + 1, sizeof *t->rows);
@@ -1148,6 +1144,26 @@ int api_selections_pool_put(struct api_req *rq, struct api_reply *out)
     }
     if (decode_finish(&e, out) != 0) {
         return 0;
+    }
+    /* Households as given may be addresses: each distinct one becomes a
+     * random tag, which is all the draw needs (and all it publishes). */
+    const char **given = arena_calloc(rq->arena, n + 1, sizeof *given);
+    for (size_t i = 0; i < n; i++) {
+        given[i] = t->rows[i].household;
+        if (given[i] == NULL) {
+            continue;
+        }
+        t->rows[i].household = NULL;
+        for (size_t j = 0; j < i && t->rows[i].household == NULL; j++) {
+            if (given[j] != NULL && strcmp(given[j], given[i]) == 0) {
+                t->rows[i].household = t->rows[j].household;
+            }
+        }
+        if (t->rows[i].household == NULL) {
+            uint8_t tag[8];
+            randombytes_buf(tag, sizeof tag);
+            t->rows[i].household = arena_printf(rq->arena, "h-%s", sel_hex(rq->arena, tag, 8));
+        }
     }
     json_t *rows = json_array();
     json_t *reply = json_array();
@@ -1165,8 +1181,8 @@ int api_selections_pool_put(struct api_req *rq, struct api_reply *out)
                             r->household ? json_string(r->household) : json_null(), "commitment",
                             r->commitment, "name", r->name ? json_string(r->name) : json_null(),
                             "email", r->email ? json_string(r->email) : json_null()));
-        json_array_append_new(reply, json_pack("{s:I, s:s, s:s}", "row", (json_int_t)i,
-                                               "pseudonym", r->pseudonym, "salt", r->salt));
+        json_array_append_new(reply, json_pack("{s:I, s:s, s:s}", "row", (json_int_t)i, "pseudonym",
+                                               r->pseudonym, "salt", r->salt));
     }
     char *text = json_dumps(rows, JSON_COMPACT);
     t->rows_json = text ? arena_strdup(rq->arena, text) : NULL;
@@ -1203,10 +1219,10 @@ int api_selections_pool_get(struct api_req *rq, struct api_reply *out)
         struct db_respondent *r = &pool[i];
         json_array_append_new(
             items,
-            json_pack("{s:i, s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:o}", "index", r->idx,
-                      "pseudonym", r->pseudonym, "values", json_loads(r->vals, 0, NULL),
-                      "household", r->household ? json_string(r->household) : json_null(),
-                      "name", r->name ? json_string(r->name) : json_null(), "email",
+            json_pack("{s:i, s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:o}", "index", r->idx, "pseudonym",
+                      r->pseudonym, "values", json_loads(r->vals, 0, NULL), "household",
+                      r->household ? json_string(r->household) : json_null(), "name",
+                      r->name ? json_string(r->name) : json_null(), "email",
                       r->email ? json_string(r->email) : json_null(), "account_id",
                       r->account_id > 0 ? json_string(sel_id_str(rq->arena, r->account_id))
                                         : json_null(),
@@ -1351,7 +1367,7 @@ int api_selections_volunteer(struct api_req *rq, struct api_reply *out)
     if (st != DB_OK) {
         return sel_reply_problem(out, st, &t.refusal);
     }
-    return api_reply_json(out, 201,
-                          json_pack("{s:i, s:s, s:s}", "index", t.idx, "pseudonym", t.pseudonym,
-                                    "salt", t.salt_hex));
+    return api_reply_json(
+        out, 201,
+        json_pack("{s:i, s:s, s:s}", "index", t.idx, "pseudonym", t.pseudonym, "salt", t.salt_hex));
 }

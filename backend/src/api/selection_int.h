@@ -43,7 +43,8 @@ enum db_status sel_load(struct db_conn *c, struct arena *a, int64_t sid, bool lo
 
 /* The pool indices taking part in v's round, in pool order (n of them),
  * from a pool of npool. */
-int *sel_eligible(struct arena *a, const struct sel_view *v, int npool, int *n) PNYX_NONNULL(1, 2, 4);
+int *sel_eligible(struct arena *a, const struct sel_view *v, int npool, int *n)
+    PNYX_NONNULL(1, 2, 4);
 
 /*
  * The inputs of an optimiser run for v's round (its eligible respondents'

@@ -134,7 +134,7 @@ struct selection_round_record {
     int64_t beacon_size; /* 0: null */
     const char *beacon_root;
     const char *seed;
-    int index; /* -1: null */
+    int index;              /* -1: null */
     const char *panel_json; /* pseudonyms, or NULL */
     const char *drawn_at;
     const char *const *allowed; /* the next steps allowed now (NULL-terminated) */

@@ -43,10 +43,11 @@ static bool get_bool(const struct db_result *r, int row, int col)
 /* --- selections ------------------------------------------------------------------ */
 
 #define SEL_COLS                                                                                   \
-    "s.id, s.assembly_id, s.title, s.categories::text, s.household, s.call_open, s.created_by, "   \
-    DB_RFC3339("s.created_at") ", " DB_RFC3339("s.updated_at")                                     \
-    ", (SELECT count(*) FROM selection_respondents p WHERE p.selection_id = s.id), "               \
-    "(SELECT max(round) FROM selection_rounds q WHERE q.selection_id = s.id)"
+    "s.id, s.assembly_id, s.title, s.categories::text, s.household, s.call_open, "                 \
+    "s.created_by, " DB_RFC3339("s.created_at") ", " DB_RFC3339(                                   \
+        "s.updated_at") ", (SELECT count(*) FROM selection_respondents p WHERE p.selection_id = "  \
+                        "s.id), "                                                                  \
+                        "(SELECT max(round) FROM selection_rounds q WHERE q.selection_id = s.id)"
 
 static void read_selection(const struct db_result *r, int row, struct db_selection *o)
 {
@@ -67,12 +68,12 @@ static void read_selection(const struct db_result *r, int row, struct db_selecti
 /* Caller: POST …/selections. The round 0 row comes with it. */
 static const struct db_stmt stmt_sel_insert = {
     .name = "sel_insert",
-    .sql = "WITH s AS (INSERT INTO selections (assembly_id, title, categories, household, "
-           "created_by) VALUES ($1, $2, $3::jsonb, $4, $5) RETURNING *), "
-           "q AS (INSERT INTO selection_rounds (selection_id, round) SELECT id, 0 FROM s) "
-           "SELECT s.id, s.assembly_id, s.title, s.categories::text, s.household, s.call_open, "
-           "s.created_by, " DB_RFC3339("s.created_at") ", " DB_RFC3339(
-               "s.updated_at") ", 0, 0 FROM s",
+    .sql =
+        "WITH s AS (INSERT INTO selections (assembly_id, title, categories, household, "
+        "created_by) VALUES ($1, $2, $3::jsonb, $4, $5) RETURNING *), "
+        "q AS (INSERT INTO selection_rounds (selection_id, round) SELECT id, 0 FROM s) "
+        "SELECT s.id, s.assembly_id, s.title, s.categories::text, s.household, s.call_open, "
+        "s.created_by, " DB_RFC3339("s.created_at") ", " DB_RFC3339("s.updated_at") ", 0, 0 FROM s",
     .nparams = 5,
 };
 
@@ -159,14 +160,58 @@ enum db_status db_selection_update(struct db_conn *c, struct arena *a, int64_t s
 
 /* --- rounds ------------------------------------------------------------------------ */
 
-#define ROUND_COLS                                                                                 \
-    "q.selection_id, q.round, q.status, q.k, q.method, q.m, q.quotas::text, q.eligible::text, "    \
-    "q.rules_version, encode(q.commitment_root, 'hex'), " DB_RFC3339(                              \
-        "q.commit_until") ", " DB_RFC3339("q.reveal_until") ", " DB_RFC3339("q.committed_at")      \
-    ", q.lottery::text, q.probabilities::text, q.optimum::text, encode(q.lottery_sha256, 'hex'), " \
-    DB_RFC3339("q.published_at") ", q.beacon_size, encode(q.beacon_root, 'hex'), "                 \
-    "encode(q.seed, 'hex'), q.draw_index, q.panel::text, " DB_RFC3339("q.drawn_at")                \
-    ", coalesce(now() >= q.commit_until, false), coalesce(now() >= q.reveal_until, false)"
+#define ROUND_COLS                                                                                                                                                                                \
+    "q.selection_id, q.round, q.status, q.k, q.method, q.m, q.quotas::text, q.eligible::text, "                                                                                                   \
+    "q.rules_version, encode(q.commitment_root, 'hex'), " DB_RFC3339(                                                                                                                             \
+        "q.commit_until") ", " DB_RFC3339("q.reveal_until") ", " DB_RFC3339("q.committed_at") ", "                                                                                                \
+                                                                                              "q."                                                                                                \
+                                                                                              "lo"                                                                                                \
+                                                                                              "tt"                                                                                                \
+                                                                                              "er"                                                                                                \
+                                                                                              "y:"                                                                                                \
+                                                                                              ":t"                                                                                                \
+                                                                                              "ex"                                                                                                \
+                                                                                              "t,"                                                                                                \
+                                                                                              " q"                                                                                                \
+                                                                                              ".p"                                                                                                \
+                                                                                              "ro"                                                                                                \
+                                                                                              "ba"                                                                                                \
+                                                                                              "bi"                                                                                                \
+                                                                                              "li"                                                                                                \
+                                                                                              "ti"                                                                                                \
+                                                                                              "es"                                                                                                \
+                                                                                              "::"                                                                                                \
+                                                                                              "te"                                                                                                \
+                                                                                              "xt"                                                                                                \
+                                                                                              ", "                                                                                                \
+                                                                                              "q."                                                                                                \
+                                                                                              "op"                                                                                                \
+                                                                                              "ti"                                                                                                \
+                                                                                              "mu"                                                                                                \
+                                                                                              "m:"                                                                                                \
+                                                                                              ":t"                                                                                                \
+                                                                                              "ex"                                                                                                \
+                                                                                              "t,"                                                                                                \
+                                                                                              " e"                                                                                                \
+                                                                                              "nc"                                                                                                \
+                                                                                              "od"                                                                                                \
+                                                                                              "e("                                                                                                \
+                                                                                              "q."                                                                                                \
+                                                                                              "lo"                                                                                                \
+                                                                                              "tt"                                                                                                \
+                                                                                              "er"                                                                                                \
+                                                                                              "y_"                                                                                                \
+                                                                                              "sh"                                                                                                \
+                                                                                              "a2"                                                                                                \
+                                                                                              "56"                                                                                                \
+                                                                                              ", "                                                                                                \
+                                                                                              "'h"                                                                                                \
+                                                                                              "ex"                                                                                                \
+                                                                                              "')"                                                                                                \
+                                                                                              ","                                                                                                 \
+                                                                                              " " DB_RFC3339("q.published_at") ", q.beacon_size, encode(q.beacon_root, 'hex'), "                  \
+                                                                                                                               "encode(q.seed, 'hex'), q.draw_index, q.panel::text, " DB_RFC3339( \
+                                                                                                                                   "q.drawn_at") ", coalesce(now() >= q.commit_until, false), coalesce(now() >= q.reveal_until, false)"
 
 static void read_round(const struct db_result *r, int row, struct db_round *o)
 {
@@ -231,8 +276,9 @@ static const struct db_stmt stmt_round_settings = {
 enum db_status db_round_settings(struct db_conn *c, struct arena *a, int64_t sid, int round, int k,
                                  const char *method, int m, const char *quotas_json)
 {
-    const char *p[6] = {db_param_i64(a, sid), arena_printf(a, "%d", round), opt_str_i(a, k, 0),
-                        method,               opt_str_i(a, m, 0),           quotas_json};
+    const char *p[6] = {db_param_i64(a, sid), arena_printf(a, "%d", round),
+                        opt_str_i(a, k, 0),   method,
+                        opt_str_i(a, m, 0),   quotas_json};
     return db_query_stmt(c, a, &stmt_round_settings, p, NULL);
 }
 
@@ -248,9 +294,12 @@ enum db_status db_round_insert(struct db_conn *c, struct arena *a, int64_t sid, 
                                const char *method, int m, const char *quotas_json,
                                const char *eligible_json)
 {
-    const char *p[7] = {db_param_i64(a, sid),   arena_printf(a, "%d", round),
-                        arena_printf(a, "%d", k), method,
-                        arena_printf(a, "%d", m), quotas_json,
+    const char *p[7] = {db_param_i64(a, sid),
+                        arena_printf(a, "%d", round),
+                        arena_printf(a, "%d", k),
+                        method,
+                        arena_printf(a, "%d", m),
+                        quotas_json,
                         eligible_json};
     return db_query_stmt(c, a, &stmt_round_insert, p, NULL);
 }
@@ -288,8 +337,9 @@ enum db_status db_round_publish(struct db_conn *c, struct arena *a, int64_t sid,
                                 const char *lottery_json, const char *probabilities_json,
                                 const char *optimum_json, const char *sha_hex)
 {
-    const char *p[6] = {db_param_i64(a, sid), arena_printf(a, "%d", round), lottery_json,
-                        probabilities_json,   optimum_json,                 sha_hex};
+    const char *p[6] = {db_param_i64(a, sid), arena_printf(a, "%d", round),
+                        lottery_json,         probabilities_json,
+                        optimum_json,         sha_hex};
     struct db_result r;
     enum db_status st = db_query_stmt(c, a, &stmt_round_publish, p, &r);
     return st == DB_OK && r.affected != 1 ? DB_NOT_FOUND : st;
@@ -305,12 +355,15 @@ static const struct db_stmt stmt_round_draw = {
 };
 
 enum db_status db_round_draw(struct db_conn *c, struct arena *a, int64_t sid, int round,
-                             int64_t beacon_size, const char *beacon_root_hex,
-                             const char *seed_hex, int index, const char *panel_json)
+                             int64_t beacon_size, const char *beacon_root_hex, const char *seed_hex,
+                             int index, const char *panel_json)
 {
-    const char *p[7] = {db_param_i64(a, sid),         arena_printf(a, "%d", round),
-                        db_param_i64(a, beacon_size), beacon_root_hex,
-                        seed_hex,                     arena_printf(a, "%d", index),
+    const char *p[7] = {db_param_i64(a, sid),
+                        arena_printf(a, "%d", round),
+                        db_param_i64(a, beacon_size),
+                        beacon_root_hex,
+                        seed_hex,
+                        arena_printf(a, "%d", index),
                         panel_json};
     struct db_result r;
     enum db_status st = db_query_stmt(c, a, &stmt_round_draw, p, &r);
@@ -492,7 +545,7 @@ enum db_status db_randomness_commit(struct db_conn *c, struct arena *a, int64_t 
 }
 
 #define RAND_COLS                                                                                  \
-    "x.account_id, encode(x.commitment, 'hex'), encode(x.value, 'hex'), " DB_RFC3339(             \
+    "x.account_id, encode(x.commitment, 'hex'), encode(x.value, 'hex'), " DB_RFC3339(              \
         "x.committed_at") ", " DB_RFC3339("x.revealed_at")
 
 static void read_rand(const struct db_result *r, int row, struct db_sel_randomness *o)
@@ -598,7 +651,7 @@ enum db_status db_selection_entry_seq(struct db_conn *c, struct arena *a, int64_
 /* --- optimiser jobs ------------------------------------------------------------------------ */
 
 #define JOB_COLS                                                                                   \
-    "j.id, j.selection_id, s.assembly_id, j.round, j.status, j.method, encode(j.inputs_sha256, "  \
+    "j.id, j.selection_id, s.assembly_id, j.round, j.status, j.method, encode(j.inputs_sha256, "   \
     "'hex'), NULL, j.cancel, j.progress::text, j.result::text, j.error::text, " DB_RFC3339(        \
         "j.created_at") ", " DB_RFC3339("j.started_at") ", " DB_RFC3339("j.finished_at")
 
@@ -694,14 +747,26 @@ enum db_status db_sel_job_list(struct db_conn *c, struct arena *a, int64_t sid, 
 /* Caller: DELETE /selections/{sid}/runs/{rid}. */
 static const struct db_stmt stmt_job_cancel = {
     .name = "sel_job_cancel",
-    .sql = "WITH u AS (UPDATE selection_jobs SET cancel = true, status = CASE WHEN status = "
-           "'queued' THEN 'cancelled' ELSE status END, finished_at = CASE WHEN status = 'queued' "
-           "THEN now() ELSE finished_at END WHERE selection_id = $1 AND id = $2 AND status IN "
-           "('queued', 'running') RETURNING *) SELECT j.id, j.selection_id, s.assembly_id, "
-           "j.round, j.status, j.method, encode(j.inputs_sha256, 'hex'), NULL, j.cancel, "
-           "j.progress::text, j.result::text, j.error::text, " DB_RFC3339(
-               "j.created_at") ", " DB_RFC3339("j.started_at") ", " DB_RFC3339("j.finished_at")
-           " FROM u j JOIN selections s ON s.id = j.selection_id",
+    .sql =
+        "WITH u AS (UPDATE selection_jobs SET cancel = true, status = CASE WHEN status = "
+        "'queued' THEN 'cancelled' ELSE status END, finished_at = CASE WHEN status = 'queued' "
+        "THEN now() ELSE finished_at END WHERE selection_id = $1 AND id = $2 AND status IN "
+        "('queued', 'running') RETURNING *) SELECT j.id, j.selection_id, s.assembly_id, "
+        "j.round, j.status, j.method, encode(j.inputs_sha256, 'hex'), NULL, j.cancel, "
+        "j.progress::text, j.result::text, j.error::text, " DB_RFC3339(
+            "j.created_at") ", " DB_RFC3339("j.started_at") ", " DB_RFC3339("j.finished_at") " FROM"
+                                                                                             " u j "
+                                                                                             "JOIN "
+                                                                                             "selec"
+                                                                                             "tions"
+                                                                                             " s "
+                                                                                             "ON "
+                                                                                             "s.id "
+                                                                                             "= "
+                                                                                             "j."
+                                                                                             "selec"
+                                                                                             "tion_"
+                                                                                             "id",
     .nparams = 2,
 };
 
@@ -727,8 +792,8 @@ static const struct db_stmt stmt_job_take = {
            "j.*) SELECT j.id, j.selection_id, s.assembly_id, j.round, j.status, j.method, "
            "encode(j.inputs_sha256, 'hex'), j.inputs::text, j.cancel, j.progress::text, "
            "j.result::text, j.error::text, " DB_RFC3339("j.created_at") ", " DB_RFC3339(
-               "j.started_at") ", " DB_RFC3339("j.finished_at")
-           " FROM u j JOIN selections s ON s.id = j.selection_id",
+               "j.started_at") ", " DB_RFC3339("j.finished_at") " FROM u j JOIN selections s ON "
+                                                                "s.id = j.selection_id",
     .nparams = 1,
 };
 
@@ -753,8 +818,7 @@ static const struct db_stmt stmt_job_progress = {
 enum db_status db_sel_job_progress(struct db_conn *c, struct arena *a, int64_t id,
                                    const char *progress_json, bool *cancel)
 {
-    const char *p[3] = {db_param_i64(a, id), progress_json,
-                        arena_printf(a, "%d", SEL_JOB_LEASE_S)};
+    const char *p[3] = {db_param_i64(a, id), progress_json, arena_printf(a, "%d", SEL_JOB_LEASE_S)};
     struct db_result r;
     *cancel = false;
     enum db_status st = db_query_stmt(c, a, &stmt_job_progress, p, &r);
@@ -774,9 +838,8 @@ static const struct db_stmt stmt_job_finish = {
     .nparams = 4,
 };
 
-enum db_status db_sel_job_finish(struct db_conn *c, struct arena *a, int64_t id,
-                                 const char *status, const char *result_json,
-                                 const char *error_json)
+enum db_status db_sel_job_finish(struct db_conn *c, struct arena *a, int64_t id, const char *status,
+                                 const char *result_json, const char *error_json)
 {
     const char *p[4] = {db_param_i64(a, id), status, result_json, error_json};
     return db_query_stmt(c, a, &stmt_job_finish, p, NULL);

@@ -51,7 +51,7 @@ struct db_round {
     int64_t beacon_size; /* 0 = not drawn */
     const char *beacon_root;
     const char *seed;
-    int draw_index; /* -1 = not drawn */
+    int draw_index;    /* -1 = not drawn */
     const char *panel; /* JSON array of eligible-list positions */
     const char *drawn_at;
     bool commit_closed; /* now() >= commit_until (database clock) */
@@ -153,8 +153,8 @@ enum db_status db_round_publish(struct db_conn *c, struct arena *a, int64_t sid,
 
 /* published → drawn. */
 enum db_status db_round_draw(struct db_conn *c, struct arena *a, int64_t sid, int round,
-                             int64_t beacon_size, const char *beacon_root_hex,
-                             const char *seed_hex, int index, const char *panel_json)
+                             int64_t beacon_size, const char *beacon_root_hex, const char *seed_hex,
+                             int index, const char *panel_json)
     PNYX_NONNULL(1, 2, 6, 7, 9) PNYX_MUSTCHECK;
 
 /* --- the pool ------------------------------------------------------------------- */
@@ -257,8 +257,8 @@ enum db_status db_sel_job_progress(struct db_conn *c, struct arena *a, int64_t i
     PNYX_NONNULL(1, 2, 4, 5) PNYX_MUSTCHECK;
 
 /* Worker: running → done | failed | cancelled with result or error. */
-enum db_status db_sel_job_finish(struct db_conn *c, struct arena *a, int64_t id,
-                                 const char *status, const char *result_json,
-                                 const char *error_json) PNYX_NONNULL(1, 2, 4) PNYX_MUSTCHECK;
+enum db_status db_sel_job_finish(struct db_conn *c, struct arena *a, int64_t id, const char *status,
+                                 const char *result_json, const char *error_json)
+    PNYX_NONNULL(1, 2, 4) PNYX_MUSTCHECK;
 
 #endif /* PNYX_DB_DB_SELECTION_H */

@@ -26,21 +26,20 @@ static json_t *round_json(const struct selection_round_record *r)
     json_t *j = json_pack(
         "{s:i, s:s, s:o, s:s, s:i, s:o, s:I, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:{s:I, s:I}, "
         "s:o, s:o, s:o, s:o, s:o, s:o}",
-        "round", r->round, "status", r->status, "k",
-        r->k > 0 ? json_integer(r->k) : json_null(), "method", r->method, "m", r->m, "quotas",
-        embed(r->quotas_json), "eligible", (json_int_t)r->eligible, "rules_version",
-        r->rules_version, "commitment_root", str_or_null(r->commitment_root), "commit_until",
-        str_or_null(r->commit_until), "reveal_until", str_or_null(r->reveal_until),
-        "committed_at", str_or_null(r->committed_at), "lottery_sha256",
-        str_or_null(r->lottery_sha256), "published_at", str_or_null(r->published_at),
-        "randomness", "committed", (json_int_t)r->randomness_committed, "revealed",
-        (json_int_t)r->randomness_revealed, "beacon",
-        r->beacon_size > 0 ? json_pack("{s:I, s:s}", "log_size", (json_int_t)r->beacon_size,
-                                       "root", r->beacon_root != NULL ? r->beacon_root : "")
+        "round", r->round, "status", r->status, "k", r->k > 0 ? json_integer(r->k) : json_null(),
+        "method", r->method, "m", r->m, "quotas", embed(r->quotas_json), "eligible",
+        (json_int_t)r->eligible, "rules_version", r->rules_version, "commitment_root",
+        str_or_null(r->commitment_root), "commit_until", str_or_null(r->commit_until),
+        "reveal_until", str_or_null(r->reveal_until), "committed_at", str_or_null(r->committed_at),
+        "lottery_sha256", str_or_null(r->lottery_sha256), "published_at",
+        str_or_null(r->published_at), "randomness", "committed",
+        (json_int_t)r->randomness_committed, "revealed", (json_int_t)r->randomness_revealed,
+        "beacon",
+        r->beacon_size > 0 ? json_pack("{s:I, s:s}", "log_size", (json_int_t)r->beacon_size, "root",
+                                       r->beacon_root != NULL ? r->beacon_root : "")
                            : json_null(),
-        "seed", str_or_null(r->seed), "index",
-        r->index >= 0 ? json_integer(r->index) : json_null(), "panel", embed(r->panel_json),
-        "drawn_at", str_or_null(r->drawn_at), "allowed", allowed);
+        "seed", str_or_null(r->seed), "index", r->index >= 0 ? json_integer(r->index) : json_null(),
+        "panel", embed(r->panel_json), "drawn_at", str_or_null(r->drawn_at), "allowed", allowed);
     return j;
 }
 
