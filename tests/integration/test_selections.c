@@ -653,3 +653,131 @@ Test(selections, queued_run_is_cancelled)
     h_resp_free(r);
     h_server_stop(s);
 }
+
+/* Quotas no panel meets (every f is FR, every DE is m, yet two f and one
+ * DE wanted): the run is done, infeasible, with the smallest relaxation. */
+Test(selections, infeasible_quotas_are_explained, .timeout = 120)
+{
+    struct world w;
+    world_new(&w, "public");
+    const char *p = spath(w.sid, "/pool");
+    ok(w.s, "PUT", p, &w.conv,
+       json_pack("{s:s}", "csv",
+                 "country,gender,age\nFR,f,young\nFR,f,old\nDE,m,young\nDE,m,old\n"),
+       200);
+    json_t *q = json_pack("[{s:s,s:s,s:i,s:i},{s:s,s:s,s:i,s:i},{s:s,s:s,s:i,s:i},"
+                          "{s:s,s:s,s:i,s:i},{s:s,s:s,s:i,s:i},{s:s,s:s,s:i,s:i}]",
+                          "category", "country", "feature", "FR", "min", 1, "max", 1, "category",
+                          "country", "feature", "DE", "min", 1, "max", 1, "category", "gender",
+                          "feature", "f", "min", 2, "max", 2, "category", "gender", "feature", "m",
+                          "min", 0, "max", 2, "category", "age", "feature", "young", "min", 0,
+                          "max", 2, "category", "age", "feature", "old", "min", 0, "max", 2);
+    ok(w.s, "PATCH", spath(w.sid, ""), &w.conv, json_pack("{s:i, s:o}", "k", 2, "quotas", q), 200);
+    struct h_resp *r = call(w.s, "POST", spath(w.sid, "/runs"), &w.conv, NULL, 202);
+    char tail[64];
+    snprintf(tail, sizeof tail, "/runs/%lld", (long long)it_int(r->json, "id"));
+    h_resp_free(r);
+    for (int i = 0; i < 600; i++) {
+        r = call(w.s, "GET", spath(w.sid, tail), &w.conv, NULL, 200);
+        if (strcmp(json_string_value(json_object_get(r->json, "status")), "done") == 0) {
+            break;
+        }
+        cr_assert_str_neq(json_string_value(json_object_get(r->json, "status")), "failed", "%s",
+                          r->body);
+        h_resp_free(r);
+        r = NULL;
+        usleep(100 * 1000);
+    }
+    cr_assert_not_null(r, "the run did not finish");
+    json_t *res = json_object_get(r->json, "result");
+    cr_assert(json_is_false(json_object_get(res, "feasible")), "%s", r->body);
+    json_t *rel = json_array_get(json_object_get(res, "relaxation"), 0);
+    cr_assert_not_null(rel, "%s", r->body);
+    cr_assert(strstr(json_string_value(json_object_get(res, "message")), "gender:f") != NULL ||
+                  strstr(json_string_value(json_object_get(res, "message")), "country") != NULL,
+              "%s", r->body);
+    h_resp_free(r);
+    /* Committing infeasible quotas is allowed (the log shows them), but a
+     * publish needs a feasible run: there is none. */
+    json_decref(w.salts);
+}
+
+/* A long run (pnyx_09 of the shared cases: n = 400, k = 60) shows its
+ * progress while it runs and stops when cancelled. */
+Test(selections, running_run_shows_progress_and_is_cancelled, .timeout = 300)
+{
+    char dir[512], file[600];
+    const char *shared = getenv("PNYX_SHARED_DIR");
+    snprintf(dir, sizeof dir, "%s/sortition-cases/pnyx_09",
+             shared != NULL ? shared : PNYX_TEST_SRCDIR "/../shared");
+    snprintf(file, sizeof file, "%s/respondents.csv", dir);
+    FILE *f = fopen(file, "r");
+    cr_assert_not_null(f, "%s (set PNYX_SHARED_DIR)", file);
+    static char csv[1 << 16];
+    size_t len = fread(csv, 1, sizeof csv - 1, f);
+    fclose(f);
+    csv[len] = '\0';
+    snprintf(file, sizeof file, "%s/categories.csv", dir);
+    f = fopen(file, "r");
+    cr_assert_not_null(f);
+    json_t *quotas = json_array();
+    char line[256], cat[64], feat[64];
+    int lo, hi;
+    while (fgets(line, sizeof line, f) != NULL) {
+        if (sscanf(line, "%63[^,],%63[^,],%d,%d", cat, feat, &lo, &hi) == 4) {
+            json_array_append_new(quotas, json_pack("{s:s, s:s, s:i, s:i}", "category", cat,
+                                                    "feature", feat, "min", lo, "max", hi));
+        }
+    }
+    fclose(f);
+    struct world w = {.s = h_shared()};
+    w.conv = it_user_new(w.s, "FR");
+    w.aid = it_assembly_new(w.s, &w.conv, "public", "invite");
+    char path[128];
+    snprintf(path, sizeof path, "/api/v1/assemblies/%lld/selections", (long long)w.aid);
+    struct h_resp *r = call(
+        w.s, "POST", path, &w.conv,
+        json_pack("{s:s, s:[s,s,s]}", "title", "big", "categories", "gender", "age", "education"),
+        201);
+    w.sid = it_int(r->json, "id");
+    h_resp_free(r);
+    ok(w.s, "PUT", spath(w.sid, "/pool"), &w.conv, json_pack("{s:s}", "csv", csv), 200);
+    ok(w.s, "PATCH", spath(w.sid, ""), &w.conv, json_pack("{s:i, s:o}", "k", 60, "quotas", quotas),
+       200);
+    r = call(w.s, "POST", spath(w.sid, "/runs"), &w.conv, NULL, 202);
+    char tail[64];
+    snprintf(tail, sizeof tail, "/runs/%lld", (long long)it_int(r->json, "id"));
+    h_resp_free(r);
+    bool seen = false;
+    for (int i = 0; i < 1200 && !seen; i++) {
+        r = call(w.s, "GET", spath(w.sid, tail), &w.conv, NULL, 200);
+        const char *st = json_string_value(json_object_get(r->json, "status"));
+        cr_assert(strcmp(st, "queued") == 0 || strcmp(st, "running") == 0, "%s", r->body);
+        seen = strcmp(st, "running") == 0 &&
+               json_object_get(json_object_get(r->json, "progress"), "phase") != NULL;
+        h_resp_free(r);
+        if (!seen) {
+            usleep(50 * 1000);
+        }
+    }
+    cr_assert(seen, "no progress seen");
+    r = call(w.s, "DELETE", spath(w.sid, tail), &w.conv, NULL, 200);
+    cr_assert(json_is_true(json_object_get(r->json, "cancel_requested")));
+    h_resp_free(r);
+    const char *st = NULL;
+    for (int i = 0; i < 1200; i++) {
+        r = call(w.s, "GET", spath(w.sid, tail), &w.conv, NULL, 200);
+        st = json_string_value(json_object_get(r->json, "status"));
+        bool end = strcmp(st, "running") != 0;
+        cr_assert(strcmp(st, "done") != 0, "finished despite the cancel: %s", r->body);
+        h_resp_free(r);
+        if (end) {
+            break;
+        }
+        usleep(100 * 1000);
+    }
+    r = call(w.s, "GET", spath(w.sid, tail), &w.conv, NULL, 200);
+    cr_assert_str_eq(json_string_value(json_object_get(r->json, "status")), "cancelled", "%s",
+                     r->body);
+    h_resp_free(r);
+}
