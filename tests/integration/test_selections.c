@@ -866,3 +866,24 @@ Test(selections, running_run_shows_progress_and_is_cancelled, .timeout = 300)
                      r->body);
     h_resp_free(r);
 }
+
+/* The engine's checks hold at commit: k = 3 with country minimums 2 + 2. */
+Test(selections, commit_refuses_quotas_the_engine_rejects)
+{
+    struct world w;
+    world_new(&w, "public");
+    ok(w.s, "PATCH", spath(w.sid, ""), &w.conv, json_pack("{s:i}", "k", 3), 200);
+    char cu[32], ru[32];
+    utc_in(60, cu);
+    utc_in(120, ru);
+    struct h_resp *r = call(w.s, "POST", spath(w.sid, "/commit"), &w.conv,
+                            json_pack("{s:s, s:s}", "commit_until", cu, "reveal_until", ru), 422);
+    cr_assert_str_eq(it_problem(r), "validation");
+    cr_assert(strstr(r->body, "country") != NULL, "%s", r->body);
+    h_resp_free(r);
+    r = call(w.s, "GET", spath(w.sid, ""), NULL, NULL, 200);
+    cr_assert_str_eq(
+        json_string_value(json_object_get(json_object_get(r->json, "round"), "status")), "draft");
+    h_resp_free(r);
+    json_decref(w.salts);
+}

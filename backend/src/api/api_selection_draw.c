@@ -22,6 +22,7 @@
 #include "core/audit/merkle.h"
 #include "core/base/base.h"
 #include "core/sortition/draw.h"
+#include "core/sortition/sortition.h"
 #include "db/db_audit.h"
 #include "db/db_invitation.h"
 #include "platform/crypto.h"
@@ -173,9 +174,26 @@ static enum db_status commit_cb(struct db_conn *c, void *cls)
     }
     char inputs_sha[65];
     json_t *inputs = sel_inputs(a, &t->v, t->v.rd.method, p.pool, p.npool, inputs_sha);
-    json_decref(inputs);
     if (inputs == NULL) {
         return DB_HARD_ERROR;
+    }
+    /* The engine's own checks (k within every category's Σ min..Σ max, a
+     * minimum above the pool's count, …): what the log fixes must be
+     * runnable. Infeasibility itself needs a run (its relaxation). */
+    const char *bad = NULL;
+    struct sortition_problem *prob = sel_problem_of(inputs, &bad);
+    json_decref(inputs);
+    if (prob == NULL) {
+        return api_refuse(&t->refusal.r, API_E_VALIDATION, bad);
+    }
+    struct sortition_error err;
+    sortition_error_init(&err);
+    int vrc = sortition_problem_validate(prob, &err);
+    const char *why_invalid = vrc != SORTITION_OK ? arena_strdup(a, err.message) : NULL;
+    sortition_error_fini(&err);
+    sortition_problem_free(prob);
+    if (why_invalid != NULL) {
+        return api_refuse(&t->refusal.r, API_E_VALIDATION, why_invalid);
     }
     const char *root_hex = sel_hex(a, root, 32);
     st = db_round_commit(c, a, t->sid, t->v.rd.round, root_hex, t->commit_until, t->reveal_until);

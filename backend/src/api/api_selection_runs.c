@@ -268,7 +268,7 @@ static char *xstrdup_or_null(const char *s)
 
 /* The engine's problem from a run's inputs (sel_inputs' shape). NULL with
  * why when a value has no quota row. */
-static struct sortition_problem *problem_of(json_t *in, const char **why)
+struct sortition_problem *sel_problem_of(json_t *in, const char **why)
 {
     json_t *cats = json_object_get(in, "categories"), *quotas = json_object_get(in, "quotas");
     json_t *resp = json_object_get(in, "respondents");
@@ -435,7 +435,7 @@ static void run_job(struct db_conn *c, struct arena *a, const struct db_sel_job 
 {
     json_t *in = json_loads(j->inputs != NULL ? j->inputs : "", 0, NULL);
     const char *why = "the run's inputs are unreadable";
-    struct sortition_problem *p = in != NULL ? problem_of(in, &why) : NULL;
+    struct sortition_problem *p = in != NULL ? sel_problem_of(in, &why) : NULL;
     int m = (int)json_integer_value(json_object_get(in, "m"));
     json_decref(in);
     char *result = NULL, *error = NULL;

@@ -56,6 +56,11 @@ json_t *sel_inputs(struct arena *a, const struct sel_view *v, const char *method
                    const struct db_respondent *pool, int npool, char sha_hex[65])
     PNYX_NONNULL(1, 2, 3, 6);
 
+/* The engine's problem (core/sortition/sortition.h; free with
+ * sortition_problem_free) from a run's inputs as sel_inputs makes them.
+ * NULL with *why when a value has no quota row or memory ran out. */
+struct sortition_problem *sel_problem_of(json_t *inputs, const char **why) PNYX_NONNULL(2);
+
 /* SHA-256 of the RFC 8785 form of j, as hex. 0, or -1. */
 int sel_json_sha256_hex(json_t *j, char out[65]) PNYX_NONNULL(1, 2);
 
