@@ -266,6 +266,12 @@ static const char *quotas_with_pool(struct arena *a, const struct sel_view *v,
 {
     int n = 0;
     int *el = sel_eligible(a, v, npool, &n);
+    /* Each respondent's values parsed once (not once per quota row). */
+    json_t *all = json_array();
+    for (int x = 0; x < n; x++) {
+        json_t *vals = json_loads(pool[el[x]].vals, 0, NULL);
+        json_array_append_new(all, vals != NULL ? vals : json_array());
+    }
     json_t *out = json_array();
     for (size_t q = 0; q < json_array_size(v->quotas); q++) {
         json_t *row = json_deep_copy(json_array_get(v->quotas, q));
@@ -277,14 +283,14 @@ static const char *quotas_with_pool(struct arena *a, const struct sel_view *v,
             ci++;
         }
         json_int_t cnt = 0;
-        for (int x = 0; x < n && feat != NULL; x++) {
-            json_t *vals = sel_json(a, pool[el[x]].vals);
-            const char *val = json_string_value(json_array_get(vals, ci));
+        for (size_t x = 0; x < json_array_size(all) && feat != NULL; x++) {
+            const char *val = json_string_value(json_array_get(json_array_get(all, x), ci));
             cnt += val != NULL && strcmp(val, feat) == 0;
         }
         json_object_set_new(row, "pool", json_integer(cnt));
         json_array_append_new(out, row);
     }
+    json_decref(all);
     char *s = json_dumps(out, JSON_COMPACT);
     json_decref(out);
     char *r = s != NULL ? arena_strdup(a, s) : NULL;
