@@ -156,12 +156,13 @@ static int64_t run_done(struct world *w, size_t n)
     return 0;
 }
 
-/* Commits with the commitment phase ending in `secs`. */
-static void commit(struct world *w, int secs)
+/* Commits with the commitment phase ending in `secs`, the reveals `reveal`
+ * seconds later. */
+static void commit_phases(struct world *w, int secs, int reveal)
 {
     char cu[32], ru[32];
     utc_in(secs, cu);
-    utc_in(secs + 60, ru);
+    utc_in(secs + reveal, ru);
     const char *p = spath(w->sid, "/commit");
     struct h_resp *r = call(w->s, "POST", p, &w->conv,
                             json_pack("{s:s, s:s}", "commit_until", cu, "reveal_until", ru), 200);
@@ -169,6 +170,11 @@ static void commit(struct world *w, int secs)
     cr_assert_str_eq(json_string_value(json_object_get(round, "status")), "committed");
     cr_assert_eq(strlen(json_string_value(json_object_get(round, "commitment_root"))), 64);
     h_resp_free(r);
+}
+
+static void commit(struct world *w, int secs)
+{
+    commit_phases(w, secs, 60);
 }
 
 static void publish(struct world *w, int64_t rid)
@@ -179,13 +185,13 @@ static void publish(struct world *w, int64_t rid)
     ok(w->s, "POST", p, &w->conv, json_pack("{s:s}", "run", run), 200);
 }
 
-/* Waits until the round's commit_until has passed (server clock = ours). */
-static void wait_commit_closed(struct world *w)
+/* Waits until the round's `which` deadline has passed (server clock =
+ * ours). */
+static void wait_until(struct world *w, const char *which)
 {
     const char *p = spath(w->sid, "");
     struct h_resp *r = call(w->s, "GET", p, &w->conv, NULL, 200);
-    const char *cu =
-        json_string_value(json_object_get(json_object_get(r->json, "round"), "commit_until"));
+    const char *cu = json_string_value(json_object_get(json_object_get(r->json, "round"), which));
     struct tm tm = {0};
     cr_assert_eq(sscanf(cu, "%d-%d-%dT%d:%d:%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
                         &tm.tm_min, &tm.tm_sec),
@@ -197,6 +203,11 @@ static void wait_commit_closed(struct world *w)
     while (time(NULL) <= until) {
         usleep(200 * 1000);
     }
+}
+
+static void wait_commit_closed(struct world *w)
+{
+    wait_until(w, "commit_until");
 }
 
 struct participant {
@@ -885,5 +896,44 @@ Test(selections, commit_refuses_quotas_the_engine_rejects)
     cr_assert_str_eq(
         json_string_value(json_object_get(json_object_get(r->json, "round"), "status")), "draft");
     h_resp_free(r);
+    json_decref(w.salts);
+}
+
+/* A commitment not revealed by reveal_until is dropped, as announced: the
+ * draw goes ahead without it, the record lists it, and it still verifies;
+ * revealing late is refused. */
+Test(selections, unrevealed_commitment_is_dropped, .timeout = 120)
+{
+    cr_assert_geq(sodium_init(), 0);
+    struct world w;
+    world_new(&w, "public");
+    int64_t rid = run_done(&w, 12);
+    commit_phases(&w, 3, 3);
+    publish(&w, rid);
+    struct participant pts[2];
+    for (int i = 0; i < 2; i++) {
+        pts[i].w = &w;
+        pts[i].u = it_member_new(w.s, &w.conv, w.aid, "member", "active", "SE");
+        rand_commit(&pts[i]);
+    }
+    wait_commit_closed(&w);
+    reveal_thread(&pts[0]);
+    cr_assert_eq(pts[0].status, 200);
+    /* One commitment is still closed: no draw before reveal_until. */
+    struct h_resp *r = call(w.s, "POST", spath(w.sid, "/draw"), &w.conv, NULL, 409);
+    cr_assert_str_eq(it_problem(r), "selection-deadline");
+    h_resp_free(r);
+    wait_until(&w, "reveal_until");
+    reveal_thread(&pts[1]);
+    cr_assert_eq(pts[1].status, 409, "a late reveal is refused");
+    r = call(w.s, "POST", spath(w.sid, "/draw"), &w.conv, NULL, 200);
+    h_resp_free(r);
+    json_t *doc = draw_json(&w, 0);
+    cr_assert_eq(json_array_size(json_object_get(doc, "reveals")), 1);
+    cr_assert_eq(json_array_size(json_object_get(doc, "dropped")), 1);
+    char out[1024];
+    cr_assert_eq(verify_doc(doc, out, sizeof out), 0, "%s", out);
+    check_against_log(&w, doc);
+    json_decref(doc);
     json_decref(w.salts);
 }
