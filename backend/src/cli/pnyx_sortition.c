@@ -5,7 +5,7 @@
  *   pnyx-sortition categories.csv respondents.csv --k N
  *                  [--method leximin|maximin|legacy] [--household COL]
  *                  [--lottery M] [--json] [--solver glpk|cbc] [--seed S]
- *                  [--legacy-runs R]
+ *                  [--legacy-runs R] [--progress]
  *   pnyx-sortition --verify DRAW.json        (cli/sortition_verify.c)
  *
  * Text output: the probabilities (min, max, Gini, the sorted curve as text),
@@ -70,7 +70,7 @@ static void usage(void)
                   "usage: pnyx-sortition categories.csv respondents.csv --k N\n"
                   "                      [--method leximin|maximin|legacy] [--household COL]\n"
                   "                      [--lottery M] [--json] [--solver glpk|cbc] [--seed S]\n"
-                  "                      [--legacy-runs R]\n"
+                  "                      [--legacy-runs R] [--progress]\n"
                   "       pnyx-sortition --verify DRAW.json\n");
 }
 
@@ -276,8 +276,24 @@ static void output_text(const struct sortition_problem *p, const struct sortitio
     (void)p;
 }
 
+/* --progress: one line on stderr per pricing call at most every 0.5 s. */
+static int progress_line(void *ctx, const struct sortition_progress *pr)
+{
+    double *last = ctx;
+    if (pr->seconds - *last >= 0.5) {
+        *last = pr->seconds;
+        (void)fprintf(stderr,
+                      "%8.2f s  %-15s ILPs %6d  panels %6d  fixed %5d/%d  level %.6f  bound "
+                      "%.6f\n",
+                      pr->seconds, pr->phase, pr->iterations, pr->npanels, pr->nfixed, pr->n,
+                      pr->lower, pr->upper);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    double last_progress = 0.0;
     if (argc >= 2 && strcmp(argv[1], "--verify") == 0) {
         return sortition_verify_main(argc, argv, stdout);
     }
@@ -293,6 +309,9 @@ int main(int argc, char **argv)
         char *end;
         if (strcmp(arg, "--json") == 0) {
             as_json = true;
+        } else if (strcmp(arg, "--progress") == 0) {
+            o.progress = progress_line;
+            o.progress_ctx = &last_progress;
         } else if (strcmp(arg, "--k") == 0 && val) {
             errno = 0;
             long v = strtol(val, &end, 10);

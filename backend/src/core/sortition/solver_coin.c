@@ -18,8 +18,9 @@ struct sortition_model {
     bool mip;
     bool solved;
     Clp_Simplex *clp;
-    Cbc_Model *cbc;
+    Cbc_Model *cbc; /* the model as built; never solved itself */
     double cbc_obj;
+    double *cbc_x; /* the last solution (ncols) */
     int status;
 };
 
@@ -60,6 +61,7 @@ static void c_free(struct sortition_model *m)
     if (m->clp != NULL) {
         Clp_deleteModel(m->clp);
     }
+    free(m->cbc_x);
     free(m);
 }
 
@@ -83,18 +85,19 @@ static void c_set_row_bounds(struct sortition_model *m, int row, double lo, doub
     }
 }
 
-static int c_add_row(struct sortition_model *m, double lo, double hi)
+static int c_add_row(struct sortition_model *m, double lo, double hi, int nnz, const int *cols,
+                     const double *vals)
 {
     if (m->mip) {
         int r = Cbc_getNumRows(m->cbc);
-        Cbc_addRow(m->cbc, "", 0, NULL, NULL, 'G', isinf(lo) ? -1e30 : lo);
+        Cbc_addRow(m->cbc, "", nnz, cols, vals, 'G', isinf(lo) ? -1e30 : lo);
         c_set_row_bounds(m, r, lo, hi);
         return r;
     }
     int r = Clp_numberRows(m->clp);
-    CoinBigIndex starts[2] = {0, 0};
+    CoinBigIndex starts[2] = {0, (CoinBigIndex)nnz};
     double l = fin(lo), h = fin(hi);
-    Clp_addRows(m->clp, 1, &l, &h, starts, NULL, NULL);
+    Clp_addRows(m->clp, 1, &l, &h, starts, cols, vals);
     return r;
 }
 
@@ -172,23 +175,40 @@ static enum sortition_solve_status c_lp_solve(struct sortition_model *m)
     }
 }
 
-static enum sortition_solve_status c_mip_solve(struct sortition_model *m, double time_limit)
+/* CBC 2.10's C interface solves a model once: after Cbc_solve the model
+   keeps its solved state and a changed objective is not seen by the next
+   Cbc_solve (measured: every pricing call returned the first panel). So
+   each solve runs on a clone of the built model. */
+static enum sortition_solve_status c_mip_solve(struct sortition_model *m, double time_limit,
+                                               double rel_gap)
 {
-    Cbc_setAllowableGap(m->cbc, 0.0);
-    Cbc_setAllowableFractionGap(m->cbc, 0.0);
-    Cbc_setLogLevel(m->cbc, 0);
+    Cbc_Model *c = Cbc_clone(m->cbc);
+    if (c == NULL) {
+        return SORTITION_SOLVE_ERROR;
+    }
+    Cbc_setAllowableGap(c, 0.0);
+    Cbc_setAllowableFractionGap(c, rel_gap);
+    Cbc_setLogLevel(c, 0);
     if (time_limit > 0) {
-        Cbc_setMaximumSeconds(m->cbc, time_limit);
+        Cbc_setMaximumSeconds(c, time_limit);
     }
-    Cbc_solve(m->cbc);
-    if (Cbc_isProvenOptimal(m->cbc)) {
-        m->cbc_obj = Cbc_getObjValue(m->cbc);
-        return SORTITION_SOLVE_OPTIMAL;
+    Cbc_solve(c);
+    enum sortition_solve_status st = SORTITION_SOLVE_ERROR;
+    bool timed_out = Cbc_isSecondsLimitReached(c) && Cbc_bestSolution(c) != NULL;
+    if (Cbc_isProvenOptimal(c) || timed_out) {
+        int n = Cbc_getNumCols(c);
+        double *x = realloc(m->cbc_x, (size_t)(n + 1) * sizeof *x);
+        if (x != NULL) {
+            m->cbc_x = x;
+            memcpy(x, Cbc_getColSolution(c), (size_t)n * sizeof *x);
+            m->cbc_obj = Cbc_getObjValue(c);
+            st = timed_out ? SORTITION_SOLVE_FEASIBLE : SORTITION_SOLVE_OPTIMAL;
+        }
+    } else if (Cbc_isProvenInfeasible(c)) {
+        st = SORTITION_SOLVE_INFEASIBLE;
     }
-    if (Cbc_isProvenInfeasible(m->cbc)) {
-        return SORTITION_SOLVE_INFEASIBLE;
-    }
-    return SORTITION_SOLVE_ERROR;
+    Cbc_deleteModel(c);
+    return st;
 }
 
 static double c_obj_value(const struct sortition_model *m)
@@ -200,8 +220,9 @@ static void c_col_values(const struct sortition_model *m, double *x)
 {
     if (m->mip) {
         int n = Cbc_getNumCols(m->cbc);
-        const double *s = Cbc_getColSolution(m->cbc);
-        memcpy(x, s, (size_t)n * sizeof *x);
+        if (m->cbc_x != NULL) {
+            memcpy(x, m->cbc_x, (size_t)n * sizeof *x);
+        }
     } else {
         int n = Clp_numberColumns(m->clp);
         memcpy(x, Clp_primalColumnSolution(m->clp), (size_t)n * sizeof *x);

@@ -32,6 +32,15 @@
 #define GAP_EPS 1e-6
 /* Fix respondents whose dual weight is >= REL_FIX × the largest. */
 #define REL_FIX 1e-2
+/* Pricing calls that only need a good panel, not the best one, stop at
+   these relative gaps: the multiplicative-weights start (near-uniform
+   weights make exact ILPs slow: GLPK spent > 10 s on one of pnyx_10's) and
+   the first try of each column-generation step; when that try finds no
+   improving panel, the step is repeated exactly (gap 0), since the
+   stopping test needs the true optimum. */
+#define MW_GAP        1e-2
+#define MW_TIME_LIMIT 2.0
+#define LEVEL_GAP     1e-3
 /* Extra columns per master solve (damped re-pricing, §2.3). */
 #define EXTRA_COLUMNS 4
 /* A master that turned infeasible by rounding: lower every fixed
@@ -89,9 +98,10 @@ static int cg_progress(struct cg *g, const char *phase, double lower, double upp
 
 /* Price with w; add the panel to the store (and the master when it exists).
  *added says whether it was new. */
-static int cg_price_add(struct cg *g, const double *w, double *value, int *added, int *which)
+static int cg_price_add(struct cg *g, const double *w, double gap, double tlim, double *value,
+                        double *bound, int *added, int *which)
 {
-    int rc = pricing_solve(g->pr, w, g->panel, value);
+    int rc = pricing_solve(g->pr, w, gap, tlim, g->panel, value, bound);
     if (rc != SORTITION_OK) {
         return rc;
     }
@@ -137,7 +147,7 @@ static int cg_master_add(struct cg *g, int j)
 static int cg_initial(struct cg *g)
 {
     int n = g->n, rc, added;
-    double v;
+    double v, vb;
     struct legacy_rng rng;
     legacy_rng_seed(&rng, g->o->seed);
     for (int i = 0; i < n; i++) {
@@ -150,7 +160,7 @@ static int cg_initial(struct cg *g)
        rounds on example_large_200 vs 300 gain nothing). */
     int rounds = n < 100 ? n : 100;
     for (int r = 0; r < rounds; r++) {
-        rc = cg_price_add(g, g->w, &v, &added, NULL);
+        rc = cg_price_add(g, g->w, MW_GAP, MW_TIME_LIMIT, &v, &vb, &added, NULL);
         if (rc != SORTITION_OK) {
             return rc;
         }
@@ -193,7 +203,7 @@ static int cg_initial(struct cg *g)
         if (left == 0) {
             break;
         }
-        rc = cg_price_add(g, g->w, &v, &added, NULL);
+        rc = cg_price_add(g, g->w, 0.0, 0.0, &v, &vb, &added, NULL);
         if (rc != SORTITION_OK) {
             free(cov);
             return rc;
@@ -225,10 +235,10 @@ static int cg_master_build(struct cg *g)
     }
     for (int i = 0; i < g->n; i++) {
         if (g->row_of[i] >= 0) {
-            g->s->add_row(g->lp, 0.0, HUGE_VAL);
+            g->s->add_row(g->lp, 0.0, HUGE_VAL, 0, NULL, NULL);
         }
     }
-    g->sumrow = g->s->add_row(g->lp, -HUGE_VAL, 1.0);
+    g->sumrow = g->s->add_row(g->lp, -HUGE_VAL, 1.0, 0, NULL, NULL);
     int *rows = malloc((size_t)g->ncovered * sizeof *rows);
     double *vals = malloc((size_t)g->ncovered * sizeof *vals);
     if (rows == NULL || vals == NULL) {
@@ -403,15 +413,23 @@ static int cg_level(struct cg *g, double *z, double *ybest, double *vbest, const
             break;
         }
         int added, j;
-        rc = cg_price_add(g, g->y, &v, &added, &j);
+        double vb;
+        rc = cg_price_add(g, g->y, LEVEL_GAP, 0.0, &v, &vb, &added, &j);
         if (rc != SORTITION_OK) {
             return rc;
         }
-        double ub = level_bound(g, g->y, v);
+        if (v <= yhat + GAP_EPS) {
+            /* No improving panel within the gap: the exact optimum decides. */
+            rc = cg_price_add(g, g->y, 0.0, 0.0, &v, &vb, &added, &j);
+            if (rc != SORTITION_OK) {
+                return rc;
+            }
+        }
+        double ub = level_bound(g, g->y, vb);
         if (ub < best) {
             best = ub;
             memcpy(ybest, g->y, (size_t)g->n * sizeof *ybest);
-            *vbest = v;
+            *vbest = vb;
         }
         rc = cg_progress(g, phase, *z, best);
         if (rc != SORTITION_OK) {
@@ -436,7 +454,8 @@ static int cg_level(struct cg *g, double *z, double *ybest, double *vbest, const
             for (int t = 0; t < g->k; t++) {
                 g->w[q[t]] *= yhat / vq;
             }
-            rc = cg_price_add(g, g->w, &vq, &added, &j);
+            double vqb;
+            rc = cg_price_add(g, g->w, LEVEL_GAP, 0.0, &vq, &vqb, &added, &j);
             if (rc != SORTITION_OK) {
                 return rc;
             }
@@ -480,10 +499,10 @@ static int cg_final(struct cg *g, const double *target, double *lambda)
     }
     for (int i = 0; i < g->n; i++) {
         if (g->row_of[i] >= 0) {
-            g->s->add_row(m, target[i], HUGE_VAL);
+            g->s->add_row(m, target[i], HUGE_VAL, 0, NULL, NULL);
         }
     }
-    int sumrow = g->s->add_row(m, 1.0, 1.0);
+    int sumrow = g->s->add_row(m, 1.0, 1.0, 0, NULL, NULL);
     for (int t = 0; t < g->ncovered; t++) {
         rows[t] = t;
         vals[t] = 1.0;

@@ -35,8 +35,13 @@ struct pricing {
 struct pricing *pricing_new(const struct sortition_problem *p, const struct sortition_solver *s);
 void pricing_free(struct pricing *pr);
 /* Best panel for weights w (n): panel gets k sorted indices, *value its
-   weight Σ w. Returns SORTITION_OK, SORTITION_INFEASIBLE or ESOLVER. */
-int pricing_solve(struct pricing *pr, const double *w, int *panel, double *value);
+   weight Σ w, *bound a proven upper bound on the best value (= *value when
+   rel_gap is 0; HUGE_VAL when the time limit ended the search first, which
+   is accepted only when rel_gap > 0: heuristic calls). time_limit 0 = the
+   default per-call limit. Returns SORTITION_OK, SORTITION_INFEASIBLE or
+   ESOLVER. */
+int pricing_solve(struct pricing *pr, const double *w, double rel_gap, double time_limit,
+                  int *panel, double *value, double *bound);
 
 /* --- panels found so far: a hash set of sorted k-tuples. --- */
 struct panel_set {

@@ -69,14 +69,14 @@ static int build_core(struct sortition_model *m, const struct sortition_solver *
         (p->household != NULL && p->nhouseholds && hsz == NULL)) {
         goto out;
     }
-    s->add_row(m, p->k, p->k);
+    s->add_row(m, p->k, p->k, 0, NULL, NULL);
     for (int c = 0; c < p->ncategories; c++) {
         for (int f = 0; f < p->categories[c].nfeatures; f++) {
             const struct sortition_feature *ft = &p->categories[c].features[f];
             if (quotas) {
-                s->add_row(m, ft->min, ft->max);
+                s->add_row(m, ft->min, ft->max, 0, NULL, NULL);
             } else {
-                s->add_row(m, -HUGE_VAL, HUGE_VAL);
+                s->add_row(m, -HUGE_VAL, HUGE_VAL, 0, NULL, NULL);
             }
         }
     }
@@ -90,7 +90,7 @@ static int build_core(struct sortition_model *m, const struct sortition_solver *
         for (int h = 0; h < p->nhouseholds; h++) {
             hrow[h] = -1;
             if (hsz[h] >= 2) {
-                hrow[h] = s->add_row(m, -HUGE_VAL, 1.0);
+                hrow[h] = s->add_row(m, -HUGE_VAL, 1.0, 0, NULL, NULL);
                 rows++;
             }
         }
@@ -152,19 +152,21 @@ void pricing_free(struct pricing *pr)
     free(pr);
 }
 
-int pricing_solve(struct pricing *pr, const double *w, int *panel, double *value)
+int pricing_solve(struct pricing *pr, const double *w, double rel_gap, double time_limit,
+                  int *panel, double *value, double *bound)
 {
     double t0 = sortition_now();
     for (int i = 0; i < pr->n; i++) {
         pr->s->set_obj(pr->m, i, w[i]);
     }
-    enum sortition_solve_status st = pr->s->mip_solve(pr->m, PRICING_TIME_LIMIT);
+    enum sortition_solve_status st =
+        pr->s->mip_solve(pr->m, time_limit > 0 ? time_limit : PRICING_TIME_LIMIT, rel_gap);
     pr->calls++;
     pr->seconds += sortition_now() - t0;
     if (st == SORTITION_SOLVE_INFEASIBLE) {
         return SORTITION_INFEASIBLE;
     }
-    if (st != SORTITION_SOLVE_OPTIMAL) {
+    if (st != SORTITION_SOLVE_OPTIMAL && !(st == SORTITION_SOLVE_FEASIBLE && rel_gap > 0)) {
         return SORTITION_ESOLVER;
     }
     pr->s->col_values(pr->m, pr->x);
@@ -183,6 +185,11 @@ int pricing_solve(struct pricing *pr, const double *w, int *panel, double *value
         return SORTITION_ESOLVER;
     }
     *value = v;
+    if (st == SORTITION_SOLVE_FEASIBLE) {
+        *bound = HUGE_VAL;
+    } else {
+        *bound = v + rel_gap * (fabs(v) + 1e-12) + (rel_gap > 0 ? 1e-12 : 0.0);
+    }
     return SORTITION_OK;
 }
 
@@ -313,7 +320,7 @@ int sortition_relax(const struct sortition_problem *p, const struct sortition_so
         }
     }
     s->set_maximize(m, false);
-    enum sortition_solve_status st = s->mip_solve(m, PRICING_TIME_LIMIT);
+    enum sortition_solve_status st = s->mip_solve(m, PRICING_TIME_LIMIT, 0.0);
     if (st == SORTITION_SOLVE_INFEASIBLE) {
         rc =
             sortition_fail(err, SORTITION_INFEASIBLE,
@@ -403,8 +410,8 @@ int sortition_feasibility(struct sortition_problem *p, const struct sortition_so
     for (int i = 0; i < p->n; i++) {
         w[i] = 1.0;
     }
-    double v;
-    rc = pricing_solve(pr, w, panel, &v);
+    double v, vb;
+    rc = pricing_solve(pr, w, 0.0, 0.0, panel, &v, &vb);
     if (rc == SORTITION_INFEASIBLE) {
         err->status = SORTITION_OK;
         err->message[0] = '\0';
@@ -432,7 +439,8 @@ int sortition_certificate_check(const struct sortition_problem *p,
     if (pr == NULL || panel == NULL) {
         rc = sortition_fail(err, SORTITION_ENOMEM, "out of memory");
     } else {
-        rc = pricing_solve(pr, level->y, panel, max_panel);
+        double vb;
+        rc = pricing_solve(pr, level->y, 0.0, 0.0, panel, max_panel, &vb);
         if (rc != SORTITION_OK) {
             rc = sortition_fail(err, rc, "the certificate ILP was not solved");
         }

@@ -22,7 +22,8 @@ enum sortition_solve_status {
     SORTITION_SOLVE_OPTIMAL = 0,
     SORTITION_SOLVE_INFEASIBLE = 1,
     SORTITION_SOLVE_UNBOUNDED = 2,
-    SORTITION_SOLVE_ERROR = 3, /* time limit, numerical failure, ... */
+    SORTITION_SOLVE_ERROR = 3,    /* numerical failure, time limit without a solution, ... */
+    SORTITION_SOLVE_FEASIBLE = 4, /* MIP: time limit with a solution, optimality unproven */
 };
 
 struct sortition_model; /* opaque, one per solver */
@@ -34,8 +35,10 @@ struct sortition_solver {
     struct sortition_model *(*model_new)(bool mip);
     void (*model_free)(struct sortition_model *m);
     void (*set_maximize)(struct sortition_model *m, bool maximize);
-    /* Add a row with no coefficients yet; returns its index, -1 on failure. */
-    int (*add_row)(struct sortition_model *m, double lo, double hi);
+    /* Add a row with nnz coefficients in the given (existing) columns;
+       returns its index, -1 on failure. */
+    int (*add_row)(struct sortition_model *m, double lo, double hi, int nnz, const int *cols,
+                   const double *vals);
     /* Add a column with nnz coefficients in the given rows; returns its
        index, -1 on failure. integer only for MIP models. */
     int (*add_col)(struct sortition_model *m, double obj, double lo, double hi, bool integer,
@@ -45,9 +48,12 @@ struct sortition_solver {
     void (*set_col_bounds)(struct sortition_model *m, int col, double lo, double hi);
     /* LP: solve (warm from the last basis when there is one). */
     enum sortition_solve_status (*lp_solve)(struct sortition_model *m);
-    /* MIP: solve to proven optimality (relative gap 0) within time_limit
-       seconds (0 = none); anything short of a proven optimum is ERROR. */
-    enum sortition_solve_status (*mip_solve)(struct sortition_model *m, double time_limit);
+    /* MIP: solve to proven optimality within the relative gap rel_gap
+       (|best − bound| <= rel_gap (|best| + 1e-12); 0 = exact) and
+       time_limit seconds (0 = none): OPTIMAL. FEASIBLE when the time limit
+       ends the search with a solution in hand. */
+    enum sortition_solve_status (*mip_solve)(struct sortition_model *m, double time_limit,
+                                             double rel_gap);
     double (*obj_value)(const struct sortition_model *m);
     /* Primal column values (ncols) and, for LPs, row duals (nrows). */
     void (*col_values)(const struct sortition_model *m, double *x);
