@@ -937,3 +937,38 @@ Test(selections, unrevealed_commitment_is_dropped, .timeout = 120)
     json_decref(doc);
     json_decref(w.salts);
 }
+
+/* Size limits: at most 10,000 rows (422 too_many), at most 4 MiB of body
+ * (413, before any parsing). */
+Test(selections, pool_size_limits)
+{
+    struct world w;
+    world_new(&w, "public");
+    size_t rows = 10001, cap = 64 + rows * 16;
+    char *csv = malloc(cap);
+    size_t len = (size_t)snprintf(csv, cap, "country,gender,age\n");
+    for (size_t i = 0; i < rows; i++) {
+        len += (size_t)snprintf(csv + len, cap - len, "FR,f,young\n");
+    }
+    struct h_resp *r =
+        call(w.s, "PUT", spath(w.sid, "/pool"), &w.conv, json_pack("{s:s}", "csv", csv), 422);
+    cr_assert(strstr(r->body, "\"too_many\"") != NULL, "%s", r->body);
+    h_resp_free(r);
+    free(csv);
+    size_t big = 4u * 1024u * 1024u + 100;
+    char *body = malloc(big + 1);
+    memset(body, ' ', big);
+    memcpy(body, "{\"csv\":\"", 8);
+    memset(body + 8, 'x', big - 10);
+    memcpy(body + big - 2, "\"}", 2);
+    body[big] = '\0';
+    char auth[128];
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", w.conv.token);
+    const char *hs[] = {auth, NULL};
+    r = h_request(w.s, "PUT", spath(w.sid, "/pool"), body, hs);
+    cr_assert_not_null(r);
+    cr_assert_eq(r->status, 413, "%ld %s", r->status, r->body);
+    h_resp_free(r);
+    free(body);
+    json_decref(w.salts);
+}
