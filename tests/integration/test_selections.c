@@ -371,8 +371,20 @@ static json_t *draw_round0(struct world *w, struct participant pts[3])
         pthread_join(th[i], NULL);
         cr_assert_eq(pts[i].status, 200, "reveal %d: %ld", i, pts[i].status);
     }
+    /* Each participant sees their own commitment, revealed; others none. */
+    struct h_resp *r = call(w->s, "GET", spath(w->sid, ""), &pts[1].u, NULL, 200);
+    json_t *mine =
+        json_object_get(json_object_get(json_object_get(r->json, "round"), "randomness"), "mine");
+    cr_assert(json_is_true(json_object_get(mine, "revealed")), "%s", r->body);
+    cr_assert_eq(json_string_length(json_object_get(mine, "commitment")), 64);
+    h_resp_free(r);
+    r = call(w->s, "GET", spath(w->sid, ""), NULL, NULL, 200);
+    cr_assert(json_is_null(json_object_get(
+                  json_object_get(json_object_get(r->json, "round"), "randomness"), "mine")),
+              "%s", r->body);
+    h_resp_free(r);
     const char *p = spath(w->sid, "/draw");
-    struct h_resp *r = call(w->s, "POST", p, &w->conv, NULL, 200);
+    r = call(w->s, "POST", p, &w->conv, NULL, 200);
     json_t *d = json_incref(r->json);
     h_resp_free(r);
     return d;

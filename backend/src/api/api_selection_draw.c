@@ -216,7 +216,7 @@ static enum db_status commit_cb(struct db_conn *c, void *cls)
         st = sel_load(c, a, t->sid, DB_SEL_NOLOCK, -1, &t->v);
     }
     if (st == DB_OK) {
-        t->reply = sel_selection_json(c, a, &t->v);
+        t->reply = sel_selection_json(c, a, &t->v, t->rq->auth.account_id);
         st = t->reply != NULL ? DB_OK : DB_HARD_ERROR;
     }
     return st;
@@ -425,7 +425,7 @@ static enum db_status publish_cb(struct db_conn *c, void *cls)
         st = sel_load(c, a, t->sid, DB_SEL_NOLOCK, -1, &t->v);
     }
     if (st == DB_OK) {
-        t->reply = sel_selection_json(c, a, &t->v);
+        t->reply = sel_selection_json(c, a, &t->v, t->rq->auth.account_id);
         st = t->reply != NULL ? DB_OK : DB_HARD_ERROR;
     }
     return st;
@@ -1225,7 +1225,7 @@ static enum db_status repl_cb(struct db_conn *c, void *cls)
         st = sel_load(c, a, t->sid, DB_SEL_NOLOCK, round, &v);
     }
     if (st == DB_OK) {
-        t->reply = sel_selection_json(c, a, &v);
+        t->reply = sel_selection_json(c, a, &v, t->rq->auth.account_id);
         st = t->reply != NULL ? DB_OK : DB_HARD_ERROR;
     }
     return st;

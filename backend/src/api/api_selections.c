@@ -299,7 +299,8 @@ static const char *quotas_with_pool(struct arena *a, const struct sel_view *v,
 }
 
 /* The selection's JSON with its current round (pool counts from c). */
-json_t *sel_selection_json(struct db_conn *c, struct arena *a, const struct sel_view *v)
+json_t *sel_selection_json(struct db_conn *c, struct arena *a, const struct sel_view *v,
+                           int64_t viewer)
 {
     struct db_respondent *pool = NULL;
     int npool = 0;
@@ -310,8 +311,12 @@ json_t *sel_selection_json(struct db_conn *c, struct arena *a, const struct sel_
         return NULL;
     }
     int64_t revealed = 0;
+    const struct db_sel_randomness *mine = NULL;
     for (int i = 0; i < nrnd; i++) {
         revealed += rnd[i].value != NULL;
+        if (viewer > 0 && rnd[i].account_id == viewer) {
+            mine = &rnd[i];
+        }
     }
     int nel = 0;
     (void)sel_eligible(a, v, npool, &nel);
@@ -350,6 +355,8 @@ json_t *sel_selection_json(struct db_conn *c, struct arena *a, const struct sel_
         .published_at = v->rd.published_at,
         .randomness_committed = nrnd,
         .randomness_revealed = revealed,
+        .my_commitment = mine != NULL ? mine->commitment : NULL,
+        .my_revealed = mine != NULL && mine->value != NULL,
         .beacon_size = v->rd.beacon_size,
         .beacon_root = v->rd.beacon_root,
         .seed = v->rd.seed,
@@ -449,7 +456,7 @@ static enum db_status create_cb(struct db_conn *c, void *cls)
     st = api_audit_append(c, a, t->aid, t->rq->auth.account_id, "selection.created", data);
     json_decref(data);
     if (st == DB_OK) {
-        t->reply = sel_selection_json(c, a, &t->v);
+        t->reply = sel_selection_json(c, a, &t->v, t->rq->auth.account_id);
         st = t->reply != NULL ? DB_OK : DB_HARD_ERROR;
     }
     return st;
@@ -512,7 +519,8 @@ int api_selections_list(struct api_req *rq, struct api_reply *out)
     for (int i = 0; i < n; i++) {
         struct sel_view v;
         st = sel_load(rq->db, rq->arena, items[i].id, DB_SEL_NOLOCK, -1, &v);
-        json_t *j = st == DB_OK ? sel_selection_json(rq->db, rq->arena, &v) : NULL;
+        json_t *j =
+            st == DB_OK ? sel_selection_json(rq->db, rq->arena, &v, rq->auth.account_id) : NULL;
         if (j == NULL) {
             json_decref(arr);
             return api_problem_db(out, st == DB_OK ? DB_HARD_ERROR : st);
@@ -548,7 +556,7 @@ int api_selections_get(struct api_req *rq, struct api_reply *out)
         sel_gate(rq, out, sid, round, AUTHZ_READ_SELECTION, &v) != 0) {
         return 0;
     }
-    json_t *j = sel_selection_json(rq->db, rq->arena, &v);
+    json_t *j = sel_selection_json(rq->db, rq->arena, &v, rq->auth.account_id);
     return j != NULL ? api_reply_json(out, 200, j) : api_problem_db(out, DB_HARD_ERROR);
 }
 
@@ -664,7 +672,7 @@ static enum db_status patch_cb(struct db_conn *c, void *cls)
                           data);
     json_decref(data);
     if (st == DB_OK) {
-        t->reply = sel_selection_json(c, a, &t->v);
+        t->reply = sel_selection_json(c, a, &t->v, t->rq->auth.account_id);
         st = t->reply != NULL ? DB_OK : DB_HARD_ERROR;
     }
     return st;

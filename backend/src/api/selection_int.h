@@ -106,8 +106,9 @@ extern const char *const sel_committed_published[];
 extern const char *const sel_only_published[];
 extern const char *const sel_only_drawn[];
 
-/* The Selection JSON of v with its round (pool counts read on c). */
-json_t *sel_selection_json(struct db_conn *c, struct arena *a, const struct sel_view *v)
-    PNYX_NONNULL(1, 2, 3);
+/* The Selection JSON of v with its round (pool counts read on c); viewer
+ * (0 = anonymous) sees their own randomness commitment. */
+json_t *sel_selection_json(struct db_conn *c, struct arena *a, const struct sel_view *v,
+                           int64_t viewer) PNYX_NONNULL(1, 2, 3);
 
 #endif /* PNYX_API_SELECTION_INT_H */

@@ -131,6 +131,8 @@ struct selection_round_record {
     const char *published_at;
     int64_t randomness_committed;
     int64_t randomness_revealed;
+    const char *my_commitment; /* the viewer's, or NULL (JSON null) */
+    int my_revealed;
     int64_t beacon_size; /* 0: null */
     const char *beacon_root;
     const char *seed;

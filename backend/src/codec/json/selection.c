@@ -24,7 +24,7 @@ static json_t *round_json(const struct selection_round_record *r)
         json_array_append_new(allowed, json_string(r->allowed[i]));
     }
     json_t *j = json_pack(
-        "{s:i, s:s, s:o, s:s, s:i, s:o, s:I, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:{s:I, s:I}, "
+        "{s:i, s:s, s:o, s:s, s:i, s:o, s:I, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:{s:I, s:I, s:o}, "
         "s:o, s:o, s:o, s:o, s:o, s:o}",
         "round", r->round, "status", r->status, "k", r->k > 0 ? json_integer(r->k) : json_null(),
         "method", r->method, "m", r->m, "quotas", embed(r->quotas_json), "eligible",
@@ -33,7 +33,10 @@ static json_t *round_json(const struct selection_round_record *r)
         "reveal_until", str_or_null(r->reveal_until), "committed_at", str_or_null(r->committed_at),
         "lottery_sha256", str_or_null(r->lottery_sha256), "published_at",
         str_or_null(r->published_at), "randomness", "committed",
-        (json_int_t)r->randomness_committed, "revealed", (json_int_t)r->randomness_revealed,
+        (json_int_t)r->randomness_committed, "revealed", (json_int_t)r->randomness_revealed, "mine",
+        r->my_commitment != NULL
+            ? json_pack("{s:s, s:b}", "commitment", r->my_commitment, "revealed", r->my_revealed)
+            : json_null(),
         "beacon",
         r->beacon_size > 0 ? json_pack("{s:I, s:s}", "log_size", (json_int_t)r->beacon_size, "root",
                                        r->beacon_root != NULL ? r->beacon_root : "")
