@@ -378,7 +378,7 @@ static json_t *draw_round0(struct world *w, struct participant pts[3])
     cr_assert(json_is_true(json_object_get(mine, "revealed")), "%s", r->body);
     cr_assert_eq(json_string_length(json_object_get(mine, "commitment")), 64);
     h_resp_free(r);
-    r = call(w->s, "GET", spath(w->sid, ""), NULL, NULL, 200);
+    r = call(w->s, "GET", spath(w->sid, ""), &w->conv, NULL, 200);
     cr_assert(json_is_null(json_object_get(
                   json_object_get(json_object_get(r->json, "round"), "randomness"), "mine")),
               "%s", r->body);
