@@ -390,7 +390,7 @@ static json_t *draw_round0(struct world *w, struct participant pts[3])
     return d;
 }
 
-Test(selections, whole_flow_verifies_and_tampering_is_detected, .timeout = 300)
+Test(selections, whole_flow_verifies_and_tampering_is_detected)
 {
     cr_assert_geq(sodium_init(), 0);
     struct world w;
@@ -538,7 +538,7 @@ static void assert_selected_fit(struct world *w)
     h_resp_free(r);
 }
 
-Test(selections, replacement_keeps_quotas_and_households, .timeout = 300)
+Test(selections, replacement_keeps_quotas_and_households)
 {
     cr_assert_geq(sodium_init(), 0);
     struct world w;
@@ -764,7 +764,7 @@ Test(selections, queued_run_is_cancelled)
 
 /* Quotas no panel meets (every f is FR, every DE is m, yet two f and one
  * DE wanted): the run is done, infeasible, with the smallest relaxation. */
-Test(selections, infeasible_quotas_are_explained, .timeout = 120)
+Test(selections, infeasible_quotas_are_explained)
 {
     struct world w;
     world_new(&w, "public");
@@ -812,7 +812,7 @@ Test(selections, infeasible_quotas_are_explained, .timeout = 120)
 
 /* A long run (pnyx_09 of the shared cases: n = 400, k = 60) shows its
  * progress while it runs and stops when cancelled. */
-Test(selections, running_run_shows_progress_and_is_cancelled, .timeout = 300)
+Test(selections, running_run_shows_progress_and_is_cancelled)
 {
     char dir[512], file[600];
     const char *shared = getenv("PNYX_SHARED_DIR");
@@ -914,7 +914,7 @@ Test(selections, commit_refuses_quotas_the_engine_rejects)
 /* A commitment not revealed by reveal_until is dropped, as announced: the
  * draw goes ahead without it, the record lists it, and it still verifies;
  * revealing late is refused. */
-Test(selections, unrevealed_commitment_is_dropped, .timeout = 120)
+Test(selections, unrevealed_commitment_is_dropped)
 {
     cr_assert_geq(sodium_init(), 0);
     struct world w;

@@ -473,6 +473,9 @@ static void run_job(struct db_conn *c, struct arena *a, const struct db_sel_job 
         }
         sortition_error_fini(&err);
         sortition_problem_free(p);
+        /* The solver's per-thread state would otherwise outlive the run
+         * (and the thread: GLPK never frees it). */
+        sortition_thread_release();
     }
     if (db_sel_job_finish(c, a, j->id, status, result, error) != DB_OK) {
         log_error("selection run %lld: its outcome could not be stored", (long long)j->id);
