@@ -390,9 +390,17 @@ static json_t *result_of(const struct sortition_problem *p, const struct sortiti
                 json_array_append_new(fixed, json_integer(i));
             }
         }
-        json_array_append_new(levels, json_pack("{s:f, s:f, s:o, s:o}", "value", L->value,
-                                                "panel_bound", L->panel_bound, "y",
-                                                doubles(L->y, p->n), "fixed_before", fixed));
+        /* y is sparse (most respondents' weights are 0 at a level):
+         * [[respondent, weight], …] for the positive ones. */
+        json_t *y = json_array();
+        for (int i = 0; L->y != NULL && i < p->n; i++) {
+            if (L->y[i] > 0) {
+                json_array_append_new(y, json_pack("[i, f]", i, L->y[i]));
+            }
+        }
+        json_array_append_new(levels,
+                              json_pack("{s:f, s:f, s:o, s:o}", "value", L->value, "panel_bound",
+                                        L->panel_bound, "y", y, "fixed_before", fixed));
     }
     json_t *uncovered = json_array();
     for (int i = 0; i < r->nuncovered; i++) {
