@@ -343,7 +343,7 @@ static json_t *draw_json(struct world *w, int round)
     char tail[64];
     snprintf(tail, sizeof tail, "/draw.json?round=%d", round);
     const char *p = spath(w->sid, tail);
-    struct h_resp *r = call(w->s, "GET", p, NULL, NULL, 200);
+    struct h_resp *r = call(w->s, "GET", p, &w->conv, NULL, 200);
     json_t *doc = json_incref(r->json);
     h_resp_free(r);
     return doc;
@@ -355,6 +355,14 @@ static json_t *draw_round0(struct world *w, struct participant pts[3])
     int64_t rid = run_done(w, 12);
     commit(w, 4);
     publish(w, rid);
+    /* Published, not drawn: the record is public, without seed or panel
+     * (so --verify has nothing to check yet: exit 2). */
+    json_t *early = draw_json(w, 0);
+    cr_assert(json_is_null(json_object_get(early, "seed")));
+    cr_assert_eq(json_array_size(json_object_get(json_object_get(early, "lottery"), "panels")), 50);
+    char eout[512];
+    cr_assert_eq(verify_doc(early, eout, sizeof eout), 2, "%s", eout);
+    json_decref(early);
     for (int i = 0; i < 3; i++) {
         pts[i].w = w;
         pts[i].u = it_member_new(w->s, &w->conv, w->aid, i == 2 ? "observer" : "member", "active",
@@ -411,7 +419,9 @@ Test(selections, whole_flow_verifies_and_tampering_is_detected)
     }
     cr_assert_eq(json_array_size(inv), with_mail);
 
-    /* DRAW.json verifies; the seed used all three reveals. */
+    /* DRAW.json verifies; the seed used all three reveals. Anyone may read
+     * it in a public assembly. */
+    cr_assert_eq(it_status(w.s, "GET", spath(w.sid, "/draw.json"), NULL, NULL), 200);
     json_t *doc = draw_json(&w, 0);
     cr_assert_eq(json_array_size(json_object_get(doc, "reveals")), 3);
     char out[1024];
