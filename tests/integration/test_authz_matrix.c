@@ -9,6 +9,8 @@
  * fresh invitation). Members-only assemblies
  * must be indistinguishable from missing ones (404 not-found) to outsiders.
  */
+#include <time.h>
+
 #include "assembly_util.h"
 
 enum who { ANON, NONMEM, OBS, MEM, FAC, CONV, SUSP, N_WHO };
@@ -47,6 +49,13 @@ enum route {
     R_S_PUBLISH,
     R_S_RANDOMNESS,
     R_S_VOLUNTEER,
+    R_S_PUT_POOL,
+    R_S_POST_RUN,
+    R_S_COMMIT,
+    R_S_REVEAL,
+    R_S_DRAW,
+    R_S_DECLINE,
+    R_S_REPLACEMENTS,
     N_ROUTE
 };
 static const char *route_name[N_ROUTE] = {
@@ -58,7 +67,8 @@ static const char *route_name[N_ROUTE] = {
     "GET translation/languages", "GET translation-jobs",
     /* selections by lot (issue 14, sortdraw) */
     "POST selections", "GET selections", "GET selection", "PATCH selection", "GET pool", "GET runs",
-    "GET draw.json", "POST publish", "POST randomness", "POST volunteers"};
+    "GET draw.json", "POST publish", "POST randomness", "POST volunteers", "PUT pool", "POST runs",
+    "POST commit", "POST reveal", "POST draw", "POST decline", "POST replacements"};
 /* Routes whose cell changes the caller's (or a target's) membership. */
 static const bool mutating[N_ROUTE] = {
     [R_JOIN] = true, [R_ACCEPT] = true, [R_PATCH_MEMBER] = true, [R_LEAVE] = true};
@@ -98,6 +108,16 @@ static const long expect_public[N_ROUTE][N_WHO] = {
     [R_S_PUBLISH] = {401, 403, 403, 403, 403, 409, 403},
     [R_S_RANDOMNESS] = {401, 403, 409, 409, 409, 409, 403},
     [R_S_VOLUNTEER] = {401, 409, 409, 409, 409, 409, 403},
+    /* the convener: an empty pool is fine (200); a run or a commit needs k
+     * (422); reveal, draw and replacements are not for a draft (409); no
+     * such pseudonym (404) */
+    [R_S_PUT_POOL] = {401, 403, 403, 403, 403, 200, 403},
+    [R_S_POST_RUN] = {401, 403, 403, 403, 403, 422, 403},
+    [R_S_COMMIT] = {401, 403, 403, 403, 403, 422, 403},
+    [R_S_REVEAL] = {401, 403, 409, 409, 409, 409, 403},
+    [R_S_DRAW] = {401, 403, 403, 403, 403, 409, 403},
+    [R_S_DECLINE] = {401, 403, 403, 403, 403, 404, 403},
+    [R_S_REPLACEMENTS] = {401, 403, 403, 403, 403, 409, 403},
 };
 static const long expect_members[N_ROUTE][N_WHO] = {
     /*                  anon nonm obs  mem  fac  conv susp */
@@ -131,6 +151,13 @@ static const long expect_members[N_ROUTE][N_WHO] = {
     [R_S_PUBLISH] = {401, 404, 403, 403, 403, 409, 403},
     [R_S_RANDOMNESS] = {401, 404, 409, 409, 409, 409, 403},
     [R_S_VOLUNTEER] = {401, 404, 409, 409, 409, 409, 403},
+    [R_S_PUT_POOL] = {401, 404, 403, 403, 403, 200, 403},
+    [R_S_POST_RUN] = {401, 404, 403, 403, 403, 422, 403},
+    [R_S_COMMIT] = {401, 404, 403, 403, 403, 422, 403},
+    [R_S_REVEAL] = {401, 404, 409, 409, 409, 409, 403},
+    [R_S_DRAW] = {401, 404, 403, 403, 403, 409, 403},
+    [R_S_DECLINE] = {401, 404, 403, 403, 403, 404, 403},
+    [R_S_REPLACEMENTS] = {401, 404, 403, 403, 403, 409, 403},
 };
 
 struct world {
@@ -292,6 +319,49 @@ static long run_cell(struct world *wd, enum route r, enum who w, const struct it
         method = "POST";
         snprintf(path, sizeof path, "/api/v1/selections/%lld/volunteers", (long long)wd->sid);
         body = json_pack("{s:{s:s}}", "values", "gender", "f");
+        break;
+    case R_S_PUT_POOL:
+        method = "PUT";
+        snprintf(path, sizeof path, "/api/v1/selections/%lld/pool", (long long)wd->sid);
+        body = json_pack("{s:[]}", "respondents");
+        break;
+    case R_S_POST_RUN:
+    case R_S_DRAW:
+    case R_S_REPLACEMENTS:
+        method = "POST";
+        snprintf(path, sizeof path, "/api/v1/selections/%lld/%s", (long long)wd->sid,
+                 r == R_S_POST_RUN ? "runs"
+                 : r == R_S_DRAW   ? "draw"
+                                   : "replacements");
+        break;
+    case R_S_COMMIT:
+        method = "POST";
+        snprintf(path, sizeof path, "/api/v1/selections/%lld/commit", (long long)wd->sid);
+        {
+            /* Within the 30 days a phase may last: an hour, then two. */
+            char cu[32], ru[32];
+            time_t t = time(NULL);
+            struct tm tm;
+            t += 3600;
+            gmtime_r(&t, &tm);
+            strftime(cu, sizeof cu, "%Y-%m-%dT%H:%M:%SZ", &tm);
+            t += 3600;
+            gmtime_r(&t, &tm);
+            strftime(ru, sizeof ru, "%Y-%m-%dT%H:%M:%SZ", &tm);
+            body = json_pack("{s:s, s:s}", "commit_until", cu, "reveal_until", ru);
+        }
+        break;
+    case R_S_REVEAL:
+        method = "POST";
+        snprintf(path, sizeof path, "/api/v1/selections/%lld/randomness/reveal",
+                 (long long)wd->sid);
+        body = json_pack("{s:s}", "value",
+                         "3333333333333333333333333333333333333333333333333333333333333333");
+        break;
+    case R_S_DECLINE:
+        method = "POST";
+        snprintf(path, sizeof path, "/api/v1/selections/%lld/respondents/r-0/decline",
+                 (long long)wd->sid);
         break;
     case R_LIST:
     case N_ROUTE:
