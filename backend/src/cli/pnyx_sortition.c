@@ -30,9 +30,8 @@
 
 enum { EXIT_OK = 0, EXIT_INTERNAL = 1, EXIT_INVALID = 2 };
 
-/* The --verify dispatch point: cli/sortition_verify.c (sortdraw) defines it;
-   until it is linked in, --verify says so. */
-int sortition_verify_main(int argc, char **argv) __attribute__((weak));
+/* The --verify dispatch point: cli/sortition_verify.c (sortdraw). */
+#include "cli/sortition_verify.h"
 
 static char *read_file(const char *path, size_t *len)
 {
@@ -296,11 +295,7 @@ int main(int argc, char **argv)
 {
     double last_progress = 0.0;
     if (argc >= 2 && strcmp(argv[1], "--verify") == 0) {
-        if (sortition_verify_main != NULL) {
-            return sortition_verify_main(argc, argv);
-        }
-        (void)fprintf(stderr, "pnyx-sortition: --verify is not built into this binary\n");
-        return EXIT_INVALID;
+        return sortition_verify_main(argc, argv, stdout);
     }
     const char *files[2] = {NULL, NULL};
     const char *household = NULL, *solver_name = NULL;

@@ -285,15 +285,6 @@ export default {
   'problem.comment-review-own-translation': 'يجب أن يراجع عضو آخر ترجمتك',
   'problem.comment-human-translation-kept': 'لا تُستبدل الترجمة البشرية بترجمة آلية',
   'problem.comment-translation-same-language': 'اختر لغة غير لغة التعليق',
-  // proposals (issue 10, prop): problem slugs
-  'problem.proposal-transition': 'لا يمكن نقل هذا المقترح إلى تلك الحالة من حالته الحالية.',
-  'problem.proposal-state': 'هذا غير ممكن ما دام المقترح في حالته الحالية.',
-  'problem.not-eligible': 'لم يحصل هذا المقترح بعد على التأييدات التي تشترطها الجمعية لطرحه للتصويت.',
-  'problem.already-endorsed': 'أنت تؤيد هذا المقترح بالفعل.',
-  'problem.not-endorsed': 'أنت لا تؤيد هذا المقترح.',
-  'problem.own-translation': 'يجب أن يراجع الترجمة شخص غير من ترجمها.',
-  'problem.not-an-amendment': 'هذا المقترح ليس تعديلاً.',
-  'problem.already-merged': 'سبق دمج هذا التعديل.',
   // ---- pweb: proposals and deliberation (issue 10) ----
   'pstatus.draft': 'مسودة',
   'pstatus.deliberation': 'قيد التداول',
@@ -522,4 +513,12 @@ export default {
   'amend.merged_into': 'مدموج في النسخة {n}',
   'prop.amend_language': 'مكتوب بـ{language}، لغة المقترح، كي يمكن دمجه فيه.',
   // ---- end pweb ----
+  // selections by lot (issue 14, sortdraw): problem slugs of api/errors.def
+  'problem.selection-state': 'لا تسمح حالة الاختيار الحالية بهذا.',
+  'problem.selection-deadline': 'هذه المرحلة من عشوائية القرعة مغلقة أو لم تُفتح بعد.',
+  'problem.selection-infeasible': 'لا توجد هيئة تستوفي هذه الحصص؛ خفّفها كما هو مقترح.',
+  'problem.selection-run': 'تشغيل المُحسِّن هذا لا يطابق الاختيار الملتزَم به.',
+  'problem.call-closed': 'لا يقبل هذا الاختيار متطوعين.',
+  'problem.already-volunteered': 'أنت بالفعل ضمن مجموعة المرشحين لهذا الاختيار.',
+  'problem.randomness-taken': 'لقد التزمت بالفعل بعشوائيتك لهذه القرعة.',
 };

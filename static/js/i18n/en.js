@@ -285,15 +285,6 @@ export default {
   'problem.comment-review-own-translation': 'Another member must review your translation',
   'problem.comment-human-translation-kept': 'A human translation is not replaced by a machine one',
   'problem.comment-translation-same-language': 'Choose a language other than the comment’s own',
-  // proposals (issue 10, prop): problem slugs
-  'problem.proposal-transition': 'This proposal cannot move to that status from where it is now.',
-  'problem.proposal-state': 'This is not possible while the proposal has its current status.',
-  'problem.not-eligible': 'This proposal does not yet have the endorsements the assembly requires for a ballot.',
-  'problem.already-endorsed': 'You already endorse this proposal.',
-  'problem.not-endorsed': 'You do not endorse this proposal.',
-  'problem.own-translation': 'A translation must be reviewed by someone other than its translator.',
-  'problem.not-an-amendment': 'This proposal is not an amendment.',
-  'problem.already-merged': 'This amendment has already been merged.',
   // ---- pweb: proposals and deliberation (issue 10) ----
   'pstatus.draft': 'Draft',
   'pstatus.deliberation': 'In deliberation',
@@ -522,4 +513,12 @@ export default {
   'amend.merged_into': 'Merged into version {n}',
   'prop.amend_language': 'Written in {language}, the language of the proposal, so that it can be merged into it.',
   // ---- end pweb ----
+  // selections by lot (issue 14, sortdraw): problem slugs of api/errors.def
+  'problem.selection-state': 'The selection is not in a state that allows this.',
+  'problem.selection-deadline': "This step of the draw's randomness is closed or not open yet.",
+  'problem.selection-infeasible': 'No panel can meet these quotas; relax them as suggested.',
+  'problem.selection-run': 'This optimiser run does not match the committed selection.',
+  'problem.call-closed': 'This selection is not taking volunteers.',
+  'problem.already-volunteered': "You are already in this selection's pool.",
+  'problem.randomness-taken': 'You have already committed randomness to this draw.',
 };

@@ -285,15 +285,6 @@ export default {
   'problem.comment-review-own-translation': 'Otro miembro debe revisar su traducción',
   'problem.comment-human-translation-kept': 'Una traducción humana no se sustituye por una automática',
   'problem.comment-translation-same-language': 'Elija un idioma distinto del del comentario',
-  // proposals (issue 10, prop): problem slugs
-  'problem.proposal-transition': 'Esta propuesta no puede pasar a ese estado desde el actual.',
-  'problem.proposal-state': 'No es posible mientras la propuesta tenga su estado actual.',
-  'problem.not-eligible': 'Esta propuesta aún no tiene los apoyos que la asamblea exige para una votación.',
-  'problem.already-endorsed': 'Ya apoyas esta propuesta.',
-  'problem.not-endorsed': 'No apoyas esta propuesta.',
-  'problem.own-translation': 'Una traducción debe revisarla alguien distinto de quien la tradujo.',
-  'problem.not-an-amendment': 'Esta propuesta no es una enmienda.',
-  'problem.already-merged': 'Esta enmienda ya se ha incorporado.',
   // ---- pweb: proposals and deliberation (issue 10) ----
   'pstatus.draft': 'Borrador',
   'pstatus.deliberation': 'En deliberación',
@@ -522,4 +513,12 @@ export default {
   'amend.merged_into': 'Incorporada a la versión {n}',
   'prop.amend_language': 'Redactada en {language}, el idioma de la propuesta, para poder incorporarse a ella.',
   // ---- end pweb ----
+  // selections by lot (issue 14, sortdraw): problem slugs of api/errors.def
+  'problem.selection-state': 'La selección no está en un estado que lo permita.',
+  'problem.selection-deadline': 'Este paso del azar del sorteo está cerrado o aún no se ha abierto.',
+  'problem.selection-infeasible': 'Ningún panel puede cumplir estas cuotas; relájelas como se sugiere.',
+  'problem.selection-run': 'Esta ejecución del optimizador no corresponde a la selección comprometida.',
+  'problem.call-closed': 'Esta selección no acepta voluntarios.',
+  'problem.already-volunteered': 'Ya está en el grupo de candidatos de esta selección.',
+  'problem.randomness-taken': 'Ya ha comprometido su aleatoriedad para este sorteo.',
 };

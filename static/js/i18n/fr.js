@@ -285,15 +285,6 @@ export default {
   'problem.comment-review-own-translation': 'Un autre membre doit relire votre traduction',
   'problem.comment-human-translation-kept': 'Une traduction humaine n’est pas remplacée par une traduction automatique',
   'problem.comment-translation-same-language': 'Choisissez une autre langue que celle du commentaire',
-  // proposals (issue 10, prop): problem slugs
-  'problem.proposal-transition': 'Cette proposition ne peut pas passer à ce statut depuis son statut actuel.',
-  'problem.proposal-state': 'Ce n’est pas possible tant que la proposition a son statut actuel.',
-  'problem.not-eligible': 'Cette proposition n’a pas encore les soutiens que l’assemblée exige pour un scrutin.',
-  'problem.already-endorsed': 'Vous soutenez déjà cette proposition.',
-  'problem.not-endorsed': 'Vous ne soutenez pas cette proposition.',
-  'problem.own-translation': 'Une traduction doit être relue par une autre personne que son traducteur.',
-  'problem.not-an-amendment': 'Cette proposition n’est pas un amendement.',
-  'problem.already-merged': 'Cet amendement a déjà été intégré.',
   // ---- pweb: proposals and deliberation (issue 10) ----
   'pstatus.draft': 'Brouillon',
   'pstatus.deliberation': 'En délibération',
@@ -522,4 +513,12 @@ export default {
   'amend.merged_into': 'Intégré à la version {n}',
   'prop.amend_language': 'Rédigé en {language}, la langue de la proposition, pour pouvoir y être intégré.',
   // ---- end pweb ----
+  // selections by lot (issue 14, sortdraw): problem slugs of api/errors.def
+  'problem.selection-state': 'La sélection n’est pas dans un état qui le permet.',
+  'problem.selection-deadline': 'Cette étape de l’aléa du tirage est close ou pas encore ouverte.',
+  'problem.selection-infeasible': 'Aucun panel ne respecte ces quotas ; assouplissez-les comme suggéré.',
+  'problem.selection-run': 'Ce calcul de l’optimiseur ne correspond pas à la sélection engagée.',
+  'problem.call-closed': 'Cette sélection n’accepte pas de volontaires.',
+  'problem.already-volunteered': 'Vous êtes déjà dans le vivier de cette sélection.',
+  'problem.randomness-taken': 'Vous avez déjà engagé votre aléa pour ce tirage.',
 };

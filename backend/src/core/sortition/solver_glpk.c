@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "sortition.h"
 #include "sortition_solver.h"
 
 struct sortition_model {
@@ -273,4 +274,11 @@ static const struct sortition_solver glpk_solver = {
 const struct sortition_solver *sortition_solver_glpk(void)
 {
     return &glpk_solver;
+}
+
+/* sortition.h: GLPK's per-thread environment (no-op when this thread has
+ * none). */
+void sortition_thread_release(void)
+{
+    (void)glp_free_env();
 }

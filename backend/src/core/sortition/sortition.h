@@ -299,4 +299,10 @@ void sortition_lottery_fini(struct sortition_lottery *l);
 /* Gini coefficient of n values (as in the result). */
 double sortition_gini(const double *v, int n);
 
+/* Releases what the solvers keep per thread (GLPK's environment, which
+ * GLPK never frees at thread exit). A long-lived thread that ran the
+ * engine (pnyxd's selection worker) calls it after each run; nothing of the
+ * engine may be in use on the thread then. (sortdraw) */
+void sortition_thread_release(void);
+
 #endif
