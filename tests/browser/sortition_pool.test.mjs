@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// Unit test (node, no server) of the selection pages' pure modules:
+// static/js/sortition/pool.js (CSV reading and the problems found, with
+// their line and column) and static/js/sortition/curve.js (the sorted
+// probability curve and its summary figures).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as pool from '../../static/js/sortition/pool.js';
+import * as curve from '../../static/js/sortition/curve.js';
+
+const CATS = 'category,feature,min,max\ngender,female,2,3\ngender,male,2,3\nage,16-39,1,4\nage,40+,1,4';
+
+test('CSV: quoted commas, doubled quotes, line breaks in quotes, CRLF, BOM, no final newline', () => {
+  const recs = pool.parseCsv('\uFEFFa,b,c\r\n1,"x, y","say ""hi"""\r\n2,"two\nlines",z\r\n\r\n3,,');
+  assert.deepEqual(recs, [
+    { line: 1, fields: ['a', 'b', 'c'] },
+    { line: 2, fields: ['1', 'x, y', 'say "hi"'] },
+    { line: 3, fields: ['2', 'two\nlines', 'z'] },
+    { line: 6, fields: ['3', '', ''] },
+  ]);
+  assert.throws(() => pool.parseCsv('a,b\n1,"open\n2,3'), (e) => e.code === 'unterminated_quote' && e.line === 2);
+});
+
+test('categories.csv: read into categories, problems with line and column', () => {
+  const ok = pool.parseCategories(CATS);
+  assert.deepEqual(ok.problems, []);
+  assert.deepEqual(ok.categories.map((c) => [c.name, c.features.map((f) => `${f.name}:${f.min}-${f.max}`)]),
+    [['gender', ['female:2-3', 'male:2-3']], ['age', ['16-39:1-4', '40+:1-4']]]);
+  const bad = pool.parseCategories('Category,Feature,Min,Max\ngender,female,2,x\ngender,male,4,3\ngender,female,1,2\n,old,1,1\nage,young,1');
+  assert.deepEqual(bad.problems.map((p) => [p.line, p.column, p.code]), [
+    [2, 'max', 'not_integer'], [3, 'min', 'min_above_max'], [5, 'category', 'required'], [6, null, 'field_count'],
+  ]);
+  assert.deepEqual(pool.parseCategories('category,feature,min\n').problems.map((p) => [p.line, p.column, p.code]), [[1, 'max', 'missing_header']]);
+  assert.deepEqual(pool.parseCategories('category,feature,min,max\ng,f,1,2\ng,f,1,2').problems.map((p) => p.code), ['duplicate_feature']);
+  assert.equal(pool.parseCategories('').problems[0].code, 'empty_file');
+});
+
+test('respondents.csv: values checked against the categories, other columns ignored, households read', () => {
+  const { categories } = pool.parseCategories(CATS);
+  const text = 'id,gender,age,email,address\nR1,female,16-39,a@x.org,"1 Main St, Town"\nR2,male, 40+ ,b@x.org,"1 Main St, Town"\nR3,other,40+,c@x.org,x\nR4,male,,d@x.org,y\nR5,male,40+\n';
+  const r = pool.parseRespondents(text, categories, 'address');
+  assert.deepEqual(r.rows.map((x) => [x.line, x.values.gender, x.values.age, x.household]),
+    [[2, 'female', '16-39', '1 Main St, Town'], [3, 'male', '40+', '1 Main St, Town']]);
+  assert.deepEqual(r.problems.map((p) => [p.line, p.column, p.code]),
+    [[4, 'gender', 'unknown_value'], [5, 'age', 'required'], [6, null, 'field_count']]);
+  assert.deepEqual(r.problems[0].params, { value: 'other', allowed: ['female', 'male'] });
+  const missing = pool.parseRespondents('gender,years\nmale,3', categories, 'address');
+  assert.deepEqual(missing.problems.map((p) => [p.line, p.column, p.code]), [[1, 'age', 'missing_column'], [1, 'address', 'household_column']]);
+});
+
+test('quota table: pool counts, shares and proportional seats; the cheap quota checks', () => {
+  const { categories } = pool.parseCategories(CATS);
+  const rows = ['female,16-39', 'female,40+', 'male,40+', 'male,40+', 'male,16-39'].map((l, i) => {
+    const [gender, age] = l.split(',');
+    return { line: i + 2, values: { gender, age }, household: '' };
+  });
+  const table = pool.quotaTable(categories, rows, 4);
+  assert.deepEqual(table[0].features.map((f) => [f.name, f.count, f.share, f.proportional]), [['female', 2, 0.4, 1.6], ['male', 3, 0.6, 2.4]]);
+  assert.deepEqual(pool.checkQuotas(categories, rows, 4), []);
+  assert.deepEqual(pool.checkQuotas(categories, rows, 7).map((p) => p.code), ['k_range', 'max_sum_below_k']);
+  assert.deepEqual(pool.checkQuotas(categories, rows, 3).map((p) => [p.code, p.params.category]), [['min_sum_above_k', 'gender']]);
+  categories[0].features[0].min = 3;
+  const short = pool.checkQuotas(categories, rows, 5);
+  assert.deepEqual(short.map((p) => [p.code, p.params.feature, p.params.count]), [['not_enough', 'female', 2]]);
+  // Edited quotas go back out as categories.csv and read back the same.
+  const again = pool.parseCategories(pool.categoriesCsv(categories));
+  assert.deepEqual(again.problems, []);
+  assert.deepEqual(again.categories.map((c) => c.features.map((f) => [f.name, f.min, f.max])), categories.map((c) => c.features.map((f) => [f.name, f.min, f.max])));
+});
+
+test('curve: sorted points, summary figures (Gini as the cases define it), a round axis', () => {
+  const probs = [0.5, 0.1, 0.3, 0.1];
+  assert.deepEqual([...curve.sorted(probs)], [0.1, 0.1, 0.3, 0.5]);
+  // Σ_i Σ_j |π_i − π_j| by hand: pairs (0.1,0.1)=0, (0.1,0.3)=0.2 ×2, (0.1,0.5)=0.4 ×2, (0.3,0.5)=0.2 → 1.4, doubled 2.8; / (2·4·1.0)
+  assert.ok(Math.abs(curve.gini(probs) - 2.8 / 8) < 1e-12);
+  assert.equal(curve.gini([0.1, 0.1, 0.1]), 0);
+  const s = curve.summary(probs, 1);
+  assert.deepEqual([s.min, s.max, s.equal, s.below, s.zero], [0.1, 0.5, 0.25, 2, 0]);
+  const pts = curve.points(probs, 400, 100, 0.5);
+  assert.equal(pts.length, 4);
+  assert.deepEqual(pts.map(([, y]) => y), [80, 80, 40, 0]); // rising left to right
+  assert.ok(pts.every(([x], i) => i === 0 || x > pts[i - 1][0]));
+  // A large pool is thinned to about one point per pixel, the last point kept.
+  const big = curve.points(Array.from({ length: 2001 }, (_, i) => i / 2000), 100, 100, 1);
+  assert.ok(big.length <= 102 && big.at(-1)[1] === 0, String(big.length));
+  assert.deepEqual([0.03, 0.1, 0.11, 0.24, 0.3, 0.9].map(curve.niceMax), [0.05, 0.1, 0.125, 0.25, 0.5, 1]);
+});
