@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// Unit test (node, no server) of static/js/sortition/drawcheck.js, the
+// browser's check of a draw. The known vectors are those of
+// tests/sortition_draw/draw_vectors.py (sortdraw's independent Python
+// implementation of api-spec/draw.md); whole records are built here a
+// third way, with node:crypto, then tampered with field by field.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import * as dc from '../../static/js/sortition/drawcheck.js';
+
+const hex = (b) => Buffer.from(b).toString('hex');
+const sha = (...parts) => crypto.createHash('sha256').update(Buffer.concat(parts.map((p) => Buffer.from(p)))).digest();
+const u32 = (v) => { const b = Buffer.alloc(4); b.writeUInt32BE(v); return b; };
+const str = (s) => { const b = Buffer.from(s, 'utf8'); return Buffer.concat([u32(b.length), b]); };
+
+test('known vectors: commitments, root, seed, index (draw_vectors.py)', async () => {
+  const salt = Uint8Array.from({ length: 32 }, (_, i) => i);
+  const cats = ['country', 'gender'];
+  const c1 = await dc.respondentCommitment(salt, 'p-0001', cats, ['FR', 'female'], 'h-7');
+  const c2 = await dc.respondentCommitment(salt, 'p-0002', cats, ['DE', 'male'], null);
+  const c3 = await dc.respondentCommitment(new Uint8Array(32), 'ü', cats, ['ES', 'non-binary'], '');
+  assert.equal(hex(c1), '3d6895a92cfbe39e5be020506da41365d23eca7df28c610ef8b6d4267cda894e');
+  assert.equal(hex(c2), 'ce4410e5bde634311a363c34307f9997b1f76532f5b32ff5479e4ea8afc86875');
+  assert.equal(hex(c3), 'c4b68f0f3a48224eda4acf3109a3fb519381bea77d8313a1fdc8905bd7d044c4');
+  assert.equal(hex(await dc.commitmentRoot([c1, c2, c3])), 'bbfc00848ba0020bf06e3973fd1a3870504b65e832332b9f17695aa596948cfb');
+  assert.equal(hex(await dc.commitmentRoot([c1])), '7787dda3e4f9bd9fdc5f8fd4b0ce631b924df0f619458ebe474e548cf52e8590');
+  const beacon = sha(Buffer.from('beacon'));
+  assert.equal(hex(await dc.deriveSeed(beacon, [])), '24d26899af2490b3eef87f7bb44baada07720e0931e505f5b526dbc849072004');
+  const r1 = new Uint8Array(32).fill(0x11);
+  const r2 = new Uint8Array(32).fill(0x22);
+  const seed = await dc.deriveSeed(beacon, [r2, r1]); // any order: sorted by commitment
+  assert.equal(hex(seed), '54254b4e14376ca08dfb2d0e5a645d838914adf46bba158ea9a24505c2411854');
+  for (const [m, want] of [[1, '0/1'], [3, '1/1'], [1000, '129/1'], [1024, '129/1'], [1025, '913/2']]) {
+    const got = await dc.drawIndex(seed, m);
+    assert.equal(`${got.index}/${got.tries}`, want, `m = ${m}`);
+  }
+});
+
+test('the index is uniform: every value of [0, m) for small m, no modulo bias', async () => {
+  const m = 6; // b = 3 bits: 6 and 7 are rejected, never folded onto 0 and 1
+  const counts = new Array(m).fill(0);
+  for (let s = 0; s < 1200; s += 1) counts[(await dc.drawIndex(sha(Buffer.from(`s${s}`)), m)).index] += 1;
+  for (const c of counts) assert.ok(c > 140 && c < 260, counts.join(' ')); // 200 expected each, ±4.3 σ
+  await assert.rejects(() => dc.drawIndex(new Uint8Array(32), 0));
+});
+
+test('a participant commits to crypto.getRandomValues bytes and reveals them', async () => {
+  const v = dc.randomValue();
+  assert.match(v, /^[0-9a-f]{64}$/);
+  assert.notEqual(v, dc.randomValue());
+  assert.equal(await dc.valueCommitment(v), hex(sha(Buffer.from(v, 'hex'))));
+});
+
+// A small published draw, built with node:crypto.
+function buildRecord() {
+  const categories = ['gender', 'age'];
+  const people = [['female', 'young', 'h1'], ['male', 'old', 'h1'], ['female', 'old', ''], ['male', 'young', ''], ['female', 'young', '']];
+  const respondents = people.map(([g, a, hh], i) => ({ pseudonym: `p-${i}`, salt: hex(sha(Buffer.from(`salt ${i}`))), values: [g, a], household: hh }));
+  const commitments = respondents.map((r) => sha(Buffer.from(r.salt, 'hex'), str(r.pseudonym), u32(2), str('gender'), str(r.values[0]), str('age'), str(r.values[1]), str(r.household)));
+  const leaf = (c) => sha(Buffer.of(0), c);
+  const mth = (ls) => (ls.length === 1 ? ls[0] : (() => { let k = 1; while (k * 2 < ls.length) k *= 2; return sha(Buffer.of(1), mth(ls.slice(0, k)), mth(ls.slice(k))); })());
+  const root = mth(commitments.map(leaf));
+  const lottery = [[0, 3], [1, 2], [2, 3], [1, 4], [3, 4], [0, 3], [1, 2], [1, 4]]; // m = 8, k = 2, one of each gender
+  const probabilities = [0, 1, 2, 3, 4].map((i) => lottery.filter((p) => p.includes(i)).length / lottery.length);
+  const beacon = sha(Buffer.from('log root'));
+  const reveals = [1, 2, 3].map((i) => sha(Buffer.from(`reveal ${i}`))); // fixed, so the test is the same every run
+  const sorted = [...reveals].sort((a, b) => Buffer.compare(sha(a), sha(b)));
+  const seed = sha(beacon, ...sorted);
+  let index;
+  for (let j = 0; ; j += 1) { const x = Number(sha(seed, u32(j)).readBigUInt64BE(0) & 7n); if (x < 8) { index = x; break; } }
+  return {
+    categories, respondents, commitments: commitments.map(hex), commitment_root: hex(root), probabilities,
+    quotas: [{ category: 'gender', feature: 'female', min: 1, max: 1 }, { category: 'gender', feature: 'male', min: 1, max: 1 },
+      { category: 'age', feature: 'young', min: 0, max: 2 }, { category: 'age', feature: 'old', min: 0, max: 2 }],
+    k: 2, m: 8, lottery, beacon: hex(beacon),
+    reveals: reveals.map((r) => ({ commitment: hex(sha(r)), value: hex(r) })),
+    seed: hex(seed), index, chosen: lottery[index],
+  };
+}
+
+const statuses = (res) => Object.fromEntries(res.map((r) => [r.id, r.status]));
+
+test('a faithful record passes every step', async () => {
+  const rec = buildRecord();
+  const res = await dc.checkDraw(rec);
+  assert.deepEqual(statuses(res), { respondents: 'verified', commitments: 'verified', reveals: 'verified', seed: 'verified', index: 'verified', chosen: 'verified', panels: 'verified', probabilities: 'verified' });
+  // Without the respondents' data the root is still recomputed from the listed commitments.
+  const pub = buildRecord();
+  delete pub.respondents;
+  assert.equal(statuses(await dc.checkDraw(pub)).commitments, 'verified');
+  // With nothing to check a step is skipped, never passed.
+  assert.deepEqual(statuses(await dc.checkDraw({})), { commitments: 'skipped', reveals: 'verified', seed: 'skipped', index: 'skipped', chosen: 'skipped', panels: 'skipped', probabilities: 'skipped' });
+});
+
+test('every tampered field is caught by the step it belongs to', async () => {
+  const flip = (h) => (h[0] === '0' ? '1' : '0') + h.slice(1);
+  const cases = [
+    ['a commitment', (r) => { r.commitments[2] = flip(r.commitments[2]); }, ['respondents', 'commitments']],
+    ['the root', (r) => { r.commitment_root = flip(r.commitment_root); }, ['commitments']],
+    ['a respondent value', (r) => { r.respondents[1].values[1] = 'young'; }, ['respondents']],
+    ['a reveal', (r) => { r.reveals[0].value = flip(r.reveals[0].value); }, ['reveals', 'seed']],
+    ['a dropped reveal', (r) => { r.reveals.pop(); }, ['seed']],
+    ['the beacon', (r) => { r.beacon = flip(r.beacon); }, ['seed']],
+    ['the seed', (r) => { r.seed = flip(r.seed); }, ['seed', 'index']], // the recorded index does not follow from a forged seed
+    ['the index', (r) => { r.index = (r.index + 1) % 8; }, ['index', 'chosen']], // and the chosen panel is not lottery[forged index]
+    ['the chosen panel', (r) => { r.chosen = r.lottery[(r.index + 1) % 8][0] === r.chosen[0] && r.lottery[(r.index + 1) % 8][1] === r.chosen[1] ? [0, 1] : r.lottery[(r.index + 1) % 8]; }, ['chosen']],
+    ['a probability', (r) => { r.probabilities[0] += 0.01; }, ['probabilities']],
+    ['a panel breaking a quota', (r) => { r.lottery[r.index === 5 ? 6 : 5] = [0, 2]; }, ['panels', 'probabilities']],
+    ['a panel with one household twice', (r) => { r.lottery[r.index === 1 ? 6 : 1] = [0, 1]; }, ['panels', 'probabilities']],
+  ];
+  for (const [what, tamper, failing] of cases) {
+    const rec = buildRecord();
+    tamper(rec);
+    const st = statuses(await dc.checkDraw(rec));
+    const failed = Object.keys(st).filter((k) => st[k] === 'failed').sort();
+    assert.deepEqual(failed, [...failing].sort(), `${what}: ${JSON.stringify(st)}`);
+  }
+});
+
+test('a respondent checks their own commitment, probability and selection with their salt', async () => {
+  const rec = buildRecord();
+  const me = rec.respondents[3];
+  const pub = { ...rec };
+  delete pub.respondents; // the public record has no one's data
+  const receipt = { pseudonym: me.pseudonym, salt: me.salt, values: { gender: 'male', age: 'young' }, household: '' };
+  const res = await dc.checkOwn(pub, receipt);
+  assert.equal(res.status, 'ok');
+  assert.equal(res.index, 3);
+  assert.equal(res.probability, rec.probabilities[3]);
+  assert.equal(res.selected, rec.chosen.includes(3));
+  assert.equal((await dc.checkOwn(pub, { ...receipt, values: { gender: 'male', age: 'old' } })).reason, 'not_found');
+  assert.equal((await dc.checkOwn(pub, { ...receipt, salt: hex(sha(Buffer.from('guess'))) })).reason, 'not_found');
+  assert.equal((await dc.checkOwn(pub, { ...receipt, salt: 'zz' })).reason, 'format');
+  assert.equal((await dc.checkOwn(pub, { ...receipt, index: 2 })).reason, 'not_found');
+});
