@@ -16,6 +16,9 @@ const ROUTES = [
   [/^\/assemblies$/, pages.assemblies],
   [/^\/assemblies\/new$/, pages.createAssembly],
   [/^\/assemblies\/([^/]+)\/audit$/, pages.audit],
+  [/^\/assemblies\/([^/]+)\/selections$/, pages.selections],
+  [/^\/assemblies\/([^/]+)\/selections\/([^/]+)$/, pages.selection],
+  [/^\/assemblies\/([^/]+)\/selections\/([^/]+)\/check$/, pages.selectionCheck],
   [/^\/assemblies\/([^/]+)$/, pages.assembly],
   [/^\/invitations\/([^/]+)$/, pages.invitation],
 ];
