@@ -52,65 +52,91 @@ test('a participant commits to crypto.getRandomValues bytes and reveals them', a
   assert.equal(await dc.valueCommitment(v), hex(sha(Buffer.from(v, 'hex'))));
 });
 
-// A small published draw, built with node:crypto.
+// A small published draw (pnyx-draw/1), built with node:crypto.
+const canon = (v) => (Array.isArray(v) ? `[${v.map(canon).join(',')}]`
+  : v && typeof v === 'object' ? `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canon(v[k])}`).join(',')}}` : JSON.stringify(v));
+
 function buildRecord() {
   const categories = ['gender', 'age'];
-  const people = [['female', 'young', 'h1'], ['male', 'old', 'h1'], ['female', 'old', ''], ['male', 'young', ''], ['female', 'young', '']];
-  const respondents = people.map(([g, a, hh], i) => ({ pseudonym: `p-${i}`, salt: hex(sha(Buffer.from(`salt ${i}`))), values: [g, a], household: hh }));
-  const commitments = respondents.map((r) => sha(Buffer.from(r.salt, 'hex'), str(r.pseudonym), u32(2), str('gender'), str(r.values[0]), str('age'), str(r.values[1]), str(r.household)));
-  const leaf = (c) => sha(Buffer.of(0), c);
-  const mth = (ls) => (ls.length === 1 ? ls[0] : (() => { let k = 1; while (k * 2 < ls.length) k *= 2; return sha(Buffer.of(1), mth(ls.slice(0, k)), mth(ls.slice(k))); })());
-  const root = mth(commitments.map(leaf));
+  const people = [['female', 'young', 'hh-1'], ['male', 'old', 'hh-1'], ['female', 'old', null], ['male', 'young', null], ['female', 'young', null]];
   const lottery = [[0, 3], [1, 2], [2, 3], [1, 4], [3, 4], [0, 3], [1, 2], [1, 4]]; // m = 8, k = 2, one of each gender
-  const probabilities = [0, 1, 2, 3, 4].map((i) => lottery.filter((p) => p.includes(i)).length / lottery.length);
+  const respondents = people.map(([g, a, hh], i) => {
+    const salt = sha(Buffer.from(`salt ${i}`));
+    return {
+      pseudonym: `p-${i}`, values: [g, a], household: hh,
+      commitment: hex(sha(salt, str(`p-${i}`), u32(2), str('gender'), str(g), str('age'), str(a), str(hh || ''))),
+      probability: lottery.filter((p) => p.includes(i)).length / lottery.length,
+      salt: hex(salt), // only in the test: the receipt a respondent holds
+    };
+  });
+  const leaf = (c) => sha(Buffer.of(0), Buffer.from(c, 'hex'));
+  const mth = (ls) => (ls.length === 1 ? ls[0] : (() => { let k = 1; while (k * 2 < ls.length) k *= 2; return sha(Buffer.of(1), mth(ls.slice(0, k)), mth(ls.slice(k))); })());
+  const root = mth(respondents.map((r) => leaf(r.commitment)));
+  const certificate = { duals: [0.25, 0.5] };
+  const lotterySha = hex(sha(Buffer.from(canon({ certificate, panels: lottery, probabilities: respondents.map((r) => r.probability) }))));
   const beacon = sha(Buffer.from('log root'));
   const reveals = [1, 2, 3].map((i) => sha(Buffer.from(`reveal ${i}`))); // fixed, so the test is the same every run
   const sorted = [...reveals].sort((a, b) => Buffer.compare(sha(a), sha(b)));
   const seed = sha(beacon, ...sorted);
   let index;
   for (let j = 0; ; j += 1) { const x = Number(sha(seed, u32(j)).readBigUInt64BE(0) & 7n); if (x < 8) { index = x; break; } }
+  const salts = respondents.map((r) => r.salt);
+  for (const r of respondents) delete r.salt;
   return {
-    categories, respondents, commitments: commitments.map(hex), commitment_root: hex(root), probabilities,
-    quotas: [{ category: 'gender', feature: 'female', min: 1, max: 1 }, { category: 'gender', feature: 'male', min: 1, max: 1 },
-      { category: 'age', feature: 'young', min: 0, max: 2 }, { category: 'age', feature: 'old', min: 0, max: 2 }],
-    k: 2, m: 8, lottery, beacon: hex(beacon),
-    reveals: reveals.map((r) => ({ commitment: hex(sha(r)), value: hex(r) })),
-    seed: hex(seed), index, chosen: lottery[index],
+    salts,
+    rec: {
+      format: 'pnyx-draw/1', method: 'leximin', rules_version: 'pnyx-sortition/1', k: 2, m: 8, categories,
+      quotas: [{ category: 'gender', feature: 'female', min: 1, max: 1 }, { category: 'gender', feature: 'male', min: 1, max: 1 },
+        { category: 'age', feature: 'young', min: 0, max: 2 }, { category: 'age', feature: 'old', min: 0, max: 2 }],
+      respondents, commitment_root: hex(root),
+      lottery: { panels: lottery, certificate, sha256: lotterySha },
+      randomness: { rule: 'pnyx-draw-seed/1', beacon: { log_size: 9, root: hex(beacon) } },
+      reveals: sorted.map((r) => ({ commitment: hex(sha(r)), value: hex(r) })),
+      seed: hex(seed), index, panel: lottery[index],
+    },
   };
 }
 
 const statuses = (res) => Object.fromEntries(res.map((r) => [r.id, r.status]));
+const ALL = ['commitments', 'lottery', 'panels', 'probabilities', 'reveals', 'seed', 'index', 'chosen'];
+
+test('canonical JSON as RFC 8785 writes it', () => {
+  assert.equal(dc.canonicalJson({ b: [1, 0.5, 1e21, -0], a: 'é\u2028"', c: null, A: true }), '{"A":true,"a":"é\u2028\\"","b":[1,0.5,1e+21,0],"c":null}');
+});
 
 test('a faithful record passes every step', async () => {
-  const rec = buildRecord();
+  const { rec } = buildRecord();
   const res = await dc.checkDraw(rec);
-  assert.deepEqual(statuses(res), { respondents: 'verified', commitments: 'verified', reveals: 'verified', seed: 'verified', index: 'verified', chosen: 'verified', panels: 'verified', probabilities: 'verified' });
-  // Without the respondents' data the root is still recomputed from the listed commitments.
-  const pub = buildRecord();
-  delete pub.respondents;
-  assert.equal(statuses(await dc.checkDraw(pub)).commitments, 'verified');
+  assert.deepEqual(res.map((r) => r.id), ALL);
+  assert.deepEqual(res.filter((r) => r.status !== 'verified'), []);
   // With nothing to check a step is skipped, never passed.
-  assert.deepEqual(statuses(await dc.checkDraw({})), { commitments: 'skipped', reveals: 'verified', seed: 'skipped', index: 'skipped', chosen: 'skipped', panels: 'skipped', probabilities: 'skipped' });
+  const empty = statuses(await dc.checkDraw({}));
+  assert.deepEqual(Object.keys(empty).filter((k) => empty[k] === 'verified'), ['reveals']); // zero reveals: vacuously in order
 });
 
 test('every tampered field is caught by the step it belongs to', async () => {
   const flip = (h) => (h[0] === '0' ? '1' : '0') + h.slice(1);
   const cases = [
-    ['a commitment', (r) => { r.commitments[2] = flip(r.commitments[2]); }, ['respondents', 'commitments']],
+    ['a commitment', (r) => { r.respondents[2].commitment = flip(r.respondents[2].commitment); }, ['commitments']],
     ['the root', (r) => { r.commitment_root = flip(r.commitment_root); }, ['commitments']],
-    ['a respondent value', (r) => { r.respondents[1].values[1] = 'young'; }, ['respondents']],
     ['a reveal', (r) => { r.reveals[0].value = flip(r.reveals[0].value); }, ['reveals', 'seed']],
+    ['the order of reveals', (r) => { r.reveals.reverse(); }, ['reveals']],
     ['a dropped reveal', (r) => { r.reveals.pop(); }, ['seed']],
-    ['the beacon', (r) => { r.beacon = flip(r.beacon); }, ['seed']],
+    ['the beacon', (r) => { r.randomness.beacon.root = flip(r.randomness.beacon.root); }, ['seed']],
     ['the seed', (r) => { r.seed = flip(r.seed); }, ['seed', 'index']], // the recorded index does not follow from a forged seed
     ['the index', (r) => { r.index = (r.index + 1) % 8; }, ['index', 'chosen']], // and the chosen panel is not lottery[forged index]
-    ['the chosen panel', (r) => { r.chosen = r.lottery[(r.index + 1) % 8][0] === r.chosen[0] && r.lottery[(r.index + 1) % 8][1] === r.chosen[1] ? [0, 1] : r.lottery[(r.index + 1) % 8]; }, ['chosen']],
-    ['a probability', (r) => { r.probabilities[0] += 0.01; }, ['probabilities']],
-    ['a panel breaking a quota', (r) => { r.lottery[r.index === 5 ? 6 : 5] = [0, 2]; }, ['panels', 'probabilities']],
-    ['a panel with one household twice', (r) => { r.lottery[r.index === 1 ? 6 : 1] = [0, 1]; }, ['panels', 'probabilities']],
+    ['the chosen panel', (r) => { r.panel = [0, 1]; }, ['chosen']],
+    ['a probability', (r) => { r.respondents[0].probability += 0.01; }, ['lottery', 'probabilities']],
+    ['a probability, lottery hash recomputed', (r) => {
+      r.respondents[0].probability += 0.01;
+      r.lottery.sha256 = hex(sha(Buffer.from(canon({ certificate: r.lottery.certificate, panels: r.lottery.panels, probabilities: r.respondents.map((x) => x.probability) }))));
+    }, ['probabilities']],
+    ['a panel breaking a quota', (r) => { r.lottery.panels[r.index === 5 ? 6 : 5] = [0, 2]; }, ['lottery', 'panels', 'probabilities']],
+    ['a panel with one household twice', (r) => { r.lottery.panels[r.index === 1 ? 6 : 1] = [0, 1]; }, ['lottery', 'panels', 'probabilities']],
+    ['the certificate', (r) => { r.lottery.certificate.duals[0] = 0.3; }, ['lottery']],
   ];
   for (const [what, tamper, failing] of cases) {
-    const rec = buildRecord();
+    const { rec } = buildRecord();
     tamper(rec);
     const st = statuses(await dc.checkDraw(rec));
     const failed = Object.keys(st).filter((k) => st[k] === 'failed').sort();
@@ -119,18 +145,20 @@ test('every tampered field is caught by the step it belongs to', async () => {
 });
 
 test('a respondent checks their own commitment, probability and selection with their salt', async () => {
-  const rec = buildRecord();
-  const me = rec.respondents[3];
-  const pub = { ...rec };
-  delete pub.respondents; // the public record has no one's data
-  const receipt = { pseudonym: me.pseudonym, salt: me.salt, values: { gender: 'male', age: 'young' }, household: '' };
-  const res = await dc.checkOwn(pub, receipt);
+  const { rec, salts } = buildRecord();
+  const i = 3;
+  const receipt = { pseudonym: `p-${i}`, salt: salts[i], values: { gender: 'male', age: 'young' }, household: '' };
+  const res = await dc.checkOwn(rec, receipt);
   assert.equal(res.status, 'ok');
-  assert.equal(res.index, 3);
-  assert.equal(res.probability, rec.probabilities[3]);
-  assert.equal(res.selected, rec.chosen.includes(3));
-  assert.equal((await dc.checkOwn(pub, { ...receipt, values: { gender: 'male', age: 'old' } })).reason, 'not_found');
-  assert.equal((await dc.checkOwn(pub, { ...receipt, salt: hex(sha(Buffer.from('guess'))) })).reason, 'not_found');
-  assert.equal((await dc.checkOwn(pub, { ...receipt, salt: 'zz' })).reason, 'format');
-  assert.equal((await dc.checkOwn(pub, { ...receipt, index: 2 })).reason, 'not_found');
+  assert.equal(res.index, i);
+  assert.equal(res.probability, rec.respondents[i].probability);
+  assert.equal(res.selected, rec.panel.includes(i));
+  assert.equal((await dc.checkOwn(rec, { ...receipt, values: ['male', 'young'] })).status, 'ok');
+  assert.equal((await dc.checkOwn(rec, { ...receipt, values: { gender: 'male', age: 'old' } })).reason, 'not_found');
+  assert.equal((await dc.checkOwn(rec, { ...receipt, salt: hex(sha(Buffer.from('guess'))) })).reason, 'not_found');
+  assert.equal((await dc.checkOwn(rec, { ...receipt, pseudonym: 'p-2' })).reason, 'not_found');
+  assert.equal((await dc.checkOwn(rec, { ...receipt, salt: 'zz' })).reason, 'format');
+  // A record whose listed commitment was changed no longer holds this respondent.
+  rec.respondents[i].commitment = hex(sha(Buffer.from('x')));
+  assert.equal((await dc.checkOwn(rec, receipt)).reason, 'not_found');
 });

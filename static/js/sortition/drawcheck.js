@@ -113,115 +113,127 @@ export async function valueCommitment(valueHex) {
   return hex(await sha256(fromHex(valueHex)));
 }
 
-// ---- the whole record -----------------------------------------------------
+// ---- the whole record: DRAW.json, format pnyx-draw/1 (api-spec/draw.md) ----
 
-// The record's fields (api-spec/draw.md, DRAW.json); a few spellings accepted.
-function pick(o, ...names) {
-  for (const n of names) if (o && o[n] !== undefined && o[n] !== null) return o[n];
-  return undefined;
+// RFC 8785 canonical JSON. ECMAScript's own JSON.stringify is what RFC
+// 8785 specifies for strings and numbers; only the key order is added
+// (sorted by UTF-16 code units, which is JavaScript's default sort).
+export function canonicalJson(v) {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(v[k])}`).join(',')}}`;
+  }
+  if (typeof v === 'number' && !Number.isFinite(v)) throw new Error('not I-JSON');
+  return JSON.stringify(v ?? null);
+}
+
+// The lottery hash the publication entry carries: SHA-256 of the
+// canonical {certificate, panels, probabilities}.
+export async function lotteryHash(certificate, panels, probabilities) {
+  return sha256(utf8.encode(canonicalJson({ certificate: certificate ?? null, panels, probabilities })));
 }
 
 export function normalise(rec) {
-  const lottery = pick(rec, 'lottery', 'panels') || [];
-  const reveals = (pick(rec, 'reveals') || []).map((r) => (typeof r === 'string' ? { value: r } : r));
+  const resp = Array.isArray(rec.respondents) ? rec.respondents : null;
+  const lot = rec.lottery && typeof rec.lottery === 'object' ? rec.lottery : {};
   return {
-    categories: pick(rec, 'categories') || [],
-    respondents: pick(rec, 'respondents'),
-    commitments: pick(rec, 'commitments'),
-    root: pick(rec, 'commitment_root', 'pool_root', 'root'),
-    probabilities: pick(rec, 'probabilities'),
-    quotas: pick(rec, 'quotas') || [],
-    k: pick(rec, 'k'),
-    m: pick(rec, 'm') ?? lottery.length,
-    lottery,
-    beacon: pick(rec, 'beacon'),
-    reveals,
-    seed: pick(rec, 'seed'),
-    index: pick(rec, 'index'),
-    chosen: pick(rec, 'chosen', 'panel'),
+    format: rec.format,
+    categories: Array.isArray(rec.categories) ? rec.categories : [],
+    respondents: resp,
+    commitments: resp ? resp.map((x) => x && x.commitment) : null,
+    probabilities: resp ? resp.map((x) => x && x.probability) : null,
+    root: rec.commitment_root,
+    quotas: Array.isArray(rec.quotas) ? rec.quotas : [],
+    k: rec.k,
+    m: rec.m,
+    lottery: Array.isArray(lot.panels) ? lot.panels : [],
+    lotterySha: lot.sha256,
+    certificate: lot.certificate,
+    beacon: rec.randomness && rec.randomness.beacon ? rec.randomness.beacon.root : undefined,
+    reveals: Array.isArray(rec.reveals) ? rec.reveals : [],
+    seed: rec.seed,
+    index: rec.index,
+    chosen: rec.panel,
   };
 }
 
-const ok = (id, params) => ({ id, status: 'verified', params, detail: !!params });
-const bad = (id, params) => ({ id, status: 'failed', params, detail: true });
-const skip = (id, params) => ({ id, status: 'skipped', params, detail: true });
+const ok = (id, params) => ({ id, status: 'verified', params });
+const bad = (id, params) => ({ id, status: 'failed', params });
+const skip = (id, params) => ({ id, status: 'skipped', params });
 
-// Check a record step by step. Returns [{id, status: verified|failed|
-// skipped, params}] for: commitments (root recomputed from the listed
-// commitments, or from the respondents' data and salts when present),
-// reveals, seed, index, chosen, panels, probabilities. A step that cannot
-// be done from what the record holds is "skipped", never "verified".
+// Check a record step by step, each step one link of the chain, so a
+// wrong link is named rather than its consequences. Returns [{id, status:
+// verified|failed|skipped, params}] for: commitments (their root), lottery
+// (its hash), panels (k distinct ascending respondents, quotas,
+// households), probabilities (panel count / m), reveals (each opens its
+// commitment, sorted), seed, index, chosen (= lottery[index]). A step that
+// cannot be done from what the record holds is "skipped", never "verified".
 export async function checkDraw(recIn) {
-  const r = normalise(recIn || {});
+  const r = normalise(recIn && typeof recIn === 'object' ? recIn : {});
   const out = [];
-  // 1–2. commitments and their root
-  try {
-    let commitments = null;
-    if (Array.isArray(r.commitments)) commitments = r.commitments.map(bytes32);
-    if (Array.isArray(r.respondents) && r.respondents.length && r.respondents.every((x) => x.salt)) {
-      const fromData = await Promise.all(r.respondents.map((x) => respondentCommitment(bytes32(x.salt), x.pseudonym,
-        r.categories, Array.isArray(x.values) ? x.values : r.categories.map((c) => x.values[c]), x.household)));
-      if (commitments && !fromData.every((c, i) => commitments[i] && equal(c, commitments[i]))) {
-        const i = fromData.findIndex((c, j) => !commitments[j] || !equal(c, commitments[j]));
-        out.push(bad('respondents', { row: i }));
-      } else out.push(ok('respondents', { n: fromData.length }));
-      commitments = commitments || fromData;
-    }
-    if (!commitments || r.root === undefined) out.push(skip('commitments'));
-    else {
-      const root = await commitmentRoot(commitments);
-      out.push(equal(root, bytes32(r.root)) ? ok('commitments', { n: commitments.length }) : bad('commitments', { n: commitments.length }));
-    }
-  } catch { out.push(bad('commitments', { n: 0 })); }
-  // 3. reveals and seed
-  let seed = null;
+  // 1–2. the commitments' root
+  if (!r.commitments || r.root === undefined) out.push(skip('commitments'));
+  else {
+    try {
+      const root = await commitmentRoot(r.commitments.map(bytes32));
+      out.push(equal(root, bytes32(r.root)) ? ok('commitments', { n: r.commitments.length }) : bad('commitments', { n: r.commitments.length }));
+    } catch { out.push(bad('commitments', { n: r.commitments.length })); }
+  }
+  // the lottery as published (its hash is in the publication entry)
+  if (r.lotterySha === undefined || !r.probabilities) out.push(skip('lottery'));
+  else {
+    try {
+      const got = await lotteryHash(r.certificate, r.lottery, r.probabilities);
+      out.push(equal(got, bytes32(r.lotterySha)) ? ok('lottery', { m: r.lottery.length }) : bad('lottery', { m: r.lottery.length }));
+    } catch { out.push(bad('lottery', { m: r.lottery.length })); }
+  }
+  out.push(checkPanels(r));
+  // probabilities: each is its panel count / m
+  if (!r.probabilities || !r.lottery.length) out.push(skip('probabilities'));
+  else {
+    const count = new Array(r.probabilities.length).fill(0);
+    for (const p of r.lottery) for (const i of Array.isArray(p) ? p : []) if (i >= 0 && i < count.length) count[i] += 1;
+    const wrong = r.probabilities.findIndex((p, i) => typeof p !== 'number' || Math.abs(p - count[i] / r.lottery.length) > 1e-9);
+    out.push(wrong < 0 ? ok('probabilities', { n: count.length }) : bad('probabilities', { row: wrong + 1 }));
+  }
+  // 3. reveals open their commitments, in ascending order; the seed
+  let seedBytes = null;
   try {
     const reveals = [];
-    let allOpen = true;
+    let good = true;
+    let prev = null;
     for (const x of r.reveals) {
-      const v = fromHexOr64(x.value);
-      if (x.commitment !== undefined && !equal(await sha256(v), bytes32(x.commitment))) allOpen = false;
+      const v = bytes32(x.value);
+      const c = await sha256(v);
+      if (x.commitment !== undefined && !equal(c, bytes32(x.commitment))) good = false;
+      if (prev && compare(prev, c) >= 0) good = false;
+      prev = c;
       reveals.push(v);
     }
-    out.push(allOpen ? ok('reveals', { n: reveals.length }) : bad('reveals', { n: reveals.length }));
+    out.push(good ? ok('reveals', { n: reveals.length }) : bad('reveals', { n: reveals.length }));
     if (r.beacon === undefined || r.seed === undefined) out.push(skip('seed'));
     else {
       const s = await deriveSeed(bytes32(r.beacon), reveals);
-      // Each step checks one link: the index below follows from the seed
-      // as recorded, so a wrong link is named, not its consequences.
-      seed = bytes32(r.seed);
-      out.push(equal(s, seed) ? ok('seed', { seed: hex(s) }) : bad('seed', { seed: hex(s) }));
+      seedBytes = bytes32(r.seed);
+      out.push(equal(s, seedBytes) ? ok('seed') : bad('seed'));
     }
-  } catch { out.push(bad('seed', { seed: '' })); }
-  // 4. index
-  if (!seed || !Number.isSafeInteger(r.m) || r.m < 1) out.push(skip('index'));
+  } catch {
+    out.push(bad('reveals', { n: r.reveals.length }));
+    out.push(bad('seed'));
+  }
+  // 4. the index follows from the seed as recorded
+  if (!seedBytes || !Number.isSafeInteger(r.m) || r.m < 1) out.push(skip('index'));
   else {
     try {
-      const got = await drawIndex(seed, r.m);
+      const got = await drawIndex(seedBytes, r.m);
       out.push(got.index === r.index ? ok('index', { index: got.index, m: r.m, tries: got.tries }) : bad('index', { index: got.index, m: r.m, tries: got.tries }));
     } catch { out.push(bad('index', { index: '', m: r.m, tries: 0 })); }
   }
   // 5. the chosen panel is lottery[index], the index as recorded
-  const at = r.index;
-  const expected = Array.isArray(r.lottery) ? r.lottery[at] : undefined;
-  if (!Array.isArray(r.chosen) || !Array.isArray(expected)) out.push(skip('chosen'));
-  else out.push(sameList(r.chosen, expected) ? ok('chosen', { index: at }) : bad('chosen', { index: at }));
-  // panels: k distinct ascending respondents in range; quotas when values are known
-  out.push(checkPanels(r));
-  // probabilities: each is its panel count / m
-  if (!Array.isArray(r.probabilities) || !r.lottery.length) out.push(skip('probabilities'));
-  else {
-    const count = new Array(r.probabilities.length).fill(0);
-    for (const p of r.lottery) for (const i of p) if (i >= 0 && i < count.length) count[i] += 1;
-    const wrong = r.probabilities.findIndex((p, i) => Math.abs(p - count[i] / r.lottery.length) > 1e-9);
-    out.push(wrong < 0 ? ok('probabilities', { n: count.length }) : bad('probabilities', { row: wrong }));
-  }
+  const expected = Number.isInteger(r.index) ? r.lottery[r.index] : undefined;
+  if (!Array.isArray(r.chosen) || !Array.isArray(expected)) out.push(Array.isArray(r.chosen) && r.lottery.length ? bad('chosen', { index: r.index }) : skip('chosen'));
+  else out.push(sameList(r.chosen, expected) ? ok('chosen', { index: r.index }) : bad('chosen', { index: r.index }));
   return out;
-}
-
-function fromHexOr64(s) {
-  if (typeof s === 'string' && /^[0-9a-fA-F]{64}$/.test(s)) return fromHex(s);
-  return bytes32(s);
 }
 
 function sameList(a, b) {
@@ -230,51 +242,46 @@ function sameList(a, b) {
 
 function checkPanels(r) {
   if (!r.lottery.length || !Number.isInteger(r.k)) return skip('panels');
-  const n = Array.isArray(r.probabilities) ? r.probabilities.length : Array.isArray(r.commitments) ? r.commitments.length : Infinity;
-  const values = Array.isArray(r.respondents) && r.respondents.length === n ? r.respondents : null;
+  if (Number.isInteger(r.m) && r.lottery.length !== r.m) return bad('panels', { panel: r.lottery.length });
+  const resp = r.respondents || [];
+  const n = resp.length;
   for (const [pi, p] of r.lottery.entries()) {
     if (!Array.isArray(p) || p.length !== r.k) return bad('panels', { panel: pi });
     for (let i = 0; i < p.length; i += 1) {
       if (!Number.isInteger(p[i]) || p[i] < 0 || p[i] >= n || (i && p[i] <= p[i - 1])) return bad('panels', { panel: pi });
     }
-    if (values && r.quotas.length) {
-      for (const q of r.quotas) {
-        const ci = r.categories.indexOf(q.category);
-        const c = p.filter((i) => valueOf(values[i], r.categories, ci) === q.feature).length;
-        if (c < q.min || c > q.max) return bad('panels', { panel: pi });
-      }
-      const hh = p.map((i) => values[i].household).filter(Boolean);
-      if (new Set(hh).size !== hh.length) return bad('panels', { panel: pi });
+    for (const q of r.quotas) {
+      const ci = r.categories.indexOf(q.category);
+      const c = p.filter((i) => Array.isArray(resp[i].values) && resp[i].values[ci] === q.feature).length;
+      if (c < q.min || c > q.max) return bad('panels', { panel: pi });
     }
+    const hh = p.map((i) => resp[i].household).filter((x) => typeof x === 'string' && x !== '');
+    if (new Set(hh).size !== hh.length) return bad('panels', { panel: pi });
   }
   return ok('panels', { m: r.lottery.length, k: r.k });
 }
 
-function valueOf(resp, categories, ci) {
-  return Array.isArray(resp.values) ? resp.values[ci] : resp.values[categories[ci]];
-}
-
 // A respondent's own check: their receipt {pseudonym, salt, values,
-// household, index?} gives their commitment; it must be in the record's
-// list (at their index when given). Returns {status: 'ok', index,
-// probability, selected} or {status: 'failed', reason}.
+// household} gives their commitment, which must be the one the record
+// lists for that pseudonym. Returns {status: 'ok', index, probability,
+// selected} or {status: 'failed', reason: format|not_found|no_list}.
 export async function checkOwn(recIn, receipt) {
-  const r = normalise(recIn || {});
+  const r = normalise(recIn && typeof recIn === 'object' ? recIn : {});
+  if (!r.respondents) return { status: 'failed', reason: 'no_list' };
   let mine;
   try {
     const values = Array.isArray(receipt.values) ? receipt.values : r.categories.map((c) => receipt.values[c]);
-    if (values.some((v) => v === undefined)) return { status: 'failed', reason: 'format' };
+    if (values.length !== r.categories.length || values.some((v) => typeof v !== 'string')) return { status: 'failed', reason: 'format' };
     mine = await respondentCommitment(bytes32(receipt.salt), receipt.pseudonym, r.categories, values, receipt.household);
   } catch { return { status: 'failed', reason: 'format' }; }
-  if (!Array.isArray(r.commitments)) return { status: 'failed', reason: 'no_list' };
-  const list = r.commitments.map(bytes32);
-  const index = Number.isInteger(receipt.index) ? (equal(list[receipt.index] || new Uint8Array(), mine) ? receipt.index : -1)
-    : list.findIndex((c) => equal(c, mine));
-  if (index < 0) return { status: 'failed', reason: 'not_found' };
+  const index = r.respondents.findIndex((x) => x && x.pseudonym === receipt.pseudonym);
+  let c = null;
+  try { c = index >= 0 ? bytes32(r.respondents[index].commitment) : null; } catch { c = null; }
+  if (!c || !equal(c, mine)) return { status: 'failed', reason: 'not_found' };
   return {
     status: 'ok',
     index,
-    probability: Array.isArray(r.probabilities) ? r.probabilities[index] : undefined,
+    probability: r.respondents[index].probability,
     selected: Array.isArray(r.chosen) && r.chosen.map(Number).includes(index),
   };
 }
