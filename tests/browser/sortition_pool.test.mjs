@@ -83,5 +83,10 @@ test('curve: sorted points, summary figures (Gini as the cases define it), a rou
   // A large pool is thinned to about one point per pixel, the last point kept.
   const big = curve.points(Array.from({ length: 2001 }, (_, i) => i / 2000), 100, 100, 1);
   assert.ok(big.length <= 102 && big.at(-1)[1] === 0, String(big.length));
-  assert.deepEqual([0.03, 0.1, 0.11, 0.24, 0.3, 0.9].map(curve.niceMax), [0.05, 0.1, 0.125, 0.25, 0.5, 1]);
+  assert.deepEqual([0.03, 0.1, 0.11, 0.24, 0.3, 0.9].map(curve.niceMax), [0.05, 0.1, 0.2, 0.25, 0.5, 1]);
+  // Every tick of the axis is a round number.
+  for (const v of [0.004, 0.03, 0.11, 0.16, 0.24, 0.3, 0.7, 1]) {
+    const a = curve.niceAxis(v);
+    for (let i = 0; i <= a.ticks; i += 1) assert.ok(Math.abs(Math.round((a.max * i / a.ticks) * 1e4) - (a.max * i / a.ticks) * 1e4) < 1e-6 || a.max < 0.01, `${v}: ${a.max}/${a.ticks}`);
+  }
 });

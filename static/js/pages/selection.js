@@ -294,10 +294,13 @@ const METHODS = ['leximin', 'maximin', 'legacy'];
 
 // The curve with its accessible twin: the same figures as a table.
 export function curveFigure(series, k) {
-  const fmt = (v) => pct(v, v && v < 0.1 ? 1 : 0);
+  const fmt = (v) => new Intl.NumberFormat(i18n.lang(), { style: 'percent', maximumFractionDigits: 1 }).format(v);
   const first = curve.summary(series[0].probs, k);
+  // A phone gets a smaller drawing, so that its words stay readable.
+  const narrow = typeof matchMedia === 'function' && matchMedia('(max-width: 40rem)').matches;
   const svg = curve.curveSvg(document, {
-    series, k, fmt,
+    series, k, fmt, dir: document.documentElement.dir || 'ltr',
+    width: narrow ? 360 : 640, height: narrow ? 280 : 320,
     labels: {
       title: t('sel.curve.title'),
       desc: series.map((s) => {

@@ -67,49 +67,53 @@ export function pathData(pts) {
   return pts.map(([px, py], i) => `${i ? 'L' : 'M'}${px.toFixed(1)} ${py.toFixed(1)}`).join(' ');
 }
 
-// A round axis maximum above the largest value: 0.05, 0.1, 0.2, 0.25, 0.5, 1 …
-export function niceMax(v) {
-  if (!(v > 0)) return 0.1;
+// A round axis maximum above the largest value (0.05, 0.1, 0.2, 0.25,
+// 0.5, 1 …) and its number of intervals, so that every tick is round too.
+const NICE = [[1, 5], [2, 4], [2.5, 5], [5, 5], [10, 5]];
+export function niceAxis(v) {
+  if (!(v > 0)) return { max: 0.1, ticks: 5 };
   const p = 10 ** Math.floor(Math.log10(v));
-  for (const m of [1, 1.25, 2, 2.5, 5, 10]) if (v <= m * p + 1e-12) return m * p;
-  return 10 * p;
+  for (const [m, ticks] of NICE) if (v <= m * p * (1 + 1e-9)) return { max: m * p, ticks };
+  return { max: 10 * p, ticks: 5 };
 }
+export function niceMax(v) { return niceAxis(v).max; }
 
 // Build the SVG. series: [{id, label, probs, dashed}]; labels: {title,
 // desc, xAxis, yAxis, equal}; fmt formats an axis probability. The plot
 // itself stays left-to-right in every language (a rank axis, like the
 // numbers on it); its words are translated.
-export function curveSvg(doc, { series, k, labels, fmt, width = 640, height = 320 }) {
+export function curveSvg(doc, { series, k, labels, fmt, width = 640, height = 320, dir = 'ltr' }) {
   const el = (tag, attrs = {}, text) => {
     const e = doc.createElementNS(SVG, tag);
     for (const [a, v] of Object.entries(attrs)) e.setAttribute(a, String(v));
     if (text !== undefined) e.textContent = text;
     return e;
   };
-  const m = { top: 16, right: 16, bottom: 44, left: 64 };
+  const m = { top: 16, right: 16, bottom: 44, left: 58 };
   const w = width - m.left - m.right;
   const h = height - m.top - m.bottom;
   const n = series[0] ? series[0].probs.length : 0;
   const equal = n ? k / n : 0;
-  const ymax = niceMax(Math.max(equal, ...series.map((s) => Math.max(0, ...s.probs))));
+  const axis = niceAxis(Math.max(equal, ...series.map((s) => Math.max(0, ...s.probs))));
+  const ymax = axis.max;
   const svg = el('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', class: 'curve', direction: 'ltr', 'aria-labelledby': 'curve-title curve-desc' });
   svg.append(el('title', { id: 'curve-title' }, labels.title), el('desc', { id: 'curve-desc' }, labels.desc));
   const g = el('g', { transform: `translate(${m.left} ${m.top})` });
   svg.append(g);
-  for (let i = 0; i <= 4; i += 1) {
-    const v = (ymax * i) / 4;
+  for (let i = 0; i <= axis.ticks; i += 1) {
+    const v = (ymax * i) / axis.ticks;
     const y = h - (v / ymax) * h;
     g.append(el('line', { x1: 0, x2: w, y1: y, y2: y, class: 'curve-grid' }));
     g.append(el('text', { x: -8, y: y + 4, 'text-anchor': 'end', class: 'curve-tick' }, fmt(v)));
   }
   g.append(el('line', { x1: 0, x2: 0, y1: 0, y2: h, class: 'curve-axis' }));
   g.append(el('line', { x1: 0, x2: w, y1: h, y2: h, class: 'curve-axis' }));
-  g.append(el('text', { x: w / 2, y: h + 30, 'text-anchor': 'middle', class: 'curve-label' }, labels.xAxis));
-  g.append(el('text', { x: -h / 2, y: -50, transform: 'rotate(-90)', 'text-anchor': 'middle', class: 'curve-label' }, labels.yAxis));
+  // Words keep the reader's direction; centred, they sit where they would in either.
+  g.append(el('text', { x: w / 2, y: h + 32, 'text-anchor': 'middle', direction: dir, class: 'curve-label' }, labels.xAxis));
+  g.append(el('text', { x: -h / 2, y: -44, transform: 'rotate(-90)', 'text-anchor': 'middle', direction: dir, class: 'curve-label' }, labels.yAxis));
   if (n) {
     const ey = h - (equal / ymax) * h;
     g.append(el('line', { x1: 0, x2: w, y1: ey, y2: ey, class: 'curve-equal' }));
-    g.append(el('text', { x: w - 4, y: ey - 6, 'text-anchor': 'end', class: 'curve-equal-label' }, labels.equal));
   }
   for (const s of series) {
     g.append(el('path', { d: pathData(points(s.probs, w, h, ymax)), class: `curve-line curve-${s.id}${s.dashed ? ' curve-dashed' : ''}`, 'data-series': s.id }));
