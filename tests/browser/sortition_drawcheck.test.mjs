@@ -98,7 +98,7 @@ function buildRecord() {
 }
 
 const statuses = (res) => Object.fromEntries(res.map((r) => [r.id, r.status]));
-const ALL = ['commitments', 'lottery', 'panels', 'probabilities', 'reveals', 'seed', 'index', 'chosen'];
+const ALL = ['rules', 'commitments', 'lottery', 'panels', 'probabilities', 'reveals', 'seed', 'index', 'chosen'];
 
 test('canonical JSON as RFC 8785 writes it', () => {
   assert.equal(dc.canonicalJson({ b: [1, 0.5, 1e21, -0], a: 'é\u2028"', c: null, A: true }), '{"A":true,"a":"é\u2028\\"","b":[1,0.5,1e+21,0],"c":null}');
@@ -108,7 +108,8 @@ test('a faithful record passes every step', async () => {
   const { rec } = buildRecord();
   const res = await dc.checkDraw(rec);
   assert.deepEqual(res.map((r) => r.id), ALL);
-  assert.deepEqual(res.filter((r) => r.status !== 'verified'), []);
+  // Without the log's entries the rules cannot be compared: skipped, not passed.
+  assert.deepEqual(res.filter((r) => r.status !== 'verified').map((r) => [r.id, r.status]), [['rules', 'skipped']]);
   // With nothing to check a step is skipped, never passed.
   const empty = statuses(await dc.checkDraw({}));
   assert.deepEqual(Object.keys(empty).filter((k) => empty[k] === 'verified'), ['reveals']); // zero reveals: vacuously in order
@@ -161,4 +162,41 @@ test('a respondent checks their own commitment, probability and selection with t
   // A record whose listed commitment was changed no longer holds this respondent.
   rec.respondents[i].commitment = hex(sha(Buffer.from('x')));
   assert.equal((await dc.checkOwn(rec, receipt)).reason, 'not_found');
+});
+
+// What the assembly's log says of the round (the data of its entries), as
+// the server writes it (api/api_selection_draw.c).
+function logOf(rec) {
+  return JSON.parse(JSON.stringify({
+    committed: { selection: '1', round: 0, commitment_root: rec.commitment_root, respondents: rec.respondents.length, categories: rec.categories, quotas: rec.quotas, k: rec.k, method: rec.method, rules_version: rec.rules_version, m: rec.m },
+    published: { selection: '1', round: 0, lottery_sha256: rec.lottery.sha256, m: rec.m, k: rec.k, method: rec.method },
+    drawn: { selection: '1', round: 0, beacon: { ...rec.randomness.beacon }, seed: rec.seed, index: rec.index, panel: rec.panel.map((i) => rec.respondents[i].pseudonym) },
+    reveals: rec.reveals,
+  }));
+}
+
+test('with the log: a faithful record agrees with every entry, a record differing from the log fails', async () => {
+  const { rec } = buildRecord();
+  const res = await dc.checkDraw(rec, logOf(rec));
+  assert.deepEqual(res.filter((r) => r.status !== 'verified'), []);
+  const flip = (h) => (h[0] === '0' ? '1' : '0') + h.slice(1);
+  const cases = [
+    ['committed root', (l) => { l.committed.commitment_root = flip(l.committed.commitment_root); }, ['commitments']],
+    ['committed quotas', (l) => { l.committed.quotas[0].max = 2; }, ['rules']],
+    ['committed k', (l) => { l.committed.k = 3; }, ['rules']],
+    ['published lottery hash', (l) => { l.published.lottery_sha256 = flip(l.published.lottery_sha256); }, ['lottery']],
+    ['a reveal the record left out', (l) => { l.reveals.push({ commitment: '00'.repeat(32), value: 'ab'.repeat(32) }); }, ['reveals']],
+    ['the drawn seed', (l) => { l.drawn.seed = flip(l.drawn.seed); }, ['seed']],
+    ['the beacon', (l) => { l.drawn.beacon.root = flip(l.drawn.beacon.root); }, ['seed']],
+    ['the drawn index', (l) => { l.drawn.index = (l.drawn.index + 1) % 8; }, ['index']],
+    ['the drawn panel', (l) => { l.drawn.panel = ['p-0', 'p-1']; }, ['chosen']],
+  ];
+  for (const [what, tamper, failing] of cases) {
+    const { rec: r2 } = buildRecord();
+    const log = logOf(r2);
+    tamper(log);
+    const st = statuses(await dc.checkDraw(r2, log));
+    const failed = Object.keys(st).filter((k) => st[k] === 'failed').sort();
+    assert.deepEqual(failed, [...failing].sort(), `${what}: ${JSON.stringify(st)}`);
+  }
 });

@@ -163,20 +163,37 @@ const skip = (id, params) => ({ id, status: 'skipped', params });
 
 // Check a record step by step, each step one link of the chain, so a
 // wrong link is named rather than its consequences. Returns [{id, status:
-// verified|failed|skipped, params}] for: commitments (their root), lottery
-// (its hash), panels (k distinct ascending respondents, quotas,
-// households), probabilities (panel count / m), reveals (each opens its
-// commitment, sorted), seed, index, chosen (= lottery[index]). A step that
-// cannot be done from what the record holds is "skipped", never "verified".
-export async function checkDraw(recIn) {
+// verified|failed|skipped, params}] for: rules (quotas, k, m, method as
+// committed), commitments (their root), lottery (its hash), panels (k
+// distinct ascending respondents, quotas, households), probabilities
+// (panel count / m), reveals (each opens its commitment, in order), seed,
+// index, chosen (= lottery[index]). A step that cannot be done from what
+// is given is "skipped", never "verified".
+//
+// `log`, when given, holds what the assembly's log says of this round
+// (entries whose inclusion the caller verified): {committed, published,
+// drawn: the data of selection.committed / .published / .drawn, reveals:
+// [{commitment, value}] of the selection.randomness_revealed entries};
+// every value the record shares with the log must then be the same.
+export async function checkDraw(recIn, log = null) {
   const r = normalise(recIn && typeof recIn === 'object' ? recIn : {});
+  const L = log || {};
   const out = [];
+  // the rules fixed at commitment
+  if (!L.committed) out.push(skip('rules'));
+  else {
+    const c = L.committed;
+    const same = canonicalJson(c.quotas ?? null) === canonicalJson(recIn.quotas ?? null) && c.k === r.k && c.m === r.m
+      && c.method === recIn.method && canonicalJson(c.categories ?? null) === canonicalJson(r.categories);
+    out.push(same ? ok('rules', { k: r.k, m: r.m }) : bad('rules', { k: r.k, m: r.m }));
+  }
   // 1–2. the commitments' root
   if (!r.commitments || r.root === undefined) out.push(skip('commitments'));
   else {
     try {
       const root = await commitmentRoot(r.commitments.map(bytes32));
-      out.push(equal(root, bytes32(r.root)) ? ok('commitments', { n: r.commitments.length }) : bad('commitments', { n: r.commitments.length }));
+      const inLog = !L.committed || equal(root, bytes32(L.committed.commitment_root));
+      out.push(equal(root, bytes32(r.root)) && inLog ? ok('commitments', { n: r.commitments.length }) : bad('commitments', { n: r.commitments.length }));
     } catch { out.push(bad('commitments', { n: r.commitments.length })); }
   }
   // the lottery as published (its hash is in the publication entry)
@@ -184,7 +201,8 @@ export async function checkDraw(recIn) {
   else {
     try {
       const got = await lotteryHash(r.certificate, r.lottery, r.probabilities);
-      out.push(equal(got, bytes32(r.lotterySha)) ? ok('lottery', { m: r.lottery.length }) : bad('lottery', { m: r.lottery.length }));
+      const inLog = !L.published || equal(got, bytes32(L.published.lottery_sha256));
+      out.push(equal(got, bytes32(r.lotterySha)) && inLog ? ok('lottery', { m: r.lottery.length }) : bad('lottery', { m: r.lottery.length }));
     } catch { out.push(bad('lottery', { m: r.lottery.length })); }
   }
   out.push(checkPanels(r));
@@ -196,7 +214,8 @@ export async function checkDraw(recIn) {
     const wrong = r.probabilities.findIndex((p, i) => typeof p !== 'number' || Math.abs(p - count[i] / r.lottery.length) > 1e-9);
     out.push(wrong < 0 ? ok('probabilities', { n: count.length }) : bad('probabilities', { row: wrong + 1 }));
   }
-  // 3. reveals open their commitments, in ascending order; the seed
+  // 3. reveals open their commitments, in ascending order, and are the
+  // ones the log shows; the seed
   let seedBytes = null;
   try {
     const reveals = [];
@@ -210,12 +229,18 @@ export async function checkDraw(recIn) {
       prev = c;
       reveals.push(v);
     }
+    if (Array.isArray(L.reveals)) {
+      const mine = new Set(reveals.map((v) => hex(v)));
+      const theirs = new Set(L.reveals.map((x) => hex(bytes32(x.value))));
+      if (mine.size !== theirs.size || [...mine].some((v) => !theirs.has(v))) good = false;
+    }
     out.push(good ? ok('reveals', { n: reveals.length }) : bad('reveals', { n: reveals.length }));
     if (r.beacon === undefined || r.seed === undefined) out.push(skip('seed'));
     else {
       const s = await deriveSeed(bytes32(r.beacon), reveals);
       seedBytes = bytes32(r.seed);
-      out.push(equal(s, seedBytes) ? ok('seed') : bad('seed'));
+      const inLog = !L.drawn || (equal(seedBytes, bytes32(L.drawn.seed)) && equal(bytes32(r.beacon), bytes32(L.drawn.beacon.root)));
+      out.push(equal(s, seedBytes) && inLog ? ok('seed') : bad('seed'));
     }
   } catch {
     out.push(bad('reveals', { n: r.reveals.length }));
@@ -226,14 +251,27 @@ export async function checkDraw(recIn) {
   else {
     try {
       const got = await drawIndex(seedBytes, r.m);
-      out.push(got.index === r.index ? ok('index', { index: got.index, m: r.m, tries: got.tries }) : bad('index', { index: got.index, m: r.m, tries: got.tries }));
+      const inLog = !L.drawn || L.drawn.index === r.index;
+      out.push(got.index === r.index && inLog ? ok('index', { index: got.index, m: r.m, tries: got.tries }) : bad('index', { index: got.index, m: r.m, tries: got.tries }));
     } catch { out.push(bad('index', { index: '', m: r.m, tries: 0 })); }
   }
-  // 5. the chosen panel is lottery[index], the index as recorded
+  // 5. the chosen panel is lottery[index], the index as recorded; the log
+  // names it by pseudonyms
   const expected = Number.isInteger(r.index) ? r.lottery[r.index] : undefined;
   if (!Array.isArray(r.chosen) || !Array.isArray(expected)) out.push(Array.isArray(r.chosen) && r.lottery.length ? bad('chosen', { index: r.index }) : skip('chosen'));
-  else out.push(sameList(r.chosen, expected) ? ok('chosen', { index: r.index }) : bad('chosen', { index: r.index }));
+  else {
+    let inLog = true;
+    if (L.drawn && Array.isArray(L.drawn.panel)) {
+      const names = r.chosen.map((i) => (r.respondents && r.respondents[i] ? r.respondents[i].pseudonym : null));
+      inLog = sameNames(names, L.drawn.panel);
+    }
+    out.push(sameList(r.chosen, expected) && inLog ? ok('chosen', { index: r.index }) : bad('chosen', { index: r.index }));
+  }
   return out;
+}
+
+function sameNames(a, b) {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 function sameList(a, b) {
