@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as pool from '../../static/js/sortition/pool.js';
 import * as curve from '../../static/js/sortition/curve.js';
 
-const CATS = 'category,feature,min,max\ngender,female,2,3\ngender,male,2,3\nage,16-39,1,4\nage,40+,1,4';
+const CATS = 'category,feature,min,max\ngender,female,2,3\ngender,male,2,3\nage,16-39,1,4\nage,40+,1,4\ncountry,FR,0,4\ncountry,KE,0,4';
 
 test('CSV: quoted commas, doubled quotes, line breaks in quotes, CRLF, BOM, no final newline', () => {
   const recs = pool.parseCsv('\uFEFFa,b,c\r\n1,"x, y","say ""hi"""\r\n2,"two\nlines",z\r\n\r\n3,,');
@@ -25,34 +25,60 @@ test('categories.csv: read into categories, problems with line and column', () =
   const ok = pool.parseCategories(CATS);
   assert.deepEqual(ok.problems, []);
   assert.deepEqual(ok.categories.map((c) => [c.name, c.features.map((f) => `${f.name}:${f.min}-${f.max}`)]),
-    [['gender', ['female:2-3', 'male:2-3']], ['age', ['16-39:1-4', '40+:1-4']]]);
-  const bad = pool.parseCategories('Category,Feature,Min,Max\ngender,female,2,x\ngender,male,4,3\ngender,female,1,2\n,old,1,1\nage,young,1');
+    [['gender', ['female:2-3', 'male:2-3']], ['age', ['16-39:1-4', '40+:1-4']], ['country', ['FR:0-4', 'KE:0-4']]]);
+  // The assembly records every volunteer's country: a file without it is refused.
+  assert.deepEqual(pool.parseCategories('category,feature,min,max\ngender,female,1,2').problems.map((p) => [p.line, p.column, p.code]), [[1, 'category', 'no_country']]);
+  const bad = pool.parseCategories('Category,Feature,Min,Max\ngender,female,2,x\ngender,male,4,3\ngender,female,1,2\n,old,1,1\nage,young,1\ncountry,FR,0,1');
   assert.deepEqual(bad.problems.map((p) => [p.line, p.column, p.code]), [
     [2, 'max', 'not_integer'], [3, 'min', 'min_above_max'], [5, 'category', 'required'], [6, null, 'field_count'],
   ]);
   assert.deepEqual(pool.parseCategories('category,feature,min\n').problems.map((p) => [p.line, p.column, p.code]), [[1, 'max', 'missing_header']]);
-  assert.deepEqual(pool.parseCategories('category,feature,min,max\ng,f,1,2\ng,f,1,2').problems.map((p) => p.code), ['duplicate_feature']);
+  assert.deepEqual(pool.parseCategories('category,feature,min,max\ng,f,1,2\ng,f,1,2\ncountry,FR,0,1').problems.map((p) => p.code), ['duplicate_feature']);
   assert.equal(pool.parseCategories('').problems[0].code, 'empty_file');
 });
 
-test('respondents.csv: values checked against the categories, other columns ignored, households read', () => {
+test('respondents.csv: values checked against the categories, country codes, other columns ignored, households, names and e-mails read', () => {
   const { categories } = pool.parseCategories(CATS);
-  const text = 'id,gender,age,email,address\nR1,female,16-39,a@x.org,"1 Main St, Town"\nR2,male, 40+ ,b@x.org,"1 Main St, Town"\nR3,other,40+,c@x.org,x\nR4,male,,d@x.org,y\nR5,male,40+\n';
-  const r = pool.parseRespondents(text, categories, 'address');
-  assert.deepEqual(r.rows.map((x) => [x.line, x.values.gender, x.values.age, x.household]),
-    [[2, 'female', '16-39', '1 Main St, Town'], [3, 'male', '40+', '1 Main St, Town']]);
+  const text = 'id,gender,age,country,Name,email,address\nR1,female,16-39,FR,Ana,a@x.org,"1 Main St, Town"\nR2,male, 40+ ,KE,Ben,b@x.org,"1 Main St, Town"\nR3,other,40+,FR,Cy,c@x.org,x\nR4,male,,FR,Di,d@x.org,y\nR5,male,40+\nR6,male,40+,XX,Ed,e@x.org,z\n';
+  const r = pool.parseRespondents(text, categories, 'address', new Set(['FR', 'KE']));
+  assert.deepEqual(r.rows.map((x) => [x.line, x.values.gender, x.values.age, x.values.country, x.household, x.name, x.email]),
+    [[2, 'female', '16-39', 'FR', '1 Main St, Town', 'Ana', 'a@x.org'], [3, 'male', '40+', 'KE', '1 Main St, Town', 'Ben', 'b@x.org']]);
   assert.deepEqual(r.problems.map((p) => [p.line, p.column, p.code]),
-    [[4, 'gender', 'unknown_value'], [5, 'age', 'required'], [6, null, 'field_count']]);
+    [[4, 'gender', 'unknown_value'], [5, 'age', 'required'], [6, null, 'field_count'], [7, 'country', 'country_code']]);
   assert.deepEqual(r.problems[0].params, { value: 'other', allowed: ['female', 'male'] });
-  const missing = pool.parseRespondents('gender,years\nmale,3', categories, 'address');
+  const missing = pool.parseRespondents('gender,years,country\nmale,3,FR', categories, 'address');
   assert.deepEqual(missing.problems.map((p) => [p.line, p.column, p.code]), [[1, 'age', 'missing_column'], [1, 'address', 'household_column']]);
+});
+
+test('the upload: category columns, household tags instead of addresses, names and e-mails; receipts from the reply', () => {
+  const { categories } = pool.parseCategories(CATS);
+  const text = 'gender,age,country,name,email,address\nfemale,16-39,FR,"Ana, Maria",a@x.org,"1 Main St, Town"\nmale,40+,KE,Ben,,"1 Main St, Town"\nmale,16-39,FR,Cy,c@x.org,\nfemale,40+,KE,Di,,"2 Hill Rd"\n';
+  const { rows, problems } = pool.parseRespondents(text, categories, 'address');
+  assert.deepEqual(problems, []);
+  let n = 0;
+  const tags = pool.householdTags(rows, () => `h-${(n += 1)}`);
+  assert.deepEqual(tags, ['h-1', 'h-1', '', 'h-2']);
+  const csv = pool.uploadCsv(categories, rows, tags);
+  assert.equal(csv, 'gender,age,country,household,name,email\nfemale,16-39,FR,h-1,"Ana, Maria",a@x.org\nmale,40+,KE,h-1,Ben,\nmale,16-39,FR,,Cy,c@x.org\nfemale,40+,KE,h-2,Di,\n');
+  assert.ok(!csv.includes('Main St'), 'addresses never leave the browser');
+  // What goes up reads back as the same pool.
+  const again = pool.parseRespondents(csv, categories, 'household');
+  assert.deepEqual(again.rows.map((r) => [r.values, r.household]), rows.map((r, i) => [r.values, tags[i]]));
+  const reply = { respondents: 4, pool: [0, 1, 2, 3].map((row) => ({ row, pseudonym: `r-${row}`, salt: String(row).repeat(64) })) };
+  const rc = pool.receipts('12', categories, rows, tags, reply);
+  assert.deepEqual(rc[1], { line: 3, name: 'Ben', email: '', receipt: { selection: '12', pseudonym: 'r-1', salt: '1'.repeat(64), values: { gender: 'male', age: '40+', country: 'KE' }, household: 'h-1' } });
+  const file = pool.parseCsv(pool.receiptsCsv(rc));
+  assert.deepEqual(file[0].fields, ['line', 'name', 'email', 'pseudonym', 'receipt']);
+  assert.deepEqual(JSON.parse(file[1].fields[4]), rc[0].receipt);
+  assert.equal(file[1].fields[1], 'Ana, Maria');
+  assert.deepEqual(pool.quotaRows(categories)[4], { category: 'country', feature: 'FR', min: 0, max: 4 });
 });
 
 test('quota table: pool counts, shares and proportional seats; the cheap quota checks', () => {
   const { categories } = pool.parseCategories(CATS);
   const rows = ['female,16-39', 'female,40+', 'male,40+', 'male,40+', 'male,16-39'].map((l, i) => {
     const [gender, age] = l.split(',');
-    return { line: i + 2, values: { gender, age }, household: '' };
+    return { line: i + 2, values: { gender, age, country: i % 2 ? 'KE' : 'FR' }, household: '' };
   });
   const table = pool.quotaTable(categories, rows, 4);
   assert.deepEqual(table[0].features.map((f) => [f.name, f.count, f.share, f.proportional]), [['female', 2, 0.4, 1.6], ['male', 3, 0.6, 2.4]]);

@@ -14,7 +14,13 @@
 
 export const CODES = ['empty_file', 'unterminated_quote', 'missing_header', 'field_count', 'required',
   'not_integer', 'min_above_max', 'duplicate_feature', 'missing_column', 'unknown_value',
-  'household_column', 'k_range', 'min_sum_above_k', 'max_sum_below_k', 'not_enough', 'no_categories'];
+  'household_column', 'k_range', 'min_sum_above_k', 'max_sum_below_k', 'not_enough', 'no_categories',
+  'no_country', 'country_code', 'categories_differ'];
+
+// The assembly records every volunteer's country (one person, one vote,
+// national origin shown): a selection's categories always include this
+// one, its values ISO 3166-1 alpha-2 codes (the server checks the same).
+export const COUNTRY = 'country';
 
 // Parse CSV text into records [{line, fields: [string]}], line being the
 // line on which the record starts. Throws {code:'unterminated_quote', line}.
@@ -104,14 +110,17 @@ export function parseCategories(text) {
   }
   const categories = [...byName.values()];
   if (!categories.length && !problems.length) problems.push(problem('categories', 2, null, 'no_categories'));
+  else if (categories.length && !byName.has(COUNTRY)) problems.push(problem('categories', 1, 'category', 'no_country', { name: COUNTRY }));
   return { categories, problems };
 }
 
 // respondents.csv: a header row, then one row per respondent; every
-// category is a column; other columns (id, email, address…) are kept
-// only for the household column. Returns {header, rows: [{line, values:
-// {category: feature}, household}], problems}.
-export function parseRespondents(text, categories, householdColumn = '') {
+// category is a column; of the other columns only the household column and
+// the columns named "name" and "email" (to invite the people drawn) are
+// kept. `countries` (a Set of ISO codes), when given, is what a country
+// value must be. Returns {header, rows: [{line, values: {category:
+// feature}, household, name, email}], problems}.
+export function parseRespondents(text, categories, householdColumn = '', countries = null) {
   const problems = [];
   let recs;
   try { recs = parseCsv(text); } catch (e) {
@@ -138,6 +147,11 @@ export function parseRespondents(text, categories, householdColumn = '') {
     for (const c of categories) {
       const v = trim(r.fields[idx.get(c.name)]);
       if (v === '') { problems.push(problem('respondents', r.line, c.name, 'required')); bad = true; continue; }
+      if (c.name === COUNTRY && countries && !countries.has(v.toUpperCase())) {
+        problems.push(problem('respondents', r.line, c.name, 'country_code', { value: v }));
+        bad = true;
+        continue;
+      }
       if (!allowed.get(c.name).has(v)) {
         problems.push(problem('respondents', r.line, c.name, 'unknown_value', { value: v, allowed: [...allowed.get(c.name)] }));
         bad = true;
@@ -146,9 +160,77 @@ export function parseRespondents(text, categories, householdColumn = '') {
       values[c.name] = v;
     }
     if (bad) continue;
-    rows.push({ line: r.line, values, household: hh ? trim(r.fields[idx.get(hh)]) : '' });
+    const contact = (name) => {
+      const i = header.findIndex((x) => x.toLowerCase() === name);
+      return i >= 0 && !categories.some((c) => c.name === header[i]) ? trim(r.fields[i]) : '';
+    };
+    rows.push({ line: r.line, values, household: hh ? trim(r.fields[idx.get(hh)]) : '', name: contact('name'), email: contact('email') });
   }
   return { header, rows, problems };
+}
+
+// A household is named in the public record by a random tag, never by
+// the address that made it one: equal non-empty values get one tag.
+// `random` returns a fresh tag (crypto in the browser; fixed in tests).
+export function householdTags(rows, random) {
+  const tags = new Map();
+  return rows.map((r) => {
+    if (!r.household) return '';
+    if (!tags.has(r.household)) {
+      let tag;
+      do { tag = random(); } while ([...tags.values()].includes(tag));
+      tags.set(r.household, tag);
+    }
+    return tags.get(r.household);
+  });
+}
+
+// The pool as uploaded (PUT …/pool {csv}): the category columns, then
+// household (its tag), name and email when there are any. Nothing else
+// leaves the browser.
+export function uploadCsv(categories, rows, tags) {
+  const q = (v) => (/[",\r\n]/.test(v) || /^\s|\s$/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+  const cols = categories.map((c) => c.name);
+  const withHh = tags.some(Boolean);
+  const withName = rows.some((r) => r.name);
+  const withEmail = rows.some((r) => r.email);
+  const head = [...cols, ...(withHh ? ['household'] : []), ...(withName ? ['name'] : []), ...(withEmail ? ['email'] : [])];
+  const lines = [head.map(q).join(',')];
+  rows.forEach((r, i) => {
+    lines.push([...cols.map((c) => r.values[c]), ...(withHh ? [tags[i]] : []), ...(withName ? [r.name] : []), ...(withEmail ? [r.email] : [])].map(q).join(','));
+  });
+  return `${lines.join('\n')}\n`;
+}
+
+// Each volunteer's receipt, from the server's answer to the upload
+// ({pool: [{row, pseudonym, salt}]}, row = position in the upload): what
+// they need to find and check their own commitment, and nothing else.
+export function receipts(selectionId, categories, rows, tags, reply) {
+  return (reply.pool || []).map((p) => {
+    const r = rows[p.row];
+    return {
+      line: r ? r.line : null,
+      name: r ? r.name : '',
+      email: r ? r.email : '',
+      receipt: {
+        selection: String(selectionId),
+        pseudonym: p.pseudonym,
+        salt: p.salt,
+        values: r ? Object.fromEntries(categories.map((c) => [c.name, c.name === COUNTRY ? r.values[c.name].toUpperCase() : r.values[c.name]])) : {},
+        household: r ? tags[p.row] : '',
+      },
+    };
+  });
+}
+
+export function receiptsCsv(list) {
+  const q = (v) => `"${String(v ?? '').replace(/"/g, '""')}"`;
+  return `${['line', 'name', 'email', 'pseudonym', 'receipt'].join(',')}\n${list.map((x) => [x.line, x.name, x.email, x.receipt.pseudonym, JSON.stringify(x.receipt)].map(q).join(',')).join('\n')}\n`;
+}
+
+// The quotas as the API takes them (PATCH {quotas}).
+export function quotaRows(categories) {
+  return categories.flatMap((c) => c.features.map((f) => ({ category: c.name, feature: f.name, min: f.min, max: f.max })));
 }
 
 // The quota table: per category and feature the pool count, its share of
