@@ -87,22 +87,6 @@ function problemText(p) {
   return t(`sel.problem.${p.code}`, params);
 }
 
-function problemsTable(problems) {
-  if (!problems.length) return null;
-  return h('div', { class: 'table-wrap' }, h('table', { class: 'table stack problems', id: 'pool-problems' },
-    h('caption', {}, t('sel.problems', { n: problems.length })),
-    h('thead', {}, h('tr', {},
-      h('th', { scope: 'col' }, t('sel.problem.file')),
-      h('th', { scope: 'col', class: 'num' }, t('sel.problem.line')),
-      h('th', { scope: 'col' }, t('sel.problem.column')),
-      h('th', { scope: 'col' }, t('sel.problem.what')))),
-    h('tbody', {}, problems.slice(0, 200).map((p) => h('tr', { 'data-line': p.line ?? '', 'data-column': p.column ?? '', 'data-code': p.code },
-      h('td', { 'data-label': t('sel.problem.file') }, t(`sel.file.${p.file}`)),
-      h('td', { class: 'num', 'data-label': t('sel.problem.line') }, p.line ? i18n.formatNumber(p.line) : '—'),
-      h('td', { 'data-label': t('sel.problem.column') }, p.column ? h('bdi', { class: 'mono' }, p.column) : '—'),
-      h('td', { 'data-label': t('sel.problem.what') }, problemText(p)))))));
-}
-
 // A refusal of the upload or the quotas: field errors named like
 // "csv/<line>/<column>", "respondents/<i>/values/<column>" or
 // "quotas/<i>/max" become rows of the same problems table.
@@ -141,8 +125,9 @@ function problemsTable(problems) {
 // The quota table: pool counts, shares, seats by share, editable min/max.
 // `cats` [{name, features: [{name, min, max, count}]}] is edited in place.
 function quotaTable(cats, n, k, editable, onChange) {
-  const body = [];
+  const groups = [];
   for (const [ci, c] of cats.entries()) {
+    const rows = [h('tr', { class: 'quota-cat-row' }, h('th', { scope: 'rowgroup', colspan: 6 }, h('bdi', {}, c.name)))];
     for (const [fi, f] of c.features.entries()) {
       const label = `${c.name}: ${f.name}`;
       const share = n ? f.count / n : 0;
@@ -162,20 +147,20 @@ function quotaTable(cats, n, k, editable, onChange) {
         });
         return el;
       };
-      body.push(h('tr', { 'data-category': c.name, 'data-feature': f.name },
-        h('td', { 'data-label': t('sel.quota.category') }, h('bdi', {}, c.name)),
-        h('th', { scope: 'row', 'data-label': t('sel.quota.feature') }, h('bdi', {}, f.name)),
-        h('td', { class: 'num', 'data-label': t('sel.quota.pool') }, i18n.formatNumber(f.count)),
-        h('td', { class: 'num', 'data-label': t('sel.quota.share') }, pct(share)),
-        h('td', { class: 'num', 'data-label': t('sel.quota.proportional') }, new Intl.NumberFormat(i18n.lang(), { maximumFractionDigits: 1 }).format(share * (k || 0))),
-        h('td', { class: 'num', 'data-label': t('sel.quota.min') }, cell('min')),
-        h('td', { class: 'num', 'data-label': t('sel.quota.max') }, cell('max'))));
+      rows.push(h('tr', { 'data-category': c.name, 'data-feature': f.name },
+        h('th', { scope: 'row' }, h('bdi', {}, f.name)),
+        h('td', { class: 'num' }, i18n.formatNumber(f.count)),
+        h('td', { class: 'num' }, pct(share)),
+        h('td', { class: 'num quota-prop' }, new Intl.NumberFormat(i18n.lang(), { maximumFractionDigits: 1 }).format(share * (k || 0))),
+        h('td', { class: 'num' }, cell('min')),
+        h('td', { class: 'num' }, cell('max'))));
     }
+    groups.push(h('tbody', { 'data-category': c.name }, rows));
   }
-  return h('div', { class: 'table-wrap' }, h('table', { class: 'table stack quotas', id: 'quota-table' },
+  return h('div', { class: 'table-wrap' }, h('table', { class: 'table quotas', id: 'quota-table' },
     h('caption', {}, t('sel.quota.caption', { n })),
-    h('thead', {}, h('tr', {}, ['category', 'feature', 'pool', 'share', 'proportional', 'min', 'max'].map((c) => h('th', { scope: 'col', class: ['category', 'feature'].includes(c) ? null : 'num' }, t(`sel.quota.${c}`))))),
-    h('tbody', {}, body)));
+    h('thead', {}, h('tr', {}, ['feature', 'pool', 'share', 'proportional', 'min', 'max'].map((c) => h('th', { scope: 'col', class: c === 'feature' ? null : c === 'proportional' ? 'num quota-prop' : 'num' }, t(`sel.quota.${c}`))))),
+    groups));
 }
 
 // The quotas of a saved round as the table wants them.
@@ -371,7 +356,7 @@ export async function selections(ctx) {
       h('p', { class: 'lead' }, t('sel.intro')),
       h('section', { class: 'card', 'aria-labelledby': 'how-h' },
         h('h2', { id: 'how-h' }, t('sel.how')),
-        h('ol', { class: 'plain-steps' }, STEPS.map((s) => h('li', {}, h('strong', {}, t(`sel.step.${s}`)), ' — ', t(`sel.step.${s}.what`))))),
+        h('ul', { class: 'plain-steps named' }, STEPS.map((s) => h('li', {}, h('strong', {}, t(`sel.step.${s}`)), ' — ', t(`sel.step.${s}.what`))))),
       h('section', { class: 'card', 'aria-labelledby': 'sel-list-h' },
         h('h2', { id: 'sel-list-h' }, t('sel.list')),
         items.length
