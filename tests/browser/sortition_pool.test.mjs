@@ -65,8 +65,11 @@ test('the upload: category columns, household tags instead of addresses, names a
   const again = pool.parseRespondents(csv, categories, 'household');
   assert.deepEqual(again.rows.map((r) => [r.values, r.household]), rows.map((r, i) => [r.values, tags[i]]));
   const reply = { respondents: 4, pool: [0, 1, 2, 3].map((row) => ({ row, pseudonym: `r-${row}`, salt: String(row).repeat(64) })) };
-  const rc = pool.receipts('12', categories, rows, tags, reply);
-  assert.deepEqual(rc[1], { line: 3, name: 'Ben', email: '', receipt: { selection: '12', pseudonym: 'r-1', salt: '1'.repeat(64), values: { gender: 'male', age: '40+', country: 'KE' }, household: 'h-1' } });
+  // The pool as the server stores it: its own household tags, values in the selection's order.
+  const stored = [0, 1, 2, 3].map((i) => ({ index: i, pseudonym: `r-${3 - i}`, values: [rows[3 - i].values.country, rows[3 - i].values.gender, rows[3 - i].values.age], household: tags[3 - i] ? `srv-${tags[3 - i]}` : null }));
+  const rc = pool.receipts('12', ['country', 'gender', 'age'], rows, reply, stored);
+  assert.deepEqual(rc[1], { line: 3, name: 'Ben', email: '', receipt: { selection: '12', pseudonym: 'r-1', salt: '1'.repeat(64), values: { country: 'KE', gender: 'male', age: '40+' }, household: 'srv-h-1' } });
+  assert.equal(rc[2].receipt.household, '');
   const file = pool.parseCsv(pool.receiptsCsv(rc));
   assert.deepEqual(file[0].fields, ['line', 'name', 'email', 'pseudonym', 'receipt']);
   assert.deepEqual(JSON.parse(file[1].fields[4]), rc[0].receipt);

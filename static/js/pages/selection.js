@@ -314,11 +314,14 @@ function receiptsBox(list, sid) {
     h('p', { class: 'actions' }, btn, h('a', { href: `./selections/${enc(sid)}`, class: 'button button-secondary', id: 'receipts-continue' }, t('sel.receipts.continue'))));
 }
 
-// Upload the pool of selection sid, then its quotas and k; returns the receipts.
-async function savePool(sid, { categories, rows, tags, k }) {
+// Upload the pool of selection sid, then its quotas and k; returns the
+// receipts (the salts from the upload's answer, the household tags and
+// values as the server stored them).
+async function savePool(sid, order, { categories, rows, tags, k }) {
   const reply = await client.uploadPool(sid, { csv: pool.uploadCsv(categories, rows, tags) });
   await client.update(sid, { k, quotas: pool.quotaRows(categories) });
-  return pool.receipts(sid, categories, rows, tags, reply);
+  const stored = await client.pool(sid);
+  return pool.receipts(sid, order, rows, reply, stored.items || []);
 }
 
 // ---------------------------------------------------------------- list --
@@ -335,7 +338,7 @@ export async function selections(ctx) {
       title: true,
       onSave: async (d) => {
         const s = await client.create(aid, { title: d.title, categories: d.categories.map((c) => c.name), household: d.household });
-        const list2 = await savePool(s.id, d);
+        const list2 = await savePool(s.id, s.categories, d);
         form.hidden = true;
         const box = receiptsBox(list2, s.id);
         box.querySelector('#receipts-continue').setAttribute('href', `/assemblies/${enc(aid)}/selections/${enc(s.id)}`);
@@ -379,7 +382,7 @@ function poolSection(s, canManage, refresh) {
     const form = poolForm('pool-form', {
       k0: r.k, fixedCategories: s.categories,
       onSave: async (d) => {
-        const list = await savePool(s.id, d);
+        const list = await savePool(s.id, s.categories, d);
         form.hidden = true;
         const box = receiptsBox(list, s.id);
         box.querySelector('#receipts-continue').setAttribute('href', location.pathname);
@@ -470,7 +473,7 @@ function latestRuns(runs, round) {
   const out = {};
   for (const r of runs) {
     if (Number(r.round) !== Number(round)) continue;
-    if (r.status === 'done' && r.result && Array.isArray(r.result.probabilities)) {
+    if (r.status === 'done' && r.result && r.result.feasible !== false && Array.isArray(r.result.probabilities)) {
       if (!out[r.method] || Number(r.id) > Number(out[r.method].id)) out[r.method] = r;
     }
   }
@@ -513,7 +516,7 @@ function probabilitiesSection(s, runs, canManage, refresh) {
   if (active.length) watchRuns(s, active, slot, refresh);
   else {
     const last = runs.filter((x) => Number(x.round) === Number(r.round)).sort((x, y) => Number(y.id) - Number(x.id))[0];
-    if (last && last.status === 'failed') slot.append(runFailure(last));
+    if (last && (last.status === 'failed' || (last.status === 'done' && last.result && last.result.feasible === false))) slot.append(runFailure(last));
     if (last && last.status === 'cancelled') slot.append(h('div', { class: 'alert alert-info', role: 'status', id: 'run-cancelled' }, t('sel.run.cancelled')));
   }
   return h('section', { class: 'card', 'aria-labelledby': 'prob-h', id: 'probabilities-section' },
@@ -525,11 +528,13 @@ function probabilitiesSection(s, runs, canManage, refresh) {
     series.length ? curveFigure(series, r.k) : h('p', { class: 'empty', id: 'no-curve' }, t('sel.curve.none')));
 }
 
+// A run that failed, or found the quotas infeasible (done, feasible:
+// false, with the smallest relaxation).
 function runFailure(run) {
-  const e = run.error || {};
-  const relax = Array.isArray(e.relaxation) ? e.relaxation : [];
+  const infeasible = run.result && run.result.feasible === false;
+  const relax = infeasible && Array.isArray(run.result.relaxation) ? run.result.relaxation : [];
   return h('div', { class: 'alert alert-error', role: 'alert', id: 'run-error' },
-    h('p', { class: 'alert-title' }, t(relax.length || e.error === 'infeasible' ? 'sel.run.infeasible' : 'sel.run.failed')),
+    h('p', { class: 'alert-title' }, t(infeasible ? 'sel.run.infeasible' : 'sel.run.failed')),
     relax.length ? h('ul', {}, relax.map((x) => h('li', {}, t(`sel.relax.${x.bound === 'max' ? 'max' : 'min'}`, { category: x.category, feature: x.feature, from: i18n.formatNumber(x.from), to: i18n.formatNumber(x.to) })))) : null);
 }
 
@@ -549,9 +554,9 @@ function watchRuns(s, runs0, slot, refresh) {
     const show = (run) => {
       const p = run.progress || {};
       const n = p.n || s.pool_size || 0;
-      if (run.method === 'leximin' && n && typeof p.nfixed === 'number') bar.value = Math.round((p.nfixed / n) * 100);
+      if (run.method === 'leximin' && n && typeof p.fixed === 'number' && p.fixed > 0) bar.value = Math.round((p.fixed / n) * 100);
       else bar.removeAttribute('value');
-      detail.textContent = t('sel.run.detail', { panels: i18n.formatNumber(p.npanels || 0), fixed: i18n.formatNumber(p.nfixed || 0), n: i18n.formatNumber(n), seconds: i18n.formatNumber(Math.round(p.seconds || 0)) });
+      detail.textContent = t('sel.run.detail', { panels: i18n.formatNumber(p.panels || 0), fixed: i18n.formatNumber(p.fixed || 0), n: i18n.formatNumber(n), seconds: i18n.formatNumber(Math.round(p.seconds || 0)) });
     };
     show(run0);
     slot.append(box);

@@ -202,23 +202,22 @@ export function uploadCsv(categories, rows, tags) {
   return `${lines.join('\n')}\n`;
 }
 
-// Each volunteer's receipt, from the server's answer to the upload
-// ({pool: [{row, pseudonym, salt}]}, row = position in the upload): what
-// they need to find and check their own commitment, and nothing else.
-export function receipts(selectionId, categories, rows, tags, reply) {
+// Each volunteer's receipt: what they need to find and check their own
+// commitment, and nothing else. From the server's answer to the upload
+// ({pool: [{row, pseudonym, salt}]}, row = position in the upload) and the
+// pool as stored (GET …/pool: [{index, pseudonym, values (in the
+// selection's category order), household (the server's tag)}]).
+export function receipts(selectionId, categoryOrder, rows, reply, stored) {
+  const byPseudonym = new Map((stored || []).map((x) => [x.pseudonym, x]));
   return (reply.pool || []).map((p) => {
     const r = rows[p.row];
+    const s = byPseudonym.get(p.pseudonym) || {};
+    const values = Array.isArray(s.values) ? Object.fromEntries(categoryOrder.map((c, i) => [c, s.values[i]])) : {};
     return {
       line: r ? r.line : null,
       name: r ? r.name : '',
       email: r ? r.email : '',
-      receipt: {
-        selection: String(selectionId),
-        pseudonym: p.pseudonym,
-        salt: p.salt,
-        values: r ? Object.fromEntries(categories.map((c) => [c.name, c.name === COUNTRY ? r.values[c.name].toUpperCase() : r.values[c.name]])) : {},
-        household: r ? tags[p.row] : '',
-      },
+      receipt: { selection: String(selectionId), pseudonym: p.pseudonym, salt: p.salt, values, household: s.household || '' },
     };
   });
 }
