@@ -17,6 +17,7 @@ FROM debian:bookworm-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libmicrohttpd12 libpq5 libjansson4 \
       libsodium23 libargon2-1 ca-certificates curl \
+      apertium apertium-eng-spa apertium-fr-es \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --home-dir /var/lib/pnyx --create-home pnyx
 COPY --from=build /build/bin/pnyxd /usr/local/bin/pnyxd

@@ -25,8 +25,11 @@
 #include <sodium.h>
 
 #include "api/api.h"
+#include "api/api_selections.h"
 #include "api/audit_key.h"
 #include "api/audit_writer.h"
+#include "api/translation_queue.h"
+#include "api/worker.h"
 #include "db/db.h"
 #include "http/http.h"
 #include "platform/config.h"
@@ -180,22 +183,38 @@ static int cmd_serve(const struct pnyx_config *cfg, bool migrate)
     sigaddset(&stop, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
 
+    /* The translator is chosen before serving: requests queue jobs for the
+     * languages it reaches and list its pairs. */
+    char err[512];
+    if (translation_init(cfg, err, sizeof err) != 0) {
+        fprintf(stderr, "pnyxd: %s\n", err);
+        return 2;
+    }
     unsigned runners = cfg->group_runners > 0 ? db_group_start(cfg->group_runners) : 0;
-    char err[256];
     struct http_server *srv = http_start(cfg, err, sizeof err);
     if (!srv) {
         fprintf(stderr, "pnyxd: %s\n", err);
         db_group_stop();
         return 1;
     }
+    /* Background workers start after the server (never in its way) and
+     * with the stop signals blocked like every other thread. */
+    unsigned workers = translation_workers_start(cfg);
+    /* One optimiser worker (LEXIMIN is CPU-bound; runs queue behind it). */
+    workers += selection_workers_start(cfg->workers > 0 ? 1 : 0);
     bool v6 = strchr(cfg->listen_host, ':') != NULL;
-    log_info("pnyxd serving on http://%s%s%s:%u/ (%u threads, %u group-commit runners)",
+    log_info("pnyxd serving on http://%s%s%s:%u/ (%u threads, %u group-commit runners, %u "
+             "background workers)",
              v6 ? "[" : "", cfg->listen_host, v6 ? "]" : "", http_bound_port(srv), cfg->threads,
-             runners);
+             runners, workers);
     int sig = 0;
     sigwait(&stop, &sig);
     log_info("received %s; finishing in-flight requests", sig == SIGINT ? "SIGINT" : "SIGTERM");
     http_stop(srv, SHUTDOWN_GRACE_MS);
+    /* A worker's group-committed store needs the runners: stop workers
+     * first (each finishes its current job; an unfinished one is retaken
+     * when its lease expires). */
+    worker_stop_all();
     db_group_stop();
     log_info("pnyxd stopped");
     return 0;

@@ -33,15 +33,18 @@ enum route {
     R_INV_LIST,
     R_INV_REVOKE,
     R_INV_PREVIEW,
+    /* machine translation (issue 10, mt) */
+    R_T_LANGUAGES,
+    R_T_JOBS,
     N_ROUTE
 };
 static const char *route_name[N_ROUTE] = {
-    "GET assembly",         "PATCH assembly",        "POST join",
-    "POST invitations",     "POST accept",           "GET members",
-    "PATCH member",         "PATCH own status=left", "GET audit",
-    "GET audit/checkpoint", "GET proof/inclusion",   "GET proof/consistency",
-    "GET audit/key",        "GET assemblies",        "GET invitations",
-    "DELETE invitation",    "GET invitation preview"};
+    "GET assembly", "PATCH assembly", "POST join", "POST invitations", "POST accept", "GET members",
+    "PATCH member", "PATCH own status=left", "GET audit", "GET audit/checkpoint",
+    "GET proof/inclusion", "GET proof/consistency", "GET audit/key", "GET assemblies",
+    "GET invitations", "DELETE invitation", "GET invitation preview",
+    /* machine translation (issue 10, mt) */
+    "GET translation/languages", "GET translation-jobs"};
 /* Routes whose cell changes the caller's (or a target's) membership. */
 static const bool mutating[N_ROUTE] = {
     [R_JOIN] = true, [R_ACCEPT] = true, [R_PATCH_MEMBER] = true, [R_LEAVE] = true};
@@ -66,6 +69,9 @@ static const long expect_public[N_ROUTE][N_WHO] = {
     [R_INV_LIST] = {401, 403, 403, 403, 200, 200, 403},
     [R_INV_REVOKE] = {401, 403, 403, 403, 204, 204, 403},
     [R_INV_PREVIEW] = {200, 200, 200, 200, 200, 200, 200},
+    /* machine translation (issue 10, mt) */
+    [R_T_LANGUAGES] = {200, 200, 200, 200, 200, 200, 200},
+    [R_T_JOBS] = {401, 403, 403, 403, 200, 200, 403},
 };
 static const long expect_members[N_ROUTE][N_WHO] = {
     /*                  anon nonm obs  mem  fac  conv susp */
@@ -86,6 +92,9 @@ static const long expect_members[N_ROUTE][N_WHO] = {
     [R_INV_LIST] = {401, 404, 403, 403, 200, 200, 403},
     [R_INV_REVOKE] = {401, 404, 403, 403, 204, 204, 403},
     [R_INV_PREVIEW] = {200, 200, 200, 200, 200, 200, 200},
+    /* machine translation (issue 10, mt) */
+    [R_T_LANGUAGES] = {200, 200, 200, 200, 200, 200, 200},
+    [R_T_JOBS] = {401, 404, 403, 403, 200, 200, 403},
 };
 
 struct world {
@@ -200,6 +209,13 @@ static long run_cell(struct world *wd, enum route r, enum who w, const struct it
     case R_INV_PREVIEW:
         code = it_invite(s, &wd->creator, wd->aid, "member", 1);
         snprintf(path, sizeof path, "/api/v1/invitations/%s", code);
+        break;
+    /* machine translation (issue 10, mt) */
+    case R_T_LANGUAGES:
+        snprintf(path, sizeof path, "/api/v1/translation/languages");
+        break;
+    case R_T_JOBS:
+        snprintf(path, sizeof path, "/api/v1/assemblies/%lld/translation-jobs?status=failed", aid);
         break;
     case R_LIST:
     case N_ROUTE:

@@ -41,6 +41,7 @@ static enum authz_decision reference(const struct authz_subject *w, const struct
     case AUTHZ_READ_ASSEMBLY:
     case AUTHZ_LIST_MEMBERS:
     case AUTHZ_READ_AUDIT:
+    case AUTHZ_READ_SELECTION:
         return visible ? AUTHZ_ALLOW : AUTHZ_HIDE_404;
     case AUTHZ_ACCEPT_INVITATION:
         if (!w->logged_in)
@@ -63,11 +64,19 @@ static enum authz_decision reference(const struct authz_subject *w, const struct
             return AUTHZ_ALLOW;
         return r->open_to_join ? AUTHZ_ALLOW : AUTHZ_DENY_403;
     case AUTHZ_CREATE_INVITATION:
+    case AUTHZ_LIST_TRANSLATION_JOBS:
         return ref_active(w) && (w->role == ROLE_CONVENER || w->role == ROLE_FACILITATOR)
                    ? AUTHZ_ALLOW
                    : AUTHZ_DENY_403;
     case AUTHZ_PATCH_MEMBER:
     case AUTHZ_LEAVE:
+        return ref_active(w) ? AUTHZ_ALLOW : AUTHZ_DENY_403;
+    /* selections by lot (issue 14) */
+    case AUTHZ_MANAGE_SELECTION:
+        return ref_active(w) && w->role == ROLE_CONVENER ? AUTHZ_ALLOW : AUTHZ_DENY_403;
+    case AUTHZ_VOLUNTEER:
+        return member && w->status == MEMBER_SUSPENDED ? AUTHZ_DENY_403 : AUTHZ_ALLOW;
+    case AUTHZ_SELECTION_RANDOMNESS:
         return ref_active(w) ? AUTHZ_ALLOW : AUTHZ_DENY_403;
     default:
         return AUTHZ_DENY_403;

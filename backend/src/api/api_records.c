@@ -6,6 +6,7 @@
 #include "api/api_records.h"
 
 #include "codec/json/resources.h"
+#include "db/db_translation.h"
 
 json_t *api_account_json(const struct db_account *acc)
 {
@@ -139,4 +140,28 @@ json_t *api_invitation_preview_json(const struct db_invitation *inv, const char 
     struct invitation_record r = invitation_record(inv, status);
     r.uses_left = uses_left;
     return codec_invitation_preview_json(&r);
+}
+
+/* --- machine translation (issue 10, mt) --- */
+json_t *api_translation_job_json(const struct db_translation_job *j)
+{
+    struct translation_job_record r = {
+        .id = j->id,
+        .assembly_id = j->assembly_id,
+        .kind = j->kind,
+        .target_id = j->target_id,
+        .version = j->version,
+        .source_language = j->source_language,
+        .target_language = j->target_language,
+        .status = j->status,
+        .attempts = j->attempts,
+        .run_after = j->run_after,
+        .last_error = j->last_error,
+        .translator = j->translator,
+        .pivot = j->pivot,
+        .outcome = j->outcome,
+        .created_at = j->created_at,
+        .updated_at = j->updated_at,
+    };
+    return codec_translation_job_json(&r);
 }

@@ -49,4 +49,9 @@ json_t *api_invitation_listed_json(const struct db_invitation *inv, const char *
 json_t *api_invitation_preview_json(const struct db_invitation *inv, const char *status,
                                     int64_t uses_left) PNYX_NONNULL(1, 2);
 
+/* --- machine translation (issue 10, mt) --- */
+struct db_translation_job;
+/* A translation job as listed to facilitators. */
+json_t *api_translation_job_json(const struct db_translation_job *j) PNYX_NONNULL(1);
+
 #endif /* PNYX_API_API_RECORDS_H */

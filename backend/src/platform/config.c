@@ -112,6 +112,20 @@ static const struct cfg_key keys[] = {
     STR("PNYX_METRICS_TOKEN", metrics_token, "",
         "/metrics also answers clients sending \"Authorization: Bearer <this>\"; empty = only "
         "loopback clients (others get 403)"),
+    /* Background work and machine translation (issue 10). */
+    UINT("PNYX_WORKERS", workers, "1", 0, 16,
+         "translation worker threads (each with one database connection); 0 = this pnyxd runs "
+         "no background jobs (another one on the same database may)"),
+    STR("PNYX_TRANSLATOR", translator, "",
+        "machine translator: apertium, none or command:<absolute path>; empty = apertium when "
+        "installed, else none"),
+    STR("PNYX_APERTIUM_BIN", apertium_bin, "apertium", "the apertium program (searched on PATH)"),
+    UINT("PNYX_TRANSLATOR_TIMEOUT", translator_timeout, "60", 1, 3600,
+         "seconds one translator run may take before it is killed (the job is retried)"),
+    UINT("PNYX_TRANSLATION_ATTEMPTS", translation_attempts, "5", 1, 100,
+         "attempts of a translation job (with exponential backoff) before it is marked failed"),
+    UINT("PNYX_TRANSLATION_BACKOFF", translation_backoff, "10", 0, 86400,
+         "seconds before a failed translation job's first retry; doubled after each attempt"),
 };
 
 static int parse_int64(const char *s, int64_t *out)

@@ -52,6 +52,13 @@ struct pnyx_config {
     size_t conn_memory;          /* PNYX_CONN_MEMORY bytes per connection (MHD pool) */
     unsigned conn_timeout;       /* PNYX_CONN_TIMEOUT idle seconds */
     char *metrics_token;         /* PNYX_METRICS_TOKEN; "" = /metrics for loopback clients only */
+    /* Background work and machine translation (issue 10, api/worker.h). */
+    unsigned workers;            /* PNYX_WORKERS translation worker threads; 0 = none */
+    char *translator;            /* PNYX_TRANSLATOR "" (auto) | apertium | none | command:<path> */
+    char *apertium_bin;          /* PNYX_APERTIUM_BIN, default "apertium" (found on PATH) */
+    unsigned translator_timeout; /* PNYX_TRANSLATOR_TIMEOUT seconds per translator run */
+    unsigned translation_attempts; /* PNYX_TRANSLATION_ATTEMPTS before a job is failed */
+    unsigned translation_backoff;  /* PNYX_TRANSLATION_BACKOFF seconds, doubled per attempt */
 };
 
 /* Loads defaults, then environment, then argv overrides of the form

@@ -529,4 +529,12 @@ export default {
   'sel.own.not_found': 'التزامك غير موجود في السجل. راجع إيصالك أو اسأل المنظمين.',
   'sel.own.format': 'لا يمكن قراءة هذا الإيصال.',
   'sel.own.no_list': 'لا يذكر السجل الالتزامات.',
+  // selections by lot (issue 14, sortdraw): problem slugs of api/errors.def
+  'problem.selection-state': 'لا تسمح حالة الاختيار الحالية بهذا.',
+  'problem.selection-deadline': 'هذه المرحلة من عشوائية القرعة مغلقة أو لم تُفتح بعد.',
+  'problem.selection-infeasible': 'لا توجد هيئة تستوفي هذه الحصص؛ خفّفها كما هو مقترح.',
+  'problem.selection-run': 'تشغيل المُحسِّن هذا لا يطابق الاختيار الملتزَم به.',
+  'problem.call-closed': 'لا يقبل هذا الاختيار متطوعين.',
+  'problem.already-volunteered': 'أنت بالفعل ضمن مجموعة المرشحين لهذا الاختيار.',
+  'problem.randomness-taken': 'لقد التزمت بالفعل بعشوائيتك لهذه القرعة.',
 };

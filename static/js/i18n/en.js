@@ -529,4 +529,12 @@ export default {
   'sel.own.not_found': 'Your commitment is not in the record. Check your receipt, or ask the organisers.',
   'sel.own.format': 'This receipt cannot be read.',
   'sel.own.no_list': 'The record does not list the commitments.',
+  // selections by lot (issue 14, sortdraw): problem slugs of api/errors.def
+  'problem.selection-state': 'The selection is not in a state that allows this.',
+  'problem.selection-deadline': "This step of the draw's randomness is closed or not open yet.",
+  'problem.selection-infeasible': 'No panel can meet these quotas; relax them as suggested.',
+  'problem.selection-run': 'This optimiser run does not match the committed selection.',
+  'problem.call-closed': 'This selection is not taking volunteers.',
+  'problem.already-volunteered': "You are already in this selection's pool.",
+  'problem.randomness-taken': 'You have already committed randomness to this draw.',
 };

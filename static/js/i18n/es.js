@@ -529,4 +529,12 @@ export default {
   'sel.own.not_found': 'Su compromiso no está en el registro. Revise su recibo o pregunte a los organizadores.',
   'sel.own.format': 'Este recibo no se puede leer.',
   'sel.own.no_list': 'El registro no enumera los compromisos.',
+  // selections by lot (issue 14, sortdraw): problem slugs of api/errors.def
+  'problem.selection-state': 'La selección no está en un estado que lo permita.',
+  'problem.selection-deadline': 'Este paso del azar del sorteo está cerrado o aún no se ha abierto.',
+  'problem.selection-infeasible': 'Ningún panel puede cumplir estas cuotas; relájelas como se sugiere.',
+  'problem.selection-run': 'Esta ejecución del optimizador no corresponde a la selección comprometida.',
+  'problem.call-closed': 'Esta selección no acepta voluntarios.',
+  'problem.already-volunteered': 'Ya está en el grupo de candidatos de esta selección.',
+  'problem.randomness-taken': 'Ya ha comprometido su aleatoriedad para este sorteo.',
 };

@@ -529,4 +529,12 @@ export default {
   'sel.own.not_found': 'Votre engagement ne figure pas dans l’enregistrement. Vérifiez votre reçu ou demandez aux organisateurs.',
   'sel.own.format': 'Ce reçu est illisible.',
   'sel.own.no_list': 'L’enregistrement ne liste pas les engagements.',
+  // selections by lot (issue 14, sortdraw): problem slugs of api/errors.def
+  'problem.selection-state': 'La sélection n’est pas dans un état qui le permet.',
+  'problem.selection-deadline': 'Cette étape de l’aléa du tirage est close ou pas encore ouverte.',
+  'problem.selection-infeasible': 'Aucun panel ne respecte ces quotas ; assouplissez-les comme suggéré.',
+  'problem.selection-run': 'Ce calcul de l’optimiseur ne correspond pas à la sélection engagée.',
+  'problem.call-closed': 'Cette sélection n’accepte pas de volontaires.',
+  'problem.already-volunteered': 'Vous êtes déjà dans le vivier de cette sélection.',
+  'problem.randomness-taken': 'Vous avez déjà engagé votre aléa pour ce tirage.',
 };

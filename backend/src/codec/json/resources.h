@@ -45,4 +45,23 @@ json_t *codec_invitation_listed_json(const struct invitation_record *inv);
  * invited_by: {display_name}, role, expires_at, uses_left, status}. */
 json_t *codec_invitation_preview_json(const struct invitation_record *inv);
 
+/* --- machine translation (issue 10, mt) --- */
+/* TranslationJob {id, assembly_id, kind, target_id, version,
+ * source_language, target_language, status, attempts, run_after,
+ * last_error, translator, pivot, outcome, created_at, updated_at}; ids as
+ * decimal strings. */
+json_t *codec_translation_job_json(const struct translation_job_record *j);
+/* TranslationPair {from, to, via} (via null when direct). */
+json_t *codec_translation_pair_json(const struct translation_pair_record *p);
+
+/* --- selections by lot (issue 14, sortdraw) --- */
+/* Selection {id, assembly_id, title, categories, household, call_open,
+ * created_by, created_at, updated_at, pool_size, round: SelectionRound}. */
+json_t *codec_selection_json(const struct selection_record *s);
+
+/* SelectionRun {id, selection_id, round, status, method, inputs_sha256,
+ * cancel_requested, progress, result (without the lottery's panels),
+ * error, created_at, started_at, finished_at}. */
+json_t *codec_selection_run_json(const struct selection_run_record *r);
+
 #endif /* PNYX_CODEC_JSON_RESOURCES_H */

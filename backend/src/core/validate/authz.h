@@ -58,6 +58,13 @@ enum authz_action {
     AUTHZ_PATCH_MEMBER, /* PATCH …/members/{account_id}: gate only, then authz_member_patch */
     AUTHZ_LEAVE,        /* PATCH …/members/{own id} {status:"left"} */
     AUTHZ_READ_AUDIT,   /* GET /assemblies/{aid}/audit… */
+    /* machine translation (issue 10, mt) */
+    AUTHZ_LIST_TRANSLATION_JOBS, /* GET /assemblies/{aid}/translation-jobs: active managers */
+    /* selections by lot (issue 14, api/api_selections.c) */
+    AUTHZ_READ_SELECTION,       /* GET selections, a selection, DRAW.json, a commitment check */
+    AUTHZ_MANAGE_SELECTION,     /* create, settings, pool, runs, commit, publish, draw, declines */
+    AUTHZ_VOLUNTEER,            /* POST …/volunteers: registered people answer an open call */
+    AUTHZ_SELECTION_RANDOMNESS, /* POST …/randomness (commit) and …/randomness/reveal */
     AUTHZ_ACTION__COUNT
 };
 
