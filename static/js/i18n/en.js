@@ -521,7 +521,7 @@ export default {
   'sel.own.title': 'Check your own place in the pool',
   'sel.own.explain': 'If you volunteered, the organisers gave you a receipt with your pseudonym and a secret salt. Paste it here: your browser recomputes your commitment, finds it in the record and shows your chance. Nothing is sent, and nobody else’s data is needed.',
   'sel.own.receipt': 'Your receipt',
-  'sel.own.receipt.hint': 'As you received it: {"pseudonym", "salt", "values", "household"}.',
+  'sel.own.receipt.hint': 'Paste the receipt exactly as you received it from the organisers.',
   'sel.own.check': 'Check my place',
   'sel.own.ok': 'Your commitment is in the pool. Your chance was {p}; you were {selected}.',
   'sel.own.selected': 'selected',

@@ -521,7 +521,7 @@ export default {
   'sel.own.title': 'Comprobar su propio lugar',
   'sel.own.explain': 'Si fue voluntario, los organizadores le dieron un recibo con su seudónimo y una sal secreta. Péguelo aquí: su navegador recalcula su compromiso, lo encuentra en el registro y muestra su probabilidad. No se envía nada, y no hacen falta los datos de nadie más.',
   'sel.own.receipt': 'Su recibo',
-  'sel.own.receipt.hint': 'Tal como lo recibió: {"pseudonym", "salt", "values", "household"}.',
+  'sel.own.receipt.hint': 'Pegue el recibo exactamente como se lo dieron los organizadores.',
   'sel.own.check': 'Comprobar mi lugar',
   'sel.own.ok': 'Su compromiso está entre los voluntarios. Su probabilidad era {p}; usted ha sido {selected}.',
   'sel.own.selected': 'elegido',

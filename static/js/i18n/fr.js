@@ -521,7 +521,7 @@ export default {
   'sel.own.title': 'Vérifier votre propre place',
   'sel.own.explain': 'Si vous étiez volontaire, les organisateurs vous ont remis un reçu avec votre pseudonyme et un sel secret. Collez-le ici : votre navigateur recalcule votre engagement, le retrouve dans l’enregistrement et montre votre chance. Rien n’est envoyé, et les données de personne d’autre ne sont nécessaires.',
   'sel.own.receipt': 'Votre reçu',
-  'sel.own.receipt.hint': 'Tel que vous l’avez reçu : {"pseudonym", "salt", "values", "household"}.',
+  'sel.own.receipt.hint': 'Collez le reçu exactement tel que les organisateurs vous l’ont remis.',
   'sel.own.check': 'Vérifier ma place',
   'sel.own.ok': 'Votre engagement figure parmi les volontaires. Votre chance était de {p} ; vous avez été {selected}.',
   'sel.own.selected': 'tiré au sort',

@@ -808,6 +808,14 @@ export async function selection(ctx) {
   s.round = r;
   let runs = [];
   try { runs = (await client.runs(sid)).items || []; } catch (e) { if (!(e instanceof ApiError) || ![403, 404].includes(e.status)) throw e; }
+  // Members do not see the runs; once published, the chances are in the
+  // public record: the curve is drawn from there.
+  if (!runs.length && ['published', 'drawn'].includes(r.status)) {
+    try {
+      const rec = await client.record(sid, r.round);
+      runs = [{ id: 0, round: r.round, status: 'done', method: rec.method, result: { probabilities: rec.respondents.map((x) => x.probability) } }];
+    } catch { /* no curve then */ }
+  }
   const refresh = ctx.refresh;
   const sections = [poolSection(s, canManage, refresh)];
   if (s.pool_size) sections.push(probabilitiesSection(s, runs, canManage, refresh));
