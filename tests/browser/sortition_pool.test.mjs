@@ -103,6 +103,9 @@ test('curve: sorted points, summary figures (Gini as the cases define it), a rou
   // Σ_i Σ_j |π_i − π_j| by hand: pairs (0.1,0.1)=0, (0.1,0.3)=0.2 ×2, (0.1,0.5)=0.4 ×2, (0.3,0.5)=0.2 → 1.4, doubled 2.8; / (2·4·1.0)
   assert.ok(Math.abs(curve.gini(probs) - 2.8 / 8) < 1e-12);
   assert.equal(curve.gini([0.1, 0.1, 0.1]), 0);
+  // Equal chances give 0, never a negative rounding error (ten times 0.4 sums to a tiny −4e-17 unclamped).
+  const g = curve.gini(Array(10).fill(0.4));
+  assert.ok(g === 0 && !Object.is(g, -0), String(g));
   const s = curve.summary(probs, 1);
   assert.deepEqual([s.min, s.max, s.equal, s.below, s.zero], [0.1, 0.5, 0.25, 2, 0]);
   const pts = curve.points(probs, 400, 100, 0.5);

@@ -18,7 +18,8 @@ export function gini(probs) {
   let sum = 0;
   let acc = 0;
   for (let i = 0; i < n; i += 1) { sum += x[i]; acc += (2 * i - n + 1) * x[i]; }
-  return n && sum > 0 ? acc / (n * sum) : 0;
+  // Never below 0: rounding noise in equal chances must not read as “−0.0 %”.
+  return n && sum > 0 ? Math.max(0, acc / (n * sum)) : 0;
 }
 
 // The value below which a share q (0..1) of the respondents lie.
