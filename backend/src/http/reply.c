@@ -4,6 +4,7 @@
  * serialises JSON once (compact), adds the headers every response carries,
  * queues it and drops our reference (MHD keeps its own until sent).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -32,6 +33,22 @@ static const char internal_error[] =
     "{\"type\":\"" API_PROBLEM_BASE "internal\",\"title\":\"Internal server error\","
     "\"status\":500}";
 
+/* The last-resort 500 still names the request (its id is what an operator
+ * greps the log for); only when even that copy fails does the fixed body go out. */
+static struct MHD_Response *internal_error_response(const struct req *r)
+{
+    char buf[sizeof internal_error + 64];
+    int n = snprintf(buf, sizeof buf, "%.*s,\"request_id\":\"%s\"}",
+                     (int)(sizeof internal_error - 2), internal_error, r->rid);
+    struct MHD_Response *resp = NULL;
+    if (n > 0 && (size_t)n < sizeof buf)
+        resp = MHD_create_response_from_buffer((size_t)n, buf, MHD_RESPMEM_MUST_COPY);
+    if (!resp)
+        resp = MHD_create_response_from_buffer(
+            sizeof internal_error - 1, (void *)(uintptr_t)internal_error, MHD_RESPMEM_PERSISTENT);
+    return resp;
+}
+
 enum MHD_Result reply_send(struct req *r, struct api_reply *rep)
 {
     struct MHD_Response *resp = NULL;
@@ -59,8 +76,7 @@ enum MHD_Result reply_send(struct req *r, struct api_reply *rep)
     if (!resp) {
         log_error("could not build the response (status %u); sending 500", status);
         status = 500;
-        resp = MHD_create_response_from_buffer(
-            sizeof internal_error - 1, (void *)(uintptr_t)internal_error, MHD_RESPMEM_PERSISTENT);
+        resp = internal_error_response(r);
         ctype = "application/problem+json";
         rep->nheaders = 0;
         if (!resp)
