@@ -36,6 +36,17 @@ enum route {
     /* machine translation (issue 10, mt) */
     R_T_LANGUAGES,
     R_T_JOBS,
+    /* selections by lot (issue 14, sortdraw): a draft selection */
+    R_S_CREATE,
+    R_S_LIST,
+    R_S_GET,
+    R_S_PATCH,
+    R_S_POOL,
+    R_S_RUNS,
+    R_S_DRAW_JSON,
+    R_S_PUBLISH,
+    R_S_RANDOMNESS,
+    R_S_VOLUNTEER,
     N_ROUTE
 };
 static const char *route_name[N_ROUTE] = {
@@ -44,7 +55,10 @@ static const char *route_name[N_ROUTE] = {
     "GET proof/inclusion", "GET proof/consistency", "GET audit/key", "GET assemblies",
     "GET invitations", "DELETE invitation", "GET invitation preview",
     /* machine translation (issue 10, mt) */
-    "GET translation/languages", "GET translation-jobs"};
+    "GET translation/languages", "GET translation-jobs",
+    /* selections by lot (issue 14, sortdraw) */
+    "POST selections", "GET selections", "GET selection", "PATCH selection", "GET pool", "GET runs",
+    "GET draw.json", "POST publish", "POST randomness", "POST volunteers"};
 /* Routes whose cell changes the caller's (or a target's) membership. */
 static const bool mutating[N_ROUTE] = {
     [R_JOIN] = true, [R_ACCEPT] = true, [R_PATCH_MEMBER] = true, [R_LEAVE] = true};
@@ -72,6 +86,18 @@ static const long expect_public[N_ROUTE][N_WHO] = {
     /* machine translation (issue 10, mt) */
     [R_T_LANGUAGES] = {200, 200, 200, 200, 200, 200, 200},
     [R_T_JOBS] = {401, 403, 403, 403, 200, 200, 403},
+    /* selections (draft: publish 409 for the convener, randomness 409 for
+     * members, the call closed: volunteers 409) */
+    [R_S_CREATE] = {401, 403, 403, 403, 403, 201, 403},
+    [R_S_LIST] = {200, 200, 200, 200, 200, 200, 200},
+    [R_S_GET] = {200, 200, 200, 200, 200, 200, 200},
+    [R_S_PATCH] = {401, 403, 403, 403, 403, 200, 403},
+    [R_S_POOL] = {401, 403, 403, 403, 403, 200, 403},
+    [R_S_RUNS] = {401, 403, 403, 403, 403, 200, 403},
+    [R_S_DRAW_JSON] = {409, 409, 409, 409, 409, 409, 409},
+    [R_S_PUBLISH] = {401, 403, 403, 403, 403, 409, 403},
+    [R_S_RANDOMNESS] = {401, 403, 409, 409, 409, 409, 403},
+    [R_S_VOLUNTEER] = {401, 409, 409, 409, 409, 409, 403},
 };
 static const long expect_members[N_ROUTE][N_WHO] = {
     /*                  anon nonm obs  mem  fac  conv susp */
@@ -95,10 +121,21 @@ static const long expect_members[N_ROUTE][N_WHO] = {
     /* machine translation (issue 10, mt) */
     [R_T_LANGUAGES] = {200, 200, 200, 200, 200, 200, 200},
     [R_T_JOBS] = {401, 404, 403, 403, 200, 200, 403},
+    [R_S_CREATE] = {401, 404, 403, 403, 403, 201, 403},
+    [R_S_LIST] = {404, 404, 200, 200, 200, 200, 200},
+    [R_S_GET] = {404, 404, 200, 200, 200, 200, 200},
+    [R_S_PATCH] = {401, 404, 403, 403, 403, 200, 403},
+    [R_S_POOL] = {401, 404, 403, 403, 403, 200, 403},
+    [R_S_RUNS] = {401, 404, 403, 403, 403, 200, 403},
+    [R_S_DRAW_JSON] = {404, 404, 409, 409, 409, 409, 409},
+    [R_S_PUBLISH] = {401, 404, 403, 403, 403, 409, 403},
+    [R_S_RANDOMNESS] = {401, 404, 409, 409, 409, 409, 403},
+    [R_S_VOLUNTEER] = {401, 404, 409, 409, 409, 409, 403},
 };
 
 struct world {
     struct h_server *s;
+    int64_t sid;            /* a draft selection of the assembly (issue 14) */
     struct it_user creator; /* first convener */
     int64_t aid;
     struct it_user who[N_WHO]; /* shared callers for non-mutating routes */
@@ -217,6 +254,45 @@ static long run_cell(struct world *wd, enum route r, enum who w, const struct it
     case R_T_JOBS:
         snprintf(path, sizeof path, "/api/v1/assemblies/%lld/translation-jobs?status=failed", aid);
         break;
+    /* selections by lot (issue 14, sortdraw) */
+    case R_S_CREATE:
+        method = "POST";
+        snprintf(path, sizeof path, "/api/v1/assemblies/%lld/selections", aid);
+        body = json_pack("{s:s, s:[s]}", "title", "matrix", "categories", "gender");
+        break;
+    case R_S_LIST:
+        snprintf(path, sizeof path, "/api/v1/assemblies/%lld/selections", aid);
+        break;
+    case R_S_GET:
+    case R_S_PATCH:
+        method = r == R_S_PATCH ? "PATCH" : "GET";
+        snprintf(path, sizeof path, "/api/v1/selections/%lld", (long long)wd->sid);
+        body = r == R_S_PATCH ? json_pack("{s:s}", "title", "matrix") : NULL;
+        break;
+    case R_S_POOL:
+    case R_S_RUNS:
+    case R_S_DRAW_JSON:
+        snprintf(path, sizeof path, "/api/v1/selections/%lld/%s", (long long)wd->sid,
+                 r == R_S_POOL   ? "pool"
+                 : r == R_S_RUNS ? "runs"
+                                 : "draw.json");
+        break;
+    case R_S_PUBLISH:
+        method = "POST";
+        snprintf(path, sizeof path, "/api/v1/selections/%lld/publish", (long long)wd->sid);
+        body = json_pack("{s:s}", "run", "1");
+        break;
+    case R_S_RANDOMNESS:
+        method = "POST";
+        snprintf(path, sizeof path, "/api/v1/selections/%lld/randomness", (long long)wd->sid);
+        body = json_pack("{s:s}", "commitment",
+                         "2222222222222222222222222222222222222222222222222222222222222222");
+        break;
+    case R_S_VOLUNTEER:
+        method = "POST";
+        snprintf(path, sizeof path, "/api/v1/selections/%lld/volunteers", (long long)wd->sid);
+        body = json_pack("{s:{s:s}}", "values", "gender", "f");
+        break;
     case R_LIST:
     case N_ROUTE:
         snprintf(path, sizeof path, "/api/v1/assemblies");
@@ -238,6 +314,16 @@ static void walk(const char *visibility, const long (*expect)[N_WHO])
     wd.s = h_shared();
     wd.creator = it_user_new(wd.s, "FR");
     wd.aid = it_assembly_new(wd.s, &wd.creator, visibility, "open");
+    {
+        char spath[128];
+        snprintf(spath, sizeof spath, "/api/v1/assemblies/%lld/selections", (long long)wd.aid);
+        json_t *sb = json_pack("{s:s, s:[s]}", "title", "matrix", "categories", "gender");
+        struct h_resp *sr = it_req(wd.s, "POST", spath, &wd.creator, sb);
+        json_decref(sb);
+        cr_assert_eq(sr->status, 201, "selection: %ld %s", sr->status, sr->body);
+        wd.sid = it_int(sr->json, "id");
+        h_resp_free(sr);
+    }
     for (int w = 0; w < N_WHO; w++) {
         wd.who[w] = make_who(&wd, (enum who)w);
     }

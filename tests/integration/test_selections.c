@@ -231,6 +231,86 @@ static void *reveal_thread(void *arg)
     return NULL;
 }
 
+/* RFC 9162 Merkle tree hash of n leaf hashes (written here from the RFC,
+ * independently of core/audit). */
+static void mth(const uint8_t (*leaf)[32], size_t n, uint8_t out[32])
+{
+    if (n == 1) {
+        memcpy(out, leaf[0], 32);
+        return;
+    }
+    size_t k = 1;
+    while (k * 2 < n) {
+        k *= 2;
+    }
+    uint8_t block[65];
+    block[0] = 0x01;
+    mth(leaf, k, block + 1);
+    mth(leaf + k, n - k, block + 33);
+    crypto_hash_sha256(out, block, sizeof block);
+}
+
+/* Checks DRAW.json against the assembly's log, as an auditor would: the
+ * commit, publish and draw entries carry the record's root, lottery hash,
+ * seed, index and panel, and the beacon is the log's root at the size that
+ * ends with the publish entry (recomputed from the entries). */
+static void check_against_log(struct world *w, json_t *doc)
+{
+    char apath[128];
+    snprintf(apath, sizeof apath, "/api/v1/assemblies/%lld/audit?limit=200", (long long)w->aid);
+    struct h_resp *r = call(w->s, "GET", apath, NULL, NULL, 200);
+    json_t *items = json_object_get(r->json, "items");
+    size_t n = json_array_size(items);
+    uint8_t(*leaf)[32] = calloc(n + 1, 32);
+    int round = (int)json_integer_value(json_object_get(doc, "round"));
+    size_t published_seq = 0;
+    int seen = 0;
+    for (size_t i = 0; i < n; i++) {
+        json_t *it = json_array_get(items, i);
+        const char *text = json_string_value(json_object_get(it, "entry"));
+        cr_assert_eq(json_integer_value(json_object_get(it, "seq")), (json_int_t)i + 1);
+        uint8_t *buf = malloc(strlen(text) + 1);
+        buf[0] = 0x00;
+        memcpy(buf + 1, text, strlen(text));
+        crypto_hash_sha256(leaf[i], buf, strlen(text) + 1);
+        free(buf);
+        json_t *e = json_loads(text, 0, NULL);
+        const char *kind = json_string_value(json_object_get(e, "kind"));
+        json_t *data = json_object_get(e, "data");
+        bool mine = json_integer_value(json_object_get(data, "round")) == round &&
+                    json_is_string(json_object_get(data, "selection"));
+        if (mine && strcmp(kind, "selection.committed") == 0) {
+            cr_assert(json_equal(json_object_get(data, "commitment_root"),
+                                 json_object_get(doc, "commitment_root")));
+            cr_assert(json_equal(json_object_get(data, "quotas"), json_object_get(doc, "quotas")));
+            seen++;
+        } else if (mine && strcmp(kind, "selection.published") == 0) {
+            cr_assert(json_equal(json_object_get(data, "lottery_sha256"),
+                                 json_object_get(json_object_get(doc, "lottery"), "sha256")));
+            published_seq = i + 1;
+            seen++;
+        } else if (mine && strcmp(kind, "selection.drawn") == 0) {
+            cr_assert(json_equal(json_object_get(data, "seed"), json_object_get(doc, "seed")));
+            cr_assert(json_equal(json_object_get(data, "index"), json_object_get(doc, "index")));
+            cr_assert(json_equal(json_object_get(data, "panel"),
+                                 json_object_get(doc, "panel_pseudonyms")));
+            seen++;
+        }
+        json_decref(e);
+    }
+    cr_assert_eq(seen, 3, "commit, publish and draw entries of round %d", round);
+    json_t *beacon = json_object_get(json_object_get(doc, "randomness"), "beacon");
+    cr_assert_eq(json_integer_value(json_object_get(beacon, "log_size")),
+                 (json_int_t)published_seq);
+    uint8_t root[32];
+    char rhex[65];
+    mth((const uint8_t(*)[32])leaf, published_seq, root);
+    hex(root, 32, rhex);
+    cr_assert_str_eq(json_string_value(json_object_get(beacon, "root")), rhex);
+    free(leaf);
+    h_resp_free(r);
+}
+
 /* Writes doc to a file and runs pnyx-sortition --verify's code on it. */
 static int verify_doc(json_t *doc, char *out, size_t outlen)
 {
@@ -313,6 +393,7 @@ Test(selections, whole_flow_verifies_and_tampering_is_detected, .timeout = 300)
     cr_assert_eq(json_array_size(json_object_get(doc, "reveals")), 3);
     char out[1024];
     cr_assert_eq(verify_doc(doc, out, sizeof out), 0, "%s", out);
+    check_against_log(&w, doc);
     /* No name, e-mail or free-text household in the public record. */
     char *text = json_dumps(doc, 0);
     cr_assert_null(strstr(text, "Ada"));
@@ -474,6 +555,7 @@ Test(selections, replacement_keeps_quotas_and_households, .timeout = 300)
     r = call(w.s, "GET", dpath, &pts[0].u, NULL, 200);
     cr_assert_eq(verify_doc(r->json, out, sizeof out), 0, "%s", out);
     cr_assert_eq(json_integer_value(json_object_get(r->json, "k")), 1);
+
     h_resp_free(r);
     /* Outsiders see nothing of a members-only assembly's selections. */
     struct it_user outsider = it_user_new(w.s, "PT");
@@ -621,7 +703,10 @@ Test(selections, permissions)
 
 Test(selections, queued_run_is_cancelled)
 {
-    static const char *const env[] = {"PNYX_WORKERS=0", NULL};
+    /* Its own database: the shared server's worker would take the run. */
+    char url[600];
+    snprintf(url, sizeof url, "PNYX_DATABASE_URL=%s", h_db_create());
+    const char *const env[] = {"PNYX_WORKERS=0", url, NULL};
     struct h_server *s = h_server_start(env);
     cr_assert_not_null(s);
     struct world w = {.s = s};
@@ -652,4 +737,132 @@ Test(selections, queued_run_is_cancelled)
     cr_assert_eq(json_array_size(json_object_get(r->json, "items")), 1);
     h_resp_free(r);
     h_server_stop(s);
+}
+
+/* Quotas no panel meets (every f is FR, every DE is m, yet two f and one
+ * DE wanted): the run is done, infeasible, with the smallest relaxation. */
+Test(selections, infeasible_quotas_are_explained, .timeout = 120)
+{
+    struct world w;
+    world_new(&w, "public");
+    const char *p = spath(w.sid, "/pool");
+    ok(w.s, "PUT", p, &w.conv,
+       json_pack("{s:s}", "csv",
+                 "country,gender,age\nFR,f,young\nFR,f,old\nDE,m,young\nDE,m,old\n"),
+       200);
+    json_t *q = json_pack("[{s:s,s:s,s:i,s:i},{s:s,s:s,s:i,s:i},{s:s,s:s,s:i,s:i},"
+                          "{s:s,s:s,s:i,s:i},{s:s,s:s,s:i,s:i},{s:s,s:s,s:i,s:i}]",
+                          "category", "country", "feature", "FR", "min", 1, "max", 1, "category",
+                          "country", "feature", "DE", "min", 1, "max", 1, "category", "gender",
+                          "feature", "f", "min", 2, "max", 2, "category", "gender", "feature", "m",
+                          "min", 0, "max", 2, "category", "age", "feature", "young", "min", 0,
+                          "max", 2, "category", "age", "feature", "old", "min", 0, "max", 2);
+    ok(w.s, "PATCH", spath(w.sid, ""), &w.conv, json_pack("{s:i, s:o}", "k", 2, "quotas", q), 200);
+    struct h_resp *r = call(w.s, "POST", spath(w.sid, "/runs"), &w.conv, NULL, 202);
+    char tail[64];
+    snprintf(tail, sizeof tail, "/runs/%lld", (long long)it_int(r->json, "id"));
+    h_resp_free(r);
+    for (int i = 0; i < 600; i++) {
+        r = call(w.s, "GET", spath(w.sid, tail), &w.conv, NULL, 200);
+        if (strcmp(json_string_value(json_object_get(r->json, "status")), "done") == 0) {
+            break;
+        }
+        cr_assert_str_neq(json_string_value(json_object_get(r->json, "status")), "failed", "%s",
+                          r->body);
+        h_resp_free(r);
+        r = NULL;
+        usleep(100 * 1000);
+    }
+    cr_assert_not_null(r, "the run did not finish");
+    json_t *res = json_object_get(r->json, "result");
+    cr_assert(json_is_false(json_object_get(res, "feasible")), "%s", r->body);
+    json_t *rel = json_array_get(json_object_get(res, "relaxation"), 0);
+    cr_assert_not_null(rel, "%s", r->body);
+    cr_assert(strstr(json_string_value(json_object_get(res, "message")), "gender:f") != NULL ||
+                  strstr(json_string_value(json_object_get(res, "message")), "country") != NULL,
+              "%s", r->body);
+    h_resp_free(r);
+    /* Committing infeasible quotas is allowed (the log shows them), but a
+     * publish needs a feasible run: there is none. */
+    json_decref(w.salts);
+}
+
+/* A long run (pnyx_09 of the shared cases: n = 400, k = 60) shows its
+ * progress while it runs and stops when cancelled. */
+Test(selections, running_run_shows_progress_and_is_cancelled, .timeout = 300)
+{
+    char dir[512], file[600];
+    const char *shared = getenv("PNYX_SHARED_DIR");
+    snprintf(dir, sizeof dir, "%s/sortition-cases/pnyx_09",
+             shared != NULL ? shared : PNYX_TEST_SRCDIR "/../shared");
+    snprintf(file, sizeof file, "%s/respondents.csv", dir);
+    FILE *f = fopen(file, "r");
+    cr_assert_not_null(f, "%s (set PNYX_SHARED_DIR)", file);
+    static char csv[1 << 16];
+    size_t len = fread(csv, 1, sizeof csv - 1, f);
+    fclose(f);
+    csv[len] = '\0';
+    snprintf(file, sizeof file, "%s/categories.csv", dir);
+    f = fopen(file, "r");
+    cr_assert_not_null(f);
+    json_t *quotas = json_array();
+    char line[256], cat[64], feat[64];
+    int lo, hi;
+    while (fgets(line, sizeof line, f) != NULL) {
+        if (sscanf(line, "%63[^,],%63[^,],%d,%d", cat, feat, &lo, &hi) == 4) {
+            json_array_append_new(quotas, json_pack("{s:s, s:s, s:i, s:i}", "category", cat,
+                                                    "feature", feat, "min", lo, "max", hi));
+        }
+    }
+    fclose(f);
+    struct world w = {.s = h_shared()};
+    w.conv = it_user_new(w.s, "FR");
+    w.aid = it_assembly_new(w.s, &w.conv, "public", "invite");
+    char path[128];
+    snprintf(path, sizeof path, "/api/v1/assemblies/%lld/selections", (long long)w.aid);
+    struct h_resp *r = call(
+        w.s, "POST", path, &w.conv,
+        json_pack("{s:s, s:[s,s,s]}", "title", "big", "categories", "gender", "age", "education"),
+        201);
+    w.sid = it_int(r->json, "id");
+    h_resp_free(r);
+    ok(w.s, "PUT", spath(w.sid, "/pool"), &w.conv, json_pack("{s:s}", "csv", csv), 200);
+    ok(w.s, "PATCH", spath(w.sid, ""), &w.conv, json_pack("{s:i, s:o}", "k", 60, "quotas", quotas),
+       200);
+    r = call(w.s, "POST", spath(w.sid, "/runs"), &w.conv, NULL, 202);
+    char tail[64];
+    snprintf(tail, sizeof tail, "/runs/%lld", (long long)it_int(r->json, "id"));
+    h_resp_free(r);
+    bool seen = false;
+    for (int i = 0; i < 1200 && !seen; i++) {
+        r = call(w.s, "GET", spath(w.sid, tail), &w.conv, NULL, 200);
+        const char *st = json_string_value(json_object_get(r->json, "status"));
+        cr_assert(strcmp(st, "queued") == 0 || strcmp(st, "running") == 0, "%s", r->body);
+        seen = strcmp(st, "running") == 0 &&
+               json_object_get(json_object_get(r->json, "progress"), "phase") != NULL;
+        h_resp_free(r);
+        if (!seen) {
+            usleep(50 * 1000);
+        }
+    }
+    cr_assert(seen, "no progress seen");
+    r = call(w.s, "DELETE", spath(w.sid, tail), &w.conv, NULL, 200);
+    cr_assert(json_is_true(json_object_get(r->json, "cancel_requested")));
+    h_resp_free(r);
+    const char *st = NULL;
+    for (int i = 0; i < 1200; i++) {
+        r = call(w.s, "GET", spath(w.sid, tail), &w.conv, NULL, 200);
+        st = json_string_value(json_object_get(r->json, "status"));
+        bool end = strcmp(st, "running") != 0;
+        cr_assert(strcmp(st, "done") != 0, "finished despite the cancel: %s", r->body);
+        h_resp_free(r);
+        if (end) {
+            break;
+        }
+        usleep(100 * 1000);
+    }
+    r = call(w.s, "GET", spath(w.sid, tail), &w.conv, NULL, 200);
+    cr_assert_str_eq(json_string_value(json_object_get(r->json, "status")), "cancelled", "%s",
+                     r->body);
+    h_resp_free(r);
 }

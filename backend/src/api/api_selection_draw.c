@@ -147,7 +147,7 @@ static enum db_status commit_cb(struct db_conn *c, void *cls)
     struct commit_txn *t = cls;
     struct arena *a = t->rq->arena;
     enum db_status st =
-        sel_gate_txn(c, t->rq, t->sid, true, AUTHZ_MANAGE_SELECTION, &t->v, &t->refusal.r);
+        sel_gate_txn(c, t->rq, t->sid, DB_SEL_UPDATE, AUTHZ_MANAGE_SELECTION, &t->v, &t->refusal.r);
     if (st != DB_OK) {
         return st;
     }
@@ -195,7 +195,7 @@ static enum db_status commit_cb(struct db_conn *c, void *cls)
                           data);
     json_decref(data);
     if (st == DB_OK) {
-        st = sel_load(c, a, t->sid, false, -1, &t->v);
+        st = sel_load(c, a, t->sid, DB_SEL_NOLOCK, -1, &t->v);
     }
     if (st == DB_OK) {
         t->reply = sel_selection_json(c, a, &t->v);
@@ -332,7 +332,7 @@ static enum db_status publish_cb(struct db_conn *c, void *cls)
     struct publish_txn *t = cls;
     struct arena *a = t->rq->arena;
     enum db_status st =
-        sel_gate_txn(c, t->rq, t->sid, true, AUTHZ_MANAGE_SELECTION, &t->v, &t->refusal.r);
+        sel_gate_txn(c, t->rq, t->sid, DB_SEL_UPDATE, AUTHZ_MANAGE_SELECTION, &t->v, &t->refusal.r);
     if (st != DB_OK) {
         return st;
     }
@@ -404,7 +404,7 @@ static enum db_status publish_cb(struct db_conn *c, void *cls)
                           data);
     json_decref(data);
     if (st == DB_OK) {
-        st = sel_load(c, a, t->sid, false, -1, &t->v);
+        st = sel_load(c, a, t->sid, DB_SEL_NOLOCK, -1, &t->v);
     }
     if (st == DB_OK) {
         t->reply = sel_selection_json(c, a, &t->v);
@@ -558,10 +558,12 @@ static enum db_status rand_cb(struct db_conn *c, void *cls)
 {
     struct rand_txn *t = cls;
     struct sel_view v;
-    /* No selection lock: concurrent members' commits and reveals touch
-     * their own rows only (and the log head, serialised by the writer). */
+    /* A share lock: members' commits and reveals run side by side (each
+     * touches its own row), but a step of the selection (the draw) waits
+     * for one that began before it and then sees it, so the seed never
+     * misses a reveal the record lists. */
     enum db_status st =
-        sel_gate_txn(c, t->rq, t->sid, false, AUTHZ_SELECTION_RANDOMNESS, &v, &t->refusal.r);
+        sel_gate_txn(c, t->rq, t->sid, DB_SEL_SHARE, AUTHZ_SELECTION_RANDOMNESS, &v, &t->refusal.r);
     if (st != DB_OK) {
         return st;
     }
@@ -680,7 +682,7 @@ static enum db_status draw_cb(struct db_conn *c, void *cls)
     struct arena *a = t->rq->arena;
     struct sel_view v;
     enum db_status st =
-        sel_gate_txn(c, t->rq, t->sid, true, AUTHZ_MANAGE_SELECTION, &v, &t->refusal.r);
+        sel_gate_txn(c, t->rq, t->sid, DB_SEL_UPDATE, AUTHZ_MANAGE_SELECTION, &v, &t->refusal.r);
     if (st != DB_OK) {
         return st;
     }
@@ -999,7 +1001,7 @@ int api_selections_check(struct api_req *rq, struct api_reply *out)
     json_t *rounds = json_array();
     for (int r = 0; r <= v.sel.current_round; r++) {
         struct sel_view rv;
-        st = sel_load(rq->db, a, sid, false, r, &rv);
+        st = sel_load(rq->db, a, sid, DB_SEL_NOLOCK, r, &rv);
         if (st != DB_OK || rv.rd.commitment_root == NULL) {
             continue;
         }
@@ -1062,7 +1064,7 @@ static enum db_status decline_cb(struct db_conn *c, void *cls)
     struct arena *a = t->rq->arena;
     struct sel_view v;
     enum db_status st =
-        sel_gate_txn(c, t->rq, t->sid, true, AUTHZ_MANAGE_SELECTION, &v, &t->refusal.r);
+        sel_gate_txn(c, t->rq, t->sid, DB_SEL_UPDATE, AUTHZ_MANAGE_SELECTION, &v, &t->refusal.r);
     if (st != DB_OK) {
         return st;
     }
@@ -1130,14 +1132,14 @@ static enum db_status repl_cb(struct db_conn *c, void *cls)
     struct arena *a = t->rq->arena;
     struct sel_view v, first;
     enum db_status st =
-        sel_gate_txn(c, t->rq, t->sid, true, AUTHZ_MANAGE_SELECTION, &v, &t->refusal.r);
+        sel_gate_txn(c, t->rq, t->sid, DB_SEL_UPDATE, AUTHZ_MANAGE_SELECTION, &v, &t->refusal.r);
     if (st != DB_OK) {
         return st;
     }
     if (!sel_status_is(&v, "drawn")) {
         return sel_refuse_state(&t->refusal, sel_only_drawn, "replacements follow a drawn round");
     }
-    st = sel_load(c, a, t->sid, false, 0, &first);
+    st = sel_load(c, a, t->sid, DB_SEL_NOLOCK, 0, &first);
     struct db_respondent *pool = NULL;
     int npool = 0;
     if (st == DB_OK) {
@@ -1202,7 +1204,7 @@ static enum db_status repl_cb(struct db_conn *c, void *cls)
                           "selection.replacements_opened", data);
     json_decref(data);
     if (st == DB_OK) {
-        st = sel_load(c, a, t->sid, false, round, &v);
+        st = sel_load(c, a, t->sid, DB_SEL_NOLOCK, round, &v);
     }
     if (st == DB_OK) {
         t->reply = sel_selection_json(c, a, &v);

@@ -78,7 +78,7 @@ static enum db_status run_cb(struct db_conn *c, void *cls)
     struct arena *a = t->rq->arena;
     struct sel_view v;
     enum db_status st =
-        sel_gate_txn(c, t->rq, t->sid, true, AUTHZ_MANAGE_SELECTION, &v, &t->refusal.r);
+        sel_gate_txn(c, t->rq, t->sid, DB_SEL_UPDATE, AUTHZ_MANAGE_SELECTION, &v, &t->refusal.r);
     if (st != DB_OK) {
         return st;
     }

@@ -68,8 +68,8 @@ json_t *sel_json(struct arena *a, const char *text)
     return j;
 }
 
-enum db_status sel_load(struct db_conn *c, struct arena *a, int64_t sid, bool lock, int round,
-                        struct sel_view *v)
+enum db_status sel_load(struct db_conn *c, struct arena *a, int64_t sid, enum db_sel_lock lock,
+                        int round, struct sel_view *v)
 {
     memset(v, 0, sizeof *v);
     enum db_status st = db_selection_get(c, a, sid, lock, &v->sel);
@@ -150,8 +150,9 @@ json_t *sel_inputs(struct arena *a, const struct sel_view *v, const char *method
     return in;
 }
 
-enum db_status sel_gate_txn(struct db_conn *c, struct api_req *rq, int64_t sid, bool lock,
-                            enum authz_action action, struct sel_view *v, struct api_refusal *r)
+enum db_status sel_gate_txn(struct db_conn *c, struct api_req *rq, int64_t sid,
+                            enum db_sel_lock lock, enum authz_action action, struct sel_view *v,
+                            struct api_refusal *r)
 {
     enum db_status st = sel_load(c, rq->arena, sid, lock, -1, v);
     if (st == DB_NOT_FOUND) {
@@ -167,7 +168,7 @@ enum db_status sel_gate_txn(struct db_conn *c, struct api_req *rq, int64_t sid, 
 int sel_gate(struct api_req *rq, struct api_reply *out, int64_t sid, int round,
              enum authz_action action, struct sel_view *v)
 {
-    enum db_status st = sel_load(rq->db, rq->arena, sid, false, round, v);
+    enum db_status st = sel_load(rq->db, rq->arena, sid, DB_SEL_NOLOCK, round, v);
     if (st != DB_OK) {
         api_problem_db(out, st);
         return -1;
@@ -432,7 +433,7 @@ static enum db_status create_cb(struct db_conn *c, void *cls)
     st = db_selection_insert(c, a, t->aid, t->title, t->categories, t->household,
                              t->rq->auth.account_id, &sel);
     if (st == DB_OK) {
-        st = sel_load(c, a, sel.id, false, 0, &t->v);
+        st = sel_load(c, a, sel.id, DB_SEL_NOLOCK, 0, &t->v);
     }
     if (st != DB_OK) {
         return st;
@@ -504,7 +505,7 @@ int api_selections_list(struct api_req *rq, struct api_reply *out)
     json_t *arr = json_array();
     for (int i = 0; i < n; i++) {
         struct sel_view v;
-        st = sel_load(rq->db, rq->arena, items[i].id, false, -1, &v);
+        st = sel_load(rq->db, rq->arena, items[i].id, DB_SEL_NOLOCK, -1, &v);
         json_t *j = st == DB_OK ? sel_selection_json(rq->db, rq->arena, &v) : NULL;
         if (j == NULL) {
             json_decref(arr);
@@ -622,7 +623,7 @@ static enum db_status patch_cb(struct db_conn *c, void *cls)
     struct patch_txn *t = cls;
     struct arena *a = t->rq->arena;
     enum db_status st =
-        sel_gate_txn(c, t->rq, t->sid, true, AUTHZ_MANAGE_SELECTION, &t->v, &t->refusal.r);
+        sel_gate_txn(c, t->rq, t->sid, DB_SEL_UPDATE, AUTHZ_MANAGE_SELECTION, &t->v, &t->refusal.r);
     if (st != DB_OK) {
         return st;
     }
@@ -644,7 +645,7 @@ static enum db_status patch_cb(struct db_conn *c, void *cls)
                                t->b.method, t->b.m.set ? (int)t->b.m.v : 0, t->quotas);
     }
     if (st == DB_OK) {
-        st = sel_load(c, a, t->sid, false, -1, &t->v);
+        st = sel_load(c, a, t->sid, DB_SEL_NOLOCK, -1, &t->v);
     }
     if (st != DB_OK) {
         return st;
@@ -1060,7 +1061,7 @@ static enum db_status pool_cb(struct db_conn *c, void *cls)
     struct arena *a = t->rq->arena;
     struct sel_view v;
     enum db_status st =
-        sel_gate_txn(c, t->rq, t->sid, true, AUTHZ_MANAGE_SELECTION, &v, &t->refusal.r);
+        sel_gate_txn(c, t->rq, t->sid, DB_SEL_UPDATE, AUTHZ_MANAGE_SELECTION, &v, &t->refusal.r);
     if (st != DB_OK) {
         return st;
     }
@@ -1258,7 +1259,8 @@ static enum db_status vol_cb(struct db_conn *c, void *cls)
     struct vol_txn *t = cls;
     struct arena *a = t->rq->arena;
     struct sel_view v;
-    enum db_status st = sel_gate_txn(c, t->rq, t->sid, true, AUTHZ_VOLUNTEER, &v, &t->refusal.r);
+    enum db_status st =
+        sel_gate_txn(c, t->rq, t->sid, DB_SEL_UPDATE, AUTHZ_VOLUNTEER, &v, &t->refusal.r);
     if (st != DB_OK) {
         return st;
     }

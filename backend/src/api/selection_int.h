@@ -38,8 +38,8 @@ json_t *sel_json(struct arena *a, const char *text) PNYX_NONNULL(1);
 
 /* Loads selection sid (lock: FOR UPDATE) and its round (-1 = the
  * current one). DB_NOT_FOUND when either is missing. */
-enum db_status sel_load(struct db_conn *c, struct arena *a, int64_t sid, bool lock, int round,
-                        struct sel_view *v) PNYX_NONNULL(1, 2, 6) PNYX_MUSTCHECK;
+enum db_status sel_load(struct db_conn *c, struct arena *a, int64_t sid, enum db_sel_lock lock,
+                        int round, struct sel_view *v) PNYX_NONNULL(1, 2, 6) PNYX_MUSTCHECK;
 
 /* The pool indices taking part in v's round, in pool order (n of them),
  * from a pool of npool. */
@@ -63,9 +63,9 @@ int sel_json_sha256_hex(json_t *j, char out[65]) PNYX_NONNULL(1, 2);
  * when lock) and its current round into *v, then the assembly gate for
  * action. DB_REFUSED with the reason in *r (404 for an unknown
  * selection). */
-enum db_status sel_gate_txn(struct db_conn *c, struct api_req *rq, int64_t sid, bool lock,
-                            enum authz_action action, struct sel_view *v, struct api_refusal *r)
-    PNYX_NONNULL(1, 2, 6, 7) PNYX_MUSTCHECK;
+enum db_status sel_gate_txn(struct db_conn *c, struct api_req *rq, int64_t sid,
+                            enum db_sel_lock lock, enum authz_action action, struct sel_view *v,
+                            struct api_refusal *r) PNYX_NONNULL(1, 2, 6, 7) PNYX_MUSTCHECK;
 
 /* The same for read routes on rq->db: 0, or -1 after writing the problem. */
 int sel_gate(struct api_req *rq, struct api_reply *out, int64_t sid, int round,

@@ -102,13 +102,21 @@ static const struct db_stmt stmt_sel_get_lock = {
     .sql = "SELECT " SEL_COLS " FROM selections s WHERE s.id = $1 FOR UPDATE OF s",
     .nparams = 1,
 };
+static const struct db_stmt stmt_sel_get_share = {
+    .name = "sel_get_share",
+    .sql = "SELECT " SEL_COLS " FROM selections s WHERE s.id = $1 FOR SHARE OF s",
+    .nparams = 1,
+};
 
-enum db_status db_selection_get(struct db_conn *c, struct arena *a, int64_t sid, bool lock,
-                                struct db_selection *out)
+enum db_status db_selection_get(struct db_conn *c, struct arena *a, int64_t sid,
+                                enum db_sel_lock lock, struct db_selection *out)
 {
     const char *p[1] = {db_param_i64(a, sid)};
     struct db_result r;
-    enum db_status st = db_query_one(c, a, lock ? &stmt_sel_get_lock : &stmt_sel_get, p, &r);
+    const struct db_stmt *stmt = lock == DB_SEL_UPDATE  ? &stmt_sel_get_lock
+                                 : lock == DB_SEL_SHARE ? &stmt_sel_get_share
+                                                        : &stmt_sel_get;
+    enum db_status st = db_query_one(c, a, stmt, p, &r);
     if (st == DB_OK) {
         read_selection(&r, 0, out);
     }
@@ -160,58 +168,59 @@ enum db_status db_selection_update(struct db_conn *c, struct arena *a, int64_t s
 
 /* --- rounds ------------------------------------------------------------------------ */
 
-#define ROUND_COLS                                                                                                                                                                                \
-    "q.selection_id, q.round, q.status, q.k, q.method, q.m, q.quotas::text, q.eligible::text, "                                                                                                   \
-    "q.rules_version, encode(q.commitment_root, 'hex'), " DB_RFC3339(                                                                                                                             \
-        "q.commit_until") ", " DB_RFC3339("q.reveal_until") ", " DB_RFC3339("q.committed_at") ", "                                                                                                \
-                                                                                              "q."                                                                                                \
-                                                                                              "lo"                                                                                                \
-                                                                                              "tt"                                                                                                \
-                                                                                              "er"                                                                                                \
-                                                                                              "y:"                                                                                                \
-                                                                                              ":t"                                                                                                \
-                                                                                              "ex"                                                                                                \
-                                                                                              "t,"                                                                                                \
-                                                                                              " q"                                                                                                \
-                                                                                              ".p"                                                                                                \
-                                                                                              "ro"                                                                                                \
-                                                                                              "ba"                                                                                                \
-                                                                                              "bi"                                                                                                \
-                                                                                              "li"                                                                                                \
-                                                                                              "ti"                                                                                                \
-                                                                                              "es"                                                                                                \
-                                                                                              "::"                                                                                                \
-                                                                                              "te"                                                                                                \
-                                                                                              "xt"                                                                                                \
-                                                                                              ", "                                                                                                \
-                                                                                              "q."                                                                                                \
-                                                                                              "op"                                                                                                \
-                                                                                              "ti"                                                                                                \
-                                                                                              "mu"                                                                                                \
-                                                                                              "m:"                                                                                                \
-                                                                                              ":t"                                                                                                \
-                                                                                              "ex"                                                                                                \
-                                                                                              "t,"                                                                                                \
-                                                                                              " e"                                                                                                \
-                                                                                              "nc"                                                                                                \
-                                                                                              "od"                                                                                                \
-                                                                                              "e("                                                                                                \
-                                                                                              "q."                                                                                                \
-                                                                                              "lo"                                                                                                \
-                                                                                              "tt"                                                                                                \
-                                                                                              "er"                                                                                                \
-                                                                                              "y_"                                                                                                \
-                                                                                              "sh"                                                                                                \
-                                                                                              "a2"                                                                                                \
-                                                                                              "56"                                                                                                \
-                                                                                              ", "                                                                                                \
-                                                                                              "'h"                                                                                                \
-                                                                                              "ex"                                                                                                \
-                                                                                              "')"                                                                                                \
-                                                                                              ","                                                                                                 \
-                                                                                              " " DB_RFC3339("q.published_at") ", q.beacon_size, encode(q.beacon_root, 'hex'), "                  \
-                                                                                                                               "encode(q.seed, 'hex'), q.draw_index, q.panel::text, " DB_RFC3339( \
-                                                                                                                                   "q.drawn_at") ", coalesce(now() >= q.commit_until, false), coalesce(now() >= q.reveal_until, false)"
+#define ROUND_COLS                                                                                                                                                                     \
+    "q.selection_id, q.round, q.status, q.k, q.method, q.m, q.quotas::text, q.eligible::text, "                                                                                        \
+    "q.rules_version, encode(q.commitment_root, 'hex'), " DB_RFC3339(                                                                                                                  \
+        "q.commit_until") ", " DB_RFC3339("q.reveal_until") ", " DB_RFC3339("q.committed_at") ", "                                                                                     \
+                                                                                              "q."                                                                                     \
+                                                                                              "lo"                                                                                     \
+                                                                                              "tt"                                                                                     \
+                                                                                              "er"                                                                                     \
+                                                                                              "y:"                                                                                     \
+                                                                                              ":t"                                                                                     \
+                                                                                              "ex"                                                                                     \
+                                                                                              "t,"                                                                                     \
+                                                                                              " q"                                                                                     \
+                                                                                              ".p"                                                                                     \
+                                                                                              "ro"                                                                                     \
+                                                                                              "ba"                                                                                     \
+                                                                                              "bi"                                                                                     \
+                                                                                              "li"                                                                                     \
+                                                                                              "ti"                                                                                     \
+                                                                                              "es"                                                                                     \
+                                                                                              "::"                                                                                     \
+                                                                                              "te"                                                                                     \
+                                                                                              "xt"                                                                                     \
+                                                                                              ", "                                                                                     \
+                                                                                              "q."                                                                                     \
+                                                                                              "op"                                                                                     \
+                                                                                              "ti"                                                                                     \
+                                                                                              "mu"                                                                                     \
+                                                                                              "m:"                                                                                     \
+                                                                                              ":t"                                                                                     \
+                                                                                              "ex"                                                                                     \
+                                                                                              "t,"                                                                                     \
+                                                                                              " e"                                                                                     \
+                                                                                              "nc"                                                                                     \
+                                                                                              "od"                                                                                     \
+                                                                                              "e("                                                                                     \
+                                                                                              "q."                                                                                     \
+                                                                                              "lo"                                                                                     \
+                                                                                              "tt"                                                                                     \
+                                                                                              "er"                                                                                     \
+                                                                                              "y_"                                                                                     \
+                                                                                              "sh"                                                                                     \
+                                                                                              "a2"                                                                                     \
+                                                                                              "56"                                                                                     \
+                                                                                              ", "                                                                                     \
+                                                                                              "'h"                                                                                     \
+                                                                                              "ex"                                                                                     \
+                                                                                              "')"                                                                                     \
+                                                                                              ","                                                                                      \
+                                                                                              " " DB_RFC3339(                                                                          \
+                                                                                                  "q.published_at") ", q.beacon_size, encode(q.beacon_root, 'hex'), "                  \
+                                                                                                                    "encode(q.seed, 'hex'), q.draw_index, q.panel::text, " DB_RFC3339( \
+                                                                                                                        "q.drawn_at") ", coalesce(now() >= q.commit_until, false), coalesce(now() >= q.reveal_until, false)"
 
 static void read_round(const struct db_result *r, int row, struct db_round *o)
 {

@@ -108,11 +108,20 @@ enum db_status db_selection_insert(struct db_conn *c, struct arena *a, int64_t a
                                    int64_t created_by, struct db_selection *out)
     PNYX_NONNULL(1, 2, 4, 5, 8) PNYX_MUSTCHECK;
 
-/* Loads selection sid (with pool size and current round); lock = FOR
- * UPDATE of the selection row (serialises a selection's changes).
- * DB_NOT_FOUND if none. */
-enum db_status db_selection_get(struct db_conn *c, struct arena *a, int64_t sid, bool lock,
-                                struct db_selection *out) PNYX_NONNULL(1, 2, 5) PNYX_MUSTCHECK;
+/* How db_selection_get locks the selection row. */
+enum db_sel_lock {
+    DB_SEL_NOLOCK = 0,
+    DB_SEL_UPDATE, /* FOR UPDATE: a step of the selection (serialises them) */
+    DB_SEL_SHARE,  /* FOR SHARE: members' randomness, concurrent with each other
+                    * but never with a step (the draw waits for a reveal that
+                    * began before it, and sees it) */
+};
+
+/* Loads selection sid (with pool size and current round), locked as
+ * asked. DB_NOT_FOUND if none. */
+enum db_status db_selection_get(struct db_conn *c, struct arena *a, int64_t sid,
+                                enum db_sel_lock lock, struct db_selection *out)
+    PNYX_NONNULL(1, 2, 5) PNYX_MUSTCHECK;
 
 /* Selections of aid with id > after, ascending, at most limit. */
 enum db_status db_selection_list(struct db_conn *c, struct arena *a, int64_t aid, int64_t after,
