@@ -66,6 +66,7 @@ function buildRecord() {
       pseudonym: `p-${i}`, values: [g, a], household: hh,
       commitment: hex(sha(salt, str(`p-${i}`), u32(2), str('gender'), str(g), str('age'), str(a), str(hh || ''))),
       probability: lottery.filter((p) => p.includes(i)).length / lottery.length,
+      optimum: 0.4, // the optimiser's chance before rounding: within k/m = 0.25 of every probability here
       salt: hex(salt), // only in the test: the receipt a respondent holds
     };
   });
@@ -92,13 +93,14 @@ function buildRecord() {
       lottery: { panels: lottery, certificate, sha256: lotterySha },
       randomness: { rule: 'pnyx-draw-seed/1', beacon: { log_size: 9, root: hex(beacon) } },
       reveals: sorted.map((r) => ({ commitment: hex(sha(r)), value: hex(r) })),
+      dropped: [hex(sha(Buffer.from('a commitment never revealed')))],
       seed: hex(seed), index, panel: lottery[index],
     },
   };
 }
 
 const statuses = (res) => Object.fromEntries(res.map((r) => [r.id, r.status]));
-const ALL = ['rules', 'commitments', 'lottery', 'panels', 'probabilities', 'reveals', 'seed', 'index', 'chosen'];
+const ALL = ['rules', 'commitments', 'lottery', 'panels', 'probabilities', 'rounding', 'reveals', 'seed', 'index', 'chosen'];
 
 test('canonical JSON as RFC 8785 writes it', () => {
   assert.equal(dc.canonicalJson({ b: [1, 0.5, 1e21, -0], a: 'é\u2028"', c: null, A: true }), '{"A":true,"a":"é\u2028\\"","b":[1,0.5,1e+21,0],"c":null}');
@@ -135,6 +137,7 @@ test('every tampered field is caught by the step it belongs to', async () => {
     ['a panel breaking a quota', (r) => { r.lottery.panels[r.index === 5 ? 6 : 5] = [0, 2]; }, ['lottery', 'panels', 'probabilities']],
     ['a panel with one household twice', (r) => { r.lottery.panels[r.index === 1 ? 6 : 1] = [0, 1]; }, ['lottery', 'panels', 'probabilities']],
     ['the certificate', (r) => { r.lottery.certificate.duals[0] = 0.3; }, ['lottery']],
+    ['an optimum far from its rounded chance', (r) => { r.respondents[1].optimum = 0.9; }, ['rounding']],
   ];
   for (const [what, tamper, failing] of cases) {
     const { rec } = buildRecord();
@@ -172,6 +175,7 @@ function logOf(rec) {
     published: { selection: '1', round: 0, lottery_sha256: rec.lottery.sha256, m: rec.m, k: rec.k, method: rec.method },
     drawn: { selection: '1', round: 0, beacon: { ...rec.randomness.beacon }, seed: rec.seed, index: rec.index, panel: rec.panel.map((i) => rec.respondents[i].pseudonym) },
     reveals: rec.reveals,
+    commitments: [...rec.reveals.map((x) => x.commitment), ...rec.dropped],
   }));
 }
 
@@ -186,6 +190,7 @@ test('with the log: a faithful record agrees with every entry, a record differin
     ['committed k', (l) => { l.committed.k = 3; }, ['rules']],
     ['published lottery hash', (l) => { l.published.lottery_sha256 = flip(l.published.lottery_sha256); }, ['lottery']],
     ['a reveal the record left out', (l) => { l.reveals.push({ commitment: '00'.repeat(32), value: 'ab'.repeat(32) }); }, ['reveals']],
+    ['a commitment neither revealed nor listed as dropped', (l) => { l.commitments.push('cd'.repeat(32)); }, ['reveals']],
     ['the drawn seed', (l) => { l.drawn.seed = flip(l.drawn.seed); }, ['seed']],
     ['the beacon', (l) => { l.drawn.beacon.root = flip(l.drawn.beacon.root); }, ['seed']],
     ['the drawn index', (l) => { l.drawn.index = (l.drawn.index + 1) % 8; }, ['index']],

@@ -151,6 +151,8 @@ export function normalise(rec) {
     certificate: lot.certificate,
     beacon: rec.randomness && rec.randomness.beacon ? rec.randomness.beacon.root : undefined,
     reveals: Array.isArray(rec.reveals) ? rec.reveals : [],
+    dropped: Array.isArray(rec.dropped) ? rec.dropped : null,
+    optimum: resp && resp.every((x) => x && typeof x.optimum === 'number') ? resp.map((x) => x.optimum) : null,
     seed: rec.seed,
     index: rec.index,
     chosen: rec.panel,
@@ -173,7 +175,8 @@ const skip = (id, params) => ({ id, status: 'skipped', params });
 // `log`, when given, holds what the assembly's log says of this round
 // (entries whose inclusion the caller verified): {committed, published,
 // drawn: the data of selection.committed / .published / .drawn, reveals:
-// [{commitment, value}] of the selection.randomness_revealed entries};
+// [{commitment, value}] of the selection.randomness_revealed entries,
+// commitments: those of the selection.randomness_committed entries};
 // every value the record shares with the log must then be the same.
 export async function checkDraw(recIn, log = null) {
   const r = normalise(recIn && typeof recIn === 'object' ? recIn : {});
@@ -214,8 +217,17 @@ export async function checkDraw(recIn, log = null) {
     const wrong = r.probabilities.findIndex((p, i) => typeof p !== 'number' || Math.abs(p - count[i] / r.lottery.length) > 1e-9);
     out.push(wrong < 0 ? ok('probabilities', { n: count.length }) : bad('probabilities', { row: wrong + 1 }));
   }
+  // the rounding to m panels keeps every chance within k/m of the optimum
+  if (!r.optimum || !r.probabilities || !Number.isInteger(r.k) || !Number.isInteger(r.m)) out.push(skip('rounding'));
+  else {
+    let worst = 0;
+    r.probabilities.forEach((p, i) => { worst = Math.max(worst, Math.abs(p - r.optimum[i])); });
+    const bound = r.k / r.m;
+    out.push(worst <= bound + 1e-9 ? ok('rounding', { worst: +(worst * 100).toFixed(3), bound: +(bound * 100).toFixed(3) }) : bad('rounding', { worst: +(worst * 100).toFixed(3), bound: +(bound * 100).toFixed(3) }));
+  }
   // 3. reveals open their commitments, in ascending order, and are the
-  // ones the log shows; the seed
+  // ones the log shows; with the dropped ones they are every commitment
+  // the log received; the seed
   let seedBytes = null;
   try {
     const reveals = [];
@@ -234,7 +246,13 @@ export async function checkDraw(recIn, log = null) {
       const theirs = new Set(L.reveals.map((x) => hex(bytes32(x.value))));
       if (mine.size !== theirs.size || [...mine].some((v) => !theirs.has(v))) good = false;
     }
-    out.push(good ? ok('reveals', { n: reveals.length }) : bad('reveals', { n: reveals.length }));
+    if (Array.isArray(L.commitments) && r.dropped) {
+      const all = new Set([...r.reveals.map((x) => hex(bytes32(x.commitment))), ...r.dropped.map((c) => hex(bytes32(c)))]);
+      const logged = new Set(L.commitments.map((c) => hex(bytes32(c))));
+      if (all.size !== logged.size || [...all].some((c) => !logged.has(c))) good = false;
+    }
+    const dropped = r.dropped ? r.dropped.length : 0;
+    out.push(good ? ok('reveals', { n: reveals.length, dropped }) : bad('reveals', { n: reveals.length, dropped }));
     if (r.beacon === undefined || r.seed === undefined) out.push(skip('seed'));
     else {
       const s = await deriveSeed(bytes32(r.beacon), reveals);

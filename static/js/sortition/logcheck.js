@@ -117,6 +117,7 @@ export async function checkLog(aid, sid, round, record) {
       published: published ? published.e.data : undefined,
       drawn: drawn ? drawn.e.data : undefined,
       reveals: mine.filter((m) => m.e.kind === 'selection.randomness_revealed').map((m) => ({ commitment: m.e.data.commitment, value: m.e.data.value })),
+      commitments: mine.filter((m) => m.e.kind === 'selection.randomness_committed').map((m) => m.e.data.commitment),
     },
   };
 }
