@@ -373,7 +373,7 @@ export default {
   'sel.compare_legacy': 'اعرض LEGACY أيضًا للمقارنة',
   'sel.run.start': 'احسب الفرص',
   'sel.run.again': 'أعد الحساب',
-  'sel.run.detail': 'الهيئات التي وُجدت: {panels}. المتطوعون الذين حُسمت فرصتهم: {fixed} من {n}. الوقت: {seconds} ث.',
+  'sel.run.progress': 'الهيئات التي وُجدت: {panels}. المتطوعون الذين حُسمت فرصتهم: {fixed} من {n}. الوقت: {seconds} ث.',
   'sel.run.cancel': 'إلغاء',
   'sel.run.cancelled': 'أُلغي الحساب. لم يتغير شيء.',
   'sel.run.done': 'حُسبت الفرص.',

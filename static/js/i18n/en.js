@@ -373,7 +373,7 @@ export default {
   'sel.compare_legacy': 'Also show LEGACY for comparison',
   'sel.run.start': 'Compute the chances',
   'sel.run.again': 'Compute again',
-  'sel.run.detail': 'Panels found: {panels}. Volunteers whose chance is settled: {fixed} of {n}. Time: {seconds} s.',
+  'sel.run.progress': 'Panels found: {panels}. Volunteers whose chance is settled: {fixed} of {n}. Time: {seconds} s.',
   'sel.run.cancel': 'Cancel',
   'sel.run.cancelled': 'The computation was cancelled. Nothing has changed.',
   'sel.run.done': 'The chances have been computed.',

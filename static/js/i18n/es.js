@@ -373,7 +373,7 @@ export default {
   'sel.compare_legacy': 'Mostrar también LEGACY para comparar',
   'sel.run.start': 'Calcular las probabilidades',
   'sel.run.again': 'Volver a calcular',
-  'sel.run.detail': 'Paneles encontrados: {panels}. Voluntarios con la probabilidad ya fijada: {fixed} de {n}. Tiempo: {seconds} s.',
+  'sel.run.progress': 'Paneles encontrados: {panels}. Voluntarios con la probabilidad ya fijada: {fixed} de {n}. Tiempo: {seconds} s.',
   'sel.run.cancel': 'Cancelar',
   'sel.run.cancelled': 'El cálculo se ha cancelado. Nada ha cambiado.',
   'sel.run.done': 'Las probabilidades se han calculado.',

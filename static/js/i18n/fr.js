@@ -373,7 +373,7 @@ export default {
   'sel.compare_legacy': 'Montrer aussi LEGACY pour comparer',
   'sel.run.start': 'Calculer les chances',
   'sel.run.again': 'Recalculer',
-  'sel.run.detail': 'Panels trouvés : {panels}. Volontaires dont la chance est fixée : {fixed} sur {n}. Temps : {seconds} s.',
+  'sel.run.progress': 'Panels trouvés : {panels}. Volontaires dont la chance est fixée : {fixed} sur {n}. Temps : {seconds} s.',
   'sel.run.cancel': 'Annuler',
   'sel.run.cancelled': 'Le calcul a été annulé. Rien n’a changé.',
   'sel.run.done': 'Les chances ont été calculées.',

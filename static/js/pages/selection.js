@@ -113,7 +113,7 @@ function problemsTable(problems) {
       h('th', { scope: 'col', class: 'num' }, t('sel.problem.line')),
       h('th', { scope: 'col' }, t('sel.problem.column')),
       h('th', { scope: 'col' }, t('sel.problem.what')))),
-    h('tbody', {}, problems.slice(0, 200).map((p) => h('tr', { 'data-line': p.line ?? '', 'data-column': p.column ?? '', 'data-code': p.code || '' },
+    h('tbody', {}, problems.slice(0, 200).map((p) => h('tr', { 'data-line': p.line || '', 'data-column': p.column || '', 'data-code': p.code || '' },
       h('td', { 'data-label': t('sel.problem.file') }, t(`sel.file.${p.file}`)),
       h('td', { class: 'num', 'data-label': t('sel.problem.line') }, p.line ? i18n.formatNumber(p.line) : '—'),
       h('td', { 'data-label': t('sel.problem.column') }, p.column ? h('bdi', { class: 'mono' }, p.column) : '—'),
@@ -544,9 +544,9 @@ function watchRuns(s, runs0, slot, refresh) {
   const boxes = runs0.map((run0) => {
     const label = h('p', { id: `run-label-${run0.id}`, class: 'run-label' }, t('sel.run.running', { method: t(`sel.method.${run0.method}`) }));
     const bar = h('progress', { max: 100, 'aria-labelledby': `run-label-${run0.id}` });
-    const detail = h('p', { class: 'hint run-detail' });
+    const info = h('p', { class: 'hint run-detail' });
     const cancel = h('button', { type: 'button', class: 'button button-secondary run-cancel', 'aria-label': t('sel.run.cancel_label', { method: t(`sel.method.${run0.method}`) }) }, t('sel.run.cancel'));
-    const box = h('div', { class: 'run-progress', 'data-run': run0.id, 'data-method': run0.method }, label, bar, detail, h('p', { class: 'actions' }, cancel));
+    const box = h('div', { class: 'run-progress', 'data-run': run0.id, 'data-method': run0.method }, label, bar, info, h('p', { class: 'actions' }, cancel));
     cancel.addEventListener('click', async () => {
       cancel.disabled = true;
       try { await client.cancelRun(s.id, run0.id); } catch (e) { box.append(errorBox(e)); cancel.disabled = false; }
@@ -556,7 +556,7 @@ function watchRuns(s, runs0, slot, refresh) {
       const n = p.n || s.pool_size || 0;
       if (run.method === 'leximin' && n && typeof p.fixed === 'number' && p.fixed > 0) bar.value = Math.round((p.fixed / n) * 100);
       else bar.removeAttribute('value');
-      detail.textContent = t('sel.run.detail', { panels: i18n.formatNumber(p.panels || 0), fixed: i18n.formatNumber(p.fixed || 0), n: i18n.formatNumber(n), seconds: i18n.formatNumber(Math.round(p.seconds || 0)) });
+      info.textContent = t('sel.run.progress', { panels: i18n.formatNumber(p.panels || 0), fixed: i18n.formatNumber(p.fixed || 0), n: i18n.formatNumber(n), seconds: i18n.formatNumber(Math.round(p.seconds || 0)) });
     };
     show(run0);
     slot.append(box);

@@ -186,7 +186,8 @@ export async function checkDraw(recIn, log = null) {
   if (!L.committed) out.push(skip('rules'));
   else {
     const c = L.committed;
-    const same = canonicalJson(c.quotas ?? null) === canonicalJson(recIn.quotas ?? null) && c.k === r.k && c.m === r.m
+    const quotasAsCommitted = canonicalJson(c.quotas === undefined ? null : c.quotas) === canonicalJson(r.quotas);
+    const same = quotasAsCommitted && c.k === r.k && c.m === r.m
       && c.method === recIn.method && canonicalJson(c.categories ?? null) === canonicalJson(r.categories);
     out.push(same ? ok('rules', { k: r.k, m: r.m }) : bad('rules', { k: r.k, m: r.m }));
   }
