@@ -205,3 +205,13 @@ test('with the log: a faithful record agrees with every entry, a record differin
     assert.deepEqual(failed, [...failing].sort(), `${what}: ${JSON.stringify(st)}`);
   }
 });
+
+test('a published round not drawn yet: what exists is checked, the draw is skipped, nothing fails', async () => {
+  const { rec } = buildRecord();
+  Object.assign(rec, { seed: null, index: null, panel: null, panel_pseudonyms: null, reveals: [], dropped: [] });
+  rec.randomness.beacon = null;
+  const st = statuses(await dc.checkDraw(rec));
+  assert.deepEqual(Object.keys(st).filter((k) => st[k] === 'failed'), []);
+  assert.deepEqual(['seed', 'index', 'chosen'].map((k) => st[k]), ['skipped', 'skipped', 'skipped']);
+  assert.deepEqual(['commitments', 'lottery', 'panels', 'probabilities'].map((k) => st[k]), ['verified', 'verified', 'verified', 'verified']);
+});

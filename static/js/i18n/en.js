@@ -451,6 +451,7 @@ export default {
   'sel.check.record.hint': 'This is the record as the server sent it. You may paste a record from elsewhere (for example one downloaded earlier) and check it.',
   'sel.check.bad_json': 'This is not a readable record.',
   'sel.check.all_ok': 'Every step checks out.',
+  'sel.check.partial': 'Every step that could be checked checks out; the steps marked – wait for what the record does not hold yet.',
   'sel.check.some_failed': 'Something does not add up: see the steps marked ✗.',
   'sel.check.skipped': 'Not checked: the record does not contain what this step needs.',
   'sel.check.rules': 'Rules as committed',

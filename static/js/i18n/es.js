@@ -451,6 +451,7 @@ export default {
   'sel.check.record.hint': 'Este es el registro tal como lo envió el servidor. Puede pegar un registro de otra fuente (por ejemplo, uno descargado antes) y comprobarlo.',
   'sel.check.bad_json': 'Este registro no se puede leer.',
   'sel.check.all_ok': 'Todos los pasos son correctos.',
+  'sel.check.partial': 'Cada paso que se pudo comprobar es correcto; los pasos marcados con – esperan lo que el registro aún no contiene.',
   'sel.check.some_failed': 'Algo no cuadra: vea los pasos marcados con ✗.',
   'sel.check.skipped': 'No comprobado: el registro no contiene lo que este paso necesita.',
   'sel.check.rules': 'Reglas comprometidas',

@@ -451,6 +451,7 @@ export default {
   'sel.check.record.hint': 'Voici l’enregistrement tel que le serveur l’a envoyé. Vous pouvez coller un enregistrement venu d’ailleurs (par exemple téléchargé plus tôt) et le vérifier.',
   'sel.check.bad_json': 'Cet enregistrement est illisible.',
   'sel.check.all_ok': 'Toutes les étapes sont justes.',
+  'sel.check.partial': 'Chaque étape qui pouvait être vérifiée est juste ; les étapes marquées – attendent ce que l’enregistrement ne contient pas encore.',
   'sel.check.some_failed': 'Quelque chose ne tient pas : voyez les étapes marquées ✗.',
   'sel.check.skipped': 'Non vérifié : l’enregistrement ne contient pas ce dont cette étape a besoin.',
   'sel.check.rules': 'Règles engagées',

@@ -507,13 +507,17 @@ function probabilitiesSection(s, runs, canManage, refresh) {
           if (r.status === 'draft' && m !== r.method) await client.update(s.id, { method: m });
           const started = [await client.startRun(s.id, m)];
           if (legacy.checked && m !== 'legacy') started.push(await client.startRun(s.id, 'legacy'));
-          watchRuns(s, started, slot, refresh);
+          watchRuns(s, started, slot, refresh, form);
         } catch (e) { showErrors(form, e); }
       });
     });
   }
   const active = runs.filter((x) => Number(x.round) === Number(r.round) && ['queued', 'running'].includes(x.status));
-  if (active.length) watchRuns(s, active, slot, refresh);
+  if (active.length) {
+    watchRuns(s, active, slot, refresh);
+    // One computation at a time from this page.
+    form?.querySelector('button[type=submit]')?.setAttribute('disabled', '');
+  }
   else {
     const last = runs.filter((x) => Number(x.round) === Number(r.round)).sort((x, y) => Number(y.id) - Number(x.id))[0];
     if (last && (last.status === 'failed' || (last.status === 'done' && last.result && last.result.feasible === false))) slot.append(runFailure(last));
@@ -539,8 +543,11 @@ function runFailure(run) {
 }
 
 // Poll runs until they end; show their progress and a cancel button.
-function watchRuns(s, runs0, slot, refresh) {
+function watchRuns(s, runs0, slot, refresh, form = null) {
   clear(slot);
+  const submit = form && form.querySelector('button[type=submit]');
+  // busy() enables the button again when the request returns: keep it off while the runs go on.
+  if (submit) setTimeout(() => { if (slot.querySelector('.run-progress')) submit.disabled = true; }, 0);
   const boxes = runs0.map((run0) => {
     const label = h('p', { id: `run-label-${run0.id}`, class: 'run-label' }, t('sel.run.running', { method: t(`sel.method.${run0.method}`) }));
     const bar = h('progress', { max: 100, 'aria-labelledby': `run-label-${run0.id}` });
@@ -573,6 +580,7 @@ function watchRuns(s, runs0, slot, refresh) {
       }
       return run;
     }));
+    if (submit) submit.disabled = false;
     if (done.some((x) => x === null)) return;
     if (done.every((x) => x.status === 'done')) { flash(t('sel.run.done')); refresh(); return; }
     const bad = done.find((x) => x.status === 'failed');
@@ -857,10 +865,12 @@ async function runChecks(recordText, slot, logResult) {
   }
   const res = [...(logResult ? logResult.steps : []), ...await dc.checkDraw(rec, logResult ? logResult.log : null)];
   const good = res.every((x) => x.status !== 'failed');
+  // Steps left out (a round not drawn yet) are said, not passed over.
+  const key = !good ? 'sel.check.some_failed' : res.some((x) => x.status === 'skipped') ? 'sel.check.partial' : 'sel.check.all_ok';
   clear(slot).append(
-    h('p', { id: 'check-verdict', class: 'check-verdict' }, verdict(good ? 'verified' : 'failed', t(good ? 'sel.check.all_ok' : 'sel.check.some_failed'))),
+    h('p', { id: 'check-verdict', class: 'check-verdict' }, verdict(good ? 'verified' : 'failed', t(key))),
     h('ol', { class: 'check-list', id: 'check-list' }, res.map(stepRow)));
-  announce(t(good ? 'sel.check.all_ok' : 'sel.check.some_failed'));
+  announce(t(key));
   return good;
 }
 

@@ -149,13 +149,14 @@ export function normalise(rec) {
     lottery: Array.isArray(lot.panels) ? lot.panels : [],
     lotterySha: lot.sha256,
     certificate: lot.certificate,
+    // Before the draw these are null: nothing to check yet, not a failure.
     beacon: rec.randomness && rec.randomness.beacon ? rec.randomness.beacon.root : undefined,
     reveals: Array.isArray(rec.reveals) ? rec.reveals : [],
     dropped: Array.isArray(rec.dropped) ? rec.dropped : null,
     optimum: resp && resp.every((x) => x && typeof x.optimum === 'number') ? resp.map((x) => x.optimum) : null,
-    seed: rec.seed,
-    index: rec.index,
-    chosen: rec.panel,
+    seed: rec.seed === null ? undefined : rec.seed,
+    index: rec.index === null ? undefined : rec.index,
+    chosen: rec.panel === null ? undefined : rec.panel,
   };
 }
 
