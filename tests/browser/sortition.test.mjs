@@ -10,7 +10,7 @@
 // recomputes the draw from the record and the signed log and passes, a
 // tampered seed or reveal fails it, and a volunteer checks their own place
 // with their receipt. Separately: a long optimiser run shows its progress
-// and is cancelled. Screenshots of every step at 1280 and 390 px in
+// and is cancelled; an open call, where a member volunteers from the page. Screenshots of every step at 1280 and 390 px in
 // English and Arabic go to <build>/browser-screenshots (sortition-*.png).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -371,4 +371,46 @@ test('a long optimiser run shows its progress and can be cancelled', async () =>
   await page.locator('#run-cancelled').waitFor({ timeout: 30000 });
   assert.equal(await page.locator('#run-cancelled').textContent(), 'The computation was cancelled. Nothing has changed.');
   assert.deepEqual(b.errors, []);
+});
+
+test('an open call: a member volunteers from the page and gets a receipt that opens their commitment', async () => {
+  const created = await api(page, 'POST', `/api/v1/assemblies/${aid}/selections`, { title: 'Open call', categories: ['country', 'gender'], household: false });
+  assert.equal(created.status, 201);
+  const osid = created.body.id;
+  assert.equal((await api(page, 'PUT', `/api/v1/selections/${osid}/pool`, { csv: 'country,gender\nKE,female\nFR,male\nKE,male\nFR,female\n' })).status, 200);
+  const quotas = [['country', 'FR'], ['country', 'KE'], ['gender', 'female'], ['gender', 'male']].map(([category, feature]) => ({ category, feature, min: 0, max: 2 }));
+  assert.equal((await api(page, 'PATCH', `/api/v1/selections/${osid}`, { k: 2, quotas })).status, 200);
+  await page.goto(`${BASE}/assemblies/${aid}/selections/${osid}`);
+  await page.getByLabel('Members may volunteer').check();
+  await page.locator('#call-form').getByRole('button', { name: 'Save' }).click();
+  await page.getByText('The call has been updated.').waitFor();
+  assert.equal(await page.getByLabel('Members may volunteer').isChecked(), true);
+
+  const m = members[0].page; // Lucien Moreau, FR
+  await m.goto(`${BASE}/assemblies/${aid}/selections/${osid}`);
+  assert.match(await m.locator('#volunteer-section').textContent(), /Your country, France, is taken from your account/);
+  await shots(m, 'volunteer', () => m.locator('#volunteer-form').waitFor());
+  // A category left empty is refused at once, next to its field.
+  await m.getByRole('button', { name: 'Volunteer', exact: true }).click();
+  await m.locator('#volunteer-form .field-error:not([hidden])').waitFor();
+  await m.getByLabel('gender').selectOption('male');
+  await m.getByRole('button', { name: 'Volunteer', exact: true }).click();
+  await m.locator('#volunteer-receipt').waitFor();
+  const receipt = JSON.parse(await m.locator('#my-receipt').inputValue());
+  assert.deepEqual(receipt.values, { country: 'FR', gender: 'male' });
+  // The server opens the commitment with this salt: the receipt is the one stored.
+  const own = await api(m, 'GET', `/api/v1/selections/${osid}/commitment?pseudonym=${encodeURIComponent(receipt.pseudonym)}&salt=${receipt.salt}`);
+  assert.equal(own.status, 200, JSON.stringify(own.body));
+  const { respondentCommitment, fromHex } = await import('../../static/js/sortition/drawcheck.js');
+  const mine = await respondentCommitment(fromHex(receipt.salt), receipt.pseudonym, ['country', 'gender'], ['FR', 'male'], receipt.household);
+  assert.equal(Buffer.from(mine).toString('hex'), own.body.commitment);
+  // Once is enough: a second answer is refused in words.
+  await m.reload();
+  await m.getByLabel('gender').selectOption('male');
+  await m.getByRole('button', { name: 'Volunteer', exact: true }).click();
+  await m.locator('#volunteer-form .alert-error:not([hidden])').waitFor();
+  assert.match(await m.locator('#volunteer-form .alert-error').textContent(), /already in this selection's pool/);
+  await page.reload();
+  assert.match(await page.locator('#pool-summary').textContent(), /Volunteers in the pool: 5\./);
+  assert.deepEqual(members[0].b.errors, []);
 });

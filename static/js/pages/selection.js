@@ -425,7 +425,66 @@ function poolSection(s, canManage, refresh) {
   }
   return h('section', { class: 'card', 'aria-labelledby': 'pool-h', id: 'pool-section' }, head,
     h('p', { id: 'pool-summary' }, t('sel.pool.saved_summary', { n, k: r.k ?? '—', c: cats.length })),
-    editable ? [h('p', { class: 'hint' }, t('sel.quota.explain')), form] : tableSlot);
+    editable ? [h('p', { class: 'hint' }, t('sel.quota.explain')), form, callForm(s, refresh)] : tableSlot);
+}
+
+// An open call: registered members add themselves to the pool (their
+// country is their account's), until the commitment.
+function callForm(s, refresh) {
+  const box = h('input', { type: 'checkbox', name: 'call_open', id: 'call-open', checked: !!s.call_open });
+  const form = h('form', { class: 'form call-form', novalidate: true, id: 'call-form' }, formAlert(),
+    h('h3', {}, t('sel.call.title')), h('p', { class: 'hint' }, t('sel.call.explain')),
+    h('div', { class: 'check-row' }, box, h('label', { for: 'call-open' }, t('sel.call.open'))),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'button button-secondary' }, t('sel.call.save'))));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    await busy(form, async () => {
+      try { await client.update(s.id, { call_open: box.checked }); flash(t('sel.call.saved')); refresh(); } catch (e) { showErrors(form, e); }
+    });
+  });
+  return form;
+}
+
+// A member answers an open call: one value per category, then the receipt
+// to keep (shown once).
+function volunteerSection(s, account) {
+  const cats = roundCats(s).filter((c) => c.name !== pool.COUNTRY && c.features.length);
+  const out = h('div', { id: 'volunteer-result' });
+  const controls = cats.map((c) => field(null, select(`v:${c.name}`, [['', '—'], ...c.features.map((f) => [f.name, f.name])], { 'data-category': c.name })));
+  cats.forEach((c, i) => { controls[i].querySelector('label').textContent = c.name; });
+  const form = h('form', { class: 'form', novalidate: true, id: 'volunteer-form' }, formAlert(),
+    h('div', { class: 'form-inline' }, controls),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'button' }, t('sel.volunteer.submit'))));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const values = {};
+    for (const el of form.querySelectorAll('select[data-category]')) values[el.dataset.category] = el.value;
+    if (Object.values(values).some((v) => !v)) {
+      showErrors(form, new ApiError(422, { type: 'https://pnyx.dev/problems/validation', fields: Object.entries(values).filter(([, v]) => !v).map(([k]) => ({ field: `v:${k}`, code: 'required' })) }));
+      return;
+    }
+    await busy(form, async () => {
+      try {
+        const res = await client.volunteer(s.id, values);
+        const receipt = { selection: String(s.id), pseudonym: res.pseudonym, salt: res.salt, values: { [pool.COUNTRY]: account.country, ...values }, household: '' };
+        const text = JSON.stringify(receipt);
+        const btn = h('button', { type: 'button', class: 'button', id: 'volunteer-download' }, t('sel.receipts.download_one'));
+        btn.addEventListener('click', () => download(`receipt-${s.id}.json`, text, 'application/json'));
+        form.hidden = true;
+        clear(out).append(h('div', { class: 'alert alert-info', role: 'status', id: 'volunteer-receipt' },
+          h('p', { class: 'alert-title' }, t('sel.volunteer.done')),
+          h('p', {}, t('sel.volunteer.keep')),
+          h('label', { for: 'my-receipt' }, t('sel.own.receipt')),
+          h('textarea', { id: 'my-receipt', readonly: true, rows: 3, dir: 'ltr', class: 'mono' }, text),
+          h('p', { class: 'actions' }, btn)));
+        out.querySelector('#volunteer-receipt').setAttribute('tabindex', '-1');
+        out.querySelector('#volunteer-receipt').focus();
+      } catch (e) { showErrors(form, e); }
+    });
+  });
+  return h('section', { class: 'card', 'aria-labelledby': 'volunteer-h', id: 'volunteer-section' },
+    h('h2', { id: 'volunteer-h' }, t('sel.volunteer.title')),
+    h('p', {}, t('sel.volunteer.explain', { country: i18n.countryName(account.country) })), form, out);
 }
 
 // -------------------------------------------------------- probabilities --
@@ -826,6 +885,7 @@ export async function selection(ctx) {
   }
   const refresh = ctx.refresh;
   const sections = [poolSection(s, canManage, refresh)];
+  if (s.call_open && r.status === 'draft' && r.round === 0 && ctx.account) sections.push(volunteerSection(s, ctx.account));
   if (s.pool_size) sections.push(probabilitiesSection(s, runs, canManage, refresh));
   if (s.pool_size) sections.push(commitSection(s, runs, canManage, refresh));
   if (r.status !== 'draft') {

@@ -13,6 +13,7 @@ export const client = {
   update: (sid, body) => api.patch(sel(sid), body), // {title?, k?, method?, m?, quotas?}
   uploadPool: (sid, body) => request('PUT', `${sel(sid)}/pool`, { body }), // {csv} → {respondents, pool: [{row, pseudonym, salt}]}
   pool: (sid) => api.get(`${sel(sid)}/pool`), // conveners: [{index, pseudonym, values, household, name, email, …}]
+  volunteer: (sid, values) => api.post(`${sel(sid)}/volunteers`, { values }), // → {index, pseudonym, salt}
   runs: (sid) => api.get(`${sel(sid)}/runs`, { query: { limit: 200 } }),
   startRun: (sid, method) => api.post(`${sel(sid)}/runs`, { method }), // 202, progress at run()
   run: (sid, rid) => api.get(`${sel(sid)}/runs/${enc(rid)}`),
