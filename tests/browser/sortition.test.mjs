@@ -414,3 +414,23 @@ test('an open call: a member volunteers from the page and gets a receipt that op
   assert.match(await page.locator('#pool-summary').textContent(), /Volunteers in the pool: 5\./);
   assert.deepEqual(members[0].b.errors, []);
 });
+
+test('a person drawn declines: the convener marks it and opens a replacement round for the place left', async () => {
+  await page.goto(`${BASE}/assemblies/${aid}/selections/${sid}`);
+  const rows = page.locator('#panel-table tbody tr');
+  await rows.first().waitFor();
+  assert.equal(await rows.count(), 4);
+  // The convener sees who was drawn by name (the pool's own columns), the public by pseudonym only.
+  const first = rows.first();
+  const who = (await first.locator('td').first().textContent()).trim();
+  assert.match(who, /@example\.org/);
+  await first.getByRole('button', { name: `${who} declined` }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Declined' }).click();
+  await page.locator('#panel-table tbody tr[data-status=declined]').waitFor();
+  await shots(page, 'declined', () => page.locator('#replacements-button').waitFor());
+  await page.getByRole('button', { name: 'Draw replacements (places: 1)' }).click();
+  await page.getByText('Replacement round 1').waitFor();
+  assert.match(await page.locator('#pool-summary').textContent(), /Panel size: 1\./);
+  assert.equal(await page.locator('article.selection').getAttribute('data-status'), 'draft');
+  assert.deepEqual(b.errors, []);
+});

@@ -838,7 +838,47 @@ function invitationsBox(res) {
     h('p', { class: 'actions' }, btn));
 }
 
-function drawSection(s) {
+// Conveners mark who declined; the places left are drawn again in a new
+// round (the rest of the pool, without the selected people's households,
+// with the quotas' remaining gaps), the same way.
+function declines(s, stored, refresh) {
+  const byName = new Map(stored.map((x) => [x.pseudonym, x]));
+  const errSlot = h('div', {});
+  const open = stored.filter((x) => x.status === 'declined' && Number(x.selected_round) === Number(s.round.round)).length;
+  const rows = (s.round.panel || []).map((p) => {
+    const x = byName.get(p) || {};
+    const who = [x.name, x.email].filter(Boolean).join(' · ');
+    let cell = t(`sel.respondent.${x.status === 'declined' ? 'declined' : 'selected'}`);
+    if (x.status === 'selected') {
+      const btn = h('button', { type: 'button', class: 'button button-small button-secondary', 'aria-label': t('sel.decline.label', { who: who || p }) }, t('sel.decline.button'));
+      btn.addEventListener('click', async () => {
+        const ok = await confirmDialog({ title: t('sel.decline.confirm', { who: who || p }), body: t('sel.decline.confirm_body'), ok: t('sel.decline.button') });
+        if (!ok) return;
+        btn.disabled = true;
+        try { await client.decline(s.id, p); flash(t('sel.decline.done')); refresh(); } catch (e) { showErrorIn(errSlot, e); btn.disabled = false; }
+      });
+      cell = [cell, ' ', btn];
+    }
+    return h('tr', { 'data-pseudonym': p, 'data-status': x.status || '' },
+      h('th', { scope: 'row' }, ltr(p)), h('td', { 'data-label': t('field.display_name') }, h('bdi', {}, who)), h('td', { 'data-label': t('sel.respondent.status') }, cell));
+  });
+  let again = null;
+  if (open) {
+    again = h('button', { type: 'button', class: 'button', id: 'replacements-button' }, t('sel.replacements.button', { n: open }));
+    again.addEventListener('click', async () => {
+      again.disabled = true;
+      try { await client.replacements(s.id); flash(t('sel.replacements.done')); refresh(); } catch (e) { showErrorIn(errSlot, e); again.disabled = false; }
+    });
+  }
+  return h('div', { class: 'declines', id: 'declines' },
+    h('h3', {}, t('sel.replacements.title')), h('p', { class: 'hint' }, t('sel.replacements.explain')),
+    h('div', { class: 'table-wrap' }, h('table', { class: 'table stack', id: 'panel-table' },
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('sel.draw.pseudonym')), h('th', { scope: 'col' }, t('field.display_name')), h('th', { scope: 'col' }, t('sel.respondent.status')))),
+      h('tbody', {}, rows))),
+    again ? h('p', { class: 'actions' }, again) : null, errSlot);
+}
+
+function drawSection(s, stored, refresh) {
   const r = s.round;
   const drawn = r.status === 'drawn';
   return h('section', { class: 'card', 'aria-labelledby': 'draw-h', id: 'draw-section' },
@@ -852,6 +892,7 @@ function drawSection(s) {
       h('h3', {}, t('sel.draw.panel', { n: (r.panel || []).length })),
       h('ol', { class: 'panel-list', id: 'panel-list' }, (r.panel || []).map((id) => h('li', {}, ltr(String(id))))),
       invitationsBox(lastDraw.get(String(s.id))),
+      stored ? declines(s, stored, refresh) : null,
       h('p', {}, h('a', { class: 'button', href: `/assemblies/${enc(s.assembly_id)}/selections/${enc(s.id)}/check`, id: 'check-link' }, t('sel.check.open')))]
       : h('p', { class: 'empty' }, t('sel.draw.not_yet')));
 }
@@ -891,14 +932,18 @@ export async function selection(ctx) {
   if (r.status !== 'draft') {
     const { who, names } = await ceremonyData(s, aid);
     sections.push(ceremonySection(s, ctx.account, canManage, who, names, refresh));
-    sections.push(drawSection(s));
+    let stored = null;
+    if (canManage && r.status === 'drawn') {
+      try { stored = (await client.pool(sid)).items || []; } catch { stored = null; }
+    }
+    sections.push(drawSection(s, stored, refresh));
   }
   return {
     title: `${s.title} · ${t('sel.title')}`,
     node: h('article', { class: 'selection', 'data-status': r.status },
       h('p', { class: 'breadcrumb' }, h('a', { href: `/assemblies/${enc(aid)}/selections` }, t('sel.back_list'))),
       h('div', { class: 'page-head' },
-        h('div', {}, h('h1', { dir: 'auto' }, s.title), badge(t(`sel.status.${r.status}`)))),
+        h('div', {}, h('h1', { dir: 'auto' }, s.title), h('span', { class: 'badges' }, badge(t(`sel.status.${r.status}`)), r.round > 0 ? badge(t('sel.round', { n: r.round }), 'role') : null))),
       stepsNav(stepOf(s)),
       sections),
   };

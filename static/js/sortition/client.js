@@ -23,5 +23,7 @@ export const client = {
   commitRandom: (sid, commitment) => api.post(`${sel(sid)}/randomness`, { commitment }),
   revealRandom: (sid, value) => api.post(`${sel(sid)}/randomness/reveal`, { value }),
   draw: (sid) => api.post(`${sel(sid)}/draw`),
+  decline: (sid, pseudonym) => api.post(`${sel(sid)}/respondents/${enc(pseudonym)}/decline`),
+  replacements: (sid) => api.post(`${sel(sid)}/replacements`),
   record: (sid, round) => api.get(`${sel(sid)}/draw.json`, { query: { round } }),
 };
