@@ -22,6 +22,9 @@ const ROUTES = [
   [/^\/proposals\/([^/]+)$/, pages.proposal],
   [/^\/proposals\/([^/]+)\/edit$/, pages.editProposal],
   [/^\/proposals\/([^/]+)\/translate$/, pages.translateProposal],
+  [/^\/assemblies\/([^/]+)\/selections$/, pages.selections],
+  [/^\/assemblies\/([^/]+)\/selections\/([^/]+)$/, pages.selection],
+  [/^\/assemblies\/([^/]+)\/selections\/([^/]+)\/check$/, pages.selectionCheck],
   [/^\/assemblies\/([^/]+)$/, pages.assembly],
   [/^\/invitations\/([^/]+)$/, pages.invitation],
 ];

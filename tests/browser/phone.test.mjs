@@ -15,6 +15,7 @@ let page;
 let aid;
 let inviteLink;
 let pid;
+let sid;
 
 before(async () => {
   b = await launch();
@@ -75,6 +76,21 @@ test('a convener with an assembly, members, an audit log and an invitation', asy
     await p2.getByRole('button', { name: 'Join this assembly' }).click();
     await p2.getByText('Your role: Member').waitFor();
   } finally { await other.close(); }
+  // A selection by lot with its pool, quotas and computed chances (sortweb's pages).
+  const sel = await api('POST', `/api/v1/assemblies/${aid}/selections`, { title: 'Basin panel', categories: ['country', 'gender'], household: false });
+  assert.equal(sel.status, 201);
+  sid = sel.body.id;
+  const people = Array.from({ length: 10 }, (_, i) => `${['ZA', 'ZW'][i % 2]},${i < 5 ? 'female' : 'male'}`);
+  assert.equal((await api('PUT', `/api/v1/selections/${sid}/pool`, { csv: `country,gender\n${people.join('\n')}\n` })).status, 200);
+  const quotas = [['country', 'ZA'], ['country', 'ZW'], ['gender', 'female'], ['gender', 'male']].map(([category, feature]) => ({ category, feature, min: 1, max: 3 }));
+  assert.equal((await api('PATCH', `/api/v1/selections/${sid}`, { k: 4, quotas })).status, 200);
+  const run = await api('POST', `/api/v1/selections/${sid}/runs`, { method: 'leximin' });
+  assert.equal(run.status, 202);
+  for (let i = 0; i < 300; i += 1) {
+    const r = await api('GET', `/api/v1/selections/${sid}/runs/${run.body.id}`);
+    if (r.body.status === 'done') break;
+    await new Promise((res) => { setTimeout(res, 200); });
+  }
 });
 
 const PAGES = () => [
@@ -82,6 +98,7 @@ const PAGES = () => [
   ['audit', `/assemblies/${aid}/audit`], ['invitation', inviteLink], ['notfound', '/no/such/page'],
   ['proposals', `/assemblies/${aid}/proposals`], ['proposal-new', `/assemblies/${aid}/proposals/new`],
   ['proposal', `/proposals/${pid}`], ['proposal-edit', `/proposals/${pid}/edit`], ['proposal-translate', `/proposals/${pid}/translate`],
+  ['selections', `/assemblies/${aid}/selections`], ['selection', `/assemblies/${aid}/selections/${sid}`], ['selection-check', `/assemblies/${aid}/selections/${sid}/check`],
 ];
 const ANON = [['home-anon', '/'], ['register', '/register'], ['login', '/login'], ['assemblies-anon', '/assemblies'], ['invitation-anon', () => inviteLink],
   ['proposals-anon', () => `/assemblies/${aid}/proposals`], ['proposal-anon', () => `/proposals/${pid}`]];
