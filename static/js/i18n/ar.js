@@ -285,6 +285,8 @@ export default {
   'problem.comment-review-own-translation': 'يجب أن يراجع عضو آخر ترجمتك',
   'problem.comment-human-translation-kept': 'لا تُستبدل الترجمة البشرية بترجمة آلية',
   'problem.comment-translation-same-language': 'اختر لغة غير لغة التعليق',
+  'audit.kind.comment.translated': 'تُرجم تعليق',
+  'audit.kind.comment.translation_reviewed': 'رُوجعت ترجمة تعليق',
   // ---- pweb: proposals and deliberation (issue 10) ----
   'pstatus.draft': 'مسودة',
   'pstatus.deliberation': 'قيد التداول',

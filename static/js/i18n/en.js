@@ -285,6 +285,8 @@ export default {
   'problem.comment-review-own-translation': 'Another member must review your translation',
   'problem.comment-human-translation-kept': 'A human translation is not replaced by a machine one',
   'problem.comment-translation-same-language': 'Choose a language other than the comment’s own',
+  'audit.kind.comment.translated': 'Comment translated',
+  'audit.kind.comment.translation_reviewed': 'Comment translation reviewed',
   // ---- pweb: proposals and deliberation (issue 10) ----
   'pstatus.draft': 'Draft',
   'pstatus.deliberation': 'In deliberation',

@@ -285,6 +285,8 @@ export default {
   'problem.comment-review-own-translation': 'Otro miembro debe revisar su traducción',
   'problem.comment-human-translation-kept': 'Una traducción humana no se sustituye por una automática',
   'problem.comment-translation-same-language': 'Elija un idioma distinto del del comentario',
+  'audit.kind.comment.translated': 'Comentario traducido',
+  'audit.kind.comment.translation_reviewed': 'Traducción de un comentario revisada',
   // ---- pweb: proposals and deliberation (issue 10) ----
   'pstatus.draft': 'Borrador',
   'pstatus.deliberation': 'En deliberación',

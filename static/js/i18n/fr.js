@@ -285,6 +285,8 @@ export default {
   'problem.comment-review-own-translation': 'Un autre membre doit relire votre traduction',
   'problem.comment-human-translation-kept': 'Une traduction humaine n’est pas remplacée par une traduction automatique',
   'problem.comment-translation-same-language': 'Choisissez une autre langue que celle du commentaire',
+  'audit.kind.comment.translated': 'Commentaire traduit',
+  'audit.kind.comment.translation_reviewed': 'Traduction d’un commentaire relue',
   // ---- pweb: proposals and deliberation (issue 10) ----
   'pstatus.draft': 'Brouillon',
   'pstatus.deliberation': 'En délibération',
