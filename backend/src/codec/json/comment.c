@@ -12,14 +12,41 @@ static json_t *id_or_null(int64_t id)
     return id > 0 ? json_integer((json_int_t)id) : json_null();
 }
 
+/* Comment pages are the hottest encoder (50 per proposal page): built
+ * member by member with Jansson's _nocheck calls, which skip the UTF-8
+ * scan of every key and string. That is safe here: the keys are literals,
+ * and every string comes from PostgreSQL, whose UTF8 databases hold only
+ * valid UTF-8 (and the API decoder validated it on the way in). */
+static int put(json_t *o, const char *key, json_t *v)
+{
+    return json_object_set_new_nocheck(o, key, v); /* steals v, also on failure */
+}
+
+static json_t *text(const char *s)
+{
+    return s != NULL ? json_string_nocheck(s) : json_null();
+}
+
 json_t *codec_translation_label_json(const struct comment_translation_record *t)
 {
-    return json_pack("{s:s, s:b, s:o, s:o, s:b, s:i, s:o, s:o, s:o}", "source", t->source,
-                     "reviewed", t->reviewed_by > 0, "reviewed_by", id_or_null(t->reviewed_by),
-                     "reviewed_at", str_or_null(t->reviewed_at), "outdated",
-                     t->of_version < t->current_version, "of_version", t->of_version, "pivot",
-                     str_or_null(t->pivot), "translator", str_or_null(t->translator),
-                     "translated_by", id_or_null(t->translated_by));
+    json_t *j = json_object();
+    if (j == NULL) {
+        return NULL;
+    }
+    int bad = put(j, "source", text(t->source));
+    bad |= put(j, "reviewed", json_boolean(t->reviewed_by > 0));
+    bad |= put(j, "reviewed_by", id_or_null(t->reviewed_by));
+    bad |= put(j, "reviewed_at", text(t->reviewed_at));
+    bad |= put(j, "outdated", json_boolean(t->of_version < t->current_version));
+    bad |= put(j, "of_version", json_integer(t->of_version));
+    bad |= put(j, "pivot", text(t->pivot));
+    bad |= put(j, "translator", text(t->translator));
+    bad |= put(j, "translated_by", id_or_null(t->translated_by));
+    if (bad != 0) {
+        json_decref(j);
+        return NULL;
+    }
+    return j;
 }
 
 json_t *codec_comment_translation_json(const struct comment_translation_record *t)
@@ -38,21 +65,6 @@ json_t *codec_comment_translation_json(const struct comment_translation_record *
     }
     json_decref(more);
     return j;
-}
-
-/* Comment pages are the hottest encoder (50 per proposal page): built
- * member by member with Jansson's _nocheck calls, which skip the UTF-8
- * scan of every key and string. That is safe here: the keys are literals,
- * and every string comes from PostgreSQL, whose UTF8 databases hold only
- * valid UTF-8 (and the API decoder validated it on the way in). */
-static int put(json_t *o, const char *key, json_t *v)
-{
-    return json_object_set_new_nocheck(o, key, v); /* steals v, also on failure */
-}
-
-static json_t *text(const char *s)
-{
-    return s != NULL ? json_string_nocheck(s) : json_null();
 }
 
 json_t *codec_comment_json(const struct comment_record *c)
