@@ -168,3 +168,81 @@ Test(codec_json, invitation_preview_says_where_who_and_what)
     cr_expect_eq(json_integer_value(json_object_get(j, "uses_left")), 2);
     json_decref(j);
 }
+
+/* --- comments (issue 10) --------------------------------------------------------- */
+
+Test(codec_json, comment_says_null_for_a_root_without_text_or_translation)
+{
+    struct comment_record c = {.id = 9,
+                               .proposal_id = 3,
+                               .depth = 0,
+                               .author_id = 7,
+                               .author_name = "Ada",
+                               .author_country = "GB",
+                               .status = "deleted",
+                               .language = "en",
+                               .original_language = "en",
+                               .version = 1,
+                               .created_at = "2026-12-01T00:00:00Z",
+                               .updated_at = "2026-12-01T00:00:00Z"};
+    json_t *j = codec_comment_json(&c);
+    static const char *const keys[] = {
+        "id",     "proposal_id", "parent_id",         "depth",       "author",        "status",
+        "body",   "language",    "original_language", "translation", "hidden_reason", "hidden_at",
+        "edited", "version",     "created_at",        "updated_at"};
+    expect_keys(j, keys, 16);
+    cr_expect(json_is_null(json_object_get(j, "parent_id")));
+    cr_expect(json_is_null(json_object_get(j, "body")));
+    cr_expect(json_is_null(json_object_get(j, "translation")));
+    cr_expect(json_is_false(json_object_get(j, "edited")));
+    cr_expect_eq(json_object_size(json_object_get(j, "author")), 3);
+    json_decref(j);
+}
+
+Test(codec_json, comment_translation_label_says_source_review_and_age)
+{
+    struct comment_translation_record t = {.id = 5,
+                                           .language = "fr",
+                                           .body = "Bonjour",
+                                           .source = "machine",
+                                           .of_version = 1,
+                                           .current_version = 2,
+                                           .translator = "apertium",
+                                           .pivot = "es",
+                                           .created_at = "2026-12-01T00:00:00Z",
+                                           .current = 1};
+    struct comment_record c = {.id = 9,
+                               .proposal_id = 3,
+                               .parent_id = 8,
+                               .depth = 1,
+                               .author_id = 7,
+                               .author_name = "Ada",
+                               .author_country = "GB",
+                               .status = "visible",
+                               .body = "Bonjour",
+                               .language = "fr",
+                               .original_language = "en",
+                               .translation = &t,
+                               .version = 2,
+                               .created_at = "2026-12-01T00:00:00Z",
+                               .updated_at = "2026-12-01T00:05:00Z"};
+    json_t *j = codec_comment_json(&c);
+    cr_assert_not_null(j);
+    cr_expect_eq(json_integer_value(json_object_get(j, "parent_id")), 8);
+    cr_expect(json_is_true(json_object_get(j, "edited")));
+    json_t *l = json_object_get(j, "translation");
+    static const char *const keys[] = {"source",      "reviewed",   "reviewed_by",
+                                       "reviewed_at", "outdated",   "of_version",
+                                       "pivot",       "translator", "translated_by"};
+    expect_keys(l, keys, 9);
+    cr_expect_str_eq(json_string_value(json_object_get(l, "source")), "machine");
+    cr_expect(json_is_false(json_object_get(l, "reviewed")));
+    cr_expect(json_is_true(json_object_get(l, "outdated")), "of version 1, the comment is at 2");
+    cr_expect_str_eq(json_string_value(json_object_get(l, "pivot")), "es");
+    cr_expect(json_is_null(json_object_get(l, "translated_by")));
+    json_decref(j);
+    json_t *full = codec_comment_translation_json(&t);
+    cr_expect_eq(json_object_size(full), 14);
+    cr_expect(json_is_true(json_object_get(full, "current")));
+    json_decref(full);
+}
