@@ -713,6 +713,9 @@ Test(comments, machine_translation_arrives_through_the_queue, .timeout = 60)
     cr_expect_str_eq(jobs, "en:queued", "no worker ran it");
     free(jobs);
     h_server_stop(s);
+    unlink(tr);
+    *strrchr(tr, '/') = '\0';
+    rmdir(tr);
     free(tr);
     free(db);
 }
