@@ -292,6 +292,17 @@ Test(translation, failing_command_is_retried_then_failed_and_shown_to_facilitato
     r = failed_jobs(&e, &fac, "lost");
     cr_assert_eq(r->status, 400, "%s", r->body);
     h_resp_free(r);
+    /* Operators see the outcomes in /metrics (loopback): 2 retries and a
+     * failure of the French job, the English one stored. */
+    r = h_get(e.srv, "/metrics");
+    cr_assert_eq(r->status, 200);
+    cr_assert(strstr(r->body, "pnyx_translation_jobs_total{outcome=\"failed\"} 1\n"), "%s",
+              r->body);
+    cr_assert(strstr(r->body, "pnyx_translation_jobs_total{outcome=\"retried\"} 2\n"), "%s",
+              r->body);
+    cr_assert(strstr(r->body, "pnyx_translation_jobs_total{outcome=\"stored\"} 1\n"), "%s",
+              r->body);
+    h_resp_free(r);
     cr_assert_eq(h_server_stop(e.srv), 0, "pnyxd did not stop cleanly");
     PQfinish(e.db);
     free(cmd);
