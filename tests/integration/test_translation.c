@@ -612,3 +612,41 @@ Test(translation, spanish_proposal_written_over_http_arrives_in_english)
     cr_assert_eq(h_server_stop(e.srv), 0, "pnyxd did not stop cleanly");
     PQfinish(e.db);
 }
+
+/* The stored-job count in a server's /metrics. */
+static long long stored_count(struct h_server *s)
+{
+    struct h_resp *r = h_get(s, "/metrics");
+    cr_assert_eq(r->status, 200);
+    const char *k = "pnyx_translation_jobs_total{outcome=\"stored\"} ";
+    const char *p = strstr(r->body, k);
+    cr_assert_not_null(p, "%s", r->body);
+    long long n = atoll(p + strlen(k));
+    h_resp_free(r);
+    return n;
+}
+
+Test(translation, without_workers_a_pnyxd_leaves_jobs_to_another)
+{
+    struct tu_env e;
+    tu_db(&e);
+    char *cmd = tu_script("printf 'MT:'; cat");
+    char spec[300];
+    snprintf(spec, sizeof spec, "PNYX_TRANSLATOR=command:%s", cmd);
+    const char *off[] = {spec, "PNYX_WORKERS=0", NULL};
+    e.srv = tu_server(&e, off);
+    tu_assembly(&e);
+    int64_t pid = tu_proposal(&e, "es", "Título", "Cuerpo");
+    int64_t job = tu_job(&e, "proposal", pid, 1, "es", "en");
+    /* A second pnyxd with a worker on the same database does the job; the
+     * first, alive all along, never ran one. */
+    const char *on[] = {spec, "PNYX_WORKERS=1", NULL};
+    struct h_server *other = tu_server(&e, on);
+    tu_wait_job(&e, job, "done");
+    cr_assert_eq(stored_count(other), 1);
+    cr_assert_eq(stored_count(e.srv), 0);
+    cr_assert_eq(h_server_stop(other), 0, "pnyxd did not stop cleanly");
+    cr_assert_eq(h_server_stop(e.srv), 0, "pnyxd did not stop cleanly");
+    PQfinish(e.db);
+    free(cmd);
+}
