@@ -38,9 +38,9 @@ export function setCsrfToken(v) {
   } catch { /* storage disabled: cookie requests that change state will get 403 */ }
 }
 
-// request(method, path, {body, query, accept}) -> parsed JSON, text, or null.
+// request(method, path, {body, query, accept, headers}) -> parsed JSON, text, or null.
 export async function request(method, path, opts = {}) {
-  const headers = { Accept: opts.accept || 'application/json' };
+  const headers = { Accept: opts.accept || 'application/json', ...(opts.headers || {}) };
   const init = { method, headers, credentials: 'same-origin', cache: 'no-store' };
   if (opts.body !== undefined) {
     headers['Content-Type'] = 'application/json';

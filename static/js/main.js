@@ -16,6 +16,15 @@ const ROUTES = [
   [/^\/assemblies$/, pages.assemblies],
   [/^\/assemblies\/new$/, pages.createAssembly],
   [/^\/assemblies\/([^/]+)\/audit$/, pages.audit],
+  // Proposals and deliberation (issue 10).
+  [/^\/assemblies\/([^/]+)\/proposals$/, pages.proposalList],
+  [/^\/assemblies\/([^/]+)\/proposals\/new$/, pages.newProposal],
+  [/^\/proposals\/([^/]+)$/, pages.proposal],
+  [/^\/proposals\/([^/]+)\/edit$/, pages.editProposal],
+  [/^\/proposals\/([^/]+)\/translate$/, pages.translateProposal],
+  [/^\/assemblies\/([^/]+)\/selections$/, pages.selections],
+  [/^\/assemblies\/([^/]+)\/selections\/([^/]+)$/, pages.selection],
+  [/^\/assemblies\/([^/]+)\/selections\/([^/]+)\/check$/, pages.selectionCheck],
   [/^\/assemblies\/([^/]+)$/, pages.assembly],
   [/^\/invitations\/([^/]+)$/, pages.invitation],
 ];

@@ -30,7 +30,7 @@ export function problemMessage(status, problem, retryAfter) {
 
 // Enumeration values the UI has names for (roles, statuses, visibility…).
 function valueName(v) {
-  for (const p of ['role', 'status', 'visibility', 'join']) if (has(`${p}.${v}`)) return t(`${p}.${v}`);
+  for (const p of ['role', 'status', 'visibility', 'join', 'pstatus']) if (has(`${p}.${v}`)) return t(`${p}.${v}`);
   return String(v);
 }
 

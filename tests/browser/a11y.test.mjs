@@ -146,3 +146,63 @@ test('pages of a logged-in member, in English and Arabic', async () => {
   await page.getByLabel('اللغة').selectOption('en');
   assert.deepEqual(b.errors, []);
 });
+
+test('proposal pages (issue 10), in English and Arabic', async () => {
+  // A proposal with a comment and a second version, in the assembly made above.
+  const call = (m, p, bd) => page.evaluate(async ([mm, pp, bb]) => {
+    const r = await fetch(pp, { method: mm, headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': localStorage.getItem('pnyx.csrf') }, body: bb === undefined ? undefined : JSON.stringify(bb) });
+    return { status: r.status, body: await r.json() };
+  }, [m, p, bd]);
+  const aid = assemblyPath.split('/').pop();
+  const p = await call('POST', `/api/v1/assemblies/${aid}/proposals`, { title: 'Irrigation shared by four countries', body: 'We propose *one* water authority.\n\n- Shared data\n- Shared rules', language: 'en' });
+  assert.equal(p.status, 201, JSON.stringify(p.body));
+  const pid = p.body.id;
+  assert.equal((await call('PATCH', `/api/v1/proposals/${pid}`, { body: 'We propose *one* joint water authority.\n\n- Shared data\n- Shared rules' })).status, 200);
+  assert.equal((await call('POST', `/api/v1/proposals/${pid}/comments`, { body: 'Who chairs it?', language: 'en' })).status, 201);
+  const openAll = async () => {
+    await page.locator('#comment-list li').first().waitFor();
+    await page.locator('#versions summary').click();
+    await page.locator('#diff-out .diff').waitFor();
+    await page.locator('#comment-list .comment-reply').first().click();
+  };
+  for (const lang of ['en', 'ar']) {
+    await page.evaluate((l) => localStorage.setItem('pnyx.lang', l), lang);
+    for (const path of [`${assemblyPath}/proposals`, `${assemblyPath}/proposals/new`, `/proposals/${pid}/translate`, `/proposals/${pid}/edit`]) await check(path, lang);
+    await check(`/proposals/${pid}`, lang, openAll);
+  }
+  await page.evaluate(() => localStorage.setItem('pnyx.lang', 'en'));
+  assert.deepEqual(b.errors, []);
+});
+
+// sortweb: the selection pages (issue 14), with a pool, quotas and computed
+// chances, and the new-selection form showing a problem of a bad row.
+test('selection pages, in English and Arabic', async () => {
+  const call = (method, path, body) => page.evaluate(async ([m, p, bd]) => {
+    const r = await fetch(p, { method: m, headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': localStorage.getItem('pnyx.csrf') }, body: bd === undefined ? undefined : JSON.stringify(bd) });
+    return { status: r.status, body: await r.json() };
+  }, [method, path, body]);
+  const aid = assemblyPath.split('/').pop();
+  const sel = await call('POST', `/api/v1/assemblies/${aid}/selections`, { title: 'Basin panel', categories: ['country', 'gender'], household: false });
+  assert.equal(sel.status, 201);
+  const sid = sel.body.id;
+  const people = Array.from({ length: 10 }, (_, i) => `${['NG', 'TD'][i % 2]},${i < 5 ? 'female' : 'male'}`);
+  assert.equal((await call('PUT', `/api/v1/selections/${sid}/pool`, { csv: `country,gender\n${people.join('\n')}\n` })).status, 200);
+  const quotas = [['country', 'NG'], ['country', 'TD'], ['gender', 'female'], ['gender', 'male']].map(([category, feature]) => ({ category, feature, min: 1, max: 3 }));
+  assert.equal((await call('PATCH', `/api/v1/selections/${sid}`, { k: 4, quotas })).status, 200);
+  const run = await call('POST', `/api/v1/selections/${sid}/runs`, { method: 'leximin' });
+  for (let i = 0; i < 300 && (await call('GET', `/api/v1/selections/${sid}/runs/${run.body.id}`)).body.status !== 'done'; i += 1) await new Promise((r) => { setTimeout(r, 200); });
+  const badRow = async () => {
+    const f = (name, text) => ({ name, mimeType: 'text/csv', buffer: Buffer.from(text) });
+    await page.locator('input[name=categories]').setInputFiles(f('categories.csv', 'category,feature,min,max\ncountry,NG,1,2\ngender,female,1,1\ngender,male,1,1\n'));
+    await page.locator('input[name=respondents]').setInputFiles(f('respondents.csv', 'country,gender\nNG,female\nNG,femme\nNG,male\n'));
+    await page.locator('#pool-problems').waitFor();
+  };
+  for (const lang of ['en', 'ar']) {
+    await page.evaluate((l) => localStorage.setItem('pnyx.lang', l), lang);
+    await check(`${assemblyPath}/selections`, lang, badRow);
+    await check(`${assemblyPath}/selections/${sid}`, lang, () => page.locator('#curve').waitFor());
+    await check(`${assemblyPath}/selections/${sid}/check`, lang);
+  }
+  await page.evaluate(() => localStorage.setItem('pnyx.lang', 'en'));
+  assert.deepEqual(b.errors, []);
+});

@@ -14,6 +14,8 @@ let b;
 let page;
 let aid;
 let inviteLink;
+let pid;
+let sid;
 
 before(async () => {
   b = await launch();
@@ -57,6 +59,14 @@ test('a convener with an assembly, members, an audit log and an invitation', asy
   const inv = await api('POST', `/api/v1/assemblies/${aid}/invitations`, { role: 'member', max_uses: 5, expires_at: new Date(Date.now() + 7 * 86400000).toISOString().replace(/\.\d{3}Z$/, 'Z') });
   assert.equal(inv.status, 201);
   inviteLink = `/invitations/${inv.body.code}`;
+  // Proposals (issue 10): one with a comment, for the proposal pages below.
+  const pr = await api('POST', `/api/v1/assemblies/${aid}/proposals`, {
+    title: 'Shared early warning for floods on the Zambezi', language: 'en',
+    body: 'Six countries share the river.\n\n- One warning system\n- Open data from every gauge\n\n> Water knows no borders.',
+  });
+  assert.equal(pr.status, 201);
+  pid = pr.body.id;
+  assert.equal((await api('POST', `/api/v1/proposals/${pid}/comments`, { body: 'Who runs the *gauges*?', language: 'en' })).status, 201);
   // Two more members from other countries, through the API of their own sessions.
   const other = await launch();
   try {
@@ -66,13 +76,32 @@ test('a convener with an assembly, members, an audit log and an invitation', asy
     await p2.getByRole('button', { name: 'Join this assembly' }).click();
     await p2.getByText('Your role: Member').waitFor();
   } finally { await other.close(); }
+  // A selection by lot with its pool, quotas and computed chances (sortweb's pages).
+  const sel = await api('POST', `/api/v1/assemblies/${aid}/selections`, { title: 'Basin panel', categories: ['country', 'gender'], household: false });
+  assert.equal(sel.status, 201);
+  sid = sel.body.id;
+  const people = Array.from({ length: 10 }, (_, i) => `${['ZA', 'ZW'][i % 2]},${i < 5 ? 'female' : 'male'}`);
+  assert.equal((await api('PUT', `/api/v1/selections/${sid}/pool`, { csv: `country,gender\n${people.join('\n')}\n` })).status, 200);
+  const quotas = [['country', 'ZA'], ['country', 'ZW'], ['gender', 'female'], ['gender', 'male']].map(([category, feature]) => ({ category, feature, min: 1, max: 3 }));
+  assert.equal((await api('PATCH', `/api/v1/selections/${sid}`, { k: 4, quotas })).status, 200);
+  const run = await api('POST', `/api/v1/selections/${sid}/runs`, { method: 'leximin' });
+  assert.equal(run.status, 202);
+  for (let i = 0; i < 300; i += 1) {
+    const r = await api('GET', `/api/v1/selections/${sid}/runs/${run.body.id}`);
+    if (r.body.status === 'done') break;
+    await new Promise((res) => { setTimeout(res, 200); });
+  }
 });
 
 const PAGES = () => [
   ['home', '/'], ['assemblies', '/assemblies'], ['create', '/assemblies/new'], ['assembly', `/assemblies/${aid}`],
   ['audit', `/assemblies/${aid}/audit`], ['invitation', inviteLink], ['notfound', '/no/such/page'],
+  ['proposals', `/assemblies/${aid}/proposals`], ['proposal-new', `/assemblies/${aid}/proposals/new`],
+  ['proposal', `/proposals/${pid}`], ['proposal-edit', `/proposals/${pid}/edit`], ['proposal-translate', `/proposals/${pid}/translate`],
+  ['selections', `/assemblies/${aid}/selections`], ['selection', `/assemblies/${aid}/selections/${sid}`], ['selection-check', `/assemblies/${aid}/selections/${sid}/check`],
 ];
-const ANON = [['home-anon', '/'], ['register', '/register'], ['login', '/login'], ['assemblies-anon', '/assemblies'], ['invitation-anon', () => inviteLink]];
+const ANON = [['home-anon', '/'], ['register', '/register'], ['login', '/login'], ['assemblies-anon', '/assemblies'], ['invitation-anon', () => inviteLink],
+  ['proposals-anon', () => `/assemblies/${aid}/proposals`], ['proposal-anon', () => `/proposals/${pid}`]];
 
 for (const lang of ['en', 'ar']) {
   test(`every page at 390 px and 1280 px in ${lang}: nothing scrolls sideways`, async () => {
@@ -87,6 +116,11 @@ for (const lang of ['en', 'ar']) {
           await page.locator('#audit-list li').nth(1).getByRole('button').click();
           await page.locator('#audit-list li').nth(1).locator('#inclusion-status .verdict:not([data-status=checking])').waitFor();
           for (const d of await page.locator('#inclusion-result details').all()) await d.locator('summary').click();
+        }
+        if (name === 'proposal') {
+          // Open the history and a reply form: the widest state of the page.
+          await page.locator('#comment-list li').first().waitFor();
+          await page.locator('#comment-list li .comment-reply').first().click();
         }
         const s = await sideways();
         assert.ok(s.scroll <= s.inner, `${name} (${lang}, ${width} px) scrolls sideways: ${s.scroll} > ${s.inner}`);

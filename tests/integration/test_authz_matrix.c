@@ -10,6 +10,9 @@
  * must be indistinguishable from missing ones (404 not-found) to outsiders.
  */
 #include "comment_util.h"
+#include <time.h>
+
+#include "assembly_util.h"
 
 enum who { ANON, NONMEM, OBS, MEM, FAC, CONV, SUSP, N_WHO };
 static const char *who_name[N_WHO] = {"anonymous",   "non-member", "observer", "member",
@@ -45,6 +48,24 @@ enum route {
     /* machine translation (issue 10, mt) */
     R_T_LANGUAGES,
     R_T_JOBS,
+    /* selections by lot (issue 14, sortdraw): a draft selection */
+    R_S_CREATE,
+    R_S_LIST,
+    R_S_GET,
+    R_S_PATCH,
+    R_S_POOL,
+    R_S_RUNS,
+    R_S_DRAW_JSON,
+    R_S_PUBLISH,
+    R_S_RANDOMNESS,
+    R_S_VOLUNTEER,
+    R_S_PUT_POOL,
+    R_S_POST_RUN,
+    R_S_COMMIT,
+    R_S_REVEAL,
+    R_S_DRAW,
+    R_S_DECLINE,
+    R_S_REPLACEMENTS,
     N_ROUTE
 };
 static const char *route_name[N_ROUTE] = {
@@ -56,7 +77,11 @@ static const char *route_name[N_ROUTE] = {
     "GET comments", "POST comment", "PATCH comment", "DELETE comment", "POST comment hide",
     "POST comment translation", "POST comment review", "GET comment versions",
     /* machine translation (issue 10, mt) */
-    "GET translation/languages", "GET translation-jobs"};
+    "GET translation/languages", "GET translation-jobs",
+    /* selections by lot (issue 14, sortdraw) */
+    "POST selections", "GET selections", "GET selection", "PATCH selection", "GET pool", "GET runs",
+    "GET draw.json", "POST publish", "POST randomness", "POST volunteers", "PUT pool", "POST runs",
+    "POST commit", "POST reveal", "POST draw", "POST decline", "POST replacements"};
 /* Routes whose cell changes the caller's (or a target's) membership. */
 static const bool mutating[N_ROUTE] = {
     [R_JOIN] = true, [R_ACCEPT] = true, [R_PATCH_MEMBER] = true, [R_LEAVE] = true};
@@ -92,6 +117,28 @@ static const long expect_public[N_ROUTE][N_WHO] = {
     /* machine translation (issue 10, mt) */
     [R_T_LANGUAGES] = {200, 200, 200, 200, 200, 200, 200},
     [R_T_JOBS] = {401, 403, 403, 403, 200, 200, 403},
+    /* selections (draft: publish 409 for the convener, randomness 409 for
+     * members, the call closed: volunteers 409) */
+    [R_S_CREATE] = {401, 403, 403, 403, 403, 201, 403},
+    [R_S_LIST] = {200, 200, 200, 200, 200, 200, 200},
+    [R_S_GET] = {200, 200, 200, 200, 200, 200, 200},
+    [R_S_PATCH] = {401, 403, 403, 403, 403, 200, 403},
+    [R_S_POOL] = {401, 403, 403, 403, 403, 200, 403},
+    [R_S_RUNS] = {401, 403, 403, 403, 403, 200, 403},
+    [R_S_DRAW_JSON] = {409, 409, 409, 409, 409, 409, 409},
+    [R_S_PUBLISH] = {401, 403, 403, 403, 403, 409, 403},
+    [R_S_RANDOMNESS] = {401, 403, 409, 409, 409, 409, 403},
+    [R_S_VOLUNTEER] = {401, 409, 409, 409, 409, 409, 403},
+    /* the convener: an empty pool is fine (200); a run or a commit needs k
+     * (422); reveal, draw and replacements are not for a draft (409); no
+     * such pseudonym (404) */
+    [R_S_PUT_POOL] = {401, 403, 403, 403, 403, 200, 403},
+    [R_S_POST_RUN] = {401, 403, 403, 403, 403, 422, 403},
+    [R_S_COMMIT] = {401, 403, 403, 403, 403, 422, 403},
+    [R_S_REVEAL] = {401, 403, 409, 409, 409, 409, 403},
+    [R_S_DRAW] = {401, 403, 403, 403, 403, 409, 403},
+    [R_S_DECLINE] = {401, 403, 403, 403, 403, 404, 403},
+    [R_S_REPLACEMENTS] = {401, 403, 403, 403, 403, 409, 403},
 };
 static const long expect_members[N_ROUTE][N_WHO] = {
     /*                  anon nonm obs  mem  fac  conv susp */
@@ -123,10 +170,28 @@ static const long expect_members[N_ROUTE][N_WHO] = {
     /* machine translation (issue 10, mt) */
     [R_T_LANGUAGES] = {200, 200, 200, 200, 200, 200, 200},
     [R_T_JOBS] = {401, 404, 403, 403, 200, 200, 403},
+    [R_S_CREATE] = {401, 404, 403, 403, 403, 201, 403},
+    [R_S_LIST] = {404, 404, 200, 200, 200, 200, 200},
+    [R_S_GET] = {404, 404, 200, 200, 200, 200, 200},
+    [R_S_PATCH] = {401, 404, 403, 403, 403, 200, 403},
+    [R_S_POOL] = {401, 404, 403, 403, 403, 200, 403},
+    [R_S_RUNS] = {401, 404, 403, 403, 403, 200, 403},
+    [R_S_DRAW_JSON] = {404, 404, 409, 409, 409, 409, 409},
+    [R_S_PUBLISH] = {401, 404, 403, 403, 403, 409, 403},
+    [R_S_RANDOMNESS] = {401, 404, 409, 409, 409, 409, 403},
+    [R_S_VOLUNTEER] = {401, 404, 409, 409, 409, 409, 403},
+    [R_S_PUT_POOL] = {401, 404, 403, 403, 403, 200, 403},
+    [R_S_POST_RUN] = {401, 404, 403, 403, 403, 422, 403},
+    [R_S_COMMIT] = {401, 404, 403, 403, 403, 422, 403},
+    [R_S_REVEAL] = {401, 404, 409, 409, 409, 409, 403},
+    [R_S_DRAW] = {401, 404, 403, 403, 403, 409, 403},
+    [R_S_DECLINE] = {401, 404, 403, 403, 403, 404, 403},
+    [R_S_REPLACEMENTS] = {401, 404, 403, 403, 403, 409, 403},
 };
 
 struct world {
     struct h_server *s;
+    int64_t sid;            /* a draft selection of the assembly (issue 14) */
     struct it_user creator; /* first convener */
     int64_t aid;
     int64_t pid;               /* a proposal in deliberation, for the comment routes */
@@ -288,6 +353,88 @@ static long run_cell(struct world *wd, enum route r, enum who w, const struct it
     case R_T_JOBS:
         snprintf(path, sizeof path, "/api/v1/assemblies/%lld/translation-jobs?status=failed", aid);
         break;
+    /* selections by lot (issue 14, sortdraw) */
+    case R_S_CREATE:
+        method = "POST";
+        snprintf(path, sizeof path, "/api/v1/assemblies/%lld/selections", aid);
+        body = json_pack("{s:s, s:[s]}", "title", "matrix", "categories", "gender");
+        break;
+    case R_S_LIST:
+        snprintf(path, sizeof path, "/api/v1/assemblies/%lld/selections", aid);
+        break;
+    case R_S_GET:
+    case R_S_PATCH:
+        method = r == R_S_PATCH ? "PATCH" : "GET";
+        snprintf(path, sizeof path, "/api/v1/selections/%lld", (long long)wd->sid);
+        body = r == R_S_PATCH ? json_pack("{s:s}", "title", "matrix") : NULL;
+        break;
+    case R_S_POOL:
+    case R_S_RUNS:
+    case R_S_DRAW_JSON:
+        snprintf(path, sizeof path, "/api/v1/selections/%lld/%s", (long long)wd->sid,
+                 r == R_S_POOL   ? "pool"
+                 : r == R_S_RUNS ? "runs"
+                                 : "draw.json");
+        break;
+    case R_S_PUBLISH:
+        method = "POST";
+        snprintf(path, sizeof path, "/api/v1/selections/%lld/publish", (long long)wd->sid);
+        body = json_pack("{s:s}", "run", "1");
+        break;
+    case R_S_RANDOMNESS:
+        method = "POST";
+        snprintf(path, sizeof path, "/api/v1/selections/%lld/randomness", (long long)wd->sid);
+        body = json_pack("{s:s}", "commitment",
+                         "2222222222222222222222222222222222222222222222222222222222222222");
+        break;
+    case R_S_VOLUNTEER:
+        method = "POST";
+        snprintf(path, sizeof path, "/api/v1/selections/%lld/volunteers", (long long)wd->sid);
+        body = json_pack("{s:{s:s}}", "values", "gender", "f");
+        break;
+    case R_S_PUT_POOL:
+        method = "PUT";
+        snprintf(path, sizeof path, "/api/v1/selections/%lld/pool", (long long)wd->sid);
+        body = json_pack("{s:[]}", "respondents");
+        break;
+    case R_S_POST_RUN:
+    case R_S_DRAW:
+    case R_S_REPLACEMENTS:
+        method = "POST";
+        snprintf(path, sizeof path, "/api/v1/selections/%lld/%s", (long long)wd->sid,
+                 r == R_S_POST_RUN ? "runs"
+                 : r == R_S_DRAW   ? "draw"
+                                   : "replacements");
+        break;
+    case R_S_COMMIT:
+        method = "POST";
+        snprintf(path, sizeof path, "/api/v1/selections/%lld/commit", (long long)wd->sid);
+        {
+            /* Within the 30 days a phase may last: an hour, then two. */
+            char cu[32], ru[32];
+            time_t t = time(NULL);
+            struct tm tm;
+            t += 3600;
+            gmtime_r(&t, &tm);
+            strftime(cu, sizeof cu, "%Y-%m-%dT%H:%M:%SZ", &tm);
+            t += 3600;
+            gmtime_r(&t, &tm);
+            strftime(ru, sizeof ru, "%Y-%m-%dT%H:%M:%SZ", &tm);
+            body = json_pack("{s:s, s:s}", "commit_until", cu, "reveal_until", ru);
+        }
+        break;
+    case R_S_REVEAL:
+        method = "POST";
+        snprintf(path, sizeof path, "/api/v1/selections/%lld/randomness/reveal",
+                 (long long)wd->sid);
+        body = json_pack("{s:s}", "value",
+                         "3333333333333333333333333333333333333333333333333333333333333333");
+        break;
+    case R_S_DECLINE:
+        method = "POST";
+        snprintf(path, sizeof path, "/api/v1/selections/%lld/respondents/r-0/decline",
+                 (long long)wd->sid);
+        break;
     case R_LIST:
     case N_ROUTE:
         snprintf(path, sizeof path, "/api/v1/assemblies");
@@ -310,6 +457,16 @@ static void walk(const char *visibility, const long (*expect)[N_WHO])
     wd.creator = it_user_new(wd.s, "FR");
     wd.aid = it_assembly_new(wd.s, &wd.creator, visibility, "open");
     wd.pid = it_proposal_new(wd.aid, wd.creator.id, "deliberation");
+    {
+        char spath[128];
+        snprintf(spath, sizeof spath, "/api/v1/assemblies/%lld/selections", (long long)wd.aid);
+        json_t *sb = json_pack("{s:s, s:[s]}", "title", "matrix", "categories", "gender");
+        struct h_resp *sr = it_req(wd.s, "POST", spath, &wd.creator, sb);
+        json_decref(sb);
+        cr_assert_eq(sr->status, 201, "selection: %ld %s", sr->status, sr->body);
+        wd.sid = it_int(sr->json, "id");
+        h_resp_free(sr);
+    }
     for (int w = 0; w < N_WHO; w++) {
         wd.who[w] = make_who(&wd, (enum who)w);
     }

@@ -95,6 +95,7 @@ static enum authz_decision reference(const struct authz_subject *w, const struct
     case AUTHZ_READ_PROPOSAL:
         return visible ? AUTHZ_ALLOW : AUTHZ_HIDE_404;
     case AUTHZ_READ_COMMENTS:
+    case AUTHZ_READ_SELECTION:
         return visible ? AUTHZ_ALLOW : AUTHZ_HIDE_404;
     case AUTHZ_ACCEPT_INVITATION:
         if (!w->logged_in)
@@ -144,6 +145,13 @@ static enum authz_decision reference(const struct authz_subject *w, const struct
         if (!(ref_active(w) && (w->role == ROLE_CONVENER || w->role == ROLE_FACILITATOR)))
             return AUTHZ_DENY_403;
         return r->state == COMMENT_VISIBLE ? AUTHZ_ALLOW : AUTHZ_STATE_409;
+    /* selections by lot (issue 14) */
+    case AUTHZ_MANAGE_SELECTION:
+        return ref_active(w) && w->role == ROLE_CONVENER ? AUTHZ_ALLOW : AUTHZ_DENY_403;
+    case AUTHZ_VOLUNTEER:
+        return member && w->status == MEMBER_SUSPENDED ? AUTHZ_DENY_403 : AUTHZ_ALLOW;
+    case AUTHZ_SELECTION_RANDOMNESS:
+        return ref_active(w) ? AUTHZ_ALLOW : AUTHZ_DENY_403;
     default:
         return ref_proposal(w, r, a);
     }

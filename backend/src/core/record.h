@@ -222,4 +222,68 @@ struct comment_record {
     const char *updated_at;
 };
 
+/* --- selections by lot (issue 14, sortdraw) --------------------------------- */
+
+/* One round of a selection (0: the panel; 1..: replacements). JSON-valued
+ * members are JSON text; NULL = JSON null. */
+struct selection_round_record {
+    int round;
+    const char *status; /* draft | committed | published | drawn */
+    int k;              /* 0: not set (null) */
+    const char *method;
+    int m;
+    const char *quotas_json; /* [{category, feature, min, max, pool}] */
+    int64_t eligible;        /* respondents taking part in this round */
+    const char *rules_version;
+    const char *commitment_root;
+    const char *commit_until;
+    const char *reveal_until;
+    const char *committed_at;
+    const char *lottery_sha256;
+    const char *published_at;
+    int64_t randomness_committed;
+    int64_t randomness_revealed;
+    const char *my_commitment; /* the viewer's, or NULL (JSON null) */
+    int my_revealed;
+    int64_t beacon_size; /* 0: null */
+    const char *beacon_root;
+    const char *seed;
+    int index;              /* -1: null */
+    const char *panel_json; /* pseudonyms, or NULL */
+    const char *drawn_at;
+    const char *const *allowed; /* the next steps allowed now (NULL-terminated) */
+};
+
+struct selection_record {
+    int64_t id;
+    int64_t assembly_id;
+    const char *title;
+    const char *categories_json;
+    int household;
+    int call_open;
+    int64_t created_by;
+    const char *created_at;
+    const char *updated_at;
+    int64_t pool_size;
+    const struct selection_round_record *round;
+};
+
+/* An optimiser run (a background job). result_json is the stored result;
+ * its lottery panels are left out of the encoding. */
+struct selection_run_record {
+    int64_t id;
+    int64_t selection_id;
+    int round;
+    const char *status;
+    const char *method;
+    const char *inputs_sha256;
+    int cancel_requested;
+    const char *progress_json;
+    const char *result_json;
+    const char *error_json;
+    const char *created_at;
+    const char *started_at;
+    const char *finished_at;
+};
+
 #endif /* PNYX_CORE_RECORD_H */

@@ -8,6 +8,7 @@ import { api, ApiError } from '../api.js';
 import { field, input, select, formAlert, showErrors, clearErrors, busy, errorBox, badge, announce, confirmDialog, showErrorIn, tNodes, bdi, dismissNotices } from '../ui.js';
 import { languageSelect } from '../languages.js';
 import { go, flash, loginRequired, safeNext } from './common.js';
+import { advancementSection, proposalsLink } from './proposals.js';
 
 const enc = encodeURIComponent;
 const MANAGERS = new Set(['convener', 'facilitator']);
@@ -422,13 +423,18 @@ export async function assembly(ctx) {
         h('section', { class: 'card', 'aria-labelledby': 'about-h' },
           h('h2', { id: 'about-h' }, t('assembly.about')),
           a.description ? h('p', { class: 'description', dir: 'auto' }, a.description) : h('p', { class: 'muted' }, t('assembly.no_description')),
+          h('p', {}, proposalsLink(a)),
           h('h3', {}, t('assembly.audit')),
           h('p', {}, t('assembly.audit_intro')),
-          h('p', {}, h('a', { href: `/assemblies/${enc(aid)}/audit`, id: 'audit-link' }, t('assembly.audit')))),
+          h('p', {}, h('a', { href: `/assemblies/${enc(aid)}/audit`, id: 'audit-link' }, t('assembly.audit'))),
+          h('h3', {}, t('sel.link')),
+          h('p', {}, t('sel.link.intro')),
+          h('p', {}, h('a', { href: `/assemblies/${enc(aid)}/selections`, id: 'selections-link' }, t('sel.link')))),
         composition(a)),
       canManage ? inviteSection(aid, ctx.refresh) : null,
       canManage && invitations ? invitationsSection(aid, invitations, ctx.refresh) : null,
       canManage ? editSection(a, ctx.refresh) : null,
+      canManage ? advancementSection(a, ctx.refresh) : null,
       h('section', { class: 'card', 'aria-labelledby': 'members-h' },
         h('h2', { id: 'members-h' }, t('assembly.members')),
         membersError ? errorBox(membersError) : membersTable)),

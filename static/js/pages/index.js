@@ -3,4 +3,6 @@
 export { home, register, login } from './account.js';
 export { assemblies, createAssembly, assembly, invitation } from './assemblies.js';
 export { audit } from './audit.js';
+export { proposalList, newProposal, proposal, editProposal, translateProposal } from './proposals.js';
+export { selections, selection, selectionCheck } from './selection.js';
 export { notFound, flash, setNavigate } from './common.js';

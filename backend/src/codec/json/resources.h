@@ -93,5 +93,14 @@ json_t *codec_translation_label_json(const struct comment_translation_record *t)
 /* A comment translation as written or reviewed: the label plus {id,
  * language, body, created_at, current}. */
 json_t *codec_comment_translation_json(const struct comment_translation_record *t);
+/* --- selections by lot (issue 14, sortdraw) --- */
+/* Selection {id, assembly_id, title, categories, household, call_open,
+ * created_by, created_at, updated_at, pool_size, round: SelectionRound}. */
+json_t *codec_selection_json(const struct selection_record *s);
+
+/* SelectionRun {id, selection_id, round, status, method, inputs_sha256,
+ * cancel_requested, progress, result (without the lottery's panels),
+ * error, created_at, started_at, finished_at}. */
+json_t *codec_selection_run_json(const struct selection_run_record *r);
 
 #endif /* PNYX_CODEC_JSON_RESOURCES_H */

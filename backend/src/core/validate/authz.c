@@ -80,6 +80,15 @@ static const struct authz_rule rules[AUTHZ_ACTION__COUNT] = {
     /* machine translation (issue 10, mt): the job queue (failed jobs and
      * their errors) is a management view, like the invitation list. */
     [AUTHZ_LIST_TRANSLATION_JOBS] = {AUTHZ_GATE_ACT, ROW(N, Y, N, Y, N, N, N, N, N), 0},
+    /* Selections by lot: the draw is public where the assembly is (anyone
+     * may check it); conveners run it; anyone registered who can see the
+     * assembly may volunteer to an open call (suspended members not); every
+     * active member, observers included (auditing is theirs), may add
+     * randomness to the draw. */
+    [AUTHZ_READ_SELECTION] = {AUTHZ_GATE_READ, ROW(Y, Y, Y, Y, Y, Y, Y, Y, Y), 0},
+    [AUTHZ_MANAGE_SELECTION] = {AUTHZ_GATE_ACT, ROW(N, Y, N, N, N, N, N, N, N), 0},
+    [AUTHZ_VOLUNTEER] = {AUTHZ_GATE_ACT, ROW(Y, Y, N, Y, N, Y, N, Y, N), 0},
+    [AUTHZ_SELECTION_RANDOMNESS] = {AUTHZ_GATE_ACT, ROW(N, Y, N, Y, N, Y, N, Y, N), 0},
 };
 
 #undef ROW

@@ -80,6 +80,11 @@ enum authz_action {
     AUTHZ_MERGE_AMENDMENT,     /* POST /proposals/{pid}/merge (state = the parent's) */
     /* machine translation (issue 10, mt) */
     AUTHZ_LIST_TRANSLATION_JOBS, /* GET /assemblies/{aid}/translation-jobs: active managers */
+    /* selections by lot (issue 14, api/api_selections.c) */
+    AUTHZ_READ_SELECTION,       /* GET selections, a selection, DRAW.json, a commitment check */
+    AUTHZ_MANAGE_SELECTION,     /* create, settings, pool, runs, commit, publish, draw, declines */
+    AUTHZ_VOLUNTEER,            /* POST …/volunteers: registered people answer an open call */
+    AUTHZ_SELECTION_RANDOMNESS, /* POST …/randomness (commit) and …/randomness/reveal */
     AUTHZ_ACTION__COUNT
 };
 

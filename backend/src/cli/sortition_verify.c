@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * cli/sortition_verify.c — pnyx-sortition --verify DRAW.json: reads a
+ * pnyx-draw/1 record (codec/json/draw), checks that the lottery hash is
+ * what the record publishes, then core/sortition/draw_verify: commitment
+ * root, reveals, seed, index, chosen panel = lottery[index], every panel
+ * against the quotas and households, every probability = its panel
+ * frequency. Exit statuses in sortition_verify.h.
+ */
+#include "cli/sortition_verify.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "codec/json/draw.h"
+#include "platform/arena.h"
+
+static int usage(FILE *out)
+{
+    (void)fputs("usage: pnyx-sortition --verify DRAW.json [--json]\n", out);
+    return SORTITION_VERIFY_INVALID;
+}
+
+static int report(FILE *out, bool as_json, int status, const char *check, const char *detail,
+                  long long item)
+{
+    if (as_json) {
+        json_t *j = json_pack("{s:b, s:s, s:s}", "ok", status == SORTITION_VERIFY_OK, "check",
+                              check, "detail", detail);
+        if (j != NULL && item >= 0) {
+            json_object_set_new(j, "item", json_integer(item));
+        }
+        char *s = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+        (void)fprintf(out, "%s\n", s != NULL ? s : "{\"ok\":false}");
+        free(s);
+        json_decref(j);
+    } else if (status == SORTITION_VERIFY_OK) {
+        (void)fprintf(out, "ok: %s\n", detail);
+    } else {
+        (void)fprintf(out, "%s: %s: %s\n", status == SORTITION_VERIFY_FAILED ? "FAILED" : "invalid",
+                      check, detail);
+    }
+    return status;
+}
+
+int sortition_verify_main(int argc, char **argv, FILE *out)
+{
+    const char *path = NULL;
+    bool as_json = false;
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0) {
+            as_json = true;
+        } else if (path == NULL && argv[i][0] != '-') {
+            path = argv[i];
+        } else {
+            return usage(out);
+        }
+    }
+    if (argc < 2 || strcmp(argv[1], "--verify") != 0 || path == NULL) {
+        return usage(out);
+    }
+    if (sodium_init() < 0) {
+        return report(out, as_json, SORTITION_VERIFY_INVALID, "internal", "libsodium unusable", -1);
+    }
+    json_error_t jerr;
+    json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+    if (doc == NULL) {
+        char msg[300];
+        (void)snprintf(msg, sizeof msg, "%s (line %d)", jerr.text, jerr.line);
+        return report(out, as_json, SORTITION_VERIFY_INVALID, "json", msg, -1);
+    }
+    struct arena *a = arena_new();
+    if (a == NULL) {
+        json_decref(doc);
+        return report(out, as_json, SORTITION_VERIFY_INVALID, "internal", "out of memory", -1);
+    }
+    struct draw_record d;
+    struct codec_draw_claims claims;
+    char err[256];
+    int rc;
+    if (codec_draw_read(doc, a, &d, &claims, err, sizeof err) != 0) {
+        rc = report(out, as_json, SORTITION_VERIFY_INVALID, "format", err, -1);
+    } else if (memcmp(claims.lottery_sha256, claims.lottery_computed, DRAW_HASH_LEN) != 0) {
+        rc = report(out, as_json, SORTITION_VERIFY_FAILED, "lottery hash",
+                    "lottery.sha256 is not the SHA-256 of the canonical {certificate, panels, "
+                    "probabilities}: the published lottery was changed",
+                    -1);
+    } else {
+        struct draw_failure why;
+        enum draw_status st = draw_verify(&d, &why);
+        if (st == DRAW_OK) {
+            char msg[200];
+            (void)snprintf(msg, sizeof msg,
+                           "%zu respondents, %u panels of %u, %zu reveals, index %u", d.n, d.m, d.k,
+                           d.nreveal, d.index);
+            rc = report(out, as_json, SORTITION_VERIFY_OK, "all", msg, -1);
+        } else {
+            rc = report(out, as_json,
+                        st == DRAW_EINVAL || st == DRAW_ENOMEM ? SORTITION_VERIFY_INVALID
+                                                               : SORTITION_VERIFY_FAILED,
+                        draw_status_str(st), why.detail, why.item);
+        }
+    }
+    arena_free(a);
+    json_decref(doc);
+    return rc;
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * codec/json/draw.h — DRAW.json (pnyx-draw/1, api-spec/draw.md): the
+ * published record of one selection draw, read into core/sortition/draw's
+ * struct draw_record for draw_verify, and the lottery hash the
+ * `selection.published` audit entry carries. Used by pnyx-sortition
+ * --verify and by pnyxd (which hashes what it publishes the same way).
+ */
+#ifndef PNYX_CODEC_JSON_DRAW_H
+#define PNYX_CODEC_JSON_DRAW_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "core/sortition/draw.h"
+#include "platform/arena.h"
+
+#define CODEC_DRAW_FORMAT "pnyx-draw/1"
+
+/* What DRAW.json claims beside the draw_record. */
+struct codec_draw_claims {
+    uint8_t lottery_sha256[DRAW_HASH_LEN];   /* lottery.sha256 as published */
+    uint8_t lottery_computed[DRAW_HASH_LEN]; /* recomputed from the file */
+    const char *method;
+    const char *rules_version;
+};
+
+/*
+ * The lottery hash: SHA-256 of the RFC 8785 canonical JSON of
+ * {"certificate": certificate, "panels": panels, "probabilities":
+ * probabilities} (all borrowed; certificate may be JSON null). 0, or -1
+ * when they cannot be canonicalised (a number beyond I-JSON, no memory).
+ */
+int codec_draw_lottery_sha256(json_t *certificate, json_t *panels, json_t *probabilities,
+                              uint8_t out[DRAW_HASH_LEN]) PNYX_NONNULL(2, 3, 4);
+
+/*
+ * Reads a pnyx-draw/1 document (borrowed; strings in *d point into it, so
+ * it must outlive *d) into *d, arrays allocated in a. Returns 0, or -1 with
+ * a one-line English reason naming the member in err (errlen bytes).
+ */
+int codec_draw_read(json_t *doc, struct arena *a, struct draw_record *d,
+                    struct codec_draw_claims *claims, char *err, size_t errlen)
+    PNYX_NONNULL(2, 3, 4, 5);
+
+#endif /* PNYX_CODEC_JSON_DRAW_H */

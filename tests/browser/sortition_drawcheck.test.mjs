@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// Unit test (node, no server) of static/js/sortition/drawcheck.js, the
+// browser's check of a draw. The known vectors are those of
+// tests/sortition_draw/draw_vectors.py (sortdraw's independent Python
+// implementation of api-spec/draw.md); whole records are built here a
+// third way, with node:crypto, then tampered with field by field.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import * as dc from '../../static/js/sortition/drawcheck.js';
+
+const hex = (b) => Buffer.from(b).toString('hex');
+const sha = (...parts) => crypto.createHash('sha256').update(Buffer.concat(parts.map((p) => Buffer.from(p)))).digest();
+const u32 = (v) => { const b = Buffer.alloc(4); b.writeUInt32BE(v); return b; };
+const str = (s) => { const b = Buffer.from(s, 'utf8'); return Buffer.concat([u32(b.length), b]); };
+
+test('known vectors: commitments, root, seed, index (draw_vectors.py)', async () => {
+  const salt = Uint8Array.from({ length: 32 }, (_, i) => i);
+  const cats = ['country', 'gender'];
+  const c1 = await dc.respondentCommitment(salt, 'p-0001', cats, ['FR', 'female'], 'h-7');
+  const c2 = await dc.respondentCommitment(salt, 'p-0002', cats, ['DE', 'male'], null);
+  const c3 = await dc.respondentCommitment(new Uint8Array(32), 'ü', cats, ['ES', 'non-binary'], '');
+  assert.equal(hex(c1), '3d6895a92cfbe39e5be020506da41365d23eca7df28c610ef8b6d4267cda894e');
+  assert.equal(hex(c2), 'ce4410e5bde634311a363c34307f9997b1f76532f5b32ff5479e4ea8afc86875');
+  assert.equal(hex(c3), 'c4b68f0f3a48224eda4acf3109a3fb519381bea77d8313a1fdc8905bd7d044c4');
+  assert.equal(hex(await dc.commitmentRoot([c1, c2, c3])), 'bbfc00848ba0020bf06e3973fd1a3870504b65e832332b9f17695aa596948cfb');
+  assert.equal(hex(await dc.commitmentRoot([c1])), '7787dda3e4f9bd9fdc5f8fd4b0ce631b924df0f619458ebe474e548cf52e8590');
+  const beacon = sha(Buffer.from('beacon'));
+  assert.equal(hex(await dc.deriveSeed(beacon, [])), '24d26899af2490b3eef87f7bb44baada07720e0931e505f5b526dbc849072004');
+  const r1 = new Uint8Array(32).fill(0x11);
+  const r2 = new Uint8Array(32).fill(0x22);
+  const seed = await dc.deriveSeed(beacon, [r2, r1]); // any order: sorted by commitment
+  assert.equal(hex(seed), '54254b4e14376ca08dfb2d0e5a645d838914adf46bba158ea9a24505c2411854');
+  for (const [m, want] of [[1, '0/1'], [3, '1/1'], [1000, '129/1'], [1024, '129/1'], [1025, '913/2']]) {
+    const got = await dc.drawIndex(seed, m);
+    assert.equal(`${got.index}/${got.tries}`, want, `m = ${m}`);
+  }
+});
+
+test('the index is uniform: every value of [0, m) for small m, no modulo bias', async () => {
+  const m = 6; // b = 3 bits: 6 and 7 are rejected, never folded onto 0 and 1
+  const counts = new Array(m).fill(0);
+  for (let s = 0; s < 1200; s += 1) counts[(await dc.drawIndex(sha(Buffer.from(`s${s}`)), m)).index] += 1;
+  for (const c of counts) assert.ok(c > 140 && c < 260, counts.join(' ')); // 200 expected each, ±4.3 σ
+  await assert.rejects(() => dc.drawIndex(new Uint8Array(32), 0));
+});
+
+test('a participant commits to crypto.getRandomValues bytes and reveals them', async () => {
+  const v = dc.randomValue();
+  assert.match(v, /^[0-9a-f]{64}$/);
+  assert.notEqual(v, dc.randomValue());
+  assert.equal(await dc.valueCommitment(v), hex(sha(Buffer.from(v, 'hex'))));
+});
+
+// A small published draw (pnyx-draw/1), built with node:crypto.
+const canon = (v) => (Array.isArray(v) ? `[${v.map(canon).join(',')}]`
+  : v && typeof v === 'object' ? `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canon(v[k])}`).join(',')}}` : JSON.stringify(v));
+
+function buildRecord() {
+  const categories = ['gender', 'age'];
+  const people = [['female', 'young', 'hh-1'], ['male', 'old', 'hh-1'], ['female', 'old', null], ['male', 'young', null], ['female', 'young', null]];
+  const lottery = [[0, 3], [1, 2], [2, 3], [1, 4], [3, 4], [0, 3], [1, 2], [1, 4]]; // m = 8, k = 2, one of each gender
+  const respondents = people.map(([g, a, hh], i) => {
+    const salt = sha(Buffer.from(`salt ${i}`));
+    return {
+      pseudonym: `p-${i}`, values: [g, a], household: hh,
+      commitment: hex(sha(salt, str(`p-${i}`), u32(2), str('gender'), str(g), str('age'), str(a), str(hh || ''))),
+      probability: lottery.filter((p) => p.includes(i)).length / lottery.length,
+      optimum: 0.4, // the optimiser's chance before rounding: within k/m = 0.25 of every probability here
+      salt: hex(salt), // only in the test: the receipt a respondent holds
+    };
+  });
+  const leaf = (c) => sha(Buffer.of(0), Buffer.from(c, 'hex'));
+  const mth = (ls) => (ls.length === 1 ? ls[0] : (() => { let k = 1; while (k * 2 < ls.length) k *= 2; return sha(Buffer.of(1), mth(ls.slice(0, k)), mth(ls.slice(k))); })());
+  const root = mth(respondents.map((r) => leaf(r.commitment)));
+  const certificate = { duals: [0.25, 0.5] };
+  const lotterySha = hex(sha(Buffer.from(canon({ certificate, panels: lottery, probabilities: respondents.map((r) => r.probability) }))));
+  const beacon = sha(Buffer.from('log root'));
+  const reveals = [1, 2, 3].map((i) => sha(Buffer.from(`reveal ${i}`))); // fixed, so the test is the same every run
+  const sorted = [...reveals].sort((a, b) => Buffer.compare(sha(a), sha(b)));
+  const seed = sha(beacon, ...sorted);
+  let index;
+  for (let j = 0; ; j += 1) { const x = Number(sha(seed, u32(j)).readBigUInt64BE(0) & 7n); if (x < 8) { index = x; break; } }
+  const salts = respondents.map((r) => r.salt);
+  for (const r of respondents) delete r.salt;
+  return {
+    salts,
+    rec: {
+      format: 'pnyx-draw/1', method: 'leximin', rules_version: 'pnyx-sortition/1', k: 2, m: 8, categories,
+      quotas: [{ category: 'gender', feature: 'female', min: 1, max: 1 }, { category: 'gender', feature: 'male', min: 1, max: 1 },
+        { category: 'age', feature: 'young', min: 0, max: 2 }, { category: 'age', feature: 'old', min: 0, max: 2 }],
+      respondents, commitment_root: hex(root),
+      lottery: { panels: lottery, certificate, sha256: lotterySha },
+      randomness: { rule: 'pnyx-draw-seed/1', beacon: { log_size: 9, root: hex(beacon) } },
+      reveals: sorted.map((r) => ({ commitment: hex(sha(r)), value: hex(r) })),
+      dropped: [hex(sha(Buffer.from('a commitment never revealed')))],
+      seed: hex(seed), index, panel: lottery[index],
+    },
+  };
+}
+
+const statuses = (res) => Object.fromEntries(res.map((r) => [r.id, r.status]));
+const ALL = ['rules', 'commitments', 'lottery', 'panels', 'probabilities', 'rounding', 'reveals', 'seed', 'index', 'chosen'];
+
+test('canonical JSON as RFC 8785 writes it', () => {
+  assert.equal(dc.canonicalJson({ b: [1, 0.5, 1e21, -0], a: 'é\u2028"', c: null, A: true }), '{"A":true,"a":"é\u2028\\"","b":[1,0.5,1e+21,0],"c":null}');
+});
+
+test('a faithful record passes every step', async () => {
+  const { rec } = buildRecord();
+  const res = await dc.checkDraw(rec);
+  assert.deepEqual(res.map((r) => r.id), ALL);
+  // Without the log's entries the rules cannot be compared: skipped, not passed.
+  assert.deepEqual(res.filter((r) => r.status !== 'verified').map((r) => [r.id, r.status]), [['rules', 'skipped']]);
+  // With nothing to check a step is skipped, never passed.
+  const empty = statuses(await dc.checkDraw({}));
+  assert.deepEqual(Object.keys(empty).filter((k) => empty[k] === 'verified'), ['reveals']); // zero reveals: vacuously in order
+});
+
+test('every tampered field is caught by the step it belongs to', async () => {
+  const flip = (h) => (h[0] === '0' ? '1' : '0') + h.slice(1);
+  const cases = [
+    ['a commitment', (r) => { r.respondents[2].commitment = flip(r.respondents[2].commitment); }, ['commitments']],
+    ['the root', (r) => { r.commitment_root = flip(r.commitment_root); }, ['commitments']],
+    ['a reveal', (r) => { r.reveals[0].value = flip(r.reveals[0].value); }, ['reveals', 'seed']],
+    ['the order of reveals', (r) => { r.reveals.reverse(); }, ['reveals']],
+    ['a dropped reveal', (r) => { r.reveals.pop(); }, ['seed']],
+    ['the beacon', (r) => { r.randomness.beacon.root = flip(r.randomness.beacon.root); }, ['seed']],
+    ['the seed', (r) => { r.seed = flip(r.seed); }, ['seed', 'index']], // the recorded index does not follow from a forged seed
+    ['the index', (r) => { r.index = (r.index + 1) % 8; }, ['index', 'chosen']], // and the chosen panel is not lottery[forged index]
+    ['the chosen panel', (r) => { r.panel = [0, 1]; }, ['chosen']],
+    ['a probability', (r) => { r.respondents[0].probability += 0.01; }, ['lottery', 'probabilities']],
+    ['a probability, lottery hash recomputed', (r) => {
+      r.respondents[0].probability += 0.01;
+      r.lottery.sha256 = hex(sha(Buffer.from(canon({ certificate: r.lottery.certificate, panels: r.lottery.panels, probabilities: r.respondents.map((x) => x.probability) }))));
+    }, ['probabilities']],
+    ['a panel breaking a quota', (r) => { r.lottery.panels[r.index === 5 ? 6 : 5] = [0, 2]; }, ['lottery', 'panels', 'probabilities']],
+    ['a panel with one household twice', (r) => { r.lottery.panels[r.index === 1 ? 6 : 1] = [0, 1]; }, ['lottery', 'panels', 'probabilities']],
+    ['the certificate', (r) => { r.lottery.certificate.duals[0] = 0.3; }, ['lottery']],
+    ['an optimum far from its rounded chance', (r) => { r.respondents[1].optimum = 0.9; }, ['rounding']],
+  ];
+  for (const [what, tamper, failing] of cases) {
+    const { rec } = buildRecord();
+    tamper(rec);
+    const st = statuses(await dc.checkDraw(rec));
+    const failed = Object.keys(st).filter((k) => st[k] === 'failed').sort();
+    assert.deepEqual(failed, [...failing].sort(), `${what}: ${JSON.stringify(st)}`);
+  }
+});
+
+test('a respondent checks their own commitment, probability and selection with their salt', async () => {
+  const { rec, salts } = buildRecord();
+  const i = 3;
+  const receipt = { pseudonym: `p-${i}`, salt: salts[i], values: { gender: 'male', age: 'young' }, household: '' };
+  const res = await dc.checkOwn(rec, receipt);
+  assert.equal(res.status, 'ok');
+  assert.equal(res.index, i);
+  assert.equal(res.probability, rec.respondents[i].probability);
+  assert.equal(res.selected, rec.panel.includes(i));
+  assert.equal((await dc.checkOwn(rec, { ...receipt, values: ['male', 'young'] })).status, 'ok');
+  assert.equal((await dc.checkOwn(rec, { ...receipt, values: { gender: 'male', age: 'old' } })).reason, 'not_found');
+  assert.equal((await dc.checkOwn(rec, { ...receipt, salt: hex(sha(Buffer.from('guess'))) })).reason, 'not_found');
+  assert.equal((await dc.checkOwn(rec, { ...receipt, pseudonym: 'p-2' })).reason, 'not_found');
+  assert.equal((await dc.checkOwn(rec, { ...receipt, salt: 'zz' })).reason, 'format');
+  // A record whose listed commitment was changed no longer holds this respondent.
+  rec.respondents[i].commitment = hex(sha(Buffer.from('x')));
+  assert.equal((await dc.checkOwn(rec, receipt)).reason, 'not_found');
+});
+
+// What the assembly's log says of the round (the data of its entries), as
+// the server writes it (api/api_selection_draw.c).
+function logOf(rec) {
+  return JSON.parse(JSON.stringify({
+    committed: { selection: '1', round: 0, commitment_root: rec.commitment_root, respondents: rec.respondents.length, categories: rec.categories, quotas: rec.quotas, k: rec.k, method: rec.method, rules_version: rec.rules_version, m: rec.m },
+    published: { selection: '1', round: 0, lottery_sha256: rec.lottery.sha256, m: rec.m, k: rec.k, method: rec.method },
+    drawn: { selection: '1', round: 0, beacon: { ...rec.randomness.beacon }, seed: rec.seed, index: rec.index, panel: rec.panel.map((i) => rec.respondents[i].pseudonym) },
+    reveals: rec.reveals,
+    commitments: [...rec.reveals.map((x) => x.commitment), ...rec.dropped],
+  }));
+}
+
+test('with the log: a faithful record agrees with every entry, a record differing from the log fails', async () => {
+  const { rec } = buildRecord();
+  const res = await dc.checkDraw(rec, logOf(rec));
+  assert.deepEqual(res.filter((r) => r.status !== 'verified'), []);
+  const flip = (h) => (h[0] === '0' ? '1' : '0') + h.slice(1);
+  const cases = [
+    ['committed root', (l) => { l.committed.commitment_root = flip(l.committed.commitment_root); }, ['commitments']],
+    ['committed quotas', (l) => { l.committed.quotas[0].max = 2; }, ['rules']],
+    ['committed k', (l) => { l.committed.k = 3; }, ['rules']],
+    ['published lottery hash', (l) => { l.published.lottery_sha256 = flip(l.published.lottery_sha256); }, ['lottery']],
+    ['a reveal the record left out', (l) => { l.reveals.push({ commitment: '00'.repeat(32), value: 'ab'.repeat(32) }); }, ['reveals']],
+    ['a commitment neither revealed nor listed as dropped', (l) => { l.commitments.push('cd'.repeat(32)); }, ['reveals']],
+    ['the drawn seed', (l) => { l.drawn.seed = flip(l.drawn.seed); }, ['seed']],
+    ['the beacon', (l) => { l.drawn.beacon.root = flip(l.drawn.beacon.root); }, ['seed']],
+    ['the drawn index', (l) => { l.drawn.index = (l.drawn.index + 1) % 8; }, ['index']],
+    ['the drawn panel', (l) => { l.drawn.panel = ['p-0', 'p-1']; }, ['chosen']],
+  ];
+  for (const [what, tamper, failing] of cases) {
+    const { rec: r2 } = buildRecord();
+    const log = logOf(r2);
+    tamper(log);
+    const st = statuses(await dc.checkDraw(r2, log));
+    const failed = Object.keys(st).filter((k) => st[k] === 'failed').sort();
+    assert.deepEqual(failed, [...failing].sort(), `${what}: ${JSON.stringify(st)}`);
+  }
+});
+
+test('a published round not drawn yet: what exists is checked, the draw is skipped, nothing fails', async () => {
+  const { rec } = buildRecord();
+  Object.assign(rec, { seed: null, index: null, panel: null, panel_pseudonyms: null, reveals: [], dropped: [] });
+  rec.randomness.beacon = null;
+  const st = statuses(await dc.checkDraw(rec));
+  assert.deepEqual(Object.keys(st).filter((k) => st[k] === 'failed'), []);
+  assert.deepEqual(['seed', 'index', 'chosen'].map((k) => st[k]), ['skipped', 'skipped', 'skipped']);
+  assert.deepEqual(['commitments', 'lottery', 'panels', 'probabilities'].map((k) => st[k]), ['verified', 'verified', 'verified', 'verified']);
+});

@@ -1,0 +1,58 @@
+#!/bin/sh
+# SPDX-License-Identifier: AGPL-3.0-or-later
+# The command-line contract of pnyx-sortition: exit statuses, streams, the
+# text report's sections, JSON errors with the relaxation.
+# usage: test_cli.sh BIN_DIR
+set -u
+bin=$1/pnyx-sortition
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+check() { # name expected-status actual-status
+    if [ "$2" != "$3" ]; then
+        echo "[FAIL] $1: exit $3, expected $2"
+        fail=1
+    else
+        echo "[PASS] $1"
+    fi
+}
+contains() { # name file fragment
+    if grep -qF -- "$3" "$2"; then echo "[PASS] $1"; else echo "[FAIL] $1: no '$3' in $2"; cat "$2"; fail=1; fi
+}
+printf 'category,feature,min,max\ngender,f,1,2\ngender,m,1,2\nage,young,1,2\nage,old,1,2\n' >"$tmp/c.csv"
+printf 'gender,age,address\nf,young,a\nm,old,a\nf,old,b\nm,young,c\nf,young,d\n' >"$tmp/r.csv"
+
+"$bin" "$tmp/c.csv" "$tmp/r.csv" --k 3 --household address --lottery 10 >"$tmp/out" 2>"$tmp/err"
+check "text run" 0 $?
+for s in "min " "gini" "sorted probabilities" "after rounding" "lottery: 10 tickets" "ticket 9:" "certificate"; do
+    contains "text has '$s'" "$tmp/out" "$s"
+done
+
+"$bin" "$tmp/c.csv" "$tmp/r.csv" --k 9 >"$tmp/out" 2>"$tmp/err"
+check "k above n" 2 $?
+contains "k above n: reason" "$tmp/err" "outside 1..5"
+
+printf 'gender,age\nf,young\nx,old\n' >"$tmp/bad.csv"
+"$bin" "$tmp/c.csv" "$tmp/bad.csv" --k 1 --json >"$tmp/out" 2>"$tmp/err"
+check "unknown value" 2 $?
+contains "unknown value: line and column" "$tmp/err" "line 3, column gender"
+contains "unknown value: json line" "$tmp/out" '"line":3'
+
+printf 'category,feature,min,max\ngender,f,3,3\ngender,m,1,2\n' >"$tmp/c2.csv"
+"$bin" "$tmp/c2.csv" "$tmp/r.csv" --k 3 --json >"$tmp/out" 2>"$tmp/err"
+check "infeasible quotas" 2 $?
+contains "infeasible: words" "$tmp/err" "lower the minimum of gender:f from 3 to 2"
+contains "infeasible: json" "$tmp/out" '"relaxation":[{"category":"gender","feature":"f","bound":"min","from":3,"to":2}]'
+
+"$bin" "$tmp/c.csv" "$tmp/missing.csv" --k 2 >"$tmp/out" 2>"$tmp/err"
+check "missing file" 2 $?
+"$bin" "$tmp/c.csv" "$tmp/r.csv" >"$tmp/out" 2>"$tmp/err"
+check "no --k" 2 $?
+"$bin" "$tmp/c.csv" "$tmp/r.csv" --k 2 --method nash >"$tmp/out" 2>"$tmp/err"
+check "unknown method" 2 $?
+"$bin" "$tmp/c.csv" "$tmp/r.csv" --k 2 --solver gurobi >"$tmp/out" 2>"$tmp/err"
+check "unknown solver" 2 $?
+"$bin" "$tmp/c.csv" "$tmp/r.csv" --k 2 --method legacy --json --legacy-runs 50 >"$tmp/out" 2>"$tmp/err"
+check "legacy json" 0 $?
+contains "legacy json method" "$tmp/out" '"method":"legacy"'
+exit $fail

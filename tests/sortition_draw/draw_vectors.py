@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Independent implementation (hashlib) of the draw formats of
+api-spec/draw.md / core/sortition/draw.h.
+
+  draw_vectors.py                  print the known vectors
+  draw_vectors.py --check TEST.c   every vector appears in the C test
+  draw_vectors.py --cli BINARY     build a whole DRAW.json here, run
+                                   `BINARY --verify` on it (exit 0) and on
+                                   tampered copies (exit 1) and broken ones
+                                   (exit 2)"""
+import hashlib, json, os, struct, sys
+
+def u32(v): return struct.pack(">I", v)
+def s(x): b = x.encode(); return u32(len(b)) + b
+def sha(b): return hashlib.sha256(b).digest()
+
+def commitment(salt, pid, cats, vals, hh):
+    b = salt + s(pid) + u32(len(cats))
+    for c, v in zip(cats, vals): b += s(c) + s(v)
+    return sha(b + s(hh or ""))
+
+def mth(leaves):
+    if not leaves: return sha(b"")
+    if len(leaves) == 1: return sha(b"\x00" + leaves[0])
+    k = 1
+    while k * 2 < len(leaves): k *= 2
+    return sha(b"\x01" + mth(leaves[:k]) + mth(leaves[k:]))
+
+def seed(beacon, reveals):
+    rs = sorted(reveals, key=lambda r: sha(r))
+    return sha(beacon + b"".join(rs))
+
+def index(sd, m):
+    b = (m - 1).bit_length()
+    j = 0
+    while True:
+        x = int.from_bytes(sha(sd + u32(j))[:8], "big") & ((1 << b) - 1)
+        j += 1
+        if x < m: return x, j
+
+def vectors():
+    salt = bytes(range(32))
+    cats = ["country", "gender"]
+    out = {}
+    c1 = commitment(salt, "p-0001", cats, ["FR", "female"], "h-7")
+    c2 = commitment(salt, "p-0002", cats, ["DE", "male"], None)
+    c3 = commitment(bytes(32), "ü", cats, ["ES", "non-binary"], "")
+    out["c1"], out["c2"], out["c3"] = c1.hex(), c2.hex(), c3.hex()
+    out["root3"] = mth([c1, c2, c3]).hex()
+    out["root1"] = mth([c1]).hex()
+    beacon = sha(b"beacon")
+    r1, r2 = bytes([0x11]) * 32, bytes([0x22]) * 32
+    out["seed0"] = seed(beacon, []).hex()
+    sd = seed(beacon, [r1, r2])
+    out["seed2"] = sd.hex()
+    for m in (1, 3, 1000, 1024, 1025):
+        out["index_%d" % m] = "%d/%d" % index(sd, m)
+    return out
+
+def jcs(v):
+    """RFC 8785 for what a lottery holds: null, ints, short binary floats,
+    arrays, objects with ASCII keys."""
+    if v is None: return "null"
+    if isinstance(v, bool): return "true" if v else "false"
+    if isinstance(v, int): return str(v)
+    if isinstance(v, float): return str(int(v)) if v == int(v) else repr(v)
+    if isinstance(v, str): return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, list): return "[" + ",".join(jcs(x) for x in v) + "]"
+    return "{" + ",".join(json.dumps(k) + ":" + jcs(v[k]) for k in sorted(v)) + "}"
+
+def draw_record():
+    """A whole pnyx-draw/1 record built from the formats alone: 8
+    respondents (country FR/DE x age young/old, one household of two),
+    k = 2, a lottery of m = 8 valid panels, two reveals."""
+    cats = ["country", "age"]
+    vals = [["FR", "young"], ["FR", "old"], ["DE", "young"], ["DE", "old"]] * 2
+    hh = ["h-1", "h-1"] + [None] * 6
+    resp, commits = [], []
+    for i in range(8):
+        c = commitment(bytes([i]) * 32, "r%02d" % i, cats, vals[i], hh[i])
+        commits.append(c)
+        resp.append({"pseudonym": "r%02d" % i, "values": vals[i], "household": hh[i],
+                     "commitment": c.hex()})
+    panels = [[0, 3], [1, 2], [4, 7], [5, 6], [0, 7], [1, 6], [3, 4], [2, 5]]
+    m = len(panels)
+    for i in range(8):
+        resp[i]["probability"] = sum(i in p for p in panels) / m
+        resp[i]["optimum"] = resp[i]["probability"]
+    cert = {"kind": "leximin", "levels": []}
+    probs = [r["probability"] for r in resp]
+    lsha = sha(jcs({"certificate": cert, "panels": panels, "probabilities": probs}).encode()).hex()
+    beacon = sha(b"log root")
+    reveals = sorted([bytes([0x33]) * 32, bytes([0x44]) * 32], key=sha)
+    sd = seed(beacon, reveals)
+    idx, _ = index(sd, m)
+    quotas = [{"category": c, "feature": f, "min": 1, "max": 1}
+              for c, fs in (("country", ("FR", "DE")), ("age", ("young", "old"))) for f in fs]
+    return {"format": "pnyx-draw/1", "assembly": "1", "selection": "1", "round": 0,
+            "rules_version": "pnyx-sortition/1", "method": "leximin", "k": 2, "m": m,
+            "categories": cats, "quotas": quotas, "respondents": resp,
+            "commitment_root": mth(commits).hex(),
+            "randomness": {"rule": "pnyx-draw-seed/1", "beacon": {"log_size": 9, "root": beacon.hex()}},
+            "lottery": {"panels": panels, "certificate": cert, "sha256": lsha},
+            "reveals": [{"commitment": sha(r).hex(), "value": r.hex()} for r in reveals],
+            "dropped": [], "seed": sd.hex(), "index": idx, "panel": panels[idx]}
+
+def cli_check(binary):
+    """Runs `pnyx-sortition --verify` on the record above and on tampered
+    copies; returns the number of wrong exit statuses."""
+    import copy, subprocess, tempfile
+    def run(doc, text=None):
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+            f.write(text if text is not None else json.dumps(doc))
+        r = subprocess.run([binary, "--verify", f.name], capture_output=True, text=True)
+        os.unlink(f.name)
+        return r.returncode, r.stdout.strip()
+    def rehash(d):
+        probs = [r["probability"] for r in d["respondents"]]
+        d["lottery"]["sha256"] = sha(jcs({"certificate": d["lottery"]["certificate"],
+                                          "panels": d["lottery"]["panels"],
+                                          "probabilities": probs}).encode()).hex()
+    honest = draw_record()
+    cases = [("honest", honest, 0)]
+    t = copy.deepcopy(honest); t["seed"] = ("0" if t["seed"][0] != "0" else "1") + t["seed"][1:]
+    cases.append(("tampered seed", t, 1))
+    t = copy.deepcopy(honest); t["panel"] = honest["lottery"]["panels"][(honest["index"] + 1) % 8]
+    cases.append(("tampered chosen panel", t, 1))
+    t = copy.deepcopy(honest); t["lottery"]["panels"][(honest["index"] + 1) % 8] = [0, 4]
+    cases.append(("tampered lottery panel", t, 1))
+    t = copy.deepcopy(t); rehash(t)
+    cases.append(("tampered lottery panel, hash recomputed", t, 1))
+    t = copy.deepcopy(honest); t["respondents"][3]["probability"] = 0.5; rehash(t)
+    cases.append(("tampered probability, hash recomputed", t, 1))
+    t = copy.deepcopy(honest); del t["reveals"]
+    cases.append(("no reveals member", t, 2))
+    bad = 0
+    for name, doc, want in cases:
+        got, out = run(doc)
+        ok = got == want
+        bad += not ok
+        print("%s %s: exit %d (want %d) %s" % ("ok" if ok else "WRONG", name, got, want, out))
+    got, out = run(None, "{not json")
+    bad += got != 2
+    print("%s malformed file: exit %d (want 2)" % ("ok" if got == 2 else "WRONG", got))
+    return bad
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--cli":
+        sys.exit(1 if cli_check(sys.argv[2]) else 0)
+    if len(sys.argv) == 3 and sys.argv[1] == "--check":
+        # Every vector must appear verbatim in the C test, as "name" and value.
+        text = open(sys.argv[2]).read()
+        missing = [k for k, v in vectors().items() if '"%s"' % v not in text]
+        if missing:
+            print("vectors missing from %s: %s" % (sys.argv[2], ", ".join(missing)))
+            sys.exit(1)
+        print("%d draw vectors agree" % len(vectors()))
+    else:
+        for k, v in vectors().items(): print(k, v)

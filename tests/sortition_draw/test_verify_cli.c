@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * tests/sortition_draw/test_verify_cli.c — `pnyx-sortition --verify
+ * DRAW.json` (cli/sortition_verify.c) on a DRAW.json built here: the
+ * honest record verifies (exit 0); a tampered seed, index, chosen panel,
+ * lottery panel or probability fails (exit 1), both when the lottery hash
+ * is left stale and when the forger recomputes it; a malformed file is
+ * exit 2.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <sodium.h>
+
+#include "cli/sortition_verify.h"
+#include "codec/json/draw.h"
+#include "core/base/base.h"
+#include "core/sortition/draw.h"
+
+static void init(void)
+{
+    cr_assert_geq(sodium_init(), 0);
+}
+
+TestSuite(verify_cli, .init = init);
+
+static json_t *hexj(const uint8_t h[32])
+{
+    char s[65];
+    base_hex_encode(h, 32, s);
+    return json_string(s);
+}
+
+/* Pool of 8 over country FR/DE × age young/old, k = 2 (one per country,
+ * one per age), households {0, 1}; lottery of m = 8 panels. */
+#define N 8
+#define K 2
+#define M 8
+static const char *const cats[] = {"country", "age"};
+static const char *const vals[N][2] = {{"FR", "young"}, {"FR", "old"},   {"DE", "young"},
+                                       {"DE", "old"},   {"FR", "young"}, {"FR", "old"},
+                                       {"DE", "young"}, {"DE", "old"}};
+static const uint32_t panels[M][K] = {{0, 3}, {1, 2}, {4, 7}, {5, 6},
+                                      {0, 7}, {1, 6}, {3, 4}, {2, 5}};
+
+static json_t *lottery_hash_of(json_t *doc)
+{
+    json_t *probs = json_array();
+    json_t *rs = json_object_get(doc, "respondents");
+    for (size_t i = 0; i < json_array_size(rs); i++) {
+        json_array_append(probs, json_object_get(json_array_get(rs, i), "probability"));
+    }
+    json_t *lot = json_object_get(doc, "lottery");
+    uint8_t h[32];
+    cr_assert_eq(codec_draw_lottery_sha256(json_object_get(lot, "certificate"),
+                                           json_object_get(lot, "panels"), probs, h),
+                 0);
+    json_decref(probs);
+    return hexj(h);
+}
+
+static void rehash(json_t *doc)
+{
+    json_object_set_new(json_object_get(doc, "lottery"), "sha256", lottery_hash_of(doc));
+}
+
+static json_t *honest_draw(void)
+{
+    json_t *doc = json_pack("{s:s, s:s, s:s, s:i, s:i, s:[s,s]}", "format", CODEC_DRAW_FORMAT,
+                            "method", "leximin", "rules_version", "pnyx-sortition/1", "k", K, "m",
+                            M, "categories", cats[0], cats[1]);
+    json_t *quotas = json_array();
+    static const char *const feats[4][2] = {
+        {"country", "FR"}, {"country", "DE"}, {"age", "young"}, {"age", "old"}};
+    for (int q = 0; q < 4; q++) {
+        json_array_append_new(quotas, json_pack("{s:s, s:s, s:i, s:i}", "category", feats[q][0],
+                                                "feature", feats[q][1], "min", 1, "max", 1));
+    }
+    json_object_set_new(doc, "quotas", quotas);
+    uint32_t hits[N] = {0};
+    for (int x = 0; x < M; x++) {
+        for (int j = 0; j < K; j++) {
+            hits[panels[x][j]]++;
+        }
+    }
+    uint8_t commit[N][32];
+    json_t *rs = json_array();
+    for (int i = 0; i < N; i++) {
+        char pid[16];
+        snprintf(pid, sizeof pid, "r%02d", i);
+        uint8_t salt[32];
+        memset(salt, i, 32);
+        const char *hh = i < 2 ? "hh-a" : NULL;
+        struct draw_respondent r = {.pseudonym = pid, .values = vals[i], .household = hh};
+        cr_assert_eq(draw_commitment(salt, &r, 2, cats, commit[i]), DRAW_OK);
+        json_array_append_new(rs, json_pack("{s:s, s:[s,s], s:o, s:o, s:f}", "pseudonym", pid,
+                                            "values", vals[i][0], vals[i][1], "household",
+                                            hh ? json_string(hh) : json_null(), "commitment",
+                                            hexj(commit[i]), "probability", (double)hits[i] / M));
+    }
+    json_object_set_new(doc, "respondents", rs);
+    uint8_t root[32];
+    cr_assert_eq(draw_commitment_root((const uint8_t(*)[32])commit, N, root), DRAW_OK);
+    json_object_set_new(doc, "commitment_root", hexj(root));
+    json_t *pj = json_array();
+    for (int x = 0; x < M; x++) {
+        json_array_append_new(pj, json_pack("[i,i]", panels[x][0], panels[x][1]));
+    }
+    json_object_set_new(
+        doc, "lottery",
+        json_pack("{s:o, s:{s:[f,f]}}", "panels", pj, "certificate", "duals", 0.5, 0.5));
+    rehash(doc);
+    uint8_t beacon[32], seed[32];
+    crypto_hash_sha256(beacon, (const unsigned char *)"root at size 9", 14);
+    struct draw_reveal rv[2];
+    memset(rv[0].value, 0x5a, 32);
+    memset(rv[1].value, 0xa5, 32);
+    draw_reveal_commit(rv[0].value, rv[0].commitment);
+    draw_reveal_commit(rv[1].value, rv[1].commitment);
+    draw_reveals_sort(rv, 2);
+    cr_assert_eq(draw_seed(beacon, rv, 2, seed), DRAW_OK);
+    uint32_t index;
+    cr_assert_eq(draw_index(seed, M, &index, NULL), DRAW_OK);
+    json_object_set_new(doc, "randomness",
+                        json_pack("{s:s, s:{s:i, s:o}}", "rule", "pnyx-draw-seed/1", "beacon",
+                                  "log_size", 9, "root", hexj(beacon)));
+    json_t *rj = json_array();
+    for (int i = 0; i < 2; i++) {
+        json_array_append_new(rj, json_pack("{s:o, s:o}", "commitment", hexj(rv[i].commitment),
+                                            "value", hexj(rv[i].value)));
+    }
+    json_object_set_new(doc, "reveals", rj);
+    json_object_set_new(doc, "seed", hexj(seed));
+    json_object_set_new(doc, "index", json_integer(index));
+    json_object_set_new(doc, "panel", json_pack("[i,i]", panels[index][0], panels[index][1]));
+    return doc;
+}
+
+/* Writes doc to a temporary file and runs --verify [--json] on it; the
+ * report lands in out. */
+static int run_verify(json_t *doc, bool as_json, char *out, size_t outlen)
+{
+    char path[] = "/tmp/pnyx-draw-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    close(fd);
+    cr_assert_eq(json_dump_file(doc, path, JSON_COMPACT | JSON_REAL_PRECISION(17)), 0);
+    char *argv[] = {"pnyx-sortition", "--verify", path, as_json ? "--json" : NULL, NULL};
+    FILE *f = fmemopen(out, outlen, "w");
+    int rc = sortition_verify_main(as_json ? 4 : 3, argv, f);
+    fclose(f);
+    unlink(path);
+    return rc;
+}
+
+Test(verify_cli, honest_draw_verifies)
+{
+    json_t *doc = honest_draw();
+    char out[1024] = {0};
+    cr_assert_eq(run_verify(doc, false, out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "ok: 8 respondents, 8 panels of 2, 2 reveals") == out, "%s", out);
+    cr_assert_eq(run_verify(doc, true, out, sizeof out), 0, "%s", out);
+    json_t *j = json_loads(out, 0, NULL);
+    cr_assert(json_is_true(json_object_get(j, "ok")), "%s", out);
+    json_decref(j);
+    json_decref(doc);
+}
+
+static void expect_failure(json_t *doc, const char *check)
+{
+    char out[1024] = {0};
+    cr_assert_eq(run_verify(doc, true, out, sizeof out), SORTITION_VERIFY_FAILED, "%s", out);
+    json_t *j = json_loads(out, 0, NULL);
+    cr_assert_not_null(j, "%s", out);
+    cr_assert(json_is_false(json_object_get(j, "ok")));
+    cr_assert_str_eq(json_string_value(json_object_get(j, "check")), check, "%s", out);
+    json_decref(j);
+}
+
+static void set_hex_flipped(json_t *obj, const char *key)
+{
+    char s[65];
+    snprintf(s, sizeof s, "%s", json_string_value(json_object_get(obj, key)));
+    s[10] = s[10] == '0' ? '1' : '0';
+    json_object_set_new(obj, key, json_string(s));
+}
+
+Test(verify_cli, tampered_seed_detected)
+{
+    json_t *doc = honest_draw();
+    set_hex_flipped(doc, "seed");
+    expect_failure(doc, "seed mismatch");
+    json_decref(doc);
+    /* A reveal dropped from the record (the seed no longer follows). */
+    doc = honest_draw();
+    json_array_remove(json_object_get(doc, "reveals"), 0);
+    expect_failure(doc, "seed mismatch");
+    json_decref(doc);
+}
+
+Test(verify_cli, tampered_index_or_chosen_panel_detected)
+{
+    json_t *doc = honest_draw();
+    json_int_t idx = json_integer_value(json_object_get(doc, "index"));
+    json_object_set_new(doc, "index", json_integer((idx + 1) % M));
+    expect_failure(doc, "index mismatch");
+    json_decref(doc);
+    doc = honest_draw();
+    const uint32_t *other = panels[(idx + 1) % M];
+    json_object_set_new(doc, "panel", json_pack("[i,i]", other[0], other[1]));
+    expect_failure(doc, "chosen panel is not lottery[index]");
+    json_decref(doc);
+}
+
+Test(verify_cli, tampered_lottery_panel_detected)
+{
+    /* Stale hash: the published lottery differs from what was logged. */
+    json_t *doc = honest_draw();
+    json_int_t idx = json_integer_value(json_object_get(doc, "index"));
+    size_t x = (size_t)((idx + 1) % M);
+    json_t *p = json_array_get(json_object_get(json_object_get(doc, "lottery"), "panels"), x);
+    json_array_set_new(p, 1, json_integer(json_integer_value(json_array_get(p, 0)) == 0 ? 4 : 0));
+    expect_failure(doc, "lottery hash");
+    /* The forger recomputes the hash: the panel now breaks a quota or the
+     * probabilities no longer match. */
+    rehash(doc);
+    char out[1024] = {0};
+    cr_assert_eq(run_verify(doc, false, out, sizeof out), SORTITION_VERIFY_FAILED, "%s", out);
+    cr_assert(strstr(out, "quota") != NULL || strstr(out, "probability") != NULL ||
+                  strstr(out, "ascending") != NULL,
+              "%s", out);
+    json_decref(doc);
+}
+
+Test(verify_cli, tampered_probability_detected)
+{
+    json_t *doc = honest_draw();
+    json_t *r3 = json_array_get(json_object_get(doc, "respondents"), 3);
+    json_object_set_new(r3, "probability", json_real(0.3));
+    expect_failure(doc, "lottery hash");
+    rehash(doc);
+    expect_failure(doc, "probability is not the panel frequency");
+    json_decref(doc);
+}
+
+Test(verify_cli, tampered_commitment_detected)
+{
+    json_t *doc = honest_draw();
+    set_hex_flipped(json_array_get(json_object_get(doc, "respondents"), 5), "commitment");
+    expect_failure(doc, "commitment root mismatch");
+    json_decref(doc);
+}
+
+Test(verify_cli, malformed_file_is_exit_2)
+{
+    json_t *doc = honest_draw();
+    json_object_del(doc, "seed");
+    char out[1024] = {0};
+    cr_assert_eq(run_verify(doc, false, out, sizeof out), SORTITION_VERIFY_INVALID, "%s", out);
+    cr_assert(strstr(out, "seed") != NULL, "%s", out);
+    json_decref(doc);
+    doc = json_pack("{s:s}", "format", "something-else");
+    cr_assert_eq(run_verify(doc, false, out, sizeof out), SORTITION_VERIFY_INVALID, "%s", out);
+    json_decref(doc);
+    char *argv[] = {"pnyx-sortition", "--verify", NULL};
+    FILE *f = fmemopen(out, sizeof out, "w");
+    cr_assert_eq(sortition_verify_main(2, argv, f), SORTITION_VERIFY_INVALID);
+    fclose(f);
+}
