@@ -89,7 +89,7 @@ Test(translation, languages_of_none_and_command_translators)
     h_resp_free(r);
     cr_assert_eq(h_server_stop(e.srv), 0, "pnyxd did not stop cleanly");
     PQfinish(e.db);
-    free(cmd);
+    tu_script_free(cmd);
 }
 
 Test(translation, bad_translator_refuses_to_start)
@@ -305,7 +305,7 @@ Test(translation, failing_command_is_retried_then_failed_and_shown_to_facilitato
     h_resp_free(r);
     cr_assert_eq(h_server_stop(e.srv), 0, "pnyxd did not stop cleanly");
     PQfinish(e.db);
-    free(cmd);
+    tu_script_free(cmd);
 }
 
 Test(translation, hanging_command_is_killed_retried_and_failed_while_requests_proceed)
@@ -347,7 +347,7 @@ Test(translation, hanging_command_is_killed_retried_and_failed_while_requests_pr
     cr_assert_eq(it_status(e.srv, "GET", path, &e.convener, NULL), 200);
     cr_assert_eq(h_server_stop(e.srv), 0, "pnyxd did not stop cleanly");
     PQfinish(e.db);
-    free(cmd);
+    tu_script_free(cmd);
 }
 
 /* --- the queue's rules ------------------------------------------------------ */
@@ -382,7 +382,7 @@ Test(translation, human_translation_is_never_replaced)
                      "human:Body by a person:true");
     cr_assert_eq(h_server_stop(e.srv), 0, "pnyxd did not stop cleanly");
     PQfinish(e.db);
-    free(cmd);
+    tu_script_free(cmd);
 }
 
 Test(translation, superseded_version_is_skipped_and_a_newer_machine_translation_replaces)
@@ -436,7 +436,7 @@ Test(translation, superseded_version_is_skipped_and_a_newer_machine_translation_
                  1);
     cr_assert_eq(h_server_stop(e.srv), 0, "pnyxd did not stop cleanly");
     PQfinish(e.db);
-    free(cmd);
+    tu_script_free(cmd);
 }
 
 Test(translation, a_job_whose_lease_expired_is_taken_again)
@@ -475,7 +475,7 @@ Test(translation, a_job_whose_lease_expired_is_taken_again)
     cr_assert_str_eq(tu_job_status(&e, held), "running");
     cr_assert_eq(h_server_stop(e.srv), 0, "pnyxd did not stop cleanly");
     PQfinish(e.db);
-    free(cmd);
+    tu_script_free(cmd);
 }
 
 Test(translation, two_servers_never_take_the_same_job)
@@ -539,7 +539,7 @@ Test(translation, two_servers_never_take_the_same_job)
     cr_assert_eq(h_server_stop(second), 0, "pnyxd did not stop cleanly");
     cr_assert_eq(h_server_stop(e.srv), 0, "pnyxd did not stop cleanly");
     PQfinish(e.db);
-    free(cmd);
+    tu_script_free(cmd);
 }
 
 /* --- through the proposals API (the whole path) ----------------------------- */
@@ -649,5 +649,5 @@ Test(translation, without_workers_a_pnyxd_leaves_jobs_to_another)
     cr_assert_eq(h_server_stop(other), 0, "pnyxd did not stop cleanly");
     cr_assert_eq(h_server_stop(e.srv), 0, "pnyxd did not stop cleanly");
     PQfinish(e.db);
-    free(cmd);
+    tu_script_free(cmd);
 }
