@@ -138,17 +138,22 @@ Test(translator, hanging_command_and_its_children_are_killed_at_the_timeout)
 {
     make_dir();
     /* The script starts a grandchild and waits: a timeout that killed only
-     * the script would leave the grandchild running. */
+     * the script would leave the grandchild running. 3 s: long enough for
+     * the script to start its child on a loaded machine (at nice 10). */
     char body[512];
     snprintf(body, sizeof body, "echo $$ > %s/script.pid; sleep 300 & echo $! > %s/child.pid; wait",
              g_dir, g_dir);
     const char *p = script("hang", body);
-    struct translator *t = command_translator(p, 300, 1 << 20);
+    struct translator *t = command_translator(p, 3000, 1 << 20);
     struct translator_result r;
     cr_assert_eq(translator_translate(t, "es", "en", "hola", 4, &r), -1);
     cr_assert(strstr(r.error, "timeout"), "%s", r.error);
     pid_t sp = read_pid("script.pid"), cp = read_pid("child.pid");
     cr_assert(dead(sp), "the translator process still runs");
+    /* SIGKILL reached the grandchild with the group; on a loaded machine
+     * it may take a moment to act on it (bounded wait). */
+    for (int i = 0; i < 500 && !dead(cp); i++)
+        usleep(10000);
     cr_assert(dead(cp), "the translator's child still runs");
 }
 
