@@ -264,10 +264,10 @@ Test(translation, failing_command_is_retried_then_failed_and_shown_to_facilitato
     json_t *items = json_object_get(r->json, "items");
     cr_assert_eq(json_array_size(items), 1, "%s", r->body);
     json_t *j = json_array_get(items, 0);
-    cr_assert_str_eq(json_string_value(json_object_get(j, "id")), tu_id(fr));
+    cr_assert_eq(json_integer_value(json_object_get(j, "id")), fr);
     cr_assert_str_eq(json_string_value(json_object_get(j, "status")), "failed");
     cr_assert_str_eq(json_string_value(json_object_get(j, "kind")), "proposal");
-    cr_assert_str_eq(json_string_value(json_object_get(j, "target_id")), tu_id(pid));
+    cr_assert_eq(json_integer_value(json_object_get(j, "target_id")), pid);
     cr_assert_str_eq(json_string_value(json_object_get(j, "target_language")), "fr");
     cr_assert_eq(json_integer_value(json_object_get(j, "attempts")), 3);
     const char *err = json_string_value(json_object_get(j, "last_error"));
