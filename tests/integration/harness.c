@@ -497,12 +497,41 @@ ReportHook(PRE_ALL)(struct criterion_test_set *set)
     setenv("PNYX_T_SHARED_LOG", g_shared->log_path, 1);
 }
 
+static void post_all_cleanup(void);
+
 ReportHook(POST_ALL)(struct criterion_global_stats *stats)
 {
     (void)stats;
-    if (g_shared)
-        h_server_stop(g_shared);
+    /* The shared pnyxd must stop cleanly too: a sanitizer report, a leak or
+     * a crash at shutdown fails the suite (after the clean-up below). */
+    int shared_rc = 0;
+    char shared_log[sizeof g_shared->log_path] = "";
+    if (g_shared) {
+        snprintf(shared_log, sizeof shared_log, "%s", g_shared->log_path);
+        shared_rc = h_server_stop(g_shared);
+    }
     g_shared = NULL;
+    if (shared_rc != 0) {
+        fprintf(stderr, "the shared pnyxd exited with status %d (-1: killed); the end of %s:\n",
+                shared_rc, shared_log);
+        FILE *f = fopen(shared_log, "r");
+        if (f) {
+            char tail[4096];
+            if (fseek(f, -(long)sizeof tail, SEEK_END) != 0)
+                rewind(f);
+            size_t n = fread(tail, 1, sizeof tail, f);
+            fwrite(tail, 1, n, stderr);
+            fclose(f);
+        }
+        fflush(stderr);
+    }
+    post_all_cleanup();
+    if (shared_rc != 0)
+        _exit(1);
+}
+
+static void post_all_cleanup(void)
+{
     if (!g_dbname[0] || !g_dburl[0])
         return;
     char err[400];

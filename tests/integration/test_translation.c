@@ -89,7 +89,7 @@ Test(translation, languages_of_none_and_command_translators)
     h_resp_free(r);
     cr_assert_eq(h_server_stop(e.srv), 0, "pnyxd did not stop cleanly");
     PQfinish(e.db);
-    free(cmd);
+    tu_script_free(cmd);
 }
 
 Test(translation, bad_translator_refuses_to_start)
@@ -264,10 +264,10 @@ Test(translation, failing_command_is_retried_then_failed_and_shown_to_facilitato
     json_t *items = json_object_get(r->json, "items");
     cr_assert_eq(json_array_size(items), 1, "%s", r->body);
     json_t *j = json_array_get(items, 0);
-    cr_assert_str_eq(json_string_value(json_object_get(j, "id")), tu_id(fr));
+    cr_assert_eq(json_integer_value(json_object_get(j, "id")), fr);
     cr_assert_str_eq(json_string_value(json_object_get(j, "status")), "failed");
     cr_assert_str_eq(json_string_value(json_object_get(j, "kind")), "proposal");
-    cr_assert_str_eq(json_string_value(json_object_get(j, "target_id")), tu_id(pid));
+    cr_assert_eq(json_integer_value(json_object_get(j, "target_id")), pid);
     cr_assert_str_eq(json_string_value(json_object_get(j, "target_language")), "fr");
     cr_assert_eq(json_integer_value(json_object_get(j, "attempts")), 3);
     const char *err = json_string_value(json_object_get(j, "last_error"));
@@ -292,21 +292,33 @@ Test(translation, failing_command_is_retried_then_failed_and_shown_to_facilitato
     r = failed_jobs(&e, &fac, "lost");
     cr_assert_eq(r->status, 400, "%s", r->body);
     h_resp_free(r);
+    /* Operators see the outcomes in /metrics (loopback): 2 retries and a
+     * failure of the French job, the English one stored. */
+    r = h_get(e.srv, "/metrics");
+    cr_assert_eq(r->status, 200);
+    cr_assert(strstr(r->body, "pnyx_translation_jobs_total{outcome=\"failed\"} 1\n"), "%s",
+              r->body);
+    cr_assert(strstr(r->body, "pnyx_translation_jobs_total{outcome=\"retried\"} 2\n"), "%s",
+              r->body);
+    cr_assert(strstr(r->body, "pnyx_translation_jobs_total{outcome=\"stored\"} 1\n"), "%s",
+              r->body);
+    h_resp_free(r);
     cr_assert_eq(h_server_stop(e.srv), 0, "pnyxd did not stop cleanly");
     PQfinish(e.db);
-    free(cmd);
+    tu_script_free(cmd);
 }
 
 Test(translation, hanging_command_is_killed_retried_and_failed_while_requests_proceed)
 {
     struct tu_env e;
     tu_db(&e);
-    /* Hangs for French (300 s, far beyond the 1 s timeout). */
+    /* Hangs for French (300 s, far beyond the 3 s timeout; 3 s leave a
+     * loaded machine time for the English runs). */
     char *cmd = tu_script("if [ \"$2\" = fr ]; then sleep 300; fi\nprintf 'EN:'; cat");
     char spec[300];
     snprintf(spec, sizeof spec, "PNYX_TRANSLATOR=command:%s", cmd);
     const char *env[] = {spec,
-                         "PNYX_TRANSLATOR_TIMEOUT=1",
+                         "PNYX_TRANSLATOR_TIMEOUT=3",
                          "PNYX_TRANSLATION_ATTEMPTS=2",
                          "PNYX_TRANSLATION_BACKOFF=0",
                          "PNYX_WORKERS=2",
@@ -335,7 +347,7 @@ Test(translation, hanging_command_is_killed_retried_and_failed_while_requests_pr
     cr_assert_eq(it_status(e.srv, "GET", path, &e.convener, NULL), 200);
     cr_assert_eq(h_server_stop(e.srv), 0, "pnyxd did not stop cleanly");
     PQfinish(e.db);
-    free(cmd);
+    tu_script_free(cmd);
 }
 
 /* --- the queue's rules ------------------------------------------------------ */
@@ -370,7 +382,7 @@ Test(translation, human_translation_is_never_replaced)
                      "human:Body by a person:true");
     cr_assert_eq(h_server_stop(e.srv), 0, "pnyxd did not stop cleanly");
     PQfinish(e.db);
-    free(cmd);
+    tu_script_free(cmd);
 }
 
 Test(translation, superseded_version_is_skipped_and_a_newer_machine_translation_replaces)
@@ -424,7 +436,7 @@ Test(translation, superseded_version_is_skipped_and_a_newer_machine_translation_
                  1);
     cr_assert_eq(h_server_stop(e.srv), 0, "pnyxd did not stop cleanly");
     PQfinish(e.db);
-    free(cmd);
+    tu_script_free(cmd);
 }
 
 Test(translation, a_job_whose_lease_expired_is_taken_again)
@@ -463,7 +475,7 @@ Test(translation, a_job_whose_lease_expired_is_taken_again)
     cr_assert_str_eq(tu_job_status(&e, held), "running");
     cr_assert_eq(h_server_stop(e.srv), 0, "pnyxd did not stop cleanly");
     PQfinish(e.db);
-    free(cmd);
+    tu_script_free(cmd);
 }
 
 Test(translation, two_servers_never_take_the_same_job)
@@ -527,7 +539,7 @@ Test(translation, two_servers_never_take_the_same_job)
     cr_assert_eq(h_server_stop(second), 0, "pnyxd did not stop cleanly");
     cr_assert_eq(h_server_stop(e.srv), 0, "pnyxd did not stop cleanly");
     PQfinish(e.db);
-    free(cmd);
+    tu_script_free(cmd);
 }
 
 /* --- through the proposals API (the whole path) ----------------------------- */
@@ -600,4 +612,42 @@ Test(translation, spanish_proposal_written_over_http_arrives_in_english)
                      "en");
     cr_assert_eq(h_server_stop(e.srv), 0, "pnyxd did not stop cleanly");
     PQfinish(e.db);
+}
+
+/* The stored-job count in a server's /metrics. */
+static long long stored_count(struct h_server *s)
+{
+    struct h_resp *r = h_get(s, "/metrics");
+    cr_assert_eq(r->status, 200);
+    const char *k = "pnyx_translation_jobs_total{outcome=\"stored\"} ";
+    const char *p = strstr(r->body, k);
+    cr_assert_not_null(p, "%s", r->body);
+    long long n = atoll(p + strlen(k));
+    h_resp_free(r);
+    return n;
+}
+
+Test(translation, without_workers_a_pnyxd_leaves_jobs_to_another)
+{
+    struct tu_env e;
+    tu_db(&e);
+    char *cmd = tu_script("printf 'MT:'; cat");
+    char spec[300];
+    snprintf(spec, sizeof spec, "PNYX_TRANSLATOR=command:%s", cmd);
+    const char *off[] = {spec, "PNYX_WORKERS=0", NULL};
+    e.srv = tu_server(&e, off);
+    tu_assembly(&e);
+    int64_t pid = tu_proposal(&e, "es", "Título", "Cuerpo");
+    int64_t job = tu_job(&e, "proposal", pid, 1, "es", "en");
+    /* A second pnyxd with a worker on the same database does the job; the
+     * first, alive all along, never ran one. */
+    const char *on[] = {spec, "PNYX_WORKERS=1", NULL};
+    struct h_server *other = tu_server(&e, on);
+    tu_wait_job(&e, job, "done");
+    cr_assert_eq(stored_count(other), 1);
+    cr_assert_eq(stored_count(e.srv), 0);
+    cr_assert_eq(h_server_stop(other), 0, "pnyxd did not stop cleanly");
+    cr_assert_eq(h_server_stop(e.srv), 0, "pnyxd did not stop cleanly");
+    PQfinish(e.db);
+    tu_script_free(cmd);
 }

@@ -199,4 +199,16 @@ TRANSLATION_UTIL_FN char *tu_script(const char *body)
     return path;
 }
 
+/* Removes a tu_script script and its directory, and frees the path. */
+TRANSLATION_UTIL_FN void tu_script_free(char *path)
+{
+    unlink(path);
+    char *slash = strrchr(path, '/');
+    if (slash) {
+        *slash = '\0';
+        rmdir(path);
+    }
+    free(path);
+}
+
 #endif /* PNYX_TESTS_TRANSLATION_UTIL_H */

@@ -51,6 +51,7 @@
 #include "platform/config.h"
 #include "platform/crypto.h"
 #include "platform/log.h"
+#include "platform/metrics.h"
 #include "platform/translator.h"
 
 #define WORKER_NAME "translation"
@@ -250,6 +251,7 @@ static int attempt_failed(struct db_conn *c, struct arena *a, const struct db_tr
     enum db_status st = db_translation_fail(c, a, job->id, job->lease_token, cut, (int)g_attempts,
                                             (int)backoff, permanent, &failed);
     if (st == DB_OK) {
+        metrics_translation_job(failed ? METRICS_TRANSLATION_FAILED : METRICS_TRANSLATION_RETRIED);
         log_warn("translation job %lld (%s %lld v%d → %s) attempt %d %s: %s", (long long)job->id,
                  job->kind, (long long)job->target_id, job->version, job->target_language,
                  job->attempts, failed ? "failed for good" : "failed, will retry", cut);
@@ -381,6 +383,8 @@ int translation_run_once(void *ctx)
     if (skip) {
         if (db_translation_done(c, a, job.id, skip, NULL, NULL) != DB_OK)
             ret = -1;
+        else
+            metrics_translation_job(METRICS_TRANSLATION_SKIPPED);
         goto out;
     }
 
@@ -406,7 +410,10 @@ int translation_run_once(void *ctx)
                           .a = a};
     st = db_run_txn_grouped(c, db_group_assembly(job.assembly_id), "translation_store", store_body,
                             store_reset, &t);
-    if (st == DB_REFUSED) {
+    if (st == DB_OK) {
+        metrics_translation_job(strcmp(t.outcome, "stored") == 0 ? METRICS_TRANSLATION_STORED
+                                                                 : METRICS_TRANSLATION_SKIPPED);
+    } else if (st == DB_REFUSED) {
         log_warn("translation job %lld: lease lost before storing; another worker owns it",
                  (long long)job.id);
     } else if (st == DB_HARD_ERROR || st == DB_CONFLICT) {

@@ -33,6 +33,7 @@ struct route_stats {
 static struct route_stats stats[METRICS_MAX_ROUTES + 1];
 static atomic_long active_conns;
 static atomic_uint_fast64_t group_commits, group_bodies;
+static atomic_uint_fast64_t translation_jobs[METRICS_TRANSLATION__COUNT];
 
 static size_t status_slot(unsigned status)
 {
@@ -60,6 +61,12 @@ void metrics_db_group_batch(size_t bodies)
 {
     atomic_fetch_add_explicit(&group_commits, 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&group_bodies, bodies, memory_order_relaxed);
+}
+
+void metrics_translation_job(enum metrics_translation outcome)
+{
+    if ((unsigned)outcome < METRICS_TRANSLATION__COUNT)
+        atomic_fetch_add_explicit(&translation_jobs[outcome], 1, memory_order_relaxed);
 }
 
 void metrics_conn_open(void)
@@ -181,5 +188,13 @@ char *metrics_render(const char *const *route_names, const char *const *route_me
             "pnyx_db_group_changes_total %llu\n",
             (unsigned long long)db_errors, atomic_load(&active_conns),
             (unsigned long long)load(&group_commits), (unsigned long long)load(&group_bodies));
+    static const char *const outcome[METRICS_TRANSLATION__COUNT] = {"stored", "skipped", "retried",
+                                                                    "failed"};
+    bprintf(&b, "# HELP pnyx_translation_jobs_total Machine-translation job attempts finished "
+                "by this process's workers, by outcome.\n"
+                "# TYPE pnyx_translation_jobs_total counter\n");
+    for (size_t i = 0; i < METRICS_TRANSLATION__COUNT; i++)
+        bprintf(&b, "pnyx_translation_jobs_total{outcome=\"%s\"} %llu\n", outcome[i],
+                (unsigned long long)load(&translation_jobs[i]));
     return b.p;
 }

@@ -27,6 +27,17 @@ void metrics_db_group_batch(size_t bodies);
 void metrics_conn_open(void);
 void metrics_conn_close(void);
 
+/* Machine translation (issue 10): one job attempt finished by this
+ * process's workers, by outcome. */
+enum metrics_translation {
+    METRICS_TRANSLATION_STORED = 0, /* translated and stored */
+    METRICS_TRANSLATION_SKIPPED,    /* done without translating (human, superseded, deleted) */
+    METRICS_TRANSLATION_RETRIED,    /* failed, queued again with backoff */
+    METRICS_TRANSLATION_FAILED,     /* failed for good */
+    METRICS_TRANSLATION__COUNT
+};
+void metrics_translation_job(enum metrics_translation outcome);
+
 /* Renders the Prometheus text format into a new malloc'd string (caller
  * frees). route_names[i] is the label for route i (borrowed), nroutes ≤
  * METRICS_MAX_ROUTES; db_errors is sampled by the caller. */

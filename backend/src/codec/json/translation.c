@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* codec/json/translation.c — translation jobs and pairs as JSON (see
  * resources.h). */
-#include <stdio.h>
-
 #include "codec/json/resources.h"
 
 static json_t *str_or_null(const char *s)
@@ -10,11 +8,11 @@ static json_t *str_or_null(const char *s)
     return s ? json_string(s) : json_null();
 }
 
+/* Ids are JSON integers, as in every other resource of the API (only audit
+ * entries carry them as decimal strings, for canonical JSON). */
 static json_t *id_json(int64_t id)
 {
-    char buf[24];
-    snprintf(buf, sizeof buf, "%lld", (long long)id);
-    return json_string(buf);
+    return json_integer((json_int_t)id);
 }
 
 json_t *codec_translation_job_json(const struct translation_job_record *j)
