@@ -31,7 +31,7 @@ static double cpu_ms(void)
 }
 
 #define NCAT 7
-static const char *const cats[NCAT] = {"country", "gender", "age", "education",
+static const char *const cats[NCAT] = {"country", "gender",   "age",   "education",
                                        "area",    "attitude", "income"};
 static const int nfeat[NCAT] = {5, 2, 5, 3, 3, 3, 4};
 
@@ -54,7 +54,7 @@ int main(int argc, char **argv)
     char *names = calloc(n * NCAT, 16);
     const char **vals = calloc(n * NCAT, sizeof *vals);
     struct draw_respondent *resp = calloc(n, sizeof *resp);
-    char (*pid)[24] = calloc(n, 24), (*hh)[24] = calloc(n, 24);
+    char(*pid)[24] = calloc(n, 24), (*hh)[24] = calloc(n, 24);
     uint8_t(*salt)[32] = calloc(n, 32), (*commit)[32] = calloc(n, 32);
     for (size_t i = 0; i < n; i++) {
         snprintf(pid[i], 24, "r-%06zu", i);
@@ -111,7 +111,7 @@ int main(int argc, char **argv)
      * the checks still run in full); panels: k distinct ascending
      * respondents, one per household at most. */
     struct draw_quota *quotas = calloc(64, sizeof *quotas);
-    char (*fname)[16] = calloc(64, 16);
+    char(*fname)[16] = calloc(64, 16);
     size_t nq = 0;
     for (int c = 0; c < NCAT; c++) {
         for (int f = 0; f < nfeat[c]; f++) {
@@ -184,9 +184,8 @@ int main(int argc, char **argv)
         json_array_append_new(cj, json_string(cats[c]));
     }
     for (size_t q = 0; q < nq; q++) {
-        json_array_append_new(qj, json_pack("{s:s, s:s, s:i, s:i}", "category",
-                                            quotas[q].category, "feature", quotas[q].feature,
-                                            "min", 0, "max", k));
+        json_array_append_new(qj, json_pack("{s:s, s:s, s:i, s:i}", "category", quotas[q].category,
+                                            "feature", quotas[q].feature, "min", 0, "max", k));
     }
     json_t *probs = json_array();
     for (size_t i = 0; i < n; i++) {
@@ -194,10 +193,10 @@ int main(int argc, char **argv)
         for (int c = 0; c < NCAT; c++) {
             json_array_append_new(v, json_string(vals[i * NCAT + (size_t)c]));
         }
-        json_array_append_new(
-            rj, json_pack("{s:s, s:o, s:o, s:o, s:f}", "pseudonym", pid[i], "values", v,
-                          "household", hh[i][0] ? json_string(hh[i]) : json_null(), "commitment",
-                          hexj(commit[i]), "probability", prob[i]));
+        json_array_append_new(rj,
+                              json_pack("{s:s, s:o, s:o, s:o, s:f}", "pseudonym", pid[i], "values",
+                                        v, "household", hh[i][0] ? json_string(hh[i]) : json_null(),
+                                        "commitment", hexj(commit[i]), "probability", prob[i]));
         json_array_append_new(probs, json_real(prob[i]));
     }
     for (uint32_t x = 0; x < m; x++) {
@@ -223,10 +222,11 @@ int main(int argc, char **argv)
     json_object_set_new(doc, "quotas", qj);
     json_object_set_new(doc, "respondents", rj);
     json_object_set_new(doc, "commitment_root", hexj(root));
-    json_object_set_new(doc, "randomness", json_pack("{s:{s:i, s:o}}", "beacon", "log_size", 1,
-                                                     "root", hexj(beacon)));
-    json_object_set_new(doc, "lottery", json_pack("{s:o, s:n, s:o}", "panels", pj, "certificate",
-                                                  "sha256", hexj(lsha)));
+    json_object_set_new(doc, "randomness",
+                        json_pack("{s:{s:i, s:o}}", "beacon", "log_size", 1, "root", hexj(beacon)));
+    json_object_set_new(
+        doc, "lottery",
+        json_pack("{s:o, s:n, s:o}", "panels", pj, "certificate", "sha256", hexj(lsha)));
     json_object_set_new(doc, "reveals", rvj);
     json_object_set_new(doc, "seed", hexj(seed));
     json_object_set_new(doc, "index", json_integer(index));

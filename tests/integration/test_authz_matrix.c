@@ -9,10 +9,10 @@
  * fresh invitation). Members-only assemblies
  * must be indistinguishable from missing ones (404 not-found) to outsiders.
  */
-#include "comment_util.h"
 #include <time.h>
 
 #include "assembly_util.h"
+#include "comment_util.h"
 
 enum who { ANON, NONMEM, OBS, MEM, FAC, CONV, SUSP, N_WHO };
 static const char *who_name[N_WHO] = {"anonymous",   "non-member", "observer", "member",
