@@ -204,6 +204,10 @@ static enum db_status store_body(struct db_conn *c, void *cls)
     }
     int64_t row = 0;
     st = db_translation_store(c, a, job, t->title, t->body, t->translator, t->pivot, &row);
+    if (st == DB_NOT_FOUND && strcmp(job->kind, "comment") == 0) {
+        t->outcome = "skipped: deleted"; /* while the translator ran */
+        return db_translation_done(c, a, job->id, t->outcome, t->translator, t->pivot);
+    }
     if (st != DB_OK)
         return st;
     if (strcmp(job->kind, "proposal") == 0) {

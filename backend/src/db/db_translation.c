@@ -200,14 +200,20 @@ static const struct db_stmt stmt_store_proposal = {
            "RETURNING id",
     .nparams = 7,
 };
+/* The comment row is share-locked and must not be deleted: a delete that
+ * committed while the translator ran leaves no row here (nothing stored,
+ * DB_NOT_FOUND), and one that comes later waits for this transaction and
+ * then erases the new translation with the rest. */
 static const struct db_stmt stmt_store_comment = {
     .name = "translation_store_comment",
-    .sql = "WITH old AS (UPDATE comment_translations SET current = false "
+    .sql = "WITH live AS (SELECT id FROM comments WHERE id = $1 AND status <> 'deleted' "
+           "  FOR SHARE), "
+           "old AS (UPDATE comment_translations SET current = false "
            "  WHERE comment_id = $1 AND version = $2 AND language = $3 AND current "
            "  AND source = 'machine' RETURNING id) "
            "INSERT INTO comment_translations (comment_id, version, language, body, "
            "source, pivot, translator) "
-           "SELECT $1, $2, $3, $5, 'machine', $6, $7 FROM (SELECT count(*) FROM old) o "
+           "SELECT $1, $2, $3, $5, 'machine', $6, $7 FROM (SELECT count(*) FROM old) o, live "
            "WHERE $4::text IS NULL RETURNING id",
     .nparams = 7,
 };
