@@ -25,6 +25,7 @@
 #include "api/api_records.h"
 #include "api/audit_writer.h"
 #include "api/decode.h"
+#include "api/lang_prefs.h"
 #include "api/translation_queue.h"
 #include "core/base/base.h"
 #include "core/validate/validate.h"
@@ -40,8 +41,6 @@
 #define BODY_MAX  20000
 /* Search queries: a sentence, not a document. */
 #define QUERY_MAX 200
-/* Reader's languages taken from Accept-Language: more are noise. */
-#define PREFS_MAX 8
 
 /* --- small helpers --------------------------------------------------------------- */
 
@@ -68,95 +67,32 @@ static bool language_tag_ok(const char *s, size_t len)
     return validate_language_tag(s, len);
 }
 
-static void lower_ascii(char *s)
-{
-    for (; *s; s++) {
-        if (*s >= 'A' && *s <= 'Z') {
-            *s = (char)(*s - 'A' + 'a');
-        }
-    }
-}
-
-/* Appends tag (lower-cased) and then its primary subtag to the list, each
- * once. */
-static void prefs_add(struct arena *a, const char **v, int *n, const char *tag, size_t len)
-{
-    char *t = arena_alloc(a, len + 1);
-    memcpy(t, tag, len);
-    t[len] = '\0';
-    lower_ascii(t);
-    const char *dash = strchr(t, '-');
-    const char *cand[2] = {t, dash != NULL ? arena_printf(a, "%.*s", (int)(dash - t), t) : NULL};
-    for (int k = 0; k < 2 && cand[k] != NULL; k++) {
-        bool seen = false;
-        for (int i = 0; i < *n; i++) {
-            seen = seen || strcmp(v[i], cand[k]) == 0;
-        }
-        if (!seen && *n < 2 * PREFS_MAX) {
-            v[(*n)++] = cand[k];
-        }
-    }
-}
-
 /*
- * The reader's languages as a text array literal: ?lang= when given, else
- * Accept-Language by q (ties in header order), each followed by its
- * primary subtag; the statement appends the account's languages. Invalid
- * entries of Accept-Language are skipped; an invalid ?lang= is a 400
- * (returns NULL after writing it).
+ * The reader's languages as a text array literal: api_lang_tags (?lang=,
+ * else Accept-Language by q), each tag followed by its primary subtag,
+ * each once ("{es-mx,es}"); the statement appends the account's languages.
+ * Returns NULL after writing the 400 of an invalid ?lang=.
  */
 static const char *reader_prefs(struct api_req *rq, struct api_reply *out)
 {
-    const char *v[2 * PREFS_MAX];
+    const char *tags[API_LANG_PREFS_MAX];
+    int nt = api_lang_tags(rq, out, tags);
+    if (nt < 0) {
+        return NULL;
+    }
+    const char *v[2 * API_LANG_PREFS_MAX];
     int n = 0;
-    const char *lang = api_query(rq, "lang");
-    if (lang != NULL) {
-        if (!validate_language_tag(lang, strlen(lang))) {
-            api_problem(out, API_E_BAD_REQUEST, "lang must be a BCP 47 language tag");
-            return NULL;
-        }
-        prefs_add(rq->arena, v, &n, lang, strlen(lang));
-    } else {
-        const char *h = api_header(rq, "Accept-Language");
-        struct {
-            const char *s;
-            size_t len;
-            double q;
-        } e[PREFS_MAX];
-        int ne = 0;
-        while (h != NULL && *h && ne < PREFS_MAX) {
-            const char *end = strchr(h, ',');
-            size_t len = end != NULL ? (size_t)(end - h) : strlen(h);
-            const char *s = h;
-            while (len > 0 && (*s == ' ' || *s == '\t')) {
-                s++;
-                len--;
+    for (int i = 0; i < nt; i++) {
+        char buf[9];
+        const char *cand[2] = {tags[i], arena_strdup(rq->arena, api_lang_primary(tags[i], buf))};
+        for (int k = 0; k < 2; k++) {
+            bool seen = false;
+            for (int j = 0; j < n && !seen; j++) {
+                seen = strcmp(v[j], cand[k]) == 0;
             }
-            const char *semi = memchr(s, ';', len);
-            size_t tl = semi != NULL ? (size_t)(semi - s) : len;
-            while (tl > 0 && (s[tl - 1] == ' ' || s[tl - 1] == '\t')) {
-                tl--;
+            if (!seen) {
+                v[n++] = cand[k];
             }
-            double q = 1.0;
-            if (semi != NULL) {
-                size_t rest = len - (size_t)(semi - s); /* the parameters of this entry */
-                const char *qs = strstr(arena_printf(rq->arena, "%.*s", (int)rest, semi), "q=");
-                q = qs != NULL ? strtod(qs + 2, NULL) : 1.0;
-            }
-            if (tl > 0 && q > 0 && validate_language_tag(s, tl)) {
-                int i = ne++;
-                while (i > 0 && e[i - 1].q < q) { /* stable: equal q keep order */
-                    e[i] = e[i - 1];
-                    i--;
-                }
-                e[i].s = s;
-                e[i].len = tl;
-                e[i].q = q;
-            }
-            h = end != NULL ? end + 1 : NULL;
-        }
-        for (int i = 0; i < ne; i++) {
-            prefs_add(rq->arena, v, &n, e[i].s, e[i].len);
         }
     }
     char *lit = arena_strdup(rq->arena, "{");

@@ -30,24 +30,38 @@ const char *api_lang_primary(const char *tag, char buf[9])
     return buf;
 }
 
-static int add(struct arena *a, const char *tag, const char *langs[], int n)
+/* A tag counts when it is well-formed BCP 47 with a primary language
+ * subtag of 2..8 letters (not "*", "x-…" or a grandfathered "i-…"). */
+static bool usable(const char *tag)
 {
     char buf[9];
-    api_lang_primary(tag, buf);
-    if (buf[0] == '\0' || n >= API_LANG_PREFS_MAX) {
+    return validate_language_tag(tag, strlen(tag)) && api_lang_primary(tag, buf)[0] != '\0';
+}
+
+/* Appends tag lower-cased to tags[0..n) unless already there or full;
+ * returns the new n. */
+static int add_tag(struct arena *a, const char *tag, const char *tags[], int n)
+{
+    if (n >= API_LANG_PREFS_MAX) {
         return n;
     }
+    char *t = arena_strdup(a, tag);
+    for (char *c = t; *c != '\0'; c++) {
+        if (*c >= 'A' && *c <= 'Z') {
+            *c = (char)(*c - 'A' + 'a');
+        }
+    }
     for (int i = 0; i < n; i++) {
-        if (strcmp(langs[i], buf) == 0) {
+        if (strcmp(tags[i], t) == 0) {
             return n;
         }
     }
-    langs[n] = arena_strdup(a, buf);
+    tags[n] = t;
     return n + 1;
 }
 
 struct weighted {
-    char tag[16];
+    char tag[VALIDATE_LANGUAGE_TAG_MAX + 1];
     int q; /* thousandths */
 };
 
@@ -112,7 +126,7 @@ static int accept_language(struct arena *a, const char *h, const char *langs[])
             memcpy(w[nw].tag, p, tlen);
             w[nw].tag[tlen] = '\0';
             w[nw].q = q;
-            nw++;
+            nw += usable(w[nw].tag);
         }
         if (end == NULL) {
             break;
@@ -132,23 +146,35 @@ static int accept_language(struct arena *a, const char *h, const char *langs[])
     }
     int n = 0;
     for (int i = 0; i < nw; i++) {
-        n = add(a, w[i].tag, langs, n);
+        n = add_tag(a, w[i].tag, langs, n);
     }
     return n;
+}
+
+int api_lang_tags(const struct api_req *rq, struct api_reply *out,
+                  const char *tags[API_LANG_PREFS_MAX])
+{
+    const char *q = api_query(rq, "lang");
+    if (q != NULL) {
+        if (!usable(q)) {
+            api_problem(out, API_E_BAD_REQUEST, "lang must be a BCP 47 language tag");
+            return -1;
+        }
+        return add_tag(rq->arena, q, tags, 0);
+    }
+    const char *h = api_header(rq, "Accept-Language");
+    return h != NULL ? accept_language(rq->arena, h, tags) : 0;
 }
 
 int api_lang_prefs(const struct api_req *rq, struct api_reply *out,
                    const char *langs[API_LANG_PREFS_MAX])
 {
-    const char *q = api_query(rq, "lang");
-    if (q != NULL) {
+    const char *tags[API_LANG_PREFS_MAX];
+    int nt = api_lang_tags(rq, out, tags);
+    int n = 0;
+    for (int i = 0; i < nt; i++) {
         char buf[9];
-        if (!validate_language_tag(q, strlen(q)) || api_lang_primary(q, buf)[0] == '\0') {
-            api_problem(out, API_E_BAD_REQUEST, "lang must be a BCP 47 language tag");
-            return -1;
-        }
-        return add(rq->arena, q, langs, 0);
+        n = add_tag(rq->arena, api_lang_primary(tags[i], buf), langs, n);
     }
-    const char *h = api_header(rq, "Accept-Language");
-    return h != NULL ? accept_language(rq->arena, h, langs) : 0;
+    return nt < 0 ? -1 : n;
 }
