@@ -149,6 +149,10 @@ Test(proposals_text, fallback_order)
     reads_in(&w, pid, NULL, "", "Accept-Language: fr;q=0.5, de;q=0.8", "de", "Deutsch");
     reads_in(&w, pid, NULL, "", "Accept-Language: xx-!!, en-GB;q=0.1", "en-GB", "British");
     reads_in(&w, pid, NULL, "?lang=fr", "Accept-Language: de", "fr", "Français");
+    /* The parser comments share: "*", q=0 and a malformed weight are
+     * skipped; a regional tag is tried before its primary subtag. */
+    reads_in(&w, pid, NULL, "", "Accept-Language: *, fr;q=0, de;q=x, en-AU;q=0.3", "en", "English");
+    reads_in(&w, pid, NULL, "", "Accept-Language: de;q=0.2, EN-gb;q=0.9", "en-GB", "British");
     cr_expect_eq(
         it_status(w.s, "GET", pp("/api/v1/proposals/%lld?lang=n%%20t", (long long)pid), NULL, NULL),
         400);
