@@ -62,11 +62,6 @@ static void text_sha256(const char *title, const char *body, uint8_t sha[PNYX_SH
     base_hex_encode(sha, PNYX_SHA256_BYTES, hex);
 }
 
-static bool language_tag_ok(const char *s, size_t len)
-{
-    return validate_language_tag(s, len);
-}
-
 /*
  * The reader's languages as a text array literal: api_lang_tags (?lang=,
  * else Accept-Language by q), each tag followed by its primary subtag,
@@ -382,7 +377,7 @@ struct text_fields {
 #define F_LANGUAGE                                                                                 \
     {                                                                                              \
         .name = "language", .type = DECODE_STRING, .required = true, .format = "language_tag",     \
-        .format_ok = language_tag_ok, .offset = offsetof(struct text_fields, language)             \
+        .format_ok = validate_language_tag, .offset = offsetof(struct text_fields, language)       \
     }
 
 static const struct decode_field create_fields[] = {
