@@ -336,20 +336,20 @@ static const struct db_stmt stmt_list_amendments = {
                                      "AND p.id < $6 ORDER BY p.id DESC LIMIT $3",
     .nparams = 6,
 };
+/* Sorted by a count column of proposals, keyset (count, id) descending. */
+#define L_BY_COUNT(col)                                                                            \
+    L_SELECT(", p." col "::text")                                                                  \
+    L_JOIN "WHERE p.assembly_id = $1 AND p.amends IS NULL" L_STATUS "AND (p." col                  \
+           ", p.id) < ($7::int, $6::bigint) "                                                      \
+           "ORDER BY p." col " DESC, p.id DESC LIMIT $3"
 static const struct db_stmt stmt_list_endorsed = {
     .name = "prop_list_endorsed",
-    .sql = L_SELECT(", p.endorsement_count::text") L_JOIN
-    "WHERE p.assembly_id = $1 AND p.amends IS NULL" L_STATUS
-    "AND (p.endorsement_count, p.id) < ($7::int, $6::bigint) "
-    "ORDER BY p.endorsement_count DESC, p.id DESC LIMIT $3",
+    .sql = L_BY_COUNT("endorsement_count"),
     .nparams = 7,
 };
 static const struct db_stmt stmt_list_discussed = {
     .name = "prop_list_discussed",
-    .sql = L_SELECT(", p.comment_count::text") L_JOIN
-    "WHERE p.assembly_id = $1 AND p.amends IS NULL" L_STATUS
-    "AND (p.comment_count, p.id) < ($7::int, $6::bigint) "
-    "ORDER BY p.comment_count DESC, p.id DESC LIMIT $3",
+    .sql = L_BY_COUNT("comment_count"),
     .nparams = 7,
 };
 /* The search: matches in the current version (proposals.search) or in a
