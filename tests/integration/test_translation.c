@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include "comment_util.h"
 #include "translation_util.h"
 
 static bool apertium_installed(void)
@@ -437,6 +438,69 @@ Test(translation, superseded_version_is_skipped_and_a_newer_machine_translation_
     cr_assert_eq(h_server_stop(e.srv), 0, "pnyxd did not stop cleanly");
     PQfinish(e.db);
     tu_script_free(cmd);
+}
+
+/* A comment deleted while its translator runs gets no translation: the
+ * store finds it deleted and the job ends "skipped: deleted". The
+ * translator says when it has started and waits for the test's go. */
+Test(translation, a_comment_deleted_while_it_is_translated_gets_none_stored)
+{
+    struct tu_env e;
+    tu_db(&e);
+    char dir[] = "/tmp/pnyx-mt-race-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char started[64], go[64], body[400];
+    snprintf(started, sizeof started, "%s/started", dir);
+    snprintf(go, sizeof go, "%s/go", dir);
+    snprintf(body, sizeof body,
+             "touch %s; i=0; while [ ! -e %s ] && [ $i -lt 600 ]; do sleep 0.1; "
+             "i=$((i+1)); done; printf 'MT:'; cat",
+             started, go);
+    char *cmd = tu_script(body);
+    char spec[300];
+    snprintf(spec, sizeof spec, "PNYX_TRANSLATOR=command:%s", cmd);
+    const char *env[] = {spec, "PNYX_WORKERS=1", NULL};
+    e.srv = tu_server(&e, env);
+    tu_assembly(&e);
+    tu_languages(&e, e.convener.id, "{en}");
+    int64_t pid = tu_proposal(&e, "es", "Título", "Cuerpo");
+    struct h_resp *r = it_comment_post(e.srv, &e.convener, pid, "Hola", "es", 0);
+    cr_assert_eq(r->status, 201, "%s", r->body);
+    int64_t cid = it_int(r->json, "id");
+    h_resp_free(r);
+    const char *c[1] = {tu_id(cid)};
+    int64_t job = tu_count(e.db,
+                           "SELECT id FROM translation_jobs WHERE kind = 'comment' AND "
+                           "target_id = $1 AND target_language = 'en'",
+                           1, c);
+    cr_assert_gt(job, 0, "the comment queued no English job");
+
+    /* The translator is running (the job's source text already read). */
+    for (int i = 0; i < TU_WAIT_S * 10 && access(started, F_OK) != 0; i++)
+        usleep(100 * 1000);
+    cr_assert_eq(access(started, F_OK), 0, "the translator never started");
+    char path[96];
+    snprintf(path, sizeof path, "/api/v1/comments/%lld", (long long)cid);
+    cr_assert_eq(it_status(e.srv, "DELETE", path, &e.convener, NULL), 200);
+    FILE *f = fopen(go, "w");
+    cr_assert_not_null(f);
+    fclose(f);
+
+    tu_wait_job(&e, job, "done");
+    const char *q[1] = {tu_id(job)};
+    cr_assert_eq(tu_count(e.db, "SELECT attempts FROM translation_jobs WHERE id = $1", 1, q), 1,
+                 "the store skipped it on the first attempt");
+    cr_assert_str_eq(tu_value(e.db, "SELECT outcome FROM translation_jobs WHERE id = $1", 1, q),
+                     "skipped: deleted");
+    cr_assert_eq(
+        tu_count(e.db, "SELECT count(*) FROM comment_translations WHERE comment_id = $1", 1, c), 0,
+        "a translation of the deleted comment was stored");
+    cr_assert_eq(h_server_stop(e.srv), 0, "pnyxd did not stop cleanly");
+    PQfinish(e.db);
+    tu_script_free(cmd);
+    unlink(started);
+    unlink(go);
+    rmdir(dir);
 }
 
 Test(translation, a_job_whose_lease_expired_is_taken_again)
