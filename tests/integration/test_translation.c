@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include "comment_util.h"
 #include "translation_util.h"
 
 static bool apertium_installed(void)
@@ -78,10 +79,7 @@ Test(translation, languages_of_none_and_command_translators)
     cr_assert_eq(h_server_stop(e.srv), 0, "pnyxd did not stop cleanly");
 
     char *cmd = tu_script("cat");
-    char spec[300];
-    snprintf(spec, sizeof spec, "PNYX_TRANSLATOR=command:%s", cmd);
-    const char *command[] = {spec, NULL};
-    e.srv = tu_server(&e, command);
+    e.srv = tu_command_server(&e, cmd, NULL);
     r = h_get(e.srv, "/api/v1/translation/languages");
     cr_assert_eq(r->status, 200);
     cr_assert_str_eq(json_string_value(json_object_get(r->json, "translator")), "command");
@@ -232,10 +230,9 @@ Test(translation, failing_command_is_retried_then_failed_and_shown_to_facilitato
     /* Fails for French with a reason on stderr, translates into English. */
     char *cmd = tu_script("if [ \"$2\" = fr ]; then echo \"no model for $1-$2\" >&2; exit 2; fi\n"
                           "printf 'EN:'; cat");
-    char spec[300];
-    snprintf(spec, sizeof spec, "PNYX_TRANSLATOR=command:%s", cmd);
-    const char *env[] = {spec, "PNYX_TRANSLATION_ATTEMPTS=3", "PNYX_TRANSLATION_BACKOFF=0", NULL};
-    e.srv = tu_server(&e, env);
+    e.srv = tu_command_server(
+        &e, cmd,
+        (const char *const[]){"PNYX_TRANSLATION_ATTEMPTS=3", "PNYX_TRANSLATION_BACKOFF=0", NULL});
     tu_assembly(&e);
     struct it_user fac = it_member_new(e.srv, &e.convener, e.aid, "facilitator", "active", "FR");
     struct it_user mem = it_member_new(e.srv, &e.convener, e.aid, "member", "active", "FR");
@@ -315,15 +312,10 @@ Test(translation, hanging_command_is_killed_retried_and_failed_while_requests_pr
     /* Hangs for French (300 s, far beyond the 3 s timeout; 3 s leave a
      * loaded machine time for the English runs). */
     char *cmd = tu_script("if [ \"$2\" = fr ]; then sleep 300; fi\nprintf 'EN:'; cat");
-    char spec[300];
-    snprintf(spec, sizeof spec, "PNYX_TRANSLATOR=command:%s", cmd);
-    const char *env[] = {spec,
-                         "PNYX_TRANSLATOR_TIMEOUT=3",
-                         "PNYX_TRANSLATION_ATTEMPTS=2",
-                         "PNYX_TRANSLATION_BACKOFF=0",
-                         "PNYX_WORKERS=2",
-                         NULL};
-    e.srv = tu_server(&e, env);
+    e.srv = tu_command_server(
+        &e, cmd,
+        (const char *const[]){"PNYX_TRANSLATOR_TIMEOUT=3", "PNYX_TRANSLATION_ATTEMPTS=2",
+                              "PNYX_TRANSLATION_BACKOFF=0", "PNYX_WORKERS=2", NULL});
     tu_assembly(&e);
     int64_t pid = tu_proposal(&e, "es", "Título", "Cuerpo");
     int64_t fr = tu_job(&e, "proposal", pid, 1, "es", "fr");
@@ -357,10 +349,7 @@ Test(translation, human_translation_is_never_replaced)
     struct tu_env e;
     tu_db(&e);
     char *cmd = tu_script("printf 'MT:'; cat");
-    char spec[300];
-    snprintf(spec, sizeof spec, "PNYX_TRANSLATOR=command:%s", cmd);
-    const char *env[] = {spec, NULL};
-    e.srv = tu_server(&e, env);
+    e.srv = tu_command_server(&e, cmd, NULL);
     tu_assembly(&e);
     int64_t pid = tu_proposal(&e, "es", "Título", "Cuerpo");
     const char *p[2] = {tu_id(pid), tu_id(e.convener.id)};
@@ -390,10 +379,7 @@ Test(translation, superseded_version_is_skipped_and_a_newer_machine_translation_
     struct tu_env e;
     tu_db(&e);
     char *cmd = tu_script("printf 'MT:'; cat");
-    char spec[300];
-    snprintf(spec, sizeof spec, "PNYX_TRANSLATOR=command:%s", cmd);
-    const char *env[] = {spec, NULL};
-    e.srv = tu_server(&e, env);
+    e.srv = tu_command_server(&e, cmd, NULL);
     tu_assembly(&e);
     int64_t pid = tu_proposal(&e, "es", "Título", "Uno");
     const char *p[2] = {tu_id(pid), tu_id(e.convener.id)};
@@ -439,15 +425,72 @@ Test(translation, superseded_version_is_skipped_and_a_newer_machine_translation_
     tu_script_free(cmd);
 }
 
+/* A comment deleted while its translator runs gets no translation: the
+ * store finds it deleted and the job ends "skipped: deleted". The
+ * translator says when it has started and waits for the test's go. */
+Test(translation, a_comment_deleted_while_it_is_translated_gets_none_stored)
+{
+    struct tu_env e;
+    tu_db(&e);
+    char dir[] = "/tmp/pnyx-mt-race-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char started[64], go[64], body[400];
+    snprintf(started, sizeof started, "%s/started", dir);
+    snprintf(go, sizeof go, "%s/go", dir);
+    snprintf(body, sizeof body,
+             "touch %s; i=0; while [ ! -e %s ] && [ $i -lt 600 ]; do sleep 0.1; "
+             "i=$((i+1)); done; printf 'MT:'; cat",
+             started, go);
+    char *cmd = tu_script(body);
+    e.srv = tu_command_server(&e, cmd, (const char *const[]){"PNYX_WORKERS=1", NULL});
+    tu_assembly(&e);
+    tu_languages(&e, e.convener.id, "{en}");
+    int64_t pid = tu_proposal(&e, "es", "Título", "Cuerpo");
+    struct h_resp *r = it_comment_post(e.srv, &e.convener, pid, "Hola", "es", 0);
+    cr_assert_eq(r->status, 201, "%s", r->body);
+    int64_t cid = it_int(r->json, "id");
+    h_resp_free(r);
+    const char *c[1] = {tu_id(cid)};
+    int64_t job = tu_count(e.db,
+                           "SELECT id FROM translation_jobs WHERE kind = 'comment' AND "
+                           "target_id = $1 AND target_language = 'en'",
+                           1, c);
+    cr_assert_gt(job, 0, "the comment queued no English job");
+
+    /* The translator is running (the job's source text already read). */
+    for (int i = 0; i < TU_WAIT_S * 10 && access(started, F_OK) != 0; i++)
+        usleep(100 * 1000);
+    cr_assert_eq(access(started, F_OK), 0, "the translator never started");
+    char path[96];
+    snprintf(path, sizeof path, "/api/v1/comments/%lld", (long long)cid);
+    cr_assert_eq(it_status(e.srv, "DELETE", path, &e.convener, NULL), 200);
+    FILE *f = fopen(go, "w");
+    cr_assert_not_null(f);
+    fclose(f);
+
+    tu_wait_job(&e, job, "done");
+    const char *q[1] = {tu_id(job)};
+    cr_assert_eq(tu_count(e.db, "SELECT attempts FROM translation_jobs WHERE id = $1", 1, q), 1,
+                 "the store skipped it on the first attempt");
+    cr_assert_str_eq(tu_value(e.db, "SELECT outcome FROM translation_jobs WHERE id = $1", 1, q),
+                     "skipped: deleted");
+    cr_assert_eq(
+        tu_count(e.db, "SELECT count(*) FROM comment_translations WHERE comment_id = $1", 1, c), 0,
+        "a translation of the deleted comment was stored");
+    cr_assert_eq(h_server_stop(e.srv), 0, "pnyxd did not stop cleanly");
+    PQfinish(e.db);
+    tu_script_free(cmd);
+    unlink(started);
+    unlink(go);
+    rmdir(dir);
+}
+
 Test(translation, a_job_whose_lease_expired_is_taken_again)
 {
     struct tu_env e;
     tu_db(&e);
     char *cmd = tu_script("printf 'MT:'; cat");
-    char spec[300];
-    snprintf(spec, sizeof spec, "PNYX_TRANSLATOR=command:%s", cmd);
-    const char *env[] = {spec, NULL};
-    e.srv = tu_server(&e, env);
+    e.srv = tu_command_server(&e, cmd, NULL);
     tu_assembly(&e);
     int64_t pid = tu_proposal(&e, "es", "Título", "Cuerpo");
     /* A worker took it and died: running, one attempt, lease over. */
@@ -493,11 +536,9 @@ Test(translation, two_servers_never_take_the_same_job)
              "printf 'MT:%%s' \"$t\"",
              dir);
     char *cmd = tu_script(body);
-    char spec[300];
-    snprintf(spec, sizeof spec, "PNYX_TRANSLATOR=command:%s", cmd);
-    const char *env[] = {spec, "PNYX_WORKERS=3", NULL};
-    e.srv = tu_server(&e, env);
-    struct h_server *second = tu_server(&e, env);
+    e.srv = tu_command_server(&e, cmd, (const char *const[]){"PNYX_WORKERS=3", NULL});
+    struct h_server *second =
+        tu_command_server(&e, cmd, (const char *const[]){"PNYX_WORKERS=3", NULL});
     tu_assembly(&e);
     enum { N = 40 };
     int64_t jobs[N];
@@ -632,17 +673,14 @@ Test(translation, without_workers_a_pnyxd_leaves_jobs_to_another)
     struct tu_env e;
     tu_db(&e);
     char *cmd = tu_script("printf 'MT:'; cat");
-    char spec[300];
-    snprintf(spec, sizeof spec, "PNYX_TRANSLATOR=command:%s", cmd);
-    const char *off[] = {spec, "PNYX_WORKERS=0", NULL};
-    e.srv = tu_server(&e, off);
+    e.srv = tu_command_server(&e, cmd, (const char *const[]){"PNYX_WORKERS=0", NULL});
     tu_assembly(&e);
     int64_t pid = tu_proposal(&e, "es", "Título", "Cuerpo");
     int64_t job = tu_job(&e, "proposal", pid, 1, "es", "en");
     /* A second pnyxd with a worker on the same database does the job; the
      * first, alive all along, never ran one. */
-    const char *on[] = {spec, "PNYX_WORKERS=1", NULL};
-    struct h_server *other = tu_server(&e, on);
+    struct h_server *other =
+        tu_command_server(&e, cmd, (const char *const[]){"PNYX_WORKERS=1", NULL});
     tu_wait_job(&e, job, "done");
     cr_assert_eq(stored_count(other), 1);
     cr_assert_eq(stored_count(e.srv), 0);

@@ -104,6 +104,22 @@ TRANSLATION_UTIL_FN struct h_server *tu_server(struct tu_env *e, const char *con
     return s;
 }
 
+/* Starts a pnyxd on e's database whose translator is the command cmd,
+ * with extra environment (NULL-terminated, may be NULL). */
+TRANSLATION_UTIL_FN struct h_server *tu_command_server(struct tu_env *e, const char *cmd,
+                                                       const char *const *extra)
+{
+    char spec[300];
+    snprintf(spec, sizeof spec, "PNYX_TRANSLATOR=command:%s", cmd);
+    const char *env[16];
+    int n = 0;
+    env[n++] = spec;
+    for (int i = 0; extra && extra[i] && n < 15; i++)
+        env[n++] = extra[i];
+    env[n] = NULL;
+    return tu_server(e, env);
+}
+
 /* An assembly with a convener on e->srv. */
 TRANSLATION_UTIL_FN void tu_assembly(struct tu_env *e)
 {

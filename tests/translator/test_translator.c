@@ -324,14 +324,12 @@ Test(translator, direct_pairs_and_labelled_pivots_from_modes)
         cr_assert_str_neq(t.pairs[i].via, "");
 }
 
-/* A stand-in for apertium: "apertium -u -f html-noent MODE" prefixes the
- * mode and replaces the Spanish word hola with hello in what it reads. */
-static struct translator *fake_apertium(void)
+/* A translator whose apertium is a script running body (pairs from
+ * debian_modes). */
+static struct translator *apertium_script(const char *body)
 {
     static struct translator t;
-    const char *p =
-        script("apertium", "[ \"$1\" = -u ] && [ \"$2\" = -f ] && [ \"$3\" = html-noent ] || "
-                           "exit 9; printf '[%s]' \"$4\"; sed 's/hola/hello/g'");
+    const char *p = script("apertium", body);
     memset(&t, 0, sizeof t);
     t.kind = TRANSLATOR_APERTIUM;
     snprintf(t.name, sizeof t.name, "apertium");
@@ -340,6 +338,14 @@ static struct translator *fake_apertium(void)
     t.max_output = 1 << 20;
     translator_set_modes(&t, debian_modes, sizeof debian_modes / sizeof debian_modes[0]);
     return &t;
+}
+
+/* A stand-in for apertium: "apertium -u -f html-noent MODE" prefixes the
+ * mode and replaces the Spanish word hola with hello in what it reads. */
+static struct translator *fake_apertium(void)
+{
+    return apertium_script("[ \"$1\" = -u ] && [ \"$2\" = -f ] && [ \"$3\" = html-noent ] || "
+                           "exit 9; printf '[%s]' \"$4\"; sed 's/hola/hello/g'");
 }
 
 Test(translator, pivot_runs_both_modes_and_names_the_pivot)
@@ -395,19 +401,11 @@ Test(translator, title_and_body_share_one_run_and_come_back_apart)
 Test(translator, output_without_the_part_boundary_is_refused)
 {
     make_dir();
-    static struct translator t;
     /* Drops every tag, the boundary included. */
-    const char *p = script("apertium", "sed 's/<[^>]*>//g'");
-    memset(&t, 0, sizeof t);
-    t.kind = TRANSLATOR_APERTIUM;
-    snprintf(t.name, sizeof t.name, "apertium");
-    snprintf(t.program, sizeof t.program, "%s", p);
-    t.timeout_ms = 30000;
-    t.max_output = 1 << 20;
-    translator_set_modes(&t, debian_modes, sizeof debian_modes / sizeof debian_modes[0]);
+    const struct translator *t = apertium_script("sed 's/<[^>]*>//g'");
     const char *texts[2] = {"uno", "dos"};
     struct translator_result r[2];
-    cr_assert_eq(translator_translate_parts(&t, "es", "en", texts, 2, r), -1);
+    cr_assert_eq(translator_translate_parts(t, "es", "en", texts, 2, r), -1);
     cr_assert(strstr(r[0].error, "boundary"), "%s", r[0].error);
     cr_assert_null(r[0].text);
     cr_assert_null(r[1].text);

@@ -57,6 +57,15 @@ static enum db_status read_comment(const struct db_result *r, int row, struct db
     return DB_OK;
 }
 
+/* One statement whose single row is a comment (COMMENT_COLS) into out. */
+static enum db_status query_comment(struct db_conn *c, struct arena *a, const struct db_stmt *stmt,
+                                    const char *const *p, struct db_comment *out)
+{
+    struct db_result r;
+    enum db_status st = db_query_one(c, a, stmt, p, &r);
+    return st == DB_OK ? read_comment(&r, 0, out) : st;
+}
+
 /* Reads TR_COLS starting at column `col`. */
 static enum db_status read_translation(const struct db_result *r, int row, int col,
                                        struct db_comment_translation *out)
@@ -180,9 +189,7 @@ enum db_status db_comment_insert(struct db_conn *c, struct arena *a, int64_t aid
                         db_param_i64(a, author),
                         language,
                         body};
-    struct db_result r;
-    enum db_status st = db_query_one(c, a, &stmt_insert, p, &r);
-    return st == DB_OK ? read_comment(&r, 0, out) : st;
+    return query_comment(c, a, &stmt_insert, p, out);
 }
 
 /* Caller: api_comments.c post, the fast path. The same insert, done only
@@ -339,9 +346,7 @@ enum db_status db_comment_edit(struct db_conn *c, struct arena *a, int64_t cid, 
                                struct db_comment *out)
 {
     const char *p[2] = {db_param_i64(a, cid), body};
-    struct db_result r;
-    enum db_status st = db_query_one(c, a, &stmt_edit, p, &r);
-    return st == DB_OK ? read_comment(&r, 0, out) : st;
+    return query_comment(c, a, &stmt_edit, p, out);
 }
 
 /* Caller: api_comments.c delete. */
@@ -359,9 +364,7 @@ enum db_status db_comment_delete(struct db_conn *c, struct arena *a, int64_t cid
                                  struct db_comment *out)
 {
     const char *p[1] = {db_param_i64(a, cid)};
-    struct db_result r;
-    enum db_status st = db_query_one(c, a, &stmt_delete, p, &r);
-    return st == DB_OK ? read_comment(&r, 0, out) : st;
+    return query_comment(c, a, &stmt_delete, p, out);
 }
 
 /* Caller: api_comments.c hide. */
@@ -377,9 +380,7 @@ enum db_status db_comment_hide(struct db_conn *c, struct arena *a, int64_t cid, 
                                const char *reason, struct db_comment *out)
 {
     const char *p[3] = {db_param_i64(a, cid), db_param_i64(a, by), reason};
-    struct db_result r;
-    enum db_status st = db_query_one(c, a, &stmt_hide, p, &r);
-    return st == DB_OK ? read_comment(&r, 0, out) : st;
+    return query_comment(c, a, &stmt_hide, p, out);
 }
 
 /* Caller: api_comments.c list (GET …/comments and the proposal page). The
