@@ -31,7 +31,6 @@
 #include "api/selection_int.h"
 #include "codec/json/draw.h"
 #include "codec/json/resources.h"
-#include "core/audit/jcs.h"
 #include "core/audit/merkle.h"
 #include "core/base/base.h"
 #include "core/sortition/draw.h"
@@ -44,13 +43,12 @@
 
 /* Why these bounds: the largest real pools are a few thousand people (the
  * Sortition Foundation's biggest instance has 1,727); 10,000 leaves room
- * and keeps a run's inputs and DRAW.json within a few MB. 64 categories
+ * and keeps a run's inputs and DRAW.json within a few MB. 16 categories
  * and 64-byte values are far beyond any quota table in use. */
-#define SEL_MAX_POOL     10000
-#define SEL_MAX_CATS     16
-#define SEL_MAX_VALUE    64
-#define SEL_MAX_K        1000
-#define SEL_MAX_DEADLINE (30LL * 24 * 3600)
+#define SEL_MAX_POOL  10000
+#define SEL_MAX_CATS  16
+#define SEL_MAX_VALUE 64
+#define SEL_MAX_K     1000
 /* Selected people's invitations stay valid this long. */
 #define SEL_INVITE_SECS (30LL * 24 * 3600)
 
@@ -107,21 +105,11 @@ int *sel_eligible(struct arena *a, const struct sel_view *v, int npool, int *n)
 
 int sel_json_sha256_hex(json_t *j, char out[65])
 {
-    char *text = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(17));
-    if (text == NULL) {
+    uint8_t h[DRAW_HASH_LEN];
+    if (codec_json_jcs_sha256(j, h) != 0) {
         return -1;
     }
-    char *canon = NULL;
-    size_t clen = 0;
-    int rc = jcs_canonicalize(text, strlen(text), &canon, &clen, NULL);
-    free(text);
-    if (rc != AUDIT_OK) {
-        return -1;
-    }
-    uint8_t h[32];
-    pnyx_crypto_sha256(canon, clen, h);
-    free(canon);
-    base_hex_encode(h, 32, out);
+    base_hex_encode(h, sizeof h, out);
     return 0;
 }
 
