@@ -1094,6 +1094,19 @@ static enum db_status pool_cb(struct db_conn *c, void *cls)
     return st;
 }
 
+/* A household as uploaded and its row, sorted by text to give each
+ * distinct one its tag. */
+struct given_household {
+    const char *text;
+    size_t row;
+};
+
+static int given_household_cmp(const void *x, const void *y)
+{
+    const struct given_household *a = x, *b = y;
+    return strcmp(a->text, b->text);
+}
+
 /* PUT /api/v1/selections/{sid}/pool {respondents: [{values, household?,
  * name?, email?}]} or {csv: "…"}: replaces the draft pool. Each row gets a
  * random pseudonym and salt; the reply lists them once (row order), for
@@ -1149,24 +1162,24 @@ int api_selections_pool_put(struct api_req *rq, struct api_reply *out)
         return 0;
     }
     /* Households as given may be addresses: each distinct one becomes a
-     * random tag, which is all the draw needs (and all it publishes). */
-    const char **given = arena_calloc(rq->arena, n + 1, sizeof *given);
+     * random tag, which is all the draw needs (and all it publishes).
+     * Sorted, so a full pool is n log n comparisons rather than n². */
+    struct given_household *given = arena_calloc(rq->arena, n + 1, sizeof *given);
+    size_t ng = 0;
     for (size_t i = 0; i < n; i++) {
-        given[i] = t->rows[i].household;
-        if (given[i] == NULL) {
-            continue;
+        if (t->rows[i].household != NULL) {
+            given[ng++] = (struct given_household){.text = t->rows[i].household, .row = i};
         }
-        t->rows[i].household = NULL;
-        for (size_t j = 0; j < i && t->rows[i].household == NULL; j++) {
-            if (given[j] != NULL && strcmp(given[j], given[i]) == 0) {
-                t->rows[i].household = t->rows[j].household;
-            }
-        }
-        if (t->rows[i].household == NULL) {
+    }
+    qsort(given, ng, sizeof *given, given_household_cmp);
+    const char *tag_hex = NULL;
+    for (size_t g = 0; g < ng; g++) {
+        if (g == 0 || strcmp(given[g].text, given[g - 1].text) != 0) {
             uint8_t tag[8];
             randombytes_buf(tag, sizeof tag);
-            t->rows[i].household = arena_printf(rq->arena, "h-%s", sel_hex(rq->arena, tag, 8));
+            tag_hex = arena_printf(rq->arena, "h-%s", sel_hex(rq->arena, tag, 8));
         }
+        t->rows[given[g].row].household = tag_hex;
     }
     json_t *rows = json_array();
     json_t *reply = json_array();
