@@ -936,11 +936,10 @@ int api_selections_draw_json(struct api_req *rq, struct api_reply *out)
         return 0;
     }
     if (!sel_status_is(&v, "published") && !sel_status_is(&v, "drawn")) {
-        struct sel_refusal ref = {.allowed = NULL};
         static const char *const pub_drawn[] = {"published", "drawn", NULL};
-        ref.allowed = pub_drawn;
-        (void)api_refuse(&ref.r, API_E_SELECTION_STATE, "nothing is published in this round yet");
-        return sel_reply_problem(out, DB_REFUSED, &ref);
+        struct sel_refusal ref = {.allowed = NULL};
+        return sel_reply_problem(
+            out, sel_refuse_state(&ref, pub_drawn, "nothing is published in this round yet"), &ref);
     }
     enum db_status st;
     json_t *doc = draw_document(rq->db, rq->arena, &v, &st);
