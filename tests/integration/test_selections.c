@@ -623,6 +623,36 @@ Test(selections, pool_errors_name_row_and_column)
     json_decref(w.salts);
 }
 
+/* Each distinct household as uploaded becomes one random tag: rows 0 and 1
+ * share one, rows 6 and 7 another, rows without one have none, and no
+ * address is kept. */
+Test(selections, pool_households_become_one_tag_each)
+{
+    struct world w;
+    world_new(&w, "public");
+    struct h_resp *r = call(w.s, "GET", spath(w.sid, "/pool"), &w.conv, NULL, 200);
+    json_t *items = json_object_get(r->json, "items");
+    cr_assert_eq(json_array_size(items), 12);
+    const char *h[12];
+    for (size_t i = 0; i < 12; i++) {
+        json_t *it = json_array_get(items, i);
+        cr_assert_eq(it_int(it, "index"), (int64_t)i);
+        h[i] = json_string_value(json_object_get(it, "household"));
+    }
+    cr_assert(h[0] != NULL && h[6] != NULL);
+    cr_assert(strncmp(h[0], "h-", 2) == 0 && strstr(h[0], "rue") == NULL, "%s", h[0]);
+    cr_assert_str_eq(h[0], h[1]);
+    cr_assert_str_eq(h[6], h[7]);
+    cr_assert_str_neq(h[0], h[6]);
+    for (size_t i = 2; i < 12; i++) {
+        if (i != 6 && i != 7) {
+            cr_assert_null(h[i], "row %zu has household %s", i, h[i]);
+        }
+    }
+    h_resp_free(r);
+    json_decref(w.salts);
+}
+
 Test(selections, steps_out_of_order_are_conflicts)
 {
     struct world w;

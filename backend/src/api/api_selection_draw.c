@@ -671,17 +671,9 @@ static enum db_status log_root_at(struct db_conn *c, struct arena *a, int64_t ai
     return merkle_root(&s, (uint64_t)size, root) == AUDIT_OK ? DB_OK : DB_HARD_ERROR;
 }
 
-/* One invitation code made before the transaction (a body may run twice). */
-struct pre_code {
-    char code[PNYX_TOKEN_CHARS + 1];
-    uint8_t hash[PNYX_SHA256_BYTES];
-};
-
 struct draw_txn {
     struct api_req *rq;
     int64_t sid;
-    struct pre_code *codes;
-    int ncodes;
     struct sel_refusal refusal;
     json_t *reply;
 };
@@ -721,9 +713,6 @@ static enum db_status draw_cb(struct db_conn *c, void *cls)
     if (!v.rd.reveal_closed && !(v.rd.commit_closed && revealed == nrnd)) {
         return api_refuse(&t->refusal.r, API_E_SELECTION_DEADLINE,
                           "draw after reveal_until, or once every commitment is revealed");
-    }
-    if (v.rd.k > t->ncodes) {
-        return DB_HARD_ERROR; /* k is fixed once committed: a bug */
     }
     /* Beacon: the log's root at the size ending with the publish entry. */
     int64_t bsize;
@@ -778,19 +767,22 @@ static enum db_status draw_cb(struct db_conn *c, void *cls)
         json_array_append_new(names, json_string(r->pseudonym));
         int64_t inv_id = 0;
         if (r->account_id > 0 || r->email != NULL) {
+            /* A retried body makes new codes: only the committed ones are
+             * in the reply. */
+            char code[PNYX_TOKEN_CHARS + 1];
+            uint8_t hash[PNYX_SHA256_BYTES];
+            pnyx_crypto_token_new(code, hash);
             struct db_invitation inv = {
                 .role = "member", .max_uses = 1, .expires_at = sel_utc(a, exp)};
-            st = db_invitation_insert(c, a, v.sel.assembly_id, t->codes[j].hash,
-                                      t->rq->auth.account_id, &inv);
+            st = db_invitation_insert(c, a, v.sel.assembly_id, hash, t->rq->auth.account_id, &inv);
             if (st != DB_OK) {
                 return st;
             }
             inv_id = inv.id;
             json_array_append_new(
                 invites,
-                json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}", "pseudonym", r->pseudonym, "code",
-                          t->codes[j].code, "accept_path",
-                          arena_printf(a, "/api/v1/invitations/%s/accept", t->codes[j].code),
+                json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}", "pseudonym", r->pseudonym, "code", code,
+                          "accept_path", arena_printf(a, "/api/v1/invitations/%s/accept", code),
                           "name", r->name ? json_string(r->name) : json_null(), "email",
                           r->email ? json_string(r->email) : json_null(), "account_id",
                           r->account_id > 0 ? json_string(sel_id_str(a, r->account_id))
@@ -831,17 +823,8 @@ int api_selections_draw(struct api_req *rq, struct api_reply *out)
 {
     struct draw_txn *t = arena_calloc(rq->arena, 1, sizeof *t);
     t->rq = rq;
-    struct sel_view v;
     if (api_param_id(rq, "sid", &t->sid) != 0) {
         return api_problem(out, API_E_NOT_FOUND, NULL);
-    }
-    if (sel_gate(rq, out, t->sid, -1, AUTHZ_MANAGE_SELECTION, &v) != 0) {
-        return 0;
-    }
-    t->ncodes = v.rd.k > 0 ? v.rd.k : 0;
-    t->codes = arena_calloc(rq->arena, (size_t)t->ncodes + 1, sizeof *t->codes);
-    for (int i = 0; i < t->ncodes; i++) {
-        pnyx_crypto_token_new(t->codes[i].code, t->codes[i].hash);
     }
     enum db_status st = db_run_txn(rq->db, "selection_draw", draw_cb, draw_reset, t);
     if (st != DB_OK) {
@@ -953,11 +936,10 @@ int api_selections_draw_json(struct api_req *rq, struct api_reply *out)
         return 0;
     }
     if (!sel_status_is(&v, "published") && !sel_status_is(&v, "drawn")) {
-        struct sel_refusal ref = {.allowed = NULL};
         static const char *const pub_drawn[] = {"published", "drawn", NULL};
-        ref.allowed = pub_drawn;
-        (void)api_refuse(&ref.r, API_E_SELECTION_STATE, "nothing is published in this round yet");
-        return sel_reply_problem(out, DB_REFUSED, &ref);
+        struct sel_refusal ref = {.allowed = NULL};
+        return sel_reply_problem(
+            out, sel_refuse_state(&ref, pub_drawn, "nothing is published in this round yet"), &ref);
     }
     enum db_status st;
     json_t *doc = draw_document(rq->db, rq->arena, &v, &st);

@@ -31,7 +31,6 @@
 #include "api/selection_int.h"
 #include "codec/json/draw.h"
 #include "codec/json/resources.h"
-#include "core/audit/jcs.h"
 #include "core/audit/merkle.h"
 #include "core/base/base.h"
 #include "core/sortition/draw.h"
@@ -44,13 +43,12 @@
 
 /* Why these bounds: the largest real pools are a few thousand people (the
  * Sortition Foundation's biggest instance has 1,727); 10,000 leaves room
- * and keeps a run's inputs and DRAW.json within a few MB. 64 categories
+ * and keeps a run's inputs and DRAW.json within a few MB. 16 categories
  * and 64-byte values are far beyond any quota table in use. */
-#define SEL_MAX_POOL     10000
-#define SEL_MAX_CATS     16
-#define SEL_MAX_VALUE    64
-#define SEL_MAX_K        1000
-#define SEL_MAX_DEADLINE (30LL * 24 * 3600)
+#define SEL_MAX_POOL  10000
+#define SEL_MAX_CATS  16
+#define SEL_MAX_VALUE 64
+#define SEL_MAX_K     1000
 /* Selected people's invitations stay valid this long. */
 #define SEL_INVITE_SECS (30LL * 24 * 3600)
 
@@ -107,21 +105,11 @@ int *sel_eligible(struct arena *a, const struct sel_view *v, int npool, int *n)
 
 int sel_json_sha256_hex(json_t *j, char out[65])
 {
-    char *text = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(17));
-    if (text == NULL) {
+    uint8_t h[DRAW_HASH_LEN];
+    if (codec_json_jcs_sha256(j, h) != 0) {
         return -1;
     }
-    char *canon = NULL;
-    size_t clen = 0;
-    int rc = jcs_canonicalize(text, strlen(text), &canon, &clen, NULL);
-    free(text);
-    if (rc != AUDIT_OK) {
-        return -1;
-    }
-    uint8_t h[32];
-    pnyx_crypto_sha256(canon, clen, h);
-    free(canon);
-    base_hex_encode(h, 32, out);
+    base_hex_encode(h, sizeof h, out);
     return 0;
 }
 
@@ -1106,6 +1094,19 @@ static enum db_status pool_cb(struct db_conn *c, void *cls)
     return st;
 }
 
+/* A household as uploaded and its row, sorted by text to give each
+ * distinct one its tag. */
+struct given_household {
+    const char *text;
+    size_t row;
+};
+
+static int given_household_cmp(const void *x, const void *y)
+{
+    const struct given_household *a = x, *b = y;
+    return strcmp(a->text, b->text);
+}
+
 /* PUT /api/v1/selections/{sid}/pool {respondents: [{values, household?,
  * name?, email?}]} or {csv: "…"}: replaces the draft pool. Each row gets a
  * random pseudonym and salt; the reply lists them once (row order), for
@@ -1161,24 +1162,24 @@ int api_selections_pool_put(struct api_req *rq, struct api_reply *out)
         return 0;
     }
     /* Households as given may be addresses: each distinct one becomes a
-     * random tag, which is all the draw needs (and all it publishes). */
-    const char **given = arena_calloc(rq->arena, n + 1, sizeof *given);
+     * random tag, which is all the draw needs (and all it publishes).
+     * Sorted, so a full pool is n log n comparisons rather than n². */
+    struct given_household *given = arena_calloc(rq->arena, n + 1, sizeof *given);
+    size_t ng = 0;
     for (size_t i = 0; i < n; i++) {
-        given[i] = t->rows[i].household;
-        if (given[i] == NULL) {
-            continue;
+        if (t->rows[i].household != NULL) {
+            given[ng++] = (struct given_household){.text = t->rows[i].household, .row = i};
         }
-        t->rows[i].household = NULL;
-        for (size_t j = 0; j < i && t->rows[i].household == NULL; j++) {
-            if (given[j] != NULL && strcmp(given[j], given[i]) == 0) {
-                t->rows[i].household = t->rows[j].household;
-            }
-        }
-        if (t->rows[i].household == NULL) {
+    }
+    qsort(given, ng, sizeof *given, given_household_cmp);
+    const char *tag_hex = NULL;
+    for (size_t g = 0; g < ng; g++) {
+        if (g == 0 || strcmp(given[g].text, given[g - 1].text) != 0) {
             uint8_t tag[8];
             randombytes_buf(tag, sizeof tag);
-            t->rows[i].household = arena_printf(rq->arena, "h-%s", sel_hex(rq->arena, tag, 8));
+            tag_hex = arena_printf(rq->arena, "h-%s", sel_hex(rq->arena, tag, 8));
         }
+        t->rows[given[g].row].household = tag_hex;
     }
     json_t *rows = json_array();
     json_t *reply = json_array();

@@ -12,18 +12,9 @@
 #include "core/audit/jcs.h"
 #include "core/base/base.h"
 
-int codec_draw_lottery_sha256(json_t *certificate, json_t *panels, json_t *probabilities,
-                              uint8_t out[DRAW_HASH_LEN])
+int codec_json_jcs_sha256(json_t *j, uint8_t out[DRAW_HASH_LEN])
 {
-    json_t *o = json_object();
-    if (o == NULL) {
-        return -1;
-    }
-    json_object_set(o, "certificate", certificate != NULL ? certificate : json_null());
-    json_object_set(o, "panels", panels);
-    json_object_set(o, "probabilities", probabilities);
-    char *text = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(17));
-    json_decref(o);
+    char *text = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(17));
     if (text == NULL) {
         return -1;
     }
@@ -37,6 +28,21 @@ int codec_draw_lottery_sha256(json_t *certificate, json_t *panels, json_t *proba
     crypto_hash_sha256(out, (const unsigned char *)canon, clen);
     free(canon);
     return 0;
+}
+
+int codec_draw_lottery_sha256(json_t *certificate, json_t *panels, json_t *probabilities,
+                              uint8_t out[DRAW_HASH_LEN])
+{
+    json_t *o = json_object();
+    if (o == NULL) {
+        return -1;
+    }
+    json_object_set(o, "certificate", certificate != NULL ? certificate : json_null());
+    json_object_set(o, "panels", panels);
+    json_object_set(o, "probabilities", probabilities);
+    int rc = codec_json_jcs_sha256(o, out);
+    json_decref(o);
+    return rc;
 }
 
 /* --- reading ---------------------------------------------------------------------- */

@@ -26,6 +26,11 @@ struct codec_draw_claims {
     const char *rules_version;
 };
 
+/* SHA-256 of the RFC 8785 canonical JSON of j (borrowed). 0, or -1 when
+ * it cannot be canonicalised (a number beyond I-JSON, no memory). The
+ * lottery hash below and a run's inputs hash (pnyxd) are both this. */
+int codec_json_jcs_sha256(json_t *j, uint8_t out[DRAW_HASH_LEN]) PNYX_NONNULL(1, 2);
+
 /*
  * The lottery hash: SHA-256 of the RFC 8785 canonical JSON of
  * {"certificate": certificate, "panels": panels, "probabilities":
