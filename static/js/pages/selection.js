@@ -24,9 +24,8 @@ import * as lc from '../sortition/logcheck.js';
 import { client } from '../sortition/client.js';
 import { loadAllMembers } from './assemblies.js';
 import { flash } from './common.js';
+import { enc, MANAGERS } from './deliberation.js';
 
-const enc = encodeURIComponent;
-const MANAGERS = new Set(['convener', 'facilitator']);
 const COUNTRIES = new Set(COUNTRY_CODES);
 // Hashes, ids and numbers keep their order in right-to-left pages.
 const ltr = (text, cls = 'mono') => h('span', { dir: 'ltr', class: cls }, text);
