@@ -668,7 +668,7 @@ export default {
   'sel.ceremony.state.committed': 'committed',
   'sel.ceremony.state.revealed': 'revealed',
   'sel.ceremony.state.dropped': 'did not reveal: left out',
-  'sel.draw.explain': 'The mixed numbers give a number between 0 and {last} in a way that favours no number. The panel with that number among the {m} published ones is the panel selected. Volunteers appear under pseudonyms only.',
+  'sel.draw.explain': 'The mixed numbers give a number between {first} and {last} in a way that favours no number. The panel with that number among the {m} published ones is the panel selected. Volunteers appear under pseudonyms only.',
   'sel.draw.button': 'Draw the panel',
   'sel.draw.done': 'The panel has been drawn.',
   'sel.draw.index': 'Panel number {i} of {m} was drawn.',

@@ -668,7 +668,7 @@ export default {
   'sel.ceremony.state.committed': 'comprometido',
   'sel.ceremony.state.revealed': 'revelado',
   'sel.ceremony.state.dropped': 'no reveló: descartado',
-  'sel.draw.explain': 'Los números mezclados dan un número entre 0 y {last} de una forma que no favorece a ninguno. El panel con ese número entre los {m} publicados es el panel elegido. Los voluntarios aparecen solo con seudónimo.',
+  'sel.draw.explain': 'Los números mezclados dan un número entre {first} y {last} de una forma que no favorece a ninguno. El panel con ese número entre los {m} publicados es el panel elegido. Los voluntarios aparecen solo con seudónimo.',
   'sel.draw.button': 'Sortear el panel',
   'sel.draw.done': 'El panel se ha sorteado.',
   'sel.draw.index': 'Ha salido el panel número {i} de {m}.',

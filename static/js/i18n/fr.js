@@ -668,7 +668,7 @@ export default {
   'sel.ceremony.state.committed': 'engagé',
   'sel.ceremony.state.revealed': 'révélé',
   'sel.ceremony.state.dropped': 'pas révélé : écarté',
-  'sel.draw.explain': 'Les nombres mêlés donnent un numéro entre 0 et {last}, d’une façon qui ne favorise aucun numéro. Le panel portant ce numéro parmi les {m} publiés est le panel tiré. Les volontaires n’apparaissent que sous pseudonyme.',
+  'sel.draw.explain': 'Les nombres mêlés donnent un numéro entre {first} et {last}, d’une façon qui ne favorise aucun numéro. Le panel portant ce numéro parmi les {m} publiés est le panel tiré. Les volontaires n’apparaissent que sous pseudonyme.',
   'sel.draw.button': 'Tirer le panel',
   'sel.draw.done': 'Le panel a été tiré.',
   'sel.draw.index': 'Le panel numéro {i} sur {m} a été tiré.',

@@ -882,7 +882,7 @@ function drawSection(s, stored, refresh) {
   const drawn = r.status === 'drawn';
   return h('section', { class: 'card', 'aria-labelledby': 'draw-h', id: 'draw-section' },
     h('h2', { id: 'draw-h' }, t('sel.step.draw')),
-    h('p', {}, t('sel.draw.explain', { m: r.m, last: r.m - 1 })),
+    h('p', {}, t('sel.draw.explain', { m: r.m, first: 0, last: r.m - 1 })),
     drawn ? [
       h('p', { class: 'lead', id: 'draw-index' }, t('sel.draw.index', { i: i18n.formatNumber(r.index), m: i18n.formatNumber(r.m) })),
       h('dl', { class: 'facts' },
