@@ -119,33 +119,39 @@ export function showErrorIn(slot, err) {
   box.focus();
 }
 
-// An accessible confirmation for destructive actions: a modal <dialog>
-// (focus is trapped by the browser, Escape cancels) that resolves true
-// only when the person presses the confirm button. Focus returns to the
-// element that opened it.
-export function confirmDialog({ title, body, ok, danger = true }) {
+// Shows a modal <dialog> (focus is trapped by the browser, Escape
+// cancels) with focus on `first`; when it closes it is removed, focus
+// returns to the element that opened it, and the promise resolves with
+// settle()'s value. Every dialog of the app goes through here.
+export function modal(dlg, first, settle) {
   const opener = document.activeElement;
-  const titleId = nextId('dlg-title');
-  const bodyId = nextId('dlg-body');
   return new Promise((resolve) => {
-    const cancelBtn = h('button', { type: 'button', class: 'button button-secondary', value: 'cancel' }, t('confirm.cancel'));
-    const okBtn = h('button', { type: 'button', class: `button${danger ? ' button-danger' : ''}`, value: 'ok' }, ok);
-    const dlg = h('dialog', { class: 'confirm', 'aria-labelledby': titleId, 'aria-describedby': bodyId },
-      h('h2', { id: titleId }, title),
-      h('p', { id: bodyId }, body),
-      h('div', { class: 'actions' }, cancelBtn, okBtn));
-    let result = false;
-    cancelBtn.addEventListener('click', () => dlg.close());
-    okBtn.addEventListener('click', () => { result = true; dlg.close(); });
     dlg.addEventListener('close', () => {
       dlg.remove();
       if (opener && opener.isConnected) opener.focus();
-      resolve(result);
+      resolve(settle());
     });
     document.body.appendChild(dlg);
     dlg.showModal();
-    cancelBtn.focus(); // the safe choice is the default
+    first.focus();
   });
+}
+
+// An accessible confirmation for destructive actions: resolves true only
+// when the person presses the confirm button.
+export function confirmDialog({ title, body, ok, danger = true }) {
+  const titleId = nextId('dlg-title');
+  const bodyId = nextId('dlg-body');
+  const cancelBtn = h('button', { type: 'button', class: 'button button-secondary', value: 'cancel' }, t('confirm.cancel'));
+  const okBtn = h('button', { type: 'button', class: `button${danger ? ' button-danger' : ''}`, value: 'ok' }, ok);
+  const dlg = h('dialog', { class: 'confirm', 'aria-labelledby': titleId, 'aria-describedby': bodyId },
+    h('h2', { id: titleId }, title),
+    h('p', { id: bodyId }, body),
+    h('div', { class: 'actions' }, cancelBtn, okBtn));
+  let result = false;
+  cancelBtn.addEventListener('click', () => dlg.close());
+  okBtn.addEventListener('click', () => { result = true; dlg.close(); });
+  return modal(dlg, cancelBtn, () => result); // the safe choice is the default
 }
 
 export function badge(text, kind) {

@@ -132,6 +132,16 @@ test('the proposal page in Arabic, right to left, at 390 and 1280 px', async () 
       const s = await sideways(R.page);
       assert.ok(s.scroll <= s.inner, `Arabic ${width} px scrolls sideways: ${s.scroll} > ${s.inner}`);
       await shot(R.page, `proposal-ar-${width}`);
+      // The list too, in Arabic at both widths.
+      await open(R.page, `/assemblies/${aid}/proposals`, '#proposal-list li');
+      assert.equal(await R.page.evaluate(() => document.documentElement.dir), 'rtl');
+      const l = await sideways(R.page);
+      assert.ok(l.scroll <= l.inner, `Arabic list ${width} px scrolls sideways: ${l.scroll} > ${l.inner}`);
+      // A long unbroken title wraps inside its card: right to left, a card
+      // pushed past the left edge would not scroll, it would be cut.
+      const card = await R.page.locator('#proposal-list li').first().evaluate((e) => { const r = e.getBoundingClientRect(); return { left: r.left, right: r.right }; });
+      assert.ok(card.left >= 0 && card.right <= width, `Arabic list ${width} px: the card spans ${card.left}..${card.right}`);
+      await shot(R.page, `proposal-list-ar-${width}`);
     }
     assert.deepEqual(R.b.errors, []);
   } finally { await R.b.close(); }

@@ -276,6 +276,32 @@ test('the check: the draw recomputed from the record and the signed log; tamperi
   assert.equal(await verdict.getAttribute('data-status'), 'verified');
   await shots(page, 'check', () => page.locator('#check-verdict .verdict').waitFor({ timeout: 60000 }));
 
+  // By keyboard, in Arabic on a phone: Tab reaches the record and a
+  // volunteer's own check, and every stop shows where focus is.
+  await page.evaluate(() => localStorage.setItem('pnyx.lang', 'ar'));
+  await page.setViewportSize({ width: 390, height: 900 });
+  await page.reload();
+  await page.waitForFunction(() => document.documentElement.lang === 'ar' && document.body.classList.contains('ready'));
+  await page.locator('#check-verdict .verdict').waitFor({ timeout: 60000 });
+  const stops = [];
+  for (let i = 0; i < 60 && !stops.some((x) => x.receipt); i += 1) {
+    await page.keyboard.press('Tab');
+    stops.push(await page.evaluate(() => {
+      const e = document.activeElement;
+      const cs = getComputedStyle(e);
+      return { what: `${e.tagName.toLowerCase()}#${e.id}.${e.className}`, ring: cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) > 0,
+        summary: !!e.closest('details.record') && e.tagName === 'SUMMARY', receipt: e.name === 'receipt' };
+    }));
+    if (stops.at(-1).summary) await shot(page, 'sortition-check-keyboard-390-ar');
+  }
+  assert.ok(stops.some((x) => x.summary), `Tab never reached the record: ${stops.map((x) => x.what).join(' ')}`);
+  assert.ok(stops.some((x) => x.receipt), 'Tab never reached the receipt field');
+  assert.deepEqual(stops.filter((x) => !x.ring).map((x) => x.what), [], 'focus without a visible ring');
+  await page.evaluate(() => localStorage.setItem('pnyx.lang', 'en'));
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.reload();
+  await page.waitForFunction(() => document.documentElement.lang === 'en' && document.body.classList.contains('ready'));
+
   // A tampered seed in the record: the seed step fails, and so the whole check.
   const text = page.locator('#draw-record');
   await page.locator('#check-verdict .verdict').waitFor({ timeout: 60000 }); // the check that runs on arrival is over

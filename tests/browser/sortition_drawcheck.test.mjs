@@ -112,6 +112,8 @@ test('a faithful record passes every step', async () => {
   assert.deepEqual(res.map((r) => r.id), ALL);
   // Without the log's entries the rules cannot be compared: skipped, not passed.
   assert.deepEqual(res.filter((r) => r.status !== 'verified').map((r) => [r.id, r.status]), [['rules', 'skipped']]);
+  // The rounding step tells the lottery's own size (the text says "{m} panels", never a fixed 1,000).
+  assert.equal(res.find((r) => r.id === 'rounding').params.m, 8);
   // With nothing to check a step is skipped, never passed.
   const empty = statuses(await dc.checkDraw({}));
   assert.deepEqual(Object.keys(empty).filter((k) => empty[k] === 'verified'), ['reveals']); // zero reveals: vacuously in order

@@ -9,9 +9,9 @@ import { field, input, select, formAlert, showErrors, clearErrors, busy, errorBo
 import { languageSelect } from '../languages.js';
 import { go, flash, loginRequired, safeNext } from './common.js';
 import { advancementSection, proposalsLink } from './proposals.js';
+import { MANAGERS } from './deliberation.js';
 
 const enc = encodeURIComponent;
-const MANAGERS = new Set(['convener', 'facilitator']);
 const ROLES = ['convener', 'facilitator', 'member', 'observer']; // highest first
 const rank = (r) => ROLES.length - ROLES.indexOf(r);
 

@@ -7,7 +7,7 @@
 import { h, clear, nextId } from '../dom.js';
 import { t } from '../i18n.js';
 import { api } from '../api.js';
-import { field, select, formAlert, showErrors, busy, errorBox, announce, confirmDialog, showErrorIn } from '../ui.js';
+import { field, select, formAlert, showErrors, busy, errorBox, announce, confirmDialog, showErrorIn, modal } from '../ui.js';
 import { languageSelect } from '../languages.js';
 import { plain } from '../markdown.js';
 import { enc, MANAGERS, sameId, refId, readerLanguages, readHeaders, targetLanguage, when, langName, userBody, person, textBadges, textSentence } from './deliberation.js';
@@ -18,43 +18,33 @@ const PAGE = 50;
 const MAX_INDENT = 6;
 
 // A modal asking for a reason (hiding a comment). Resolves the trimmed
-// reason, or null when cancelled. Focus returns to the opener.
+// reason, or null when cancelled.
 function reasonDialog({ title, label, ok }) {
-  const opener = document.activeElement;
   const titleId = nextId('dlg-title');
   const areaId = nextId('dlg-reason');
-  return new Promise((resolve) => {
-    const area = h('textarea', { id: areaId, rows: 3, maxlength: 500, dir: 'auto', required: true });
-    const errP = h('p', { class: 'field-error', id: `${areaId}-error`, hidden: true });
-    area.setAttribute('aria-describedby', errP.id);
-    const cancelBtn = h('button', { type: 'button', class: 'button button-secondary' }, t('confirm.cancel'));
-    const okBtn = h('button', { type: 'button', class: 'button button-danger' }, ok);
-    const dlg = h('dialog', { class: 'confirm', 'aria-labelledby': titleId },
-      h('h2', { id: titleId }, title),
-      h('div', { class: 'field' }, h('label', { for: areaId }, label), area, errP),
-      h('div', { class: 'actions' }, cancelBtn, okBtn));
-    let result = null;
-    cancelBtn.addEventListener('click', () => dlg.close());
-    okBtn.addEventListener('click', () => {
-      if (!area.value.trim()) {
-        errP.textContent = t('fielderr.required');
-        errP.hidden = false;
-        area.setAttribute('aria-invalid', 'true');
-        area.focus();
-        return;
-      }
-      result = area.value.trim();
-      dlg.close();
-    });
-    dlg.addEventListener('close', () => {
-      dlg.remove();
-      if (opener && opener.isConnected) opener.focus();
-      resolve(result);
-    });
-    document.body.appendChild(dlg);
-    dlg.showModal();
-    area.focus();
+  const area = h('textarea', { id: areaId, rows: 3, maxlength: 500, dir: 'auto', required: true });
+  const errP = h('p', { class: 'field-error', id: `${areaId}-error`, hidden: true });
+  area.setAttribute('aria-describedby', errP.id);
+  const cancelBtn = h('button', { type: 'button', class: 'button button-secondary' }, t('confirm.cancel'));
+  const okBtn = h('button', { type: 'button', class: 'button button-danger' }, ok);
+  const dlg = h('dialog', { class: 'confirm', 'aria-labelledby': titleId },
+    h('h2', { id: titleId }, title),
+    h('div', { class: 'field' }, h('label', { for: areaId }, label), area, errP),
+    h('div', { class: 'actions' }, cancelBtn, okBtn));
+  let result = null;
+  cancelBtn.addEventListener('click', () => dlg.close());
+  okBtn.addEventListener('click', () => {
+    if (!area.value.trim()) {
+      errP.textContent = t('fielderr.required');
+      errP.hidden = false;
+      area.setAttribute('aria-invalid', 'true');
+      area.focus();
+      return;
+    }
+    result = area.value.trim();
+    dlg.close();
   });
+  return modal(dlg, area, () => result);
 }
 
 function canEdit(c, me) {

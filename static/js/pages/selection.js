@@ -24,9 +24,8 @@ import * as lc from '../sortition/logcheck.js';
 import { client } from '../sortition/client.js';
 import { loadAllMembers } from './assemblies.js';
 import { flash } from './common.js';
+import { enc, MANAGERS } from './deliberation.js';
 
-const enc = encodeURIComponent;
-const MANAGERS = new Set(['convener', 'facilitator']);
 const COUNTRIES = new Set(COUNTRY_CODES);
 // Hashes, ids and numbers keep their order in right-to-left pages.
 const ltr = (text, cls = 'mono') => h('span', { dir: 'ltr', class: cls }, text);
@@ -696,11 +695,11 @@ function commitSection(s, runs, canManage, refresh) {
       btn.disabled = true;
       try { await client.publish(s.id, run.id); flash(t('sel.publish.done')); refresh(); } catch (e) { showErrorIn(errSlot, e); btn.disabled = false; }
     });
-    publish = [h('h3', {}, t('sel.publish.title')), h('p', {}, t('sel.publish.explain')), h('p', { class: 'actions' }, btn)];
+    publish = [h('h3', {}, t('sel.publish.title')), h('p', {}, t('sel.publish.explain', { m: r.m })), h('p', { class: 'actions' }, btn)];
   }
   return h('section', { class: 'card', 'aria-labelledby': 'commit-h', id: 'commit-section' },
     h('h2', { id: 'commit-h' }, t('sel.step.commit')),
-    h('p', {}, t('sel.commit.explain')),
+    h('p', {}, t('sel.commit.explain', { m: r.m })),
     r.commitment_root ? h('dl', { class: 'facts', id: 'commit-facts' },
       h('dt', {}, t('sel.commit.root')), h('dd', { class: 'hash' }, ltr(r.commitment_root)),
       h('dt', {}, t('sel.commit.m')), h('dd', {}, i18n.formatNumber(r.m)),
@@ -883,7 +882,7 @@ function drawSection(s, stored, refresh) {
   const drawn = r.status === 'drawn';
   return h('section', { class: 'card', 'aria-labelledby': 'draw-h', id: 'draw-section' },
     h('h2', { id: 'draw-h' }, t('sel.step.draw')),
-    h('p', {}, t('sel.draw.explain')),
+    h('p', {}, t('sel.draw.explain', { m: r.m, first: 0, last: r.m - 1 })),
     drawn ? [
       h('p', { class: 'lead', id: 'draw-index' }, t('sel.draw.index', { i: i18n.formatNumber(r.index), m: i18n.formatNumber(r.m) })),
       h('dl', { class: 'facts' },

@@ -225,7 +225,7 @@ export async function checkDraw(recIn, log = null) {
     let worst = 0;
     r.probabilities.forEach((p, i) => { worst = Math.max(worst, Math.abs(p - r.optimum[i])); });
     const bound = r.k / r.m;
-    out.push(worst <= bound + 1e-9 ? ok('rounding', { worst: +(worst * 100).toFixed(3), bound: +(bound * 100).toFixed(3) }) : bad('rounding', { worst: +(worst * 100).toFixed(3), bound: +(bound * 100).toFixed(3) }));
+    out.push(worst <= bound + 1e-9 ? ok('rounding', { worst: +(worst * 100).toFixed(3), bound: +(bound * 100).toFixed(3), m: r.m }) : bad('rounding', { worst: +(worst * 100).toFixed(3), bound: +(bound * 100).toFixed(3) }));
   }
   // 3. reveals open their commitments, in ascending order, and are the
   // ones the log shows; with the dropped ones they are every commitment
