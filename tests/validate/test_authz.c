@@ -97,6 +97,23 @@ static enum authz_decision reference(const struct authz_subject *w, const struct
     case AUTHZ_READ_COMMENTS:
     case AUTHZ_READ_SELECTION:
         return visible ? AUTHZ_ALLOW : AUTHZ_HIDE_404;
+    /* questions (issue 11): the record is public where the assembly is;
+     * who voted is for members; boards after close, results once tallied */
+    case AUTHZ_READ_QUESTION:
+        return visible ? AUTHZ_ALLOW : AUTHZ_HIDE_404;
+    case AUTHZ_READ_BOARD:
+    case AUTHZ_READ_RESULT:
+    case AUTHZ_READ_PARTICIPATION: {
+        if (!visible)
+            return AUTHZ_HIDE_404;
+        if (a == AUTHZ_READ_PARTICIPATION && !member)
+            return w->logged_in ? AUTHZ_DENY_403 : AUTHZ_NEED_LOGIN_401;
+        bool when = a == AUTHZ_READ_RESULT ? r->state == QUESTION_TALLIED
+                    : a == AUTHZ_READ_BOARD
+                        ? r->state == QUESTION_CLOSED || r->state == QUESTION_TALLIED
+                        : r->state >= QUESTION_OPEN && r->state <= QUESTION_TALLIED;
+        return when ? AUTHZ_ALLOW : AUTHZ_STATE_409;
+    }
     case AUTHZ_ACCEPT_INVITATION:
         if (!w->logged_in)
             return AUTHZ_NEED_LOGIN_401;
@@ -145,6 +162,28 @@ static enum authz_decision reference(const struct authz_subject *w, const struct
         if (!(ref_active(w) && (w->role == ROLE_CONVENER || w->role == ROLE_FACILITATOR)))
             return AUTHZ_DENY_403;
         return r->state == COMMENT_VISIBLE ? AUTHZ_ALLOW : AUTHZ_STATE_409;
+    /* questions (issue 11) */
+    case AUTHZ_CREATE_QUESTION:
+        return ref_active(w) && (w->role == ROLE_CONVENER || w->role == ROLE_FACILITATOR)
+                   ? AUTHZ_ALLOW
+                   : AUTHZ_DENY_403;
+    case AUTHZ_EDIT_QUESTION:
+    case AUTHZ_OPEN_QUESTION:
+    case AUTHZ_TRANSLATE_QUESTION:
+    case AUTHZ_CLOSE_QUESTION:
+    case AUTHZ_CAST_BALLOT: {
+        bool manager =
+            ref_active(w) && (w->role == ROLE_CONVENER || w->role == ROLE_FACILITATOR);
+        bool who = a == AUTHZ_CLOSE_QUESTION ? ref_active(w) && w->role == ROLE_CONVENER
+                   : a == AUTHZ_TRANSLATE_QUESTION || a == AUTHZ_CAST_BALLOT
+                       ? ref_active(w) && w->role != ROLE_OBSERVER
+                       : manager;
+        if (!who)
+            return AUTHZ_DENY_403;
+        unsigned want = a == AUTHZ_CLOSE_QUESTION || a == AUTHZ_CAST_BALLOT ? QUESTION_OPEN
+                                                                             : QUESTION_DRAFT;
+        return r->state == want ? AUTHZ_ALLOW : AUTHZ_STATE_409;
+    }
     /* selections by lot (issue 14) */
     case AUTHZ_MANAGE_SELECTION:
         return ref_active(w) && w->role == ROLE_CONVENER ? AUTHZ_ALLOW : AUTHZ_DENY_403;
@@ -301,7 +340,6 @@ Test(authz, member_patch_ranks)
 /* --- later resources fit the same table ------------------------------------ */
 
 enum proposal_state { P_DRAFT, P_DELIBERATION, P_BALLOT };
-enum question_state { Q_DRAFT, Q_OPEN, Q_CLOSED };
 
 #define Y AUTHZ_YES
 #define N AUTHZ_NO
@@ -313,14 +351,6 @@ static const struct authz_rule edit_proposal = {
     .cells =
         {[ROLE_CONVENER] = {N, A, N}, [ROLE_FACILITATOR] = {N, A, N}, [ROLE_MEMBER] = {N, A, N}},
     .states = 1u << P_DRAFT,
-};
-
-/* "Members vote while open" (observers never). */
-static const struct authz_rule vote = {
-    .gate = AUTHZ_GATE_ACT,
-    .cells =
-        {[ROLE_CONVENER] = {N, Y, N}, [ROLE_FACILITATOR] = {N, Y, N}, [ROLE_MEMBER] = {N, Y, N}},
-    .states = 1u << Q_OPEN,
 };
 
 #undef Y
@@ -350,12 +380,13 @@ Test(authz, questions_members_vote_while_open)
     struct authz_subject mem = as(ROLE_MEMBER, MEMBER_ACTIVE);
     struct authz_subject obs = as(ROLE_OBSERVER, MEMBER_ACTIVE);
     struct authz_subject susp = as(ROLE_MEMBER, MEMBER_SUSPENDED);
-    struct authz_resource open = {.is_public = true, .state = Q_OPEN};
-    struct authz_resource closed = {.is_public = true, .state = Q_CLOSED};
-    cr_expect_eq(authz_decide(&vote, &mem, &open), AUTHZ_ALLOW);
-    cr_expect_eq(authz_decide(&vote, &mem, &closed), AUTHZ_STATE_409);
-    cr_expect_eq(authz_decide(&vote, &obs, &open), AUTHZ_DENY_403);
-    cr_expect_eq(authz_decide(&vote, &susp, &open), AUTHZ_DENY_403);
+    struct authz_resource open = {.is_public = true, .state = QUESTION_OPEN};
+    struct authz_resource closed = {.is_public = true, .state = QUESTION_CLOSED};
+    cr_expect_eq(authz_assembly(&mem, &open, AUTHZ_CAST_BALLOT), AUTHZ_ALLOW);
+    cr_expect_eq(authz_assembly(&mem, &closed, AUTHZ_CAST_BALLOT), AUTHZ_STATE_409);
+    cr_expect_eq(authz_assembly(&obs, &open, AUTHZ_CAST_BALLOT), AUTHZ_DENY_403);
+    cr_expect_eq(authz_assembly(&susp, &open, AUTHZ_CAST_BALLOT), AUTHZ_DENY_403);
+    cr_expect_eq(authz_assembly(&anon, &open, AUTHZ_CAST_BALLOT), AUTHZ_NEED_LOGIN_401);
 }
 
 /* --- comments (issue 10) ----------------------------------------------------- */
@@ -414,7 +445,7 @@ Test(domain, roles_and_statuses_round_trip)
 Test(authz, proposal_cells_by_author_and_status)
 {
     int cells = 0;
-    for (int a = AUTHZ_READ_PROPOSAL; a < AUTHZ_ACTION__COUNT; a++) {
+    for (int a = AUTHZ_READ_PROPOSAL; a < AUTHZ_READ_QUESTION; a++) {
         for (int login = 0; login < 2; login++) {
             for (int role = 0; role < ROLE__COUNT; role++) {
                 for (int st = 0; st < MEMBER_STATUS__COUNT; st++) {
@@ -448,7 +479,7 @@ Test(authz, proposal_cells_by_author_and_status)
             }
         }
     }
-    cr_expect_eq(cells, (AUTHZ_ACTION__COUNT - AUTHZ_READ_PROPOSAL) * 2 * ROLE__COUNT *
+    cr_expect_eq(cells, (AUTHZ_READ_QUESTION - AUTHZ_READ_PROPOSAL) * 2 * ROLE__COUNT *
                             MEMBER_STATUS__COUNT * 2 * 3 * PROPOSAL_STATUS__COUNT);
 }
 

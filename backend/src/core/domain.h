@@ -71,4 +71,22 @@ const char *proposal_status_name(enum proposal_status s);
  * and rejected are set by a tally, never by a request). */
 int proposal_status_can_move(enum proposal_status from, enum proposal_status to);
 
+/* --- questions (issue 11) --------------------------------------------------- */
+
+/* A question's state: draft → open → closed → tallied (each step one
+ * conditional UPDATE). The value doubles as the authz resource state. */
+enum question_state {
+    QUESTION_DRAFT = 0,
+    QUESTION_OPEN,
+    QUESTION_CLOSED,
+    QUESTION_TALLIED,
+    QUESTION_STATE__COUNT
+};
+
+/* "draft", "open", "closed", "tallied" → the state; anything else (NULL
+ * included) → QUESTION_STATE__COUNT. */
+enum question_state question_state_parse(const char *s);
+/* The text form; "unknown" for an out-of-range value. Static string. */
+const char *question_state_name(enum question_state s);
+
 #endif /* PNYX_CORE_DOMAIN_H */

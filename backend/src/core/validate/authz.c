@@ -18,6 +18,11 @@
 #define VISIBLE (1u << COMMENT_VISIBLE)
 /* A proposal's text changes (and it may be withdrawn) only before ballot. */
 #define P_EDITABLE (1u << PROPOSAL_DRAFT | 1u << PROPOSAL_DELIBERATION)
+/* Question states (issue 11). */
+#define Q_DRAFT   (1u << QUESTION_DRAFT)
+#define Q_OPEN    (1u << QUESTION_OPEN)
+#define Q_ENDED   (1u << QUESTION_CLOSED | 1u << QUESTION_TALLIED)
+#define Q_STARTED (Q_OPEN | Q_ENDED)
 /* cells[role] = {non-member, active, suspended} */
 #define ROW(nonmember, conv_a, conv_s, fac_a, fac_s, mem_a, mem_s, obs_a, obs_s)                   \
     {                                                                                              \
@@ -89,11 +94,32 @@ static const struct authz_rule rules[AUTHZ_ACTION__COUNT] = {
     [AUTHZ_MANAGE_SELECTION] = {AUTHZ_GATE_ACT, ROW(N, Y, N, N, N, N, N, N, N), 0},
     [AUTHZ_VOLUNTEER] = {AUTHZ_GATE_ACT, ROW(Y, Y, N, Y, N, Y, N, Y, N), 0},
     [AUTHZ_SELECTION_RANDOMNESS] = {AUTHZ_GATE_ACT, ROW(N, Y, N, Y, N, Y, N, Y, N), 0},
+    /* Questions (issue 11). Whoever sees the assembly reads questions,
+     * boards and results (the record is public where the assembly is);
+     * conveners and facilitators draft, translate and open them; only a
+     * convener closes one early (with a recorded reason); members,
+     * facilitators and conveners vote while it is open (observers never:
+     * they are not on the roll, which the body checks). Who voted (never
+     * how) is for members only, so an absent one can object. */
+    [AUTHZ_READ_QUESTION] = {AUTHZ_GATE_READ, ROW(Y, Y, Y, Y, Y, Y, Y, Y, Y), 0},
+    [AUTHZ_CREATE_QUESTION] = {AUTHZ_GATE_ACT, ROW(N, Y, N, Y, N, N, N, N, N), 0},
+    [AUTHZ_EDIT_QUESTION] = {AUTHZ_GATE_ACT, ROW(N, Y, N, Y, N, N, N, N, N), Q_DRAFT},
+    [AUTHZ_TRANSLATE_QUESTION] = {AUTHZ_GATE_ACT, ROW(N, Y, N, Y, N, Y, N, N, N), Q_DRAFT},
+    [AUTHZ_OPEN_QUESTION] = {AUTHZ_GATE_ACT, ROW(N, Y, N, Y, N, N, N, N, N), Q_DRAFT},
+    [AUTHZ_CLOSE_QUESTION] = {AUTHZ_GATE_ACT, ROW(N, Y, N, N, N, N, N, N, N), Q_OPEN},
+    [AUTHZ_CAST_BALLOT] = {AUTHZ_GATE_ACT, ROW(N, Y, N, Y, N, Y, N, N, N), Q_OPEN},
+    [AUTHZ_READ_PARTICIPATION] = {AUTHZ_GATE_READ, ROW(N, Y, Y, Y, Y, Y, Y, Y, Y), Q_STARTED},
+    [AUTHZ_READ_BOARD] = {AUTHZ_GATE_READ, ROW(Y, Y, Y, Y, Y, Y, Y, Y, Y), Q_ENDED},
+    [AUTHZ_READ_RESULT] = {AUTHZ_GATE_READ, ROW(Y, Y, Y, Y, Y, Y, Y, Y, Y), 1u << QUESTION_TALLIED},
 };
 
 #undef ROW
 #undef VISIBLE
 #undef P_EDITABLE
+#undef Q_DRAFT
+#undef Q_OPEN
+#undef Q_STARTED
+#undef Q_ENDED
 #undef NA
 #undef A
 #undef N

@@ -103,3 +103,25 @@ int proposal_status_can_move(enum proposal_status from, enum proposal_status to)
     }
     return (proposal_moves[from] & (1u << to)) != 0;
 }
+
+static const char *const question_state_names[QUESTION_STATE__COUNT] = {
+    [QUESTION_DRAFT] = "draft",
+    [QUESTION_OPEN] = "open",
+    [QUESTION_CLOSED] = "closed",
+    [QUESTION_TALLIED] = "tallied",
+};
+
+enum question_state question_state_parse(const char *s)
+{
+    for (int st = 0; s != NULL && st < QUESTION_STATE__COUNT; st++) {
+        if (strcmp(s, question_state_names[st]) == 0) {
+            return (enum question_state)st;
+        }
+    }
+    return QUESTION_STATE__COUNT;
+}
+
+const char *question_state_name(enum question_state s)
+{
+    return (unsigned)s < QUESTION_STATE__COUNT ? question_state_names[s] : "unknown";
+}
