@@ -172,16 +172,15 @@ static enum authz_decision reference(const struct authz_subject *w, const struct
     case AUTHZ_TRANSLATE_QUESTION:
     case AUTHZ_CLOSE_QUESTION:
     case AUTHZ_CAST_BALLOT: {
-        bool manager =
-            ref_active(w) && (w->role == ROLE_CONVENER || w->role == ROLE_FACILITATOR);
+        bool manager = ref_active(w) && (w->role == ROLE_CONVENER || w->role == ROLE_FACILITATOR);
         bool who = a == AUTHZ_CLOSE_QUESTION ? ref_active(w) && w->role == ROLE_CONVENER
                    : a == AUTHZ_TRANSLATE_QUESTION || a == AUTHZ_CAST_BALLOT
                        ? ref_active(w) && w->role != ROLE_OBSERVER
                        : manager;
         if (!who)
             return AUTHZ_DENY_403;
-        unsigned want = a == AUTHZ_CLOSE_QUESTION || a == AUTHZ_CAST_BALLOT ? QUESTION_OPEN
-                                                                             : QUESTION_DRAFT;
+        unsigned want =
+            a == AUTHZ_CLOSE_QUESTION || a == AUTHZ_CAST_BALLOT ? QUESTION_OPEN : QUESTION_DRAFT;
         return r->state == want ? AUTHZ_ALLOW : AUTHZ_STATE_409;
     }
     /* selections by lot (issue 14) */

@@ -30,8 +30,8 @@ struct question_row {
     enum question_state state;
     char method[8]; /* "irv" | "stv" | "schulze" */
     int seats;
-    bool secret;      /* secrecy = secret (else roll_call) */
-    int max_rankings; /* -1 = null (up to the option count) */
+    bool secret;                 /* secrecy = secret (else roll_call) */
+    int max_rankings;            /* -1 = null (up to the option count) */
     char quorum_min_turnout[48]; /* canonical decimal text, "0" = none */
     int quorum_min_countries;
     char country_cap[48];          /* "" = null */
@@ -42,8 +42,8 @@ struct question_row {
     char option_ids[QUESTION_MAX_OPTIONS][QUESTION_OPTION_ID_MAX];
     bool excluded[QUESTION_MAX_OPTIONS];
     int64_t proposal_ids[QUESTION_MAX_OPTIONS]; /* 0 = none */
-    int roll_size;       /* from opening; 0 before */
-    int ballot_count;    /* from closing; 0 before */
+    int roll_size;                              /* from opening; 0 before */
+    int ballot_count;                           /* from closing; 0 before */
     uint8_t board_root[32];
     int64_t closed_log_size; /* audit-log size right after question.closed; 0 before */
 };

@@ -2,8 +2,9 @@
 /* core/ballot/ballot.c — receipts, board entries, option ids (ballot.h). */
 #include "core/ballot/ballot.h"
 
-#include <sodium.h>
 #include <string.h>
+
+#include <sodium.h>
 
 #include "core/audit/audit.h"
 

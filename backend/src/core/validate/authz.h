@@ -86,16 +86,16 @@ enum authz_action {
     AUTHZ_VOLUNTEER,            /* POST …/volunteers: registered people answer an open call */
     AUTHZ_SELECTION_RANDOMNESS, /* POST …/randomness (commit) and …/randomness/reveal */
     /* questions and ballots (issue 11); the state is enum question_state */
-    AUTHZ_READ_QUESTION,        /* GET questions, a question (drafts too) */
-    AUTHZ_CREATE_QUESTION,      /* POST /assemblies/{aid}/questions */
-    AUTHZ_EDIT_QUESTION,        /* PATCH /questions/{qid}: draft only */
-    AUTHZ_TRANSLATE_QUESTION,   /* POST /questions/{qid}/translations: draft only */
-    AUTHZ_OPEN_QUESTION,        /* POST /questions/{qid}/open */
-    AUTHZ_CLOSE_QUESTION,       /* POST /questions/{qid}/close: early, conveners, with a reason */
-    AUTHZ_CAST_BALLOT,          /* POST /questions/{qid}/ballots (the roll is the body's) */
-    AUTHZ_READ_PARTICIPATION,   /* GET /questions/{qid}/participation: members, from opening */
-    AUTHZ_READ_BOARD,           /* GET …/ballots, …/ballots/{receipt}: after close */
-    AUTHZ_READ_RESULT,          /* GET …/result, …/export: once tallied */
+    AUTHZ_READ_QUESTION,      /* GET questions, a question (drafts too) */
+    AUTHZ_CREATE_QUESTION,    /* POST /assemblies/{aid}/questions */
+    AUTHZ_EDIT_QUESTION,      /* PATCH /questions/{qid}: draft only */
+    AUTHZ_TRANSLATE_QUESTION, /* POST /questions/{qid}/translations: draft only */
+    AUTHZ_OPEN_QUESTION,      /* POST /questions/{qid}/open */
+    AUTHZ_CLOSE_QUESTION,     /* POST /questions/{qid}/close: early, conveners, with a reason */
+    AUTHZ_CAST_BALLOT,        /* POST /questions/{qid}/ballots (the roll is the body's) */
+    AUTHZ_READ_PARTICIPATION, /* GET /questions/{qid}/participation: members, from opening */
+    AUTHZ_READ_BOARD,         /* GET …/ballots, …/ballots/{receipt}: after close */
+    AUTHZ_READ_RESULT,        /* GET …/result, …/export: once tallied */
     AUTHZ_ACTION__COUNT
 };
 
