@@ -434,3 +434,34 @@ Test(questions, opening_after_the_deadline_is_refused)
     cr_expect_str_eq(it_problem(r), "question-deadline");
     h_resp_free(r);
 }
+
+Test(questions, two_schedulers_close_each_question_once)
+{
+    /* a second pnyxd on the same database: both schedulers race for the
+     * same due questions (SKIP LOCKED + conditional UPDATE) */
+    struct h_server *second = h_server_start(NULL);
+    cr_assert(second != NULL);
+    struct qu_world w = qu_world_new(1, "DE");
+    int64_t qids[4];
+    for (int i = 0; i < 4; i++) {
+        json_t *b = qu_body();
+        json_object_set_new(b, "closes_at", json_string(qu_time(3)));
+        qids[i] = qu_create(w.s, &w.conv, w.aid, b);
+        qu_open(i % 2 ? second : w.s, &w.conv, qids[i]);
+    }
+    int closed = 0;
+    for (int t = 0; t < 100 && closed < 4; t++) {
+        closed = 0;
+        for (int i = 0; i < 4; i++) {
+            json_t *q = qu_get(w.s, NULL, qids[i]);
+            closed += strcmp(jstr(q, "state"), "open") != 0;
+            json_decref(q);
+        }
+        usleep(200 * 1000);
+    }
+    cr_expect_eq(closed, 4, "every question closed by a scheduler");
+    json_t *e = pu_audit(w.s, w.aid, "question.closed");
+    cr_expect_eq(json_array_size(e), 4, "each closed exactly once");
+    json_decref(e);
+    h_server_stop(second);
+}
