@@ -376,6 +376,9 @@ static void problem_add(struct decode_errors *e, const struct question_problem *
                             p->max_is_number ? json_integer(strtoll(p->max, NULL, 10))
                                              : json_string(p->max));
     }
+    if (strcmp(p->code, "format") == 0) {
+        json_object_set_new(params, "format", json_string("decimal"));
+    }
     decode_error(e, p->field, p->code, params, p->message);
 }
 
@@ -1217,6 +1220,11 @@ int api_questions_participation(struct api_req *rq, struct api_reply *out)
     }
     enum authz_decision d =
         decide(rq, &sd, AUTHZ_READ_PARTICIPATION, rec.author_id, question_state_parse(rec.state));
+    if (d == AUTHZ_STATE_409) {
+        struct qtxn k = {0};
+        enum db_status st409 = refuse_state(&k, authz_rule_of(AUTHZ_READ_PARTICIPATION)->states);
+        return qtxn_problem(out, st409, &k);
+    }
     if (d != AUTHZ_ALLOW) {
         return api_authz_problem(out, d);
     }
@@ -1276,10 +1284,12 @@ static json_t *as_body(const json_t *q)
     return b;
 }
 
-/* Whether the texts a translation renders (title, description, labels) differ. */
+/* Whether the texts a translation renders (title, description, labels) or
+ * their language differ. */
 static bool texts_differ(const json_t *old, const json_t *merged)
 {
-    if (!json_equal(json_object_get(old, "title"), json_object_get(merged, "title")) ||
+    if (!json_equal(json_object_get(old, "language"), json_object_get(merged, "language")) ||
+        !json_equal(json_object_get(old, "title"), json_object_get(merged, "title")) ||
         !json_equal(json_object_get(old, "description"), json_object_get(merged, "description"))) {
         return true;
     }
