@@ -60,6 +60,14 @@ Test(questions, create_read_list)
     cr_expect_eq(json_array_size(jget(r->json, "items")), 1);
     cr_expect(jget(json_array_get(jget(r->json, "items"), 0), "description") == NULL);
     h_resp_free(r);
+    r = it_req(w.s, "GET", pp("/api/v1/assemblies/%lld/questions?state=open", (long long)w.aid),
+               NULL, NULL);
+    cr_expect_eq(json_array_size(jget(r->json, "items")), 0);
+    h_resp_free(r);
+    cr_expect_eq(it_status(w.s, "GET",
+                           pp("/api/v1/assemblies/%lld/questions?state=shut", (long long)w.aid),
+                           NULL, NULL),
+                 400);
     json_t *e = pu_audit(w.s, w.aid, "question.created");
     cr_assert_eq(json_array_size(e), 1);
     cr_expect_str_eq(jstr(json_array_get(e, 0), "data.question"), qid_text(qid));
@@ -74,6 +82,8 @@ Test(questions, create_read_list)
 Test(questions, open_snapshots_roll_slots_and_texts)
 {
     struct qu_world w = qu_world_new(3, "DEESPL");
+    /* suspended members are not on the roll either */
+    (void)it_member_new(w.s, &w.conv, w.aid, "member", "suspended", "AT");
     int64_t qid = qu_create(w.s, &w.conv, w.aid, qu_body());
     /* no participation before opening: 409 naming the states */
     struct h_resp *r0 = it_req(
