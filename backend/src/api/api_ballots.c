@@ -168,11 +168,11 @@ static enum db_status cast_cb(struct db_conn *c, void *cls)
         return st;
     enum authz_decision d = decide(t->rq, &t->res.sd, AUTHZ_CAST_BALLOT, t->res.state);
     if (d == AUTHZ_STATE_409)
-        return api_refuse(&t->refusal, API_E_QUESTION_NOT_OPEN, NULL);
+        return api_refuse(&t->refusal, API_E_QUESTION_STATE, NULL);
     if (d != AUTHZ_ALLOW)
         return api_refuse(&t->refusal, api_authz_error(d), NULL);
     if (!t->res.open_now)
-        return api_refuse(&t->refusal, API_E_QUESTION_NOT_OPEN, "the question closed");
+        return api_refuse(&t->refusal, API_E_QUESTION_DEADLINE, NULL);
     if (!t->res.on_roll)
         return api_refuse(&t->refusal, API_E_NOT_ON_ROLL, NULL);
     if (t->res.slot_missing) {
@@ -182,6 +182,16 @@ static enum db_status cast_cb(struct db_conn *c, void *cls)
     if (!t->res.cast)
         return api_refuse(&t->refusal, API_E_ALREADY_VOTED, NULL);
     return DB_OK;
+}
+
+/* 409 question-state naming the state a cast needs, as api_questions.c's
+ * state conflicts do (params.allowed). */
+static int state_problem(struct api_reply *out)
+{
+    api_problem(out, API_E_QUESTION_STATE, "ballots are cast while the question is open");
+    if (out->json)
+        json_object_set_new(out->json, "params", json_pack("{s:[s]}", "allowed", "open"));
+    return 0;
 }
 
 static json_t *cast_body(const struct cast_txn *t, size_t n)
@@ -236,6 +246,8 @@ static int cast_reply(struct api_req *rq, enum db_status st, void *cls, struct a
         if (r != 1)
             return r;
     }
+    if (st == DB_REFUSED && t->refusal.error == API_E_QUESTION_STATE)
+        return state_problem(out);
     return api_txn_problem(out, st, &t->refusal);
 }
 
@@ -368,7 +380,7 @@ int api_ballots_cast(struct api_req *rq, struct api_reply *out)
             return api_problem_db(out, st);
         enum authz_decision d = decide(rq, &q.sd, AUTHZ_CAST_BALLOT, q.state);
         if (d == AUTHZ_STATE_409)
-            return api_problem(out, API_E_QUESTION_NOT_OPEN, NULL);
+            return state_problem(out);
         if (d != AUTHZ_ALLOW)
             return api_authz_problem(out, d);
         return 0;

@@ -802,4 +802,8 @@ export default {
   'problem.call-closed': 'لا يقبل هذا الاختيار متطوعين.',
   'problem.already-volunteered': 'أنت بالفعل ضمن مجموعة المرشحين لهذا الاختيار.',
   'problem.randomness-taken': 'لقد التزمت بالفعل بعشوائيتك لهذه القرعة.',
+  // questions (issue 11, qlife): problem slugs of api/errors.def
+  'problem.question-state': 'غير ممكن ما دام السؤال في حالته الحالية.',
+  'problem.question-deadline': 'انقضى موعد إغلاق السؤال.',
+  'fielderr.format.decimal': 'أدخل عددًا مثل 0.5 بأربعة منازل عشرية على الأكثر.',
 };

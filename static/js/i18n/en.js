@@ -802,4 +802,8 @@ export default {
   'problem.call-closed': 'This selection is not taking volunteers.',
   'problem.already-volunteered': "You are already in this selection's pool.",
   'problem.randomness-taken': 'You have already committed randomness to this draw.',
+  // questions (issue 11, qlife): problem slugs of api/errors.def
+  'problem.question-state': 'Not possible while the question is in its current state.',
+  'problem.question-deadline': "The question's closing time has passed.",
+  'fielderr.format.decimal': 'Enter a number such as 0.5, with at most 4 decimal places.',
 };

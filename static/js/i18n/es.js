@@ -802,4 +802,8 @@ export default {
   'problem.call-closed': 'Esta selección no acepta voluntarios.',
   'problem.already-volunteered': 'Ya está en el grupo de candidatos de esta selección.',
   'problem.randomness-taken': 'Ya ha comprometido su aleatoriedad para este sorteo.',
+  // questions (issue 11, qlife): problem slugs of api/errors.def
+  'problem.question-state': 'No es posible mientras la pregunta esté en su estado actual.',
+  'problem.question-deadline': 'La hora de cierre de la pregunta ya pasó.',
+  'fielderr.format.decimal': 'Introduzca un número como 0,5, con 4 decimales como máximo.',
 };

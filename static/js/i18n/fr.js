@@ -802,4 +802,8 @@ export default {
   'problem.call-closed': 'Cette sélection n’accepte pas de volontaires.',
   'problem.already-volunteered': 'Vous êtes déjà dans le vivier de cette sélection.',
   'problem.randomness-taken': 'Vous avez déjà engagé votre aléa pour ce tirage.',
+  // questions (issue 11, qlife): problem slugs of api/errors.def
+  'problem.question-state': 'Impossible tant que la question est dans son état actuel.',
+  'problem.question-deadline': 'L’heure de clôture de la question est passée.',
+  'fielderr.format.decimal': 'Saisissez un nombre comme 0,5, avec au plus 4 décimales.',
 };
