@@ -111,7 +111,8 @@ static void tally_reset(void *cls)
 
 /* Counts q's board into *e / *r (the caller fini's both). */
 static enum db_status count_board(struct db_conn *c, struct arena *a, const struct qr_spec *s,
-                                  struct tally_election *e, struct tally_result *r)
+                                  struct tally_election *e, struct tally_result *r,
+                                  int64_t *ballots)
 {
     struct db_rq_group *g = NULL;
     int n = 0;
@@ -124,7 +125,9 @@ static enum db_status count_board(struct db_conn *c, struct arena *a, const stru
         log_error("tally of question %" PRId64 ": %s", s->qid, err.reason);
         return DB_HARD_ERROR;
     }
+    *ballots = 0;
     for (int i = 0; i < n; i++) {
+        *ballots += (int64_t)g[i].count;
         if (qr_election_add(e, g[i].ranking, g[i].len, g[i].country, g[i].count, &err) !=
             TALLY_OK) {
             log_error("tally of question %" PRId64 ": board row: %s", s->qid, err.reason);
@@ -242,9 +245,9 @@ static enum db_status tally_body(struct db_conn *c, void *cls)
     struct tally_result r = {0};
     struct election_buf b = {0};
     tally_election_init(&e);
-    st = count_board(c, a, &s, &e, &r);
+    int64_t ballots = 0;
+    st = count_board(c, a, &s, &e, &r, &ballots);
     if (st == DB_OK) {
-        int64_t ballots = (int64_t)e.n_added;
         char turnout[48];
         bool met =
             qr_quorum(ballots, q->roll_size, countries, q->min_turnout, q->min_countries, turnout);
@@ -585,6 +588,7 @@ int api_results_export(struct api_req *rq, struct api_reply *out)
     }
     x->fmt = fmt;
     x->first = true;
+    x->after = -1; /* board_index starts at 0 */
     memcpy(x->ids, q->ids, sizeof x->ids);
     memcpy(x->excluded, q->excluded, sizeof x->excluded);
     for (int i = 0; i < q->n_options; i++) {
