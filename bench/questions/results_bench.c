@@ -6,7 +6,11 @@
  * in this process, exactly as pnyxd runs it after a close (claim, seed,
  * board grouped in SQL, count, result bytes, tally.published, commit).
  *
- *   results_bench CONNINFO AID AUTHOR BALLOTS OPTIONS METHOD SEATS [SEED]
+ *   results_bench CONNINFO AID AUTHOR BALLOTS OPTIONS METHOD SEATS [SEED [POOL]]
+ *
+ * POOL > 0 draws that many voter types and spreads the voters over them
+ * (board_util.h), like gen_election.py's "large" model; 0 (default) gives
+ * every voter a ballot of their own (almost all distinct).
  *
  * Prints one line: qid=… ballots=… load_s=… tally_s=… status=…
  */
@@ -31,7 +35,8 @@ static double now_s(void)
 int main(int argc, char **argv)
 {
     if (argc < 8) {
-        fprintf(stderr, "usage: %s CONNINFO AID AUTHOR BALLOTS OPTIONS METHOD SEATS [SEED]\n",
+        fprintf(stderr,
+                "usage: %s CONNINFO AID AUTHOR BALLOTS OPTIONS METHOD SEATS [SEED [POOL]]\n",
                 argv[0]);
         return 2;
     }
@@ -39,6 +44,7 @@ int main(int argc, char **argv)
     int64_t aid = strtoll(argv[2], NULL, 10), author = strtoll(argv[3], NULL, 10);
     int n = atoi(argv[4]), k = atoi(argv[5]);
     uint64_t seed = argc > 8 ? strtoull(argv[8], NULL, 10) : 1;
+    int pool = argc > 9 ? atoi(argv[9]) : 0;
     PGconn *pg = PQconnectdb(conninfo);
     if (PQstatus(pg) != CONNECTION_OK) {
         fprintf(stderr, "%s", PQerrorMessage(pg));
@@ -46,7 +52,7 @@ int main(int argc, char **argv)
     }
     struct bl_spec s = {.method = argv[6], .seats = atoi(argv[7]), .k = k, .max_rankings = -1};
     double t0 = now_s();
-    struct bl_board b = bl_board_random(n, k, -1, seed);
+    struct bl_board b = bl_board_random_pool(n, k, -1, seed, pool);
     int64_t qid = bl_load_closed(pg, aid, author, &s, &b);
     bl_board_free(&b);
     double t1 = now_s();

@@ -21,6 +21,7 @@
 #include "api/api_me.h"
 #include "api/api_proposals.h"
 #include "api/api_results.h"
+#include "api/api_questions.h"
 #include "api/api_selections.h"
 #include "api/api_sessions.h"
 #include "api/api_translation.h"
@@ -304,6 +305,39 @@ const struct api_route api_routes[] = {
      .pattern = "/api/v1/questions/{qid}/export",
      .handler = api_results_export,
      .auth = API_AUTH_OPTIONAL},
+    /* questions and their lifecycle (issue 11, qlife): api_questions.c */
+    {.method = API_GET,
+     .pattern = "/api/v1/assemblies/{aid}/questions",
+     .handler = api_questions_list,
+     .auth = API_AUTH_OPTIONAL},
+    {.method = API_POST,
+     .pattern = "/api/v1/assemblies/{aid}/questions",
+     .handler = api_questions_create,
+     .auth = API_AUTH_REQUIRED},
+    {.method = API_GET,
+     .pattern = "/api/v1/questions/{qid}",
+     .handler = api_questions_get,
+     .auth = API_AUTH_OPTIONAL},
+    {.method = API_PATCH,
+     .pattern = "/api/v1/questions/{qid}",
+     .handler = api_questions_patch,
+     .auth = API_AUTH_REQUIRED},
+    {.method = API_POST,
+     .pattern = "/api/v1/questions/{qid}/translations",
+     .handler = api_questions_translate,
+     .auth = API_AUTH_REQUIRED},
+    {.method = API_POST,
+     .pattern = "/api/v1/questions/{qid}/open",
+     .handler = api_questions_open,
+     .auth = API_AUTH_REQUIRED},
+    {.method = API_POST,
+     .pattern = "/api/v1/questions/{qid}/close",
+     .handler = api_questions_close,
+     .auth = API_AUTH_REQUIRED},
+    {.method = API_GET,
+     .pattern = "/api/v1/questions/{qid}/participation",
+     .handler = api_questions_participation,
+     .auth = API_AUTH_REQUIRED},
 };
 
 const size_t api_routes_count = sizeof(api_routes) / sizeof(api_routes[0]);
