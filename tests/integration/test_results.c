@@ -26,6 +26,8 @@
 #include "api/question_int.h"
 #include "assembly_util.h"
 #include "board_util.h"
+#include "core/audit/merkle.h"
+#include "core/tally/tally.h"
 #include "db/db.h"
 #include "harness.h"
 #include "question_util.h"
@@ -504,4 +506,79 @@ Test(results, close_through_the_api_counts_the_sealed_board)
                           (const char *const[]){q}),
                    0, 0));
     json_decref(j);
+}
+
+/* The seed of question qid recomputed from the log: the entries up to
+ * closed_log_size, hashed again (RFC 9162 leaves), their root, its first
+ * 6 bytes (tally_seed_from_root). */
+static int64_t seed_from_log(int64_t aid, int64_t qid)
+{
+    char a[24], q[24];
+    snprintf(a, sizeof a, "%lld", (long long)aid);
+    snprintf(q, sizeof q, "%lld", (long long)qid);
+    const char *p[2] = {a, q};
+    PGresult *r = qu_sql("SELECT entry FROM audit_entries WHERE assembly_id = $1 AND seq <= "
+                         "(SELECT closed_log_size FROM questions WHERE id = $2) ORDER BY seq",
+                         2, p);
+    struct merkle_mem m;
+    merkle_mem_init(&m);
+    for (int i = 0; i < PQntuples(r); i++) {
+        const char *e = PQgetvalue(r, i, 0);
+        cr_assert_eq(merkle_mem_append_entry(&m, e, strlen(e)), AUDIT_OK);
+    }
+    PQclear(r);
+    uint8_t root[32];
+    struct merkle_store st = merkle_mem_store(&m);
+    cr_assert_eq(merkle_root(&st, merkle_mem_size(&m), root), AUDIT_OK);
+    merkle_mem_fini(&m);
+    return tally_seed_from_root(root);
+}
+
+/* Deadlines pass with nobody calling and two pnyxd racing: each question
+ * is closed and tallied exactly once, its result is served, and its seed
+ * is the one the log at closing gives. */
+Test(results, deadline_closes_and_tallies_each_question_once_with_two_servers)
+{
+    struct h_server *second = h_server_start(NULL);
+    cr_assert(second != NULL);
+    struct qu_world qw = qu_world_new(2, "DEFR");
+    int64_t qids[3];
+    for (int i = 0; i < 3; i++) {
+        json_t *b = qu_body();
+        json_object_set_new(b, "closes_at", json_string(qu_time(3)));
+        qids[i] = qu_create(qw.s, &qw.conv, qw.aid, b);
+        qu_open(i % 2 ? second : qw.s, &qw.conv, qids[i]);
+    }
+    int done = 0;
+    for (int t = 0; t < 100 && done < 3; t++) {
+        done = 0;
+        for (int i = 0; i < 3; i++) {
+            char q[24];
+            snprintf(q, sizeof q, "%lld", (long long)qids[i]);
+            done += (int)qu_sql_int("SELECT count(*) FROM questions WHERE id = $1 AND state = "
+                                    "'tallied'",
+                                    q);
+        }
+        usleep(200 * 1000);
+    }
+    cr_assert_eq(done, 3, "every question tallied by a scheduler");
+    for (int i = 0; i < 3; i++) {
+        char q[24], path[96];
+        snprintf(q, sizeof q, "%lld", (long long)qids[i]);
+        cr_assert_eq(
+            qu_sql_int("SELECT count(*) FROM audit_entries WHERE kind = "
+                       "'tally.published' AND (entry::jsonb -> 'data' ->> 'question') = $1",
+                       q),
+            1, "tallied exactly once");
+        snprintf(path, sizeof path, "/api/v1/questions/%s/result", q);
+        struct h_resp *r = it_req(qw.s, "GET", path, NULL, NULL);
+        cr_assert_eq(r->status, 200, "%s", r->body);
+        /* nobody voted: a count of nothing decides nothing */
+        cr_assert_str_eq(json_string_value(json_object_get(r->json, "status")), "no_quorum");
+        cr_assert_eq(json_integer_value(json_object_get(r->json, "ballots")), 0);
+        cr_assert_eq(json_integer_value(json_object_get(r->json, "seed")),
+                     seed_from_log(qw.aid, qids[i]));
+        h_resp_free(r);
+    }
+    h_server_stop(second);
 }
