@@ -811,4 +811,5 @@ export default {
   // questions (issue 11, qlife): problem slugs of api/errors.def
   'problem.question-state': 'غير ممكن ما دام السؤال في حالته الحالية.',
   'problem.question-deadline': 'انقضى موعد إغلاق السؤال.',
+  'fielderr.format.decimal': 'أدخل عددًا مثل 0.5 بأربعة منازل عشرية على الأكثر.',
 };

@@ -811,4 +811,5 @@ export default {
   // questions (issue 11, qlife): problem slugs of api/errors.def
   'problem.question-state': 'Not possible while the question is in its current state.',
   'problem.question-deadline': "The question's closing time has passed.",
+  'fielderr.format.decimal': 'Enter a number such as 0.5, with at most 4 decimal places.',
 };

@@ -811,4 +811,5 @@ export default {
   // questions (issue 11, qlife): problem slugs of api/errors.def
   'problem.question-state': 'No es posible mientras la pregunta esté en su estado actual.',
   'problem.question-deadline': 'La hora de cierre de la pregunta ya pasó.',
+  'fielderr.format.decimal': 'Introduzca un número como 0,5, con 4 decimales como máximo.',
 };
