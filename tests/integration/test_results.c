@@ -582,3 +582,75 @@ Test(results, deadline_closes_and_tallies_each_question_once_with_two_servers)
     }
     h_server_stop(second);
 }
+
+/* Real casts: members rank through POST …/ballots (qballot's path), the
+ * convener closes, and the published result equals pnyx-tally on the
+ * export; every receipt a voter got is in the CSV export, with its
+ * ranking. STV, two seats, a country cap. */
+Test(results, cast_close_count_through_the_api)
+{
+    struct qu_world qw = qu_world_new(14, "DEFRESITPL");
+    json_t *body = qu_body();
+    json_object_set_new(body, "method", json_string("stv"));
+    json_object_set_new(body, "seats", json_integer(2));
+    json_object_set_new(body, "country_cap", json_string("0.4"));
+    json_object_set_new(body, "options",
+                        json_pack("[{s:s},{s:s},{s:s},{s:s}]", "label", "Parks", "label", "Schools",
+                                  "label", "Roads", "label", "Clinics"));
+    int64_t qid = qu_create(qw.s, &qw.conv, qw.aid, body);
+    qu_open(qw.s, &qw.conv, qid);
+    static const char *const ids[] = {"A", "B", "C", "D"};
+    char receipts[14][65];
+    char rankings[14][16];
+    bl_rng = 4242;
+    for (int i = 0; i < 14; i++) {
+        int perm[4] = {0, 1, 2, 3};
+        for (int k = 3; k > 0; k--) {
+            int j = (int)(bl_next() % (uint64_t)(k + 1));
+            int t = perm[k];
+            perm[k] = perm[j];
+            perm[j] = t;
+        }
+        int len = 1 + (int)(bl_next() % 4);
+        json_t *rk = json_array();
+        rankings[i][0] = '\0';
+        for (int k = 0; k < len; k++) {
+            json_array_append_new(rk, json_string(ids[perm[k]]));
+            strcat(rankings[i], ids[perm[k]]);
+        }
+        struct h_resp *r =
+            qu_post(qw.s, &qw.m[i], qid, "ballots", json_pack("{s:o}", "ranking", rk));
+        cr_assert_eq(r->status, 201, "cast: %ld %s", r->status, r->body);
+        snprintf(receipts[i], sizeof receipts[i], "%s",
+                 json_string_value(json_object_get(r->json, "receipt")));
+        h_resp_free(r);
+    }
+    struct h_resp *r = qu_close_resp(qw.s, &qw.conv, qid, "Everyone has voted");
+    cr_assert_eq(r->status, 200, "close: %ld %s", r->status, r->body);
+    cr_assert_str_eq(json_string_value(json_object_get(r->json, "state")), "tallied");
+    h_resp_free(r);
+    struct world w = {.s = qw.s, .conv = qw.conv, .aid = qw.aid};
+    json_t *j = check_published(&w, qid);
+    cr_assert_eq(json_integer_value(json_object_get(j, "ballots")), 14);
+    cr_assert_eq(json_array_size(json_object_get(j, "winners")), 2);
+    cr_assert(json_object_get(j, "country_cap") != NULL);
+    json_decref(j);
+    /* every voter's receipt is on the CSV export with the ranking cast */
+    char path[96];
+    snprintf(path, sizeof path, "/api/v1/questions/%lld/export?format=csv", (long long)qid);
+    r = it_req(qw.s, "GET", path, NULL, NULL);
+    cr_assert_eq(r->status, 200);
+    for (int i = 0; i < 14; i++) {
+        const char *row = strstr(r->body, receipts[i]);
+        cr_assert(row != NULL, "receipt %s not on the CSV export", receipts[i]);
+        char got[16] = {0};
+        const char *p = row + 64 + 4; /* receipt, ",ZZ" */
+        for (size_t k = 0; *p != '\r' && k < sizeof got - 1; p++) {
+            if (*p != ',') {
+                got[k++] = *p;
+            }
+        }
+        cr_assert_str_eq(got, rankings[i], "ranking of receipt %s", receipts[i]);
+    }
+    h_resp_free(r);
+}
