@@ -66,6 +66,9 @@ enum route {
     R_S_DRAW,
     R_S_DECLINE,
     R_S_REPLACEMENTS,
+    /* results and exports of a tallied question (issue 11, qresult) */
+    R_Q_RESULT,
+    R_Q_EXPORT,
     /* questions (issue 11, qlife) */
     R_Q_LIST,
     R_Q_CREATE,
@@ -95,6 +98,8 @@ static const char *route_name[N_ROUTE] = {
     "POST selections", "GET selections", "GET selection", "PATCH selection", "GET pool", "GET runs",
     "GET draw.json", "POST publish", "POST randomness", "POST volunteers", "PUT pool", "POST runs",
     "POST commit", "POST reveal", "POST draw", "POST decline", "POST replacements",
+    /* results (issue 11, qresult) */
+    "GET question result", "GET question export",
     /* questions (issue 11, qlife) */
     "GET questions", "POST questions", "GET question", "PATCH question",
     "POST question translation", "POST question open", "POST question close",
@@ -158,6 +163,9 @@ static const long expect_public[N_ROUTE][N_WHO] = {
     [R_S_DRAW] = {401, 403, 403, 403, 403, 409, 403},
     [R_S_DECLINE] = {401, 403, 403, 403, 403, 404, 403},
     [R_S_REPLACEMENTS] = {401, 403, 403, 403, 403, 409, 403},
+    /* results: anyone who may read the assembly, once tallied */
+    [R_Q_RESULT] = {200, 200, 200, 200, 200, 200, 200},
+    [R_Q_EXPORT] = {200, 200, 200, 200, 200, 200, 200},
     /* questions (issue 11, qlife): a draft (get, patch, translate, open: a
      * fresh one per cell), an open one (close: fresh per cell; participation) */
     [R_Q_LIST] = {200, 200, 200, 200, 200, 200, 200},
@@ -222,6 +230,8 @@ static const long expect_members[N_ROUTE][N_WHO] = {
     [R_S_DRAW] = {401, 404, 403, 403, 403, 409, 403},
     [R_S_DECLINE] = {401, 404, 403, 403, 403, 404, 403},
     [R_S_REPLACEMENTS] = {401, 404, 403, 403, 403, 409, 403},
+    [R_Q_RESULT] = {404, 404, 200, 200, 200, 200, 200},
+    [R_Q_EXPORT] = {404, 404, 200, 200, 200, 200, 200},
     [R_Q_LIST] = {404, 404, 200, 200, 200, 200, 200},
     [R_Q_CREATE] = {401, 404, 403, 403, 201, 201, 403},
     [R_Q_GET] = {404, 404, 200, 200, 200, 200, 200},
@@ -242,6 +252,7 @@ struct world {
     struct it_user creator; /* first convener */
     int64_t aid;
     int64_t pid;               /* a proposal in deliberation, for the comment routes */
+    int64_t qid;               /* a tallied question (issue 11, qresult) */
     struct it_user who[N_WHO]; /* shared callers for non-mutating routes */
     int64_t qdraft, qopen;     /* questions (issue 11): a draft, an open one */
     int64_t qclosed;           /* ballots (issue 11): closed with one ballot … */
@@ -429,6 +440,12 @@ static long run_cell(struct world *wd, enum route r, enum who w, const struct it
         snprintf(path, sizeof path, "/api/v1/assemblies/%lld/translation-jobs?status=failed", aid);
         break;
     /* selections by lot (issue 14, sortdraw) */
+    /* results (issue 11, qresult) */
+    case R_Q_RESULT:
+    case R_Q_EXPORT:
+        snprintf(path, sizeof path, "/api/v1/questions/%lld/%s", (long long)wd->qid,
+                 r == R_Q_RESULT ? "result" : "export?format=pnyx");
+        break;
     case R_S_CREATE:
         method = "POST";
         snprintf(path, sizeof path, "/api/v1/assemblies/%lld/selections", aid);
@@ -594,6 +611,31 @@ static void walk(const char *visibility, const long (*expect)[N_WHO])
         cr_assert_eq(sr->status, 201, "selection: %ld %s", sr->status, sr->body);
         wd.sid = it_int(sr->json, "id");
         h_resp_free(sr);
+    }
+    {
+        /* a tallied question of no ballots, written directly (issue 11, qresult) */
+        char a[24], b[24];
+        snprintf(a, sizeof a, "%lld", (long long)wd.aid);
+        snprintf(b, sizeof b, "%lld", (long long)wd.creator.id);
+        const char *res =
+            "{\"question\": 0, \"status\": \"no_quorum\", \"method\": \"irv\", \"seats\": 1, "
+            "\"ballots\": 0, \"roll_size\": 0, \"turnout\": \"0\", \"countries\": 0, "
+            "\"quorum\": {\"min_turnout\": \"0\", \"min_countries\": 0, \"met\": false}, "
+            "\"board_root\": null, \"seed\": 0, \"rules_id\": \"pnyx-irv/1\", \"winners\": [], "
+            "\"rounds\": [], \"blank_ballots\": 0}\n";
+        const char *p[3] = {a, b, res};
+        char *id = it_sql_on(
+            h_db_url(),
+            "WITH q AS (INSERT INTO questions (assembly_id, author_id, language, title, method, "
+            "seats, secrecy, closes_at, state, roll_size, ballot_count, seed, result_status, "
+            "result, result_hash) VALUES ($1, $2, 'en', 'matrix', 'irv', 1, 'secret', now(), "
+            "'tallied', 0, 0, 0, 'no_quorum', $3, sha256(convert_to($3, 'UTF8'))) RETURNING id) "
+            "INSERT INTO question_options (question_id, position, option_id, label) "
+            "SELECT id, p, chr(65 + p), 'Option' FROM q, generate_series(0, 1) p "
+            "RETURNING question_id",
+            3, p);
+        wd.qid = strtoll(id, NULL, 10);
+        free(id);
     }
     for (int w = 0; w < N_WHO; w++) {
         wd.who[w] = make_who(&wd, (enum who)w);

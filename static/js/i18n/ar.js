@@ -802,6 +802,12 @@ export default {
   'problem.call-closed': 'لا يقبل هذا الاختيار متطوعين.',
   'problem.already-volunteered': 'أنت بالفعل ضمن مجموعة المرشحين لهذا الاختيار.',
   'problem.randomness-taken': 'لقد التزمت بالفعل بعشوائيتك لهذه القرعة.',
+  // ---- qresult: results and exports (issue 11) ----
+  'problem.question-not-tallied': 'لم يُفرز هذا السؤال بعد: تظهر النتائج بعد إغلاق التصويت وفرز الأصوات.',
+  'audit.kind.tally.published': 'نُشرت نتيجة الفرز',
+  'audit.kind.proposal.adopted': 'اعتُمد المقترح بالتصويت',
+  'audit.kind.proposal.rejected': 'رُفض المقترح بالتصويت',
+  // ---- end qresult ----
   // questions (issue 11, qlife): problem slugs of api/errors.def
   'problem.question-state': 'غير ممكن ما دام السؤال في حالته الحالية.',
   'problem.question-deadline': 'انقضى موعد إغلاق السؤال.',

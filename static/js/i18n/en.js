@@ -802,6 +802,12 @@ export default {
   'problem.call-closed': 'This selection is not taking volunteers.',
   'problem.already-volunteered': "You are already in this selection's pool.",
   'problem.randomness-taken': 'You have already committed randomness to this draw.',
+  // ---- qresult: results and exports (issue 11) ----
+  'problem.question-not-tallied': 'The question has not been tallied yet: results appear once it closes and is counted.',
+  'audit.kind.tally.published': 'Tally published',
+  'audit.kind.proposal.adopted': 'Proposal adopted by a vote',
+  'audit.kind.proposal.rejected': 'Proposal rejected by a vote',
+  // ---- end qresult ----
   // questions (issue 11, qlife): problem slugs of api/errors.def
   'problem.question-state': 'Not possible while the question is in its current state.',
   'problem.question-deadline': "The question's closing time has passed.",

@@ -802,6 +802,12 @@ export default {
   'problem.call-closed': 'Esta selección no acepta voluntarios.',
   'problem.already-volunteered': 'Ya está en el grupo de candidatos de esta selección.',
   'problem.randomness-taken': 'Ya ha comprometido su aleatoriedad para este sorteo.',
+  // ---- qresult: results and exports (issue 11) ----
+  'problem.question-not-tallied': 'La pregunta aún no se ha escrutado: los resultados aparecen cuando la votación se cierra y se cuenta.',
+  'audit.kind.tally.published': 'Escrutinio publicado',
+  'audit.kind.proposal.adopted': 'Propuesta aprobada en una votación',
+  'audit.kind.proposal.rejected': 'Propuesta rechazada en una votación',
+  // ---- end qresult ----
   // questions (issue 11, qlife): problem slugs of api/errors.def
   'problem.question-state': 'No es posible mientras la pregunta esté en su estado actual.',
   'problem.question-deadline': 'La hora de cierre de la pregunta ya pasó.',

@@ -802,6 +802,12 @@ export default {
   'problem.call-closed': 'Cette sélection n’accepte pas de volontaires.',
   'problem.already-volunteered': 'Vous êtes déjà dans le vivier de cette sélection.',
   'problem.randomness-taken': 'Vous avez déjà engagé votre aléa pour ce tirage.',
+  // ---- qresult: results and exports (issue 11) ----
+  'problem.question-not-tallied': 'La question n’a pas encore été dépouillée : les résultats paraissent une fois le vote clos et compté.',
+  'audit.kind.tally.published': 'Dépouillement publié',
+  'audit.kind.proposal.adopted': 'Proposition adoptée par un vote',
+  'audit.kind.proposal.rejected': 'Proposition rejetée par un vote',
+  // ---- end qresult ----
   // questions (issue 11, qlife): problem slugs of api/errors.def
   'problem.question-state': 'Impossible tant que la question est dans son état actuel.',
   'problem.question-deadline': 'L’heure de clôture de la question est passée.',
