@@ -17,6 +17,8 @@
 
 #include <pthread.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/api_records.h"
@@ -24,6 +26,7 @@
 #include "api/decode.h"
 #include "api/lang_prefs.h"
 #include "api/translation_queue.h"
+#include "codec/json/jsonw.h"
 #include "core/base/base.h"
 #include "core/validate/validate.h"
 #include "db/db_comment.h"
@@ -247,32 +250,197 @@ static const struct decode_spec translation_spec = DECODE_SPEC(translation_field
 
 /* --- read ---------------------------------------------------------------------------- */
 
-static json_t *page_json(struct api_req *rq, const struct db_standing *sd,
-                         const struct db_comment *items, int n, int limit)
+/*
+ * Pages are written as JSON text (codec_comment_write), not built as
+ * Jansson trees: the same bytes, without ~20 values and their mallocs per
+ * comment. A page is {"items":[…],"next":…}.
+ *
+ * The text of a page whose comments show the same to every reader who may
+ * read them (no hidden comment: only a hidden comment's text depends on
+ * who reads) is kept in a small in-memory cache, keyed by the proposal,
+ * the page size, the reader's languages and the thread's revision key
+ * (comments_key of db_proposal_view and db_comment_scope, sql/011: it
+ * changes in the same transaction as anything a page shows). The proposal
+ * page and the comment list read that key in their first statement
+ * anyway, so a kept page saves the second statement and the encoding; a
+ * stale page cannot be served, since its key no longer matches — also
+ * with several pnyxd on one database. Only first pages (no cursor) are
+ * kept.
+ *
+ * Why these bounds: 4,096 direct-mapped slots by proposal and page size (a
+ * collision only costs a miss); a page over 256 KiB (long texts in a big
+ * page) is not kept; at most 64 MiB of page text in all, about 2,000
+ * pages of 50 comments of the bench's size.
+ */
+#define PAGE_SLOTS     4096
+#define PAGE_MAX_BYTES (256u * 1024u)
+#define PAGE_BUDGET    (64u * 1024u * 1024u)
+#define PAGE_KEY_MAX   96
+
+struct page_slot {
+    int64_t pid;
+    int limit;
+    char langs[PAGE_KEY_MAX]; /* "fr,en" */
+    char key[PAGE_KEY_MAX];   /* comments_key */
+    char *text;               /* malloc'd; NULL: empty slot */
+    size_t len;
+};
+static struct page_slot g_pages[PAGE_SLOTS];
+static size_t g_page_bytes;
+static pthread_mutex_t g_page_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* The cache key's language part: the subtags joined by ','; false when it
+ * does not fit (then nothing is cached). */
+static bool langs_key(const char *const *langs, int n, char out[PAGE_KEY_MAX])
 {
-    json_t *arr = json_array();
-    for (int i = 0; arr != NULL && i < n; i++) {
-        if (json_array_append_new(
-                arr, api_comment_json(&items[i], shows_text(rq, sd, &items[i]))) != 0) {
-            json_decref(arr);
-            return NULL;
+    size_t len = 0;
+    out[0] = '\0';
+    for (int i = 0; i < n; i++) {
+        size_t l = strlen(langs[i]);
+        if (len + l + 2 > PAGE_KEY_MAX) {
+            return false;
         }
+        if (i > 0) {
+            out[len++] = ',';
+        }
+        memcpy(out + len, langs[i], l + 1);
+        len += l;
     }
-    return json_pack("{s:o, s:o}", "items", arr, "next",
-                     api_page_next(n, limit, n > 0 ? items[n - 1].id : 0));
+    return true;
 }
 
-json_t *api_comments_page(struct api_req *rq, int64_t pid, const struct db_standing *sd, int limit,
-                          const char *const *langs, int n_langs, enum db_status *st)
+static size_t page_slot_of(int64_t pid, int limit)
 {
+    uint64_t h = (uint64_t)pid * 0x9E3779B97F4A7C15u ^ (uint64_t)limit;
+    return (size_t)(h >> 32) % PAGE_SLOTS;
+}
+
+/* A kept page's text copied to dst + off of a new arena buffer of off +
+ * len + extra bytes (*buf; the caller fills the rest), or false. */
+static bool page_cached(struct arena *a, int64_t pid, int limit, const char *langs, const char *key,
+                        size_t off, size_t extra, char **buf, size_t *len)
+{
+    struct page_slot *sl = &g_pages[page_slot_of(pid, limit)];
+    bool hit = false;
+    pthread_mutex_lock(&g_page_mu);
+    if (sl->text != NULL && sl->pid == pid && sl->limit == limit && strcmp(sl->langs, langs) == 0 &&
+        strcmp(sl->key, key) == 0) {
+        *buf = arena_alloc(a, off + sl->len + extra);
+        memcpy(*buf + off, sl->text, sl->len);
+        *len = sl->len;
+        hit = true;
+    }
+    pthread_mutex_unlock(&g_page_mu);
+    return hit;
+}
+
+/* Keeps a copy of a page's text (when it fits the bounds). */
+static void page_keep(int64_t pid, int limit, const char *langs, const char *key, const char *text,
+                      size_t len)
+{
+    if (len > PAGE_MAX_BYTES || strlen(key) >= PAGE_KEY_MAX) {
+        return;
+    }
+    char *copy = malloc(len);
+    if (copy == NULL) {
+        return;
+    }
+    memcpy(copy, text, len);
+    struct page_slot *sl = &g_pages[page_slot_of(pid, limit)];
+    char *old = NULL;
+    pthread_mutex_lock(&g_page_mu);
+    if (sl->text != NULL) {
+        g_page_bytes -= sl->len;
+        old = sl->text;
+        sl->text = NULL;
+    }
+    if (g_page_bytes + len <= PAGE_BUDGET) {
+        sl->pid = pid;
+        sl->limit = limit;
+        snprintf(sl->langs, sizeof sl->langs, "%s", langs);
+        snprintf(sl->key, sizeof sl->key, "%s", key);
+        sl->text = copy;
+        sl->len = len;
+        g_page_bytes += len;
+        copy = NULL;
+    }
+    pthread_mutex_unlock(&g_page_mu);
+    free(old);
+    free(copy);
+}
+
+/* The page's text (malloc'd, length in *len), or NULL (no memory).
+ * *same_for_all: no comment on it is hidden, so every reader allowed to
+ * read the comments gets these bytes. */
+static char *page_text(struct api_req *rq, const struct db_standing *sd,
+                       const struct db_comment *items, int n, int limit, size_t *len,
+                       bool *same_for_all)
+{
+    struct jsonw w;
+    jsonw_init(&w, 1024 + (size_t)n * 640);
+    *same_for_all = true;
+    jsonw_lit(&w, "{\"items\":[");
+    for (int i = 0; i < n; i++) {
+        if (i > 0) {
+            jsonw_lit(&w, ",");
+        }
+        if (strcmp(items[i].status, "hidden") == 0) {
+            *same_for_all = false;
+        }
+        api_comment_write(&w, &items[i], shows_text(rq, sd, &items[i]));
+    }
+    jsonw_lit(&w, "],\"next\":");
+    if (n > 0 && n == limit) {
+        jsonw_lit(&w, "\"");
+        jsonw_int(&w, items[n - 1].id);
+        jsonw_lit(&w, "\"");
+    } else {
+        jsonw_null(&w);
+    }
+    jsonw_lit(&w, "}");
+    return jsonw_finish(&w, len);
+}
+
+/*
+ * The text of the page of pid's comments after `after` (0: the first),
+ * placed at *buf + off in a new arena buffer of off + *len + extra bytes
+ * (the caller writes the off bytes before it and the extra after it):
+ * from the cache when key (the thread's comments_key; NULL: unknown) finds
+ * it, else by one query (and kept when it may be). false with *st set on
+ * failure (DB_OK: no memory).
+ */
+static bool page_get(struct api_req *rq, int64_t pid, int64_t after, const struct db_standing *sd,
+                     int limit, const char *const *langs, int n_langs, const char *key, size_t off,
+                     size_t extra, char **buf, size_t *len, enum db_status *st)
+{
+    char lk[PAGE_KEY_MAX];
+    bool cacheable = key != NULL && after == 0 && langs_key(langs, n_langs, lk);
+    *st = DB_OK;
+    if (cacheable && page_cached(rq->arena, pid, limit, lk, key, off, extra, buf, len)) {
+        return true;
+    }
     struct db_comment *items;
     int n;
-    *st = db_comment_list(rq->db, rq->arena, pid, 0, limit, langs, n_langs, &items, &n);
-    return *st == DB_OK ? page_json(rq, sd, items, n, limit) : NULL;
+    *st = db_comment_list(rq->db, rq->arena, pid, after, limit, langs, n_langs, &items, &n);
+    if (*st != DB_OK) {
+        return false;
+    }
+    bool same_for_all;
+    char *text = page_text(rq, sd, items, n, limit, len, &same_for_all);
+    if (text == NULL) {
+        return false;
+    }
+    if (cacheable && same_for_all) {
+        page_keep(pid, limit, lk, key, text, *len);
+    }
+    *buf = arena_alloc(rq->arena, off + *len + extra);
+    memcpy(*buf + off, text, *len);
+    free(text);
+    return true;
 }
 
 int api_comments_embed(struct api_req *rq, struct api_reply *out, int64_t pid,
-                       const struct db_standing *sd)
+                       const struct db_standing *sd, const char *comments_key)
 {
     uint64_t n = 0;
     int has = api_query_u64(rq, "comments", &n);
@@ -291,13 +459,37 @@ int api_comments_embed(struct api_req *rq, struct api_reply *out, int64_t pid,
     if (decide(rq, sd, AUTHZ_READ_COMMENTS, 0, NULL) != AUTHZ_ALLOW) {
         return 0; /* the proposal is readable but not its comments: none embedded */
     }
+    /* The proposal's object as json_dumps writes it, its closing brace
+     * replaced by ,"comments":<page>} — the member json_object_set_new
+     * would have appended last, in the same bytes. */
+    char *head = json_dumps(out->json, JSON_COMPACT);
+    size_t hlen = head != NULL ? strlen(head) : 0;
+    if (hlen < 2 || head[hlen - 1] != '}') {
+        free(head);
+        api_problem_db(out, DB_HARD_ERROR);
+        return -1;
+    }
+    static const char member[] = ",\"comments\":";
+    const char *m = hlen == 2 ? member + 1 : member; /* "{}": no member before ours */
+    size_t mlen = strlen(m), off = hlen - 1 + mlen, plen = 0;
+    char *body = NULL;
     enum db_status st;
-    json_t *page = api_comments_page(rq, pid, sd, (int)n, langs, n_langs, &st);
-    if (page == NULL) {
+    if (!page_get(rq, pid, 0, sd, (int)n, langs, n_langs, comments_key, off, 2, &body, &plen,
+                  &st)) {
+        free(head);
         api_problem_db(out, st != DB_OK ? st : DB_HARD_ERROR);
         return -1;
     }
-    json_object_set_new(out->json, "comments", page);
+    memcpy(body, head, hlen - 1);
+    memcpy(body + hlen - 1, m, mlen);
+    body[off + plen] = '}';
+    body[off + plen + 1] = '\0';
+    free(head);
+    json_decref(out->json);
+    out->json = NULL;
+    out->body = body;
+    out->body_len = off + plen + 1;
+    out->content_type = "application/json";
     return 0;
 }
 
@@ -327,14 +519,17 @@ int api_comments_list(struct api_req *rq, struct api_reply *out)
     if (d != AUTHZ_ALLOW) {
         return api_authz_problem(out, d);
     }
-    struct db_comment *items;
-    int n;
-    st = db_comment_list(rq->db, rq->arena, pid, after, limit, langs, n_langs, &items, &n);
-    if (st != DB_OK) {
-        return api_problem_db(out, st);
+    size_t len = 0;
+    char *page = NULL;
+    if (!page_get(rq, pid, after, &sc.sd, limit, langs, n_langs, sc.comments_key, 0, 1, &page, &len,
+                  &st)) {
+        return api_problem_db(out, st != DB_OK ? st : DB_HARD_ERROR);
     }
-    json_t *page = page_json(rq, &sc.sd, items, n, limit);
-    api_reply_json(out, 200, page);
+    page[len] = '\0';
+    out->status = 200;
+    out->body = page;
+    out->body_len = len;
+    out->content_type = "application/json";
     (void)api_reply_header(out, "Vary", "Accept-Language");
     return 0;
 }

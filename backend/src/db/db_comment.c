@@ -98,7 +98,9 @@ static const char *opt_id(struct arena *a, int64_t id)
  * the locking variant inside the post transaction). */
 #define SCOPE_SQL                                                                                  \
     "SELECT p.id, p.assembly_id, p.status, a.visibility = 'public', a.join_policy = 'open', "      \
-    "m.role, m.status FROM proposals p JOIN assemblies a ON a.id = p.assembly_id "                 \
+    "m.role, m.status, p.comment_count || '.' || p.comments_rev || '.' || "                        \
+    "(SELECT e.n FROM comment_page_epoch e) FROM proposals p "                                     \
+    "JOIN assemblies a ON a.id = p.assembly_id "                                                   \
     "LEFT JOIN memberships m ON m.assembly_id = a.id AND m.account_id = $2 WHERE p.id = $1"
 static const struct db_stmt stmt_scope = {.name = "comment_scope", .sql = SCOPE_SQL, .nparams = 2};
 static const struct db_stmt stmt_scope_lock = {
@@ -123,6 +125,7 @@ enum db_status db_comment_scope(struct db_conn *c, struct arena *a, int64_t pid,
     out->proposal_status = db_value(&r, 0, 2);
     out->sd.role = db_value(&r, 0, 5);
     out->sd.status = db_value(&r, 0, 6);
+    out->comments_key = db_value(&r, 0, 7);
     return DB_OK;
 }
 

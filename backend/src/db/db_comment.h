@@ -28,6 +28,8 @@ struct db_comment_scope {
     const char
         *proposal_status; /* draft | deliberation | ballot | adopted | rejected | withdrawn */
     struct db_standing sd;
+    /* The thread's revision key as pages show it (sql/011, "count.rev.epoch"). */
+    const char *comments_key;
 };
 
 struct db_comment_translation {
