@@ -602,8 +602,10 @@ static void create_reset(void *cls)
     memset(&t->out, 0, sizeof(t->out));
 }
 
-/* The audit entry and the machine-translation jobs of a new comment. */
-static enum db_status created(struct db_conn *c, struct create_txn *t, int64_t parent)
+/* The audit entry and (unless the insert queued them: jobs_done) the
+ * machine-translation jobs of a new comment. */
+static enum db_status created(struct db_conn *c, struct create_txn *t, int64_t parent,
+                              bool jobs_done)
 {
     struct arena *a = t->rq->arena;
     json_t *data = json_pack("{s:o, s:s, s:s}", "parent",
@@ -612,6 +614,9 @@ static enum db_status created(struct db_conn *c, struct create_txn *t, int64_t p
     enum db_status st = audit(c, t->rq, &t->out, "comment.created", data);
     if (st != DB_OK) {
         return st;
+    }
+    if (jobs_done) {
+        return DB_OK;
     }
     /* Machine translations into the languages the assembly reads: queued
      * here (one INSERT … SELECT), done by the worker outside any request. */
@@ -634,11 +639,17 @@ static enum db_status create_cb(struct db_conn *c, void *cls)
     int64_t parent = t->b.parent_id.set ? t->b.parent_id.v : 0;
     enum db_status st;
     if (t->fast) {
+        /* One round trip: the guarded insert queues the translation jobs. */
+        struct db_comment_jobs jobs = {0};
+        jobs.enqueue = translation_targets(a, t->b.language, &jobs.src, &jobs.targets);
         bool inserted = false;
-        st = db_comment_insert_guarded(c, a, &t->seen, parent, t->rq->auth.account_id,
-                                       t->b.language, t->b.body, &t->out, &inserted);
+        int64_t queued = 0;
+        st =
+            db_comment_insert_guarded(c, a, &t->seen, parent, t->rq->auth.account_id, t->b.language,
+                                      t->b.body, &jobs, &t->out, &inserted, &queued);
         if (st != DB_OK || inserted) {
-            return st != DB_OK ? st : created(c, t, parent);
+            translation_queued(queued);
+            return st != DB_OK ? st : created(c, t, parent, true);
         }
     }
     struct db_comment_scope sc;
@@ -668,7 +679,7 @@ static enum db_status create_cb(struct db_conn *c, void *cls)
     }
     st = db_comment_insert(c, a, sc.assembly_id, t->pid, parent, t->rq->auth.account_id,
                            t->b.language, t->b.body, &t->out);
-    return st != DB_OK ? st : created(c, t, parent);
+    return st != DB_OK ? st : created(c, t, parent, false);
 }
 
 static int create_reply(struct api_req *rq, enum db_status st, void *cls, struct api_reply *out)
