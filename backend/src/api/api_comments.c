@@ -276,6 +276,15 @@ static const struct decode_spec translation_spec = DECODE_SPEC(translation_field
 #define PAGE_MAX_BYTES (256u * 1024u)
 #define PAGE_BUDGET    (64u * 1024u * 1024u)
 #define PAGE_KEY_MAX   96
+#define PAGE_TAG_LEN   32 /* hex of 128 bits of SHA-256 */
+
+/* Hex of the first 128 bits of the SHA-256 of s[0..n): a part of an ETag. */
+static void page_tag(const char *s, size_t n, char tag[PAGE_TAG_LEN + 1])
+{
+    uint8_t h[PNYX_SHA256_BYTES];
+    pnyx_crypto_sha256(s, n, h);
+    pnyx_crypto_hex(h, PAGE_TAG_LEN / 2, tag);
+}
 
 struct page_slot {
     int64_t pid;
@@ -284,6 +293,7 @@ struct page_slot {
     char key[PAGE_KEY_MAX];   /* comments_key */
     char *text;               /* malloc'd; NULL: empty slot */
     size_t len;
+    char tag[PAGE_TAG_LEN + 1]; /* page_tag of text */
 };
 static struct page_slot g_pages[PAGE_SLOTS];
 static size_t g_page_bytes;
@@ -318,7 +328,8 @@ static size_t page_slot_of(int64_t pid, int limit)
 /* A kept page's text copied to dst + off of a new arena buffer of off +
  * len + extra bytes (*buf; the caller fills the rest), or false. */
 static bool page_cached(struct arena *a, int64_t pid, int limit, const char *langs, const char *key,
-                        size_t off, size_t extra, char **buf, size_t *len)
+                        size_t off, size_t extra, char **buf, size_t *len,
+                        char tag[PAGE_TAG_LEN + 1])
 {
     struct page_slot *sl = &g_pages[page_slot_of(pid, limit)];
     bool hit = false;
@@ -328,6 +339,7 @@ static bool page_cached(struct arena *a, int64_t pid, int limit, const char *lan
         *buf = arena_alloc(a, off + sl->len + extra);
         memcpy(*buf + off, sl->text, sl->len);
         *len = sl->len;
+        memcpy(tag, sl->tag, sizeof sl->tag);
         hit = true;
     }
     pthread_mutex_unlock(&g_page_mu);
@@ -336,7 +348,7 @@ static bool page_cached(struct arena *a, int64_t pid, int limit, const char *lan
 
 /* Keeps a copy of a page's text (when it fits the bounds). */
 static void page_keep(int64_t pid, int limit, const char *langs, const char *key, const char *text,
-                      size_t len)
+                      size_t len, const char *tag)
 {
     if (len > PAGE_MAX_BYTES || strlen(key) >= PAGE_KEY_MAX) {
         return;
@@ -361,6 +373,7 @@ static void page_keep(int64_t pid, int limit, const char *langs, const char *key
         snprintf(sl->key, sizeof sl->key, "%s", key);
         sl->text = copy;
         sl->len = len;
+        memcpy(sl->tag, tag, sizeof sl->tag);
         g_page_bytes += len;
         copy = NULL;
     }
@@ -404,19 +417,20 @@ static char *page_text(struct api_req *rq, const struct db_standing *sd,
 /*
  * The text of the page of pid's comments after `after` (0: the first),
  * placed at *buf + off in a new arena buffer of off + *len + extra bytes
- * (the caller writes the off bytes before it and the extra after it):
- * from the cache when key (the thread's comments_key; NULL: unknown) finds
+ * (the caller writes the off bytes before it and the extra after it),
+ * and its page_tag in tag: from the cache when key (the thread's comments_key; NULL: unknown) finds
  * it, else by one query (and kept when it may be). false with *st set on
  * failure (DB_OK: no memory).
  */
 static bool page_get(struct api_req *rq, int64_t pid, int64_t after, const struct db_standing *sd,
                      int limit, const char *const *langs, int n_langs, const char *key, size_t off,
-                     size_t extra, char **buf, size_t *len, enum db_status *st)
+                     size_t extra, char **buf, size_t *len, char tag[PAGE_TAG_LEN + 1],
+                     enum db_status *st)
 {
     char lk[PAGE_KEY_MAX];
     bool cacheable = key != NULL && after == 0 && langs_key(langs, n_langs, lk);
     *st = DB_OK;
-    if (cacheable && page_cached(rq->arena, pid, limit, lk, key, off, extra, buf, len)) {
+    if (cacheable && page_cached(rq->arena, pid, limit, lk, key, off, extra, buf, len, tag)) {
         return true;
     }
     struct db_comment *items;
@@ -430,13 +444,71 @@ static bool page_get(struct api_req *rq, int64_t pid, int64_t after, const struc
     if (text == NULL) {
         return false;
     }
+    page_tag(text, *len, tag);
     if (cacheable && same_for_all) {
-        page_keep(pid, limit, lk, key, text, *len);
+        page_keep(pid, limit, lk, key, text, *len, tag);
     }
     *buf = arena_alloc(rq->arena, off + *len + extra);
     memcpy(*buf + off, text, *len);
     free(text);
     return true;
+}
+
+/* Does an If-None-Match list contain etag (or "*")? Weak validators
+ * (W/"…") compare by their opaque part, as RFC 9110 requires for INM (as
+ * http/static.c does). */
+static bool inm_matches(const char *inm, const char *etag)
+{
+    size_t el = strlen(etag);
+    const char *p = inm;
+    while (*p) {
+        while (*p == ' ' || *p == ',' || *p == '\t') {
+            p++;
+        }
+        if (*p == '*') {
+            return true;
+        }
+        if (p[0] == 'W' && p[1] == '/') {
+            p += 2;
+        }
+        size_t len = strcspn(p, ",");
+        while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t')) {
+            len--;
+        }
+        if (len == el && memcmp(p, etag, el) == 0) {
+            return true;
+        }
+        p += strcspn(p, ",");
+    }
+    return false;
+}
+
+/*
+ * Replies 200 with the JSON text body[0..len) and its strong ETag (etag,
+ * arena), or 304 without a body when If-None-Match names it. Honest: the
+ * ETag is a hash of the exact bytes this reader would get now (the page's
+ * part computed once per kept page), so a revalidation never keeps a
+ * stale or another reader's page. "private, no-cache": a browser may keep
+ * the reply but asks every time; shared caches keep nothing.
+ */
+static void reply_text(struct api_req *rq, struct api_reply *out, char *body, size_t len,
+                       const char *etag)
+{
+    json_decref(out->json);
+    out->json = NULL;
+    (void)api_reply_header(out, "ETag", etag);
+    (void)api_reply_header(out, "Cache-Control", "private, no-cache");
+    const char *inm = api_header(rq, "If-None-Match");
+    if (inm != NULL && inm_matches(inm, etag)) {
+        out->status = 304;
+        out->body = NULL;
+        out->body_len = 0;
+        return;
+    }
+    out->status = 200;
+    out->body = body;
+    out->body_len = len;
+    out->content_type = "application/json";
 }
 
 int api_comments_embed(struct api_req *rq, struct api_reply *out, int64_t pid,
@@ -472,9 +544,9 @@ int api_comments_embed(struct api_req *rq, struct api_reply *out, int64_t pid,
     static const char member[] = ",\"comments\":";
     const char *m = hlen == 2 ? member + 1 : member; /* "{}": no member before ours */
     size_t mlen = strlen(m), off = hlen - 1 + mlen, plen = 0;
-    char *body = NULL;
+    char *body = NULL, tag[PAGE_TAG_LEN + 1], head_tag[PAGE_TAG_LEN + 1];
     enum db_status st;
-    if (!page_get(rq, pid, 0, sd, (int)n, langs, n_langs, comments_key, off, 2, &body, &plen,
+    if (!page_get(rq, pid, 0, sd, (int)n, langs, n_langs, comments_key, off, 2, &body, &plen, tag,
                   &st)) {
         free(head);
         api_problem_db(out, st != DB_OK ? st : DB_HARD_ERROR);
@@ -484,12 +556,11 @@ int api_comments_embed(struct api_req *rq, struct api_reply *out, int64_t pid,
     memcpy(body + hlen - 1, m, mlen);
     body[off + plen] = '}';
     body[off + plen + 1] = '\0';
+    /* The ETag: the proposal's part (hashed per request: it holds the
+     * reader's standing) and the page's (kept with the page). */
+    page_tag(head, hlen, head_tag);
     free(head);
-    json_decref(out->json);
-    out->json = NULL;
-    out->body = body;
-    out->body_len = off + plen + 1;
-    out->content_type = "application/json";
+    reply_text(rq, out, body, off + plen + 1, arena_printf(rq->arena, "\"%s%s\"", head_tag, tag));
     return 0;
 }
 
@@ -520,16 +591,13 @@ int api_comments_list(struct api_req *rq, struct api_reply *out)
         return api_authz_problem(out, d);
     }
     size_t len = 0;
-    char *page = NULL;
+    char *page = NULL, tag[PAGE_TAG_LEN + 1];
     if (!page_get(rq, pid, after, &sc.sd, limit, langs, n_langs, sc.comments_key, 0, 1, &page, &len,
-                  &st)) {
+                  tag, &st)) {
         return api_problem_db(out, st != DB_OK ? st : DB_HARD_ERROR);
     }
     page[len] = '\0';
-    out->status = 200;
-    out->body = page;
-    out->body_len = len;
-    out->content_type = "application/json";
+    reply_text(rq, out, page, len, arena_printf(rq->arena, "\"%s\"", tag));
     (void)api_reply_header(out, "Vary", "Accept-Language");
     return 0;
 }
