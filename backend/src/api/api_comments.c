@@ -267,15 +267,18 @@ static const struct decode_spec translation_spec = DECODE_SPEC(translation_field
  * with several pnyxd on one database. Only first pages (no cursor) are
  * kept.
  *
- * Why these bounds: 4,096 direct-mapped slots by proposal and page size (a
- * collision only costs a miss); a page over 256 KiB (long texts in a big
+ * Why these bounds: 2,048 sets of 4 ways by proposal and page size, least
+ * recently used way replaced (8,192 pages at most; with direct mapping,
+ * the bench's 1,000 proposals already collided often enough to miss ~1 in
+ * 10 reads for good); a page over 256 KiB (long texts in a big
  * page) is not kept; at most 64 MiB of page text in all, about 2,000
  * pages of 50 comments of the bench's size.
  */
-#define PAGE_SLOTS     4096
+#define PAGE_SETS      2048
+#define PAGE_WAYS      4
 #define PAGE_MAX_BYTES (256u * 1024u)
 #define PAGE_BUDGET    (64u * 1024u * 1024u)
-#define PAGE_KEY_MAX   96
+#define PAGE_KEY_MAX   64
 #define PAGE_TAG_LEN   32 /* hex of 128 bits of SHA-256 */
 
 /* Hex of the first 128 bits of the SHA-256 of s[0..n): a part of an ETag. */
@@ -293,9 +296,11 @@ struct page_slot {
     char key[PAGE_KEY_MAX];   /* comments_key */
     char *text;               /* malloc'd; NULL: empty slot */
     size_t len;
+    uint64_t used;              /* g_page_clock at the last hit or fill */
     char tag[PAGE_TAG_LEN + 1]; /* page_tag of text */
 };
-static struct page_slot g_pages[PAGE_SLOTS];
+static struct page_slot g_pages[PAGE_SETS * PAGE_WAYS];
+static uint64_t g_page_clock; /* ticks on every hit and fill: the ways' LRU order */
 static size_t g_page_bytes;
 static pthread_mutex_t g_page_mu = PTHREAD_MUTEX_INITIALIZER;
 
@@ -319,23 +324,38 @@ static bool langs_key(const char *const *langs, int n, char out[PAGE_KEY_MAX])
     return true;
 }
 
-static size_t page_slot_of(int64_t pid, int limit)
+/* The set of ways a page may live in. */
+static struct page_slot *page_set_of(int64_t pid, int limit)
 {
-    uint64_t h = (uint64_t)pid * 0x9E3779B97F4A7C15u ^ (uint64_t)limit;
-    return (size_t)(h >> 32) % PAGE_SLOTS;
+    uint64_t h = ((uint64_t)pid ^ ((uint64_t)limit << 40)) * 0x9E3779B97F4A7C15u;
+    return &g_pages[(size_t)(h >> 32) % PAGE_SETS * PAGE_WAYS];
 }
 
 /* A kept page's text copied to dst + off of a new arena buffer of off +
  * len + extra bytes (*buf; the caller fills the rest), or false. */
+/* The way of set `set` holding (pid, limit, langs), or NULL. Under the lock. */
+static struct page_slot *page_find(struct page_slot *set, int64_t pid, int limit, const char *langs)
+{
+    for (size_t i = 0; i < PAGE_WAYS; i++) {
+        struct page_slot *sl = &set[i];
+        if (sl->text != NULL && sl->pid == pid && sl->limit == limit &&
+            strcmp(sl->langs, langs) == 0) {
+            return sl;
+        }
+    }
+    return NULL;
+}
+
 static bool page_cached(struct arena *a, int64_t pid, int limit, const char *langs, const char *key,
                         size_t off, size_t extra, char **buf, size_t *len,
                         char tag[PAGE_TAG_LEN + 1])
 {
-    struct page_slot *sl = &g_pages[page_slot_of(pid, limit)];
+    struct page_slot *set = page_set_of(pid, limit);
     bool hit = false;
     pthread_mutex_lock(&g_page_mu);
-    if (sl->text != NULL && sl->pid == pid && sl->limit == limit && strcmp(sl->langs, langs) == 0 &&
-        strcmp(sl->key, key) == 0) {
+    struct page_slot *sl = page_find(set, pid, limit, langs);
+    if (sl != NULL && strcmp(sl->key, key) == 0) {
+        sl->used = ++g_page_clock;
         *buf = arena_alloc(a, off + sl->len + extra);
         memcpy(*buf + off, sl->text, sl->len);
         *len = sl->len;
@@ -346,11 +366,13 @@ static bool page_cached(struct arena *a, int64_t pid, int limit, const char *lan
     return hit;
 }
 
-/* Keeps a copy of a page's text (when it fits the bounds). */
+/* Keeps a copy of a page's text (when it fits the bounds): in the way
+ * that held an older revision of the same page, else an empty way, else
+ * the least recently used one of its set. */
 static void page_keep(int64_t pid, int limit, const char *langs, const char *key, const char *text,
                       size_t len, const char *tag)
 {
-    if (len > PAGE_MAX_BYTES || strlen(key) >= PAGE_KEY_MAX) {
+    if (len > PAGE_MAX_BYTES || strlen(key) >= PAGE_KEY_MAX || strlen(langs) >= PAGE_KEY_MAX) {
         return;
     }
     char *copy = malloc(len);
@@ -358,9 +380,23 @@ static void page_keep(int64_t pid, int limit, const char *langs, const char *key
         return;
     }
     memcpy(copy, text, len);
-    struct page_slot *sl = &g_pages[page_slot_of(pid, limit)];
+    struct page_slot *set = page_set_of(pid, limit);
     char *old = NULL;
     pthread_mutex_lock(&g_page_mu);
+    struct page_slot *sl = page_find(set, pid, limit, langs);
+    for (size_t i = 0; sl == NULL && i < PAGE_WAYS; i++) {
+        if (set[i].text == NULL) {
+            sl = &set[i];
+        }
+    }
+    if (sl == NULL) {
+        sl = &set[0];
+        for (size_t i = 1; i < PAGE_WAYS; i++) {
+            if (set[i].used < sl->used) {
+                sl = &set[i];
+            }
+        }
+    }
     if (sl->text != NULL) {
         g_page_bytes -= sl->len;
         old = sl->text;
@@ -369,10 +405,11 @@ static void page_keep(int64_t pid, int limit, const char *langs, const char *key
     if (g_page_bytes + len <= PAGE_BUDGET) {
         sl->pid = pid;
         sl->limit = limit;
-        snprintf(sl->langs, sizeof sl->langs, "%s", langs);
-        snprintf(sl->key, sizeof sl->key, "%s", key);
+        memcpy(sl->langs, langs, strlen(langs) + 1);
+        memcpy(sl->key, key, strlen(key) + 1);
         sl->text = copy;
         sl->len = len;
+        sl->used = ++g_page_clock;
         memcpy(sl->tag, tag, sizeof sl->tag);
         g_page_bytes += len;
         copy = NULL;
