@@ -99,3 +99,6 @@ CREATE TRIGGER accounts_comment_page_epoch AFTER UPDATE OF display_name, country
     FOR EACH ROW WHEN (OLD.display_name IS DISTINCT FROM NEW.display_name
                        OR OLD.country IS DISTINCT FROM NEW.country)
     EXECUTE FUNCTION comment_page_epoch_bump();
+
+-- Statistics for the planner at once (the search statement's join).
+ANALYZE proposal_search;
