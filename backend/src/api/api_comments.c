@@ -264,8 +264,11 @@ static const struct decode_spec translation_spec = DECODE_SPEC(translation_field
  * page and the comment list read that key in their first statement
  * anyway, so a kept page saves the second statement and the encoding; a
  * stale page cannot be served, since its key no longer matches — also
- * with several pnyxd on one database. Only first pages (no cursor) are
- * kept.
+ * with several pnyxd on one database (the key only grows: comments are
+ * never removed, only tombstoned; restoring the database to an earlier
+ * state under a running pnyxd could bring an old key back — restart pnyxd
+ * after a restore, as for its session cache). Only first pages (no
+ * cursor) are kept.
  *
  * Why these bounds: 2,048 sets of 4 ways by proposal and page size, least
  * recently used way replaced (8,192 pages at most; with direct mapping,
