@@ -29,6 +29,7 @@
 #include "api/audit_key.h"
 #include "api/audit_writer.h"
 #include "api/translation_queue.h"
+#include "api/witness_queue.h"
 #include "api/worker.h"
 #include "db/db.h"
 #include "http/http.h"
@@ -202,6 +203,16 @@ static int cmd_serve(const struct pnyx_config *cfg, bool migrate)
     unsigned workers = translation_workers_start(cfg);
     /* One optimiser worker (LEXIMIN is CPU-bound; runs queue behind it). */
     workers += selection_workers_start(cfg->workers > 0 ? 1 : 0);
+    /* Witness submissions (issue 12): one worker when PNYX_WITNESSES is set. */
+    unsigned witness_workers = 0;
+    if (witness_workers_start(cfg, &witness_workers, err, sizeof err) != 0) {
+        fprintf(stderr, "pnyxd: %s\n", err);
+        worker_stop_all();
+        http_stop(srv, 0);
+        db_group_stop();
+        return 2;
+    }
+    workers += witness_workers;
     bool v6 = strchr(cfg->listen_host, ':') != NULL;
     log_info("pnyxd serving on http://%s%s%s:%u/ (%u threads, %u group-commit runners, %u "
              "background workers)",

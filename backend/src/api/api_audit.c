@@ -12,14 +12,17 @@
 #include "api/api_audit.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/api_common.h"
 #include "api/audit_key.h"
+#include "core/audit/jcs.h"
 #include "core/audit/merkle.h"
 #include "core/audit/note.h"
 #include "db/db_assembly.h"
 #include "db/db_audit.h"
+#include "db/db_witness.h"
 
 /* --- reading: shared --------------------------------------------------------- */
 
@@ -93,32 +96,50 @@ int api_audit_list(struct api_req *rq, struct api_reply *out)
                           json_pack("{s:I}", "size", (json_int_t)v.size));
 }
 
+const char *api_audit_head_note(struct db_conn *c, struct arena *a, const struct pnyx_config *cfg,
+                                int64_t aid, const struct db_audit_view *v)
+{
+    if (v->note != NULL) {
+        return v->note;
+    }
+    const struct audit_signing *key = audit_key_get(cfg);
+    if (key == NULL) {
+        return NULL;
+    }
+    /* First request for this size: sign once and cache. */
+    char origin[NOTE_ORIGIN_MAX + 32];
+    char *buf = arena_alloc(a, NOTE_SIGNED_CHECKPOINT_MAX);
+    size_t len = 0;
+    snprintf(origin, sizeof(origin), "%s/assembly/%lld", key->origin, (long long)aid);
+    if (note_checkpoint_sign(&key->signer, origin, (uint64_t)v->size, v->root, buf,
+                             NOTE_SIGNED_CHECKPOINT_MAX, &len) != AUDIT_OK) {
+        return NULL;
+    }
+    const char *note = NULL;
+    enum db_status st = db_audit_checkpoint_store(c, a, aid, v->size, buf, &note);
+    return st == DB_OK ? note : buf; /* still a valid signature; caching is an optimisation */
+}
+
 int api_audit_checkpoint(struct api_req *rq, struct api_reply *out)
 {
     int64_t aid;
     struct db_audit_view v;
-    const struct audit_signing *key = audit_key_get(rq->cfg);
-    if (key == NULL) {
+    if (audit_key_get(rq->cfg) == NULL) {
         return api_problem(out, API_E_UNAVAILABLE, "checkpoint signing key unavailable");
     }
     if (load_view(rq, out, &aid, &v) != 0) {
         return 0;
     }
-    const char *note = v.note;
+    const char *note = api_audit_head_note(rq->db, rq->arena, rq->cfg, aid, &v);
     if (note == NULL) {
-        /* First request for this size: sign once and cache. */
-        char origin[NOTE_ORIGIN_MAX + 32];
-        char *buf = arena_alloc(rq->arena, NOTE_SIGNED_CHECKPOINT_MAX);
-        size_t len = 0;
-        snprintf(origin, sizeof(origin), "%s/assembly/%lld", key->origin, (long long)aid);
-        if (note_checkpoint_sign(&key->signer, origin, (uint64_t)v.size, v.root, buf,
-                                 NOTE_SIGNED_CHECKPOINT_MAX, &len) != AUDIT_OK) {
-            return api_problem(out, API_E_INTERNAL, NULL);
-        }
-        enum db_status st = db_audit_checkpoint_store(rq->db, rq->arena, aid, v.size, buf, &note);
-        if (st != DB_OK) {
-            note = buf; /* still a valid signature; caching is an optimisation */
-        }
+        return api_problem(out, API_E_INTERNAL, NULL);
+    }
+    /* Witness cosignatures of this size (issue 12), appended as further
+     * signature lines: a C2SP note verifier ignores lines by keys it does
+     * not know, so the note stays valid for every reader. */
+    const char *lines = "";
+    if (db_witness_lines(rq->db, rq->arena, aid, v.size, &lines) == DB_OK && lines[0] != '\0') {
+        note = arena_printf(rq->arena, "%s%s", note, lines);
     }
     (void)api_reply_header(out, "Cache-Control", "no-cache");
     return api_reply_text(out, 200, "text/plain; charset=utf-8", note, strlen(note));
@@ -352,4 +373,125 @@ int api_audit_consistency(struct api_req *rq, struct api_reply *out)
     return api_reply_json(out, 200,
                           json_pack("{s:I, s:I, s:o}", "from", (json_int_t)from, "to",
                                     (json_int_t)to, "proof", proof_json(proof, plen)));
+}
+
+/* --- the auditor's record (issue 12, api-spec/record.md) --------------------- */
+
+/* Entries per page read from the database while writing the record. */
+#define RECORD_PAGE 1000
+
+int api_audit_record(struct api_req *rq, struct api_reply *out)
+{
+    int64_t aid;
+    struct db_audit_view v;
+    const struct audit_signing *key = audit_key_get(rq->cfg);
+    if (key == NULL) {
+        return api_problem(out, API_E_UNAVAILABLE, "checkpoint signing key unavailable");
+    }
+    if (load_view(rq, out, &aid, &v) != 0) {
+        return 0;
+    }
+    /* The record is a snapshot at the head read above: entries 1..size and
+     * the checkpoints up to size, whatever is appended meanwhile. */
+    const char *head_note = api_audit_head_note(rq->db, rq->arena, rq->cfg, aid, &v);
+    struct db_witness_checkpoint *cps = NULL;
+    int ncp = 0;
+    enum db_status st = db_witness_checkpoints(rq->db, rq->arena, aid, v.size, &cps, &ncp);
+    if (st != DB_OK || head_note == NULL) {
+        return st != DB_OK ? api_problem_db(out, st) : api_problem(out, API_E_INTERNAL, NULL);
+    }
+    char idbuf[24];
+    snprintf(idbuf, sizeof idbuf, "%lld", (long long)aid);
+    struct jcs_buf b;
+    jcs_buf_init(&b);
+    /* Members in canonical (RFC 8785) order: the record is canonical JSON. */
+    jcs_obj_begin(&b);
+    jcs_key(&b, "assembly");
+    jcs_str(&b, idbuf);
+    jcs_key(&b, "checkpoints");
+    jcs_arr_begin(&b);
+    for (int i = 0; i < ncp; i++) {
+        jcs_obj_begin(&b);
+        jcs_key(&b, "note");
+        jcs_str(&b, cps[i].note);
+        jcs_key(&b, "size");
+        jcs_int(&b, cps[i].size);
+        jcs_obj_end(&b);
+    }
+    if (ncp == 0 || cps[ncp - 1].size != v.size) { /* the head's note could not be cached */
+        jcs_obj_begin(&b);
+        jcs_key(&b, "note");
+        jcs_str(&b, head_note);
+        jcs_key(&b, "size");
+        jcs_int(&b, v.size);
+        jcs_obj_end(&b);
+    }
+    jcs_arr_end(&b);
+    jcs_key(&b, "entries");
+    jcs_arr_begin(&b);
+    int64_t after = 0;
+    while (after < v.size && st == DB_OK) {
+        struct arena *page = arena_new();
+        struct db_audit_entry *items = NULL;
+        int n = 0;
+        st = page == NULL ? DB_HARD_ERROR
+                          : db_audit_entries(rq->db, page, aid, after, RECORD_PAGE, &items, &n);
+        for (int i = 0; st == DB_OK && i < n && items[i].seq <= v.size; i++) {
+            char lh[AUDIT_B64_LEN(MERKLE_HASH_LEN) + 1];
+            audit_b64_encode(items[i].leaf_hash, MERKLE_HASH_LEN, lh);
+            jcs_obj_begin(&b);
+            jcs_key(&b, "entry");
+            jcs_str(&b, items[i].entry);
+            jcs_key(&b, "leaf_hash");
+            jcs_str(&b, lh);
+            jcs_key(&b, "seq");
+            jcs_int(&b, items[i].seq);
+            jcs_obj_end(&b);
+            after = items[i].seq;
+        }
+        if (st == DB_OK && n == 0) {
+            st = DB_HARD_ERROR; /* entries missing below the head: corruption */
+        }
+        arena_free(page);
+    }
+    jcs_arr_end(&b);
+    jcs_key(&b, "format");
+    jcs_str(&b, "pnyx-record/1");
+    jcs_key(&b, "key");
+    jcs_obj_begin(&b);
+    char pk[AUDIT_B64_LEN(NOTE_PUBLIC_KEY_LEN) + 1];
+    audit_b64_encode(key->signer.v.public_key, NOTE_PUBLIC_KEY_LEN, pk);
+    jcs_key(&b, "key_id");
+    jcs_str(&b, key->key_id);
+    jcs_key(&b, "name");
+    jcs_str(&b, key->signer.v.name);
+    jcs_key(&b, "public_key");
+    jcs_str(&b, pk);
+    jcs_key(&b, "vkey");
+    jcs_str(&b, key->vkey);
+    jcs_obj_end(&b);
+    jcs_key(&b, "origin");
+    jcs_str(&b, arena_printf(rq->arena, "%s/assembly/%lld", key->origin, (long long)aid));
+    /* Closed questions (texts, board, roll summary, result) join with
+     * issue 11; until then the list is empty. */
+    jcs_key(&b, "questions");
+    jcs_arr_begin(&b);
+    jcs_arr_end(&b);
+    jcs_obj_end(&b);
+    if (st != DB_OK || jcs_buf_finish(&b) != AUDIT_OK) {
+        jcs_buf_fini(&b);
+        log_error("audit: record of assembly %lld failed (%s)", (long long)aid, db_status_name(st));
+        return st != DB_OK ? api_problem_db(out, st) : api_problem(out, API_E_INTERNAL, NULL);
+    }
+    size_t len = 0;
+    char *text = jcs_buf_steal(&b, &len);
+    jcs_buf_fini(&b);
+    char *copy = arena_memdup(rq->arena, text, len + 1);
+    free(text);
+    (void)api_reply_header(out, "Cache-Control", "no-cache");
+    (void)api_reply_header(out, "Content-Disposition",
+                           arena_printf(rq->arena,
+                                        "attachment; filename=\"assembly-%lld-record.json\"",
+                                        (long long)aid));
+    return api_reply_text(out, 200, "application/json", copy, len);
 }
