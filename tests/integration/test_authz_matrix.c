@@ -66,6 +66,8 @@ enum route {
     R_S_DRAW,
     R_S_DECLINE,
     R_S_REPLACEMENTS,
+    /* the auditor's record (issue 12, audit12) */
+    R_RECORD,
     N_ROUTE
 };
 static const char *route_name[N_ROUTE] = {
@@ -81,7 +83,9 @@ static const char *route_name[N_ROUTE] = {
     /* selections by lot (issue 14, sortdraw) */
     "POST selections", "GET selections", "GET selection", "PATCH selection", "GET pool", "GET runs",
     "GET draw.json", "POST publish", "POST randomness", "POST volunteers", "PUT pool", "POST runs",
-    "POST commit", "POST reveal", "POST draw", "POST decline", "POST replacements"};
+    "POST commit", "POST reveal", "POST draw", "POST decline", "POST replacements",
+    /* the auditor's record (issue 12, audit12) */
+    "GET record"};
 /* Routes whose cell changes the caller's (or a target's) membership. */
 static const bool mutating[N_ROUTE] = {
     [R_JOIN] = true, [R_ACCEPT] = true, [R_PATCH_MEMBER] = true, [R_LEAVE] = true};
@@ -139,6 +143,8 @@ static const long expect_public[N_ROUTE][N_WHO] = {
     [R_S_DRAW] = {401, 403, 403, 403, 403, 409, 403},
     [R_S_DECLINE] = {401, 403, 403, 403, 403, 404, 403},
     [R_S_REPLACEMENTS] = {401, 403, 403, 403, 403, 409, 403},
+    /* the record: same visibility as the audit log (issue 12) */
+    [R_RECORD] = {200, 200, 200, 200, 200, 200, 200},
 };
 static const long expect_members[N_ROUTE][N_WHO] = {
     /*                  anon nonm obs  mem  fac  conv susp */
@@ -187,6 +193,8 @@ static const long expect_members[N_ROUTE][N_WHO] = {
     [R_S_DRAW] = {401, 404, 403, 403, 403, 409, 403},
     [R_S_DECLINE] = {401, 404, 403, 403, 403, 404, 403},
     [R_S_REPLACEMENTS] = {401, 404, 403, 403, 403, 409, 403},
+    /* the record: same visibility as the audit log (issue 12) */
+    [R_RECORD] = {404, 404, 200, 200, 200, 200, 200},
 };
 
 struct world {
@@ -269,6 +277,9 @@ static long run_cell(struct world *wd, enum route r, enum who w, const struct it
         break;
     case R_AUDIT:
         snprintf(path, sizeof path, "/api/v1/assemblies/%lld/audit", aid);
+        break;
+    case R_RECORD: /* issue 12 */
+        snprintf(path, sizeof path, "/api/v1/assemblies/%lld/record", aid);
         break;
     case R_CHECKPOINT:
         snprintf(path, sizeof path, "/api/v1/assemblies/%lld/audit/checkpoint", aid);
