@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
 #include <sodium.h>
 
 #include "assembly_util.h"
@@ -127,6 +128,7 @@ static void witness_stop(struct witness_proc *w)
 
 struct world {
     struct h_server *s;
+    char db[512];
     char keyfile[300];
     char log_vkey[NOTE_VKEY_MAX];
     struct witness_proc w[2];
@@ -144,6 +146,7 @@ static void world_start(struct world *W)
     snprintf(W->keyfile, sizeof W->keyfile, "%s/log.key", g_dir);
     const char *db = h_db_create();
     cr_assert(db != NULL);
+    snprintf(W->db, sizeof W->db, "%s", db);
     char env_db[600], env_key[400], env_origin[100], env_w[1200];
     snprintf(env_db, sizeof env_db, "PNYX_DATABASE_URL=%s", db);
     snprintf(env_key, sizeof env_key, "PNYX_SIGNING_KEY_FILE=%s", W->keyfile);
@@ -517,6 +520,26 @@ Test(record, tamper_suite_over_a_live_record_with_two_witnesses)
     cr_assert_eq(note_checkpoint_open(&lv, second, strlen(second), NULL, &cp), AUDIT_OK);
     free(first);
     free(second);
+
+    /* pnyxd forgets what the witnesses cosigned (a restored database):
+     * it submits "old 0", each witness answers 409 text/x.tlog.size with
+     * its size, and pnyxd resubmits from there with a proof. */
+    PGconn *pg = PQconnectdb(W.db);
+    cr_assert_eq(PQstatus(pg), CONNECTION_OK, "%s", PQerrorMessage(pg));
+    PGresult *res = PQexec(pg, "DELETE FROM witness_submissions");
+    cr_assert_eq(PQresultStatus(res), PGRES_COMMAND_OK, "%s", PQerrorMessage(pg));
+    PQclear(res);
+    activity(&W, 1);
+    char *third = wait_cosigned(&W);
+    cr_assert_gt(note_size(third), s2);
+    free(third);
+    res = PQexec(pg, "SELECT count(*) FROM witness_submissions WHERE size > 0 AND attempts = 0");
+    cr_assert_str_eq(PQgetvalue(res, 0, 0), "2");
+    PQclear(res);
+    PQfinish(pg);
+    /* the 409 path was taken (pnyxd logs each resubmission) */
+    cr_assert(strstr(h_server_log_tail(W.s), "resubmitting from there") != NULL, "%s",
+              h_server_log_tail(W.s));
 
     char *rec = fetch_record(&W, "record.json");
     char pk[64];
