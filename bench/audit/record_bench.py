@@ -64,7 +64,7 @@ with os.fdopen(fd, "w", encoding="utf-8") as f:
 size_mb = os.path.getsize(path) / 1e6
 print(f"record: {n} entries, {size_mb:.0f} MB, generated in {time.time() - t0:.1f} s")
 load = os.getloadavg()
-r = subprocess.run(["/usr/bin/time", "-f", "%e s wall, %M KiB peak RSS", verify, path, "--key", b64(pk)],
+r = subprocess.run(["/usr/bin/time", "-f", "%e s wall, %U s user + %S s sys CPU, %M KiB peak RSS", verify, path, "--key", b64(pk)],
                    capture_output=True, text=True)
 print(r.stdout.strip())
 print("pnyx-verify exit", r.returncode, "|", r.stderr.strip().splitlines()[-1],
