@@ -380,6 +380,206 @@ int api_audit_consistency(struct api_req *rq, struct api_reply *out)
 /* Entries per page read from the database while writing the record. */
 #define RECORD_PAGE 1000
 
+/*
+ * The record as a sequence of chunks: the head (assembly, checkpoints,
+ * "entries":[), one chunk per page of RECORD_PAGE entries, the tail (format,
+ * key, origin, questions). Each element is written with core/audit's
+ * canonical builder and the members come in canonical order, so the whole
+ * document is RFC 8785 canonical JSON. Memory is one page at a time: the
+ * producer is ready to feed a streamed reply (a content reader calling
+ * record_next with the thread's connection); today the handler gathers
+ * the chunks into one body.
+ */
+struct record_writer {
+    int64_t aid;
+    int64_t size;  /* snapshot: entries 1..size */
+    int64_t after; /* last entry written */
+    int phase;     /* 0 head, 1 entries, 2 tail, 3 done */
+    char *head;    /* malloc'd */
+    char *tail;    /* malloc'd */
+    bool first_entry;
+};
+
+/* Appends n bytes to a growing malloc'd text (NUL-terminated). 0 or -1. */
+static int append_text(char **out, size_t *len, size_t *cap, const char *s, size_t n)
+{
+    if (*len + n + 1 > *cap) {
+        size_t nc = (*cap ? *cap : 4096);
+        while (nc < *len + n + 1) {
+            nc *= 2;
+        }
+        char *p = realloc(*out, nc);
+        if (p == NULL) {
+            return -1;
+        }
+        *out = p;
+        *cap = nc;
+    }
+    memcpy(*out + *len, s, n);
+    *len += n;
+    (*out)[*len] = '\0';
+    return 0;
+}
+
+/* Prepares head and tail. 0, or -1 (allocation or encoding failure). */
+static int record_begin(struct record_writer *w, int64_t aid, int64_t size,
+                        const struct audit_signing *key, const struct db_witness_checkpoint *cps,
+                        int ncp, const char *head_note)
+{
+    memset(w, 0, sizeof *w);
+    w->aid = aid;
+    w->size = size;
+    w->first_entry = true;
+    size_t len = 0, cap = 0;
+    char num[64];
+    snprintf(num, sizeof num, "{\"assembly\":\"%lld\",\"checkpoints\":[", (long long)aid);
+    int rc = append_text(&w->head, &len, &cap, num, strlen(num));
+    for (int i = 0; rc == 0 && i <= ncp; i++) {
+        const char *note = i < ncp ? cps[i].note : head_note;
+        int64_t sz = i < ncp ? cps[i].size : size;
+        if (i == ncp && ncp > 0 && cps[ncp - 1].size == size) {
+            break; /* the head's note is cached (the usual case) */
+        }
+        struct jcs_buf b;
+        jcs_buf_init(&b);
+        jcs_obj_begin(&b);
+        jcs_key(&b, "note");
+        jcs_str(&b, note);
+        jcs_key(&b, "size");
+        jcs_int(&b, sz);
+        jcs_obj_end(&b);
+        rc = jcs_buf_finish(&b) == AUDIT_OK ? 0 : -1;
+        if (rc == 0 && i > 0) {
+            rc = append_text(&w->head, &len, &cap, ",", 1);
+        }
+        if (rc == 0) {
+            rc = append_text(&w->head, &len, &cap, b.data, b.len);
+        }
+        jcs_buf_fini(&b);
+    }
+    if (rc == 0) {
+        rc = append_text(&w->head, &len, &cap, "],\"entries\":[", 13);
+    }
+    /* tail: format, key {key_id, name, public_key, vkey}, origin, questions */
+    char pk[AUDIT_B64_LEN(NOTE_PUBLIC_KEY_LEN) + 1];
+    audit_b64_encode(key->signer.v.public_key, NOTE_PUBLIC_KEY_LEN, pk);
+    char origin[NOTE_ORIGIN_MAX + 32];
+    snprintf(origin, sizeof origin, "%s/assembly/%lld", key->origin, (long long)aid);
+    struct jcs_buf t;
+    jcs_buf_init(&t);
+    jcs_obj_begin(&t);
+    jcs_key(&t, "format");
+    jcs_str(&t, "pnyx-record/1");
+    jcs_key(&t, "key");
+    jcs_obj_begin(&t);
+    jcs_key(&t, "key_id");
+    jcs_str(&t, key->key_id);
+    jcs_key(&t, "name");
+    jcs_str(&t, key->signer.v.name);
+    jcs_key(&t, "public_key");
+    jcs_str(&t, pk);
+    jcs_key(&t, "vkey");
+    jcs_str(&t, key->vkey);
+    jcs_obj_end(&t);
+    jcs_key(&t, "origin");
+    jcs_str(&t, origin);
+    /* Closed questions (texts, board, roll summary, result) join with
+     * issue 11; until then the list is empty. */
+    jcs_key(&t, "questions");
+    jcs_arr_begin(&t);
+    jcs_arr_end(&t);
+    jcs_obj_end(&t);
+    if (rc == 0 && jcs_buf_finish(&t) == AUDIT_OK) {
+        size_t tl = 0, tc = 0;
+        /* "]," closes the entries, then the object's remaining members
+         * without its opening brace. */
+        rc = append_text(&w->tail, &tl, &tc, "],", 2);
+        if (rc == 0) {
+            rc = append_text(&w->tail, &tl, &tc, t.data + 1, t.len - 1);
+        }
+    } else {
+        rc = -1;
+    }
+    jcs_buf_fini(&t);
+    return rc;
+}
+
+static void record_end(struct record_writer *w)
+{
+    free(w->head);
+    free(w->tail);
+    w->head = w->tail = NULL;
+}
+
+/*
+ * The next chunk into *chunk (malloc'd, *len bytes; caller frees). Returns
+ * 1 (a chunk), 0 (done), or -1 (database or encoding failure: the log
+ * says which).
+ */
+static int record_next(struct record_writer *w, struct db_conn *c, char **chunk, size_t *len)
+{
+    *chunk = NULL;
+    *len = 0;
+    if (w->phase == 0) {
+        w->phase = 1;
+        *chunk = w->head;
+        *len = strlen(w->head);
+        w->head = NULL;
+        return 1;
+    }
+    if (w->phase == 1 && w->after < w->size) {
+        struct arena *page = arena_new();
+        struct db_audit_entry *items = NULL;
+        int n = 0;
+        enum db_status st =
+            page == NULL ? DB_HARD_ERROR
+                         : db_audit_entries(c, page, w->aid, w->after, RECORD_PAGE, &items, &n);
+        size_t cap = 0;
+        int rc = st == DB_OK && n > 0 ? 0 : -1; /* entries missing below the head: corruption */
+        for (int i = 0; rc == 0 && i < n && items[i].seq <= w->size; i++) {
+            char lh[AUDIT_B64_LEN(MERKLE_HASH_LEN) + 1];
+            audit_b64_encode(items[i].leaf_hash, MERKLE_HASH_LEN, lh);
+            struct jcs_buf b;
+            jcs_buf_init(&b);
+            jcs_obj_begin(&b);
+            jcs_key(&b, "entry");
+            jcs_str(&b, items[i].entry);
+            jcs_key(&b, "leaf_hash");
+            jcs_str(&b, lh);
+            jcs_key(&b, "seq");
+            jcs_int(&b, items[i].seq);
+            jcs_obj_end(&b);
+            rc = jcs_buf_finish(&b) == AUDIT_OK ? 0 : -1;
+            if (rc == 0 && !w->first_entry) {
+                rc = append_text(chunk, len, &cap, ",", 1);
+            }
+            if (rc == 0) {
+                rc = append_text(chunk, len, &cap, b.data, b.len);
+            }
+            jcs_buf_fini(&b);
+            w->first_entry = false;
+            w->after = items[i].seq;
+        }
+        arena_free(page);
+        if (rc != 0) {
+            log_error("audit: record of assembly %lld failed after seq %lld (%s)",
+                      (long long)w->aid, (long long)w->after, db_status_name(st));
+            free(*chunk);
+            *chunk = NULL;
+            return -1;
+        }
+        return 1;
+    }
+    if (w->phase == 1) {
+        w->phase = 3;
+        *chunk = w->tail;
+        *len = strlen(w->tail);
+        w->tail = NULL;
+        return 1;
+    }
+    return 0;
+}
+
 int api_audit_record(struct api_req *rq, struct api_reply *out)
 {
     int64_t aid;
@@ -392,7 +592,8 @@ int api_audit_record(struct api_req *rq, struct api_reply *out)
         return 0;
     }
     /* The record is a snapshot at the head read above: entries 1..size and
-     * the checkpoints up to size, whatever is appended meanwhile. */
+     * the checkpoints up to size, whatever is appended meanwhile (the log
+     * only grows, so later pages read the same entries). */
     const char *head_note = api_audit_head_note(rq->db, rq->arena, rq->cfg, aid, &v);
     struct db_witness_checkpoint *cps = NULL;
     int ncp = 0;
@@ -400,94 +601,31 @@ int api_audit_record(struct api_req *rq, struct api_reply *out)
     if (st != DB_OK || head_note == NULL) {
         return st != DB_OK ? api_problem_db(out, st) : api_problem(out, API_E_INTERNAL, NULL);
     }
-    char idbuf[24];
-    snprintf(idbuf, sizeof idbuf, "%lld", (long long)aid);
-    struct jcs_buf b;
-    jcs_buf_init(&b);
-    /* Members in canonical (RFC 8785) order: the record is canonical JSON. */
-    jcs_obj_begin(&b);
-    jcs_key(&b, "assembly");
-    jcs_str(&b, idbuf);
-    jcs_key(&b, "checkpoints");
-    jcs_arr_begin(&b);
-    for (int i = 0; i < ncp; i++) {
-        jcs_obj_begin(&b);
-        jcs_key(&b, "note");
-        jcs_str(&b, cps[i].note);
-        jcs_key(&b, "size");
-        jcs_int(&b, cps[i].size);
-        jcs_obj_end(&b);
+    struct record_writer w;
+    if (record_begin(&w, aid, v.size, key, cps, ncp, head_note) != 0) {
+        record_end(&w);
+        return api_problem(out, API_E_INTERNAL, NULL);
     }
-    if (ncp == 0 || cps[ncp - 1].size != v.size) { /* the head's note could not be cached */
-        jcs_obj_begin(&b);
-        jcs_key(&b, "note");
-        jcs_str(&b, head_note);
-        jcs_key(&b, "size");
-        jcs_int(&b, v.size);
-        jcs_obj_end(&b);
-    }
-    jcs_arr_end(&b);
-    jcs_key(&b, "entries");
-    jcs_arr_begin(&b);
-    int64_t after = 0;
-    while (after < v.size && st == DB_OK) {
-        struct arena *page = arena_new();
-        struct db_audit_entry *items = NULL;
-        int n = 0;
-        st = page == NULL ? DB_HARD_ERROR
-                          : db_audit_entries(rq->db, page, aid, after, RECORD_PAGE, &items, &n);
-        for (int i = 0; st == DB_OK && i < n && items[i].seq <= v.size; i++) {
-            char lh[AUDIT_B64_LEN(MERKLE_HASH_LEN) + 1];
-            audit_b64_encode(items[i].leaf_hash, MERKLE_HASH_LEN, lh);
-            jcs_obj_begin(&b);
-            jcs_key(&b, "entry");
-            jcs_str(&b, items[i].entry);
-            jcs_key(&b, "leaf_hash");
-            jcs_str(&b, lh);
-            jcs_key(&b, "seq");
-            jcs_int(&b, items[i].seq);
-            jcs_obj_end(&b);
-            after = items[i].seq;
+    /* Gathered into one body until a streamed reply exists on main (then
+     * record_next becomes its content reader). */
+    char *body = NULL, *chunk = NULL;
+    size_t len = 0, cap = 0, clen = 0;
+    int rc;
+    while ((rc = record_next(&w, rq->db, &chunk, &clen)) == 1) {
+        int ok = append_text(&body, &len, &cap, chunk, clen);
+        free(chunk);
+        if (ok != 0) {
+            rc = -1;
+            break;
         }
-        if (st == DB_OK && n == 0) {
-            st = DB_HARD_ERROR; /* entries missing below the head: corruption */
-        }
-        arena_free(page);
     }
-    jcs_arr_end(&b);
-    jcs_key(&b, "format");
-    jcs_str(&b, "pnyx-record/1");
-    jcs_key(&b, "key");
-    jcs_obj_begin(&b);
-    char pk[AUDIT_B64_LEN(NOTE_PUBLIC_KEY_LEN) + 1];
-    audit_b64_encode(key->signer.v.public_key, NOTE_PUBLIC_KEY_LEN, pk);
-    jcs_key(&b, "key_id");
-    jcs_str(&b, key->key_id);
-    jcs_key(&b, "name");
-    jcs_str(&b, key->signer.v.name);
-    jcs_key(&b, "public_key");
-    jcs_str(&b, pk);
-    jcs_key(&b, "vkey");
-    jcs_str(&b, key->vkey);
-    jcs_obj_end(&b);
-    jcs_key(&b, "origin");
-    jcs_str(&b, arena_printf(rq->arena, "%s/assembly/%lld", key->origin, (long long)aid));
-    /* Closed questions (texts, board, roll summary, result) join with
-     * issue 11; until then the list is empty. */
-    jcs_key(&b, "questions");
-    jcs_arr_begin(&b);
-    jcs_arr_end(&b);
-    jcs_obj_end(&b);
-    if (st != DB_OK || jcs_buf_finish(&b) != AUDIT_OK) {
-        jcs_buf_fini(&b);
-        log_error("audit: record of assembly %lld failed (%s)", (long long)aid, db_status_name(st));
-        return st != DB_OK ? api_problem_db(out, st) : api_problem(out, API_E_INTERNAL, NULL);
+    record_end(&w);
+    if (rc != 0) {
+        free(body);
+        return api_problem(out, API_E_INTERNAL, NULL);
     }
-    size_t len = 0;
-    char *text = jcs_buf_steal(&b, &len);
-    jcs_buf_fini(&b);
-    char *copy = arena_memdup(rq->arena, text, len + 1);
-    free(text);
+    char *copy = arena_memdup(rq->arena, body, len + 1);
+    free(body);
     (void)api_reply_header(out, "Cache-Control", "no-cache");
     (void)api_reply_header(out, "Content-Disposition",
                            arena_printf(rq->arena,
