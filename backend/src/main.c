@@ -187,7 +187,7 @@ static int cmd_serve(const struct pnyx_config *cfg, bool migrate)
     /* The translator is chosen before serving: requests queue jobs for the
      * languages it reaches and list its pairs. */
     char err[512];
-    if (translation_init(cfg, err, sizeof err) != 0) {
+    if (translation_init(cfg, err, sizeof err) != 0 || witness_config(cfg, err, sizeof err) != 0) {
         fprintf(stderr, "pnyxd: %s\n", err);
         return 2;
     }
@@ -203,16 +203,7 @@ static int cmd_serve(const struct pnyx_config *cfg, bool migrate)
     unsigned workers = translation_workers_start(cfg);
     /* One optimiser worker (LEXIMIN is CPU-bound; runs queue behind it). */
     workers += selection_workers_start(cfg->workers > 0 ? 1 : 0);
-    /* Witness submissions (issue 12): one worker when PNYX_WITNESSES is set. */
-    unsigned witness_workers = 0;
-    if (witness_workers_start(cfg, &witness_workers, err, sizeof err) != 0) {
-        fprintf(stderr, "pnyxd: %s\n", err);
-        worker_stop_all();
-        http_stop(srv, 0);
-        db_group_stop();
-        return 2;
-    }
-    workers += witness_workers;
+    workers += witness_workers_start(cfg); /* issue 12: PNYX_WITNESSES */
     bool v6 = strchr(cfg->listen_host, ':') != NULL;
     log_info("pnyxd serving on http://%s%s%s:%u/ (%u threads, %u group-commit runners, %u "
              "background workers)",

@@ -651,15 +651,20 @@ static void *patcher(void *arg)
         json_t *b = json_pack("{s:s}", "description", d);
         long st = it_status(W->s, "PATCH", path, &W->convener, b);
         json_decref(b);
-        if (st != 200) {
+        /* and a checkpoint of (about) this size, cached by the server */
+        char cpath[160];
+        snprintf(cpath, sizeof cpath, "%s/audit/checkpoint", path);
+        if (st != 200 || it_status(W->s, "GET", cpath, &W->convener, NULL) != 200) {
             return (void *)1;
         }
     }
     return NULL;
 }
 
-/* The record is written a page of 1,000 entries at a time: 2,100+ entries
- * cross two page boundaries; the document stays canonical JSON and passes. */
+/* The record is written a page of 1,000 entries (and checkpoints) at a
+ * time: 2,200 entries cross two page boundaries, the checkpoints cached by
+ * a read after each change (fewer: concurrent reads share sizes) one; the document stays canonical
+ * JSON and passes. */
 Test(record, pages_of_entries_stay_one_canonical_document)
 {
     struct world W;
@@ -693,6 +698,8 @@ Test(record, pages_of_entries_stay_one_canonical_document)
     cr_assert_eq(v.exit, 0, "%s / %s / %s", v.reason[1], v.reason[2], v.reason[3]);
     json_t *r = json_object_get(v.json, "record");
     cr_assert_geq(json_integer_value(json_object_get(r, "entries")), 2201);
+    cr_assert_geq(json_integer_value(json_object_get(r, "checkpoints")), 1001, "%lld checkpoints",
+                  (long long)json_integer_value(json_object_get(r, "checkpoints")));
     cr_assert_str_eq(v.status[6], "SKIPPED");
     json_decref(v.json);
     free(rec);
@@ -828,4 +835,18 @@ Test(witness, split_view_refused_also_after_restart)
     cr_expect_eq(system(cmd), 0);
     merkle_mem_fini(&tree_a);
     merkle_mem_fini(&tree_b);
+}
+
+/* A PNYX_WITNESSES pnyxd cannot use is refused at start, with the reason. */
+Test(witness, bad_witness_configuration_refuses_to_start)
+{
+    const char *bad[] = {"PNYX_WITNESSES=not-a-vkey@http://127.0.0.1:1",
+                         "PNYX_WITNESSES=w+00000000+AQ==", NULL};
+    for (int i = 0; bad[i] != NULL; i++) {
+        const char *env[] = {bad[i], NULL};
+        char out[4096];
+        int st = h_server_refuses(env, out, sizeof out);
+        cr_expect_eq(st, 2, "%s: exit %d: %s", bad[i], st, out);
+        cr_expect(strstr(out, "PNYX_WITNESSES") != NULL, "%s", out);
+    }
 }

@@ -381,23 +381,27 @@ int api_audit_consistency(struct api_req *rq, struct api_reply *out)
 #define RECORD_PAGE 1000
 
 /*
- * The record as a sequence of chunks: the head (assembly, checkpoints,
- * "entries":[), one chunk per page of RECORD_PAGE entries, the tail (format,
- * key, origin, questions). Each element is written with core/audit's
- * canonical builder and the members come in canonical order, so the whole
- * document is RFC 8785 canonical JSON. Memory is one page at a time: the
- * producer is ready to feed a streamed reply (a content reader calling
- * record_next with the thread's connection); today the handler gathers
- * the chunks into one body.
+ * The record as a sequence of chunks: the opening ({"assembly":…,
+ * "checkpoints":[), one chunk per page of RECORD_PAGE checkpoints, then
+ * "],"entries":[", one chunk per page of RECORD_PAGE entries, the tail
+ * (format, key, origin, questions). Each element is written with
+ * core/audit's canonical builder and the members come in canonical order,
+ * so the whole document is RFC 8785 canonical JSON. Memory is one page at a
+ * time: the producer is ready to feed a streamed reply (a content reader
+ * calling record_next with the thread's connection); today the handler
+ * gathers the chunks into one body.
  */
+enum record_phase { RP_OPEN, RP_CHECKPOINTS, RP_MIDDLE, RP_ENTRIES, RP_TAIL, RP_DONE };
+
 struct record_writer {
     int64_t aid;
-    int64_t size;  /* snapshot: entries 1..size */
-    int64_t after; /* last entry written */
-    int phase;     /* 0 head, 1 entries, 2 tail, 3 done */
-    char *head;    /* malloc'd */
-    char *tail;    /* malloc'd */
-    bool first_entry;
+    int64_t size;     /* snapshot: entries 1..size, checkpoints up to size */
+    int64_t after;    /* last entry written */
+    int64_t cp_after; /* last checkpoint size written (-1: none yet) */
+    enum record_phase phase;
+    char *head_note; /* malloc'd: the signed note of `size` */
+    char *tail;      /* malloc'd */
+    bool first;      /* no element written yet in the current array */
 };
 
 /* Appends n bytes to a growing malloc'd text (NUL-terminated). 0 or -1. */
@@ -421,45 +425,49 @@ static int append_text(char **out, size_t *len, size_t *cap, const char *s, size
     return 0;
 }
 
-/* Prepares head and tail. 0, or -1 (allocation or encoding failure). */
+/* Appends one finished canonical element (b), preceded by a comma unless
+ * it is the first of its array. */
+static int append_element(struct record_writer *w, struct jcs_buf *b, char **out, size_t *len,
+                          size_t *cap)
+{
+    int rc = jcs_buf_finish(b) == AUDIT_OK ? 0 : -1;
+    if (rc == 0 && !w->first) {
+        rc = append_text(out, len, cap, ",", 1);
+    }
+    if (rc == 0) {
+        rc = append_text(out, len, cap, b->data, b->len);
+    }
+    w->first = false;
+    return rc;
+}
+
+static int checkpoint_element(struct record_writer *w, const char *note, int64_t size, char **out,
+                              size_t *len, size_t *cap)
+{
+    struct jcs_buf b;
+    jcs_buf_init(&b);
+    jcs_obj_begin(&b);
+    jcs_key(&b, "note");
+    jcs_str(&b, note);
+    jcs_key(&b, "size");
+    jcs_int(&b, size);
+    jcs_obj_end(&b);
+    int rc = append_element(w, &b, out, len, cap);
+    jcs_buf_fini(&b);
+    w->cp_after = size;
+    return rc;
+}
+
+/* Prepares the writer (copies head_note, builds the tail). 0 or -1. */
 static int record_begin(struct record_writer *w, int64_t aid, int64_t size,
-                        const struct audit_signing *key, const struct db_witness_checkpoint *cps,
-                        int ncp, const char *head_note)
+                        const struct audit_signing *key, const char *head_note)
 {
     memset(w, 0, sizeof *w);
     w->aid = aid;
     w->size = size;
-    w->first_entry = true;
-    size_t len = 0, cap = 0;
-    char num[64];
-    snprintf(num, sizeof num, "{\"assembly\":\"%lld\",\"checkpoints\":[", (long long)aid);
-    int rc = append_text(&w->head, &len, &cap, num, strlen(num));
-    for (int i = 0; rc == 0 && i <= ncp; i++) {
-        const char *note = i < ncp ? cps[i].note : head_note;
-        int64_t sz = i < ncp ? cps[i].size : size;
-        if (i == ncp && ncp > 0 && cps[ncp - 1].size == size) {
-            break; /* the head's note is cached (the usual case) */
-        }
-        struct jcs_buf b;
-        jcs_buf_init(&b);
-        jcs_obj_begin(&b);
-        jcs_key(&b, "note");
-        jcs_str(&b, note);
-        jcs_key(&b, "size");
-        jcs_int(&b, sz);
-        jcs_obj_end(&b);
-        rc = jcs_buf_finish(&b) == AUDIT_OK ? 0 : -1;
-        if (rc == 0 && i > 0) {
-            rc = append_text(&w->head, &len, &cap, ",", 1);
-        }
-        if (rc == 0) {
-            rc = append_text(&w->head, &len, &cap, b.data, b.len);
-        }
-        jcs_buf_fini(&b);
-    }
-    if (rc == 0) {
-        rc = append_text(&w->head, &len, &cap, "],\"entries\":[", 13);
-    }
+    w->cp_after = -1;
+    w->first = true;
+    w->head_note = strdup(head_note);
     /* tail: format, key {key_id, name, public_key, vkey}, origin, questions */
     char pk[AUDIT_B64_LEN(NOTE_PUBLIC_KEY_LEN) + 1];
     audit_b64_encode(key->signer.v.public_key, NOTE_PUBLIC_KEY_LEN, pk);
@@ -489,16 +497,15 @@ static int record_begin(struct record_writer *w, int64_t aid, int64_t size,
     jcs_arr_begin(&t);
     jcs_arr_end(&t);
     jcs_obj_end(&t);
-    if (rc == 0 && jcs_buf_finish(&t) == AUDIT_OK) {
-        size_t tl = 0, tc = 0;
+    int rc = w->head_note != NULL && jcs_buf_finish(&t) == AUDIT_OK ? 0 : -1;
+    if (rc == 0) {
         /* "]," closes the entries, then the object's remaining members
          * without its opening brace. */
+        size_t tl = 0, tc = 0;
         rc = append_text(&w->tail, &tl, &tc, "],", 2);
         if (rc == 0) {
             rc = append_text(&w->tail, &tl, &tc, t.data + 1, t.len - 1);
         }
-    } else {
-        rc = -1;
     }
     jcs_buf_fini(&t);
     return rc;
@@ -506,78 +513,121 @@ static int record_begin(struct record_writer *w, int64_t aid, int64_t size,
 
 static void record_end(struct record_writer *w)
 {
-    free(w->head);
+    free(w->head_note);
     free(w->tail);
-    w->head = w->tail = NULL;
+    w->head_note = w->tail = NULL;
+}
+
+/* One page of checkpoints (the head's own note after the last page when it
+ * is not cached). 0 or -1. */
+static int checkpoint_page(struct record_writer *w, struct db_conn *c, char **out, size_t *len,
+                           size_t *cap)
+{
+    struct arena *page = arena_new();
+    struct db_witness_checkpoint *cps = NULL;
+    int n = 0;
+    enum db_status st = page == NULL ? DB_HARD_ERROR
+                                     : db_witness_checkpoints(c, page, w->aid, w->cp_after, w->size,
+                                                              RECORD_PAGE, &cps, &n);
+    int rc = st == DB_OK ? 0 : -1;
+    for (int i = 0; rc == 0 && i < n; i++) {
+        rc = checkpoint_element(w, cps[i].note, cps[i].size, out, len, cap);
+    }
+    if (rc == 0 && n < RECORD_PAGE) {
+        if (w->cp_after != w->size) { /* the head's note could not be cached */
+            rc = checkpoint_element(w, w->head_note, w->size, out, len, cap);
+        }
+        w->phase = RP_MIDDLE;
+    }
+    arena_free(page);
+    if (rc != 0) {
+        log_error("audit: record of assembly %lld: checkpoints after %lld failed (%s)",
+                  (long long)w->aid, (long long)w->cp_after, db_status_name(st));
+    }
+    return rc;
+}
+
+/* One page of entries. 0 or -1. */
+static int entry_page(struct record_writer *w, struct db_conn *c, char **out, size_t *len,
+                      size_t *cap)
+{
+    struct arena *page = arena_new();
+    struct db_audit_entry *items = NULL;
+    int n = 0;
+    enum db_status st = page == NULL
+                            ? DB_HARD_ERROR
+                            : db_audit_entries(c, page, w->aid, w->after, RECORD_PAGE, &items, &n);
+    int rc = st == DB_OK && n > 0 ? 0 : -1; /* entries missing below the head: corruption */
+    for (int i = 0; rc == 0 && i < n && items[i].seq <= w->size; i++) {
+        char lh[AUDIT_B64_LEN(MERKLE_HASH_LEN) + 1];
+        audit_b64_encode(items[i].leaf_hash, MERKLE_HASH_LEN, lh);
+        struct jcs_buf b;
+        jcs_buf_init(&b);
+        jcs_obj_begin(&b);
+        jcs_key(&b, "entry");
+        jcs_str(&b, items[i].entry);
+        jcs_key(&b, "leaf_hash");
+        jcs_str(&b, lh);
+        jcs_key(&b, "seq");
+        jcs_int(&b, items[i].seq);
+        jcs_obj_end(&b);
+        rc = append_element(w, &b, out, len, cap);
+        jcs_buf_fini(&b);
+        w->after = items[i].seq;
+    }
+    arena_free(page);
+    if (rc != 0) {
+        log_error("audit: record of assembly %lld: entries after seq %lld failed (%s)",
+                  (long long)w->aid, (long long)w->after, db_status_name(st));
+    } else if (w->after >= w->size) {
+        w->phase = RP_TAIL;
+    }
+    return rc;
 }
 
 /*
  * The next chunk into *chunk (malloc'd, *len bytes; caller frees). Returns
- * 1 (a chunk), 0 (done), or -1 (database or encoding failure: the log
- * says which).
+ * 1 (a chunk), 0 (done), or -1 (database or encoding failure: logged).
  */
 static int record_next(struct record_writer *w, struct db_conn *c, char **chunk, size_t *len)
 {
+    size_t cap = 0;
+    int rc = 0;
     *chunk = NULL;
     *len = 0;
-    if (w->phase == 0) {
-        w->phase = 1;
-        *chunk = w->head;
-        *len = strlen(w->head);
-        w->head = NULL;
-        return 1;
+    switch (w->phase) {
+    case RP_OPEN: {
+        char open[64];
+        snprintf(open, sizeof open, "{\"assembly\":\"%lld\",\"checkpoints\":[", (long long)w->aid);
+        rc = append_text(chunk, len, &cap, open, strlen(open));
+        w->phase = RP_CHECKPOINTS;
+        w->first = true;
+        break;
     }
-    if (w->phase == 1 && w->after < w->size) {
-        struct arena *page = arena_new();
-        struct db_audit_entry *items = NULL;
-        int n = 0;
-        enum db_status st =
-            page == NULL ? DB_HARD_ERROR
-                         : db_audit_entries(c, page, w->aid, w->after, RECORD_PAGE, &items, &n);
-        size_t cap = 0;
-        int rc = st == DB_OK && n > 0 ? 0 : -1; /* entries missing below the head: corruption */
-        for (int i = 0; rc == 0 && i < n && items[i].seq <= w->size; i++) {
-            char lh[AUDIT_B64_LEN(MERKLE_HASH_LEN) + 1];
-            audit_b64_encode(items[i].leaf_hash, MERKLE_HASH_LEN, lh);
-            struct jcs_buf b;
-            jcs_buf_init(&b);
-            jcs_obj_begin(&b);
-            jcs_key(&b, "entry");
-            jcs_str(&b, items[i].entry);
-            jcs_key(&b, "leaf_hash");
-            jcs_str(&b, lh);
-            jcs_key(&b, "seq");
-            jcs_int(&b, items[i].seq);
-            jcs_obj_end(&b);
-            rc = jcs_buf_finish(&b) == AUDIT_OK ? 0 : -1;
-            if (rc == 0 && !w->first_entry) {
-                rc = append_text(chunk, len, &cap, ",", 1);
-            }
-            if (rc == 0) {
-                rc = append_text(chunk, len, &cap, b.data, b.len);
-            }
-            jcs_buf_fini(&b);
-            w->first_entry = false;
-            w->after = items[i].seq;
-        }
-        arena_free(page);
-        if (rc != 0) {
-            log_error("audit: record of assembly %lld failed after seq %lld (%s)",
-                      (long long)w->aid, (long long)w->after, db_status_name(st));
-            free(*chunk);
-            *chunk = NULL;
-            return -1;
-        }
-        return 1;
+    case RP_CHECKPOINTS:
+        rc = checkpoint_page(w, c, chunk, len, &cap);
+        break;
+    case RP_MIDDLE:
+        rc = append_text(chunk, len, &cap, "],\"entries\":[", 13);
+        w->phase = w->size > 0 ? RP_ENTRIES : RP_TAIL;
+        w->first = true;
+        break;
+    case RP_ENTRIES:
+        rc = entry_page(w, c, chunk, len, &cap);
+        break;
+    case RP_TAIL:
+        rc = append_text(chunk, len, &cap, w->tail, strlen(w->tail));
+        w->phase = RP_DONE;
+        break;
+    case RP_DONE:
+        return 0;
     }
-    if (w->phase == 1) {
-        w->phase = 3;
-        *chunk = w->tail;
-        *len = strlen(w->tail);
-        w->tail = NULL;
-        return 1;
+    if (rc != 0) {
+        free(*chunk);
+        *chunk = NULL;
+        return -1;
     }
-    return 0;
+    return 1;
 }
 
 int api_audit_record(struct api_req *rq, struct api_reply *out)
@@ -595,15 +645,11 @@ int api_audit_record(struct api_req *rq, struct api_reply *out)
      * the checkpoints up to size, whatever is appended meanwhile (the log
      * only grows, so later pages read the same entries). */
     const char *head_note = api_audit_head_note(rq->db, rq->arena, rq->cfg, aid, &v);
-    struct db_witness_checkpoint *cps = NULL;
-    int ncp = 0;
-    enum db_status st = db_witness_checkpoints(rq->db, rq->arena, aid, v.size, &cps, &ncp);
-    if (st != DB_OK || head_note == NULL) {
-        return st != DB_OK ? api_problem_db(out, st) : api_problem(out, API_E_INTERNAL, NULL);
-    }
     struct record_writer w;
-    if (record_begin(&w, aid, v.size, key, cps, ncp, head_note) != 0) {
-        record_end(&w);
+    if (head_note == NULL || record_begin(&w, aid, v.size, key, head_note) != 0) {
+        if (head_note != NULL) {
+            record_end(&w);
+        }
         return api_problem(out, API_E_INTERNAL, NULL);
     }
     /* Gathered into one body until a streamed reply exists on main (then

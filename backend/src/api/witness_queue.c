@@ -236,24 +236,22 @@ static int run_once(void *ctx)
     return rc;
 }
 
-int witness_workers_start(const struct pnyx_config *cfg, unsigned *started, char *err,
-                          size_t errlen)
+int witness_config(const struct pnyx_config *cfg, char *err, size_t errlen)
 {
-    *started = 0;
     g_cfg = cfg;
+    g_n = 0;
     if (cfg->witnesses == NULL || cfg->witnesses[0] == '\0') {
         return 0;
     }
-    if (parse(cfg->witnesses, err, errlen) != 0) {
-        return -1;
-    }
+    return parse(cfg->witnesses, err, errlen);
+}
+
+unsigned witness_workers_start(const struct pnyx_config *cfg)
+{
     if (cfg->workers == 0 || g_n == 0) {
         return 0;
     }
     struct worker_spec spec = {
         .name = "witness", .run_once = run_once, .ctx = NULL, .idle_ms = WITNESS_IDLE_MS};
-    if (worker_start(&spec) == 0) {
-        *started = 1;
-    }
-    return 0;
+    return worker_start(&spec) == 0 ? 1 : 0;
 }

@@ -25,10 +25,13 @@
 
 #include "platform/config.h"
 
-/* Parses cfg->witnesses (0, or -1 with err set: pnyxd refuses to start)
- * and, when workers are enabled and witnesses configured, starts the
- * worker. *started = workers started. */
-int witness_workers_start(const struct pnyx_config *cfg, unsigned *started, char *err,
-                          size_t errlen) PNYX_NONNULL(1, 2, 3) PNYX_MUSTCHECK;
+/* Parses cfg->witnesses (PNYX_WITNESSES) once, before serving: 0, or -1
+ * with err set (pnyxd refuses to start, exit 2). */
+int witness_config(const struct pnyx_config *cfg, char *err, size_t errlen)
+    PNYX_NONNULL(1, 2) PNYX_MUSTCHECK;
+
+/* Starts the submission worker when witnesses are configured and workers
+ * enabled (PNYX_WORKERS > 0). Returns the number of workers started. */
+unsigned witness_workers_start(const struct pnyx_config *cfg) PNYX_NONNULL(1);
 
 #endif /* PNYX_API_WITNESS_QUEUE_H */

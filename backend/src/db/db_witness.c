@@ -122,16 +122,17 @@ static const struct db_stmt stmt_checkpoints = {
     .name = "witness_checkpoints",
     .sql = "SELECT k.size, k.note || coalesce((SELECT string_agg(w.line, '' ORDER BY w.witness) "
            "FROM witness_cosignatures w WHERE w.assembly_id = k.assembly_id AND w.size = k.size), "
-           "'') FROM audit_checkpoints k WHERE k.assembly_id = $1 AND k.size <= $2 "
-           "ORDER BY k.size",
-    .nparams = 2,
+           "'') FROM audit_checkpoints k WHERE k.assembly_id = $1 AND k.size > $2 "
+           "AND k.size <= $3 ORDER BY k.size LIMIT $4",
+    .nparams = 4,
 };
 
 enum db_status db_witness_checkpoints(struct db_conn *c, struct arena *a, int64_t aid,
-                                      int64_t max_size, struct db_witness_checkpoint **items,
-                                      int *n)
+                                      int64_t after, int64_t max_size, int limit,
+                                      struct db_witness_checkpoint **items, int *n)
 {
-    const char *p[2] = {db_param_i64(a, aid), db_param_i64(a, max_size)};
+    const char *p[4] = {db_param_i64(a, aid), db_param_i64(a, after), db_param_i64(a, max_size),
+                        db_param_i64(a, limit)};
     struct db_result r;
     enum db_status st = db_query_stmt(c, a, &stmt_checkpoints, p, &r);
     if (st != DB_OK) {

@@ -51,14 +51,15 @@ enum db_status db_witness_failed(struct db_conn *c, struct arena *a, int64_t aid
 enum db_status db_witness_lines(struct db_conn *c, struct arena *a, int64_t aid, int64_t size,
                                 const char **lines) PNYX_NONNULL(1, 2, 5) PNYX_MUSTCHECK;
 
-/* Every cached checkpoint of a log up to max_size, ascending, each with
- * its cosignature lines appended (a complete note). */
+/* The cached checkpoints of a log with after < size <= max_size, ascending,
+ * at most limit, each with its cosignature lines appended (a complete note). */
 struct db_witness_checkpoint {
     int64_t size;
     const char *note;
 };
 enum db_status db_witness_checkpoints(struct db_conn *c, struct arena *a, int64_t aid,
-                                      int64_t max_size, struct db_witness_checkpoint **items,
-                                      int *n) PNYX_NONNULL(1, 2, 5, 6) PNYX_MUSTCHECK;
+                                      int64_t after, int64_t max_size, int limit,
+                                      struct db_witness_checkpoint **items, int *n)
+    PNYX_NONNULL(1, 2, 7, 8) PNYX_MUSTCHECK;
 
 #endif /* PNYX_DB_DB_WITNESS_H */
