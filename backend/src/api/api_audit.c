@@ -17,6 +17,7 @@
 
 #include "api/api_common.h"
 #include "api/audit_key.h"
+#include "api/witness_queue.h"
 #include "core/audit/jcs.h"
 #include "core/audit/merkle.h"
 #include "core/audit/note.h"
@@ -151,12 +152,21 @@ int api_audit_key(struct api_req *rq, struct api_reply *out)
     if (key == NULL) {
         return api_problem(out, API_E_UNAVAILABLE, "checkpoint signing key unavailable");
     }
-    return api_reply_json(out, 200,
-                          json_pack("{s:s, s:o, s:s, s:s, s:s}", "name", key->signer.v.name,
-                                    "public_key",
-                                    b64_json(key->signer.v.public_key, NOTE_PUBLIC_KEY_LEN),
-                                    "key_id", key->key_id, "vkey", key->vkey, "origin_prefix",
-                                    arena_printf(rq->arena, "%s/assembly/", key->origin)));
+    /* The witnesses this deployment submits checkpoints to (issue 12):
+     * their cosignature lines follow the log's on GET …/audit/checkpoint. */
+    const char *names[16], *vkeys[16];
+    size_t nw = witness_list(names, vkeys, 16);
+    json_t *witnesses = json_array();
+    for (size_t i = 0; i < nw; i++) {
+        json_array_append_new(witnesses,
+                              json_pack("{s:s, s:s}", "name", names[i], "vkey", vkeys[i]));
+    }
+    return api_reply_json(
+        out, 200,
+        json_pack("{s:s, s:o, s:s, s:s, s:s, s:o}", "name", key->signer.v.name, "public_key",
+                  b64_json(key->signer.v.public_key, NOTE_PUBLIC_KEY_LEN), "key_id", key->key_id,
+                  "vkey", key->vkey, "origin_prefix",
+                  arena_printf(rq->arena, "%s/assembly/", key->origin), "witnesses", witnesses));
 }
 
 /* --- proofs: plan the node reads, fetch them in one query, generate ------ */

@@ -28,6 +28,7 @@
 
 struct witness_target {
     struct note_verifier key;
+    char vkey[NOTE_VKEY_MAX];
     char url[512];
 };
 
@@ -64,6 +65,7 @@ static int parse(const char *spec, char *err, size_t errlen)
             break;
         }
         snprintf(t->url, sizeof t->url, "%s", at + 1);
+        snprintf(t->vkey, sizeof t->vkey, "%.*s", (int)(at - tok), tok);
         size_t ul = strlen(t->url);
         while (ul > 0 && t->url[ul - 1] == '/') {
             t->url[--ul] = '\0';
@@ -244,6 +246,16 @@ int witness_config(const struct pnyx_config *cfg, char *err, size_t errlen)
         return 0;
     }
     return parse(cfg->witnesses, err, errlen);
+}
+
+size_t witness_list(const char **names, const char **vkeys, size_t cap)
+{
+    size_t n = 0;
+    for (int i = 0; i < g_n && n < cap; i++, n++) {
+        names[n] = g_targets[i].key.name;
+        vkeys[n] = g_targets[i].vkey;
+    }
+    return n;
 }
 
 unsigned witness_workers_start(const struct pnyx_config *cfg)

@@ -30,6 +30,10 @@
 int witness_config(const struct pnyx_config *cfg, char *err, size_t errlen)
     PNYX_NONNULL(1, 2) PNYX_MUSTCHECK;
 
+/* The configured witnesses (after witness_config): their key names and
+ * vkeys (static strings), at most cap; returns how many. */
+size_t witness_list(const char **names, const char **vkeys, size_t cap);
+
 /* Starts the submission worker when witnesses are configured and workers
  * enabled (PNYX_WORKERS > 0). Returns the number of workers started. */
 unsigned witness_workers_start(const struct pnyx_config *cfg) PNYX_NONNULL(1);

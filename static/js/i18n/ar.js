@@ -802,4 +802,9 @@ export default {
   'problem.call-closed': 'لا يقبل هذا الاختيار متطوعين.',
   'problem.already-volunteered': 'أنت بالفعل ضمن مجموعة المرشحين لهذا الاختيار.',
   'problem.randomness-taken': 'لقد التزمت بالفعل بعشوائيتك لهذه القرعة.',
+  // audit page: witnesses (issue 12, audit12)
+  'audit.witnesses': 'الشهود',
+  'audit.witness_missing': 'لم يوقّع على هذا الحجم بعد',
+  'audit.witness_time': 'وقّع في {time}',
+  'audit.reason.cosig': 'التوقيع المشترك لا يطابق نقطة التحقق هذه ومفتاح الشاهد.',
 };

@@ -802,4 +802,9 @@ export default {
   'problem.call-closed': 'This selection is not taking volunteers.',
   'problem.already-volunteered': "You are already in this selection's pool.",
   'problem.randomness-taken': 'You have already committed randomness to this draw.',
+  // audit page: witnesses (issue 12, audit12)
+  'audit.witnesses': 'Witnesses',
+  'audit.witness_missing': 'has not cosigned this size yet',
+  'audit.witness_time': 'cosigned {time}',
+  'audit.reason.cosig': 'The cosignature does not match this checkpoint and the witness\'s key.',
 };

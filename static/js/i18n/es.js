@@ -802,4 +802,9 @@ export default {
   'problem.call-closed': 'Esta selección no acepta voluntarios.',
   'problem.already-volunteered': 'Ya está en el grupo de candidatos de esta selección.',
   'problem.randomness-taken': 'Ya ha comprometido su aleatoriedad para este sorteo.',
+  // audit page: witnesses (issue 12, audit12)
+  'audit.witnesses': 'Testigos',
+  'audit.witness_missing': 'aún no ha cofirmado este tamaño',
+  'audit.witness_time': 'cofirmado el {time}',
+  'audit.reason.cosig': 'La cofirma no corresponde a este punto de control ni a la clave del testigo.',
 };

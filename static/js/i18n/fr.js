@@ -802,4 +802,9 @@ export default {
   'problem.call-closed': 'Cette sélection n’accepte pas de volontaires.',
   'problem.already-volunteered': 'Vous êtes déjà dans le vivier de cette sélection.',
   'problem.randomness-taken': 'Vous avez déjà engagé votre aléa pour ce tirage.',
+  // audit page: witnesses (issue 12, audit12)
+  'audit.witnesses': 'Témoins',
+  'audit.witness_missing': 'n\'a pas encore cosigné cette taille',
+  'audit.witness_time': 'cosigné le {time}',
+  'audit.reason.cosig': 'La cosignature ne correspond pas à ce point de contrôle et à la clé du témoin.',
 };
