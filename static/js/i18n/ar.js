@@ -1065,5 +1065,8 @@ export default {
   'q.res.export.cdf': 'سجلات الأصوات (NIST CDF، لـ RCTab)',
   'q.res.export.blt': 'ملف الأوراق (BLT، لـ OpenSTV / eSTV)',
   'q.res.export.csv': 'جدول بيانات (CSV)',
+  'q.f.opens': 'يُفتح',
+  'q.f.opened': 'فُتح',
+  'q.f.closes': 'يُغلق',
   // ---- end qweb ----
 };

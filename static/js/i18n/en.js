@@ -1065,5 +1065,8 @@ export default {
   'q.res.export.cdf': 'Cast vote records (NIST CDF, for RCTab)',
   'q.res.export.blt': 'Ballot file (BLT, for OpenSTV / eSTV)',
   'q.res.export.csv': 'Spreadsheet (CSV)',
+  'q.f.opens': 'Opens',
+  'q.f.opened': 'Opened',
+  'q.f.closes': 'Closes',
   // ---- end qweb ----
 };

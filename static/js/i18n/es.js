@@ -1065,5 +1065,8 @@ export default {
   'q.res.export.cdf': 'Registros de votos (NIST CDF, para RCTab)',
   'q.res.export.blt': 'Archivo de papeletas (BLT, para OpenSTV / eSTV)',
   'q.res.export.csv': 'Hoja de cálculo (CSV)',
+  'q.f.opens': 'Apertura',
+  'q.f.opened': 'Abierta',
+  'q.f.closes': 'Cierre',
   // ---- end qweb ----
 };

@@ -1065,5 +1065,8 @@ export default {
   'q.res.export.cdf': 'Relevés de votes (NIST CDF, pour RCTab)',
   'q.res.export.blt': 'Fichier de bulletins (BLT, pour OpenSTV / eSTV)',
   'q.res.export.csv': 'Tableur (CSV)',
+  'q.f.opens': 'Ouverture',
+  'q.f.opened': 'Ouvert le',
+  'q.f.closes': 'Clôture',
   // ---- end qweb ----
 };

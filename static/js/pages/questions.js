@@ -591,8 +591,8 @@ function timeSection(q, onDue) {
     h('h2', { id: 'times-h', class: 'visually-hidden' }, t('q.times')),
     target ? timer : null,
     h('dl', { class: 'facts' },
-      q.opens_at || q.opened_at ? [h('dt', {}, t('q.f.opens_at')), h('dd', { id: 'opens-at' }, whenZoned(q.opened_at || q.opens_at))] : null,
-      h('dt', {}, t('q.f.closes_at')), h('dd', { id: 'closes-at' }, whenZoned(q.closed_at || q.closes_at)),
+      q.opens_at || q.opened_at ? [h('dt', {}, t(q.opened_at ? 'q.f.opened' : 'q.f.opens')), h('dd', { id: 'opens-at' }, whenZoned(q.opened_at || q.opens_at))] : null,
+      h('dt', {}, t(q.closed_at ? 'q.f.closed_at' : 'q.f.closes')), h('dd', { id: 'closes-at' }, whenZoned(q.closed_at || q.closes_at)),
       q.close_reason ? [h('dt', {}, t('q.f.close_reason')), h('dd', { dir: 'auto' }, plain(q.close_reason))] : null),
     h('p', { class: 'hint', id: 'time-zone' }, t('q.zone', { zone })));
 }

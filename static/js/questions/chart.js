@@ -58,13 +58,16 @@ function shorten(s, n) {
 export function roundsSvg(doc, opts) {
   const rs = opts.rounds;
   const width = opts.width || 640;
+  // On a phone each option's name sits on its own line above its bar, so
+  // names stay whole and bars keep most of the width.
   const narrow = width < 480;
-  const labelW = narrow ? 104 : 170;
-  const valueW = narrow ? 96 : 150;
-  const rowH = 22;
+  const labelW = narrow ? 0 : 170;
+  const valueW = narrow ? 72 : 150;
+  const rowH = narrow ? 36 : 22;
   const headH = 24;
   const gap = 14;
-  const plotW = width - labelW - valueW - 16;
+  const x0 = narrow ? 4 : labelW + 8;
+  const plotW = width - x0 - valueW - 8;
   const max = scaleMax(rs);
   const rtl = opts.dir === 'rtl';
   const X = (x) => (rtl ? width - x : x);
@@ -76,7 +79,6 @@ export function roundsSvg(doc, opts) {
   svg.appendChild(el(doc, 'title', { id: 'rounds-title' }, opts.text.title));
   svg.appendChild(el(doc, 'desc', { id: 'rounds-desc' }, opts.text.desc));
   let y = 8;
-  const x0 = labelW + 8;
   const len = (val) => Math.max(val > 0 ? 2 : 0, (val / max) * plotW);
   for (const r of rs) {
     const g = el(doc, 'g', { class: 'round-group', 'data-round': r.round });
@@ -88,12 +90,16 @@ export function roundsSvg(doc, opts) {
       const elected = row.id && r.elected.includes(row.id);
       const eliminated = row.id && r.eliminated.includes(row.id);
       const kind = row.id === null ? 'exhausted' : elected ? 'elected' : eliminated ? 'eliminated' : 'continuing';
-      const label = row.id === null ? opts.text.exhausted : shorten(opts.labels.get(row.id) || row.id, narrow ? 12 : 22);
-      g.appendChild(el(doc, 'text', { x: X(labelW), y: y + 15, 'text-anchor': end, class: 'rounds-label', 'data-option': row.id || 'exhausted' }, label));
+      const name = row.id === null ? opts.text.exhausted : (opts.labels.get(row.id) || row.id);
+      const label = shorten(name, narrow ? 44 : 22);
+      const barY = narrow ? y + 18 : y + 4;
+      const textY = narrow ? y + 29 : y + 15;
+      if (narrow) g.appendChild(el(doc, 'text', { x: X(4), y: y + 13, 'text-anchor': start, class: 'rounds-label', 'data-option': row.id || 'exhausted' }, label));
+      else g.appendChild(el(doc, 'text', { x: X(labelW), y: textY, 'text-anchor': end, class: 'rounds-label', 'data-option': row.id || 'exhausted' }, label));
       const w = len(row.val);
-      g.appendChild(el(doc, 'rect', { x: rtl ? X(x0) - w : x0, y: y + 4, width: w, height: rowH - 8, rx: 2, class: `rounds-bar rounds-${kind}` }));
+      g.appendChild(el(doc, 'rect', { x: rtl ? X(x0) - w : x0, y: barY, width: w, height: 14, rx: 2, class: `rounds-bar rounds-${kind}` }));
       const mark = elected ? ` ✓ ${opts.text.elected}` : eliminated ? ` ✗ ${opts.text.eliminated}` : '';
-      g.appendChild(el(doc, 'text', { x: X(x0 + w + 6), y: y + 15, 'text-anchor': start, class: `rounds-value rounds-value-${kind}` }, `${opts.fmt(row.val)}${narrow ? (elected ? ' ✓' : eliminated ? ' ✗' : '') : mark}`));
+      g.appendChild(el(doc, 'text', { x: X(x0 + w + 6), y: textY, 'text-anchor': start, class: `rounds-value rounds-value-${kind}` }, `${opts.fmt(row.val)}${narrow ? (elected ? ' ✓' : eliminated ? ' ✗' : '') : mark}`));
       y += rowH;
     }
     if (r.threshold) {
