@@ -25,6 +25,7 @@
 #include <sodium.h>
 
 #include "api/api.h"
+#include "api/api_questions.h"
 #include "api/api_selections.h"
 #include "api/audit_key.h"
 #include "api/audit_writer.h"
@@ -202,6 +203,8 @@ static int cmd_serve(const struct pnyx_config *cfg, bool migrate)
     unsigned workers = translation_workers_start(cfg);
     /* One optimiser worker (LEXIMIN is CPU-bound; runs queue behind it). */
     workers += selection_workers_start(cfg->workers > 0 ? 1 : 0);
+    /* The questions scheduler: opens and closes questions at their times. */
+    workers += questions_workers_start(cfg->workers > 0 ? 1 : 0);
     bool v6 = strchr(cfg->listen_host, ':') != NULL;
     log_info("pnyxd serving on http://%s%s%s:%u/ (%u threads, %u group-commit runners, %u "
              "background workers)",

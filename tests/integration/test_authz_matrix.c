@@ -66,6 +66,15 @@ enum route {
     R_S_DRAW,
     R_S_DECLINE,
     R_S_REPLACEMENTS,
+    /* questions (issue 11, qlife) */
+    R_Q_LIST,
+    R_Q_CREATE,
+    R_Q_GET,
+    R_Q_PATCH,
+    R_Q_TRANSLATE,
+    R_Q_OPEN,
+    R_Q_CLOSE,
+    R_Q_PARTICIPATION,
     N_ROUTE
 };
 static const char *route_name[N_ROUTE] = {
@@ -81,7 +90,11 @@ static const char *route_name[N_ROUTE] = {
     /* selections by lot (issue 14, sortdraw) */
     "POST selections", "GET selections", "GET selection", "PATCH selection", "GET pool", "GET runs",
     "GET draw.json", "POST publish", "POST randomness", "POST volunteers", "PUT pool", "POST runs",
-    "POST commit", "POST reveal", "POST draw", "POST decline", "POST replacements"};
+    "POST commit", "POST reveal", "POST draw", "POST decline", "POST replacements",
+    /* questions (issue 11, qlife) */
+    "GET questions", "POST questions", "GET question", "PATCH question",
+    "POST question translation", "POST question open", "POST question close",
+    "GET question participation"};
 /* Routes whose cell changes the caller's (or a target's) membership. */
 static const bool mutating[N_ROUTE] = {
     [R_JOIN] = true, [R_ACCEPT] = true, [R_PATCH_MEMBER] = true, [R_LEAVE] = true};
@@ -139,6 +152,16 @@ static const long expect_public[N_ROUTE][N_WHO] = {
     [R_S_DRAW] = {401, 403, 403, 403, 403, 409, 403},
     [R_S_DECLINE] = {401, 403, 403, 403, 403, 404, 403},
     [R_S_REPLACEMENTS] = {401, 403, 403, 403, 403, 409, 403},
+    /* questions (issue 11, qlife): a draft (get, patch, translate, open: a
+     * fresh one per cell), an open one (close: fresh per cell; participation) */
+    [R_Q_LIST] = {200, 200, 200, 200, 200, 200, 200},
+    [R_Q_CREATE] = {401, 403, 403, 403, 201, 201, 403},
+    [R_Q_GET] = {200, 200, 200, 200, 200, 200, 200},
+    [R_Q_PATCH] = {401, 403, 403, 403, 200, 200, 403},
+    [R_Q_TRANSLATE] = {401, 403, 403, 201, 201, 201, 403},
+    [R_Q_OPEN] = {401, 403, 403, 403, 200, 200, 403},
+    [R_Q_CLOSE] = {401, 403, 403, 403, 403, 200, 403},
+    [R_Q_PARTICIPATION] = {401, 403, 200, 200, 200, 200, 200},
 };
 static const long expect_members[N_ROUTE][N_WHO] = {
     /*                  anon nonm obs  mem  fac  conv susp */
@@ -187,6 +210,14 @@ static const long expect_members[N_ROUTE][N_WHO] = {
     [R_S_DRAW] = {401, 404, 403, 403, 403, 409, 403},
     [R_S_DECLINE] = {401, 404, 403, 403, 403, 404, 403},
     [R_S_REPLACEMENTS] = {401, 404, 403, 403, 403, 409, 403},
+    [R_Q_LIST] = {404, 404, 200, 200, 200, 200, 200},
+    [R_Q_CREATE] = {401, 404, 403, 403, 201, 201, 403},
+    [R_Q_GET] = {404, 404, 200, 200, 200, 200, 200},
+    [R_Q_PATCH] = {401, 404, 403, 403, 200, 200, 403},
+    [R_Q_TRANSLATE] = {401, 404, 403, 201, 201, 201, 403},
+    [R_Q_OPEN] = {401, 404, 403, 403, 200, 200, 403},
+    [R_Q_CLOSE] = {401, 404, 403, 403, 403, 200, 403},
+    [R_Q_PARTICIPATION] = {401, 404, 200, 200, 200, 200, 200},
 };
 
 struct world {
@@ -196,7 +227,33 @@ struct world {
     int64_t aid;
     int64_t pid;               /* a proposal in deliberation, for the comment routes */
     struct it_user who[N_WHO]; /* shared callers for non-mutating routes */
+    int64_t qdraft, qopen;     /* questions (issue 11): a draft, an open one */
 };
+
+/* A question of the world's assembly by its creator (issue 11), opened
+ * when open. */
+static int64_t q_new(struct world *wd, bool open)
+{
+    char path[128], t[32];
+    time_t now = time(NULL) + 3600;
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(t, sizeof t, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    snprintf(path, sizeof path, "/api/v1/assemblies/%lld/questions", (long long)wd->aid);
+    json_t *b =
+        json_pack("{s:s, s:s, s:[{s:s},{s:s}], s:s, s:s}", "title", "matrix", "method", "irv",
+                  "options", "label", "yes", "label", "no", "closes_at", t, "secrecy", "secret");
+    struct h_resp *r = it_req(wd->s, "POST", path, &wd->creator, b);
+    json_decref(b);
+    cr_assert_eq(r->status, 201, "question: %ld %s", r->status, r->body);
+    int64_t qid = it_int(r->json, "id");
+    h_resp_free(r);
+    if (open) {
+        snprintf(path, sizeof path, "/api/v1/questions/%lld/open", (long long)qid);
+        cr_assert_eq(it_status(wd->s, "POST", path, &wd->creator, NULL), 200);
+    }
+    return qid;
+}
 
 static const char *role_of[N_WHO] = {NULL,          NULL,       "observer", "member",
                                      "facilitator", "convener", "member"};
@@ -435,6 +492,46 @@ static long run_cell(struct world *wd, enum route r, enum who w, const struct it
         snprintf(path, sizeof path, "/api/v1/selections/%lld/respondents/r-0/decline",
                  (long long)wd->sid);
         break;
+    /* questions (issue 11, qlife) */
+    case R_Q_LIST:
+        snprintf(path, sizeof path, "/api/v1/assemblies/%lld/questions", aid);
+        break;
+    case R_Q_CREATE: {
+        char t[32];
+        time_t now = time(NULL) + 3600;
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(t, sizeof t, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        method = "POST";
+        snprintf(path, sizeof path, "/api/v1/assemblies/%lld/questions", aid);
+        body = json_pack("{s:s, s:s, s:[{s:s},{s:s}], s:s, s:s}", "title", "matrix", "method",
+                         "irv", "options", "label", "yes", "label", "no", "closes_at", t, "secrecy",
+                         "secret");
+        break;
+    }
+    case R_Q_GET:
+    case R_Q_PATCH:
+        method = r == R_Q_PATCH ? "PATCH" : "GET";
+        snprintf(path, sizeof path, "/api/v1/questions/%lld", (long long)wd->qdraft);
+        body = r == R_Q_PATCH ? json_pack("{s:s}", "title", "matrix") : NULL;
+        break;
+    case R_Q_TRANSLATE:
+        method = "POST";
+        snprintf(path, sizeof path, "/api/v1/questions/%lld/translations", (long long)wd->qdraft);
+        body = json_pack("{s:s, s:s}", "language", "fr", "title", "matrice");
+        break;
+    case R_Q_OPEN:
+        method = "POST";
+        snprintf(path, sizeof path, "/api/v1/questions/%lld/open", (long long)q_new(wd, false));
+        break;
+    case R_Q_CLOSE:
+        method = "POST";
+        snprintf(path, sizeof path, "/api/v1/questions/%lld/close", (long long)q_new(wd, true));
+        body = json_pack("{s:s}", "reason", "matrix");
+        break;
+    case R_Q_PARTICIPATION:
+        snprintf(path, sizeof path, "/api/v1/questions/%lld/participation", (long long)wd->qopen);
+        break;
     case R_LIST:
     case N_ROUTE:
         snprintf(path, sizeof path, "/api/v1/assemblies");
@@ -470,6 +567,8 @@ static void walk(const char *visibility, const long (*expect)[N_WHO])
     for (int w = 0; w < N_WHO; w++) {
         wd.who[w] = make_who(&wd, (enum who)w);
     }
+    wd.qdraft = q_new(&wd, false);
+    wd.qopen = q_new(&wd, true);
     int failures = 0;
     for (int r = 0; r < N_ROUTE; r++) {
         for (int w = 0; w < N_WHO; w++) {

@@ -20,6 +20,7 @@
 #include "api/api_health.h"
 #include "api/api_me.h"
 #include "api/api_proposals.h"
+#include "api/api_questions.h"
 #include "api/api_selections.h"
 #include "api/api_sessions.h"
 #include "api/api_translation.h"
@@ -292,6 +293,39 @@ const struct api_route api_routes[] = {
     {.method = API_POST,
      .pattern = "/api/v1/selections/{sid}/replacements",
      .handler = api_selections_replacements,
+     .auth = API_AUTH_REQUIRED},
+    /* questions and their lifecycle (issue 11, qlife): api_questions.c */
+    {.method = API_GET,
+     .pattern = "/api/v1/assemblies/{aid}/questions",
+     .handler = api_questions_list,
+     .auth = API_AUTH_OPTIONAL},
+    {.method = API_POST,
+     .pattern = "/api/v1/assemblies/{aid}/questions",
+     .handler = api_questions_create,
+     .auth = API_AUTH_REQUIRED},
+    {.method = API_GET,
+     .pattern = "/api/v1/questions/{qid}",
+     .handler = api_questions_get,
+     .auth = API_AUTH_OPTIONAL},
+    {.method = API_PATCH,
+     .pattern = "/api/v1/questions/{qid}",
+     .handler = api_questions_patch,
+     .auth = API_AUTH_REQUIRED},
+    {.method = API_POST,
+     .pattern = "/api/v1/questions/{qid}/translations",
+     .handler = api_questions_translate,
+     .auth = API_AUTH_REQUIRED},
+    {.method = API_POST,
+     .pattern = "/api/v1/questions/{qid}/open",
+     .handler = api_questions_open,
+     .auth = API_AUTH_REQUIRED},
+    {.method = API_POST,
+     .pattern = "/api/v1/questions/{qid}/close",
+     .handler = api_questions_close,
+     .auth = API_AUTH_REQUIRED},
+    {.method = API_GET,
+     .pattern = "/api/v1/questions/{qid}/participation",
+     .handler = api_questions_participation,
      .auth = API_AUTH_REQUIRED},
 };
 
