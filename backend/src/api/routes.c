@@ -16,6 +16,7 @@
 #include "api/api_accounts.h"
 #include "api/api_assemblies.h"
 #include "api/api_audit.h"
+#include "api/api_ballots.h"
 #include "api/api_comments.h"
 #include "api/api_health.h"
 #include "api/api_me.h"
@@ -327,6 +328,20 @@ const struct api_route api_routes[] = {
      .pattern = "/api/v1/questions/{qid}/participation",
      .handler = api_questions_participation,
      .auth = API_AUTH_REQUIRED},
+    /* ballots (issue 11): cast while open; the board and receipt proofs
+     * after close. A ranking of 100 ids fits the default body cap. */
+    {.method = API_POST,
+     .pattern = "/api/v1/questions/{qid}/ballots",
+     .handler = api_ballots_cast,
+     .auth = API_AUTH_REQUIRED},
+    {.method = API_GET,
+     .pattern = "/api/v1/questions/{qid}/ballots",
+     .handler = api_ballots_board,
+     .auth = API_AUTH_OPTIONAL},
+    {.method = API_GET,
+     .pattern = "/api/v1/questions/{qid}/ballots/{receipt}",
+     .handler = api_ballots_receipt,
+     .auth = API_AUTH_OPTIONAL},
 };
 
 const size_t api_routes_count = sizeof(api_routes) / sizeof(api_routes[0]);
