@@ -75,6 +75,9 @@ enum route {
     R_Q_OPEN,
     R_Q_CLOSE,
     R_Q_PARTICIPATION,
+    /* results and exports of a tallied question (issue 11, qresult) */
+    R_Q_RESULT,
+    R_Q_EXPORT,
     N_ROUTE
 };
 static const char *route_name[N_ROUTE] = {
@@ -94,7 +97,9 @@ static const char *route_name[N_ROUTE] = {
     /* questions (issue 11, qlife) */
     "GET questions", "POST questions", "GET question", "PATCH question",
     "POST question translation", "POST question open", "POST question close",
-    "GET question participation"};
+    "GET question participation",
+    /* results (issue 11, qresult) */
+    "GET question result", "GET question export"};
 /* Routes whose cell changes the caller's (or a target's) membership. */
 static const bool mutating[N_ROUTE] = {
     [R_JOIN] = true, [R_ACCEPT] = true, [R_PATCH_MEMBER] = true, [R_LEAVE] = true};
@@ -162,6 +167,9 @@ static const long expect_public[N_ROUTE][N_WHO] = {
     [R_Q_OPEN] = {401, 403, 403, 403, 200, 200, 403},
     [R_Q_CLOSE] = {401, 403, 403, 403, 403, 200, 403},
     [R_Q_PARTICIPATION] = {401, 403, 200, 200, 200, 200, 200},
+    /* results: anyone who may read the assembly, once tallied */
+    [R_Q_RESULT] = {200, 200, 200, 200, 200, 200, 200},
+    [R_Q_EXPORT] = {200, 200, 200, 200, 200, 200, 200},
 };
 static const long expect_members[N_ROUTE][N_WHO] = {
     /*                  anon nonm obs  mem  fac  conv susp */
@@ -218,6 +226,8 @@ static const long expect_members[N_ROUTE][N_WHO] = {
     [R_Q_OPEN] = {401, 404, 403, 403, 200, 200, 403},
     [R_Q_CLOSE] = {401, 404, 403, 403, 403, 200, 403},
     [R_Q_PARTICIPATION] = {401, 404, 200, 200, 200, 200, 200},
+    [R_Q_RESULT] = {404, 404, 200, 200, 200, 200, 200},
+    [R_Q_EXPORT] = {404, 404, 200, 200, 200, 200, 200},
 };
 
 struct world {
@@ -226,6 +236,7 @@ struct world {
     struct it_user creator; /* first convener */
     int64_t aid;
     int64_t pid;               /* a proposal in deliberation, for the comment routes */
+    int64_t qid;               /* a tallied question (issue 11, qresult) */
     struct it_user who[N_WHO]; /* shared callers for non-mutating routes */
     int64_t qdraft, qopen;     /* questions (issue 11): a draft, an open one */
 };
@@ -411,6 +422,12 @@ static long run_cell(struct world *wd, enum route r, enum who w, const struct it
         snprintf(path, sizeof path, "/api/v1/assemblies/%lld/translation-jobs?status=failed", aid);
         break;
     /* selections by lot (issue 14, sortdraw) */
+    /* results (issue 11, qresult) */
+    case R_Q_RESULT:
+    case R_Q_EXPORT:
+        snprintf(path, sizeof path, "/api/v1/questions/%lld/%s", (long long)wd->qid,
+                 r == R_Q_RESULT ? "result" : "export?format=pnyx");
+        break;
     case R_S_CREATE:
         method = "POST";
         snprintf(path, sizeof path, "/api/v1/assemblies/%lld/selections", aid);
@@ -563,6 +580,31 @@ static void walk(const char *visibility, const long (*expect)[N_WHO])
         cr_assert_eq(sr->status, 201, "selection: %ld %s", sr->status, sr->body);
         wd.sid = it_int(sr->json, "id");
         h_resp_free(sr);
+    }
+    {
+        /* a tallied question of no ballots, written directly (issue 11, qresult) */
+        char a[24], b[24];
+        snprintf(a, sizeof a, "%lld", (long long)wd.aid);
+        snprintf(b, sizeof b, "%lld", (long long)wd.creator.id);
+        const char *res =
+            "{\"question\": 0, \"status\": \"no_quorum\", \"method\": \"irv\", \"seats\": 1, "
+            "\"ballots\": 0, \"roll_size\": 0, \"turnout\": \"0\", \"countries\": 0, "
+            "\"quorum\": {\"min_turnout\": \"0\", \"min_countries\": 0, \"met\": false}, "
+            "\"board_root\": null, \"seed\": 0, \"rules_id\": \"pnyx-irv/1\", \"winners\": [], "
+            "\"rounds\": [], \"blank_ballots\": 0}\n";
+        const char *p[3] = {a, b, res};
+        char *id = it_sql_on(
+            h_db_url(),
+            "WITH q AS (INSERT INTO questions (assembly_id, author_id, language, title, method, "
+            "seats, secrecy, closes_at, state, roll_size, ballot_count, seed, result_status, "
+            "result, result_hash) VALUES ($1, $2, 'en', 'matrix', 'irv', 1, 'secret', now(), "
+            "'tallied', 0, 0, 0, 'no_quorum', $3, sha256(convert_to($3, 'UTF8'))) RETURNING id) "
+            "INSERT INTO question_options (question_id, position, option_id, label) "
+            "SELECT id, p, chr(65 + p), 'Option' FROM q, generate_series(0, 1) p "
+            "RETURNING question_id",
+            3, p);
+        wd.qid = strtoll(id, NULL, 10);
+        free(id);
     }
     for (int w = 0; w < N_WHO; w++) {
         wd.who[w] = make_who(&wd, (enum who)w);

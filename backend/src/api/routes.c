@@ -22,6 +22,7 @@
 #include "api/api_me.h"
 #include "api/api_proposals.h"
 #include "api/api_questions.h"
+#include "api/api_results.h"
 #include "api/api_selections.h"
 #include "api/api_sessions.h"
 #include "api/api_translation.h"
@@ -341,6 +342,16 @@ const struct api_route api_routes[] = {
     {.method = API_GET,
      .pattern = "/api/v1/questions/{qid}/ballots/{receipt}",
      .handler = api_ballots_receipt,
+     .auth = API_AUTH_OPTIONAL},
+    /* results and exports of questions (issue 11, qresult): anonymous
+     * readers see those of public assemblies (api_results.c) */
+    {.method = API_GET,
+     .pattern = "/api/v1/questions/{qid}/result",
+     .handler = api_results_get,
+     .auth = API_AUTH_OPTIONAL},
+    {.method = API_GET,
+     .pattern = "/api/v1/questions/{qid}/export",
+     .handler = api_results_export,
      .auth = API_AUTH_OPTIONAL},
 };
 

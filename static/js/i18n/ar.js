@@ -1069,4 +1069,10 @@ export default {
   'q.f.opened': 'فُتح',
   'q.f.closes': 'يُغلق',
   // ---- end qweb ----
+  // ---- qresult: results and exports (issue 11) ----
+  'problem.question-not-tallied': 'لم يُفرز هذا السؤال بعد: تظهر النتائج بعد إغلاق التصويت وفرز الأصوات.',
+  'audit.kind.tally.published': 'نُشرت نتيجة الفرز',
+  'audit.kind.proposal.adopted': 'اعتُمد المقترح بالتصويت',
+  'audit.kind.proposal.rejected': 'رُفض المقترح بالتصويت',
+  // ---- end qresult ----
 };

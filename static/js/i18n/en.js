@@ -1069,4 +1069,10 @@ export default {
   'q.f.opened': 'Opened',
   'q.f.closes': 'Closes',
   // ---- end qweb ----
+  // ---- qresult: results and exports (issue 11) ----
+  'problem.question-not-tallied': 'The question has not been tallied yet: results appear once it closes and is counted.',
+  'audit.kind.tally.published': 'Tally published',
+  'audit.kind.proposal.adopted': 'Proposal adopted by a vote',
+  'audit.kind.proposal.rejected': 'Proposal rejected by a vote',
+  // ---- end qresult ----
 };

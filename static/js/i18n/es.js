@@ -1069,4 +1069,10 @@ export default {
   'q.f.opened': 'Abierta',
   'q.f.closes': 'Cierre',
   // ---- end qweb ----
+  // ---- qresult: results and exports (issue 11) ----
+  'problem.question-not-tallied': 'La pregunta aún no se ha escrutado: los resultados aparecen cuando la votación se cierra y se cuenta.',
+  'audit.kind.tally.published': 'Escrutinio publicado',
+  'audit.kind.proposal.adopted': 'Propuesta aprobada en una votación',
+  'audit.kind.proposal.rejected': 'Propuesta rechazada en una votación',
+  // ---- end qresult ----
 };

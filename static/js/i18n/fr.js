@@ -1069,4 +1069,10 @@ export default {
   'q.f.opened': 'Ouvert le',
   'q.f.closes': 'Clôture',
   // ---- end qweb ----
+  // ---- qresult: results and exports (issue 11) ----
+  'problem.question-not-tallied': 'La question n’a pas encore été dépouillée : les résultats paraissent une fois le vote clos et compté.',
+  'audit.kind.tally.published': 'Dépouillement publié',
+  'audit.kind.proposal.adopted': 'Proposition adoptée par un vote',
+  'audit.kind.proposal.rejected': 'Proposition rejetée par un vote',
+  // ---- end qresult ----
 };
