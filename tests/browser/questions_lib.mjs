@@ -66,7 +66,8 @@ export function participation() {
 export function result() {
   return {
     question: QID, status: 'tallied', method: 'irv', seats: 1, ballots: 10, roll_size: 12, turnout: '0.8333', countries: 3,
-    rules_id: 'pnyx-irv/1', seed: '183204719', winners: ['B'], blank_ballots: 0,
+    rules_id: 'pnyx-irv/1', seed: 183204719, winners: ['B'], blank_ballots: 0,
+    quorum: { min_turnout: '0.5', min_countries: 2, met: true }, board_root: 'c3'.repeat(32),
     rounds: [
       { round: 1, tally: { A: 4, B: 3, C: 3 }, exhausted: 0, elected: [], eliminated: ['C'], threshold: 6,
         inactive: { overvotes: 0, skipped_rankings: 0, exhausted_choices: 0, repeated_rankings: 0 }, transfers: { C: { B: 2, exhausted: 1 } } },

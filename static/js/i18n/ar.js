@@ -1068,6 +1068,8 @@ export default {
   'q.f.opens': 'يُفتح',
   'q.f.opened': 'فُتح',
   'q.f.closes': 'يُغلق',
+  'q.res.quorum_met': 'مكتمل (مشاركة لا تقل عن {turnout}، وبلدان لا تقل عن {countries})',
+  'q.res.quorum_not_met': 'غير مكتمل (مشاركة لا تقل عن {turnout}، وبلدان لا تقل عن {countries})',
   // ---- end qweb ----
   // ---- qresult: results and exports (issue 11) ----
   'problem.question-not-tallied': 'لم يُفرز هذا السؤال بعد: تظهر النتائج بعد إغلاق التصويت وفرز الأصوات.',

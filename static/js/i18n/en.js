@@ -1068,6 +1068,8 @@ export default {
   'q.f.opens': 'Opens',
   'q.f.opened': 'Opened',
   'q.f.closes': 'Closes',
+  'q.res.quorum_met': 'met (turnout at least {turnout}, countries at least {countries})',
+  'q.res.quorum_not_met': 'not met (turnout at least {turnout}, countries at least {countries})',
   // ---- end qweb ----
   // ---- qresult: results and exports (issue 11) ----
   'problem.question-not-tallied': 'The question has not been tallied yet: results appear once it closes and is counted.',

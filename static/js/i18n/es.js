@@ -1068,6 +1068,8 @@ export default {
   'q.f.opens': 'Apertura',
   'q.f.opened': 'Abierta',
   'q.f.closes': 'Cierre',
+  'q.res.quorum_met': 'alcanzado (participación de al menos {turnout}, países: al menos {countries})',
+  'q.res.quorum_not_met': 'no alcanzado (participación de al menos {turnout}, países: al menos {countries})',
   // ---- end qweb ----
   // ---- qresult: results and exports (issue 11) ----
   'problem.question-not-tallied': 'La pregunta aún no se ha escrutado: los resultados aparecen cuando la votación se cierra y se cuenta.',

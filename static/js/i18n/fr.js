@@ -1068,6 +1068,8 @@ export default {
   'q.f.opens': 'Ouverture',
   'q.f.opened': 'Ouvert le',
   'q.f.closes': 'Clôture',
+  'q.res.quorum_met': 'atteint (participation d’au moins {turnout}, pays : au moins {countries})',
+  'q.res.quorum_not_met': 'non atteint (participation d’au moins {turnout}, pays : au moins {countries})',
   // ---- end qweb ----
   // ---- qresult: results and exports (issue 11) ----
   'problem.question-not-tallied': 'La question n’a pas encore été dépouillée : les résultats paraissent une fois le vote clos et compté.',

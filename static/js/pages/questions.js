@@ -529,6 +529,8 @@ export function resultsView(q, result, labels) {
       h('dt', {}, t('q.res.ballots')), h('dd', { id: 'result-ballots' }, fmtNum(result.ballots)),
       h('dt', {}, t('q.res.turnout')), h('dd', {}, t('q.res.turnout_of', { p: pct(result.turnout), roll: fmtNum(result.roll_size) })),
       h('dt', {}, t('q.res.countries')), h('dd', {}, fmtNum(result.countries)),
+      result.quorum ? [h('dt', {}, t('q.f.quorum')), h('dd', { id: 'result-quorum', 'data-met': String(!!result.quorum.met) },
+        t(result.quorum.met ? 'q.res.quorum_met' : 'q.res.quorum_not_met', { turnout: pct(result.quorum.min_turnout), countries: fmtNum(result.quorum.min_countries) }))] : null,
       result.blank_ballots ? [h('dt', {}, t('q.res.blank')), h('dd', {}, fmtNum(result.blank_ballots))] : null,
       h('dt', {}, t('q.res.rules')), h('dd', {}, ltr(result.rules_id)),
       h('dt', {}, t('q.res.seed')), h('dd', { class: 'hash' }, ltr(String(result.seed)))),
