@@ -140,6 +140,15 @@ export async function serve(page, aid, state) {
       return json(route, state.q, 201);
     }
     if (p === `/api/v1/questions/${QID}`) return json(route, state.q);
+    if (p === `/api/v1/questions/${QID}/open` && req.method() === 'POST') {
+      state.q = { ...state.q, state: 'open', opened_at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), me: { on_roll: true, voted: false } };
+      return json(route, state.q);
+    }
+    if (p === `/api/v1/questions/${QID}/close` && req.method() === 'POST') {
+      state.closeBody = req.postDataJSON();
+      state.q = { ...state.q, state: 'closed', closed_at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), close_reason: state.closeBody.reason };
+      return json(route, state.q);
+    }
     if (p === `/api/v1/questions/${QID}/participation`) return json(route, participation());
     if (p === `/api/v1/questions/${QID}/result`) return json(route, state.result);
     if (p === `/api/v1/questions/${QID}/ballots` && req.method() === 'POST') {

@@ -281,3 +281,41 @@ test('the board: search by receipt, and the in-browser check of a saved receipt'
   await page.unrouteAll({ behavior: 'ignoreErrors' });
   assert.deepEqual(C.b.errors, []);
 });
+
+test('opening by hand, and closing early with a reason (dialog by keyboard); a closed question waits for its count', async () => {
+  const page = C.page;
+  const state = { q: F.question(aid, { state: 'draft', opened_at: null, roll_size: null, me: undefined, opens_at: new Date(Date.now() + 86400e3 + 90e3).toISOString().replace(/\.\d{3}Z$/, 'Z') }) };
+  await F.serve(page, aid, state);
+  await open(page, `/questions/${F.QID}`);
+  assert.match(await page.locator('#countdown').textContent(), /^Opens in 1 d 0 h 0[012] min \d\d s$/);
+  await page.locator('#open-button').click();
+  const dlg = page.locator('dialog[open]');
+  await dlg.locator('button[value=ok]').click();
+  await page.locator('#question-state[data-state=open]').waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'question-state', 'focus goes to the new state');
+  await page.locator('#ballot-section').waitFor();
+  // Close early: the dialog asks for a reason and refuses none.
+  await page.locator('#close-button').focus();
+  await page.keyboard.press('Enter');
+  await page.locator('#close-dialog').waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement.tagName), 'TEXTAREA');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'close-confirm');
+  await page.keyboard.press('Enter');
+  await page.locator('#close-dialog .field-error:not([hidden])').waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement.tagName), 'TEXTAREA', 'back to the empty reason');
+  await page.keyboard.type('The venue flooded; we vote again next week.');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+  await page.locator('#question-state[data-state=closed]').waitFor();
+  assert.deepEqual(state.closeBody, { reason: 'The venue flooded; we vote again next week.' });
+  assert.match(await page.locator('#times').textContent(), /Closed early because.*The venue flooded; we vote again next week\./);
+  // The count follows: the page asks until the question is counted.
+  state.result = F.result();
+  state.q = { ...state.q, state: 'tallied', ballots: 10 };
+  await page.locator('#results').waitFor({ timeout: 10000 });
+  await page.unrouteAll({ behavior: 'ignoreErrors' });
+  assert.deepEqual(C.b.errors, []);
+});

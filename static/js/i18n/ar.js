@@ -1036,7 +1036,6 @@ export default {
   'q.res.transfer_eliminated': 'أُقصي {option}؛ وذهبت أوراقه:',
   'q.res.to': 'إلى {option}: {v}',
   'q.res.to_exhausted': 'مستنفدة: {v}',
-  'q.res.no_transfer': 'إلى لا مكان (انتهى الفرز).',
   'q.res.schulze.ranking': 'الترتيب',
   'q.res.condorcet': '{option} يتغلب على كل خيار آخر في المقارنة الثنائية.',
   'q.res.no_condorcet': 'لا خيار يتغلب على كل الخيارات الأخرى في المقارنة الثنائية.',

@@ -1036,7 +1036,6 @@ export default {
   'q.res.transfer_eliminated': '{option} eliminated; its ballots went:',
   'q.res.to': 'to {option}: {v}',
   'q.res.to_exhausted': 'exhausted: {v}',
-  'q.res.no_transfer': 'nowhere (the count ended).',
   'q.res.schulze.ranking': 'Ranking',
   'q.res.condorcet': '{option} beats every other option head to head.',
   'q.res.no_condorcet': 'No option beats every other head to head.',

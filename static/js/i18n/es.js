@@ -1036,7 +1036,6 @@ export default {
   'q.res.transfer_eliminated': '{option} eliminada; sus papeletas fueron:',
   'q.res.to': 'a {option}: {v}',
   'q.res.to_exhausted': 'agotadas: {v}',
-  'q.res.no_transfer': 'a ninguna parte (el recuento terminó).',
   'q.res.schulze.ranking': 'Clasificación',
   'q.res.condorcet': '{option} vence a todas las demás opciones una a una.',
   'q.res.no_condorcet': 'Ninguna opción vence a todas las demás una a una.',

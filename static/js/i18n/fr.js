@@ -1036,7 +1036,6 @@ export default {
   'q.res.transfer_eliminated': '{option} éliminée ; ses bulletins sont allés :',
   'q.res.to': 'à {option} : {v}',
   'q.res.to_exhausted': 'épuisés : {v}',
-  'q.res.no_transfer': 'nulle part (le dépouillement est terminé).',
   'q.res.schulze.ranking': 'Classement',
   'q.res.condorcet': '{option} bat chacune des autres options en duel.',
   'q.res.no_condorcet': 'Aucune option ne bat toutes les autres en duel.',

@@ -483,11 +483,12 @@ function roundsSection(result, labels) {
   const moves = [];
   for (const r of rs) {
     for (const [from, to] of Object.entries(r.transfers)) {
+      if (!Object.keys(to).length) continue; // the count ended with this option
       const parts = Object.entries(to).map(([target, val]) => (target === 'exhausted' ? t('q.res.to_exhausted', { v: fmtNum(val) }) : t('q.res.to', { option: optionText(labels, target), v: fmtNum(val) })));
       const what = r.elected.includes(from) ? 'q.res.transfer_elected' : 'q.res.transfer_eliminated';
       moves.push(h('li', { 'data-round': r.round, 'data-from': from },
         h('strong', {}, t('q.res.round', { n: r.round })), ' — ', t(what, { option: optionText(labels, from) }), ' ',
-        parts.length ? i18n.formatList(parts) : t('q.res.no_transfer')));
+        i18n.formatList(parts)));
     }
   }
   return h('section', { class: 'result-part', id: 'rounds', 'aria-labelledby': 'rounds-h' },
