@@ -138,6 +138,14 @@ test('the create form: live preview, and the body it sends', async () => {
   // The preview follows every keystroke.
   assert.deepEqual(await page.locator('#ballot-preview .unranked li .rank-label').allTextContents(), ['Clean the Rhine delta', 'Restore the Danube wetlands', 'Shared flood warning']);
   assert.equal(await page.locator('.preview-title').textContent(), 'Which river project do we fund first?');
+  // Switching the language keeps what was typed, every option included.
+  await page.locator('#lang-select').selectOption('fr');
+  await page.getByRole('heading', { level: 1, name: 'Nouvelle question' }).waitFor();
+  assert.deepEqual(await page.locator('#option-edit-list input[type=text]').evaluateAll((els) => els.map((e) => e.value)), ['Clean the Rhine delta', 'Restore the Danube wetlands', 'Shared flood warning']);
+  assert.equal(await page.locator('#q-title').inputValue(), 'Which river project do we fund first?');
+  await page.waitForFunction(() => document.querySelector('.preview-title').textContent === 'Which river project do we fund first?');
+  await page.locator('#lang-select').selectOption('en');
+  await page.getByRole('heading', { level: 1, name: 'New question' }).waitFor();
   await page.locator('#q-opt-2-ex').check();
   assert.equal(await page.locator('#ballot-preview li[data-option=C]').count(), 0, 'an excluded option leaves the preview');
   await page.locator('#q-opt-2-ex').uncheck();

@@ -1069,6 +1069,11 @@ export default {
   'q.f.closes': 'يُغلق',
   'q.res.quorum_met': 'مكتمل (مشاركة لا تقل عن {turnout}، وبلدان لا تقل عن {countries})',
   'q.res.quorum_not_met': 'غير مكتمل (مشاركة لا تقل عن {turnout}، وبلدان لا تقل عن {countries})',
+  'audit.kind.question.created': 'أُنشئ سؤال',
+  'audit.kind.question.updated': 'عُدّل سؤال',
+  'audit.kind.question.translated': 'تُرجم سؤال',
+  'audit.kind.question.opened': 'فُتح التصويت',
+  'audit.kind.question.closed': 'أُغلق التصويت',
   // ---- end qweb ----
   // ---- qresult: results and exports (issue 11) ----
   'problem.question-not-tallied': 'لم يُفرز هذا السؤال بعد: تظهر النتائج بعد إغلاق التصويت وفرز الأصوات.',

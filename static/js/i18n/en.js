@@ -1069,6 +1069,11 @@ export default {
   'q.f.closes': 'Closes',
   'q.res.quorum_met': 'met (turnout at least {turnout}, countries at least {countries})',
   'q.res.quorum_not_met': 'not met (turnout at least {turnout}, countries at least {countries})',
+  'audit.kind.question.created': 'Question created',
+  'audit.kind.question.updated': 'Question changed',
+  'audit.kind.question.translated': 'Question translated',
+  'audit.kind.question.opened': 'Vote opened',
+  'audit.kind.question.closed': 'Vote closed',
   // ---- end qweb ----
   // ---- qresult: results and exports (issue 11) ----
   'problem.question-not-tallied': 'The question has not been tallied yet: results appear once it closes and is counted.',

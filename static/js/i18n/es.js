@@ -1069,6 +1069,11 @@ export default {
   'q.f.closes': 'Cierre',
   'q.res.quorum_met': 'alcanzado (participación de al menos {turnout}, países: al menos {countries})',
   'q.res.quorum_not_met': 'no alcanzado (participación de al menos {turnout}, países: al menos {countries})',
+  'audit.kind.question.created': 'Pregunta creada',
+  'audit.kind.question.updated': 'Pregunta modificada',
+  'audit.kind.question.translated': 'Pregunta traducida',
+  'audit.kind.question.opened': 'Votación abierta',
+  'audit.kind.question.closed': 'Votación cerrada',
   // ---- end qweb ----
   // ---- qresult: results and exports (issue 11) ----
   'problem.question-not-tallied': 'La pregunta aún no se ha escrutado: los resultados aparecen cuando la votación se cierra y se cuenta.',

@@ -1069,6 +1069,11 @@ export default {
   'q.f.closes': 'Clôture',
   'q.res.quorum_met': 'atteint (participation d’au moins {turnout}, pays : au moins {countries})',
   'q.res.quorum_not_met': 'non atteint (participation d’au moins {turnout}, pays : au moins {countries})',
+  'audit.kind.question.created': 'Question créée',
+  'audit.kind.question.updated': 'Question modifiée',
+  'audit.kind.question.translated': 'Question traduite',
+  'audit.kind.question.opened': 'Vote ouvert',
+  'audit.kind.question.closed': 'Vote clos',
   // ---- end qweb ----
   // ---- qresult: results and exports (issue 11) ----
   'problem.question-not-tallied': 'La question n’a pas encore été dépouillée : les résultats paraissent une fois le vote clos et compté.',

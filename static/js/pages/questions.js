@@ -819,6 +819,8 @@ export function shareOf(percentText) {
   return frac ? `${whole}.${frac}` : String(whole);
 }
 
+const optionDrafts = new Map();
+
 function checkRow(name, labelKey, checked, id) {
   const box = h('input', { type: 'checkbox', name, id, checked });
   return { box, node: h('div', { class: 'check-row' }, box, h('label', { for: id }, t(labelKey))) };
@@ -829,7 +831,10 @@ export async function newQuestion(ctx) {
   if (!ctx.account) return loginRequired(location.pathname);
   const a = await api.get(`/api/v1/assemblies/${enc(aid)}`);
   const proposals = await api.get(`/api/v1/assemblies/${enc(aid)}/proposals`, { query: { status: 'ballot', limit: 100 } }).then((r) => r.items).catch(() => []);
-  const opts = [{ label: '', proposal: '', excluded: false }, { label: '', proposal: '', excluded: false }];
+  // The options typed so far survive a re-render (a language switch
+  // redraws the page; the other fields are restored by name).
+  if (!optionDrafts.has(String(aid))) optionDrafts.set(String(aid), [{ label: '', proposal: '', excluded: false }, { label: '', proposal: '', excluded: false }]);
+  const opts = optionDrafts.get(String(aid));
 
   const title = input('title', { maxlength: 200, required: true, dir: 'auto', id: 'q-title' });
   const description = h('textarea', { name: 'description', rows: 4, maxlength: 20000, dir: 'auto', id: 'q-description' });
@@ -924,6 +929,9 @@ export async function newQuestion(ctx) {
   drawOptions();
   syncRules();
   drawPreview();
+  // After a language switch the shell restores the typed fields just after
+  // this page is drawn: draw the preview (and the rules) again from them.
+  setTimeout(() => { if (form.isConnected) { syncRules(); drawPreview(); } }, 0);
 
   const form = h('form', { class: 'form', novalidate: true, id: 'question-form' }, formAlert(),
     field('q.f.title', title),
@@ -969,6 +977,7 @@ export async function newQuestion(ctx) {
     await busy(form, async () => {
       try {
         const q = await api.post(`/api/v1/assemblies/${enc(aid)}/questions`, body);
+        optionDrafts.delete(String(aid));
         flash(t('q.f.created'));
         go(`/questions/${enc(q.id)}`);
       } catch (e) { showErrors(form, e); }
