@@ -60,6 +60,14 @@ Test(questions, create_read_list)
     cr_expect_eq(json_array_size(jget(r->json, "items")), 1);
     cr_expect(jget(json_array_get(jget(r->json, "items"), 0), "description") == NULL);
     h_resp_free(r);
+    r = it_req(w.s, "GET", pp("/api/v1/assemblies/%lld/questions?state=open", (long long)w.aid),
+               NULL, NULL);
+    cr_expect_eq(json_array_size(jget(r->json, "items")), 0);
+    h_resp_free(r);
+    cr_expect_eq(it_status(w.s, "GET",
+                           pp("/api/v1/assemblies/%lld/questions?state=shut", (long long)w.aid),
+                           NULL, NULL),
+                 400);
     json_t *e = pu_audit(w.s, w.aid, "question.created");
     cr_assert_eq(json_array_size(e), 1);
     cr_expect_str_eq(jstr(json_array_get(e, 0), "data.question"), qid_text(qid));
@@ -74,7 +82,16 @@ Test(questions, create_read_list)
 Test(questions, open_snapshots_roll_slots_and_texts)
 {
     struct qu_world w = qu_world_new(3, "DEESPL");
+    /* suspended members are not on the roll either */
+    (void)it_member_new(w.s, &w.conv, w.aid, "member", "suspended", "AT");
     int64_t qid = qu_create(w.s, &w.conv, w.aid, qu_body());
+    /* no participation before opening: 409 naming the states */
+    struct h_resp *r0 = it_req(
+        w.s, "GET", pp("/api/v1/questions/%lld/participation", (long long)qid), &w.m[0], NULL);
+    cr_expect_eq(r0->status, 409, "%s", r0->body);
+    cr_expect_str_eq(it_problem(r0), "question-state");
+    cr_expect_eq(json_array_size(jget(r0->json, "params.allowed")), 3);
+    h_resp_free(r0);
     /* a member does not open; the facilitator does */
     struct h_resp *r = qu_post(w.s, &w.m[0], qid, "open", NULL);
     cr_expect_eq(r->status, 403, "%s", r->body);
@@ -281,12 +298,13 @@ Test(questions, scheduler_opens_and_closes_with_nobody_calling)
 {
     struct qu_world w = qu_world_new(1, "DE");
     json_t *b = qu_body();
-    json_object_set_new(b, "opens_at", json_string(qu_time(2)));
-    json_object_set_new(b, "closes_at", json_string(qu_time(5)));
+    /* margins for a loaded machine: the request must arrive before opens_at */
+    json_object_set_new(b, "opens_at", json_string(qu_time(4)));
+    json_object_set_new(b, "closes_at", json_string(qu_time(8)));
     int64_t qid = qu_create(w.s, &w.conv, w.aid, b);
     const char *state = "draft";
     bool seen_open = false;
-    for (int i = 0; i < 100; i++) {
+    for (int i = 0; i < 150; i++) {
         json_t *q = qu_get(w.s, NULL, qid);
         char now[16];
         snprintf(now, sizeof now, "%s", jstr(q, "state"));
@@ -426,11 +444,42 @@ Test(questions, opening_after_the_deadline_is_refused)
 {
     struct qu_world w = qu_world_new(1, "DE");
     json_t *b = qu_body();
-    json_object_set_new(b, "closes_at", json_string(qu_time(2)));
+    json_object_set_new(b, "closes_at", json_string(qu_time(3)));
     int64_t qid = qu_create(w.s, &w.conv, w.aid, b);
-    sleep(3);
+    sleep(5);
     struct h_resp *r = qu_post(w.s, &w.conv, qid, "open", NULL);
     cr_expect_eq(r->status, 409, "%s", r->body);
     cr_expect_str_eq(it_problem(r), "question-deadline");
     h_resp_free(r);
+}
+
+Test(questions, two_schedulers_close_each_question_once)
+{
+    /* a second pnyxd on the same database: both schedulers race for the
+     * same due questions (SKIP LOCKED + conditional UPDATE) */
+    struct h_server *second = h_server_start(NULL);
+    cr_assert(second != NULL);
+    struct qu_world w = qu_world_new(1, "DE");
+    int64_t qids[4];
+    for (int i = 0; i < 4; i++) {
+        json_t *b = qu_body();
+        json_object_set_new(b, "closes_at", json_string(qu_time(8)));
+        qids[i] = qu_create(w.s, &w.conv, w.aid, b);
+        qu_open(i % 2 ? second : w.s, &w.conv, qids[i]);
+    }
+    int closed = 0;
+    for (int t = 0; t < 150 && closed < 4; t++) {
+        closed = 0;
+        for (int i = 0; i < 4; i++) {
+            json_t *q = qu_get(w.s, NULL, qids[i]);
+            closed += strcmp(jstr(q, "state"), "open") != 0;
+            json_decref(q);
+        }
+        usleep(200 * 1000);
+    }
+    cr_expect_eq(closed, 4, "every question closed by a scheduler");
+    json_t *e = pu_audit(w.s, w.aid, "question.closed");
+    cr_expect_eq(json_array_size(e), 4, "each closed exactly once");
+    json_decref(e);
+    h_server_stop(second);
 }

@@ -376,6 +376,9 @@ static void problem_add(struct decode_errors *e, const struct question_problem *
                             p->max_is_number ? json_integer(strtoll(p->max, NULL, 10))
                                              : json_string(p->max));
     }
+    if (strcmp(p->code, "format") == 0) {
+        json_object_set_new(params, "format", json_string("decimal"));
+    }
     decode_error(e, p->field, p->code, params, p->message);
 }
 
@@ -1003,17 +1006,52 @@ int api_questions_open(struct api_req *rq, struct api_reply *out)
 
 /* --- closing ------------------------------------------------------------------------------- */
 
-struct board_ctx {
-    const char **receipts, **countries;
-    uint8_t *rankings;
-    int n_options;
-};
-
-static int board_entry(void *ctx, size_t i, struct jcs_buf *b)
+/* The board root, read in pages of BOARD_PAGE entries (a board of a
+ * million ballots never sits in memory): *n = entries. */
+#define BOARD_PAGE 8192
+static enum db_status board_root_hex(struct db_conn *c, int64_t qid, int n_options, int64_t *n,
+                                     char hex[65])
 {
-    struct board_ctx *x = ctx;
-    return ballot_board_entry(b, x->rankings + i * (size_t)x->n_options, (size_t)x->n_options,
-                              x->countries[i], x->receipts[i]);
+    struct merkle_frontier f;
+    merkle_frontier_init(&f);
+    struct jcs_buf b;
+    jcs_buf_init(&b);
+    enum db_status st = DB_OK;
+    *n = 0;
+    for (int got = BOARD_PAGE; st == DB_OK && got == BOARD_PAGE;) {
+        struct arena *a = arena_new();
+        const char **receipts, **countries;
+        uint8_t *rankings;
+        got = 0;
+        st = a == NULL ? DB_HARD_ERROR
+                       : db_question_board_page(c, a, qid, *n, BOARD_PAGE, &receipts, &rankings,
+                                                &countries, n_options, &got);
+        for (int i = 0; st == DB_OK && i < got; i++) {
+            uint8_t leaf[MERKLE_HASH_LEN];
+            struct merkle_node nodes[MERKLE_MAX_LEVELS + 1];
+            unsigned nn = 0;
+            if (ballot_board_entry(&b, rankings + (size_t)i * (size_t)n_options, (size_t)n_options,
+                                   countries[i], receipts[i]) != 0) {
+                st = DB_HARD_ERROR;
+                break;
+            }
+            merkle_leaf_hash(b.data, b.len, leaf);
+            if (merkle_frontier_append(&f, leaf, nodes, &nn) != AUDIT_OK) {
+                st = DB_HARD_ERROR;
+            }
+        }
+        *n += got;
+        arena_free(a);
+    }
+    jcs_buf_fini(&b);
+    uint8_t root[MERKLE_HASH_LEN];
+    if (*n == 0) {
+        merkle_empty_root(root);
+    } else {
+        merkle_frontier_root(&f, root);
+    }
+    base_hex_encode(root, MERKLE_HASH_LEN, hex);
+    return st;
 }
 
 static enum db_status close_cb(struct db_conn *c, void *cls)
@@ -1046,14 +1084,12 @@ static enum db_status close_cb(struct db_conn *c, void *cls)
     /* the seal, then the board root over the entries in board order */
     int64_t ballots = 0, voters = 0, changed = 0;
     st = db_question_seal(c, a, t->k.qid, QUESTION_COUNTRY_K, &ballots);
-    struct board_ctx bx = {.n_options = t->k.q.n_options};
-    int n = 0;
-    if (st == DB_OK) {
-        st = db_question_board_all(c, a, t->k.qid, &bx.receipts, &bx.rankings, &bx.countries,
-                                   bx.n_options, &n);
-    }
+    int64_t n = 0;
     char board_root[65];
-    if (st == DB_OK && (n != ballots || merkle_hex((size_t)n, board_entry, &bx, board_root) != 0)) {
+    if (st == DB_OK) {
+        st = board_root_hex(c, t->k.qid, t->k.q.n_options, &n, board_root);
+    }
+    if (st == DB_OK && n != ballots) {
         st = DB_HARD_ERROR;
     }
     if (st == DB_OK) {
@@ -1217,6 +1253,11 @@ int api_questions_participation(struct api_req *rq, struct api_reply *out)
     }
     enum authz_decision d =
         decide(rq, &sd, AUTHZ_READ_PARTICIPATION, rec.author_id, question_state_parse(rec.state));
+    if (d == AUTHZ_STATE_409) {
+        struct qtxn k = {0};
+        enum db_status st409 = refuse_state(&k, authz_rule_of(AUTHZ_READ_PARTICIPATION)->states);
+        return qtxn_problem(out, st409, &k);
+    }
     if (d != AUTHZ_ALLOW) {
         return api_authz_problem(out, d);
     }
@@ -1276,10 +1317,12 @@ static json_t *as_body(const json_t *q)
     return b;
 }
 
-/* Whether the texts a translation renders (title, description, labels) differ. */
+/* Whether the texts a translation renders (title, description, labels) or
+ * their language differ. */
 static bool texts_differ(const json_t *old, const json_t *merged)
 {
-    if (!json_equal(json_object_get(old, "title"), json_object_get(merged, "title")) ||
+    if (!json_equal(json_object_get(old, "language"), json_object_get(merged, "language")) ||
+        !json_equal(json_object_get(old, "title"), json_object_get(merged, "title")) ||
         !json_equal(json_object_get(old, "description"), json_object_get(merged, "description"))) {
         return true;
     }

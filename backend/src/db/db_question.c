@@ -94,26 +94,31 @@ enum db_status db_question_head(struct db_conn *c, struct arena *a, int64_t qid,
 
 /* Columns 0..30 of a record; TRS / DESC: the translations and description
  * expressions (NULL in summaries). $V = the viewer (may be NULL). */
-#define REC_COLS(DESC, TRS)                                                                                        \
-    "q.id, q.assembly_id, q.author_id, q.state, q.title, " DESC ", q.language, q.version, " TRS                    \
-    ", q.method, q.seats, q.secrecy, (SELECT COALESCE(json_agg(json_build_object('id', "                           \
-    "o.option_id, 'label', o.label, 'proposal_id', o.proposal_id, 'excluded', o.excluded) ORDER "                  \
-    "BY o.position), '[]')::text FROM question_options o WHERE o.question_id = q.id), "                            \
-    "q.max_rankings, q.quorum_min_turnout, q.quorum_min_countries, q.country_cap, "                                \
-    "q.dm_min_country_share, q.adopts_proposals, " DB_RFC3339("q.opens_at") ", " DB_RFC3339("q."                   \
-                                                                                            "clos"                 \
-                                                                                            "es_"                  \
-                                                                                            "at") ", " DB_RFC3339( \
-        "q.created_at") ", " DB_RFC3339("q.updated_at") ", " DB_RFC3339("q.opened_"                                \
-                                                                        "at") ", "                                 \
-                                                                              "q.roll_size, "                      \
-                                                                              "encode(q.roll_"                     \
-                                                                              "root, 'hex'), "                     \
-                                                                              "encode(q.texts_"                    \
-                                                                              "hash, "                             \
-                                                                              "'hex'),"                            \
-                                                                              " " DB_RFC3339(                      \
-                                                                                  "q.closed_at") ", q.close_reason, q.ballot_count, encode(q.board_root, 'hex')"
+#define REC_COLS(DESC, TRS)                                                                                          \
+    "q.id, q.assembly_id, q.author_id, q.state, q.title, " DESC ", q.language, q.version, " TRS                      \
+    ", q.method, q.seats, q.secrecy, (SELECT COALESCE(json_agg(json_build_object('id', "                             \
+    "o.option_id, 'label', o.label, 'proposal_id', o.proposal_id, 'excluded', o.excluded) ORDER "                    \
+    "BY o.position), '[]')::text FROM question_options o WHERE o.question_id = q.id), "                              \
+    "q.max_rankings, q.quorum_min_turnout, q.quorum_min_countries, q.country_cap, "                                  \
+    "q.dm_min_country_share, q.adopts_proposals, " DB_RFC3339("q.opens_at") ", " DB_RFC3339(                         \
+        "q."                                                                                                         \
+        "clos"                                                                                                       \
+        "es_"                                                                                                        \
+        "at") ", " DB_RFC3339("q.created_at") ", " DB_RFC3339("q.updated_at") ", " DB_RFC3339("q."                   \
+                                                                                              "op"                   \
+                                                                                              "en"                   \
+                                                                                              "ed"                   \
+                                                                                              "_"                    \
+                                                                                              "a"                    \
+                                                                                              "t") ", "              \
+                                                                                                   "q.roll_size, "   \
+                                                                                                   "encode(q.roll_"  \
+                                                                                                   "root, 'hex'), "  \
+                                                                                                   "encode(q.texts_" \
+                                                                                                   "hash, "          \
+                                                                                                   "'hex'),"         \
+                                                                                                   " " DB_RFC3339(   \
+                                                                                                       "q.closed_at") ", q.close_reason, q.ballot_count, encode(q.board_root, 'hex')"
 #define REC_NCOLS 31
 #define TRS_SQL                                                                                    \
     "(SELECT jsonb_object_agg(t.language, jsonb_build_object('title', t.title, 'description', "    \
@@ -507,20 +512,21 @@ enum db_status db_question_seal(struct db_conn *c, struct arena *a, int64_t qid,
     return affected(c, a, &stmt_seal, p, n);
 }
 
-static const struct db_stmt stmt_board_all = {
-    .name = "q_board_all",
+static const struct db_stmt stmt_board_page = {
+    .name = "q_board_page",
     .sql = "SELECT encode(receipt, 'hex'), encode(ranking, 'hex'), country FROM ballots "
-           "WHERE question_id = $1 AND board_index IS NOT NULL ORDER BY board_index",
-    .nparams = 1,
+           "WHERE question_id = $1 AND board_index >= $2 AND board_index IS NOT NULL "
+           "ORDER BY board_index LIMIT $3",
+    .nparams = 3,
 };
 
-enum db_status db_question_board_all(struct db_conn *c, struct arena *a, int64_t qid,
-                                     const char ***receipts, uint8_t **rankings,
-                                     const char ***countries, int n_options, int *n)
+enum db_status db_question_board_page(struct db_conn *c, struct arena *a, int64_t qid, int64_t from,
+                                      int limit, const char ***receipts, uint8_t **rankings,
+                                      const char ***countries, int n_options, int *n)
 {
-    const char *p[1] = {db_param_i64(a, qid)};
+    const char *p[3] = {db_param_i64(a, qid), db_param_i64(a, from), db_param_i64(a, limit)};
     struct db_result r;
-    enum db_status st = db_query_stmt(c, a, &stmt_board_all, p, &r);
+    enum db_status st = db_query_stmt(c, a, &stmt_board_page, p, &r);
     if (st != DB_OK) {
         return st;
     }

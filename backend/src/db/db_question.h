@@ -123,12 +123,13 @@ enum db_status db_question_opened(struct db_conn *c, struct arena *a, int64_t qi
  * "ZZ" below k ballots. *n = ballots. */
 enum db_status db_question_seal(struct db_conn *c, struct arena *a, int64_t qid, int k, int64_t *n)
     PNYX_NONNULL(1, 2, 5) PNYX_MUSTCHECK;
-/* The board in board order: receipts (hex), rankings (raw bytes, each
- * n_options long), countries. */
-enum db_status db_question_board_all(struct db_conn *c, struct arena *a, int64_t qid,
-                                     const char ***receipts, uint8_t **rankings,
-                                     const char ***countries, int n_options, int *n)
-    PNYX_NONNULL(1, 2, 4, 5, 6, 8) PNYX_MUSTCHECK;
+/* Board entries from board_index `from` on, at most limit, in board
+ * order: receipts (hex), rankings (raw bytes, each n_options long),
+ * countries; *n = how many. */
+enum db_status db_question_board_page(struct db_conn *c, struct arena *a, int64_t qid, int64_t from,
+                                      int limit, const char ***receipts, uint8_t **rankings,
+                                      const char ***countries, int n_options, int *n)
+    PNYX_NONNULL(1, 2, 6, 7, 8, 10) PNYX_MUSTCHECK;
 /* Members of the roll marked voted. */
 enum db_status db_question_voters(struct db_conn *c, struct arena *a, int64_t qid, int64_t *n)
     PNYX_NONNULL(1, 2, 4) PNYX_MUSTCHECK;

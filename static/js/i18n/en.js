@@ -1081,4 +1081,8 @@ export default {
   'audit.kind.proposal.adopted': 'Proposal adopted by a vote',
   'audit.kind.proposal.rejected': 'Proposal rejected by a vote',
   // ---- end qresult ----
+  // questions (issue 11, qlife): problem slugs of api/errors.def
+  'problem.question-state': 'Not possible while the question is in its current state.',
+  'problem.question-deadline': "The question's closing time has passed.",
+  'fielderr.format.decimal': 'Enter a number such as 0.5, with at most 4 decimal places.',
 };

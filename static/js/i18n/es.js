@@ -1081,4 +1081,8 @@ export default {
   'audit.kind.proposal.adopted': 'Propuesta aprobada en una votación',
   'audit.kind.proposal.rejected': 'Propuesta rechazada en una votación',
   // ---- end qresult ----
+  // questions (issue 11, qlife): problem slugs of api/errors.def
+  'problem.question-state': 'No es posible mientras la pregunta esté en su estado actual.',
+  'problem.question-deadline': 'La hora de cierre de la pregunta ya pasó.',
+  'fielderr.format.decimal': 'Introduzca un número como 0,5, con 4 decimales como máximo.',
 };

@@ -1081,4 +1081,8 @@ export default {
   'audit.kind.proposal.adopted': 'Proposition adoptée par un vote',
   'audit.kind.proposal.rejected': 'Proposition rejetée par un vote',
   // ---- end qresult ----
+  // questions (issue 11, qlife): problem slugs of api/errors.def
+  'problem.question-state': 'Impossible tant que la question est dans son état actuel.',
+  'problem.question-deadline': 'L’heure de clôture de la question est passée.',
+  'fielderr.format.decimal': 'Saisissez un nombre comme 0,5, avec au plus 4 décimales.',
 };
