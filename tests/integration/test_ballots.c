@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <criterion/criterion.h>
 #include <libpq-fe.h>
@@ -110,7 +111,8 @@ static long long q_count(PGconn *c, enum q_what what, long long qid)
 
 /* Verifies GET …/ballots/{receipt}: the entry rebuilt here by hand, its
  * leaf hash and the proof against root. Returns the index. */
-static long long check_proof(long long qid, const char *receipt, const char *root_hex)
+static long long check_proof_seq(long long qid, const char *receipt, const char *root_hex,
+                                 const char *seq)
 {
     char path[200];
     snprintf(path, sizeof path, "/api/v1/questions/%lld/ballots/%s", qid, receipt);
@@ -119,7 +121,8 @@ static long long check_proof(long long qid, const char *receipt, const char *roo
     json_t *e = json_object_get(r->json, "entry");
     cr_assert_str_eq(json_string_value(json_object_get(e, "receipt")), receipt);
     cr_assert_str_eq(json_string_value(json_object_get(r->json, "root")), root_hex);
-    cr_assert_str_eq(json_string_value(json_object_get(r->json, "closed_entry_seq")), "7");
+    if (seq)
+        cr_assert_str_eq(json_string_value(json_object_get(r->json, "closed_entry_seq")), seq);
     long long index = json_integer_value(json_object_get(r->json, "index"));
     long long size = json_integer_value(json_object_get(r->json, "size"));
     char ids[512] = "", entry[1024];
@@ -148,6 +151,12 @@ static long long check_proof(long long qid, const char *receipt, const char *roo
                  AUDIT_OK, "proof of %s", receipt);
     h_resp_free(r);
     return index;
+}
+
+/* ballot_util.h's seal records closed_log_size 7 */
+static long long check_proof(long long qid, const char *receipt, const char *root_hex)
+{
+    return check_proof_seq(qid, receipt, root_hex, "7");
 }
 
 Test(ballots, cast_board_and_proofs)
@@ -468,21 +477,21 @@ Test(ballots, refusals)
     long long late =
         bu_open(c, v.aid, v.ids[0], (struct bu_question){.n_options = 2, .closes_in = "-1 second"});
     r = bu_cast(S, late, v.auth[1], "A", NULL);
-    expect(r, 409, "question-not-open");
+    expect(r, 409, "question-deadline");
     h_resp_free(r);
     cr_assert_eq(q_count(c, VOTED, late), 0);
     /* a draft, and a closed question */
     long long draft =
         bu_open(c, v.aid, v.ids[0], (struct bu_question){.n_options = 2, .state = "draft"});
     r = bu_cast(S, draft, v.auth[1], "A", NULL);
-    expect(r, 409, "question-not-open");
+    expect(r, 409, "question-state");
     h_resp_free(r);
     r = bu_cast(S, qid, v.auth[1], "B", NULL);
     expect(r, 201, NULL);
     h_resp_free(r);
     cr_assert_eq(bu_seal(c, qid, NULL), 1);
     r = bu_cast(S, qid, v.auth[2], "A", NULL);
-    expect(r, 409, "question-not-open");
+    expect(r, 409, "question-state");
     h_resp_free(r);
     /* the board of a members-only assembly: 404 to strangers, private cache */
     char path[100];
@@ -685,6 +694,95 @@ Test(ballots, secrecy_no_order_follows_cast_order, .timeout = 300)
     cr_assert(fabs(board) < 0.3, "board order: rho %.3f", board);
     cr_assert(fabs(closed_ctid) < 0.3, "ctid order after close: rho %.3f", closed_ctid);
     free(cast);
+    bu_voters_free(&v);
+    PQfinish(c);
+}
+
+/* --- the whole lifecycle through the API ------------------------------------------------ */
+
+static struct h_resp *post_as(const char *auth, const char *path, const char *body)
+{
+    const char *hs[] = {auth, NULL};
+    return h_request(S, "POST", path, body, hs);
+}
+
+/*
+ * Created, opened and closed by the question routes (not the fixtures):
+ * the slots the opening made take every ballot, the board after the real
+ * seal lists them, and every proof verifies against the board_root of the
+ * question as GET /questions/{qid} and question.closed publish it, with
+ * closed_entry_seq the seq of that entry.
+ */
+Test(ballots, lifecycle_through_the_question_routes, .timeout = 120)
+{
+    PGconn *c = bu_db();
+    struct bu_voters v = bu_voters(c, 12, "DE,FR,IT", true);
+    char path[160], body[600], when[32];
+    time_t t = time(NULL) + 3600;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    snprintf(body, sizeof body,
+             "{\"title\":\"Which budget?\",\"language\":\"en\",\"method\":\"irv\","
+             "\"options\":[{\"label\":\"Parks\"},{\"label\":\"Schools\"},{\"label\":\"Roads\"}],"
+             "\"closes_at\":\"%s\",\"secrecy\":\"secret\"}",
+             when);
+    snprintf(path, sizeof path, "/api/v1/assemblies/%lld/questions", v.aid);
+    struct h_resp *r = post_as(v.auth[0], path, body);
+    expect(r, 201, NULL);
+    long long qid = json_integer_value(json_object_get(r->json, "id"));
+    h_resp_free(r);
+    snprintf(path, sizeof path, "/api/v1/questions/%lld/open", qid);
+    r = post_as(v.auth[0], path, NULL);
+    expect(r, 200, NULL);
+    cr_assert_eq(json_integer_value(json_object_get(r->json, "roll_size")), 12);
+    h_resp_free(r);
+    static const char *rk[] = {"A,B", "C", "B,C,A"};
+    char *receipts[12];
+    for (int i = 0; i < 12; i++) {
+        r = bu_cast(S, qid, v.auth[i], rk[i % 3], NULL);
+        receipts[i] = check_cast(r, qid, rk[i % 3]);
+        h_resp_free(r);
+    }
+    snprintf(path, sizeof path, "/api/v1/questions/%lld/close", qid);
+    r = post_as(v.auth[0], path, "{\"reason\":\"Everyone voted.\"}");
+    expect(r, 200, NULL);
+    h_resp_free(r);
+    snprintf(path, sizeof path, "/api/v1/questions/%lld", qid);
+    r = h_get(S, path);
+    expect(r, 200, NULL);
+    char root[65];
+    snprintf(root, sizeof root, "%s", json_string_value(json_object_get(r->json, "board_root")));
+    cr_assert_eq(json_integer_value(json_object_get(r->json, "ballots")), 12);
+    h_resp_free(r);
+    /* the seq of question.closed in the assembly's log */
+    char sql[300];
+    snprintf(sql, sizeof sql,
+             "SELECT seq FROM audit_entries WHERE assembly_id = %lld AND kind = 'question.closed'",
+             v.aid);
+    long long closed_seq = bu_int(c, sql);
+    for (int i = 0; i < 12; i++) {
+        snprintf(path, sizeof path, "/api/v1/questions/%lld/ballots/%s", qid, receipts[i]);
+        r = h_get(S, path);
+        expect(r, 200, NULL);
+        cr_assert_eq(atoll(json_string_value(json_object_get(r->json, "closed_entry_seq"))),
+                     closed_seq);
+        h_resp_free(r);
+        (void)check_proof_seq(qid, receipts[i], root, NULL);
+        free(receipts[i]);
+    }
+    /* fewer than 10 ballots per country: all folded */
+    snprintf(path, sizeof path, "/api/v1/questions/%lld/ballots?limit=200", qid);
+    r = h_get(S, path);
+    expect(r, 200, NULL);
+    size_t i;
+    json_t *it;
+    json_array_foreach(json_object_get(r->json, "items"), i, it)
+    {
+        cr_assert_str_eq(json_string_value(json_object_get(it, "country")), "ZZ");
+    }
+    cr_assert_eq(json_array_size(json_object_get(r->json, "items")), 12);
+    h_resp_free(r);
     bu_voters_free(&v);
     PQfinish(c);
 }

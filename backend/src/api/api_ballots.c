@@ -168,11 +168,11 @@ static enum db_status cast_cb(struct db_conn *c, void *cls)
         return st;
     enum authz_decision d = decide(t->rq, &t->res.sd, AUTHZ_CAST_BALLOT, t->res.state);
     if (d == AUTHZ_STATE_409)
-        return api_refuse(&t->refusal, API_E_QUESTION_NOT_OPEN, NULL);
+        return api_refuse(&t->refusal, API_E_QUESTION_STATE, NULL);
     if (d != AUTHZ_ALLOW)
         return api_refuse(&t->refusal, api_authz_error(d), NULL);
     if (!t->res.open_now)
-        return api_refuse(&t->refusal, API_E_QUESTION_NOT_OPEN, "the question closed");
+        return api_refuse(&t->refusal, API_E_QUESTION_DEADLINE, NULL);
     if (!t->res.on_roll)
         return api_refuse(&t->refusal, API_E_NOT_ON_ROLL, NULL);
     if (t->res.slot_missing) {
@@ -182,6 +182,16 @@ static enum db_status cast_cb(struct db_conn *c, void *cls)
     if (!t->res.cast)
         return api_refuse(&t->refusal, API_E_ALREADY_VOTED, NULL);
     return DB_OK;
+}
+
+/* 409 question-state naming the state a cast needs, as api_questions.c's
+ * state conflicts do (params.allowed). */
+static int state_problem(struct api_reply *out)
+{
+    api_problem(out, API_E_QUESTION_STATE, "ballots are cast while the question is open");
+    if (out->json)
+        json_object_set_new(out->json, "params", json_pack("{s:[s]}", "allowed", "open"));
+    return 0;
 }
 
 static json_t *cast_body(const struct cast_txn *t, size_t n)
@@ -236,6 +246,8 @@ static int cast_reply(struct api_req *rq, enum db_status st, void *cls, struct a
         if (r != 1)
             return r;
     }
+    if (st == DB_REFUSED && t->refusal.error == API_E_QUESTION_STATE)
+        return state_problem(out);
     return api_txn_problem(out, st, &t->refusal);
 }
 
@@ -368,7 +380,7 @@ int api_ballots_cast(struct api_req *rq, struct api_reply *out)
             return api_problem_db(out, st);
         enum authz_decision d = decide(rq, &q.sd, AUTHZ_CAST_BALLOT, q.state);
         if (d == AUTHZ_STATE_409)
-            return api_problem(out, API_E_QUESTION_NOT_OPEN, NULL);
+            return state_problem(out);
         if (d != AUTHZ_ALLOW)
             return api_authz_problem(out, d);
         return 0;
@@ -403,18 +415,59 @@ int api_ballots_cast(struct api_req *rq, struct api_reply *out)
 
 /* --- the board ------------------------------------------------------------------------- */
 
-/* Loads question qid with the caller's standing and gates READ_BOARD.
- * 0, or -1 after the problem. */
-static int board_gate(struct api_req *rq, struct api_reply *out, int64_t qid,
-                      struct db_ballot_question *q)
+/*
+ * Closed questions as the board needs them: all frozen at the seal except
+ * the assembly's visibility. A public assembly's board is served with
+ * `Cache-Control: public, immutable`, so any HTTP cache keeps serving it
+ * for a year whatever the assembly becomes; pnyxd itself trusts a public
+ * visibility it read for VISIBILITY_TTL_US and then reads it again. A
+ * members-only board is gated by a statement on every request.
+ */
+#define VISIBILITY_TTL_US 1000000
+
+struct closed {
+    int64_t qid; /* 0 = empty */
+    int ballot_count;
+    uint8_t root[32];
+    int64_t closed_log_size;
+    bool is_public;
+    int64_t checked_us;
+};
+
+static struct closed g_closed[META_SLOTS];
+
+static bool closed_get(int64_t qid, struct closed *c)
 {
+    pthread_mutex_lock(&g_meta_mu);
+    const struct closed *s = &g_closed[(uint64_t)qid % META_SLOTS];
+    bool hit = s->qid == qid;
+    if (hit)
+        *c = *s;
+    pthread_mutex_unlock(&g_meta_mu);
+    return hit;
+}
+
+static void closed_put(const struct closed *c)
+{
+    pthread_mutex_lock(&g_meta_mu);
+    g_closed[(uint64_t)c->qid % META_SLOTS] = *c;
+    pthread_mutex_unlock(&g_meta_mu);
+}
+
+/* Gates READ_BOARD for question qid and fills *cm. 0, or -1 after the
+ * problem. */
+static int board_gate(struct api_req *rq, struct api_reply *out, int64_t qid, struct closed *cm)
+{
+    if (closed_get(qid, cm) && cm->is_public && rq->now_us - cm->checked_us < VISIBILITY_TTL_US)
+        return 0;
+    struct db_ballot_question q;
     enum db_status st = db_ballot_question(rq->db, rq->arena, qid,
-                                           rq->auth.authenticated ? rq->auth.account_id : 0, q);
+                                           rq->auth.authenticated ? rq->auth.account_id : 0, &q);
     if (st != DB_OK) {
         api_problem_db(out, st);
         return -1;
     }
-    enum authz_decision d = decide(rq, &q->sd, AUTHZ_READ_BOARD, q->state);
+    enum authz_decision d = decide(rq, &q.sd, AUTHZ_READ_BOARD, q.state);
     if (d == AUTHZ_STATE_409) {
         api_problem(out, API_E_BOARD_NOT_PUBLISHED, NULL);
         return -1;
@@ -423,27 +476,71 @@ static int board_gate(struct api_req *rq, struct api_reply *out, int64_t qid,
         api_authz_problem(out, d);
         return -1;
     }
-    if (!q->has_root || q->ballot_count < 0) {
+    if (!q.has_root || q.ballot_count < 0) {
         log_error("board: closed question %lld has no board root", (long long)qid);
         api_problem(out, API_E_INTERNAL, NULL);
         return -1;
     }
+    *cm = (struct closed){.qid = qid,
+                          .ballot_count = q.ballot_count,
+                          .closed_log_size = q.closed_log_size,
+                          .is_public = q.sd.is_public,
+                          .checked_us = rq->now_us};
+    memcpy(cm->root, q.board_root, 32);
+    closed_put(cm);
     return 0;
 }
 
-static json_t *entry_json(const struct db_board_entry *e)
+/* A growing text buffer in the request's arena (board replies are written
+ * by hand: hex, option ids and country codes need no escaping, and a page
+ * of 200 entries costs no JSON tree). */
+struct out_buf {
+    char *p;
+    size_t len, cap;
+};
+
+static void put(struct out_buf *b, const char *s, size_t n)
 {
-    char receipt[BALLOT_RECEIPT_HEX + 1];
-    pnyx_crypto_hex(e->receipt, 32, receipt);
-    return json_pack("{s:s, s:o, s:s}", "receipt", receipt, "ranking",
-                     ranking_json(e->ranking, e->n_ranking), "country", e->country);
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
 }
 
-static json_t *hex_json(const uint8_t *h)
+static void put_s(struct out_buf *b, const char *s)
 {
-    char s[65];
-    pnyx_crypto_hex(h, 32, s);
-    return json_string(s);
+    put(b, s, strlen(s));
+}
+
+static void put_hex(struct out_buf *b, const uint8_t *h)
+{
+    pnyx_crypto_hex(h, 32, b->p + b->len);
+    b->len += 64;
+}
+
+/* Upper bound of one entry's JSON for a ranking of width bytes. */
+static size_t entry_cap(size_t width)
+{
+    return 64 + 2 + 48 + 7 * width + 16;
+}
+
+static void put_entry(struct out_buf *b, const struct board_tree *t, uint64_t i)
+{
+    const uint8_t *receipt, *ranking;
+    const char *country;
+    board_tree_entry(t, i, &receipt, &ranking, &country);
+    put_s(b, "{\"receipt\":\"");
+    put_hex(b, receipt);
+    put_s(b, "\",\"ranking\":[");
+    size_t w = board_tree_width(t);
+    for (size_t k = 0; k < w && ranking[k] != BALLOT_PAD; k++) {
+        char id[3];
+        ballot_option_id(ranking[k], id);
+        put_s(b, k ? ",\"" : "\"");
+        put_s(b, id);
+        put_s(b, "\"");
+    }
+    put_s(b, "],\"country\":\"");
+    put(b, country, 2);
+    put_s(b, "\"}");
 }
 
 /* GET /api/v1/questions/{qid}/ballots?after=&limit= — after = entries
@@ -452,32 +549,47 @@ int api_ballots_board(struct api_req *rq, struct api_reply *out)
 {
     int64_t qid, after;
     int limit;
-    struct db_ballot_question q;
+    struct closed cm;
     if (api_param_id(rq, "qid", &qid) != 0)
         return api_problem(out, API_E_NOT_FOUND, NULL);
-    if (api_page_params(rq, out, &after, &limit) != 0 || board_gate(rq, out, qid, &q) != 0)
+    if (api_page_params(rq, out, &after, &limit) != 0 || board_gate(rq, out, qid, &cm) != 0)
         return 0;
     int64_t page[2] = {after, limit};
-    const char *etag =
-        api_etag_of(rq->arena, "pnyx-board-page", q.board_root, 32, page, sizeof page);
-    if (api_immutable_304(rq, out, etag, q.sd.is_public))
+    const char *etag = api_etag_of(rq->arena, "pnyx-board-page", cm.root, 32, page, sizeof page);
+    if (api_immutable_304(rq, out, etag, cm.is_public))
         return 0;
-    struct db_board_entry *items;
-    int n;
-    enum db_status st = db_ballot_board_page(rq->db, rq->arena, qid, after, limit, &items, &n);
+    struct board_tree *t;
+    enum db_status st = board_tree_get(rq->db, qid, cm.ballot_count, cm.root, &t);
     if (st != DB_OK)
         return api_problem_db(out, st);
-    json_t *arr = json_array();
-    for (int i = 0; i < n; i++)
-        json_array_append_new(arr, entry_json(&items[i]));
-    int64_t end = after + n;
-    json_t *body = json_pack("{s:i, s:o, s:o, s:o}", "size", q.ballot_count, "root",
-                             hex_json(q.board_root), "items", arr, "next",
-                             end < q.ballot_count && n > 0
-                                 ? json_string(arena_printf(rq->arena, "%lld", (long long)end))
-                                 : json_null());
-    api_reply_json(out, 200, body);
-    (void)api_immutable_headers(out, etag, q.sd.is_public);
+    uint64_t size = board_tree_size(t);
+    uint64_t from = (uint64_t)after < size ? (uint64_t)after : size;
+    uint64_t to = from + (uint64_t)limit < size ? from + (uint64_t)limit : size;
+    struct out_buf b = {.cap = 160 + (size_t)(to - from) * entry_cap(board_tree_width(t))};
+    b.p = arena_alloc(rq->arena, b.cap);
+    char num[32];
+    snprintf(num, sizeof num, "%llu", (unsigned long long)size);
+    put_s(&b, "{\"size\":");
+    put_s(&b, num);
+    put_s(&b, ",\"root\":\"");
+    put_hex(&b, cm.root);
+    put_s(&b, "\",\"items\":[");
+    for (uint64_t i = from; i < to; i++) {
+        if (i > from)
+            put_s(&b, ",");
+        put_entry(&b, t, i);
+    }
+    board_tree_release(t);
+    if (to < size) {
+        snprintf(num, sizeof num, "%llu", (unsigned long long)to);
+        put_s(&b, "],\"next\":\"");
+        put_s(&b, num);
+        put_s(&b, "\"}");
+    } else {
+        put_s(&b, "],\"next\":null}");
+    }
+    api_reply_text(out, 200, "application/json", b.p, b.len);
+    (void)api_immutable_headers(out, etag, cm.is_public);
     return 0;
 }
 
@@ -486,40 +598,48 @@ int api_ballots_receipt(struct api_req *rq, struct api_reply *out)
 {
     int64_t qid;
     uint8_t receipt[32];
-    struct db_ballot_question q;
+    struct closed cm;
     const char *hex = api_param(rq, "receipt");
     if (api_param_id(rq, "qid", &qid) != 0 || !hex || strlen(hex) != BALLOT_RECEIPT_HEX ||
         strspn(hex, "0123456789abcdef") != BALLOT_RECEIPT_HEX ||
         pnyx_crypto_unhex(hex, BALLOT_RECEIPT_HEX, receipt, 32) != 0)
         return api_problem(out, API_E_NOT_FOUND, NULL);
-    if (board_gate(rq, out, qid, &q) != 0)
+    if (board_gate(rq, out, qid, &cm) != 0)
         return 0;
     const char *etag =
-        api_etag_of(rq->arena, "pnyx-board-proof", q.board_root, 32, receipt, sizeof receipt);
-    if (api_immutable_304(rq, out, etag, q.sd.is_public))
+        api_etag_of(rq->arena, "pnyx-board-proof", cm.root, 32, receipt, sizeof receipt);
+    if (api_immutable_304(rq, out, etag, cm.is_public))
         return 0;
-    struct db_board_entry e;
-    enum db_status st = db_ballot_board_entry(rq->db, rq->arena, qid, receipt, &e);
+    struct board_tree *t;
+    enum db_status st = board_tree_get(rq->db, qid, cm.ballot_count, cm.root, &t);
     if (st != DB_OK)
         return api_problem_db(out, st);
-    struct board_tree *tree;
-    st = board_tree_get(rq->db, qid, q.ballot_count, q.board_root, &tree);
-    if (st != DB_OK)
-        return api_problem_db(out, st);
+    int64_t index = board_tree_find(t, receipt);
     uint8_t proof[MERKLE_MAX_PROOF][32];
     size_t plen = 0;
-    int rc = board_tree_proof(tree, (uint64_t)e.index, proof, MERKLE_MAX_PROOF, &plen);
-    board_tree_release(tree);
-    if (rc != 0)
-        return api_problem(out, API_E_INTERNAL, NULL);
-    json_t *parr = json_array();
-    for (size_t i = 0; i < plen; i++)
-        json_array_append_new(parr, hex_json(proof[i]));
-    json_t *body = json_pack("{s:o, s:I, s:i, s:o, s:o, s:s}", "entry", entry_json(&e), "index",
-                             (json_int_t)e.index, "size", q.ballot_count, "root",
-                             hex_json(q.board_root), "proof", parr, "closed_entry_seq",
-                             arena_printf(rq->arena, "%lld", (long long)q.closed_log_size));
-    api_reply_json(out, 200, body);
-    (void)api_immutable_headers(out, etag, q.sd.is_public);
+    if (index < 0 || board_tree_proof(t, (uint64_t)index, proof, MERKLE_MAX_PROOF, &plen) != 0) {
+        board_tree_release(t);
+        return api_problem(out, API_E_NOT_FOUND, NULL);
+    }
+    struct out_buf b = {.cap = 300 + entry_cap(board_tree_width(t)) + plen * 67};
+    b.p = arena_alloc(rq->arena, b.cap);
+    put_s(&b, "{\"entry\":");
+    put_entry(&b, t, (uint64_t)index);
+    char num[96];
+    snprintf(num, sizeof num, ",\"index\":%lld,\"size\":%llu,\"root\":\"", (long long)index,
+             (unsigned long long)board_tree_size(t));
+    board_tree_release(t);
+    put_s(&b, num);
+    put_hex(&b, cm.root);
+    put_s(&b, "\",\"proof\":[");
+    for (size_t i = 0; i < plen; i++) {
+        put_s(&b, i ? ",\"" : "\"");
+        put_hex(&b, proof[i]);
+        put_s(&b, "\"");
+    }
+    snprintf(num, sizeof num, "],\"closed_entry_seq\":\"%lld\"}", (long long)cm.closed_log_size);
+    put_s(&b, num);
+    api_reply_text(out, 200, "application/json", b.p, b.len);
+    (void)api_immutable_headers(out, etag, cm.is_public);
     return 0;
 }

@@ -24,6 +24,12 @@ struct board_tree {
     uint64_t size;
     uint8_t root[32];
     struct merkle_mem mem;
+    /* the entries in board order: receipts[i], countries[i] (2 letters),
+     * rankings[i * width .. +width) in the stored format */
+    uint8_t (*receipts)[32];
+    char (*countries)[2];
+    uint8_t *rankings;
+    size_t width;
     unsigned refs; /* requests holding it, + 1 while cached */
     uint64_t used; /* last use, a counter */
     bool cached;
@@ -37,6 +43,9 @@ static uint64_t g_leaves;
 static void tree_free(struct board_tree *t)
 {
     merkle_mem_fini(&t->mem);
+    free(t->receipts);
+    free(t->countries);
+    free(t->rankings);
     free(t);
 }
 
@@ -87,6 +96,22 @@ static int make_room(uint64_t need)
     }
 }
 
+/* Keeps entry k (< size) in t's arrays, allocated at the first entry. */
+static bool store_entry(struct board_tree *t, uint64_t k, const struct db_board_entry *e)
+{
+    if (!t->receipts) {
+        t->receipts = malloc(t->size * sizeof *t->receipts);
+        t->countries = malloc(t->size * sizeof *t->countries);
+        t->rankings = malloc(t->size * t->width);
+        if (!t->receipts || !t->countries || !t->rankings)
+            return false;
+    }
+    memcpy(t->receipts[k], e->receipt, 32);
+    memcpy(t->countries[k], e->country, 2);
+    memcpy(t->rankings + k * t->width, e->ranking, t->width);
+    return true;
+}
+
 /* Reads the board in board order and hashes its leaves into t. */
 static enum db_status build(struct db_conn *c, struct board_tree *t)
 {
@@ -104,6 +129,14 @@ static enum db_status build(struct db_conn *c, struct board_tree *t)
         int n;
         st = db_ballot_board_page(c, a, t->qid, (int64_t)from, BUILD_CHUNK, &items, &n);
         for (int i = 0; st == DB_OK && i < n; i++) {
+            uint64_t k = from + (uint64_t)i;
+            if (k >= t->size || (t->width == 0 && (t->width = items[i].n_ranking) == 0) ||
+                items[i].n_ranking != t->width || !store_entry(t, k, &items[i])) {
+                log_error("board: question %lld entry %llu does not fit the board",
+                          (long long)t->qid, (unsigned long long)k);
+                st = DB_HARD_ERROR;
+                break;
+            }
             char receipt[BALLOT_RECEIPT_HEX + 1];
             pnyx_crypto_hex(items[i].receipt, 32, receipt);
             if ((uint64_t)items[i].index != from + (uint64_t)i ||
@@ -191,6 +224,40 @@ void board_tree_release(struct board_tree *t)
     pthread_mutex_lock(&g_mu);
     unref(t);
     pthread_mutex_unlock(&g_mu);
+}
+
+uint64_t board_tree_size(const struct board_tree *t)
+{
+    return t->size;
+}
+
+size_t board_tree_width(const struct board_tree *t)
+{
+    return t->width;
+}
+
+void board_tree_entry(const struct board_tree *t, uint64_t index, const uint8_t **receipt,
+                      const uint8_t **ranking, const char **country)
+{
+    *receipt = t->receipts[index];
+    *ranking = t->rankings + index * t->width;
+    *country = t->countries[index];
+}
+
+int64_t board_tree_find(const struct board_tree *t, const uint8_t receipt[32])
+{
+    uint64_t lo = 0, hi = t->size;
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        int c = memcmp(t->receipts[mid], receipt, 32);
+        if (c == 0)
+            return (int64_t)mid;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
 }
 
 int board_tree_proof(const struct board_tree *t, uint64_t index, uint8_t (*proof)[32], size_t cap,

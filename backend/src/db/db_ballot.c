@@ -227,7 +227,7 @@ static int entry_row(struct arena *a, const struct db_result *r, int row, struct
     return 0;
 }
 
-/* Caller: api_ballots.c board page and the proof tree (board_cache.c). */
+/* Caller: board_cache.c, reading a sealed board into memory in chunks. */
 static const struct db_stmt stmt_page = {
     .name = "ballot_board_page",
     .sql = "SELECT board_index, receipt, ranking, country FROM ballots "
@@ -256,26 +256,4 @@ enum db_status db_ballot_board_page(struct db_conn *c, struct arena *a, int64_t 
     *items = v;
     *n = r.nrows;
     return DB_OK;
-}
-
-/* Caller: api_ballots.c receipt lookup (ballots_receipt, a partial index
- * WHERE filled). */
-static const struct db_stmt stmt_entry = {
-    .name = "ballot_board_entry",
-    .sql = "SELECT board_index, receipt, ranking, country FROM ballots "
-           "WHERE question_id = $1 AND receipt = $2::bytea AND filled AND board_index IS NOT NULL",
-    .nparams = 2,
-};
-
-enum db_status db_ballot_board_entry(struct db_conn *c, struct arena *a, int64_t qid,
-                                     const uint8_t receipt[DB_BALLOT_HASH],
-                                     struct db_board_entry *e)
-{
-    const char *p[2] = {db_param_i64(a, qid), bytea_param(a, receipt, DB_BALLOT_HASH)};
-    struct db_result r;
-    enum db_status st = db_query_one(c, a, &stmt_entry, p, &r);
-    if (st != DB_OK) {
-        return st;
-    }
-    return entry_row(a, &r, 0, e) == 0 ? DB_OK : DB_HARD_ERROR;
 }

@@ -3,8 +3,7 @@
  * db/db_ballot.h — SQL of ballots (issue 11, sql/010_questions.sql): the
  * cast (one statement: roll mark + one random free slot filled + the
  * idempotency row + the roll-call vote), the sealed idempotency replies,
- * and the board after close (pages, one entry by receipt, every entry in
- * board order for the proof tree).
+ * and the sealed board read in board order (board_cache.c keeps it).
  *
  * Byte values (receipt, ranking, lookup, sealed) travel as raw bytes here;
  * the ranking is the stored format of core/ballot (one byte per rank,
@@ -98,11 +97,5 @@ struct db_board_entry {
 enum db_status db_ballot_board_page(struct db_conn *c, struct arena *a, int64_t qid, int64_t from,
                                     int limit, struct db_board_entry **items, int *n)
     PNYX_NONNULL(1, 2, 6, 7) PNYX_MUSTCHECK;
-
-/* The entry with this receipt, or DB_NOT_FOUND (also before the seal). */
-enum db_status db_ballot_board_entry(struct db_conn *c, struct arena *a, int64_t qid,
-                                     const uint8_t receipt[DB_BALLOT_HASH],
-                                     struct db_board_entry *e)
-    PNYX_NONNULL(1, 2, 4, 5) PNYX_MUSTCHECK;
 
 #endif /* PNYX_DB_DB_BALLOT_H */
