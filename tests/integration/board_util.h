@@ -66,9 +66,34 @@ BL_FN uint64_t bl_next(void)
 }
 
 /* Seeded voter blocs (so counts are decided) with truncation and noise;
- * countries with skewed sizes, some below the fold limit. */
+ * countries with skewed sizes, some below the fold limit. pool > 0: draw
+ * `pool` voter types (ranking + country) that way, then give each voter a
+ * type (skewed: type j with weight ~1/(1 + j/64)), as gen_election.py's
+ * "large" model does for a million voters (far fewer distinct ballots). */
+BL_FN struct bl_board bl_board_random_pool(int n, int k, int max_rank, uint64_t seed, int pool);
 BL_FN struct bl_board bl_board_random(int n, int k, int max_rank, uint64_t seed)
 {
+    return bl_board_random_pool(n, k, max_rank, seed, 0);
+}
+
+BL_FN struct bl_board bl_board_random_pool(int n, int k, int max_rank, uint64_t seed, int pool)
+{
+    if (pool > 0 && pool < n) {
+        struct bl_board t = bl_board_random_pool(pool, k, max_rank, seed, 0);
+        struct bl_board b = {.n = n, .k = k};
+        b.ranking = malloc((size_t)n * (size_t)k);
+        b.country = malloc((size_t)n * sizeof *b.country);
+        for (int v = 0; v < n; v++) {
+            /* skewed pick: u^2 concentrates voters on the first types */
+            double u = (double)(bl_next() >> 11) / 9007199254740992.0;
+            int j = (int)(u * u * pool);
+            memcpy(b.ranking + (size_t)v * (size_t)k, t.ranking + (size_t)j * (size_t)k, (size_t)k);
+            memcpy(b.country[v], t.country[j], 3);
+        }
+        free(t.ranking);
+        free(t.country);
+        return b;
+    }
     struct bl_board b = {.n = n, .k = k};
     b.ranking = malloc((size_t)n * (size_t)k);
     b.country = malloc((size_t)n * sizeof *b.country);

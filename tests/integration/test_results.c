@@ -28,6 +28,7 @@
 #include "board_util.h"
 #include "db/db.h"
 #include "harness.h"
+#include "question_util.h"
 
 static PGconn *pg;
 
@@ -125,11 +126,20 @@ static char *pnyx_tally(const char *text, size_t len)
     return out;
 }
 
+static json_t *check_published(const struct world *w, int64_t qid);
+
 /* Tallies qid, checks the result against pnyx-tally on the export; returns
  * the result as JSON (caller decref's). */
 static json_t *tally_and_check(const struct world *w, int64_t qid)
 {
     cr_assert_eq(question_tally(db_thread_conn(), qid), DB_OK);
+    return check_published(w, qid);
+}
+
+/* The published result of tallied question qid against pnyx-tally on its
+ * export, and the exactly-once rule. */
+static json_t *check_published(const struct world *w, int64_t qid)
+{
     char *state = sql1("SELECT state FROM questions WHERE id = $1", qstr(qid));
     cr_assert_str_eq(state, "tallied");
     free(state);
@@ -432,5 +442,66 @@ Test(results, adoption_of_linked_proposals)
     cr_assert_str_eq(n, "4");
     free(n);
     cr_assert_eq(adopted, 2, "both winners link a proposal, or the case tests less");
+    json_decref(j);
+}
+
+/* The whole path through qlife's close: members' ballots fill slots as a
+ * cast does (SQL: a free slot, the roll mark), POST …/close seals the board
+ * and counts it at once (state tallied in the close's reply), and the
+ * result equals pnyx-tally on the export. */
+Test(results, close_through_the_api_counts_the_sealed_board)
+{
+    struct qu_world qw = qu_world_new(12, "DEFRESDEFRIT");
+    json_t *body = qu_body();
+    json_object_set_new(body, "quorum",
+                        json_pack("{s:s, s:i}", "min_turnout", "0.5", "min_countries", 2));
+    int64_t qid = qu_create(qw.s, &qw.conv, qw.aid, body);
+    qu_open(qw.s, &qw.conv, qid);
+    static const char *rankings[] = {"0001ff", "01ffff", "020100", "0002ff", "01ffff",
+                                     "0102ff", "00ffff", "0201ff", "01ffff", "0100ff"};
+    char q[24];
+    snprintf(q, sizeof q, "%lld", (long long)qid);
+    for (int i = 0; i < 10; i++) {
+        char receipt[65], acc[24];
+        for (int j = 0; j < 64; j++)
+            receipt[j] = "0123456789abcdef"[(i * 7 + j * 13) % 16];
+        receipt[64] = '\0';
+        snprintf(acc, sizeof acc, "%lld", (long long)qw.m[i].id);
+        const char *p[5] = {q, receipt, rankings[i], qw.m[i].country, acc};
+        PQclear(qu_sql("WITH s AS (SELECT slot FROM ballots WHERE question_id = $1 AND NOT filled "
+                       "ORDER BY slot LIMIT 1 FOR UPDATE) UPDATE ballots b SET filled = true, "
+                       "receipt = decode($2, 'hex'), ranking = decode($3, 'hex'), country = $4 "
+                       "FROM s WHERE b.question_id = $1 AND b.slot = s.slot",
+                       4, p));
+        const char *p2[2] = {q, acc};
+        PQclear(qu_sql("UPDATE question_roll SET voted = true WHERE question_id = $1 AND "
+                       "account_id = $2",
+                       2, p2));
+    }
+    struct h_resp *r = qu_close_resp(qw.s, &qw.conv, qid, "Everyone has voted");
+    cr_assert_eq(r->status, 200, "close: %ld %s", r->status, r->body);
+    cr_assert_str_eq(json_string_value(json_object_get(r->json, "state")), "tallied");
+    h_resp_free(r);
+    struct world w = {.s = qw.s, .conv = qw.conv, .aid = qw.aid};
+    json_t *j = check_published(&w, qid);
+    cr_assert_eq(json_integer_value(json_object_get(j, "ballots")), 10);
+    cr_assert_str_eq(json_string_value(json_object_get(j, "status")), "tallied");
+    /* all countries below 10 ballots are folded on the board: one "ZZ" */
+    json_t *bc = json_object_get(j, "by_country");
+    cr_assert_eq(json_object_size(bc), 1);
+    cr_assert(json_object_get(bc, "ZZ") != NULL);
+    /* countries for the quorum come from the roll, not the folded board */
+    cr_assert_eq(json_integer_value(json_object_get(j, "countries")), 4);
+    /* the board root of the result is the one question.closed recorded */
+    long long n = qu_sql_int("SELECT count(*) FROM audit_entries WHERE kind = 'question.closed' "
+                             "AND (entry::jsonb -> 'data' ->> 'board_root') = "
+                             "(SELECT encode(board_root, 'hex') FROM questions WHERE id = $1)",
+                             q);
+    cr_assert_eq(n, 1);
+    cr_assert_str_eq(
+        json_string_value(json_object_get(j, "board_root")),
+        PQgetvalue(qu_sql("SELECT encode(board_root, 'hex') FROM questions WHERE id = $1", 1,
+                          (const char *const[]){q}),
+                   0, 0));
     json_decref(j);
 }

@@ -25,10 +25,12 @@
 #include "api/api_results.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -378,9 +380,123 @@ static bool etag_matches(const char *inm, const char *etag)
     return false;
 }
 
+/*
+ * The result cache. A tallied result never changes, but who may read it
+ * can (an assembly made members-only, a member who leaves), so only PUBLIC
+ * results are served from memory, and only for RESULT_CACHE_TTL_US after
+ * the database last said the assembly was public: a change of visibility
+ * takes effect within that second. Everything else reads the database on
+ * every request (db_rq_view: one round trip). Direct-mapped by qid,
+ * RESULT_CACHE_SLOTS entries; the bytes are refcounted so a reply can send
+ * them after the entry was replaced.
+ */
+#define RESULT_CACHE_SLOTS  256
+#define RESULT_CACHE_TTL_US 1000000
+
+struct result_blob {
+    atomic_int refs;
+    size_t len;
+    char etag[67];
+    char data[];
+};
+
+struct result_slot {
+    int64_t qid;
+    int64_t checked_us; /* monotonic µs of the last database check */
+    struct result_blob *blob;
+};
+
+static pthread_mutex_t g_cache_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct result_slot g_cache[RESULT_CACHE_SLOTS];
+
+static int64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void blob_unref(void *p)
+{
+    struct result_blob *b = p;
+    if (b != NULL && atomic_fetch_sub(&b->refs, 1) == 1) {
+        free(b);
+    }
+}
+
+/* A fresh public entry for qid (a reference the caller's arena drops), or NULL. */
+static struct result_blob *cache_get(struct arena *a, int64_t qid)
+{
+    struct result_blob *b = NULL;
+    struct result_slot *sl = &g_cache[(uint64_t)qid % RESULT_CACHE_SLOTS];
+    int64_t now = mono_us();
+    pthread_mutex_lock(&g_cache_mu);
+    if (sl->blob != NULL && sl->qid == qid && now - sl->checked_us < RESULT_CACHE_TTL_US) {
+        b = sl->blob;
+        atomic_fetch_add(&b->refs, 1);
+    }
+    pthread_mutex_unlock(&g_cache_mu);
+    if (b != NULL) {
+        arena_defer(a, blob_unref, b);
+    }
+    return b;
+}
+
+/* Records a public result just read from the database. */
+static void cache_put(int64_t qid, const struct db_rq_view *v, const char *etag)
+{
+    struct result_slot *sl = &g_cache[(uint64_t)qid % RESULT_CACHE_SLOTS];
+    int64_t now = mono_us();
+    pthread_mutex_lock(&g_cache_mu);
+    if (sl->blob != NULL && sl->qid == qid) {
+        sl->checked_us = now; /* same bytes (immutable): only the check is new */
+        pthread_mutex_unlock(&g_cache_mu);
+        return;
+    }
+    pthread_mutex_unlock(&g_cache_mu);
+    struct result_blob *b = malloc(sizeof *b + v->result_len + 1);
+    if (b == NULL) {
+        return;
+    }
+    atomic_init(&b->refs, 1);
+    b->len = v->result_len;
+    memcpy(b->etag, etag, sizeof b->etag);
+    memcpy(b->data, v->result, v->result_len + 1);
+    pthread_mutex_lock(&g_cache_mu);
+    struct result_blob *old = sl->blob;
+    sl->qid = qid;
+    sl->checked_us = now;
+    sl->blob = b;
+    pthread_mutex_unlock(&g_cache_mu);
+    blob_unref(old);
+}
+
+static void result_reply(struct api_req *rq, struct api_reply *out, const char *body, size_t len,
+                         const char *etag, bool is_public)
+{
+    if (etag_matches(api_header(rq, "If-None-Match"), etag)) {
+        api_reply_empty(out, 304);
+    } else {
+        api_reply_text(out, 200, "application/json", body, len);
+    }
+    api_reply_header(out, "ETag", etag);
+    api_reply_header(out, "Cache-Control",
+                     is_public ? "public, max-age=31536000, immutable" : "private, no-cache");
+    if (!is_public) {
+        api_reply_header(out, "Vary", "Authorization, Cookie");
+    }
+}
+
 int api_results_get(struct api_req *rq, struct api_reply *out)
 {
     int64_t qid;
+    if (api_param_id(rq, "qid", &qid) == 0) {
+        struct result_blob *b = cache_get(rq->arena, qid);
+        if (b != NULL) {
+            result_reply(rq, out, b->data, b->len, b->etag, true);
+            return 0;
+        }
+    }
     struct db_rq_view v;
     if (gate(rq, out, &qid, &v) != 0) {
         return 0;
@@ -390,13 +506,10 @@ int api_results_get(struct api_req *rq, struct api_reply *out)
     base_hex_encode(v.hash, 32, etag + 1);
     etag[65] = '"';
     etag[66] = '\0';
-    if (etag_matches(api_header(rq, "If-None-Match"), etag)) {
-        api_reply_empty(out, 304);
-    } else {
-        api_reply_text(out, 200, "application/json", v.result, v.result_len);
+    if (v.is_public) {
+        cache_put(qid, &v, etag);
     }
-    api_reply_header(out, "ETag", etag);
-    cache_headers(rq, out, &v);
+    result_reply(rq, out, v.result, v.result_len, etag, v.is_public);
     return 0;
 }
 
