@@ -46,9 +46,10 @@ test('the convener creates the question through the form and opens it', async ()
   await page.locator('#q-opt-1').fill(LABELS[1]);
   await page.locator('#add-option').click();
   await page.locator('#q-opt-2').fill(LABELS[2]);
-  // The deadline, typed in the convener's local time: 75 s from now.
+  // The deadline, typed in the convener’s local time: 90 s from now (the three
+  // ballots take about 15 s; the margin is for a loaded machine).
   const local = await page.evaluate(() => {
-    const d = new Date(Date.now() + 75000);
+    const d = new Date(Date.now() + 90000);
     const p = (n) => String(n).padStart(2, '0');
     return { value: `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`, iso: new Date(d.getTime() - d.getMilliseconds()).toISOString().replace(/\.\d{3}Z$/, 'Z') };
   });

@@ -134,7 +134,10 @@ export async function serve(page, aid, state) {
     const req = route.request();
     const url = new URL(req.url());
     const p = url.pathname;
-    if (p === `/api/v1/assemblies/${aid}/questions` && req.method() === 'GET') return json(route, { items: [state.q], next: null });
+    if (p === `/api/v1/assemblies/${aid}/questions` && req.method() === 'GET') {
+      if (state.pages) return json(route, state.pages[url.searchParams.get('after') || '']);
+      return json(route, { items: [state.q], next: null });
+    }
     if (p === `/api/v1/assemblies/${aid}/questions` && req.method() === 'POST') {
       state.created = { body: req.postDataJSON(), headers: req.headers() };
       return json(route, state.q, 201);

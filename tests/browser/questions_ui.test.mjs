@@ -327,3 +327,21 @@ test('opening by hand, and closing early with a reason (dialog by keyboard); a c
   await page.unrouteAll({ behavior: 'ignoreErrors' });
   assert.deepEqual(C.b.errors, []);
 });
+
+test('the list of questions, page after page', async () => {
+  const page = C.page;
+  const q1 = F.question(aid, { id: 11, title: 'First question' });
+  const q2 = F.question(aid, { id: 12, title: 'Second question', state: 'tallied', closed_at: '2026-12-02T10:00:00Z' });
+  const state = { q: q1, pages: { '': { items: [q1], next: '11' }, 11: { items: [q2], next: null } } };
+  await F.serve(page, aid, state);
+  await open(page, `/assemblies/${aid}/questions`, '#question-list');
+  assert.deepEqual(await page.locator('#question-list .list-title').allTextContents(), ['First question']);
+  assert.equal(await page.locator('#new-question-link').count(), 1, 'a convener may create one');
+  await page.locator('#question-more').click();
+  await page.locator('#question-list li[data-question="12"]').waitFor();
+  assert.deepEqual(await page.locator('#question-list li').evaluateAll((ls) => ls.map((l) => `${l.dataset.question}:${l.dataset.state}`)), ['11:open', '12:tallied']);
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Second question');
+  assert.equal(await page.locator('#question-more').isHidden(), true);
+  await page.unrouteAll({ behavior: 'ignoreErrors' });
+  assert.deepEqual(C.b.errors, []);
+});

@@ -1074,6 +1074,7 @@ export default {
   'audit.kind.question.translated': 'تُرجم سؤال',
   'audit.kind.question.opened': 'فُتح التصويت',
   'audit.kind.question.closed': 'أُغلق التصويت',
+  'q.list.more': 'عرض مزيد من الأسئلة',
   // ---- end qweb ----
   // ---- qresult: results and exports (issue 11) ----
   'problem.question-not-tallied': 'لم يُفرز هذا السؤال بعد: تظهر النتائج بعد إغلاق التصويت وفرز الأصوات.',

@@ -1074,6 +1074,7 @@ export default {
   'audit.kind.question.translated': 'Question translated',
   'audit.kind.question.opened': 'Vote opened',
   'audit.kind.question.closed': 'Vote closed',
+  'q.list.more': 'Show more questions',
   // ---- end qweb ----
   // ---- qresult: results and exports (issue 11) ----
   'problem.question-not-tallied': 'The question has not been tallied yet: results appear once it closes and is counted.',

@@ -1074,6 +1074,7 @@ export default {
   'audit.kind.question.translated': 'Pregunta traducida',
   'audit.kind.question.opened': 'Votación abierta',
   'audit.kind.question.closed': 'Votación cerrada',
+  'q.list.more': 'Mostrar más preguntas',
   // ---- end qweb ----
   // ---- qresult: results and exports (issue 11) ----
   'problem.question-not-tallied': 'La pregunta aún no se ha escrutado: los resultados aparecen cuando la votación se cierra y se cuenta.',

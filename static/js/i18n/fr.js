@@ -1074,6 +1074,7 @@ export default {
   'audit.kind.question.translated': 'Question traduite',
   'audit.kind.question.opened': 'Vote ouvert',
   'audit.kind.question.closed': 'Vote clos',
+  'q.list.more': 'Afficher plus de questions',
   // ---- end qweb ----
   // ---- qresult: results and exports (issue 11) ----
   'problem.question-not-tallied': 'La question n’a pas encore été dépouillée : les résultats paraissent une fois le vote clos et compté.',

@@ -778,6 +778,21 @@ export async function questionList(ctx) {
       h('p', { class: 'list-meta muted' }, q.state === 'draft' || q.state === 'open' ? [t('q.f.closes_at'), ': ', when(q.closes_at)] : [t('q.f.closed_at'), ': ', when(q.closed_at || q.closes_at)]));
   };
   const items = res.items || [];
+  const list = h('ul', { class: 'list', id: 'question-list' }, items.map(item));
+  let next = res.next;
+  const more = h('button', { type: 'button', class: 'button button-secondary', id: 'question-more', hidden: !next }, t('q.list.more'));
+  more.addEventListener('click', async () => {
+    more.disabled = true;
+    try {
+      const page = await api.get(`/api/v1/assemblies/${enc(aid)}/questions`, { query: { after: next, limit: 100 }, headers: readHeaders(ctx.account) });
+      const added = page.items.map(item);
+      list.append(...added);
+      next = page.next;
+      more.hidden = !next;
+      // Keyboard users continue at the first question added.
+      if (added.length) added[0].querySelector('a').focus();
+    } catch (e) { more.before(errorBox(e)); } finally { more.disabled = false; }
+  });
   return {
     title: `${t('q.list.title')} · ${plain(a.title)}`,
     node: h('article', { class: 'questions' },
@@ -786,7 +801,8 @@ export async function questionList(ctx) {
         h('h1', {}, t('q.list.title')),
         canCreate ? h('a', { class: 'button', href: `/assemblies/${enc(aid)}/questions/new`, id: 'new-question-link' }, t('q.new.link')) : null),
       h('p', { class: 'lead' }, t('q.list.intro')),
-      items.length ? h('ul', { class: 'list', id: 'question-list' }, items.map(item)) : h('p', { class: 'empty', id: 'question-empty' }, t('q.list.none'))),
+      items.length ? list : h('p', { class: 'empty', id: 'question-empty' }, t('q.list.none')),
+      h('p', {}, more)),
   };
 }
 
