@@ -24,6 +24,8 @@ SELECT id FROM accounts WHERE email LIKE 'bench-voter-%-' || txid_current() || '
 INSERT INTO assemblies (title, visibility, join_policy, default_language, created_by)
 SELECT 'Ballot bench', 'public', 'invite', 'en', min(id) FROM bench_acc;
 CREATE TEMP TABLE bench_asm ON COMMIT DROP AS SELECT max(id) AS id FROM assemblies;
+INSERT INTO audit_heads (assembly_id, size, root, frontier)
+SELECT id, 0, sha256(''::bytea), ''::bytea FROM bench_asm;
 INSERT INTO memberships (assembly_id, account_id, role, status)
 SELECT (SELECT id FROM bench_asm), id,
        CASE WHEN id = (SELECT min(id) FROM bench_acc) THEN 'convener' ELSE 'member' END, 'active'

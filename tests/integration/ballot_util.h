@@ -101,6 +101,12 @@ BU_FN struct bu_voters bu_voters(PGconn *c, int n, const char *countries, bool i
              "WHERE email LIKE '%s-%%' RETURNING id",
              tag, is_public ? "public" : "members", tag);
     v.aid = bu_int(c, sql);
+    /* the assembly's empty audit log, as creating it through the API makes */
+    snprintf(sql, sizeof sql,
+             "INSERT INTO audit_heads (assembly_id, size, root, frontier) "
+             "VALUES (%lld, 0, sha256(''::bytea), ''::bytea)",
+             v.aid);
+    bu_exec(c, sql);
     snprintf(sql, sizeof sql,
              "INSERT INTO memberships (assembly_id, account_id, role, status) "
              "SELECT %lld, id, CASE WHEN id = min(id) OVER () THEN 'convener' ELSE 'member' END, "

@@ -66,6 +66,9 @@ enum route {
     R_S_DRAW,
     R_S_DECLINE,
     R_S_REPLACEMENTS,
+    /* results and exports of a tallied question (issue 11, qresult) */
+    R_Q_RESULT,
+    R_Q_EXPORT,
     /* questions (issue 11, qlife) */
     R_Q_LIST,
     R_Q_CREATE,
@@ -75,9 +78,10 @@ enum route {
     R_Q_OPEN,
     R_Q_CLOSE,
     R_Q_PARTICIPATION,
-    /* results and exports of a tallied question (issue 11, qresult) */
-    R_Q_RESULT,
-    R_Q_EXPORT,
+    /* ballots (issue 11, qballot) */
+    R_B_CAST,
+    R_B_BOARD,
+    R_B_RECEIPT,
     N_ROUTE
 };
 static const char *route_name[N_ROUTE] = {
@@ -94,12 +98,14 @@ static const char *route_name[N_ROUTE] = {
     "POST selections", "GET selections", "GET selection", "PATCH selection", "GET pool", "GET runs",
     "GET draw.json", "POST publish", "POST randomness", "POST volunteers", "PUT pool", "POST runs",
     "POST commit", "POST reveal", "POST draw", "POST decline", "POST replacements",
+    /* results (issue 11, qresult) */
+    "GET question result", "GET question export",
     /* questions (issue 11, qlife) */
     "GET questions", "POST questions", "GET question", "PATCH question",
     "POST question translation", "POST question open", "POST question close",
     "GET question participation",
-    /* results (issue 11, qresult) */
-    "GET question result", "GET question export"};
+    /* ballots (issue 11, qballot) */
+    "POST ballot", "GET board", "GET board receipt"};
 /* Routes whose cell changes the caller's (or a target's) membership. */
 static const bool mutating[N_ROUTE] = {
     [R_JOIN] = true, [R_ACCEPT] = true, [R_PATCH_MEMBER] = true, [R_LEAVE] = true};
@@ -157,6 +163,9 @@ static const long expect_public[N_ROUTE][N_WHO] = {
     [R_S_DRAW] = {401, 403, 403, 403, 403, 409, 403},
     [R_S_DECLINE] = {401, 403, 403, 403, 403, 404, 403},
     [R_S_REPLACEMENTS] = {401, 403, 403, 403, 403, 409, 403},
+    /* results: anyone who may read the assembly, once tallied */
+    [R_Q_RESULT] = {200, 200, 200, 200, 200, 200, 200},
+    [R_Q_EXPORT] = {200, 200, 200, 200, 200, 200, 200},
     /* questions (issue 11, qlife): a draft (get, patch, translate, open: a
      * fresh one per cell), an open one (close: fresh per cell; participation) */
     [R_Q_LIST] = {200, 200, 200, 200, 200, 200, 200},
@@ -167,9 +176,12 @@ static const long expect_public[N_ROUTE][N_WHO] = {
     [R_Q_OPEN] = {401, 403, 403, 403, 200, 200, 403},
     [R_Q_CLOSE] = {401, 403, 403, 403, 403, 200, 403},
     [R_Q_PARTICIPATION] = {401, 403, 200, 200, 200, 200, 200},
-    /* results: anyone who may read the assembly, once tallied */
-    [R_Q_RESULT] = {200, 200, 200, 200, 200, 200, 200},
-    [R_Q_EXPORT] = {200, 200, 200, 200, 200, 200, 200},
+    /* ballots (issue 11, qballot): a cast on a question opened for the
+     * cell (everyone who may vote is on its roll); the board and a
+     * receipt of a closed question with one ballot */
+    [R_B_CAST] = {401, 403, 403, 201, 201, 201, 403},
+    [R_B_BOARD] = {200, 200, 200, 200, 200, 200, 200},
+    [R_B_RECEIPT] = {200, 200, 200, 200, 200, 200, 200},
 };
 static const long expect_members[N_ROUTE][N_WHO] = {
     /*                  anon nonm obs  mem  fac  conv susp */
@@ -218,6 +230,8 @@ static const long expect_members[N_ROUTE][N_WHO] = {
     [R_S_DRAW] = {401, 404, 403, 403, 403, 409, 403},
     [R_S_DECLINE] = {401, 404, 403, 403, 403, 404, 403},
     [R_S_REPLACEMENTS] = {401, 404, 403, 403, 403, 409, 403},
+    [R_Q_RESULT] = {404, 404, 200, 200, 200, 200, 200},
+    [R_Q_EXPORT] = {404, 404, 200, 200, 200, 200, 200},
     [R_Q_LIST] = {404, 404, 200, 200, 200, 200, 200},
     [R_Q_CREATE] = {401, 404, 403, 403, 201, 201, 403},
     [R_Q_GET] = {404, 404, 200, 200, 200, 200, 200},
@@ -226,8 +240,10 @@ static const long expect_members[N_ROUTE][N_WHO] = {
     [R_Q_OPEN] = {401, 404, 403, 403, 200, 200, 403},
     [R_Q_CLOSE] = {401, 404, 403, 403, 403, 200, 403},
     [R_Q_PARTICIPATION] = {401, 404, 200, 200, 200, 200, 200},
-    [R_Q_RESULT] = {404, 404, 200, 200, 200, 200, 200},
-    [R_Q_EXPORT] = {404, 404, 200, 200, 200, 200, 200},
+    /* ballots (issue 11, qballot) */
+    [R_B_CAST] = {401, 404, 403, 201, 201, 201, 403},
+    [R_B_BOARD] = {404, 404, 200, 200, 200, 200, 200},
+    [R_B_RECEIPT] = {404, 404, 200, 200, 200, 200, 200},
 };
 
 struct world {
@@ -239,6 +255,8 @@ struct world {
     int64_t qid;               /* a tallied question (issue 11, qresult) */
     struct it_user who[N_WHO]; /* shared callers for non-mutating routes */
     int64_t qdraft, qopen;     /* questions (issue 11): a draft, an open one */
+    int64_t qclosed;           /* ballots (issue 11): closed with one ballot … */
+    char receipt[65];          /* … whose receipt this is */
 };
 
 /* A question of the world's assembly by its creator (issue 11), opened
@@ -549,6 +567,19 @@ static long run_cell(struct world *wd, enum route r, enum who w, const struct it
     case R_Q_PARTICIPATION:
         snprintf(path, sizeof path, "/api/v1/questions/%lld/participation", (long long)wd->qopen);
         break;
+    /* ballots (issue 11, qballot) */
+    case R_B_CAST:
+        method = "POST";
+        snprintf(path, sizeof path, "/api/v1/questions/%lld/ballots", (long long)q_new(wd, true));
+        body = json_pack("{s:[s,s]}", "ranking", "B", "A");
+        break;
+    case R_B_BOARD:
+        snprintf(path, sizeof path, "/api/v1/questions/%lld/ballots", (long long)wd->qclosed);
+        break;
+    case R_B_RECEIPT:
+        snprintf(path, sizeof path, "/api/v1/questions/%lld/ballots/%s", (long long)wd->qclosed,
+                 wd->receipt);
+        break;
     case R_LIST:
     case N_ROUTE:
         snprintf(path, sizeof path, "/api/v1/assemblies");
@@ -611,6 +642,23 @@ static void walk(const char *visibility, const long (*expect)[N_WHO])
     }
     wd.qdraft = q_new(&wd, false);
     wd.qopen = q_new(&wd, true);
+    {
+        /* a closed question with the creator's ballot (issue 11, qballot) */
+        char bpath[128];
+        wd.qclosed = q_new(&wd, true);
+        snprintf(bpath, sizeof bpath, "/api/v1/questions/%lld/ballots", (long long)wd.qclosed);
+        json_t *bb = json_pack("{s:[s]}", "ranking", "A");
+        struct h_resp *br = it_req(wd.s, "POST", bpath, &wd.creator, bb);
+        json_decref(bb);
+        cr_assert_eq(br->status, 201, "ballot: %ld %s", br->status, br->body);
+        snprintf(wd.receipt, sizeof wd.receipt, "%s",
+                 json_string_value(json_object_get(br->json, "receipt")));
+        h_resp_free(br);
+        snprintf(bpath, sizeof bpath, "/api/v1/questions/%lld/close", (long long)wd.qclosed);
+        json_t *cb = json_pack("{s:s}", "reason", "matrix");
+        cr_assert_eq(it_status(wd.s, "POST", bpath, &wd.creator, cb), 200);
+        json_decref(cb);
+    }
     int failures = 0;
     for (int r = 0; r < N_ROUTE; r++) {
         for (int w = 0; w < N_WHO; w++) {

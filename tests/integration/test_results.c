@@ -26,6 +26,8 @@
 #include "api/question_int.h"
 #include "assembly_util.h"
 #include "board_util.h"
+#include "core/audit/merkle.h"
+#include "core/tally/tally.h"
 #include "db/db.h"
 #include "harness.h"
 #include "question_util.h"
@@ -504,4 +506,151 @@ Test(results, close_through_the_api_counts_the_sealed_board)
                           (const char *const[]){q}),
                    0, 0));
     json_decref(j);
+}
+
+/* The seed of question qid recomputed from the log: the entries up to
+ * closed_log_size, hashed again (RFC 9162 leaves), their root, its first
+ * 6 bytes (tally_seed_from_root). */
+static int64_t seed_from_log(int64_t aid, int64_t qid)
+{
+    char a[24], q[24];
+    snprintf(a, sizeof a, "%lld", (long long)aid);
+    snprintf(q, sizeof q, "%lld", (long long)qid);
+    const char *p[2] = {a, q};
+    PGresult *r = qu_sql("SELECT entry FROM audit_entries WHERE assembly_id = $1 AND seq <= "
+                         "(SELECT closed_log_size FROM questions WHERE id = $2) ORDER BY seq",
+                         2, p);
+    struct merkle_mem m;
+    merkle_mem_init(&m);
+    for (int i = 0; i < PQntuples(r); i++) {
+        const char *e = PQgetvalue(r, i, 0);
+        cr_assert_eq(merkle_mem_append_entry(&m, e, strlen(e)), AUDIT_OK);
+    }
+    PQclear(r);
+    uint8_t root[32];
+    struct merkle_store st = merkle_mem_store(&m);
+    cr_assert_eq(merkle_root(&st, merkle_mem_size(&m), root), AUDIT_OK);
+    merkle_mem_fini(&m);
+    return tally_seed_from_root(root);
+}
+
+/* Deadlines pass with nobody calling and two pnyxd racing: each question
+ * is closed and tallied exactly once, its result is served, and its seed
+ * is the one the log at closing gives. */
+Test(results, deadline_closes_and_tallies_each_question_once_with_two_servers)
+{
+    struct h_server *second = h_server_start(NULL);
+    cr_assert(second != NULL);
+    struct qu_world qw = qu_world_new(2, "DEFR");
+    int64_t qids[3];
+    for (int i = 0; i < 3; i++) {
+        json_t *b = qu_body();
+        json_object_set_new(b, "closes_at", json_string(qu_time(3)));
+        qids[i] = qu_create(qw.s, &qw.conv, qw.aid, b);
+        qu_open(i % 2 ? second : qw.s, &qw.conv, qids[i]);
+    }
+    int done = 0;
+    for (int t = 0; t < 100 && done < 3; t++) {
+        done = 0;
+        for (int i = 0; i < 3; i++) {
+            char q[24];
+            snprintf(q, sizeof q, "%lld", (long long)qids[i]);
+            done += (int)qu_sql_int("SELECT count(*) FROM questions WHERE id = $1 AND state = "
+                                    "'tallied'",
+                                    q);
+        }
+        usleep(200 * 1000);
+    }
+    cr_assert_eq(done, 3, "every question tallied by a scheduler");
+    for (int i = 0; i < 3; i++) {
+        char q[24], path[96];
+        snprintf(q, sizeof q, "%lld", (long long)qids[i]);
+        cr_assert_eq(
+            qu_sql_int("SELECT count(*) FROM audit_entries WHERE kind = "
+                       "'tally.published' AND (entry::jsonb -> 'data' ->> 'question') = $1",
+                       q),
+            1, "tallied exactly once");
+        snprintf(path, sizeof path, "/api/v1/questions/%s/result", q);
+        struct h_resp *r = it_req(qw.s, "GET", path, NULL, NULL);
+        cr_assert_eq(r->status, 200, "%s", r->body);
+        /* nobody voted: a count of nothing decides nothing */
+        cr_assert_str_eq(json_string_value(json_object_get(r->json, "status")), "no_quorum");
+        cr_assert_eq(json_integer_value(json_object_get(r->json, "ballots")), 0);
+        cr_assert_eq(json_integer_value(json_object_get(r->json, "seed")),
+                     seed_from_log(qw.aid, qids[i]));
+        h_resp_free(r);
+    }
+    h_server_stop(second);
+}
+
+/* Real casts: members rank through POST …/ballots (qballot's path), the
+ * convener closes, and the published result equals pnyx-tally on the
+ * export; every receipt a voter got is in the CSV export, with its
+ * ranking. STV, two seats, a country cap. */
+Test(results, cast_close_count_through_the_api)
+{
+    struct qu_world qw = qu_world_new(14, "DEFRESITPL");
+    json_t *body = qu_body();
+    json_object_set_new(body, "method", json_string("stv"));
+    json_object_set_new(body, "seats", json_integer(2));
+    json_object_set_new(body, "country_cap", json_string("0.4"));
+    json_object_set_new(body, "options",
+                        json_pack("[{s:s},{s:s},{s:s},{s:s}]", "label", "Parks", "label", "Schools",
+                                  "label", "Roads", "label", "Clinics"));
+    int64_t qid = qu_create(qw.s, &qw.conv, qw.aid, body);
+    qu_open(qw.s, &qw.conv, qid);
+    static const char *const ids[] = {"A", "B", "C", "D"};
+    char receipts[14][65];
+    char rankings[14][16];
+    bl_rng = 4242;
+    for (int i = 0; i < 14; i++) {
+        int perm[4] = {0, 1, 2, 3};
+        for (int k = 3; k > 0; k--) {
+            int j = (int)(bl_next() % (uint64_t)(k + 1));
+            int t = perm[k];
+            perm[k] = perm[j];
+            perm[j] = t;
+        }
+        int len = 1 + (int)(bl_next() % 4);
+        json_t *rk = json_array();
+        rankings[i][0] = '\0';
+        for (int k = 0; k < len; k++) {
+            json_array_append_new(rk, json_string(ids[perm[k]]));
+            strcat(rankings[i], ids[perm[k]]);
+        }
+        struct h_resp *r =
+            qu_post(qw.s, &qw.m[i], qid, "ballots", json_pack("{s:o}", "ranking", rk));
+        cr_assert_eq(r->status, 201, "cast: %ld %s", r->status, r->body);
+        snprintf(receipts[i], sizeof receipts[i], "%s",
+                 json_string_value(json_object_get(r->json, "receipt")));
+        h_resp_free(r);
+    }
+    struct h_resp *r = qu_close_resp(qw.s, &qw.conv, qid, "Everyone has voted");
+    cr_assert_eq(r->status, 200, "close: %ld %s", r->status, r->body);
+    cr_assert_str_eq(json_string_value(json_object_get(r->json, "state")), "tallied");
+    h_resp_free(r);
+    struct world w = {.s = qw.s, .conv = qw.conv, .aid = qw.aid};
+    json_t *j = check_published(&w, qid);
+    cr_assert_eq(json_integer_value(json_object_get(j, "ballots")), 14);
+    cr_assert_eq(json_array_size(json_object_get(j, "winners")), 2);
+    cr_assert(json_object_get(j, "country_cap") != NULL);
+    json_decref(j);
+    /* every voter's receipt is on the CSV export with the ranking cast */
+    char path[96];
+    snprintf(path, sizeof path, "/api/v1/questions/%lld/export?format=csv", (long long)qid);
+    r = it_req(qw.s, "GET", path, NULL, NULL);
+    cr_assert_eq(r->status, 200);
+    for (int i = 0; i < 14; i++) {
+        const char *row = strstr(r->body, receipts[i]);
+        cr_assert(row != NULL, "receipt %s not on the CSV export", receipts[i]);
+        char got[16] = {0};
+        const char *p = row + 64 + 4; /* receipt, ",ZZ" */
+        for (size_t k = 0; *p != '\r' && k < sizeof got - 1; p++) {
+            if (*p != ',') {
+                got[k++] = *p;
+            }
+        }
+        cr_assert_str_eq(got, rankings[i], "ranking of receipt %s", receipts[i]);
+    }
+    h_resp_free(r);
 }

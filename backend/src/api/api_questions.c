@@ -1208,12 +1208,21 @@ int questions_run_once(void *ctx)
     }
     int64_t qid = 0;
     enum db_status st = db_question_take_due(c, a, DB_QUESTION_DUE_TALLY, &qid);
-    arena_free(a);
     if (st == DB_OK) {
-        tl = question_tally(c, qid) == DB_OK ? 1 : -1;
-    } else if (st != DB_NOT_FOUND) {
+        st = question_tally(c, qid);
+    }
+    /* Work done only when the question moved on: a tally that leaves it
+     * closed (refused, or not possible yet) is retried at the idle pace,
+     * never in a tight loop. */
+    struct db_question_head h;
+    if (st == DB_OK && db_question_head(c, a, qid, false, &h) == DB_OK) {
+        tl = strcmp(h.state, "closed") != 0;
+    } else if (st != DB_OK && st != DB_NOT_FOUND) {
+        log_error("questions: tally of question %lld failed (%s)", (long long)qid,
+                  db_status_name(st));
         tl = -1;
     }
+    arena_free(a);
     if (o < 0 || cl < 0 || tl < 0) {
         return -1;
     }

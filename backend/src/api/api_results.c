@@ -36,6 +36,7 @@
 
 #include "api/api_common.h"
 #include "api/audit_writer.h"
+#include "api/immutable.h"
 #include "api/question_int.h"
 #include "codec/result/qresult.h"
 #include "core/audit/merkle.h"
@@ -341,45 +342,6 @@ static int gate(struct api_req *rq, struct api_reply *out, int64_t *qid, struct 
     return 0;
 }
 
-/* Immutable once tallied: cached by anyone for public assemblies, by the
- * member's own browser otherwise (revalidated: the membership may end). */
-static void cache_headers(struct api_req *rq, struct api_reply *out, const struct db_rq_view *v)
-{
-    api_reply_header(out, "Cache-Control",
-                     v->is_public ? "public, max-age=31536000, immutable" : "private, no-cache");
-    if (!v->is_public) {
-        api_reply_header(out, "Vary", "Authorization, Cookie");
-    }
-    (void)rq;
-}
-
-/* Whether If-None-Match lists etag (or is "*"). */
-static bool etag_matches(const char *inm, const char *etag)
-{
-    if (inm == NULL) {
-        return false;
-    }
-    size_t el = strlen(etag);
-    for (const char *p = inm; *p != '\0';) {
-        while (*p == ' ' || *p == ',' || *p == '\t') {
-            p++;
-        }
-        if (*p == '*') {
-            return true;
-        }
-        if (strncmp(p, "W/", 2) == 0) {
-            p += 2;
-        }
-        if (strncmp(p, etag, el) == 0 && (p[el] == '\0' || p[el] == ',' || p[el] == ' ')) {
-            return true;
-        }
-        while (*p != '\0' && *p != ',') {
-            p++;
-        }
-    }
-    return false;
-}
-
 /*
  * The result cache. A tallied result never changes, but who may read it
  * can (an assembly made members-only, a member who leaves), so only PUBLIC
@@ -471,19 +433,13 @@ static void cache_put(int64_t qid, const struct db_rq_view *v, const char *etag)
     blob_unref(old);
 }
 
+/* The stored bytes, or a 304 (api/immutable.h: ETag, Cache-Control). */
 static void result_reply(struct api_req *rq, struct api_reply *out, const char *body, size_t len,
                          const char *etag, bool is_public)
 {
-    if (etag_matches(api_header(rq, "If-None-Match"), etag)) {
-        api_reply_empty(out, 304);
-    } else {
+    if (!api_immutable_304(rq, out, etag, is_public)) {
         api_reply_text(out, 200, "application/json", body, len);
-    }
-    api_reply_header(out, "ETag", etag);
-    api_reply_header(out, "Cache-Control",
-                     is_public ? "public, max-age=31536000, immutable" : "private, no-cache");
-    if (!is_public) {
-        api_reply_header(out, "Vary", "Authorization, Cookie");
+        (void)api_immutable_headers(out, etag, is_public);
     }
 }
 
@@ -501,11 +457,7 @@ int api_results_get(struct api_req *rq, struct api_reply *out)
     if (gate(rq, out, &qid, &v) != 0) {
         return 0;
     }
-    char *etag = arena_alloc(rq->arena, 67);
-    etag[0] = '"';
-    base_hex_encode(v.hash, 32, etag + 1);
-    etag[65] = '"';
-    etag[66] = '\0';
+    const char *etag = api_etag(rq->arena, v.hash);
     if (v.is_public) {
         cache_put(qid, &v, etag);
     }
@@ -777,6 +729,7 @@ int api_results_export(struct api_req *rq, struct api_reply *out)
     api_reply_header(
         out, "Content-Disposition",
         arena_printf(rq->arena, "attachment; filename=\"question-%" PRId64 ".%s\"", qid, ext));
-    cache_headers(rq, out, &v);
+    (void)api_reply_header(out, "Cache-Control",
+                           v.is_public ? API_IMMUTABLE_PUBLIC : API_IMMUTABLE_PRIVATE);
     return 0;
 }

@@ -1086,4 +1086,9 @@ export default {
   'problem.question-state': 'غير ممكن ما دام السؤال في حالته الحالية.',
   'problem.question-deadline': 'انقضى موعد إغلاق السؤال.',
   'fielderr.format.decimal': 'أدخل عددًا مثل 0.5 بأربعة منازل عشرية على الأكثر.',
+  // ballots (issue 11, qballot): problem slugs of api/errors.def
+  'problem.not-on-roll': 'لست مدرجًا في قائمة الناخبين لهذا السؤال (حُدِّدت عند فتح التصويت).',
+  'problem.already-voted': 'لقد صوّتَّ بالفعل على هذا السؤال.',
+  'problem.idempotency-key-reused': 'تحمل هذه المحاولة ترتيبًا مختلفًا عن بطاقة الاقتراع التي أُدلي بها بالفعل.',
+  'problem.board-not-published': 'تُنشر لوحة بطاقات الاقتراع عند إغلاق السؤال.',
 };

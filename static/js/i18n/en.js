@@ -1086,4 +1086,9 @@ export default {
   'problem.question-state': 'Not possible while the question is in its current state.',
   'problem.question-deadline': "The question's closing time has passed.",
   'fielderr.format.decimal': 'Enter a number such as 0.5, with at most 4 decimal places.',
+  // ballots (issue 11, qballot): problem slugs of api/errors.def
+  'problem.not-on-roll': 'You are not on the voter roll of this question (it was fixed when voting opened).',
+  'problem.already-voted': 'You have already voted on this question.',
+  'problem.idempotency-key-reused': 'This retry carries a different ranking from the ballot already cast with it.',
+  'problem.board-not-published': 'The ballot board is published when the question closes.',
 };

@@ -1086,4 +1086,9 @@ export default {
   'problem.question-state': 'No es posible mientras la pregunta esté en su estado actual.',
   'problem.question-deadline': 'La hora de cierre de la pregunta ya pasó.',
   'fielderr.format.decimal': 'Introduzca un número como 0,5, con 4 decimales como máximo.',
+  // ballots (issue 11, qballot): problem slugs of api/errors.def
+  'problem.not-on-roll': 'No figura en el censo de esta pregunta (se fijó al abrirse la votación).',
+  'problem.already-voted': 'Ya ha votado en esta pregunta.',
+  'problem.idempotency-key-reused': 'Este reintento lleva una clasificación distinta de la papeleta ya emitida con él.',
+  'problem.board-not-published': 'El tablón de papeletas se publica cuando se cierra la pregunta.',
 };

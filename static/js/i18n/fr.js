@@ -1086,4 +1086,9 @@ export default {
   'problem.question-state': 'Impossible tant que la question est dans son état actuel.',
   'problem.question-deadline': 'L’heure de clôture de la question est passée.',
   'fielderr.format.decimal': 'Saisissez un nombre comme 0,5, avec au plus 4 décimales.',
+  // ballots (issue 11, qballot): problem slugs of api/errors.def
+  'problem.not-on-roll': 'Vous n’êtes pas sur la liste des votants de cette question (arrêtée à l’ouverture du vote).',
+  'problem.already-voted': 'Vous avez déjà voté sur cette question.',
+  'problem.idempotency-key-reused': 'Cette nouvelle tentative porte un classement différent du bulletin déjà déposé avec elle.',
+  'problem.board-not-published': 'Le registre des bulletins est publié à la clôture de la question.',
 };
