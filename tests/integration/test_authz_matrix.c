@@ -82,6 +82,8 @@ enum route {
     R_B_CAST,
     R_B_BOARD,
     R_B_RECEIPT,
+    /* the auditor's record (issue 12, audit12) */
+    R_RECORD,
     N_ROUTE
 };
 static const char *route_name[N_ROUTE] = {
@@ -105,7 +107,9 @@ static const char *route_name[N_ROUTE] = {
     "POST question translation", "POST question open", "POST question close",
     "GET question participation",
     /* ballots (issue 11, qballot) */
-    "POST ballot", "GET board", "GET board receipt"};
+    "POST ballot", "GET board", "GET board receipt",
+    /* the auditor's record (issue 12, audit12) */
+    "GET record"};
 /* Routes whose cell changes the caller's (or a target's) membership. */
 static const bool mutating[N_ROUTE] = {
     [R_JOIN] = true, [R_ACCEPT] = true, [R_PATCH_MEMBER] = true, [R_LEAVE] = true};
@@ -182,6 +186,8 @@ static const long expect_public[N_ROUTE][N_WHO] = {
     [R_B_CAST] = {401, 403, 403, 201, 201, 201, 403},
     [R_B_BOARD] = {200, 200, 200, 200, 200, 200, 200},
     [R_B_RECEIPT] = {200, 200, 200, 200, 200, 200, 200},
+    /* the record: same visibility as the audit log (issue 12) */
+    [R_RECORD] = {200, 200, 200, 200, 200, 200, 200},
 };
 static const long expect_members[N_ROUTE][N_WHO] = {
     /*                  anon nonm obs  mem  fac  conv susp */
@@ -244,6 +250,8 @@ static const long expect_members[N_ROUTE][N_WHO] = {
     [R_B_CAST] = {401, 404, 403, 201, 201, 201, 403},
     [R_B_BOARD] = {404, 404, 200, 200, 200, 200, 200},
     [R_B_RECEIPT] = {404, 404, 200, 200, 200, 200, 200},
+    /* the record: same visibility as the audit log (issue 12) */
+    [R_RECORD] = {404, 404, 200, 200, 200, 200, 200},
 };
 
 struct world {
@@ -355,6 +363,9 @@ static long run_cell(struct world *wd, enum route r, enum who w, const struct it
         break;
     case R_AUDIT:
         snprintf(path, sizeof path, "/api/v1/assemblies/%lld/audit", aid);
+        break;
+    case R_RECORD: /* issue 12 */
+        snprintf(path, sizeof path, "/api/v1/assemblies/%lld/record", aid);
         break;
     case R_CHECKPOINT:
         snprintf(path, sizeof path, "/api/v1/assemblies/%lld/audit/checkpoint", aid);

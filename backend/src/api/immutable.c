@@ -25,10 +25,18 @@ const char *api_etag_of(struct arena *a, const char *domain, const void *part1, 
     uint8_t h[32];
     crypto_hash_sha256_init(&st);
     crypto_hash_sha256_update(&st, (const unsigned char *)domain, strlen(domain) + 1);
-    if (part1 && n1)
-        crypto_hash_sha256_update(&st, part1, n1);
-    if (part2 && n2)
-        crypto_hash_sha256_update(&st, part2, n2);
+    /* each part after its length (8 bytes, big-endian), so ("ab", "c")
+     * and ("a", "bc") differ */
+    const void *parts[2] = {part1, part2};
+    size_t lens[2] = {part1 ? n1 : 0, part2 ? n2 : 0};
+    for (int i = 0; i < 2; i++) {
+        uint8_t len[8];
+        for (int k = 0; k < 8; k++)
+            len[k] = (uint8_t)((uint64_t)lens[i] >> (56 - 8 * k));
+        crypto_hash_sha256_update(&st, len, sizeof len);
+        if (lens[i])
+            crypto_hash_sha256_update(&st, parts[i], lens[i]);
+    }
     crypto_hash_sha256_final(&st, h);
     return api_etag(a, h);
 }

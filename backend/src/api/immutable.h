@@ -22,9 +22,10 @@
 /* A strong entity tag from a 32-byte hash: "\"<64 lower hex>\"" in a. */
 const char *api_etag(struct arena *a, const uint8_t hash[32]) PNYX_NONNULL(1, 2);
 
-/* The ETag of a reply determined by (domain, the bytes of parts…): SHA-256
- * over the NUL-terminated domain string then each part, so two replies
- * share a tag only when built from the same inputs. */
+/* The ETag of a reply determined by (domain, the bytes of two parts):
+ * SHA-256 over the NUL-terminated domain string, then each part after its
+ * length (8 bytes, big-endian), so two replies share a tag only when
+ * built from the same inputs. A NULL part counts as empty. */
 const char *api_etag_of(struct arena *a, const char *domain, const void *part1, size_t n1,
                         const void *part2, size_t n2) PNYX_NONNULL(1, 2);
 

@@ -1091,4 +1091,9 @@ export default {
   'problem.already-voted': 'لقد صوّتَّ بالفعل على هذا السؤال.',
   'problem.idempotency-key-reused': 'تحمل هذه المحاولة ترتيبًا مختلفًا عن بطاقة الاقتراع التي أُدلي بها بالفعل.',
   'problem.board-not-published': 'تُنشر لوحة بطاقات الاقتراع عند إغلاق السؤال.',
+  // audit page: witnesses (issue 12, audit12)
+  'audit.witnesses': 'الشهود',
+  'audit.witness_missing': 'لم يوقّع على هذا الحجم بعد',
+  'audit.witness_time': 'وقّع في {time}',
+  'audit.reason.cosig': 'التوقيع المشترك لا يطابق نقطة التحقق هذه ومفتاح الشاهد.',
 };

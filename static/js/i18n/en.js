@@ -1091,4 +1091,9 @@ export default {
   'problem.already-voted': 'You have already voted on this question.',
   'problem.idempotency-key-reused': 'This retry carries a different ranking from the ballot already cast with it.',
   'problem.board-not-published': 'The ballot board is published when the question closes.',
+  // audit page: witnesses (issue 12, audit12)
+  'audit.witnesses': 'Witnesses',
+  'audit.witness_missing': 'has not cosigned this size yet',
+  'audit.witness_time': 'cosigned {time}',
+  'audit.reason.cosig': 'The cosignature does not match this checkpoint and the witness\'s key.',
 };

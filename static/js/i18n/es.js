@@ -1091,4 +1091,9 @@ export default {
   'problem.already-voted': 'Ya ha votado en esta pregunta.',
   'problem.idempotency-key-reused': 'Este reintento lleva una clasificación distinta de la papeleta ya emitida con él.',
   'problem.board-not-published': 'El tablón de papeletas se publica cuando se cierra la pregunta.',
+  // audit page: witnesses (issue 12, audit12)
+  'audit.witnesses': 'Testigos',
+  'audit.witness_missing': 'aún no ha cofirmado este tamaño',
+  'audit.witness_time': 'cofirmado el {time}',
+  'audit.reason.cosig': 'La cofirma no corresponde a este punto de control ni a la clave del testigo.',
 };

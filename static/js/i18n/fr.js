@@ -1091,4 +1091,9 @@ export default {
   'problem.already-voted': 'Vous avez déjà voté sur cette question.',
   'problem.idempotency-key-reused': 'Cette nouvelle tentative porte un classement différent du bulletin déjà déposé avec elle.',
   'problem.board-not-published': 'Le registre des bulletins est publié à la clôture de la question.',
+  // audit page: witnesses (issue 12, audit12)
+  'audit.witnesses': 'Témoins',
+  'audit.witness_missing': 'n\'a pas encore cosigné cette taille',
+  'audit.witness_time': 'cosigné le {time}',
+  'audit.reason.cosig': 'La cosignature ne correspond pas à ce point de contrôle et à la clé du témoin.',
 };
