@@ -300,6 +300,16 @@ const struct api_route api_routes[] = {
      .pattern = "/api/v1/selections/{sid}/replacements",
      .handler = api_selections_replacements,
      .auth = API_AUTH_REQUIRED},
+    /* results and exports of questions (issue 11, qresult): anonymous
+     * readers see those of public assemblies (api_results.c) */
+    {.method = API_GET,
+     .pattern = "/api/v1/questions/{qid}/result",
+     .handler = api_results_get,
+     .auth = API_AUTH_OPTIONAL},
+    {.method = API_GET,
+     .pattern = "/api/v1/questions/{qid}/export",
+     .handler = api_results_export,
+     .auth = API_AUTH_OPTIONAL},
     /* questions and their lifecycle (issue 11, qlife): api_questions.c */
     {.method = API_GET,
      .pattern = "/api/v1/assemblies/{aid}/questions",
@@ -346,16 +356,6 @@ const struct api_route api_routes[] = {
     {.method = API_GET,
      .pattern = "/api/v1/questions/{qid}/ballots/{receipt}",
      .handler = api_ballots_receipt,
-     .auth = API_AUTH_OPTIONAL},
-    /* results and exports of questions (issue 11, qresult): anonymous
-     * readers see those of public assemblies (api_results.c) */
-    {.method = API_GET,
-     .pattern = "/api/v1/questions/{qid}/result",
-     .handler = api_results_get,
-     .auth = API_AUTH_OPTIONAL},
-    {.method = API_GET,
-     .pattern = "/api/v1/questions/{qid}/export",
-     .handler = api_results_export,
      .auth = API_AUTH_OPTIONAL},
 };
 
