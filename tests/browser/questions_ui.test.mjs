@@ -230,6 +230,13 @@ test('results: rounds as a chart and a table, transfers, countries, cap, double 
   state.result = { ...F.result(), status: 'no_quorum', winners: [] };
   await open(page, `/questions/${F.QID}`, '#results');
   assert.equal(await page.locator('#winners').textContent(), '✗ No result: the quorum was not reached.');
+  // A count the engine refused: the refusal and its reason, no rounds.
+  const { rounds, winners, by_country, ...rest } = F.result();
+  state.result = { ...rest, status: 'not_counted', error: 'country cap: the factor of DE truncates to 0 at decimal_places=4' };
+  await open(page, `/questions/${F.QID}`, '#results');
+  assert.equal(await page.locator('#winners').textContent(), "✗ No result: the count was refused under this question's rules.");
+  assert.match(await page.locator('#not-counted-reason').textContent(), /factor of DE truncates to 0/);
+  assert.equal(await page.locator('#rounds-table').count(), 0);
   await page.unrouteAll({ behavior: 'ignoreErrors' });
   assert.deepEqual(C.b.errors, []);
 });

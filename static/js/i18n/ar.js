@@ -1012,6 +1012,8 @@ export default {
   'q.res.no_winner': 'لا فائز.',
   'q.res.status.no_quorum': 'لا نتيجة: لم يكتمل النصاب.',
   'q.res.status.no_double_majority': 'لا نتيجة: لم يحقق الفائز الأغلبية المزدوجة.',
+  'q.res.status.not_counted': 'لا نتيجة: رُفض الفرز بموجب قواعد هذا السؤال.',
+  'q.res.not_counted.reason': 'سبب محرك الفرز:',
   'q.res.ballots': 'الأوراق',
   'q.res.turnout': 'المشاركة',
   'q.res.turnout_of': '{p} من {roll} في قائمة الناخبين',

@@ -1012,6 +1012,8 @@ export default {
   'q.res.no_winner': 'No winner.',
   'q.res.status.no_quorum': 'No result: the quorum was not reached.',
   'q.res.status.no_double_majority': 'No result: the winner did not carry the double majority.',
+  'q.res.status.not_counted': "No result: the count was refused under this question's rules.",
+  'q.res.not_counted.reason': "The counting engine's reason:",
   'q.res.ballots': 'Ballots',
   'q.res.turnout': 'Turnout',
   'q.res.turnout_of': '{p} of {roll} on the roll',

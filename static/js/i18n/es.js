@@ -1012,6 +1012,8 @@ export default {
   'q.res.no_winner': 'Sin ganador.',
   'q.res.status.no_quorum': 'Sin resultado: no se alcanzó el quórum.',
   'q.res.status.no_double_majority': 'Sin resultado: la ganadora no obtuvo la doble mayoría.',
+  'q.res.status.not_counted': 'Sin resultado: el recuento fue rechazado según las reglas de esta pregunta.',
+  'q.res.not_counted.reason': 'Motivo del motor de recuento:',
   'q.res.ballots': 'Papeletas',
   'q.res.turnout': 'Participación',
   'q.res.turnout_of': '{p} de los {roll} del censo',

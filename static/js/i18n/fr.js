@@ -1012,6 +1012,8 @@ export default {
   'q.res.no_winner': 'Aucun gagnant.',
   'q.res.status.no_quorum': 'Pas de résultat : le quorum n’a pas été atteint.',
   'q.res.status.no_double_majority': 'Pas de résultat : le gagnant n’a pas obtenu la double majorité.',
+  'q.res.status.not_counted': 'Pas de résultat : le décompte a été refusé selon les règles de cette question.',
+  'q.res.not_counted.reason': 'Motif donné par le moteur de décompte :',
   'q.res.ballots': 'Bulletins',
   'q.res.turnout': 'Participation',
   'q.res.turnout_of': '{p} des {roll} inscrits',

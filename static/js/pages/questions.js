@@ -535,7 +535,9 @@ export function resultsView(q, result, labels) {
       result.blank_ballots ? [h('dt', {}, t('q.res.blank')), h('dd', {}, fmtNum(result.blank_ballots))] : null,
       h('dt', {}, t('q.res.rules')), h('dd', {}, ltr(result.rules_id)),
       h('dt', {}, t('q.res.seed')), h('dd', { class: 'hash' }, ltr(String(result.seed)))),
-    result.method === 'schulze' ? schulzeSection(result, labels) : roundsSection(result, labels),
+    result.status === 'not_counted'
+      ? h('p', { id: 'not-counted-reason' }, t('q.res.not_counted.reason'), ' ', ltr(result.error || ''))
+      : result.method === 'schulze' ? schulzeSection(result, labels) : roundsSection(result, labels),
     cap ? h('section', { class: 'result-part', id: 'country-cap', 'aria-labelledby': 'cap-h' },
       h('h3', { id: 'cap-h' }, t('q.res.cap.title')),
       h('p', {}, t('q.res.cap.explain', { cap: pct(cap.cap) })),
