@@ -11,6 +11,7 @@
  */
 #include "api/api_audit.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,11 +19,15 @@
 #include "api/api_common.h"
 #include "api/audit_key.h"
 #include "api/witness_queue.h"
+#include "codec/result/qresult.h"
 #include "core/audit/jcs.h"
 #include "core/audit/merkle.h"
 #include "core/audit/note.h"
+#include "core/ballot/ballot.h"
 #include "db/db_assembly.h"
 #include "db/db_audit.h"
+#include "db/db_question.h"
+#include "db/db_result.h"
 #include "db/db_witness.h"
 
 /* --- reading: shared --------------------------------------------------------- */
@@ -387,31 +392,52 @@ int api_audit_consistency(struct api_req *rq, struct api_reply *out)
 
 /* --- the auditor's record (issue 12, api-spec/record.md) --------------------- */
 
-/* Entries per page read from the database while writing the record. */
+/* Entries (and board entries) per page read from the database while
+ * writing the record. */
 #define RECORD_PAGE 1000
 
 /*
- * The record as a sequence of chunks: the opening ({"assembly":…,
- * "checkpoints":[), one chunk per page of RECORD_PAGE checkpoints, then
- * "],"entries":[", one chunk per page of RECORD_PAGE entries, the tail
- * (format, key, origin, questions). Each element is written with
- * core/audit's canonical builder and the members come in canonical order,
- * so the whole document is RFC 8785 canonical JSON. Memory is one page at a
- * time: the producer is ready to feed a streamed reply (a content reader
- * calling record_next with the thread's connection); today the handler
- * gathers the chunks into one body.
+ * The record as a sequence of chunks pulled by the http layer (api_stream):
+ * the opening ({"assembly":…,"checkpoints":[), one chunk per page of
+ * RECORD_PAGE checkpoints, then "],"entries":[", one chunk per page of
+ * RECORD_PAGE entries, the middle tail (format, key, origin, "questions":[),
+ * then per question: `{"board":[`, one chunk per page of RECORD_PAGE board
+ * entries, the question's other members; finally "]}". Each element is
+ * written with core/audit's canonical builder and the members come in
+ * canonical order, so the whole document is RFC 8785 canonical JSON. Memory
+ * is one page at a time: a record of a million ballots never sits in
+ * pnyxd's memory. Reads run on the thread's connection outside any
+ * transaction; the snapshot is the head read by the handler (entries
+ * 1..size; questions whose question.closed entry is within them; a result
+ * only when its tally.published is).
  */
-enum record_phase { RP_OPEN, RP_CHECKPOINTS, RP_MIDDLE, RP_ENTRIES, RP_TAIL, RP_DONE };
+enum record_phase {
+    RP_OPEN,
+    RP_CHECKPOINTS,
+    RP_MIDDLE,
+    RP_ENTRIES,
+    RP_TAIL,
+    RP_Q_HEAD,
+    RP_Q_BOARD,
+    RP_Q_TAIL,
+    RP_END,
+    RP_DONE
+};
 
 struct record_writer {
     int64_t aid;
     int64_t size;     /* snapshot: entries 1..size, checkpoints up to size */
-    int64_t after;    /* last entry written */
+    int64_t after;    /* last entry written; in a board: last board_index */
     int64_t cp_after; /* last checkpoint size written (-1: none yet) */
     enum record_phase phase;
-    char *head_note; /* malloc'd: the signed note of `size` */
-    char *tail;      /* malloc'd */
-    bool first;      /* no element written yet in the current array */
+    char *head_note;            /* malloc'd: the signed note of `size` */
+    char *tail;                 /* malloc'd */
+    bool first;                 /* no element written yet in the current array */
+    struct db_rec_question *qs; /* malloc'd: the record's questions */
+    int n_qs, qi;               /* count, current */
+    /* the stream's current chunk */
+    char *chunk;
+    size_t chunk_len, off;
 };
 
 /* Appends n bytes to a growing malloc'd text (NUL-terminated). 0 or -1. */
@@ -468,9 +494,11 @@ static int checkpoint_element(struct record_writer *w, const char *note, int64_t
     return rc;
 }
 
-/* Prepares the writer (copies head_note, builds the tail). 0 or -1. */
+/* Prepares the writer (copies head_note and the question list, builds the
+ * tail). 0 or -1. */
 static int record_begin(struct record_writer *w, int64_t aid, int64_t size,
-                        const struct audit_signing *key, const char *head_note)
+                        const struct audit_signing *key, const char *head_note,
+                        const struct db_rec_question *qs, int n_qs)
 {
     memset(w, 0, sizeof *w);
     w->aid = aid;
@@ -478,6 +506,11 @@ static int record_begin(struct record_writer *w, int64_t aid, int64_t size,
     w->cp_after = -1;
     w->first = true;
     w->head_note = strdup(head_note);
+    w->n_qs = n_qs;
+    w->qs = malloc((size_t)(n_qs > 0 ? n_qs : 1) * sizeof *qs);
+    if (w->qs != NULL && n_qs > 0) {
+        memcpy(w->qs, qs, (size_t)n_qs * sizeof *qs);
+    }
     /* tail: format, key {key_id, name, public_key, vkey}, origin, questions */
     char pk[AUDIT_B64_LEN(NOTE_PUBLIC_KEY_LEN) + 1];
     audit_b64_encode(key->signer.v.public_key, NOTE_PUBLIC_KEY_LEN, pk);
@@ -501,20 +534,18 @@ static int record_begin(struct record_writer *w, int64_t aid, int64_t size,
     jcs_obj_end(&t);
     jcs_key(&t, "origin");
     jcs_str(&t, origin);
-    /* Closed questions (texts, board, roll summary, result) join with
-     * issue 11; until then the list is empty. */
-    jcs_key(&t, "questions");
-    jcs_arr_begin(&t);
-    jcs_arr_end(&t);
     jcs_obj_end(&t);
-    int rc = w->head_note != NULL && jcs_buf_finish(&t) == AUDIT_OK ? 0 : -1;
+    int rc = w->head_note != NULL && w->qs != NULL && jcs_buf_finish(&t) == AUDIT_OK ? 0 : -1;
     if (rc == 0) {
         /* "]," closes the entries, then the object's remaining members
-         * without its opening brace. */
+         * without its braces, then the questions array is opened. */
         size_t tl = 0, tc = 0;
         rc = append_text(&w->tail, &tl, &tc, "],", 2);
         if (rc == 0) {
-            rc = append_text(&w->tail, &tl, &tc, t.data + 1, t.len - 1);
+            rc = append_text(&w->tail, &tl, &tc, t.data + 1, t.len - 2);
+        }
+        if (rc == 0) {
+            rc = append_text(&w->tail, &tl, &tc, ",\"questions\":[", 14);
         }
     }
     jcs_buf_fini(&t);
@@ -525,7 +556,10 @@ static void record_end(struct record_writer *w)
 {
     free(w->head_note);
     free(w->tail);
-    w->head_note = w->tail = NULL;
+    free(w->qs);
+    free(w->chunk);
+    w->head_note = w->tail = w->chunk = NULL;
+    w->qs = NULL;
 }
 
 /* One page of checkpoints (the head's own note after the last page when it
@@ -595,6 +629,183 @@ static int entry_page(struct record_writer *w, struct db_conn *c, char **out, si
     return rc;
 }
 
+/* One page of the current question's board (board order = receipt order),
+ * each element the exact board entry whose leaf the board root covers. */
+static int board_page(struct record_writer *w, struct db_conn *c, char **out, size_t *len,
+                      size_t *cap)
+{
+    const struct db_rec_question *q = &w->qs[w->qi];
+    struct arena *page = arena_new();
+    struct db_rq_row *rows = NULL;
+    int n = 0;
+    enum db_status st = page == NULL
+                            ? DB_HARD_ERROR
+                            : db_rq_board_page(c, page, q->id, w->after, RECORD_PAGE, &rows, &n);
+    int rc = st == DB_OK ? 0 : -1;
+    struct jcs_buf b;
+    jcs_buf_init(&b);
+    for (int i = 0; rc == 0 && i < n; i++) {
+        rc = ballot_board_entry(&b, rows[i].ranking, rows[i].len, rows[i].country, rows[i].receipt);
+        if (rc == 0 && !w->first) {
+            rc = append_text(out, len, cap, ",", 1);
+        }
+        if (rc == 0) {
+            rc = append_text(out, len, cap, b.data, b.len);
+        }
+        w->first = false;
+        w->after = rows[i].index;
+    }
+    jcs_buf_fini(&b);
+    arena_free(page);
+    if (rc != 0) {
+        log_error("audit: record of assembly %lld: board of question %" PRId64 " after %" PRId64
+                  " failed (%s)",
+                  (long long)w->aid, q->id, w->after, db_status_name(st));
+    } else if (n < RECORD_PAGE) {
+        w->phase = RP_Q_TAIL;
+    }
+    return rc;
+}
+
+/* A canonical decimal text or null ("" = null). */
+static void str_or_null(struct jcs_buf *b, const char *s)
+{
+    if (s == NULL || s[0] == '\0') {
+        jcs_null(b);
+    } else {
+        jcs_str(b, s);
+    }
+}
+
+/* The current question's members after its board: id, options, result,
+ * roll, rules, state, texts (canonical order), and the object's end. */
+static int question_tail(struct record_writer *w, struct db_conn *c, char **out, size_t *len,
+                         size_t *cap)
+{
+    const struct db_rec_question *rq = &w->qs[w->qi];
+    struct arena *a = arena_new();
+    if (a == NULL) {
+        return -1;
+    }
+    struct db_rq_question *q = arena_calloc(a, 1, sizeof *q);
+    const char *texts = NULL, *roll_root = NULL, *result = NULL;
+    size_t result_len = 0;
+    int64_t voters = 0, countries = 0;
+    enum db_status st = db_rq_load(c, a, rq->id, false, q);
+    if (st == DB_OK) {
+        st = db_question_texts(c, a, rq->id, &texts);
+    }
+    if (st == DB_OK) {
+        st = db_rec_question_extra(c, a, rq->id, rq->tally_seq > 0, &roll_root, &result,
+                                   &result_len);
+    }
+    if (st == DB_OK) {
+        st = db_rq_roll_stats(c, a, rq->id, &voters, &countries);
+    }
+    int rc = st == DB_OK && texts != NULL ? 0 : -1;
+    int m = rc == 0 ? qr_method_parse(q->method) : -1;
+    if (rc == 0 && m < 0) {
+        rc = -1;
+    }
+    struct jcs_buf b;
+    jcs_buf_init(&b);
+    if (rc == 0) {
+        jcs_obj_begin(&b);
+        jcs_key(&b, "id");
+        jcs_int(&b, q->id);
+        jcs_key(&b, "options");
+        jcs_arr_begin(&b);
+        for (int i = 0; i < q->n_options; i++) {
+            jcs_obj_begin(&b);
+            jcs_key(&b, "excluded");
+            jcs_bool(&b, q->excluded[i]);
+            jcs_key(&b, "id");
+            jcs_str(&b, q->ids[i]);
+            jcs_key(&b, "label");
+            jcs_str(&b, q->labels[i] != NULL ? q->labels[i] : "");
+            jcs_key(&b, "proposal_id");
+            if (q->proposal_ids[i] != 0) {
+                jcs_int(&b, q->proposal_ids[i]);
+            } else {
+                jcs_null(&b);
+            }
+            jcs_obj_end(&b);
+        }
+        jcs_arr_end(&b);
+        jcs_key(&b, "result");
+        if (result != NULL) {
+            jcs_strn(&b, result, result_len);
+        } else {
+            jcs_null(&b);
+        }
+        jcs_key(&b, "roll");
+        jcs_obj_begin(&b);
+        jcs_key(&b, "countries");
+        jcs_int(&b, countries);
+        jcs_key(&b, "root");
+        str_or_null(&b, roll_root);
+        jcs_key(&b, "size");
+        jcs_int(&b, q->roll_size);
+        jcs_key(&b, "voters");
+        jcs_int(&b, voters);
+        jcs_obj_end(&b);
+        jcs_key(&b, "rules");
+        jcs_obj_begin(&b);
+        jcs_key(&b, "country_cap");
+        str_or_null(&b, q->country_cap);
+        jcs_key(&b, "double_majority");
+        if (q->dm_share != NULL && q->dm_share[0] != '\0') {
+            jcs_obj_begin(&b);
+            jcs_key(&b, "min_country_share");
+            jcs_str(&b, q->dm_share);
+            jcs_obj_end(&b);
+        } else {
+            jcs_null(&b);
+        }
+        jcs_key(&b, "max_rankings");
+        if (q->max_rankings >= 0) {
+            jcs_int(&b, q->max_rankings);
+        } else {
+            jcs_null(&b);
+        }
+        jcs_key(&b, "method");
+        jcs_str(&b, q->method);
+        jcs_key(&b, "quorum");
+        jcs_obj_begin(&b);
+        jcs_key(&b, "min_countries");
+        jcs_int(&b, q->min_countries);
+        jcs_key(&b, "min_turnout");
+        jcs_str(&b, q->min_turnout[0] ? q->min_turnout : "0");
+        jcs_obj_end(&b);
+        jcs_key(&b, "rules_id");
+        jcs_str(&b, qr_rules_id((enum tally_method)m));
+        jcs_key(&b, "seats");
+        jcs_int(&b, q->seats);
+        jcs_obj_end(&b);
+        jcs_key(&b, "state");
+        jcs_str(&b, rq->tally_seq > 0 ? "tallied" : "closed");
+        jcs_key(&b, "texts");
+        jcs_json(&b, texts, strlen(texts));
+        jcs_obj_end(&b);
+        rc = jcs_buf_finish(&b) == AUDIT_OK ? 0 : -1;
+    }
+    if (rc == 0) { /* "]," closes the board; then the members after "{" */
+        rc = append_text(out, len, cap, "],", 2);
+    }
+    if (rc == 0) {
+        rc = append_text(out, len, cap, b.data + 1, b.len - 1);
+    }
+    jcs_buf_fini(&b);
+    arena_free(a);
+    if (rc != 0) {
+        log_error("audit: record of assembly %lld: question %" PRId64 " failed (%s)",
+                  (long long)w->aid, rq->id, db_status_name(st));
+    }
+    w->qi++;
+    w->phase = w->qi < w->n_qs ? RP_Q_HEAD : RP_END;
+    return rc;
+}
+
 /*
  * The next chunk into *chunk (malloc'd, *len bytes; caller frees). Returns
  * 1 (a chunk), 0 (done), or -1 (database or encoding failure: logged).
@@ -627,6 +838,23 @@ static int record_next(struct record_writer *w, struct db_conn *c, char **chunk,
         break;
     case RP_TAIL:
         rc = append_text(chunk, len, &cap, w->tail, strlen(w->tail));
+        w->phase = w->n_qs > 0 ? RP_Q_HEAD : RP_END;
+        break;
+    case RP_Q_HEAD:
+        rc = append_text(chunk, len, &cap, w->qi > 0 ? ",{\"board\":[" : "{\"board\":[",
+                         w->qi > 0 ? 11 : 10);
+        w->first = true;
+        w->after = -1; /* board_index counts from 0 */
+        w->phase = RP_Q_BOARD;
+        break;
+    case RP_Q_BOARD:
+        rc = board_page(w, c, chunk, len, &cap);
+        break;
+    case RP_Q_TAIL:
+        rc = question_tail(w, c, chunk, len, &cap);
+        break;
+    case RP_END:
+        rc = append_text(chunk, len, &cap, "]}", 2);
         w->phase = RP_DONE;
         break;
     case RP_DONE:
@@ -638,6 +866,42 @@ static int record_next(struct record_writer *w, struct db_conn *c, char **chunk,
         return -1;
     }
     return 1;
+}
+
+static void record_stream_free(void *cls)
+{
+    struct record_writer *w = cls;
+    record_end(w);
+    free(w);
+}
+
+/* The http layer's pull: the next bytes of the record, 0 at its end, -1 on
+ * a failure (the client sees a cut chunked body, which no reader accepts). */
+static long record_stream_read(void *cls, char *out, size_t max)
+{
+    struct record_writer *w = cls;
+    while (w->chunk == NULL || w->off == w->chunk_len) {
+        free(w->chunk);
+        w->chunk = NULL;
+        w->off = w->chunk_len = 0;
+        struct db_conn *c = db_thread_conn();
+        if (c == NULL || db_in_txn(c)) {
+            log_error("audit: record of assembly %lld: no free connection on this thread",
+                      (long long)w->aid);
+            return -1;
+        }
+        int rc = record_next(w, c, &w->chunk, &w->chunk_len);
+        if (rc <= 0) {
+            return rc;
+        }
+    }
+    size_t n = w->chunk_len - w->off;
+    if (n > max) {
+        n = max;
+    }
+    memcpy(out, w->chunk + w->off, n);
+    w->off += n;
+    return (long)n;
 }
 
 int api_audit_record(struct api_req *rq, struct api_reply *out)
@@ -653,39 +917,32 @@ int api_audit_record(struct api_req *rq, struct api_reply *out)
     }
     /* The record is a snapshot at the head read above: entries 1..size and
      * the checkpoints up to size, whatever is appended meanwhile (the log
-     * only grows, so later pages read the same entries). */
+     * only grows, so later pages read the same entries); the questions
+     * closed within it. */
     const char *head_note = api_audit_head_note(rq->db, rq->arena, rq->cfg, aid, &v);
-    struct record_writer w;
-    if (head_note == NULL || record_begin(&w, aid, v.size, key, head_note) != 0) {
-        if (head_note != NULL) {
-            record_end(&w);
+    if (head_note == NULL) {
+        return api_problem(out, API_E_INTERNAL, NULL);
+    }
+    struct db_rec_question *qs = NULL;
+    int n_qs = 0;
+    enum db_status st = db_rec_questions(rq->db, rq->arena, aid, v.size, &qs, &n_qs);
+    if (st != DB_OK) {
+        return api_problem_db(out, st);
+    }
+    struct record_writer *w = calloc(1, sizeof *w);
+    if (w == NULL || record_begin(w, aid, v.size, key, head_note, qs, n_qs) != 0) {
+        if (w != NULL) {
+            record_stream_free(w);
         }
         return api_problem(out, API_E_INTERNAL, NULL);
     }
-    /* Gathered into one body until a streamed reply exists on main (then
-     * record_next becomes its content reader). */
-    char *body = NULL, *chunk = NULL;
-    size_t len = 0, cap = 0, clen = 0;
-    int rc;
-    while ((rc = record_next(&w, rq->db, &chunk, &clen)) == 1) {
-        int ok = append_text(&body, &len, &cap, chunk, clen);
-        free(chunk);
-        if (ok != 0) {
-            rc = -1;
-            break;
-        }
-    }
-    record_end(&w);
-    if (rc != 0) {
-        free(body);
-        return api_problem(out, API_E_INTERNAL, NULL);
-    }
-    char *copy = arena_memdup(rq->arena, body, len + 1);
-    free(body);
+    api_reply_stream(
+        out, 200, "application/json",
+        (struct api_stream){.read = record_stream_read, .free = record_stream_free, .cls = w});
     (void)api_reply_header(out, "Cache-Control", "no-cache");
     (void)api_reply_header(out, "Content-Disposition",
                            arena_printf(rq->arena,
                                         "attachment; filename=\"assembly-%lld-record.json\"",
                                         (long long)aid));
-    return api_reply_text(out, 200, "application/json", copy, len);
+    return 0;
 }

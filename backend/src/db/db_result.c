@@ -423,3 +423,58 @@ enum db_status db_rq_cursor_close(struct db_conn *c, struct arena *a, const char
     }
     return db_query(c, a, arena_printf(a, "CLOSE %s", name), 0, NULL, NULL);
 }
+
+/* ---- the auditor's record ------------------------------------------------------------------ */
+
+/* The entries' data.question is the id as a decimal string. */
+static const struct db_stmt stmt_rec_questions = {
+    "rec_questions",
+    "SELECT q.id, c.seq, COALESCE((SELECT t.seq FROM audit_entries t WHERE t.assembly_id = $1 "
+    "AND t.kind = 'tally.published' AND t.seq <= $2 AND (t.entry::jsonb -> 'data' ->> "
+    "'question') = q.id::text ORDER BY t.seq LIMIT 1), 0) FROM questions q CROSS JOIN LATERAL "
+    "(SELECT e.seq FROM audit_entries e WHERE e.assembly_id = $1 AND e.kind = 'question.closed' "
+    "AND e.seq <= $2 AND (e.entry::jsonb -> 'data' ->> 'question') = q.id::text ORDER BY e.seq "
+    "LIMIT 1) c WHERE q.assembly_id = $1 AND q.state IN ('closed', 'tallied') ORDER BY q.id",
+    2};
+
+enum db_status db_rec_questions(struct db_conn *c, struct arena *a, int64_t aid, int64_t size,
+                                struct db_rec_question **out, int *n)
+{
+    const char *p[2] = {db_param_i64(a, aid), db_param_i64(a, size)};
+    struct db_result r;
+    enum db_status st = db_query_stmt(c, a, &stmt_rec_questions, p, &r);
+    if (st != DB_OK) {
+        return st;
+    }
+    struct db_rec_question *q = arena_calloc(a, r.nrows > 0 ? (size_t)r.nrows : 1, sizeof *q);
+    for (int i = 0; i < r.nrows; i++) {
+        if (get_int(&r, i, 0, &q[i].id) != 0 || get_int(&r, i, 1, &q[i].closed_seq) != 0 ||
+            get_int(&r, i, 2, &q[i].tally_seq) != 0) {
+            return DB_HARD_ERROR;
+        }
+    }
+    *out = q;
+    *n = r.nrows;
+    return DB_OK;
+}
+
+static const struct db_stmt stmt_rec_extra = {
+    "rec_extra",
+    "SELECT encode(roll_root, 'hex'), CASE WHEN $2 THEN result END FROM questions WHERE id = $1",
+    2};
+
+enum db_status db_rec_question_extra(struct db_conn *c, struct arena *a, int64_t qid,
+                                     bool with_result, const char **roll_root_hex,
+                                     const char **result, size_t *result_len)
+{
+    const char *p[2] = {db_param_i64(a, qid), with_result ? "true" : "false"};
+    struct db_result r;
+    enum db_status st = db_query_one(c, a, &stmt_rec_extra, p, &r);
+    if (st != DB_OK) {
+        return st;
+    }
+    *roll_root_hex = text_or_empty(&r, 0, 0);
+    *result = db_is_null(&r, 0, 1) ? NULL : db_value(&r, 0, 1);
+    *result_len = *result != NULL ? strlen(*result) : 0;
+    return DB_OK;
+}

@@ -140,4 +140,24 @@ enum db_status db_rq_cursor_fetch(struct db_conn *c, struct arena *a, const char
 enum db_status db_rq_cursor_close(struct db_conn *c, struct arena *a, const char *name)
     PNYX_NONNULL(1, 2, 3);
 
+/* ---- the auditor's record (issue 12, api-spec/record.md) ---------------------------- */
+
+/* A question of assembly aid whose question.closed entry lies within the
+ * log's first `size` entries (the record's snapshot). */
+struct db_rec_question {
+    int64_t id;
+    int64_t closed_seq; /* seq of its question.closed entry */
+    int64_t tally_seq;  /* seq of its tally.published entry, 0 when none ≤ size */
+};
+/* Those questions in id order (*out in the arena). */
+enum db_status db_rec_questions(struct db_conn *c, struct arena *a, int64_t aid, int64_t size,
+                                struct db_rec_question **out, int *n)
+    PNYX_NONNULL(1, 2, 5, 6) PNYX_MUSTCHECK;
+/* Question qid's roll root and texts hash (hex) and, when with_result, its
+ * stored result bytes (NULL when not tallied). */
+enum db_status db_rec_question_extra(struct db_conn *c, struct arena *a, int64_t qid,
+                                     bool with_result, const char **roll_root_hex,
+                                     const char **result, size_t *result_len)
+    PNYX_NONNULL(1, 2, 5, 6, 7) PNYX_MUSTCHECK;
+
 #endif /* PNYX_DB_DB_RESULT_H */
