@@ -13,18 +13,24 @@
  *                 checkpoints the auditor saved earlier (--checkpoint);
  *   3 entries     entries are canonical RFC 8785 JSON of the documented
  *                 shape, seq runs 1, 2, 3, … without gaps, kinds are known,
- *                 the story is legal (story_entry: the question rules join
- *                 with issue 11);
- *   4 boards, 5 results: NOT CHECKED yet (issue 11); never reported PASS;
+ *                 the story is legal (story_entry, story_question);
+ *   4 boards      each closed question's board: sorted by receipt, valid
+ *                 rankings and countries, root and size = question.closed,
+ *                 ballots = voters, texts and roll as question.opened;
+ *   5 results     each result recounts byte for byte from its board with
+ *                 codec/result (pnyxd's own code) under its rules id and
+ *                 the seed of the log's root at question.closed, and hashes
+ *                 to tally.published's result_hash;
  *   6 witnesses   with --witness: every cosignature line by a named witness
  *                 verifies, and the newest checkpoint carries one by each.
- * Exit 0: every check passed (4 and 5 may be NOT CHECKED only while the
- * record holds no question); 1: a check failed, or questions could not be
- * checked; 2: unreadable input (the reason on stderr).
+ * Exit 0: every check passed; 1: a check failed; 2: unreadable input (the
+ * reason on stderr).
  *
  * The record is read with the streaming JSON scanner (codec/election/
  * json_scan.h): entries are hashed one at a time into an in-memory Merkle
- * tree (two hashes per entry); no DOM of the record is built.
+ * tree (two hashes per entry); the questions are read after the entries
+ * (from their offset, whatever the member order), each board scanned one
+ * entry at a time (twice: the rules come after it); no DOM of the record.
  */
 #include <errno.h>
 #include <fcntl.h>
