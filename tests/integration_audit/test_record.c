@@ -1083,6 +1083,13 @@ static void t_board_before_close(json_t *rec, void *arg)
     json_array_append_new(json_object_get(rec, "questions"), q);
 }
 
+/* The question left out of the record altogether. */
+static void t_question_dropped(json_t *rec, void *arg)
+{
+    (void)arg;
+    json_array_clear(json_object_get(rec, "questions"));
+}
+
 Test(record, tamper_suite_over_a_record_with_a_tallied_question)
 {
     cr_assert(sodium_init() >= 0);
@@ -1163,6 +1170,7 @@ Test(record, tamper_suite_over_a_record_with_a_tallied_question)
         {"result-hash", t_result_hash, 5, "result_hash", true},
         {"seed", t_seed, 5, "seed", true},
         {"board-before-close", t_board_before_close, 3, "no question.closed", false},
+        {"question-dropped", t_question_dropped, 4, "carries no board", false},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         char name[64];
