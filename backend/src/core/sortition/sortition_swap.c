@@ -158,7 +158,7 @@ int swapper_improve(struct swapper *sw, const double *w, int *panel, double *val
     /* Passes over the members: each is exchanged for the heaviest
        non-member it may be exchanged with, when that one is heavier. */
     int moves = 0;
-    for (int pass = 0; pass < 8; pass++) {
+    for (int pass = 0; pass < 4 * k; pass++) { /* each exchange gains: finite */
         int before = moves;
         for (int t = 0; t < k; t++) {
             int i = panel[t];
