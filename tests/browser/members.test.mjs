@@ -225,3 +225,21 @@ test('the invitation page says which assembly, who invited and what role, before
     assert.equal(await pb.locator('#accept-button').count(), 0);
   }
 });
+
+test('a facilitator is offered Revoke only on invitations they could have made', async () => {
+  const a = await api(pa, 'POST', '/api/v1/assemblies', { title: `${title} (facilitated)`, visibility: 'public', join_policy: 'open', default_language: 'en' });
+  const fid = a.body.id;
+  assert.equal((await api(pb, 'POST', `/api/v1/assemblies/${fid}/join`)).status, 201);
+  const me = await api(pb, 'GET', '/api/v1/me');
+  assert.equal((await api(pa, 'PATCH', `/api/v1/assemblies/${fid}/members/${me.body.id}`, { role: 'facilitator' })).status, 200);
+  assert.equal((await api(pa, 'POST', `/api/v1/assemblies/${fid}/invitations`, { role: 'convener' })).status, 201);
+  assert.equal((await api(pa, 'POST', `/api/v1/assemblies/${fid}/invitations`, { role: 'member' })).status, 201);
+  await pb.goto(`${BASE}/assemblies/${fid}`);
+  const rows = pb.locator('#invitation-table tbody tr');
+  await rows.first().waitFor();
+  assert.equal(await rows.count(), 2, 'facilitators see every open invitation');
+  const convener = pb.locator('#invitation-table tbody tr', { hasText: 'Convener' });
+  const member = pb.locator('#invitation-table tbody tr', { hasText: 'Member' });
+  assert.equal(await convener.getByRole('button').count(), 0, 'no Revoke the server would refuse');
+  assert.equal(await member.getByRole('button', { name: /Revoke/ }).count(), 1);
+});

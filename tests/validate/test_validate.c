@@ -496,3 +496,36 @@ Test(title, ill_formed_utf8_is_bad_text)
 {
     cr_expect_eq(validate_title("a\xC3", 2), VALIDATE_TITLE_BAD_TEXT);
 }
+
+/* --- the address throttles' key ----------------------------------------------- */
+
+static void expect_key(const char *addr, const char *want)
+{
+    char out[VALIDATE_THROTTLE_KEY_MAX];
+    validate_throttle_key(addr, out);
+    cr_expect_str_eq(out, want, "%s", addr);
+}
+
+Test(throttle_key, ipv6_counts_by_its_64)
+{
+    expect_key("2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::/64");
+    expect_key("2001:db8:1:2::1", "2001:db8:1:2::/64");
+    expect_key("2001:0db8:0001:0002:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64");
+    expect_key("2001:db8:1:3::1", "2001:db8:1:3::/64");
+    expect_key("::1", "::/64");
+    expect_key("fe80::1", "fe80::/64");
+}
+
+Test(throttle_key, ipv4_and_mapped_ipv4_count_alone)
+{
+    expect_key("192.0.2.7", "192.0.2.7");
+    expect_key("::ffff:192.0.2.7", "192.0.2.7");
+    expect_key("unknown", "unknown");
+    expect_key("", "");
+    char long_addr[200];
+    memset(long_addr, 'x', sizeof long_addr - 1);
+    long_addr[sizeof long_addr - 1] = '\0';
+    char out[VALIDATE_THROTTLE_KEY_MAX];
+    validate_throttle_key(long_addr, out);
+    cr_expect_eq(strlen(out), VALIDATE_THROTTLE_KEY_MAX - 1);
+}

@@ -226,7 +226,8 @@ int api_sessions_create(struct api_req *rq, struct api_reply *out)
         }
         email[rawlen] = '\0';
     }
-    const char *addr = rq->client_addr && *rq->client_addr ? rq->client_addr : "unknown";
+    char addr[VALIDATE_THROTTLE_KEY_MAX];
+    validate_throttle_key(rq->client_addr && *rq->client_addr ? rq->client_addr : "unknown", addr);
     struct db_login_limits lim = login_limits(rq->cfg);
     int64_t retry = 0;
     struct db_account acc;

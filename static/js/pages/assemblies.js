@@ -305,7 +305,13 @@ async function loadInvitations(aid) {
   }
 }
 
-function invitationsSection(aid, items, refresh) {
+// The server's rule (authz_invite_role): a facilitator revokes only what
+// they could have issued (member and observer invitations).
+function mayRevoke(myRole, invRole) {
+  return myRole === 'convener' || (myRole === 'facilitator' && (invRole === 'member' || invRole === 'observer'));
+}
+
+function invitationsSection(aid, items, refresh, myRole) {
   const err = h('div', {});
   const body = items.length
     ? h('div', { class: 'table-wrap' }, h('table', { class: 'table stack', id: 'invitation-table' },
@@ -318,12 +324,12 @@ function invitationsSection(aid, items, refresh) {
         h('td', {}))),
       h('tbody', {}, items.map((inv) => {
         const who = inv.created_by.display_name;
-        const btn = h('button', {
+        const btn = !mayRevoke(myRole, inv.role) ? null : h('button', {
           type: 'button',
           class: 'button button-small button-secondary',
           'aria-label': t('invites.revoke_label', { role: i18n.inSentence(`role.${inv.role}`), name: who, date: i18n.formatDate(inv.created_at) }),
         }, t('invites.revoke'));
-        btn.addEventListener('click', async () => {
+        btn?.addEventListener('click', async () => {
           if (!await confirmDialog({ title: t('confirm.revoke.title'), body: t('confirm.revoke.body'), ok: t('confirm.revoke.ok') })) return;
           btn.disabled = true;
           try {
@@ -432,7 +438,7 @@ export async function assembly(ctx) {
           h('p', {}, h('a', { href: `/assemblies/${enc(aid)}/selections`, id: 'selections-link' }, t('sel.link')))),
         composition(a)),
       canManage ? inviteSection(aid, ctx.refresh) : null,
-      canManage && invitations ? invitationsSection(aid, invitations, ctx.refresh) : null,
+      canManage && invitations ? invitationsSection(aid, invitations, ctx.refresh, myRole) : null,
       canManage ? editSection(a, ctx.refresh) : null,
       canManage ? advancementSection(a, ctx.refresh) : null,
       h('section', { class: 'card', 'aria-labelledby': 'members-h' },

@@ -133,4 +133,18 @@ enum validate_password_result validate_password(const char *s, size_t len);
  */
 bool validate_password_is_common(const char *s, size_t len);
 
+/* Room for any key validate_throttle_key writes, with its NUL. */
+#define VALIDATE_THROTTLE_KEY_MAX 64
+
+/*
+ * The key a client address counts under in the address throttles: an IPv4
+ * address as itself; an IPv6 address by its /64 ("2001:db8:1:2::/64"), since
+ * one subscriber is usually given a whole /64 and could otherwise rotate
+ * through 2^64 addresses, each with a fresh allowance; an IPv4-mapped IPv6
+ * address ("::ffff:192.0.2.1") as its IPv4 form. Anything else (not an
+ * address) is copied, truncated to fit. out holds VALIDATE_THROTTLE_KEY_MAX
+ * bytes.
+ */
+void validate_throttle_key(const char *addr, char out[VALIDATE_THROTTLE_KEY_MAX]);
+
 #endif
