@@ -83,6 +83,9 @@ struct cg {
     int levels_cap;
     struct sortition_result *r;
     struct swapper *sw;
+    double *mw;     /* n: multiplicative weights at the end of the ILP rounds */
+    int *mwq;       /* k: the last panel of those rounds */
+    bool swaps_due; /* the exchange rounds have not run yet */
 };
 
 static int cg_progress(struct cg *g, const char *phase, double lower, double upper)
@@ -154,24 +157,24 @@ static int cg_master_add(struct cg *g, int j)
 }
 
 /* One multiplicative-weights update after pricing panel (added: new). */
-static void mw_update(struct cg *g, const int *panel, int added)
+static void mw_update(struct cg *g, double *w, const int *panel, int added)
 {
     int n = g->n;
     if (added) {
         for (int t = 0; t < g->k; t++) {
-            g->w[panel[t]] *= 0.8;
+            w[panel[t]] *= 0.8;
         }
     } else {
         for (int i = 0; i < n; i++) {
-            g->w[i] = 0.9 * g->w[i] + 0.1;
+            w[i] = 0.9 * w[i] + 0.1;
         }
     }
     double sum = 0;
     for (int i = 0; i < n; i++) {
-        sum += g->w[i];
+        sum += w[i];
     }
     for (int i = 0; i < n; i++) {
-        g->w[i] *= n / sum;
+        w[i] *= n / sum;
     }
 }
 
@@ -196,7 +199,7 @@ static int cg_initial(struct cg *g)
         if (rc != SORTITION_OK) {
             return rc;
         }
-        mw_update(g, g->panel, added);
+        mw_update(g, g->w, g->panel, added);
         rc = cg_progress(g, "initial panels", 0, 1);
         if (rc != SORTITION_OK) {
             return rc;
@@ -204,26 +207,13 @@ static int cg_initial(struct cg *g)
     }
     /* More rounds, the same weight updates, each panel from the previous
        one by exchanges (about a millisecond where an ILP takes tens). */
-    int swaps = (int)(MW_SWAP_ROUNDS_PER_N * n);
-    if (g->ps.count > 0 && swaps > 0) {
-        int *q = malloc((size_t)g->k * sizeof *q);
-        if (q == NULL) {
-            return SORTITION_ENOMEM;
-        }
-        memcpy(q, g->ps.idx + (size_t)(g->ps.count - 1) * (size_t)g->k, (size_t)g->k * sizeof *q);
-        for (int r = 0; r < swaps; r++) {
-            int j = swapper_improve(g->sw, g->w, q, &v) < 0 ? -1 : panel_set_add(&g->ps, q, &added);
-            if (j < 0) {
-                free(q);
-                return SORTITION_ENOMEM;
-            }
-            mw_update(g, q, added);
-        }
-        free(q);
-        rc = cg_progress(g, "initial panels", 0, 1);
-        if (rc != SORTITION_OK) {
-            return rc;
-        }
+    /* The exchange rounds continue from here when the first master solve
+       does not close the first level (cg_swap_rounds). */
+    if (g->ps.count > 0) {
+        memcpy(g->mw, g->w, (size_t)n * sizeof *g->mw);
+        memcpy(g->mwq, g->ps.idx + (size_t)(g->ps.count - 1) * (size_t)g->k,
+               (size_t)g->k * sizeof *g->mwq);
+        g->swaps_due = true;
     }
     bool *cov = calloc((size_t)n, sizeof *cov);
     if (cov == NULL) {
@@ -423,6 +413,32 @@ static int cg_add_level(struct cg *g, double value, const double *y, double v)
     return SORTITION_OK;
 }
 
+/* n/4 more multiplicative-weights rounds from the state the ILP rounds
+   left, priced by exchanges from the previous panel; new panels go into
+   the master. */
+static int cg_swap_rounds(struct cg *g)
+{
+    g->swaps_due = false;
+    int rounds = (int)(MW_SWAP_ROUNDS_PER_N * g->n), added;
+    double v;
+    for (int r = 0; r < rounds; r++) {
+        int j = swapper_improve(g->sw, g->mw, g->mwq, &v) < 0
+                    ? -1
+                    : panel_set_add(&g->ps, g->mwq, &added);
+        if (j < 0) {
+            return SORTITION_ENOMEM;
+        }
+        mw_update(g, g->mw, g->mwq, added);
+        if (added) {
+            int rc = cg_master_add(g, j);
+            if (rc != SORTITION_OK) {
+                return rc;
+            }
+        }
+    }
+    return cg_progress(g, "initial panels", 0, 1);
+}
+
 /* One level: column generation until the master meets the best bound.
    Returns the level value in *z and the weights of the best bound in ybest. */
 static int cg_level(struct cg *g, double *z, double *ybest, double *vbest, const char *phase)
@@ -452,6 +468,13 @@ static int cg_level(struct cg *g, double *z, double *ybest, double *vbest, const
         }
         if (best - *z <= fmax(GAP_EPS, GAP_REL * best)) {
             break;
+        }
+        if (g->swaps_due) {
+            rc = cg_swap_rounds(g);
+            if (rc != SORTITION_OK) {
+                return rc;
+            }
+            continue;
         }
         int added, j;
         double vb;
@@ -701,8 +724,11 @@ int sortition_colgen_run(const struct sortition_problem *p, const struct sortiti
     g.w = malloc((size_t)p->n * sizeof *g.w);
     g.panel = malloc((size_t)p->k * sizeof *g.panel);
     g.sw = swapper_new(p);
-    if (g.sw == NULL || ybest == NULL || target == NULL || g.pr == NULL || g.row_of == NULL ||
-        g.fixed == NULL || g.fixp == NULL || g.y == NULL || g.w == NULL || g.panel == NULL) {
+    g.mw = malloc((size_t)p->n * sizeof *g.mw);
+    g.mwq = malloc((size_t)p->k * sizeof *g.mwq);
+    if (g.sw == NULL || g.mw == NULL || g.mwq == NULL || ybest == NULL || target == NULL ||
+        g.pr == NULL || g.row_of == NULL || g.fixed == NULL || g.fixp == NULL || g.y == NULL ||
+        g.w == NULL || g.panel == NULL) {
         goto out;
     }
     rc = cg_initial(&g);
@@ -803,6 +829,8 @@ out:
     free(g.w);
     free(g.panel);
     swapper_free(g.sw);
+    free(g.mw);
+    free(g.mwq);
     free(g.duals);
     if (g.lp != NULL) {
         s->model_free(g.lp);
