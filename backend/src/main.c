@@ -25,10 +25,12 @@
 #include <sodium.h>
 
 #include "api/api.h"
+#include "api/api_questions.h"
 #include "api/api_selections.h"
 #include "api/audit_key.h"
 #include "api/audit_writer.h"
 #include "api/translation_queue.h"
+#include "api/witness_queue.h"
 #include "api/worker.h"
 #include "db/db.h"
 #include "http/http.h"
@@ -186,7 +188,7 @@ static int cmd_serve(const struct pnyx_config *cfg, bool migrate)
     /* The translator is chosen before serving: requests queue jobs for the
      * languages it reaches and list its pairs. */
     char err[512];
-    if (translation_init(cfg, err, sizeof err) != 0) {
+    if (translation_init(cfg, err, sizeof err) != 0 || witness_config(cfg, err, sizeof err) != 0) {
         fprintf(stderr, "pnyxd: %s\n", err);
         return 2;
     }
@@ -202,6 +204,9 @@ static int cmd_serve(const struct pnyx_config *cfg, bool migrate)
     unsigned workers = translation_workers_start(cfg);
     /* One optimiser worker (LEXIMIN is CPU-bound; runs queue behind it). */
     workers += selection_workers_start(cfg->workers > 0 ? 1 : 0);
+    /* The questions scheduler: opens and closes questions at their times. */
+    workers += questions_workers_start(cfg->workers > 0 ? 1 : 0);
+    workers += witness_workers_start(cfg); /* issue 12: PNYX_WITNESSES */
     bool v6 = strchr(cfg->listen_host, ':') != NULL;
     log_info("pnyxd serving on http://%s%s%s:%u/ (%u threads, %u group-commit runners, %u "
              "background workers)",

@@ -10,7 +10,7 @@ import { t, has, formatWait, formatList, formatDate, formatNumber } from './i18n
 export const FIELD_CODES = ['required', 'unknown', 'type', 'too_short', 'too_long', 'too_few', 'too_many',
   'out_of_range', 'one_of', 'format', 'control_characters', 'no_visible_character', 'unbalanced_bidi',
   'duplicate', 'taken', 'too_common', 'empty', 'not_allowed'];
-export const FORMATS = ['email', 'language_tag', 'country', 'date_time'];
+export const FORMATS = ['email', 'language_tag', 'country', 'date_time', 'decimal'];
 
 export function slugOf(problem) {
   const type = problem && typeof problem.type === 'string' ? problem.type : '';

@@ -237,3 +237,70 @@ export async function verifyCheckpoint(note, key) {
   const ok = await subtle.verify({ name: 'Ed25519' }, cryptoKey, sig.sig, enc.encode(parsed.text));
   return ok ? { status: 'verified', checkpoint: cp } : { status: 'failed', reason: 'sig', checkpoint: cp };
 }
+
+// ---- C2SP tlog-cosignature (cosignature/v1, Ed25519), issue 12 ----------
+// Witness key id: SHA-256(name || "\n" || 0x04 || public key)[0:4]. A
+// witness line's blob is key id[4] || time (u64 big-endian)[8] ||
+// signature[64], over "cosignature/v1\ntime <time>\n" || checkpoint text.
+export async function cosignerKeyId(name, publicKey) {
+  return (await sha256(enc.encode(`${name}\n`), Uint8Array.of(4), publicKey)).slice(0, 4);
+}
+
+// A cosigner vkey "name+8hex+base64(0x04 || key)" → {name, publicKey}.
+export function decodeCosignerVkey(vkey) {
+  const m = /^([^+]+)\+([0-9a-f]{8})\+(.+)$/.exec(vkey || '');
+  if (!m) throw new Error('not a vkey');
+  const raw = b64decode(m[3]);
+  if (raw.length !== 33 || raw[0] !== 4) throw new Error('not a cosignature/v1 key');
+  return { name: m[1], keyIdHex: m[2], publicKey: raw.slice(1) };
+}
+
+// For each witness ({name, vkey}, from GET /api/v1/audit/key): whether the
+// note carries its valid cosignature. Returns [{name, status:
+// 'verified'|'missing'|'failed'|'unsupported', time?: Date}].
+export async function verifyCosignatures(note, witnesses) {
+  let parsed;
+  try {
+    parsed = parseNote(note);
+  } catch {
+    return (witnesses || []).map((w) => ({ name: w.name, status: 'failed' }));
+  }
+  const out = [];
+  for (const w of witnesses || []) {
+    let key;
+    try {
+      key = decodeCosignerVkey(w.vkey);
+    } catch {
+      out.push({ name: w.name, status: 'failed' });
+      continue;
+    }
+    const id = await cosignerKeyId(key.name, key.publicKey);
+    if (hex(id) !== key.keyIdHex) {
+      out.push({ name: w.name, status: 'failed' });
+      continue;
+    }
+    const line = parsed.sigs.find((s) => s.name === key.name && equal(s.keyId, id));
+    if (!line) {
+      out.push({ name: w.name, status: 'missing' });
+      continue;
+    }
+    if (line.sig.length !== 72) {
+      out.push({ name: w.name, status: 'failed' });
+      continue;
+    }
+    let time = 0n;
+    for (let i = 0; i < 8; i += 1) time = (time << 8n) | BigInt(line.sig[i]);
+    const msg = enc.encode(`cosignature/v1\ntime ${time}\n${parsed.text}`);
+    let cryptoKey;
+    try {
+      cryptoKey = await subtle.importKey('raw', key.publicKey, { name: 'Ed25519' }, false, ['verify']);
+    } catch {
+      out.push({ name: w.name, status: 'unsupported' });
+      continue;
+    }
+    const ok = await subtle.verify({ name: 'Ed25519' }, cryptoKey, line.sig.slice(8), msg);
+    out.push(ok ? { name: w.name, status: 'verified', time: new Date(Number(time) * 1000) }
+      : { name: w.name, status: 'failed' });
+  }
+  return out;
+}

@@ -131,3 +131,47 @@ test('C2SP checkpoints: signature verified, every tampering detected', async (t)
   assert.equal((await v.verifyCheckpoint(forged, key)).reason, 'sig', 'flipped signature');
   assert.equal((await v.verifyCheckpoint(`${body.replace('\n3\n', '\n03\n')}\n\u2014 ${name} ${raw.toString('base64')}\n`, key)).reason, 'format', 'leading zero');
 });
+
+// C2SP tlog-cosignature (issue 12): witness lines built here with
+// node:crypto from the spec (key id with 0x04, blob key id || time || sig,
+// message "cosignature/v1\ntime T\n" || body).
+test('witness cosignatures: verified, missing, forged, on another checkpoint', async (t) => {
+  if (!(await v.ed25519Supported())) { t.skip('no Ed25519 in this WebCrypto'); return; }
+  const raw = (k) => k.export({ format: 'der', type: 'spki' }).subarray(12);
+  const log = crypto.generateKeyPairSync('ed25519');
+  const body = `pnyx.example/assembly/7\n3\n${mth([leaf('a'), leaf('b'), leaf('c')]).toString('base64')}\n`;
+  const note = signedNote('pnyx.example', log.privateKey, raw(log.publicKey), body);
+  const witness = (name) => {
+    const k = crypto.generateKeyPairSync('ed25519');
+    const id = sha(Buffer.from(`${name}\n`), Buffer.from([4]), raw(k.publicKey)).subarray(0, 4);
+    const vkey = `${name}+${id.toString('hex')}+${Buffer.concat([Buffer.from([4]), raw(k.publicKey)]).toString('base64')}`;
+    const cosign = (text, time) => {
+      const ts = Buffer.alloc(8);
+      ts.writeBigUInt64BE(BigInt(time));
+      const sig = crypto.sign(null, Buffer.from(`cosignature/v1\ntime ${time}\n${text}`), k.privateKey);
+      return `\u2014 ${name} ${Buffer.concat([id, ts, sig]).toString('base64')}\n`;
+    };
+    return { name, vkey, cosign };
+  };
+  const w1 = witness('w1.example');
+  const w2 = witness('w2.example');
+  const both = note + w1.cosign(body, 1679315147);
+  const res = await v.verifyCosignatures(both, [w1, w2]);
+  assert.equal(res[0].status, 'verified');
+  assert.equal(res[0].time.getTime(), 1679315147000);
+  assert.equal(res[1].status, 'missing');
+  // the log's own signature still verifies with a cosignature line after it
+  assert.equal((await v.verifyCheckpoint(both, { name: 'pnyx.example', public_key: raw(log.publicKey).toString('base64') })).status, 'verified');
+  // a flipped signature byte, or the time changed, or a line made for another checkpoint
+  const line = w1.cosign(body, 1679315147);
+  const blob = Buffer.from(line.trim().split(' ').pop(), 'base64');
+  blob[40] ^= 1;
+  assert.equal((await v.verifyCosignatures(`${note}\u2014 w1.example ${blob.toString('base64')}\n`, [w1]))[0].status, 'failed');
+  const later = Buffer.from(line.trim().split(' ').pop(), 'base64');
+  later[11] ^= 1;
+  assert.equal((await v.verifyCosignatures(`${note}\u2014 w1.example ${later.toString('base64')}\n`, [w1]))[0].status, 'failed');
+  const other = w1.cosign(body.replace('\n3\n', '\n4\n'), 1679315147);
+  assert.equal((await v.verifyCosignatures(note + other, [w1]))[0].status, 'failed');
+  // a log vkey (0x01) is not a witness vkey
+  assert.equal((await v.verifyCosignatures(both, [{ name: 'w1.example', vkey: w1.vkey.replace(/\+[^+]*$/, `+${Buffer.concat([Buffer.from([1]), Buffer.alloc(32)]).toString('base64')}`) }]))[0].status, 'failed');
+});

@@ -52,8 +52,15 @@ if [ -w /dev/full ]; then
     check write_failure_exit_1 '[ $rc -eq 1 ]'
 fi
 
-"$bin/pnyx-verify" >/dev/null 2>"$tmp/err"; rc=$?
-check verify_not_implemented '[ $rc -eq 3 ] && grep -q "not yet implemented" "$tmp/err"'
+# pnyx-verify (issue 12): no record or an unreadable one is exit 2 with the
+# reason on stderr and nothing on stdout (tests/integration_audit/test_record.c
+# checks the audit itself).
+"$bin/pnyx-verify" >"$tmp/out" 2>"$tmp/err"; rc=$?
+check verify_usage_exit_2 '[ $rc -eq 2 ] && [ ! -s "$tmp/out" ] && grep -q "usage: pnyx-verify" "$tmp/err"'
+"$bin/pnyx-verify" "$tmp/missing.json" >"$tmp/out" 2>"$tmp/err"; rc=$?
+check verify_missing_exit_2 '[ $rc -eq 2 ] && [ ! -s "$tmp/out" ] && grep -q "cannot read the input" "$tmp/err"'
+"$bin/pnyx-verify" "$tmp/ok.json" >"$tmp/out" 2>"$tmp/err"; rc=$?
+check verify_not_a_record_exit_2 '[ $rc -eq 2 ] && grep -q "pnyx-record/1" "$tmp/err"'
 
 echo "[====] Synthesis: Tested: $((pass + fail)) | Passing: $pass | Failing: $fail | Crashing: 0"
 [ $fail -eq 0 ]

@@ -66,6 +66,24 @@ enum route {
     R_S_DRAW,
     R_S_DECLINE,
     R_S_REPLACEMENTS,
+    /* results and exports of a tallied question (issue 11, qresult) */
+    R_Q_RESULT,
+    R_Q_EXPORT,
+    /* questions (issue 11, qlife) */
+    R_Q_LIST,
+    R_Q_CREATE,
+    R_Q_GET,
+    R_Q_PATCH,
+    R_Q_TRANSLATE,
+    R_Q_OPEN,
+    R_Q_CLOSE,
+    R_Q_PARTICIPATION,
+    /* ballots (issue 11, qballot) */
+    R_B_CAST,
+    R_B_BOARD,
+    R_B_RECEIPT,
+    /* the auditor's record (issue 12, audit12) */
+    R_RECORD,
     N_ROUTE
 };
 static const char *route_name[N_ROUTE] = {
@@ -81,7 +99,17 @@ static const char *route_name[N_ROUTE] = {
     /* selections by lot (issue 14, sortdraw) */
     "POST selections", "GET selections", "GET selection", "PATCH selection", "GET pool", "GET runs",
     "GET draw.json", "POST publish", "POST randomness", "POST volunteers", "PUT pool", "POST runs",
-    "POST commit", "POST reveal", "POST draw", "POST decline", "POST replacements"};
+    "POST commit", "POST reveal", "POST draw", "POST decline", "POST replacements",
+    /* results (issue 11, qresult) */
+    "GET question result", "GET question export",
+    /* questions (issue 11, qlife) */
+    "GET questions", "POST questions", "GET question", "PATCH question",
+    "POST question translation", "POST question open", "POST question close",
+    "GET question participation",
+    /* ballots (issue 11, qballot) */
+    "POST ballot", "GET board", "GET board receipt",
+    /* the auditor's record (issue 12, audit12) */
+    "GET record"};
 /* Routes whose cell changes the caller's (or a target's) membership. */
 static const bool mutating[N_ROUTE] = {
     [R_JOIN] = true, [R_ACCEPT] = true, [R_PATCH_MEMBER] = true, [R_LEAVE] = true};
@@ -139,6 +167,27 @@ static const long expect_public[N_ROUTE][N_WHO] = {
     [R_S_DRAW] = {401, 403, 403, 403, 403, 409, 403},
     [R_S_DECLINE] = {401, 403, 403, 403, 403, 404, 403},
     [R_S_REPLACEMENTS] = {401, 403, 403, 403, 403, 409, 403},
+    /* results: anyone who may read the assembly, once tallied */
+    [R_Q_RESULT] = {200, 200, 200, 200, 200, 200, 200},
+    [R_Q_EXPORT] = {200, 200, 200, 200, 200, 200, 200},
+    /* questions (issue 11, qlife): a draft (get, patch, translate, open: a
+     * fresh one per cell), an open one (close: fresh per cell; participation) */
+    [R_Q_LIST] = {200, 200, 200, 200, 200, 200, 200},
+    [R_Q_CREATE] = {401, 403, 403, 403, 201, 201, 403},
+    [R_Q_GET] = {200, 200, 200, 200, 200, 200, 200},
+    [R_Q_PATCH] = {401, 403, 403, 403, 200, 200, 403},
+    [R_Q_TRANSLATE] = {401, 403, 403, 201, 201, 201, 403},
+    [R_Q_OPEN] = {401, 403, 403, 403, 200, 200, 403},
+    [R_Q_CLOSE] = {401, 403, 403, 403, 403, 200, 403},
+    [R_Q_PARTICIPATION] = {401, 403, 200, 200, 200, 200, 200},
+    /* ballots (issue 11, qballot): a cast on a question opened for the
+     * cell (everyone who may vote is on its roll); the board and a
+     * receipt of a closed question with one ballot */
+    [R_B_CAST] = {401, 403, 403, 201, 201, 201, 403},
+    [R_B_BOARD] = {200, 200, 200, 200, 200, 200, 200},
+    [R_B_RECEIPT] = {200, 200, 200, 200, 200, 200, 200},
+    /* the record: same visibility as the audit log (issue 12) */
+    [R_RECORD] = {200, 200, 200, 200, 200, 200, 200},
 };
 static const long expect_members[N_ROUTE][N_WHO] = {
     /*                  anon nonm obs  mem  fac  conv susp */
@@ -187,6 +236,22 @@ static const long expect_members[N_ROUTE][N_WHO] = {
     [R_S_DRAW] = {401, 404, 403, 403, 403, 409, 403},
     [R_S_DECLINE] = {401, 404, 403, 403, 403, 404, 403},
     [R_S_REPLACEMENTS] = {401, 404, 403, 403, 403, 409, 403},
+    [R_Q_RESULT] = {404, 404, 200, 200, 200, 200, 200},
+    [R_Q_EXPORT] = {404, 404, 200, 200, 200, 200, 200},
+    [R_Q_LIST] = {404, 404, 200, 200, 200, 200, 200},
+    [R_Q_CREATE] = {401, 404, 403, 403, 201, 201, 403},
+    [R_Q_GET] = {404, 404, 200, 200, 200, 200, 200},
+    [R_Q_PATCH] = {401, 404, 403, 403, 200, 200, 403},
+    [R_Q_TRANSLATE] = {401, 404, 403, 201, 201, 201, 403},
+    [R_Q_OPEN] = {401, 404, 403, 403, 200, 200, 403},
+    [R_Q_CLOSE] = {401, 404, 403, 403, 403, 200, 403},
+    [R_Q_PARTICIPATION] = {401, 404, 200, 200, 200, 200, 200},
+    /* ballots (issue 11, qballot) */
+    [R_B_CAST] = {401, 404, 403, 201, 201, 201, 403},
+    [R_B_BOARD] = {404, 404, 200, 200, 200, 200, 200},
+    [R_B_RECEIPT] = {404, 404, 200, 200, 200, 200, 200},
+    /* the record: same visibility as the audit log (issue 12) */
+    [R_RECORD] = {404, 404, 200, 200, 200, 200, 200},
 };
 
 struct world {
@@ -195,8 +260,37 @@ struct world {
     struct it_user creator; /* first convener */
     int64_t aid;
     int64_t pid;               /* a proposal in deliberation, for the comment routes */
+    int64_t qid;               /* a tallied question (issue 11, qresult) */
     struct it_user who[N_WHO]; /* shared callers for non-mutating routes */
+    int64_t qdraft, qopen;     /* questions (issue 11): a draft, an open one */
+    int64_t qclosed;           /* ballots (issue 11): closed with one ballot … */
+    char receipt[65];          /* … whose receipt this is */
 };
+
+/* A question of the world's assembly by its creator (issue 11), opened
+ * when open. */
+static int64_t q_new(struct world *wd, bool open)
+{
+    char path[128], t[32];
+    time_t now = time(NULL) + 3600;
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(t, sizeof t, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    snprintf(path, sizeof path, "/api/v1/assemblies/%lld/questions", (long long)wd->aid);
+    json_t *b =
+        json_pack("{s:s, s:s, s:[{s:s},{s:s}], s:s, s:s}", "title", "matrix", "method", "irv",
+                  "options", "label", "yes", "label", "no", "closes_at", t, "secrecy", "secret");
+    struct h_resp *r = it_req(wd->s, "POST", path, &wd->creator, b);
+    json_decref(b);
+    cr_assert_eq(r->status, 201, "question: %ld %s", r->status, r->body);
+    int64_t qid = it_int(r->json, "id");
+    h_resp_free(r);
+    if (open) {
+        snprintf(path, sizeof path, "/api/v1/questions/%lld/open", (long long)qid);
+        cr_assert_eq(it_status(wd->s, "POST", path, &wd->creator, NULL), 200);
+    }
+    return qid;
+}
 
 static const char *role_of[N_WHO] = {NULL,          NULL,       "observer", "member",
                                      "facilitator", "convener", "member"};
@@ -269,6 +363,9 @@ static long run_cell(struct world *wd, enum route r, enum who w, const struct it
         break;
     case R_AUDIT:
         snprintf(path, sizeof path, "/api/v1/assemblies/%lld/audit", aid);
+        break;
+    case R_RECORD: /* issue 12 */
+        snprintf(path, sizeof path, "/api/v1/assemblies/%lld/record", aid);
         break;
     case R_CHECKPOINT:
         snprintf(path, sizeof path, "/api/v1/assemblies/%lld/audit/checkpoint", aid);
@@ -354,6 +451,12 @@ static long run_cell(struct world *wd, enum route r, enum who w, const struct it
         snprintf(path, sizeof path, "/api/v1/assemblies/%lld/translation-jobs?status=failed", aid);
         break;
     /* selections by lot (issue 14, sortdraw) */
+    /* results (issue 11, qresult) */
+    case R_Q_RESULT:
+    case R_Q_EXPORT:
+        snprintf(path, sizeof path, "/api/v1/questions/%lld/%s", (long long)wd->qid,
+                 r == R_Q_RESULT ? "result" : "export?format=pnyx");
+        break;
     case R_S_CREATE:
         method = "POST";
         snprintf(path, sizeof path, "/api/v1/assemblies/%lld/selections", aid);
@@ -435,6 +538,59 @@ static long run_cell(struct world *wd, enum route r, enum who w, const struct it
         snprintf(path, sizeof path, "/api/v1/selections/%lld/respondents/r-0/decline",
                  (long long)wd->sid);
         break;
+    /* questions (issue 11, qlife) */
+    case R_Q_LIST:
+        snprintf(path, sizeof path, "/api/v1/assemblies/%lld/questions", aid);
+        break;
+    case R_Q_CREATE: {
+        char t[32];
+        time_t now = time(NULL) + 3600;
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(t, sizeof t, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        method = "POST";
+        snprintf(path, sizeof path, "/api/v1/assemblies/%lld/questions", aid);
+        body = json_pack("{s:s, s:s, s:[{s:s},{s:s}], s:s, s:s}", "title", "matrix", "method",
+                         "irv", "options", "label", "yes", "label", "no", "closes_at", t, "secrecy",
+                         "secret");
+        break;
+    }
+    case R_Q_GET:
+    case R_Q_PATCH:
+        method = r == R_Q_PATCH ? "PATCH" : "GET";
+        snprintf(path, sizeof path, "/api/v1/questions/%lld", (long long)wd->qdraft);
+        body = r == R_Q_PATCH ? json_pack("{s:s}", "title", "matrix") : NULL;
+        break;
+    case R_Q_TRANSLATE:
+        method = "POST";
+        snprintf(path, sizeof path, "/api/v1/questions/%lld/translations", (long long)wd->qdraft);
+        body = json_pack("{s:s, s:s}", "language", "fr", "title", "matrice");
+        break;
+    case R_Q_OPEN:
+        method = "POST";
+        snprintf(path, sizeof path, "/api/v1/questions/%lld/open", (long long)q_new(wd, false));
+        break;
+    case R_Q_CLOSE:
+        method = "POST";
+        snprintf(path, sizeof path, "/api/v1/questions/%lld/close", (long long)q_new(wd, true));
+        body = json_pack("{s:s}", "reason", "matrix");
+        break;
+    case R_Q_PARTICIPATION:
+        snprintf(path, sizeof path, "/api/v1/questions/%lld/participation", (long long)wd->qopen);
+        break;
+    /* ballots (issue 11, qballot) */
+    case R_B_CAST:
+        method = "POST";
+        snprintf(path, sizeof path, "/api/v1/questions/%lld/ballots", (long long)q_new(wd, true));
+        body = json_pack("{s:[s,s]}", "ranking", "B", "A");
+        break;
+    case R_B_BOARD:
+        snprintf(path, sizeof path, "/api/v1/questions/%lld/ballots", (long long)wd->qclosed);
+        break;
+    case R_B_RECEIPT:
+        snprintf(path, sizeof path, "/api/v1/questions/%lld/ballots/%s", (long long)wd->qclosed,
+                 wd->receipt);
+        break;
     case R_LIST:
     case N_ROUTE:
         snprintf(path, sizeof path, "/api/v1/assemblies");
@@ -467,8 +623,52 @@ static void walk(const char *visibility, const long (*expect)[N_WHO])
         wd.sid = it_int(sr->json, "id");
         h_resp_free(sr);
     }
+    {
+        /* a tallied question of no ballots, written directly (issue 11, qresult) */
+        char a[24], b[24];
+        snprintf(a, sizeof a, "%lld", (long long)wd.aid);
+        snprintf(b, sizeof b, "%lld", (long long)wd.creator.id);
+        const char *res =
+            "{\"question\": 0, \"status\": \"no_quorum\", \"method\": \"irv\", \"seats\": 1, "
+            "\"ballots\": 0, \"roll_size\": 0, \"turnout\": \"0\", \"countries\": 0, "
+            "\"quorum\": {\"min_turnout\": \"0\", \"min_countries\": 0, \"met\": false}, "
+            "\"board_root\": null, \"seed\": 0, \"rules_id\": \"pnyx-irv/1\", \"winners\": [], "
+            "\"rounds\": [], \"blank_ballots\": 0}\n";
+        const char *p[3] = {a, b, res};
+        char *id = it_sql_on(
+            h_db_url(),
+            "WITH q AS (INSERT INTO questions (assembly_id, author_id, language, title, method, "
+            "seats, secrecy, closes_at, state, roll_size, ballot_count, seed, result_status, "
+            "result, result_hash) VALUES ($1, $2, 'en', 'matrix', 'irv', 1, 'secret', now(), "
+            "'tallied', 0, 0, 0, 'no_quorum', $3, sha256(convert_to($3, 'UTF8'))) RETURNING id) "
+            "INSERT INTO question_options (question_id, position, option_id, label) "
+            "SELECT id, p, chr(65 + p), 'Option' FROM q, generate_series(0, 1) p "
+            "RETURNING question_id",
+            3, p);
+        wd.qid = strtoll(id, NULL, 10);
+        free(id);
+    }
     for (int w = 0; w < N_WHO; w++) {
         wd.who[w] = make_who(&wd, (enum who)w);
+    }
+    wd.qdraft = q_new(&wd, false);
+    wd.qopen = q_new(&wd, true);
+    {
+        /* a closed question with the creator's ballot (issue 11, qballot) */
+        char bpath[128];
+        wd.qclosed = q_new(&wd, true);
+        snprintf(bpath, sizeof bpath, "/api/v1/questions/%lld/ballots", (long long)wd.qclosed);
+        json_t *bb = json_pack("{s:[s]}", "ranking", "A");
+        struct h_resp *br = it_req(wd.s, "POST", bpath, &wd.creator, bb);
+        json_decref(bb);
+        cr_assert_eq(br->status, 201, "ballot: %ld %s", br->status, br->body);
+        snprintf(wd.receipt, sizeof wd.receipt, "%s",
+                 json_string_value(json_object_get(br->json, "receipt")));
+        h_resp_free(br);
+        snprintf(bpath, sizeof bpath, "/api/v1/questions/%lld/close", (long long)wd.qclosed);
+        json_t *cb = json_pack("{s:s}", "reason", "matrix");
+        cr_assert_eq(it_status(wd.s, "POST", bpath, &wd.creator, cb), 200);
+        json_decref(cb);
     }
     int failures = 0;
     for (int r = 0; r < N_ROUTE; r++) {

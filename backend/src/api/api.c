@@ -94,6 +94,20 @@ static void reply_reset(struct api_reply *out)
     out->body = NULL;
     out->body_len = 0;
     out->content_type = NULL;
+    if (out->stream.read != NULL && out->stream.free != NULL) {
+        out->stream.free(out->stream.cls);
+    }
+    out->stream = (struct api_stream){0};
+}
+
+int api_reply_stream(struct api_reply *out, unsigned status, const char *content_type,
+                     struct api_stream s)
+{
+    reply_reset(out);
+    out->status = status;
+    out->content_type = content_type;
+    out->stream = s;
+    return 0;
 }
 
 int api_reply_json(struct api_reply *out, unsigned status, json_t *json)

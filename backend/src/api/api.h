@@ -110,6 +110,23 @@ struct api_header {
     const char *value; /* borrowed: static or arena */
 };
 
+/*
+ * A streamed body (api_reply_stream), for responses too large to build in
+ * memory (issue 11's exports). read(cls, buf, max) fills buf with 1..max
+ * bytes and returns how many, 0 at the end, -1 on a failure (the
+ * connection is then cut: the client sees a truncated body). It runs on
+ * the connection's http thread after the handler returned, between other
+ * requests' handlers: it may use that thread's database connection
+ * (db_thread_conn(), idle then, never inside a transaction) but nothing of
+ * the request (its arena may be gone). free(cls) runs once, when the
+ * response is done or abandoned (possibly before any read).
+ */
+struct api_stream {
+    long (*read)(void *cls, char *buf, size_t max);
+    void (*free)(void *cls);
+    void *cls;
+};
+
 struct api_reply {
     unsigned status;          /* 0 = not set (http layer sends 500) */
     json_t *json;             /* stolen: the http layer serialises and frees it */
@@ -117,6 +134,7 @@ struct api_reply {
     const char *content_type; /* for text bodies (json: set by the http layer) */
     const char *body;         /* borrowed text body (static or arena), if json == NULL */
     size_t body_len;
+    struct api_stream stream; /* owned: a streamed body when stream.read != NULL */
     size_t nheaders;
     struct api_header headers[API_MAX_HEADERS];
 };
@@ -170,6 +188,11 @@ int api_reply_json(struct api_reply *out, unsigned status, json_t *json) PNYX_NO
 /* Sets a text body (borrowed: static or arena). Returns 0. */
 int api_reply_text(struct api_reply *out, unsigned status, const char *content_type,
                    const char *body, size_t len) PNYX_NONNULL(1, 3);
+/* A streamed body of unknown length (chunked) with content_type (static);
+ * the reply owns s (s.free runs once in every case, also when a later
+ * reply replaces this one). Returns 0. */
+int api_reply_stream(struct api_reply *out, unsigned status, const char *content_type,
+                     struct api_stream s) PNYX_NONNULL(1, 3);
 /* Empty body (e.g. 204). Returns 0. */
 int api_reply_empty(struct api_reply *out, unsigned status) PNYX_NONNULL(1);
 /* Adds a response header (both strings borrowed: static or arena).

@@ -12,14 +12,18 @@
 #include "api/api_audit.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/api_common.h"
 #include "api/audit_key.h"
+#include "api/witness_queue.h"
+#include "core/audit/jcs.h"
 #include "core/audit/merkle.h"
 #include "core/audit/note.h"
 #include "db/db_assembly.h"
 #include "db/db_audit.h"
+#include "db/db_witness.h"
 
 /* --- reading: shared --------------------------------------------------------- */
 
@@ -93,32 +97,50 @@ int api_audit_list(struct api_req *rq, struct api_reply *out)
                           json_pack("{s:I}", "size", (json_int_t)v.size));
 }
 
+const char *api_audit_head_note(struct db_conn *c, struct arena *a, const struct pnyx_config *cfg,
+                                int64_t aid, const struct db_audit_view *v)
+{
+    if (v->note != NULL) {
+        return v->note;
+    }
+    const struct audit_signing *key = audit_key_get(cfg);
+    if (key == NULL) {
+        return NULL;
+    }
+    /* First request for this size: sign once and cache. */
+    char origin[NOTE_ORIGIN_MAX + 32];
+    char *buf = arena_alloc(a, NOTE_SIGNED_CHECKPOINT_MAX);
+    size_t len = 0;
+    snprintf(origin, sizeof(origin), "%s/assembly/%lld", key->origin, (long long)aid);
+    if (note_checkpoint_sign(&key->signer, origin, (uint64_t)v->size, v->root, buf,
+                             NOTE_SIGNED_CHECKPOINT_MAX, &len) != AUDIT_OK) {
+        return NULL;
+    }
+    const char *note = NULL;
+    enum db_status st = db_audit_checkpoint_store(c, a, aid, v->size, buf, &note);
+    return st == DB_OK ? note : buf; /* still a valid signature; caching is an optimisation */
+}
+
 int api_audit_checkpoint(struct api_req *rq, struct api_reply *out)
 {
     int64_t aid;
     struct db_audit_view v;
-    const struct audit_signing *key = audit_key_get(rq->cfg);
-    if (key == NULL) {
+    if (audit_key_get(rq->cfg) == NULL) {
         return api_problem(out, API_E_UNAVAILABLE, "checkpoint signing key unavailable");
     }
     if (load_view(rq, out, &aid, &v) != 0) {
         return 0;
     }
-    const char *note = v.note;
+    const char *note = api_audit_head_note(rq->db, rq->arena, rq->cfg, aid, &v);
     if (note == NULL) {
-        /* First request for this size: sign once and cache. */
-        char origin[NOTE_ORIGIN_MAX + 32];
-        char *buf = arena_alloc(rq->arena, NOTE_SIGNED_CHECKPOINT_MAX);
-        size_t len = 0;
-        snprintf(origin, sizeof(origin), "%s/assembly/%lld", key->origin, (long long)aid);
-        if (note_checkpoint_sign(&key->signer, origin, (uint64_t)v.size, v.root, buf,
-                                 NOTE_SIGNED_CHECKPOINT_MAX, &len) != AUDIT_OK) {
-            return api_problem(out, API_E_INTERNAL, NULL);
-        }
-        enum db_status st = db_audit_checkpoint_store(rq->db, rq->arena, aid, v.size, buf, &note);
-        if (st != DB_OK) {
-            note = buf; /* still a valid signature; caching is an optimisation */
-        }
+        return api_problem(out, API_E_INTERNAL, NULL);
+    }
+    /* Witness cosignatures of this size (issue 12), appended as further
+     * signature lines: a C2SP note verifier ignores lines by keys it does
+     * not know, so the note stays valid for every reader. */
+    const char *lines = "";
+    if (db_witness_lines(rq->db, rq->arena, aid, v.size, &lines) == DB_OK && lines[0] != '\0') {
+        note = arena_printf(rq->arena, "%s%s", note, lines);
     }
     (void)api_reply_header(out, "Cache-Control", "no-cache");
     return api_reply_text(out, 200, "text/plain; charset=utf-8", note, strlen(note));
@@ -130,12 +152,21 @@ int api_audit_key(struct api_req *rq, struct api_reply *out)
     if (key == NULL) {
         return api_problem(out, API_E_UNAVAILABLE, "checkpoint signing key unavailable");
     }
-    return api_reply_json(out, 200,
-                          json_pack("{s:s, s:o, s:s, s:s, s:s}", "name", key->signer.v.name,
-                                    "public_key",
-                                    b64_json(key->signer.v.public_key, NOTE_PUBLIC_KEY_LEN),
-                                    "key_id", key->key_id, "vkey", key->vkey, "origin_prefix",
-                                    arena_printf(rq->arena, "%s/assembly/", key->origin)));
+    /* The witnesses this deployment submits checkpoints to (issue 12):
+     * their cosignature lines follow the log's on GET …/audit/checkpoint. */
+    const char *names[16], *vkeys[16];
+    size_t nw = witness_list(names, vkeys, 16);
+    json_t *witnesses = json_array();
+    for (size_t i = 0; i < nw; i++) {
+        json_array_append_new(witnesses,
+                              json_pack("{s:s, s:s}", "name", names[i], "vkey", vkeys[i]));
+    }
+    return api_reply_json(
+        out, 200,
+        json_pack("{s:s, s:o, s:s, s:s, s:s, s:o}", "name", key->signer.v.name, "public_key",
+                  b64_json(key->signer.v.public_key, NOTE_PUBLIC_KEY_LEN), "key_id", key->key_id,
+                  "vkey", key->vkey, "origin_prefix",
+                  arena_printf(rq->arena, "%s/assembly/", key->origin), "witnesses", witnesses));
 }
 
 /* --- proofs: plan the node reads, fetch them in one query, generate ------ */
@@ -352,4 +383,309 @@ int api_audit_consistency(struct api_req *rq, struct api_reply *out)
     return api_reply_json(out, 200,
                           json_pack("{s:I, s:I, s:o}", "from", (json_int_t)from, "to",
                                     (json_int_t)to, "proof", proof_json(proof, plen)));
+}
+
+/* --- the auditor's record (issue 12, api-spec/record.md) --------------------- */
+
+/* Entries per page read from the database while writing the record. */
+#define RECORD_PAGE 1000
+
+/*
+ * The record as a sequence of chunks: the opening ({"assembly":…,
+ * "checkpoints":[), one chunk per page of RECORD_PAGE checkpoints, then
+ * "],"entries":[", one chunk per page of RECORD_PAGE entries, the tail
+ * (format, key, origin, questions). Each element is written with
+ * core/audit's canonical builder and the members come in canonical order,
+ * so the whole document is RFC 8785 canonical JSON. Memory is one page at a
+ * time: the producer is ready to feed a streamed reply (a content reader
+ * calling record_next with the thread's connection); today the handler
+ * gathers the chunks into one body.
+ */
+enum record_phase { RP_OPEN, RP_CHECKPOINTS, RP_MIDDLE, RP_ENTRIES, RP_TAIL, RP_DONE };
+
+struct record_writer {
+    int64_t aid;
+    int64_t size;     /* snapshot: entries 1..size, checkpoints up to size */
+    int64_t after;    /* last entry written */
+    int64_t cp_after; /* last checkpoint size written (-1: none yet) */
+    enum record_phase phase;
+    char *head_note; /* malloc'd: the signed note of `size` */
+    char *tail;      /* malloc'd */
+    bool first;      /* no element written yet in the current array */
+};
+
+/* Appends n bytes to a growing malloc'd text (NUL-terminated). 0 or -1. */
+static int append_text(char **out, size_t *len, size_t *cap, const char *s, size_t n)
+{
+    if (*len + n + 1 > *cap) {
+        size_t nc = (*cap ? *cap : 4096);
+        while (nc < *len + n + 1) {
+            nc *= 2;
+        }
+        char *p = realloc(*out, nc);
+        if (p == NULL) {
+            return -1;
+        }
+        *out = p;
+        *cap = nc;
+    }
+    memcpy(*out + *len, s, n);
+    *len += n;
+    (*out)[*len] = '\0';
+    return 0;
+}
+
+/* Appends one finished canonical element (b), preceded by a comma unless
+ * it is the first of its array. */
+static int append_element(struct record_writer *w, struct jcs_buf *b, char **out, size_t *len,
+                          size_t *cap)
+{
+    int rc = jcs_buf_finish(b) == AUDIT_OK ? 0 : -1;
+    if (rc == 0 && !w->first) {
+        rc = append_text(out, len, cap, ",", 1);
+    }
+    if (rc == 0) {
+        rc = append_text(out, len, cap, b->data, b->len);
+    }
+    w->first = false;
+    return rc;
+}
+
+static int checkpoint_element(struct record_writer *w, const char *note, int64_t size, char **out,
+                              size_t *len, size_t *cap)
+{
+    struct jcs_buf b;
+    jcs_buf_init(&b);
+    jcs_obj_begin(&b);
+    jcs_key(&b, "note");
+    jcs_str(&b, note);
+    jcs_key(&b, "size");
+    jcs_int(&b, size);
+    jcs_obj_end(&b);
+    int rc = append_element(w, &b, out, len, cap);
+    jcs_buf_fini(&b);
+    w->cp_after = size;
+    return rc;
+}
+
+/* Prepares the writer (copies head_note, builds the tail). 0 or -1. */
+static int record_begin(struct record_writer *w, int64_t aid, int64_t size,
+                        const struct audit_signing *key, const char *head_note)
+{
+    memset(w, 0, sizeof *w);
+    w->aid = aid;
+    w->size = size;
+    w->cp_after = -1;
+    w->first = true;
+    w->head_note = strdup(head_note);
+    /* tail: format, key {key_id, name, public_key, vkey}, origin, questions */
+    char pk[AUDIT_B64_LEN(NOTE_PUBLIC_KEY_LEN) + 1];
+    audit_b64_encode(key->signer.v.public_key, NOTE_PUBLIC_KEY_LEN, pk);
+    char origin[NOTE_ORIGIN_MAX + 32];
+    snprintf(origin, sizeof origin, "%s/assembly/%lld", key->origin, (long long)aid);
+    struct jcs_buf t;
+    jcs_buf_init(&t);
+    jcs_obj_begin(&t);
+    jcs_key(&t, "format");
+    jcs_str(&t, "pnyx-record/1");
+    jcs_key(&t, "key");
+    jcs_obj_begin(&t);
+    jcs_key(&t, "key_id");
+    jcs_str(&t, key->key_id);
+    jcs_key(&t, "name");
+    jcs_str(&t, key->signer.v.name);
+    jcs_key(&t, "public_key");
+    jcs_str(&t, pk);
+    jcs_key(&t, "vkey");
+    jcs_str(&t, key->vkey);
+    jcs_obj_end(&t);
+    jcs_key(&t, "origin");
+    jcs_str(&t, origin);
+    /* Closed questions (texts, board, roll summary, result) join with
+     * issue 11; until then the list is empty. */
+    jcs_key(&t, "questions");
+    jcs_arr_begin(&t);
+    jcs_arr_end(&t);
+    jcs_obj_end(&t);
+    int rc = w->head_note != NULL && jcs_buf_finish(&t) == AUDIT_OK ? 0 : -1;
+    if (rc == 0) {
+        /* "]," closes the entries, then the object's remaining members
+         * without its opening brace. */
+        size_t tl = 0, tc = 0;
+        rc = append_text(&w->tail, &tl, &tc, "],", 2);
+        if (rc == 0) {
+            rc = append_text(&w->tail, &tl, &tc, t.data + 1, t.len - 1);
+        }
+    }
+    jcs_buf_fini(&t);
+    return rc;
+}
+
+static void record_end(struct record_writer *w)
+{
+    free(w->head_note);
+    free(w->tail);
+    w->head_note = w->tail = NULL;
+}
+
+/* One page of checkpoints (the head's own note after the last page when it
+ * is not cached). 0 or -1. */
+static int checkpoint_page(struct record_writer *w, struct db_conn *c, char **out, size_t *len,
+                           size_t *cap)
+{
+    struct arena *page = arena_new();
+    struct db_witness_checkpoint *cps = NULL;
+    int n = 0;
+    enum db_status st = page == NULL ? DB_HARD_ERROR
+                                     : db_witness_checkpoints(c, page, w->aid, w->cp_after, w->size,
+                                                              RECORD_PAGE, &cps, &n);
+    int rc = st == DB_OK ? 0 : -1;
+    for (int i = 0; rc == 0 && i < n; i++) {
+        rc = checkpoint_element(w, cps[i].note, cps[i].size, out, len, cap);
+    }
+    if (rc == 0 && n < RECORD_PAGE) {
+        if (w->cp_after != w->size) { /* the head's note could not be cached */
+            rc = checkpoint_element(w, w->head_note, w->size, out, len, cap);
+        }
+        w->phase = RP_MIDDLE;
+    }
+    arena_free(page);
+    if (rc != 0) {
+        log_error("audit: record of assembly %lld: checkpoints after %lld failed (%s)",
+                  (long long)w->aid, (long long)w->cp_after, db_status_name(st));
+    }
+    return rc;
+}
+
+/* One page of entries. 0 or -1. */
+static int entry_page(struct record_writer *w, struct db_conn *c, char **out, size_t *len,
+                      size_t *cap)
+{
+    struct arena *page = arena_new();
+    struct db_audit_entry *items = NULL;
+    int n = 0;
+    enum db_status st = page == NULL
+                            ? DB_HARD_ERROR
+                            : db_audit_entries(c, page, w->aid, w->after, RECORD_PAGE, &items, &n);
+    int rc = st == DB_OK && n > 0 ? 0 : -1; /* entries missing below the head: corruption */
+    for (int i = 0; rc == 0 && i < n && items[i].seq <= w->size; i++) {
+        char lh[AUDIT_B64_LEN(MERKLE_HASH_LEN) + 1];
+        audit_b64_encode(items[i].leaf_hash, MERKLE_HASH_LEN, lh);
+        struct jcs_buf b;
+        jcs_buf_init(&b);
+        jcs_obj_begin(&b);
+        jcs_key(&b, "entry");
+        jcs_str(&b, items[i].entry);
+        jcs_key(&b, "leaf_hash");
+        jcs_str(&b, lh);
+        jcs_key(&b, "seq");
+        jcs_int(&b, items[i].seq);
+        jcs_obj_end(&b);
+        rc = append_element(w, &b, out, len, cap);
+        jcs_buf_fini(&b);
+        w->after = items[i].seq;
+    }
+    arena_free(page);
+    if (rc != 0) {
+        log_error("audit: record of assembly %lld: entries after seq %lld failed (%s)",
+                  (long long)w->aid, (long long)w->after, db_status_name(st));
+    } else if (w->after >= w->size) {
+        w->phase = RP_TAIL;
+    }
+    return rc;
+}
+
+/*
+ * The next chunk into *chunk (malloc'd, *len bytes; caller frees). Returns
+ * 1 (a chunk), 0 (done), or -1 (database or encoding failure: logged).
+ */
+static int record_next(struct record_writer *w, struct db_conn *c, char **chunk, size_t *len)
+{
+    size_t cap = 0;
+    int rc = 0;
+    *chunk = NULL;
+    *len = 0;
+    switch (w->phase) {
+    case RP_OPEN: {
+        char open[64];
+        snprintf(open, sizeof open, "{\"assembly\":\"%lld\",\"checkpoints\":[", (long long)w->aid);
+        rc = append_text(chunk, len, &cap, open, strlen(open));
+        w->phase = RP_CHECKPOINTS;
+        w->first = true;
+        break;
+    }
+    case RP_CHECKPOINTS:
+        rc = checkpoint_page(w, c, chunk, len, &cap);
+        break;
+    case RP_MIDDLE:
+        rc = append_text(chunk, len, &cap, "],\"entries\":[", 13);
+        w->phase = w->size > 0 ? RP_ENTRIES : RP_TAIL;
+        w->first = true;
+        break;
+    case RP_ENTRIES:
+        rc = entry_page(w, c, chunk, len, &cap);
+        break;
+    case RP_TAIL:
+        rc = append_text(chunk, len, &cap, w->tail, strlen(w->tail));
+        w->phase = RP_DONE;
+        break;
+    case RP_DONE:
+        return 0;
+    }
+    if (rc != 0) {
+        free(*chunk);
+        *chunk = NULL;
+        return -1;
+    }
+    return 1;
+}
+
+int api_audit_record(struct api_req *rq, struct api_reply *out)
+{
+    int64_t aid;
+    struct db_audit_view v;
+    const struct audit_signing *key = audit_key_get(rq->cfg);
+    if (key == NULL) {
+        return api_problem(out, API_E_UNAVAILABLE, "checkpoint signing key unavailable");
+    }
+    if (load_view(rq, out, &aid, &v) != 0) {
+        return 0;
+    }
+    /* The record is a snapshot at the head read above: entries 1..size and
+     * the checkpoints up to size, whatever is appended meanwhile (the log
+     * only grows, so later pages read the same entries). */
+    const char *head_note = api_audit_head_note(rq->db, rq->arena, rq->cfg, aid, &v);
+    struct record_writer w;
+    if (head_note == NULL || record_begin(&w, aid, v.size, key, head_note) != 0) {
+        if (head_note != NULL) {
+            record_end(&w);
+        }
+        return api_problem(out, API_E_INTERNAL, NULL);
+    }
+    /* Gathered into one body until a streamed reply exists on main (then
+     * record_next becomes its content reader). */
+    char *body = NULL, *chunk = NULL;
+    size_t len = 0, cap = 0, clen = 0;
+    int rc;
+    while ((rc = record_next(&w, rq->db, &chunk, &clen)) == 1) {
+        int ok = append_text(&body, &len, &cap, chunk, clen);
+        free(chunk);
+        if (ok != 0) {
+            rc = -1;
+            break;
+        }
+    }
+    record_end(&w);
+    if (rc != 0) {
+        free(body);
+        return api_problem(out, API_E_INTERNAL, NULL);
+    }
+    char *copy = arena_memdup(rq->arena, body, len + 1);
+    free(body);
+    (void)api_reply_header(out, "Cache-Control", "no-cache");
+    (void)api_reply_header(out, "Content-Disposition",
+                           arena_printf(rq->arena,
+                                        "attachment; filename=\"assembly-%lld-record.json\"",
+                                        (long long)aid));
+    return api_reply_text(out, 200, "application/json", copy, len);
 }

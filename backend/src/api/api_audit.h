@@ -15,5 +15,16 @@ int api_audit_checkpoint(struct api_req *rq, struct api_reply *out);
 int api_audit_inclusion(struct api_req *rq, struct api_reply *out);
 int api_audit_consistency(struct api_req *rq, struct api_reply *out);
 int api_audit_key(struct api_req *rq, struct api_reply *out);
+/* GET /assemblies/{aid}/record: the auditor's record, pnyx-record/1
+ * (api-spec/record.md). */
+int api_audit_record(struct api_req *rq, struct api_reply *out);
+
+struct db_audit_view;
+/* The signed checkpoint of the view's head (v->size, v->root): v->note when
+ * cached, else signed now and cached (first writer wins). NULL when the
+ * key is unavailable or signing failed. Used by the checkpoint endpoint,
+ * the record and the witness worker (api/witness_queue.c). */
+const char *api_audit_head_note(struct db_conn *c, struct arena *a, const struct pnyx_config *cfg,
+                                int64_t aid, const struct db_audit_view *v);
 
 #endif /* PNYX_API_API_AUDIT_H */

@@ -17,6 +17,8 @@
 
 #include <pthread.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/api_records.h"
@@ -24,6 +26,7 @@
 #include "api/decode.h"
 #include "api/lang_prefs.h"
 #include "api/translation_queue.h"
+#include "codec/json/jsonw.h"
 #include "core/base/base.h"
 #include "core/validate/validate.h"
 #include "db/db_comment.h"
@@ -247,32 +250,309 @@ static const struct decode_spec translation_spec = DECODE_SPEC(translation_field
 
 /* --- read ---------------------------------------------------------------------------- */
 
-static json_t *page_json(struct api_req *rq, const struct db_standing *sd,
-                         const struct db_comment *items, int n, int limit)
+/*
+ * Pages are written as JSON text (codec_comment_write), not built as
+ * Jansson trees: the same bytes, without ~20 values and their mallocs per
+ * comment. A page is {"items":[…],"next":…}.
+ *
+ * The text of a page whose comments show the same to every reader who may
+ * read them (no hidden comment: only a hidden comment's text depends on
+ * who reads) is kept in a small in-memory cache, keyed by the proposal,
+ * the page size, the reader's languages and the thread's revision key
+ * (comments_key of db_proposal_view and db_comment_scope, sql/011: it
+ * changes in the same transaction as anything a page shows). The proposal
+ * page and the comment list read that key in their first statement
+ * anyway, so a kept page saves the second statement and the encoding; a
+ * stale page cannot be served, since its key no longer matches — also
+ * with several pnyxd on one database (the key only grows: comments are
+ * never removed, only tombstoned; restoring the database to an earlier
+ * state under a running pnyxd could bring an old key back — restart pnyxd
+ * after a restore, as for its session cache). Only first pages (no
+ * cursor) are kept.
+ *
+ * Why these bounds: 2,048 sets of 4 ways by proposal and page size, least
+ * recently used way replaced (8,192 pages at most; with direct mapping,
+ * the bench's 1,000 proposals already collided often enough to miss ~1 in
+ * 10 reads for good); a page over 256 KiB (long texts in a big
+ * page) is not kept; at most 64 MiB of page text in all, about 2,000
+ * pages of 50 comments of the bench's size.
+ */
+#define PAGE_SETS      2048
+#define PAGE_WAYS      4
+#define PAGE_MAX_BYTES (256u * 1024u)
+#define PAGE_BUDGET    (64u * 1024u * 1024u)
+#define PAGE_KEY_MAX   64
+#define PAGE_TAG_LEN   32 /* hex of 128 bits of SHA-256 */
+
+/* Hex of the first 128 bits of the SHA-256 of s[0..n): a part of an ETag. */
+static void page_tag(const char *s, size_t n, char tag[PAGE_TAG_LEN + 1])
 {
-    json_t *arr = json_array();
-    for (int i = 0; arr != NULL && i < n; i++) {
-        if (json_array_append_new(
-                arr, api_comment_json(&items[i], shows_text(rq, sd, &items[i]))) != 0) {
-            json_decref(arr);
-            return NULL;
-        }
-    }
-    return json_pack("{s:o, s:o}", "items", arr, "next",
-                     api_page_next(n, limit, n > 0 ? items[n - 1].id : 0));
+    uint8_t h[PNYX_SHA256_BYTES];
+    pnyx_crypto_sha256(s, n, h);
+    pnyx_crypto_hex(h, PAGE_TAG_LEN / 2, tag);
 }
 
-json_t *api_comments_page(struct api_req *rq, int64_t pid, const struct db_standing *sd, int limit,
-                          const char *const *langs, int n_langs, enum db_status *st)
+struct page_slot {
+    int64_t pid;
+    int limit;
+    char langs[PAGE_KEY_MAX]; /* "fr,en" */
+    char key[PAGE_KEY_MAX];   /* comments_key */
+    char *text;               /* malloc'd; NULL: empty slot */
+    size_t len;
+    uint64_t used;              /* g_page_clock at the last hit or fill */
+    char tag[PAGE_TAG_LEN + 1]; /* page_tag of text */
+};
+static struct page_slot g_pages[PAGE_SETS * PAGE_WAYS];
+static uint64_t g_page_clock; /* ticks on every hit and fill: the ways' LRU order */
+static size_t g_page_bytes;
+static pthread_mutex_t g_page_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* The cache key's language part: the subtags joined by ','; false when it
+ * does not fit (then nothing is cached). */
+static bool langs_key(const char *const *langs, int n, char out[PAGE_KEY_MAX])
 {
+    size_t len = 0;
+    out[0] = '\0';
+    for (int i = 0; i < n; i++) {
+        size_t l = strlen(langs[i]);
+        if (len + l + 2 > PAGE_KEY_MAX) {
+            return false;
+        }
+        if (i > 0) {
+            out[len++] = ',';
+        }
+        memcpy(out + len, langs[i], l + 1);
+        len += l;
+    }
+    return true;
+}
+
+/* The set of ways a page may live in. */
+static struct page_slot *page_set_of(int64_t pid, int limit)
+{
+    uint64_t h = ((uint64_t)pid ^ ((uint64_t)limit << 40)) * 0x9E3779B97F4A7C15u;
+    return &g_pages[(size_t)(h >> 32) % PAGE_SETS * PAGE_WAYS];
+}
+
+/* A kept page's text copied to dst + off of a new arena buffer of off +
+ * len + extra bytes (*buf; the caller fills the rest), or false. */
+/* The way of set `set` holding (pid, limit, langs), or NULL. Under the lock. */
+static struct page_slot *page_find(struct page_slot *set, int64_t pid, int limit, const char *langs)
+{
+    for (size_t i = 0; i < PAGE_WAYS; i++) {
+        struct page_slot *sl = &set[i];
+        if (sl->text != NULL && sl->pid == pid && sl->limit == limit &&
+            strcmp(sl->langs, langs) == 0) {
+            return sl;
+        }
+    }
+    return NULL;
+}
+
+static bool page_cached(struct arena *a, int64_t pid, int limit, const char *langs, const char *key,
+                        size_t off, size_t extra, char **buf, size_t *len,
+                        char tag[PAGE_TAG_LEN + 1])
+{
+    struct page_slot *set = page_set_of(pid, limit);
+    bool hit = false;
+    pthread_mutex_lock(&g_page_mu);
+    struct page_slot *sl = page_find(set, pid, limit, langs);
+    if (sl != NULL && strcmp(sl->key, key) == 0) {
+        sl->used = ++g_page_clock;
+        *buf = arena_alloc(a, off + sl->len + extra);
+        memcpy(*buf + off, sl->text, sl->len);
+        *len = sl->len;
+        memcpy(tag, sl->tag, sizeof sl->tag);
+        hit = true;
+    }
+    pthread_mutex_unlock(&g_page_mu);
+    return hit;
+}
+
+/* Keeps a copy of a page's text (when it fits the bounds): in the way
+ * that held an older revision of the same page, else an empty way, else
+ * the least recently used one of its set. */
+static void page_keep(int64_t pid, int limit, const char *langs, const char *key, const char *text,
+                      size_t len, const char *tag)
+{
+    if (len > PAGE_MAX_BYTES || strlen(key) >= PAGE_KEY_MAX || strlen(langs) >= PAGE_KEY_MAX) {
+        return;
+    }
+    char *copy = malloc(len);
+    if (copy == NULL) {
+        return;
+    }
+    memcpy(copy, text, len);
+    struct page_slot *set = page_set_of(pid, limit);
+    char *old = NULL;
+    pthread_mutex_lock(&g_page_mu);
+    struct page_slot *sl = page_find(set, pid, limit, langs);
+    for (size_t i = 0; sl == NULL && i < PAGE_WAYS; i++) {
+        if (set[i].text == NULL) {
+            sl = &set[i];
+        }
+    }
+    if (sl == NULL) {
+        sl = &set[0];
+        for (size_t i = 1; i < PAGE_WAYS; i++) {
+            if (set[i].used < sl->used) {
+                sl = &set[i];
+            }
+        }
+    }
+    if (sl->text != NULL) {
+        g_page_bytes -= sl->len;
+        old = sl->text;
+        sl->text = NULL;
+    }
+    if (g_page_bytes + len <= PAGE_BUDGET) {
+        sl->pid = pid;
+        sl->limit = limit;
+        memcpy(sl->langs, langs, strlen(langs) + 1);
+        memcpy(sl->key, key, strlen(key) + 1);
+        sl->text = copy;
+        sl->len = len;
+        sl->used = ++g_page_clock;
+        memcpy(sl->tag, tag, sizeof sl->tag);
+        g_page_bytes += len;
+        copy = NULL;
+    }
+    pthread_mutex_unlock(&g_page_mu);
+    free(old);
+    free(copy);
+}
+
+/* The page's text (malloc'd, length in *len), or NULL (no memory).
+ * *same_for_all: no comment on it is hidden, so every reader allowed to
+ * read the comments gets these bytes. */
+static char *page_text(struct api_req *rq, const struct db_standing *sd,
+                       const struct db_comment *items, int n, int limit, size_t *len,
+                       bool *same_for_all)
+{
+    struct jsonw w;
+    jsonw_init(&w, 1024 + (size_t)n * 640);
+    *same_for_all = true;
+    jsonw_lit(&w, "{\"items\":[");
+    for (int i = 0; i < n; i++) {
+        if (i > 0) {
+            jsonw_lit(&w, ",");
+        }
+        if (strcmp(items[i].status, "hidden") == 0) {
+            *same_for_all = false;
+        }
+        api_comment_write(&w, &items[i], shows_text(rq, sd, &items[i]));
+    }
+    jsonw_lit(&w, "],\"next\":");
+    if (n > 0 && n == limit) {
+        jsonw_lit(&w, "\"");
+        jsonw_int(&w, items[n - 1].id);
+        jsonw_lit(&w, "\"");
+    } else {
+        jsonw_null(&w);
+    }
+    jsonw_lit(&w, "}");
+    return jsonw_finish(&w, len);
+}
+
+/*
+ * The text of the page of pid's comments after `after` (0: the first),
+ * placed at *buf + off in a new arena buffer of off + *len + extra bytes
+ * (the caller writes the off bytes before it and the extra after it),
+ * and its page_tag in tag: from the cache when key (the thread's comments_key; NULL: unknown) finds
+ * it, else by one query (and kept when it may be). false with *st set on
+ * failure (DB_OK: no memory).
+ */
+static bool page_get(struct api_req *rq, int64_t pid, int64_t after, const struct db_standing *sd,
+                     int limit, const char *const *langs, int n_langs, const char *key, size_t off,
+                     size_t extra, char **buf, size_t *len, char tag[PAGE_TAG_LEN + 1],
+                     enum db_status *st)
+{
+    char lk[PAGE_KEY_MAX];
+    bool cacheable = key != NULL && after == 0 && langs_key(langs, n_langs, lk);
+    *st = DB_OK;
+    if (cacheable && page_cached(rq->arena, pid, limit, lk, key, off, extra, buf, len, tag)) {
+        return true;
+    }
     struct db_comment *items;
     int n;
-    *st = db_comment_list(rq->db, rq->arena, pid, 0, limit, langs, n_langs, &items, &n);
-    return *st == DB_OK ? page_json(rq, sd, items, n, limit) : NULL;
+    *st = db_comment_list(rq->db, rq->arena, pid, after, limit, langs, n_langs, &items, &n);
+    if (*st != DB_OK) {
+        return false;
+    }
+    bool same_for_all;
+    char *text = page_text(rq, sd, items, n, limit, len, &same_for_all);
+    if (text == NULL) {
+        return false;
+    }
+    page_tag(text, *len, tag);
+    if (cacheable && same_for_all) {
+        page_keep(pid, limit, lk, key, text, *len, tag);
+    }
+    *buf = arena_alloc(rq->arena, off + *len + extra);
+    memcpy(*buf + off, text, *len);
+    free(text);
+    return true;
+}
+
+/* Does an If-None-Match list contain etag (or "*")? Weak validators
+ * (W/"…") compare by their opaque part, as RFC 9110 requires for INM (as
+ * http/static.c does). */
+static bool inm_matches(const char *inm, const char *etag)
+{
+    size_t el = strlen(etag);
+    const char *p = inm;
+    while (*p) {
+        while (*p == ' ' || *p == ',' || *p == '\t') {
+            p++;
+        }
+        if (*p == '*') {
+            return true;
+        }
+        if (p[0] == 'W' && p[1] == '/') {
+            p += 2;
+        }
+        size_t len = strcspn(p, ",");
+        while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t')) {
+            len--;
+        }
+        if (len == el && memcmp(p, etag, el) == 0) {
+            return true;
+        }
+        p += strcspn(p, ",");
+    }
+    return false;
+}
+
+/*
+ * Replies 200 with the JSON text body[0..len) and its strong ETag (etag,
+ * arena), or 304 without a body when If-None-Match names it. Honest: the
+ * ETag is a hash of the exact bytes this reader would get now (the page's
+ * part computed once per kept page), so a revalidation never keeps a
+ * stale or another reader's page. "private, no-cache": a browser may keep
+ * the reply but asks every time; shared caches keep nothing.
+ */
+static void reply_text(struct api_req *rq, struct api_reply *out, char *body, size_t len,
+                       const char *etag)
+{
+    json_decref(out->json);
+    out->json = NULL;
+    (void)api_reply_header(out, "ETag", etag);
+    (void)api_reply_header(out, "Cache-Control", "private, no-cache");
+    const char *inm = api_header(rq, "If-None-Match");
+    if (inm != NULL && inm_matches(inm, etag)) {
+        out->status = 304;
+        out->body = NULL;
+        out->body_len = 0;
+        return;
+    }
+    out->status = 200;
+    out->body = body;
+    out->body_len = len;
+    out->content_type = "application/json";
 }
 
 int api_comments_embed(struct api_req *rq, struct api_reply *out, int64_t pid,
-                       const struct db_standing *sd)
+                       const struct db_standing *sd, const char *comments_key)
 {
     uint64_t n = 0;
     int has = api_query_u64(rq, "comments", &n);
@@ -291,13 +571,36 @@ int api_comments_embed(struct api_req *rq, struct api_reply *out, int64_t pid,
     if (decide(rq, sd, AUTHZ_READ_COMMENTS, 0, NULL) != AUTHZ_ALLOW) {
         return 0; /* the proposal is readable but not its comments: none embedded */
     }
+    /* The proposal's object as json_dumps writes it, its closing brace
+     * replaced by ,"comments":<page>} — the member json_object_set_new
+     * would have appended last, in the same bytes. */
+    char *head = json_dumps(out->json, JSON_COMPACT);
+    size_t hlen = head != NULL ? strlen(head) : 0;
+    if (hlen < 2 || head[hlen - 1] != '}') {
+        free(head);
+        api_problem_db(out, DB_HARD_ERROR);
+        return -1;
+    }
+    static const char member[] = ",\"comments\":";
+    const char *m = hlen == 2 ? member + 1 : member; /* "{}": no member before ours */
+    size_t mlen = strlen(m), off = hlen - 1 + mlen, plen = 0;
+    char *body = NULL, tag[PAGE_TAG_LEN + 1], head_tag[PAGE_TAG_LEN + 1];
     enum db_status st;
-    json_t *page = api_comments_page(rq, pid, sd, (int)n, langs, n_langs, &st);
-    if (page == NULL) {
+    if (!page_get(rq, pid, 0, sd, (int)n, langs, n_langs, comments_key, off, 2, &body, &plen, tag,
+                  &st)) {
+        free(head);
         api_problem_db(out, st != DB_OK ? st : DB_HARD_ERROR);
         return -1;
     }
-    json_object_set_new(out->json, "comments", page);
+    memcpy(body, head, hlen - 1);
+    memcpy(body + hlen - 1, m, mlen);
+    body[off + plen] = '}';
+    body[off + plen + 1] = '\0';
+    /* The ETag: the proposal's part (hashed per request: it holds the
+     * reader's standing) and the page's (kept with the page). */
+    page_tag(head, hlen, head_tag);
+    free(head);
+    reply_text(rq, out, body, off + plen + 1, arena_printf(rq->arena, "\"%s%s\"", head_tag, tag));
     return 0;
 }
 
@@ -327,14 +630,14 @@ int api_comments_list(struct api_req *rq, struct api_reply *out)
     if (d != AUTHZ_ALLOW) {
         return api_authz_problem(out, d);
     }
-    struct db_comment *items;
-    int n;
-    st = db_comment_list(rq->db, rq->arena, pid, after, limit, langs, n_langs, &items, &n);
-    if (st != DB_OK) {
-        return api_problem_db(out, st);
+    size_t len = 0;
+    char *page = NULL, tag[PAGE_TAG_LEN + 1];
+    if (!page_get(rq, pid, after, &sc.sd, limit, langs, n_langs, sc.comments_key, 0, 1, &page, &len,
+                  tag, &st)) {
+        return api_problem_db(out, st != DB_OK ? st : DB_HARD_ERROR);
     }
-    json_t *page = page_json(rq, &sc.sd, items, n, limit);
-    api_reply_json(out, 200, page);
+    page[len] = '\0';
+    reply_text(rq, out, page, len, arena_printf(rq->arena, "\"%s\"", tag));
     (void)api_reply_header(out, "Vary", "Accept-Language");
     return 0;
 }
@@ -407,8 +710,10 @@ static void create_reset(void *cls)
     memset(&t->out, 0, sizeof(t->out));
 }
 
-/* The audit entry and the machine-translation jobs of a new comment. */
-static enum db_status created(struct db_conn *c, struct create_txn *t, int64_t parent)
+/* The audit entry and (unless the insert queued them: jobs_done) the
+ * machine-translation jobs of a new comment. */
+static enum db_status created(struct db_conn *c, struct create_txn *t, int64_t parent,
+                              bool jobs_done)
 {
     struct arena *a = t->rq->arena;
     json_t *data = json_pack("{s:o, s:s, s:s}", "parent",
@@ -417,6 +722,9 @@ static enum db_status created(struct db_conn *c, struct create_txn *t, int64_t p
     enum db_status st = audit(c, t->rq, &t->out, "comment.created", data);
     if (st != DB_OK) {
         return st;
+    }
+    if (jobs_done) {
+        return DB_OK;
     }
     /* Machine translations into the languages the assembly reads: queued
      * here (one INSERT … SELECT), done by the worker outside any request. */
@@ -439,11 +747,17 @@ static enum db_status create_cb(struct db_conn *c, void *cls)
     int64_t parent = t->b.parent_id.set ? t->b.parent_id.v : 0;
     enum db_status st;
     if (t->fast) {
+        /* One round trip: the guarded insert queues the translation jobs. */
+        struct db_comment_jobs jobs = {0};
+        jobs.enqueue = translation_targets(a, t->b.language, &jobs.src, &jobs.targets);
         bool inserted = false;
-        st = db_comment_insert_guarded(c, a, &t->seen, parent, t->rq->auth.account_id,
-                                       t->b.language, t->b.body, &t->out, &inserted);
+        int64_t queued = 0;
+        st =
+            db_comment_insert_guarded(c, a, &t->seen, parent, t->rq->auth.account_id, t->b.language,
+                                      t->b.body, &jobs, &t->out, &inserted, &queued);
         if (st != DB_OK || inserted) {
-            return st != DB_OK ? st : created(c, t, parent);
+            translation_queued(queued);
+            return st != DB_OK ? st : created(c, t, parent, true);
         }
     }
     struct db_comment_scope sc;
@@ -473,7 +787,7 @@ static enum db_status create_cb(struct db_conn *c, void *cls)
     }
     st = db_comment_insert(c, a, sc.assembly_id, t->pid, parent, t->rq->auth.account_id,
                            t->b.language, t->b.body, &t->out);
-    return st != DB_OK ? st : created(c, t, parent);
+    return st != DB_OK ? st : created(c, t, parent, false);
 }
 
 static int create_reply(struct api_req *rq, enum db_status st, void *cls, struct api_reply *out)

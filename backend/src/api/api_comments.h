@@ -26,27 +26,20 @@ int api_comments_review(struct api_req *rq, struct api_reply *out);
 int api_comments_versions(struct api_req *rq, struct api_reply *out);
 
 /*
- * The first page of proposal pid's comments, {items, next}, as
- * GET …/comments?limit=limit would answer it to this reader, whose
- * standing in the proposal's assembly (sd, borrowed) the caller already
- * loaded and checked (AUTHZ_READ_COMMENTS), and whose languages are
- * langs[0..n_langs) (api_lang_prefs). One query. Returns a new object, or
- * NULL with *st set (a database failure, or DB_OK on allocation failure).
- */
-json_t *api_comments_page(struct api_req *rq, int64_t pid, const struct db_standing *sd, int limit,
-                          const char *const *langs, int n_langs, enum db_status *st)
-    PNYX_NONNULL(1, 3, 7);
-
-/*
  * The proposal page (GET /api/v1/proposals/{pid}?comments=N): adds the
  * member "comments" = the first N (1..200) comments, {items, next}, as
  * GET …/comments?limit=N answers this reader, to the proposal reply
  * out->json (status 200). sd (borrowed) is the reader's standing the
  * proposal read already loaded. Nothing happens without ?comments. One
  * query. Returns 0, or -1 after replacing the reply with a problem (a
- * malformed N or ?lang= → 400, a database failure).
+ * malformed N or ?lang= → 400, a database failure). comments_key: the
+ * thread's revision key from db_proposal_view (NULL: unknown): a page kept
+ * under the same key is answered without the query (api_comments.c, "page
+ * cache"). The reply becomes JSON text (out->body), the proposal's members
+ * first, "comments" last: the bytes json_dumps would give.
  */
 int api_comments_embed(struct api_req *rq, struct api_reply *out, int64_t pid,
-                       const struct db_standing *sd) PNYX_NONNULL(1, 2, 4);
+                       const struct db_standing *sd, const char *comments_key)
+    PNYX_NONNULL(1, 2, 4);
 
 #endif /* PNYX_API_API_COMMENTS_H */

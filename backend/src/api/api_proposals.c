@@ -196,9 +196,9 @@ static int reply_view(struct api_req *rq, struct api_reply *out, unsigned status
     }
     api_reply_json(out, status, view_json(rq, &v));
     /* ?comments=N: the proposal page embeds its first comments (one more
-     * statement, api_comments.c). */
+     * statement unless the page is kept under v.comments_key, api_comments.c). */
     struct db_standing sd = {v.is_public, v.open_to_join, v.my_role, v.my_status};
-    if (gate && api_comments_embed(rq, out, pid, &sd) != 0) {
+    if (gate && api_comments_embed(rq, out, pid, &sd, v.comments_key) != 0) {
         return 0;
     }
     if (status == 201) {

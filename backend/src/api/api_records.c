@@ -257,9 +257,11 @@ comment_translation_of(const struct db_comment_translation *t, int current_versi
     return r;
 }
 
-json_t *api_comment_json(const struct db_comment *c, bool show_text)
+/* The record of comment c as this reader sees it (tr: room for its
+ * translation label). */
+static struct comment_record comment_record_of(const struct db_comment *c, bool show_text,
+                                               struct comment_translation_record *tr)
 {
-    struct comment_translation_record tr;
     struct comment_record r = {
         .id = c->id,
         .proposal_id = c->proposal_id,
@@ -279,12 +281,26 @@ json_t *api_comment_json(const struct db_comment *c, bool show_text)
         .updated_at = c->updated_at,
     };
     if (show_text && c->body != NULL && c->tr != NULL) {
-        tr = comment_translation_of(c->tr, c->version);
+        *tr = comment_translation_of(c->tr, c->version);
         r.body = c->tr->body;
         r.language = c->tr->language;
-        r.translation = &tr;
+        r.translation = tr;
     }
+    return r;
+}
+
+json_t *api_comment_json(const struct db_comment *c, bool show_text)
+{
+    struct comment_translation_record tr;
+    struct comment_record r = comment_record_of(c, show_text, &tr);
     return codec_comment_json(&r);
+}
+
+void api_comment_write(struct jsonw *w, const struct db_comment *c, bool show_text)
+{
+    struct comment_translation_record tr;
+    struct comment_record r = comment_record_of(c, show_text, &tr);
+    codec_comment_write(w, &r);
 }
 
 json_t *api_comment_version_json(const struct db_comment_version *v)

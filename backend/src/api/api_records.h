@@ -78,6 +78,11 @@ struct db_translation_job;
  * when set, labelled, else the original); without, body null (hidden from
  * this reader, or deleted). */
 json_t *api_comment_json(const struct db_comment *c, bool show_text) PNYX_NONNULL(1);
+/* The same comment written as JSON text into w (codec_comment_write: the
+ * same bytes json_dumps gives for api_comment_json, without a tree). */
+struct jsonw;
+void api_comment_write(struct jsonw *w, const struct db_comment *c, bool show_text)
+    PNYX_NONNULL(1, 2);
 
 /* One text of a comment's history. */
 json_t *api_comment_version_json(const struct db_comment_version *v) PNYX_NONNULL(1);

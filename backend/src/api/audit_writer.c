@@ -125,6 +125,8 @@ static char *build_entry(struct arena *a, int64_t seq, const char *at, const cha
  * batch size or the per-body limit (db.h) cannot grow past this list. */
 static_assert(PENDING_MAX >= DB_GROUP_MAX_BATCH * DB_TXN_MAX_DEFERRED,
               "the pending audit entries of a full group-commit batch must fit PENDING_MAX");
+static_assert(PENDING_MAX >= DB_TXN_MAX_DEFERRED_ALONE,
+              "the pending audit entries of a body run alone must fit PENDING_MAX");
 
 struct pending_entry {
     int64_t aid;

@@ -24,6 +24,7 @@ static const char *type_name(enum decode_type t)
     case DECODE_STRING_LIST:
         return "array";
     case DECODE_OBJECT_OR_NULL:
+    case DECODE_JSON:
         break;
     }
     return "object";
@@ -210,7 +211,8 @@ static void decode_member(struct decode_errors *e, const struct decode_field *f,
                  (f->type == DECODE_INTEGER && json_is_integer(val)) ||
                  (f->type == DECODE_BOOLEAN && json_is_boolean(val)) ||
                  (f->type == DECODE_STRING_LIST && json_is_array(val)) ||
-                 (f->type == DECODE_OBJECT_OR_NULL && (json_is_object(val) || json_is_null(val)));
+                 (f->type == DECODE_OBJECT_OR_NULL && (json_is_object(val) || json_is_null(val))) ||
+                 f->type == DECODE_JSON;
     if (!right) {
         decode_error(e, f->name, "type", json_pack("{s:s}", "expected", type_name(f->type)), NULL);
         return;
@@ -245,6 +247,7 @@ static void decode_member(struct decode_errors *e, const struct decode_field *f,
         decode_list(e, f, val, dst);
         return;
     case DECODE_OBJECT_OR_NULL:
+    case DECODE_JSON:
         memcpy(dst + f->offset, &val, sizeof val);
         return;
     }

@@ -35,6 +35,9 @@ enum decode_type {
     DECODE_STRING_LIST,    /* dst: json_t * (borrowed array of strings, NULL when absent) */
     DECODE_OBJECT_OR_NULL, /* dst: json_t * (borrowed object or JSON null, NULL when
                             * absent); its members are the caller's to check */
+    DECODE_JSON,           /* dst: json_t * (borrowed value of any type, NULL when absent):
+                            * the caller checks it and adds its errors with decode_error
+                            * (nested bodies such as a question's options) */
 };
 
 /* Text rules for strings (and the items of a string list). */

@@ -16,10 +16,13 @@
 #include "api/api_accounts.h"
 #include "api/api_assemblies.h"
 #include "api/api_audit.h"
+#include "api/api_ballots.h"
 #include "api/api_comments.h"
 #include "api/api_health.h"
 #include "api/api_me.h"
 #include "api/api_proposals.h"
+#include "api/api_questions.h"
+#include "api/api_results.h"
 #include "api/api_selections.h"
 #include "api/api_sessions.h"
 #include "api/api_translation.h"
@@ -110,6 +113,10 @@ const struct api_route api_routes[] = {
     {.method = API_GET,
      .pattern = "/api/v1/assemblies/{aid}/audit/proof/consistency",
      .handler = api_audit_consistency,
+     .auth = API_AUTH_OPTIONAL},
+    {.method = API_GET, /* issue 12: the auditor's record (api-spec/record.md) */
+     .pattern = "/api/v1/assemblies/{aid}/record",
+     .handler = api_audit_record,
      .auth = API_AUTH_OPTIONAL},
     {.method = API_GET,
      .pattern = "/api/v1/audit/key",
@@ -293,6 +300,63 @@ const struct api_route api_routes[] = {
      .pattern = "/api/v1/selections/{sid}/replacements",
      .handler = api_selections_replacements,
      .auth = API_AUTH_REQUIRED},
+    /* results and exports of questions (issue 11, qresult): anonymous
+     * readers see those of public assemblies (api_results.c) */
+    {.method = API_GET,
+     .pattern = "/api/v1/questions/{qid}/result",
+     .handler = api_results_get,
+     .auth = API_AUTH_OPTIONAL},
+    {.method = API_GET,
+     .pattern = "/api/v1/questions/{qid}/export",
+     .handler = api_results_export,
+     .auth = API_AUTH_OPTIONAL},
+    /* questions and their lifecycle (issue 11, qlife): api_questions.c */
+    {.method = API_GET,
+     .pattern = "/api/v1/assemblies/{aid}/questions",
+     .handler = api_questions_list,
+     .auth = API_AUTH_OPTIONAL},
+    {.method = API_POST,
+     .pattern = "/api/v1/assemblies/{aid}/questions",
+     .handler = api_questions_create,
+     .auth = API_AUTH_REQUIRED},
+    {.method = API_GET,
+     .pattern = "/api/v1/questions/{qid}",
+     .handler = api_questions_get,
+     .auth = API_AUTH_OPTIONAL},
+    {.method = API_PATCH,
+     .pattern = "/api/v1/questions/{qid}",
+     .handler = api_questions_patch,
+     .auth = API_AUTH_REQUIRED},
+    {.method = API_POST,
+     .pattern = "/api/v1/questions/{qid}/translations",
+     .handler = api_questions_translate,
+     .auth = API_AUTH_REQUIRED},
+    {.method = API_POST,
+     .pattern = "/api/v1/questions/{qid}/open",
+     .handler = api_questions_open,
+     .auth = API_AUTH_REQUIRED},
+    {.method = API_POST,
+     .pattern = "/api/v1/questions/{qid}/close",
+     .handler = api_questions_close,
+     .auth = API_AUTH_REQUIRED},
+    {.method = API_GET,
+     .pattern = "/api/v1/questions/{qid}/participation",
+     .handler = api_questions_participation,
+     .auth = API_AUTH_REQUIRED},
+    /* ballots (issue 11): cast while open; the board and receipt proofs
+     * after close. A ranking of 100 ids fits the default body cap. */
+    {.method = API_POST,
+     .pattern = "/api/v1/questions/{qid}/ballots",
+     .handler = api_ballots_cast,
+     .auth = API_AUTH_REQUIRED},
+    {.method = API_GET,
+     .pattern = "/api/v1/questions/{qid}/ballots",
+     .handler = api_ballots_board,
+     .auth = API_AUTH_OPTIONAL},
+    {.method = API_GET,
+     .pattern = "/api/v1/questions/{qid}/ballots/{receipt}",
+     .handler = api_ballots_receipt,
+     .auth = API_AUTH_OPTIONAL},
 };
 
 const size_t api_routes_count = sizeof(api_routes) / sizeof(api_routes[0]);

@@ -110,6 +110,27 @@ enum db_status translation_enqueue(struct db_conn *c, struct arena *a, int64_t a
     return st;
 }
 
+bool translation_targets(struct arena *a, const char *source_language, const char **src,
+                         const char **targets)
+{
+    const struct translator *t = translator_global();
+    if (t->kind == TRANSLATOR_NONE)
+        return false;
+    char buf[TRANSLATOR_LANG_MAX];
+    translator_primary(source_language, buf);
+    *targets = targets_json(a, t, buf);
+    if (*targets && !**targets)
+        return false; /* no pair from this language */
+    *src = arena_strdup(a, buf);
+    return true;
+}
+
+void translation_queued(int64_t n)
+{
+    if (n > 0)
+        worker_wake(WORKER_NAME); /* before COMMIT: the worker polls fast for a while */
+}
+
 /* --- set-up -------------------------------------------------------------------- */
 
 int translation_init(const struct pnyx_config *cfg, char *err, size_t errlen)

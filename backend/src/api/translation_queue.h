@@ -23,6 +23,7 @@
 #ifndef PNYX_API_TRANSLATION_QUEUE_H
 #define PNYX_API_TRANSLATION_QUEUE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "db/db.h"
@@ -40,6 +41,20 @@ enum db_status translation_enqueue(struct db_conn *c, struct arena *a, int64_t a
                                    const char *kind /* "proposal" | "comment" */, int64_t target_id,
                                    int version, const char *source_language)
     PNYX_NONNULL(1, 2, 4, 7) PNYX_MUSTCHECK;
+
+/*
+ * For writers that queue the jobs inside their own statement (one round
+ * trip instead of two: db_comment_insert_guarded): what translation_enqueue
+ * would queue for a text in source_language. false when nothing would be
+ * (no translator, or no pair from that language); else true with *src its
+ * primary subtag and *targets the JSON array of languages reachable from
+ * it (NULL: any, for command translators) — the $6 and $7 of
+ * db_translation_enqueue. After the statement queued n > 0 jobs, call
+ * translation_queued(n) (wakes the workers, as translation_enqueue does).
+ */
+bool translation_targets(struct arena *a, const char *source_language, const char **src,
+                         const char **targets) PNYX_NONNULL(1, 2, 3, 4);
+void translation_queued(int64_t n);
 
 /* Sets the process's translator from cfg (PNYX_TRANSLATOR, …). Main thread,
  * before the server starts. Returns 0, or -1 with a one-line reason. */

@@ -1,14 +1,935 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
- * pnyx-verify: offline audit of an exported assembly record. Placeholder
- * until the record format exists (a later issue); exit status 3 says "not
- * implemented" so scripts cannot mistake it for a passed audit (0) or a
- * failed one.
+ * pnyx-verify RECORD.json [--key BASE64|VKEY] [--checkpoint FILE]…
+ *             [--witness VKEY]… [--json]
+ *
+ * Offline audit of an assembly record (pnyx-record/1, api-spec/record.md),
+ * trusting nothing but the record's bytes and what the auditor pins:
+ *   1 signatures  every checkpoint's signed note verifies under the record's
+ *                 key, for this assembly's origin (and the key is --key);
+ *   2 log         every leaf hash recomputes from its entry; the root of the
+ *                 first `size` entries equals each checkpoint's root;
+ *                 consecutive checkpoints are consistent; so are the
+ *                 checkpoints the auditor saved earlier (--checkpoint);
+ *   3 entries     entries are canonical RFC 8785 JSON of the documented
+ *                 shape, seq runs 1, 2, 3, … without gaps, kinds are known,
+ *                 the story is legal (story_entry: the question rules join
+ *                 with issue 11);
+ *   4 boards, 5 results: NOT CHECKED yet (issue 11); never reported PASS;
+ *   6 witnesses   with --witness: every cosignature line by a named witness
+ *                 verifies, and the newest checkpoint carries one by each.
+ * Exit 0: every check passed (4 and 5 may be NOT CHECKED only while the
+ * record holds no question); 1: a check failed, or questions could not be
+ * checked; 2: unreadable input (the reason on stderr).
+ *
+ * The record is read with the streaming JSON scanner (codec/election/
+ * json_scan.h): entries are hashed one at a time into an in-memory Merkle
+ * tree (two hashes per entry); no DOM of the record is built.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-int main(void)
+#include <sodium.h>
+
+#include "codec/election/json_scan.h"
+#include "core/audit/jcs.h"
+#include "core/audit/merkle.h"
+#include "core/audit/note.h"
+#include "core/audit/witness.h"
+
+#define MAX_SAVED   64
+#define MAX_WITNESS 16
+
+/* ---- checks ------------------------------------------------------------------ */
+
+enum status { ST_PASS, ST_FAIL, ST_NOT_CHECKED, ST_SKIPPED };
+static const char *const status_name[] = {"PASS", "FAIL", "NOT CHECKED", "SKIPPED"};
+
+struct check {
+    const char *name;
+    enum status status;
+    unsigned problems;
+    char reason[512]; /* the first problem, or the summary */
+};
+
+static struct check checks[7] = {
+    {0},
+    {.name = "signatures"},
+    {.name = "log"},
+    {.name = "entries"},
+    {.name = "boards"},
+    {.name = "results"},
+    {.name = "witnesses"},
+};
+
+__attribute__((format(printf, 2, 3))) static void fail(int id, const char *fmt, ...)
 {
-    (void)fputs("pnyx-verify: not yet implemented\n", stderr);
-    return 3;
+    struct check *c = &checks[id];
+    if (c->problems++ == 0) {
+        c->status = ST_FAIL;
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(c->reason, sizeof c->reason, fmt, ap);
+        va_end(ap);
+    }
+}
+
+__attribute__((format(printf, 3, 4))) static void set(int id, enum status st, const char *fmt, ...)
+{
+    struct check *c = &checks[id];
+    if (c->status == ST_FAIL) {
+        return;
+    }
+    c->status = st;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->reason, sizeof c->reason, fmt, ap);
+    va_end(ap);
+}
+
+__attribute__((format(printf, 1, 2), noreturn)) static void unreadable(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "pnyx-verify: cannot read the input: ");
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    exit(2);
+}
+
+/* ---- the record as read --------------------------------------------------------- */
+
+struct checkpoint {
+    int64_t listed_size;
+    char *note;
+    size_t note_len;
+    bool opened; /* check 1 passed for it */
+    struct note_checkpoint cp;
+};
+
+static struct {
+    char *assembly;
+    char *origin;
+    char *format;
+    bool have_key, have_entries, have_checkpoints;
+    char *key_name, *key_public, *key_id, *key_vkey;
+    struct checkpoint *cps;
+    size_t n_cps, cap_cps;
+    uint64_t n_entries;
+    uint64_t questions;
+    struct merkle_mem tree;
+} R;
+
+/* ---- the story of the log (check 3) --------------------------------------------- */
+
+/* Kinds pnyxd writes. Question kinds (issue 11) are listed so records that
+ * hold them read as well-formed; their story rules are story_question's. */
+static const char *const known_kinds[] = {
+    "assembly.created", "assembly.updated", "member.joined", "member.left", "member.updated",
+    "invitation.created", "invitation.revoked", "proposal.created", "proposal.status_changed",
+    "proposal.translated", "proposal.translation_reviewed", "proposal.versioned",
+    "amendment.merged", "endorsement.added", "endorsement.removed", "comment.created",
+    "comment.deleted", "comment.edited", "comment.hidden", "comment.translated",
+    "comment.translation_reviewed", "selection.committed", "selection.created",
+    "selection.declined", "selection.drawn", "selection.pool_uploaded", "selection.published",
+    "selection.randomness_committed", "selection.randomness_revealed",
+    "selection.replacements_opened", "selection.updated", "selection.volunteered",
+    /* issue 11 */
+    "question.created", "question.updated", "question.translated", "question.opened",
+    "question.closed", "tally.published", "proposal.adopted", "proposal.rejected"};
+
+struct story {
+    bool created; /* assembly.created seen */
+};
+
+struct entry_view {
+    uint64_t seq;
+    const char *kind;
+    const char *data; /* canonical JSON text of `data` (borrowed) */
+    size_t data_len;
+};
+
+/*
+ * HOOK for issue 11: the question story. To be written when the question
+ * entries exist on main (their shapes: /work/shared CONTRACTS-11 "Audit
+ * kinds"): question.opened only after question.created of that question and
+ * at most once; question.closed only after question.opened, once, with
+ * ballots <= voters <= the opened roll_size; tally.published once per
+ * question, only after question.closed; proposal.adopted/rejected only after
+ * that question's tally.published; a board in the record only for a question
+ * whose question.closed is in the log. Returns NULL or the reason. Today it
+ * accepts every question entry (check 3 says so in its summary).
+ */
+static const char *story_question(struct story *s, const struct entry_view *e)
+{
+    (void)s;
+    (void)e;
+    return NULL;
+}
+
+static const char *story_entry(struct story *s, const struct entry_view *e)
+{
+    if (e->seq == 1 && strcmp(e->kind, "assembly.created") != 0) {
+        return "the log does not start with assembly.created";
+    }
+    if (strcmp(e->kind, "assembly.created") == 0) {
+        if (s->created) {
+            return "a second assembly.created";
+        }
+        s->created = true;
+    }
+    if (strncmp(e->kind, "question.", 9) == 0 || strcmp(e->kind, "tally.published") == 0 ||
+        strcmp(e->kind, "proposal.adopted") == 0 || strcmp(e->kind, "proposal.rejected") == 0) {
+        return story_question(s, e);
+    }
+    return NULL;
+}
+
+static struct story story;
+static uint64_t question_entries;
+
+static bool kind_known(const char *k)
+{
+    for (size_t i = 0; i < sizeof known_kinds / sizeof *known_kinds; i++) {
+        if (strcmp(k, known_kinds[i]) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Check 3 on one entry text (item position `pos`, the item's seq). */
+static void check_entry(const char *text, size_t len, bool has_nul, uint64_t pos, int64_t item_seq)
+{
+    if (item_seq != (int64_t)pos) {
+        fail(3,
+             "entry #%" PRIu64 " of the record has seq %" PRId64
+             ": seq must run 1, 2, 3, … without gaps (an entry was dropped, added or moved)",
+             pos, item_seq);
+        /* go on: the text's own seq is checked below too */
+    }
+    if (has_nul) {
+        fail(3, "entry seq %" PRIu64 " contains a NUL character", pos);
+        return;
+    }
+    char *canon = NULL;
+    size_t clen = 0;
+    if (jcs_canonicalize(text, len, &canon, &clen, NULL) != AUDIT_OK) {
+        fail(3, "entry seq %" PRIu64 " is not valid JSON", pos);
+        return;
+    }
+    bool canonical = clen == len && memcmp(canon, text, len) == 0;
+    free(canon);
+    if (!canonical) {
+        fail(3, "entry seq %" PRIu64 " is not in RFC 8785 canonical form", pos);
+        return;
+    }
+    struct jscan s;
+    jscan_init(&s, text, len);
+    enum jscan_token t = jscan_next(&s);
+    static const char *const want[] = {"actor", "assembly", "at", "data", "kind", "seq"};
+    unsigned k = 0;
+    char kind[128] = "", assembly[32] = "";
+    uint64_t seq = 0;
+    size_t data_off = 0, data_end = 0;
+    bool ok = t == JSCAN_OBJECT_BEGIN;
+    while (ok && (t = jscan_next(&s)) == JSCAN_KEY) {
+        if (k >= 6 || s.len != strlen(want[k]) || memcmp(s.text, want[k], s.len) != 0) {
+            ok = false;
+            break;
+        }
+        unsigned which = k++;
+        t = jscan_next(&s);
+        switch (which) {
+        case 0: /* actor: an id string or null */
+            ok = t == JSCAN_NULL || (t == JSCAN_STRING && s.len > 0 && s.len < 20);
+            break;
+        case 1:
+            ok = t == JSCAN_STRING && s.len < sizeof assembly;
+            if (ok) {
+                memcpy(assembly, s.text, s.len);
+                assembly[s.len] = '\0';
+            }
+            break;
+        case 2: /* at: RFC 3339 UTC, e.g. 2026-11-28T04:00:00Z or with fractions */
+            ok = t == JSCAN_STRING && s.len >= 20 && s.text[4] == '-' && s.text[10] == 'T' &&
+                 s.text[s.len - 1] == 'Z';
+            break;
+        case 3:
+            data_off = s.tok_off;
+            ok = t == JSCAN_OBJECT_BEGIN && jscan_skip(&s, t);
+            data_end = (size_t)(s.p - s.start);
+            break;
+        case 4:
+            ok = t == JSCAN_STRING && s.len > 0 && s.len < sizeof kind;
+            if (ok) {
+                memcpy(kind, s.text, s.len);
+                kind[s.len] = '\0';
+            }
+            break;
+        case 5:
+            ok = t == JSCAN_NUMBER && s.is_integer && s.len < 20 && s.text[0] != '-';
+            if (ok) {
+                seq = strtoull(s.text, NULL, 10);
+            }
+            break;
+        }
+    }
+    ok = ok && k == 6 && t == JSCAN_OBJECT_END;
+    jscan_fini(&s);
+    if (!ok) {
+        fail(3,
+             "entry seq %" PRIu64
+             " is not an audit entry {actor, assembly, at, data, kind, seq} of the documented "
+             "types",
+             pos);
+        return;
+    }
+    if (seq != pos) {
+        fail(3, "entry #%" PRIu64 " says seq %" PRIu64 " inside its text", pos, seq);
+    }
+    if (R.assembly != NULL && strcmp(assembly, R.assembly) != 0) {
+        fail(3, "entry seq %" PRIu64 " belongs to assembly %s, not to this record's %s", pos,
+             assembly, R.assembly);
+    }
+    if (!kind_known(kind)) {
+        fail(3, "entry seq %" PRIu64 " has an unknown kind \"%s\"", pos, kind);
+        return;
+    }
+    if (strncmp(kind, "question.", 9) == 0 || strcmp(kind, "tally.published") == 0) {
+        question_entries++;
+    }
+    struct entry_view e = {
+        .seq = pos, .kind = kind, .data = text + data_off, .data_len = data_end - data_off};
+    const char *why = story_entry(&story, &e);
+    if (why != NULL) {
+        fail(3, "entry seq %" PRIu64 " (%s): %s", pos, kind, why);
+    }
+}
+
+/* ---- reading the record (streaming) ------------------------------------------- */
+
+static char *dup_tok(const struct jscan *s)
+{
+    char *p = malloc(s->len + 1);
+    if (p == NULL) {
+        unreadable("out of memory");
+    }
+    memcpy(p, s->text, s->len);
+    p[s->len] = '\0';
+    return p;
+}
+
+static void bad(struct jscan *s, const char *msg)
+{
+    if (s->error[0] == '\0') {
+        jscan_fail_at(s, s->tok_off, msg);
+    }
+    unreadable("%s", s->error);
+}
+
+static enum jscan_token next(struct jscan *s)
+{
+    enum jscan_token t = jscan_next(s);
+    if (t == JSCAN_ERROR) {
+        unreadable("%s%s", s->error, s->nomem ? " (out of memory)" : "");
+    }
+    return t;
+}
+
+static bool key_is(const struct jscan *s, const char *k)
+{
+    return s->len == strlen(k) && memcmp(s->text, k, s->len) == 0;
+}
+
+static char *want_string(struct jscan *s, const char *what)
+{
+    if (next(s) != JSCAN_STRING || s->has_nul) {
+        bad(s, what);
+    }
+    return dup_tok(s);
+}
+
+static void read_key(struct jscan *s)
+{
+    if (next(s) != JSCAN_OBJECT_BEGIN) {
+        bad(s, "\"key\" must be an object");
+    }
+    while (next(s) == JSCAN_KEY) {
+        if (key_is(s, "name")) {
+            R.key_name = want_string(s, "key.name must be a string");
+        } else if (key_is(s, "public_key")) {
+            R.key_public = want_string(s, "key.public_key must be a string");
+        } else if (key_is(s, "key_id")) {
+            R.key_id = want_string(s, "key.key_id must be a string");
+        } else if (key_is(s, "vkey")) {
+            R.key_vkey = want_string(s, "key.vkey must be a string");
+        } else if (!jscan_skip(s, next(s))) {
+            bad(s, "bad value");
+        }
+    }
+    R.have_key = true;
+}
+
+static void read_checkpoints(struct jscan *s)
+{
+    if (next(s) != JSCAN_ARRAY_BEGIN) {
+        bad(s, "\"checkpoints\" must be an array");
+    }
+    enum jscan_token t;
+    while ((t = next(s)) == JSCAN_OBJECT_BEGIN) {
+        struct checkpoint c = {.listed_size = -1};
+        while (next(s) == JSCAN_KEY) {
+            if (key_is(s, "note")) {
+                if (next(s) != JSCAN_STRING) {
+                    bad(s, "checkpoint note must be a string");
+                }
+                c.note = dup_tok(s);
+                c.note_len = s->len;
+            } else if (key_is(s, "size")) {
+                if (next(s) != JSCAN_NUMBER || !s->is_integer || s->text[0] == '-') {
+                    bad(s, "checkpoint size must be a non-negative integer");
+                }
+                c.listed_size = strtoll(s->text, NULL, 10);
+            } else if (!jscan_skip(s, next(s))) {
+                bad(s, "bad value");
+            }
+        }
+        if (c.note == NULL || c.listed_size < 0) {
+            bad(s, "a checkpoint needs \"note\" and \"size\"");
+        }
+        if (R.n_cps == R.cap_cps) {
+            R.cap_cps = R.cap_cps ? 2 * R.cap_cps : 16;
+            R.cps = realloc(R.cps, R.cap_cps * sizeof *R.cps);
+            if (R.cps == NULL) {
+                unreadable("out of memory");
+            }
+        }
+        R.cps[R.n_cps++] = c;
+    }
+    if (t != JSCAN_ARRAY_END) {
+        bad(s, "checkpoints must be objects");
+    }
+    R.have_checkpoints = true;
+}
+
+static void read_entries(struct jscan *s)
+{
+    if (next(s) != JSCAN_ARRAY_BEGIN) {
+        bad(s, "\"entries\" must be an array");
+    }
+    char *text = NULL;
+    size_t cap = 0;
+    enum jscan_token t;
+    while ((t = next(s)) == JSCAN_OBJECT_BEGIN) {
+        size_t len = 0;
+        bool have_text = false, has_nul = false, have_leaf = false;
+        int64_t seq = -1;
+        uint8_t leaf_given[MERKLE_HASH_LEN];
+        bool leaf_ok = true;
+        while (next(s) == JSCAN_KEY) {
+            if (key_is(s, "entry")) {
+                if (next(s) != JSCAN_STRING) {
+                    bad(s, "entry must be a string");
+                }
+                if (s->len + 1 > cap) {
+                    cap = s->len + 1 > 2 * cap ? s->len + 1 : 2 * cap;
+                    text = realloc(text, cap);
+                    if (text == NULL) {
+                        unreadable("out of memory");
+                    }
+                }
+                memcpy(text, s->text, s->len);
+                len = s->len;
+                has_nul = s->has_nul;
+                have_text = true;
+            } else if (key_is(s, "leaf_hash")) {
+                if (next(s) != JSCAN_STRING) {
+                    bad(s, "leaf_hash must be a string");
+                }
+                size_t got = 0;
+                leaf_ok = audit_b64_decode(s->text, s->len, leaf_given, sizeof leaf_given, &got) ==
+                              AUDIT_OK &&
+                          got == MERKLE_HASH_LEN;
+                have_leaf = true;
+            } else if (key_is(s, "seq")) {
+                if (next(s) != JSCAN_NUMBER || !s->is_integer || s->len > 18) {
+                    bad(s, "seq must be an integer");
+                }
+                seq = strtoll(s->text, NULL, 10);
+            } else if (!jscan_skip(s, next(s))) {
+                bad(s, "bad value");
+            }
+        }
+        if (!have_text) {
+            bad(s, "an entry item needs \"entry\"");
+        }
+        uint64_t pos = ++R.n_entries;
+        uint8_t leaf[MERKLE_HASH_LEN];
+        merkle_leaf_hash(text, len, leaf);
+        if (have_leaf && (!leaf_ok || memcmp(leaf, leaf_given, MERKLE_HASH_LEN) != 0)) {
+            fail(2,
+                 "entry seq %" PRIu64 ": its leaf hash does not recompute from its text (the "
+                 "entry's text was changed)",
+                 pos);
+        }
+        if (merkle_mem_append(&R.tree, leaf) != AUDIT_OK) {
+            unreadable("out of memory");
+        }
+        check_entry(text, len, has_nul, pos, seq);
+    }
+    free(text);
+    if (t != JSCAN_ARRAY_END) {
+        bad(s, "entries must be objects");
+    }
+    R.have_entries = true;
+}
+
+static void read_record(const char *buf, size_t len)
+{
+    struct jscan s;
+    jscan_init(&s, buf, len);
+    if (next(&s) != JSCAN_OBJECT_BEGIN) {
+        bad(&s, "a record is a JSON object");
+    }
+    enum jscan_token t;
+    while ((t = next(&s)) == JSCAN_KEY) {
+        if (key_is(&s, "format")) {
+            R.format = want_string(&s, "format must be a string");
+            if (strcmp(R.format, "pnyx-record/1") != 0) {
+                unreadable("format is \"%s\", this pnyx-verify reads pnyx-record/1", R.format);
+            }
+        } else if (key_is(&s, "assembly")) {
+            R.assembly = want_string(&s, "assembly must be a string");
+        } else if (key_is(&s, "origin")) {
+            R.origin = want_string(&s, "origin must be a string");
+        } else if (key_is(&s, "key")) {
+            read_key(&s);
+        } else if (key_is(&s, "checkpoints")) {
+            read_checkpoints(&s);
+        } else if (key_is(&s, "entries")) {
+            read_entries(&s);
+        } else if (key_is(&s, "questions")) {
+            enum jscan_token q = next(&s);
+            if (q != JSCAN_ARRAY_BEGIN) {
+                bad(&s, "questions must be an array");
+            }
+            while ((q = next(&s)) != JSCAN_ARRAY_END) {
+                R.questions++;
+                if (!jscan_skip(&s, q)) {
+                    bad(&s, "bad question");
+                }
+            }
+        } else if (!jscan_skip(&s, next(&s))) {
+            bad(&s, "bad value");
+        }
+    }
+    if (next(&s) != JSCAN_END) {
+        bad(&s, "trailing data");
+    }
+    jscan_fini(&s);
+    if (R.format == NULL || R.assembly == NULL || R.origin == NULL || !R.have_key ||
+        !R.have_entries || !R.have_checkpoints || !R.key_name || !R.key_public) {
+        unreadable("not a pnyx-record/1: it needs format, assembly, origin, key {name, "
+                   "public_key}, entries and checkpoints");
+    }
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) {
+        unreadable("%s: %s", path, strerror(errno));
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        unreadable("%s: %s", path, strerror(errno));
+    }
+    char *buf = malloc((size_t)st.st_size + 1);
+    size_t n = 0;
+    while (buf != NULL && n < (size_t)st.st_size) {
+        ssize_t r = read(fd, buf + n, (size_t)st.st_size - n);
+        if (r <= 0) {
+            unreadable("%s: %s", path, r == 0 ? "short read" : strerror(errno));
+        }
+        n += (size_t)r;
+    }
+    close(fd);
+    if (buf == NULL) {
+        unreadable("%s: out of memory", path);
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+/* ---- checks 1, 2, 6 ------------------------------------------------------------- */
+
+static struct note_verifier log_key;
+
+static void check_key(const char *pinned)
+{
+    uint8_t pk[NOTE_PUBLIC_KEY_LEN];
+    size_t got = 0;
+    if (audit_b64_decode(R.key_public, strlen(R.key_public), pk, sizeof pk, &got) != AUDIT_OK ||
+        got != NOTE_PUBLIC_KEY_LEN || note_verifier_init(&log_key, R.key_name, pk) != AUDIT_OK) {
+        fail(1, "the record's key is not a valid Ed25519 public key with a valid name");
+        return;
+    }
+    char id[9];
+    snprintf(id, sizeof id, "%02x%02x%02x%02x", log_key.key_id[0], log_key.key_id[1],
+             log_key.key_id[2], log_key.key_id[3]);
+    if (R.key_id != NULL && strcmp(id, R.key_id) != 0) {
+        fail(1, "the record's key_id %s does not belong to its name and public key (%s)", R.key_id,
+             id);
+    }
+    char vkey[NOTE_VKEY_MAX];
+    size_t vl;
+    if (R.key_vkey != NULL && (note_vkey_format(&log_key, vkey, sizeof vkey, &vl) != AUDIT_OK ||
+                               strcmp(vkey, R.key_vkey) != 0)) {
+        fail(1, "the record's vkey does not match its name and public key");
+    }
+    if (pinned != NULL) {
+        struct note_verifier pin;
+        bool ok;
+        if (note_vkey_parse(&pin, pinned, strlen(pinned)) ==
+            AUDIT_OK) { /* else base64 (may hold '+') */
+            ok = memcmp(pin.public_key, log_key.public_key, NOTE_PUBLIC_KEY_LEN) == 0 &&
+                 strcmp(pin.name, log_key.name) == 0;
+        } else {
+            uint8_t pk2[NOTE_PUBLIC_KEY_LEN];
+            ok = audit_b64_decode(pinned, strlen(pinned), pk2, sizeof pk2, &got) == AUDIT_OK &&
+                 got == NOTE_PUBLIC_KEY_LEN &&
+                 memcmp(pk2, log_key.public_key, NOTE_PUBLIC_KEY_LEN) == 0;
+        }
+        if (!ok) {
+            fail(1,
+                 "the record's signing key %s is NOT the key you pinned with --key: the "
+                 "record may have been re-signed by someone else",
+                 R.key_public);
+        }
+    }
+}
+
+static void check_signatures(bool pinned)
+{
+    if (R.n_cps == 0) {
+        fail(1, "the record holds no signed checkpoint");
+    }
+    for (size_t i = 0; i < R.n_cps; i++) {
+        struct checkpoint *c = &R.cps[i];
+        int rc = note_checkpoint_open(&log_key, c->note, c->note_len, R.origin, &c->cp);
+        if (rc == AUDIT_OK) {
+            c->opened = true;
+            continue;
+        }
+        fail(1, "checkpoint #%zu (listed size %" PRId64 "): %s", i + 1, c->listed_size,
+             rc == AUDIT_ENOKEY    ? "carries no signature by the record's key"
+             : rc == AUDIT_EVERIFY ? "its signature does not verify, or it is for another origin"
+                                   : "is not a well-formed signed checkpoint");
+    }
+    set(1, ST_PASS, "%zu checkpoint%s signed by %s (key id %02x%02x%02x%02x)%s", R.n_cps,
+        R.n_cps == 1 ? "" : "s", log_key.name, log_key.key_id[0], log_key.key_id[1],
+        log_key.key_id[2], log_key.key_id[3],
+        pinned ? ", the key you pinned"
+               : "; not pinned: pass --key with the key published out of band");
+}
+
+/* Root of the first n entries; false when n exceeds the record. */
+static bool prefix_root(uint64_t n, uint8_t out[MERKLE_HASH_LEN])
+{
+    if (n > R.n_entries) {
+        return false;
+    }
+    struct merkle_store st = merkle_mem_store(&R.tree);
+    return merkle_root(&st, n, out) == AUDIT_OK;
+}
+
+static void check_log(void)
+{
+    uint64_t newest = 0;
+    const struct checkpoint *prev = NULL;
+    for (size_t i = 0; i < R.n_cps; i++) {
+        const struct checkpoint *c = &R.cps[i];
+        if (!c->opened) {
+            continue; /* check 1 failed for it */
+        }
+        if ((int64_t)c->cp.size != c->listed_size) {
+            fail(2, "checkpoint #%zu is listed as size %" PRId64 " but signs size %" PRIu64, i + 1,
+                 c->listed_size, c->cp.size);
+        }
+        uint8_t root[MERKLE_HASH_LEN];
+        if (!prefix_root(c->cp.size, root)) {
+            fail(2,
+                 "the checkpoint of size %" PRIu64 " signs more entries than the record holds "
+                 "(%" PRIu64 "): entries were dropped",
+                 c->cp.size, R.n_entries);
+            continue;
+        }
+        if (memcmp(root, c->cp.root, MERKLE_HASH_LEN) != 0) {
+            fail(2,
+                 "the checkpoint of size %" PRIu64 " signs a root that is not the root of the "
+                 "record's first %" PRIu64 " entries: entries or the checkpoint were altered",
+                 c->cp.size, c->cp.size);
+            continue;
+        }
+        if (prev != NULL) {
+            /* Append-only between consecutive checkpoints (RFC 9162 §2.1.4). */
+            uint8_t proof[MERKLE_MAX_PROOF][MERKLE_HASH_LEN];
+            size_t pl = 0;
+            struct merkle_store st = merkle_mem_store(&R.tree);
+            uint64_t a = prev->cp.size < c->cp.size ? prev->cp.size : c->cp.size;
+            uint64_t b = prev->cp.size < c->cp.size ? c->cp.size : prev->cp.size;
+            const uint8_t *ra = prev->cp.size < c->cp.size ? prev->cp.root : c->cp.root;
+            const uint8_t *rb = prev->cp.size < c->cp.size ? c->cp.root : prev->cp.root;
+            if (merkle_consistency_proof(&st, a, b, proof, MERKLE_MAX_PROOF, &pl) != AUDIT_OK ||
+                merkle_verify_consistency(a, b, ra, rb, (const uint8_t(*)[32])proof, pl) !=
+                    AUDIT_OK) {
+                fail(2, "checkpoints of sizes %" PRIu64 " and %" PRIu64 " are not consistent", a,
+                     b);
+            }
+        }
+        prev = c;
+        if (c->cp.size > newest) {
+            newest = c->cp.size;
+        }
+    }
+    if (prev != NULL && newest < R.n_entries) {
+        fail(2,
+             "entries %" PRIu64 "..%" PRIu64 " come after the newest signed checkpoint (size "
+             "%" PRIu64 "): nothing signs them",
+             newest + 1, R.n_entries, newest);
+    }
+}
+
+static void check_saved(const char *path)
+{
+    size_t len;
+    char *note = slurp(path, &len);
+    struct note_checkpoint cp;
+    int rc = note_checkpoint_open(&log_key, note, len, R.origin, &cp);
+    if (rc != AUDIT_OK) {
+        fail(2,
+             "your saved checkpoint %s does not verify under the record's key for origin %s: "
+             "saved from another log, or the record's key was replaced",
+             path, R.origin);
+        free(note);
+        return;
+    }
+    uint8_t root[MERKLE_HASH_LEN];
+    if (!prefix_root(cp.size, root)) {
+        fail(2,
+             "your saved checkpoint %s has size %" PRIu64 " but the record holds only %" PRIu64
+             " entries: the history was cut short after you saved it",
+             path, cp.size, R.n_entries);
+    } else if (memcmp(root, cp.root, MERKLE_HASH_LEN) != 0) {
+        fail(2,
+             "your saved checkpoint %s (size %" PRIu64 ") has another root than the record's "
+             "first %" PRIu64 " entries: the history was REWRITTEN after you saved it",
+             path, cp.size, cp.size);
+    }
+    free(note);
+}
+
+static void check_witnesses(const struct note_verifier *w, size_t nw)
+{
+    if (nw == 0) {
+        set(6, ST_SKIPPED, "no --witness given: cosignatures were not checked");
+        return;
+    }
+    const struct checkpoint *newest = NULL;
+    for (size_t i = 0; i < R.n_cps; i++) {
+        if (R.cps[i].opened && (newest == NULL || R.cps[i].cp.size > newest->cp.size)) {
+            newest = &R.cps[i];
+        }
+    }
+    char summary[400] = "";
+    size_t so = 0;
+    for (size_t k = 0; k < nw; k++) {
+        unsigned count = 0;
+        bool on_newest = false;
+        for (size_t i = 0; i < R.n_cps; i++) {
+            const struct checkpoint *c = &R.cps[i];
+            if (!c->opened) {
+                continue;
+            }
+            int rc = witness_cosig_open(&w[k], c->note, c->note_len, NULL);
+            if (rc == AUDIT_OK) {
+                count++;
+                on_newest = on_newest || c == newest;
+            } else if (rc != AUDIT_ENOKEY) {
+                fail(6,
+                     "the checkpoint of size %" PRIu64 " carries a cosignature line by %s "
+                     "that does not verify (forged or altered)",
+                     c->cp.size, w[k].name);
+            }
+        }
+        if (newest != NULL && !on_newest) {
+            fail(6,
+                 "the newest checkpoint (size %" PRIu64 ") carries no valid cosignature by "
+                 "witness %s",
+                 newest->cp.size, w[k].name);
+        }
+        int n = snprintf(summary + so, sizeof summary - so, "%s%s cosigned %u checkpoint%s",
+                         k ? "; " : "", w[k].name, count, count == 1 ? "" : "s");
+        if (n > 0 && (size_t)n < sizeof summary - so) {
+            so += (size_t)n;
+        }
+    }
+    set(6, ST_PASS, "%s, the newest (size %" PRIu64 ") by every named witness", summary,
+        newest ? newest->cp.size : 0);
+}
+
+/* ---- output --------------------------------------------------------------------- */
+
+static void json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') {
+            fprintf(f, "\\%c", c);
+        } else if (c < 0x20) {
+            fprintf(f, "\\u%04x", c);
+        } else {
+            fputc(c, f);
+        }
+    }
+    fputc('"', f);
+}
+
+static void usage(void)
+{
+    fputs("usage: pnyx-verify RECORD.json [--key BASE64|VKEY] [--checkpoint FILE]...\n"
+          "                   [--witness VKEY]... [--json]\n",
+          stderr);
+    exit(2);
+}
+
+int main(int argc, char **argv)
+{
+    const char *record = NULL, *pinned = NULL;
+    const char *saved[MAX_SAVED];
+    size_t n_saved = 0, nw = 0;
+    struct note_verifier witnesses[MAX_WITNESS];
+    bool as_json = false;
+    if (sodium_init() < 0) {
+        unreadable("libsodium failed to start");
+    }
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0) {
+            as_json = true;
+        } else if (strcmp(argv[i], "--key") == 0 && i + 1 < argc) {
+            pinned = argv[++i];
+        } else if (strcmp(argv[i], "--checkpoint") == 0 && i + 1 < argc && n_saved < MAX_SAVED) {
+            saved[n_saved++] = argv[++i];
+        } else if (strcmp(argv[i], "--witness") == 0 && i + 1 < argc && nw < MAX_WITNESS) {
+            const char *v = argv[++i];
+            if (witness_vkey_parse(&witnesses[nw], v, strlen(v)) != AUDIT_OK) {
+                unreadable("--witness %s is not a witness's cosignature/v1 vkey "
+                           "(name+keyid+base64 key with algorithm byte 0x04)",
+                           v);
+            }
+            nw++;
+        } else if (argv[i][0] != '-' && record == NULL) {
+            record = argv[i];
+        } else {
+            usage();
+        }
+    }
+    if (record == NULL) {
+        usage();
+    }
+    struct note_verifier pin_check;
+    if (pinned != NULL && note_vkey_parse(&pin_check, pinned, strlen(pinned)) != AUDIT_OK) {
+        uint8_t pk[NOTE_PUBLIC_KEY_LEN];
+        size_t got = 0;
+        if (audit_b64_decode(pinned, strlen(pinned), pk, sizeof pk, &got) != AUDIT_OK ||
+            got != NOTE_PUBLIC_KEY_LEN) {
+            unreadable("--key %s is neither a base64 Ed25519 public key nor a vkey", pinned);
+        }
+    }
+    for (size_t i = 0; i < n_saved; i++) {
+        if (access(saved[i], R_OK) != 0) {
+            unreadable("--checkpoint %s: %s", saved[i], strerror(errno));
+        }
+    }
+    merkle_mem_init(&R.tree);
+    size_t len;
+    char *buf = slurp(record, &len);
+    read_record(buf, len);
+    free(buf);
+
+    check_key(pinned);
+    check_signatures(pinned != NULL);
+    check_log();
+    for (size_t i = 0; i < n_saved; i++) {
+        check_saved(saved[i]);
+    }
+    set(2, ST_PASS,
+        "%" PRIu64 " leaf hashes recompute; every checkpoint's root is the root of its entries; "
+        "consecutive checkpoints are consistent%s",
+        R.n_entries, n_saved ? "; so are your saved checkpoints" : "");
+    set(3, ST_PASS,
+        "%" PRIu64 " entries canonical, seq 1..%" PRIu64 " without gaps, kinds known, story "
+        "legal%s",
+        R.n_entries, R.n_entries,
+        question_entries ? " (question story rules not yet checked: issue 11)" : "");
+    set(4, ST_NOT_CHECKED,
+        "boards are not checked by this pnyx-verify yet (record holds %" PRIu64 " question%s)",
+        R.questions, R.questions == 1 ? "" : "s");
+    set(5, ST_NOT_CHECKED, "results are not re-counted by this pnyx-verify yet");
+    check_witnesses(witnesses, nw);
+
+    bool failed = false;
+    for (int i = 1; i <= 6; i++) {
+        failed = failed || checks[i].status == ST_FAIL;
+    }
+    /* A record with questions whose boards and results were not checked is
+     * not a passed audit. */
+    bool incomplete = !failed && R.questions > 0;
+    const char *verdict = failed ? "FAIL" : incomplete ? "INCOMPLETE" : "PASS";
+    if (as_json) {
+        printf("{\"record\":{\"assembly\":");
+        json_str(stdout, R.assembly);
+        printf(",\"origin\":");
+        json_str(stdout, R.origin);
+        printf(",\"entries\":%" PRIu64 ",\"checkpoints\":%zu,\"questions\":%" PRIu64 "},",
+               R.n_entries, R.n_cps, R.questions);
+        printf("\"checks\":[");
+        for (int i = 1; i <= 6; i++) {
+            printf("%s{\"id\":%d,\"name\":\"%s\",\"status\":\"%s\",\"problems\":%u,\"reason\":",
+                   i > 1 ? "," : "", i, checks[i].name, status_name[checks[i].status],
+                   checks[i].problems);
+            json_str(stdout, checks[i].reason);
+            printf("}");
+        }
+        printf("],\"result\":\"%s\"}\n", verdict);
+    } else {
+        printf("pnyx-verify: assembly %s (%s): %" PRIu64 " entries, %zu checkpoints, %" PRIu64
+               " questions\n",
+               R.assembly, R.origin, R.n_entries, R.n_cps, R.questions);
+        for (int i = 1; i <= 6; i++) {
+            printf("%-11s %d %-10s %s", status_name[checks[i].status], i, checks[i].name,
+                   checks[i].reason);
+            if (checks[i].problems > 1) {
+                printf(" (and %u more problem%s)", checks[i].problems - 1,
+                       checks[i].problems == 2 ? "" : "s");
+            }
+            putchar('\n');
+        }
+        printf("result: %s\n", verdict);
+    }
+    merkle_mem_fini(&R.tree);
+    return failed || incomplete ? 1 : 0;
 }

@@ -196,6 +196,10 @@ enum db_status db_run_txn(struct db_conn *c, const char *name, db_txn_fn cb, db_
  * DB_GROUP_MAX_BATCH bodies at this limit must fit the hook's fixed
  * per-thread list (api/audit_writer.c checks that at compile time). */
 #define DB_TXN_MAX_DEFERRED 4
+/* The same for a body run alone (db_run_txn*, not grouped): a tally that
+ * adopts and rejects the proposals of up to 100 options appends one entry
+ * each (issue 11). Bounded by api/audit_writer.c's per-thread list. */
+#define DB_TXN_MAX_DEFERRED_ALONE 128
 
 /*
  * What a group of transactions serialises on: the row every body of the

@@ -98,7 +98,9 @@ static const char *opt_id(struct arena *a, int64_t id)
  * the locking variant inside the post transaction). */
 #define SCOPE_SQL                                                                                  \
     "SELECT p.id, p.assembly_id, p.status, a.visibility = 'public', a.join_policy = 'open', "      \
-    "m.role, m.status FROM proposals p JOIN assemblies a ON a.id = p.assembly_id "                 \
+    "m.role, m.status, p.comment_count || '.' || p.comments_rev || '.' || "                        \
+    "(SELECT e.n FROM comment_page_epoch e) FROM proposals p "                                     \
+    "JOIN assemblies a ON a.id = p.assembly_id "                                                   \
     "LEFT JOIN memberships m ON m.assembly_id = a.id AND m.account_id = $2 WHERE p.id = $1"
 static const struct db_stmt stmt_scope = {.name = "comment_scope", .sql = SCOPE_SQL, .nparams = 2};
 static const struct db_stmt stmt_scope_lock = {
@@ -123,6 +125,7 @@ enum db_status db_comment_scope(struct db_conn *c, struct arena *a, int64_t pid,
     out->proposal_status = db_value(&r, 0, 2);
     out->sd.role = db_value(&r, 0, 5);
     out->sd.status = db_value(&r, 0, 6);
+    out->comments_key = db_value(&r, 0, 7);
     return DB_OK;
 }
 
@@ -216,18 +219,32 @@ static const struct db_stmt stmt_insert_guarded = {
              "coalesce((SELECT path FROM par), ''::bytea) || int8send(nid.id), $4, $5, $6 "
              "FROM nid RETURNING *), "
            "cnt AS (UPDATE proposals SET comment_count = comment_count + 1 "
-             "WHERE id = (SELECT proposal_id FROM ins)) "
-           "SELECT " COMMENT_COLS " FROM ins c JOIN accounts acc ON acc.id = c.author_id",
-    .nparams = 11,
+             "WHERE id = (SELECT proposal_id FROM ins)), "
+           /* The machine-translation jobs, as db_translation_enqueue
+            * queues them (keep the two alike): $12 whether to, $13 the
+            * source's primary subtag, $14 the reachable languages (JSON,
+            * NULL: any). */
+           "jobs AS (INSERT INTO translation_jobs (assembly_id, kind, target_id, version, "
+             "source_language, target_language) "
+             "SELECT ins.assembly_id, 'comment', ins.id, ins.version, ins.language, l.language "
+             "FROM ins JOIN assembly_languages l ON l.assembly_id = ins.assembly_id "
+             "WHERE $12::boolean AND l.readers > 0 AND l.language <> $13 "
+             "AND ($14::json IS NULL OR l.language IN "
+               "(SELECT json_array_elements_text($14::json))) "
+             "ON CONFLICT ON CONSTRAINT translation_jobs_target_key DO NOTHING RETURNING 1) "
+           "SELECT " COMMENT_COLS ", (SELECT count(*) FROM jobs) "
+           "FROM ins c JOIN accounts acc ON acc.id = c.author_id",
+    .nparams = 14,
 };
 /* clang-format on */
 
 enum db_status db_comment_insert_guarded(struct db_conn *c, struct arena *a,
                                          const struct db_comment_scope *seen, int64_t parent,
                                          int64_t author, const char *language, const char *body,
-                                         struct db_comment *out, bool *inserted)
+                                         const struct db_comment_jobs *jobs, struct db_comment *out,
+                                         bool *inserted, int64_t *queued)
 {
-    const char *p[11] = {db_param_i64(a, seen->assembly_id),
+    const char *p[14] = {db_param_i64(a, seen->assembly_id),
                          db_param_i64(a, seen->proposal_id),
                          opt_id(a, parent),
                          db_param_i64(a, author),
@@ -237,15 +254,23 @@ enum db_status db_comment_insert_guarded(struct db_conn *c, struct arena *a,
                          seen->sd.is_public ? "true" : "false",
                          seen->sd.role,
                          seen->sd.status,
-                         db_param_i64(a, DB_COMMENT_MAX_DEPTH)};
+                         db_param_i64(a, DB_COMMENT_MAX_DEPTH),
+                         jobs->enqueue ? "true" : "false",
+                         jobs->enqueue ? jobs->src : "",
+                         jobs->enqueue ? jobs->targets : NULL};
     struct db_result r;
     *inserted = false;
+    *queued = 0;
     enum db_status st = db_query_stmt(c, a, &stmt_insert_guarded, p, &r);
     if (st != DB_OK || r.nrows == 0) {
         return st;
     }
     *inserted = true;
-    return read_comment(&r, 0, out);
+    st = read_comment(&r, 0, out);
+    if (st == DB_OK && db_get_i64(&r, 0, COMMENT_NCOLS, queued) != 0) {
+        st = DB_HARD_ERROR;
+    }
+    return st;
 }
 
 /* Caller: api_comments.c edit, delete, hide, translate, review. */

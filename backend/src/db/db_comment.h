@@ -28,6 +28,8 @@ struct db_comment_scope {
     const char
         *proposal_status; /* draft | deliberation | ballot | adopted | rejected | withdrawn */
     struct db_standing sd;
+    /* The thread's revision key as pages show it (sql/011, "count.rev.epoch"). */
+    const char *comments_key;
 };
 
 struct db_comment_translation {
@@ -99,6 +101,14 @@ enum db_status db_comment_insert(struct db_conn *c, struct arena *a, int64_t aid
                                  const char *body, struct db_comment *out)
     PNYX_NONNULL(1, 2, 7, 8, 9) PNYX_MUSTCHECK;
 
+/* The machine-translation jobs a guarded insert queues in the same
+ * statement (translation_targets): none unless enqueue. */
+struct db_comment_jobs {
+    bool enqueue;
+    const char *src;     /* the source language's primary subtag */
+    const char *targets; /* JSON array of reachable languages; NULL: any */
+};
+
 /* The fast path of a post: db_comment_insert, done only when proposal
  * seen->proposal_id of assembly seen->assembly_id still has the status,
  * visibility and the author's membership (role, status) of *seen (read
@@ -106,12 +116,15 @@ enum db_status db_comment_insert(struct db_conn *c, struct arena *a, int64_t aid
  * db_comment_scope does, and when the parent (0 = none) is the proposal's
  * and at most DB_COMMENT_MAX_DEPTH - 1 deep. *inserted tells whether it
  * happened (then *out is filled); false with DB_OK: something differs,
- * nothing was written — take the slow path. */
+ * nothing was written — take the slow path. It also queues the comment's
+ * machine-translation jobs as translation_enqueue would (*jobs; *queued =
+ * how many), so a post is one round trip on the group leader's connection. */
 enum db_status db_comment_insert_guarded(struct db_conn *c, struct arena *a,
                                          const struct db_comment_scope *seen, int64_t parent,
                                          int64_t author, const char *language, const char *body,
-                                         struct db_comment *out, bool *inserted)
-    PNYX_NONNULL(1, 2, 3, 6, 7, 8, 9) PNYX_MUSTCHECK;
+                                         const struct db_comment_jobs *jobs, struct db_comment *out,
+                                         bool *inserted, int64_t *queued)
+    PNYX_NONNULL(1, 2, 3, 6, 7, 8, 9, 10, 11) PNYX_MUSTCHECK;
 
 /* Locks comment cid (FOR UPDATE) and loads it; in_edit_window is decided
  * against the transaction's clock (now() > created_at + window_s).

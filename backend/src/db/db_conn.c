@@ -576,6 +576,10 @@ bool db_run_twice(void)
     return atomic_load_explicit(&g_run_twice, memory_order_relaxed);
 }
 
+/* Bodies of db_run_txn* (alone in their transaction) may defer up to
+ * DB_TXN_MAX_DEFERRED_ALONE items; db_group.c's batches, DB_TXN_MAX_DEFERRED. */
+static _Thread_local size_t tl_deferred_limit = DB_TXN_MAX_DEFERRED;
+
 static enum db_status body_once(struct db_conn *c, const char *name, db_txn_fn cb,
                                 db_reset_fn reset, void *cls)
 {
@@ -583,8 +587,8 @@ static enum db_status body_once(struct db_conn *c, const char *name, db_txn_fn c
         reset(cls);
     size_t mark = db_deferred_mark();
     enum db_status st = cb(c, cls);
-    if (db_deferred_mark() - mark > DB_TXN_MAX_DEFERRED) {
-        log_error("transaction %s: body deferred more than %d items", name, DB_TXN_MAX_DEFERRED);
+    if (db_deferred_mark() - mark > tl_deferred_limit) {
+        log_error("transaction %s: body deferred more than %zu items", name, tl_deferred_limit);
         return DB_HARD_ERROR;
     }
     return st;
@@ -636,7 +640,9 @@ enum db_status db_run_txn_iso(struct db_conn *c, const char *name, enum db_isola
         st = db_control(c, begin[iso], name);
         if (st != DB_OK)
             return st;
+        tl_deferred_limit = DB_TXN_MAX_DEFERRED_ALONE;
         st = db_body_run(c, name, cb, reset, cls, NULL);
+        tl_deferred_limit = DB_TXN_MAX_DEFERRED;
         if (st == DB_OK)
             st = db_deferred_flush(c);
         if (st == DB_OK) {

@@ -147,7 +147,9 @@ static const struct db_stmt stmt_view = {
         "t.body") ", a.visibility = 'public', a.join_policy = 'open', m.role, m.status, "
                   "(SELECT json_agg(l ORDER BY l)::text FROM (SELECT t2.language AS l FROM "
                   "proposal_translations t2 WHERE t2.proposal_id = p.id AND t2.version = "
-                  "p.current_version AND t2.current UNION SELECT p.original_language) ls)" P_FROM
+                  "p.current_version AND t2.current UNION SELECT p.original_language) ls), "
+                  "p.comment_count || '.' || p.comments_rev || '.' || "
+                  "(SELECT e.n FROM comment_page_epoch e)" P_FROM
                   "JOIN proposal_versions v ON v.proposal_id = p.id "
                   "AND v.version = COALESCE($3::int, p.current_version) "
                   "LEFT JOIN memberships m ON m.assembly_id = p.assembly_id AND m.account_id = "
@@ -173,6 +175,7 @@ enum db_status db_proposal_view(struct db_conn *c, struct arena *a, int64_t pid,
     out->my_role = db_value(&r, 0, P_NCOLS + 2);
     out->my_status = db_value(&r, 0, P_NCOLS + 3);
     out->languages_json = db_value(&r, 0, P_NCOLS + 4);
+    out->comments_key = db_value(&r, 0, P_NCOLS + 5);
     return DB_OK;
 }
 
@@ -352,15 +355,16 @@ static const struct db_stmt stmt_list_discussed = {
     .sql = L_BY_COUNT("comment_count"),
     .nparams = 7,
 };
-/* The search: matches in the current version (proposals.search) or in a
+/* The search: matches in the current version (proposal_search, 011) or in a
  * current translation of it; a proposal's rank is its best match's. The
  * page (rank, filters, keyset) is chosen before its rows are decorated,
  * so the joins of L_JOIN run for `limit` rows, not for every match. */
 static const struct db_stmt stmt_list_search = {
     .name = "prop_list_search",
     .sql = "WITH q AS (SELECT pnyx_ts_query($8) AS tq), hits AS ("
-           "SELECT p2.id, ts_rank(p2.search, q.tq) AS r FROM q, proposals p2 "
-           "WHERE p2.search @@ q.tq AND p2.assembly_id = $1 AND p2.amends IS NULL "
+           "SELECT p2.id, ts_rank(s.search, q.tq) AS r FROM q, proposal_search s "
+           "JOIN proposals p2 ON p2.id = s.proposal_id "
+           "WHERE s.search @@ q.tq AND s.assembly_id = $1 AND p2.amends IS NULL "
            "AND ($2::text IS NULL OR p2.status = $2) UNION ALL "
            "SELECT p2.id, ts_rank(t2.search, q.tq) FROM q, proposal_translations t2 "
            "JOIN proposals p2 ON p2.id = t2.proposal_id AND p2.current_version = t2.version "

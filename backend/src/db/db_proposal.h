@@ -81,6 +81,9 @@ struct db_proposal_view {
     bool is_public, open_to_join;
     const char *my_role, *my_status; /* NULL when no membership row */
     const char *languages_json;
+    /* The revision of the comment thread as pages show it ("count.rev.epoch",
+     * sql/011): equal keys, equal comment pages (api_comments.c's cache). */
+    const char *comments_key;
 };
 enum db_status db_proposal_view(struct db_conn *c, struct arena *a, int64_t pid, int64_t viewer,
                                 int64_t version, const char *prefs, struct db_proposal_view *out)

@@ -49,6 +49,28 @@ static struct MHD_Response *internal_error_response(const struct req *r)
     return resp;
 }
 
+/* api_stream → MHD's content reader. */
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    (void)pos;
+    struct api_stream *s = cls;
+    long n = s->read(s->cls, buf, max);
+    if (n < 0 || (size_t)n > max)
+        return MHD_CONTENT_READER_END_WITH_ERROR;
+    return n == 0 ? MHD_CONTENT_READER_END_OF_STREAM : (ssize_t)n;
+}
+
+static void stream_free(void *cls)
+{
+    struct api_stream *s = cls;
+    if (s->free)
+        s->free(s->cls);
+    free(s);
+}
+
+/* Block size of a streamed body: what one read may fill. */
+#define HTTP_STREAM_BLOCK (64u * 1024u)
+
 enum MHD_Result reply_send(struct req *r, struct api_reply *rep)
 {
     struct MHD_Response *resp = NULL;
@@ -66,12 +88,28 @@ enum MHD_Result reply_send(struct req *r, struct api_reply *rep)
                 free(text);
             ctype = rep->problem ? "application/problem+json" : "application/json";
         }
+    } else if (rep->stream.read) {
+        struct api_stream *s = malloc(sizeof *s);
+        if (s) {
+            *s = rep->stream;
+            rep->stream = (struct api_stream){0};
+            resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, HTTP_STREAM_BLOCK,
+                                                     stream_read, s, stream_free);
+            if (!resp)
+                stream_free(s);
+        }
+        ctype = rep->content_type;
     } else if (rep->body) {
         resp = MHD_create_response_from_buffer(rep->body_len, (void *)(uintptr_t)rep->body,
                                                MHD_RESPMEM_PERSISTENT);
         ctype = rep->content_type;
     } else if (rep->status) {
         resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    }
+    if (rep->stream.read) { /* not sent (out of memory): still owned here */
+        if (rep->stream.free)
+            rep->stream.free(rep->stream.cls);
+        rep->stream = (struct api_stream){0};
     }
     if (!resp) {
         log_error("could not build the response (status %u); sending 500", status);

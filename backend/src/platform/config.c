@@ -124,6 +124,9 @@ static const struct cfg_key keys[] = {
          "seconds one translator run may take before it is killed (the job is retried)"),
     UINT("PNYX_TRANSLATION_ATTEMPTS", translation_attempts, "5", 1, 100,
          "attempts of a translation job (with exponential backoff) before it is marked failed"),
+    STR("PNYX_WITNESSES", witnesses, "",
+        "C2SP tlog-witnesses to submit each new checkpoint to: comma-separated VKEY@URL "
+        "(cosigner vkey, http:// add-checkpoint prefix); empty = none"),
     UINT("PNYX_TRANSLATION_BACKOFF", translation_backoff, "10", 0, 86400,
          "seconds before a failed translation job's first retry; doubled after each attempt"),
 };

@@ -45,6 +45,7 @@ struct pnyx_config {
     int64_t login_lock_max;      /* PNYX_LOGIN_LOCK_MAX seconds, default 3600 */
     unsigned login_addr_max;     /* PNYX_LOGIN_ADDR_ACCOUNTS, default 20 */
     int64_t device_max_age;      /* PNYX_DEVICE_MAX_AGE seconds, default 365 days */
+    char *witnesses;             /* PNYX_WITNESSES "VKEY@URL,…" (issue 12); "" = none */
     char *log_origin;            /* PNYX_LOG_ORIGIN, default: host part of listen */
     char *signing_key_file;      /* PNYX_SIGNING_KEY_FILE, default $DATA_DIR/audit-signing.key */
     unsigned max_connections;    /* PNYX_MAX_CONNECTIONS, total open connections */

@@ -124,6 +124,19 @@ export async function audit(ctx) {
     // Only a checkpoint whose signature verified is compared and remembered.
     if (checkpoint && res.status === 'verified') await checkConsistency(base, key, checkpoint, consSlot);
     else clear(consSlot).appendChild(h('span', { class: 'muted' }, '—'));
+    // Witnesses (issue 12): which of the deployment's witnesses cosigned
+    // this very checkpoint, each line verified here with the witness's key.
+    let witnessRows = null;
+    if ((key.witnesses || []).length) {
+      const ws = checkpoint && res.status === 'verified' ? await v.verifyCosignatures(note, key.witnesses)
+        : key.witnesses.map((w) => ({ name: w.name, status: 'failed' }));
+      witnessRows = [h('dt', {}, t('audit.witnesses')), h('dd', { id: 'witness-status' },
+        h('ul', { class: 'witness-list' }, ws.map((w) => h('li', { 'data-witness': w.name, 'data-status': w.status },
+          ltr(w.name), ' ',
+          w.status === 'missing' ? h('span', { class: 'muted' }, t('audit.witness_missing'))
+            : verdict(w.status, w.status === 'failed' ? 'audit.reason.cosig' : null),
+          w.time ? h('span', { class: 'muted' }, ` ${t('audit.witness_time', { time: i18n.formatDate(w.time.toISOString()) })}`) : null))))];
+    }
     cpSection = h('section', { class: 'card', 'aria-labelledby': 'cp-h' },
       h('h2', { id: 'cp-h' }, t('audit.checkpoint')),
       h('dl', { class: 'facts' },
@@ -133,7 +146,8 @@ export async function audit(ctx) {
           h('dt', {}, t('audit.root')), h('dd', { class: 'mono hash' }, ltr(checkpoint.rootB64))] : null,
         h('dt', {}, t('audit.key')), h('dd', { class: 'mono' }, ltr(`${key.name} (${key.key_id})`)),
         h('dt', {}, t('audit.signature')), sigSlot,
-        h('dt', {}, t('audit.consistency')), consSlot),
+        h('dt', {}, t('audit.consistency')), consSlot,
+        witnessRows),
       h('details', {}, h('summary', {}, t('audit.note')), h('pre', { class: 'mono note', dir: 'ltr' }, note)));
   } else {
     cpSection = h('section', { class: 'card', 'aria-labelledby': 'cp-h' },

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* codec/json/comment.c — comments and their translations as JSON (see resources.h). */
+#include "codec/json/jsonw.h"
 #include "codec/json/resources.h"
 
 static json_t *str_or_null(const char *s)
@@ -101,6 +102,75 @@ json_t *codec_comment_json(const struct comment_record *c)
         return NULL;
     }
     return j;
+}
+
+/* The label, written: the same members in the same order as above. */
+static void write_label(struct jsonw *w, const struct comment_translation_record *t)
+{
+    jsonw_lit(w, "{\"source\":");
+    jsonw_str(w, t->source);
+    jsonw_lit(w, ",\"reviewed\":");
+    jsonw_bool(w, t->reviewed_by > 0);
+    jsonw_lit(w, ",\"reviewed_by\":");
+    jsonw_id_or_null(w, t->reviewed_by);
+    jsonw_lit(w, ",\"reviewed_at\":");
+    jsonw_str(w, t->reviewed_at);
+    jsonw_lit(w, ",\"outdated\":");
+    jsonw_bool(w, t->of_version < t->current_version);
+    jsonw_lit(w, ",\"of_version\":");
+    jsonw_int(w, t->of_version);
+    jsonw_lit(w, ",\"pivot\":");
+    jsonw_str(w, t->pivot);
+    jsonw_lit(w, ",\"translator\":");
+    jsonw_str(w, t->translator);
+    jsonw_lit(w, ",\"translated_by\":");
+    jsonw_id_or_null(w, t->translated_by);
+    jsonw_lit(w, "}");
+}
+
+void codec_comment_write(struct jsonw *w, const struct comment_record *c)
+{
+    jsonw_lit(w, "{\"id\":");
+    jsonw_int(w, c->id);
+    jsonw_lit(w, ",\"proposal_id\":");
+    jsonw_int(w, c->proposal_id);
+    jsonw_lit(w, ",\"parent_id\":");
+    jsonw_id_or_null(w, c->parent_id);
+    jsonw_lit(w, ",\"depth\":");
+    jsonw_int(w, c->depth);
+    jsonw_lit(w, ",\"author\":{\"id\":");
+    jsonw_int(w, c->author_id);
+    jsonw_lit(w, ",\"display_name\":");
+    jsonw_str(w, c->author_name);
+    jsonw_lit(w, ",\"country\":");
+    jsonw_str(w, c->author_country);
+    jsonw_lit(w, "},\"status\":");
+    jsonw_str(w, c->status);
+    jsonw_lit(w, ",\"body\":");
+    jsonw_str(w, c->body);
+    jsonw_lit(w, ",\"language\":");
+    jsonw_str(w, c->language);
+    jsonw_lit(w, ",\"original_language\":");
+    jsonw_str(w, c->original_language);
+    jsonw_lit(w, ",\"translation\":");
+    if (c->translation != NULL) {
+        write_label(w, c->translation);
+    } else {
+        jsonw_null(w);
+    }
+    jsonw_lit(w, ",\"hidden_reason\":");
+    jsonw_str(w, c->hidden_reason);
+    jsonw_lit(w, ",\"hidden_at\":");
+    jsonw_str(w, c->hidden_at);
+    jsonw_lit(w, ",\"edited\":");
+    jsonw_bool(w, c->version > 1);
+    jsonw_lit(w, ",\"version\":");
+    jsonw_int(w, c->version);
+    jsonw_lit(w, ",\"created_at\":");
+    jsonw_str(w, c->created_at);
+    jsonw_lit(w, ",\"updated_at\":");
+    jsonw_str(w, c->updated_at);
+    jsonw_lit(w, "}");
 }
 
 json_t *codec_comment_version_json(const struct comment_version_record *v)

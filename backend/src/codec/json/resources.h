@@ -82,6 +82,12 @@ json_t *codec_translation_pair_json(const struct translation_pair_record *p);
  * (body null when not shown; translation null for the original). */
 json_t *codec_comment_json(const struct comment_record *c);
 
+/* The same Comment written as JSON text into w (codec/json/jsonw.h),
+ * byte for byte what json_dumps(codec_comment_json(c), JSON_COMPACT)
+ * gives, without building a tree: the proposal page's encoder. */
+struct jsonw;
+void codec_comment_write(struct jsonw *w, const struct comment_record *c);
+
 /* CommentVersion {version, body, created_at}. */
 json_t *codec_comment_version_json(const struct comment_version_record *v);
 

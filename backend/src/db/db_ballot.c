@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * db/db_ballot.c — SQL of ballots (see db_ballot.h and the slot design in
+ * sql/010_questions.sql). bytea travels as PostgreSQL's text hex form.
+ */
+#include "db/db_ballot.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "platform/crypto.h"
+
+static const char *bytea_param(struct arena *a, const uint8_t *p, size_t n)
+{
+    char *s = arena_alloc(a, 2 * n + 3);
+    s[0] = '\\';
+    s[1] = 'x';
+    s[2] = '\0';
+    if (n > 0) {
+        pnyx_crypto_hex(p, n, s + 2);
+    }
+    return s;
+}
+
+/* Parses "\x<hex>" of exactly n bytes. */
+static int bytea_fixed(const char *v, uint8_t *out, size_t n)
+{
+    if (v == NULL || v[0] != '\\' || v[1] != 'x' || strlen(v + 2) != 2 * n) {
+        return -1;
+    }
+    return pnyx_crypto_unhex(v + 2, 2 * n, out, n);
+}
+
+/* Parses "\x<hex>" of any even length into an arena buffer. */
+static int bytea_any(struct arena *a, const char *v, const uint8_t **out, size_t *n)
+{
+    if (v == NULL || v[0] != '\\' || v[1] != 'x') {
+        return -1;
+    }
+    size_t hl = strlen(v + 2);
+    if (hl % 2 != 0) {
+        return -1;
+    }
+    uint8_t *buf = arena_alloc(a, hl / 2 + 1);
+    if (hl > 0 && pnyx_crypto_unhex(v + 2, hl, buf, hl / 2) != 0) {
+        return -1;
+    }
+    *out = buf;
+    *n = hl / 2;
+    return 0;
+}
+
+static const char *opt_id(struct arena *a, int64_t id)
+{
+    return id > 0 ? db_param_i64(a, id) : NULL;
+}
+
+static void copy_state(char dst[8], const char *v)
+{
+    snprintf(dst, 8, "%s", v ? v : "");
+}
+
+/* Caller: api_ballots.c (cast precheck, board, receipt). $2 NULL = anonymous. */
+static const struct db_stmt stmt_question = {
+    .name = "ballot_question",
+    .sql = "SELECT q.assembly_id, q.state, q.secrecy = 'secret', coalesce(q.max_rankings, -1), "
+           "(extract(epoch FROM q.closes_at) * 1000000)::bigint, coalesce(q.ballot_count, -1), "
+           "q.board_root, coalesce(q.closed_log_size, 0), "
+           "(SELECT string_agg(CASE WHEN o.excluded THEN '1' ELSE '0' END, '' ORDER BY o.position) "
+           "FROM question_options o WHERE o.question_id = q.id), "
+           "a.visibility = 'public', a.join_policy = 'open', m.role, m.status "
+           "FROM questions q JOIN assemblies a ON a.id = q.assembly_id "
+           "LEFT JOIN memberships m ON m.assembly_id = a.id AND m.account_id = $2 "
+           "WHERE q.id = $1",
+    .nparams = 2,
+};
+
+enum db_status db_ballot_question(struct db_conn *c, struct arena *a, int64_t qid, int64_t viewer,
+                                  struct db_ballot_question *q)
+{
+    const char *p[2] = {db_param_i64(a, qid), opt_id(a, viewer)};
+    struct db_result r;
+    memset(q, 0, sizeof *q);
+    enum db_status st = db_query_one(c, a, &stmt_question, p, &r);
+    if (st != DB_OK) {
+        return st;
+    }
+    int64_t mr = 0, bc = 0;
+    const char *ex = db_value(&r, 0, 8);
+    if (db_get_i64(&r, 0, 0, &q->assembly_id) != 0 || db_get_bool(&r, 0, 2, &q->secret) != 0 ||
+        db_get_i64(&r, 0, 4, &q->closes_at_us) != 0 ||
+        db_get_bool(&r, 0, 9, &q->sd.is_public) != 0 ||
+        db_get_bool(&r, 0, 10, &q->sd.open_to_join) != 0 || ex == NULL ||
+        strlen(ex) > DB_BALLOT_MAX_OPTIONS) {
+        return DB_HARD_ERROR;
+    }
+    /* db_get_i64 reads -1 as garbage-or-null; these columns are coalesced */
+    mr = strtoll(db_value(&r, 0, 3), NULL, 10);
+    bc = strtoll(db_value(&r, 0, 5), NULL, 10);
+    q->id = qid;
+    copy_state(q->state, db_value(&r, 0, 1));
+    q->max_rankings = (int)mr;
+    q->ballot_count = (int)bc;
+    q->has_root = !db_is_null(&r, 0, 6);
+    if (q->has_root && bytea_fixed(db_value(&r, 0, 6), q->board_root, DB_BALLOT_HASH) != 0) {
+        return DB_HARD_ERROR;
+    }
+    q->closed_log_size = strtoll(db_value(&r, 0, 7), NULL, 10);
+    q->n_options = (int)strlen(ex);
+    for (int i = 0; i < q->n_options; i++) {
+        q->excluded[i] = ex[i] == '1';
+    }
+    q->sd.role = db_value(&r, 0, 11);
+    q->sd.status = db_value(&r, 0, 12);
+    return DB_OK;
+}
+
+/*
+ * Caller: api_ballots.c cast body. One statement (one round trip per
+ * ballot in a group-committed batch). q locks the question row FOR SHARE
+ * only when it is open and before its deadline (the WHERE is evaluated
+ * before the lock; under a concurrent close it waits and re-checks the new
+ * version), so the close's UPDATE waits for the casts in flight and no
+ * ballot lands after the seal. r marks the roll row only then; b fills one
+ * free slot only when r marked (the first free key ≥ $5, else the first
+ * free key at all; SKIP LOCKED passes over slots another transaction is
+ * filling) and gives it a fresh random key $8: the free slot chosen
+ * depends on its neighbours in key order (the first free key after a
+ * random point favours slots behind recently filled ones, as linear
+ * probing does), so the chosen key would keep a trace of fill order; the
+ * fresh key keeps none. i and v follow b. All CTEs see one snapshot: on_roll is the
+ * roll row as it was, so "on the roll but not marked" means voted.
+ */
+static const struct db_stmt stmt_cast = {
+    .name = "ballot_cast",
+    .sql =
+        "WITH q0 AS (SELECT assembly_id, state, secrecy FROM questions WHERE id = $1), "
+        "q AS (SELECT id FROM questions WHERE id = $1 AND state = 'open' "
+        "  AND closes_at > clock_timestamp() FOR SHARE), "
+        "r AS (UPDATE question_roll SET voted = true WHERE question_id = $1 AND account_id = $2 "
+        "  AND NOT voted AND EXISTS (SELECT 1 FROM q) RETURNING country), "
+        "b AS (UPDATE ballots SET filled = true, slot = $8, receipt = $3::bytea, ranking = "
+        "$4::bytea, "
+        "  country = (SELECT country FROM r) "
+        "  WHERE question_id = $1 AND NOT filled AND EXISTS (SELECT 1 FROM r) AND slot = coalesce("
+        "  (SELECT slot FROM ballots WHERE question_id = $1 AND NOT filled AND slot >= $5 "
+        "    ORDER BY slot LIMIT 1 FOR UPDATE SKIP LOCKED), "
+        "  (SELECT slot FROM ballots WHERE question_id = $1 AND NOT filled "
+        "    ORDER BY slot LIMIT 1 FOR UPDATE SKIP LOCKED)) RETURNING slot), "
+        "i AS (INSERT INTO ballot_idempotency (question_id, lookup, sealed) "
+        "  SELECT $1, $6::bytea, $7::bytea FROM b WHERE $6::bytea IS NOT NULL), "
+        "v AS (INSERT INTO roll_call_votes (question_id, account_id, receipt) "
+        "  SELECT $1, $2, $3::bytea FROM b, q0 WHERE q0.secrecy = 'roll_call') "
+        "SELECT q0.state, EXISTS (SELECT 1 FROM q), "
+        "EXISTS (SELECT 1 FROM question_roll WHERE question_id = $1 AND account_id = $2), "
+        "EXISTS (SELECT 1 FROM r), EXISTS (SELECT 1 FROM b), "
+        "a.visibility = 'public', a.join_policy = 'open', m.role, m.status "
+        "FROM q0 JOIN assemblies a ON a.id = q0.assembly_id "
+        "LEFT JOIN memberships m ON m.assembly_id = a.id AND m.account_id = $2",
+    .nparams = 8,
+};
+
+enum db_status db_ballot_cast(struct db_conn *c, struct arena *a, const struct db_cast_in *in,
+                              struct db_cast_out *out)
+{
+    const char *p[8] = {
+        db_param_i64(a, in->qid),
+        db_param_i64(a, in->account_id),
+        bytea_param(a, in->receipt, DB_BALLOT_HASH),
+        bytea_param(a, in->ranking, in->n_ranking),
+        arena_printf(a, "%lld", (long long)in->slot_from),
+        in->lookup ? bytea_param(a, in->lookup, DB_BALLOT_HASH) : NULL,
+        in->lookup ? bytea_param(a, in->sealed, in->n_sealed) : NULL,
+        arena_printf(a, "%lld", (long long)in->new_slot),
+    };
+    struct db_result r;
+    memset(out, 0, sizeof *out);
+    enum db_status st = db_query_one(c, a, &stmt_cast, p, &r);
+    if (st != DB_OK) {
+        return st;
+    }
+    bool roll_marked = false;
+    if (db_get_bool(&r, 0, 1, &out->open_now) != 0 || db_get_bool(&r, 0, 2, &out->on_roll) != 0 ||
+        db_get_bool(&r, 0, 3, &roll_marked) != 0 || db_get_bool(&r, 0, 4, &out->cast) != 0 ||
+        db_get_bool(&r, 0, 5, &out->sd.is_public) != 0 ||
+        db_get_bool(&r, 0, 6, &out->sd.open_to_join) != 0) {
+        return DB_HARD_ERROR;
+    }
+    copy_state(out->state, db_value(&r, 0, 0));
+    out->slot_missing = roll_marked && !out->cast;
+    out->sd.role = db_value(&r, 0, 7);
+    out->sd.status = db_value(&r, 0, 8);
+    return DB_OK;
+}
+
+/* Caller: api_ballots.c (a request with an Idempotency-Key). */
+static const struct db_stmt stmt_idem_get = {
+    .name = "ballot_idem_get",
+    .sql = "SELECT sealed FROM ballot_idempotency WHERE question_id = $1 AND lookup = $2::bytea",
+    .nparams = 2,
+};
+
+enum db_status db_ballot_idem_get(struct db_conn *c, struct arena *a, int64_t qid,
+                                  const uint8_t lookup[DB_BALLOT_HASH], const uint8_t **sealed,
+                                  size_t *n)
+{
+    const char *p[2] = {db_param_i64(a, qid), bytea_param(a, lookup, DB_BALLOT_HASH)};
+    struct db_result r;
+    enum db_status st = db_query_one(c, a, &stmt_idem_get, p, &r);
+    if (st != DB_OK) {
+        return st;
+    }
+    return bytea_any(a, db_value(&r, 0, 0), sealed, n) == 0 ? DB_OK : DB_HARD_ERROR;
+}
+
+static int entry_row(struct arena *a, const struct db_result *r, int row, struct db_board_entry *e)
+{
+    const char *country = db_value(r, row, 3);
+    if (db_get_i64(r, row, 0, &e->index) != 0 ||
+        bytea_fixed(db_value(r, row, 1), e->receipt, DB_BALLOT_HASH) != 0 ||
+        bytea_any(a, db_value(r, row, 2), &e->ranking, &e->n_ranking) != 0 || country == NULL ||
+        strlen(country) != 2) {
+        return -1;
+    }
+    memcpy(e->country, country, 3);
+    return 0;
+}
+
+/* Caller: board_cache.c, reading a sealed board into memory in chunks. */
+static const struct db_stmt stmt_page = {
+    .name = "ballot_board_page",
+    .sql = "SELECT board_index, receipt, ranking, country FROM ballots "
+           "WHERE question_id = $1 AND board_index >= $2 AND board_index < $2 + $3 "
+           "ORDER BY board_index",
+    .nparams = 3,
+};
+
+enum db_status db_ballot_board_page(struct db_conn *c, struct arena *a, int64_t qid, int64_t from,
+                                    int limit, struct db_board_entry **items, int *n)
+{
+    const char *p[3] = {db_param_i64(a, qid), db_param_i64(a, from), db_param_i64(a, limit)};
+    struct db_result r;
+    *items = NULL;
+    *n = 0;
+    enum db_status st = db_query_stmt(c, a, &stmt_page, p, &r);
+    if (st != DB_OK) {
+        return st;
+    }
+    struct db_board_entry *v = arena_alloc(a, sizeof *v * (size_t)(r.nrows > 0 ? r.nrows : 1));
+    for (int i = 0; i < r.nrows; i++) {
+        if (entry_row(a, &r, i, &v[i]) != 0) {
+            return DB_HARD_ERROR;
+        }
+    }
+    *items = v;
+    *n = r.nrows;
+    return DB_OK;
+}

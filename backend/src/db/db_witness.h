@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * db/db_witness.h — witness submissions and cosignatures (tables in
+ * sql/012_witness_cosignatures.sql). SQL only: the worker that talks to
+ * the witnesses is api/witness_queue.c. Strings are arena-owned.
+ */
+#ifndef PNYX_DB_DB_WITNESS_H
+#define PNYX_DB_DB_WITNESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db/db.h"
+
+/* One claimed submission: the witness last cosigned `size` of this log;
+ * the caller submits the log's current checkpoint. */
+struct db_witness_job {
+    int64_t assembly_id;
+    const char *witness;
+    int64_t size;
+    int attempts;
+};
+
+/* Creates the missing (log, witness) rows for every non-empty log, then
+ * claims one due row whose log grew past the witness's size (SKIP LOCKED;
+ * the claim sets run_after = now() + lease_s). DB_NOT_FOUND when idle.
+ * witnesses_array: a text[] literal of witness names (see db_text_array). */
+enum db_status db_witness_claim(struct db_conn *c, struct arena *a, const char *witnesses_array,
+                                int lease_s, struct db_witness_job *out)
+    PNYX_NONNULL(1, 2, 3, 5) PNYX_MUSTCHECK;
+
+/* The witness cosigned `size`: store its line (first one wins) and mark
+ * the row done (attempts 0, due at once so a grown log is submitted). */
+enum db_status db_witness_cosigned(struct db_conn *c, struct arena *a, int64_t aid,
+                                   const char *witness, int64_t size, const char *line)
+    PNYX_NONNULL(1, 2, 4, 6) PNYX_MUSTCHECK;
+
+/* The witness says its latest cosigned size is `size` (409): resubmit
+ * from there at once. */
+enum db_status db_witness_resync(struct db_conn *c, struct arena *a, int64_t aid,
+                                 const char *witness, int64_t size)
+    PNYX_NONNULL(1, 2, 4) PNYX_MUSTCHECK;
+
+/* A failed attempt: attempts + 1, due again in delay_s, why kept. */
+enum db_status db_witness_failed(struct db_conn *c, struct arena *a, int64_t aid,
+                                 const char *witness, int delay_s, const char *why)
+    PNYX_NONNULL(1, 2, 4, 6) PNYX_MUSTCHECK;
+
+/* The cosignature lines of one checkpoint, concatenated in witness order
+ * ("" when none). */
+enum db_status db_witness_lines(struct db_conn *c, struct arena *a, int64_t aid, int64_t size,
+                                const char **lines) PNYX_NONNULL(1, 2, 5) PNYX_MUSTCHECK;
+
+/* The cached checkpoints of a log with after < size <= max_size, ascending,
+ * at most limit, each with its cosignature lines appended (a complete note). */
+struct db_witness_checkpoint {
+    int64_t size;
+    const char *note;
+};
+enum db_status db_witness_checkpoints(struct db_conn *c, struct arena *a, int64_t aid,
+                                      int64_t after, int64_t max_size, int limit,
+                                      struct db_witness_checkpoint **items, int *n)
+    PNYX_NONNULL(1, 2, 7, 8) PNYX_MUSTCHECK;
+
+#endif /* PNYX_DB_DB_WITNESS_H */
