@@ -196,6 +196,13 @@ static int cg_initial(struct cg *g)
     int rounds = n < 100 ? n : 100;
     for (int r = 0; r < rounds; r++) {
         rc = cg_price_add(g, g->w, MW_GAP, MW_TIME_LIMIT, &v, &vb, &added, NULL);
+        if (rc == SORTITION_ESOLVER) {
+            /* The short limit ran out before any panel was found (a slow or
+               busy machine): this round needs a panel, not speed, so it is
+               priced again under the ordinary limit instead of failing the
+               whole run. */
+            rc = cg_price_add(g, g->w, MW_GAP, 0, &v, &vb, &added, NULL);
+        }
         if (rc != SORTITION_OK) {
             return rc;
         }
