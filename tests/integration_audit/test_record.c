@@ -1197,3 +1197,86 @@ Test(record, tamper_suite_over_a_record_with_a_tallied_question)
     snprintf(cmd, sizeof cmd, "rm -rf %s", g_dir);
     cr_expect_eq(system(cmd), 0);
 }
+
+/* Every method and rule pnyx-verify must recount exactly as pnyxd counted:
+ * STV with two seats, Schulze, IRV with a country cap, a double majority
+ * and a quorum that is not met, a question closed with no ballot — all in
+ * one record, which passes every check. */
+Test(record, every_method_and_rule_recounts)
+{
+    cr_assert(sodium_init() >= 0);
+    struct world W;
+    world_start(&W);
+    static const char *const countries[] = {"DE", "FR", "KE", "DE", "FR", "KE", "ES", "DE"};
+    enum { NV = 8 };
+    struct it_user m[NV];
+    for (int i = 0; i < NV; i++) {
+        m[i] = it_member_new(W.s, &W.convener, W.aid, "member", "active", countries[i]);
+    }
+    struct {
+        const char *method;
+        int seats;
+        const char *cap, *dm, *turnout;
+        int voters;
+    } qs[] = {
+        {"stv", 2, NULL, NULL, NULL, NV},      {"schulze", 1, NULL, NULL, NULL, NV},
+        {"irv", 1, "0.5", NULL, NULL, NV},     {"irv", 1, NULL, "0.5", NULL, NV},
+        {"schulze", 1, NULL, "0.5", NULL, NV}, {"irv", 1, NULL, NULL, "0.9", 3},
+        {"irv", 1, NULL, NULL, NULL, 0},
+    };
+    static const char *const rankings[] = {
+        "[\"A\",\"B\",\"C\"]", "[\"B\",\"C\"]", "[\"C\",\"A\"]", "[\"A\",\"C\"]",
+        "[\"B\",\"A\"]",       "[\"C\",\"B\"]", "[\"A\"]",       "[\"B\",\"C\",\"A\"]"};
+    for (size_t k = 0; k < sizeof qs / sizeof *qs; k++) {
+        json_t *body = qu_body();
+        json_object_set_new(body, "method", json_string(qs[k].method));
+        json_object_set_new(body, "seats", json_integer(qs[k].seats));
+        if (qs[k].cap != NULL) {
+            json_object_set_new(body, "country_cap", json_string(qs[k].cap));
+        }
+        if (qs[k].dm != NULL) {
+            json_object_set_new(body, "double_majority",
+                                json_pack("{s:s}", "min_country_share", qs[k].dm));
+        }
+        if (qs[k].turnout != NULL) {
+            json_object_set_new(body, "quorum", json_pack("{s:s}", "min_turnout", qs[k].turnout));
+        }
+        int64_t qid = qu_create(W.s, &W.convener, W.aid, body);
+        qu_open(W.s, &W.convener, qid);
+        for (int i = 0; i < qs[k].voters; i++) {
+            json_t *b =
+                json_pack("{s:o}", "ranking", json_loads(rankings[(i + (int)k) % NV], 0, NULL));
+            struct h_resp *r = qu_post(W.s, &m[i], qid, "ballots", b);
+            json_decref(b);
+            cr_assert_eq(r->status, 201, "question %zu, cast %d: %ld %s", k, i, r->status, r->body);
+            h_resp_free(r);
+        }
+        struct h_resp *cr = qu_close_resp(W.s, &W.convener, qid, "counted");
+        cr_assert_eq(cr->status, 200, "close %zu: %ld %s", k, cr->status, cr->body);
+        cr_assert_str_eq(json_string_value(json_object_get(cr->json, "state")), "tallied", "%s",
+                         cr->body);
+        h_resp_free(cr);
+    }
+    char *rec = fetch_record(&W, "record-methods.json");
+    struct note_verifier lv;
+    cr_assert_eq(note_vkey_parse(&lv, W.log_vkey, strlen(W.log_vkey)), AUDIT_OK);
+    char pk[64], keyonly[200];
+    audit_b64_encode(lv.public_key, 32, pk);
+    snprintf(keyonly, sizeof keyonly, "--key %s", pk);
+    struct verdict v = verify(rec, keyonly);
+    cr_assert_eq(v.exit, 0, "exit %d: %s", v.exit, json_dumps(v.json, JSON_COMPACT));
+    for (int i = 1; i <= 5; i++) {
+        cr_assert_str_eq(v.status[i], "PASS", "check %d: %s", i, v.reason[i]);
+    }
+    char want[64];
+    snprintf(want, sizeof want, "%zu results recount", sizeof qs / sizeof *qs);
+    cr_assert(strstr(v.reason[5], want) != NULL, "%s", v.reason[5]);
+    json_decref(v.json);
+    free(rec);
+    h_server_stop(W.s);
+    witness_stop(&W.w[0]);
+    witness_stop(&W.w[1]);
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", g_dir);
+    cr_expect_eq(system(cmd), 0);
+}
