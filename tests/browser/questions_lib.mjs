@@ -31,7 +31,7 @@ export function auditPath(m, leaves) {
 
 export function question(aid, over = {}) {
   return {
-    id: QID, assembly_id: aid, author_id: 1, state: 'open', version: 1,
+    id: QID, assembly_id: Number(aid), author_id: 1, state: 'open', version: 1,
     title: 'Which river project do we fund first?',
     description: 'Three projects were shortlisted after **two months** of deliberation.\n\n- one budget\n- one winner',
     language: 'en',
@@ -120,7 +120,7 @@ export function signedLog(aid, bd) {
   return {
     key: { name, public_key: b64(pub), key_id: hex(keyId(name, pub)) },
     note,
-    items: entries.map((entry, i) => ({ seq: String(i + 1), entry, leaf_hash: b64(leaves[i]) })),
+    items: entries.map((entry, i) => ({ seq: i + 1, entry, leaf_hash: b64(leaves[i]) })),
     proof: (index) => ({ index, size: entries.length, leaf_hash: b64(leaves[index]), proof: auditPath(index, leaves).map(b64) }),
     closedSeq: '3',
   };
@@ -129,7 +129,7 @@ export function signedLog(aid, bd) {
 // Serve a question (and what hangs off it) to a page. `state` is an
 // object the test may change between requests: {q, result, board, log}.
 export async function serve(page, aid, state) {
-  const json = (route, body, status = 200) => route.fulfill({ status, contentType: 'application/json', body: JSON.stringify(body) });
+  const json = (route, body, status = 200) => route.fulfill({ status, contentType: status >= 400 ? 'application/problem+json' : 'application/json', body: JSON.stringify(body) });
   await page.route(/\/api\/v1\/(questions|assemblies\/[^/]+\/(questions|audit))/, async (route) => {
     const req = route.request();
     const url = new URL(req.url());
@@ -169,12 +169,12 @@ export async function serve(page, aid, state) {
     if (m) {
       const bd = state.board;
       const i = bd.ballots.findIndex((e) => e.receipt === m[1]);
-      if (i < 0) return json(route, { type: 'https://pnyx.dev/problems/not-found', status: 404 }, 404);
+      if (i < 0) return json(route, { type: 'https://pnyx.dev/problems/not-found', title: 'Not found', status: 404, request_id: 'fixture-1' }, 404);
       return json(route, { entry: bd.ballots[i], index: i, size: bd.size, root: bd.root, proof: auditPath(i, bd.leaves).map(hex), closed_entry_seq: state.log.closedSeq });
     }
     if (state.log && p === `/api/v1/assemblies/${aid}/audit`) {
       const after = Number(url.searchParams.get('after') || 0);
-      return json(route, { items: state.log.items.filter((x) => Number(x.seq) > after).slice(0, Number(url.searchParams.get('limit') || 200)), next: null });
+      return json(route, { items: state.log.items.filter((x) => Number(x.seq) > after).slice(0, Number(url.searchParams.get('limit') || 200)), next: null, size: state.log.items.length });
     }
     if (state.log && p === `/api/v1/assemblies/${aid}/audit/checkpoint`) return route.fulfill({ status: 200, contentType: 'text/plain', body: state.log.note });
     if (state.log && p === `/api/v1/assemblies/${aid}/audit/proof/inclusion`) return json(route, state.log.proof(Number(url.searchParams.get('index'))));
