@@ -268,6 +268,10 @@ struct db_group_item *db_group_item_new(struct arena *a, struct db_group_key key
  * then not have changed anything outside the transaction. Batch bodies
  * defer nothing (no audit entries: audited changes use the per-item path).
  * Like bodies, they may run more than once (twice in the test build).
+ * Once a batch body returned DB_OK the group's next batch may start before
+ * this one's COMMIT (db_group.c): its writes must be ordered against a
+ * concurrent batch of the same key by the row locks they take (and never
+ * wait for a lock the next batch could hold).
  */
 typedef enum db_status (*db_batch_fn)(struct db_conn *c, void *const *cls, enum db_status *st,
                                       size_t n);

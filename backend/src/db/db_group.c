@@ -18,6 +18,14 @@
  * function: the http layer suspends the connection and frees its thread)
  * and is woken when its item is done or when it is to lead the next batch.
  *
+ * A batch run by a batch body (db_group_item_batch, e.g. ballots) passes
+ * the lead on as soon as its statement is done, before its COMMIT
+ * (pass_early): the next batch of the group runs while this one waits for
+ * its WAL flush, so two batches of one question overlap and PostgreSQL
+ * flushes their commits together. Batches of per-item bodies (audited
+ * changes) keep the lead until they committed: their log appends are
+ * ordered by it.
+ *
  * Who runs the next batch: a caller that finds its group idle leads at
  * once on its own thread (no hand-off at low load). When that batch ends
  * with items queued, the group goes to a runner thread (db_group_start),
@@ -331,6 +339,31 @@ static void run_batch_savepoints(struct db_conn *c, struct db_group_item **items
     }
 }
 
+/* A leader's hold on its group's lead: passed on once, either early (a
+ * batch body's writes are done, only its COMMIT is left: pass_early) or
+ * when the batch is finished (finish_batch). */
+struct lead {
+    struct group *g;
+    bool passed;
+};
+
+/* Passes the lead on before this batch commits, so the next batch of the
+ * group runs (on a runner's connection) while this one waits for its WAL
+ * flush. Only after a batch body: its statement has taken every row lock
+ * the batch needs, so the next batch either skips those rows (SKIP LOCKED
+ * slots) or waits for this COMMIT (a roll row marked here), and this batch
+ * never waits for the next. The group is not touched afterwards. */
+static void pass_early(struct lead *l)
+{
+    struct wake wakes[1];
+    size_t nw = 0;
+    pthread_mutex_lock(&g_mu);
+    pass_lead(l->g, wakes, &nw);
+    pthread_mutex_unlock(&g_mu);
+    run_wakes(wakes, nw);
+    l->passed = true;
+}
+
 /* Resets every item, then runs their batch body once; st[] as db_batch_fn. */
 static enum db_status batch_once(struct db_conn *c, struct db_group_item **items, size_t n,
                                  void **cls, enum db_status *st)
@@ -396,13 +429,16 @@ static enum db_status batch_run(struct db_conn *c, struct db_group_item **items,
  * the batch body gave up (or the COMMIT failed softly) and nothing
  * committed: the caller runs the items one by one.
  */
-static bool run_batch_combined(struct db_conn *c, struct db_group_item **items, size_t n)
+static bool run_batch_combined(struct db_conn *c, struct db_group_item **items, size_t n,
+                               struct lead *l)
 {
     enum db_status st[GROUP_MAX_BATCH];
     db_deferred_rewind(0);
     enum db_status s = db_control(c, "BEGIN ISOLATION LEVEL READ COMMITTED", "group");
     if (s == DB_OK)
         s = batch_run(c, items, n, st);
+    if (s == DB_OK && !l->passed)
+        pass_early(l);
     if (s == DB_OK)
         s = db_control(c, "COMMIT", "group");
     if (s == DB_OK) {
@@ -437,7 +473,7 @@ static bool run_batch_combined(struct db_conn *c, struct db_group_item **items, 
  * step) in the savepoint mode, in the same order, so each one's outcome is
  * decided as if the batch were serial.
  */
-static void run_batch(struct db_conn *c, struct db_group_item **items, size_t n)
+static void run_batch(struct db_conn *c, struct db_group_item **items, size_t n, struct lead *l)
 {
     if (n == 1) {
         run_alone(c, items[0]);
@@ -449,7 +485,7 @@ static void run_batch(struct db_conn *c, struct db_group_item **items, size_t n)
     if (same) {
         /* One batch body for all; if it gives up, the per-item path with
          * savepoints decides each item as if the batch were serial. */
-        if (!run_batch_combined(c, items, n))
+        if (!run_batch_combined(c, items, n, l))
             run_batch_savepoints(c, items, n);
         return;
     }
@@ -519,13 +555,15 @@ static size_t take_lead(struct group *g, struct db_group_item *self, struct db_g
  * Without g_mu (taken and released here): runs batch[0..n) on c (a leader
  * whose queued items were all abandoned has n = 0), then moves the items
  * to DONE, notifies those from index notify_from on (the others' callers
- * are this thread) and passes g's lead on.
+ * are this thread) and passes g's lead on (unless a batch body passed it
+ * before its COMMIT: g is then not touched again).
  */
 static void finish_batch(struct db_conn *c, struct group *g, struct db_group_item **batch, size_t n,
                          size_t notify_from)
 {
+    struct lead l = {.g = g, .passed = false};
     if (n > 0)
-        run_batch(c, batch, n);
+        run_batch(c, batch, n, &l);
     struct wake wakes[GROUP_MAX_BATCH + 1];
     size_t nw = 0;
     pthread_mutex_lock(&g_mu);
@@ -535,7 +573,8 @@ static void finish_batch(struct db_conn *c, struct group *g, struct db_group_ite
         if (i >= notify_from)
             notify(batch[i], wakes, &nw);
     }
-    pass_lead(g, wakes, &nw);
+    if (!l.passed)
+        pass_lead(g, wakes, &nw);
     pthread_mutex_unlock(&g_mu);
     run_wakes(wakes, nw);
 }
