@@ -106,12 +106,11 @@ static void burst(long long qid, struct racer *rs, int n)
     }
     for (int i = 1; i < n; i++)
         cr_assert_eq(pthread_create(&th[i], NULL, race, &rs[i]), 0);
-    /* in flight: their connections are open (the /metrics request is one
-     * more); then a margin for the server to read and park them */
-    waited = 0;
-    while (metric("pnyx_http_active_connections") < n + 1 && waited++ < 2000)
-        usleep(5000);
-    usleep(300000);
+    /* a margin for the server to read and park them. Not /metrics: a
+     * connection that the blocked http thread accepted would wait for the
+     * lock too. A cast read after the release joins a later batch: the
+     * outcomes hold either way. */
+    usleep(800000);
     bu_exec(lock, "COMMIT");
     for (int i = 0; i < n; i++)
         pthread_join(th[i], NULL);
@@ -170,8 +169,8 @@ Test(ballot_batch, mixed_batch_double_vote_non_roll_and_replay)
     burst(qid, rs, n);
 
     cr_expect_eq(rs[0].status, 201);
-    for (int i = 1; i <= 7; i++) /* voters 3..9 */
-        cr_expect_eq(rs[i].status, 201, "voter %d: %ld %s", i + 2, rs[i].status, rs[i].slug);
+    for (int i = 2; i <= 8; i++) /* voters 3..9 (rs[1] is voter 2's first try) */
+        cr_expect_eq(rs[i].status, 201, "voter %d: %ld %s", i + 1, rs[i].status, rs[i].slug);
     /* voter 2: exactly one of three, the others already voted */
     int ok2 = 0;
     for (int i = 0; i < n; i++) {

@@ -197,14 +197,20 @@ enum db_status db_ballot_cast(struct db_conn *c, struct arena *a, const struct d
 /*
  * Caller: api_ballots.c's batch body. stmt_cast for n casts at once: x
  * holds the items (arrays, bytea as hex text; $8 the batch's random start
- * of the free-slot search). first keeps each account's earliest item, so
- * a second cast of one account in the batch finds its roll row marked
- * ("already voted") as it would serially. r marks the roll rows; f1 locks
+ * of the free-slot search). r0 marks the roll rows (= ANY: an index scan
+ * whatever the statistics say); r gives each marked account its earliest
+ * item (first), so a second cast of one account in the batch finds its
+ * roll row marked ("already voted") as it would serially. f1 locks
  * the first free slots from $8 on, f2 the rest from the lowest key, as
  * many as r marked (SKIP LOCKED); s and rk pair them (k-th marked item in
- * arrival order, k-th slot in search order); b fills each with its item's
- * fresh random key, receipt, ranking and the roll row's country. i and v
- * follow b. One row per item, in item order. Every write of the batch
+ * arrival order, k-th slot in search order) into p; b fills each slot of
+ * p (found by "= ANY": index lookups whatever the statistics) with its
+ * item's fresh random key, receipt, ranking and the roll row's country. i and v
+ * follow b. One row per item, in item order; the roll and membership
+ * lookups are LATERAL … LIMIT 1 so that they stay index lookups per item
+ * (a hash over the whole roll and the assembly's memberships, as the
+ * planner chose with the bench's statistics, cost 30–90 ms a batch; the
+ * "= ANY" conditions pin index scans the same way). Every write of the batch
  * happens in one (sub)transaction, so all the batch's ballots and roll
  * marks share one xmin (README "Ballots and their secrecy").
  */
@@ -219,9 +225,10 @@ static const struct db_stmt stmt_cast_many = {
         "  AND closes_at > clock_timestamp() FOR SHARE), "
         "first AS (SELECT DISTINCT ON (account_id) account_id, ord FROM x ORDER BY account_id, "
         "ord), "
-        "r AS (UPDATE question_roll l SET voted = true FROM first WHERE l.question_id = $1 "
-        "  AND l.account_id = first.account_id AND NOT l.voted AND EXISTS (SELECT 1 FROM q) "
-        "  RETURNING first.ord, l.country), "
+        "r0 AS (UPDATE question_roll SET voted = true WHERE question_id = $1 "
+        "  AND account_id = ANY ($2::bigint[]) AND NOT voted AND EXISTS (SELECT 1 FROM q) "
+        "  RETURNING account_id, country), "
+        "r AS (SELECT first.ord, r0.country FROM r0 JOIN first USING (account_id)), "
         "f1 AS (SELECT slot FROM ballots WHERE question_id = $1 AND NOT filled AND slot >= $8 "
         "  ORDER BY slot LIMIT (SELECT count(*) FROM r) FOR UPDATE SKIP LOCKED), "
         "f2 AS (SELECT slot FROM ballots WHERE question_id = $1 AND NOT filled AND slot < $8 "
@@ -230,24 +237,28 @@ static const struct db_stmt stmt_cast_many = {
         "s AS (SELECT slot, row_number() OVER (ORDER BY part, slot) AS k "
         "  FROM (SELECT slot, 0 AS part FROM f1 UNION ALL SELECT slot, 1 FROM f2) u), "
         "rk AS (SELECT ord, country, row_number() OVER (ORDER BY ord) AS k FROM r), "
-        "b AS (UPDATE ballots t SET filled = true, slot = x.new_slot, "
-        "  receipt = decode(x.receipt, 'hex'), ranking = decode(x.ranking, 'hex'), "
-        "  country = rk.country FROM rk JOIN s USING (k) JOIN x USING (ord) "
-        "  WHERE t.question_id = $1 AND t.slot = s.slot AND NOT t.filled RETURNING x.ord), "
+        "p AS (SELECT s.slot, x.new_slot, x.receipt, x.ranking, rk.country, x.ord "
+        "  FROM rk JOIN s USING (k) JOIN x USING (ord)), "
+        "b AS (UPDATE ballots t SET filled = true, (slot, receipt, ranking, country) = "
+        "  (SELECT p.new_slot, decode(p.receipt, 'hex'), decode(p.ranking, 'hex'), p.country "
+        "  FROM p WHERE p.slot = t.slot) "
+        "  WHERE t.question_id = $1 AND t.slot = ANY (ARRAY(SELECT slot FROM p)) AND NOT t.filled "
+        "  RETURNING (SELECT p.ord FROM p WHERE p.new_slot = t.slot) AS ord), "
         "i AS (INSERT INTO ballot_idempotency (question_id, lookup, sealed) "
         "  SELECT $1, decode(x.lookup, 'hex'), decode(x.sealed, 'hex') FROM b JOIN x USING (ord) "
         "  WHERE x.lookup IS NOT NULL), "
         "v AS (INSERT INTO roll_call_votes (question_id, account_id, receipt) "
         "  SELECT $1, x.account_id, decode(x.receipt, 'hex') FROM b JOIN x USING (ord), q0 "
         "  WHERE q0.secrecy = 'roll_call') "
-        "SELECT x.ord, q0.state, EXISTS (SELECT 1 FROM q), "
-        "EXISTS (SELECT 1 FROM question_roll WHERE question_id = $1 AND account_id = "
-        "x.account_id), "
+        "SELECT x.ord, q0.state, EXISTS (SELECT 1 FROM q), ro.on_roll IS NOT NULL, "
         "EXISTS (SELECT 1 FROM r WHERE r.ord = x.ord), EXISTS (SELECT 1 FROM b WHERE b.ord = "
         "x.ord), "
         "a.visibility = 'public', a.join_policy = 'open', m.role, m.status "
         "FROM x CROSS JOIN q0 JOIN assemblies a ON a.id = q0.assembly_id "
-        "LEFT JOIN memberships m ON m.assembly_id = a.id AND m.account_id = x.account_id "
+        "LEFT JOIN LATERAL (SELECT true AS on_roll FROM question_roll "
+        "  WHERE question_id = $1 AND account_id = x.account_id LIMIT 1) ro ON true "
+        "LEFT JOIN LATERAL (SELECT role, status FROM memberships "
+        "  WHERE assembly_id = a.id AND account_id = x.account_id LIMIT 1) m ON true "
         "ORDER BY x.ord",
     .nparams = 8,
 };
