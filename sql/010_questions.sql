@@ -91,7 +91,7 @@ CREATE TABLE questions (
     -- tallying
     tallied_at           timestamptz,
     seed                 bigint,
-    result_status        text CHECK (result_status IN ('tallied', 'no_quorum', 'no_double_majority')),
+    result_status        text CHECK (result_status IN ('tallied', 'no_quorum', 'no_double_majority', 'not_counted')),
     result               text,  -- the exact bytes served by …/result (strong ETag)
     result_hash          bytea CHECK (length(result_hash) = 32)
 );

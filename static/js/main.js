@@ -22,6 +22,11 @@ const ROUTES = [
   [/^\/proposals\/([^/]+)$/, pages.proposal],
   [/^\/proposals\/([^/]+)\/edit$/, pages.editProposal],
   [/^\/proposals\/([^/]+)\/translate$/, pages.translateProposal],
+  // Questions, ballots and results (issue 11).
+  [/^\/assemblies\/([^/]+)\/questions$/, pages.questionList],
+  [/^\/assemblies\/([^/]+)\/questions\/new$/, pages.newQuestion],
+  [/^\/questions\/([^/]+)$/, pages.question],
+  [/^\/questions\/([^/]+)\/board$/, pages.questionBoard],
   [/^\/assemblies\/([^/]+)\/selections$/, pages.selections],
   [/^\/assemblies\/([^/]+)\/selections\/([^/]+)$/, pages.selection],
   [/^\/assemblies\/([^/]+)\/selections\/([^/]+)\/check$/, pages.selectionCheck],

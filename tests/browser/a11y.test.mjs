@@ -206,3 +206,47 @@ test('selection pages, in English and Arabic', async () => {
   await page.evaluate(() => localStorage.setItem('pnyx.lang', 'en'));
   assert.deepEqual(b.errors, []);
 });
+
+// qweb: the question pages (issue 11) — list, create form with its preview,
+// an open question with the ballot (and its review step), the receipt, a
+// counted question's results, and the board with a check — served from
+// fixtures (questions_lib.mjs) so that every part shows.
+test('question pages, in English and Arabic', async () => {
+  const Q = await import('./questions_lib.mjs');
+  const aid = assemblyPath.split('/').pop();
+  const nonce = 'a5'.repeat(16);
+  const mine = { question: Q.QID, ranking: ['B', 'A'], nonce, receipt: Q.receiptOf(Q.QID, ['B', 'A'], nonce) };
+  const bd = Q.board(mine);
+  const state = { q: Q.question(aid) };
+  await Q.serve(page, aid, state);
+  const review = async () => {
+    await page.locator('#unranked-list li[data-option=B] button[data-role=add]').click();
+    await page.locator('#unranked-list li[data-option=A] button[data-role=add]').click();
+    await page.locator('#review-button').click();
+    await page.locator('#review').waitFor();
+  };
+  const cast = async () => { await review(); await page.locator('#cast-button').click(); await page.locator('#receipt').waitFor(); };
+  const checked = async () => {
+    await page.locator('#check-receipt').fill(JSON.stringify(mine));
+    await page.locator('#check-button').click();
+    await page.locator('#check-verdict .verdict[data-status=verified]').waitFor();
+  };
+  for (const lang of ['en', 'ar']) {
+    await page.evaluate((l) => localStorage.setItem('pnyx.lang', l), lang);
+    state.q = Q.question(aid);
+    await check(`${assemblyPath}/questions`, lang);
+    await check(`${assemblyPath}/questions/new`, lang);
+    await check(`/questions/${Q.QID}`, lang);
+    await check(`/questions/${Q.QID}`, lang, review);
+    await check(`/questions/${Q.QID}`, lang, cast);
+    state.q = Q.question(aid, { state: 'tallied', ballots: bd.size, board_root: bd.root, closed_at: '2026-12-02T10:00:00Z' });
+    state.result = Q.result();
+    state.board = bd;
+    state.log = Q.signedLog(aid, bd);
+    await check(`/questions/${Q.QID}`, lang, () => page.locator('#results').waitFor());
+    await check(`/questions/${Q.QID}/board`, lang, checked);
+  }
+  await page.evaluate(() => localStorage.setItem('pnyx.lang', 'en'));
+  await page.unrouteAll({ behavior: 'ignoreErrors' });
+  assert.deepEqual(b.errors, []);
+});

@@ -218,3 +218,60 @@ test('a slow page shows progress (aria-busy and a progress bar), then the page',
   await page.unroute('**/api/v1/assemblies?*');
   assert.deepEqual(b.errors, []);
 });
+
+// qweb: the question pages (issue 11) at 390 px and 1280 px, in English and
+// Arabic, from fixtures (questions_lib.mjs): the list, the create form, an
+// open question with its ballot under review, a counted question's
+// results, and the board after a check — each in its widest state.
+test('question pages at 390 px and 1280 px in English and Arabic: nothing scrolls sideways', async () => {
+  const Q = await import('./questions_lib.mjs');
+  await registerViaUi(page, { name: 'Siosaia Taufa', email: `${unique('siosaia')}@example.org`, password: 'pacific tide 2026 reef', country: 'TO', languages: 'en' });
+  const qa = await api('POST', '/api/v1/assemblies', { title: 'Pacific Ocean Commons Assembly', visibility: 'public', join_policy: 'open', default_language: 'en' });
+  assert.equal(qa.status, 201);
+  const qaid = qa.body.id;
+  const nonce = 'c7'.repeat(16);
+  const mine = { question: Q.QID, ranking: ['C', 'B'], nonce, receipt: Q.receiptOf(Q.QID, ['C', 'B'], nonce) };
+  const bd = Q.board(mine);
+  const state = {};
+  await Q.serve(page, qaid, state);
+  const open_ = () => { state.q = Q.question(qaid); };
+  const tallied = () => {
+    state.q = Q.question(qaid, { state: 'tallied', ballots: bd.size, board_root: bd.root, closed_at: '2026-12-02T10:00:00Z' });
+    state.result = Q.result();
+    state.board = bd;
+    state.log = Q.signedLog(qaid, bd);
+  };
+  const shots = [
+    ['questions', `/assemblies/${qaid}/questions`, open_, null],
+    ['question-new', `/assemblies/${qaid}/questions/new`, open_, null],
+    ['question-ballot', `/questions/${Q.QID}`, open_, async () => {
+      await page.locator('#unranked-list li[data-option=C] button[data-role=add]').click();
+      await page.locator('#unranked-list li[data-option=B] button[data-role=add]').click();
+      await page.locator('#review-button').click();
+      await page.locator('#review').waitFor();
+    }],
+    ['question-results', `/questions/${Q.QID}`, tallied, () => page.locator('#results').waitFor()],
+    ['question-board', `/questions/${Q.QID}/board`, tallied, async () => {
+      await page.locator('#check-receipt').fill(JSON.stringify(mine));
+      await page.locator('#check-button').click();
+      await page.locator('#check-verdict .verdict[data-status=verified]').waitFor();
+    }],
+  ];
+  for (const lang of ['en', 'ar']) {
+    await setLang(lang);
+    for (const width of [390, 1280]) {
+      await page.setViewportSize({ width, height: 844 });
+      for (const [name, path, prepare, act] of shots) {
+        prepare();
+        await open(path, lang);
+        if (act) await act();
+        const s = await sideways();
+        assert.ok(s.scroll <= s.inner, `${name} (${lang}, ${width} px) scrolls sideways: ${s.scroll} > ${s.inner}`);
+        await shot(page, `phone-${name}-${width}-${lang}`);
+      }
+    }
+  }
+  await setLang('en');
+  await page.unrouteAll({ behavior: 'ignoreErrors' });
+  assert.deepEqual(b.errors, []);
+});

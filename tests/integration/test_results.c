@@ -99,8 +99,9 @@ static struct h_resp *get(const struct world *w, const char *path, const struct 
     return it_req(w->s, "GET", path, u, NULL);
 }
 
-/* Runs pnyx-tally on text; returns its stdout (malloc'd). */
-static char *pnyx_tally(const char *text, size_t len)
+/* Runs pnyx-tally on text; returns its stdout (malloc'd). It must exit 0,
+ * or non-zero when refused (the engine refuses the board). */
+static char *pnyx_tally(const char *text, size_t len, bool refused)
 {
     char in[] = "/tmp/pnyx-export-XXXXXX";
     int fd = mkstemp(in);
@@ -124,7 +125,7 @@ static char *pnyx_tally(const char *text, size_t len)
     out[n] = '\0';
     int rc = pclose(p);
     unlink(in);
-    cr_assert_eq(WEXITSTATUS(rc), 0, "pnyx-tally failed: %s", out);
+    cr_assert_eq(WEXITSTATUS(rc) != 0, refused, "pnyx-tally exit %d: %s", WEXITSTATUS(rc), out);
     return out;
 }
 
@@ -166,8 +167,10 @@ static json_t *check_published(const struct world *w, int64_t qid)
     snprintf(path, sizeof path, "/api/v1/questions/%lld/export?format=pnyx", (long long)qid);
     struct h_resp *x = get(w, path, NULL);
     cr_assert_eq(x->status, 200, "%s", x->body);
-    char *counted = pnyx_tally(x->body, x->body_len);
-    const char *cut = strstr(r->body, "\"rules_id\"");
+    /* a refused count publishes pnyx-tally's refusal instead of a count */
+    bool refused = strstr(r->body, "\"status\": \"not_counted\"") != NULL;
+    char *counted = pnyx_tally(x->body, x->body_len, refused);
+    const char *cut = strstr(r->body, refused ? "\"error\"" : "\"rules_id\"");
     cr_assert(cut != NULL);
     cr_assert_eq(counted[0], '{');
     cr_assert_str_eq(counted + 1, cut, "pnyx-tally on the export differs from the result");
@@ -286,6 +289,33 @@ Test(results, quorum_and_double_majority_statuses)
         json_decref(j);
     }
     cr_assert(seen_fail, "no board failed the double majority: the case tests nothing");
+}
+
+/* A board the engine refuses under the question's rules still ends the
+ * question: the refusal is the published result, once, and pnyx-tally
+ * refuses the export the same way. Here (ELECTION-FORMAT §4): cap 0.05, 19
+ * countries with one ballot each and DE with 10,001, so total' = 19 / 0.95
+ * = 20 and DE's factor trunc_4(0.05 × 20 / 10,001) = 0. */
+Test(results, a_refused_count_is_published_not_retried)
+{
+    struct world w = world_new("public");
+    struct bl_spec s = {.method = "irv",
+                        .seats = 1,
+                        .k = 3,
+                        .max_rankings = -1,
+                        .country_cap = "0.3",
+                        .roll_extra = 5,
+                        .roll_accounts = true};
+    s.country_cap = "0.05";
+    int64_t qid = load(&w, &s, 10020, 11);
+    free(sql1("UPDATE ballots SET country = CASE WHEN board_index < 19 THEN "
+              "'A' || chr(65 + board_index) ELSE 'DE' END WHERE question_id = $1 RETURNING 1",
+              qstr(qid)));
+    json_t *j = tally_and_check(&w, qid);
+    cr_assert_str_eq(json_string_value(json_object_get(j, "status")), "not_counted");
+    cr_assert(json_is_string(json_object_get(j, "error")));
+    cr_assert_null(json_object_get(j, "winners"));
+    json_decref(j);
 }
 
 Test(results, result_http_caching_and_access)

@@ -315,6 +315,104 @@ Test(pieces, gini_and_panel_set)
     panel_set_fini(&ps);
 }
 
+/* Quotas, households, sorted and distinct. */
+static bool panel_ok(const struct sortition_problem *p, const int *pn)
+{
+    for (int c = 0; c < p->ncategories; c++) {
+        int cnt[16] = {0};
+        for (int t = 0; t < p->k; t++) {
+            cnt[p->value[(size_t)pn[t] * (size_t)p->ncategories + (size_t)c]]++;
+        }
+        for (int f = 0; f < p->categories[c].nfeatures; f++) {
+            if (cnt[f] < p->categories[c].features[f].min ||
+                cnt[f] > p->categories[c].features[f].max) {
+                return false;
+            }
+        }
+    }
+    for (int t = 0; t < p->k; t++) {
+        if (t > 0 && pn[t - 1] >= pn[t]) {
+            return false;
+        }
+        for (int u = 0; p->household != NULL && u < t; u++) {
+            if (p->household[pn[t]] >= 0 && p->household[pn[t]] == p->household[pn[u]]) {
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+static void sort_ints(int *a, int n)
+{
+    for (int x = 1; x < n; x++) {
+        int v = a[x], y = x - 1;
+        while (y >= 0 && a[y] > v) {
+            a[y + 1] = a[y];
+            y--;
+        }
+        a[y + 1] = v;
+    }
+}
+
+/* The exchange heuristic of the multiplicative-weights start: from any
+   feasible panel it returns a feasible panel at least as heavy on which no
+   single exchange (checked by brute force) is feasible and heavier. */
+Test(pieces, exchange_heuristic_feasible_and_locally_optimal)
+{
+    char *resp = household_pool(40);
+    struct sortition_problem *p = load(HH_CATS, resp, "address", 8, SORTITION_OK);
+    struct swapper *sw = swapper_new(p);
+    cr_assert_not_null(sw);
+    struct legacy_rng rng;
+    legacy_rng_seed(&rng, 7);
+    int pn[8], cand[8];
+    while (legacy_draw(p, &rng, pn) != 0) {
+    }
+    cr_assert(panel_ok(p, pn));
+    double w[40];
+    int moved = 0;
+    for (int trial = 0; trial < 300; trial++) {
+        for (int i = 0; i < p->n; i++) {
+            w[i] = (double)(legacy_rng_next(&rng) >> 11) * 0x1.0p-53;
+        }
+        double v0 = 0.0, v = -1.0;
+        for (int t = 0; t < p->k; t++) {
+            v0 += w[pn[t]];
+        }
+        int rc = swapper_improve(sw, w, pn, &v);
+        cr_assert_geq(rc, 0);
+        moved += rc;
+        cr_assert(panel_ok(p, pn), "trial %d: infeasible panel", trial);
+        double vs = 0.0;
+        for (int t = 0; t < p->k; t++) {
+            vs += w[pn[t]];
+        }
+        cr_assert_float_eq(v, vs, 1e-12);
+        cr_assert_geq(v, v0 - 1e-12);
+        for (int t = 0; t < p->k; t++) {
+            for (int j = 0; j < p->n; j++) {
+                bool in = false;
+                for (int u = 0; u < p->k; u++) {
+                    in = in || pn[u] == j;
+                }
+                if (in || w[j] <= w[pn[t]]) {
+                    continue;
+                }
+                memcpy(cand, pn, sizeof cand);
+                cand[t] = j;
+                sort_ints(cand, p->k);
+                cr_assert(!panel_ok(p, cand), "trial %d: exchanging %d for %d improves", trial,
+                          pn[t], j);
+            }
+        }
+    }
+    cr_assert_gt(moved, 300, "the heuristic exchanged members (%d)", moved);
+    swapper_free(sw);
+    sortition_problem_free(p);
+    free(resp);
+}
+
 /* ------------------------------------------------------------------------ */
 
 static void run_ok(struct sortition_problem *p, enum sortition_method m,

@@ -112,10 +112,12 @@ static void tally_reset(void *cls)
     t->status[0] = '\0';
 }
 
-/* Counts q's board into *e / *r (the caller fini's both). */
+/* Counts q's board into *e / *r (the caller fini's both). When the engine
+ * refuses the board under the question's rules (not a bug, not memory: the
+ * input), returns DB_OK with refusal->code set and its reason. */
 static enum db_status count_board(struct db_conn *c, struct arena *a, const struct qr_spec *s,
                                   struct tally_election *e, struct tally_result *r,
-                                  int64_t *ballots)
+                                  int64_t *ballots, struct tally_error *refusal)
 {
     struct db_rq_group *g = NULL;
     int n = 0;
@@ -137,7 +139,15 @@ static enum db_status count_board(struct db_conn *c, struct arena *a, const stru
             return DB_HARD_ERROR;
         }
     }
-    if (tally_run(e, r, &err) != TALLY_OK) {
+    int rc = tally_run(e, r, &err);
+    if (rc == TALLY_EINVAL || rc == TALLY_ERANGE || rc == TALLY_ETIE) {
+        log_warn("question %" PRId64 ": the count is refused: %s", s->qid, err.reason);
+        *refusal = err;
+        tally_result_fini(r); /* no winners, no rounds: nothing was decided */
+        memset(r, 0, sizeof *r);
+        return DB_OK;
+    }
+    if (rc != TALLY_OK) {
         log_error("tally of question %" PRId64 ": %s", s->qid, err.reason);
         return DB_HARD_ERROR;
     }
@@ -249,12 +259,13 @@ static enum db_status tally_body(struct db_conn *c, void *cls)
     struct election_buf b = {0};
     tally_election_init(&e);
     int64_t ballots = 0;
-    st = count_board(c, a, &s, &e, &r, &ballots);
+    struct tally_error refusal = {0};
+    st = count_board(c, a, &s, &e, &r, &ballots, &refusal);
     if (st == DB_OK) {
         char turnout[48];
         bool met =
             qr_quorum(ballots, q->roll_size, countries, q->min_turnout, q->min_countries, turnout);
-        enum qr_status status = qr_status_of(met, &r);
+        enum qr_status status = refusal.code != 0 ? QR_NOT_COUNTED : qr_status_of(met, &r);
         char root_hex[65];
         if (q->has_board_root) {
             base_hex_encode(q->board_root, 32, root_hex);
@@ -274,6 +285,7 @@ static enum db_status tally_body(struct db_conn *c, void *cls)
             .quorum_met = met,
             .board_root_hex = q->has_board_root ? root_hex : NULL,
             .seed = seed,
+            .refusal = refusal.code != 0 ? refusal.reason : NULL,
         };
         uint8_t hash[32];
         if (qr_result_write(&m, &e, &r, &b) != 0) {

@@ -9,47 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "db/db_int.h"
 #include "platform/crypto.h"
-
-static const char *bytea_param(struct arena *a, const uint8_t *p, size_t n)
-{
-    char *s = arena_alloc(a, 2 * n + 3);
-    s[0] = '\\';
-    s[1] = 'x';
-    pnyx_crypto_hex(p, n, s + 2);
-    if (n == 0) {
-        s[2] = '\0';
-    }
-    return s;
-}
-
-/* Parses "\x<hex>" of exactly n bytes. */
-static int bytea_value(const char *v, uint8_t *out, size_t n)
-{
-    if (v == NULL || v[0] != '\\' || v[1] != 'x' || strlen(v + 2) != 2 * n) {
-        return -1;
-    }
-    return pnyx_crypto_unhex(v + 2, 2 * n, out, n);
-}
-
-/* Parses "\x<hex>" of any even length into an arena buffer. */
-static int bytea_value_any(struct arena *a, const char *v, const uint8_t **out, size_t *n)
-{
-    if (v == NULL || v[0] != '\\' || v[1] != 'x') {
-        return -1;
-    }
-    size_t hl = strlen(v + 2);
-    if (hl % 2 != 0) {
-        return -1;
-    }
-    uint8_t *buf = arena_alloc(a, hl / 2 + 1);
-    if (hl > 0 && pnyx_crypto_unhex(v + 2, hl, buf, hl / 2) != 0) {
-        return -1;
-    }
-    *out = buf;
-    *n = hl / 2;
-    return 0;
-}
 
 static const char *int_array_param(struct arena *a, size_t n, const unsigned *u, const uint64_t *w)
 {
@@ -83,7 +44,7 @@ static const struct db_stmt stmt_head_create = {
 enum db_status db_audit_head_create(struct db_conn *c, struct arena *a, int64_t aid,
                                     const uint8_t empty_root[DB_AUDIT_HASH])
 {
-    const char *p[2] = {db_param_i64(a, aid), bytea_param(a, empty_root, DB_AUDIT_HASH)};
+    const char *p[2] = {db_param_i64(a, aid), db_bytea_param(a, empty_root, DB_AUDIT_HASH)};
     return db_query_stmt(c, a, &stmt_head_create, p, NULL);
 }
 
@@ -105,8 +66,8 @@ enum db_status db_audit_head_lock(struct db_conn *c, struct arena *a, int64_t ai
         return st;
     }
     if (db_get_i64(&r, 0, 0, &out->size) != 0 ||
-        bytea_value(db_value(&r, 0, 1), out->root, DB_AUDIT_HASH) != 0 ||
-        bytea_value_any(a, db_value(&r, 0, 2), &out->frontier, &out->frontier_len) != 0) {
+        db_bytea_fixed(db_value(&r, 0, 1), out->root, DB_AUDIT_HASH) != 0 ||
+        db_bytea_any(a, db_value(&r, 0, 2), &out->frontier, &out->frontier_len) != 0) {
         return DB_HARD_ERROR;
     }
     return DB_OK;
@@ -168,13 +129,13 @@ enum db_status db_audit_store(struct db_conn *c, struct arena *a, const struct d
         w->at,
         text_array_param(a, w->n_entries, w->kinds),
         text_array_param(a, w->n_entries, w->entries),
-        bytea_param(a, w->leaf_hashes, w->n_entries * DB_AUDIT_HASH),
+        db_bytea_param(a, w->leaf_hashes, w->n_entries * DB_AUDIT_HASH),
         int_array_param(a, w->n_nodes, w->levels, NULL),
         int_array_param(a, w->n_nodes, NULL, w->indexes),
-        bytea_param(a, w->hashes, (size_t)w->n_nodes * DB_AUDIT_HASH),
+        db_bytea_param(a, w->hashes, (size_t)w->n_nodes * DB_AUDIT_HASH),
         db_param_i64(a, size),
-        bytea_param(a, w->root, DB_AUDIT_HASH),
-        bytea_param(a, w->frontier, w->frontier_len),
+        db_bytea_param(a, w->root, DB_AUDIT_HASH),
+        db_bytea_param(a, w->frontier, w->frontier_len),
     };
     struct db_result r;
     enum db_status st = db_query_stmt(c, a, &stmt_store, p, &r);
@@ -207,7 +168,7 @@ enum db_status db_audit_view(struct db_conn *c, struct arena *a, int64_t aid, in
         return st;
     }
     if (db_get_bool(&r, 0, 0, &out->is_public) != 0 || db_get_i64(&r, 0, 3, &out->size) != 0 ||
-        bytea_value(db_value(&r, 0, 4), out->root, DB_AUDIT_HASH) != 0) {
+        db_bytea_fixed(db_value(&r, 0, 4), out->root, DB_AUDIT_HASH) != 0) {
         return DB_HARD_ERROR;
     }
     out->role = db_value(&r, 0, 1);
@@ -244,7 +205,7 @@ enum db_status db_audit_view_nodes(struct db_conn *c, struct arena *a, int64_t a
         return st;
     }
     if (db_get_bool(&r, 0, 0, &out->is_public) != 0 || db_get_i64(&r, 0, 3, &out->size) != 0 ||
-        bytea_value(db_value(&r, 0, 4), out->root, DB_AUDIT_HASH) != 0) {
+        db_bytea_fixed(db_value(&r, 0, 4), out->root, DB_AUDIT_HASH) != 0) {
         return DB_HARD_ERROR;
     }
     out->role = db_value(&r, 0, 1);
@@ -294,7 +255,7 @@ enum db_status db_audit_entries(struct db_conn *c, struct arena *a, int64_t aid,
     struct db_audit_entry *v = arena_calloc(a, (size_t)r.nrows + 1, sizeof(*v));
     for (int i = 0; i < r.nrows; i++) {
         if (db_get_i64(&r, i, 0, &v[i].seq) != 0 ||
-            bytea_value(db_value(&r, i, 2), v[i].leaf_hash, DB_AUDIT_HASH) != 0) {
+            db_bytea_fixed(db_value(&r, i, 2), v[i].leaf_hash, DB_AUDIT_HASH) != 0) {
             return DB_HARD_ERROR;
         }
         v[i].entry = db_value(&r, i, 1);
@@ -338,8 +299,8 @@ enum db_status db_audit_nodes(struct db_conn *c, struct arena *a, int64_t aid, s
             return DB_NOT_FOUND;
         }
         if (db_get_i64(&r, i, 0, &k) != 0 || k < 1 || (size_t)k > n ||
-            bytea_value(db_value(&r, i, 1), hashes + (size_t)(k - 1) * DB_AUDIT_HASH,
-                        DB_AUDIT_HASH) != 0) {
+            db_bytea_fixed(db_value(&r, i, 1), hashes + (size_t)(k - 1) * DB_AUDIT_HASH,
+                           DB_AUDIT_HASH) != 0) {
             return DB_HARD_ERROR;
         }
     }

@@ -22,6 +22,7 @@
 
 #include "db/db.h"
 #include "db/db_int.h"
+#include "platform/crypto.h"
 #include "platform/log.h"
 
 /* After a failed connection attempt, queries fail fast with
@@ -687,4 +688,44 @@ enum db_status db_exec_script(struct db_conn *c, const char *sql, const char *na
         return st;
     PGresult *res = PQexec(c->pg, sql);
     return finish(c, res, name, NULL, NULL);
+}
+
+/* --- bytea text form (db_int.h) ----------------------------------------------- */
+
+const char *db_bytea_param(struct arena *a, const uint8_t *p, size_t n)
+{
+    char *s = arena_alloc(a, 2 * n + 3);
+    s[0] = '\\';
+    s[1] = 'x';
+    s[2] = '\0';
+    if (n > 0) {
+        pnyx_crypto_hex(p, n, s + 2);
+    }
+    return s;
+}
+
+int db_bytea_fixed(const char *v, uint8_t *out, size_t n)
+{
+    if (v == NULL || v[0] != '\\' || v[1] != 'x' || strlen(v + 2) != 2 * n) {
+        return -1;
+    }
+    return pnyx_crypto_unhex(v + 2, 2 * n, out, n);
+}
+
+int db_bytea_any(struct arena *a, const char *v, const uint8_t **out, size_t *n)
+{
+    if (v == NULL || v[0] != '\\' || v[1] != 'x') {
+        return -1;
+    }
+    size_t hl = strlen(v + 2);
+    if (hl % 2 != 0) {
+        return -1;
+    }
+    uint8_t *buf = arena_alloc(a, hl / 2 + 1);
+    if (hl > 0 && pnyx_crypto_unhex(v + 2, hl, buf, hl / 2) != 0) {
+        return -1;
+    }
+    *out = buf;
+    *n = hl / 2;
+    return 0;
 }

@@ -34,6 +34,16 @@ enum db_status db_body_run(struct db_conn *c, const char *name, db_txn_fn cb, db
  * count) since it was opened: a body wrote when the counter moved. */
 uint64_t db_writes(const struct db_conn *c) PNYX_NONNULL(1);
 
+/* bytea in PostgreSQL's text hex form, for parameters and results read as
+ * text: "\\x" + 2n lowercase hex digits (in a, NUL-terminated). */
+const char *db_bytea_param(struct arena *a, const uint8_t *p, size_t n) PNYX_NONNULL(1);
+/* Parses "\\x<hex>" of exactly n bytes into out: 0, or -1 (NULL, other
+ * length, not hex). */
+int db_bytea_fixed(const char *v, uint8_t *out, size_t n);
+/* Parses "\\x<hex>" of any even length into a buffer of a: 0, or -1. */
+int db_bytea_any(struct arena *a, const char *v, const uint8_t **out, size_t *n)
+    PNYX_NONNULL(1, 3, 4);
+
 /* Shared by db_*.c: SQL expression formatting a timestamptz column as
  * RFC 3339 UTC with second precision. */
 #define DB_RFC3339(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"

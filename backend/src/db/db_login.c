@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "db/db_int.h"
 #include "platform/crypto.h"
 
 /* A counter that has been idle (and unlocked) for a whole window starts
@@ -136,15 +137,6 @@ static const struct db_stmt stmt_prune_lock_rows = {
            "WHERE last_us <= $1::bigint LIMIT 256)",
     .nparams = 1,
 };
-
-static const char *bytea_param(struct arena *a, const uint8_t h[32])
-{
-    char *s = arena_alloc(a, 2 + 64 + 1);
-    s[0] = '\\';
-    s[1] = 'x';
-    pnyx_crypto_hex(h, 32, s + 2);
-    return s;
-}
 
 const char *db_login_device_key(struct arena *a, int64_t account_id, const uint8_t token_hash[32])
 {
@@ -293,7 +285,7 @@ enum db_status db_login_addr_success(struct db_conn *c, struct arena *a, const c
 enum db_status db_login_device_known(struct db_conn *c, struct arena *a, int64_t account_id,
                                      const uint8_t token_hash[32], int64_t since_us, bool *known)
 {
-    const char *p[3] = {db_param_i64(a, account_id), bytea_param(a, token_hash),
+    const char *p[3] = {db_param_i64(a, account_id), db_bytea_param(a, token_hash, 32),
                         db_param_i64(a, since_us)};
     struct db_result r;
     enum db_status st = db_query_stmt(c, a, &stmt_device_known, p, &r);
@@ -306,7 +298,7 @@ enum db_status db_login_device_remember(struct db_conn *c, struct arena *a, int6
                                         int64_t stale_us)
 {
     const char *id = db_param_i64(a, account_id);
-    const char *p[3] = {id, bytea_param(a, token_hash), db_param_i64(a, now_us)};
+    const char *p[3] = {id, db_bytea_param(a, token_hash, 32), db_param_i64(a, now_us)};
     enum db_status st = db_query_stmt(c, a, &stmt_device_upsert, p, NULL);
     if (st != DB_OK) {
         return st;

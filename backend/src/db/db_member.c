@@ -32,16 +32,6 @@ static enum db_status read_member(const struct db_result *r, int row, struct db_
     return DB_OK;
 }
 
-/* bytea parameter in PostgreSQL's text hex form: "\x" + 2n hex digits. */
-static const char *bytea_param(struct arena *a, const uint8_t *p, size_t n)
-{
-    char *s = arena_alloc(a, 2 * n + 3);
-    s[0] = '\\';
-    s[1] = 'x';
-    pnyx_crypto_hex(p, n, s + 2);
-    return s;
-}
-
 /* Caller: join, invitation accept, assembly create. Re-activates a row that
  * left (keeping one row per person and assembly); an active or suspended
  * row is left alone, so 0 rows returned means "already a member". */
@@ -259,7 +249,7 @@ enum db_status db_invitation_insert(struct db_conn *c, struct arena *a, int64_t 
                                     struct db_invitation *inv)
 {
     const char *p[6] = {db_param_i64(a, aid),
-                        bytea_param(a, code_hash, 32),
+                        db_bytea_param(a, code_hash, 32),
                         inv->role,
                         db_param_i64(a, inv->max_uses),
                         inv->expires_at,
@@ -283,7 +273,7 @@ static const struct db_stmt stmt_inv_lock = {
 enum db_status db_invitation_lock(struct db_conn *c, struct arena *a, const uint8_t code_hash[32],
                                   struct db_invitation *out)
 {
-    const char *p[1] = {bytea_param(a, code_hash, 32)};
+    const char *p[1] = {db_bytea_param(a, code_hash, 32)};
     struct db_result r;
     enum db_status st = db_query_one(c, a, &stmt_inv_lock, p, &r);
     if (st != DB_OK) {
@@ -314,7 +304,7 @@ static const struct db_stmt stmt_inv_preview = {
 enum db_status db_invitation_preview(struct db_conn *c, struct arena *a,
                                      const uint8_t code_hash[32], struct db_invitation *out)
 {
-    const char *p[1] = {bytea_param(a, code_hash, 32)};
+    const char *p[1] = {db_bytea_param(a, code_hash, 32)};
     struct db_result r;
     enum db_status st = db_query_one(c, a, &stmt_inv_preview, p, &r);
     if (st != DB_OK) {

@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "db/db_int.h"
 #include "platform/crypto.h"
 
 #define SES_EPOCH(col)   "floor(extract(epoch FROM " col "))::bigint"
@@ -60,22 +61,13 @@ static const struct db_stmt stmt_purge = {
     .nparams = 3,
 };
 
-static const char *bytea_param(struct arena *a, const uint8_t h[DB_HASH_BYTES])
-{
-    char *s = arena_alloc(a, 2 + 2 * DB_HASH_BYTES + 1);
-    s[0] = '\\';
-    s[1] = 'x';
-    pnyx_crypto_hex(h, DB_HASH_BYTES, s + 2);
-    return s;
-}
-
 enum db_status db_session_insert(struct db_conn *c, struct arena *a, int64_t account_id,
                                  const uint8_t token_hash[DB_HASH_BYTES],
                                  const uint8_t csrf_hash[DB_HASH_BYTES], int64_t now,
                                  int64_t expires_at, int64_t *id)
 {
-    const char *p[5] = {db_param_i64(a, account_id), bytea_param(a, token_hash),
-                        bytea_param(a, csrf_hash), db_param_i64(a, now),
+    const char *p[5] = {db_param_i64(a, account_id), db_bytea_param(a, token_hash, DB_HASH_BYTES),
+                        db_bytea_param(a, csrf_hash, DB_HASH_BYTES), db_param_i64(a, now),
                         db_param_i64(a, expires_at)};
     struct db_result r;
     enum db_status st = db_query_one(c, a, &stmt_insert, p, &r);
@@ -88,7 +80,7 @@ enum db_status db_session_insert(struct db_conn *c, struct arena *a, int64_t acc
 enum db_status db_session_lookup(struct db_conn *c, struct arena *a,
                                  const uint8_t token_hash[DB_HASH_BYTES], struct db_session *out)
 {
-    const char *p[1] = {bytea_param(a, token_hash)};
+    const char *p[1] = {db_bytea_param(a, token_hash, DB_HASH_BYTES)};
     struct db_result r;
     enum db_status st = db_query_one(c, a, &stmt_lookup, p, &r);
     if (st != DB_OK) {

@@ -9,6 +9,7 @@ import { field, input, select, formAlert, showErrors, clearErrors, busy, errorBo
 import { languageSelect } from '../languages.js';
 import { go, flash, loginRequired, safeNext } from './common.js';
 import { advancementSection, proposalsLink } from './proposals.js';
+import { questionsLink } from './questions.js';
 import { MANAGERS } from './deliberation.js';
 
 const enc = encodeURIComponent;
@@ -430,6 +431,9 @@ export async function assembly(ctx) {
           h('h2', { id: 'about-h' }, t('assembly.about')),
           a.description ? h('p', { class: 'description', dir: 'auto' }, a.description) : h('p', { class: 'muted' }, t('assembly.no_description')),
           h('p', {}, proposalsLink(a)),
+          h('h3', {}, t('q.list.title')),
+          h('p', {}, t('q.link.intro')),
+          h('p', {}, questionsLink(a)),
           h('h3', {}, t('assembly.audit')),
           h('p', {}, t('assembly.audit_intro')),
           h('p', {}, h('a', { href: `/assemblies/${enc(aid)}/audit`, id: 'audit-link' }, t('assembly.audit'))),

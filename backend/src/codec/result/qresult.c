@@ -165,6 +165,8 @@ const char *qr_status_name(enum qr_status st)
         return "no_quorum";
     case QR_NO_DOUBLE_MAJORITY:
         return "no_double_majority";
+    case QR_NOT_COUNTED:
+        return "not_counted";
     case QR_TALLIED:
     default:
         return "tallied";
@@ -258,7 +260,9 @@ int qr_result_write(const struct qr_meta *m, const struct tally_election *e,
     qr_puts(b, ",\n ");
     /* pnyx-tally's output, minus its "{" */
     struct election_buf t = {0};
-    int rc = election_write_json(e, r, &t);
+    int rc = m->status == QR_NOT_COUNTED
+                 ? election_write_error(m->refusal != NULL ? m->refusal : "not counted", &t)
+                 : election_write_json(e, r, &t);
     if (rc == 0 && t.len > 1) {
         qr_put(b, t.data + 1, t.len - 1);
     }

@@ -75,7 +75,11 @@ int qr_election_add(struct tally_election *e, const uint8_t *ranking, size_t len
 
 /* ---- status ------------------------------------------------------------------------ */
 
-enum qr_status { QR_TALLIED = 0, QR_NO_QUORUM, QR_NO_DOUBLE_MAJORITY };
+/* QR_NOT_COUNTED: the engine refused this board under the question's rules
+ * (e.g. a country cap with no ballot to weigh, or a cap factor that
+ * truncates to 0): the refusal is published as the result, so the question
+ * still ends — never stays closed, retried forever. */
+enum qr_status { QR_TALLIED = 0, QR_NO_QUORUM, QR_NO_DOUBLE_MAJORITY, QR_NOT_COUNTED };
 const char *qr_status_name(enum qr_status st);
 
 /*
@@ -107,6 +111,7 @@ struct qr_meta {
     bool quorum_met;
     const char *board_root_hex; /* 64 hex digits, or NULL */
     int64_t seed;
+    const char *refusal; /* QR_NOT_COUNTED: the engine's reason (one line) */
 };
 
 /*
@@ -118,7 +123,10 @@ struct qr_meta {
  *   "{" + result[index of the first "\"rules_id\""..] == pnyx-tally's stdout
  *
  * byte for byte (trailing newline included): that is what the export test
- * compares. Returns 0, or -1 when out of memory.
+ * compares. For QR_NOT_COUNTED the tail is pnyx-tally's refusal instead,
+ * {"error": refusal} (e and r unused), so "{" + result[index of the first
+ * "\"error\""..] is what pnyx-tally prints on the export. Returns 0, or -1
+ * when out of memory.
  */
 int qr_result_write(const struct qr_meta *m, const struct tally_election *e,
                     const struct tally_result *r, struct election_buf *b);

@@ -75,6 +75,15 @@ int legacy_draw(const struct sortition_problem *p, struct legacy_rng *rng, int *
 int sortition_legacy_run(const struct sortition_problem *p, const struct sortition_options *o,
                          struct sortition_result *r, struct sortition_error *err);
 
+/* --- the exchange heuristic (sortition_swap.c). --- */
+struct swapper;
+struct swapper *swapper_new(const struct sortition_problem *p);
+void swapper_free(struct swapper *sw);
+/* Improve the feasible panel (k indices, any order; sorted on return) by
+   best single exchanges under weights w; *value = its weight. Returns the
+   number of exchanges, -1 on allocation failure. */
+int swapper_improve(struct swapper *sw, const double *w, int *panel, double *value);
+
 /* --- column generation (MAXIMIN / LEXIMIN). --- */
 int sortition_colgen_run(const struct sortition_problem *p, const struct sortition_options *o,
                          const struct sortition_solver *s, struct sortition_result *r,
