@@ -149,8 +149,19 @@ static const char *committed_tx(const char *tag)
 
 /* Runs the scenario of the banner: leader L, then B, R, C parked and run as
  * one batch led by B on this thread. st[] gets B's, R's and C's outcomes. */
+static void batch_of_three_fn(struct body *l, struct body *b, struct body *r, struct body *c,
+                              enum db_status st[3], const db_batch_fn fns[3]);
+
 static void batch_of_three(struct body *l, struct body *b, struct body *r, struct body *c,
                            enum db_status st[3])
+{
+    static const db_batch_fn none[3] = {NULL, NULL, NULL};
+    batch_of_three_fn(l, b, r, c, st, none);
+}
+
+/* The same, item i with batch body fns[i] when not NULL. */
+static void batch_of_three_fn(struct body *l, struct body *b, struct body *r, struct body *c,
+                              enum db_status st[3], const db_batch_fn fns[3])
 {
     struct db_group_key key = db_group_assembly(1000000 + (int64_t)getpid());
     struct leader lead = {.key = key, .b = l};
@@ -167,6 +178,8 @@ static void batch_of_three(struct body *l, struct body *b, struct body *r, struc
     struct db_conn *conn = db_thread_conn();
     for (int i = 0; i < 3; i++) {
         items[i] = db_group_item_new(g_arena, key, bodies[i]->tag, run_body, reset_body, bodies[i]);
+        if (fns[i])
+            db_group_item_batch(items[i], fns[i]);
         db_group_item_park(items[i], park_cb, wake_cb, NULL);
         cr_assert_not(db_group_submit(conn, items[i], &st[i]), "item %d should have parked", i);
     }
@@ -288,4 +301,139 @@ Test(group, keys_of_different_kinds_never_share_a_group, .init = setup, .fini = 
     pthread_mutex_unlock(&mu);
     pthread_join(th, NULL);
     cr_expect_eq(lead.st, DB_OK);
+}
+
+/* --- batch bodies (db_group_item_batch) ------------------------------------------------ */
+
+static int batch_calls;
+
+/* All bodies' rows in ONE statement; gives up (as a batch body may) when
+ * a body is to refuse after writing, which needs its own rollback. */
+static enum db_status batch_bodies(struct db_conn *c, void *const *cls, enum db_status *st,
+                                   size_t n)
+{
+    batch_calls++;
+    char tags[1024];
+    size_t o = 0;
+    tags[o++] = '{';
+    for (size_t i = 0; i < n; i++) {
+        struct body *b = cls[i];
+        if (b->refuse && b->insert)
+            return DB_REFUSED;
+        if (b->insert)
+            o += (size_t)snprintf(tags + o, sizeof tags - o, "%s%s", o > 1 ? "," : "", b->tag);
+    }
+    snprintf(tags + o, sizeof tags - o, "}");
+    const char *p[1] = {tags};
+    struct db_result r;
+    enum db_status s = db_query(c, g_arena,
+                                "INSERT INTO grp_t (tag, tx) SELECT t, txid_current() "
+                                "FROM unnest($1::text[]) AS t RETURNING tag, tx::text",
+                                1, p, &r);
+    if (s != DB_OK)
+        return s;
+    for (size_t i = 0; i < n; i++) {
+        struct body *b = cls[i];
+        for (int k = 0; k < r.nrows; k++) {
+            if (strcmp(db_value(&r, k, 0), b->tag) == 0)
+                snprintf(b->tx, sizeof b->tx, "%s", db_value(&r, k, 1));
+        }
+        st[i] = b->refuse ? DB_REFUSED : DB_OK;
+    }
+    return DB_OK;
+}
+
+static const db_batch_fn all_batch[3] = {batch_bodies, batch_bodies, batch_bodies};
+
+Test(group, batch_body_runs_once_for_the_whole_batch, .init = setup, .fini = teardown)
+{
+    struct body l, b, r, c;
+    body_init(&l, "lead", true, false);
+    l.hold = true;
+    body_init(&b, "b", true, false);
+    body_init(&r, "r", false, true);
+    body_init(&c, "c", true, false);
+    batch_calls = 0;
+    enum db_status st[3];
+    batch_of_three_fn(&l, &b, &r, &c, st, all_batch);
+    cr_expect_eq(st[0], DB_OK);
+    cr_expect_eq(st[1], DB_REFUSED);
+    cr_expect_eq(st[2], DB_OK);
+    cr_expect_eq(batch_calls, 1, "one call for the three items");
+    cr_expect_eq(b.runs + r.runs + c.runs, 0, "no per-item body ran");
+    cr_expect_eq(b.resets, 1);
+    cr_expect_eq(r.resets, 1);
+    cr_expect_eq(c.resets, 1);
+    const char *tb = committed_tx(b.tag), *tc = committed_tx(c.tag);
+    cr_expect_str_neq(tb, "");
+    cr_expect_str_eq(tb, tc, "B and C commit in one transaction");
+    cr_expect_str_eq(tb, b.tx);
+}
+
+Test(group, batch_body_that_gives_up_falls_back_per_item, .init = setup, .fini = teardown)
+{
+    struct body l, b, r, c;
+    body_init(&l, "lead", true, false);
+    l.hold = true;
+    body_init(&b, "b", true, false);
+    body_init(&r, "r", true, true); /* refuses after writing */
+    body_init(&c, "c", true, false);
+    batch_calls = 0;
+    enum db_status st[3];
+    batch_of_three_fn(&l, &b, &r, &c, st, all_batch);
+    cr_expect_eq(st[0], DB_OK);
+    cr_expect_eq(st[1], DB_REFUSED);
+    cr_expect_eq(st[2], DB_OK);
+    cr_expect_eq(batch_calls, 1);
+    /* then each body once, under its savepoint, reset before */
+    cr_expect_eq(b.runs, 1);
+    cr_expect_eq(r.runs, 1);
+    cr_expect_eq(c.runs, 1);
+    cr_expect_eq(b.resets, 2);
+    cr_expect_str_eq(committed_tx(r.tag), "", "the refused body's row is rolled back");
+    const char *tb = committed_tx(b.tag), *tc = committed_tx(c.tag);
+    cr_expect_str_neq(tb, "");
+    cr_expect_str_eq(tb, tc, "B and C still commit together");
+}
+
+Test(group, mixed_batch_runs_the_per_item_bodies, .init = setup, .fini = teardown)
+{
+    struct body l, b, r, c;
+    body_init(&l, "lead", true, false);
+    l.hold = true;
+    body_init(&b, "b", true, false);
+    body_init(&r, "r", true, false);
+    body_init(&c, "c", true, false);
+    batch_calls = 0;
+    static const db_batch_fn mixed[3] = {batch_bodies, NULL, batch_bodies};
+    enum db_status st[3];
+    batch_of_three_fn(&l, &b, &r, &c, st, mixed);
+    cr_expect_eq(st[0], DB_OK);
+    cr_expect_eq(st[1], DB_OK);
+    cr_expect_eq(st[2], DB_OK);
+    cr_expect_eq(batch_calls, 0);
+    cr_expect_eq(b.runs + r.runs + c.runs, 3);
+    cr_expect_str_eq(committed_tx(b.tag), committed_tx(r.tag));
+}
+
+Test(group, batch_body_runs_twice_in_the_test_build, .init = setup, .fini = teardown)
+{
+    db_set_run_twice(true);
+    struct body l, b, r, c;
+    body_init(&l, "lead", true, false);
+    l.hold = true;
+    body_init(&b, "b", true, false);
+    body_init(&r, "r", false, true);
+    body_init(&c, "c", true, false);
+    batch_calls = 0;
+    enum db_status st[3];
+    batch_of_three_fn(&l, &b, &r, &c, st, all_batch);
+    db_set_run_twice(false);
+    cr_expect_eq(st[0], DB_OK);
+    cr_expect_eq(st[1], DB_REFUSED);
+    cr_expect_eq(st[2], DB_OK);
+    cr_expect_eq(batch_calls, 2);
+    cr_expect_eq(b.resets, 2);
+    cr_expect_str_eq(committed_tx(b.tag), b.tx, "the second run's rows are the ones kept");
+    cr_expect_str_eq(committed_tx(c.tag), c.tx);
 }

@@ -245,6 +245,12 @@ typedef int (*api_txn_reply_fn)(struct api_req *rq, enum db_status st, void *cls
 int api_txn_grouped(struct api_req *rq, struct api_reply *out, struct db_group_key key,
                     const char *name, db_txn_fn cb, db_reset_fn reset, api_txn_reply_fn reply,
                     void *cls) PNYX_NONNULL(1, 2, 4, 5, 7);
+/* The same, with a batch body (db_group_item_batch; NULL: none): a batch
+ * whose items all carry it runs it once for all of them, falling back to
+ * cb per item when it gives up. */
+int api_txn_grouped_batch(struct api_req *rq, struct api_reply *out, struct db_group_key key,
+                          const char *name, db_txn_fn cb, db_batch_fn batch, db_reset_fn reset,
+                          api_txn_reply_fn reply, void *cls) PNYX_NONNULL(1, 2, 4, 5, 8);
 /* http layer, after rq->wake_fn: finishes a parked request (it may lead the
  * next batch first, blocking). Returns the reply function's result, or
  * API_SUSPENDED if the request was not woken yet. */

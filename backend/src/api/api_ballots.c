@@ -9,10 +9,13 @@
  * statement (db_ballot_cast: roll mark + a random free slot + idempotency
  * row + roll-call vote) run in the group commit of the question
  * (DB_GROUP_QUESTION): a request whose batch is not running parks, so a
- * pool thread never waits for another caller's commit. Every refusal but
- * one is decided before the statement writes anything (no rollback); the
- * exception, a caller on the roll whose membership stopped allowing votes
- * since the opening, is undone by its savepoint.
+ * pool thread never waits for another caller's commit. A batch of casts
+ * runs as ONE statement for all of them (cast_batch_cb,
+ * db_ballot_cast_many); the per-item body remains for a cast alone and
+ * for the fallback. Every refusal but one is decided before the statement
+ * writes anything (no rollback); the exception, a caller on the roll whose
+ * membership stopped allowing votes since the opening, is undone by its
+ * savepoint (the batch falls back to the per-item path for it).
  *
  * Idempotency (sql/010's ballot_idempotency): for key K (16..200 bytes),
  *   lookup   = SHA-256("pnyx-idem-id\0" ‖ qid ‖ account ‖ K), qid and
@@ -158,14 +161,9 @@ static void cast_reset(void *cls)
     memset(&t->res, 0, sizeof t->res);
 }
 
-static enum db_status cast_cb(struct db_conn *c, void *cls)
+/* The cast's outcome from the statement's answer t->res. */
+static enum db_status cast_decide(struct cast_txn *t)
 {
-    struct cast_txn *t = cls;
-    enum db_status st = db_ballot_cast(c, t->rq->arena, &t->in, &t->res);
-    if (st == DB_NOT_FOUND)
-        return api_refuse(&t->refusal, API_E_NOT_FOUND, NULL);
-    if (st != DB_OK)
-        return st;
     enum authz_decision d = decide(t->rq, &t->res.sd, AUTHZ_CAST_BALLOT, t->res.state);
     if (d == AUTHZ_STATE_409)
         return api_refuse(&t->refusal, API_E_QUESTION_STATE, NULL);
@@ -181,6 +179,70 @@ static enum db_status cast_cb(struct db_conn *c, void *cls)
     }
     if (!t->res.cast)
         return api_refuse(&t->refusal, API_E_ALREADY_VOTED, NULL);
+    return DB_OK;
+}
+
+static enum db_status cast_cb(struct db_conn *c, void *cls)
+{
+    struct cast_txn *t = cls;
+    enum db_status st = db_ballot_cast(c, t->rq->arena, &t->in, &t->res);
+    if (st == DB_NOT_FOUND)
+        return api_refuse(&t->refusal, API_E_NOT_FOUND, NULL);
+    if (st != DB_OK)
+        return st;
+    /* The statement's tag is "SELECT 1" whatever its CTEs changed: a
+     * refusal after a cast (a voter suspended since the opening) must
+     * roll this body back, in a batch too. */
+    if (t->res.cast)
+        db_note_write(c);
+    return cast_decide(t);
+}
+
+/*
+ * The batch body (db_batch_fn): the casts of one batch as ONE statement
+ * (db_ballot_cast_many), each decided as cast_cb decides. Gives up — the
+ * batch then runs cast_cb per item under savepoints — when the statement
+ * fails, when an item was marked without a free slot, or when an item
+ * whose cast was written is refused (a roll member whose membership no
+ * longer allows voting): only a savepoint can undo one item's writes.
+ * The statement's parameters and answer live in the first item's arena
+ * (alive while its batch runs); the strings each item keeps are copied
+ * into its own.
+ */
+static enum db_status cast_batch_cb(struct db_conn *c, void *const *cls, enum db_status *st,
+                                    size_t n)
+{
+    const struct db_cast_in *in[DB_GROUP_MAX_BATCH] = {NULL};
+    struct db_cast_out *res[DB_GROUP_MAX_BATCH] = {NULL};
+    if (n > DB_GROUP_MAX_BATCH)
+        return DB_HARD_ERROR;
+    struct cast_txn *t0 = cls[0];
+    for (size_t i = 0; i < n; i++) {
+        struct cast_txn *t = cls[i];
+        if (t->qid != t0->qid)
+            return DB_HARD_ERROR; /* one group = one question: never */
+        in[i] = &t->in;
+        res[i] = &t->res;
+    }
+    enum db_status s = db_ballot_cast_many(c, t0->rq->arena, in, res, n);
+    if (s == DB_NOT_FOUND) {
+        for (size_t i = 0; i < n; i++)
+            st[i] = api_refuse(&((struct cast_txn *)cls[i])->refusal, API_E_NOT_FOUND, NULL);
+        return DB_OK;
+    }
+    if (s != DB_OK)
+        return s;
+    for (size_t i = 0; i < n; i++) {
+        struct cast_txn *t = cls[i];
+        if (t->res.slot_missing)
+            return DB_HARD_ERROR; /* cast_cb, per item, logs and fails that one */
+        struct arena *own = t->rq->arena;
+        t->res.sd.role = t->res.sd.role ? arena_strdup(own, t->res.sd.role) : NULL;
+        t->res.sd.status = t->res.sd.status ? arena_strdup(own, t->res.sd.status) : NULL;
+        st[i] = cast_decide(t);
+        if (st[i] != DB_OK && t->res.cast)
+            return DB_REFUSED; /* written, then refused: needs its own rollback */
+    }
     return DB_OK;
 }
 
@@ -413,7 +475,8 @@ int api_ballots_cast(struct api_req *rq, struct api_reply *out)
      * (bench/questions/README.md), which let idle groups lead on http
      * threads and cut the batches from ~30 to ~7 ballots. */
     struct db_group_key key = {.kind = DB_GROUP_QUESTION, .id = t->qid};
-    return api_txn_grouped(rq, out, key, "ballot_cast", cast_cb, cast_reset, cast_reply, t);
+    return api_txn_grouped_batch(rq, out, key, "ballot_cast", cast_cb, cast_batch_cb, cast_reset,
+                                 cast_reply, t);
 }
 
 /* --- the board ------------------------------------------------------------------------- */

@@ -43,8 +43,27 @@ int api_txn_grouped(struct api_req *rq, struct api_reply *out, struct db_group_k
         st = db_run_txn_grouped(rq->db, key, name, cb, reset, cls);
         return reply(rq, st, cls, out);
     }
+    return api_txn_grouped_batch(rq, out, key, name, cb, NULL, reset, reply, cls);
+}
+
+int api_txn_grouped_batch(struct api_req *rq, struct api_reply *out, struct db_group_key key,
+                          const char *name, db_txn_fn cb, db_batch_fn batch, db_reset_fn reset,
+                          api_txn_reply_fn reply, void *cls)
+{
+    enum db_status st = DB_HARD_ERROR;
+    if (!rq->park_fn || !rq->wake_fn) {
+        /* blocks (no park function) until its batch ran */
+        struct db_group_item *it = db_group_item_new(rq->arena, key, name, cb, reset, cls);
+        if (batch)
+            db_group_item_batch(it, batch);
+        if (!db_group_submit(rq->db, it, &st))
+            st = DB_HARD_ERROR; /* never: without a park function it waits */
+        return reply(rq, st, cls, out);
+    }
     struct api_parked *p = arena_alloc(rq->arena, sizeof *p);
     p->item = db_group_item_new(rq->arena, key, name, cb, reset, cls);
+    if (batch)
+        db_group_item_batch(p->item, batch);
     p->reply = reply;
     p->cls = cls;
     db_group_item_park(p->item, park, wake, rq);

@@ -254,6 +254,31 @@ struct db_group_item;
 struct db_group_item *db_group_item_new(struct arena *a, struct db_group_key key, const char *name,
                                         db_txn_fn cb, db_reset_fn reset, void *cls)
     PNYX_NONNULL(1, 3, 4);
+/*
+ * A batch body: the bodies of n items (n >= 2, each with this same batch
+ * function) of one batch at once, in the batch's open transaction, e.g. as
+ * ONE multi-row statement instead of one statement per body. cls[i] is
+ * item i's closure (in arrival order), already reset (db_reset_fn). DB_OK:
+ * every st[i] is set, DB_OK (item i's change is made) or DB_REFUSED (item
+ * i's refusal is in its closure and nothing of it was written), and the
+ * batch commits as one. Any other status: the leader rolls the whole
+ * transaction back and runs the items one by one (each body under its own
+ * savepoint, as for items without a batch function), so a batch body may
+ * give up whenever one item would need its own rollback or fails; it must
+ * then not have changed anything outside the transaction. Batch bodies
+ * defer nothing (no audit entries: audited changes use the per-item path).
+ * Like bodies, they may run more than once (twice in the test build).
+ * Once a batch body returned DB_OK the group's next batch may start before
+ * this one's COMMIT (db_group.c): its writes must be ordered against a
+ * concurrent batch of the same key by the row locks they take (and never
+ * wait for a lock the next batch could hold).
+ */
+typedef enum db_status (*db_batch_fn)(struct db_conn *c, void *const *cls, enum db_status *st,
+                                      size_t n);
+/* Gives the item a batch body (before db_group_submit). A batch whose
+ * items all share fn runs it once for all of them; a mixed batch, or one
+ * item alone, runs the per-item bodies. */
+void db_group_item_batch(struct db_group_item *it, db_batch_fn fn) PNYX_NONNULL(1, 2);
 /* park(wake_cls) is called, under the group lock and on the submitting
  * thread, when the item would have to wait: it returns true when the caller
  * parks (db_group_submit then returns false at once), false to run the
@@ -306,6 +331,11 @@ void db_set_commit_hook(const struct db_commit_hook *h);
 
 /* True inside a transaction of c (also an aborted one). */
 bool db_in_txn(const struct db_conn *c) PNYX_NONNULL(1);
+/* Tells the transaction machinery that the body running on c changed rows
+ * with a statement whose command tag does not say so (a SELECT over
+ * data-modifying CTEs reports "SELECT n"): a refusal after it then rolls
+ * the body back to its savepoint instead of keeping its writes. */
+void db_note_write(struct db_conn *c) PNYX_NONNULL(1);
 
 /* Same with an explicit isolation level. */
 enum db_status db_run_txn_iso(struct db_conn *c, const char *name, enum db_isolation iso,

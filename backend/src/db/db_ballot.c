@@ -194,6 +194,167 @@ enum db_status db_ballot_cast(struct db_conn *c, struct arena *a, const struct d
     return DB_OK;
 }
 
+/*
+ * Caller: api_ballots.c's batch body. stmt_cast for n casts at once: x
+ * holds the items (arrays, bytea as hex text; $8 the batch's random start
+ * of the free-slot search). r0 marks the roll rows (= ANY: an index scan
+ * whatever the statistics say); r gives each marked account its earliest
+ * item (first), so a second cast of one account in the batch finds its
+ * roll row marked ("already voted") as it would serially. f1 locks
+ * the first free slots from $8 on, f2 the rest from the lowest key, as
+ * many as r marked (SKIP LOCKED); s and rk pair them (k-th marked item in
+ * arrival order, k-th slot in search order) into p; b fills each slot of
+ * p (found by "= ANY": index lookups whatever the statistics) with its
+ * item's fresh random key, receipt, ranking and the roll row's country. i and v
+ * follow b. One row per item, in item order; the roll and membership
+ * lookups are LATERAL … LIMIT 1 so that they stay index lookups per item
+ * (a hash over the whole roll and the assembly's memberships, as the
+ * planner chose with the bench's statistics, cost 30–90 ms a batch; the
+ * "= ANY" conditions pin index scans the same way). Every write of the batch
+ * happens in one (sub)transaction, so all the batch's ballots and roll
+ * marks share one xmin (README "Ballots and their secrecy").
+ */
+static const struct db_stmt stmt_cast_many = {
+    .name = "ballot_cast_many",
+    .sql =
+        "WITH x AS (SELECT * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], "
+        "  $6::text[], $7::bigint[]) WITH ORDINALITY "
+        "  AS x(account_id, receipt, ranking, lookup, sealed, new_slot, ord)), "
+        "q0 AS (SELECT assembly_id, state, secrecy FROM questions WHERE id = $1), "
+        "q AS (SELECT id FROM questions WHERE id = $1 AND state = 'open' "
+        "  AND closes_at > clock_timestamp() FOR SHARE), "
+        "first AS (SELECT DISTINCT ON (account_id) account_id, ord FROM x ORDER BY account_id, "
+        "ord), "
+        "r0 AS (UPDATE question_roll SET voted = true WHERE question_id = $1 "
+        "  AND account_id = ANY ($2::bigint[]) AND NOT voted AND EXISTS (SELECT 1 FROM q) "
+        "  RETURNING account_id, country), "
+        "r AS (SELECT first.ord, r0.country FROM r0 JOIN first USING (account_id)), "
+        "f1 AS (SELECT slot FROM ballots WHERE question_id = $1 AND NOT filled AND slot >= $8 "
+        "  ORDER BY slot LIMIT (SELECT count(*) FROM r) FOR UPDATE SKIP LOCKED), "
+        "f2 AS (SELECT slot FROM ballots WHERE question_id = $1 AND NOT filled AND slot < $8 "
+        "  ORDER BY slot LIMIT (SELECT count(*) FROM r) - (SELECT count(*) FROM f1) "
+        "  FOR UPDATE SKIP LOCKED), "
+        "s AS (SELECT slot, row_number() OVER (ORDER BY part, slot) AS k "
+        "  FROM (SELECT slot, 0 AS part FROM f1 UNION ALL SELECT slot, 1 FROM f2) u), "
+        "rk AS (SELECT ord, country, row_number() OVER (ORDER BY ord) AS k FROM r), "
+        "p AS (SELECT s.slot, x.new_slot, x.receipt, x.ranking, rk.country, x.ord "
+        "  FROM rk JOIN s USING (k) JOIN x USING (ord)), "
+        "b AS (UPDATE ballots t SET filled = true, (slot, receipt, ranking, country) = "
+        "  (SELECT p.new_slot, decode(p.receipt, 'hex'), decode(p.ranking, 'hex'), p.country "
+        "  FROM p WHERE p.slot = t.slot) "
+        "  WHERE t.question_id = $1 AND t.slot = ANY (ARRAY(SELECT slot FROM p)) AND NOT t.filled "
+        "  RETURNING (SELECT p.ord FROM p WHERE p.new_slot = t.slot) AS ord), "
+        "i AS (INSERT INTO ballot_idempotency (question_id, lookup, sealed) "
+        "  SELECT $1, decode(x.lookup, 'hex'), decode(x.sealed, 'hex') FROM b JOIN x USING (ord) "
+        "  WHERE x.lookup IS NOT NULL), "
+        "v AS (INSERT INTO roll_call_votes (question_id, account_id, receipt) "
+        "  SELECT $1, x.account_id, decode(x.receipt, 'hex') FROM b JOIN x USING (ord), q0 "
+        "  WHERE q0.secrecy = 'roll_call') "
+        "SELECT x.ord, q0.state, EXISTS (SELECT 1 FROM q), ro.on_roll IS NOT NULL, "
+        "EXISTS (SELECT 1 FROM r WHERE r.ord = x.ord), EXISTS (SELECT 1 FROM b WHERE b.ord = "
+        "x.ord), "
+        "a.visibility = 'public', a.join_policy = 'open', m.role, m.status "
+        "FROM x CROSS JOIN q0 JOIN assemblies a ON a.id = q0.assembly_id "
+        "LEFT JOIN LATERAL (SELECT true AS on_roll FROM question_roll "
+        "  WHERE question_id = $1 AND account_id = x.account_id LIMIT 1) ro ON true "
+        "LEFT JOIN LATERAL (SELECT role, status FROM memberships "
+        "  WHERE assembly_id = a.id AND account_id = x.account_id LIMIT 1) m ON true "
+        "ORDER BY x.ord",
+    .nparams = 8,
+};
+
+/* Appends bytes as hex (no quoting needed in an array literal). */
+static void hex_elem(char **pos, const uint8_t *p, size_t n)
+{
+    if (n > 0)
+        pnyx_crypto_hex(p, n, *pos);
+    *pos += 2 * n;
+}
+
+enum db_status db_ballot_cast_many(struct db_conn *c, struct arena *a,
+                                   const struct db_cast_in *const *in,
+                                   struct db_cast_out *const *out, size_t n)
+{
+    if (n == 0)
+        return DB_OK;
+    /* Sizes: ids ≤ 20 digits + sign + comma; hex 2 bytes a byte + comma. */
+    size_t nid = 2, nrec = 2, nrank = 2, nlook = 2, nseal = 2, nslot = 2;
+    for (size_t i = 0; i < n; i++) {
+        nid += 22;
+        nslot += 22;
+        nrec += 2 * DB_BALLOT_HASH + 1;
+        nrank += 2 * in[i]->n_ranking + 1;
+        nlook += in[i]->lookup ? 2 * DB_BALLOT_HASH + 1 : 5;
+        nseal += in[i]->lookup ? 2 * in[i]->n_sealed + 1 : 5;
+    }
+    char *ids = arena_alloc(a, nid), *recs = arena_alloc(a, nrec), *ranks = arena_alloc(a, nrank),
+         *looks = arena_alloc(a, nlook), *seals = arena_alloc(a, nseal),
+         *slots = arena_alloc(a, nslot);
+    char *pi = ids, *pr = recs, *pk = ranks, *pl = looks, *ps = seals, *pn = slots;
+    for (size_t i = 0; i < n; i++) {
+        char sep = i == 0 ? '{' : ',';
+        *pi++ = *pr++ = *pk++ = *pl++ = *ps++ = *pn++ = sep;
+        pi += sprintf(pi, "%lld", (long long)in[i]->account_id);
+        pn += sprintf(pn, "%lld", (long long)in[i]->new_slot);
+        hex_elem(&pr, in[i]->receipt, DB_BALLOT_HASH);
+        hex_elem(&pk, in[i]->ranking, in[i]->n_ranking);
+        if (in[i]->lookup) {
+            hex_elem(&pl, in[i]->lookup, DB_BALLOT_HASH);
+            hex_elem(&ps, in[i]->sealed, in[i]->n_sealed);
+        } else {
+            memcpy(pl, "NULL", 4);
+            memcpy(ps, "NULL", 4);
+            pl += 4;
+            ps += 4;
+        }
+    }
+    strcpy(pi, "}");
+    strcpy(pr, "}");
+    strcpy(pk, "}");
+    strcpy(pl, "}");
+    strcpy(ps, "}");
+    strcpy(pn, "}");
+    const char *p[8] = {
+        db_param_i64(a, in[0]->qid),
+        ids,
+        recs,
+        ranks,
+        looks,
+        seals,
+        slots,
+        arena_printf(a, "%lld", (long long)in[0]->slot_from),
+    };
+    struct db_result r;
+    for (size_t i = 0; i < n; i++)
+        memset(out[i], 0, sizeof *out[i]);
+    enum db_status st = db_query_stmt(c, a, &stmt_cast_many, p, &r);
+    if (st != DB_OK)
+        return st;
+    if (r.nrows == 0)
+        return DB_NOT_FOUND;
+    if ((size_t)r.nrows != n)
+        return DB_HARD_ERROR;
+    for (size_t i = 0; i < n; i++) {
+        int row = (int)i;
+        int64_t ord = 0;
+        bool roll_marked = false;
+        struct db_cast_out *o = out[i];
+        if (db_get_i64(&r, row, 0, &ord) != 0 || ord != (int64_t)i + 1 ||
+            db_get_bool(&r, row, 2, &o->open_now) != 0 ||
+            db_get_bool(&r, row, 3, &o->on_roll) != 0 ||
+            db_get_bool(&r, row, 4, &roll_marked) != 0 || db_get_bool(&r, row, 5, &o->cast) != 0 ||
+            db_get_bool(&r, row, 6, &o->sd.is_public) != 0 ||
+            db_get_bool(&r, row, 7, &o->sd.open_to_join) != 0) {
+            return DB_HARD_ERROR;
+        }
+        copy_state(o->state, db_value(&r, row, 1));
+        o->slot_missing = roll_marked && !o->cast;
+        o->sd.role = db_value(&r, row, 8);
+        o->sd.status = db_value(&r, row, 9);
+    }
+    return DB_OK;
+}
+
 /* Caller: api_ballots.c (a request with an Idempotency-Key). */
 static const struct db_stmt stmt_idem_get = {
     .name = "ballot_idem_get",

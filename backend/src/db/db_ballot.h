@@ -78,6 +78,22 @@ struct db_cast_out {
 enum db_status db_ballot_cast(struct db_conn *c, struct arena *a, const struct db_cast_in *in,
                               struct db_cast_out *out) PNYX_NONNULL(1, 2, 3, 4) PNYX_MUSTCHECK;
 
+/*
+ * The casts of a group-committed batch on ONE question (in[i]->qid all
+ * equal), as ONE statement inside the caller's transaction: what
+ * db_ballot_cast does for each, decided as if they ran one after another
+ * in index order (a second cast by the same account in the batch is
+ * "already voted"). The accepted casts fill free slots starting at
+ * in[0]->slot_from (wrapping, SKIP LOCKED). out[i] as db_ballot_cast's.
+ * Writes for item i only what db_ballot_cast would; out[i]->slot_missing
+ * set means the caller must roll back (an item was marked without a
+ * slot). DB_NOT_FOUND: no such question. n <= DB_GROUP_MAX_BATCH.
+ */
+enum db_status db_ballot_cast_many(struct db_conn *c, struct arena *a,
+                                   const struct db_cast_in *const *in,
+                                   struct db_cast_out *const *out, size_t n)
+    PNYX_NONNULL(1, 2, 3, 4) PNYX_MUSTCHECK;
+
 /* The sealed reply stored under (qid, lookup): DB_OK with sealed and n set (in a),
  * or DB_NOT_FOUND. */
 enum db_status db_ballot_idem_get(struct db_conn *c, struct arena *a, int64_t qid,

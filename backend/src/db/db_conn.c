@@ -559,6 +559,11 @@ enum db_status db_control(struct db_conn *c, const char *sql, const char *name)
     return finish(c, res, name, NULL, NULL);
 }
 
+void db_note_write(struct db_conn *c)
+{
+    c->writes++;
+}
+
 uint64_t db_writes(const struct db_conn *c)
 {
     return c->writes;

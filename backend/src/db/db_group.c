@@ -18,6 +18,14 @@
  * function: the http layer suspends the connection and frees its thread)
  * and is woken when its item is done or when it is to lead the next batch.
  *
+ * A batch run by a batch body (db_group_item_batch, e.g. ballots) passes
+ * the lead on as soon as its statement is done, before its COMMIT
+ * (pass_early): the next batch of the group runs while this one waits for
+ * its WAL flush, so two batches of one question overlap and PostgreSQL
+ * flushes their commits together. Batches of per-item bodies (audited
+ * changes) keep the lead until they committed: their log appends are
+ * ordered by it.
+ *
  * Who runs the next batch: a caller that finds its group idle leads at
  * once on its own thread (no hand-off at low load). When that batch ends
  * with items queued, the group goes to a runner thread (db_group_start),
@@ -83,6 +91,7 @@ struct db_group_item {
     enum item_state state;
     struct db_group_key key;
     db_txn_fn cb;
+    db_batch_fn batch; /* NULL: per-item bodies only */
     db_reset_fn reset;
     void *cls;
     const char *name;
@@ -330,6 +339,130 @@ static void run_batch_savepoints(struct db_conn *c, struct db_group_item **items
     }
 }
 
+/* A leader's hold on its group's lead: passed on once, either early (a
+ * batch body's writes are done, only its COMMIT is left: pass_early) or
+ * when the batch is finished (finish_batch). */
+struct lead {
+    struct group *g;
+    bool passed;
+};
+
+/* Passes the lead on before this batch commits, so the next batch of the
+ * group runs (on a runner's connection) while this one waits for its WAL
+ * flush. Only after a batch body: its statement has taken every row lock
+ * the batch needs, so the next batch either skips those rows (SKIP LOCKED
+ * slots) or waits for this COMMIT (a roll row marked here), and this batch
+ * never waits for the next. The group is not touched afterwards. */
+static void pass_early(struct lead *l)
+{
+    struct wake wakes[1];
+    size_t nw = 0;
+    pthread_mutex_lock(&g_mu);
+    pass_lead(l->g, wakes, &nw);
+    pthread_mutex_unlock(&g_mu);
+    run_wakes(wakes, nw);
+    l->passed = true;
+}
+
+/* Resets every item, then runs their batch body once; st[] as db_batch_fn. */
+static enum db_status batch_once(struct db_conn *c, struct db_group_item **items, size_t n,
+                                 void **cls, enum db_status *st)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (items[i]->reset)
+            items[i]->reset(items[i]->cls);
+        st[i] = DB_HARD_ERROR;
+    }
+    size_t mark = db_deferred_mark();
+    enum db_status s = items[0]->batch(c, cls, st, n);
+    if (s == DB_OK && db_deferred_mark() != mark) {
+        log_error("group: batch body %s deferred items", items[0]->name);
+        return DB_HARD_ERROR;
+    }
+    for (size_t i = 0; s == DB_OK && i < n; i++) {
+        if (st[i] != DB_OK && st[i] != DB_REFUSED) {
+            log_error("group: batch body %s answered %s for an item", items[0]->name,
+                      db_status_name(st[i]));
+            s = DB_HARD_ERROR;
+        }
+    }
+    return s;
+}
+
+/* The batch body in the open transaction, twice with a savepoint in
+ * between in the test build (as db_body_run does for a body). */
+static enum db_status batch_run(struct db_conn *c, struct db_group_item **items, size_t n,
+                                enum db_status *st)
+{
+    void *cls[GROUP_MAX_BATCH];
+    for (size_t i = 0; i < n; i++)
+        cls[i] = items[i]->cls;
+    const char *own = log_request_id();
+    log_set_request_id(items[0]->rid);
+    enum db_status s;
+    if (!db_run_twice()) {
+        s = batch_once(c, items, n, cls, st);
+    } else {
+        enum db_status first[GROUP_MAX_BATCH];
+        s = db_control(c, "SAVEPOINT pnyx_twice", items[0]->name);
+        enum db_status f = s == DB_OK ? batch_once(c, items, n, cls, first) : s;
+        if (s == DB_OK && f != DB_UNAVAILABLE)
+            s = db_control(c, "ROLLBACK TO SAVEPOINT pnyx_twice", items[0]->name);
+        else
+            s = f;
+        if (s == DB_OK) {
+            s = batch_once(c, items, n, cls, st);
+            for (size_t i = 0; s == DB_OK && f == DB_OK && i < n; i++) {
+                if (st[i] != first[i])
+                    log_error("txn-twice: batch body %s answered %s, then %s for item %zu",
+                              items[0]->name, db_status_name(first[i]), db_status_name(st[i]), i);
+            }
+        }
+    }
+    log_set_request_id(own);
+    return s;
+}
+
+/*
+ * Runs items[0..n) (n >= 2, all with the same batch body) through their
+ * batch body in one transaction. true: done, each item's st set. false:
+ * the batch body gave up (or the COMMIT failed softly) and nothing
+ * committed: the caller runs the items one by one.
+ */
+static bool run_batch_combined(struct db_conn *c, struct db_group_item **items, size_t n,
+                               struct lead *l)
+{
+    enum db_status st[GROUP_MAX_BATCH];
+    db_deferred_rewind(0);
+    enum db_status s = db_control(c, "BEGIN ISOLATION LEVEL READ COMMITTED", "group");
+    if (s == DB_OK)
+        s = batch_run(c, items, n, st);
+    if (s == DB_OK && !l->passed)
+        pass_early(l);
+    if (s == DB_OK)
+        s = db_control(c, "COMMIT", "group");
+    if (s == DB_OK) {
+        for (size_t i = 0; i < n; i++)
+            items[i]->st = st[i];
+        metrics_db_group_batch(n);
+        metrics_db_group_combined(true);
+        return true;
+    }
+    db_deferred_rewind(0);
+    if (s != DB_UNAVAILABLE && db_in_txn(c) && db_control(c, "ROLLBACK", "group") != DB_OK)
+        s = DB_UNAVAILABLE;
+    if (s == DB_UNAVAILABLE) {
+        /* the connection is gone: so is any chance of the per-item path */
+        for (size_t i = 0; i < n; i++)
+            items[i]->st = s;
+        return true;
+    }
+    metrics_db_group_combined(false);
+    log_info("group: batch body %s of %zu items gave up (%s): running them one by one",
+             items[0]->name, n, db_status_name(s));
+    return false;
+}
+
 /*
  * Runs items[0..n) in one transaction and sets each item's st. First
  * optimistically without savepoints (a SAVEPOINT is one more round trip per
@@ -340,10 +473,20 @@ static void run_batch_savepoints(struct db_conn *c, struct db_group_item **items
  * step) in the savepoint mode, in the same order, so each one's outcome is
  * decided as if the batch were serial.
  */
-static void run_batch(struct db_conn *c, struct db_group_item **items, size_t n)
+static void run_batch(struct db_conn *c, struct db_group_item **items, size_t n, struct lead *l)
 {
     if (n == 1) {
         run_alone(c, items[0]);
+        return;
+    }
+    bool same = items[0]->batch != NULL;
+    for (size_t i = 1; same && i < n; i++)
+        same = items[i]->batch == items[0]->batch;
+    if (same) {
+        /* One batch body for all; if it gives up, the per-item path with
+         * savepoints decides each item as if the batch were serial. */
+        if (!run_batch_combined(c, items, n, l))
+            run_batch_savepoints(c, items, n);
         return;
     }
     db_deferred_rewind(0);
@@ -412,13 +555,15 @@ static size_t take_lead(struct group *g, struct db_group_item *self, struct db_g
  * Without g_mu (taken and released here): runs batch[0..n) on c (a leader
  * whose queued items were all abandoned has n = 0), then moves the items
  * to DONE, notifies those from index notify_from on (the others' callers
- * are this thread) and passes g's lead on.
+ * are this thread) and passes g's lead on (unless a batch body passed it
+ * before its COMMIT: g is then not touched again).
  */
 static void finish_batch(struct db_conn *c, struct group *g, struct db_group_item **batch, size_t n,
                          size_t notify_from)
 {
+    struct lead l = {.g = g, .passed = false};
     if (n > 0)
-        run_batch(c, batch, n);
+        run_batch(c, batch, n, &l);
     struct wake wakes[GROUP_MAX_BATCH + 1];
     size_t nw = 0;
     pthread_mutex_lock(&g_mu);
@@ -428,7 +573,8 @@ static void finish_batch(struct db_conn *c, struct group *g, struct db_group_ite
         if (i >= notify_from)
             notify(batch[i], wakes, &nw);
     }
-    pass_lead(g, wakes, &nw);
+    if (!l.passed)
+        pass_lead(g, wakes, &nw);
     pthread_mutex_unlock(&g_mu);
     run_wakes(wakes, nw);
 }
@@ -499,6 +645,11 @@ struct db_group_item *db_group_item_new(struct arena *a, struct db_group_key key
     *it = (struct db_group_item){
         .state = ITEM_NEW, .key = key, .cb = cb, .reset = reset, .cls = cls, .name = name};
     return it;
+}
+
+void db_group_item_batch(struct db_group_item *it, db_batch_fn fn)
+{
+    it->batch = fn;
 }
 
 void db_group_item_park(struct db_group_item *it, bool (*park)(void *wake_cls),

@@ -32,7 +32,7 @@ struct route_stats {
 
 static struct route_stats stats[METRICS_MAX_ROUTES + 1];
 static atomic_long active_conns;
-static atomic_uint_fast64_t group_commits, group_bodies;
+static atomic_uint_fast64_t group_commits, group_bodies, group_combined, group_fallbacks;
 static atomic_uint_fast64_t translation_jobs[METRICS_TRANSLATION__COUNT];
 
 static size_t status_slot(unsigned status)
@@ -61,6 +61,11 @@ void metrics_db_group_batch(size_t bodies)
 {
     atomic_fetch_add_explicit(&group_commits, 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&group_bodies, bodies, memory_order_relaxed);
+}
+
+void metrics_db_group_combined(bool ok)
+{
+    atomic_fetch_add_explicit(ok ? &group_combined : &group_fallbacks, 1, memory_order_relaxed);
 }
 
 void metrics_translation_job(enum metrics_translation outcome)
@@ -185,9 +190,18 @@ char *metrics_render(const char *const *route_names, const char *const *route_me
             "pnyx_db_group_commits_total %llu\n"
             "# HELP pnyx_db_group_changes_total Changes committed in those transactions.\n"
             "# TYPE pnyx_db_group_changes_total counter\n"
-            "pnyx_db_group_changes_total %llu\n",
+            "pnyx_db_group_changes_total %llu\n"
+            "# HELP pnyx_db_group_combined_total Group commits whose changes ran as one batch "
+            "body (one statement for all, e.g. ballots).\n"
+            "# TYPE pnyx_db_group_combined_total counter\n"
+            "pnyx_db_group_combined_total %llu\n"
+            "# HELP pnyx_db_group_fallbacks_total Batch bodies that gave up, their changes then "
+            "run one by one.\n"
+            "# TYPE pnyx_db_group_fallbacks_total counter\n"
+            "pnyx_db_group_fallbacks_total %llu\n",
             (unsigned long long)db_errors, atomic_load(&active_conns),
-            (unsigned long long)load(&group_commits), (unsigned long long)load(&group_bodies));
+            (unsigned long long)load(&group_commits), (unsigned long long)load(&group_bodies),
+            (unsigned long long)load(&group_combined), (unsigned long long)load(&group_fallbacks));
     static const char *const outcome[METRICS_TRANSLATION__COUNT] = {"stored", "skipped", "retried",
                                                                     "failed"};
     bprintf(&b, "# HELP pnyx_translation_jobs_total Machine-translation job attempts finished "

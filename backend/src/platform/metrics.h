@@ -8,6 +8,7 @@
 #ifndef PNYX_PLATFORM_METRICS_H
 #define PNYX_PLATFORM_METRICS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,9 @@
 void metrics_request(size_t route, unsigned status, uint64_t duration_us);
 /* One group-committed transaction of `bodies` changes (db_group.c). */
 void metrics_db_group_batch(size_t bodies);
+/* A batch body (db_group_item_batch) committed its batch (ok), or gave up
+ * and the batch ran per item. */
+void metrics_db_group_combined(bool ok);
 /* Active connection gauge. */
 void metrics_conn_open(void);
 void metrics_conn_close(void);
