@@ -9,47 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/db_int.h"
 #include "platform/crypto.h"
-
-static const char *bytea_param(struct arena *a, const uint8_t *p, size_t n)
-{
-    char *s = arena_alloc(a, 2 * n + 3);
-    s[0] = '\\';
-    s[1] = 'x';
-    s[2] = '\0';
-    if (n > 0) {
-        pnyx_crypto_hex(p, n, s + 2);
-    }
-    return s;
-}
-
-/* Parses "\x<hex>" of exactly n bytes. */
-static int bytea_fixed(const char *v, uint8_t *out, size_t n)
-{
-    if (v == NULL || v[0] != '\\' || v[1] != 'x' || strlen(v + 2) != 2 * n) {
-        return -1;
-    }
-    return pnyx_crypto_unhex(v + 2, 2 * n, out, n);
-}
-
-/* Parses "\x<hex>" of any even length into an arena buffer. */
-static int bytea_any(struct arena *a, const char *v, const uint8_t **out, size_t *n)
-{
-    if (v == NULL || v[0] != '\\' || v[1] != 'x') {
-        return -1;
-    }
-    size_t hl = strlen(v + 2);
-    if (hl % 2 != 0) {
-        return -1;
-    }
-    uint8_t *buf = arena_alloc(a, hl / 2 + 1);
-    if (hl > 0 && pnyx_crypto_unhex(v + 2, hl, buf, hl / 2) != 0) {
-        return -1;
-    }
-    *out = buf;
-    *n = hl / 2;
-    return 0;
-}
 
 static const char *opt_id(struct arena *a, int64_t id)
 {
@@ -103,7 +64,7 @@ enum db_status db_ballot_question(struct db_conn *c, struct arena *a, int64_t qi
     q->max_rankings = (int)mr;
     q->ballot_count = (int)bc;
     q->has_root = !db_is_null(&r, 0, 6);
-    if (q->has_root && bytea_fixed(db_value(&r, 0, 6), q->board_root, DB_BALLOT_HASH) != 0) {
+    if (q->has_root && db_bytea_fixed(db_value(&r, 0, 6), q->board_root, DB_BALLOT_HASH) != 0) {
         return DB_HARD_ERROR;
     }
     q->closed_log_size = strtoll(db_value(&r, 0, 7), NULL, 10);
@@ -167,11 +128,11 @@ enum db_status db_ballot_cast(struct db_conn *c, struct arena *a, const struct d
     const char *p[8] = {
         db_param_i64(a, in->qid),
         db_param_i64(a, in->account_id),
-        bytea_param(a, in->receipt, DB_BALLOT_HASH),
-        bytea_param(a, in->ranking, in->n_ranking),
+        db_bytea_param(a, in->receipt, DB_BALLOT_HASH),
+        db_bytea_param(a, in->ranking, in->n_ranking),
         arena_printf(a, "%lld", (long long)in->slot_from),
-        in->lookup ? bytea_param(a, in->lookup, DB_BALLOT_HASH) : NULL,
-        in->lookup ? bytea_param(a, in->sealed, in->n_sealed) : NULL,
+        in->lookup ? db_bytea_param(a, in->lookup, DB_BALLOT_HASH) : NULL,
+        in->lookup ? db_bytea_param(a, in->sealed, in->n_sealed) : NULL,
         arena_printf(a, "%lld", (long long)in->new_slot),
     };
     struct db_result r;
@@ -366,21 +327,21 @@ enum db_status db_ballot_idem_get(struct db_conn *c, struct arena *a, int64_t qi
                                   const uint8_t lookup[DB_BALLOT_HASH], const uint8_t **sealed,
                                   size_t *n)
 {
-    const char *p[2] = {db_param_i64(a, qid), bytea_param(a, lookup, DB_BALLOT_HASH)};
+    const char *p[2] = {db_param_i64(a, qid), db_bytea_param(a, lookup, DB_BALLOT_HASH)};
     struct db_result r;
     enum db_status st = db_query_one(c, a, &stmt_idem_get, p, &r);
     if (st != DB_OK) {
         return st;
     }
-    return bytea_any(a, db_value(&r, 0, 0), sealed, n) == 0 ? DB_OK : DB_HARD_ERROR;
+    return db_bytea_any(a, db_value(&r, 0, 0), sealed, n) == 0 ? DB_OK : DB_HARD_ERROR;
 }
 
 static int entry_row(struct arena *a, const struct db_result *r, int row, struct db_board_entry *e)
 {
     const char *country = db_value(r, row, 3);
     if (db_get_i64(r, row, 0, &e->index) != 0 ||
-        bytea_fixed(db_value(r, row, 1), e->receipt, DB_BALLOT_HASH) != 0 ||
-        bytea_any(a, db_value(r, row, 2), &e->ranking, &e->n_ranking) != 0 || country == NULL ||
+        db_bytea_fixed(db_value(r, row, 1), e->receipt, DB_BALLOT_HASH) != 0 ||
+        db_bytea_any(a, db_value(r, row, 2), &e->ranking, &e->n_ranking) != 0 || country == NULL ||
         strlen(country) != 2) {
         return -1;
     }
