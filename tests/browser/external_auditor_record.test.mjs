@@ -163,7 +163,7 @@ test('an outside auditor verifies a downloaded record and re-counts its IRV resu
 
   const entries = rec.entries.map((it) => JSON.parse(it.entry));
   const of = (kind) => {
-    // (question.* entries carry the id as a string, tally.published as a number)
+    // (ids in audit data are decimal strings; String() also reads an older number)
     const i = entries.findIndex((e) => e.kind === kind && String(e.data.question) === String(qid));
     assert.ok(i >= 0, `${kind} of question ${qid}`);
     return { seq: i + 1, data: entries[i].data };

@@ -167,10 +167,12 @@ static enum db_status publish(struct db_conn *c, struct arena *a, const struct d
         uint32_t o = r->winners[i];
         json_array_append_new(winners, json_stringn(e->opt_chars + e->opt_off[o], e->opt_len[o]));
     }
-    json_t *data =
-        json_pack("{s:I, s:s, s:o, s:s, s:s, s:I}", "question", (json_int_t)q->id, "result_hash",
-                  hex, "winners", winners, "status", qr_status_name(status), "rules_id",
-                  qr_rules_id(e->method), "seed", (json_int_t)seed);
+    /* ids in audit data are decimal strings, as in every other entry */
+    char qid[24];
+    snprintf(qid, sizeof qid, "%" PRId64, q->id);
+    json_t *data = json_pack("{s:s, s:s, s:o, s:s, s:s, s:I}", "question", qid, "result_hash", hex,
+                             "winners", winners, "status", qr_status_name(status), "rules_id",
+                             qr_rules_id(e->method), "seed", (json_int_t)seed);
     if (data == NULL) {
         return DB_HARD_ERROR;
     }
@@ -203,8 +205,9 @@ static enum db_status publish(struct db_conn *c, struct arena *a, const struct d
     int nd = 0;
     st = db_rq_decide(c, a, adopt, na, reject, nr, &d, &nd);
     for (int i = 0; st == DB_OK && i < nd; i++) {
-        json_t *pd =
-            json_pack("{s:I, s:I}", "proposal", (json_int_t)d[i].id, "question", (json_int_t)q->id);
+        char pid[24];
+        snprintf(pid, sizeof pid, "%" PRId64, d[i].id);
+        json_t *pd = json_pack("{s:s, s:s}", "proposal", pid, "question", qid);
         st = pd ? api_audit_append(c, a, q->assembly_id, 0,
                                    d[i].adopted ? "proposal.adopted" : "proposal.rejected", pd)
                 : DB_HARD_ERROR;
