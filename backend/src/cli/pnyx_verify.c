@@ -485,7 +485,7 @@ static char *dup_tok(const struct jscan *s)
     return p;
 }
 
-static void bad(struct jscan *s, const char *msg)
+__attribute__((noreturn)) static void bad(struct jscan *s, const char *msg)
 {
     if (s->error[0] == '\0') {
         jscan_fail_at(s, s->tok_off, msg);
@@ -1017,10 +1017,11 @@ static void read_q_options(struct jscan *s, struct rec_q *q)
         while (next(s) == JSCAN_KEY) {
             if (key_is(s, "id")) {
                 char id[8];
-                if (!scalar(s, id, sizeof id) || strlen(id) > 2) {
+                size_t n = scalar(s, id, sizeof id) ? strlen(id) : 0;
+                if (n == 0 || n > 2) {
                     bad(s, "an option id is one or two letters");
                 }
-                snprintf(q->ids[i], sizeof q->ids[i], "%s", id);
+                memcpy(q->ids[i], id, n + 1); /* n ≤ 2: fits with its NUL */
             } else if (key_is(s, "excluded")) {
                 enum jscan_token t = next(s);
                 if (t != JSCAN_TRUE && t != JSCAN_FALSE) {
