@@ -73,9 +73,13 @@ Test(questions, create_read_list)
     cr_expect_str_eq(jstr(json_array_get(e, 0), "data.question"), qid_text(qid));
     json_decref(e);
     /* members and observers do not create */
-    cr_expect_eq(qu_create_resp(w.s, &w.m[0], w.aid, (b = qu_body()))->status, 403);
+    struct h_resp *r403 = qu_create_resp(w.s, &w.m[0], w.aid, (b = qu_body()));
+    cr_expect_eq(r403->status, 403);
+    h_resp_free(r403);
     json_decref(b);
-    cr_expect_eq(qu_create_resp(w.s, &w.obs, w.aid, (b = qu_body()))->status, 403);
+    r403 = qu_create_resp(w.s, &w.obs, w.aid, (b = qu_body()));
+    cr_expect_eq(r403->status, 403);
+    h_resp_free(r403);
     json_decref(b);
 }
 

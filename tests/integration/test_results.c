@@ -530,11 +530,10 @@ Test(results, close_through_the_api_counts_the_sealed_board)
                              "(SELECT encode(board_root, 'hex') FROM questions WHERE id = $1)",
                              q);
     cr_assert_eq(n, 1);
-    cr_assert_str_eq(
-        json_string_value(json_object_get(j, "board_root")),
-        PQgetvalue(qu_sql("SELECT encode(board_root, 'hex') FROM questions WHERE id = $1", 1,
-                          (const char *const[]){q}),
-                   0, 0));
+    PGresult *root = qu_sql("SELECT encode(board_root, 'hex') FROM questions WHERE id = $1", 1,
+                            (const char *const[]){q});
+    cr_assert_str_eq(json_string_value(json_object_get(j, "board_root")), PQgetvalue(root, 0, 0));
+    PQclear(root);
     json_decref(j);
 }
 
@@ -648,8 +647,9 @@ Test(results, cast_close_count_through_the_api)
             json_array_append_new(rk, json_string(ids[perm[k]]));
             strcat(rankings[i], ids[perm[k]]);
         }
-        struct h_resp *r =
-            qu_post(qw.s, &qw.m[i], qid, "ballots", json_pack("{s:o}", "ranking", rk));
+        json_t *cast = json_pack("{s:o}", "ranking", rk);
+        struct h_resp *r = qu_post(qw.s, &qw.m[i], qid, "ballots", cast);
+        json_decref(cast);
         cr_assert_eq(r->status, 201, "cast: %ld %s", r->status, r->body);
         snprintf(receipts[i], sizeof receipts[i], "%s",
                  json_string_value(json_object_get(r->json, "receipt")));
