@@ -9,7 +9,7 @@
 BEGIN;
 WITH f AS (DELETE FROM ballots WHERE question_id = :q RETURNING *)
 INSERT INTO ballots (question_id, slot, filled, receipt, ranking, country, board_index)
-SELECT question_id, slot, true, receipt, ranking,
+SELECT question_id, row_number() OVER (ORDER BY receipt) - 1, true, receipt, ranking,
        CASE WHEN count(*) OVER (PARTITION BY country) < 10 THEN 'ZZ' ELSE country END,
        row_number() OVER (ORDER BY receipt) - 1
 FROM f WHERE filled ORDER BY receipt;

@@ -353,8 +353,8 @@ static int entry_row(struct arena *a, const struct db_result *r, int row, struct
 static const struct db_stmt stmt_page = {
     .name = "ballot_board_page",
     .sql = "SELECT board_index, receipt, ranking, country FROM ballots "
-           "WHERE question_id = $1 AND board_index >= $2 AND board_index < $2 + $3 "
-           "ORDER BY board_index",
+           "WHERE question_id = $1 AND slot >= $2 AND slot < $2 + $3 AND board_index IS NOT NULL "
+           "ORDER BY slot",
     .nparams = 3,
 };
 

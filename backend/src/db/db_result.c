@@ -308,7 +308,8 @@ enum db_status db_rq_view(struct db_conn *c, struct arena *a, int64_t qid, int64
 static const struct db_stmt stmt_page = {
     "rq_board_page",
     "SELECT board_index, encode(receipt, 'hex'), encode(ranking, 'hex'), country FROM ballots "
-    "WHERE question_id = $1 AND board_index > $2 ORDER BY board_index LIMIT $3",
+    "WHERE question_id = $1 AND slot > $2 AND slot <= $2 + $3 AND board_index IS NOT NULL "
+    "ORDER BY slot",
     3};
 
 enum db_status db_rq_board_page(struct db_conn *c, struct arena *a, int64_t qid, int64_t after,
