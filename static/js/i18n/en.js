@@ -1098,4 +1098,18 @@ export default {
   'audit.witness_missing': 'has not cosigned this size yet',
   'audit.witness_time': 'cosigned {time}',
   'audit.reason.cosig': 'The cosignature does not match this checkpoint and the witness\'s key.',
+  // witnesses: k of n before a tally, who vouches for the log (issue 12, wit12)
+  'problem.awaiting-witnesses': 'The vote is closed; its result is published once enough independent witnesses have cosigned the record of its closing.',
+  'field.witness_quorum': 'Witness cosignatures required',
+  'audit.vouch.title': 'Who vouches for this log',
+  'audit.vouch.intro': 'Independent witnesses cosign a checkpoint of this log only when it extends what they cosigned before, so the server cannot show one history to you and another to everyone else.',
+  'audit.vouch.browser': 'Each witness’s checkpoint, its cosignature (with the witness’s public key) and its consistency with the checkpoint above were verified in this browser.',
+  'audit.vouch.quorum': 'Results of this assembly are published only after {k} of the {n} witnesses have cosigned a checkpoint that includes the close of the vote.',
+  'audit.vouch.no_quorum': 'This assembly does not wait for witnesses before publishing results ({n} witnesses are configured).',
+  'audit.vouch.none': 'No witnesses are configured on this server: nobody independent vouches for this log.',
+  'audit.vouch.upto': 'vouches for entries 1 to {size}',
+  'audit.vouch.nothing': 'has cosigned nothing of this log yet',
+  'audit.vouch.key_id': 'key {id}',
+  'audit.vouch.count': '{have} of {n} witnesses vouch for this log',
+  'audit.reason.vouch': 'The witness’s checkpoint, its cosignature or its consistency with this log does not verify.',
 };

@@ -1098,4 +1098,18 @@ export default {
   'audit.witness_missing': 'aún no ha cofirmado este tamaño',
   'audit.witness_time': 'cofirmado el {time}',
   'audit.reason.cosig': 'La cofirma no corresponde a este punto de control ni a la clave del testigo.',
+  // witnesses: k of n before a tally, who vouches for the log (issue 12, wit12)
+  'problem.awaiting-witnesses': 'La votación está cerrada; su resultado se publicará en cuanto suficientes testigos independientes hayan cofirmado el registro de su cierre.',
+  'field.witness_quorum': 'Cofirmas de testigos exigidas',
+  'audit.vouch.title': 'Quién avala este registro',
+  'audit.vouch.intro': 'Los testigos independientes solo cofirman un punto de control de este registro si prolonga lo que ya cofirmaron, de modo que el servidor no puede mostrarle a usted una historia y otra a los demás.',
+  'audit.vouch.browser': 'El punto de control de cada testigo, su cofirma (con la clave pública del testigo) y su coherencia con el punto de control de arriba se verificaron en este navegador.',
+  'audit.vouch.quorum': 'Los resultados de esta asamblea solo se publican después de que {k} de los {n} testigos hayan cofirmado un punto de control que incluye el cierre de la votación.',
+  'audit.vouch.no_quorum': 'Esta asamblea no espera a los testigos para publicar sus resultados (hay {n} testigos configurados).',
+  'audit.vouch.none': 'No hay testigos configurados en este servidor: nadie independiente avala este registro.',
+  'audit.vouch.upto': 'avala las entradas 1 a {size}',
+  'audit.vouch.nothing': 'aún no ha cofirmado nada de este registro',
+  'audit.vouch.key_id': 'clave {id}',
+  'audit.vouch.count': '{have} de {n} testigos avalan este registro',
+  'audit.reason.vouch': 'El punto de control del testigo, su cofirma o su coherencia con este registro no se verifica.',
 };

@@ -1098,4 +1098,18 @@ export default {
   'audit.witness_missing': 'n\'a pas encore cosigné cette taille',
   'audit.witness_time': 'cosigné le {time}',
   'audit.reason.cosig': 'La cosignature ne correspond pas à ce point de contrôle et à la clé du témoin.',
+  // witnesses: k of n before a tally, who vouches for the log (issue 12, wit12)
+  'problem.awaiting-witnesses': 'Le vote est clos ; son résultat sera publié dès que suffisamment de témoins indépendants auront cosigné l’enregistrement de sa clôture.',
+  'field.witness_quorum': 'Cosignatures de témoins exigées',
+  'audit.vouch.title': 'Qui se porte garant de ce journal',
+  'audit.vouch.intro': 'Des témoins indépendants ne cosignent un point de contrôle de ce journal que s’il prolonge ce qu’ils ont déjà cosigné : le serveur ne peut donc pas vous montrer une histoire et une autre au reste du monde.',
+  'audit.vouch.browser': 'Le point de contrôle de chaque témoin, sa cosignature (avec la clé publique du témoin) et sa cohérence avec le point de contrôle ci-dessus ont été vérifiés dans ce navigateur.',
+  'audit.vouch.quorum': 'Les résultats de cette assemblée ne sont publiés qu’après que {k} des {n} témoins ont cosigné un point de contrôle qui inclut la clôture du vote.',
+  'audit.vouch.no_quorum': 'Cette assemblée n’attend pas les témoins avant de publier ses résultats ({n} témoins sont configurés).',
+  'audit.vouch.none': 'Aucun témoin n’est configuré sur ce serveur : personne d’indépendant ne se porte garant de ce journal.',
+  'audit.vouch.upto': 'se porte garant des entrées 1 à {size}',
+  'audit.vouch.nothing': 'n’a encore rien cosigné de ce journal',
+  'audit.vouch.key_id': 'clé {id}',
+  'audit.vouch.count': '{have} témoins sur {n} se portent garants de ce journal',
+  'audit.reason.vouch': 'Le point de contrôle du témoin, sa cosignature ou sa cohérence avec ce journal ne se vérifie pas.',
 };
