@@ -87,12 +87,13 @@ async function vouchSection(base, key, head) {
   } catch (e) {
     return h('section', { class: 'card', 'aria-labelledby': 'vouch-h' }, heading, errorBox(e));
   }
-  const n = data.configured;
-  const k = data.witness_quorum;
+  const list = Array.isArray(data?.witnesses) ? data.witnesses : [];
+  const n = Number(data?.configured) || 0;
+  const k = Number(data?.witness_quorum) || 0;
   const fmt = (x) => i18n.formatNumber(x);
   const items = [];
   let have = 0;
-  for (const w of data.witnesses) {
+  for (const w of list) {
     const status = w.checkpoint ? await checkWitness(base, key, w, head) : 'missing';
     if (status === 'verified') have += 1;
     let kid = w.key_id;
