@@ -82,7 +82,7 @@ test('audit page: witnesses vouching for the log, verified in the browser, k of 
     };
     fs.mkdirSync(env.PNYX_DATA_DIR);
     const keygen = execFileSync(path.join(BIN, 'pnyxd'), ['keygen'], { env: { ...process.env, ...env } }).toString();
-    const logVkey = keygen.split('\n').find((l) => !l.includes(' ') && (l.match(/\+/g) || []).length === 2);
+    const logVkey = keygen.split('\n').find((l) => !l.includes(' ') && l.startsWith(`${ORIGIN}+`));
     assert.ok(logVkey, keygen);
     const witnesses = [];
     for (const name of ['w1.witness.example', 'w2.witness.example']) {
@@ -132,22 +132,33 @@ test('audit page: witnesses vouching for the log, verified in the browser, k of 
     assert.equal(r.status, 200, r.text);
     assert.equal(r.json.witness_quorum, 2);
     const closesAt = new Date(Date.now() + 3600e3).toISOString().replace(/\.\d+Z$/, 'Z');
-    r = await call('POST', `/api/v1/assemblies/${aid}/questions`, {
-      title: 'Which project first?', description: 'Pick one.', language: 'en', method: 'irv',
-      options: [{ label: 'Cycle lanes' }, { label: 'Tree planting' }], closes_at: closesAt, secrecy: 'secret',
-    });
-    assert.equal(r.status, 201, r.text);
-    const qid = r.json.id;
-    assert.equal((await call('POST', `/api/v1/questions/${qid}/open`)).status, 200);
-    const cast = await call('POST', `/api/v1/questions/${qid}/ballots`, { ranking: ['A', 'B'] });
-    assert.equal(cast.status, 201, cast.text);
-    assert.equal((await call('POST', `/api/v1/questions/${qid}/close`, { reason: 'time is up' })).status, 200);
+    // a question voted on by the convener and closed; returns its id and state
+    const vote = async (title) => {
+      const c = await call('POST', `/api/v1/assemblies/${aid}/questions`, {
+        title, description: 'Pick one.', language: 'en', method: 'irv',
+        options: [{ label: 'Cycle lanes' }, { label: 'Tree planting' }], closes_at: closesAt, secrecy: 'secret',
+      });
+      assert.equal(c.status, 201, c.text);
+      assert.equal((await call('POST', `/api/v1/questions/${c.json.id}/open`)).status, 200);
+      const cast = await call('POST', `/api/v1/questions/${c.json.id}/ballots`, { ranking: ['A', 'B'] });
+      assert.equal(cast.status, 201, cast.text);
+      const closed = await call('POST', `/api/v1/questions/${c.json.id}/close`, { reason: 'time is up' });
+      assert.equal(closed.status, 200, closed.text);
+      return [c.json.id, closed.json.state];
+    };
+    const [qid] = await vote('Which project first?');
     await until('tallied after both cosigned', async () => (await call('GET', `/api/v1/questions/${qid}`)).json.state === 'tallied');
     assert.equal((await call('GET', `/api/v1/questions/${qid}/result`)).status, 200);
 
     // ---- the second witness goes away; the log grows; the first cosigns it ----
     await stop(witnesses[1].child);
     assert.equal((await call('PATCH', `/api/v1/assemblies/${aid}`, { description: 'Meets on Thursdays.' })).status, 200);
+    // a second vote closes while w2 is down: it waits, and says why
+    const [qid2, state2] = await vote('Which project next?');
+    assert.equal(state2, 'closed');
+    r = await call('GET', `/api/v1/questions/${qid2}/result`);
+    assert.equal(r.status, 409, r.text);
+    assert.match(r.json.type, /\/awaiting-witnesses$/);
     const seen = await until('w1 cosigned the new head', async () => {
       const x = (await call('GET', `/api/v1/assemblies/${aid}/audit/witnesses`)).json;
       const w1 = x.witnesses.find((w) => w.name === 'w1.witness.example');
@@ -164,6 +175,12 @@ test('audit page: witnesses vouching for the log, verified in the browser, k of 
       await page.locator('#vouch-list li[data-status]').nth(1).waitFor();
       await page.locator('#vouch-list li[data-status="checking"]').waitFor({ state: 'detached' }).catch(() => {});
     };
+    await open();
+    // the question page of the waiting vote
+    await page.goto(`${W}/questions/${qid2}`);
+    await page.locator('#awaiting-witnesses').waitFor();
+    assert.match(await page.locator('#awaiting-witnesses').innerText(), /once enough independent witnesses have cosigned/);
+    await shot(page, 'question-awaiting-witnesses');
     await open();
     const row = (name) => page.locator(`#vouch-list li[data-witness="${name}"]`);
     for (const w of witnesses) {
