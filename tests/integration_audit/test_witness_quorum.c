@@ -339,6 +339,11 @@ Test(witness_quorum, two_live_witnesses_tally_after_both_cosigned)
     char state[32];
     int64_t qid = vote_and_close(&W, state, sizeof state);
     wait_tallied(&W, qid, 60);
+    /* a number for the report, not an assertion: close → tallied */
+    fprintf(stderr, "witness_quorum: closed → tallied in %lld ms with k = 2 of 2 live witnesses\n",
+            sql_int(&W, pp("SELECT (extract(epoch FROM tallied_at - closed_at) * 1000)::bigint "
+                           "FROM questions WHERE id = %lld",
+                           (long long)qid)));
     cr_assert_eq(cosigned_before_tally(&W, qid), 2,
                  "both witnesses cosigned question.closed before the tally");
     cr_assert_eq(tally_entries(&W, qid), 1);
