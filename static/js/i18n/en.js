@@ -1112,4 +1112,11 @@ export default {
   'audit.vouch.key_id': 'key {id}',
   'audit.vouch.count': '{have} of {n} witnesses vouch for this log',
   'audit.reason.vouch': 'The witness’s checkpoint, its cosignature or its consistency with this log does not verify.',
+  'wq.title': 'Witnesses before results',
+  'wq.hint': 'How many of this server’s independent witnesses must cosign the record of a vote’s closing before its result is published. 0: results are published at once.',
+  'wq.save': 'Save',
+  'wq.saved': 'The witness requirement has been saved.',
+  'wq.current': 'Now: results are published once {k} of the {n} witnesses have cosigned the closing of the vote.',
+  'wq.current_off': 'Now: results are published without waiting for witnesses ({n} configured).',
+  'wq.none': 'No witnesses are configured on this server, so results cannot wait for any.',
 };

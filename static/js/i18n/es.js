@@ -1112,4 +1112,11 @@ export default {
   'audit.vouch.key_id': 'clave {id}',
   'audit.vouch.count': '{have} de {n} testigos avalan este registro',
   'audit.reason.vouch': 'El punto de control del testigo, su cofirma o su coherencia con este registro no se verifica.',
+  'wq.title': 'Testigos antes de los resultados',
+  'wq.hint': 'Cuántos de los testigos independientes de este servidor deben cofirmar el registro del cierre de una votación antes de publicar su resultado. 0: los resultados se publican enseguida.',
+  'wq.save': 'Guardar',
+  'wq.saved': 'Se ha guardado la exigencia de testigos.',
+  'wq.current': 'Ahora: los resultados se publican en cuanto {k} de los {n} testigos han cofirmado el cierre de la votación.',
+  'wq.current_off': 'Ahora: los resultados se publican sin esperar a los testigos ({n} configurados).',
+  'wq.none': 'No hay testigos configurados en este servidor, así que los resultados no pueden esperar a ninguno.',
 };

@@ -1112,4 +1112,11 @@ export default {
   'audit.vouch.key_id': 'clé {id}',
   'audit.vouch.count': '{have} témoins sur {n} se portent garants de ce journal',
   'audit.reason.vouch': 'Le point de contrôle du témoin, sa cosignature ou sa cohérence avec ce journal ne se vérifie pas.',
+  'wq.title': 'Témoins avant les résultats',
+  'wq.hint': 'Combien des témoins indépendants de ce serveur doivent cosigner l’enregistrement de la clôture d’un vote avant que son résultat soit publié. 0 : les résultats sont publiés aussitôt.',
+  'wq.save': 'Enregistrer',
+  'wq.saved': 'L’exigence de témoins a été enregistrée.',
+  'wq.current': 'Actuellement : les résultats sont publiés dès que {k} des {n} témoins ont cosigné la clôture du vote.',
+  'wq.current_off': 'Actuellement : les résultats sont publiés sans attendre les témoins ({n} configurés).',
+  'wq.none': 'Aucun témoin n’est configuré sur ce serveur : les résultats ne peuvent en attendre aucun.',
 };
