@@ -84,6 +84,9 @@ enum route {
     R_B_RECEIPT,
     /* the auditor's record (issue 12, audit12) */
     R_RECORD,
+    /* witnesses (issue 12, wit12) */
+    R_WITNESSES,
+    R_UPDATE_QUORUM,
     N_ROUTE
 };
 static const char *route_name[N_ROUTE] = {
@@ -109,7 +112,9 @@ static const char *route_name[N_ROUTE] = {
     /* ballots (issue 11, qballot) */
     "POST ballot", "GET board", "GET board receipt",
     /* the auditor's record (issue 12, audit12) */
-    "GET record"};
+    "GET record",
+    /* witnesses (issue 12, wit12) */
+    "GET audit/witnesses", "PATCH assembly witness_quorum"};
 /* Routes whose cell changes the caller's (or a target's) membership. */
 static const bool mutating[N_ROUTE] = {
     [R_JOIN] = true, [R_ACCEPT] = true, [R_PATCH_MEMBER] = true, [R_LEAVE] = true};
@@ -188,6 +193,8 @@ static const long expect_public[N_ROUTE][N_WHO] = {
     [R_B_RECEIPT] = {200, 200, 200, 200, 200, 200, 200},
     /* the record: same visibility as the audit log (issue 12) */
     [R_RECORD] = {200, 200, 200, 200, 200, 200, 200},
+    [R_WITNESSES] = {200, 200, 200, 200, 200, 200, 200},
+    [R_UPDATE_QUORUM] = {401, 403, 403, 403, 403, 200, 403},
 };
 static const long expect_members[N_ROUTE][N_WHO] = {
     /*                  anon nonm obs  mem  fac  conv susp */
@@ -252,6 +259,8 @@ static const long expect_members[N_ROUTE][N_WHO] = {
     [R_B_RECEIPT] = {404, 404, 200, 200, 200, 200, 200},
     /* the record: same visibility as the audit log (issue 12) */
     [R_RECORD] = {404, 404, 200, 200, 200, 200, 200},
+    [R_WITNESSES] = {404, 404, 200, 200, 200, 200, 200},
+    [R_UPDATE_QUORUM] = {401, 404, 403, 403, 403, 200, 403},
 };
 
 struct world {
@@ -366,6 +375,14 @@ static long run_cell(struct world *wd, enum route r, enum who w, const struct it
         break;
     case R_RECORD: /* issue 12 */
         snprintf(path, sizeof path, "/api/v1/assemblies/%lld/record", aid);
+        break;
+    case R_WITNESSES: /* issue 12, wit12 */
+        snprintf(path, sizeof path, "/api/v1/assemblies/%lld/audit/witnesses", aid);
+        break;
+    case R_UPDATE_QUORUM: /* no witnesses configured here: 0 is the one valid k */
+        method = "PATCH";
+        snprintf(path, sizeof path, "/api/v1/assemblies/%lld", aid);
+        body = json_pack("{s:i}", "witness_quorum", 0);
         break;
     case R_CHECKPOINT:
         snprintf(path, sizeof path, "/api/v1/assemblies/%lld/audit/checkpoint", aid);

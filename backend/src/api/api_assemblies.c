@@ -15,10 +15,12 @@
 #include "api/api_records.h"
 #include "api/audit_writer.h"
 #include "api/decode.h"
+#include "api/witness_queue.h"
 #include "core/validate/validate.h"
 #include "db/db_assembly.h"
 #include "db/db_member.h"
 #include "db/db_proposal.h"
+#include "db/db_witness.h"
 
 /* Limits (code points). Why: a title must fit a list row and a page
  * heading; a description is a few paragraphs, not a document (proposals
@@ -31,6 +33,7 @@
 struct asm_fields {
     const char *title, *description, *visibility, *join_policy, *default_language;
     json_t *advancement; /* PATCH only: the proposals' advancement rule (api_proposals.h) */
+    struct decode_int witness_quorum; /* PATCH only: k of n cosignatures before a tally */
 };
 
 static bool language_tag_ok(const char *s, size_t len)
@@ -74,7 +77,13 @@ static const struct decode_field patch_fields[] = {
     ASM_FIELDS(false),
     {.name = "advancement",
      .type = DECODE_OBJECT_OR_NULL,
-     .offset = offsetof(struct asm_fields, advancement)}};
+     .offset = offsetof(struct asm_fields, advancement)},
+    {.name = "witness_quorum",
+     .type = DECODE_INTEGER,
+     .int_range = true,
+     .min = 0,
+     .max = 16,
+     .offset = offsetof(struct asm_fields, witness_quorum)}};
 static const struct decode_spec create_spec = DECODE_SPEC(create_fields);
 static const struct decode_spec patch_spec = {
     .fields = patch_fields, .n = PNYX_ARRAY_LEN(patch_fields), .need_one = true};
@@ -171,6 +180,15 @@ int api_assemblies_create(struct api_req *rq, struct api_reply *out)
 
 /* --- read ------------------------------------------------------------------------ */
 
+/* "witness_quorum": k (README "Auditing a vote"); left out if unreadable. */
+static void witness_quorum_json(struct api_req *rq, json_t *j, int64_t aid)
+{
+    int k = 0;
+    if (db_witness_quorum(rq->db, rq->arena, aid, &k) == DB_OK) {
+        json_object_set_new(j, "witness_quorum", json_integer(k));
+    }
+}
+
 int api_assemblies_get(struct api_req *rq, struct api_reply *out)
 {
     int64_t aid;
@@ -193,6 +211,7 @@ int api_assemblies_get(struct api_req *rq, struct api_reply *out)
     json_t *j = api_assembly_json(&x, sd.role, sd.status);
     json_object_set_new(j, "composition", api_composition_json(rq->arena, &comp));
     json_object_set_new(j, "advancement", api_advancement_json(rq->db, rq->arena, aid));
+    witness_quorum_json(rq, j, aid);
     return api_reply_json(out, 200, j);
 }
 
@@ -236,6 +255,9 @@ static enum db_status patch_cb(struct db_conn *c, void *cls)
         st = db_advancement_set(c, a, t->aid, t->adv.on, t->adv.min_endorsements,
                                 t->adv.min_countries);
     }
+    if (st == DB_OK && t->f.witness_quorum.set) {
+        st = db_witness_quorum_set(c, a, t->aid, (int)t->f.witness_quorum.v);
+    }
     if (st != DB_OK) {
         return st;
     }
@@ -256,6 +278,9 @@ static enum db_status patch_cb(struct db_conn *c, void *cls)
                                                   "min_countries", (json_int_t)t->adv.min_countries)
                                       : json_null());
     }
+    if (t->f.witness_quorum.set) {
+        json_object_set_new(data, "witness_quorum", json_integer(t->f.witness_quorum.v));
+    }
     st = api_audit_append(c, a, t->aid, t->rq->auth.account_id, "assembly.updated", data);
     json_decref(data);
     return st;
@@ -269,6 +294,7 @@ static int patch_reply(struct api_req *rq, enum db_status st, void *cls, struct 
     }
     json_t *j = api_assembly_json(&t->out, t->sd.role, t->sd.status);
     json_object_set_new(j, "advancement", api_advancement_json(rq->db, rq->arena, t->aid));
+    witness_quorum_json(rq, j, t->aid);
     return api_reply_json(out, 200, j);
 }
 
@@ -294,6 +320,16 @@ int api_assemblies_patch(struct api_req *rq, struct api_reply *out)
             }
         }
         json_decref(errs);
+    }
+    /* k of n: never more than the witnesses this deployment submits to, so
+     * a tally can always be published (a convener lowers k when witnesses
+     * are configured away; README "Auditing a vote"). */
+    size_t nw = witness_count();
+    if (t->f.witness_quorum.set && t->f.witness_quorum.v > (int64_t)nw) {
+        decode_error(&e, "witness_quorum", "out_of_range",
+                     json_pack("{s:i, s:i}", "min", 0, "max", (int)nw),
+                     nw == 0 ? "no witnesses are configured (PNYX_WITNESSES): only 0 is possible"
+                             : "must not exceed the number of configured witnesses");
     }
     if (decode_finish(&e, out) != 0) {
         return 0;

@@ -174,6 +174,55 @@ int api_audit_key(struct api_req *rq, struct api_reply *out)
                   arena_printf(rq->arena, "%s/assembly/", key->origin), "witnesses", witnesses));
 }
 
+/* GET …/audit/witnesses (issue 12): per configured witness, the newest
+ * checkpoint of this log it cosigned (the log's signed note of that size
+ * with that witness's cosignature line: a reader verifies both with the
+ * keys of GET /audit/key), and the assembly's k of n. */
+int api_audit_witnesses(struct api_req *rq, struct api_reply *out)
+{
+    int64_t aid;
+    struct db_audit_view v;
+    if (load_view(rq, out, &aid, &v) != 0) {
+        return 0;
+    }
+    int k = 0;
+    struct db_witness_latest *w = NULL;
+    int n = 0;
+    enum db_status st = db_witness_quorum(rq->db, rq->arena, aid, &k);
+    if (st == DB_OK) {
+        st = db_witness_latest(rq->db, rq->arena, aid, witness_names_array(), &w, &n);
+    }
+    if (st != DB_OK) {
+        return api_problem_db(out, st);
+    }
+    const char *names[16], *vkeys[16];
+    size_t nw = witness_list(names, vkeys, 16);
+    json_t *arr = json_array();
+    for (size_t i = 0; i < nw; i++) {
+        const struct note_verifier *key = witness_key(names[i]);
+        char kid[2 * NOTE_KEY_ID_LEN + 1];
+        for (size_t b = 0; key != NULL && b < NOTE_KEY_ID_LEN; b++) {
+            snprintf(kid + 2 * b, 3, "%02x", key->key_id[b]);
+        }
+        json_int_t size = 0;
+        json_t *note = json_null();
+        for (int j = 0; j < n; j++) {
+            if (strcmp(w[j].witness, names[i]) == 0 && w[j].note != NULL) {
+                size = (json_int_t)w[j].size;
+                json_decref(note);
+                note = json_string(arena_printf(rq->arena, "%s%s", w[j].note, w[j].line));
+            }
+        }
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:I, s:o}", "name", names[i], "vkey",
+                                             vkeys[i], "key_id", key != NULL ? kid : "", "size",
+                                             size, "checkpoint", note));
+    }
+    (void)api_reply_header(out, "Cache-Control", "no-cache");
+    return api_reply_json(out, 200,
+                          json_pack("{s:i, s:i, s:I, s:o}", "witness_quorum", k, "configured",
+                                    (int)nw, "size", (json_int_t)v.size, "witnesses", arr));
+}
+
 /* --- proofs: plan the node reads, fetch them in one query, generate ------ */
 
 /* Fetches every planned position (plus an optional extra one, written to

@@ -15,6 +15,9 @@ int api_audit_checkpoint(struct api_req *rq, struct api_reply *out);
 int api_audit_inclusion(struct api_req *rq, struct api_reply *out);
 int api_audit_consistency(struct api_req *rq, struct api_reply *out);
 int api_audit_key(struct api_req *rq, struct api_reply *out);
+/* GET /assemblies/{aid}/audit/witnesses: each configured witness's newest
+ * cosigned checkpoint of the log, and the assembly's k of n. */
+int api_audit_witnesses(struct api_req *rq, struct api_reply *out);
 /* GET /assemblies/{aid}/record: the auditor's record, pnyx-record/1
  * (api-spec/record.md). */
 int api_audit_record(struct api_req *rq, struct api_reply *out);

@@ -38,11 +38,13 @@
 #include "api/audit_writer.h"
 #include "api/immutable.h"
 #include "api/question_int.h"
+#include "api/witness_queue.h"
 #include "codec/result/qresult.h"
 #include "core/audit/merkle.h"
 #include "core/base/base.h"
 #include "db/db_audit.h"
 #include "db/db_result.h"
+#include "db/db_witness.h"
 #include "platform/log.h"
 
 /* ---- the question as codec/result's spec --------------------------------------------- */
@@ -102,13 +104,21 @@ struct tally_txn {
     struct arena *a;
     /* outputs (reset before every run) */
     bool tallied;
+    bool awaiting; /* left closed: fewer than k witness cosignatures */
+    int k, have;
     char status[24];
 };
+
+/* Seconds before a question waiting for cosignatures is tried again: the
+ * witness worker submits a new checkpoint within about a second. */
+#define TALLY_WITNESS_RETRY_S 1
 
 static void tally_reset(void *cls)
 {
     struct tally_txn *t = cls;
     t->tallied = false;
+    t->awaiting = false;
+    t->k = t->have = 0;
     t->status[0] = '\0';
 }
 
@@ -216,12 +226,46 @@ static enum db_status publish(struct db_conn *c, struct arena *a, const struct d
     return st;
 }
 
+/* Sets *met: the assembly requires no cosignatures, or at least k of its
+ * configured witnesses validly cosigned a checkpoint covering the
+ * question's question.closed entry (README "Auditing a vote"). A question
+ * not closed is "met": the claim then finds nothing to do. */
+static enum db_status witnesses_met(struct db_conn *c, struct arena *a, int64_t qid, bool *met,
+                                    int *k, int *have)
+{
+    int64_t aid = 0, size = -1;
+    *met = true;
+    *have = 0;
+    enum db_status st = db_witness_tally_gate(c, a, qid, &aid, &size, k);
+    if (st == DB_NOT_FOUND || (st == DB_OK && *k <= 0)) {
+        return DB_OK;
+    }
+    if (st == DB_OK && size < 0) {
+        st = db_rq_closed_seq(c, a, aid, qid, &size);
+        st = st == DB_NOT_FOUND ? DB_HARD_ERROR : st;
+    }
+    if (st == DB_OK) {
+        st = witness_cosigned_count(c, a, aid, size, have);
+    }
+    *met = st == DB_OK && *have >= *k;
+    return st;
+}
+
 static enum db_status tally_body(struct db_conn *c, void *cls)
 {
     struct tally_txn *t = cls;
     struct arena *a = t->a;
+    bool cosigned = true;
+    enum db_status st = witnesses_met(c, a, t->qid, &cosigned, &t->k, &t->have);
+    if (st != DB_OK) {
+        return st;
+    }
+    if (!cosigned) { /* stays closed; the scheduler tries again (never a tight loop) */
+        t->awaiting = true;
+        return db_witness_tally_later(c, a, t->qid, TALLY_WITNESS_RETRY_S);
+    }
     bool claimed = false;
-    enum db_status st = db_rq_claim(c, a, t->qid, &claimed);
+    st = db_rq_claim(c, a, t->qid, &claimed);
     if (st != DB_OK || !claimed) {
         return st; /* not closed (yet, or any more): nothing to do */
     }
@@ -321,6 +365,9 @@ enum db_status question_tally(struct db_conn *c, int64_t qid)
     enum db_status st = db_run_txn(c, "question_tally", tally_body, tally_reset, &t);
     if (st == DB_OK && t.tallied) {
         log_info("question %" PRId64 " tallied: %s", qid, t.status);
+    } else if (st == DB_OK && t.awaiting) {
+        log_debug("question %" PRId64 ": %d of %d witness cosignatures; the tally waits", qid,
+                  t.have, t.k);
     } else if (st != DB_OK) {
         log_error("question %" PRId64 ": tally failed (%s)", qid, db_status_name(st));
     }
@@ -329,6 +376,30 @@ enum db_status question_tally(struct db_conn *c, int64_t qid)
 }
 
 /* ---- GET …/result ----------------------------------------------------------------------- */
+
+/* A closed question's result is not there yet: 409 awaiting-witnesses
+ * while its assembly's k of n cosignatures are missing, else
+ * question-not-tallied. */
+static int not_tallied(struct api_req *rq, struct api_reply *out, int64_t qid,
+                       const struct db_rq_view *v)
+{
+    if (strcmp(v->state, "closed") == 0) {
+        bool met = true;
+        int k = 0, have = 0;
+        enum db_status st = witnesses_met(rq->db, rq->arena, qid, &met, &k, &have);
+        if (st != DB_OK) {
+            return api_problem_db(out, st);
+        }
+        if (!met) {
+            return api_problem(out, API_E_AWAITING_WITNESSES,
+                               arena_printf(rq->arena,
+                                            "%d of the %d witness cosignatures this assembly "
+                                            "requires so far (%zu witnesses configured)",
+                                            have, k, witness_count()));
+        }
+    }
+    return api_problem(out, API_E_QUESTION_NOT_TALLIED, NULL);
+}
 
 /* The view, gated by AUTHZ_READ_RESULT: 0, or -1 after writing the problem. */
 static int gate(struct api_req *rq, struct api_reply *out, int64_t *qid, struct db_rq_view *v)
@@ -346,7 +417,7 @@ static int gate(struct api_req *rq, struct api_reply *out, int64_t *qid, struct 
                                  .state = (unsigned)question_state_parse(v->state)};
     enum authz_decision d = authz_decide(authz_rule_of(AUTHZ_READ_RESULT), &who, &res);
     if (d == AUTHZ_STATE_409) {
-        return api_problem(out, API_E_QUESTION_NOT_TALLIED, NULL), -1;
+        return not_tallied(rq, out, *qid, v), -1;
     }
     if (d != AUTHZ_ALLOW) {
         return api_authz_problem(out, d), -1;

@@ -357,6 +357,12 @@ const struct api_route api_routes[] = {
      .pattern = "/api/v1/questions/{qid}/ballots/{receipt}",
      .handler = api_ballots_receipt,
      .auth = API_AUTH_OPTIONAL},
+    /* witnesses (issue 12, wit12): who vouches for an assembly's log, and
+     * its k of n before a tally is published; visible as the audit log */
+    {.method = API_GET,
+     .pattern = "/api/v1/assemblies/{aid}/audit/witnesses",
+     .handler = api_audit_witnesses,
+     .auth = API_AUTH_OPTIONAL},
 };
 
 const size_t api_routes_count = sizeof(api_routes) / sizeof(api_routes[0]);

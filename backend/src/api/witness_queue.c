@@ -258,6 +258,52 @@ size_t witness_list(const char **names, const char **vkeys, size_t cap)
     return n;
 }
 
+size_t witness_count(void)
+{
+    return (size_t)g_n;
+}
+
+const char *witness_names_array(void)
+{
+    return g_n > 0 ? g_names : "{}";
+}
+
+const struct note_verifier *witness_key(const char *name)
+{
+    const struct witness_target *t = target(name);
+    return t != NULL ? &t->key : NULL;
+}
+
+enum db_status witness_cosigned_count(struct db_conn *c, struct arena *a, int64_t aid,
+                                      int64_t min_size, int *have)
+{
+    *have = 0;
+    if (g_n == 0) {
+        return DB_OK;
+    }
+    struct db_witness_latest *w = NULL;
+    int n = 0;
+    enum db_status st = db_witness_latest(c, a, aid, g_names, &w, &n);
+    if (st != DB_OK) {
+        return st;
+    }
+    for (int i = 0; i < n; i++) {
+        const struct witness_target *t = target(w[i].witness);
+        if (t == NULL || w[i].size < min_size || w[i].note == NULL) {
+            continue;
+        }
+        char *both = arena_printf(a, "%s%s", w[i].note, w[i].line);
+        if (witness_cosig_open(&t->key, both, strlen(both), NULL) == AUDIT_OK) {
+            (*have)++;
+        } else {
+            log_error("witness %s: the stored cosignature of assembly %lld size %lld does not "
+                      "verify",
+                      w[i].witness, (long long)aid, (long long)w[i].size);
+        }
+    }
+    return DB_OK;
+}
+
 unsigned witness_workers_start(const struct pnyx_config *cfg)
 {
     if (cfg->workers == 0 || g_n == 0) {

@@ -23,6 +23,9 @@
 
 #include <stddef.h>
 
+#include "core/audit/note.h"
+#include "db/db.h"
+#include "platform/arena.h"
 #include "platform/config.h"
 
 /* Parses cfg->witnesses (PNYX_WITNESSES) once, before serving: 0, or -1
@@ -33,6 +36,23 @@ int witness_config(const struct pnyx_config *cfg, char *err, size_t errlen)
 /* The configured witnesses (after witness_config): their key names and
  * vkeys (static strings), at most cap; returns how many. */
 size_t witness_list(const char **names, const char **vkeys, size_t cap);
+
+/* How many witnesses are configured (after witness_config). */
+size_t witness_count(void);
+
+/* The configured witnesses' key names as a text[] literal (static). */
+const char *witness_names_array(void);
+
+/* The configured witness of this key name, or NULL. */
+const struct note_verifier *witness_key(const char *name) PNYX_NONNULL(1);
+
+/* How many configured witnesses validly cosigned a checkpoint of log aid
+ * whose size is at least min_size: each stored line is verified again
+ * here, over the log's signed note of that size, with the key configured
+ * now (a witness re-keyed or configured away no longer counts). */
+enum db_status witness_cosigned_count(struct db_conn *c, struct arena *a, int64_t aid,
+                                      int64_t min_size, int *have)
+    PNYX_NONNULL(1, 2, 5) PNYX_MUSTCHECK;
 
 /* Starts the submission worker when witnesses are configured and workers
  * enabled (PNYX_WORKERS > 0). Returns the number of workers started. */

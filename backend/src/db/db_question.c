@@ -611,10 +611,13 @@ static const struct db_stmt stmt_due[] = {
      "ORDER BY closes_at LIMIT 1 FOR UPDATE SKIP LOCKED",
      0},
     /* Left closed by a crash (or a failed tally): the close's own tally
-     * runs at once, so only those closed a while ago. */
+     * runs at once, so only those closed a while ago. One waiting for
+     * witness cosignatures (tally_after, sql/013) is tried again at its
+     * time, least recently tried first, so it never starves the others. */
     {"q_due_tally",
-     "SELECT id FROM questions WHERE state = 'closed' AND closed_at < now() - interval '5 "
-     "seconds' ORDER BY closed_at LIMIT 1",
+     "SELECT id FROM questions WHERE state = 'closed' AND CASE WHEN tally_after IS NULL THEN "
+     "closed_at < now() - interval '5 seconds' ELSE tally_after <= now() END "
+     "ORDER BY coalesce(tally_after, closed_at) LIMIT 1",
      0},
 };
 

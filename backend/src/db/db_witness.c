@@ -149,3 +149,112 @@ enum db_status db_witness_checkpoints(struct db_conn *c, struct arena *a, int64_
     *n = r.nrows;
     return DB_OK;
 }
+
+/* ---- k of n before a tally ---------------------------------------------------------- */
+
+/* Caller: witness_queue.c (witness_cosigned_count, the witnesses route). */
+static const struct db_stmt stmt_latest = {
+    .name = "witness_latest",
+    .sql = "SELECT DISTINCT ON (w.witness) w.witness, w.size, w.line, k.note "
+           "FROM witness_cosignatures w LEFT JOIN audit_checkpoints k "
+           "ON k.assembly_id = w.assembly_id AND k.size = w.size "
+           "WHERE w.assembly_id = $1 AND w.witness = ANY ($2::text[]) "
+           "ORDER BY w.witness, w.size DESC",
+    .nparams = 2,
+};
+
+enum db_status db_witness_latest(struct db_conn *c, struct arena *a, int64_t aid,
+                                 const char *witnesses_array, struct db_witness_latest **items,
+                                 int *n)
+{
+    const char *p[2] = {db_param_i64(a, aid), witnesses_array};
+    struct db_result r;
+    *n = 0;
+    enum db_status st = db_query_stmt(c, a, &stmt_latest, p, &r);
+    if (st != DB_OK) {
+        return st;
+    }
+    struct db_witness_latest *out = arena_calloc(a, (size_t)r.nrows + 1, sizeof *out);
+    for (int i = 0; i < r.nrows; i++) {
+        if (db_get_i64(&r, i, 1, &out[i].size) != 0) {
+            return DB_HARD_ERROR;
+        }
+        out[i].witness = db_value(&r, i, 0);
+        out[i].line = db_value(&r, i, 2);
+        out[i].note = db_is_null(&r, i, 3) ? NULL : db_value(&r, i, 3);
+    }
+    *items = out;
+    *n = r.nrows;
+    return DB_OK;
+}
+
+/* Caller: api_results.c (the result route), the witnesses route. */
+static const struct db_stmt stmt_quorum = {
+    .name = "witness_quorum",
+    .sql = "SELECT witness_quorum FROM assemblies WHERE id = $1",
+    .nparams = 1,
+};
+
+enum db_status db_witness_quorum(struct db_conn *c, struct arena *a, int64_t aid, int *k)
+{
+    const char *p[1] = {db_param_i64(a, aid)};
+    struct db_result r;
+    int64_t v = 0;
+    enum db_status st = db_query_one(c, a, &stmt_quorum, p, &r);
+    if (st == DB_OK && db_get_i64(&r, 0, 0, &v) != 0) {
+        st = DB_HARD_ERROR;
+    }
+    *k = (int)v;
+    return st;
+}
+
+/* Caller: api_assemblies.c PATCH (inside its transaction). */
+static const struct db_stmt stmt_quorum_set = {
+    .name = "witness_quorum_set",
+    .sql = "UPDATE assemblies SET witness_quorum = $2 WHERE id = $1",
+    .nparams = 2,
+};
+
+enum db_status db_witness_quorum_set(struct db_conn *c, struct arena *a, int64_t aid, int k)
+{
+    const char *p[2] = {db_param_i64(a, aid), db_param_i64(a, k)};
+    return db_query_stmt(c, a, &stmt_quorum_set, p, NULL);
+}
+
+/* Caller: api_results.c tally_body, before it claims the question. */
+static const struct db_stmt stmt_tally_gate = {
+    .name = "witness_tally_gate",
+    .sql = "SELECT q.assembly_id, coalesce(q.closed_log_size, -1), a.witness_quorum "
+           "FROM questions q JOIN assemblies a ON a.id = q.assembly_id "
+           "WHERE q.id = $1 AND q.state = 'closed'",
+    .nparams = 1,
+};
+
+enum db_status db_witness_tally_gate(struct db_conn *c, struct arena *a, int64_t qid, int64_t *aid,
+                                     int64_t *closed_size, int *k)
+{
+    const char *p[1] = {db_param_i64(a, qid)};
+    struct db_result r;
+    int64_t v = 0;
+    enum db_status st = db_query_one(c, a, &stmt_tally_gate, p, &r);
+    if (st == DB_OK && (db_get_i64(&r, 0, 0, aid) != 0 || db_get_i64(&r, 0, 1, closed_size) != 0 ||
+                        db_get_i64(&r, 0, 2, &v) != 0)) {
+        st = DB_HARD_ERROR;
+    }
+    *k = (int)v;
+    return st;
+}
+
+/* Caller: api_results.c tally_body (the quorum is not met yet). */
+static const struct db_stmt stmt_tally_later = {
+    .name = "witness_tally_later",
+    .sql = "UPDATE questions SET tally_after = now() + make_interval(secs => $2) "
+           "WHERE id = $1 AND state = 'closed'",
+    .nparams = 2,
+};
+
+enum db_status db_witness_tally_later(struct db_conn *c, struct arena *a, int64_t qid, int delay_s)
+{
+    const char *p[2] = {db_param_i64(a, qid), db_param_i64(a, delay_s)};
+    return db_query_stmt(c, a, &stmt_tally_later, p, NULL);
+}

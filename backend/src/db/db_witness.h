@@ -62,4 +62,40 @@ enum db_status db_witness_checkpoints(struct db_conn *c, struct arena *a, int64_
                                       struct db_witness_checkpoint **items, int *n)
     PNYX_NONNULL(1, 2, 7, 8) PNYX_MUSTCHECK;
 
+/* ---- k of n before a tally (sql/013_witness_quorum.sql) ---- */
+
+/* Each witness's newest cosignature of log aid: the size, its line and the
+ * log's signed note of that size (NULL when the note is not cached), by
+ * witness name; only witnesses named in witnesses_array (a text[] literal). */
+struct db_witness_latest {
+    const char *witness;
+    int64_t size;
+    const char *line;
+    const char *note;
+};
+enum db_status db_witness_latest(struct db_conn *c, struct arena *a, int64_t aid,
+                                 const char *witnesses_array, struct db_witness_latest **items,
+                                 int *n) PNYX_NONNULL(1, 2, 4, 5, 6) PNYX_MUSTCHECK;
+
+/* The assembly's witness_quorum (k). DB_NOT_FOUND when there is no such
+ * assembly. */
+enum db_status db_witness_quorum(struct db_conn *c, struct arena *a, int64_t aid, int *k)
+    PNYX_NONNULL(1, 2, 4) PNYX_MUSTCHECK;
+
+/* Sets the assembly's witness_quorum (the caller checked 0 <= k <= n). */
+enum db_status db_witness_quorum_set(struct db_conn *c, struct arena *a, int64_t aid, int k)
+    PNYX_NONNULL(1, 2) PNYX_MUSTCHECK;
+
+/* What the tally of closed question qid waits for: its assembly, the log
+ * size right after question.closed (-1 when not recorded) and k.
+ * DB_NOT_FOUND when the question is not closed. */
+enum db_status db_witness_tally_gate(struct db_conn *c, struct arena *a, int64_t qid, int64_t *aid,
+                                     int64_t *closed_size, int *k)
+    PNYX_NONNULL(1, 2, 4, 5, 6) PNYX_MUSTCHECK;
+
+/* Closed question qid waits for cosignatures: the scheduler tries it again
+ * after delay_s (questions.tally_after). */
+enum db_status db_witness_tally_later(struct db_conn *c, struct arena *a, int64_t qid, int delay_s)
+    PNYX_NONNULL(1, 2) PNYX_MUSTCHECK;
+
 #endif /* PNYX_DB_DB_WITNESS_H */

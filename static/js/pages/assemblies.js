@@ -114,6 +114,41 @@ function editSection(a, refresh) {
     h('summary', {}, h('h2', { class: 'summary-h' }, t('edit.title'))), form);
 }
 
+// k of n witness cosignatures before a result is published (issue 12;
+// conveners only: PATCH witness_quorum). n = the witnesses this server
+// submits to (GET /api/v1/audit/key); k above n is refused by the server.
+function witnessSection(a, refresh) {
+  const k = Number(a.witness_quorum) || 0;
+  const sel = h('select', { name: 'witness_quorum', id: 'witness-quorum' });
+  const now = h('p', { id: 'witness-quorum-current' });
+  const form = h('form', { class: 'form', novalidate: true, id: 'witness-quorum-form' }, formAlert(),
+    field('field.witness_quorum', sel, 'wq.hint'),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'button' }, t('wq.save'))));
+  const fill = (n) => {
+    clear(sel);
+    for (let i = 0; i <= Math.max(n, k); i += 1) sel.append(h('option', { value: String(i) }, i18n.formatNumber(i)));
+    sel.value = String(k);
+    now.textContent = n === 0 && k === 0 ? t('wq.none')
+      : k > 0 ? t('wq.current', { k: i18n.formatNumber(k), n: i18n.formatNumber(n) }) : t('wq.current_off', { n: i18n.formatNumber(n) });
+    form.hidden = n === 0 && k === 0;
+  };
+  fill(k);
+  api.get('/api/v1/audit/key').then((key) => fill((key.witnesses || []).length), () => { /* keep 0..k */ });
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clearErrors(form);
+    await busy(form, async () => {
+      try {
+        await api.patch(`/api/v1/assemblies/${enc(a.id)}`, { witness_quorum: Number(sel.value) });
+        flash(t('wq.saved'));
+        refresh();
+      } catch (e) { showErrors(form, e); }
+    });
+  });
+  return h('section', { class: 'card', id: 'witness-quorum-section', 'aria-labelledby': 'wq-h' },
+    h('h2', { id: 'wq-h' }, t('wq.title')), now, form);
+}
+
 // Composition (api-spec: Composition) maps codes to counts; as
 // [[code, count], ...] sorted by count, largest first.
 function pairs(map) {
@@ -445,6 +480,7 @@ export async function assembly(ctx) {
       canManage && invitations ? invitationsSection(aid, invitations, ctx.refresh, myRole) : null,
       canManage ? editSection(a, ctx.refresh) : null,
       canManage ? advancementSection(a, ctx.refresh) : null,
+      canManage && myRole === 'convener' && a.witness_quorum !== undefined ? witnessSection(a, ctx.refresh) : null,
       h('section', { class: 'card', 'aria-labelledby': 'members-h' },
         h('h2', { id: 'members-h' }, t('assembly.members')),
         membersError ? errorBox(membersError) : membersTable)),

@@ -54,6 +54,69 @@ async function checkConsistency(base, key, cp, slot) {
     h('p', { class: 'hint' }, t('audit.consistency.range', { from: i18n.formatNumber(prev.size), to: i18n.formatNumber(cp.size) })));
 }
 
+// One witness's newest cosigned checkpoint (GET …/audit/witnesses),
+// checked here: the log's signature on it, the witness's cosignature with
+// the witness's own key, and that the log only grew from it to the head
+// this page verified (RFC 9162 consistency proof). 'verified', 'failed' or
+// 'unsupported' (no Ed25519 in this browser).
+async function checkWitness(base, key, w, head) {
+  const res = await v.verifyCheckpoint(w.checkpoint, key);
+  if (res.status !== 'verified') return res.status === 'unsupported' ? 'unsupported' : 'failed';
+  const cp = res.checkpoint;
+  if (cp.size !== w.size) return 'failed';
+  const [cos] = await v.verifyCosignatures(w.checkpoint, [{ name: w.name, vkey: w.vkey }]);
+  if (cos.status !== 'verified') return cos.status === 'unsupported' ? 'unsupported' : 'failed';
+  if (!head || cp.size > head.size) return 'verified'; // cosigned after the head shown above
+  if (cp.size === head.size) return v.equal(cp.root, head.root) ? 'verified' : 'failed';
+  try {
+    const p = await api.get(`${base}/audit/proof/consistency`, { query: { from: cp.size, to: head.size } });
+    return (await v.verifyConsistency(cp.size, head.size, p.proof.map(v.decodeHash), cp.root, head.root)) ? 'verified' : 'failed';
+  } catch {
+    return 'failed';
+  }
+}
+
+// "Who vouches for this log": each configured witness with its key id and
+// the size up to which it cosigned, verified in this browser, and the
+// assembly's k of n before a result is published.
+async function vouchSection(base, key, head) {
+  const heading = h('h2', { id: 'vouch-h' }, t('audit.vouch.title'));
+  let data;
+  try {
+    data = await api.get(`${base}/audit/witnesses`);
+  } catch (e) {
+    return h('section', { class: 'card', 'aria-labelledby': 'vouch-h' }, heading, errorBox(e));
+  }
+  const list = Array.isArray(data?.witnesses) ? data.witnesses : [];
+  const n = Number(data?.configured) || 0;
+  const k = Number(data?.witness_quorum) || 0;
+  const fmt = (x) => i18n.formatNumber(x);
+  const items = [];
+  let have = 0;
+  for (const w of list) {
+    const status = w.checkpoint ? await checkWitness(base, key, w, head) : 'missing';
+    if (status === 'verified') have += 1;
+    let kid = w.key_id;
+    try { kid = v.decodeCosignerVkey(w.vkey).keyIdHex; } catch { /* shown as served */ }
+    items.push(h('li', { class: 'vouch', 'data-witness': w.name, 'data-status': status, 'data-size': w.size },
+      h('span', { class: 'vouch-name mono' }, ltr(w.name)), ' ',
+      h('span', { class: 'vouch-key muted' }, tNodes('audit.vouch.key_id', { id: h('span', { class: 'mono', dir: 'ltr' }, kid) })), ' ',
+      h('span', { class: 'vouch-size' }, status === 'missing' ? t('audit.vouch.nothing') : t('audit.vouch.upto', { size: fmt(w.size) })), ' ',
+      status === 'missing' ? null : verdict(status, status === 'failed' ? 'audit.reason.vouch' : null)));
+  }
+  const rule = n === 0 ? t('audit.vouch.none')
+    : k > 0 ? t('audit.vouch.quorum', { k: fmt(k), n: fmt(n) })
+      : t('audit.vouch.no_quorum', { n: fmt(n) });
+  return h('section', { class: 'card', 'aria-labelledby': 'vouch-h', id: 'vouch' },
+    heading,
+    h('p', { class: 'hint' }, t('audit.vouch.intro')),
+    h('p', { id: 'vouch-rule', 'data-k': k, 'data-n': n }, h('strong', {}, rule)),
+    n > 0 ? [
+      h('p', { id: 'vouch-count' }, t('audit.vouch.count', { have: fmt(have), n: fmt(n) })),
+      h('ul', { class: 'vouch-list', id: 'vouch-list' }, items),
+      h('p', { class: 'hint' }, t('audit.vouch.browser'))] : null);
+}
+
 function parseEntry(text) {
   try { return JSON.parse(text); } catch { return {}; }
 }
@@ -116,10 +179,12 @@ export async function audit(ctx) {
   const sigSlot = h('dd', { id: 'checkpoint-status' }, verdict('checking'));
   const consSlot = h('dd', { id: 'consistency-status' }, verdict('checking'));
   let checkpoint = null;
+  let cpVerified = false;
   let cpSection;
   if (note) {
     const res = await v.verifyCheckpoint(note, key);
     checkpoint = res.checkpoint || null;
+    cpVerified = res.status === 'verified';
     clear(sigSlot).appendChild(verdict(res.status, res.reason ? `audit.reason.${res.reason}` : null));
     // Only a checkpoint whose signature verified is compared and remembered.
     if (checkpoint && res.status === 'verified') await checkConsistency(base, key, checkpoint, consSlot);
@@ -153,6 +218,8 @@ export async function audit(ctx) {
     cpSection = h('section', { class: 'card', 'aria-labelledby': 'cp-h' },
       h('h2', { id: 'cp-h' }, t('audit.checkpoint')), h('p', { class: 'muted' }, t('audit.no_checkpoint')));
   }
+
+  const vouch = await vouchSection(base, key, cpVerified ? checkpoint : null);
 
   // ---- inclusion check: the result sits in the entry that was checked ----
   const result = h('div', { id: 'inclusion-result', class: 'inclusion-result', 'aria-live': 'polite' });
@@ -246,6 +313,7 @@ export async function audit(ctx) {
       h('h1', {}, t('audit.title'), ' ', h('span', { class: 'subtitle', dir: 'auto' }, a.title)),
       h('p', { class: 'lead' }, t('audit.intro')),
       cpSection,
+      vouch,
       h('section', { class: 'card', 'aria-labelledby': 'entries-h' },
         h('h2', { id: 'entries-h' }, t('audit.entries')),
         h('p', { class: 'hint' }, t('audit.choose')), entries, h('p', {}, more))),

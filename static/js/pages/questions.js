@@ -737,6 +737,14 @@ export async function question(ctx) {
     if (q.state === 'tallied') {
       try { result = await api.get(`/api/v1/questions/${enc(qid)}/result`); } catch (e) { resultErr = e; }
     }
+    // Closed, and the assembly requires k of n witness cosignatures that
+    // have not all arrived (issue 12): the result route says so.
+    let awaiting = null;
+    if (q.state === 'closed') {
+      try { await api.get(`/api/v1/questions/${enc(qid)}/result`); } catch (e) {
+        if (e instanceof ApiError && e.status === 409 && /\/awaiting-witnesses$/.test(e.problem?.type || '')) awaiting = e.title;
+      }
+    }
     clear(root).append(
       h('nav', { class: 'breadcrumb', 'aria-label': t('prop.breadcrumb') },
         h('a', { href: `/assemblies/${enc(a.id)}`, dir: 'auto' }, plain(a.title)), ' › ',
@@ -748,6 +756,7 @@ export async function question(ctx) {
       h('div', { class: 'question-grid' },
         h('div', { class: 'question-main' },
           q.state === 'tallied' ? (result ? resultsView(q, result, labels) : errorBox(resultErr)) : null,
+          awaiting ? h('p', { class: 'alert alert-warn', id: 'awaiting-witnesses', role: 'status' }, awaiting) : null,
           voteArea(q, a, ctx, labels),
           q.description ? h('section', { class: 'card', 'aria-labelledby': 'desc-h' }, h('h2', { id: 'desc-h', class: 'visually-hidden' }, t('q.description')), userBody(texts.description, texts.language, { id: 'question-description' })) : null,
           optionsSection(q, labels),
