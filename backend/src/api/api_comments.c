@@ -551,36 +551,21 @@ static void reply_text(struct api_req *rq, struct api_reply *out, char *body, si
     out->content_type = "application/json";
 }
 
-int api_comments_embed(struct api_req *rq, struct api_reply *out, int64_t pid,
-                       const struct db_standing *sd, const char *comments_key)
+/* Appends the first n comments to the proposal object head[0..hlen)
+ * (malloc'd, freed here) and replies with the text (see
+ * api_comments_embed). */
+static int embed_page(struct api_req *rq, struct api_reply *out, int64_t pid,
+                      const struct db_standing *sd, const char *comments_key, uint64_t n,
+                      const char *const *langs, int n_langs, char *head, size_t hlen)
 {
-    uint64_t n = 0;
-    int has = api_query_u64(rq, "comments", &n);
-    if (has == 0 || out->status != 200 || out->json == NULL) {
-        return 0;
-    }
-    if (has < 0 || n < 1 || n > API_PAGE_MAX) {
-        api_problem(out, API_E_BAD_REQUEST, "comments must be an integer from 1 to 200");
-        return -1;
-    }
-    const char *langs[API_LANG_PREFS_MAX];
-    int n_langs = api_lang_prefs(rq, out, langs);
-    if (n_langs < 0) {
-        return -1;
-    }
-    if (decide(rq, sd, AUTHZ_READ_COMMENTS, 0, NULL) != AUTHZ_ALLOW) {
-        return 0; /* the proposal is readable but not its comments: none embedded */
-    }
-    /* The proposal's object as json_dumps writes it, its closing brace
-     * replaced by ,"comments":<page>} — the member json_object_set_new
-     * would have appended last, in the same bytes. */
-    char *head = json_dumps(out->json, JSON_COMPACT);
-    size_t hlen = head != NULL ? strlen(head) : 0;
     if (hlen < 2 || head[hlen - 1] != '}') {
         free(head);
         api_problem_db(out, DB_HARD_ERROR);
         return -1;
     }
+    /* The proposal's object as json_dumps writes it, its closing brace
+     * replaced by ,"comments":<page>} — the member json_object_set_new
+     * would have appended last, in the same bytes. */
     static const char member[] = ",\"comments\":";
     const char *m = hlen == 2 ? member + 1 : member; /* "{}": no member before ours */
     size_t mlen = strlen(m), off = hlen - 1 + mlen, plen = 0;
@@ -602,6 +587,68 @@ int api_comments_embed(struct api_req *rq, struct api_reply *out, int64_t pid,
     free(head);
     reply_text(rq, out, body, off + plen + 1, arena_printf(rq->arena, "\"%s%s\"", head_tag, tag));
     return 0;
+}
+
+/* ?comments=N (0: absent; -1 after a 400 in out) and the reader's
+ * languages, as both embeds read them. */
+static int embed_params(struct api_req *rq, struct api_reply *out, uint64_t *n,
+                        const char *langs[API_LANG_PREFS_MAX], int *n_langs)
+{
+    int has = api_query_u64(rq, "comments", n);
+    if (has == 0) {
+        return 0;
+    }
+    if (has < 0 || *n < 1 || *n > API_PAGE_MAX) {
+        api_problem(out, API_E_BAD_REQUEST, "comments must be an integer from 1 to 200");
+        return -1;
+    }
+    *n_langs = api_lang_prefs(rq, out, langs);
+    return *n_langs < 0 ? -1 : 1;
+}
+
+int api_comments_embed(struct api_req *rq, struct api_reply *out, int64_t pid,
+                       const struct db_standing *sd, const char *comments_key)
+{
+    uint64_t n = 0;
+    if (api_query(rq, "comments") == NULL || out->status != 200 || out->json == NULL) {
+        return 0;
+    }
+    const char *langs[API_LANG_PREFS_MAX];
+    int n_langs = 0, has = embed_params(rq, out, &n, langs, &n_langs);
+    if (has <= 0) {
+        return has;
+    }
+    if (decide(rq, sd, AUTHZ_READ_COMMENTS, 0, NULL) != AUTHZ_ALLOW) {
+        return 0; /* the proposal is readable but not its comments: none embedded */
+    }
+    char *head = json_dumps(out->json, JSON_COMPACT);
+    return embed_page(rq, out, pid, sd, comments_key, n, langs, n_langs, head,
+                      head != NULL ? strlen(head) : 0);
+}
+
+int api_comments_embed_text(struct api_req *rq, struct api_reply *out, int64_t pid,
+                            const struct db_standing *sd, const char *comments_key, char *head,
+                            size_t hlen)
+{
+    uint64_t n = 0;
+    const char *langs[API_LANG_PREFS_MAX];
+    int n_langs = 0, has = embed_params(rq, out, &n, langs, &n_langs);
+    if (has < 0) {
+        free(head);
+        return -1;
+    }
+    if (has == 0 || decide(rq, sd, AUTHZ_READ_COMMENTS, 0, NULL) != AUTHZ_ALLOW) {
+        /* the proposal alone, as api_reply_json would have sent it */
+        char *copy = arena_alloc(rq->arena, hlen + 1);
+        memcpy(copy, head, hlen + 1);
+        free(head);
+        out->status = 200;
+        out->body = copy;
+        out->body_len = hlen;
+        out->content_type = "application/json";
+        return 0;
+    }
+    return embed_page(rq, out, pid, sd, comments_key, n, langs, n_langs, head, hlen);
 }
 
 /* GET /api/v1/proposals/{pid}/comments?lang=&after=&limit= — two queries:
