@@ -1098,4 +1098,14 @@ export default {
   'audit.witness_missing': 'لم يوقّع على هذا الحجم بعد',
   'audit.witness_time': 'وقّع في {time}',
   'audit.reason.cosig': 'التوقيع المشترك لا يطابق نقطة التحقق هذه ومفتاح الشاهد.',
+  // comment edit history (issue 10, c10)
+  'com.history': 'السجل',
+  'com.history_title': 'سجل التعديلات',
+  'com.history_loading': 'جارٍ تحميل السجل…',
+  'com.history_count': { zero: 'لا نسخ.', one: 'نسخة واحدة، الأقدم أولًا.', two: 'نسختان، الأقدم أولًا.', few: '{n} نسخ، الأقدم أولًا.', many: '{n} نسخة، الأقدم أولًا.', other: '{n} نسخة، الأقدم أولًا.' },
+  'com.history_none': 'لا توجد نسخ سابقة لعرضها.',
+  'com.history_version': 'النسخة {n}',
+  'com.history_current': 'النص الحالي',
+  'com.history_more': 'عرض مزيد من النسخ',
+  'com.history_close': 'إغلاق السجل',
 };

@@ -1098,4 +1098,14 @@ export default {
   'audit.witness_missing': 'has not cosigned this size yet',
   'audit.witness_time': 'cosigned {time}',
   'audit.reason.cosig': 'The cosignature does not match this checkpoint and the witness\'s key.',
+  // comment edit history (issue 10, c10)
+  'com.history': 'History',
+  'com.history_title': 'Edit history',
+  'com.history_loading': 'Loading the history…',
+  'com.history_count': { one: '{n} version, oldest first.', other: '{n} versions, oldest first.' },
+  'com.history_none': 'No earlier versions to show.',
+  'com.history_version': 'Version {n}',
+  'com.history_current': 'Current text',
+  'com.history_more': 'Show more versions',
+  'com.history_close': 'Close the history',
 };

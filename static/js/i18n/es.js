@@ -1098,4 +1098,14 @@ export default {
   'audit.witness_missing': 'aún no ha cofirmado este tamaño',
   'audit.witness_time': 'cofirmado el {time}',
   'audit.reason.cosig': 'La cofirma no corresponde a este punto de control ni a la clave del testigo.',
+  // comment edit history (issue 10, c10)
+  'com.history': 'Historial',
+  'com.history_title': 'Historial de ediciones',
+  'com.history_loading': 'Cargando el historial…',
+  'com.history_count': { one: '{n} versión, de la más antigua a la más reciente.', many: '{n} versiones, de la más antigua a la más reciente.', other: '{n} versiones, de la más antigua a la más reciente.' },
+  'com.history_none': 'No hay versiones anteriores que mostrar.',
+  'com.history_version': 'Versión {n}',
+  'com.history_current': 'Texto actual',
+  'com.history_more': 'Mostrar más versiones',
+  'com.history_close': 'Cerrar el historial',
 };

@@ -1098,4 +1098,14 @@ export default {
   'audit.witness_missing': 'n\'a pas encore cosigné cette taille',
   'audit.witness_time': 'cosigné le {time}',
   'audit.reason.cosig': 'La cosignature ne correspond pas à ce point de contrôle et à la clé du témoin.',
+  // comment edit history (issue 10, c10)
+  'com.history': 'Historique',
+  'com.history_title': 'Historique des modifications',
+  'com.history_loading': 'Chargement de l’historique…',
+  'com.history_count': { one: '{n} version, de la plus ancienne à la plus récente.', many: '{n} versions, de la plus ancienne à la plus récente.', other: '{n} versions, de la plus ancienne à la plus récente.' },
+  'com.history_none': 'Aucune version antérieure à afficher.',
+  'com.history_version': 'Version {n}',
+  'com.history_current': 'Texte actuel',
+  'com.history_more': 'Afficher plus de versions',
+  'com.history_close': 'Fermer l’historique',
 };
