@@ -773,3 +773,69 @@ Test(comments, proposal_page_embeds_the_first_comments)
     snprintf(path, sizeof path, "/api/v1/proposals/%lld?comments=201", (long long)pid);
     cr_expect_eq(it_status(w.s, "GET", path, NULL, NULL), 400);
 }
+
+/* The proposal page's proposal part is written as text (no Jansson tree,
+ * codec_proposal_write): it must be the very bytes the plain read sends
+ * the same reader — here with a human translation read in French, an
+ * outdated machine one beside it, the author's allowed transitions and
+ * endorsement, and an advancement rule — followed by ,"comments":…}. */
+Test(comments, proposal_page_proposal_part_is_the_plain_read)
+{
+    struct world w = world_new("public");
+    char path[160];
+    json_t *rule =
+        json_pack("{s:{s:i, s:i}}", "advancement", "min_endorsements", 3, "min_countries", 2);
+    snprintf(path, sizeof path, "/api/v1/assemblies/%lld", (long long)w.aid);
+    struct h_resp *r = it_req(w.s, "PATCH", path, &w.conv, rule);
+    json_decref(rule);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    h_resp_free(r);
+    snprintf(path, sizeof path, "/api/v1/assemblies/%lld/proposals", (long long)w.aid);
+    json_t *b = json_pack("{s:s, s:s, s:s}", "title", "Trenes \"nocturnos\" <b>", "body",
+                          "Conectar las capitales\n\n- de noche\n\\ y \u202e", "language", "es");
+    r = it_req(w.s, "POST", path, &w.mem, b);
+    json_decref(b);
+    cr_assert_eq(r->status, 201, "%s", r->body);
+    int64_t pid = it_int(r->json, "id");
+    h_resp_free(r);
+    snprintf(path, sizeof path, "/api/v1/proposals/%lld", (long long)pid);
+    b = json_pack("{s:s}", "status", "deliberation");
+    r = it_req(w.s, "PATCH", path, &w.mem, b);
+    json_decref(b);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    h_resp_free(r);
+    snprintf(path, sizeof path, "/api/v1/proposals/%lld/translations", (long long)pid);
+    b = json_pack("{s:s, s:s, s:s, s:s}", "language", "fr", "title", "Trains de nuit", "body",
+                  "Relier les capitales", "source", "human");
+    r = it_req(w.s, "POST", path, &w.fac, b);
+    json_decref(b);
+    cr_assert_eq(r->status, 201, "%s", r->body);
+    h_resp_free(r);
+    snprintf(path, sizeof path, "/api/v1/proposals/%lld/endorsements", (long long)pid);
+    r = it_req(w.s, "POST", path, &w.mem, NULL);
+    cr_assert(r->status == 200 || r->status == 201, "%d %s", r->status, r->body);
+    h_resp_free(r);
+    it_comment_new(w.s, &w.mem2, pid, "una", 0);
+
+    static const char *const readers[] = {"fr", "es", "de"};
+    struct it_user *who[] = {&w.mem, &w.fac, NULL};
+    for (size_t i = 0; i < sizeof readers / sizeof readers[0]; i++) {
+        for (size_t k = 0; k < sizeof who / sizeof who[0]; k++) {
+            snprintf(path, sizeof path, "/api/v1/proposals/%lld?lang=%s", (long long)pid,
+                     readers[i]);
+            struct h_resp *plain = it_req(w.s, "GET", path, who[k], NULL);
+            cr_assert_eq(plain->status, 200, "%s", plain->body);
+            snprintf(path, sizeof path, "/api/v1/proposals/%lld?lang=%s&comments=5", (long long)pid,
+                     readers[i]);
+            struct h_resp *page = it_req(w.s, "GET", path, who[k], NULL);
+            cr_assert_eq(page->status, 200, "%s", page->body);
+            size_t n = strlen(plain->body);
+            cr_assert_gt(n, 2);
+            cr_expect_eq(memcmp(page->body, plain->body, n - 1), 0, "%s\n%s", plain->body,
+                         page->body);
+            cr_expect_eq(strncmp(page->body + n - 1, ",\"comments\":{", 13), 0, "%s", page->body);
+            h_resp_free(plain);
+            h_resp_free(page);
+        }
+    }
+}
