@@ -839,3 +839,72 @@ Test(comments, proposal_page_proposal_part_is_the_plain_read)
         }
     }
 }
+
+/* A writer's scope is kept between comment writes (api_comments.c, "the
+ * writers' scope cache"): every change to what allowed the last write —
+ * made by SQL, as another pnyxd would, so nothing in this process hears of
+ * it — must decide the next write as if nothing were kept. */
+Test(comments, kept_scopes_never_outlive_the_state_they_were_read_in)
+{
+    struct world w = world_new("members");
+    char aid[24], acct[24], pid[24];
+    snprintf(aid, sizeof aid, "%lld", (long long)w.aid);
+    snprintf(acct, sizeof acct, "%lld", (long long)w.mem.id);
+    snprintf(pid, sizeof pid, "%lld", (long long)w.pid);
+    const char *pm[3] = {aid, acct, NULL};
+    const char *pp[2] = {pid, NULL};
+    static const struct {
+        const char *sql; /* $1 aid, $2 account / $1 pid, $2 value */
+        bool member_row;
+        const char *set, *undo;
+        int want;
+        const char *problem;
+    } cases[] = {
+        {"UPDATE memberships SET status = $3 WHERE assembly_id = $1 AND account_id = $2", true,
+         "suspended", "active", 403, NULL},
+        {"UPDATE memberships SET role = $3 WHERE assembly_id = $1 AND account_id = $2", true,
+         "observer", "member", 403, NULL},
+        {"UPDATE proposals SET status = $2 WHERE id = $1", false, "adopted", "deliberation", 409,
+         "comments-closed"},
+        {"UPDATE proposals SET status = $2 WHERE id = $1", false, "withdrawn", "deliberation", 409,
+         "comments-closed"},
+        /* still open, but not the status the scope was read in: the guard
+         * sends the write through the locked path, which allows it */
+        {"UPDATE proposals SET status = $2 WHERE id = $1", false, "ballot", "deliberation", 201,
+         NULL},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        struct h_resp *r = it_comment_post(w.s, &w.mem, w.pid, "kept", "en", 0);
+        cr_assert_eq(r->status, 201, "case %zu: %s", i, r->body);
+        h_resp_free(r);
+        r = it_comment_post(w.s, &w.mem, w.pid, "kept again", "en", 0);
+        cr_assert_eq(r->status, 201, "case %zu: %s", i, r->body);
+        h_resp_free(r);
+        if (cases[i].member_row) {
+            pm[2] = cases[i].set;
+            free(it_sql(cases[i].sql, 3, pm));
+        } else {
+            pp[1] = cases[i].set;
+            free(it_sql(cases[i].sql, 2, pp));
+        }
+        for (int k = 0; k < 2; k++) {
+            r = it_comment_post(w.s, &w.mem, w.pid, "after the change", "en", 0);
+            cr_expect_eq(r->status, cases[i].want, "case %zu try %d: %s", i, k, r->body);
+            if (cases[i].problem != NULL) {
+                cr_expect_str_eq(it_problem(r), cases[i].problem, "case %zu", i);
+            }
+            h_resp_free(r);
+        }
+        if (cases[i].member_row) {
+            pm[2] = cases[i].undo;
+            free(it_sql(cases[i].sql, 3, pm));
+        } else {
+            pp[1] = cases[i].undo;
+            free(it_sql(cases[i].sql, 2, pp));
+        }
+        /* Allowed again: allowed at once (a refusal is never kept). */
+        r = it_comment_post(w.s, &w.mem, w.pid, "back", "en", 0);
+        cr_expect_eq(r->status, 201, "case %zu: %s", i, r->body);
+        h_resp_free(r);
+    }
+}
