@@ -201,3 +201,111 @@ Test(jsonw, comments_are_byte_identical_to_the_jansson_encoder)
         free(want);
     }
 }
+
+/* A required string member (json_pack "s:s" fails on NULL): random text,
+ * never NULL. */
+static const char *some(char *buf, size_t cap)
+{
+    return rnd_text(buf, cap);
+}
+
+Test(jsonw, proposals_are_byte_identical_to_the_jansson_encoder)
+{
+    static const char *const langs[] = {"[\"en\"]", "[\"en\", \"es\", \"fr\"]", "[]",
+                                        " [ \"ar\" ,\"zh-hant\" ] ", "[\"en\",\"fr\"]"};
+    static const char *const allowed[] = {"deliberation", "ballot", "withdrawn"};
+    for (int round = 0; round < 2000; round++) {
+        char b[14][256];
+        struct translation_record tr = {
+            .language = some(b[0], sizeof b[0]),
+            .of_version = (int64_t)rnd(5) + 1,
+            .title = some(b[1], sizeof b[1]),
+            .body = maybe(b[2], sizeof b[2]),
+            .source = rnd(2) ? "human" : "machine",
+            .reviewed_by = rnd(3) == 0 ? 0 : (int64_t)rnd(100000),
+            .reviewed_at = maybe(b[3], sizeof b[3]),
+            .outdated = rnd(2),
+            .pivot = maybe(b[4], sizeof b[4]),
+            .translator = maybe(b[5], sizeof b[5]),
+            .translated_by = rnd(3) == 0 ? 0 : (int64_t)rnd(1000000) * 1000003,
+            .created_at = "2026-12-03T10:00:00Z",
+            .current = rnd(2),
+        };
+        struct proposal_record p = {
+            .id = (int64_t)rnd(1u << 30) * 977,
+            .assembly_id = (int64_t)rnd(100000) + 1,
+            .amends = rnd(2) ? 0 : (int64_t)rnd(100000) + 1,
+            .status = rnd(2) ? "deliberation" : "draft",
+            .author_id = (int64_t)rnd(100000) + 1,
+            .author_name = some(b[6], sizeof b[6]),
+            .author_country = some(b[7], sizeof b[7]),
+            .version = (int64_t)rnd(9) + 1,
+            .title = some(b[8], sizeof b[8]),
+            .body = maybe(b[9], sizeof b[9]),
+            .language = some(b[10], sizeof b[10]),
+            .original_language = some(b[11], sizeof b[11]),
+            .translation = rnd(2) ? &tr : NULL,
+            .languages_json = rnd(4) == 0 ? NULL : langs[rnd(5)],
+            .endorsements = {.count = rnd(1000),
+                             .countries = rnd(50),
+                             .eligible = rnd(2),
+                             .missing_endorsements = rnd(100),
+                             .missing_countries = rnd(10),
+                             .mine = rnd(2),
+                             .rule = rnd(2),
+                             .min_endorsements = rnd(500),
+                             .min_countries = rnd(20)},
+            .versions = (int64_t)rnd(9) + 1,
+            .comment_count = (int64_t)rnd(100000),
+            .amendment_count = (int64_t)rnd(10),
+            .allowed_transitions = allowed,
+            .n_allowed = (int)rnd(4),
+            .merged_into_version = rnd(3) == 0 ? (int64_t)rnd(5) + 1 : 0,
+            .merged_by = rnd(2) ? 0 : (int64_t)rnd(1000) + 1,
+            .merged_at = some(b[12], sizeof b[12]),
+            .created_at = "2026-12-03T10:00:00Z",
+            .updated_at = some(b[13], sizeof b[13]),
+        };
+        json_t *j = codec_proposal_json(&p);
+        cr_assert_not_null(j, "round %d", round);
+        char *want = json_dumps(j, JSON_COMPACT);
+        json_decref(j);
+        struct jsonw w;
+        jsonw_init(&w, 16);
+        cr_assert(codec_proposal_write(&w, &p), "round %d", round);
+        size_t n;
+        char *got = jsonw_finish(&w, &n);
+        cr_assert_not_null(got);
+        cr_assert_str_eq(got, want, "round %d", round);
+        cr_assert_eq(n, strlen(want));
+        free(got);
+        free(want);
+    }
+}
+
+Test(jsonw, proposals_the_writer_does_not_cover_are_refused)
+{
+    struct proposal_record p = {.status = "draft",
+                                .author_name = "A",
+                                .author_country = "FR",
+                                .title = "T",
+                                .language = "en",
+                                .original_language = "en",
+                                .created_at = "2026-12-03T10:00:00Z",
+                                .updated_at = "2026-12-03T10:00:00Z"};
+    static const char *const bad[] = {"[\"e\\u006e\"]", "[1]",        "{}",
+                                      "[\"en\",]",      "[\"en\"] x", "[\"en\""};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        p.languages_json = bad[i];
+        struct jsonw w;
+        jsonw_init(&w, 16);
+        cr_assert_not(codec_proposal_write(&w, &p), "%s", bad[i]);
+        jsonw_discard(&w);
+    }
+    p.languages_json = NULL;
+    p.rank_text = "0.5";
+    struct jsonw w;
+    jsonw_init(&w, 16);
+    cr_assert_not(codec_proposal_write(&w, &p));
+    jsonw_discard(&w);
+}

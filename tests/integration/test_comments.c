@@ -773,3 +773,138 @@ Test(comments, proposal_page_embeds_the_first_comments)
     snprintf(path, sizeof path, "/api/v1/proposals/%lld?comments=201", (long long)pid);
     cr_expect_eq(it_status(w.s, "GET", path, NULL, NULL), 400);
 }
+
+/* The proposal page's proposal part is written as text (no Jansson tree,
+ * codec_proposal_write): it must be the very bytes the plain read sends
+ * the same reader — here with a human translation read in French, an
+ * outdated machine one beside it, the author's allowed transitions and
+ * endorsement, and an advancement rule — followed by ,"comments":…}. */
+Test(comments, proposal_page_proposal_part_is_the_plain_read)
+{
+    struct world w = world_new("public");
+    char path[160];
+    json_t *rule =
+        json_pack("{s:{s:i, s:i}}", "advancement", "min_endorsements", 3, "min_countries", 2);
+    snprintf(path, sizeof path, "/api/v1/assemblies/%lld", (long long)w.aid);
+    struct h_resp *r = it_req(w.s, "PATCH", path, &w.conv, rule);
+    json_decref(rule);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    h_resp_free(r);
+    snprintf(path, sizeof path, "/api/v1/assemblies/%lld/proposals", (long long)w.aid);
+    json_t *b = json_pack("{s:s, s:s, s:s}", "title", "Trenes \"nocturnos\" <b>", "body",
+                          "Conectar las capitales\n\n- de noche\n\\ y \u202e", "language", "es");
+    r = it_req(w.s, "POST", path, &w.mem, b);
+    json_decref(b);
+    cr_assert_eq(r->status, 201, "%s", r->body);
+    int64_t pid = it_int(r->json, "id");
+    h_resp_free(r);
+    snprintf(path, sizeof path, "/api/v1/proposals/%lld", (long long)pid);
+    b = json_pack("{s:s}", "status", "deliberation");
+    r = it_req(w.s, "PATCH", path, &w.mem, b);
+    json_decref(b);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    h_resp_free(r);
+    snprintf(path, sizeof path, "/api/v1/proposals/%lld/translations", (long long)pid);
+    b = json_pack("{s:s, s:s, s:s, s:s}", "language", "fr", "title", "Trains de nuit", "body",
+                  "Relier les capitales", "source", "human");
+    r = it_req(w.s, "POST", path, &w.fac, b);
+    json_decref(b);
+    cr_assert_eq(r->status, 201, "%s", r->body);
+    h_resp_free(r);
+    snprintf(path, sizeof path, "/api/v1/proposals/%lld/endorsements", (long long)pid);
+    r = it_req(w.s, "POST", path, &w.mem, NULL);
+    cr_assert(r->status == 200 || r->status == 201, "%d %s", r->status, r->body);
+    h_resp_free(r);
+    it_comment_new(w.s, &w.mem2, pid, "una", 0);
+
+    static const char *const readers[] = {"fr", "es", "de"};
+    struct it_user *who[] = {&w.mem, &w.fac, NULL};
+    for (size_t i = 0; i < sizeof readers / sizeof readers[0]; i++) {
+        for (size_t k = 0; k < sizeof who / sizeof who[0]; k++) {
+            snprintf(path, sizeof path, "/api/v1/proposals/%lld?lang=%s", (long long)pid,
+                     readers[i]);
+            struct h_resp *plain = it_req(w.s, "GET", path, who[k], NULL);
+            cr_assert_eq(plain->status, 200, "%s", plain->body);
+            snprintf(path, sizeof path, "/api/v1/proposals/%lld?lang=%s&comments=5", (long long)pid,
+                     readers[i]);
+            struct h_resp *page = it_req(w.s, "GET", path, who[k], NULL);
+            cr_assert_eq(page->status, 200, "%s", page->body);
+            size_t n = strlen(plain->body);
+            cr_assert_gt(n, 2);
+            cr_expect_eq(memcmp(page->body, plain->body, n - 1), 0, "%s\n%s", plain->body,
+                         page->body);
+            cr_expect_eq(strncmp(page->body + n - 1, ",\"comments\":{", 13), 0, "%s", page->body);
+            h_resp_free(plain);
+            h_resp_free(page);
+        }
+    }
+}
+
+/* A writer's scope is kept between comment writes (api_comments.c, "the
+ * writers' scope cache"): every change to what allowed the last write —
+ * made by SQL, as another pnyxd would, so nothing in this process hears of
+ * it — must decide the next write as if nothing were kept. */
+Test(comments, kept_scopes_never_outlive_the_state_they_were_read_in)
+{
+    struct world w = world_new("members");
+    char aid[24], acct[24], pid[24];
+    snprintf(aid, sizeof aid, "%lld", (long long)w.aid);
+    snprintf(acct, sizeof acct, "%lld", (long long)w.mem.id);
+    snprintf(pid, sizeof pid, "%lld", (long long)w.pid);
+    const char *pm[3] = {aid, acct, NULL};
+    const char *pp[2] = {pid, NULL};
+    static const struct {
+        const char *sql; /* $1 aid, $2 account / $1 pid, $2 value */
+        bool member_row;
+        const char *set, *undo;
+        int want;
+        const char *problem;
+    } cases[] = {
+        {"UPDATE memberships SET status = $3 WHERE assembly_id = $1 AND account_id = $2", true,
+         "suspended", "active", 403, NULL},
+        {"UPDATE memberships SET role = $3 WHERE assembly_id = $1 AND account_id = $2", true,
+         "observer", "member", 403, NULL},
+        {"UPDATE proposals SET status = $2 WHERE id = $1", false, "adopted", "deliberation", 409,
+         "comments-closed"},
+        {"UPDATE proposals SET status = $2 WHERE id = $1", false, "withdrawn", "deliberation", 409,
+         "comments-closed"},
+        /* still open, but not the status the scope was read in: the guard
+         * sends the write through the locked path, which allows it */
+        {"UPDATE proposals SET status = $2 WHERE id = $1", false, "ballot", "deliberation", 201,
+         NULL},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        struct h_resp *r = it_comment_post(w.s, &w.mem, w.pid, "kept", "en", 0);
+        cr_assert_eq(r->status, 201, "case %zu: %s", i, r->body);
+        h_resp_free(r);
+        r = it_comment_post(w.s, &w.mem, w.pid, "kept again", "en", 0);
+        cr_assert_eq(r->status, 201, "case %zu: %s", i, r->body);
+        h_resp_free(r);
+        if (cases[i].member_row) {
+            pm[2] = cases[i].set;
+            free(it_sql(cases[i].sql, 3, pm));
+        } else {
+            pp[1] = cases[i].set;
+            free(it_sql(cases[i].sql, 2, pp));
+        }
+        for (int k = 0; k < 2; k++) {
+            r = it_comment_post(w.s, &w.mem, w.pid, "after the change", "en", 0);
+            cr_expect_eq(r->status, cases[i].want, "case %zu try %d: %s", i, k, r->body);
+            if (cases[i].problem != NULL) {
+                cr_expect_str_eq(it_problem(r), cases[i].problem, "case %zu", i);
+            }
+            h_resp_free(r);
+        }
+        if (cases[i].member_row) {
+            pm[2] = cases[i].undo;
+            free(it_sql(cases[i].sql, 3, pm));
+        } else {
+            pp[1] = cases[i].undo;
+            free(it_sql(cases[i].sql, 2, pp));
+        }
+        /* Allowed again: allowed at once (a refusal is never kept). */
+        r = it_comment_post(w.s, &w.mem, w.pid, "back", "en", 0);
+        cr_expect_eq(r->status, 201, "case %zu: %s", i, r->body);
+        h_resp_free(r);
+    }
+}

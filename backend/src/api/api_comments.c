@@ -551,36 +551,21 @@ static void reply_text(struct api_req *rq, struct api_reply *out, char *body, si
     out->content_type = "application/json";
 }
 
-int api_comments_embed(struct api_req *rq, struct api_reply *out, int64_t pid,
-                       const struct db_standing *sd, const char *comments_key)
+/* Appends the first n comments to the proposal object head[0..hlen)
+ * (malloc'd, freed here) and replies with the text (see
+ * api_comments_embed). */
+static int embed_page(struct api_req *rq, struct api_reply *out, int64_t pid,
+                      const struct db_standing *sd, const char *comments_key, uint64_t n,
+                      const char *const *langs, int n_langs, char *head, size_t hlen)
 {
-    uint64_t n = 0;
-    int has = api_query_u64(rq, "comments", &n);
-    if (has == 0 || out->status != 200 || out->json == NULL) {
-        return 0;
-    }
-    if (has < 0 || n < 1 || n > API_PAGE_MAX) {
-        api_problem(out, API_E_BAD_REQUEST, "comments must be an integer from 1 to 200");
-        return -1;
-    }
-    const char *langs[API_LANG_PREFS_MAX];
-    int n_langs = api_lang_prefs(rq, out, langs);
-    if (n_langs < 0) {
-        return -1;
-    }
-    if (decide(rq, sd, AUTHZ_READ_COMMENTS, 0, NULL) != AUTHZ_ALLOW) {
-        return 0; /* the proposal is readable but not its comments: none embedded */
-    }
-    /* The proposal's object as json_dumps writes it, its closing brace
-     * replaced by ,"comments":<page>} — the member json_object_set_new
-     * would have appended last, in the same bytes. */
-    char *head = json_dumps(out->json, JSON_COMPACT);
-    size_t hlen = head != NULL ? strlen(head) : 0;
     if (hlen < 2 || head[hlen - 1] != '}') {
         free(head);
         api_problem_db(out, DB_HARD_ERROR);
         return -1;
     }
+    /* The proposal's object as json_dumps writes it, its closing brace
+     * replaced by ,"comments":<page>} — the member json_object_set_new
+     * would have appended last, in the same bytes. */
     static const char member[] = ",\"comments\":";
     const char *m = hlen == 2 ? member + 1 : member; /* "{}": no member before ours */
     size_t mlen = strlen(m), off = hlen - 1 + mlen, plen = 0;
@@ -602,6 +587,68 @@ int api_comments_embed(struct api_req *rq, struct api_reply *out, int64_t pid,
     free(head);
     reply_text(rq, out, body, off + plen + 1, arena_printf(rq->arena, "\"%s%s\"", head_tag, tag));
     return 0;
+}
+
+/* ?comments=N (0: absent; -1 after a 400 in out) and the reader's
+ * languages, as both embeds read them. */
+static int embed_params(struct api_req *rq, struct api_reply *out, uint64_t *n,
+                        const char *langs[API_LANG_PREFS_MAX], int *n_langs)
+{
+    int has = api_query_u64(rq, "comments", n);
+    if (has == 0) {
+        return 0;
+    }
+    if (has < 0 || *n < 1 || *n > API_PAGE_MAX) {
+        api_problem(out, API_E_BAD_REQUEST, "comments must be an integer from 1 to 200");
+        return -1;
+    }
+    *n_langs = api_lang_prefs(rq, out, langs);
+    return *n_langs < 0 ? -1 : 1;
+}
+
+int api_comments_embed(struct api_req *rq, struct api_reply *out, int64_t pid,
+                       const struct db_standing *sd, const char *comments_key)
+{
+    uint64_t n = 0;
+    if (api_query(rq, "comments") == NULL || out->status != 200 || out->json == NULL) {
+        return 0;
+    }
+    const char *langs[API_LANG_PREFS_MAX];
+    int n_langs = 0, has = embed_params(rq, out, &n, langs, &n_langs);
+    if (has <= 0) {
+        return has;
+    }
+    if (decide(rq, sd, AUTHZ_READ_COMMENTS, 0, NULL) != AUTHZ_ALLOW) {
+        return 0; /* the proposal is readable but not its comments: none embedded */
+    }
+    char *head = json_dumps(out->json, JSON_COMPACT);
+    return embed_page(rq, out, pid, sd, comments_key, n, langs, n_langs, head,
+                      head != NULL ? strlen(head) : 0);
+}
+
+int api_comments_embed_text(struct api_req *rq, struct api_reply *out, int64_t pid,
+                            const struct db_standing *sd, const char *comments_key, char *head,
+                            size_t hlen)
+{
+    uint64_t n = 0;
+    const char *langs[API_LANG_PREFS_MAX];
+    int n_langs = 0, has = embed_params(rq, out, &n, langs, &n_langs);
+    if (has < 0) {
+        free(head);
+        return -1;
+    }
+    if (has == 0 || decide(rq, sd, AUTHZ_READ_COMMENTS, 0, NULL) != AUTHZ_ALLOW) {
+        /* the proposal alone, as api_reply_json would have sent it */
+        char *copy = arena_alloc(rq->arena, hlen + 1);
+        memcpy(copy, head, hlen + 1);
+        free(head);
+        out->status = 200;
+        out->body = copy;
+        out->body_len = hlen;
+        out->content_type = "application/json";
+        return 0;
+    }
+    return embed_page(rq, out, pid, sd, comments_key, n, langs, n_langs, head, hlen);
 }
 
 /* GET /api/v1/proposals/{pid}/comments?lang=&after=&limit= — two queries:
@@ -693,6 +740,99 @@ int api_comments_versions(struct api_req *rq, struct api_reply *out)
 
 /* --- write ----------------------------------------------------------------------------- */
 
+/*
+ * The writers' scope cache. A comment write reads the proposal's scope
+ * and the writer's standing before its transaction: the group key (the
+ * assembly, which a proposal never changes) and the state the fast path
+ * decides on. The guarded insert re-checks every part of that state that
+ * it decides on (proposal status, assembly, visibility, the writer's role
+ * and membership status) under the proposal's lock and falls back to the
+ * locked path when anything changed, so a scope read a while ago is as
+ * good as one read just now: the scopes that allowed a fast write are kept
+ * here per (proposal, writer), and dropped when their guard failed. Only
+ * allowing scopes are kept, so a refusal or a newly granted right is always
+ * decided on a fresh read. Direct-mapped, fixed size, one mutex (held for
+ * a copy). Saves one statement per comment write.
+ */
+#define SCOPE_SLOTS 4096
+#define SCOPE_STR   24
+
+struct scope_slot {
+    int64_t pid, account; /* 0: empty */
+    int64_t aid;
+    bool is_public, open_to_join, has_role, has_mstatus;
+    char status[SCOPE_STR], role[SCOPE_STR], mstatus[SCOPE_STR];
+};
+static struct scope_slot g_scopes[SCOPE_SLOTS];
+static pthread_mutex_t g_scope_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static struct scope_slot *scope_slot_of(int64_t pid, int64_t account)
+{
+    uint64_t h =
+        ((uint64_t)pid * 0x9e3779b97f4a7c15ull) ^ ((uint64_t)account * 0xc2b2ae3d27d4eb4full);
+    return &g_scopes[(h >> 32) % SCOPE_SLOTS];
+}
+
+static bool scope_fits(const char *s)
+{
+    return s == NULL || strlen(s) < SCOPE_STR;
+}
+
+/* A kept scope of (pid, account) into *out (strings in a); false: none. */
+static bool scope_cached(struct arena *a, int64_t pid, int64_t account,
+                         struct db_comment_scope *out)
+{
+    bool hit = false;
+    pthread_mutex_lock(&g_scope_mu);
+    struct scope_slot *s = scope_slot_of(pid, account);
+    if (s->pid == pid && s->account == account) {
+        *out = (struct db_comment_scope){
+            .proposal_id = pid,
+            .assembly_id = s->aid,
+            .proposal_status = arena_strdup(a, s->status),
+            .sd = {.is_public = s->is_public,
+                   .open_to_join = s->open_to_join,
+                   .role = s->has_role ? arena_strdup(a, s->role) : NULL,
+                   .status = s->has_mstatus ? arena_strdup(a, s->mstatus) : NULL},
+        };
+        hit = true;
+    }
+    pthread_mutex_unlock(&g_scope_mu);
+    return hit;
+}
+
+static void scope_keep(int64_t account, const struct db_comment_scope *sc)
+{
+    if (account <= 0 || sc->proposal_status == NULL || !scope_fits(sc->proposal_status) ||
+        !scope_fits(sc->sd.role) || !scope_fits(sc->sd.status)) {
+        return;
+    }
+    pthread_mutex_lock(&g_scope_mu);
+    struct scope_slot *s = scope_slot_of(sc->proposal_id, account);
+    *s = (struct scope_slot){.pid = sc->proposal_id,
+                             .account = account,
+                             .aid = sc->assembly_id,
+                             .is_public = sc->sd.is_public,
+                             .open_to_join = sc->sd.open_to_join,
+                             .has_role = sc->sd.role != NULL,
+                             .has_mstatus = sc->sd.status != NULL};
+    snprintf(s->status, sizeof s->status, "%s", sc->proposal_status);
+    snprintf(s->role, sizeof s->role, "%s", sc->sd.role != NULL ? sc->sd.role : "");
+    snprintf(s->mstatus, sizeof s->mstatus, "%s", sc->sd.status != NULL ? sc->sd.status : "");
+    pthread_mutex_unlock(&g_scope_mu);
+}
+
+static void scope_drop(int64_t pid, int64_t account)
+{
+    pthread_mutex_lock(&g_scope_mu);
+    struct scope_slot *s = scope_slot_of(pid, account);
+    if (s->pid == pid && s->account == account) {
+        s->pid = 0;
+        s->account = 0;
+    }
+    pthread_mutex_unlock(&g_scope_mu);
+}
+
 struct create_txn {
     struct api_req *rq;
     int64_t pid, aid;
@@ -759,6 +899,9 @@ static enum db_status create_cb(struct db_conn *c, void *cls)
             translation_queued(queued);
             return st != DB_OK ? st : created(c, t, parent, true);
         }
+        /* The state the scope was read in has changed: read it afresh next
+         * time (the locked path below decides this write). */
+        scope_drop(t->pid, t->rq->auth.account_id);
     }
     struct db_comment_scope sc;
     st = db_comment_scope(c, a, t->pid, t->rq->auth.account_id, true, &sc);
@@ -814,13 +957,30 @@ int api_comments_create(struct api_req *rq, struct api_reply *out)
     }
     /* Read before the transaction: the group key, and the state the fast
      * path decides on (re-checked under lock by the guarded insert). */
-    enum db_status st = db_comment_scope(rq->db, rq->arena, t->pid, viewer_of(rq), false, &t->seen);
-    if (st != DB_OK) {
-        return api_problem_db(out, st);
+    int64_t viewer = viewer_of(rq);
+    bool kept = viewer > 0 && scope_cached(rq->arena, t->pid, viewer, &t->seen);
+    if (!kept) {
+        enum db_status st = db_comment_scope(rq->db, rq->arena, t->pid, viewer, false, &t->seen);
+        if (st != DB_OK) {
+            return api_problem_db(out, st);
+        }
     }
     t->aid = t->seen.assembly_id;
     t->fast = decide(rq, &t->seen.sd, AUTHZ_CREATE_COMMENT, 0, NULL) == AUTHZ_ALLOW &&
               comments_open(t->seen.proposal_status);
+    if (!t->fast && kept) {
+        /* kept scopes allow; this request's own authority does not (the
+         * decision also reads the request): decide on a fresh read */
+        scope_drop(t->pid, viewer);
+        enum db_status st = db_comment_scope(rq->db, rq->arena, t->pid, viewer, false, &t->seen);
+        if (st != DB_OK) {
+            return api_problem_db(out, st);
+        }
+        t->fast = decide(rq, &t->seen.sd, AUTHZ_CREATE_COMMENT, 0, NULL) == AUTHZ_ALLOW &&
+                  comments_open(t->seen.proposal_status);
+    } else if (t->fast && !kept) {
+        scope_keep(viewer, &t->seen);
+    }
     return api_txn_grouped(rq, out, db_group_assembly(t->aid), "comment_create", create_cb,
                            create_reset, create_reply, t);
 }

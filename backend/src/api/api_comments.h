@@ -41,5 +41,14 @@ int api_comments_versions(struct api_req *rq, struct api_reply *out);
 int api_comments_embed(struct api_req *rq, struct api_reply *out, int64_t pid,
                        const struct db_standing *sd, const char *comments_key)
     PNYX_NONNULL(1, 2, 4);
+/* The same when the proposal's reply is already JSON text: head[0..hlen)
+ * (malloc'd, stolen: freed here), the proposal object as json_dumps
+ * writes it. out holds no reply yet: the result is the head alone when
+ * the reader may not read the comments (as api_comments_embed leaves the
+ * proposal), the page appended otherwise, or a problem. Returns as
+ * api_comments_embed does; -1 with no reply only when out of memory. */
+int api_comments_embed_text(struct api_req *rq, struct api_reply *out, int64_t pid,
+                            const struct db_standing *sd, const char *comments_key, char *head,
+                            size_t hlen) PNYX_NONNULL(1, 2, 4, 6);
 
 #endif /* PNYX_API_API_COMMENTS_H */

@@ -194,10 +194,24 @@ static int reply_view(struct api_req *rq, struct api_reply *out, unsigned status
     if (gate && d != AUTHZ_ALLOW) {
         return api_authz_problem(out, d);
     }
-    api_reply_json(out, status, view_json(rq, &v));
     /* ?comments=N: the proposal page embeds its first comments (one more
      * statement unless the page is kept under v.comments_key, api_comments.c). */
     struct db_standing sd = {v.is_public, v.open_to_join, v.my_role, v.my_status};
+    if (gate && status == 200 && api_query(rq, "comments") != NULL) {
+        /* The page: the proposal written as text (no Jansson tree), the
+         * comments appended to it. */
+        struct progress_record pr = progress_of(&v.p);
+        const char *allowed[PNYX_ARRAY_LEN(moves)];
+        int n = allowed_for(rq, &v, &pr, allowed);
+        size_t hlen = 0;
+        char *head = api_proposal_text(&v.p, &pr, allowed, n, v.languages_json, &hlen);
+        if (head != NULL) {
+            return api_comments_embed_text(rq, out, pid, &sd, v.comments_key, head, hlen) != 0
+                       ? (out->status != 0 ? 0 : -1)
+                       : 0;
+        }
+    }
+    api_reply_json(out, status, view_json(rq, &v));
     if (gate && api_comments_embed(rq, out, pid, &sd, v.comments_key) != 0) {
         return 0;
     }

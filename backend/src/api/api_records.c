@@ -5,6 +5,9 @@
  */
 #include "api/api_records.h"
 
+#include <string.h>
+
+#include "codec/json/jsonw.h"
 #include "codec/json/resources.h"
 #include "db/db_translation.h"
 
@@ -172,14 +175,18 @@ json_t *api_translation_json(const struct db_proposal_translation *t, int64_t cu
     return codec_translation_json(&r);
 }
 
-json_t *api_proposal_json(const struct db_proposal *p, const struct progress_record *progress,
-                          const char *const *allowed, int n_allowed, const char *languages_json)
+/* The record both encoders of a proposal read. */
+static struct proposal_record proposal_record_of(const struct db_proposal *p,
+                                                 const struct progress_record *progress,
+                                                 const char *const *allowed, int n_allowed,
+                                                 const char *languages_json,
+                                                 struct translation_record *tr)
 {
     bool translated = p->tr.id > 0;
     /* A translation is outdated when it is of an older version than the
      * text it stands in for (the version read). */
-    struct translation_record tr = translation_record_of(&p->tr, p->version, p->body != NULL);
-    struct proposal_record r = {
+    *tr = translation_record_of(&p->tr, p->version, p->body != NULL);
+    return (struct proposal_record){
         .id = p->id,
         .assembly_id = p->assembly_id,
         .amends = p->amends,
@@ -194,7 +201,7 @@ json_t *api_proposal_json(const struct db_proposal *p, const struct progress_rec
                                 : p->body,
         .language = translated ? p->tr.language : p->language,
         .original_language = p->original_language,
-        .translation = translated ? &tr : NULL,
+        .translation = translated ? tr : NULL,
         .languages_json = languages_json,
         .endorsements = *progress,
         .versions = p->current_version,
@@ -209,7 +216,32 @@ json_t *api_proposal_json(const struct db_proposal *p, const struct progress_rec
         .updated_at = p->updated_at,
         .rank_text = p->rank_text,
     };
+}
+
+json_t *api_proposal_json(const struct db_proposal *p, const struct progress_record *progress,
+                          const char *const *allowed, int n_allowed, const char *languages_json)
+{
+    struct translation_record tr;
+    struct proposal_record r =
+        proposal_record_of(p, progress, allowed, n_allowed, languages_json, &tr);
     return codec_proposal_json(&r);
+}
+
+char *api_proposal_text(const struct db_proposal *p, const struct progress_record *progress,
+                        const char *const *allowed, int n_allowed, const char *languages_json,
+                        size_t *len)
+{
+    struct translation_record tr;
+    struct proposal_record r =
+        proposal_record_of(p, progress, allowed, n_allowed, languages_json, &tr);
+    struct jsonw w;
+    size_t hint = 1024 + (r.body != NULL ? strlen(r.body) + strlen(r.body) / 8 : 0);
+    jsonw_init(&w, hint);
+    if (!codec_proposal_write(&w, &r)) {
+        jsonw_discard(&w);
+        return NULL;
+    }
+    return jsonw_finish(&w, len);
 }
 
 json_t *api_proposal_version_json(const struct db_version *v)

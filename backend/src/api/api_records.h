@@ -66,6 +66,15 @@ json_t *api_proposal_json(const struct db_proposal *p, const struct progress_rec
                           const char *const *allowed, int n_allowed, const char *languages_json)
     PNYX_NONNULL(1, 2);
 
+/* The same proposal as JSON text (malloc'd, NUL-terminated; free() it;
+ * length in *len), the bytes json_dumps(api_proposal_json(…),
+ * JSON_COMPACT) gives, without a Jansson tree (the proposal page). NULL
+ * when the text writer does not cover this proposal or memory ran out:
+ * use api_proposal_json. */
+char *api_proposal_text(const struct db_proposal *p, const struct progress_record *progress,
+                        const char *const *allowed, int n_allowed, const char *languages_json,
+                        size_t *len) PNYX_NONNULL(1, 2, 6);
+
 /* Endorsement progress {count, countries, eligible, missing, mine, rule}. */
 json_t *api_progress_json(const struct progress_record *pr) PNYX_NONNULL(1);
 

@@ -1119,4 +1119,14 @@ export default {
   'wq.current': 'الآن: تُنشر النتائج حين يوقّع {k} من أصل {n} شهود على إغلاق التصويت.',
   'wq.current_off': 'الآن: تُنشر النتائج دون انتظار الشهود (عدد المُعدّين: {n}).',
   'wq.none': 'لا شهود مُعدّون على هذا الخادم، فلا يمكن أن تنتظر النتائج أحدًا.',
+  // comment edit history (issue 10, c10)
+  'com.history': 'السجل',
+  'com.history_title': 'سجل التعديلات',
+  'com.history_loading': 'جارٍ تحميل السجل…',
+  'com.history_count': { zero: 'لا نسخ.', one: 'نسخة واحدة، الأقدم أولًا.', two: 'نسختان، الأقدم أولًا.', few: '{n} نسخ، الأقدم أولًا.', many: '{n} نسخة، الأقدم أولًا.', other: '{n} نسخة، الأقدم أولًا.' },
+  'com.history_none': 'لا توجد نسخ سابقة لعرضها.',
+  'com.history_version': 'النسخة {n}',
+  'com.history_current': 'النص الحالي',
+  'com.history_more': 'عرض مزيد من النسخ',
+  'com.history_close': 'إغلاق السجل',
 };

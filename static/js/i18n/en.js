@@ -1119,4 +1119,14 @@ export default {
   'wq.current': 'Now: results are published once {k} of the {n} witnesses have cosigned the closing of the vote.',
   'wq.current_off': 'Now: results are published without waiting for witnesses ({n} configured).',
   'wq.none': 'No witnesses are configured on this server, so results cannot wait for any.',
+  // comment edit history (issue 10, c10)
+  'com.history': 'History',
+  'com.history_title': 'Edit history',
+  'com.history_loading': 'Loading the history…',
+  'com.history_count': { one: '{n} version, oldest first.', other: '{n} versions, oldest first.' },
+  'com.history_none': 'No earlier versions to show.',
+  'com.history_version': 'Version {n}',
+  'com.history_current': 'Current text',
+  'com.history_more': 'Show more versions',
+  'com.history_close': 'Close the history',
 };

@@ -1119,4 +1119,14 @@ export default {
   'wq.current': 'Ahora: los resultados se publican en cuanto {k} de los {n} testigos han cofirmado el cierre de la votación.',
   'wq.current_off': 'Ahora: los resultados se publican sin esperar a los testigos ({n} configurados).',
   'wq.none': 'No hay testigos configurados en este servidor, así que los resultados no pueden esperar a ninguno.',
+  // comment edit history (issue 10, c10)
+  'com.history': 'Historial',
+  'com.history_title': 'Historial de ediciones',
+  'com.history_loading': 'Cargando el historial…',
+  'com.history_count': { one: '{n} versión, de la más antigua a la más reciente.', many: '{n} versiones, de la más antigua a la más reciente.', other: '{n} versiones, de la más antigua a la más reciente.' },
+  'com.history_none': 'No hay versiones anteriores que mostrar.',
+  'com.history_version': 'Versión {n}',
+  'com.history_current': 'Texto actual',
+  'com.history_more': 'Mostrar más versiones',
+  'com.history_close': 'Cerrar el historial',
 };

@@ -1119,4 +1119,14 @@ export default {
   'wq.current': 'Actuellement : les résultats sont publiés dès que {k} des {n} témoins ont cosigné la clôture du vote.',
   'wq.current_off': 'Actuellement : les résultats sont publiés sans attendre les témoins ({n} configurés).',
   'wq.none': 'Aucun témoin n’est configuré sur ce serveur : les résultats ne peuvent en attendre aucun.',
+  // comment edit history (issue 10, c10)
+  'com.history': 'Historique',
+  'com.history_title': 'Historique des modifications',
+  'com.history_loading': 'Chargement de l’historique…',
+  'com.history_count': { one: '{n} version, de la plus ancienne à la plus récente.', many: '{n} versions, de la plus ancienne à la plus récente.', other: '{n} versions, de la plus ancienne à la plus récente.' },
+  'com.history_none': 'Aucune version antérieure à afficher.',
+  'com.history_version': 'Version {n}',
+  'com.history_current': 'Texte actuel',
+  'com.history_more': 'Afficher plus de versions',
+  'com.history_close': 'Fermer l’historique',
 };

@@ -3,7 +3,9 @@
 // indented by depth; reply; edit by the author within 15 minutes; delete
 // by the author (a tombstone stays); hide by a facilitator or convener
 // with a public reason; each comment in the reader's language with its
-// label and a switch to the original; human translations and reviews.
+// label and a switch to the original; human translations and reviews;
+// the edit history of an edited comment (each version of its original
+// text, with who wrote it and when).
 import { h, clear, nextId } from '../dom.js';
 import { t } from '../i18n.js';
 import { api } from '../api.js';
@@ -45,6 +47,63 @@ function reasonDialog({ title, label, ok }) {
     dlg.close();
   });
   return modal(dlg, area, () => result);
+}
+
+// The edit history of comment c (GET /comments/{cid}/versions, oldest
+// first, the current text last), as a region under the comment. Every
+// version is the author's original text (translations are of the current
+// one), so each carries the "original" label in the comment's language.
+// onClose: called on Close or Escape (focus goes back to the button).
+export function historyPanel(c, { onClose }) {
+  const id = `history-${c.id}`;
+  const headId = `${id}-h`;
+  const list = h('ol', { class: 'comment-history-list', id: `${id}-list` });
+  const more = h('button', { type: 'button', class: 'button button-secondary button-small', id: `${id}-more`, hidden: true }, t('com.history_more'));
+  const close = h('button', { type: 'button', class: 'link-button button-small comment-history-close' }, t('com.history_close'));
+  const err = h('div', {});
+  const status = h('p', { class: 'muted', role: 'status' }, t('com.history_loading'));
+  const panel = h('section', { class: 'comment-history', id, 'aria-labelledby': headId, tabindex: '-1' },
+    h('h4', { id: headId }, t('com.history_title')), status, list, h('p', {}, more), err, h('p', {}, close));
+  let next = null;
+  let shown = 0;
+  function item(v) {
+    const label = { translation: null, original_language: c.original_language, language: c.original_language };
+    return h('li', { class: 'comment-version', id: `${id}-v${v.version}`, 'data-version': v.version },
+      h('div', { class: 'comment-version-head' },
+        h('strong', {}, t('com.history_version', { n: v.version })),
+        ' · ', c.author ? person(c.author) : h('span', { class: 'muted' }, t('prop.someone')),
+        ' · ', when(v.created_at)),
+      h('div', { class: 'text-label', 'data-kind': 'original' }, textBadges(label), ' ',
+        h('span', { class: 'text-sentence' }, textSentence(label))),
+      userBody(v.body, c.original_language, { class: 'comment-version-body' }));
+  }
+  async function load(after) {
+    const res = await api.get(`/api/v1/comments/${enc(c.id)}/versions`, { query: { after, limit: PAGE } });
+    for (const v of res.items) list.append(item(v));
+    shown += res.items.length;
+    next = res.next;
+    more.hidden = !next;
+    status.textContent = shown ? t('com.history_count', { n: shown }) : t('com.history_none');
+    // The newest version on screen is the current text, when all are shown.
+    if (!next) list.lastElementChild?.classList.add('current');
+    if (!next && list.lastElementChild) {
+      list.lastElementChild.querySelector('.comment-version-head')
+        .append(' · ', h('span', { class: 'badge badge-current' }, t('com.history_current')));
+    }
+  }
+  more.addEventListener('click', async () => {
+    more.disabled = true;
+    const first = list.children.length;
+    try {
+      await load(next);
+      list.children[first]?.setAttribute('tabindex', '-1');
+      list.children[first]?.focus();
+    } catch (e) { showErrorIn(err, e); } finally { more.disabled = false; }
+  });
+  close.addEventListener('click', onClose);
+  panel.addEventListener('keydown', (ev) => { if (ev.key === 'Escape') { ev.preventDefault(); onClose(); } });
+  const ready = load(null).catch((e) => { status.textContent = ''; showErrorIn(err, e); });
+  return { panel, ready };
 }
 
 function canEdit(c, me) {
@@ -190,6 +249,7 @@ export function commentsSection(p, a, ctx) {
 
     function openForm(make) {
       clear(formSlot);
+      li.querySelector('.comment-history-button')?.setAttribute('aria-expanded', 'false');
       const f = make();
       formSlot.append(f.form);
       f.focus();
@@ -197,6 +257,25 @@ export function commentsSection(p, a, ctx) {
     const closeForm = (btnClass) => () => { clear(formSlot); li.querySelector(`.${btnClass}`)?.focus(); };
 
     const tools = [];
+    // An edited comment's history, to whoever reads its text.
+    if (c.edited && c.status !== 'deleted' && (c.status === 'visible' || shown.body)) {
+      const histBtn = h('button', { type: 'button', class: 'link-button button-small comment-history-button', 'aria-expanded': 'false', 'aria-controls': `history-${c.id}` }, t('com.history'));
+      histBtn.addEventListener('click', async () => {
+        if (histBtn.getAttribute('aria-expanded') === 'true') {
+          clear(formSlot);
+          histBtn.setAttribute('aria-expanded', 'false');
+          return;
+        }
+        const onClose = () => { clear(formSlot); histBtn.setAttribute('aria-expanded', 'false'); histBtn.focus(); };
+        const { panel, ready } = historyPanel(c, { onClose });
+        clear(formSlot);
+        formSlot.append(panel);
+        histBtn.setAttribute('aria-expanded', 'true');
+        await ready;
+        panel.focus();
+      });
+      tools.push(histBtn);
+    }
     if (member && c.status === 'visible') {
       const reply = h('button', { type: 'button', class: 'link-button button-small comment-reply', 'aria-label': t('com.reply_to', { name: c.author ? c.author.display_name : '' }) }, t('com.reply'));
       reply.addEventListener('click', () => openForm(() => inlineForm({

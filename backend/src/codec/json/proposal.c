@@ -5,7 +5,9 @@
  * they are: escaping for a page is the renderer's job (never innerHTML).
  */
 #include <stdlib.h>
+#include <string.h>
 
+#include "codec/json/jsonw.h"
 #include "codec/json/resources.h"
 
 static json_t *id_or_null(int64_t id)
@@ -101,4 +103,188 @@ json_t *codec_proposal_version_json(const struct proposal_version_record *v)
                      v->language, "author", "id", (json_int_t)v->author_id, "display_name",
                      v->author_name, "country", v->author_country, "created_at", v->created_at,
                      "merged_from", id_or_null(v->merged_from), "text_sha256", v->text_sha256);
+}
+
+/* --- the same as text, without a tree (the proposal page) --------------------------------- */
+
+static void write_translation(struct jsonw *w, const struct translation_record *t)
+{
+    jsonw_lit(w, "{\"language\":");
+    jsonw_str(w, t->language);
+    jsonw_lit(w, ",\"of_version\":");
+    jsonw_int(w, t->of_version);
+    jsonw_lit(w, ",\"title\":");
+    jsonw_str(w, t->title);
+    jsonw_lit(w, ",\"source\":");
+    jsonw_str(w, t->source);
+    jsonw_lit(w, ",\"reviewed\":");
+    jsonw_bool(w, t->reviewed_by > 0);
+    jsonw_lit(w, ",\"reviewed_by\":");
+    jsonw_id_or_null(w, t->reviewed_by);
+    jsonw_lit(w, ",\"reviewed_at\":");
+    jsonw_str(w, t->reviewed_at);
+    jsonw_lit(w, ",\"outdated\":");
+    jsonw_bool(w, t->outdated);
+    jsonw_lit(w, ",\"pivot\":");
+    jsonw_str(w, t->pivot);
+    jsonw_lit(w, ",\"translator\":");
+    jsonw_str(w, t->translator);
+    jsonw_lit(w, ",\"translated_by\":");
+    jsonw_id_or_null(w, t->translated_by);
+    jsonw_lit(w, ",\"created_at\":");
+    jsonw_str(w, t->created_at);
+    jsonw_lit(w, ",\"current\":");
+    jsonw_bool(w, t->current);
+    if (t->body != NULL) {
+        jsonw_lit(w, ",\"body\":");
+        jsonw_str(w, t->body);
+    }
+    jsonw_lit(w, "}");
+}
+
+static void write_progress(struct jsonw *w, const struct progress_record *e)
+{
+    jsonw_lit(w, "{\"count\":");
+    jsonw_int(w, e->count);
+    jsonw_lit(w, ",\"countries\":");
+    jsonw_int(w, e->countries);
+    jsonw_lit(w, ",\"eligible\":");
+    jsonw_bool(w, e->eligible);
+    jsonw_lit(w, ",\"missing\":{\"endorsements\":");
+    jsonw_int(w, e->missing_endorsements);
+    jsonw_lit(w, ",\"countries\":");
+    jsonw_int(w, e->missing_countries);
+    jsonw_lit(w, "},\"mine\":");
+    jsonw_bool(w, e->mine);
+    jsonw_lit(w, ",\"rule\":");
+    if (e->rule) {
+        jsonw_lit(w, "{\"min_endorsements\":");
+        jsonw_int(w, e->min_endorsements);
+        jsonw_lit(w, ",\"min_countries\":");
+        jsonw_int(w, e->min_countries);
+        jsonw_lit(w, "}");
+    } else {
+        jsonw_null(w);
+    }
+    jsonw_lit(w, "}");
+}
+
+/* languages_json (PostgreSQL's json_agg text, e.g. ["en", "fr"]) as
+ * json_loads + json_dumps would rewrite it: whitespace between tokens
+ * dropped, strings kept. false when it is not an array of strings free of
+ * escapes and control characters (the tree path then decides). */
+static bool write_languages(struct jsonw *w, const char *s)
+{
+    const char *ws = " \t\r\n";
+    s += strspn(s, ws);
+    if (*s++ != '[') {
+        return false;
+    }
+    jsonw_lit(w, "[");
+    s += strspn(s, ws);
+    bool first = true;
+    while (*s != ']') {
+        if (!first) {
+            if (*s++ != ',') {
+                return false;
+            }
+            jsonw_lit(w, ",");
+            s += strspn(s, ws);
+        }
+        if (*s != '"') {
+            return false;
+        }
+        const char *end = s + 1;
+        while (*end != '"') {
+            if (*end == '\0' || *end == '\\' || (unsigned char)*end < 0x20) {
+                return false;
+            }
+            end++;
+        }
+        jsonw_raw(w, s, (size_t)(end + 1 - s));
+        s = end + 1 + strspn(end + 1, ws);
+        first = false;
+    }
+    s++;
+    s += strspn(s, ws);
+    jsonw_lit(w, "]");
+    return *s == '\0';
+}
+
+bool codec_proposal_write(struct jsonw *w, const struct proposal_record *p)
+{
+    if (p->rank_text != NULL) {
+        return false;
+    }
+    jsonw_lit(w, "{\"id\":");
+    jsonw_int(w, p->id);
+    jsonw_lit(w, ",\"assembly_id\":");
+    jsonw_int(w, p->assembly_id);
+    jsonw_lit(w, ",\"amends\":");
+    jsonw_id_or_null(w, p->amends);
+    jsonw_lit(w, ",\"status\":");
+    jsonw_str(w, p->status);
+    jsonw_lit(w, ",\"author\":{\"id\":");
+    jsonw_int(w, p->author_id);
+    jsonw_lit(w, ",\"display_name\":");
+    jsonw_str(w, p->author_name);
+    jsonw_lit(w, ",\"country\":");
+    jsonw_str(w, p->author_country);
+    jsonw_lit(w, "},\"version\":");
+    jsonw_int(w, p->version);
+    jsonw_lit(w, ",\"title\":");
+    jsonw_str(w, p->title);
+    jsonw_lit(w, ",\"language\":");
+    jsonw_str(w, p->language);
+    jsonw_lit(w, ",\"original_language\":");
+    jsonw_str(w, p->original_language);
+    jsonw_lit(w, ",\"translation\":");
+    if (p->translation != NULL) {
+        write_translation(w, p->translation);
+    } else {
+        jsonw_null(w);
+    }
+    jsonw_lit(w, ",\"endorsements\":");
+    write_progress(w, &p->endorsements);
+    jsonw_lit(w, ",\"versions\":");
+    jsonw_int(w, p->versions);
+    jsonw_lit(w, ",\"comment_count\":");
+    jsonw_int(w, p->comment_count);
+    jsonw_lit(w, ",\"amendment_count\":");
+    jsonw_int(w, p->amendment_count);
+    jsonw_lit(w, ",\"allowed_transitions\":[");
+    for (int i = 0; i < p->n_allowed; i++) {
+        if (i > 0) {
+            jsonw_lit(w, ",");
+        }
+        jsonw_str(w, p->allowed_transitions[i]);
+    }
+    jsonw_lit(w, "],\"merged\":");
+    if (p->merged_into_version > 0) {
+        jsonw_lit(w, "{\"into_version\":");
+        jsonw_int(w, p->merged_into_version);
+        jsonw_lit(w, ",\"by\":");
+        jsonw_id_or_null(w, p->merged_by);
+        jsonw_lit(w, ",\"at\":");
+        jsonw_str(w, p->merged_at);
+        jsonw_lit(w, "}");
+    } else {
+        jsonw_null(w);
+    }
+    jsonw_lit(w, ",\"created_at\":");
+    jsonw_str(w, p->created_at);
+    jsonw_lit(w, ",\"updated_at\":");
+    jsonw_str(w, p->updated_at);
+    if (p->body != NULL) {
+        jsonw_lit(w, ",\"body\":");
+        jsonw_str(w, p->body);
+    }
+    if (p->languages_json != NULL) {
+        jsonw_lit(w, ",\"languages\":");
+        if (!write_languages(w, p->languages_json)) {
+            return false;
+        }
+    }
+    jsonw_lit(w, "}");
+    return true;
 }

@@ -55,6 +55,16 @@ json_t *codec_invitation_preview_json(const struct invitation_record *inv);
  * merged, created_at, updated_at, rank (searches)}. */
 json_t *codec_proposal_json(const struct proposal_record *p);
 
+/* The same Proposal written as JSON text into w (codec/json/jsonw.h),
+ * byte for byte what json_dumps(codec_proposal_json(p), JSON_COMPACT)
+ * gives, without building a tree: the proposal page's encoder. false
+ * (w unchanged in meaning: discard it) when p is outside what the writer
+ * reproduces exactly — a rank (search lists), or a languages_json that is
+ * not a plain array of strings without escapes — so the caller falls back
+ * to codec_proposal_json. */
+struct jsonw;
+bool codec_proposal_write(struct jsonw *w, const struct proposal_record *p);
+
 /* Translation {language, of_version, title, body?, source, reviewed,
  * reviewed_by, reviewed_at, outdated, pivot, translator, translated_by,
  * created_at, current}. */
