@@ -224,6 +224,13 @@ Test(question_translation, a_job_finishing_after_opening_is_dropped)
     int64_t qid = qu_create(e.srv, &e.convener, e.aid, qu_body());
     /* the worker took the job and its translator waits for the hold file */
     wait_jobs(&e, qid, "fr/v1:running:");
+    /* five command runs (title, description, three labels) at 60 s each:
+     * the lease was extended beyond the take's 4 runs + 60 s = 300 s */
+    const char *p[1] = {tu_id(qid)};
+    tu_wait_value(e.db,
+                  "SELECT lease_until > now() + interval '330 seconds' FROM translation_jobs "
+                  "WHERE kind = 'question' AND target_id = $1",
+                  1, p, "t", "extended lease");
     qu_open(e.srv, &e.convener, qid);
     json_t *q = get_q(&e, qid);
     char hash[80];

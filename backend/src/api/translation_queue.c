@@ -24,7 +24,9 @@
  * lease token), so a worker that outlived its lease cannot store a result
  * twice. The lease is longer than the longest translation (4 translator
  * runs at most — title and body, each through a pivot — at their timeout
- * each, plus a minute).
+ * each, plus a minute); a question job for a command translator (one run
+ * per text: title, description, each label) extends its lease to cover
+ * its runs before translating.
  *
  * Decisions:
  * - A job whose version is no longer the target's current version is done
@@ -558,6 +560,25 @@ int translation_run_once(void *ctx)
 
     bool comment = strcmp(job.kind, "comment") == 0;
     bool question = strcmp(job.kind, "question") == 0;
+    if (question && tr->kind == TRANSLATOR_COMMAND) {
+        /* one command run per text: title, description and up to 100
+         * labels need more than the 4 runs the take's lease covers */
+        json_t *lab = json_loads(src.labels ? src.labels : "{}", 0, NULL);
+        size_t runs = 2 + json_object_size(lab);
+        json_decref(lab);
+        if (runs > 4) {
+            st = db_translation_extend_lease(c, a, job.id, job.lease_token,
+                                             (int)(runs * g_timeout_s + 60));
+            if (st == DB_NOT_FOUND) {
+                ret = 1; /* another take owns it now */
+                goto out;
+            }
+            if (st != DB_OK) {
+                ret = -1;
+                goto out;
+            }
+        }
+    }
     char err[TRANSLATOR_ERR_MAX + 64];
     char via[TRANSLATOR_LANG_MAX] = "";
     bool permanent = false;

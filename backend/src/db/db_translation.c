@@ -99,6 +99,24 @@ enum db_status db_translation_take(struct db_conn *c, struct arena *a, int lease
     return read_job(&r, 0, out);
 }
 
+static const struct db_stmt stmt_extend_lease = {
+    .name = "translation_extend_lease",
+    .sql = "UPDATE translation_jobs SET lease_until = now() + make_interval(secs => $3::int), "
+           "updated_at = now() WHERE id = $1 AND status = 'running' AND lease_token = $2",
+    .nparams = 3,
+};
+
+enum db_status db_translation_extend_lease(struct db_conn *c, struct arena *a, int64_t job_id,
+                                           const char *token, int lease_s)
+{
+    const char *p[3] = {db_param_i64(a, job_id), token, db_param_i64(a, lease_s)};
+    struct db_result r;
+    enum db_status st = db_query_stmt(c, a, &stmt_extend_lease, p, &r);
+    if (st == DB_OK && r.affected != 1)
+        return DB_NOT_FOUND;
+    return st;
+}
+
 static const struct db_stmt stmt_source_proposal = {
     .name = "translation_source_proposal",
     .sql = "SELECT v.title, v.body, p.current_version FROM proposal_versions v "

@@ -58,6 +58,13 @@ enum db_status db_translation_take(struct db_conn *c, struct arena *a, int lease
                                    const char *token, struct db_translation_job *out)
     PNYX_NONNULL(1, 2, 4, 5) PNYX_MUSTCHECK;
 
+/* Moves the lease of the take named by token to now + lease_s (a job that
+ * needs more translator runs than the take's lease covers). DB_NOT_FOUND
+ * when the take no longer owns the job. */
+enum db_status db_translation_extend_lease(struct db_conn *c, struct arena *a, int64_t job_id,
+                                           const char *token, int lease_s)
+    PNYX_NONNULL(1, 2, 4) PNYX_MUSTCHECK;
+
 /* The source text of a job's target at its version. *title is NULL for
  * comments. *current_version: the target's version now. DB_NOT_FOUND when
  * the target or that version is gone; *deleted set for a deleted comment.
