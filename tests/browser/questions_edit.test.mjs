@@ -104,14 +104,19 @@ test('the convener edits the draft by keyboard, in Arabic, and sees refusals in 
   assert.equal(await page.evaluate(() => document.activeElement.id), 'q-title', 'focus goes to the bad field');
   await shot(page, 'questions-edit-refused-1280-ar');
 
-  // A new title, typed; saved with a PATCH; back on the question page.
+  // A new title, typed, and the description emptied; saved with a PATCH;
+  // back on the question page.
   await page.keyboard.type('Which river first?');
+  await tabTo(page, '#q-description');
+  await page.keyboard.press('Control+A');
+  await page.keyboard.press('Delete');
   await tabTo(page, '#question-submit');
   await page.keyboard.press('Enter');
   await page.locator('#question-title').waitFor();
   assert.match(page.url(), new RegExp(`/questions/${qid}$`));
   const q = await ok(page, 'GET', `/api/v1/questions/${qid}`);
   assert.equal(q.title, 'Which river first?');
+  assert.equal(q.description, '', 'an emptied description is sent as such');
   assert.equal(q.version, 2);
   assert.deepEqual(q.options.map((o) => o.label), LABELS, 'the options are kept');
   assert.equal(q.method, 'irv');

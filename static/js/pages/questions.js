@@ -1003,7 +1003,8 @@ async function questionForm(ctx, aid, existing) {
     clearErrors(form);
     const body = {
       title: title.value.trim(),
-      description: description.value.trim() || undefined,
+      // an edit that empties the description says so (an absent member keeps it)
+      description: description.value.trim() || (existing ? '' : undefined),
       language: language.value,
       method: method.value,
       seats: method.value === 'irv' ? 1 : Number(seats.value),
