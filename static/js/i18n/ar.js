@@ -1084,20 +1084,6 @@ export default {
   'audit.kind.proposal.adopted': 'اعتُمد المقترح بالتصويت',
   'audit.kind.proposal.rejected': 'رُفض المقترح بالتصويت',
   // ---- end qresult ----
-  // questions (issue 11, qlife): problem slugs of api/errors.def
-  'problem.question-state': 'غير ممكن ما دام السؤال في حالته الحالية.',
-  'problem.question-deadline': 'انقضى موعد إغلاق السؤال.',
-  'fielderr.format.decimal': 'أدخل عددًا مثل 0.5 بأربعة منازل عشرية على الأكثر.',
-  // ballots (issue 11, qballot): problem slugs of api/errors.def
-  'problem.not-on-roll': 'لست مدرجًا في قائمة الناخبين لهذا السؤال (حُدِّدت عند فتح التصويت).',
-  'problem.already-voted': 'لقد صوّتَّ بالفعل على هذا السؤال.',
-  'problem.idempotency-key-reused': 'تحمل هذه المحاولة ترتيبًا مختلفًا عن بطاقة الاقتراع التي أُدلي بها بالفعل.',
-  'problem.board-not-published': 'تُنشر لوحة بطاقات الاقتراع عند إغلاق السؤال.',
-  // audit page: witnesses (issue 12, audit12)
-  'audit.witnesses': 'الشهود',
-  'audit.witness_missing': 'لم يوقّع على هذا الحجم بعد',
-  'audit.witness_time': 'وقّع في {time}',
-  'audit.reason.cosig': 'التوقيع المشترك لا يطابق نقطة التحقق هذه ومفتاح الشاهد.',
   // ---- q11x: editing a draft question and translating it (issue 11) ----
   'q.edit.link': 'تعديل المسودة',
   'q.edit.title': 'تعديل السؤال',
@@ -1118,4 +1104,18 @@ export default {
   'q.tr.submit': 'حفظ الترجمة',
   'q.tr.saved': 'حُفظت الترجمة.',
   // ---- end q11x ----
+  // questions (issue 11, qlife): problem slugs of api/errors.def
+  'problem.question-state': 'غير ممكن ما دام السؤال في حالته الحالية.',
+  'problem.question-deadline': 'انقضى موعد إغلاق السؤال.',
+  'fielderr.format.decimal': 'أدخل عددًا مثل 0.5 بأربعة منازل عشرية على الأكثر.',
+  // ballots (issue 11, qballot): problem slugs of api/errors.def
+  'problem.not-on-roll': 'لست مدرجًا في قائمة الناخبين لهذا السؤال (حُدِّدت عند فتح التصويت).',
+  'problem.already-voted': 'لقد صوّتَّ بالفعل على هذا السؤال.',
+  'problem.idempotency-key-reused': 'تحمل هذه المحاولة ترتيبًا مختلفًا عن بطاقة الاقتراع التي أُدلي بها بالفعل.',
+  'problem.board-not-published': 'تُنشر لوحة بطاقات الاقتراع عند إغلاق السؤال.',
+  // audit page: witnesses (issue 12, audit12)
+  'audit.witnesses': 'الشهود',
+  'audit.witness_missing': 'لم يوقّع على هذا الحجم بعد',
+  'audit.witness_time': 'وقّع في {time}',
+  'audit.reason.cosig': 'التوقيع المشترك لا يطابق نقطة التحقق هذه ومفتاح الشاهد.',
 };

@@ -1084,20 +1084,6 @@ export default {
   'audit.kind.proposal.adopted': 'Proposal adopted by a vote',
   'audit.kind.proposal.rejected': 'Proposal rejected by a vote',
   // ---- end qresult ----
-  // questions (issue 11, qlife): problem slugs of api/errors.def
-  'problem.question-state': 'Not possible while the question is in its current state.',
-  'problem.question-deadline': "The question's closing time has passed.",
-  'fielderr.format.decimal': 'Enter a number such as 0.5, with at most 4 decimal places.',
-  // ballots (issue 11, qballot): problem slugs of api/errors.def
-  'problem.not-on-roll': 'You are not on the voter roll of this question (it was fixed when voting opened).',
-  'problem.already-voted': 'You have already voted on this question.',
-  'problem.idempotency-key-reused': 'This retry carries a different ranking from the ballot already cast with it.',
-  'problem.board-not-published': 'The ballot board is published when the question closes.',
-  // audit page: witnesses (issue 12, audit12)
-  'audit.witnesses': 'Witnesses',
-  'audit.witness_missing': 'has not cosigned this size yet',
-  'audit.witness_time': 'cosigned {time}',
-  'audit.reason.cosig': 'The cosignature does not match this checkpoint and the witness\'s key.',
   // ---- q11x: editing a draft question and translating it (issue 11) ----
   'q.edit.link': 'Edit the draft',
   'q.edit.title': 'Edit the question',
@@ -1118,4 +1104,18 @@ export default {
   'q.tr.submit': 'Save the translation',
   'q.tr.saved': 'The translation has been saved.',
   // ---- end q11x ----
+  // questions (issue 11, qlife): problem slugs of api/errors.def
+  'problem.question-state': 'Not possible while the question is in its current state.',
+  'problem.question-deadline': "The question's closing time has passed.",
+  'fielderr.format.decimal': 'Enter a number such as 0.5, with at most 4 decimal places.',
+  // ballots (issue 11, qballot): problem slugs of api/errors.def
+  'problem.not-on-roll': 'You are not on the voter roll of this question (it was fixed when voting opened).',
+  'problem.already-voted': 'You have already voted on this question.',
+  'problem.idempotency-key-reused': 'This retry carries a different ranking from the ballot already cast with it.',
+  'problem.board-not-published': 'The ballot board is published when the question closes.',
+  // audit page: witnesses (issue 12, audit12)
+  'audit.witnesses': 'Witnesses',
+  'audit.witness_missing': 'has not cosigned this size yet',
+  'audit.witness_time': 'cosigned {time}',
+  'audit.reason.cosig': 'The cosignature does not match this checkpoint and the witness\'s key.',
 };

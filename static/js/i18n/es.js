@@ -1084,20 +1084,6 @@ export default {
   'audit.kind.proposal.adopted': 'Propuesta aprobada en una votación',
   'audit.kind.proposal.rejected': 'Propuesta rechazada en una votación',
   // ---- end qresult ----
-  // questions (issue 11, qlife): problem slugs of api/errors.def
-  'problem.question-state': 'No es posible mientras la pregunta esté en su estado actual.',
-  'problem.question-deadline': 'La hora de cierre de la pregunta ya pasó.',
-  'fielderr.format.decimal': 'Introduzca un número como 0,5, con 4 decimales como máximo.',
-  // ballots (issue 11, qballot): problem slugs of api/errors.def
-  'problem.not-on-roll': 'No figura en el censo de esta pregunta (se fijó al abrirse la votación).',
-  'problem.already-voted': 'Ya ha votado en esta pregunta.',
-  'problem.idempotency-key-reused': 'Este reintento lleva una clasificación distinta de la papeleta ya emitida con él.',
-  'problem.board-not-published': 'El tablón de papeletas se publica cuando se cierra la pregunta.',
-  // audit page: witnesses (issue 12, audit12)
-  'audit.witnesses': 'Testigos',
-  'audit.witness_missing': 'aún no ha cofirmado este tamaño',
-  'audit.witness_time': 'cofirmado el {time}',
-  'audit.reason.cosig': 'La cofirma no corresponde a este punto de control ni a la clave del testigo.',
   // ---- q11x: editing a draft question and translating it (issue 11) ----
   'q.edit.link': 'Editar el borrador',
   'q.edit.title': 'Editar la pregunta',
@@ -1118,4 +1104,18 @@ export default {
   'q.tr.submit': 'Guardar la traducción',
   'q.tr.saved': 'Se ha guardado la traducción.',
   // ---- end q11x ----
+  // questions (issue 11, qlife): problem slugs of api/errors.def
+  'problem.question-state': 'No es posible mientras la pregunta esté en su estado actual.',
+  'problem.question-deadline': 'La hora de cierre de la pregunta ya pasó.',
+  'fielderr.format.decimal': 'Introduzca un número como 0,5, con 4 decimales como máximo.',
+  // ballots (issue 11, qballot): problem slugs of api/errors.def
+  'problem.not-on-roll': 'No figura en el censo de esta pregunta (se fijó al abrirse la votación).',
+  'problem.already-voted': 'Ya ha votado en esta pregunta.',
+  'problem.idempotency-key-reused': 'Este reintento lleva una clasificación distinta de la papeleta ya emitida con él.',
+  'problem.board-not-published': 'El tablón de papeletas se publica cuando se cierra la pregunta.',
+  // audit page: witnesses (issue 12, audit12)
+  'audit.witnesses': 'Testigos',
+  'audit.witness_missing': 'aún no ha cofirmado este tamaño',
+  'audit.witness_time': 'cofirmado el {time}',
+  'audit.reason.cosig': 'La cofirma no corresponde a este punto de control ni a la clave del testigo.',
 };

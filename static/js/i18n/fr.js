@@ -1084,20 +1084,6 @@ export default {
   'audit.kind.proposal.adopted': 'Proposition adoptée par un vote',
   'audit.kind.proposal.rejected': 'Proposition rejetée par un vote',
   // ---- end qresult ----
-  // questions (issue 11, qlife): problem slugs of api/errors.def
-  'problem.question-state': 'Impossible tant que la question est dans son état actuel.',
-  'problem.question-deadline': 'L’heure de clôture de la question est passée.',
-  'fielderr.format.decimal': 'Saisissez un nombre comme 0,5, avec au plus 4 décimales.',
-  // ballots (issue 11, qballot): problem slugs of api/errors.def
-  'problem.not-on-roll': 'Vous n’êtes pas sur la liste des votants de cette question (arrêtée à l’ouverture du vote).',
-  'problem.already-voted': 'Vous avez déjà voté sur cette question.',
-  'problem.idempotency-key-reused': 'Cette nouvelle tentative porte un classement différent du bulletin déjà déposé avec elle.',
-  'problem.board-not-published': 'Le registre des bulletins est publié à la clôture de la question.',
-  // audit page: witnesses (issue 12, audit12)
-  'audit.witnesses': 'Témoins',
-  'audit.witness_missing': 'n\'a pas encore cosigné cette taille',
-  'audit.witness_time': 'cosigné le {time}',
-  'audit.reason.cosig': 'La cosignature ne correspond pas à ce point de contrôle et à la clé du témoin.',
   // ---- q11x: editing a draft question and translating it (issue 11) ----
   'q.edit.link': 'Modifier le brouillon',
   'q.edit.title': 'Modifier la question',
@@ -1118,4 +1104,18 @@ export default {
   'q.tr.submit': 'Enregistrer la traduction',
   'q.tr.saved': 'La traduction a été enregistrée.',
   // ---- end q11x ----
+  // questions (issue 11, qlife): problem slugs of api/errors.def
+  'problem.question-state': 'Impossible tant que la question est dans son état actuel.',
+  'problem.question-deadline': 'L’heure de clôture de la question est passée.',
+  'fielderr.format.decimal': 'Saisissez un nombre comme 0,5, avec au plus 4 décimales.',
+  // ballots (issue 11, qballot): problem slugs of api/errors.def
+  'problem.not-on-roll': 'Vous n’êtes pas sur la liste des votants de cette question (arrêtée à l’ouverture du vote).',
+  'problem.already-voted': 'Vous avez déjà voté sur cette question.',
+  'problem.idempotency-key-reused': 'Cette nouvelle tentative porte un classement différent du bulletin déjà déposé avec elle.',
+  'problem.board-not-published': 'Le registre des bulletins est publié à la clôture de la question.',
+  // audit page: witnesses (issue 12, audit12)
+  'audit.witnesses': 'Témoins',
+  'audit.witness_missing': 'n\'a pas encore cosigné cette taille',
+  'audit.witness_time': 'cosigné le {time}',
+  'audit.reason.cosig': 'La cosignature ne correspond pas à ce point de contrôle et à la clé du témoin.',
 };
