@@ -27,6 +27,8 @@ const ROUTES = [
   [/^\/assemblies\/([^/]+)\/questions\/new$/, pages.newQuestion],
   [/^\/questions\/([^/]+)$/, pages.question],
   [/^\/questions\/([^/]+)\/board$/, pages.questionBoard],
+  [/^\/questions\/([^/]+)\/edit$/, pages.editQuestion],
+  [/^\/questions\/([^/]+)\/translate$/, pages.translateQuestion],
   [/^\/assemblies\/([^/]+)\/selections$/, pages.selections],
   [/^\/assemblies\/([^/]+)\/selections\/([^/]+)$/, pages.selection],
   [/^\/assemblies\/([^/]+)\/selections\/([^/]+)\/check$/, pages.selectionCheck],

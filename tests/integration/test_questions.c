@@ -420,7 +420,11 @@ Test(questions, patch_makes_a_new_version_and_drops_stale_translations)
     cr_expect_str_eq(jstr(r->json, "method"), "schulze");
     cr_expect_str_eq(jstr(r->json, "rules_id"), "pnyx-schulze/1");
     cr_expect(json_is_true(jget(json_array_get(jget(r->json, "options"), 2), "excluded")));
-    cr_expect_eq(json_object_size(jget(r->json, "translations")), 0);
+    /* the human translation went; a machine one of the new texts may
+     * already be back (the shared pnyxd translates questions) */
+    cr_expect(jget(r->json, "translations.fr") == NULL ||
+                  strcmp(jstr(r->json, "translations.fr.source"), "machine") == 0,
+              "%s", r->body);
     h_resp_free(r);
     /* a member does not edit; an empty PATCH is 422; a bad merge is 422 */
     pb = json_pack("{s:s}", "title", "Mine");
@@ -444,7 +448,11 @@ Test(questions, patch_makes_a_new_version_and_drops_stale_translations)
     cr_expect(json_is_true(jget(json_array_get(e, 1), "data.translations_dropped")));
     json_decref(e);
     e = pu_audit(w.s, w.aid, "question.translated");
-    cr_expect_eq(json_array_size(e), 1);
+    size_t human = 0; /* machine ones (actor null) may come from the worker */
+    for (size_t i = 0; i < json_array_size(e); i++) {
+        human += !json_is_null(jget(json_array_get(e, i), "actor"));
+    }
+    cr_expect_eq(human, 1);
     json_decref(e);
 }
 

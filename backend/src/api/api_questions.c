@@ -41,6 +41,7 @@
 #include "api/audit_writer.h"
 #include "api/decode.h"
 #include "api/question_int.h"
+#include "api/translation_queue.h"
 #include "api/worker.h"
 #include "codec/json/question.h"
 #include "core/audit/jcs.h"
@@ -726,6 +727,17 @@ static enum db_status create_cb(struct db_conn *c, void *cls)
     json_t *data = created_data(a, t->k.qid, 1, &t->s);
     st = api_audit_append(c, a, t->k.aid, me, "question.created", data);
     json_decref(data);
+    /* machine translations of the texts (translation_queue.h), in the
+     * language the insert chose when the body named none */
+    const char *lang = t->s.w.language;
+    struct db_question_head h;
+    if (st == DB_OK && lang == NULL &&
+        (st = db_question_head(c, a, t->k.qid, false, &h)) == DB_OK) {
+        lang = h.language;
+    }
+    if (st == DB_OK) {
+        st = translation_enqueue(c, a, t->k.aid, "question", t->k.qid, 1, lang);
+    }
     return st;
 }
 
@@ -1405,6 +1417,10 @@ static enum db_status patch_cb(struct db_conn *c, void *cls)
     json_object_set_new(data, "translations_dropped", json_boolean(t->drop_texts));
     st = api_audit_append(c, a, t->k.aid, me, "question.updated", data);
     json_decref(data);
+    if (st == DB_OK && t->drop_texts) { /* new texts: translate them (translation_queue.h) */
+        st = translation_enqueue(c, a, t->k.aid, "question", t->k.qid, (int)t->version,
+                                 t->s.w.language != NULL ? t->s.w.language : h.language);
+    }
     return st;
 }
 

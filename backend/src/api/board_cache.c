@@ -39,6 +39,9 @@ static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct board_tree *g_trees[BOARD_CACHE_MAX_TREES];
 static uint64_t g_clock;
 static uint64_t g_leaves;
+/* The bound and the page source (board_cache_configure: tests only). */
+static uint64_t g_max_leaves = BOARD_CACHE_MAX_LEAVES;
+static board_page_fn g_page = db_ballot_board_page;
 
 static void tree_free(struct board_tree *t)
 {
@@ -84,7 +87,7 @@ static int make_room(uint64_t need)
                 oldest = (int)i;
             }
         }
-        if (free_slot >= 0 && g_leaves + need <= BOARD_CACHE_MAX_LEAVES)
+        if (free_slot >= 0 && g_leaves + need <= g_max_leaves)
             return free_slot;
         if (oldest < 0)
             return -1;
@@ -127,7 +130,7 @@ static enum db_status build(struct db_conn *c, struct board_tree *t)
         }
         struct db_board_entry *items;
         int n;
-        st = db_ballot_board_page(c, a, t->qid, (int64_t)from, BUILD_CHUNK, &items, &n);
+        st = g_page(c, a, t->qid, (int64_t)from, BUILD_CHUNK, &items, &n);
         for (int i = 0; st == DB_OK && i < n; i++) {
             uint64_t k = from + (uint64_t)i;
             if (k >= t->size || (t->width == 0 && (t->width = items[i].n_ranking) == 0) ||
@@ -202,7 +205,7 @@ enum db_status board_tree_get(struct db_conn *c, int64_t qid, int64_t size, cons
     if (other) {
         unref(t);
         t = other;
-    } else if (t->size <= BOARD_CACHE_MAX_LEAVES) {
+    } else if (t->size <= g_max_leaves) {
         int slot = make_room(t->size);
         if (slot >= 0) {
             g_trees[slot] = t;
@@ -279,5 +282,24 @@ void board_cache_clear(void)
             unref(t);
         }
     }
+    pthread_mutex_unlock(&g_mu);
+}
+
+void board_cache_configure(uint64_t max_leaves, board_page_fn page)
+{
+    pthread_mutex_lock(&g_mu);
+    g_max_leaves = max_leaves ? max_leaves : BOARD_CACHE_MAX_LEAVES;
+    g_page = page ? page : db_ballot_board_page;
+    pthread_mutex_unlock(&g_mu);
+}
+
+void board_cache_stats(unsigned *trees, uint64_t *leaves)
+{
+    pthread_mutex_lock(&g_mu);
+    unsigned n = 0;
+    for (unsigned i = 0; i < BOARD_CACHE_MAX_TREES; i++)
+        n += g_trees[i] != NULL;
+    *trees = n;
+    *leaves = g_leaves;
     pthread_mutex_unlock(&g_mu);
 }

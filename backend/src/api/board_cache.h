@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "db/db.h"
+#include "db/db_ballot.h"
 
 /* Why 2,000,000: ~200 MiB with 5-option rankings (~400 MiB at 100
  * options) — two boards of a million ballots, or many small ones — on a
@@ -58,5 +59,18 @@ int board_tree_proof(const struct board_tree *t, uint64_t index, uint8_t (*proof
 
 /* Drops every unused tree (tests). */
 void board_cache_clear(void);
+
+/* --- test seam (tests/board_cache) --------------------------------------------------- */
+
+/* Where a tree's entries come from: db_ballot_board_page's signature. */
+typedef enum db_status (*board_page_fn)(struct db_conn *c, struct arena *a, int64_t qid,
+                                        int64_t from, int limit, struct db_board_entry **items,
+                                        int *n);
+/* Sets the bound on cached entries (0 = BOARD_CACHE_MAX_LEAVES) and the
+ * page source (NULL = db_ballot_board_page). pnyxd never calls it; a unit
+ * test calls it before any board_tree_get, with the cache empty. */
+void board_cache_configure(uint64_t max_leaves, board_page_fn page);
+/* What is cached now: trees and their entries (the memory accounting). */
+void board_cache_stats(unsigned *trees, uint64_t *leaves) PNYX_NONNULL(1, 2);
 
 #endif /* PNYX_API_BOARD_CACHE_H */

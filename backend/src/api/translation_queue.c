@@ -3,6 +3,13 @@
  * api/translation_queue.c — queueing machine-translation jobs and the
  * worker that does them (translation_queue.h).
  *
+ * Questions (sql/014): a job translates the question's title, description
+ * and option labels in one run and stores them into question_texts as a
+ * machine text (translator, pivot) with `question.translated` (actor
+ * null) — only while the question is a draft whose texts are still the
+ * ones translated, and never over a human translation ("skipped: question
+ * opened", "skipped: texts changed", "skipped: human translation").
+ *
  * A job's life (sql/008_translation_jobs.sql):
  *
  *   queued ──take (SKIP LOCKED, attempts+1, lease)──▶ running
@@ -17,7 +24,9 @@
  * lease token), so a worker that outlived its lease cannot store a result
  * twice. The lease is longer than the longest translation (4 translator
  * runs at most — title and body, each through a pivot — at their timeout
- * each, plus a minute).
+ * each, plus a minute); a question job for a command translator (one run
+ * per text: title, description, each label) extends its lease to cover
+ * its runs before translating.
  *
  * Decisions:
  * - A job whose version is no longer the target's current version is done
@@ -40,6 +49,7 @@
 #include "api/translation_queue.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -95,7 +105,8 @@ enum db_status translation_enqueue(struct db_conn *c, struct arena *a, int64_t a
     const struct translator *t = translator_global();
     if (t->kind == TRANSLATOR_NONE)
         return DB_OK;
-    if (strcmp(kind, "proposal") != 0 && strcmp(kind, "comment") != 0)
+    if (strcmp(kind, "proposal") != 0 && strcmp(kind, "comment") != 0 &&
+        strcmp(kind, "question") != 0)
         return DB_HARD_ERROR;
     char src[TRANSLATOR_LANG_MAX];
     translator_primary(source_language, src);
@@ -191,17 +202,67 @@ static int text_sha256(struct arena *a, const char *title, const char *body, cha
 
 /* The storing transaction's closure. */
 struct store_txn {
-    const struct db_translation_job *job; /* in */
-    const char *title, *body;             /* in (title NULL for comments) */
-    const char *translator, *pivot;       /* in */
-    const char *sha;                      /* in: hex of the canonical text */
-    struct arena *a;                      /* in */
-    const char *outcome;                  /* out */
+    const struct db_translation_job *job;    /* in */
+    const struct db_translation_source *src; /* in: what was translated */
+    const char *title, *body;                /* in (title NULL for comments) */
+    const char *labels;                      /* in: questions, JSON object text */
+    const char *translator, *pivot;          /* in */
+    const char *sha;                         /* in: hex of the canonical text */
+    struct arena *a;                         /* in */
+    const char *outcome;                     /* out */
 };
 
 static void store_reset(void *cls)
 {
     ((struct store_txn *)cls)->outcome = NULL;
+}
+
+/* A question's machine translation: stored only while the question is a
+ * draft whose texts are still the ones translated (the question row is
+ * share-locked first, so opening waits for this transaction or this one
+ * sees it opened), with `question.translated` (actor null). */
+static enum db_status store_question(struct db_conn *c, struct store_txn *t)
+{
+    struct arena *a = t->a;
+    const struct db_translation_job *job = t->job;
+    enum db_status st = db_translation_lock_question(c, a, job->target_id);
+    if (st == DB_NOT_FOUND) {
+        t->outcome = "skipped: question opened"; /* its texts froze while the translator ran */
+        return db_translation_done(c, a, job->id, t->outcome, t->translator, t->pivot);
+    }
+    bool human = false;
+    if (st == DB_OK)
+        st = db_translation_has_human(c, a, job, &human);
+    if (st != DB_OK)
+        return st;
+    if (human) {
+        t->outcome = "skipped: human translation";
+        return db_translation_done(c, a, job->id, t->outcome, t->translator, t->pivot);
+    }
+    st = db_translation_store_question(c, a, job, t->src, t->title, t->body, t->labels,
+                                       t->translator, t->pivot);
+    if (st == DB_NOT_FOUND) {
+        t->outcome = "skipped: texts changed"; /* a PATCH queued a job for the new texts */
+        return db_translation_done(c, a, job->id, t->outcome, t->translator, t->pivot);
+    }
+    if (st != DB_OK)
+        return st;
+    json_t *lab = json_loads(t->labels, 0, NULL);
+    json_t *data =
+        json_pack("{s:s, s:s, s:s, s:i, s:i, s:s, s:o, s:s}", "question",
+                  arena_printf(a, "%lld", (long long)job->target_id), "language",
+                  job->target_language, "source", "machine", "version", job->version, "labels",
+                  (int)json_object_size(lab), "translator", t->translator, "pivot",
+                  t->pivot ? json_string(t->pivot) : json_null(), "text_sha256", t->sha);
+    json_decref(lab);
+    if (!data)
+        return DB_HARD_ERROR;
+    st = api_audit_append(c, a, job->assembly_id, 0, "question.translated", data);
+    json_decref(data);
+    if (st != DB_OK)
+        return st;
+    t->outcome = "stored";
+    return db_translation_done(c, a, job->id, t->outcome, t->translator, t->pivot);
 }
 
 static enum db_status store_body(struct db_conn *c, void *cls)
@@ -216,6 +277,8 @@ static enum db_status store_body(struct db_conn *c, void *cls)
     }
     if (st != DB_OK)
         return st;
+    if (strcmp(job->kind, "question") == 0)
+        return store_question(c, t);
     bool human = false;
     if ((st = db_translation_has_human(c, a, job, &human)) != DB_OK)
         return st;
@@ -358,6 +421,86 @@ static int translate_job(struct arena *a, const struct translator *tr,
     return rc;
 }
 
+/* A question's texts — title, description (may be empty: no run for it)
+ * and the option labels of src->labels in position order — in one run;
+ * *labels is the JSON object {option id: translated label}. 0, or -1 with
+ * err and *permanent. */
+static int translate_question(struct arena *a, const struct translator *tr,
+                              const struct db_translation_job *job,
+                              const struct db_translation_source *src, const char **title,
+                              const char **description, const char **labels,
+                              char via[TRANSLATOR_LANG_MAX], char *err, size_t errlen,
+                              bool *permanent)
+{
+    json_t *lab = json_loads(src->labels ? src->labels : "{}", 0, NULL);
+    if (!json_is_object(lab) || json_object_size(lab) + 2 > TRANSLATOR_PARTS_MAX) {
+        json_decref(lab);
+        snprintf(err, errlen, "the question's option labels cannot be read");
+        *permanent = true;
+        return -1;
+    }
+    size_t nl = json_object_size(lab);
+    const char **texts = arena_calloc(a, nl + 2, sizeof *texts);
+    const char **keys = arena_calloc(a, nl + 1, sizeof *keys);
+    struct translator_result *r = calloc(nl + 2, sizeof *r);
+    if (!r) {
+        json_decref(lab);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    const char *desc_src = src->body ? src->body : "";
+    size_t n = 0;
+    texts[n++] = src->title ? src->title : "";
+    if (*desc_src)
+        texts[n++] = desc_src;
+    size_t first_label = n;
+    const char *key;
+    json_t *val;
+    size_t k = 0;
+    json_object_foreach(lab, key, val)
+    {
+        keys[k++] = arena_strdup(a, key);
+        texts[n++] = arena_strdup(a, json_string_value(val) ? json_string_value(val) : "");
+    }
+    json_decref(lab);
+    int rc = -1;
+    if (translator_translate_parts(tr, job->source_language, job->target_language, texts, n, r) !=
+        0) {
+        snprintf(err, errlen, "%s", r[0].error);
+        free(r);
+        return -1;
+    }
+    *description = "";
+    const char **outs = arena_calloc(a, n, sizeof *outs);
+    rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        /* limits of sql/010_questions.sql: title 200, description 20000, label 300 */
+        size_t max_cp = i == 0 ? 200 : i < first_label ? 20000 : 300;
+        rc = check_text(a, texts[i], &r[i], max_cp, &outs[i], err, errlen, permanent);
+    }
+    memcpy(via, r[0].via, TRANSLATOR_LANG_MAX);
+    for (size_t i = 0; i < n; i++)
+        translator_result_free(&r[i]);
+    free(r);
+    if (rc != 0)
+        return rc;
+    *title = outs[0];
+    if (first_label == 2)
+        *description = outs[1];
+    json_t *out = json_object();
+    for (size_t i = 0; i < nl; i++)
+        json_object_set_new(out, keys[i], json_string(outs[first_label + i]));
+    char *dump = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(out);
+    if (!dump) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    *labels = arena_strdup(a, dump);
+    free(dump);
+    return 0;
+}
+
 int translation_run_once(void *ctx)
 {
     (void)ctx;
@@ -394,6 +537,8 @@ int translation_run_once(void *ctx)
     const char *skip = NULL;
     if (src.deleted)
         skip = "skipped: deleted";
+    else if (src.frozen)
+        skip = "skipped: question opened"; /* texts froze at opening */
     else if (src.current_version != job.version)
         skip = arena_printf(a, "skipped: superseded by version %d", src.current_version);
     if (!skip) {
@@ -414,21 +559,49 @@ int translation_run_once(void *ctx)
     }
 
     bool comment = strcmp(job.kind, "comment") == 0;
+    bool question = strcmp(job.kind, "question") == 0;
+    if (question && tr->kind == TRANSLATOR_COMMAND) {
+        /* one command run per text: title, description and up to 100
+         * labels need more than the 4 runs the take's lease covers */
+        json_t *lab = json_loads(src.labels ? src.labels : "{}", 0, NULL);
+        size_t runs = 2 + json_object_size(lab);
+        json_decref(lab);
+        if (runs > 4) {
+            st = db_translation_extend_lease(c, a, job.id, job.lease_token,
+                                             (int)(runs * g_timeout_s + 60));
+            if (st == DB_NOT_FOUND) {
+                ret = 1; /* another take owns it now */
+                goto out;
+            }
+            if (st != DB_OK) {
+                ret = -1;
+                goto out;
+            }
+        }
+    }
     char err[TRANSLATOR_ERR_MAX + 64];
     char via[TRANSLATOR_LANG_MAX] = "";
     bool permanent = false;
-    const char *title = NULL, *body = NULL;
-    if (translate_job(a, tr, &job, src.title ? src.title : "", src.body ? src.body : "", comment,
-                      &title, &body, via, err, sizeof err, &permanent) != 0) {
+    const char *title = NULL, *body = NULL, *labels = NULL;
+    int trc = question
+                  ? translate_question(a, tr, &job, &src, &title, &body, &labels, via, err,
+                                       sizeof err, &permanent)
+                  : translate_job(a, tr, &job, src.title ? src.title : "", src.body ? src.body : "",
+                                  comment, &title, &body, via, err, sizeof err, &permanent);
+    if (trc != 0) {
         ret = attempt_failed(c, a, &job, err, permanent);
         goto out;
     }
     char sha[65];
-    if (text_sha256(a, title, body, sha) != 0)
+    /* a question's canonical text: title, line feed, description, line
+     * feed, the labels' JSON object as stored */
+    if (text_sha256(a, title, question ? arena_printf(a, "%s\n%s", body, labels) : body, sha) != 0)
         goto out;
     struct store_txn t = {.job = &job,
+                          .src = &src,
                           .title = title,
                           .body = body,
+                          .labels = labels,
                           .translator = tr->name,
                           .pivot = via[0] ? arena_strdup(a, via) : NULL,
                           .sha = sha,

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
- * api/translation_queue.h — machine-translation jobs for proposals and
- * comments (issue 10).
+ * api/translation_queue.h — machine-translation jobs for proposals,
+ * comments (issue 10) and questions (issue 11).
  *
- * Writers (api_proposals.c, api_comments.c) call translation_enqueue in the
- * transaction body that creates a proposal version or a comment: it queues
+ * Writers (api_proposals.c, api_comments.c, api_questions.c) call
+ * translation_enqueue in the transaction body that creates a proposal
+ * version, a comment, or a draft question or new texts of one: it queues
  * one job per language the assembly's active members read (their accounts'
  * languages, by primary subtag) that the process's translator can reach
  * from source_language (directly or through one pivot), except the source
@@ -16,8 +17,8 @@
  * server started) takes jobs with FOR UPDATE SKIP LOCKED and a lease,
  * translates outside any transaction, and stores the result as an
  * unreviewed machine translation (source 'machine', translator, pivot) in
- * proposal_translations / comment_translations, with the audit entry
- * `proposal.translated` (actor null) for proposals. It never replaces a
+ * proposal_translations / comment_translations / question_texts, with the
+ * audit entry `proposal.translated` / `question.translated` (actor null). It never replaces a
  * human translation. See translation_queue.c for retries and leases.
  */
 #ifndef PNYX_API_TRANSLATION_QUEUE_H
@@ -32,14 +33,15 @@
 
 struct pnyx_config;
 
-/* In the creating transaction (a db_run_txn* body). kind: "proposal" or
- * "comment"; target_id: the proposal's or comment's id; version: the
- * version written (comments: their version, 1 when created);
+/* In the creating transaction (a db_run_txn* body). kind: "proposal",
+ * "comment" or "question"; target_id: its id; version: the version
+ * written (comments: their version, 1 when created; questions: the
+ * question's version whose texts are new);
  * source_language: its BCP 47 language. Returns DB_OK (also when nothing
  * was queued) or the database failure (the body should return it). */
 enum db_status translation_enqueue(struct db_conn *c, struct arena *a, int64_t aid,
-                                   const char *kind /* "proposal" | "comment" */, int64_t target_id,
-                                   int version, const char *source_language)
+                                   const char *kind /* "proposal" | "comment" | "question" */,
+                                   int64_t target_id, int version, const char *source_language)
     PNYX_NONNULL(1, 2, 4, 7) PNYX_MUSTCHECK;
 
 /*

@@ -122,8 +122,8 @@ enum db_status db_question_head(struct db_conn *c, struct arena *a, int64_t qid,
 #define REC_NCOLS 31
 #define TRS_SQL                                                                                    \
     "(SELECT jsonb_object_agg(t.language, jsonb_build_object('title', t.title, 'description', "    \
-    "t.description, 'labels', t.labels, 'source', t.source))::text FROM question_texts t WHERE "   \
-    "t.question_id = q.id)"
+    "t.description, 'labels', t.labels, 'source', t.source, 'translator', t.translator, 'pivot', " \
+    "t.pivot))::text FROM question_texts t WHERE t.question_id = q.id)"
 
 static enum db_status read_record(const struct db_result *r, int row, struct question_record *q)
 {
@@ -348,11 +348,13 @@ enum db_status db_question_proposals_in(struct db_conn *c, struct arena *a, int6
 
 static const struct db_stmt stmt_text_put = {
     .name = "q_text_put",
-    .sql = "INSERT INTO question_texts (question_id, language, title, description, labels, "
-           "source, translator_id) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7) "
-           "ON CONFLICT (question_id, language) DO UPDATE SET title = EXCLUDED.title, "
-           "description = EXCLUDED.description, labels = EXCLUDED.labels, source = "
-           "EXCLUDED.source, translator_id = EXCLUDED.translator_id, created_at = now()",
+    .sql =
+        "INSERT INTO question_texts (question_id, language, title, description, labels, "
+        "source, translator_id) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7) "
+        "ON CONFLICT (question_id, language) DO UPDATE SET title = EXCLUDED.title, "
+        "description = EXCLUDED.description, labels = EXCLUDED.labels, source = "
+        "EXCLUDED.source, translator_id = EXCLUDED.translator_id, translator = NULL, pivot = NULL, "
+        "created_at = now()",
     .nparams = 7,
 };
 

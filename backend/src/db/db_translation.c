@@ -99,6 +99,24 @@ enum db_status db_translation_take(struct db_conn *c, struct arena *a, int lease
     return read_job(&r, 0, out);
 }
 
+static const struct db_stmt stmt_extend_lease = {
+    .name = "translation_extend_lease",
+    .sql = "UPDATE translation_jobs SET lease_until = now() + make_interval(secs => $3::int), "
+           "updated_at = now() WHERE id = $1 AND status = 'running' AND lease_token = $2",
+    .nparams = 3,
+};
+
+enum db_status db_translation_extend_lease(struct db_conn *c, struct arena *a, int64_t job_id,
+                                           const char *token, int lease_s)
+{
+    const char *p[3] = {db_param_i64(a, job_id), token, db_param_i64(a, lease_s)};
+    struct db_result r;
+    enum db_status st = db_query_stmt(c, a, &stmt_extend_lease, p, &r);
+    if (st == DB_OK && r.affected != 1)
+        return DB_NOT_FOUND;
+    return st;
+}
+
 static const struct db_stmt stmt_source_proposal = {
     .name = "translation_source_proposal",
     .sql = "SELECT v.title, v.body, p.current_version FROM proposal_versions v "
@@ -114,11 +132,49 @@ static const struct db_stmt stmt_source_comment = {
     .nparams = 2,
 };
 
+/* $1 question, $2 the job's version, $3 its target language, $4 its
+ * source language. Labels in position order (jsonb would sort the keys;
+ * the worker translates them in this order). */
+static const struct db_stmt stmt_source_question = {
+    .name = "translation_source_question",
+    .sql = "SELECT q.title, q.description, CASE WHEN q.language <> $4 THEN q.version ELSE "
+           "GREATEST($2::int, (SELECT max(j.version) FROM translation_jobs j WHERE j.kind = "
+           "'question' AND j.target_id = q.id AND j.target_language = $3)) END, "
+           "q.state <> 'draft', (SELECT COALESCE(json_object_agg(o.option_id, o.label ORDER BY "
+           "o.position), '{}')::text FROM question_options o WHERE o.question_id = q.id) "
+           "FROM questions q WHERE q.id = $1",
+    .nparams = 4,
+};
+
+static enum db_status source_question(struct db_conn *c, struct arena *a,
+                                      const struct db_translation_job *job,
+                                      struct db_translation_source *out)
+{
+    const char *p[4] = {db_param_i64(a, job->target_id), db_param_i64(a, job->version),
+                        job->target_language, job->source_language};
+    struct db_result r;
+    enum db_status st = db_query_one(c, a, &stmt_source_question, p, &r);
+    if (st != DB_OK)
+        return st;
+    int64_t cv;
+    bool frozen = false;
+    if (db_get_i64(&r, 0, 2, &cv) != 0 || db_get_bool(&r, 0, 3, &frozen) != 0)
+        return DB_HARD_ERROR;
+    out->title = db_value(&r, 0, 0);
+    out->body = db_value(&r, 0, 1);
+    out->current_version = (int)cv;
+    out->frozen = frozen;
+    out->labels = db_value(&r, 0, 4);
+    return DB_OK;
+}
+
 enum db_status db_translation_source(struct db_conn *c, struct arena *a,
                                      const struct db_translation_job *job,
                                      struct db_translation_source *out)
 {
     memset(out, 0, sizeof *out);
+    if (strcmp(job->kind, "question") == 0)
+        return source_question(c, a, job, out);
     bool comment = strcmp(job->kind, "comment") == 0;
     const char *p[2] = {db_param_i64(a, job->target_id), db_param_i64(a, job->version)};
     struct db_result r;
@@ -171,15 +227,27 @@ static const struct db_stmt stmt_human_comment = {
     .nparams = 3,
 };
 
+/* One text per language, no versions: the version ($2) plays no part. */
+static const struct db_stmt stmt_human_question = {
+    .name = "translation_human_question",
+    .sql = "SELECT EXISTS (SELECT 1 FROM question_texts WHERE question_id = $1 AND $2::int > 0 "
+           "AND language = $3 AND source = 'human')",
+    .nparams = 3,
+};
+
 enum db_status db_translation_has_human(struct db_conn *c, struct arena *a,
                                         const struct db_translation_job *job, bool *human)
 {
     bool comment = strcmp(job->kind, "comment") == 0;
+    bool question = strcmp(job->kind, "question") == 0;
     const char *p[3] = {db_param_i64(a, job->target_id), db_param_i64(a, job->version),
                         job->target_language};
     struct db_result r;
-    enum db_status st =
-        db_query_one(c, a, comment ? &stmt_human_comment : &stmt_human_proposal, p, &r);
+    enum db_status st = db_query_one(c, a,
+                                     question  ? &stmt_human_question
+                                     : comment ? &stmt_human_comment
+                                               : &stmt_human_proposal,
+                                     p, &r);
     if (st != DB_OK)
         return st;
     return db_get_bool(&r, 0, 0, human) == 0 ? DB_OK : DB_HARD_ERROR;
@@ -237,6 +305,61 @@ enum db_status db_translation_store(struct db_conn *c, struct arena *a,
     if (st != DB_OK)
         return st;
     return db_get_i64(&r, 0, 0, row_id) == 0 ? DB_OK : DB_HARD_ERROR;
+}
+
+static const struct db_stmt stmt_lock_question = {
+    .name = "translation_lock_question",
+    .sql = "SELECT 1 FROM questions WHERE id = $1 AND state = 'draft' FOR SHARE",
+    .nparams = 1,
+};
+
+enum db_status db_translation_lock_question(struct db_conn *c, struct arena *a, int64_t question_id)
+{
+    const char *p[1] = {db_param_i64(a, question_id)};
+    struct db_result r;
+    return db_query_one(c, a, &stmt_lock_question, p, &r);
+}
+
+/* Runs after db_translation_lock_question in the same transaction, so its
+ * snapshot sees any PATCH that committed before the lock was granted, and
+ * none can commit until this transaction does: the texts compared are the
+ * ones the question has when the translation is stored. A human row of
+ * the language is kept (ON CONFLICT … WHERE: no row returned). */
+static const struct db_stmt stmt_store_question = {
+    .name = "translation_store_question",
+    .sql = "INSERT INTO question_texts (question_id, language, title, description, labels, "
+           "source, translator, pivot, translator_id) "
+           "SELECT q.id, $2, $3, $4, $5::jsonb, 'machine', $6, $7, NULL FROM questions q "
+           "WHERE q.id = $1 AND q.state = 'draft' AND q.language = $8 AND q.title = $9 "
+           "AND q.description = $10 AND (SELECT COALESCE(jsonb_object_agg(o.option_id, o.label), "
+           "'{}'::jsonb) FROM question_options o WHERE o.question_id = q.id) = $11::jsonb "
+           "ON CONFLICT (question_id, language) DO UPDATE SET title = EXCLUDED.title, "
+           "description = EXCLUDED.description, labels = EXCLUDED.labels, source = 'machine', "
+           "translator = EXCLUDED.translator, pivot = EXCLUDED.pivot, translator_id = NULL, "
+           "created_at = now() WHERE question_texts.source = 'machine' RETURNING 1",
+    .nparams = 11,
+};
+
+enum db_status db_translation_store_question(struct db_conn *c, struct arena *a,
+                                             const struct db_translation_job *job,
+                                             const struct db_translation_source *src,
+                                             const char *title, const char *description,
+                                             const char *labels_json, const char *translator,
+                                             const char *pivot)
+{
+    const char *p[11] = {db_param_i64(a, job->target_id),
+                         job->target_language,
+                         title,
+                         description,
+                         labels_json,
+                         translator,
+                         pivot,
+                         job->source_language,
+                         src->title ? src->title : "",
+                         src->body ? src->body : "",
+                         src->labels ? src->labels : "{}"};
+    struct db_result r;
+    return db_query_one(c, a, &stmt_store_question, p, &r);
 }
 
 static const struct db_stmt stmt_done = {

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * db/db_translation.h — SQL of the machine-translation job queue
- * (sql/008_translation_jobs.sql) and of storing machine translations into
- * proposal_translations / comment_translations (006, 007). The policy
+ * (sql/008_translation_jobs.sql, 014) and of storing machine translations
+ * into proposal_translations / comment_translations / question_texts
+ * (006, 007, 010, 014). The policy
  * (what to queue, retries, leases) is api/translation_queue.c's.
  */
 #ifndef PNYX_DB_DB_TRANSLATION_H
@@ -16,7 +17,7 @@
 struct db_translation_job {
     int64_t id;
     int64_t assembly_id;
-    const char *kind; /* "proposal" | "comment" */
+    const char *kind; /* "proposal" | "comment" | "question" */
     int64_t target_id;
     int version;
     const char *source_language;
@@ -57,14 +58,31 @@ enum db_status db_translation_take(struct db_conn *c, struct arena *a, int lease
                                    const char *token, struct db_translation_job *out)
     PNYX_NONNULL(1, 2, 4, 5) PNYX_MUSTCHECK;
 
+/* Moves the lease of the take named by token to now + lease_s (a job that
+ * needs more translator runs than the take's lease covers). DB_NOT_FOUND
+ * when the take no longer owns the job. */
+enum db_status db_translation_extend_lease(struct db_conn *c, struct arena *a, int64_t job_id,
+                                           const char *token, int lease_s)
+    PNYX_NONNULL(1, 2, 4) PNYX_MUSTCHECK;
+
 /* The source text of a job's target at its version. *title is NULL for
  * comments. *current_version: the target's version now. DB_NOT_FOUND when
- * the target or that version is gone; *deleted set for a deleted comment. */
+ * the target or that version is gone; *deleted set for a deleted comment.
+ *
+ * Questions keep no old versions: title, body (the description) and labels
+ * (a JSON object {option id: label}) are the question's texts now, and
+ * current_version is the newest version a job for this language was queued
+ * for (a later PATCH that changed the texts queued its own job; one that
+ * left them alone did not, and this job still translates what is there),
+ * or the question's version when its language changed. *frozen: the
+ * question is no longer a draft (its texts froze at opening). */
 struct db_translation_source {
     const char *title;
     const char *body;
+    const char *labels; /* questions only */
     int current_version;
     bool deleted;
+    bool frozen; /* questions only */
 };
 enum db_status db_translation_source(struct db_conn *c, struct arena *a,
                                      const struct db_translation_job *job,
@@ -77,6 +95,27 @@ enum db_status db_translation_source(struct db_conn *c, struct arena *a,
 enum db_status db_translation_lock_job(struct db_conn *c, struct arena *a, int64_t job_id,
                                        const char *token) PNYX_NONNULL(1, 2, 4) PNYX_MUSTCHECK;
 
+/* In a transaction, for a question job: share-locks the question row if it
+ * is still a draft, so that neither opening (which freezes and hashes the
+ * texts) nor a PATCH commits until this transaction did. DB_NOT_FOUND when
+ * it is not a draft any more. */
+enum db_status db_translation_lock_question(struct db_conn *c, struct arena *a, int64_t question_id)
+    PNYX_NONNULL(1, 2) PNYX_MUSTCHECK;
+
+/* In a transaction, after db_translation_lock_question: stores the machine
+ * translation of question job->target_id into job->target_language
+ * (title, description, labels JSON object) if the question's texts are
+ * still exactly src (language job->source_language) and no human
+ * translation holds that language. DB_NOT_FOUND when nothing was stored
+ * (the texts changed meanwhile, or a human translation is there). */
+enum db_status db_translation_store_question(struct db_conn *c, struct arena *a,
+                                             const struct db_translation_job *job,
+                                             const struct db_translation_source *src,
+                                             const char *title, const char *description,
+                                             const char *labels_json, const char *translator,
+                                             const char *pivot)
+    PNYX_NONNULL(1, 2, 3, 4, 5, 6, 7, 8) PNYX_MUSTCHECK;
+
 /* In a transaction: true in *human when a current human translation of
  * (target, version, language) exists. */
 enum db_status db_translation_has_human(struct db_conn *c, struct arena *a,
@@ -85,7 +124,8 @@ enum db_status db_translation_has_human(struct db_conn *c, struct arena *a,
 
 /* In a transaction: clears the current machine row of (target, version,
  * language) and inserts the new machine translation (title NULL for
- * comments) as current. *row_id: the new row's id. */
+ * comments) as current. *row_id: the new row's id. Proposals and comments
+ * only (questions: db_translation_store_question). */
 enum db_status db_translation_store(struct db_conn *c, struct arena *a,
                                     const struct db_translation_job *job, const char *title,
                                     const char *body, const char *translator, const char *pivot,

@@ -118,8 +118,10 @@ int translator_translate(const struct translator *t, const char *from, const cha
                          const char *text, size_t len, struct translator_result *r)
     PNYX_NONNULL(1, 2, 3, 4, 6) PNYX_MUSTCHECK;
 
-/* Most texts translator_translate_parts takes at once. */
-#define TRANSLATOR_PARTS_MAX 8
+/* Most texts translator_translate_parts takes at once. Why 128: a
+ * question's title, description and up to 100 option labels go through
+ * Apertium in one run (api/translation_queue.c). */
+#define TRANSLATOR_PARTS_MAX 128
 
 /*
  * Translates nparts NUL-terminated texts (a title and a body) from → to

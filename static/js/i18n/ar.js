@@ -1084,6 +1084,26 @@ export default {
   'audit.kind.proposal.adopted': 'اعتُمد المقترح بالتصويت',
   'audit.kind.proposal.rejected': 'رُفض المقترح بالتصويت',
   // ---- end qresult ----
+  // ---- q11x: editing a draft question and translating it (issue 11) ----
+  'q.edit.link': 'تعديل المسودة',
+  'q.edit.title': 'تعديل السؤال',
+  'q.edit.submit': 'حفظ التغييرات',
+  'q.edit.saved': 'حُفظت المسودة.',
+  'q.edit.translations_note': 'تغيير العنوان أو الوصف أو اللغة أو تسميات الخيارات يحذف ترجمات النصوص القديمة، وتتبعها ترجمات آلية للنصوص الجديدة.',
+  'q.edit.not_draft': 'لم يعد ممكنًا تغيير هذا السؤال: حالته «{state}». ثُبّتت نصوصه عند فتح التصويت.',
+  'q.edit.back': 'العودة إلى السؤال',
+  'q.tr.link': 'ترجمة هذا السؤال',
+  'q.tr.title': 'ترجمة السؤال',
+  'q.tr.language': 'لغة الترجمة',
+  'q.tr.label': 'تسمية الخيار',
+  'q.tr.label_n': 'الخيار {id} ({label})',
+  'q.tr.original': 'الأصل',
+  'q.tr.current_none': 'لا توجد ترجمة بهذه اللغة بعد.',
+  'q.tr.current_machine': 'الترجمة الحالية بهذه اللغة ترجمة آلية، وستحل ترجمتك محلها.',
+  'q.tr.current_human': 'ترجمه شخص إلى هذه اللغة من قبل، وستحل ترجمتك محل ترجمته.',
+  'q.tr.submit': 'حفظ الترجمة',
+  'q.tr.saved': 'حُفظت الترجمة.',
+  // ---- end q11x ----
   // questions (issue 11, qlife): problem slugs of api/errors.def
   'problem.question-state': 'غير ممكن ما دام السؤال في حالته الحالية.',
   'problem.question-deadline': 'انقضى موعد إغلاق السؤال.',

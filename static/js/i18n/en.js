@@ -1084,6 +1084,26 @@ export default {
   'audit.kind.proposal.adopted': 'Proposal adopted by a vote',
   'audit.kind.proposal.rejected': 'Proposal rejected by a vote',
   // ---- end qresult ----
+  // ---- q11x: editing a draft question and translating it (issue 11) ----
+  'q.edit.link': 'Edit the draft',
+  'q.edit.title': 'Edit the question',
+  'q.edit.submit': 'Save the changes',
+  'q.edit.saved': 'The draft has been saved.',
+  'q.edit.translations_note': 'Changing the title, description, language or option labels removes the translations of the old texts; machine translations of the new texts follow.',
+  'q.edit.not_draft': 'This question can no longer be changed: it is {state}. Its texts were frozen when voting opened.',
+  'q.edit.back': 'Back to the question',
+  'q.tr.link': 'Translate this question',
+  'q.tr.title': 'Translate the question',
+  'q.tr.language': 'Language of the translation',
+  'q.tr.label': 'Option label',
+  'q.tr.label_n': 'Option {id} ({label})',
+  'q.tr.original': 'Original',
+  'q.tr.current_none': 'No translation in this language yet.',
+  'q.tr.current_machine': 'The current translation in this language is a machine translation; yours will replace it.',
+  'q.tr.current_human': 'A person has translated it into this language already; yours will replace it.',
+  'q.tr.submit': 'Save the translation',
+  'q.tr.saved': 'The translation has been saved.',
+  // ---- end q11x ----
   // questions (issue 11, qlife): problem slugs of api/errors.def
   'problem.question-state': 'Not possible while the question is in its current state.',
   'problem.question-deadline': "The question's closing time has passed.",

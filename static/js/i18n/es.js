@@ -1084,6 +1084,26 @@ export default {
   'audit.kind.proposal.adopted': 'Propuesta aprobada en una votación',
   'audit.kind.proposal.rejected': 'Propuesta rechazada en una votación',
   // ---- end qresult ----
+  // ---- q11x: editing a draft question and translating it (issue 11) ----
+  'q.edit.link': 'Editar el borrador',
+  'q.edit.title': 'Editar la pregunta',
+  'q.edit.submit': 'Guardar los cambios',
+  'q.edit.saved': 'Se ha guardado el borrador.',
+  'q.edit.translations_note': 'Cambiar el título, la descripción, el idioma o las etiquetas de las opciones elimina las traducciones de los textos anteriores; después llegarán traducciones automáticas de los nuevos.',
+  'q.edit.not_draft': 'Esta pregunta ya no se puede cambiar: está en estado «{state}». Sus textos quedaron fijados al abrirse la votación.',
+  'q.edit.back': 'Volver a la pregunta',
+  'q.tr.link': 'Traducir esta pregunta',
+  'q.tr.title': 'Traducir la pregunta',
+  'q.tr.language': 'Idioma de la traducción',
+  'q.tr.label': 'Etiqueta de la opción',
+  'q.tr.label_n': 'Opción {id} ({label})',
+  'q.tr.original': 'Original',
+  'q.tr.current_none': 'Todavía no hay traducción en este idioma.',
+  'q.tr.current_machine': 'La traducción actual en este idioma es automática; la suya la sustituirá.',
+  'q.tr.current_human': 'Una persona ya la ha traducido a este idioma; su traducción la sustituirá.',
+  'q.tr.submit': 'Guardar la traducción',
+  'q.tr.saved': 'Se ha guardado la traducción.',
+  // ---- end q11x ----
   // questions (issue 11, qlife): problem slugs of api/errors.def
   'problem.question-state': 'No es posible mientras la pregunta esté en su estado actual.',
   'problem.question-deadline': 'La hora de cierre de la pregunta ya pasó.',

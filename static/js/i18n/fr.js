@@ -1084,6 +1084,26 @@ export default {
   'audit.kind.proposal.adopted': 'Proposition adoptée par un vote',
   'audit.kind.proposal.rejected': 'Proposition rejetée par un vote',
   // ---- end qresult ----
+  // ---- q11x: editing a draft question and translating it (issue 11) ----
+  'q.edit.link': 'Modifier le brouillon',
+  'q.edit.title': 'Modifier la question',
+  'q.edit.submit': 'Enregistrer les modifications',
+  'q.edit.saved': 'Le brouillon a été enregistré.',
+  'q.edit.translations_note': 'Modifier le titre, la description, la langue ou les libellés des options supprime les traductions des anciens textes ; des traductions automatiques des nouveaux textes suivront.',
+  'q.edit.not_draft': 'Cette question ne peut plus être modifiée : elle est à l’état « {state} ». Ses textes ont été figés à l’ouverture du vote.',
+  'q.edit.back': 'Retour à la question',
+  'q.tr.link': 'Traduire cette question',
+  'q.tr.title': 'Traduire la question',
+  'q.tr.language': 'Langue de la traduction',
+  'q.tr.label': 'Libellé de l’option',
+  'q.tr.label_n': 'Option {id} ({label})',
+  'q.tr.original': 'Original',
+  'q.tr.current_none': 'Pas encore de traduction dans cette langue.',
+  'q.tr.current_machine': 'La traduction actuelle dans cette langue est automatique ; la vôtre la remplacera.',
+  'q.tr.current_human': 'Une personne l’a déjà traduite dans cette langue ; votre traduction remplacera la sienne.',
+  'q.tr.submit': 'Enregistrer la traduction',
+  'q.tr.saved': 'La traduction a été enregistrée.',
+  // ---- end q11x ----
   // questions (issue 11, qlife): problem slugs of api/errors.def
   'problem.question-state': 'Impossible tant que la question est dans son état actuel.',
   'problem.question-deadline': 'L’heure de clôture de la question est passée.',

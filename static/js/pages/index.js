@@ -5,5 +5,5 @@ export { assemblies, createAssembly, assembly, invitation } from './assemblies.j
 export { audit } from './audit.js';
 export { proposalList, newProposal, proposal, editProposal, translateProposal } from './proposals.js';
 export { selections, selection, selectionCheck } from './selection.js';
-export { questionList, newQuestion, question, questionBoard } from './questions.js';
+export { questionList, newQuestion, question, questionBoard, editQuestion, translateQuestion } from './questions.js';
 export { notFound, flash, setNavigate } from './common.js';

@@ -657,6 +657,9 @@ function actionsCard(q, a, reload) {
     });
     buttons.push(close);
   }
+  if (q.state === 'draft') {
+    buttons.push(h('a', { class: 'button button-secondary', href: `/questions/${enc(q.id)}/edit`, id: 'edit-link' }, t('q.edit.link')));
+  }
   if (!buttons.length) return null;
   return h('section', { class: 'card actions-card', 'aria-labelledby': 'q-actions-h' },
     h('h2', { id: 'q-actions-h', class: 'visually-hidden' }, t('q.actions')),
@@ -764,6 +767,7 @@ export async function question(ctx) {
         h('aside', { class: 'question-side' },
           timeSection(q, () => waitForState(q.state)),
           actionsCard(q, a, reload),
+          q.state === 'draft' && activeRole(a) ? h('p', { class: 'card', id: 'translate-card' }, h('a', { href: `/questions/${enc(q.id)}/translate`, id: 'translate-link' }, t('q.tr.link'))) : null,
           ['open', 'closed', 'tallied'].includes(q.state) && activeRole(a) ? participationSection(q) : null,
           h('section', { class: 'card', 'aria-labelledby': 'rules-h' }, h('h2', { id: 'rules-h' }, t('q.rules')), rulesFacts(q)))));
     if (q.state === 'closed') waitForState('closed');
@@ -856,31 +860,52 @@ function checkRow(name, labelKey, checked, id) {
 export async function newQuestion(ctx) {
   const aid = ctx.params[0];
   if (!ctx.account) return loginRequired(location.pathname);
+  return questionForm(ctx, aid, null);
+}
+
+// "0.5" (a stored share) → "50" (the percent the form shows).
+export function percentOf(share) {
+  if (share === null || share === undefined || share === '') return '';
+  const n = Math.round(Number(share) * 10000);
+  return Number.isFinite(n) ? String(n / 100) : '';
+}
+
+// The create form, or (existing: a draft question) the same form filled
+// with it, sent as a PATCH.
+async function questionForm(ctx, aid, existing) {
   const a = await api.get(`/api/v1/assemblies/${enc(aid)}`);
   const proposals = await api.get(`/api/v1/assemblies/${enc(aid)}/proposals`, { query: { status: 'ballot', limit: 100 } }).then((r) => r.items).catch(() => []);
   // The options typed so far survive a re-render (a language switch
   // redraws the page; the other fields are restored by name).
-  if (!optionDrafts.has(String(aid))) optionDrafts.set(String(aid), [{ label: '', proposal: '', excluded: false }, { label: '', proposal: '', excluded: false }]);
-  const opts = optionDrafts.get(String(aid));
+  const draftKey = existing ? `q${existing.id}/v${existing.version}` : String(aid);
+  const fromExisting = () => existing.options.map((o) => ({ label: o.label, proposal: o.proposal_id ? String(o.proposal_id) : '', excluded: o.excluded }));
+  if (!optionDrafts.has(draftKey)) optionDrafts.set(draftKey, existing ? fromExisting() : [{ label: '', proposal: '', excluded: false }, { label: '', proposal: '', excluded: false }]);
+  const opts = optionDrafts.get(draftKey);
+  const x = existing || {};
 
-  const title = input('title', { maxlength: 200, required: true, dir: 'auto', id: 'q-title' });
-  const description = h('textarea', { name: 'description', rows: 4, maxlength: 20000, dir: 'auto', id: 'q-description' });
-  const language = languageSelect('language', i18n.lang(), { id: 'q-language' });
+  const title = input('title', { maxlength: 200, required: true, dir: 'auto', id: 'q-title', value: x.title || '' });
+  const description = h('textarea', { name: 'description', rows: 4, maxlength: 20000, dir: 'auto', id: 'q-description' }, x.description || '');
+  const language = languageSelect('language', x.language || i18n.lang(), { id: 'q-language' });
   const method = select('method', METHODS.map((m) => [m, t(`q.method.${m}`)]), { id: 'q-method' });
   const seats = input('seats', { type: 'number', min: 1, max: 99, value: '2', inputmode: 'numeric', id: 'q-seats' });
   const seatsField = field('q.f.seats', seats, 'q.f.seats.hint');
   const secrecy = select('secrecy', [['secret', t('q.secrecy.secret')], ['roll_call', t('q.secrecy.roll_call')]], { id: 'q-secrecy' });
   const now = Date.now();
-  const opensAt = h('input', { type: 'datetime-local', name: 'opens_at', step: 1, id: 'q-opens-at' });
-  const closesAt = h('input', { type: 'datetime-local', name: 'closes_at', step: 1, required: true, id: 'q-closes-at', value: localValue(now + 7 * 86400000 - (now % 60000)) });
-  const maxRankings = input('max_rankings', { type: 'number', min: 1, max: 100, inputmode: 'numeric', id: 'q-max-rankings' });
-  const turnout = input('quorum/min_turnout', { type: 'number', min: 0, max: 100, step: '0.01', value: '0', inputmode: 'decimal', id: 'q-turnout' });
-  const minCountries = input('quorum/min_countries', { type: 'number', min: 0, max: 300, value: '0', inputmode: 'numeric', id: 'q-min-countries' });
-  const capOn = checkRow('cap_on', 'q.f.cap_on', false, 'q-cap-on');
-  const cap = input('country_cap', { type: 'number', min: 5, max: 100, step: '0.01', value: '25', inputmode: 'decimal', id: 'q-cap' });
-  const dmOn = checkRow('dm_on', 'q.f.dm_on', false, 'q-dm-on');
-  const dm = input('double_majority/min_country_share', { type: 'number', min: 1, max: 100, step: '0.01', value: '50', inputmode: 'decimal', id: 'q-dm' });
-  const adopts = checkRow('adopts_proposals', 'q.f.adopts_on', false, 'q-adopts');
+  const opensAt = h('input', { type: 'datetime-local', name: 'opens_at', step: 1, id: 'q-opens-at', value: x.opens_at ? localValue(Date.parse(x.opens_at)) : '' });
+  const closesAt = h('input', { type: 'datetime-local', name: 'closes_at', step: 1, required: true, id: 'q-closes-at', value: localValue(x.closes_at ? Date.parse(x.closes_at) : now + 7 * 86400000 - (now % 60000)) });
+  const maxRankings = input('max_rankings', { type: 'number', min: 1, max: 100, inputmode: 'numeric', id: 'q-max-rankings', value: x.max_rankings ? String(x.max_rankings) : '' });
+  const turnout = input('quorum/min_turnout', { type: 'number', min: 0, max: 100, step: '0.01', value: x.quorum ? percentOf(x.quorum.min_turnout) : '0', inputmode: 'decimal', id: 'q-turnout' });
+  const minCountries = input('quorum/min_countries', { type: 'number', min: 0, max: 300, value: x.quorum ? String(x.quorum.min_countries) : '0', inputmode: 'numeric', id: 'q-min-countries' });
+  const capOn = checkRow('cap_on', 'q.f.cap_on', !!x.country_cap, 'q-cap-on');
+  const cap = input('country_cap', { type: 'number', min: 5, max: 100, step: '0.01', value: x.country_cap ? percentOf(x.country_cap) : '25', inputmode: 'decimal', id: 'q-cap' });
+  const dmOn = checkRow('dm_on', 'q.f.dm_on', !!x.double_majority, 'q-dm-on');
+  const dm = input('double_majority/min_country_share', { type: 'number', min: 1, max: 100, step: '0.01', value: x.double_majority ? percentOf(x.double_majority.min_country_share) : '50', inputmode: 'decimal', id: 'q-dm' });
+  const adopts = checkRow('adopts_proposals', 'q.f.adopts_on', !!x.adopts_proposals, 'q-adopts');
+  if (existing) {
+    method.value = x.method;
+    seats.value = String(x.seats);
+    secrecy.value = x.secrecy;
+  }
 
   const optList = h('ol', { class: 'option-edit-list', id: 'option-edit-list' });
   const addOpt = h('button', { type: 'button', class: 'button button-secondary button-small', id: 'add-option' }, t('q.f.add_option'));
@@ -980,19 +1005,20 @@ export async function newQuestion(ctx) {
       capOn.node, field('q.f.cap', cap, 'q.f.cap.hint'),
       dmOn.node, field('q.f.dm', dm, 'q.f.dm.hint'),
       adopts.node),
-    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'button' }, t('q.f.submit'))));
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'button', id: 'question-submit' }, t(existing ? 'q.edit.submit' : 'q.f.submit'))));
 
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     clearErrors(form);
     const body = {
       title: title.value.trim(),
-      description: description.value.trim() || undefined,
+      // an edit that empties the description says so (an absent member keeps it)
+      description: description.value.trim() || (existing ? '' : undefined),
       language: language.value,
       method: method.value,
       seats: method.value === 'irv' ? 1 : Number(seats.value),
       options: opts.map((o) => ({ label: o.label.trim(), proposal_id: o.proposal ? Number(o.proposal) : undefined, excluded: o.excluded || undefined })),
-      opens_at: utcOf(opensAt.value) || undefined,
+      opens_at: utcOf(opensAt.value) || (existing ? null : undefined),
       closes_at: utcOf(closesAt.value) || closesAt.value,
       secrecy: secrecy.value,
       quorum: { min_turnout: shareOf(turnout.value) || '0', min_countries: Number(minCountries.value) || 0 },
@@ -1003,27 +1029,127 @@ export async function newQuestion(ctx) {
     };
     await busy(form, async () => {
       try {
-        const q = await api.post(`/api/v1/assemblies/${enc(aid)}/questions`, body);
-        optionDrafts.delete(String(aid));
-        flash(t('q.f.created'));
+        const q = existing
+          ? await api.patch(`/api/v1/questions/${enc(existing.id)}`, body)
+          : await api.post(`/api/v1/assemblies/${enc(aid)}/questions`, body);
+        optionDrafts.delete(draftKey);
+        flash(t(existing ? 'q.edit.saved' : 'q.f.created'));
         go(`/questions/${enc(q.id)}`);
       } catch (e) { showErrors(form, e); }
     });
   });
 
+  const heading = existing ? t('q.edit.title') : t('q.new.title');
   return {
-    title: t('q.new.title'),
-    node: h('article', { class: 'new-question' },
+    title: heading,
+    node: h('article', { class: existing ? 'new-question edit-question' : 'new-question' },
       h('nav', { class: 'breadcrumb', 'aria-label': t('prop.breadcrumb') },
         h('a', { href: `/assemblies/${enc(aid)}`, dir: 'auto' }, plain(a.title)), ' › ',
-        h('a', { href: `/assemblies/${enc(aid)}/questions` }, t('q.list.title'))),
-      h('h1', {}, t('q.new.title')),
+        h('a', { href: `/assemblies/${enc(aid)}/questions` }, t('q.list.title')),
+        existing ? [' › ', h('a', { href: `/questions/${enc(existing.id)}`, dir: 'auto' }, plain(existing.title))] : null),
+      h('h1', {}, heading),
+      existing ? h('p', { class: 'hint', id: 'edit-translations-note' }, t('q.edit.translations_note')) : null,
       h('div', { class: 'question-grid' },
-        h('section', { class: 'card question-main', 'aria-label': t('q.new.title') }, form),
+        h('section', { class: 'card question-main', 'aria-label': heading }, form),
         h('aside', { class: 'card question-side preview-card', 'aria-labelledby': 'preview-h' },
           h('h2', { id: 'preview-h' }, t('q.preview.title')),
           h('p', { class: 'hint' }, t('q.preview.explain')),
           previewHead, preview))),
+  };
+}
+
+// ---- editing a draft and translating it ---------------------------------------------
+
+// /questions/{qid}/edit: a facilitator or convener edits the draft (the
+// create form, filled, sent as a PATCH). Anyone who may translate (members
+// too) uses /questions/{qid}/translate. Both only while a draft.
+export async function editQuestion(ctx) {
+  const qid = ctx.params[0];
+  if (!ctx.account) return loginRequired(location.pathname);
+  const q = await api.get(`/api/v1/questions/${enc(qid)}`);
+  if (q.state !== 'draft') return notDraft(q);
+  return questionForm(ctx, q.assembly_id, q);
+}
+
+function notDraft(q) {
+  return {
+    title: plain(q.title),
+    node: h('article', { class: 'card', id: 'not-draft' },
+      h('h1', { dir: 'auto' }, plain(q.title)),
+      h('p', {}, t('q.edit.not_draft', { state: t(`q.state.${q.state}`) })),
+      h('p', {}, h('a', { href: `/questions/${enc(q.id)}` }, t('q.edit.back')))),
+  };
+}
+
+// /questions/{qid}/translate: title, description and every option label in
+// another language (source human), replacing that language's translation —
+// a machine one too. Choosing a language fills the fields with its current
+// translation, if any, to correct it.
+export async function translateQuestion(ctx) {
+  const qid = ctx.params[0];
+  if (!ctx.account) return loginRequired(location.pathname);
+  const q = await api.get(`/api/v1/questions/${enc(qid)}`);
+  if (q.state !== 'draft') return notDraft(q);
+  const trs = q.translations || {};
+  const others = Object.keys(trs).filter((l) => l !== q.language);
+  const first = others.includes(i18n.lang()) || i18n.lang() !== q.language ? i18n.lang() : (others[0] || '');
+  const language = languageSelect('language', first, { id: 'tr-language' });
+  const title = input('title', { maxlength: 200, required: true, dir: 'auto', id: 'tr-title' });
+  const description = h('textarea', { name: 'description', rows: 4, maxlength: 20000, dir: 'auto', id: 'tr-description' });
+  const labels = q.options.map((o) => input(`labels/${o.id}`, { maxlength: 300, required: true, dir: 'auto', id: `tr-label-${o.id}` }));
+  const status = h('p', { class: 'hint', id: 'tr-current', 'aria-live': 'polite' });
+  function fill() {
+    const cur = trs[language.value];
+    title.value = cur ? cur.title : '';
+    description.value = cur ? cur.description : '';
+    q.options.forEach((o, i) => { labels[i].value = cur && cur.labels ? cur.labels[o.id] || '' : ''; });
+    status.textContent = cur ? t(cur.source === 'machine' ? 'q.tr.current_machine' : 'q.tr.current_human') : t('q.tr.current_none');
+    for (const el of [title, description, ...labels]) el.lang = language.value;
+  }
+  language.addEventListener('change', fill);
+  fill();
+  const original = h('section', { class: 'card question-side', id: 'tr-original', 'aria-labelledby': 'tr-original-h' },
+    h('h2', { id: 'tr-original-h' }, t('q.tr.original')),
+    userLine('p', q.title, { lang: q.language, class: 'preview-title' }),
+    q.description ? userBody(q.description, q.language, {}) : null,
+    h('ol', { class: 'option-list', type: 'A' }, q.options.map((o) => h('li', { lang: q.language },
+      h('span', { class: 'option-id', dir: 'ltr' }, o.id), ' ', h('span', { dir: 'auto' }, plain(o.label))))));
+  const form = h('form', { class: 'form', novalidate: true, id: 'translation-form' }, formAlert(),
+    field('q.tr.language', language), status,
+    field('q.f.title', title),
+    field('q.f.description', description),
+    h('fieldset', { class: 'fieldset' }, h('legend', {}, t('q.options')),
+      q.options.map((o, i) => field('q.tr.label', labels[i]))),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'button', id: 'translation-submit' }, t('q.tr.submit'))));
+  // each label field names its option (the catalogue's label has no id)
+  q.options.forEach((o, i) => {
+    const lab = form.querySelector(`label[for="${labels[i].id}"]`);
+    if (lab) lab.textContent = t('q.tr.label_n', { id: o.id, label: plain(o.label) });
+  });
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clearErrors(form);
+    const body = { language: language.value, title: title.value.trim(), source: 'human', labels: {} };
+    if (description.value.trim()) body.description = description.value.trim();
+    q.options.forEach((o, i) => { if (labels[i].value.trim()) body.labels[o.id] = labels[i].value.trim(); });
+    await busy(form, async () => {
+      try {
+        await api.post(`/api/v1/questions/${enc(qid)}/translations`, body);
+        flash(t('q.tr.saved'));
+        go(`/questions/${enc(qid)}`);
+      } catch (e) { showErrors(form, e); }
+    });
+  });
+  const heading = t('q.tr.title');
+  return {
+    title: heading,
+    node: h('article', { class: 'translate-question' },
+      h('nav', { class: 'breadcrumb', 'aria-label': t('prop.breadcrumb') },
+        h('a', { href: `/questions/${enc(qid)}`, dir: 'auto' }, plain(q.title))),
+      h('h1', {}, heading),
+      h('div', { class: 'question-grid' },
+        h('section', { class: 'card question-main', 'aria-label': heading }, form),
+        original)),
   };
 }
 
