@@ -115,6 +115,13 @@ int main(int argc, char **argv)
     }
     int n = argc > 2 ? atoi(argv[2]) : 1000000;
     int pool = argc > 3 ? atoi(argv[3]) : 60000;
+    if (n < 1 || pool < 0) {
+        fprintf(stderr, "record_q_gen: N must be >= 1 and POOL >= 0\n");
+        return 2;
+    }
+    if (pool == 0 || pool > n) {
+        pool = n; /* 0: (about) every ballot its own ranking */
+    }
     static const char *const cc[] = {"DE", "FR", "ES", "IT", "PL", "NL",
                                      "SE", "PT", "GR", "AT", "BE", "IE"};
     struct ballot *types = calloc((size_t)pool, sizeof *types);
