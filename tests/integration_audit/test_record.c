@@ -27,6 +27,7 @@
 #include "platform/http_client.h"
 #include "platform/signing_key.h"
 #include "question_util.h"
+#include "witness_util.h"
 
 /* ---- processes ------------------------------------------------------------------ */
 
@@ -36,95 +37,6 @@ static void tmpdir(void)
 {
     snprintf(g_dir, sizeof g_dir, "/tmp/pnyx-record-XXXXXX");
     cr_assert(mkdtemp(g_dir) != NULL);
-}
-
-/* Runs cmd (a shell command line) and returns its stdout (malloc'd);
- * *status = exit status. */
-static char *run(const char *cmd, int *status)
-{
-    FILE *p = popen(cmd, "r");
-    cr_assert(p != NULL, "%s", cmd);
-    size_t cap = 65536, n = 0;
-    char *out = malloc(cap);
-    size_t r;
-    while ((r = fread(out + n, 1, cap - n - 1, p)) > 0) {
-        n += r;
-        if (n + 1 == cap) {
-            cap *= 2;
-            out = realloc(out, cap);
-        }
-    }
-    out[n] = '\0';
-    int st = pclose(p);
-    *status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    return out;
-}
-
-struct witness_proc {
-    pid_t pid;
-    unsigned port;
-    char key[300], state[300], log[300], vkey[NOTE_VKEY_MAX];
-    struct note_verifier v;
-};
-
-static void witness_keygen(struct witness_proc *w, const char *name)
-{
-    snprintf(w->key, sizeof w->key, "%s/%s.key", g_dir, name);
-    snprintf(w->state, sizeof w->state, "%s/%s.state", g_dir, name);
-    snprintf(w->log, sizeof w->log, "%s/%s.log", g_dir, name);
-    char cmd[800];
-    snprintf(cmd, sizeof cmd, "%s keygen --name %s --key %s", PNYX_TEST_WITNESS, name, w->key);
-    int st;
-    char *out = run(cmd, &st);
-    cr_assert_eq(st, 0, "%s", cmd);
-    snprintf(w->vkey, sizeof w->vkey, "%.*s", (int)strcspn(out, "\n"), out);
-    free(out);
-    cr_assert_eq(witness_vkey_parse(&w->v, w->vkey, strlen(w->vkey)), AUDIT_OK, "%s", w->vkey);
-}
-
-/* Starts `pnyx-witness serve` (dies with the test) and reads its port. */
-static void witness_start(struct witness_proc *w, const char *log_arg)
-{
-    int fds[2];
-    cr_assert_eq(pipe(fds), 0);
-    pid_t pid = fork();
-    cr_assert(pid >= 0);
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        dup2(fds[1], 1);
-        FILE *lf = fopen(w->log, "a");
-        if (lf != NULL) {
-            dup2(fileno(lf), 2);
-        }
-        close(fds[0]);
-        execl(PNYX_TEST_WITNESS, PNYX_TEST_WITNESS, "serve", "--key", w->key, "--state", w->state,
-              "--listen", "127.0.0.1:0", "--log", log_arg, (char *)NULL);
-        _exit(127);
-    }
-    close(fds[1]);
-    struct pollfd pfd = {.fd = fds[0], .events = POLLIN};
-    char line[200] = "";
-    size_t n = 0;
-    while (n < sizeof line - 1 && strchr(line, '\n') == NULL) {
-        cr_assert(poll(&pfd, 1, 10000) == 1, "pnyx-witness did not start (log %s)", w->log);
-        ssize_t r = read(fds[0], line + n, sizeof line - 1 - n);
-        cr_assert(r > 0, "pnyx-witness exited (log %s)", w->log);
-        n += (size_t)r;
-        line[n] = '\0';
-    }
-    close(fds[0]);
-    const char *colon = strrchr(line, ':');
-    cr_assert(colon != NULL, "%s", line);
-    w->port = (unsigned)atoi(colon + 1);
-    w->pid = pid;
-}
-
-static void witness_stop(struct witness_proc *w)
-{
-    kill(w->pid, SIGTERM);
-    int st;
-    waitpid(w->pid, &st, 0);
-    w->pid = 0;
 }
 
 /* ---- the world: pnyxd with its own key and two witnesses -------------------------- */
@@ -168,10 +80,10 @@ static void world_start(struct world *W)
     cr_assert(W->log_vkey[0] != '\0', "no vkey from pnyxd keygen");
     char log_arg[NOTE_VKEY_MAX + 64];
     snprintf(log_arg, sizeof log_arg, "%s/assembly/=%s", g_origin_host, W->log_vkey);
-    witness_keygen(&W->w[0], "w1.witness.test");
-    witness_keygen(&W->w[1], "w2.witness.test");
-    witness_start(&W->w[0], log_arg);
-    witness_start(&W->w[1], log_arg);
+    witness_keygen(&W->w[0], g_dir, "w1.witness.test");
+    witness_keygen(&W->w[1], g_dir, "w2.witness.test");
+    witness_start(&W->w[0], log_arg, 0);
+    witness_start(&W->w[1], log_arg, 0);
     snprintf(env_w, sizeof env_w, "PNYX_WITNESSES=%s@http://127.0.0.1:%u,%s@http://127.0.0.1:%u",
              W->w[0].vkey, W->w[0].port, W->w[1].vkey, W->w[1].port);
     const char *env[] = {env_db, env_key, env_origin, env_w, NULL};
@@ -254,7 +166,7 @@ static struct verdict verify(const char *record, const char *extra)
     snprintf(cmd, sizeof cmd, "%s %s --json %s", PNYX_TEST_VERIFY, record, extra ? extra : "");
     struct verdict v;
     memset(&v, 0, sizeof v);
-    char *out = run(cmd, &v.exit);
+    char *out = wu_run(cmd, &v.exit);
     v.json = json_loads(out, 0, NULL);
     cr_assert(v.json != NULL, "pnyx-verify printed no JSON (exit %d): %s", v.exit, out);
     json_t *checks = json_object_get(v.json, "checks");
@@ -613,7 +525,7 @@ Test(record, tamper_suite_over_a_live_record_with_two_witnesses)
     int st;
     char cmd[2500];
     snprintf(cmd, sizeof cmd, "%s %s %s", PNYX_TEST_VERIFY, rec, args);
-    char *text = run(cmd, &st);
+    char *text = wu_run(cmd, &st);
     cr_assert_eq(st, 0);
     cr_assert(strstr(text, "PASS        1 signatures") != NULL, "%s", text);
     cr_assert(strstr(text, "PASS        4 boards") != NULL, "%s", text);
@@ -691,10 +603,10 @@ Test(record, tamper_suite_over_a_live_record_with_two_witnesses)
     fputs("{\"format\":", f);
     fclose(f);
     snprintf(cmd, sizeof cmd, "%s %s 2>/dev/null", PNYX_TEST_VERIFY, bad);
-    free(run(cmd, &st));
+    free(wu_run(cmd, &st));
     cr_expect_eq(st, 2);
     snprintf(cmd, sizeof cmd, "%s %s/missing.json 2>/dev/null", PNYX_TEST_VERIFY, g_dir);
-    free(run(cmd, &st));
+    free(wu_run(cmd, &st));
     cr_expect_eq(st, 2);
     free(rec);
     h_server_stop(W.s);
@@ -853,8 +765,8 @@ Test(witness, split_view_refused_also_after_restart)
     snprintf(log_arg, sizeof log_arg, "split.test/=%s", lv);
     struct witness_proc w;
     memset(&w, 0, sizeof w);
-    witness_keygen(&w, "solo.witness.test");
-    witness_start(&w, log_arg);
+    witness_keygen(&w, g_dir, "solo.witness.test");
+    witness_start(&w, log_arg, 0);
     const char *o = "split.test/assembly/1";
 
     struct answer a = submit(&w, &log, o, &tree_a, 0, 3, NULL);
@@ -881,7 +793,7 @@ Test(witness, split_view_refused_also_after_restart)
 
     /* restart from the state file: it still refuses the other root */
     witness_stop(&w);
-    witness_start(&w, log_arg);
+    witness_start(&w, log_arg, 0);
     a = submit(&w, &log, o, &tree_b, 3, 3, NULL);
     cr_assert_eq(a.status, 409, "after restart: %s", a.body);
     a = submit(&w, &log, o, &tree_b, 3, 6, NULL);
@@ -892,7 +804,7 @@ Test(witness, split_view_refused_also_after_restart)
     a = submit(&w, &log, o, &tree_a, 7, 7, NULL);
     cr_assert_eq(a.status, 200, "%s", a.body);
     witness_stop(&w);
-    witness_start(&w, log_arg);
+    witness_start(&w, log_arg, 0);
     a = submit(&w, &log, o, &tree_a, 0, 8, NULL);
     cr_assert_str_eq(a.body, "7\n");
     witness_stop(&w);

@@ -31,55 +31,12 @@
 #include "core/audit/note.h"
 #include "core/audit/witness.h"
 #include "question_util.h"
+#include "witness_util.h"
 
-/* ---- processes (as in test_record.c) ------------------------------------------- */
+/* ---- processes (witness_util.h) ------------------------------------------------- */
 
 static char g_dir[256];
 
-static char *run(const char *cmd, int *status)
-{
-    FILE *p = popen(cmd, "r");
-    cr_assert(p != NULL, "%s", cmd);
-    size_t cap = 65536, n = 0;
-    char *out = malloc(cap);
-    size_t r;
-    while ((r = fread(out + n, 1, cap - n - 1, p)) > 0) {
-        n += r;
-        if (n + 1 == cap) {
-            cap *= 2;
-            out = realloc(out, cap);
-        }
-    }
-    out[n] = '\0';
-    int st = pclose(p);
-    *status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    return out;
-}
-
-struct witness_proc {
-    pid_t pid;
-    unsigned port;
-    char key[300], state[300], log[300], vkey[NOTE_VKEY_MAX];
-    struct note_verifier v;
-};
-
-static void witness_keygen(struct witness_proc *w, const char *name)
-{
-    snprintf(w->key, sizeof w->key, "%s/%s.key", g_dir, name);
-    snprintf(w->state, sizeof w->state, "%s/%s.state", g_dir, name);
-    snprintf(w->log, sizeof w->log, "%s/%s.log", g_dir, name);
-    char cmd[800];
-    snprintf(cmd, sizeof cmd, "%s keygen --name %s --key %s", PNYX_TEST_WITNESS, name, w->key);
-    int st;
-    char *out = run(cmd, &st);
-    cr_assert_eq(st, 0, "%s", cmd);
-    snprintf(w->vkey, sizeof w->vkey, "%.*s", (int)strcspn(out, "\n"), out);
-    free(out);
-    cr_assert_eq(witness_vkey_parse(&w->v, w->vkey, strlen(w->vkey)), AUDIT_OK, "%s", w->vkey);
-}
-
-/* A loopback port nobody listens on (bound, read, closed): a witness that
- * is "down" until started there. */
 static unsigned free_port(void)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -89,55 +46,6 @@ static unsigned free_port(void)
     cr_assert(getsockname(fd, (struct sockaddr *)&sa, &len) == 0);
     close(fd);
     return ntohs(sa.sin_port);
-}
-
-/* Starts `pnyx-witness serve` on port (0 = any; dies with the test). */
-static void witness_start(struct witness_proc *w, const char *log_arg, unsigned port)
-{
-    int fds[2];
-    cr_assert_eq(pipe(fds), 0);
-    char listen[64];
-    snprintf(listen, sizeof listen, "127.0.0.1:%u", port);
-    pid_t pid = fork();
-    cr_assert(pid >= 0);
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        dup2(fds[1], 1);
-        FILE *lf = fopen(w->log, "a");
-        if (lf != NULL) {
-            dup2(fileno(lf), 2);
-        }
-        close(fds[0]);
-        execl(PNYX_TEST_WITNESS, PNYX_TEST_WITNESS, "serve", "--key", w->key, "--state", w->state,
-              "--listen", listen, "--log", log_arg, (char *)NULL);
-        _exit(127);
-    }
-    close(fds[1]);
-    struct pollfd pfd = {.fd = fds[0], .events = POLLIN};
-    char line[200] = "";
-    size_t n = 0;
-    while (n < sizeof line - 1 && strchr(line, '\n') == NULL) {
-        cr_assert(poll(&pfd, 1, 10000) == 1, "pnyx-witness did not start (log %s)", w->log);
-        ssize_t r = read(fds[0], line + n, sizeof line - 1 - n);
-        cr_assert(r > 0, "pnyx-witness exited (log %s)", w->log);
-        n += (size_t)r;
-        line[n] = '\0';
-    }
-    close(fds[0]);
-    const char *colon = strrchr(line, ':');
-    cr_assert(colon != NULL, "%s", line);
-    w->port = (unsigned)atoi(colon + 1);
-    w->pid = pid;
-}
-
-static void witness_stop(struct witness_proc *w)
-{
-    if (w->pid > 0) {
-        kill(w->pid, SIGTERM);
-        int st;
-        waitpid(w->pid, &st, 0);
-    }
-    w->pid = 0;
 }
 
 /* ---- the world: pnyxd, two witnesses (the second maybe down) ---------------------- */
@@ -178,8 +86,8 @@ static void world_start(struct world *W, bool second_up)
     }
     cr_assert(W->log_vkey[0] != '\0', "no vkey from pnyxd keygen");
     snprintf(W->log_arg, sizeof W->log_arg, "pnyx.test/assembly/=%s", W->log_vkey);
-    witness_keygen(&W->w[0], "w1.witness.test");
-    witness_keygen(&W->w[1], "w2.witness.test");
+    witness_keygen(&W->w[0], g_dir, "w1.witness.test");
+    witness_keygen(&W->w[1], g_dir, "w2.witness.test");
     witness_start(&W->w[0], W->log_arg, 0);
     if (second_up) {
         witness_start(&W->w[1], W->log_arg, 0);
@@ -471,7 +379,7 @@ Test(witness_quorum, one_witness_down_waits_then_tallies_once)
     snprintf(cmd, sizeof cmd, "%s %s --key %s --witness %s --witness %s", PNYX_TEST_VERIFY, file,
              pk, W.w[0].vkey, W.w[1].vkey);
     int st;
-    char *out = run(cmd, &st);
+    char *out = wu_run(cmd, &st);
     cr_assert_eq(st, 0, "pnyx-verify: %s", out);
     free(out);
     world_stop(&W);
