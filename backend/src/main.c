@@ -36,6 +36,7 @@
 #include "http/http.h"
 #include "platform/config.h"
 #include "platform/log.h"
+#include "platform/translator.h"
 
 /* Why 10 s: longer than any request should take (argon2 ≈ 50 ms, queries
  * are short), shorter than the 30 s a container runtime waits before
@@ -219,6 +220,7 @@ static int cmd_serve(const struct pnyx_config *cfg, bool migrate)
     /* A worker's group-committed store needs the runners: stop workers
      * first (each finishes its current job; an unfinished one is retaken
      * when its lease expires). */
+    translator_cancel_all(true); /* a running Apertium job must not hold the exit up */
     worker_stop_all();
     db_group_stop();
     log_info("pnyxd stopped");

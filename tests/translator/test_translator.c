@@ -8,12 +8,14 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -156,6 +158,42 @@ Test(translator, hanging_command_and_its_children_are_killed_at_the_timeout)
     for (int i = 0; i < 500 && !dead(cp); i++)
         usleep(10000);
     cr_assert(dead(cp), "the translator's child still runs");
+}
+
+static void *cancel_soon(void *arg)
+{
+    (void)arg;
+    usleep(300 * 1000);
+    translator_cancel_all(true);
+    return NULL;
+}
+
+Test(translator, a_cancel_kills_a_running_command_at_once_and_fails_later_ones)
+{
+    make_dir();
+    const char *p = script("slow", "sleep 300");
+    /* a 60 s timeout: only the cancel can end it within the bound below */
+    struct translator *t = command_translator(p, 60000, 1 << 20);
+    pthread_t th;
+    cr_assert_eq(pthread_create(&th, NULL, cancel_soon, NULL), 0);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    struct translator_result r;
+    cr_assert_eq(translator_translate(t, "es", "en", "hola", 4, &r), -1);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    pthread_join(th, NULL);
+    cr_assert(strstr(r.error, "cancelled"), "%s", r.error);
+    cr_assert(translator_cancelled());
+    double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    cr_assert_lt(s, 30.0, "the run ended %.1f s after it began, not at the cancel", s);
+    /* while cancelled, a new run fails too; after the reset it runs */
+    struct translator *ok = command_translator(script("ok", "cat"), 10000, 1 << 20);
+    cr_assert_eq(translator_translate(ok, "es", "en", "hola", 4, &r), -1);
+    cr_assert(strstr(r.error, "cancelled"), "%s", r.error);
+    translator_cancel_all(false);
+    cr_assert_eq(translator_translate(ok, "es", "en", "hola", 4, &r), 0, "%s", r.error);
+    cr_assert_str_eq(r.text, "hola");
+    translator_result_free(&r);
 }
 
 Test(translator, command_writing_too_much_is_killed_at_the_limit)

@@ -588,6 +588,13 @@ int translation_run_once(void *ctx)
                                        sizeof err, &permanent)
                   : translate_job(a, tr, &job, src.title ? src.title : "", src.body ? src.body : "",
                                   comment, &title, &body, via, err, sizeof err, &permanent);
+    if (trc != 0 && translator_cancelled()) {
+        /* pnyxd is stopping: not a failed attempt; the job keeps its lease
+         * and is taken again when it expires */
+        log_info("translation job %lld left to its lease: %s", (long long)job.id, err);
+        ret = 1;
+        goto out;
+    }
     if (trc != 0) {
         ret = attempt_failed(c, a, &job, err, permanent);
         goto out;

@@ -38,6 +38,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -268,6 +269,18 @@ static const char *const *low_prefix(void)
     return g_low_argv[0] ? g_low_argv : NULL;
 }
 
+static atomic_bool g_cancelled;
+
+void translator_cancel_all(bool cancelled)
+{
+    atomic_store(&g_cancelled, cancelled);
+}
+
+bool translator_cancelled(void)
+{
+    return atomic_load(&g_cancelled);
+}
+
 int translator_spawn(char *const argv[], const char *input, size_t inlen, unsigned timeout_ms,
                      size_t max_output, char **out, size_t *outlen, char *err, size_t errlen)
 {
@@ -361,6 +374,13 @@ int translator_spawn(char *const argv[], const char *input, size_t inlen, unsign
             why = "timeout";
             break;
         }
+        if (atomic_load(&g_cancelled)) {
+            why = "cancelled: pnyxd is stopping";
+            break;
+        }
+        if (left > 100) {
+            left = 100; /* wakes to see a cancel */
+        }
         struct pollfd pf[3];
         int np = 0, iw = -1, io = -1, ie = -1;
         if (in[1] >= 0) {
@@ -375,7 +395,7 @@ int translator_spawn(char *const argv[], const char *input, size_t inlen, unsign
             ie = np;
             pf[np++] = (struct pollfd){.fd = pe[0], .events = POLLIN};
         }
-        int pr = poll(pf, (nfds_t)np, (int)(left > INT_MAX ? INT_MAX : left));
+        int pr = poll(pf, (nfds_t)np, (int)left);
         if (pr < 0) {
             if (errno == EINTR)
                 continue;

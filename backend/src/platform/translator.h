@@ -146,6 +146,16 @@ int translator_spawn(char *const argv[], const char *input, size_t inlen, unsign
                      size_t max_output, char **out, size_t *outlen, char *err, size_t errlen)
     PNYX_NONNULL(1, 6, 7, 8) PNYX_MUSTCHECK;
 
+/* Shutting down: every translator_spawn running now or started later
+ * kills its child within 100 ms and fails with "cancelled" (true), or runs
+ * normally again (false, for tests that stop and start workers). Why: a
+ * worker finishes its current job before pnyxd exits, and an Apertium run
+ * over a long text at idle priority on a busy machine can take longer than
+ * a supervisor waits after SIGTERM; the job keeps its lease and is taken
+ * again (translator_cancelled() lets the caller leave it so). Thread-safe. */
+void translator_cancel_all(bool cancelled);
+bool translator_cancelled(void);
+
 /* The process's translator (set once by translator_global_set at start;
  * before that, a "none" translator). */
 const struct translator *translator_global(void);
