@@ -42,5 +42,5 @@ if dev > 1e-9:
 mn, mx = min(pi), max(pi)
 print("%s n=%d k=%d panels=%d min=%.6f max=%.6f k/n=%.6f bound-min=%.2e max-k/n=%.2e optimal=%s gap=%s"
       % ("FAIL " + ",".join(bad) if bad else "VALID", n, k, len(panels), mn, mx, k / n, k / n - mn,
-         mx - k / n, r.get("optimal"), r.get("gap")))
+         mx - k / n, r["certificate"].get("optimal"), r["certificate"].get("gap")))
 sys.exit(1 if bad else 0)

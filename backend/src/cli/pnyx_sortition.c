@@ -10,16 +10,17 @@
  *
  * --budget S (default 240, 0 = none): after S seconds of column
  * generation the run settles the level it is on at the value reached and
- * says how far that may be from the optimum ("gap", also in --json and
- * the certificate), rather than running on: a valid distribution whose
- * smallest probability is proven within gap of the LEXIMIN's.
+ * says how far that may be from the optimum (text; --json: the
+ * certificate's "optimal" and "gap"), rather than running on: a valid
+ * distribution whose smallest probability is proven within gap of the
+ * LEXIMIN's.
  *
  * Text output: the probabilities (min, max, Gini, the sorted curve as text),
  * the lottery (tickets and each respondent's probability after rounding
  * beside the optimum) and the certificate (the dual weights of each level,
  * checkable with one ILP). --json prints one object with the keys of the
  * issue: method, n, k, probabilities, min, gini, panels, weights, lottery
- * (with --lottery), certificate, seconds, plus optimal and gap.
+ * (with --lottery), certificate (with optimal and gap), seconds.
  * Exit 0: done. Exit 2: bad input or infeasible quotas, the reason on stderr
  * (and {"error", "relaxation"} on stdout with --json). Exit 1: internal or
  * solver failure.
@@ -139,6 +140,7 @@ static json_t *certificate_json(const struct sortition_result *r)
     json_object_set_new(c, "solver", json_string(r->solver));
     json_object_set_new(c, "iterations", json_integer(r->iterations));
     json_object_set_new(c, "lp_solves", json_integer(r->lp_solves));
+    json_object_set_new(c, "optimal", json_boolean(r->gap <= 0));
     json_object_set_new(c, "gap", json_real(r->gap));
     json_t *levels = json_array();
     for (int l = 0; l < r->nlevels; l++) {
@@ -197,8 +199,6 @@ static int output_json(const struct sortition_result *r, const struct sortition_
     }
     json_object_set_new(o, "certificate", certificate_json(r));
     json_object_set_new(o, "seconds", json_real(r->seconds));
-    json_object_set_new(o, "optimal", json_boolean(r->gap <= 0));
-    json_object_set_new(o, "gap", json_real(r->gap));
     return print_json(o) == 0 ? EXIT_OK : EXIT_INTERNAL;
 }
 
