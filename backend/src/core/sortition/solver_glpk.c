@@ -7,7 +7,6 @@
  * MIPs. Messages off. One of two files that may include a solver header.
  */
 #include <glpk.h>
-#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -170,9 +169,8 @@ static enum sortition_solve_status g_lp_solve(struct sortition_model *m)
             return SORTITION_SOLVE_FEASIBLE;
         }
         /* not primal feasible yet (phase 1, or GLPK's perturbed bounds
-           not yet removed): finish the solve */
-        p.it_lim = INT_MAX;
-        rc = glp_simplex(m->lp, &p);
+           not yet removed): the caller decides whether to go on */
+        return SORTITION_SOLVE_PENDING;
     }
     if (rc == GLP_EBADB || rc == GLP_ESING || rc == GLP_ECOND) {
         glp_adv_basis(m->lp, 0);

@@ -87,6 +87,14 @@ struct cg {
     int *mwq;       /* k: the last panel of those rounds */
     bool swaps_due; /* the exchange rounds have not run yet */
     bool partial;   /* the last master solve ended on the budget, not optimal */
+    /* The last usable master point (an optimal or a feasible solve): each
+       panel's weight and the level it achieves; with a budget the
+       distribution is taken from it, no final LP. */
+    int *pcol; /* panel j → master column (-1: not in the master), j < pcap */
+    int pcap;
+    double *lam; /* pcap */
+    double zlast;
+    bool have_lam;
 };
 
 static bool over_budget(const struct cg *g)
@@ -94,13 +102,14 @@ static bool over_budget(const struct cg *g)
     return g->o->budget > 0 && sortition_now() - g->t0 > g->o->budget;
 }
 
-/* lp_solve until it is done (FEASIBLE = a pivot limit: go on). With
-   may_stop, a FEASIBLE point is kept once the budget is spent. */
+/* lp_solve until it is done (FEASIBLE, PENDING = a pivot limit: go on).
+   With may_stop, it stops there once the budget is spent. */
 static enum sortition_solve_status cg_lp(struct cg *g, struct sortition_model *m, bool may_stop)
 {
     for (;;) {
         enum sortition_solve_status st = g->s->lp_solve(m);
-        if (st != SORTITION_SOLVE_FEASIBLE || (may_stop && over_budget(g))) {
+        if ((st != SORTITION_SOLVE_FEASIBLE && st != SORTITION_SOLVE_PENDING) ||
+            (may_stop && over_budget(g))) {
             return st;
         }
     }
@@ -171,6 +180,29 @@ static int cg_master_add(struct cg *g, int j)
     if (c < 0) {
         return SORTITION_ENOMEM;
     }
+    if (j >= g->pcap) {
+        int cap = g->pcap ? 2 * g->pcap : 1024;
+        while (cap <= j) {
+            cap *= 2;
+        }
+        int *np = realloc(g->pcol, (size_t)cap * sizeof *np);
+        if (np != NULL) {
+            g->pcol = np;
+        }
+        double *nl = realloc(g->lam, (size_t)cap * sizeof *nl);
+        if (nl != NULL) {
+            g->lam = nl;
+        }
+        if (np == NULL || nl == NULL) {
+            return SORTITION_ENOMEM;
+        }
+        for (int t = g->pcap; t < cap; t++) {
+            g->pcol[t] = -1;
+            g->lam[t] = 0.0;
+        }
+        g->pcap = cap;
+    }
+    g->pcol[j] = c;
     return SORTITION_OK;
 }
 
@@ -359,9 +391,15 @@ static int cg_new_level(struct cg *g)
 static int cg_solve_master(struct cg *g, double *z, double *yhat)
 {
     for (int retry = 0;; retry++) {
-        enum sortition_solve_status st = cg_lp(g, g->lp, true);
+        enum sortition_solve_status st = cg_lp(g, g->lp, g->have_lam);
         g->lp_solves++;
-        g->partial = st == SORTITION_SOLVE_FEASIBLE;
+        g->partial = st == SORTITION_SOLVE_FEASIBLE || st == SORTITION_SOLVE_PENDING;
+        if (st == SORTITION_SOLVE_PENDING) {
+            /* out of budget before a feasible point: the last one stands */
+            *z = g->zlast;
+            *yhat = 0.0;
+            return SORTITION_OK;
+        }
         if (st == SORTITION_SOLVE_OPTIMAL || g->partial) {
             break;
         }
@@ -376,6 +414,18 @@ static int cg_solve_master(struct cg *g, double *z, double *yhat)
         }
     }
     *z = -g->s->obj_value(g->lp);
+    int nc = g->s->ncols(g->lp);
+    double *x = malloc((size_t)(nc > 0 ? nc : 1) * sizeof *x);
+    if (x == NULL) {
+        return SORTITION_ENOMEM;
+    }
+    g->s->col_values(g->lp, x);
+    for (int j = 0; j < g->pcap; j++) {
+        g->lam[j] = g->pcol[j] >= 0 ? fmax(0.0, x[g->pcol[j]]) : 0.0;
+    }
+    free(x);
+    g->zlast = *z;
+    g->have_lam = true;
     g->s->row_duals(g->lp, g->duals);
     for (int i = 0; i < g->n; i++) {
         g->y[i] = g->row_of[i] >= 0 ? fmax(0.0, g->duals[g->row_of[i]]) : 0.0;
@@ -843,7 +893,14 @@ int sortition_colgen_run(const struct sortition_problem *p, const struct sortiti
         goto out;
     }
     rc = cg_progress(&g, "final", 0, 1);
-    if (rc == SORTITION_OK) {
+    if (rc == SORTITION_OK && r->gap > 0) {
+        /* cut by the budget: the last master point is the distribution
+           (Σ λ ≤ 1 scaled up to 1 only raises coverage), no final LP,
+           which could itself take long */
+        for (int j = 0; j < g.ps.count; j++) {
+            lambda[j] = j < g.pcap && g.lam[j] >= DROP_EPS ? g.lam[j] : 0.0;
+        }
+    } else if (rc == SORTITION_OK) {
         rc = cg_final(&g, target, lambda);
     }
     if (rc == SORTITION_OK) {
@@ -882,6 +939,8 @@ out:
     free(g.mw);
     free(g.mwq);
     free(g.duals);
+    free(g.pcol);
+    free(g.lam);
     if (g.lp != NULL) {
         s->model_free(g.lp);
     }

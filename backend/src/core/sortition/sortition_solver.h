@@ -26,6 +26,8 @@ enum sortition_solve_status {
     SORTITION_SOLVE_FEASIBLE = 4, /* MIP: time limit with a solution, optimality unproven;
                                      LP: a pivot limit ended this call at a primal
                                      feasible point (call again to go on) */
+    SORTITION_SOLVE_PENDING = 5,  /* LP: a pivot limit ended this call before a feasible
+                                     point (call again to go on) */
 };
 
 struct sortition_model; /* opaque, one per solver */
