@@ -178,7 +178,7 @@ int main(int argc, char **argv)
         best[4] = t1 - t0 < best[4] ? t1 - t0 : best[4];
     }
     /* The same record as DRAW.json, then --verify on it. */
-    json_t *doc = json_pack("{s:s, s:i, s:i}", "format", CODEC_DRAW_FORMAT, "k", k, "m", m);
+    json_t *doc = json_pack("{s:s, s:i, s:i}", "format", CODEC_DRAW_FORMAT_V1, "k", k, "m", m);
     json_t *cj = json_array(), *qj = json_array(), *rj = json_array(), *pj = json_array();
     for (int c = 0; c < NCAT; c++) {
         json_array_append_new(cj, json_string(cats[c]));
@@ -207,7 +207,7 @@ int main(int argc, char **argv)
         json_array_append_new(pj, row);
     }
     uint8_t lsha[32];
-    if (codec_draw_lottery_sha256(NULL, pj, probs, lsha) != 0) {
+    if (codec_draw_lottery_sha256(NULL, NULL, pj, probs, lsha) != 0) {
         return 1;
     }
     json_t *rvj = json_array(), *chosen = json_array();

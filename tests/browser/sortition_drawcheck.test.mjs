@@ -217,3 +217,65 @@ test('a published round not drawn yet: what exists is checked, the draw is skipp
   assert.deepEqual(['seed', 'index', 'chosen'].map((k) => st[k]), ['skipped', 'skipped', 'skipped']);
   assert.deepEqual(['commitments', 'lottery', 'panels', 'probabilities'].map((k) => st[k]), ['verified', 'verified', 'verified', 'verified']);
 });
+
+// The same draw as pnyx-draw/2, as pnyxd now publishes it: no values nor
+// household beside a pseudonym; each panel's count per quota row, hashed
+// with the lottery.
+function toV2(rec) {
+  const r = JSON.parse(JSON.stringify(rec));
+  r.format = 'pnyx-draw/2';
+  r.lottery.counts = r.lottery.panels.map((p) => r.quotas.map((q) => {
+    const ci = r.categories.indexOf(q.category);
+    return p.filter((i) => r.respondents[i].values[ci] === q.feature).length;
+  }));
+  for (const x of r.respondents) { delete x.values; delete x.household; }
+  return rehashV2(r);
+}
+
+function rehashV2(r) {
+  r.lottery.sha256 = hex(sha(Buffer.from(canon({ certificate: r.lottery.certificate, counts: r.lottery.counts, panels: r.lottery.panels, probabilities: r.respondents.map((x) => x.probability) }))));
+  return r;
+}
+
+test('pnyx-draw/2: no one\'s values in the record, every step still verified, quotas on the declared counts', async () => {
+  const rec = toV2(buildRecord().rec);
+  const text = JSON.stringify(rec);
+  assert.ok(!text.includes('"values"') && !text.includes('hh-1'), text);
+  const res = await dc.checkDraw(rec);
+  assert.deepEqual(res.map((r) => r.id), ALL);
+  assert.deepEqual(res.filter((r) => r.status !== 'verified').map((r) => [r.id, r.status]), [['rules', 'skipped']]);
+  assert.equal(res.find((r) => r.id === 'panels').variant, 'declared');
+  const cases = [
+    ['counts, hash stale', (r) => { r.lottery.counts[1] = [1, 1, 2, 0]; }, ['lottery']], // still within the quotas
+    ['a count breaking a quota, hash recomputed', (r) => { r.lottery.counts[1] = [2, 0, 1, 1]; rehashV2(r); }, ['panels']],
+    ['counts not summing to k, hash recomputed', (r) => { r.lottery.counts[1][3] += 1; rehashV2(r); }, ['panels']],
+    ['counts missing', (r) => { delete r.lottery.counts; }, ['lottery', 'panels']],
+    ['the seed', (r) => { r.seed = (r.seed[0] === '0' ? '1' : '0') + r.seed.slice(1); }, ['seed', 'index']],
+    ['the chosen panel', (r) => { r.panel = [0, 1]; }, ['chosen']],
+    ['a probability, hash recomputed', (r) => { r.respondents[0].probability += 0.01; rehashV2(r); }, ['probabilities']],
+    ['a panel', (r) => { r.lottery.panels[r.index === 5 ? 6 : 5] = [0, 2]; }, ['lottery', 'probabilities']],
+  ];
+  for (const [what, tamper, failing] of cases) {
+    const r = toV2(buildRecord().rec);
+    tamper(r);
+    const st = statuses(await dc.checkDraw(r));
+    assert.deepEqual(Object.keys(st).filter((k) => st[k] === 'failed').sort(), [...failing].sort(), `${what}: ${JSON.stringify(st)}`);
+  }
+});
+
+test('pnyx-draw/2: a respondent checks their commitment, chance, and that the panels they are on count them', async () => {
+  const { rec: v1, salts } = buildRecord();
+  const rec = toV2(v1);
+  const i = 3; // male, young: on panels 0, 2, 4 and 5
+  const receipt = { pseudonym: `p-${i}`, salt: salts[i], values: { gender: 'male', age: 'young' }, household: '' };
+  const res = await dc.checkOwn(rec, receipt);
+  assert.equal(res.status, 'ok');
+  assert.equal(res.probability, rec.respondents[i].probability);
+  assert.equal(res.panels, 4);
+  // Panel 0 = [0, 3] (female young, male young) declared as having no young member:
+  // within the quotas (0..2), summing to k, yet not counting respondent 3.
+  rec.lottery.counts[0] = [1, 1, 0, 2];
+  rehashV2(rec);
+  assert.equal(statuses(await dc.checkDraw(rec)).panels, 'verified'); // nobody else can tell
+  assert.equal((await dc.checkOwn(rec, receipt)).reason, 'counts'); // the respondent can
+});

@@ -427,12 +427,22 @@ Test(selections, whole_flow_verifies_and_tampering_is_detected)
     char out[1024];
     cr_assert_eq(verify_doc(doc, out, sizeof out), 0, "%s", out);
     check_against_log(&w, doc);
-    /* No name, e-mail or free-text household in the public record. */
+    /* No name, e-mail or free-text household in the public record; and
+     * (pnyx-draw/2) no respondent's values nor household tag either: each
+     * panel's quota counts instead. */
     char *text = json_dumps(doc, 0);
     cr_assert_null(strstr(text, "Ada"));
     cr_assert_null(strstr(text, "example.org"));
     cr_assert_null(strstr(text, "rue Haute"));
+    cr_assert_null(strstr(text, "\"values\""), "%s", text);
+    cr_assert_null(strstr(text, "\"household\""), "%s", text);
     free(text);
+    cr_assert_str_eq(json_string_value(json_object_get(doc, "format")), "pnyx-draw/2");
+    json_t *lcounts = json_object_get(json_object_get(doc, "lottery"), "counts");
+    cr_assert_eq(json_array_size(lcounts),
+                 json_array_size(json_object_get(json_object_get(doc, "lottery"), "panels")));
+    cr_assert_eq(json_array_size(json_array_get(lcounts, 0)),
+                 json_array_size(json_object_get(doc, "quotas")));
 
     /* Tampered seed, chosen panel, probability: each detected. */
     json_t *t = json_deep_copy(doc);
@@ -463,6 +473,13 @@ Test(selections, whole_flow_verifies_and_tampering_is_detected)
     json_object_set_new(r0, "probability",
                         json_real(json_number_value(json_object_get(r0, "probability")) + 0.02));
     cr_assert_eq(verify_doc(t, out, sizeof out), 1, "%s", out);
+    json_decref(t);
+    /* A declared quota count changed after publication: the lottery hash. */
+    t = json_deep_copy(doc);
+    json_t *c0 = json_array_get(json_object_get(json_object_get(t, "lottery"), "counts"), 0);
+    json_array_set_new(c0, 0, json_integer(json_integer_value(json_array_get(c0, 0)) + 1));
+    cr_assert_eq(verify_doc(t, out, sizeof out), 1, "%s", out);
+    cr_assert(strstr(out, "lottery hash") != NULL, "%s", out);
     json_decref(t);
 
     /* A respondent checks their own commitment with their salt. */

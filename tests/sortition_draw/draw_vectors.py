@@ -69,10 +69,21 @@ def jcs(v):
     if isinstance(v, list): return "[" + ",".join(jcs(x) for x in v) + "]"
     return "{" + ",".join(json.dumps(k) + ":" + jcs(v[k]) for k in sorted(v)) + "}"
 
-def draw_record():
-    """A whole pnyx-draw/1 record built from the formats alone: 8
-    respondents (country FR/DE x age young/old, one household of two),
-    k = 2, a lottery of m = 8 valid panels, two reveals."""
+def counts_of(panels, vals, quotas, cats):
+    return [[sum(vals[i][cats.index(q["category"])] == q["feature"] for i in p) for q in quotas]
+            for p in panels]
+
+def lottery_sha(cert, counts, panels, probs):
+    o = {"certificate": cert, "panels": panels, "probabilities": probs}
+    if counts is not None:
+        o["counts"] = counts
+    return sha(jcs(o).encode()).hex()
+
+def draw_record(version=1):
+    """A whole pnyx-draw/1 (or /2: no values nor households, each panel's
+    quota counts hashed with the lottery) record built from the formats
+    alone: 8 respondents (country FR/DE x age young/old, one household of
+    two), k = 2, a lottery of m = 8 valid panels, two reveals."""
     cats = ["country", "age"]
     vals = [["FR", "young"], ["FR", "old"], ["DE", "young"], ["DE", "old"]] * 2
     hh = ["h-1", "h-1"] + [None] * 6
@@ -89,21 +100,52 @@ def draw_record():
         resp[i]["optimum"] = resp[i]["probability"]
     cert = {"kind": "leximin", "levels": []}
     probs = [r["probability"] for r in resp]
-    lsha = sha(jcs({"certificate": cert, "panels": panels, "probabilities": probs}).encode()).hex()
+    quotas = [{"category": c, "feature": f, "min": 1, "max": 1}
+              for c, fs in (("country", ("FR", "DE")), ("age", ("young", "old"))) for f in fs]
+    counts = counts_of(panels, vals, quotas, cats) if version == 2 else None
+    if version == 2:
+        for r in resp:
+            del r["values"], r["household"]
+    lsha = lottery_sha(cert, counts, panels, probs)
     beacon = sha(b"log root")
     reveals = sorted([bytes([0x33]) * 32, bytes([0x44]) * 32], key=sha)
     sd = seed(beacon, reveals)
     idx, _ = index(sd, m)
-    quotas = [{"category": c, "feature": f, "min": 1, "max": 1}
-              for c, fs in (("country", ("FR", "DE")), ("age", ("young", "old"))) for f in fs]
-    return {"format": "pnyx-draw/1", "assembly": "1", "selection": "1", "round": 0,
+    lottery = {"panels": panels, "certificate": cert, "sha256": lsha}
+    if version == 2:
+        lottery["counts"] = counts
+    return {"format": "pnyx-draw/%d" % version, "assembly": "1", "selection": "1", "round": 0,
             "rules_version": "pnyx-sortition/1", "method": "leximin", "k": 2, "m": m,
             "categories": cats, "quotas": quotas, "respondents": resp,
             "commitment_root": mth(commits).hex(),
             "randomness": {"rule": "pnyx-draw-seed/1", "beacon": {"log_size": 9, "root": beacon.hex()}},
-            "lottery": {"panels": panels, "certificate": cert, "sha256": lsha},
+            "lottery": lottery,
             "reveals": [{"commitment": sha(r).hex(), "value": r.hex()} for r in reveals],
             "dropped": [], "seed": sd.hex(), "index": idx, "panel": panels[idx]}
+
+def version_cases(version, rehash):
+    import copy
+    v = "/%d " % version
+    honest = draw_record(version)
+    cases = [(v + "honest", honest, 0)]
+    t = copy.deepcopy(honest); t["seed"] = ("0" if t["seed"][0] != "0" else "1") + t["seed"][1:]
+    cases.append((v + "tampered seed", t, 1))
+    t = copy.deepcopy(honest); t["panel"] = honest["lottery"]["panels"][(honest["index"] + 1) % 8]
+    cases.append((v + "tampered chosen panel", t, 1))
+    t = copy.deepcopy(honest); t["lottery"]["panels"][(honest["index"] + 1) % 8] = [0, 4]
+    cases.append((v + "tampered lottery panel", t, 1))
+    t = copy.deepcopy(t); rehash(t)
+    cases.append((v + "tampered lottery panel, hash recomputed", t, 1))
+    t = copy.deepcopy(honest); t["respondents"][3]["probability"] = 0.5; rehash(t)
+    cases.append((v + "tampered probability, hash recomputed", t, 1))
+    if version == 2:
+        t = copy.deepcopy(honest); t["lottery"]["counts"][1] = [2, 0, 1, 1]
+        cases.append((v + "tampered counts", t, 1))
+        t = copy.deepcopy(t); rehash(t)
+        cases.append((v + "tampered counts, hash recomputed", t, 1))
+    t = copy.deepcopy(honest); del t["reveals"]
+    cases.append((v + "no reveals member", t, 2))
+    return cases
 
 def cli_check(binary):
     """Runs `pnyx-sortition --verify` on the record above and on tampered
@@ -117,23 +159,13 @@ def cli_check(binary):
         return r.returncode, r.stdout.strip()
     def rehash(d):
         probs = [r["probability"] for r in d["respondents"]]
-        d["lottery"]["sha256"] = sha(jcs({"certificate": d["lottery"]["certificate"],
-                                          "panels": d["lottery"]["panels"],
-                                          "probabilities": probs}).encode()).hex()
-    honest = draw_record()
-    cases = [("honest", honest, 0)]
-    t = copy.deepcopy(honest); t["seed"] = ("0" if t["seed"][0] != "0" else "1") + t["seed"][1:]
-    cases.append(("tampered seed", t, 1))
-    t = copy.deepcopy(honest); t["panel"] = honest["lottery"]["panels"][(honest["index"] + 1) % 8]
-    cases.append(("tampered chosen panel", t, 1))
-    t = copy.deepcopy(honest); t["lottery"]["panels"][(honest["index"] + 1) % 8] = [0, 4]
-    cases.append(("tampered lottery panel", t, 1))
-    t = copy.deepcopy(t); rehash(t)
-    cases.append(("tampered lottery panel, hash recomputed", t, 1))
-    t = copy.deepcopy(honest); t["respondents"][3]["probability"] = 0.5; rehash(t)
-    cases.append(("tampered probability, hash recomputed", t, 1))
-    t = copy.deepcopy(honest); del t["reveals"]
-    cases.append(("no reveals member", t, 2))
+        d["lottery"]["sha256"] = lottery_sha(d["lottery"]["certificate"], d["lottery"].get("counts"),
+                                             d["lottery"]["panels"], probs)
+    cases = []
+    for version in (1, 2):
+        cases += version_cases(version, rehash)
+    t = copy.deepcopy(draw_record(2)); t["respondents"][0]["values"] = ["FR", "young"]
+    cases.append(("/2 with values", t, 2))
     bad = 0
     for name, doc, want in cases:
         got, out = run(doc)

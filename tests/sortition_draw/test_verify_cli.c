@@ -5,7 +5,8 @@
  * honest record verifies (exit 0); a tampered seed, index, chosen panel,
  * lottery panel or probability fails (exit 1), both when the lottery hash
  * is left stale and when the forger recomputes it; a malformed file is
- * exit 2.
+ * exit 2. The record is pnyx-draw/2 (no respondent values; each panel's
+ * quota counts, hashed with the lottery) unless a test says /1.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +58,7 @@ static json_t *lottery_hash_of(json_t *doc)
     json_t *lot = json_object_get(doc, "lottery");
     uint8_t h[32];
     cr_assert_eq(codec_draw_lottery_sha256(json_object_get(lot, "certificate"),
+                                           json_object_get(lot, "counts"),
                                            json_object_get(lot, "panels"), probs, h),
                  0);
     json_decref(probs);
@@ -68,11 +70,12 @@ static void rehash(json_t *doc)
     json_object_set_new(json_object_get(doc, "lottery"), "sha256", lottery_hash_of(doc));
 }
 
-static json_t *honest_draw(void)
+static json_t *honest_draw_v(int version)
 {
-    json_t *doc = json_pack("{s:s, s:s, s:s, s:i, s:i, s:[s,s]}", "format", CODEC_DRAW_FORMAT,
-                            "method", "leximin", "rules_version", "pnyx-sortition/1", "k", K, "m",
-                            M, "categories", cats[0], cats[1]);
+    json_t *doc = json_pack("{s:s, s:s, s:s, s:i, s:i, s:[s,s]}", "format",
+                            version == 2 ? CODEC_DRAW_FORMAT : CODEC_DRAW_FORMAT_V1, "method",
+                            "leximin", "rules_version", "pnyx-sortition/1", "k", K, "m", M,
+                            "categories", cats[0], cats[1]);
     json_t *quotas = json_array();
     static const char *const feats[4][2] = {
         {"country", "FR"}, {"country", "DE"}, {"age", "young"}, {"age", "old"}};
@@ -97,10 +100,17 @@ static json_t *honest_draw(void)
         const char *hh = i < 2 ? "hh-a" : NULL;
         struct draw_respondent r = {.pseudonym = pid, .values = vals[i], .household = hh};
         cr_assert_eq(draw_commitment(salt, &r, 2, cats, commit[i]), DRAW_OK);
-        json_array_append_new(rs, json_pack("{s:s, s:[s,s], s:o, s:o, s:f}", "pseudonym", pid,
+        if (version == 2) {
+            json_array_append_new(rs,
+                                  json_pack("{s:s, s:o, s:f}", "pseudonym", pid, "commitment",
+                                            hexj(commit[i]), "probability", (double)hits[i] / M));
+        } else {
+            json_array_append_new(rs,
+                                  json_pack("{s:s, s:[s,s], s:o, s:o, s:f}", "pseudonym", pid,
                                             "values", vals[i][0], vals[i][1], "household",
                                             hh ? json_string(hh) : json_null(), "commitment",
                                             hexj(commit[i]), "probability", (double)hits[i] / M));
+        }
     }
     json_object_set_new(doc, "respondents", rs);
     uint8_t root[32];
@@ -113,6 +123,14 @@ static json_t *honest_draw(void)
     json_object_set_new(
         doc, "lottery",
         json_pack("{s:o, s:{s:[f,f]}}", "panels", pj, "certificate", "duals", 0.5, 0.5));
+    if (version == 2) {
+        /* each panel: one FR, one DE, one young, one old */
+        json_t *cj = json_array();
+        for (int x = 0; x < M; x++) {
+            json_array_append_new(cj, json_pack("[i,i,i,i]", 1, 1, 1, 1));
+        }
+        json_object_set_new(json_object_get(doc, "lottery"), "counts", cj);
+    }
     rehash(doc);
     uint8_t beacon[32], seed[32];
     crypto_hash_sha256(beacon, (const unsigned char *)"root at size 9", 14);
@@ -138,6 +156,11 @@ static json_t *honest_draw(void)
     json_object_set_new(doc, "index", json_integer(index));
     json_object_set_new(doc, "panel", json_pack("[i,i]", panels[index][0], panels[index][1]));
     return doc;
+}
+
+static json_t *honest_draw(void)
+{
+    return honest_draw_v(2);
 }
 
 /* Writes doc to a temporary file and runs --verify [--json] on it; the
@@ -244,6 +267,52 @@ Test(verify_cli, tampered_probability_detected)
     expect_failure(doc, "lottery hash");
     rehash(doc);
     expect_failure(doc, "probability is not the panel frequency");
+    json_decref(doc);
+}
+
+Test(verify_cli, v2_publishes_no_values_and_v1_still_verifies)
+{
+    json_t *doc = honest_draw();
+    char *text = json_dumps(doc, 0);
+    cr_assert_null(strstr(text, "\"values\""));
+    cr_assert_null(strstr(text, "hh-a"));
+    free(text);
+    char out[1024] = {0};
+    cr_assert_eq(run_verify(doc, false, out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "declared counts") != NULL, "%s", out);
+    /* values smuggled into a /2 record: not the format */
+    json_object_set_new(json_array_get(json_object_get(doc, "respondents"), 0), "values",
+                        json_pack("[s,s]", "FR", "young"));
+    cr_assert_eq(run_verify(doc, false, out, sizeof out), SORTITION_VERIFY_INVALID, "%s", out);
+    json_decref(doc);
+    doc = honest_draw_v(1);
+    cr_assert_eq(run_verify(doc, false, out, sizeof out), 0, "%s", out);
+    cr_assert_null(strstr(out, "declared"), "%s", out);
+    json_decref(doc);
+}
+
+Test(verify_cli, tampered_counts_detected)
+{
+    /* A declared count changed after publication: the lottery hash. */
+    json_t *doc = honest_draw();
+    json_t *row = json_array_get(json_object_get(json_object_get(doc, "lottery"), "counts"), 2);
+    json_array_set_new(row, 0, json_integer(2));
+    json_array_set_new(row, 1, json_integer(0));
+    expect_failure(doc, "lottery hash");
+    /* Published so (rehashed): the counts break the quotas. */
+    rehash(doc);
+    expect_failure(doc, "panel breaks a quota");
+    json_decref(doc);
+    /* Counts that meet each quota but not k per category. */
+    doc = honest_draw();
+    row = json_array_get(json_object_get(json_object_get(doc, "lottery"), "counts"), 0);
+    json_object_set_new(json_array_get(json_object_get(doc, "quotas"), 3), "min", json_integer(0));
+    json_array_set_new(row, 3, json_integer(0));
+    rehash(doc);
+    expect_failure(doc, "panel breaks a quota");
+    char out[1024] = {0};
+    run_verify(doc, false, out, sizeof out);
+    cr_assert(strstr(out, "sum to 1, not k = 2") != NULL, "%s", out);
     json_decref(doc);
 }
 

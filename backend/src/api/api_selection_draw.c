@@ -318,10 +318,12 @@ static char *dump(struct arena *a, json_t *j)
 
 /* Checks the run's lottery against the round (m panels of k, each valid
  * for the quotas and households) and its probabilities (one per eligible
- * respondent). NULL when fine, else why. */
+ * respondent); *counts gets each panel's count per quota row (what
+ * pnyx-draw/2 publishes instead of the respondents' values). NULL when
+ * fine, else why. */
 static const char *lottery_fits(struct arena *a, const struct sel_view *v,
                                 const struct round_pool *p, json_t *panels, json_t *probs,
-                                json_t *optimum)
+                                json_t *optimum, json_t *counts)
 {
     if (json_array_size(panels) != (size_t)v->rd.m || json_array_size(probs) != (size_t)p->n ||
         json_array_size(optimum) != (size_t)p->n) {
@@ -329,6 +331,7 @@ static const char *lottery_fits(struct arena *a, const struct sel_view *v,
     }
     struct draw_record d = round_record(v, p);
     uint32_t *panel = arena_calloc(a, (size_t)v->rd.k + 1, sizeof *panel);
+    uint32_t *cnt = arena_calloc(a, d.nquota + 1, sizeof *cnt);
     for (size_t x = 0; x < json_array_size(panels); x++) {
         json_t *row = json_array_get(panels, x);
         if (json_array_size(row) != (size_t)v->rd.k) {
@@ -338,9 +341,14 @@ static const char *lottery_fits(struct arena *a, const struct sel_view *v,
             panel[j] = (uint32_t)json_integer_value(json_array_get(row, j));
         }
         struct draw_failure why;
-        if (draw_panel_check(&d, panel, &why) != DRAW_OK) {
+        if (draw_panel_counts(&d, panel, cnt, &why) != DRAW_OK) {
             return arena_printf(a, "a panel of the run is not valid: %s", why.detail);
         }
+        json_t *crow = json_array();
+        for (size_t q = 0; q < d.nquota; q++) {
+            json_array_append_new(crow, json_integer(cnt[q]));
+        }
+        json_array_append_new(counts, crow);
     }
     return NULL;
 }
@@ -396,17 +404,20 @@ static enum db_status publish_cb(struct db_conn *c, void *cls)
     json_t *cert = json_object_get(lottery, "certificate");
     json_t *probs = json_object_get(result, "lottery_probabilities");
     json_t *optimum = json_object_get(result, "probabilities");
-    const char *why = lottery_fits(a, &t->v, &p, panels, probs, optimum);
+    json_t *counts = json_array();
+    const char *why = lottery_fits(a, &t->v, &p, panels, probs, optimum, counts);
     if (why != NULL) {
+        json_decref(counts);
         return api_refuse(&t->refusal.r, API_E_SELECTION_RUN, why);
     }
     uint8_t h[32];
-    if (codec_draw_lottery_sha256(cert, panels, probs, h) != 0) {
+    if (codec_draw_lottery_sha256(cert, counts, panels, probs, h) != 0) {
+        json_decref(counts);
         return DB_HARD_ERROR;
     }
     const char *lsha = sel_hex(a, h, 32);
-    json_t *lot =
-        json_pack("{s:O, s:O}", "panels", panels, "certificate", cert != NULL ? cert : json_null());
+    json_t *lot = json_pack("{s:O, s:O, s:o}", "panels", panels, "certificate",
+                            cert != NULL ? cert : json_null(), "counts", counts);
     const char *lot_text = dump(a, lot);
     json_decref(lot);
     st = db_round_publish(c, a, t->sid, t->v.rd.round, lot_text, dump(a, probs), dump(a, optimum),
@@ -838,7 +849,11 @@ int api_selections_draw(struct api_req *rq, struct api_reply *out)
 
 /* --- DRAW.json -------------------------------------------------------------------------------- */
 
-/* The pnyx-draw/1 record of v's round (published or drawn), read on c. */
+/* The public record of v's round (published or drawn), read on c:
+ * pnyx-draw/2 — no respondent's values nor household, each panel's quota
+ * counts instead (api-spec/draw.md "What is public"); a round published
+ * before those counts were stored is served as it was hashed,
+ * pnyx-draw/1. */
 static json_t *draw_document(struct db_conn *c, struct arena *a, const struct sel_view *v,
                              enum db_status *st)
 {
@@ -855,16 +870,21 @@ static json_t *draw_document(struct db_conn *c, struct arena *a, const struct se
     json_t *probs = sel_json(a, v->rd.probabilities);
     json_t *optimum = sel_json(a, v->rd.optimum);
     json_t *lot = sel_json(a, v->rd.lottery);
+    json_t *counts = json_object_get(lot, "counts");
+    bool v2 = json_is_array(counts);
     json_t *resp = json_array();
     for (int x = 0; x < p.n; x++) {
         const struct db_respondent *r = &p.pool[p.el[x]];
-        json_t *vals = json_loads(r->vals, 0, NULL);
-        json_array_append_new(
-            resp, json_pack("{s:s, s:o, s:o, s:s, s:O, s:O}", "pseudonym", r->pseudonym, "values",
-                            vals ? vals : json_array(), "household",
-                            r->household ? json_string(r->household) : json_null(), "commitment",
-                            r->commitment, "probability", json_array_get(probs, (size_t)x),
-                            "optimum", json_array_get(optimum, (size_t)x)));
+        json_t *row = json_pack("{s:s, s:s, s:O, s:O}", "pseudonym", r->pseudonym, "commitment",
+                                r->commitment, "probability", json_array_get(probs, (size_t)x),
+                                "optimum", json_array_get(optimum, (size_t)x));
+        if (!v2 && row != NULL) {
+            json_t *vals = json_loads(r->vals, 0, NULL);
+            json_object_set_new(row, "values", vals ? vals : json_array());
+            json_object_set_new(row, "household",
+                                r->household ? json_string(r->household) : json_null());
+        }
+        json_array_append_new(resp, row);
     }
     json_t *quotas = json_array();
     for (size_t q = 0; q < json_array_size(v->quotas); q++) {
@@ -873,12 +893,13 @@ static json_t *draw_document(struct db_conn *c, struct arena *a, const struct se
     json_t *doc = json_pack(
         "{s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:i, s:i, s:O, s:o, s:o, s:s, "
         "s:{s:s, s:s, s:s, s:o}, s:{s:O, s:O, s:s}}",
-        "format", CODEC_DRAW_FORMAT, "assembly", sel_id_str(a, v->sel.assembly_id), "selection",
-        sel_id_str(a, v->sel.id), "round", v->rd.round, "title", v->sel.title, "rules_version",
-        v->rd.rules_version, "method", v->rd.method, "k", v->rd.k, "m", v->rd.m, "categories",
-        v->cats, "quotas", quotas, "respondents", resp, "commitment_root", v->rd.commitment_root,
-        "randomness", "rule", SEL_SEED_RULE, "commit_until", v->rd.commit_until, "reveal_until",
-        v->rd.reveal_until, "beacon",
+        "format", v2 ? CODEC_DRAW_FORMAT : CODEC_DRAW_FORMAT_V1, "assembly",
+        sel_id_str(a, v->sel.assembly_id), "selection", sel_id_str(a, v->sel.id), "round",
+        v->rd.round, "title", v->sel.title, "rules_version", v->rd.rules_version, "method",
+        v->rd.method, "k", v->rd.k, "m", v->rd.m, "categories", v->cats, "quotas", quotas,
+        "respondents", resp, "commitment_root", v->rd.commitment_root, "randomness", "rule",
+        SEL_SEED_RULE, "commit_until", v->rd.commit_until, "reveal_until", v->rd.reveal_until,
+        "beacon",
         v->rd.beacon_size > 0 ? json_pack("{s:I, s:s}", "log_size", (json_int_t)v->rd.beacon_size,
                                           "root", v->rd.beacon_root)
                               : json_null(),
@@ -904,6 +925,9 @@ static json_t *draw_document(struct db_conn *c, struct arena *a, const struct se
     for (size_t j = 0; drawn && j < json_array_size(panel); j++) {
         json_int_t x = json_integer_value(json_array_get(panel, j));
         json_array_append_new(names, json_string(x >= 0 && x < p.n ? p.resp[x].pseudonym : ""));
+    }
+    if (v2) {
+        json_object_set(json_object_get(doc, "lottery"), "counts", counts);
     }
     json_object_set_new(doc, "reveals", reveals);
     json_object_set_new(doc, "dropped", dropped);

@@ -5,15 +5,22 @@
  *   pnyx-sortition categories.csv respondents.csv --k N
  *                  [--method leximin|maximin|legacy] [--household COL]
  *                  [--lottery M] [--json] [--solver glpk|cbc] [--seed S]
- *                  [--legacy-runs R] [--progress]
+ *                  [--legacy-runs R] [--progress] [--budget S]
  *   pnyx-sortition --verify DRAW.json        (cli/sortition_verify.c)
+ *
+ * --budget S (default 240, 0 = none): after S seconds of column
+ * generation the run settles the level it is on at the value reached and
+ * says how far that may be from the optimum (text; --json: the
+ * certificate's "optimal" and "gap"), rather than running on: a valid
+ * distribution whose smallest probability is proven within gap of the
+ * LEXIMIN's.
  *
  * Text output: the probabilities (min, max, Gini, the sorted curve as text),
  * the lottery (tickets and each respondent's probability after rounding
  * beside the optimum) and the certificate (the dual weights of each level,
  * checkable with one ILP). --json prints one object with the keys of the
  * issue: method, n, k, probabilities, min, gini, panels, weights, lottery
- * (with --lottery), certificate, seconds.
+ * (with --lottery), certificate (with optimal and gap), seconds.
  * Exit 0: done. Exit 2: bad input or infeasible quotas, the reason on stderr
  * (and {"error", "relaxation"} on stdout with --json). Exit 1: internal or
  * solver failure.
@@ -70,7 +77,7 @@ static void usage(void)
                   "usage: pnyx-sortition categories.csv respondents.csv --k N\n"
                   "                      [--method leximin|maximin|legacy] [--household COL]\n"
                   "                      [--lottery M] [--json] [--solver glpk|cbc] [--seed S]\n"
-                  "                      [--legacy-runs R] [--progress]\n"
+                  "                      [--legacy-runs R] [--progress] [--budget S]\n"
                   "       pnyx-sortition --verify DRAW.json\n");
 }
 
@@ -133,12 +140,15 @@ static json_t *certificate_json(const struct sortition_result *r)
     json_object_set_new(c, "solver", json_string(r->solver));
     json_object_set_new(c, "iterations", json_integer(r->iterations));
     json_object_set_new(c, "lp_solves", json_integer(r->lp_solves));
+    json_object_set_new(c, "optimal", json_boolean(r->gap <= 0));
+    json_object_set_new(c, "gap", json_real(r->gap));
     json_t *levels = json_array();
     for (int l = 0; l < r->nlevels; l++) {
         const struct sortition_level *lv = &r->levels[l];
         json_t *o = json_object();
         json_object_set_new(o, "value", json_real(lv->value));
         json_object_set_new(o, "panel_bound", json_real(lv->panel_bound));
+        json_object_set_new(o, "gap", json_real(lv->gap));
         json_t *y = json_array(), *fixed = json_array();
         for (int i = 0; i < r->n; i++) {
             json_array_append_new(y, json_real(lv->y[i]));
@@ -212,6 +222,11 @@ static void output_text(const struct sortition_problem *p, const struct sortitio
            r->solver, n, r->k, (double)r->k / n);
     printf("min %.6f  max %.6f  gini %.4f  panels %d  iterations %d  LP solves %d  %.3f s\n",
            r->min, s[n - 1], r->gini, r->npanels, r->iterations, r->lp_solves, r->seconds);
+    if (r->gap > 0) {
+        printf("NOT PROVEN OPTIMAL: the time budget ended the search; the smallest probabilities "
+               "may be up to %.3g below the LEXIMIN's (gap)\n",
+               r->gap);
+    }
     if (r->nuncovered > 0) {
         printf("%d respondents are on no feasible panel (probability 0):", r->nuncovered);
         for (int t = 0; t < r->nuncovered && t < 20; t++) {
@@ -303,6 +318,7 @@ int main(int argc, char **argv)
     bool as_json = false;
     struct sortition_options o;
     sortition_options_init(&o);
+    o.budget = 240.0;
     for (int a = 1; a < argc; a++) {
         const char *arg = argv[a];
         const char *val = a + 1 < argc ? argv[a + 1] : NULL;
@@ -344,6 +360,14 @@ int main(int argc, char **argv)
             a++;
         } else if (strcmp(arg, "--seed") == 0 && val) {
             o.seed = strtoull(val, &end, 10);
+            a++;
+        } else if (strcmp(arg, "--budget") == 0 && val) {
+            double v = strtod(val, &end);
+            if (*end != '\0' || !(v >= 0 && v <= 1e7)) {
+                (void)fprintf(stderr, "pnyx-sortition: --budget needs seconds >= 0\n");
+                return EXIT_INVALID;
+            }
+            o.budget = v;
             a++;
         } else if (strcmp(arg, "--legacy-runs") == 0 && val) {
             long v = strtol(val, &end, 10);

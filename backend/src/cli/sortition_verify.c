@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * cli/sortition_verify.c — pnyx-sortition --verify DRAW.json: reads a
- * pnyx-draw/1 record (codec/json/draw), checks that the lottery hash is
- * what the record publishes, then core/sortition/draw_verify: commitment
- * root, reveals, seed, index, chosen panel = lottery[index], every panel
- * against the quotas and households, every probability = its panel
+ * pnyx-draw/2 (or /1) record (codec/json/draw), checks that the lottery
+ * hash is what the record publishes, then core/sortition/draw_verify:
+ * commitment root, reveals, seed, index, chosen panel = lottery[index],
+ * every panel k distinct respondents meeting the quotas (pnyx-draw/2: by
+ * the counts it declares, which the lottery hash fixed; /1: from the
+ * published values, households too), every probability = its panel
  * frequency. Exit statuses in sortition_verify.h.
  */
 #include "cli/sortition_verify.h"
@@ -85,17 +87,21 @@ int sortition_verify_main(int argc, char **argv, FILE *out)
         rc = report(out, as_json, SORTITION_VERIFY_INVALID, "format", err, -1);
     } else if (memcmp(claims.lottery_sha256, claims.lottery_computed, DRAW_HASH_LEN) != 0) {
         rc = report(out, as_json, SORTITION_VERIFY_FAILED, "lottery hash",
-                    "lottery.sha256 is not the SHA-256 of the canonical {certificate, panels, "
-                    "probabilities}: the published lottery was changed",
+                    "lottery.sha256 is not the SHA-256 of the canonical {certificate, counts, "
+                    "panels, probabilities}: the published lottery was changed",
                     -1);
     } else {
         struct draw_failure why;
         enum draw_status st = draw_verify(&d, &why);
         if (st == DRAW_OK) {
-            char msg[200];
-            (void)snprintf(msg, sizeof msg,
-                           "%zu respondents, %u panels of %u, %zu reveals, index %u", d.n, d.m, d.k,
-                           d.nreveal, d.index);
+            char msg[320];
+            (void)snprintf(
+                msg, sizeof msg, "%zu respondents, %u panels of %u, %zu reveals, index %u%s", d.n,
+                d.m, d.k, d.nreveal, d.index,
+                claims.version == 2 ? " (pnyx-draw/2: quotas checked on the declared counts; "
+                                      "households and counts against the pool only by the holders "
+                                      "of the pool)"
+                                    : "");
             rc = report(out, as_json, SORTITION_VERIFY_OK, "all", msg, -1);
         } else {
             rc = report(out, as_json,

@@ -718,6 +718,7 @@ export default {
   'sel.check.panels': 'الهيئات المنشورة',
   'sel.check.panels.ok': 'الهيئات: {m}، في كل منها أشخاص مختلفون عددهم {k}.',
   'sel.check.panels.bad': 'الهيئة {panel} غير صالحة.',
+  'sel.check.panels.declared': 'الهيئات: {m}، في كل منها أشخاص مختلفون عددهم {k}؛ وعدد أعضاء كل فئة حصص الذي تعلنه كل هيئة يحترم الحصص. لا تُنشر إجابات المتطوعين، لذا فهذه الأعداد إعلان من المنظمين: ويستطيع كل متطوع أن يتحقق بإيصاله من أن الهيئات التي يرد فيها تحسبه.',
   'sel.check.probabilities': 'الفرص المنشورة',
   'sel.check.probabilities.ok': 'كل فرصة من الفرص ({n}) هي نسبة الهيئات التي يرد فيها المتطوع.',
   'sel.check.probabilities.bad': 'فرصة المتطوع رقم {row} لا تطابق الهيئات.',
@@ -792,6 +793,7 @@ export default {
   'sel.own.selected': 'اختِرت',
   'sel.own.not_selected': 'لم تُختر',
   'sel.own.not_found': 'التزامك غير موجود في السجل. راجع إيصالك أو اسأل المنظمين.',
+  'sel.own.counts': 'التزامك موجود بين المتطوعين، لكن هيئة ترد فيها لا تحسب إجاباتك في أعداد حصصها. أبلغ المنظمين والجمعية.',
   'sel.own.format': 'لا يمكن قراءة هذا الإيصال.',
   'sel.own.no_list': 'لا يذكر السجل الالتزامات.',
   // selections by lot (issue 14, sortdraw): problem slugs of api/errors.def

@@ -718,6 +718,7 @@ export default {
   'sel.check.panels': 'Published panels',
   'sel.check.panels.ok': '{m} panels of {k} different people each.',
   'sel.check.panels.bad': 'Panel {panel} is not valid.',
+  'sel.check.panels.declared': '{m} panels of {k} different people each; the count of each quota group that every panel declares meets the quotas. Volunteers’ answers are not published, so these counts are the organisers’ statement: each volunteer can check with their receipt that the panels they are on count them.',
   'sel.check.probabilities': 'Published chances',
   'sel.check.probabilities.ok': 'Each of the {n} chances is the share of panels the volunteer is on.',
   'sel.check.probabilities.bad': 'The chance of volunteer number {row} does not match the panels.',
@@ -792,6 +793,7 @@ export default {
   'sel.own.selected': 'selected',
   'sel.own.not_selected': 'not selected',
   'sel.own.not_found': 'Your commitment is not in the record. Check your receipt, or ask the organisers.',
+  'sel.own.counts': 'Your commitment is in the pool, but a panel you are on does not count your answers in its quota counts. Tell the organisers and the assembly.',
   'sel.own.format': 'This receipt cannot be read.',
   'sel.own.no_list': 'The record does not list the commitments.',
   // selections by lot (issue 14, sortdraw): problem slugs of api/errors.def

@@ -718,6 +718,7 @@ export default {
   'sel.check.panels': 'Paneles publicados',
   'sel.check.panels.ok': '{m} paneles de {k} personas distintas cada uno.',
   'sel.check.panels.bad': 'El panel {panel} no es válido.',
+  'sel.check.panels.declared': '{m} paneles de {k} personas distintas cada uno; el número de miembros de cada grupo de cuota que declara cada panel cumple las cuotas. Las respuestas de los voluntarios no se publican, así que esos números son la declaración de los organizadores: cada voluntario puede comprobar con su recibo que los paneles en los que figura lo cuentan.',
   'sel.check.probabilities': 'Probabilidades publicadas',
   'sel.check.probabilities.ok': 'Cada una de las {n} probabilidades es la proporción de paneles en que está el voluntario.',
   'sel.check.probabilities.bad': 'La probabilidad del voluntario número {row} no coincide con los paneles.',
@@ -792,6 +793,7 @@ export default {
   'sel.own.selected': 'elegido',
   'sel.own.not_selected': 'no elegido',
   'sel.own.not_found': 'Su compromiso no está en el registro. Revise su recibo o pregunte a los organizadores.',
+  'sel.own.counts': 'Su compromiso está entre los voluntarios, pero un panel en el que figura no cuenta sus respuestas en sus números por cuota. Avise a los organizadores y a la asamblea.',
   'sel.own.format': 'Este recibo no se puede leer.',
   'sel.own.no_list': 'El registro no enumera los compromisos.',
   // selections by lot (issue 14, sortdraw): problem slugs of api/errors.def

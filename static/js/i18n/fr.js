@@ -718,6 +718,7 @@ export default {
   'sel.check.panels': 'Panels publiés',
   'sel.check.panels.ok': '{m} panels de {k} personnes différentes chacun.',
   'sel.check.panels.bad': 'Le panel {panel} n’est pas valable.',
+  'sel.check.panels.declared': '{m} panels de {k} personnes différentes chacun ; le nombre de membres de chaque groupe de quota que chaque panel déclare respecte les quotas. Les réponses des volontaires ne sont pas publiées : ces nombres sont donc la déclaration des organisateurs, et chaque volontaire peut vérifier avec son reçu que les panels où il figure le comptent.',
   'sel.check.probabilities': 'Chances publiées',
   'sel.check.probabilities.ok': 'Chacune des {n} chances est la part des panels où figure le volontaire.',
   'sel.check.probabilities.bad': 'La chance du volontaire numéro {row} ne correspond pas aux panels.',
@@ -792,6 +793,7 @@ export default {
   'sel.own.selected': 'tiré au sort',
   'sel.own.not_selected': 'non tiré',
   'sel.own.not_found': 'Votre engagement ne figure pas dans l’enregistrement. Vérifiez votre reçu ou demandez aux organisateurs.',
+  'sel.own.counts': 'Votre engagement figure parmi les volontaires, mais un panel où vous figurez ne compte pas vos réponses dans ses nombres par quota. Signalez-le aux organisateurs et à l’assemblée.',
   'sel.own.format': 'Ce reçu est illisible.',
   'sel.own.no_list': 'L’enregistrement ne liste pas les engagements.',
   // selections by lot (issue 14, sortdraw): problem slugs of api/errors.def

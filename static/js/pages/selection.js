@@ -953,7 +953,8 @@ export async function selection(ctx) {
 function stepRow(x) {
   const p = {};
   for (const [k, v] of Object.entries(x.params || {})) p[k] = typeof v === 'number' ? i18n.formatNumber(v) : v;
-  const detail = x.status === 'skipped' ? t('sel.check.skipped') : t(`sel.check.${x.id}.${x.status === 'verified' ? 'ok' : 'bad'}`, p);
+  const outcome = x.status === 'verified' ? x.variant || 'ok' : 'bad';
+  const detail = x.status === 'skipped' ? t('sel.check.skipped') : t(`sel.check.${x.id}.${outcome}`, p);
   return h('li', { 'data-check': x.id, 'data-status': x.status },
     verdict(x.status, t(`sel.check.${x.id}`)),
     h('p', { class: 'hint check-detail' }, detail));

@@ -113,7 +113,14 @@ export async function valueCommitment(valueHex) {
   return hex(await sha256(fromHex(valueHex)));
 }
 
-// ---- the whole record: DRAW.json, format pnyx-draw/1 (api-spec/draw.md) ----
+// ---- the whole record: DRAW.json, format pnyx-draw/2 (api-spec/draw.md) ----
+//
+// pnyx-draw/2 publishes no respondent's values nor household: each
+// lottery panel carries instead its count per quota row (`lottery.counts`,
+// in the order of `quotas`), fixed by the lottery hash before the seed.
+// Anyone checks those counts against the quotas; a respondent checks that
+// every panel they are on counts their own values (checkOwn). pnyx-draw/1
+// records (values beside each pseudonym) are still checked as before.
 
 // RFC 8785 canonical JSON. ECMAScript's own JSON.stringify is what RFC
 // 8785 specifies for strings and numbers; only the key order is added
@@ -128,9 +135,12 @@ export function canonicalJson(v) {
 }
 
 // The lottery hash the publication entry carries: SHA-256 of the
-// canonical {certificate, panels, probabilities}.
-export async function lotteryHash(certificate, panels, probabilities) {
-  return sha256(utf8.encode(canonicalJson({ certificate: certificate ?? null, panels, probabilities })));
+// canonical {certificate, counts, panels, probabilities} (counts only in
+// pnyx-draw/2: undefined leaves the member out, as /1 hashed it).
+export async function lotteryHash(certificate, panels, probabilities, counts) {
+  const o = { certificate: certificate ?? null, panels, probabilities };
+  if (counts !== undefined) o.counts = counts;
+  return sha256(utf8.encode(canonicalJson(o)));
 }
 
 export function normalise(rec) {
@@ -147,6 +157,10 @@ export function normalise(rec) {
     k: rec.k,
     m: rec.m,
     lottery: Array.isArray(lot.panels) ? lot.panels : [],
+    // pnyx-draw/2: declared quota counts per panel (null when absent: a /2
+    // record without them fails the panels step)
+    v2: rec.format === 'pnyx-draw/2',
+    counts: rec.format === 'pnyx-draw/2' ? (Array.isArray(lot.counts) ? lot.counts : null) : undefined,
     lotterySha: lot.sha256,
     certificate: lot.certificate,
     // Before the draw these are null: nothing to check yet, not a failure.
@@ -205,7 +219,7 @@ export async function checkDraw(recIn, log = null) {
   if (r.lotterySha === undefined || !r.probabilities) out.push(skip('lottery'));
   else {
     try {
-      const got = await lotteryHash(r.certificate, r.lottery, r.probabilities);
+      const got = await lotteryHash(r.certificate, r.lottery, r.probabilities, r.v2 ? (r.counts ?? []) : undefined);
       const inLog = !L.published || equal(got, bytes32(L.published.lottery_sha256));
       out.push(equal(got, bytes32(r.lotterySha)) && inLog ? ok('lottery', { m: r.lottery.length }) : bad('lottery', { m: r.lottery.length }));
     } catch { out.push(bad('lottery', { m: r.lottery.length })); }
@@ -303,10 +317,19 @@ function checkPanels(r) {
   if (Number.isInteger(r.m) && r.lottery.length !== r.m) return bad('panels', { panel: r.lottery.length });
   const resp = r.respondents || [];
   const n = resp.length;
+  if (r.v2 && (!r.counts || r.counts.length !== r.lottery.length)) return bad('panels', { panel: 0 });
   for (const [pi, p] of r.lottery.entries()) {
     if (!Array.isArray(p) || p.length !== r.k) return bad('panels', { panel: pi });
     for (let i = 0; i < p.length; i += 1) {
       if (!Number.isInteger(p[i]) || p[i] < 0 || p[i] >= n || (i && p[i] <= p[i - 1])) return bad('panels', { panel: pi });
+    }
+    if (r.v2) {
+      // the declared counts: one per quota row, within it, k per category
+      const c = r.counts[pi];
+      if (!Array.isArray(c) || c.length !== r.quotas.length) return bad('panels', { panel: pi });
+      if (r.quotas.some((q, qi) => !Number.isInteger(c[qi]) || c[qi] < q.min || c[qi] > q.max)) return bad('panels', { panel: pi });
+      if (r.categories.some((cat) => r.quotas.reduce((s, q, qi) => s + (q.category === cat ? c[qi] : 0), 0) !== r.k)) return bad('panels', { panel: pi });
+      continue;
     }
     for (const q of r.quotas) {
       const ci = r.categories.indexOf(q.category);
@@ -316,13 +339,17 @@ function checkPanels(r) {
     const hh = p.map((i) => resp[i].household).filter((x) => typeof x === 'string' && x !== '');
     if (new Set(hh).size !== hh.length) return bad('panels', { panel: pi });
   }
-  return ok('panels', { m: r.lottery.length, k: r.k });
+  // /2: the quotas were checked on the declared counts only (variant)
+  return r.v2 ? { ...ok('panels', { m: r.lottery.length, k: r.k }), variant: 'declared' } : ok('panels', { m: r.lottery.length, k: r.k });
 }
 
 // A respondent's own check: their receipt {pseudonym, salt, values,
 // household} gives their commitment, which must be the one the record
-// lists for that pseudonym. Returns {status: 'ok', index, probability,
-// selected} or {status: 'failed', reason: format|not_found|no_list}.
+// lists for that pseudonym; in pnyx-draw/2 every panel they are on must
+// also count their own value of each category (the published counts are
+// otherwise only the organiser's word). Returns {status: 'ok', index,
+// probability, selected, panels} or {status: 'failed', reason:
+// format|not_found|no_list|counts}.
 export async function checkOwn(recIn, receipt) {
   const r = normalise(recIn && typeof recIn === 'object' ? recIn : {});
   if (!r.respondents) return { status: 'failed', reason: 'no_list' };
@@ -336,9 +363,23 @@ export async function checkOwn(recIn, receipt) {
   let c = null;
   try { c = index >= 0 ? bytes32(r.respondents[index].commitment) : null; } catch { c = null; }
   if (!c || !equal(c, mine)) return { status: 'failed', reason: 'not_found' };
+  const values = Array.isArray(receipt.values) ? receipt.values : r.categories.map((cat) => receipt.values[cat]);
+  let onPanels = 0;
+  for (const [pi, p] of r.lottery.entries()) {
+    if (!Array.isArray(p) || !p.map(Number).includes(index)) continue;
+    onPanels += 1;
+    if (!r.v2) continue;
+    const cnt = r.counts && r.counts[pi];
+    const counted = Array.isArray(cnt) && r.categories.every((cat, ci) => {
+      const qi = r.quotas.findIndex((q) => q.category === cat && q.feature === values[ci]);
+      return qi >= 0 && Number.isInteger(cnt[qi]) && cnt[qi] >= 1;
+    });
+    if (!counted) return { status: 'failed', reason: 'counts', index };
+  }
   return {
     status: 'ok',
     index,
+    panels: onPanels,
     probability: r.respondents[index].probability,
     selected: Array.isArray(r.chosen) && r.chosen.map(Number).includes(index),
   };

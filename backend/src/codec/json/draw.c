@@ -30,14 +30,17 @@ int codec_json_jcs_sha256(json_t *j, uint8_t out[DRAW_HASH_LEN])
     return 0;
 }
 
-int codec_draw_lottery_sha256(json_t *certificate, json_t *panels, json_t *probabilities,
-                              uint8_t out[DRAW_HASH_LEN])
+int codec_draw_lottery_sha256(json_t *certificate, json_t *counts, json_t *panels,
+                              json_t *probabilities, uint8_t out[DRAW_HASH_LEN])
 {
     json_t *o = json_object();
     if (o == NULL) {
         return -1;
     }
     json_object_set(o, "certificate", certificate != NULL ? certificate : json_null());
+    if (counts != NULL) {
+        json_object_set(o, "counts", counts);
+    }
     json_object_set(o, "panels", panels);
     json_object_set(o, "probabilities", probabilities);
     int rc = codec_json_jcs_sha256(o, out);
@@ -122,7 +125,8 @@ static int read_categories(struct rd *r, json_t *doc, struct draw_record *d)
     return 0;
 }
 
-static int read_respondents(struct rd *r, json_t *doc, struct draw_record *d, json_t **probs)
+static int read_respondents(struct rd *r, json_t *doc, struct draw_record *d, json_t **probs,
+                            int version)
 {
     json_t *rs = json_object_get(doc, "respondents");
     if (!json_is_array(rs) || json_array_size(rs) > 10000000) {
@@ -140,20 +144,32 @@ static int read_respondents(struct rd *r, json_t *doc, struct draw_record *d, js
         resp[i].pseudonym = str_of(json_object_get(row, "pseudonym"));
         json_t *hh = json_object_get(row, "household");
         resp[i].household = json_is_string(hh) ? json_string_value(hh) : NULL;
-        if (resp[i].pseudonym == NULL || !json_is_array(vals) || json_array_size(vals) != d->ncat ||
-            !json_is_number(p) || (hh != NULL && !json_is_null(hh) && !json_is_string(hh))) {
+        if (version == 2) {
+            /* no values, no household: only the commitment holds them */
+            if (resp[i].pseudonym == NULL || !json_is_number(p) || vals != NULL || hh != NULL) {
+                return bad(r,
+                           "respondents/%zu: expected {pseudonym, commitment, probability, "
+                           "optimum} (pnyx-draw/2 publishes no values)",
+                           i);
+            }
+            resp[i].household = NULL;
+        } else if (resp[i].pseudonym == NULL || !json_is_array(vals) ||
+                   json_array_size(vals) != d->ncat || !json_is_number(p) ||
+                   (hh != NULL && !json_is_null(hh) && !json_is_string(hh))) {
             return bad(r,
                        "respondents/%zu: expected {pseudonym, values (one per category), "
                        "household, commitment, probability}",
                        i);
         }
-        const char **v = arena_calloc(r->a, d->ncat + 1, sizeof *v);
-        for (size_t c = 0; c < d->ncat; c++) {
-            if ((v[c] = str_of(json_array_get(vals, c))) == NULL) {
-                return bad(r, "respondents/%zu/values/%zu: expected a non-empty string", i, c);
+        if (version == 1) {
+            const char **v = arena_calloc(r->a, d->ncat + 1, sizeof *v);
+            for (size_t c = 0; c < d->ncat; c++) {
+                if ((v[c] = str_of(json_array_get(vals, c))) == NULL) {
+                    return bad(r, "respondents/%zu/values/%zu: expected a non-empty string", i, c);
+                }
             }
+            resp[i].values = v;
         }
-        resp[i].values = v;
         if (hex32(r, json_object_get(row, "commitment"), "respondents/commitment", commit[i]) !=
             0) {
             return -1;
@@ -197,10 +213,32 @@ static int read_lottery(struct rd *r, json_t *doc, struct draw_record *d, json_t
         }
     }
     d->panels = p;
+    json_t *counts = NULL;
+    if (cl->version == 2) {
+        counts = json_object_get(lot, "counts");
+        if (!json_is_array(counts) || json_array_size(counts) != d->m) {
+            return bad(r, "lottery/counts: expected m = %u arrays of quota counts", d->m);
+        }
+        uint32_t *c = arena_calloc(r->a, (size_t)d->m * d->nquota + 1, sizeof *c);
+        for (uint32_t x = 0; x < d->m; x++) {
+            json_t *row = json_array_get(counts, x);
+            if (!json_is_array(row) || json_array_size(row) != d->nquota) {
+                return bad(r, "lottery/counts/%u: expected one count per quota row (%zu)", x,
+                           d->nquota);
+            }
+            for (size_t q = 0; q < d->nquota; q++) {
+                if (u32_of(r, json_array_get(row, q), "lottery/counts/*", d->k,
+                           &c[(size_t)x * d->nquota + q]) != 0) {
+                    return -1;
+                }
+            }
+        }
+        d->counts = c;
+    }
     if (hex32(r, json_object_get(lot, "sha256"), "lottery/sha256", cl->lottery_sha256) != 0) {
         return -1;
     }
-    if (codec_draw_lottery_sha256(json_object_get(lot, "certificate"), panels, probs,
+    if (codec_draw_lottery_sha256(json_object_get(lot, "certificate"), counts, panels, probs,
                                   cl->lottery_computed) != 0) {
         return bad(r, "lottery: cannot be canonicalised (RFC 8785)");
     }
@@ -252,8 +290,13 @@ int codec_draw_read(json_t *doc, struct arena *a, struct draw_record *d,
         return bad(&r, "expected a JSON object");
     }
     const char *fmt = json_string_value(json_object_get(doc, "format"));
-    if (fmt == NULL || strcmp(fmt, CODEC_DRAW_FORMAT) != 0) {
-        return bad(&r, "format: expected \"%s\"", CODEC_DRAW_FORMAT);
+    if (fmt != NULL && strcmp(fmt, CODEC_DRAW_FORMAT) == 0) {
+        claims->version = 2;
+    } else if (fmt != NULL && strcmp(fmt, CODEC_DRAW_FORMAT_V1) == 0) {
+        claims->version = 1;
+    } else {
+        return bad(&r, "format: expected \"%s\" (or \"%s\")", CODEC_DRAW_FORMAT,
+                   CODEC_DRAW_FORMAT_V1);
     }
     claims->method = json_string_value(json_object_get(doc, "method"));
     claims->rules_version = json_string_value(json_object_get(doc, "rules_version"));
@@ -267,7 +310,7 @@ int codec_draw_read(json_t *doc, struct arena *a, struct draw_record *d,
     json_t *probs = NULL;
     int rc = read_categories(&r, doc, d);
     if (rc == 0) {
-        rc = read_respondents(&r, doc, d, &probs);
+        rc = read_respondents(&r, doc, d, &probs, claims->version);
     }
     if (rc == 0) {
         rc = hex32(&r, json_object_get(doc, "commitment_root"), "commitment_root",

@@ -16,7 +16,12 @@
 #include "core/sortition/draw.h"
 #include "platform/arena.h"
 
-#define CODEC_DRAW_FORMAT "pnyx-draw/1"
+/* What pnyxd publishes: pnyx-draw/2 (no respondent values, declared
+ * quota counts per panel). pnyx-draw/1 (every respondent's values and
+ * household beside the pseudonym) is still read, for records published
+ * before. */
+#define CODEC_DRAW_FORMAT    "pnyx-draw/2"
+#define CODEC_DRAW_FORMAT_V1 "pnyx-draw/1"
 
 /* What DRAW.json claims beside the draw_record. */
 struct codec_draw_claims {
@@ -24,6 +29,7 @@ struct codec_draw_claims {
     uint8_t lottery_computed[DRAW_HASH_LEN]; /* recomputed from the file */
     const char *method;
     const char *rules_version;
+    int version; /* 1 or 2 */
 };
 
 /* SHA-256 of the RFC 8785 canonical JSON of j (borrowed). 0, or -1 when
@@ -33,15 +39,18 @@ int codec_json_jcs_sha256(json_t *j, uint8_t out[DRAW_HASH_LEN]) PNYX_NONNULL(1,
 
 /*
  * The lottery hash: SHA-256 of the RFC 8785 canonical JSON of
- * {"certificate": certificate, "panels": panels, "probabilities":
- * probabilities} (all borrowed; certificate may be JSON null). 0, or -1
- * when they cannot be canonicalised (a number beyond I-JSON, no memory).
+ * {"certificate": certificate, "counts": counts, "panels": panels,
+ * "probabilities": probabilities} (all borrowed; certificate may be JSON
+ * null; counts NULL = the pnyx-draw/1 form, without that member). 0, or
+ * -1 when they cannot be canonicalised (a number beyond I-JSON, no
+ * memory).
  */
-int codec_draw_lottery_sha256(json_t *certificate, json_t *panels, json_t *probabilities,
-                              uint8_t out[DRAW_HASH_LEN]) PNYX_NONNULL(2, 3, 4);
+int codec_draw_lottery_sha256(json_t *certificate, json_t *counts, json_t *panels,
+                              json_t *probabilities, uint8_t out[DRAW_HASH_LEN])
+    PNYX_NONNULL(3, 4, 5);
 
 /*
- * Reads a pnyx-draw/1 document (borrowed; strings in *d point into it, so
+ * Reads a pnyx-draw/2 (or /1) document (borrowed; strings in *d point into it, so
  * it must outlive *d) into *d, arrays allocated in a. Returns 0, or -1 with
  * a one-line English reason naming the member in err (errlen bytes).
  */

@@ -420,7 +420,7 @@ static enum draw_status record_shape(const struct draw_record *d, struct draw_fa
         (d->nquota > 0 && d->quotas == NULL)) {
         return fail(why, DRAW_EINVAL, -1, "missing pool data");
     }
-    for (size_t i = 0; i < d->n; i++) {
+    for (size_t i = 0; i < d->n && d->counts == NULL; i++) {
         if (d->ncat > 0 && d->respondents[i].values == NULL) {
             return fail(why, DRAW_EINVAL, (long long)i, "respondent %zu has no values", i);
         }
@@ -434,9 +434,12 @@ static enum draw_status record_shape(const struct draw_record *d, struct draw_fa
     return DRAW_OK;
 }
 
-enum draw_status draw_panel_check(const struct draw_record *d, const uint32_t *panel,
-                                  struct draw_failure *why)
+static enum draw_status panel_counts_check(const struct draw_record *d, const uint32_t *panel,
+                                           uint32_t *counts, struct draw_failure *why)
 {
+    if (d->counts != NULL) {
+        return fail(why, DRAW_EINVAL, -1, "the values are needed to count a panel");
+    }
     enum draw_status st = record_shape(d, why);
     if (st != DRAW_OK) {
         return st;
@@ -447,8 +450,59 @@ enum draw_status draw_panel_check(const struct draw_record *d, const uint32_t *p
         return st;
     }
     st = panel_check(d, &p, panel, 0, why);
+    if (counts != NULL) {
+        memcpy(counts, p.count, d->nquota * sizeof *counts);
+    }
     pool_free(&p);
     return st;
+}
+
+enum draw_status draw_panel_check(const struct draw_record *d, const uint32_t *panel,
+                                  struct draw_failure *why)
+{
+    return panel_counts_check(d, panel, NULL, why);
+}
+
+enum draw_status draw_panel_counts(const struct draw_record *d, const uint32_t *panel,
+                                   uint32_t *counts, struct draw_failure *why)
+{
+    return panel_counts_check(d, panel, counts, why);
+}
+
+/* pnyx-draw/2: panel x holds k distinct ascending respondents < n and its
+ * declared counts meet the quotas, each category's summing to k. */
+static enum draw_status declared_check(const struct draw_record *d, uint32_t x,
+                                       struct draw_failure *why)
+{
+    const uint32_t *panel = d->panels + (size_t)x * d->k;
+    for (uint32_t j = 0; j < d->k; j++) {
+        if (panel[j] >= d->n || (j > 0 && panel[j - 1] >= panel[j])) {
+            return fail(why, DRAW_EPANEL, x,
+                        "panel %u: member %u (respondent %u) out of range or not ascending", x, j,
+                        panel[j]);
+        }
+    }
+    const uint32_t *cnt = d->counts + (size_t)x * d->nquota;
+    for (size_t q = 0; q < d->nquota; q++) {
+        if (cnt[q] < d->quotas[q].min || cnt[q] > d->quotas[q].max) {
+            return fail(why, DRAW_EQUOTA, x,
+                        "panel %u: declared %.60s:%.60s count %u, quota %u..%u", x,
+                        d->quotas[q].category, d->quotas[q].feature, cnt[q], d->quotas[q].min,
+                        d->quotas[q].max);
+        }
+    }
+    for (size_t c = 0; c < d->ncat; c++) {
+        uint64_t sum = 0;
+        for (size_t q = 0; q < d->nquota; q++) {
+            sum += strcmp(d->quotas[q].category, d->categories[c]) == 0 ? cnt[q] : 0;
+        }
+        if (sum != d->k) {
+            return fail(why, DRAW_EQUOTA, x,
+                        "panel %u: declared counts of %.60s sum to %llu, not k = %u", x,
+                        d->categories[c], (unsigned long long)sum, d->k);
+        }
+    }
+    return DRAW_OK;
 }
 
 /* --- the whole draw --------------------------------------------------------------- */
@@ -535,15 +589,21 @@ enum draw_status draw_verify(const struct draw_record *d, struct draw_failure *w
     if (st != DRAW_OK) {
         return st;
     }
-    struct pool p;
-    st = pool_prepare(d, &p, why);
-    if (st != DRAW_OK) {
-        return st;
+    if (d->counts != NULL) {
+        for (uint32_t x = 0; x < d->m && st == DRAW_OK; x++) {
+            st = declared_check(d, x, why);
+        }
+    } else {
+        struct pool p;
+        st = pool_prepare(d, &p, why);
+        if (st != DRAW_OK) {
+            return st;
+        }
+        for (uint32_t x = 0; x < d->m && st == DRAW_OK; x++) {
+            st = panel_check(d, &p, d->panels + (size_t)x * d->k, x, why);
+        }
+        pool_free(&p);
     }
-    for (uint32_t x = 0; x < d->m && st == DRAW_OK; x++) {
-        st = panel_check(d, &p, d->panels + (size_t)x * d->k, x, why);
-    }
-    pool_free(&p);
     if (st != DRAW_OK) {
         return st;
     }

@@ -88,7 +88,9 @@ enum draw_status {
 const char *draw_status_str(enum draw_status st);
 
 /* One respondent as committed: borrowed strings (UTF-8, each at most
- * DRAW_MAX_FIELD bytes, pseudonym and values non-empty). */
+ * DRAW_MAX_FIELD bytes, pseudonym and values non-empty). In a published
+ * pnyx-draw/2 record values and household are NULL: only the commitment
+ * carries them (see struct draw_record's counts). */
 struct draw_respondent {
     const char *pseudonym;
     const char *const *values; /* ncat values, in the committed category order */
@@ -166,6 +168,14 @@ struct draw_record {
     uint8_t seed[DRAW_HASH_LEN];
     uint32_t index;
     const uint32_t *chosen; /* k: the panel drawn */
+    /* pnyx-draw/2: m × nquota counts the organiser declared for each
+     * panel (row x, column q: members of panel x with quota q's value),
+     * fixed by the lottery hash before the seed. When set, the respondents'
+     * values and households are not needed (nor read): each panel is
+     * checked for k distinct ascending members and its declared counts
+     * against the quotas (each within min..max, every category summing to
+     * k). NULL: pnyx-draw/1, panels checked from the values. */
+    const uint32_t *counts;
 };
 
 /* What draw_verify found wrong first (item: the panel, respondent or
@@ -198,5 +208,12 @@ enum draw_status draw_verify(const struct draw_record *d, struct draw_failure *w
  */
 enum draw_status draw_panel_check(const struct draw_record *d, const uint32_t *panel,
                                   struct draw_failure *why) PNYX_NONNULL(1, 2) PNYX_MUSTCHECK;
+
+/* draw_panel_check that also writes the panel's count per quota row into
+ * counts[0..nquota) (what a pnyx-draw/2 record declares); d must have
+ * the values (counts NULL). */
+enum draw_status draw_panel_counts(const struct draw_record *d, const uint32_t *panel,
+                                   uint32_t *counts, struct draw_failure *why)
+    PNYX_NONNULL(1, 2, 3) PNYX_MUSTCHECK;
 
 #endif /* PNYX_CORE_SORTITION_DRAW_H */

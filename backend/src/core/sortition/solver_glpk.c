@@ -13,6 +13,14 @@
 #include "sortition.h"
 #include "sortition_solver.h"
 
+/* Primal simplex pivots per lp_solve call: a longer solve returns
+   SORTITION_SOLVE_FEASIBLE at a primal feasible basis, and the engine
+   either calls again (continuing from it) or, out of time budget, uses
+   that point. (The shared cases' master solves take ~200 pivots; the
+   master of a pool whose LEXIMIN is nearly uniform took 10,000–17,000
+   per solve, and earlier once ran for > 500 s in one call.) */
+#define LP_ITER_CHUNK 5000
+
 struct sortition_model {
     glp_prob *lp;
     bool mip;
@@ -153,7 +161,17 @@ static enum sortition_solve_status g_lp_solve(struct sortition_model *m)
        primal feasible. (Measured on pnyx_09: the dual form of the master,
        a row per panel re-solved by dual simplex, cost 23 s of CPU against
        18 s for this one.) */
+    p.it_lim = LP_ITER_CHUNK;
     int rc = glp_simplex(m->lp, &p);
+    if (rc == GLP_EITLIM) {
+        if (glp_get_prim_stat(m->lp) == GLP_FEAS) {
+            m->solved = true;
+            return SORTITION_SOLVE_FEASIBLE;
+        }
+        /* not primal feasible yet (phase 1, or GLPK's perturbed bounds
+           not yet removed): the caller decides whether to go on */
+        return SORTITION_SOLVE_PENDING;
+    }
     if (rc == GLP_EBADB || rc == GLP_ESING || rc == GLP_ECOND) {
         glp_adv_basis(m->lp, 0);
         rc = glp_simplex(m->lp, &p);

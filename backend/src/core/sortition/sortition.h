@@ -203,6 +203,13 @@ struct sortition_options {
     int (*progress)(void *ctx, const struct sortition_progress *pr);
     void *progress_ctx;
     double time_limit; /* seconds for the whole run, 0 = none (ESOLVER when hit) */
+    /* MAXIMIN/LEXIMIN: seconds after which column generation stops at the
+       level it is on, settles every respondent still open at the value
+       that level has reached (a distribution that achieves it exists: the
+       result is valid) and reports the distance to the best proven upper
+       bound as the level's and the result's gap, instead of running on.
+       0 = none. */
+    double budget;
 };
 
 void sortition_options_init(struct sortition_options *o);
@@ -221,6 +228,7 @@ struct sortition_level {
     double *y;          /* n dual weights */
     double panel_bound; /* max_K Σ_{i∈K} y_i as found by the last pricing ILP */
     bool *fixed_before; /* n flags */
+    double gap;         /* proven upper bound − value: > 0 only when the budget ended the level */
 };
 
 struct sortition_result {
@@ -242,6 +250,10 @@ struct sortition_result {
     int lp_solves;                  /* master LP solves */
     double seconds;
     const char *solver; /* name of the solver used (static string) */
+    /* Largest level gap: 0 when every level was closed (to the engine's
+       tolerance, 1e-5 relative), > 0 when options.budget cut the run short
+       (then the LEXIMIN is only approximated from below by that much). */
+    double gap;
 };
 
 /*

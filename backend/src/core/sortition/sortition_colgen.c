@@ -86,7 +86,34 @@ struct cg {
     double *mw;     /* n: multiplicative weights at the end of the ILP rounds */
     int *mwq;       /* k: the last panel of those rounds */
     bool swaps_due; /* the exchange rounds have not run yet */
+    bool partial;   /* the last master solve ended on the budget, not optimal */
+    /* The last usable master point (an optimal or a feasible solve): each
+       panel's weight and the level it achieves; with a budget the
+       distribution is taken from it, no final LP. */
+    int *pcol; /* panel j → master column (-1: not in the master), j < pcap */
+    int pcap;
+    double *lam; /* pcap */
+    double zlast;
+    bool have_lam;
 };
+
+static bool over_budget(const struct cg *g)
+{
+    return g->o->budget > 0 && sortition_now() - g->t0 > g->o->budget;
+}
+
+/* lp_solve until it is done (FEASIBLE, PENDING = a pivot limit: go on).
+   With may_stop, it stops there once the budget is spent. */
+static enum sortition_solve_status cg_lp(struct cg *g, struct sortition_model *m, bool may_stop)
+{
+    for (;;) {
+        enum sortition_solve_status st = g->s->lp_solve(m);
+        if ((st != SORTITION_SOLVE_FEASIBLE && st != SORTITION_SOLVE_PENDING) ||
+            (may_stop && over_budget(g))) {
+            return st;
+        }
+    }
+}
 
 static int cg_progress(struct cg *g, const char *phase, double lower, double upper)
 {
@@ -153,6 +180,29 @@ static int cg_master_add(struct cg *g, int j)
     if (c < 0) {
         return SORTITION_ENOMEM;
     }
+    if (j >= g->pcap) {
+        int cap = g->pcap ? 2 * g->pcap : 1024;
+        while (cap <= j) {
+            cap *= 2;
+        }
+        int *np = realloc(g->pcol, (size_t)cap * sizeof *np);
+        if (np != NULL) {
+            g->pcol = np;
+        }
+        double *nl = realloc(g->lam, (size_t)cap * sizeof *nl);
+        if (nl != NULL) {
+            g->lam = nl;
+        }
+        if (np == NULL || nl == NULL) {
+            return SORTITION_ENOMEM;
+        }
+        for (int t = g->pcap; t < cap; t++) {
+            g->pcol[t] = -1;
+            g->lam[t] = 0.0;
+        }
+        g->pcap = cap;
+    }
+    g->pcol[j] = c;
     return SORTITION_OK;
 }
 
@@ -341,9 +391,16 @@ static int cg_new_level(struct cg *g)
 static int cg_solve_master(struct cg *g, double *z, double *yhat)
 {
     for (int retry = 0;; retry++) {
-        enum sortition_solve_status st = g->s->lp_solve(g->lp);
+        enum sortition_solve_status st = cg_lp(g, g->lp, g->have_lam);
         g->lp_solves++;
-        if (st == SORTITION_SOLVE_OPTIMAL) {
+        g->partial = st == SORTITION_SOLVE_FEASIBLE || st == SORTITION_SOLVE_PENDING;
+        if (st == SORTITION_SOLVE_PENDING) {
+            /* out of budget before a feasible point: the last one stands */
+            *z = g->zlast;
+            *yhat = 0.0;
+            return SORTITION_OK;
+        }
+        if (st == SORTITION_SOLVE_OPTIMAL || g->partial) {
             break;
         }
         if (st != SORTITION_SOLVE_INFEASIBLE || retry >= REDUCE_RETRIES) {
@@ -357,6 +414,18 @@ static int cg_solve_master(struct cg *g, double *z, double *yhat)
         }
     }
     *z = -g->s->obj_value(g->lp);
+    int nc = g->s->ncols(g->lp);
+    double *x = malloc((size_t)(nc > 0 ? nc : 1) * sizeof *x);
+    if (x == NULL) {
+        return SORTITION_ENOMEM;
+    }
+    g->s->col_values(g->lp, x);
+    for (int j = 0; j < g->pcap; j++) {
+        g->lam[j] = g->pcol[j] >= 0 ? fmax(0.0, x[g->pcol[j]]) : 0.0;
+    }
+    free(x);
+    g->zlast = *z;
+    g->have_lam = true;
     g->s->row_duals(g->lp, g->duals);
     for (int i = 0; i < g->n; i++) {
         g->y[i] = g->row_of[i] >= 0 ? fmax(0.0, g->duals[g->row_of[i]]) : 0.0;
@@ -446,10 +515,13 @@ static int cg_swap_rounds(struct cg *g)
     return cg_progress(g, "initial panels", 0, 1);
 }
 
-/* One level: column generation until the master meets the best bound.
+/* One level: column generation until the master meets the best bound,
+   or the budget runs out (*gap = the bound − *z then, else 0).
    Returns the level value in *z and the weights of the best bound in ybest. */
-static int cg_level(struct cg *g, double *z, double *ybest, double *vbest, const char *phase)
+static int cg_level(struct cg *g, double *z, double *ybest, double *vbest, double *gap,
+                    const char *phase)
 {
+    *gap = 0.0;
     double sumfix = 0.0;
     int nunf = 0;
     for (int i = 0; i < g->n; i++) {
@@ -476,6 +548,12 @@ static int cg_level(struct cg *g, double *z, double *ybest, double *vbest, const
         if (best - *z <= fmax(GAP_EPS, GAP_REL * best)) {
             break;
         }
+        if (g->partial || over_budget(g)) {
+            /* z is achieved by the master's (feasible) point; no more time
+               to close the level */
+            *gap = fmax(best - *z, 1e-12);
+            break;
+        }
         if (g->swaps_due) {
             rc = cg_swap_rounds(g);
             if (rc != SORTITION_OK) {
@@ -486,6 +564,13 @@ static int cg_level(struct cg *g, double *z, double *ybest, double *vbest, const
         int added, j;
         double vb;
         rc = cg_price_add(g, g->y, LEVEL_GAP, 0.0, &v, &vb, &added, &j);
+        if (rc == SORTITION_ESOLVER && g->o->budget > 0) {
+            /* with a budget, a pricing ILP the solver cannot finish (its
+               own time limit, numerical failure) ends the level like the
+               budget: at the value reached, with the gap said */
+            *gap = fmax(best - *z, 1e-12);
+            return SORTITION_OK;
+        }
         if (rc != SORTITION_OK) {
             return rc;
         }
@@ -495,6 +580,10 @@ static int cg_level(struct cg *g, double *z, double *ybest, double *vbest, const
                level, and barely improving panels let a degenerate master
                stall: seen on the synthetic n = 2,000 pool). */
             rc = cg_price_add(g, g->y, 0.0, 0.0, &v, &vb, &added, &j);
+            if (rc == SORTITION_ESOLVER && g->o->budget > 0) {
+                *gap = fmax(best - *z, 1e-12);
+                return SORTITION_OK;
+            }
             if (rc != SORTITION_OK) {
                 return rc;
             }
@@ -604,7 +693,7 @@ static int cg_final(struct cg *g, const double *target, double *lambda)
     }
     g->s->set_maximize(m, false);
     g->lp_solves++;
-    if (g->s->lp_solve(m) != SORTITION_SOLVE_OPTIMAL) {
+    if (cg_lp(g, m, false) != SORTITION_SOLVE_OPTIMAL) {
         rc = SORTITION_ESOLVER;
         goto out;
     }
@@ -754,8 +843,8 @@ int sortition_colgen_run(const struct sortition_problem *p, const struct sortiti
     const char *phase = o->method == SORTITION_MAXIMIN ? "maximin" : "leximin";
     double zmax = 0.0;
     while (nunfixed > 0) {
-        double z, vbest;
-        rc = cg_level(&g, &z, ybest, &vbest, phase);
+        double z, vbest, gap;
+        rc = cg_level(&g, &z, ybest, &vbest, &gap, phase);
         if (rc != SORTITION_OK) {
             goto out;
         }
@@ -764,6 +853,8 @@ int sortition_colgen_run(const struct sortition_problem *p, const struct sortiti
         if (rc != SORTITION_OK) {
             goto out;
         }
+        r->levels[r->nlevels - 1].gap = gap;
+        r->gap = fmax(r->gap, gap);
         if (o->method == SORTITION_MAXIMIN) {
             zmax = z;
             break;
@@ -777,7 +868,9 @@ int sortition_colgen_run(const struct sortition_problem *p, const struct sortiti
             }
         }
         for (int i = 0; i < g.n; i++) {
-            if (g.row_of[i] >= 0 && !g.fixed[i] && (i == arg || ybest[i] >= REL_FIX * ymax)) {
+            /* out of budget: everyone still open gets the value reached */
+            if (g.row_of[i] >= 0 && !g.fixed[i] &&
+                (gap > 0 || i == arg || ybest[i] >= REL_FIX * ymax)) {
                 g.fixed[i] = true;
                 g.fixp[i] = z;
                 g.nfixed++;
@@ -800,7 +893,14 @@ int sortition_colgen_run(const struct sortition_problem *p, const struct sortiti
         goto out;
     }
     rc = cg_progress(&g, "final", 0, 1);
-    if (rc == SORTITION_OK) {
+    if (rc == SORTITION_OK && r->gap > 0) {
+        /* cut by the budget: the last master point is the distribution
+           (Σ λ ≤ 1 scaled up to 1 only raises coverage), no final LP,
+           which could itself take long */
+        for (int j = 0; j < g.ps.count; j++) {
+            lambda[j] = j < g.pcap && g.lam[j] >= DROP_EPS ? g.lam[j] : 0.0;
+        }
+    } else if (rc == SORTITION_OK) {
         rc = cg_final(&g, target, lambda);
     }
     if (rc == SORTITION_OK) {
@@ -839,6 +939,8 @@ out:
     free(g.mw);
     free(g.mwq);
     free(g.duals);
+    free(g.pcol);
+    free(g.lam);
     if (g.lp != NULL) {
         s->model_free(g.lp);
     }

@@ -23,7 +23,11 @@ enum sortition_solve_status {
     SORTITION_SOLVE_INFEASIBLE = 1,
     SORTITION_SOLVE_UNBOUNDED = 2,
     SORTITION_SOLVE_ERROR = 3,    /* numerical failure, time limit without a solution, ... */
-    SORTITION_SOLVE_FEASIBLE = 4, /* MIP: time limit with a solution, optimality unproven */
+    SORTITION_SOLVE_FEASIBLE = 4, /* MIP: time limit with a solution, optimality unproven;
+                                     LP: a pivot limit ended this call at a primal
+                                     feasible point (call again to go on) */
+    SORTITION_SOLVE_PENDING = 5,  /* LP: a pivot limit ended this call before a feasible
+                                     point (call again to go on) */
 };
 
 struct sortition_model; /* opaque, one per solver */
@@ -46,7 +50,9 @@ struct sortition_solver {
     void (*set_obj)(struct sortition_model *m, int col, double value);
     void (*set_row_bounds)(struct sortition_model *m, int row, double lo, double hi);
     void (*set_col_bounds)(struct sortition_model *m, int col, double lo, double hi);
-    /* LP: solve (warm from the last basis when there is one). */
+    /* LP: solve (warm from the last basis when there is one). May stop
+       early with FEASIBLE (col_values then a feasible point, duals not
+       optimal); calling again continues. */
     enum sortition_solve_status (*lp_solve)(struct sortition_model *m);
     /* MIP: solve to proven optimality within the relative gap rel_gap
        (|best − bound| <= rel_gap (|best| + 1e-12); 0 = exact) and
