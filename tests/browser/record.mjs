@@ -65,21 +65,12 @@ export async function recordPageResponse(response) {
   } catch (e) {
     why = String(e.message || e).split('\n')[0];
   }
-  const headers = await response.allHeaders().catch(() => response.headers());
-  // A fulfilled (made-up) response read after the page moved on can come
-  // back empty although the test sent a body (seen once in 42,845
-  // responses): unless the response itself says it had none, that is an
-  // unreadable body, not an empty one.
-  if (mocked && body && body.length === 0 && Number(headers['content-length'] ?? NaN) !== 0) {
-    body = null;
-    why = 'the body of a fulfilled response was no longer held by Chromium';
-  }
   record({
     via: 'chromium',
     method: req.method(),
     url: response.url(),
     status: response.status(),
-    headers,
+    headers: await response.allHeaders().catch(() => response.headers()),
     body,
     why,
     mocked,
