@@ -153,7 +153,14 @@ export async function serve(page, aid, state) {
       return json(route, state.q);
     }
     if (p === `/api/v1/questions/${QID}/participation`) return json(route, participation());
-    if (p === `/api/v1/questions/${QID}/result`) return json(route, state.result);
+    if (p === `/api/v1/questions/${QID}/result`) {
+      // as pnyxd answers: a result only once tallied (the page also asks
+      // while closed, to learn whether it waits for witnesses)
+      if (state.q.state !== 'tallied' || !state.result) {
+        return json(route, { type: 'https://pnyx.dev/problems/question-not-tallied', title: 'The question has not been tallied yet', status: 409, request_id: 'fixture-2' }, 409);
+      }
+      return json(route, state.result);
+    }
     if (p === `/api/v1/questions/${QID}/ballots` && req.method() === 'POST') {
       const { ranking } = req.postDataJSON();
       state.cast = { ranking, key: req.headers()['idempotency-key'] };
