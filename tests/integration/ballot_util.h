@@ -282,4 +282,39 @@ BU_FN struct h_resp *bu_cast(struct h_server *s, long long qid, const char *auth
     return h_request(s, "POST", path, body, hs);
 }
 
+/* The problem slug of a reply ("" when it is not a problem). */
+BU_FN const char *bu_slug(const struct h_resp *r)
+{
+    const char *t = r && r->json ? json_string_value(json_object_get(r->json, "type")) : NULL;
+    const char *sl = t ? strrchr(t, '/') : NULL;
+    return sl ? sl + 1 : "";
+}
+
+/* One cast of a race (tests of concurrent casts), run by bu_race on its
+ * own thread: in s, qid, auth, ids, extra; out the status, the problem
+ * slug and the receipt. */
+struct bu_racer {
+    struct h_server *s;
+    long long qid;
+    const char *auth;
+    const char *extra;
+    const char *ids;
+    long status;
+    char slug[48];
+    char receipt[65];
+};
+
+BU_FN void *bu_race(void *p)
+{
+    struct bu_racer *r = p;
+    struct h_resp *resp = bu_cast(r->s, r->qid, r->auth, r->ids, r->extra);
+    r->status = resp ? resp->status : 0;
+    const char *rc =
+        resp && resp->json ? json_string_value(json_object_get(resp->json, "receipt")) : NULL;
+    snprintf(r->receipt, sizeof r->receipt, "%s", rc ? rc : "");
+    snprintf(r->slug, sizeof r->slug, "%s", bu_slug(resp));
+    h_resp_free(resp);
+    return NULL;
+}
+
 #endif /* PNYX_TESTS_BALLOT_UTIL_H */

@@ -41,13 +41,6 @@ static void teardown(void)
 
 TestSuite(ballot_batch, .init = setup, .fini = teardown, .timeout = 120);
 
-static const char *slug(struct h_resp *r)
-{
-    const char *t = r && r->json ? json_string_value(json_object_get(r->json, "type")) : NULL;
-    const char *s = t ? strrchr(t, '/') : NULL;
-    return s ? s + 1 : "";
-}
-
 /* The value of counter `name` in /metrics. */
 static long long metric(const char *name)
 {
@@ -62,32 +55,9 @@ static long long metric(const char *name)
     return v;
 }
 
-struct racer {
-    long long qid;
-    const char *auth;
-    const char *extra;
-    const char *ids;
-    long status;
-    char slug[48];
-    char receipt[65];
-};
-
-static void *race(void *p)
-{
-    struct racer *r = p;
-    struct h_resp *resp = bu_cast(S, r->qid, r->auth, r->ids, r->extra);
-    r->status = resp ? resp->status : 0;
-    const char *rc =
-        resp && resp->json ? json_string_value(json_object_get(resp->json, "receipt")) : NULL;
-    snprintf(r->receipt, sizeof r->receipt, "%s", rc ? rc : "");
-    snprintf(r->slug, sizeof r->slug, "%s", slug(resp));
-    h_resp_free(resp);
-    return NULL;
-}
-
 /* Casts rs[0..n): rs[0] first, blocked on the question row until rs[1..n)
  * are in flight (see the banner), then all finish. */
-static void burst(long long qid, struct racer *rs, int n)
+static void burst(long long qid, struct bu_racer *rs, int n)
 {
     PGconn *lock = bu_db();
     char sql[200];
@@ -96,7 +66,7 @@ static void burst(long long qid, struct racer *rs, int n)
     bu_exec(lock, sql);
     pthread_t th[40];
     cr_assert(n <= 40);
-    cr_assert_eq(pthread_create(&th[0], NULL, race, &rs[0]), 0);
+    cr_assert_eq(pthread_create(&th[0], NULL, bu_race, &rs[0]), 0);
     PGconn *c = bu_db();
     int waited = 0;
     while (bu_int(c, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
@@ -105,7 +75,7 @@ static void burst(long long qid, struct racer *rs, int n)
         usleep(5000);
     }
     for (int i = 1; i < n; i++)
-        cr_assert_eq(pthread_create(&th[i], NULL, race, &rs[i]), 0);
+        cr_assert_eq(pthread_create(&th[i], NULL, bu_race, &rs[i]), 0);
     /* a margin for the server to read and park them. Not /metrics: a
      * connection that the blocked http thread accepted would wait for the
      * lock too. A cast read after the release joins a later batch: the
@@ -156,16 +126,20 @@ Test(ballot_batch, mixed_batch_double_vote_non_roll_and_replay)
     long long c0 = metric("pnyx_db_group_combined_total");
     long long f0 = metric("pnyx_db_group_fallbacks_total");
     const char *key = "Idempotency-Key: batch-replay-key-0001";
-    struct racer rs[16];
+    struct bu_racer rs[16];
     int n = 0;
-    rs[n++] = (struct racer){.qid = qid, .auth = v.auth[1], .ids = "A"}; /* the blocked one */
+    rs[n++] =
+        (struct bu_racer){.s = S, .qid = qid, .auth = v.auth[1], .ids = "A"}; /* the blocked one */
     for (int i = 2; i <= 9; i++)
-        rs[n++] = (struct racer){.qid = qid, .auth = v.auth[i], .ids = i % 2 ? "A,B" : "C,A"};
-    rs[n++] = (struct racer){.qid = qid, .auth = v.auth[2], .ids = "B"}; /* double votes */
-    rs[n++] = (struct racer){.qid = qid, .auth = v.auth[2], .ids = "A,B,C"};
-    rs[n++] = (struct racer){.qid = qid, .auth = out.auth[0], .ids = "A"}; /* not on the roll */
-    rs[n++] = (struct racer){.qid = qid, .auth = v.auth[10], .ids = "B,C", .extra = key};
-    rs[n++] = (struct racer){.qid = qid, .auth = v.auth[10], .ids = "B,C", .extra = key};
+        rs[n++] =
+            (struct bu_racer){.s = S, .qid = qid, .auth = v.auth[i], .ids = i % 2 ? "A,B" : "C,A"};
+    rs[n++] =
+        (struct bu_racer){.s = S, .qid = qid, .auth = v.auth[2], .ids = "B"}; /* double votes */
+    rs[n++] = (struct bu_racer){.s = S, .qid = qid, .auth = v.auth[2], .ids = "A,B,C"};
+    rs[n++] = (struct bu_racer){
+        .s = S, .qid = qid, .auth = out.auth[0], .ids = "A"}; /* not on the roll */
+    rs[n++] = (struct bu_racer){.s = S, .qid = qid, .auth = v.auth[10], .ids = "B,C", .extra = key};
+    rs[n++] = (struct bu_racer){.s = S, .qid = qid, .auth = v.auth[10], .ids = "B,C", .extra = key};
     burst(qid, rs, n);
 
     cr_expect_eq(rs[0].status, 201);
@@ -222,12 +196,13 @@ Test(ballot_batch, refused_after_writing_falls_back_per_item)
              v.aid, v.ids[5]);
     bu_exec(c, sql);
     long long f0 = metric("pnyx_db_group_fallbacks_total");
-    struct racer rs[12];
+    struct bu_racer rs[12];
     int n = 0;
-    rs[n++] = (struct racer){.qid = qid, .auth = v.auth[1], .ids = "A"};
+    rs[n++] = (struct bu_racer){.s = S, .qid = qid, .auth = v.auth[1], .ids = "A"};
     for (int i = 2; i <= 8; i++)
-        rs[n++] = (struct racer){.qid = qid, .auth = v.auth[i], .ids = "B,A"};
-    rs[n++] = (struct racer){.qid = qid, .auth = v.auth[3], .ids = "A"}; /* double vote */
+        rs[n++] = (struct bu_racer){.s = S, .qid = qid, .auth = v.auth[i], .ids = "B,A"};
+    rs[n++] =
+        (struct bu_racer){.s = S, .qid = qid, .auth = v.auth[3], .ids = "A"}; /* double vote */
     burst(qid, rs, n);
     cr_expect_eq(rs[0].status, 201);
     int created = 0, refused = 0, twice = 0;

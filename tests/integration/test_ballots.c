@@ -54,19 +54,12 @@ static void quoted_ids(const char *ids, char *out, size_t cap)
     }
 }
 
-static const char *slug(struct h_resp *r)
-{
-    const char *t = r && r->json ? json_string_value(json_object_get(r->json, "type")) : NULL;
-    const char *s = t ? strrchr(t, '/') : NULL;
-    return s ? s + 1 : "";
-}
-
 static void expect(struct h_resp *r, long status, const char *want_slug)
 {
     cr_assert(r != NULL);
     cr_assert_eq(r->status, status, "want %ld, got %ld: %s", status, r->status, r->body);
     if (want_slug)
-        cr_assert_str_eq(slug(r), want_slug, "%s", r->body);
+        cr_assert_str_eq(bu_slug(r), want_slug, "%s", r->body);
 }
 
 /* Checks a 201 cast reply: fields, and the receipt recomputed from the
@@ -245,33 +238,12 @@ Test(ballots, cast_board_and_proofs)
     PQfinish(c);
 }
 
-struct racer {
-    long long qid;
-    const char *auth;
-    const char *extra;
-    const char *ids;
-    long status;
-    char receipt[65];
-};
-
-static void *race(void *p)
-{
-    struct racer *r = p;
-    struct h_resp *resp = bu_cast(S, r->qid, r->auth, r->ids, r->extra);
-    r->status = resp ? resp->status : 0;
-    const char *rc =
-        resp && resp->json ? json_string_value(json_object_get(resp->json, "receipt")) : NULL;
-    snprintf(r->receipt, sizeof r->receipt, "%s", rc ? rc : "");
-    h_resp_free(resp);
-    return NULL;
-}
-
-static void run_racers(struct racer *rs, int n)
+static void run_racers(struct bu_racer *rs, int n)
 {
     pthread_t th[64];
     cr_assert(n <= 64);
     for (int i = 0; i < n; i++)
-        cr_assert_eq(pthread_create(&th[i], NULL, race, &rs[i]), 0);
+        cr_assert_eq(pthread_create(&th[i], NULL, bu_race, &rs[i]), 0);
     for (int i = 0; i < n; i++)
         pthread_join(th[i], NULL);
 }
@@ -281,9 +253,10 @@ Test(ballots, twenty_parallel_by_one_voter_one_201)
     PGconn *c = bu_db();
     struct bu_voters v = bu_voters(c, 3, "PT", false);
     long long qid = bu_open(c, v.aid, v.ids[0], (struct bu_question){.n_options = 3});
-    struct racer rs[20];
+    struct bu_racer rs[20];
     for (int i = 0; i < 20; i++)
-        rs[i] = (struct racer){.qid = qid, .auth = v.auth[1], .ids = i % 2 ? "A,B" : "C"};
+        rs[i] =
+            (struct bu_racer){.s = S, .qid = qid, .auth = v.auth[1], .ids = i % 2 ? "A,B" : "C"};
     run_racers(rs, 20);
     int created = 0, conflict = 0;
     for (int i = 0; i < 20; i++) {
@@ -341,12 +314,13 @@ Test(ballots, idempotency_key_replays_the_same_receipt)
     expect(r, 400, "bad-request");
     h_resp_free(r);
     /* eight simultaneous requests with one key: one ballot, one receipt */
-    struct racer rs[8];
+    struct bu_racer rs[8];
     for (int i = 0; i < 8; i++)
-        rs[i] = (struct racer){.qid = qid,
-                               .auth = v.auth[3],
-                               .ids = "C",
-                               .extra = "Idempotency-Key: race-key-0123456789"};
+        rs[i] = (struct bu_racer){.s = S,
+                                  .qid = qid,
+                                  .auth = v.auth[3],
+                                  .ids = "C",
+                                  .extra = "Idempotency-Key: race-key-0123456789"};
     run_racers(rs, 8);
     for (int i = 0; i < 8; i++) {
         cr_assert_eq(rs[i].status, 201);
