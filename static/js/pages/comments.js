@@ -21,6 +21,20 @@ const MAX_INDENT = 6;
 
 // A modal asking for a reason (hiding a comment). Resolves the trimmed
 // reason, or null when cancelled.
+// A "more" button under a list: loads the next page and moves focus to
+// its first new item (keyboard users continue where the list grew).
+function onMore(more, list, loadNext, err) {
+  more.addEventListener('click', async () => {
+    more.disabled = true;
+    const first = list.children.length;
+    try {
+      await loadNext();
+      list.children[first]?.setAttribute('tabindex', '-1');
+      list.children[first]?.focus();
+    } catch (e) { showErrorIn(err, e); } finally { more.disabled = false; }
+  });
+}
+
 function reasonDialog({ title, label, ok }) {
   const titleId = nextId('dlg-title');
   const areaId = nextId('dlg-reason');
@@ -91,15 +105,7 @@ export function historyPanel(c, { onClose }) {
         .append(' · ', h('span', { class: 'badge badge-current' }, t('com.history_current')));
     }
   }
-  more.addEventListener('click', async () => {
-    more.disabled = true;
-    const first = list.children.length;
-    try {
-      await load(next);
-      list.children[first]?.setAttribute('tabindex', '-1');
-      list.children[first]?.focus();
-    } catch (e) { showErrorIn(err, e); } finally { more.disabled = false; }
-  });
+  onMore(more, list, () => load(next), err);
   close.addEventListener('click', onClose);
   panel.addEventListener('keydown', (ev) => { if (ev.key === 'Escape') { ev.preventDefault(); onClose(); } });
   const ready = load(null).catch((e) => { status.textContent = ''; showErrorIn(err, e); });
@@ -383,15 +389,7 @@ export function commentsSection(p, a, ctx) {
   } else if (!me) {
     newForm = h('p', {}, h('a', { href: `/login?next=${enc(location.pathname)}` }, t('com.login')));
   }
-  more.addEventListener('click', async () => {
-    more.disabled = true;
-    const first = list.children.length;
-    try {
-      await load(next);
-      list.children[first]?.setAttribute('tabindex', '-1');
-      list.children[first]?.focus();
-    } catch (e) { showErrorIn(err, e); } finally { more.disabled = false; }
-  });
+  onMore(more, list, () => load(next), err);
   const sec = h('section', { class: 'card comments', id: 'comments', 'aria-labelledby': 'comments-h' },
     heading, newForm, err, list, empty, h('p', {}, more));
   load(null).catch((e) => { err.append(errorBox(e)); });
