@@ -237,6 +237,17 @@ test('audit page: witnesses vouching for the log, verified in the browser, k of 
     assert.match(await page.locator('#vouch h2').innerText(), /من يشهد لهذا السجل/);
     assert.equal(await row('w1.witness.example').getAttribute('data-status'), 'verified');
     await shot(page, 'audit-witnesses-ar');
+    // the convener's witness section on the assembly page, in Arabic at 390 px
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${W}/assemblies/${aid}`);
+    await page.locator('#witness-quorum option[value="2"]').waitFor({ state: 'attached' });
+    assert.equal(await page.locator('html').getAttribute('dir'), 'rtl');
+    assert.ok(!/[A-Za-z]{4,}/.test(await page.locator('#witness-quorum-current').innerText()), 'the witness rule reads in Arabic');
+    const asmOverflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(asmOverflow <= 0, `assembly page: no sideways scrolling at 390 px (${asmOverflow} px)`);
+    await page.locator('#witness-quorum').scrollIntoViewIfNeeded();
+    await shot(page, 'assembly-witness-quorum-390-ar');
+    await page.setViewportSize({ width: 1280, height: 900 });
     await page.evaluate(() => localStorage.setItem('pnyx.lang', 'en'));
 
     // the browser really checks: a cosignature altered on the way is refused
