@@ -34,8 +34,26 @@
  * hash ≈ 50 ms), so an info-level line marks something worth a look. */
 #define HTTP_SLOW_US 500000
 
+/* conn_deadline.c ------------------------------------------------------------ */
+/* The request deadline (PNYX_REQUEST_TIMEOUT; why and how: conn_deadline.c).
+ * start: NULL if the reaper thread cannot start. stop: after
+ * MHD_stop_daemon. open/close: from NOTIFY_CONNECTION STARTED/CLOSED (fd =
+ * the connection's socket). busy: the current request is read whole
+ * (never cut from then on). idle: the request ended; the connection's
+ * clock restarts. cut_total: connections closed by the deadline so far. */
+struct conn_deadline;
+struct conn_slot;
+struct conn_deadline *conn_deadline_start(unsigned timeout_s);
+void conn_deadline_stop(struct conn_deadline *d);
+struct conn_slot *conn_deadline_open(struct conn_deadline *d, int fd);
+void conn_deadline_close(struct conn_deadline *d, struct conn_slot *s);
+void conn_deadline_busy(struct conn_slot *s);
+void conn_deadline_idle(struct conn_slot *s);
+uint64_t conn_deadline_cut_total(struct conn_deadline *d);
+
 struct http_server {
     struct MHD_Daemon *daemon;
+    struct conn_deadline *deadline; /* NULL: PNYX_REQUEST_TIMEOUT = 0 (off) */
     const struct pnyx_config *cfg;
     char *static_root; /* realpath of cfg->static_dir, or NULL if missing */
     uint16_t port;
@@ -72,6 +90,7 @@ struct req {
     struct arena *arena;
     struct http_server *srv;
     struct MHD_Connection *conn;
+    struct conn_slot *slot; /* the connection's deadline slot, or NULL */
     enum req_kind kind;
     size_t route_idx; /* index into api_routes, or METRICS_ROUTE_OTHER */
     size_t max_body;

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -258,6 +259,9 @@ static struct req *req_new(struct http_server *srv, struct MHD_Connection *conn,
     r->arena = a;
     r->srv = srv;
     r->conn = conn;
+    const union MHD_ConnectionInfo *sc =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    r->slot = sc ? sc->socket_context : NULL;
     r->start_mono_us = mono_us();
     r->route_idx = METRICS_ROUTE_OTHER;
     atomic_fetch_add_explicit(&srv->in_flight, 1, memory_order_relaxed);
@@ -400,6 +404,10 @@ typedef enum MHD_Result (*phase_fn)(struct req *r, const char *upload_data, size
 
 static enum MHD_Result phase_body(struct req *r, const char *upload_data, size_t *upload_size)
 {
+    /* The last call (no more body): the request is read whole, so the
+     * request deadline no longer applies to this connection until it ends. */
+    if (*upload_size == 0)
+        conn_deadline_busy(r->slot);
     if (r->kind == REQ_EARLY) {
         *upload_size = 0;
         return reply_send(r, &r->early);
@@ -476,6 +484,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
          * body is read or after all of it, and reading an unwanted (maybe
          * huge) body is pointless; the connection closes afterwards anyway. */
         if (r->kind == REQ_EARLY && r->has_body) {
+            conn_deadline_busy(r->slot);
             log_set_request_id(r->rid);
             enum MHD_Result ret = reply_send(r, &r->early);
             log_set_request_id(NULL);
@@ -575,6 +584,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     if (!r)
         return;
     *req_cls = NULL;
+    /* The connection now waits for its next request: its clock restarts. */
+    conn_deadline_idle(r->slot);
     if (r->phase == REQ_PARKED) {
         /* Ended after its wake but before its reply (the client left): if
          * it was handed its group's lead, pass that on. */
@@ -616,13 +627,50 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_ctx,
                           enum MHD_ConnectionNotificationCode toe)
 {
-    (void)cls;
-    (void)conn;
-    (void)socket_ctx;
-    if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+    struct http_server *srv = cls;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
         metrics_conn_open();
-    else
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (srv->deadline && ci)
+            *socket_ctx = conn_deadline_open(srv->deadline, ci->connect_fd);
+    } else {
         metrics_conn_close();
+        /* Before MHD closes the socket (see conn_deadline.c). */
+        if (srv->deadline)
+            conn_deadline_close(srv->deadline, *socket_ctx);
+        *socket_ctx = NULL;
+    }
+}
+
+/* Why raise RLIMIT_NOFILE: each connection is a descriptor, and the soft
+ * limit is often 1,024 — below PNYX_MAX_CONNECTIONS, so accept() would
+ * fail with EMFILE (and every new client wait in the backlog) long before
+ * MHD's own limit. Raises the soft limit toward the hard one; returns the
+ * connection limit the descriptors allow (the configured one when they
+ * suffice), keeping 64 descriptors for the database connections, the
+ * listening socket, log and key files. */
+#define FD_RESERVE 64
+static unsigned connection_limit(unsigned want)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return want;
+    rlim_t need = (rlim_t)want + FD_RESERVE;
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+        rlim_t cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need ? need : rl.rlim_max;
+        struct rlimit nl = {cur, rl.rlim_max};
+        if (setrlimit(RLIMIT_NOFILE, &nl) == 0)
+            rl.rlim_cur = cur;
+    }
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+        unsigned can = rl.rlim_cur > FD_RESERVE * 2 ? (unsigned)(rl.rlim_cur - FD_RESERVE) : 64;
+        log_warn("PNYX_MAX_CONNECTIONS %u exceeds what the open-file limit (%llu) allows; "
+                 "serving at most %u connections (raise `ulimit -n`)",
+                 want, (unsigned long long)rl.rlim_cur, can);
+        return can;
+    }
+    return want;
 }
 
 static void mhd_logger(void *cls, const char *fmt, va_list ap)
@@ -666,6 +714,16 @@ struct http_server *http_start(const struct pnyx_config *cfg, char *err, size_t 
     if (!srv->static_root)
         log_warn("static directory %s not found; only the API is served", cfg->static_dir);
 
+    unsigned max_conn = connection_limit(cfg->max_connections);
+    if (cfg->request_timeout > 0) {
+        srv->deadline = conn_deadline_start(cfg->request_timeout);
+        if (!srv->deadline) {
+            snprintf(err, errlen, "cannot start the request deadline thread");
+            free(srv->static_root);
+            free(srv);
+            return NULL;
+        }
+    }
     unsigned flags =
         MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     if (addr.ss_family == AF_INET6)
@@ -674,7 +732,7 @@ struct http_server *http_start(const struct pnyx_config *cfg, char *err, size_t 
     srv->daemon = MHD_start_daemon(
         flags, cfg->listen_port, NULL, NULL, on_access, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger,
         srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
-        (unsigned int)cfg->threads, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->max_connections,
+        (unsigned int)cfg->threads, MHD_OPTION_CONNECTION_LIMIT, max_conn,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)cfg->max_per_ip,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->conn_memory, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned int)cfg->conn_timeout, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
@@ -682,6 +740,7 @@ struct http_server *http_start(const struct pnyx_config *cfg, char *err, size_t 
         NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024, MHD_OPTION_END);
     if (!srv->daemon) {
         snprintf(err, errlen, "cannot listen on %s (address in use or not permitted)", cfg->listen);
+        conn_deadline_stop(srv->deadline);
         free(srv->static_root);
         free(srv);
         return NULL;
@@ -726,6 +785,7 @@ void http_stop(struct http_server *srv, unsigned grace_ms)
         nanosleep(&ts, NULL);
     }
     MHD_stop_daemon(srv->daemon);
+    conn_deadline_stop(srv->deadline); /* after: MHD_stop_daemon closes (unlists) every slot */
     free(srv->static_root);
     free(srv);
 }

@@ -101,7 +101,10 @@ static const struct cfg_key keys[] = {
         "origin line of signed audit checkpoints; default: host part of PNYX_LISTEN"),
     STR("PNYX_SIGNING_KEY_FILE", signing_key_file, NULL,
         "Ed25519 checkpoint signing key; default: $PNYX_DATA_DIR/audit-signing.key"),
-    UINT("PNYX_MAX_CONNECTIONS", max_connections, "1024", 1, 1000000,
+    /* Why 4,096: a thousand idle keep-alive connections and a few hundred
+     * slow ones must not lock other clients out (tests/reliability/
+     * load_slow_clients); the open-file limit is raised to match. */
+    UINT("PNYX_MAX_CONNECTIONS", max_connections, "4096", 1, 1000000,
          "open HTTP connections in total; beyond it new ones are refused"),
     UINT("PNYX_MAX_PER_IP", max_per_ip, "256", 1, 1000000,
          "open HTTP connections per client address (behind a proxy: raise it)"),
@@ -109,6 +112,12 @@ static const struct cfg_key keys[] = {
          "bytes of memory per connection for headers (bodies are capped per route)"),
     UINT("PNYX_CONN_TIMEOUT", conn_timeout, "30", 1, 3600,
          "seconds before an idle connection is closed"),
+    /* Why 30 s: as long as the idle timeout; a real client sends a request
+     * (headers and a body of ≤ 1 MiB) in well under a second. */
+    UINT("PNYX_REQUEST_TIMEOUT", request_timeout, "30", 0, 3600,
+         "seconds a connection has to send a whole request (head and body) after it opens or "
+         "after its previous request; past it the connection is closed (a client sending a "
+         "byte a second keeps PNYX_CONN_TIMEOUT from ever expiring); 0 = no limit"),
     STR("PNYX_METRICS_TOKEN", metrics_token, "",
         "/metrics also answers clients sending \"Authorization: Bearer <this>\"; empty = only "
         "loopback clients (others get 403)"),
