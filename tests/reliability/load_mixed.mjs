@@ -166,6 +166,10 @@ test(`mixed load for ${DURATION_MS / 1000} s: no 5xx, memory, descriptors and da
     assert.equal(count, roll, 'ballots stored = roll marks');
     assert.equal(roll, stats.ballot?.[201] ?? 0, 'roll marks = ballots acknowledged');
     assert.equal((await p.stop()).code, 0, 'clean exit on SIGTERM');
+    // a sanitized pnyxd (ASan pass, the TSan run) reports into its log
+    const reports = p.logText().match(/^(WARNING: ThreadSanitizer|==\d+==ERROR: \w+Sanitizer|SUMMARY: \w+Sanitizer).*$/gm) || [];
+    L.log(`load_mixed: sanitizer reports in pnyxd's log: ${reports.length}`);
+    assert.deepEqual(reports, [], 'no sanitizer report');
   } catch (e) {
     L.log(`--- pnyxd log tail ---\n${p.logText().slice(-4000)}`);
     throw e;
