@@ -103,13 +103,22 @@ int api_audit_list(struct api_req *rq, struct api_reply *out)
 }
 
 const char *api_audit_head_note(struct db_conn *c, struct arena *a, const struct pnyx_config *cfg,
-                                int64_t aid, const struct db_audit_view *v)
+                                int64_t aid, const struct db_audit_view *v, const char **why)
 {
+    if (why != NULL) {
+        *why = NULL;
+    }
     if (v->note != NULL) {
         return v->note;
     }
-    const struct audit_signing *key = audit_key_get(cfg);
+    /* Issue 13: a new signature only with the key the database records. */
+    enum db_status kst;
+    const char *kwhy = NULL;
+    const struct audit_signing *key = audit_key_for_signing(c, a, cfg, &kst, &kwhy);
     if (key == NULL) {
+        if (why != NULL) {
+            *why = kwhy;
+        }
         return NULL;
     }
     /* First request for this size: sign once and cache. */
@@ -136,9 +145,11 @@ int api_audit_checkpoint(struct api_req *rq, struct api_reply *out)
     if (load_view(rq, out, &aid, &v) != 0) {
         return 0;
     }
-    const char *note = api_audit_head_note(rq->db, rq->arena, rq->cfg, aid, &v);
+    const char *why = NULL;
+    const char *note = api_audit_head_note(rq->db, rq->arena, rq->cfg, aid, &v, &why);
     if (note == NULL) {
-        return api_problem(out, API_E_INTERNAL, NULL);
+        return why ? api_problem(out, API_E_UNAVAILABLE, why)
+                   : api_problem(out, API_E_INTERNAL, NULL);
     }
     /* Witness cosignatures of this size (issue 12), appended as further
      * signature lines: a C2SP note verifier ignores lines by keys it does
@@ -968,9 +979,11 @@ int api_audit_record(struct api_req *rq, struct api_reply *out)
      * the checkpoints up to size, whatever is appended meanwhile (the log
      * only grows, so later pages read the same entries); the questions
      * closed within it. */
-    const char *head_note = api_audit_head_note(rq->db, rq->arena, rq->cfg, aid, &v);
+    const char *why = NULL;
+    const char *head_note = api_audit_head_note(rq->db, rq->arena, rq->cfg, aid, &v, &why);
     if (head_note == NULL) {
-        return api_problem(out, API_E_INTERNAL, NULL);
+        return why ? api_problem(out, API_E_UNAVAILABLE, why)
+                   : api_problem(out, API_E_INTERNAL, NULL);
     }
     struct db_rec_question *qs = NULL;
     int n_qs = 0;

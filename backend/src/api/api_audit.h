@@ -25,9 +25,11 @@ int api_audit_record(struct api_req *rq, struct api_reply *out);
 struct db_audit_view;
 /* The signed checkpoint of the view's head (v->size, v->root): v->note when
  * cached, else signed now and cached (first writer wins). NULL when the
- * key is unavailable or signing failed. Used by the checkpoint endpoint,
- * the record and the witness worker (api/witness_queue.c). */
+ * key may not sign (audit_key_for_signing: *why, when why is not NULL, a
+ * static client-safe reason: answer 503) or signing failed (*why NULL: a
+ * bug). Used by the checkpoint endpoint, the record and the witness worker
+ * (api/witness_queue.c). */
 const char *api_audit_head_note(struct db_conn *c, struct arena *a, const struct pnyx_config *cfg,
-                                int64_t aid, const struct db_audit_view *v);
+                                int64_t aid, const struct db_audit_view *v, const char **why);
 
 #endif /* PNYX_API_API_AUDIT_H */

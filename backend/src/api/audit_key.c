@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <sodium.h>
 
@@ -21,6 +22,42 @@ static struct audit_signing g_key;
 static int g_key_status = -1;
 static pthread_once_t g_key_once = PTHREAD_ONCE_INIT;
 static _Atomic(const struct pnyx_config *) g_key_cfg;
+
+/* What the key file looked like when last examined (loaded at start, or
+ * checked by audit_key_for_signing): a change in any of these makes the
+ * next signing read it again. Guarded by g_file_lock. */
+struct file_seen {
+    bool present;
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    struct timespec mtime;
+    mode_t mode;
+};
+static pthread_mutex_t g_file_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct file_seen g_file_seen;
+
+static struct file_seen file_look(const char *path)
+{
+    struct stat sb;
+    struct file_seen f = {0};
+    if (stat(path, &sb) == 0) {
+        f.present = true;
+        f.dev = sb.st_dev;
+        f.ino = sb.st_ino;
+        f.size = sb.st_size;
+        f.mtime = sb.st_mtim;
+        f.mode = sb.st_mode;
+    }
+    return f;
+}
+
+static bool file_same(const struct file_seen *a, const struct file_seen *b)
+{
+    return a->present == b->present && a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+           a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec &&
+           a->mode == b->mode;
+}
 
 static const char *origin_host(const struct pnyx_config *cfg)
 {
@@ -95,6 +132,7 @@ static void key_init_once(void)
         }
         int rc = create_key(path, host, false, &g_key, &why);
         if (rc == 0) {
+            g_file_seen = file_look(path);
             log_info("signing key: generated %s (key id %s)", path, g_key.key_id);
             g_key_status = 0;
             return;
@@ -115,6 +153,7 @@ static void key_init_once(void)
         log_error("signing key: cannot use %s: not a valid key", path);
         return;
     }
+    g_file_seen = file_look(path);
     g_key_status = 0;
 }
 
@@ -227,4 +266,90 @@ enum db_status audit_key_start(struct db_conn *c, const struct pnyx_config *cfg,
     }
     arena_free(a);
     return st;
+}
+
+/* Looks at the key file again when it changed since last seen (the lock
+ * held): says in the log, once per change, what it now holds when that is
+ * not the loaded key. Never changes the key in use. */
+static void check_file(const struct pnyx_config *cfg, const struct audit_signing *k)
+{
+    char path[4096];
+    audit_key_path(cfg, path, sizeof(path));
+    struct file_seen now = file_look(path);
+    if (file_same(&now, &g_file_seen)) {
+        return;
+    }
+    g_file_seen = now;
+    struct signing_key fk;
+    const char *why = NULL;
+    enum signing_key_result r = signing_key_read(path, k->signer.v.name, &fk, &why);
+    if (r == SIGNING_KEY_MISSING) {
+        why = "the file is gone";
+    }
+    struct audit_signing *other = NULL;
+    if (r == SIGNING_KEY_OK) {
+        other = sodium_malloc(sizeof *other);
+        if (other == NULL || signer_of(&fk, other) != 0) {
+            why = "it holds no valid key";
+        } else if (strcmp(other->vkey, k->vkey) == 0) {
+            log_info("signing key: %s holds the deployment's key %s (again)", path, k->key_id);
+            why = NULL;
+        } else {
+            log_warn("signing key: %s was replaced while running: it now holds key %s, which "
+                     "is not this deployment's key %s recorded in the database; still signing "
+                     "with %s (loaded at start); a restart will refuse to start until the "
+                     "file holds that key again",
+                     path, other->key_id, k->key_id, k->key_id);
+            why = NULL;
+        }
+    }
+    signing_key_wipe(&fk);
+    if (other != NULL) {
+        sodium_free(other);
+    }
+    if (why != NULL) {
+        log_warn("signing key: %s is no longer usable (%s); still signing with the "
+                 "deployment's key %s loaded at start; a restart will refuse to start until "
+                 "the file holds that key again",
+                 path, why, k->key_id);
+    }
+}
+
+const struct audit_signing *audit_key_for_signing(struct db_conn *c, struct arena *a,
+                                                  const struct pnyx_config *cfg, enum db_status *st,
+                                                  const char **why)
+{
+    const struct audit_signing *k = audit_key_get(cfg);
+    *st = DB_OK;
+    if (k == NULL) {
+        *why = "no signing key loaded";
+        return NULL;
+    }
+    pthread_mutex_lock(&g_file_lock);
+    check_file(cfg, k);
+    pthread_mutex_unlock(&g_file_lock);
+    /* The database decides which key is the deployment's: never sign
+     * with one it does not record (its record was changed or removed
+     * since this pnyxd started, or the database is another deployment's). */
+    const char *recorded = NULL;
+    *st = db_signing_key_recorded(c, a, &recorded);
+    if (*st == DB_NOT_FOUND) {
+        *st = DB_REFUSED;
+        *why = "the database records no signing key for this deployment";
+        log_error("signing key: refusing to sign with %s: %s", k->key_id, *why);
+        return NULL;
+    }
+    if (*st != DB_OK) {
+        *why = "cannot read the deployment's signing key from the database";
+        return NULL;
+    }
+    if (strcmp(recorded, k->vkey) != 0) {
+        *st = DB_REFUSED;
+        *why = "this server's signing key is not the deployment's key recorded in the database";
+        log_error("signing key: refusing to sign with %s: the database records the "
+                  "deployment's key as %s",
+                  k->vkey, recorded);
+        return NULL;
+    }
+    return k;
 }

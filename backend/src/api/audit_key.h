@@ -60,4 +60,20 @@ int audit_key_generate(const struct pnyx_config *cfg, bool force, char *vkey, si
 enum db_status audit_key_start(struct db_conn *c, const struct pnyx_config *cfg, char *err,
                                size_t errlen) PNYX_NONNULL(1, 2, 3) PNYX_MUSTCHECK;
 
+/*
+ * The key to sign a NEW checkpoint with (reads of signed checkpoints do
+ * not come here): the loaded key, when the database still records it as
+ * the deployment's — checked on every call (one query; a new signature is
+ * rare: once per log size). NULL otherwise, with *st DB_REFUSED and *why
+ * (static, client-safe) when the database records another key or none
+ * (logged at error with both keys), or the database's status when it
+ * cannot be asked. Also notices when the key file was replaced or made
+ * unreadable since the start, and says so in the log once per change: the
+ * key loaded at start stays in use (the file is read only at start).
+ * Thread-safe.
+ */
+const struct audit_signing *audit_key_for_signing(struct db_conn *c, struct arena *a,
+                                                  const struct pnyx_config *cfg, enum db_status *st,
+                                                  const char **why) PNYX_NONNULL(1, 2, 3, 4, 5);
+
 #endif /* PNYX_API_AUDIT_KEY_H */

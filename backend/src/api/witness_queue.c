@@ -146,7 +146,7 @@ static enum db_status submit(struct db_conn *c, struct arena *a, const struct db
     if (st != DB_OK) {
         return st;
     }
-    const char *note = api_audit_head_note(c, a, g_cfg, job->assembly_id, &v);
+    const char *note = api_audit_head_note(c, a, g_cfg, job->assembly_id, &v, NULL);
     if (note == NULL) {
         return db_witness_failed(c, a, job->assembly_id, job->witness, backoff(job->attempts),
                                  "cannot sign the checkpoint");
