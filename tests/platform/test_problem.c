@@ -94,6 +94,7 @@ Test(problem, sqlstate_classes)
     cr_assert_eq(db_classify_sqlstate("40P01"), DB_SOFT_ERROR);
     cr_assert_eq(db_classify_sqlstate("08006"), DB_UNAVAILABLE);
     cr_assert_eq(db_classify_sqlstate("57P01"), DB_UNAVAILABLE);
+    cr_assert_eq(db_classify_sqlstate("53100"), DB_UNAVAILABLE); /* disk full: 503, retry */
     cr_assert_eq(db_classify_sqlstate(NULL), DB_UNAVAILABLE);
     cr_assert_eq(db_classify_sqlstate("42601"), DB_HARD_ERROR);
     cr_assert_eq(db_classify_sqlstate("23503"), DB_HARD_ERROR);

@@ -92,6 +92,13 @@ enum db_status db_classify_sqlstate(const char *s)
     if (strncmp(s, "08", 2) == 0 || strcmp(s, "57P01") == 0 || strcmp(s, "57P02") == 0 ||
         strcmp(s, "57P03") == 0 || strcmp(s, "53300") == 0)
         return DB_UNAVAILABLE;
+    /* disk_full (issue 13, tests/reliability/env_disk_full): the database
+     * cannot grow a table or index; the transaction is rolled back whole,
+     * and the same request succeeds once space returns, so 503 +
+     * Retry-After, not a 500 (fail() logs the sqlstate and PostgreSQL's
+     * "could not extend file …: No space left on device"). */
+    if (strcmp(s, "53100") == 0)
+        return DB_UNAVAILABLE;
     return DB_HARD_ERROR;
 }
 
