@@ -109,6 +109,10 @@ static const struct cfg_key keys[] = {
          "bytes of memory per connection for headers (bodies are capped per route)"),
     UINT("PNYX_CONN_TIMEOUT", conn_timeout, "30", 1, 3600,
          "seconds before an idle connection is closed"),
+    /* issue 13: db_set_wait_bound (db/db.h) */
+    UINT("PNYX_DB_TIMEOUT", db_timeout, "4", 0, 3600,
+         "seconds a statement waits for the database before pnyxd checks it still answers new "
+         "connections (2 s); if not, the statement is cut and answered 503; 0 = wait forever"),
     STR("PNYX_METRICS_TOKEN", metrics_token, "",
         "/metrics also answers clients sending \"Authorization: Bearer <this>\"; empty = only "
         "loopback clients (others get 403)"),

@@ -52,6 +52,7 @@ struct pnyx_config {
     unsigned max_per_ip;         /* PNYX_MAX_PER_IP, per client address */
     size_t conn_memory;          /* PNYX_CONN_MEMORY bytes per connection (MHD pool) */
     unsigned conn_timeout;       /* PNYX_CONN_TIMEOUT idle seconds */
+    unsigned db_timeout;         /* PNYX_DB_TIMEOUT seconds (db_set_wait_bound) */
     char *metrics_token;         /* PNYX_METRICS_TOKEN; "" = /metrics for loopback clients only */
     /* Background work and machine translation (issue 10, api/worker.h). */
     unsigned workers;            /* PNYX_WORKERS translation worker threads; 0 = none */
