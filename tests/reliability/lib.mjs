@@ -19,6 +19,8 @@
 //     c.dir, c.host (socket dir), c.port, c.db ('pnyx'), c.url (libpq URL)
 //     c.psql(sql) → stdout (tuples only, unaligned, ON_ERROR_STOP);
 //     c.psqlFile(file, vars) ; c.int(sql) → Number of the first cell
+//     await c.query(sql) / await c.qint(sql): the same without blocking the
+//       event loop (psql as a child process; use them during a load)
 //     c.postmasterPid() ; c.backendPids(appFilter?) (from the OS, no SQL)
 //     c.stopImmediate() (pg_ctl stop -m immediate) ; c.stopFast() ;
 //     c.start() (pg_ctl start -w) ; c.running() ;
@@ -63,7 +65,7 @@
 //     {acked: Map(voterId → receipt), statuses: {code: count},
 //      errors (socket errors seen), retries, elapsedMs, unfinished}
 //     rankingFor(i) → the ranking voter i casts (deterministic)
-import { spawn, execFileSync, spawnSync } from 'node:child_process';
+import { spawn, execFile, execFileSync, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http_ from 'node:http';
@@ -177,6 +179,19 @@ export class Cluster {
 
   int(sql) {
     return Number(this.psql(sql).trim().split('\n')[0]);
+  }
+
+  query(sql, { timeout = 120000 } = {}) {
+    return new Promise((resolve, reject) => {
+      execFile('psql', ['-X', '-qtA', '-v', 'ON_ERROR_STOP=1', this.url, '-c', sql], { encoding: 'utf8', timeout }, (err, out, errOut) => {
+        if (err) reject(new Error(`psql: ${errOut || err.message}`));
+        else resolve(out);
+      });
+    });
+  }
+
+  async qint(sql) {
+    return Number((await this.query(sql)).trim().split('\n')[0]);
   }
 
   postmasterPid() {
