@@ -29,7 +29,10 @@
 //
 //   class Pnyxd — one pnyxd serve on a fixed loopback port (the same port
 //     across restarts, so clients keep their URL)
-//     const p = new Pnyxd(cluster, {env: {PNYX_WORKERS: '1', …}, name})
+//     const p = new Pnyxd(cluster, {env: {PNYX_WORKERS: '1', …}, name, dataDir})
+//       (name: log file and data dir names, default 'pnyxd'; dataDir: share
+//       another pnyxd's data dir, i.e. its signing key: p2 = new
+//       Pnyxd(c, {name: 'b', dataDir: p.dataDir}) — two nodes, one database)
 //     await p.migrate() ; await p.start({timeout}) (waits for /readyz 200)
 //     p.url ('http://127.0.0.1:PORT'), p.pid, p.alive(), p.logFile,
 //     p.logText() (whole log, every start appended), p.exits (array of
@@ -300,11 +303,11 @@ export function freePort() {
 }
 
 export class Pnyxd {
-  constructor(cluster, { env = {}, name = 'pnyxd' } = {}) {
+  constructor(cluster, { env = {}, name = 'pnyxd', dataDir } = {}) {
     this.cluster = cluster;
     this.name = name;
     this.extraEnv = env;
-    this.dataDir = path.join(cluster.dir, `${name}-data`);
+    this.dataDir = dataDir || path.join(cluster.dir, `${name}-data`);
     fs.mkdirSync(this.dataDir, { recursive: true });
     this.logFile = path.join(cluster.dir, `${name}.log`);
     this.exits = [];
