@@ -19,6 +19,8 @@
 //     c.dir, c.host (socket dir), c.port, c.db ('pnyx'), c.url (libpq URL)
 //     c.psql(sql) → stdout (tuples only, unaligned, ON_ERROR_STOP);
 //     c.psqlFile(file, vars) ; c.int(sql) → Number of the first cell
+//     await c.query(sql) / await c.qint(sql): the same without blocking the
+//       event loop (psql as a child process; use them during a load)
 //     c.postmasterPid() ; c.backendPids(appFilter?) (from the OS, no SQL)
 //     c.stopImmediate() (pg_ctl stop -m immediate) ; c.stopFast() ;
 //     c.start() (pg_ctl start -w) ; c.running() ;
@@ -27,7 +29,10 @@
 //
 //   class Pnyxd — one pnyxd serve on a fixed loopback port (the same port
 //     across restarts, so clients keep their URL)
-//     const p = new Pnyxd(cluster, {env: {PNYX_WORKERS: '1', …}, name})
+//     const p = new Pnyxd(cluster, {env: {PNYX_WORKERS: '1', …}, name, dataDir})
+//       (name: log file and data dir names, default 'pnyxd'; dataDir: share
+//       another pnyxd's data dir, i.e. its signing key: p2 = new
+//       Pnyxd(c, {name: 'b', dataDir: p.dataDir}) — two nodes, one database)
 //     await p.migrate() ; await p.start({timeout}) (waits for /readyz 200)
 //     p.url ('http://127.0.0.1:PORT'), p.pid, p.alive(), p.logFile,
 //     p.logText() (whole log, every start appended), p.exits (array of
@@ -63,7 +68,7 @@
 //     {acked: Map(voterId → receipt), statuses: {code: count},
 //      errors (socket errors seen), retries, elapsedMs, unfinished}
 //     rankingFor(i) → the ranking voter i casts (deterministic)
-import { spawn, execFileSync, spawnSync } from 'node:child_process';
+import { spawn, execFile, execFileSync, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http_ from 'node:http';
@@ -179,6 +184,19 @@ export class Cluster {
     return Number(this.psql(sql).trim().split('\n')[0]);
   }
 
+  query(sql, { timeout = 120000 } = {}) {
+    return new Promise((resolve, reject) => {
+      execFile('psql', ['-X', '-qtA', '-v', 'ON_ERROR_STOP=1', this.url, '-c', sql], { encoding: 'utf8', timeout }, (err, out, errOut) => {
+        if (err) reject(new Error(`psql: ${errOut || err.message}`));
+        else resolve(out);
+      });
+    });
+  }
+
+  async qint(sql) {
+    return Number((await this.query(sql)).trim().split('\n')[0]);
+  }
+
   postmasterPid() {
     try {
       return Number(fs.readFileSync(path.join(this.pg, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
@@ -285,11 +303,11 @@ export function freePort() {
 }
 
 export class Pnyxd {
-  constructor(cluster, { env = {}, name = 'pnyxd' } = {}) {
+  constructor(cluster, { env = {}, name = 'pnyxd', dataDir } = {}) {
     this.cluster = cluster;
     this.name = name;
     this.extraEnv = env;
-    this.dataDir = path.join(cluster.dir, `${name}-data`);
+    this.dataDir = dataDir || path.join(cluster.dir, `${name}-data`);
     fs.mkdirSync(this.dataDir, { recursive: true });
     this.logFile = path.join(cluster.dir, `${name}.log`);
     this.exits = [];

@@ -74,6 +74,27 @@ void db_global_init(const char *conninfo);
 /* Counter of database errors (all statuses but OK/NOT_FOUND), for /metrics. */
 uint64_t db_error_count(void);
 
+/*
+ * The wait bound (issue 13). A database that is alive but silent (SIGSTOP,
+ * a stalled disk, a partition without RST) would otherwise hold every pool
+ * thread, and every request behind it, for as long as it stays silent.
+ * When one statement has waited `ms` for its answer, a watchdog thread
+ * pings the server on a fresh connection (PQpingParams, connect_timeout
+ * DB_PING_TIMEOUT_S). If the server answers, the statement is merely long
+ * (a seal of 1,000,000 ballots) and gets another `ms`; if not, every
+ * statement past its bound is cut (shutdown(2) of its socket: libpq's
+ * blocked read returns at once) and fails with DB_UNAVAILABLE, i.e. 503 +
+ * Retry-After. So a request waiting on a silent database is answered
+ * within ms + DB_PING_TIMEOUT_S s (+ a 100 ms tick) of its statement's
+ * start. A COMMIT cut this way may have committed: clients retry the 503
+ * with the same Idempotency-Key. ms = 0 (the default until called) turns
+ * it off. Set once at start (PNYX_DB_TIMEOUT); starts the watchdog.
+ */
+#define DB_PING_TIMEOUT_S 2
+void db_set_wait_bound(unsigned ms);
+/* Statements cut by the wait bound so far (tests, logs). */
+uint64_t db_wait_cuts(void);
+
 /* --- per-thread connection ----------------------------------------------- */
 
 /* Returns this thread's connection object (never NULL; not yet connected

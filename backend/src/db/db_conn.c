@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include <libpq-fe.h>
@@ -45,6 +46,15 @@ struct db_conn {
     char sqlstate[6];
     char constraint[64];
     uint64_t writes; /* statements that changed rows (db_writes) */
+    /* The wait bound (db_set_wait_bound): under g_wd_mu. wd_deadline_us is
+     * set while the owner waits on the server (0 otherwise); the watchdog
+     * only shuts wd_fd down while it is set, and the owner clears it before
+     * it could close the socket (drop), so a reused descriptor is never hit. */
+    int wd_fd;
+    bool wd_armed; /* owner only, no lock: whether disarm has work */
+    int64_t wd_deadline_us;
+    bool wd_cut;
+    struct db_conn *wd_next, *wd_prev; /* every thread's connection */
 };
 
 static char *g_conninfo;
@@ -52,6 +62,23 @@ static atomic_uint_fast64_t g_errors;
 static pthread_key_t g_key;
 static pthread_once_t g_key_once = PTHREAD_ONCE_INIT;
 static _Thread_local struct db_conn *tl_conn;
+
+static pthread_mutex_t g_wd_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct db_conn *g_wd_list;
+static atomic_uint g_wait_ms;
+/* Set by the watchdog when the server does not answer a new connection
+ * (and by a failed connect while the watchdog runs); cleared by the
+ * watchdog's ping once it answers again. While set every query fails fast
+ * with DB_UNAVAILABLE on every thread: one HTTP thread serves many
+ * connections in turn, so a thread blocking 3 s in each connect attempt
+ * would delay every request queued behind it by as much. */
+static atomic_bool g_down;
+static atomic_bool g_wd_running;
+static atomic_uint_fast64_t g_wait_cuts;
+static pthread_once_t g_wd_once = PTHREAD_ONCE_INIT;
+/* Why 100 ms: the bound is seconds; a tenth of a second of slack is noise
+ * next to it, and ten wakes a second cost nothing. */
+#define DB_WATCHDOG_TICK_NS 100000000L
 
 static int64_t now_us(void)
 {
@@ -115,8 +142,11 @@ uint64_t db_error_count(void)
     return atomic_load_explicit(&g_errors, memory_order_relaxed);
 }
 
+static void wd_disarm(struct db_conn *c);
+
 static void drop(struct db_conn *c)
 {
+    wd_disarm(c); /* before PQfinish closes the descriptor the watchdog may hold */
     if (c->pg)
         PQfinish(c->pg);
     c->pg = NULL;
@@ -130,6 +160,14 @@ static void conn_destroy(void *p)
     if (!c)
         return;
     drop(c);
+    pthread_mutex_lock(&g_wd_mu);
+    if (c->wd_prev)
+        c->wd_prev->wd_next = c->wd_next;
+    else if (g_wd_list == c)
+        g_wd_list = c->wd_next;
+    if (c->wd_next)
+        c->wd_next->wd_prev = c->wd_prev;
+    pthread_mutex_unlock(&g_wd_mu);
     free(c->prepared);
     free(c);
 }
@@ -140,12 +178,159 @@ static void key_init(void)
         abort();
 }
 
+/* --- the wait bound (db.h) ------------------------------------------------------- */
+
+/* Does the server answer a new connection within DB_PING_TIMEOUT_S? A
+ * frozen postmaster accepts the socket (the kernel's backlog) but never
+ * answers the startup packet: libpq gives up at connect_timeout. */
+static bool server_answers(void)
+{
+    char tmo[8];
+    snprintf(tmo, sizeof tmo, "%d", DB_PING_TIMEOUT_S);
+    const char *kw[] = {"connect_timeout", "application_name", "dbname", NULL};
+    const char *val[] = {tmo, "pnyxd-watchdog", g_conninfo ? g_conninfo : "", NULL};
+    if (!g_conninfo || !*g_conninfo)
+        kw[2] = NULL;
+    return PQpingParams(kw, val, 1) == PQPING_OK;
+}
+
+/* Whether a connection's statement is past its bound (under g_wd_mu). */
+static bool overdue(const struct db_conn *c, int64_t t)
+{
+    return c->wd_deadline_us != 0 && t > c->wd_deadline_us && !c->wd_cut && c->wd_fd >= 0;
+}
+
+/* Cuts the armed statements (all, or only those past their bound) under
+ * g_wd_mu; returns how many. */
+static unsigned cut_armed(bool only_overdue, int64_t t)
+{
+    unsigned cut = 0;
+    pthread_mutex_lock(&g_wd_mu);
+    for (struct db_conn *c = g_wd_list; c; c = c->wd_next) {
+        if (c->wd_deadline_us == 0 || c->wd_cut || c->wd_fd < 0)
+            continue;
+        if (only_overdue && !overdue(c, t))
+            continue;
+        /* wakes the owner's poll()/recv() in libpq with EOF: the
+         * statement fails, the owner drops the connection */
+        shutdown(c->wd_fd, SHUT_RDWR);
+        c->wd_cut = true;
+        cut++;
+    }
+    pthread_mutex_unlock(&g_wd_mu);
+    atomic_fetch_add_explicit(&g_wait_cuts, cut, memory_order_relaxed);
+    return cut;
+}
+
+static void *watchdog_main(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        struct timespec tick = {0, DB_WATCHDOG_TICK_NS};
+        nanosleep(&tick, NULL);
+        if (atomic_load(&g_down)) {
+            cut_armed(false, 0); /* none should be: db_connect fails fast */
+            if (server_answers()) {
+                atomic_store(&g_down, false);
+                log_info("database answers again");
+            }
+            continue;
+        }
+        bool any = false;
+        pthread_mutex_lock(&g_wd_mu);
+        for (struct db_conn *c = g_wd_list; c && !any; c = c->wd_next)
+            any = overdue(c, now_us());
+        pthread_mutex_unlock(&g_wd_mu);
+        if (!any)
+            continue;
+        if (server_answers()) { /* outside the lock: up to 2 s */
+            /* long, not silent: each overdue statement gets another bound */
+            int64_t t = now_us(), more = (int64_t)atomic_load(&g_wait_ms) * 1000;
+            pthread_mutex_lock(&g_wd_mu);
+            for (struct db_conn *c = g_wd_list; c; c = c->wd_next) {
+                if (overdue(c, t))
+                    c->wd_deadline_us = t + more;
+            }
+            pthread_mutex_unlock(&g_wd_mu);
+            continue;
+        }
+        atomic_store(&g_down, true);
+        /* every statement in flight waits on the same silent server */
+        unsigned cut = cut_armed(false, 0);
+        log_warn("database silent for %u ms and not answering a new connection: %u "
+                 "statement(s) cut; 503 until it answers",
+                 atomic_load(&g_wait_ms), cut);
+    }
+    return NULL;
+}
+
+static void watchdog_start(void)
+{
+    pthread_t t;
+    pthread_attr_t at;
+    pthread_attr_init(&at);
+    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+    if (pthread_create(&t, &at, watchdog_main, NULL) != 0)
+        log_error("database wait bound: no watchdog thread; statements wait unbounded");
+    else
+        atomic_store(&g_wd_running, true);
+    pthread_attr_destroy(&at);
+}
+
+void db_set_wait_bound(unsigned ms)
+{
+    atomic_store(&g_wait_ms, ms);
+    if (ms > 0)
+        pthread_once(&g_wd_once, watchdog_start);
+}
+
+uint64_t db_wait_cuts(void)
+{
+    return atomic_load_explicit(&g_wait_cuts, memory_order_relaxed);
+}
+
+/* Arms the bound around one wait on the server (owner thread only). */
+static void wd_arm(struct db_conn *c)
+{
+    unsigned ms = atomic_load_explicit(&g_wait_ms, memory_order_relaxed);
+    if (ms == 0 || !c->pg)
+        return;
+    c->wd_armed = true;
+    pthread_mutex_lock(&g_wd_mu);
+    c->wd_fd = PQsocket(c->pg);
+    c->wd_deadline_us = now_us() + (int64_t)ms * 1000;
+    c->wd_cut = false;
+    pthread_mutex_unlock(&g_wd_mu);
+}
+
+static void wd_disarm(struct db_conn *c)
+{
+    if (!c->wd_armed)
+        return;
+    c->wd_armed = false;
+    pthread_mutex_lock(&g_wd_mu);
+    bool cut = c->wd_cut;
+    c->wd_deadline_us = 0;
+    c->wd_fd = -1;
+    c->wd_cut = false;
+    pthread_mutex_unlock(&g_wd_mu);
+    if (cut)
+        log_info("a statement cut by the wait bound: dropping its connection");
+}
+
 struct db_conn *db_thread_conn(void)
 {
     if (PNYX_LIKELY(tl_conn != NULL))
         return tl_conn;
     pthread_once(&g_key_once, key_init);
     struct db_conn *c = pnyx_xcalloc(1, sizeof(*c));
+    c->wd_fd = -1;
+    pthread_mutex_lock(&g_wd_mu);
+    c->wd_next = g_wd_list;
+    if (g_wd_list)
+        g_wd_list->wd_prev = c;
+    g_wd_list = c;
+    pthread_mutex_unlock(&g_wd_mu);
     tl_conn = c;
     /* The key's destructor closes the connection when the thread exits. */
     if (pthread_setspecific(g_key, c) != 0)
@@ -206,6 +391,12 @@ enum db_status db_connect(struct db_conn *c)
 {
     if (c->needs_check)
         check_idle(c);
+    if (atomic_load_explicit(&g_down, memory_order_relaxed)) {
+        /* the watchdog found the server silent or unreachable: fail fast
+         * (a connection kept could be mid-transaction on a frozen server) */
+        drop(c);
+        return DB_UNAVAILABLE;
+    }
     if (c->pg && PQstatus(c->pg) == CONNECTION_OK)
         return DB_OK;
     drop(c);
@@ -227,6 +418,8 @@ enum db_status db_connect(struct db_conn *c)
         atomic_fetch_add_explicit(&g_errors, 1, memory_order_relaxed);
         drop(c);
         c->last_fail_us = t;
+        if (atomic_load(&g_wd_running))
+            atomic_store(&g_down, true); /* every thread fails fast until the ping answers */
         return DB_UNAVAILABLE;
     }
     PQsetNoticeProcessor(c->pg, notice_ignore, NULL);
@@ -390,7 +583,9 @@ enum db_status db_query(struct db_conn *c, struct arena *a, const char *sql, int
     enum db_status st = db_connect(c);
     if (st != DB_OK)
         return st;
+    wd_arm(c);
     PGresult *res = exec_one(c, NULL, sql, nparams, params);
+    wd_disarm(c);
     return finish(c, res, "query", a, out);
 }
 
@@ -414,7 +609,9 @@ enum db_status db_query_stmt(struct db_conn *c, struct arena *a, const struct db
     if (st != DB_OK)
         return st;
     if (!is_prepared(c, stmt)) {
+        wd_arm(c);
         PGresult *pr = PQprepare(c->pg, stmt->name, stmt->sql, stmt->nparams, NULL);
+        wd_disarm(c);
         st = finish(c, pr, stmt->name, a, NULL);
         if (st != DB_OK)
             return st;
@@ -424,7 +621,9 @@ enum db_status db_query_stmt(struct db_conn *c, struct arena *a, const struct db
         }
         c->prepared[c->nprepared++] = stmt;
     }
+    wd_arm(c);
     PGresult *res = exec_one(c, stmt->name, NULL, stmt->nparams, params);
+    wd_disarm(c);
     return finish(c, res, stmt->name, a, out);
 }
 
@@ -444,7 +643,9 @@ enum db_status db_ping(struct db_conn *c)
     enum db_status st = db_connect(c);
     if (st != DB_OK)
         return st;
+    wd_arm(c);
     PGresult *res = PQexec(c->pg, "SELECT 1");
+    wd_disarm(c);
     st = finish(c, res, "ping", NULL, NULL);
     return st == DB_OK ? DB_OK : DB_UNAVAILABLE;
 }
@@ -562,7 +763,9 @@ enum db_status db_control(struct db_conn *c, const char *sql, const char *name)
             return DB_OK;
         }
     }
+    wd_arm(c);
     PGresult *res = exec_one(c, NULL, sql, 0, NULL);
+    wd_disarm(c);
     return finish(c, res, name, NULL, NULL);
 }
 

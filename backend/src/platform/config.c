@@ -118,6 +118,10 @@ static const struct cfg_key keys[] = {
          "seconds a connection has to send a whole request (head and body) after it opens or "
          "after its previous request; past it the connection is closed (a client sending a "
          "byte a second keeps PNYX_CONN_TIMEOUT from ever expiring); 0 = no limit"),
+    /* issue 13: db_set_wait_bound (db/db.h) */
+    UINT("PNYX_DB_TIMEOUT", db_timeout, "4", 0, 3600,
+         "seconds a statement waits for the database before pnyxd checks it still answers new "
+         "connections (2 s); if not, the statement is cut and answered 503; 0 = wait forever"),
     STR("PNYX_METRICS_TOKEN", metrics_token, "",
         "/metrics also answers clients sending \"Authorization: Bearer <this>\"; empty = only "
         "loopback clients (others get 403)"),

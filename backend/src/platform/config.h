@@ -53,6 +53,7 @@ struct pnyx_config {
     size_t conn_memory;          /* PNYX_CONN_MEMORY bytes per connection (MHD pool) */
     unsigned conn_timeout;       /* PNYX_CONN_TIMEOUT idle seconds */
     unsigned request_timeout;    /* PNYX_REQUEST_TIMEOUT seconds to send a whole request; 0 = off */
+    unsigned db_timeout;         /* PNYX_DB_TIMEOUT seconds (db_set_wait_bound) */
     char *metrics_token;         /* PNYX_METRICS_TOKEN; "" = /metrics for loopback clients only */
     /* Background work and machine translation (issue 10, api/worker.h). */
     unsigned workers;            /* PNYX_WORKERS translation worker threads; 0 = none */
