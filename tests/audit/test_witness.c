@@ -5,6 +5,7 @@
  * add-checkpoint body, every verdict (split view, size conflict, bad proof,
  * extension) and the state file line.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
@@ -200,4 +201,30 @@ Test(witness, state_line_round_trip)
     cr_assert_eq(back.size, 42);
     cr_assert_eq(memcmp(back.root, s.root, 32), 0);
     cr_assert_eq(witness_state_line("a b", 3, &s, line, sizeof line, &len), AUDIT_EINVAL);
+}
+
+/* The reader refuses what the writer refuses: an origin with a control
+ * character or longer than NOTE_ORIGIN_MAX (fuzz_audit's regression input
+ * tests/audit/fuzz-seeds/crash-state-line-control). */
+Test(witness, state_line_parse_refuses_what_format_refuses)
+{
+    const char *root = " 5 AgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+    char line[NOTE_ORIGIN_MAX + 128];
+    const char *o;
+    size_t ol;
+    struct witness_log_state st;
+    int n = snprintf(line, sizeof line, "pnyx.example/a/1%s", root);
+    cr_assert_eq(witness_state_parse_line(line, (size_t)n, &o, &ol, &st), AUDIT_OK);
+    n = snprintf(line, sizeof line,
+                 "pnyx.ex\x19"
+                 "ample/a/1%s",
+                 root);
+    cr_assert_eq(witness_state_parse_line(line, (size_t)n, &o, &ol, &st), AUDIT_ESYNTAX);
+    n = snprintf(line, sizeof line, "pnyx\x7f/a/1%s", root);
+    cr_assert_eq(witness_state_parse_line(line, (size_t)n, &o, &ol, &st), AUDIT_ESYNTAX);
+    memset(line, 'o', NOTE_ORIGIN_MAX + 1);
+    n = NOTE_ORIGIN_MAX + 1 + snprintf(line + NOTE_ORIGIN_MAX + 1, 64, "%s", root);
+    cr_assert_eq(witness_state_parse_line(line, (size_t)n, &o, &ol, &st), AUDIT_ESYNTAX);
+    n = snprintf(line, sizeof line, "%s", root); /* no origin */
+    cr_assert_eq(witness_state_parse_line(line, (size_t)n, &o, &ol, &st), AUDIT_ESYNTAX);
 }

@@ -14,6 +14,7 @@
 #include "api/api_proposals.h"
 #include "api/api_records.h"
 #include "api/audit_writer.h"
+#include "api/body_specs.h"
 #include "api/decode.h"
 #include "api/witness_queue.h"
 #include "core/validate/validate.h"
@@ -409,3 +410,10 @@ int api_assemblies_join(struct api_req *rq, struct api_reply *out)
     return api_txn_grouped(rq, out, db_group_assembly(t->aid), "assembly_join", join_cb, join_reset,
                            join_reply, t);
 }
+
+/* The body specs of this file's routes (api/body_specs.h: fuzzing, route coverage). */
+const struct api_body_spec api_assemblies_bodies[] = {
+    {"POST /api/v1/assemblies", &create_spec},
+    {"PATCH /api/v1/assemblies/{aid}", &patch_spec},
+    {NULL, NULL},
+};

@@ -37,6 +37,7 @@
 
 #include "api/api_common.h"
 #include "api/board_cache.h"
+#include "api/body_specs.h"
 #include "api/decode.h"
 #include "api/immutable.h"
 #include "core/audit/merkle.h"
@@ -709,3 +710,9 @@ int api_ballots_receipt(struct api_req *rq, struct api_reply *out)
     (void)api_immutable_headers(out, etag, cm.is_public);
     return 0;
 }
+
+/* The body specs of this file's routes (api/body_specs.h: fuzzing, route coverage). */
+const struct api_body_spec api_ballots_bodies[] = {
+    {"POST /api/v1/questions/{qid}/ballots", &cast_spec},
+    {NULL, NULL},
+};

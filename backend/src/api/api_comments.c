@@ -23,6 +23,7 @@
 
 #include "api/api_records.h"
 #include "api/audit_writer.h"
+#include "api/body_specs.h"
 #include "api/decode.h"
 #include "api/lang_prefs.h"
 #include "api/translation_queue.h"
@@ -1324,3 +1325,12 @@ int api_comments_review(struct api_req *rq, struct api_reply *out)
     return api_txn_grouped(rq, out, db_group_assembly(t->aid), "comment_review", review_cb,
                            tr_reset, review_reply, t);
 }
+
+/* The body specs of this file's routes (api/body_specs.h: fuzzing, route coverage). */
+const struct api_body_spec api_comments_bodies[] = {
+    {"POST /api/v1/proposals/{pid}/comments", &create_spec},
+    {"PATCH /api/v1/comments/{cid}", &patch_spec},
+    {"POST /api/v1/comments/{cid}/hide", &hide_spec},
+    {"POST /api/v1/comments/{cid}/translations", &translation_spec},
+    {NULL, NULL},
+};

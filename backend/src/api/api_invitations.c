@@ -17,6 +17,7 @@
 #include "api/api_assemblies.h"
 #include "api/api_records.h"
 #include "api/audit_writer.h"
+#include "api/body_specs.h"
 #include "api/decode.h"
 #include "core/base/base.h"
 #include "db/db_assembly.h"
@@ -453,3 +454,9 @@ int api_invitations_revoke(struct api_req *rq, struct api_reply *out)
     return api_txn_grouped(rq, out, db_group_assembly(t->aid), "invitation_revoke", revoke_cb,
                            revoke_reset, revoke_reply, t);
 }
+
+/* The body specs of this file's routes (api/body_specs.h: fuzzing, route coverage). */
+const struct api_body_spec api_invitations_bodies[] = {
+    {"POST /api/v1/assemblies/{aid}/invitations", &icreate_spec},
+    {NULL, NULL},
+};

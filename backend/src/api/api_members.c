@@ -11,6 +11,7 @@
 #include "api/api_assemblies.h"
 #include "api/api_records.h"
 #include "api/audit_writer.h"
+#include "api/body_specs.h"
 #include "api/decode.h"
 #include "db/db_assembly.h"
 #include "db/db_invitation.h"
@@ -198,3 +199,9 @@ int api_members_patch(struct api_req *rq, struct api_reply *out)
     return api_txn_grouped(rq, out, db_group_assembly(t->aid), "member_patch", mpatch_cb,
                            mpatch_reset, mpatch_reply, t);
 }
+
+/* The body specs of this file's routes (api/body_specs.h: fuzzing, route coverage). */
+const struct api_body_spec api_members_bodies[] = {
+    {"PATCH /api/v1/assemblies/{aid}/members/{account_id}", &mpatch_spec},
+    {NULL, NULL},
+};

@@ -24,6 +24,7 @@
 #include "api/api_common.h"
 #include "api/api_records.h"
 #include "api/audit_writer.h"
+#include "api/body_specs.h"
 #include "api/decode.h"
 #include "api/lang_prefs.h"
 #include "api/translation_queue.h"
@@ -1263,3 +1264,11 @@ json_t *api_advancement_json(struct db_conn *c, struct arena *a, int64_t aid)
     return json_pack("{s:I, s:I}", "min_endorsements", (json_int_t)e, "min_countries",
                      (json_int_t)k);
 }
+
+/* The body specs of this file's routes (api/body_specs.h: fuzzing, route coverage). */
+const struct api_body_spec api_proposals_bodies[] = {
+    {"POST /api/v1/assemblies/{aid}/proposals", &create_spec},
+    {"PATCH /api/v1/proposals/{pid}", &patch_spec},
+    {"POST /api/v1/proposals/{pid}/translations", &translate_spec},
+    {NULL, NULL},
+};

@@ -39,6 +39,7 @@
 
 #include "api/api_common.h"
 #include "api/audit_writer.h"
+#include "api/body_specs.h"
 #include "api/decode.h"
 #include "api/question_int.h"
 #include "api/translation_queue.h"
@@ -1634,3 +1635,13 @@ int api_questions_translate(struct api_req *rq, struct api_reply *out)
     return api_txn_grouped(rq, out, db_group_assembly(t->k.aid), "question_translate", translate_cb,
                            translate_reset, translate_reply, t);
 }
+
+/* The body specs of this file's routes (api/body_specs.h: fuzzing, route coverage). */
+const struct api_body_spec api_questions_bodies[] = {
+    {"POST /api/v1/assemblies/{aid}/questions", &create_spec},
+    {"PATCH /api/v1/questions/{qid}", &patch_spec},
+    {"PATCH /api/v1/questions/{qid}", &create_spec},
+    {"POST /api/v1/questions/{qid}/translations", &translate_spec},
+    {"POST /api/v1/questions/{qid}/close", &close_spec},
+    {NULL, NULL},
+};

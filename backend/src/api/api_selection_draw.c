@@ -16,6 +16,7 @@
 #include "api/api_common.h"
 #include "api/api_selections.h"
 #include "api/audit_writer.h"
+#include "api/body_specs.h"
 #include "api/decode.h"
 #include "api/selection_int.h"
 #include "codec/json/draw.h"
@@ -248,6 +249,8 @@ static const struct decode_field commit_fields[] = {
      .offset = offsetof(struct commit_body, reveal_until)},
 };
 
+static const struct decode_spec commit_spec = DECODE_SPEC(commit_fields);
+
 /* POST /api/v1/selections/{sid}/commit {commit_until, reveal_until}:
  * fixes the pool (its commitment root), quotas, k, method, m and the
  * randomness rule in the log. now < commit_until < reveal_until ≤ now +
@@ -260,8 +263,7 @@ int api_selections_commit(struct api_req *rq, struct api_reply *out)
     }
     struct commit_body b = {0};
     struct decode_errors e;
-    static const struct decode_spec spec = DECODE_SPEC(commit_fields);
-    if (decode_body(rq, &spec, &b, &e) == 0) {
+    if (decode_body(rq, &commit_spec, &b, &e) == 0) {
         int64_t now = rq->now_us / 1000000, cu = 0, ru = 0;
         (void)base_rfc3339_parse(b.commit_until, strlen(b.commit_until), &cu);
         (void)base_rfc3339_parse(b.reveal_until, strlen(b.reveal_until), &ru);
@@ -468,6 +470,8 @@ static const struct decode_field publish_fields[] = {
      .offset = offsetof(struct publish_body, run)},
 };
 
+static const struct decode_spec publish_spec = DECODE_SPEC(publish_fields);
+
 /* POST /api/v1/selections/{sid}/publish {run}: the run's m panels, every
  * respondent's probability and the certificate become the round's
  * lottery; the log gets their hash. */
@@ -475,11 +479,10 @@ int api_selections_publish(struct api_req *rq, struct api_reply *out)
 {
     struct publish_txn t = {.rq = rq};
     struct publish_body b = {0};
-    static const struct decode_spec spec = DECODE_SPEC(publish_fields);
     if (api_param_id(rq, "sid", &t.sid) != 0) {
         return api_problem(out, API_E_NOT_FOUND, NULL);
     }
-    if (decode_or_fail(rq, out, &spec, &b) != 0) {
+    if (decode_or_fail(rq, out, &publish_spec, &b) != 0) {
         return 0;
     }
     t.run = strtoll(b.run, NULL, 10);
@@ -610,6 +613,17 @@ struct rand_body {
     const char *hex;
 };
 
+/* The commitment (POST …/randomness) and the reveal (…/randomness/reveal). */
+#define RAND_FIELD(n)                                                                              \
+    {                                                                                              \
+        .name = (n), .type = DECODE_STRING, .required = true, .format = "hex256",                  \
+        .format_ok = hex64_ok, .offset = offsetof(struct rand_body, hex)                           \
+    }
+static const struct decode_field rand_commit_fields[] = {RAND_FIELD("commitment")};
+static const struct decode_field rand_reveal_fields[] = {RAND_FIELD("value")};
+static const struct decode_spec rand_specs[2] = {DECODE_SPEC(rand_commit_fields),
+                                                 DECODE_SPEC(rand_reveal_fields)};
+
 static int rand_run(struct api_req *rq, struct api_reply *out, bool reveal)
 {
     struct rand_txn *t = arena_calloc(rq->arena, 1, sizeof *t);
@@ -618,17 +632,8 @@ static int rand_run(struct api_req *rq, struct api_reply *out, bool reveal)
     if (api_param_id(rq, "sid", &t->sid) != 0) {
         return api_problem(out, API_E_NOT_FOUND, NULL);
     }
-    const struct decode_field fields[] = {
-        {.name = reveal ? "value" : "commitment",
-         .type = DECODE_STRING,
-         .required = true,
-         .format = "hex256",
-         .format_ok = hex64_ok,
-         .offset = offsetof(struct rand_body, hex)},
-    };
-    const struct decode_spec spec = {.fields = fields, .n = 1};
     struct rand_body b = {0};
-    if (decode_or_fail(rq, out, &spec, &b) != 0) {
+    if (decode_or_fail(rq, out, &rand_specs[reveal ? 1 : 0], &b) != 0) {
         return 0;
     }
     (void)sel_unhex32(b.hex, t->bytes);
@@ -1255,3 +1260,12 @@ int api_selections_replacements(struct api_req *rq, struct api_reply *out)
     }
     return api_reply_json(out, 201, t.reply);
 }
+
+/* The body specs of this file's routes (api/body_specs.h: fuzzing, route coverage). */
+const struct api_body_spec api_selection_draw_bodies[] = {
+    {"POST /api/v1/selections/{sid}/commit", &commit_spec},
+    {"POST /api/v1/selections/{sid}/publish", &publish_spec},
+    {"POST /api/v1/selections/{sid}/randomness", &rand_specs[0]},
+    {"POST /api/v1/selections/{sid}/randomness/reveal", &rand_specs[1]},
+    {NULL, NULL},
+};

@@ -19,6 +19,7 @@
 
 #include "api/api_common.h"
 #include "api/api_selections.h"
+#include "api/body_specs.h"
 #include "api/decode.h"
 #include "api/selection_int.h"
 #include "api/worker.h"
@@ -124,17 +125,18 @@ static const struct decode_field run_fields[] = {
      .offset = offsetof(struct run_txn, method)},
 };
 
+static const struct decode_spec run_spec = {
+    .fields = run_fields, .n = PNYX_ARRAY_LEN(run_fields), .body_optional = true};
+
 /* POST /api/v1/selections/{sid}/runs {method?}: queues an optimiser run
  * of the current round (202; progress at GET …/runs/{id}). */
 int api_selection_runs_create(struct api_req *rq, struct api_reply *out)
 {
     struct run_txn t = {.rq = rq};
-    static const struct decode_spec spec = {
-        .fields = run_fields, .n = PNYX_ARRAY_LEN(run_fields), .body_optional = true};
     if (api_param_id(rq, "sid", &t.sid) != 0) {
         return api_problem(out, API_E_NOT_FOUND, NULL);
     }
-    if (decode_or_fail(rq, out, &spec, &t) != 0) {
+    if (decode_or_fail(rq, out, &run_spec, &t) != 0) {
         return 0;
     }
     enum db_status st = db_run_txn(rq->db, "selection_run", run_cb, run_reset, &t);
@@ -523,3 +525,9 @@ unsigned selection_workers_start(unsigned n)
     }
     return started;
 }
+
+/* The body specs of this file's routes (api/body_specs.h: fuzzing, route coverage). */
+const struct api_body_spec api_selection_runs_bodies[] = {
+    {"POST /api/v1/selections/{sid}/runs", &run_spec},
+    {NULL, NULL},
+};

@@ -27,6 +27,7 @@
 
 #include "api/api_common.h"
 #include "api/audit_writer.h"
+#include "api/body_specs.h"
 #include "api/decode.h"
 #include "api/selection_int.h"
 #include "codec/json/draw.h"
@@ -585,6 +586,9 @@ static const struct decode_field patch_fields[] = {
     {.name = "call_open", .type = DECODE_BOOLEAN, .offset = offsetof(struct patch_body, call_open)},
 };
 
+static const struct decode_spec patch_spec = {
+    .fields = patch_fields, .n = PNYX_ARRAY_LEN(patch_fields), .need_one = false};
+
 struct patch_txn {
     struct api_req *rq;
     int64_t sid;
@@ -743,9 +747,7 @@ int api_selections_patch(struct api_req *rq, struct api_reply *out)
         json_object_del(rq->body, "quotas");
     }
     struct decode_errors e;
-    static const struct decode_spec spec = {
-        .fields = patch_fields, .n = PNYX_ARRAY_LEN(patch_fields), .need_one = false};
-    (void)decode_body(rq, &spec, &t->b, &e);
+    (void)decode_body(rq, &patch_spec, &t->b, &e);
     if (quotas != NULL) {
         t->quotas = decode_quotas(rq->arena, quotas, &e);
         json_decref(quotas);
@@ -1107,6 +1109,12 @@ static int given_household_cmp(const void *x, const void *y)
     return strcmp(a->text, b->text);
 }
 
+/* The members a pool or a volunteer body may hold besides the ones their
+ * handler reads by hand: none (each is reported "unknown"). */
+static const struct decode_spec no_members_spec = {.fields = NULL, .n = 0};
+static const struct decode_spec no_members_optional_spec = {
+    .fields = NULL, .n = 0, .body_optional = true};
+
 /* PUT /api/v1/selections/{sid}/pool {respondents: [{values, household?,
  * name?, email?}]} or {csv: "…"}: replaces the draft pool. Each row gets a
  * random pseudonym and salt; the reply lists them once (row order), for
@@ -1123,7 +1131,6 @@ int api_selections_pool_put(struct api_req *rq, struct api_reply *out)
         return 0;
     }
     struct decode_errors e;
-    static const struct decode_spec none = {.fields = NULL, .n = 0};
     json_t *body = rq->body;
     json_t *resp = json_object_get(body, "respondents");
     json_t *csv = json_object_get(body, "csv");
@@ -1137,7 +1144,7 @@ int api_selections_pool_put(struct api_req *rq, struct api_reply *out)
     }
     struct api_req sub = *rq;
     sub.body = rest;
-    (void)decode_body(&sub, &none, &t, &e);
+    (void)decode_body(&sub, &no_members_spec, &t, &e);
     if (rest != NULL && (resp == NULL) == (csv == NULL)) {
         decode_error(&e, "respondents", "required", NULL, "either respondents or csv");
     } else if (csv != NULL && !json_is_string(csv)) {
@@ -1359,7 +1366,6 @@ int api_selections_volunteer(struct api_req *rq, struct api_reply *out)
     t.values = json_object_get(rq->body, "values");
     if (!json_is_object(rq->body) || !json_is_object(t.values) || json_object_size(rq->body) != 1) {
         struct decode_errors e;
-        static const struct decode_spec none = {.fields = NULL, .n = 0, .body_optional = true};
         json_t *rest = json_is_object(rq->body) ? json_copy(rq->body) : NULL;
         if (rest != NULL) {
             json_object_del(rest, "values");
@@ -1367,7 +1373,7 @@ int api_selections_volunteer(struct api_req *rq, struct api_reply *out)
         }
         struct api_req sub = *rq;
         sub.body = rest;
-        (void)decode_body(&sub, &none, &t, &e);
+        (void)decode_body(&sub, &no_members_optional_spec, &t, &e);
         if (!json_is_object(t.values)) {
             decode_error(&e, "values", "required", NULL, "an object of category: value");
         }
@@ -1388,3 +1394,12 @@ int api_selections_volunteer(struct api_req *rq, struct api_reply *out)
         out, 201,
         json_pack("{s:i, s:s, s:s}", "index", t.idx, "pseudonym", t.pseudonym, "salt", t.salt_hex));
 }
+
+/* The body specs of this file's routes (api/body_specs.h: fuzzing, route coverage). */
+const struct api_body_spec api_selections_bodies[] = {
+    {"POST /api/v1/assemblies/{aid}/selections", &create_spec},
+    {"PATCH /api/v1/selections/{sid}", &patch_spec},
+    {"PUT /api/v1/selections/{sid}/pool", &no_members_spec},
+    {"POST /api/v1/selections/{sid}/volunteers", &no_members_optional_spec},
+    {NULL, NULL},
+};

@@ -30,6 +30,7 @@
 
 #include "api/api_records.h"
 #include "api/auth.h"
+#include "api/body_specs.h"
 #include "api/decode.h"
 #include "core/base/base.h"
 #include "core/validate/validate.h"
@@ -348,3 +349,9 @@ int api_sessions_delete_current(struct api_req *rq, struct api_reply *out)
                                   api_auth_cookie_name(cfg), cfg->cookie_secure ? "; Secure" : ""));
     return 0;
 }
+
+/* The body specs of this file's routes (api/body_specs.h: fuzzing, route coverage). */
+const struct api_body_spec api_sessions_bodies[] = {
+    {"POST /api/v1/sessions", &login_spec},
+    {NULL, NULL},
+};

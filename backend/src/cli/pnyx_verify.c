@@ -31,10 +31,17 @@
  * tree (two hashes per entry); the questions are read after the entries
  * (from their offset, whatever the member order), each board scanned one
  * entry at a time (twice: the rules come after it); no DOM of the record.
+ *
+ * In-process use (tests/fuzz/fuzz_verify.c compiles this file with
+ * -DPNYX_VERIFY_NO_MAIN): pnyx_verify_record() runs checks 1-6 on a buffer
+ * and returns 0/1/2 like the exit status; an unreadable input unwinds to it
+ * with longjmp, and pnyx_verify_reset() releases everything a run holds
+ * (what a reader held when it gave up is registered with hold()).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -61,7 +68,6 @@
 /* ---- checks ------------------------------------------------------------------ */
 
 enum status { ST_PASS, ST_FAIL, ST_NOT_CHECKED, ST_SKIPPED };
-static const char *const status_name[] = {"PASS", "FAIL", "NOT CHECKED", "SKIPPED"};
 
 struct check {
     const char *name;
@@ -105,15 +111,66 @@ __attribute__((format(printf, 3, 4))) static void set(int id, enum status st, co
     va_end(ap);
 }
 
+/* Why the input is unreadable (exit 2), and where pnyx_verify_record
+ * waits for it; outside a run (the command line) it is printed at once. */
+static char unreadable_why[512];
+static jmp_buf unreadable_jmp;
+static bool unreadable_armed;
+
 __attribute__((format(printf, 1, 2), noreturn)) static void unreadable(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "pnyx-verify: cannot read the input: ");
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(unreadable_why, sizeof unreadable_why, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    if (unreadable_armed) {
+        longjmp(unreadable_jmp, 1);
+    }
+    fprintf(stderr, "pnyx-verify: cannot read the input: %s\n", unreadable_why);
     exit(2);
+}
+
+/* What a reader holds while it may give up (unreadable): released by
+ * pnyx_verify_reset when the run unwinds. Only objects in static storage
+ * may be held (the readers declare them static): longjmp has ended the
+ * readers' frames by the time they are released. Why 8: the deepest
+ * reader (check_question → read_board) holds 5 at once. */
+struct held {
+    void *p;
+    void (*fini)(void *);
+};
+static struct held held[8];
+static size_t n_held;
+
+static void hold(void *p, void (*fini)(void *))
+{
+    if (n_held == sizeof held / sizeof held[0]) {
+        abort(); /* a programming error: raise the bound */
+    }
+    held[n_held++] = (struct held){p, fini};
+}
+
+/* Forgets p (the holder released it, or handed it on). */
+static void unhold(const void *p)
+{
+    for (size_t i = n_held; i-- > 0;) {
+        if (held[i].p == p) {
+            held[i] = held[--n_held];
+            return;
+        }
+    }
+}
+
+static void fini_ptr(void *p)
+{
+    char **pp = p;
+    free(*pp);
+    *pp = NULL;
+}
+
+static void fini_scan(void *p)
+{
+    jscan_fini(p);
 }
 
 /* ---- the record as read --------------------------------------------------------- */
@@ -507,28 +564,36 @@ static bool key_is(const struct jscan *s, const char *k)
     return s->len == strlen(k) && memcmp(s->text, k, s->len) == 0;
 }
 
-static char *want_string(struct jscan *s, const char *what)
+/* A string member into *dst. A member given twice is refused: another
+ * JSON reader would keep the last one and see another record. */
+static void want_string(struct jscan *s, char **dst, const char *what)
 {
+    if (*dst != NULL) {
+        bad(s, "a member appears twice");
+    }
     if (next(s) != JSCAN_STRING || s->has_nul) {
         bad(s, what);
     }
-    return dup_tok(s);
+    *dst = dup_tok(s);
 }
 
 static void read_key(struct jscan *s)
 {
+    if (R.have_key) {
+        bad(s, "a member appears twice");
+    }
     if (next(s) != JSCAN_OBJECT_BEGIN) {
         bad(s, "\"key\" must be an object");
     }
     while (next(s) == JSCAN_KEY) {
         if (key_is(s, "name")) {
-            R.key_name = want_string(s, "key.name must be a string");
+            want_string(s, &R.key_name, "key.name must be a string");
         } else if (key_is(s, "public_key")) {
-            R.key_public = want_string(s, "key.public_key must be a string");
+            want_string(s, &R.key_public, "key.public_key must be a string");
         } else if (key_is(s, "key_id")) {
-            R.key_id = want_string(s, "key.key_id must be a string");
+            want_string(s, &R.key_id, "key.key_id must be a string");
         } else if (key_is(s, "vkey")) {
-            R.key_vkey = want_string(s, "key.vkey must be a string");
+            want_string(s, &R.key_vkey, "key.vkey must be a string");
         } else if (!jscan_skip(s, next(s))) {
             bad(s, "bad value");
         }
@@ -538,16 +603,21 @@ static void read_key(struct jscan *s)
 
 static void read_checkpoints(struct jscan *s)
 {
+    if (R.have_checkpoints) {
+        bad(s, "a member appears twice");
+    }
     if (next(s) != JSCAN_ARRAY_BEGIN) {
         bad(s, "\"checkpoints\" must be an array");
     }
     enum jscan_token t;
     while ((t = next(s)) == JSCAN_OBJECT_BEGIN) {
-        struct checkpoint c = {.listed_size = -1};
+        static struct checkpoint c; /* static: see hold() */
+        c = (struct checkpoint){.listed_size = -1};
+        hold(&c.note, fini_ptr);
         while (next(s) == JSCAN_KEY) {
             if (key_is(s, "note")) {
-                if (next(s) != JSCAN_STRING) {
-                    bad(s, "checkpoint note must be a string");
+                if (next(s) != JSCAN_STRING || c.note != NULL) {
+                    bad(s, "a checkpoint has one note, a string");
                 }
                 c.note = dup_tok(s);
                 c.note_len = s->len;
@@ -564,12 +634,15 @@ static void read_checkpoints(struct jscan *s)
             bad(s, "a checkpoint needs \"note\" and \"size\"");
         }
         if (R.n_cps == R.cap_cps) {
-            R.cap_cps = R.cap_cps ? 2 * R.cap_cps : 16;
-            R.cps = realloc(R.cps, R.cap_cps * sizeof *R.cps);
-            if (R.cps == NULL) {
+            size_t cap = R.cap_cps ? 2 * R.cap_cps : 16;
+            struct checkpoint *grown = realloc(R.cps, cap * sizeof *R.cps);
+            if (grown == NULL) {
                 unreadable("out of memory");
             }
+            R.cps = grown;
+            R.cap_cps = cap;
         }
+        unhold(&c.note);
         R.cps[R.n_cps++] = c;
     }
     if (t != JSCAN_ARRAY_END) {
@@ -580,11 +653,16 @@ static void read_checkpoints(struct jscan *s)
 
 static void read_entries(struct jscan *s)
 {
+    if (R.have_entries) {
+        bad(s, "a member appears twice");
+    }
     if (next(s) != JSCAN_ARRAY_BEGIN) {
         bad(s, "\"entries\" must be an array");
     }
-    char *text = NULL;
+    static char *text; /* static: see hold() */
+    text = NULL;
     size_t cap = 0;
+    hold(&text, fini_ptr);
     enum jscan_token t;
     while ((t = next(s)) == JSCAN_OBJECT_BEGIN) {
         size_t len = 0;
@@ -599,10 +677,11 @@ static void read_entries(struct jscan *s)
                 }
                 if (s->len + 1 > cap) {
                     cap = s->len + 1 > 2 * cap ? s->len + 1 : 2 * cap;
-                    text = realloc(text, cap);
-                    if (text == NULL) {
+                    char *grown = realloc(text, cap);
+                    if (grown == NULL) {
                         unreadable("out of memory");
                     }
+                    text = grown;
                 }
                 memcpy(text, s->text, s->len);
                 len = s->len;
@@ -643,6 +722,7 @@ static void read_entries(struct jscan *s)
         }
         check_entry(text, len, has_nul, pos, seq);
     }
+    unhold(&text);
     free(text);
     if (t != JSCAN_ARRAY_END) {
         bad(s, "entries must be objects");
@@ -652,22 +732,23 @@ static void read_entries(struct jscan *s)
 
 static void read_record(const char *buf, size_t len)
 {
-    struct jscan s;
+    static struct jscan s; /* static: see hold() */
     jscan_init(&s, buf, len);
+    hold(&s, fini_scan);
     if (next(&s) != JSCAN_OBJECT_BEGIN) {
         bad(&s, "a record is a JSON object");
     }
     enum jscan_token t;
     while ((t = next(&s)) == JSCAN_KEY) {
         if (key_is(&s, "format")) {
-            R.format = want_string(&s, "format must be a string");
+            want_string(&s, &R.format, "format must be a string");
             if (strcmp(R.format, "pnyx-record/1") != 0) {
                 unreadable("format is \"%s\", this pnyx-verify reads pnyx-record/1", R.format);
             }
         } else if (key_is(&s, "assembly")) {
-            R.assembly = want_string(&s, "assembly must be a string");
+            want_string(&s, &R.assembly, "assembly must be a string");
         } else if (key_is(&s, "origin")) {
-            R.origin = want_string(&s, "origin must be a string");
+            want_string(&s, &R.origin, "origin must be a string");
         } else if (key_is(&s, "key")) {
             read_key(&s);
         } else if (key_is(&s, "checkpoints")) {
@@ -675,6 +756,9 @@ static void read_record(const char *buf, size_t len)
         } else if (key_is(&s, "entries")) {
             read_entries(&s);
         } else if (key_is(&s, "questions")) {
+            if (R.have_questions) {
+                bad(&s, "a member appears twice");
+            }
             enum jscan_token q = next(&s);
             if (q != JSCAN_ARRAY_BEGIN) {
                 bad(&s, "questions must be an array");
@@ -694,6 +778,7 @@ static void read_record(const char *buf, size_t len)
     if (next(&s) != JSCAN_END) {
         bad(&s, "trailing data");
     }
+    unhold(&s);
     jscan_fini(&s);
     if (R.format == NULL || R.assembly == NULL || R.origin == NULL || !R.have_key ||
         !R.have_entries || !R.have_checkpoints || !R.key_name || !R.key_public) {
@@ -1114,7 +1199,7 @@ static void read_q_roll(struct jscan *s, struct rec_q *q)
 /* One question object (its first token was just read). */
 static void read_question(struct jscan *s, struct rec_q *q)
 {
-    memset(q, 0, sizeof *q);
+    memset(q, 0, sizeof *q); /* q->result: NULL, as the caller holds it */
     q->id = -1;
     q->max_rankings = -1;
     while (next(s) == JSCAN_KEY) {
@@ -1137,12 +1222,12 @@ static void read_question(struct jscan *s, struct rec_q *q)
             read_q_options(s, q);
         } else if (key_is(s, "result")) {
             enum jscan_token t = next(s);
-            if (t == JSCAN_STRING) {
+            if (t == JSCAN_STRING && q->result == NULL) {
                 q->result = dup_tok(s);
                 q->result_len = s->len;
                 q->have_result = true;
-            } else if (t != JSCAN_NULL) {
-                bad(s, "a result is the result's bytes as a string, or null");
+            } else if (t != JSCAN_NULL || q->result != NULL) {
+                bad(s, "a result is the result's bytes as a string, or null (once)");
             }
         } else if (key_is(s, "roll")) {
             read_q_roll(s, q);
@@ -1191,11 +1276,32 @@ static bool is_lower_hex(const char *s, size_t n)
  * (set up for q by the caller, or NULL). Returns the number of entries;
  * *valid = false when any entry is unusable for the count.
  */
+static void fini_jcs(void *p)
+{
+    jcs_buf_fini(p);
+}
+
+static void fini_election(void *p)
+{
+    tally_election_fini(p);
+}
+
+static void fini_result(void *p)
+{
+    tally_result_fini(p);
+}
+
+static void fini_ebuf(void *p)
+{
+    election_buf_fini(p);
+}
+
 static uint64_t read_board(const char *buf, size_t len, const struct rec_q *q,
                            const struct qlog *lq, struct tally_election *e, bool *valid)
 {
-    struct jscan s;
+    static struct jscan s; /* static: see hold() */
     jscan_init_at(&s, buf, len, q->board_off);
+    hold(&s, fini_scan);
     if (next(&s) != JSCAN_ARRAY_BEGIN) {
         bad(&s, "a board must be an array");
     }
@@ -1203,8 +1309,9 @@ static uint64_t read_board(const char *buf, size_t len, const struct rec_q *q,
         q->max_rankings > 0 && q->max_rankings < q->n_options ? (int)q->max_rankings : q->n_options;
     struct merkle_frontier f;
     merkle_frontier_init(&f);
-    struct jcs_buf jb;
+    static struct jcs_buf jb;
     jcs_buf_init(&jb);
+    hold(&jb, fini_jcs);
     char prev[BALLOT_RECEIPT_HEX + 1] = "";
     uint64_t n = 0;
     *valid = true;
@@ -1293,7 +1400,9 @@ static uint64_t read_board(const char *buf, size_t len, const struct rec_q *q,
     if (t != JSCAN_ARRAY_END) {
         bad(&s, "board entries must be objects");
     }
+    unhold(&jb);
     jcs_buf_fini(&jb);
+    unhold(&s);
     jscan_fini(&s);
     uint8_t root[MERKLE_HASH_LEN];
     char root_hex[65];
@@ -1374,8 +1483,9 @@ static void check_question(const char *buf, size_t len, struct rec_q *q)
         .max_rankings = (int)q->max_rankings,
         .seed = seed,
     };
-    struct tally_election e;
+    static struct tally_election e; /* static: see hold() */
     tally_election_init(&e);
+    hold(&e, fini_election);
     struct tally_error err = {0};
     bool setup = m >= 0 && qr_election_setup(&spec, &e, &err) == TALLY_OK;
     bool valid;
@@ -1390,6 +1500,7 @@ static void check_question(const char *buf, size_t len, struct rec_q *q)
         } else {
             results_pending++;
         }
+        unhold(&e);
         tally_election_fini(&e);
         return;
     }
@@ -1397,6 +1508,7 @@ static void check_question(const char *buf, size_t len, struct rec_q *q)
         fail(3, "the record carries a result for question %s without its tally.published",
              q->idstr);
         fail(5, "question %s: a result without tally.published cannot be checked", q->idstr);
+        unhold(&e);
         tally_election_fini(&e);
         return;
     }
@@ -1424,10 +1536,13 @@ static void check_question(const char *buf, size_t len, struct rec_q *q)
     if (!setup || !valid) {
         fail(5, "question %s: the result cannot be recounted: %s", q->idstr,
              !setup ? err.reason : "the board holds invalid entries (check 4)");
+        unhold(&e);
         tally_election_fini(&e);
         return;
     }
-    struct tally_result r = {0};
+    static struct tally_result r;
+    memset(&r, 0, sizeof r);
+    hold(&r, fini_result);
     struct tally_error refusal = {0};
     int rc = tally_run(&e, &r, &refusal);
     if (rc != TALLY_OK && rc != TALLY_EINVAL && rc != TALLY_ERANGE && rc != TALLY_ETIE) {
@@ -1459,7 +1574,9 @@ static void check_question(const char *buf, size_t len, struct rec_q *q)
         .seed = seed,
         .refusal = refused ? refusal.reason : NULL,
     };
-    struct election_buf b = {0};
+    static struct election_buf b;
+    memset(&b, 0, sizeof b);
+    hold(&b, fini_ebuf);
     if (qr_result_write(&meta, &e, &r, &b) != 0 || b.oom) {
         unreadable("out of memory");
     }
@@ -1478,6 +1595,9 @@ static void check_question(const char *buf, size_t len, struct rec_q *q)
     } else {
         results_checked++;
     }
+    unhold(&b);
+    unhold(&r);
+    unhold(&e);
     election_buf_fini(&b);
     tally_result_fini(&r);
     tally_election_fini(&e);
@@ -1486,21 +1606,26 @@ static void check_question(const char *buf, size_t len, struct rec_q *q)
 static void check_questions(const char *buf, size_t len)
 {
     if (R.have_questions) {
-        struct jscan s;
+        static struct jscan s; /* static: see hold() */
         jscan_init_at(&s, buf, len, R.questions_off);
+        hold(&s, fini_scan);
         if (next(&s) != JSCAN_ARRAY_BEGIN) {
             bad(&s, "questions must be an array");
         }
         enum jscan_token t;
         while ((t = next(&s)) == JSCAN_OBJECT_BEGIN) {
-            struct rec_q q;
+            static struct rec_q q;
+            q.result = NULL;
+            hold(&q.result, fini_ptr);
             read_question(&s, &q);
             check_question(buf, len, &q);
+            unhold(&q.result);
             free(q.result);
         }
         if (t != JSCAN_ARRAY_END) {
             bad(&s, "questions must be objects");
         }
+        unhold(&s);
         jscan_fini(&s);
     }
     for (size_t i = 0; i < story.n_q; i++) {
@@ -1519,6 +1644,89 @@ static void check_questions(const char *buf, size_t len)
         results_checked, results_checked == 1 ? "" : "s",
         results_pending ? "; a closed question is not counted yet" : "");
 }
+
+/* ---- a run ---------------------------------------------------------------------- */
+
+int pnyx_verify_record(const char *buf, size_t len, const char *pinned, const char *const *saved,
+                       size_t n_saved, const struct note_verifier *witnesses, size_t nw);
+void pnyx_verify_reset(void);
+
+/*
+ * Checks 1-6 of the record buf[0..len) (borrowed; need not be
+ * NUL-terminated): 0 every check passed, 1 a check failed (checks[] say
+ * which), 2 unreadable (unreadable_why says why). pinned: --key or NULL;
+ * saved: the --checkpoint files; witnesses: the --witness keys. Call
+ * pnyx_verify_reset after reading the verdict, before the next run.
+ */
+int pnyx_verify_record(const char *buf, size_t len, const char *pinned, const char *const *saved,
+                       size_t n_saved, const struct note_verifier *witnesses, size_t nw)
+{
+    merkle_mem_init(&R.tree);
+    unreadable_armed = true;
+    if (setjmp(unreadable_jmp) != 0) {
+        unreadable_armed = false;
+        return 2;
+    }
+    read_record(buf, len);
+    check_key(pinned);
+    check_signatures(pinned != NULL);
+    check_log();
+    for (size_t i = 0; i < n_saved; i++) {
+        check_saved(saved[i]);
+    }
+    set(2, ST_PASS,
+        "%" PRIu64 " leaf hashes recompute; every checkpoint's root is the root of its entries; "
+        "consecutive checkpoints are consistent%s",
+        R.n_entries, n_saved ? "; so are your saved checkpoints" : "");
+    check_questions(buf, len);
+    set(3, ST_PASS,
+        "%" PRIu64 " entries canonical, seq 1..%" PRIu64 " without gaps, kinds known, story "
+        "legal (%" PRIu64 " question entries)",
+        R.n_entries, R.n_entries, question_entries);
+    check_witnesses(witnesses, nw);
+    unreadable_armed = false;
+    bool failed = false;
+    for (int i = 1; i <= 6; i++) {
+        failed = failed || checks[i].status == ST_FAIL;
+    }
+    return failed ? 1 : 0;
+}
+
+/* Releases what a run holds and forgets its verdicts. */
+void pnyx_verify_reset(void)
+{
+    while (n_held > 0) {
+        n_held--;
+        held[n_held].fini(held[n_held].p);
+    }
+    free(R.assembly);
+    free(R.origin);
+    free(R.format);
+    free(R.key_name);
+    free(R.key_public);
+    free(R.key_id);
+    free(R.key_vkey);
+    for (size_t i = 0; i < R.n_cps; i++) {
+        free(R.cps[i].note);
+    }
+    free(R.cps);
+    merkle_mem_fini(&R.tree);
+    memset(&R, 0, sizeof R);
+    free(story.q);
+    memset(&story, 0, sizeof story);
+    question_entries = 0;
+    boards_checked = ballots_checked = results_checked = results_pending = 0;
+    memset(&log_key, 0, sizeof log_key);
+    for (int i = 1; i <= 6; i++) {
+        checks[i].status = ST_PASS;
+        checks[i].problems = 0;
+        checks[i].reason[0] = '\0';
+    }
+    unreadable_why[0] = '\0';
+}
+
+#ifndef PNYX_VERIFY_NO_MAIN
+static const char *const status_name[] = {"PASS", "FAIL", "NOT CHECKED", "SKIPPED"};
 
 /* ---- output --------------------------------------------------------------------- */
 
@@ -1594,33 +1802,16 @@ int main(int argc, char **argv)
             unreadable("--checkpoint %s: %s", saved[i], strerror(errno));
         }
     }
-    merkle_mem_init(&R.tree);
     size_t len;
     char *buf = slurp(record, &len);
-    read_record(buf, len);
-
-    check_key(pinned);
-    check_signatures(pinned != NULL);
-    check_log();
-    for (size_t i = 0; i < n_saved; i++) {
-        check_saved(saved[i]);
-    }
-    set(2, ST_PASS,
-        "%" PRIu64 " leaf hashes recompute; every checkpoint's root is the root of its entries; "
-        "consecutive checkpoints are consistent%s",
-        R.n_entries, n_saved ? "; so are your saved checkpoints" : "");
-    check_questions(buf, len);
+    int rc = pnyx_verify_record(buf, len, pinned, saved, n_saved, witnesses, nw);
     free(buf);
-    set(3, ST_PASS,
-        "%" PRIu64 " entries canonical, seq 1..%" PRIu64 " without gaps, kinds known, story "
-        "legal (%" PRIu64 " question entries)",
-        R.n_entries, R.n_entries, question_entries);
-    check_witnesses(witnesses, nw);
-
-    bool failed = false;
-    for (int i = 1; i <= 6; i++) {
-        failed = failed || checks[i].status == ST_FAIL;
+    if (rc == 2) {
+        fprintf(stderr, "pnyx-verify: cannot read the input: %s\n", unreadable_why);
+        pnyx_verify_reset();
+        return 2;
     }
+    bool failed = rc != 0;
     const char *verdict = failed ? "FAIL" : "PASS";
     if (as_json) {
         printf("{\"record\":{\"assembly\":");
@@ -1653,6 +1844,7 @@ int main(int argc, char **argv)
         }
         printf("result: %s\n", verdict);
     }
-    merkle_mem_fini(&R.tree);
+    pnyx_verify_reset();
     return failed ? 1 : 0;
 }
+#endif /* PNYX_VERIFY_NO_MAIN */

@@ -384,17 +384,29 @@ enum witness_verdict witness_decide(const struct witness_log_state *st, uint64_t
 
 /* ---- state file -------------------------------------------------------------- */
 
-int witness_state_line(const char *origin, size_t origin_len, const struct witness_log_state *st,
-                       char *out, size_t cap, size_t *out_len)
+/* An origin a state line may hold: 1..NOTE_ORIGIN_MAX bytes, no space,
+ * no control character. The writer and the reader apply the same rule
+ * (fuzz_audit found the reader taking control characters the writer
+ * refuses, from a state file edited by hand or damaged). */
+static bool state_origin_ok(const char *origin, size_t origin_len)
 {
     if (origin_len == 0 || origin_len > NOTE_ORIGIN_MAX) {
-        return AUDIT_EINVAL;
+        return false;
     }
     for (size_t i = 0; i < origin_len; i++) {
         unsigned char c = (unsigned char)origin[i];
         if (c <= ' ' || c == 0x7f) {
-            return AUDIT_EINVAL;
+            return false;
         }
+    }
+    return true;
+}
+
+int witness_state_line(const char *origin, size_t origin_len, const struct witness_log_state *st,
+                       char *out, size_t cap, size_t *out_len)
+{
+    if (!state_origin_ok(origin, origin_len)) {
+        return AUDIT_EINVAL;
     }
     char b64[AUDIT_B64_LEN(MERKLE_HASH_LEN) + 1];
     audit_b64_encode(st->root, MERKLE_HASH_LEN, b64);
@@ -411,7 +423,7 @@ int witness_state_parse_line(const char *line, size_t len, const char **origin, 
                              struct witness_log_state *st)
 {
     const char *sp1 = memchr(line, ' ', len);
-    if (sp1 == NULL || sp1 == line) {
+    if (sp1 == NULL || !state_origin_ok(line, (size_t)(sp1 - line))) {
         return AUDIT_ESYNTAX;
     }
     const char *rest = sp1 + 1;
