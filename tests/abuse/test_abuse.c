@@ -629,6 +629,8 @@ static void check_resp(struct world *w, const char *what, const char *method, co
     if (r->rid[0])
         note_rid(w, r->rid);
     else {
+        cr_assert(st == 400 || st == 413 || st == 414 || st == 431 || st == 505,
+                  "%s: %s %.200s: libmicrohttpd answered %ld by itself", what, method, path, st);
         /* libmicrohttpd answered by itself (no request id): before the
          * request reached pnyxd's handler, so no access line — its own
          * log line (through pnyxd's logger, JSON) is counted instead */
@@ -638,10 +640,27 @@ static void check_resp(struct world *w, const char *what, const char *method, co
         if (!w->mhd_cases.p || !strstr(w->mhd_cases.p, key))
             buf_str(&w->mhd_cases, key);
     }
-    /* The recorder takes "Name: value\r\n" lines. */
-    char *head = strndup(r->head, r->head_len);
-    h_record(method, path, st, head, r->body, r->body_len);
-    free(head);
+    /* The recorder takes "Name: value\r\n" lines. libmicrohttpd's own
+     * refusals (HTML, no X-Request-Id) are not pnyxd's API answers: the
+     * spec describes them in prose (info, "Refused by libmicrohttpd"),
+     * and the assertion above holds them to their statuses. */
+    if (r->rid[0]) {
+        /* the path as routed: libmicrohttpd decodes %2F into a segment
+         * separator before pnyxd matches it */
+        char *routed = strdup(path);
+        for (char *p = routed, *q = routed;; p++) {
+            if (p[0] == '%' && p[1] == '2' && (p[2] == 'f' || p[2] == 'F')) {
+                *q++ = '/';
+                p += 2;
+            } else if (!(*q++ = *p)) {
+                break;
+            }
+        }
+        char *head = strndup(r->head, r->head_len);
+        h_record(method, routed, st, head, r->body, r->body_len);
+        free(head);
+        free(routed);
+    }
     free(r->owned); /* checked and recorded: nothing else reads the body */
     r->owned = NULL;
 }
