@@ -142,8 +142,10 @@ static void world_new(struct world *w, const char *test)
 {
     memset(w, 0, sizeof *w);
     w->test = test;
-    /* debug: an access line for every request, also the 2xx ones */
-    const char *env[] = {"PNYX_LOG_LEVEL=debug", NULL};
+    /* debug: an access line for every request, also the 2xx ones;
+     * no background jobs (translation retries with backoff, deadlines):
+     * whatever the database shows changed, a request of the battery did */
+    const char *env[] = {"PNYX_LOG_LEVEL=debug", "PNYX_WORKERS=0", NULL};
     w->s = h_server_start(env);
     cr_assert_not_null(w->s, "pnyxd did not start");
     snprintf(w->log_path, sizeof w->log_path, "%s", w->s->log_path);
@@ -350,6 +352,13 @@ static struct route *routes_load(size_t *n)
         struct route *rt = &rts[*n];
         cr_assert_eq(sscanf(s, "%7s %127s", rt->method, rt->pattern), 2, "route line: %s", s);
         spec_route(&L, rt);
+        if (getenv("PNYX_ABUSE_VERBOSE")) { /* what the battery read from the spec */
+            printf("route %s %s%s%s:", rt->method, rt->pattern, rt->spec_body ? " body" : "",
+                   rt->paged ? " paged" : "");
+            for (size_t i = 0; i < rt->nfields; i++)
+                printf(" %s(%s)", rt->fields[i].name, rt->fields[i].type);
+            printf("\n");
+        }
         (*n)++;
     }
     free(L.l);
