@@ -948,6 +948,12 @@ static void body_cases(struct world *w, const struct route *rt, const char *path
     send_body(w, rt, path, "text/plain body", "{}", 2, "text/plain", &media);
     send_body(w, rt, path, "form body", "a=1", 3, "application/x-www-form-urlencoded", &media);
     send_body(w, rt, path, "json-ish media type", "{}", 2, "application/jsonx", &media);
+    send_body(w, rt, path, "Latin-1 body, declared", "{\"x\":\"\xe9\"}", 8,
+              "application/json; charset=iso-8859-1", &malformed);
+    send_body(w, rt, path, "media type parameters", "{\"x\":", 5,
+              "application/json;;;charset=\"\";a=b=c", &malformed);
+    send_body(w, rt, path, "UTF-16 body", "{\0\"\0x\0\"\0:\0\x31\0}\0", 14,
+              "application/json; charset=utf-16le", &malformed);
     free(b.p);
 }
 
@@ -1087,6 +1093,12 @@ static void path_cases(struct world *w, const struct route *rt, const char *path
         send_case(w, "traversal after the path", rt->method, b.p, "HTTP/1.1", bh, body, blen,
                   api ? &any4xx : &outside);
     }
+    /* 300 more segments (within the URL cap): no route has them */
+    b.n = 0;
+    buf_str(&b, path);
+    buf_rep(&b, "/a", 300);
+    send_case(w, "300 segments more", rt->method, b.p, "HTTP/1.1", bh, body, blen,
+              api ? &any4xx : &outside);
     if (!strchr(rt->pattern, '{')) {
         free(b.p);
         return;
@@ -1235,6 +1247,47 @@ static void wire_cases(struct world *w, const struct route *rt, const char *path
         free(req.p);
         free(x.p);
     }
+
+    /* 16 KiB values (within the connection's memory, so pnyxd parses
+     * them) for every header pnyxd reads: junk bytes, separators, and
+     * long lists for the ones it splits */
+    static const char *const parsed[] = {
+        "Cookie",          "Origin",
+        "Accept-Language", "If-None-Match",
+        "X-Request-Id",    "Idempotency-Key",
+        "X-CSRF-Token",    "Sec-Fetch-Site",
+        "Content-Type",    "X-Forwarded-For",
+        "Accept",          "Accept-Encoding",
+        "Range",           "If-Modified-Since",
+        "Referer",
+    };
+    for (size_t i = 0; i < sizeof parsed / sizeof parsed[0]; i++) {
+        for (int v = 0; v < 2; v++) {
+            struct buf x = {0};
+            buf_fmt(&x, "%s: ", parsed[i]);
+            if (v == 0)
+                buf_rep(&x, "fr;q=0.5, \"*\"=;,=a%00\xc3\xa9\xff/..\\", 16 * 1024 / 32);
+            else
+                buf_rep(&x, "pnyx_session=x; W/\"e\", en-GB;q=0.9,", 16 * 1024 / 36);
+            buf_str(&x, "\r\n");
+            if (!get)
+                buf_fmt(&x, "%sContent-Length: 5\r\n",
+                        strcmp(parsed[i], "Content-Type") ? json_hdr : "");
+            char what[80];
+            snprintf(what, sizeof what, "16 KiB %s", parsed[i]);
+            /* a GET may still be answered; a body with a junk media type
+             * is 415; any other body is the refused one */
+            struct expect e = {.status = 0, .ok2xx = get};
+            send_case(w, what, rt->method, path, "HTTP/1.1", x.p, get ? NULL : mal, get ? 0 : 5,
+                      &e);
+            free(x.p);
+        }
+    }
+    /* Expect: 100-continue with a body over the cap: refused from the
+     * headers, the body never sent */
+    snprintf(h, sizeof h, "%sContent-Length: 104857600\r\nExpect: 100-continue\r\n", json_hdr);
+    send_case(w, "Expect: 100-continue, 100 MB", rt->method, path, "HTTP/1.1", h, NULL, 0,
+              &(struct expect){.status = 413, .slug = "payload-too-large"});
 
     /* sizes: a 3 KiB URL (over pnyxd's 2 KiB cap → 414 problem), a 64 KiB
      * URL and a 64 KiB header (over the connection's 32 KiB memory:
