@@ -14,9 +14,14 @@
 #include "assembly_util.h"
 #include "comment_util.h"
 
-enum who { ANON, NONMEM, OBS, MEM, FAC, CONV, SUSP, N_WHO };
-static const char *who_name[N_WHO] = {"anonymous",   "non-member", "observer", "member",
-                                      "facilitator", "convener",   "suspended"};
+/* OTHER: the convener of another assembly, a non-member here: every
+ * route that takes a global id (a proposal, comment, selection, question,
+ * invitation) must look up the caller's standing in the resource's own
+ * assembly, so this column equals the non-member's. */
+enum who { ANON, NONMEM, OBS, MEM, FAC, CONV, SUSP, OTHER, N_WHO };
+static const char *who_name[N_WHO] = {"anonymous", "non-member",        "observer",
+                                      "member",    "facilitator",       "convener",
+                                      "suspended", "convener elsewhere"};
 
 enum route {
     R_READ,
@@ -87,180 +92,273 @@ enum route {
     /* witnesses (issue 12, wit12) */
     R_WITNESSES,
     R_UPDATE_QUORUM,
+    /* selections: an optimiser run (GET, cancel) and a respondent's own
+     * commitment check, on a second selection with a one-row pool */
+    R_S_RUN_GET,
+    R_S_RUN_CANCEL,
+    R_S_COMMITMENT,
     N_ROUTE
 };
-static const char *route_name[N_ROUTE] = {
-    "GET assembly", "PATCH assembly", "POST join", "POST invitations", "POST accept", "GET members",
-    "PATCH member", "PATCH own status=left", "GET audit", "GET audit/checkpoint",
-    "GET proof/inclusion", "GET proof/consistency", "GET audit/key", "GET assemblies",
-    "GET invitations", "DELETE invitation", "GET invitation preview",
-    /* comments (issue 10) */
-    "GET comments", "POST comment", "PATCH comment", "DELETE comment", "POST comment hide",
-    "POST comment translation", "POST comment review", "GET comment versions",
-    /* machine translation (issue 10, mt) */
-    "GET translation/languages", "GET translation-jobs",
-    /* selections by lot (issue 14, sortdraw) */
-    "POST selections", "GET selections", "GET selection", "PATCH selection", "GET pool", "GET runs",
-    "GET draw.json", "POST publish", "POST randomness", "POST volunteers", "PUT pool", "POST runs",
-    "POST commit", "POST reveal", "POST draw", "POST decline", "POST replacements",
-    /* results (issue 11, qresult) */
-    "GET question result", "GET question export",
-    /* questions (issue 11, qlife) */
-    "GET questions", "POST questions", "GET question", "PATCH question",
-    "POST question translation", "POST question open", "POST question close",
-    "GET question participation",
-    /* ballots (issue 11, qballot) */
-    "POST ballot", "GET board", "GET board receipt",
-    /* the auditor's record (issue 12, audit12) */
-    "GET record",
-    /* witnesses (issue 12, wit12) */
-    "GET audit/witnesses", "PATCH assembly witness_quorum"};
+/* Each entry's route exactly as `pnyxd routes` prints it ("METHOD
+ * PATTERN"; several entries may name one route, with a note on what
+ * differs): every_route_is_in_the_matrix checks the set against the
+ * server's table, and run_cell checks that the request it sends is one
+ * the entry's pattern matches. */
+struct route_def {
+    const char *route;
+    const char *note; /* "" or what this entry does with the route */
+};
+static const struct route_def route_def[N_ROUTE] = {
+    [R_READ] = {"GET /api/v1/assemblies/{aid}", ""},
+    [R_UPDATE] = {"PATCH /api/v1/assemblies/{aid}", "description"},
+    [R_JOIN] = {"POST /api/v1/assemblies/{aid}/join", ""},
+    [R_INVITE] = {"POST /api/v1/assemblies/{aid}/invitations", ""},
+    [R_ACCEPT] = {"POST /api/v1/invitations/{code}/accept", ""},
+    [R_MEMBERS] = {"GET /api/v1/assemblies/{aid}/members", ""},
+    [R_PATCH_MEMBER] = {"PATCH /api/v1/assemblies/{aid}/members/{account_id}", "suspend another"},
+    [R_LEAVE] = {"PATCH /api/v1/assemblies/{aid}/members/{account_id}", "own status=left"},
+    [R_AUDIT] = {"GET /api/v1/assemblies/{aid}/audit", ""},
+    [R_CHECKPOINT] = {"GET /api/v1/assemblies/{aid}/audit/checkpoint", ""},
+    [R_INCLUSION] = {"GET /api/v1/assemblies/{aid}/audit/proof/inclusion", ""},
+    [R_CONSISTENCY] = {"GET /api/v1/assemblies/{aid}/audit/proof/consistency", ""},
+    [R_KEY] = {"GET /api/v1/audit/key", ""},
+    [R_LIST] = {"GET /api/v1/assemblies", ""},
+    [R_INV_LIST] = {"GET /api/v1/assemblies/{aid}/invitations", ""},
+    [R_INV_REVOKE] = {"DELETE /api/v1/assemblies/{aid}/invitations/{id}", ""},
+    [R_INV_PREVIEW] = {"GET /api/v1/invitations/{code}", ""},
+    [R_C_LIST] = {"GET /api/v1/proposals/{pid}/comments", ""},
+    [R_C_CREATE] = {"POST /api/v1/proposals/{pid}/comments", ""},
+    [R_C_EDIT] = {"PATCH /api/v1/comments/{cid}", ""},
+    [R_C_DELETE] = {"DELETE /api/v1/comments/{cid}", ""},
+    [R_C_HIDE] = {"POST /api/v1/comments/{cid}/hide", ""},
+    [R_C_TRANSLATE] = {"POST /api/v1/comments/{cid}/translations", ""},
+    [R_C_REVIEW] = {"POST /api/v1/comments/{cid}/translations/{lang}/review", ""},
+    [R_C_VERSIONS] = {"GET /api/v1/comments/{cid}/versions", ""},
+    [R_T_LANGUAGES] = {"GET /api/v1/translation/languages", ""},
+    [R_T_JOBS] = {"GET /api/v1/assemblies/{aid}/translation-jobs", ""},
+    [R_S_CREATE] = {"POST /api/v1/assemblies/{aid}/selections", ""},
+    [R_S_LIST] = {"GET /api/v1/assemblies/{aid}/selections", ""},
+    [R_S_GET] = {"GET /api/v1/selections/{sid}", ""},
+    [R_S_PATCH] = {"PATCH /api/v1/selections/{sid}", ""},
+    [R_S_POOL] = {"GET /api/v1/selections/{sid}/pool", ""},
+    [R_S_RUNS] = {"GET /api/v1/selections/{sid}/runs", ""},
+    [R_S_DRAW_JSON] = {"GET /api/v1/selections/{sid}/draw.json", ""},
+    [R_S_PUBLISH] = {"POST /api/v1/selections/{sid}/publish", ""},
+    [R_S_RANDOMNESS] = {"POST /api/v1/selections/{sid}/randomness", ""},
+    [R_S_VOLUNTEER] = {"POST /api/v1/selections/{sid}/volunteers", ""},
+    [R_S_PUT_POOL] = {"PUT /api/v1/selections/{sid}/pool", ""},
+    [R_S_POST_RUN] = {"POST /api/v1/selections/{sid}/runs", ""},
+    [R_S_COMMIT] = {"POST /api/v1/selections/{sid}/commit", ""},
+    [R_S_REVEAL] = {"POST /api/v1/selections/{sid}/randomness/reveal", ""},
+    [R_S_DRAW] = {"POST /api/v1/selections/{sid}/draw", ""},
+    [R_S_DECLINE] = {"POST /api/v1/selections/{sid}/respondents/{pseudonym}/decline", ""},
+    [R_S_REPLACEMENTS] = {"POST /api/v1/selections/{sid}/replacements", ""},
+    [R_Q_RESULT] = {"GET /api/v1/questions/{qid}/result", ""},
+    [R_Q_EXPORT] = {"GET /api/v1/questions/{qid}/export", ""},
+    [R_Q_LIST] = {"GET /api/v1/assemblies/{aid}/questions", ""},
+    [R_Q_CREATE] = {"POST /api/v1/assemblies/{aid}/questions", ""},
+    [R_Q_GET] = {"GET /api/v1/questions/{qid}", ""},
+    [R_Q_PATCH] = {"PATCH /api/v1/questions/{qid}", ""},
+    [R_Q_TRANSLATE] = {"POST /api/v1/questions/{qid}/translations", ""},
+    [R_Q_OPEN] = {"POST /api/v1/questions/{qid}/open", ""},
+    [R_Q_CLOSE] = {"POST /api/v1/questions/{qid}/close", ""},
+    [R_Q_PARTICIPATION] = {"GET /api/v1/questions/{qid}/participation", ""},
+    [R_B_CAST] = {"POST /api/v1/questions/{qid}/ballots", ""},
+    [R_B_BOARD] = {"GET /api/v1/questions/{qid}/ballots", ""},
+    [R_B_RECEIPT] = {"GET /api/v1/questions/{qid}/ballots/{receipt}", ""},
+    [R_RECORD] = {"GET /api/v1/assemblies/{aid}/record", ""},
+    [R_WITNESSES] = {"GET /api/v1/assemblies/{aid}/audit/witnesses", ""},
+    [R_UPDATE_QUORUM] = {"PATCH /api/v1/assemblies/{aid}", "witness_quorum"},
+    [R_S_RUN_GET] = {"GET /api/v1/selections/{sid}/runs/{rid}", ""},
+    [R_S_RUN_CANCEL] = {"DELETE /api/v1/selections/{sid}/runs/{rid}", ""},
+    [R_S_COMMITMENT] = {"GET /api/v1/selections/{sid}/commitment", ""},
+};
+/* True when `route` ("METHOD /pattern", {name} = one non-empty segment)
+ * matches method and path (its query string ignored). */
+static bool route_matches(const char *route, const char *method, const char *path)
+{
+    size_t ml = strlen(method);
+    if (strncmp(route, method, ml) != 0 || route[ml] != ' ') {
+        return false;
+    }
+    const char *p = route + ml + 1, *q = path;
+    while (*p != '\0') {
+        if (*q == '\0' || *q == '?') {
+            return false;
+        }
+        if (*p == '{') {
+            const char *close = strchr(p, '}');
+            if (close == NULL) {
+                return false;
+            }
+            size_t n = strcspn(q, "/?");
+            if (n == 0) {
+                return false;
+            }
+            p = close + 1;
+            q += n;
+        } else if (*p++ != *q++) {
+            return false;
+        }
+    }
+    return *q == '\0' || *q == '?';
+}
+
 /* Routes whose cell changes the caller's (or a target's) membership. */
 static const bool mutating[N_ROUTE] = {
     [R_JOIN] = true, [R_ACCEPT] = true, [R_PATCH_MEMBER] = true, [R_LEAVE] = true};
 
 /* Expected status per route and caller: [route][who]. */
 static const long expect_public[N_ROUTE][N_WHO] = {
-    /*                  anon nonm obs  mem  fac  conv susp */
-    [R_READ] = {200, 200, 200, 200, 200, 200, 200},
-    [R_UPDATE] = {401, 403, 403, 403, 403, 200, 403},
-    [R_JOIN] = {401, 201, 409, 409, 409, 409, 403},
-    [R_INVITE] = {401, 403, 403, 403, 201, 201, 403},
-    [R_ACCEPT] = {401, 201, 409, 409, 409, 409, 403},
-    [R_MEMBERS] = {200, 200, 200, 200, 200, 200, 200},
-    [R_PATCH_MEMBER] = {401, 403, 403, 403, 200, 200, 403},
-    [R_LEAVE] = {401, 403, 200, 200, 200, 200, 403},
-    [R_AUDIT] = {200, 200, 200, 200, 200, 200, 200},
-    [R_CHECKPOINT] = {200, 200, 200, 200, 200, 200, 200},
-    [R_INCLUSION] = {200, 200, 200, 200, 200, 200, 200},
-    [R_CONSISTENCY] = {200, 200, 200, 200, 200, 200, 200},
-    [R_KEY] = {200, 200, 200, 200, 200, 200, 200},
-    [R_LIST] = {200, 200, 200, 200, 200, 200, 200},
-    [R_INV_LIST] = {401, 403, 403, 403, 200, 200, 403},
-    [R_INV_REVOKE] = {401, 403, 403, 403, 204, 204, 403},
-    [R_INV_PREVIEW] = {200, 200, 200, 200, 200, 200, 200},
-    [R_C_LIST] = {200, 200, 200, 200, 200, 200, 200},
-    [R_C_CREATE] = {401, 403, 403, 201, 201, 201, 403},
-    [R_C_EDIT] = {401, 403, 403, 200, 200, 200, 403},
-    [R_C_DELETE] = {401, 403, 403, 200, 200, 200, 403},
-    [R_C_HIDE] = {401, 403, 403, 403, 200, 200, 403},
-    [R_C_TRANSLATE] = {401, 403, 403, 201, 201, 201, 403},
-    [R_C_REVIEW] = {401, 403, 403, 200, 200, 200, 403},
-    [R_C_VERSIONS] = {200, 200, 200, 200, 200, 200, 200},
+    /*                  anon nonm obs  mem  fac  conv susp other */
+    [R_READ] = {200, 200, 200, 200, 200, 200, 200, 200},
+    [R_UPDATE] = {401, 403, 403, 403, 403, 200, 403, 403},
+    [R_JOIN] = {401, 201, 409, 409, 409, 409, 403, 201},
+    [R_INVITE] = {401, 403, 403, 403, 201, 201, 403, 403},
+    [R_ACCEPT] = {401, 201, 409, 409, 409, 409, 403, 201},
+    [R_MEMBERS] = {200, 200, 200, 200, 200, 200, 200, 200},
+    [R_PATCH_MEMBER] = {401, 403, 403, 403, 200, 200, 403, 403},
+    [R_LEAVE] = {401, 403, 200, 200, 200, 200, 403, 403},
+    [R_AUDIT] = {200, 200, 200, 200, 200, 200, 200, 200},
+    [R_CHECKPOINT] = {200, 200, 200, 200, 200, 200, 200, 200},
+    [R_INCLUSION] = {200, 200, 200, 200, 200, 200, 200, 200},
+    [R_CONSISTENCY] = {200, 200, 200, 200, 200, 200, 200, 200},
+    [R_KEY] = {200, 200, 200, 200, 200, 200, 200, 200},
+    [R_LIST] = {200, 200, 200, 200, 200, 200, 200, 200},
+    [R_INV_LIST] = {401, 403, 403, 403, 200, 200, 403, 403},
+    [R_INV_REVOKE] = {401, 403, 403, 403, 204, 204, 403, 403},
+    [R_INV_PREVIEW] = {200, 200, 200, 200, 200, 200, 200, 200},
+    [R_C_LIST] = {200, 200, 200, 200, 200, 200, 200, 200},
+    [R_C_CREATE] = {401, 403, 403, 201, 201, 201, 403, 403},
+    [R_C_EDIT] = {401, 403, 403, 200, 200, 200, 403, 403},
+    [R_C_DELETE] = {401, 403, 403, 200, 200, 200, 403, 403},
+    [R_C_HIDE] = {401, 403, 403, 403, 200, 200, 403, 403},
+    [R_C_TRANSLATE] = {401, 403, 403, 201, 201, 201, 403, 403},
+    [R_C_REVIEW] = {401, 403, 403, 200, 200, 200, 403, 403},
+    [R_C_VERSIONS] = {200, 200, 200, 200, 200, 200, 200, 200},
     /* machine translation (issue 10, mt) */
-    [R_T_LANGUAGES] = {200, 200, 200, 200, 200, 200, 200},
-    [R_T_JOBS] = {401, 403, 403, 403, 200, 200, 403},
+    [R_T_LANGUAGES] = {200, 200, 200, 200, 200, 200, 200, 200},
+    [R_T_JOBS] = {401, 403, 403, 403, 200, 200, 403, 403},
     /* selections (draft: publish 409 for the convener, randomness 409 for
      * members, the call closed: volunteers 409) */
-    [R_S_CREATE] = {401, 403, 403, 403, 403, 201, 403},
-    [R_S_LIST] = {200, 200, 200, 200, 200, 200, 200},
-    [R_S_GET] = {200, 200, 200, 200, 200, 200, 200},
-    [R_S_PATCH] = {401, 403, 403, 403, 403, 200, 403},
-    [R_S_POOL] = {401, 403, 403, 403, 403, 200, 403},
-    [R_S_RUNS] = {401, 403, 403, 403, 403, 200, 403},
-    [R_S_DRAW_JSON] = {409, 409, 409, 409, 409, 409, 409},
-    [R_S_PUBLISH] = {401, 403, 403, 403, 403, 409, 403},
-    [R_S_RANDOMNESS] = {401, 403, 409, 409, 409, 409, 403},
-    [R_S_VOLUNTEER] = {401, 409, 409, 409, 409, 409, 403},
+    [R_S_CREATE] = {401, 403, 403, 403, 403, 201, 403, 403},
+    [R_S_LIST] = {200, 200, 200, 200, 200, 200, 200, 200},
+    [R_S_GET] = {200, 200, 200, 200, 200, 200, 200, 200},
+    [R_S_PATCH] = {401, 403, 403, 403, 403, 200, 403, 403},
+    [R_S_POOL] = {401, 403, 403, 403, 403, 200, 403, 403},
+    [R_S_RUNS] = {401, 403, 403, 403, 403, 200, 403, 403},
+    [R_S_DRAW_JSON] = {409, 409, 409, 409, 409, 409, 409, 409},
+    [R_S_PUBLISH] = {401, 403, 403, 403, 403, 409, 403, 403},
+    [R_S_RANDOMNESS] = {401, 403, 409, 409, 409, 409, 403, 403},
+    [R_S_VOLUNTEER] = {401, 409, 409, 409, 409, 409, 403, 409},
     /* the convener: an empty pool is fine (200); a run or a commit needs k
      * (422); reveal, draw and replacements are not for a draft (409); no
      * such pseudonym (404) */
-    [R_S_PUT_POOL] = {401, 403, 403, 403, 403, 200, 403},
-    [R_S_POST_RUN] = {401, 403, 403, 403, 403, 422, 403},
-    [R_S_COMMIT] = {401, 403, 403, 403, 403, 422, 403},
-    [R_S_REVEAL] = {401, 403, 409, 409, 409, 409, 403},
-    [R_S_DRAW] = {401, 403, 403, 403, 403, 409, 403},
-    [R_S_DECLINE] = {401, 403, 403, 403, 403, 404, 403},
-    [R_S_REPLACEMENTS] = {401, 403, 403, 403, 403, 409, 403},
+    [R_S_PUT_POOL] = {401, 403, 403, 403, 403, 200, 403, 403},
+    [R_S_POST_RUN] = {401, 403, 403, 403, 403, 422, 403, 403},
+    [R_S_COMMIT] = {401, 403, 403, 403, 403, 422, 403, 403},
+    [R_S_REVEAL] = {401, 403, 409, 409, 409, 409, 403, 403},
+    [R_S_DRAW] = {401, 403, 403, 403, 403, 409, 403, 403},
+    [R_S_DECLINE] = {401, 403, 403, 403, 403, 404, 403, 403},
+    [R_S_REPLACEMENTS] = {401, 403, 403, 403, 403, 409, 403, 403},
     /* results: anyone who may read the assembly, once tallied */
-    [R_Q_RESULT] = {200, 200, 200, 200, 200, 200, 200},
-    [R_Q_EXPORT] = {200, 200, 200, 200, 200, 200, 200},
+    [R_Q_RESULT] = {200, 200, 200, 200, 200, 200, 200, 200},
+    [R_Q_EXPORT] = {200, 200, 200, 200, 200, 200, 200, 200},
     /* questions (issue 11, qlife): a draft (get, patch, translate, open: a
      * fresh one per cell), an open one (close: fresh per cell; participation) */
-    [R_Q_LIST] = {200, 200, 200, 200, 200, 200, 200},
-    [R_Q_CREATE] = {401, 403, 403, 403, 201, 201, 403},
-    [R_Q_GET] = {200, 200, 200, 200, 200, 200, 200},
-    [R_Q_PATCH] = {401, 403, 403, 403, 200, 200, 403},
-    [R_Q_TRANSLATE] = {401, 403, 403, 201, 201, 201, 403},
-    [R_Q_OPEN] = {401, 403, 403, 403, 200, 200, 403},
-    [R_Q_CLOSE] = {401, 403, 403, 403, 403, 200, 403},
-    [R_Q_PARTICIPATION] = {401, 403, 200, 200, 200, 200, 200},
+    [R_Q_LIST] = {200, 200, 200, 200, 200, 200, 200, 200},
+    [R_Q_CREATE] = {401, 403, 403, 403, 201, 201, 403, 403},
+    [R_Q_GET] = {200, 200, 200, 200, 200, 200, 200, 200},
+    [R_Q_PATCH] = {401, 403, 403, 403, 200, 200, 403, 403},
+    [R_Q_TRANSLATE] = {401, 403, 403, 201, 201, 201, 403, 403},
+    [R_Q_OPEN] = {401, 403, 403, 403, 200, 200, 403, 403},
+    [R_Q_CLOSE] = {401, 403, 403, 403, 403, 200, 403, 403},
+    [R_Q_PARTICIPATION] = {401, 403, 200, 200, 200, 200, 200, 403},
     /* ballots (issue 11, qballot): a cast on a question opened for the
      * cell (everyone who may vote is on its roll); the board and a
      * receipt of a closed question with one ballot */
-    [R_B_CAST] = {401, 403, 403, 201, 201, 201, 403},
-    [R_B_BOARD] = {200, 200, 200, 200, 200, 200, 200},
-    [R_B_RECEIPT] = {200, 200, 200, 200, 200, 200, 200},
+    [R_B_CAST] = {401, 403, 403, 201, 201, 201, 403, 403},
+    [R_B_BOARD] = {200, 200, 200, 200, 200, 200, 200, 200},
+    [R_B_RECEIPT] = {200, 200, 200, 200, 200, 200, 200, 200},
     /* the record: same visibility as the audit log (issue 12) */
-    [R_RECORD] = {200, 200, 200, 200, 200, 200, 200},
-    [R_WITNESSES] = {200, 200, 200, 200, 200, 200, 200},
-    [R_UPDATE_QUORUM] = {401, 403, 403, 403, 403, 200, 403},
+    [R_RECORD] = {200, 200, 200, 200, 200, 200, 200, 200},
+    [R_WITNESSES] = {200, 200, 200, 200, 200, 200, 200, 200},
+    [R_UPDATE_QUORUM] = {401, 403, 403, 403, 403, 200, 403, 403},
+    /* a run (running, its lease far ahead: no worker takes it, and a
+     * cancel only sets its flag, so every convener cell answers 200) */
+    [R_S_RUN_GET] = {401, 403, 403, 403, 403, 200, 403, 403},
+    [R_S_RUN_CANCEL] = {401, 403, 403, 403, 403, 200, 403, 403},
+    /* anyone with a pseudonym and its salt checks it in a readable assembly */
+    [R_S_COMMITMENT] = {200, 200, 200, 200, 200, 200, 200, 200},
 };
 static const long expect_members[N_ROUTE][N_WHO] = {
-    /*                  anon nonm obs  mem  fac  conv susp */
-    [R_READ] = {404, 404, 200, 200, 200, 200, 200},
-    [R_UPDATE] = {401, 404, 403, 403, 403, 200, 403},
-    [R_JOIN] = {401, 404, 409, 409, 409, 409, 403},
-    [R_INVITE] = {401, 404, 403, 403, 201, 201, 403},
-    [R_ACCEPT] = {401, 201, 409, 409, 409, 409, 403},
-    [R_MEMBERS] = {404, 404, 200, 200, 200, 200, 200},
-    [R_PATCH_MEMBER] = {401, 404, 403, 403, 200, 200, 403},
-    [R_LEAVE] = {401, 404, 200, 200, 200, 200, 403},
-    [R_AUDIT] = {404, 404, 200, 200, 200, 200, 200},
-    [R_CHECKPOINT] = {404, 404, 200, 200, 200, 200, 200},
-    [R_INCLUSION] = {404, 404, 200, 200, 200, 200, 200},
-    [R_CONSISTENCY] = {404, 404, 200, 200, 200, 200, 200},
-    [R_KEY] = {200, 200, 200, 200, 200, 200, 200},
-    [R_LIST] = {200, 200, 200, 200, 200, 200, 200},
-    [R_INV_LIST] = {401, 404, 403, 403, 200, 200, 403},
-    [R_INV_REVOKE] = {401, 404, 403, 403, 204, 204, 403},
-    [R_INV_PREVIEW] = {200, 200, 200, 200, 200, 200, 200},
-    [R_C_LIST] = {404, 404, 200, 200, 200, 200, 200},
-    [R_C_CREATE] = {401, 404, 403, 201, 201, 201, 403},
-    [R_C_EDIT] = {401, 404, 403, 200, 200, 200, 403},
-    [R_C_DELETE] = {401, 404, 403, 200, 200, 200, 403},
-    [R_C_HIDE] = {401, 404, 403, 403, 200, 200, 403},
-    [R_C_TRANSLATE] = {401, 404, 403, 201, 201, 201, 403},
-    [R_C_REVIEW] = {401, 404, 403, 200, 200, 200, 403},
-    [R_C_VERSIONS] = {404, 404, 200, 200, 200, 200, 200},
+    /*                  anon nonm obs  mem  fac  conv susp other */
+    [R_READ] = {404, 404, 200, 200, 200, 200, 200, 404},
+    [R_UPDATE] = {401, 404, 403, 403, 403, 200, 403, 404},
+    [R_JOIN] = {401, 404, 409, 409, 409, 409, 403, 404},
+    [R_INVITE] = {401, 404, 403, 403, 201, 201, 403, 404},
+    [R_ACCEPT] = {401, 201, 409, 409, 409, 409, 403, 201},
+    [R_MEMBERS] = {404, 404, 200, 200, 200, 200, 200, 404},
+    [R_PATCH_MEMBER] = {401, 404, 403, 403, 200, 200, 403, 404},
+    [R_LEAVE] = {401, 404, 200, 200, 200, 200, 403, 404},
+    [R_AUDIT] = {404, 404, 200, 200, 200, 200, 200, 404},
+    [R_CHECKPOINT] = {404, 404, 200, 200, 200, 200, 200, 404},
+    [R_INCLUSION] = {404, 404, 200, 200, 200, 200, 200, 404},
+    [R_CONSISTENCY] = {404, 404, 200, 200, 200, 200, 200, 404},
+    [R_KEY] = {200, 200, 200, 200, 200, 200, 200, 200},
+    [R_LIST] = {200, 200, 200, 200, 200, 200, 200, 200},
+    [R_INV_LIST] = {401, 404, 403, 403, 200, 200, 403, 404},
+    [R_INV_REVOKE] = {401, 404, 403, 403, 204, 204, 403, 404},
+    [R_INV_PREVIEW] = {200, 200, 200, 200, 200, 200, 200, 200},
+    [R_C_LIST] = {404, 404, 200, 200, 200, 200, 200, 404},
+    [R_C_CREATE] = {401, 404, 403, 201, 201, 201, 403, 404},
+    [R_C_EDIT] = {401, 404, 403, 200, 200, 200, 403, 404},
+    [R_C_DELETE] = {401, 404, 403, 200, 200, 200, 403, 404},
+    [R_C_HIDE] = {401, 404, 403, 403, 200, 200, 403, 404},
+    [R_C_TRANSLATE] = {401, 404, 403, 201, 201, 201, 403, 404},
+    [R_C_REVIEW] = {401, 404, 403, 200, 200, 200, 403, 404},
+    [R_C_VERSIONS] = {404, 404, 200, 200, 200, 200, 200, 404},
     /* machine translation (issue 10, mt) */
-    [R_T_LANGUAGES] = {200, 200, 200, 200, 200, 200, 200},
-    [R_T_JOBS] = {401, 404, 403, 403, 200, 200, 403},
-    [R_S_CREATE] = {401, 404, 403, 403, 403, 201, 403},
-    [R_S_LIST] = {404, 404, 200, 200, 200, 200, 200},
-    [R_S_GET] = {404, 404, 200, 200, 200, 200, 200},
-    [R_S_PATCH] = {401, 404, 403, 403, 403, 200, 403},
-    [R_S_POOL] = {401, 404, 403, 403, 403, 200, 403},
-    [R_S_RUNS] = {401, 404, 403, 403, 403, 200, 403},
-    [R_S_DRAW_JSON] = {404, 404, 409, 409, 409, 409, 409},
-    [R_S_PUBLISH] = {401, 404, 403, 403, 403, 409, 403},
-    [R_S_RANDOMNESS] = {401, 404, 409, 409, 409, 409, 403},
-    [R_S_VOLUNTEER] = {401, 404, 409, 409, 409, 409, 403},
-    [R_S_PUT_POOL] = {401, 404, 403, 403, 403, 200, 403},
-    [R_S_POST_RUN] = {401, 404, 403, 403, 403, 422, 403},
-    [R_S_COMMIT] = {401, 404, 403, 403, 403, 422, 403},
-    [R_S_REVEAL] = {401, 404, 409, 409, 409, 409, 403},
-    [R_S_DRAW] = {401, 404, 403, 403, 403, 409, 403},
-    [R_S_DECLINE] = {401, 404, 403, 403, 403, 404, 403},
-    [R_S_REPLACEMENTS] = {401, 404, 403, 403, 403, 409, 403},
-    [R_Q_RESULT] = {404, 404, 200, 200, 200, 200, 200},
-    [R_Q_EXPORT] = {404, 404, 200, 200, 200, 200, 200},
-    [R_Q_LIST] = {404, 404, 200, 200, 200, 200, 200},
-    [R_Q_CREATE] = {401, 404, 403, 403, 201, 201, 403},
-    [R_Q_GET] = {404, 404, 200, 200, 200, 200, 200},
-    [R_Q_PATCH] = {401, 404, 403, 403, 200, 200, 403},
-    [R_Q_TRANSLATE] = {401, 404, 403, 201, 201, 201, 403},
-    [R_Q_OPEN] = {401, 404, 403, 403, 200, 200, 403},
-    [R_Q_CLOSE] = {401, 404, 403, 403, 403, 200, 403},
-    [R_Q_PARTICIPATION] = {401, 404, 200, 200, 200, 200, 200},
+    [R_T_LANGUAGES] = {200, 200, 200, 200, 200, 200, 200, 200},
+    [R_T_JOBS] = {401, 404, 403, 403, 200, 200, 403, 404},
+    [R_S_CREATE] = {401, 404, 403, 403, 403, 201, 403, 404},
+    [R_S_LIST] = {404, 404, 200, 200, 200, 200, 200, 404},
+    [R_S_GET] = {404, 404, 200, 200, 200, 200, 200, 404},
+    [R_S_PATCH] = {401, 404, 403, 403, 403, 200, 403, 404},
+    [R_S_POOL] = {401, 404, 403, 403, 403, 200, 403, 404},
+    [R_S_RUNS] = {401, 404, 403, 403, 403, 200, 403, 404},
+    [R_S_DRAW_JSON] = {404, 404, 409, 409, 409, 409, 409, 404},
+    [R_S_PUBLISH] = {401, 404, 403, 403, 403, 409, 403, 404},
+    [R_S_RANDOMNESS] = {401, 404, 409, 409, 409, 409, 403, 404},
+    [R_S_VOLUNTEER] = {401, 404, 409, 409, 409, 409, 403, 404},
+    [R_S_PUT_POOL] = {401, 404, 403, 403, 403, 200, 403, 404},
+    [R_S_POST_RUN] = {401, 404, 403, 403, 403, 422, 403, 404},
+    [R_S_COMMIT] = {401, 404, 403, 403, 403, 422, 403, 404},
+    [R_S_REVEAL] = {401, 404, 409, 409, 409, 409, 403, 404},
+    [R_S_DRAW] = {401, 404, 403, 403, 403, 409, 403, 404},
+    [R_S_DECLINE] = {401, 404, 403, 403, 403, 404, 403, 404},
+    [R_S_REPLACEMENTS] = {401, 404, 403, 403, 403, 409, 403, 404},
+    [R_Q_RESULT] = {404, 404, 200, 200, 200, 200, 200, 404},
+    [R_Q_EXPORT] = {404, 404, 200, 200, 200, 200, 200, 404},
+    [R_Q_LIST] = {404, 404, 200, 200, 200, 200, 200, 404},
+    [R_Q_CREATE] = {401, 404, 403, 403, 201, 201, 403, 404},
+    [R_Q_GET] = {404, 404, 200, 200, 200, 200, 200, 404},
+    [R_Q_PATCH] = {401, 404, 403, 403, 200, 200, 403, 404},
+    [R_Q_TRANSLATE] = {401, 404, 403, 201, 201, 201, 403, 404},
+    [R_Q_OPEN] = {401, 404, 403, 403, 200, 200, 403, 404},
+    [R_Q_CLOSE] = {401, 404, 403, 403, 403, 200, 403, 404},
+    [R_Q_PARTICIPATION] = {401, 404, 200, 200, 200, 200, 200, 404},
     /* ballots (issue 11, qballot) */
-    [R_B_CAST] = {401, 404, 403, 201, 201, 201, 403},
-    [R_B_BOARD] = {404, 404, 200, 200, 200, 200, 200},
-    [R_B_RECEIPT] = {404, 404, 200, 200, 200, 200, 200},
+    [R_B_CAST] = {401, 404, 403, 201, 201, 201, 403, 404},
+    [R_B_BOARD] = {404, 404, 200, 200, 200, 200, 200, 404},
+    [R_B_RECEIPT] = {404, 404, 200, 200, 200, 200, 200, 404},
     /* the record: same visibility as the audit log (issue 12) */
-    [R_RECORD] = {404, 404, 200, 200, 200, 200, 200},
-    [R_WITNESSES] = {404, 404, 200, 200, 200, 200, 200},
-    [R_UPDATE_QUORUM] = {401, 404, 403, 403, 403, 200, 403},
+    [R_RECORD] = {404, 404, 200, 200, 200, 200, 200, 404},
+    [R_WITNESSES] = {404, 404, 200, 200, 200, 200, 200, 404},
+    [R_UPDATE_QUORUM] = {401, 404, 403, 403, 403, 200, 403, 404},
+    [R_S_RUN_GET] = {401, 404, 403, 403, 403, 200, 403, 404},
+    [R_S_RUN_CANCEL] = {401, 404, 403, 403, 403, 200, 403, 404},
+    [R_S_COMMITMENT] = {404, 404, 200, 200, 200, 200, 200, 404},
 };
 
 struct world {
@@ -268,12 +366,14 @@ struct world {
     int64_t sid;            /* a draft selection of the assembly (issue 14) */
     struct it_user creator; /* first convener */
     int64_t aid;
-    int64_t pid;               /* a proposal in deliberation, for the comment routes */
-    int64_t qid;               /* a tallied question (issue 11, qresult) */
-    struct it_user who[N_WHO]; /* shared callers for non-mutating routes */
-    int64_t qdraft, qopen;     /* questions (issue 11): a draft, an open one */
-    int64_t qclosed;           /* ballots (issue 11): closed with one ballot … */
-    char receipt[65];          /* … whose receipt this is */
+    int64_t pid;                  /* a proposal in deliberation, for the comment routes */
+    int64_t qid;                  /* a tallied question (issue 11, qresult) */
+    struct it_user who[N_WHO];    /* shared callers for non-mutating routes */
+    int64_t qdraft, qopen;        /* questions (issue 11): a draft, an open one */
+    int64_t qclosed;              /* ballots (issue 11): closed with one ballot … */
+    char receipt[65];             /* … whose receipt this is */
+    int64_t sid2, rid;            /* a second selection with a one-row pool, and a run of it */
+    char pseudonym[80], salt[80]; /* its respondent's pseudonym and salt */
 };
 
 /* A question of the world's assembly by its creator (issue 11), opened
@@ -302,7 +402,7 @@ static int64_t q_new(struct world *wd, bool open)
 }
 
 static const char *role_of[N_WHO] = {NULL,          NULL,       "observer", "member",
-                                     "facilitator", "convener", "member"};
+                                     "facilitator", "convener", "member",   NULL};
 
 /* A caller of kind w: a fresh account, made member with the right role and
  * status unless anonymous / non-member. */
@@ -315,6 +415,11 @@ static struct it_user make_who(struct world *wd, enum who w)
     }
     if (w == NONMEM) {
         return it_user_new(wd->s, "NO");
+    }
+    if (w == OTHER) {
+        u = it_user_new(wd->s, "PT");
+        (void)it_assembly_new(wd->s, &u, "members", "invite");
+        return u;
     }
     return it_member_new(wd->s, &wd->creator, wd->aid, role_of[w],
                          w == SUSP ? "suspended" : "active", "CH");
@@ -383,6 +488,16 @@ static long run_cell(struct world *wd, enum route r, enum who w, const struct it
         method = "PATCH";
         snprintf(path, sizeof path, "/api/v1/assemblies/%lld", aid);
         body = json_pack("{s:i}", "witness_quorum", 0);
+        break;
+    case R_S_RUN_GET:
+    case R_S_RUN_CANCEL:
+        method = r == R_S_RUN_CANCEL ? "DELETE" : "GET";
+        snprintf(path, sizeof path, "/api/v1/selections/%lld/runs/%lld", (long long)wd->sid2,
+                 (long long)wd->rid);
+        break;
+    case R_S_COMMITMENT:
+        snprintf(path, sizeof path, "/api/v1/selections/%lld/commitment?pseudonym=%s&salt=%s",
+                 (long long)wd->sid2, wd->pseudonym, wd->salt);
         break;
     case R_CHECKPOINT:
         snprintf(path, sizeof path, "/api/v1/assemblies/%lld/audit/checkpoint", aid);
@@ -613,6 +728,8 @@ static long run_cell(struct world *wd, enum route r, enum who w, const struct it
         snprintf(path, sizeof path, "/api/v1/assemblies");
         break;
     }
+    cr_assert(route_matches(route_def[r].route, method, path), "%s: sent %s %s", route_def[r].route,
+              method, path);
     struct h_resp *resp = it_req(s, method, path, caller, body);
     long st = resp->status;
     snprintf(type, typelen, "%s", it_problem(resp));
@@ -639,6 +756,44 @@ static void walk(const char *visibility, const long (*expect)[N_WHO])
         cr_assert_eq(sr->status, 201, "selection: %ld %s", sr->status, sr->body);
         wd.sid = it_int(sr->json, "id");
         h_resp_free(sr);
+    }
+    {
+        /* a second selection with a one-row pool (its pseudonym and salt for
+         * the commitment check) and an optimiser run of it, written directly
+         * as running with a lease a day ahead: the worker takes only queued
+         * runs and expired leases, so it stays running, and a cancel only
+         * raises its flag */
+        char spath[128];
+        snprintf(spath, sizeof spath, "/api/v1/assemblies/%lld/selections", (long long)wd.aid);
+        json_t *sb = json_pack("{s:s, s:[s]}", "title", "matrix runs", "categories", "gender");
+        struct h_resp *sr = it_req(wd.s, "POST", spath, &wd.creator, sb);
+        json_decref(sb);
+        cr_assert_eq(sr->status, 201, "selection: %ld %s", sr->status, sr->body);
+        wd.sid2 = it_int(sr->json, "id");
+        h_resp_free(sr);
+        snprintf(spath, sizeof spath, "/api/v1/selections/%lld/pool", (long long)wd.sid2);
+        sb = json_pack("{s:s}", "csv", "country,gender,name\nFR,f,Ada\n");
+        sr = it_req(wd.s, "PUT", spath, &wd.creator, sb);
+        json_decref(sb);
+        cr_assert_eq(sr->status, 200, "pool: %ld %s", sr->status, sr->body);
+        json_t *row = json_array_get(json_object_get(sr->json, "pool"), 0);
+        const char *ps = json_string_value(json_object_get(row, "pseudonym"));
+        const char *sa = json_string_value(json_object_get(row, "salt"));
+        cr_assert(ps != NULL && sa != NULL, "pool reply: %s", sr->body);
+        snprintf(wd.pseudonym, sizeof wd.pseudonym, "%s", ps);
+        snprintf(wd.salt, sizeof wd.salt, "%s", sa);
+        h_resp_free(sr);
+        char a[24], b[24];
+        snprintf(a, sizeof a, "%lld", (long long)wd.sid2);
+        snprintf(b, sizeof b, "%lld", (long long)wd.creator.id);
+        const char *p[2] = {a, b};
+        char *id = it_sql("INSERT INTO selection_jobs (selection_id, round, status, method, "
+                          "inputs_sha256, inputs, created_by, started_at, lease_until) VALUES "
+                          "($1, 0, 'running', 'leximin', sha256('matrix'::bytea), '{}', $2, "
+                          "now(), now() + interval '1 day') RETURNING id",
+                          2, p);
+        wd.rid = strtoll(id, NULL, 10);
+        free(id);
     }
     {
         /* a tallied question of no ballots, written directly (issue 11, qresult) */
@@ -698,10 +853,10 @@ static void walk(const char *visibility, const long (*expect)[N_WHO])
                 failures++;
             }
             cr_expect_eq(got, want, "%s assembly, %s as %s: got %ld, want %ld (%s)", visibility,
-                         route_name[r], who_name[w], got, want, type);
+                         route_def[r].route, who_name[w], got, want, type);
             if (want == 404) {
                 cr_expect_str_eq(type, "not-found", "%s as %s: hidden must look missing",
-                                 route_name[r], who_name[w]);
+                                 route_def[r].route, who_name[w]);
             }
             if (want == 401) {
                 cr_expect_str_eq(type, "unauthenticated");
@@ -748,9 +903,10 @@ Test(authz_matrix, hidden_equals_missing)
  * assemblies. Routes that change a proposal's text or status act on a
  * fresh proposal per cell. */
 
-enum pwho { PANON, PNONMEM, POBS, PMEM, PAUTHOR, PFAC, PCONV, PSUSP, N_PWHO };
-static const char *pwho_name[N_PWHO] = {"anonymous", "non-member",  "observer", "member",
-                                        "author",    "facilitator", "convener", "suspended"};
+enum pwho { PANON, PNONMEM, POBS, PMEM, PAUTHOR, PFAC, PCONV, PSUSP, POTHER, N_PWHO };
+static const char *pwho_name[N_PWHO] = {"anonymous", "non-member", "observer",
+                                        "member",    "author",     "facilitator",
+                                        "convener",  "suspended",  "convener elsewhere"};
 
 enum proute {
     P_LIST,
@@ -771,49 +927,62 @@ enum proute {
     P_ADVANCEMENT,
     N_PROUTE
 };
-static const char *proute_name[N_PROUTE] = {
-    "GET proposals",      "POST proposals",    "GET proposal",        "PATCH text",
-    "PATCH deliberation", "PATCH ballot",      "PATCH withdrawn",     "GET versions",
-    "GET amendments",     "POST merge",        "GET translations",    "POST translations",
-    "POST review",        "POST endorsements", "DELETE endorsements", "PATCH assembly advancement"};
+static const struct route_def proute_def[N_PROUTE] = {
+    [P_LIST] = {"GET /api/v1/assemblies/{aid}/proposals", ""},
+    [P_CREATE] = {"POST /api/v1/assemblies/{aid}/proposals", ""},
+    [P_READ] = {"GET /api/v1/proposals/{pid}", ""},
+    [P_EDIT] = {"PATCH /api/v1/proposals/{pid}", "text"},
+    [P_DELIBERATE] = {"PATCH /api/v1/proposals/{pid}", "status=deliberation"},
+    [P_BALLOT] = {"PATCH /api/v1/proposals/{pid}", "status=ballot"},
+    [P_WITHDRAW] = {"PATCH /api/v1/proposals/{pid}", "status=withdrawn"},
+    [P_VERSIONS] = {"GET /api/v1/proposals/{pid}/versions", ""},
+    [P_AMENDMENTS] = {"GET /api/v1/proposals/{pid}/amendments", ""},
+    [P_MERGE] = {"POST /api/v1/proposals/{pid}/merge", ""},
+    [P_TRANSLATIONS] = {"GET /api/v1/proposals/{pid}/translations", ""},
+    [P_TRANSLATE] = {"POST /api/v1/proposals/{pid}/translations", ""},
+    [P_REVIEW] = {"POST /api/v1/proposals/{pid}/translations/{lang}/review", ""},
+    [P_ENDORSE] = {"POST /api/v1/proposals/{pid}/endorsements", ""},
+    [P_UNENDORSE] = {"DELETE /api/v1/proposals/{pid}/endorsements", ""},
+    [P_ADVANCEMENT] = {"PATCH /api/v1/assemblies/{aid}", "advancement"},
+};
 
 static const long pexpect_public[N_PROUTE][N_PWHO] = {
-    /*                anon nonm obs  mem  auth fac  conv susp */
-    [P_LIST] = {200, 200, 200, 200, 200, 200, 200, 200},
-    [P_CREATE] = {401, 403, 403, 201, 201, 201, 201, 403},
-    [P_READ] = {200, 200, 200, 200, 200, 200, 200, 200},
-    [P_EDIT] = {401, 403, 403, 403, 200, 200, 200, 403},
-    [P_DELIBERATE] = {401, 403, 403, 403, 200, 403, 403, 403},
-    [P_BALLOT] = {401, 403, 403, 403, 403, 200, 200, 403},
-    [P_WITHDRAW] = {401, 403, 403, 403, 200, 403, 403, 403},
-    [P_VERSIONS] = {200, 200, 200, 200, 200, 200, 200, 200},
-    [P_AMENDMENTS] = {200, 200, 200, 200, 200, 200, 200, 200},
-    [P_MERGE] = {401, 403, 403, 403, 403, 200, 200, 403},
-    [P_TRANSLATIONS] = {200, 200, 200, 200, 200, 200, 200, 200},
-    [P_TRANSLATE] = {401, 403, 403, 201, 201, 201, 201, 403},
-    [P_REVIEW] = {401, 403, 403, 200, 200, 200, 200, 403},
-    [P_ENDORSE] = {401, 403, 403, 201, 201, 201, 201, 403},
-    [P_UNENDORSE] = {401, 403, 403, 200, 200, 200, 200, 403},
-    [P_ADVANCEMENT] = {401, 403, 403, 403, 403, 403, 200, 403},
+    /*                anon nonm obs  mem  auth fac  conv susp other */
+    [P_LIST] = {200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [P_CREATE] = {401, 403, 403, 201, 201, 201, 201, 403, 403},
+    [P_READ] = {200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [P_EDIT] = {401, 403, 403, 403, 200, 200, 200, 403, 403},
+    [P_DELIBERATE] = {401, 403, 403, 403, 200, 403, 403, 403, 403},
+    [P_BALLOT] = {401, 403, 403, 403, 403, 200, 200, 403, 403},
+    [P_WITHDRAW] = {401, 403, 403, 403, 200, 403, 403, 403, 403},
+    [P_VERSIONS] = {200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [P_AMENDMENTS] = {200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [P_MERGE] = {401, 403, 403, 403, 403, 200, 200, 403, 403},
+    [P_TRANSLATIONS] = {200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [P_TRANSLATE] = {401, 403, 403, 201, 201, 201, 201, 403, 403},
+    [P_REVIEW] = {401, 403, 403, 200, 200, 200, 200, 403, 403},
+    [P_ENDORSE] = {401, 403, 403, 201, 201, 201, 201, 403, 403},
+    [P_UNENDORSE] = {401, 403, 403, 200, 200, 200, 200, 403, 403},
+    [P_ADVANCEMENT] = {401, 403, 403, 403, 403, 403, 200, 403, 403},
 };
 static const long pexpect_members[N_PROUTE][N_PWHO] = {
-    /*                anon nonm obs  mem  auth fac  conv susp */
-    [P_LIST] = {404, 404, 200, 200, 200, 200, 200, 200},
-    [P_CREATE] = {401, 404, 403, 201, 201, 201, 201, 403},
-    [P_READ] = {404, 404, 200, 200, 200, 200, 200, 200},
-    [P_EDIT] = {401, 404, 403, 403, 200, 200, 200, 403},
-    [P_DELIBERATE] = {401, 404, 403, 403, 200, 403, 403, 403},
-    [P_BALLOT] = {401, 404, 403, 403, 403, 200, 200, 403},
-    [P_WITHDRAW] = {401, 404, 403, 403, 200, 403, 403, 403},
-    [P_VERSIONS] = {404, 404, 200, 200, 200, 200, 200, 200},
-    [P_AMENDMENTS] = {404, 404, 200, 200, 200, 200, 200, 200},
-    [P_MERGE] = {401, 404, 403, 403, 403, 200, 200, 403},
-    [P_TRANSLATIONS] = {404, 404, 200, 200, 200, 200, 200, 200},
-    [P_TRANSLATE] = {401, 404, 403, 201, 201, 201, 201, 403},
-    [P_REVIEW] = {401, 404, 403, 200, 200, 200, 200, 403},
-    [P_ENDORSE] = {401, 404, 403, 201, 201, 201, 201, 403},
-    [P_UNENDORSE] = {401, 404, 403, 200, 200, 200, 200, 403},
-    [P_ADVANCEMENT] = {401, 404, 403, 403, 403, 403, 200, 403},
+    /*                anon nonm obs  mem  auth fac  conv susp other */
+    [P_LIST] = {404, 404, 200, 200, 200, 200, 200, 200, 404},
+    [P_CREATE] = {401, 404, 403, 201, 201, 201, 201, 403, 404},
+    [P_READ] = {404, 404, 200, 200, 200, 200, 200, 200, 404},
+    [P_EDIT] = {401, 404, 403, 403, 200, 200, 200, 403, 404},
+    [P_DELIBERATE] = {401, 404, 403, 403, 200, 403, 403, 403, 404},
+    [P_BALLOT] = {401, 404, 403, 403, 403, 200, 200, 403, 404},
+    [P_WITHDRAW] = {401, 404, 403, 403, 200, 403, 403, 403, 404},
+    [P_VERSIONS] = {404, 404, 200, 200, 200, 200, 200, 200, 404},
+    [P_AMENDMENTS] = {404, 404, 200, 200, 200, 200, 200, 200, 404},
+    [P_MERGE] = {401, 404, 403, 403, 403, 200, 200, 403, 404},
+    [P_TRANSLATIONS] = {404, 404, 200, 200, 200, 200, 200, 200, 404},
+    [P_TRANSLATE] = {401, 404, 403, 201, 201, 201, 201, 403, 404},
+    [P_REVIEW] = {401, 404, 403, 200, 200, 200, 200, 403, 404},
+    [P_ENDORSE] = {401, 404, 403, 201, 201, 201, 201, 403, 404},
+    [P_UNENDORSE] = {401, 404, 403, 200, 200, 200, 200, 403, 404},
+    [P_ADVANCEMENT] = {401, 404, 403, 403, 403, 403, 200, 403, 404},
 };
 
 struct pworld {
@@ -825,8 +994,8 @@ struct pworld {
     int64_t shared;            /* a proposal in deliberation by the author */
 };
 
-static const char *prole_of[N_PWHO] = {NULL,     NULL,          "observer", "member",
-                                       "member", "facilitator", "convener", "member"};
+static const char *prole_of[N_PWHO] = {NULL,          NULL,       "observer", "member", "member",
+                                       "facilitator", "convener", "member",   NULL};
 
 static long pcall(struct pworld *pw, const char *method, const char *path, const struct it_user *u,
                   const char *json, int64_t *id_out)
@@ -935,6 +1104,8 @@ static long prun_cell(struct pworld *pw, enum proute r, enum pwho w, char *type,
         body = "{\"advancement\": {\"min_endorsements\": 2, \"min_countries\": 1}}";
         break;
     }
+    cr_assert(route_matches(proute_def[r].route, method, path), "%s: sent %s %s",
+              proute_def[r].route, method, path);
     json_t *b = body != NULL ? json_loads(body, 0, NULL) : NULL;
     struct h_resp *resp = it_req(pw->s, method, path, u, b);
     json_decref(b);
@@ -954,6 +1125,9 @@ static void pwalk(const char *visibility, const long (*expect)[N_PWHO])
     for (int w = 0; w < N_PWHO; w++) {
         if (w == PNONMEM) {
             pw.who[w] = it_user_new(pw.s, "NO");
+        } else if (w == POTHER) {
+            pw.who[w] = it_user_new(pw.s, "PT");
+            (void)it_assembly_new(pw.s, &pw.who[w], "members", "invite");
         } else if (w != PANON) {
             pw.who[w] = it_member_new(pw.s, &pw.creator, pw.aid, prole_of[w],
                                       w == PSUSP ? "suspended" : "active", "CH");
@@ -974,10 +1148,10 @@ static void pwalk(const char *visibility, const long (*expect)[N_PWHO])
             long want = expect[r][w];
             failures += got != want;
             cr_expect_eq(got, want, "%s assembly, %s as %s: got %ld, want %ld (%s)", visibility,
-                         proute_name[r], pwho_name[w], got, want, type);
+                         proute_def[r].route, pwho_name[w], got, want, type);
             if (want == 404) {
                 cr_expect_str_eq(type, "not-found", "%s as %s: hidden must look missing",
-                                 proute_name[r], pwho_name[w]);
+                                 proute_def[r].route, pwho_name[w]);
             }
             if (want == 401) {
                 cr_expect_str_eq(type, "unauthenticated");
@@ -996,4 +1170,244 @@ Test(authz_matrix, proposals_public_assembly, .timeout = 300)
 Test(authz_matrix, proposals_members_only_assembly, .timeout = 300)
 {
     pwalk("members", pexpect_members);
+}
+
+/* --- routes outside any assembly ------------------------------------------------------
+ * Operations, accounts, sessions, me and creating an assembly: no
+ * assembly's membership counts, so the callers are anonymous and logged
+ * in. (GET /api/v1/assemblies, /audit/key, /translation/languages and the
+ * invitation-code routes are in the assembly table: there every caller
+ * kind is asked.) */
+
+enum gwho { GANON, GUSER, N_GWHO };
+static const char *gwho_name[N_GWHO] = {"anonymous", "logged in"};
+
+enum groute {
+    G_HEALTHZ,
+    G_READYZ,
+    G_METRICS,
+    G_REGISTER,
+    G_LOGIN,
+    G_LOGOUT,
+    G_ME,
+    G_CREATE_ASSEMBLY,
+    N_GROUTE
+};
+static const struct route_def groute_def[N_GROUTE] = {
+    [G_HEALTHZ] = {"GET /healthz", ""},
+    [G_READYZ] = {"GET /readyz", ""},
+    [G_METRICS] = {"GET /metrics", "from loopback, no token"},
+    [G_REGISTER] = {"POST /api/v1/accounts", "a fresh e-mail"},
+    [G_LOGIN] = {"POST /api/v1/sessions", "a fresh account's credentials"},
+    [G_LOGOUT] = {"DELETE /api/v1/sessions/current", "a fresh session"},
+    [G_ME] = {"GET /api/v1/me", ""},
+    [G_CREATE_ASSEMBLY] = {"POST /api/v1/assemblies", ""},
+};
+static const long gexpect[N_GROUTE][N_GWHO] = {
+    /*                    anon user */
+    [G_HEALTHZ] = {200, 200},
+    /* metrics: loopback clients need no token (a remote one does:
+     * test_health) */
+    [G_READYZ] = {200, 200},
+    [G_METRICS] = {200, 200},
+    [G_REGISTER] = {201, 201},
+    [G_LOGIN] = {201, 201},
+    [G_LOGOUT] = {401, 204},
+    [G_ME] = {401, 200},
+    [G_CREATE_ASSEMBLY] = {401, 201},
+};
+
+static long grun_cell(struct h_server *s, enum groute r, enum gwho w, char *type, size_t typelen)
+{
+    /* Logging out ends the caller's session: a fresh caller per cell. */
+    struct it_user user;
+    memset(&user, 0, sizeof user);
+    if (w == GUSER) {
+        user = it_user_new(s, "IE");
+    }
+    const struct it_user *u = w == GUSER ? &user : NULL;
+    const char *method = "GET", *path = "/healthz";
+    json_t *body = NULL;
+    char email[200];
+    switch (r) {
+    case G_HEALTHZ:
+        break;
+    case G_READYZ:
+        path = "/readyz";
+        break;
+    case G_METRICS:
+        path = "/metrics";
+        break;
+    case G_REGISTER:
+    case G_LOGIN:
+        snprintf(email, sizeof email, "%s@example.org", h_unique("authz"));
+        method = "POST";
+        path = "/api/v1/accounts";
+        body = json_pack("{s:s, s:s, s:s, s:s, s:[s]}", "email", email, "password",
+                         "a fine long passphrase", "display_name", "Matrix", "country", "IE",
+                         "languages", "en");
+        if (r == G_LOGIN) {
+            cr_assert_eq(it_status(s, "POST", path, NULL, body), 201);
+            json_decref(body);
+            path = "/api/v1/sessions";
+            body = json_pack("{s:s, s:s}", "email", email, "password", "a fine long passphrase");
+        }
+        break;
+    case G_LOGOUT:
+        method = "DELETE";
+        path = "/api/v1/sessions/current";
+        break;
+    case G_ME:
+        path = "/api/v1/me";
+        break;
+    case G_CREATE_ASSEMBLY:
+    case N_GROUTE:
+        method = "POST";
+        path = "/api/v1/assemblies";
+        body = json_pack("{s:s, s:s, s:s, s:s}", "title", "Matrix", "description", "matrix",
+                         "visibility", "members", "join_policy", "invite");
+        break;
+    }
+    cr_assert(route_matches(groute_def[r].route, method, path), "%s: sent %s %s",
+              groute_def[r].route, method, path);
+    struct h_resp *resp = it_req(s, method, path, u, body);
+    json_decref(body);
+    long st = resp->status;
+    snprintf(type, typelen, "%s", it_problem(resp));
+    h_resp_free(resp);
+    return st;
+}
+
+Test(authz_matrix, outside_assemblies)
+{
+    struct h_server *s = h_shared();
+    int failures = 0;
+    for (int r = 0; r < N_GROUTE; r++) {
+        for (int w = 0; w < N_GWHO; w++) {
+            char type[64];
+            long got = grun_cell(s, (enum groute)r, (enum gwho)w, type, sizeof type);
+            long want = gexpect[r][w];
+            failures += got != want;
+            cr_expect_eq(got, want, "%s (%s) as %s: got %ld, want %ld (%s)", groute_def[r].route,
+                         groute_def[r].note, gwho_name[w], got, want, type);
+            if (want == 401) {
+                cr_expect_str_eq(type, "unauthenticated");
+            }
+        }
+    }
+    cr_log_info("outside assemblies: %d cells, %d mismatches", N_GROUTE * N_GWHO, failures);
+}
+
+/* --- every route is in the matrix ----------------------------------------------------
+ * The server's route table (`pnyxd routes`: one "METHOD PATTERN" a line)
+ * and the routes the three tables above name must be the same set: a
+ * route added to api/routes.c fails this test until a matrix entry (with
+ * an expected status for every caller) names it, and an entry whose route
+ * was renamed or removed fails it too. Every cell must hold a status. */
+
+static bool named_in(const struct route_def *defs, int n, const char *route)
+{
+    for (int i = 0; i < n; i++) {
+        if (defs[i].route != NULL && strcmp(defs[i].route, route) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool in_matrix(const char *route)
+{
+    return named_in(route_def, N_ROUTE, route) || named_in(proute_def, N_PROUTE, route) ||
+           named_in(groute_def, N_GROUTE, route);
+}
+
+/* Checks every entry of one table names a served route and has all its
+ * cells; returns the number of problems. */
+static int check_table(const char *table, const struct route_def *defs, int nroutes,
+                       const long *cells, int ncallers, const char *served)
+{
+    int bad = 0;
+    for (int i = 0; i < nroutes; i++) {
+        char line[256];
+        snprintf(line, sizeof line, "\n%s\n", defs[i].route != NULL ? defs[i].route : "(none)");
+        if (defs[i].route == NULL || strstr(served, line) == NULL) {
+            cr_expect_fail("%s entry %d names %s, which pnyxd routes does not print", table, i,
+                           defs[i].route != NULL ? defs[i].route : "no route");
+            bad++;
+        }
+        for (int w = 0; w < ncallers; w++) {
+            long want = cells[i * ncallers + w];
+            if (want < 200 || want > 599) {
+                cr_expect_fail("%s: %s has no expected status for caller %d", table,
+                               defs[i].route != NULL ? defs[i].route : "(none)", w);
+                bad++;
+            }
+        }
+    }
+    return bad;
+}
+
+Test(authz_matrix, every_route_is_in_the_matrix)
+{
+    static char out[64 * 1024];
+    const char *args[] = {"routes", NULL};
+    cr_assert_eq(h_pnyxd_run(args, NULL, out, sizeof out), 0, "pnyxd routes: %s", out);
+    /* "\n" + the "METHOD /path" lines + "\n", for whole-line lookups (other
+     * output, e.g. a sanitizer's, is left out). */
+    static char served[64 * 1024];
+    size_t len = 0;
+    served[len++] = '\n';
+    int nserved = 0, missing = 0;
+    char *save = NULL;
+    for (char *line = strtok_r(out, "\n", &save); line != NULL;
+         line = strtok_r(NULL, "\n", &save)) {
+        const char *sp = strchr(line, ' ');
+        if (sp == NULL || sp == line || sp[1] != '/' || strchr(sp + 1, ' ') != NULL) {
+            continue;
+        }
+        bool method = true;
+        for (const char *c = line; c < sp; c++) {
+            method = method && *c >= 'A' && *c <= 'Z';
+        }
+        if (!method) {
+            continue;
+        }
+        nserved++;
+        if (!in_matrix(line)) {
+            cr_expect_fail("%s is served but no authorisation matrix entry names it: add it "
+                           "with the expected status of every caller (test_authz_matrix.c)",
+                           line);
+            missing++;
+        }
+        int n = snprintf(served + len, sizeof served - len, "%s\n", line);
+        cr_assert(n > 0 && (size_t)n < sizeof served - len, "route table too long");
+        len += (size_t)n;
+    }
+    cr_assert_gt(nserved, 50, "pnyxd routes printed %d routes: %s", nserved, out);
+    int bad =
+        check_table("assembly table", route_def, N_ROUTE, &expect_public[0][0], N_WHO, served);
+    bad += check_table("assembly table (members-only)", route_def, N_ROUTE, &expect_members[0][0],
+                       N_WHO, served);
+    bad +=
+        check_table("proposal table", proute_def, N_PROUTE, &pexpect_public[0][0], N_PWHO, served);
+    bad += check_table("proposal table (members-only)", proute_def, N_PROUTE,
+                       &pexpect_members[0][0], N_PWHO, served);
+    bad += check_table("outside assemblies", groute_def, N_GROUTE, &gexpect[0][0], N_GWHO, served);
+    cr_log_info("%d routes served, %d not in the matrix, %d bad entries or cells", nserved, missing,
+                bad);
+}
+
+/* The route matcher the cells rely on to prove their labels. */
+Test(authz_matrix, route_matcher)
+{
+    cr_expect(route_matches("GET /api/v1/questions/{qid}", "GET", "/api/v1/questions/7"));
+    cr_expect(route_matches("GET /api/v1/selections/{sid}/commitment", "GET",
+                            "/api/v1/selections/7/commitment?pseudonym=a&salt=b"));
+    cr_expect_not(route_matches("GET /api/v1/questions/{qid}", "POST", "/api/v1/questions/7"));
+    cr_expect_not(route_matches("GET /api/v1/questions/{qid}", "GET", "/api/v1/questions/"));
+    cr_expect_not(route_matches("GET /api/v1/questions/{qid}", "GET", "/api/v1/questions/7/open"));
+    cr_expect_not(
+        route_matches("GET /api/v1/questions/{qid}/ballots", "GET", "/api/v1/questions/7"));
+    cr_expect_not(route_matches("GET /api/v1/me", "GET", "/api/v1/meet"));
+    cr_expect_not(route_matches("PATCH /x", "PAT", "/x"));
 }
