@@ -17,11 +17,13 @@
 /* OTHER: the convener of another assembly, a non-member here: every
  * route that takes a global id (a proposal, comment, selection, question,
  * invitation) must look up the caller's standing in the resource's own
- * assembly, so this column equals the non-member's. */
-enum who { ANON, NONMEM, OBS, MEM, FAC, CONV, SUSP, OTHER, N_WHO };
-static const char *who_name[N_WHO] = {"anonymous", "non-member",        "observer",
-                                      "member",    "facilitator",       "convener",
-                                      "suspended", "convener elsewhere"};
+ * assembly, so this column equals the non-member's. LEFT: a member who
+ * set their own status to left, a non-member again (authz.h): the same
+ * column, though their membership row remains. */
+enum who { ANON, NONMEM, OBS, MEM, FAC, CONV, SUSP, OTHER, LEFT, N_WHO };
+static const char *who_name[N_WHO] = {"anonymous", "non-member",         "observer",
+                                      "member",    "facilitator",        "convener",
+                                      "suspended", "convener elsewhere", "member who left"};
 
 enum route {
     R_READ,
@@ -97,6 +99,20 @@ enum route {
     R_S_RUN_GET,
     R_S_RUN_CANCEL,
     R_S_COMMITMENT,
+    /* resources in a state the action is not for: an allowed caller gets
+     * 409, everyone else what they get in the right state (403, and 404
+     * where the assembly is hidden from them: the state must not show
+     * through before the standing is checked) */
+    R_Q_RESULT_OPEN,
+    R_Q_EXPORT_OPEN,
+    R_B_BOARD_OPEN,
+    R_Q_PARTICIPATION_DRAFT,
+    R_B_CAST_CLOSED,
+    R_Q_PATCH_OPEN,
+    R_Q_OPEN_OPEN,
+    R_Q_CLOSE_DRAFT,
+    R_Q_TRANSLATE_OPEN,
+    R_C_CREATE_CLOSED,
     N_ROUTE
 };
 /* Each entry's route exactly as `pnyxd routes` prints it ("METHOD
@@ -172,6 +188,16 @@ static const struct route_def route_def[N_ROUTE] = {
     [R_S_RUN_GET] = {"GET /api/v1/selections/{sid}/runs/{rid}", ""},
     [R_S_RUN_CANCEL] = {"DELETE /api/v1/selections/{sid}/runs/{rid}", ""},
     [R_S_COMMITMENT] = {"GET /api/v1/selections/{sid}/commitment", ""},
+    [R_Q_RESULT_OPEN] = {"GET /api/v1/questions/{qid}/result", "open, not tallied"},
+    [R_Q_EXPORT_OPEN] = {"GET /api/v1/questions/{qid}/export", "open, not tallied"},
+    [R_B_BOARD_OPEN] = {"GET /api/v1/questions/{qid}/ballots", "open, not closed"},
+    [R_Q_PARTICIPATION_DRAFT] = {"GET /api/v1/questions/{qid}/participation", "a draft"},
+    [R_B_CAST_CLOSED] = {"POST /api/v1/questions/{qid}/ballots", "closed"},
+    [R_Q_PATCH_OPEN] = {"PATCH /api/v1/questions/{qid}", "open, not a draft"},
+    [R_Q_OPEN_OPEN] = {"POST /api/v1/questions/{qid}/open", "already open"},
+    [R_Q_CLOSE_DRAFT] = {"POST /api/v1/questions/{qid}/close", "a draft"},
+    [R_Q_TRANSLATE_OPEN] = {"POST /api/v1/questions/{qid}/translations", "open, not a draft"},
+    [R_C_CREATE_CLOSED] = {"POST /api/v1/proposals/{pid}/comments", "a withdrawn proposal"},
 };
 /* True when `route` ("METHOD /pattern", {name} = one non-empty segment)
  * matches method and path (its query string ignored). */
@@ -211,154 +237,176 @@ static const bool mutating[N_ROUTE] = {
 /* Expected status per route and caller: [route][who]. */
 static const long expect_public[N_ROUTE][N_WHO] = {
     /*                  anon nonm obs  mem  fac  conv susp other */
-    [R_READ] = {200, 200, 200, 200, 200, 200, 200, 200},
-    [R_UPDATE] = {401, 403, 403, 403, 403, 200, 403, 403},
-    [R_JOIN] = {401, 201, 409, 409, 409, 409, 403, 201},
-    [R_INVITE] = {401, 403, 403, 403, 201, 201, 403, 403},
-    [R_ACCEPT] = {401, 201, 409, 409, 409, 409, 403, 201},
-    [R_MEMBERS] = {200, 200, 200, 200, 200, 200, 200, 200},
-    [R_PATCH_MEMBER] = {401, 403, 403, 403, 200, 200, 403, 403},
-    [R_LEAVE] = {401, 403, 200, 200, 200, 200, 403, 403},
-    [R_AUDIT] = {200, 200, 200, 200, 200, 200, 200, 200},
-    [R_CHECKPOINT] = {200, 200, 200, 200, 200, 200, 200, 200},
-    [R_INCLUSION] = {200, 200, 200, 200, 200, 200, 200, 200},
-    [R_CONSISTENCY] = {200, 200, 200, 200, 200, 200, 200, 200},
-    [R_KEY] = {200, 200, 200, 200, 200, 200, 200, 200},
-    [R_LIST] = {200, 200, 200, 200, 200, 200, 200, 200},
-    [R_INV_LIST] = {401, 403, 403, 403, 200, 200, 403, 403},
-    [R_INV_REVOKE] = {401, 403, 403, 403, 204, 204, 403, 403},
-    [R_INV_PREVIEW] = {200, 200, 200, 200, 200, 200, 200, 200},
-    [R_C_LIST] = {200, 200, 200, 200, 200, 200, 200, 200},
-    [R_C_CREATE] = {401, 403, 403, 201, 201, 201, 403, 403},
-    [R_C_EDIT] = {401, 403, 403, 200, 200, 200, 403, 403},
-    [R_C_DELETE] = {401, 403, 403, 200, 200, 200, 403, 403},
-    [R_C_HIDE] = {401, 403, 403, 403, 200, 200, 403, 403},
-    [R_C_TRANSLATE] = {401, 403, 403, 201, 201, 201, 403, 403},
-    [R_C_REVIEW] = {401, 403, 403, 200, 200, 200, 403, 403},
-    [R_C_VERSIONS] = {200, 200, 200, 200, 200, 200, 200, 200},
+    [R_READ] = {200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [R_UPDATE] = {401, 403, 403, 403, 403, 200, 403, 403, 403},
+    [R_JOIN] = {401, 201, 409, 409, 409, 409, 403, 201, 201},
+    [R_INVITE] = {401, 403, 403, 403, 201, 201, 403, 403, 403},
+    [R_ACCEPT] = {401, 201, 409, 409, 409, 409, 403, 201, 201},
+    [R_MEMBERS] = {200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [R_PATCH_MEMBER] = {401, 403, 403, 403, 200, 200, 403, 403, 403},
+    [R_LEAVE] = {401, 403, 200, 200, 200, 200, 403, 403, 403},
+    [R_AUDIT] = {200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [R_CHECKPOINT] = {200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [R_INCLUSION] = {200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [R_CONSISTENCY] = {200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [R_KEY] = {200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [R_LIST] = {200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [R_INV_LIST] = {401, 403, 403, 403, 200, 200, 403, 403, 403},
+    [R_INV_REVOKE] = {401, 403, 403, 403, 204, 204, 403, 403, 403},
+    [R_INV_PREVIEW] = {200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [R_C_LIST] = {200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [R_C_CREATE] = {401, 403, 403, 201, 201, 201, 403, 403, 403},
+    [R_C_EDIT] = {401, 403, 403, 200, 200, 200, 403, 403, 403},
+    [R_C_DELETE] = {401, 403, 403, 200, 200, 200, 403, 403, 403},
+    [R_C_HIDE] = {401, 403, 403, 403, 200, 200, 403, 403, 403},
+    [R_C_TRANSLATE] = {401, 403, 403, 201, 201, 201, 403, 403, 403},
+    [R_C_REVIEW] = {401, 403, 403, 200, 200, 200, 403, 403, 403},
+    [R_C_VERSIONS] = {200, 200, 200, 200, 200, 200, 200, 200, 200},
     /* machine translation (issue 10, mt) */
-    [R_T_LANGUAGES] = {200, 200, 200, 200, 200, 200, 200, 200},
-    [R_T_JOBS] = {401, 403, 403, 403, 200, 200, 403, 403},
+    [R_T_LANGUAGES] = {200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [R_T_JOBS] = {401, 403, 403, 403, 200, 200, 403, 403, 403},
     /* selections (draft: publish 409 for the convener, randomness 409 for
      * members, the call closed: volunteers 409) */
-    [R_S_CREATE] = {401, 403, 403, 403, 403, 201, 403, 403},
-    [R_S_LIST] = {200, 200, 200, 200, 200, 200, 200, 200},
-    [R_S_GET] = {200, 200, 200, 200, 200, 200, 200, 200},
-    [R_S_PATCH] = {401, 403, 403, 403, 403, 200, 403, 403},
-    [R_S_POOL] = {401, 403, 403, 403, 403, 200, 403, 403},
-    [R_S_RUNS] = {401, 403, 403, 403, 403, 200, 403, 403},
-    [R_S_DRAW_JSON] = {409, 409, 409, 409, 409, 409, 409, 409},
-    [R_S_PUBLISH] = {401, 403, 403, 403, 403, 409, 403, 403},
-    [R_S_RANDOMNESS] = {401, 403, 409, 409, 409, 409, 403, 403},
-    [R_S_VOLUNTEER] = {401, 409, 409, 409, 409, 409, 403, 409},
+    [R_S_CREATE] = {401, 403, 403, 403, 403, 201, 403, 403, 403},
+    [R_S_LIST] = {200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [R_S_GET] = {200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [R_S_PATCH] = {401, 403, 403, 403, 403, 200, 403, 403, 403},
+    [R_S_POOL] = {401, 403, 403, 403, 403, 200, 403, 403, 403},
+    [R_S_RUNS] = {401, 403, 403, 403, 403, 200, 403, 403, 403},
+    [R_S_DRAW_JSON] = {409, 409, 409, 409, 409, 409, 409, 409, 409},
+    [R_S_PUBLISH] = {401, 403, 403, 403, 403, 409, 403, 403, 403},
+    [R_S_RANDOMNESS] = {401, 403, 409, 409, 409, 409, 403, 403, 403},
+    [R_S_VOLUNTEER] = {401, 409, 409, 409, 409, 409, 403, 409, 409},
     /* the convener: an empty pool is fine (200); a run or a commit needs k
      * (422); reveal, draw and replacements are not for a draft (409); no
      * such pseudonym (404) */
-    [R_S_PUT_POOL] = {401, 403, 403, 403, 403, 200, 403, 403},
-    [R_S_POST_RUN] = {401, 403, 403, 403, 403, 422, 403, 403},
-    [R_S_COMMIT] = {401, 403, 403, 403, 403, 422, 403, 403},
-    [R_S_REVEAL] = {401, 403, 409, 409, 409, 409, 403, 403},
-    [R_S_DRAW] = {401, 403, 403, 403, 403, 409, 403, 403},
-    [R_S_DECLINE] = {401, 403, 403, 403, 403, 404, 403, 403},
-    [R_S_REPLACEMENTS] = {401, 403, 403, 403, 403, 409, 403, 403},
+    [R_S_PUT_POOL] = {401, 403, 403, 403, 403, 200, 403, 403, 403},
+    [R_S_POST_RUN] = {401, 403, 403, 403, 403, 422, 403, 403, 403},
+    [R_S_COMMIT] = {401, 403, 403, 403, 403, 422, 403, 403, 403},
+    [R_S_REVEAL] = {401, 403, 409, 409, 409, 409, 403, 403, 403},
+    [R_S_DRAW] = {401, 403, 403, 403, 403, 409, 403, 403, 403},
+    [R_S_DECLINE] = {401, 403, 403, 403, 403, 404, 403, 403, 403},
+    [R_S_REPLACEMENTS] = {401, 403, 403, 403, 403, 409, 403, 403, 403},
     /* results: anyone who may read the assembly, once tallied */
-    [R_Q_RESULT] = {200, 200, 200, 200, 200, 200, 200, 200},
-    [R_Q_EXPORT] = {200, 200, 200, 200, 200, 200, 200, 200},
+    [R_Q_RESULT] = {200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [R_Q_EXPORT] = {200, 200, 200, 200, 200, 200, 200, 200, 200},
     /* questions (issue 11, qlife): a draft (get, patch, translate, open: a
      * fresh one per cell), an open one (close: fresh per cell; participation) */
-    [R_Q_LIST] = {200, 200, 200, 200, 200, 200, 200, 200},
-    [R_Q_CREATE] = {401, 403, 403, 403, 201, 201, 403, 403},
-    [R_Q_GET] = {200, 200, 200, 200, 200, 200, 200, 200},
-    [R_Q_PATCH] = {401, 403, 403, 403, 200, 200, 403, 403},
-    [R_Q_TRANSLATE] = {401, 403, 403, 201, 201, 201, 403, 403},
-    [R_Q_OPEN] = {401, 403, 403, 403, 200, 200, 403, 403},
-    [R_Q_CLOSE] = {401, 403, 403, 403, 403, 200, 403, 403},
-    [R_Q_PARTICIPATION] = {401, 403, 200, 200, 200, 200, 200, 403},
+    [R_Q_LIST] = {200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [R_Q_CREATE] = {401, 403, 403, 403, 201, 201, 403, 403, 403},
+    [R_Q_GET] = {200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [R_Q_PATCH] = {401, 403, 403, 403, 200, 200, 403, 403, 403},
+    [R_Q_TRANSLATE] = {401, 403, 403, 201, 201, 201, 403, 403, 403},
+    [R_Q_OPEN] = {401, 403, 403, 403, 200, 200, 403, 403, 403},
+    [R_Q_CLOSE] = {401, 403, 403, 403, 403, 200, 403, 403, 403},
+    [R_Q_PARTICIPATION] = {401, 403, 200, 200, 200, 200, 200, 403, 403},
     /* ballots (issue 11, qballot): a cast on a question opened for the
      * cell (everyone who may vote is on its roll); the board and a
      * receipt of a closed question with one ballot */
-    [R_B_CAST] = {401, 403, 403, 201, 201, 201, 403, 403},
-    [R_B_BOARD] = {200, 200, 200, 200, 200, 200, 200, 200},
-    [R_B_RECEIPT] = {200, 200, 200, 200, 200, 200, 200, 200},
+    [R_B_CAST] = {401, 403, 403, 201, 201, 201, 403, 403, 403},
+    [R_B_BOARD] = {200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [R_B_RECEIPT] = {200, 200, 200, 200, 200, 200, 200, 200, 200},
     /* the record: same visibility as the audit log (issue 12) */
-    [R_RECORD] = {200, 200, 200, 200, 200, 200, 200, 200},
-    [R_WITNESSES] = {200, 200, 200, 200, 200, 200, 200, 200},
-    [R_UPDATE_QUORUM] = {401, 403, 403, 403, 403, 200, 403, 403},
+    [R_RECORD] = {200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [R_WITNESSES] = {200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [R_UPDATE_QUORUM] = {401, 403, 403, 403, 403, 200, 403, 403, 403},
     /* a run (running, its lease far ahead: no worker takes it, and a
      * cancel only sets its flag, so every convener cell answers 200) */
-    [R_S_RUN_GET] = {401, 403, 403, 403, 403, 200, 403, 403},
-    [R_S_RUN_CANCEL] = {401, 403, 403, 403, 403, 200, 403, 403},
+    [R_S_RUN_GET] = {401, 403, 403, 403, 403, 200, 403, 403, 403},
+    [R_S_RUN_CANCEL] = {401, 403, 403, 403, 403, 200, 403, 403, 403},
     /* anyone with a pseudonym and its salt checks it in a readable assembly */
-    [R_S_COMMITMENT] = {200, 200, 200, 200, 200, 200, 200, 200},
+    [R_S_COMMITMENT] = {200, 200, 200, 200, 200, 200, 200, 200, 200},
+    /* wrong states (the shared open, draft and closed questions; a withdrawn
+     * proposal) */
+    [R_Q_RESULT_OPEN] = {409, 409, 409, 409, 409, 409, 409, 409, 409},
+    [R_Q_EXPORT_OPEN] = {409, 409, 409, 409, 409, 409, 409, 409, 409},
+    [R_B_BOARD_OPEN] = {409, 409, 409, 409, 409, 409, 409, 409, 409},
+    [R_Q_PARTICIPATION_DRAFT] = {401, 403, 409, 409, 409, 409, 409, 403, 403},
+    [R_B_CAST_CLOSED] = {401, 403, 403, 409, 409, 409, 403, 403, 403},
+    [R_Q_PATCH_OPEN] = {401, 403, 403, 403, 409, 409, 403, 403, 403},
+    [R_Q_OPEN_OPEN] = {401, 403, 403, 403, 409, 409, 403, 403, 403},
+    [R_Q_CLOSE_DRAFT] = {401, 403, 403, 403, 403, 409, 403, 403, 403},
+    [R_Q_TRANSLATE_OPEN] = {401, 403, 403, 409, 409, 409, 403, 403, 403},
+    [R_C_CREATE_CLOSED] = {401, 403, 403, 409, 409, 409, 403, 403, 403},
 };
 static const long expect_members[N_ROUTE][N_WHO] = {
     /*                  anon nonm obs  mem  fac  conv susp other */
-    [R_READ] = {404, 404, 200, 200, 200, 200, 200, 404},
-    [R_UPDATE] = {401, 404, 403, 403, 403, 200, 403, 404},
-    [R_JOIN] = {401, 404, 409, 409, 409, 409, 403, 404},
-    [R_INVITE] = {401, 404, 403, 403, 201, 201, 403, 404},
-    [R_ACCEPT] = {401, 201, 409, 409, 409, 409, 403, 201},
-    [R_MEMBERS] = {404, 404, 200, 200, 200, 200, 200, 404},
-    [R_PATCH_MEMBER] = {401, 404, 403, 403, 200, 200, 403, 404},
-    [R_LEAVE] = {401, 404, 200, 200, 200, 200, 403, 404},
-    [R_AUDIT] = {404, 404, 200, 200, 200, 200, 200, 404},
-    [R_CHECKPOINT] = {404, 404, 200, 200, 200, 200, 200, 404},
-    [R_INCLUSION] = {404, 404, 200, 200, 200, 200, 200, 404},
-    [R_CONSISTENCY] = {404, 404, 200, 200, 200, 200, 200, 404},
-    [R_KEY] = {200, 200, 200, 200, 200, 200, 200, 200},
-    [R_LIST] = {200, 200, 200, 200, 200, 200, 200, 200},
-    [R_INV_LIST] = {401, 404, 403, 403, 200, 200, 403, 404},
-    [R_INV_REVOKE] = {401, 404, 403, 403, 204, 204, 403, 404},
-    [R_INV_PREVIEW] = {200, 200, 200, 200, 200, 200, 200, 200},
-    [R_C_LIST] = {404, 404, 200, 200, 200, 200, 200, 404},
-    [R_C_CREATE] = {401, 404, 403, 201, 201, 201, 403, 404},
-    [R_C_EDIT] = {401, 404, 403, 200, 200, 200, 403, 404},
-    [R_C_DELETE] = {401, 404, 403, 200, 200, 200, 403, 404},
-    [R_C_HIDE] = {401, 404, 403, 403, 200, 200, 403, 404},
-    [R_C_TRANSLATE] = {401, 404, 403, 201, 201, 201, 403, 404},
-    [R_C_REVIEW] = {401, 404, 403, 200, 200, 200, 403, 404},
-    [R_C_VERSIONS] = {404, 404, 200, 200, 200, 200, 200, 404},
+    [R_READ] = {404, 404, 200, 200, 200, 200, 200, 404, 404},
+    [R_UPDATE] = {401, 404, 403, 403, 403, 200, 403, 404, 404},
+    [R_JOIN] = {401, 404, 409, 409, 409, 409, 403, 404, 404},
+    [R_INVITE] = {401, 404, 403, 403, 201, 201, 403, 404, 404},
+    [R_ACCEPT] = {401, 201, 409, 409, 409, 409, 403, 201, 201},
+    [R_MEMBERS] = {404, 404, 200, 200, 200, 200, 200, 404, 404},
+    [R_PATCH_MEMBER] = {401, 404, 403, 403, 200, 200, 403, 404, 404},
+    [R_LEAVE] = {401, 404, 200, 200, 200, 200, 403, 404, 404},
+    [R_AUDIT] = {404, 404, 200, 200, 200, 200, 200, 404, 404},
+    [R_CHECKPOINT] = {404, 404, 200, 200, 200, 200, 200, 404, 404},
+    [R_INCLUSION] = {404, 404, 200, 200, 200, 200, 200, 404, 404},
+    [R_CONSISTENCY] = {404, 404, 200, 200, 200, 200, 200, 404, 404},
+    [R_KEY] = {200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [R_LIST] = {200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [R_INV_LIST] = {401, 404, 403, 403, 200, 200, 403, 404, 404},
+    [R_INV_REVOKE] = {401, 404, 403, 403, 204, 204, 403, 404, 404},
+    [R_INV_PREVIEW] = {200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [R_C_LIST] = {404, 404, 200, 200, 200, 200, 200, 404, 404},
+    [R_C_CREATE] = {401, 404, 403, 201, 201, 201, 403, 404, 404},
+    [R_C_EDIT] = {401, 404, 403, 200, 200, 200, 403, 404, 404},
+    [R_C_DELETE] = {401, 404, 403, 200, 200, 200, 403, 404, 404},
+    [R_C_HIDE] = {401, 404, 403, 403, 200, 200, 403, 404, 404},
+    [R_C_TRANSLATE] = {401, 404, 403, 201, 201, 201, 403, 404, 404},
+    [R_C_REVIEW] = {401, 404, 403, 200, 200, 200, 403, 404, 404},
+    [R_C_VERSIONS] = {404, 404, 200, 200, 200, 200, 200, 404, 404},
     /* machine translation (issue 10, mt) */
-    [R_T_LANGUAGES] = {200, 200, 200, 200, 200, 200, 200, 200},
-    [R_T_JOBS] = {401, 404, 403, 403, 200, 200, 403, 404},
-    [R_S_CREATE] = {401, 404, 403, 403, 403, 201, 403, 404},
-    [R_S_LIST] = {404, 404, 200, 200, 200, 200, 200, 404},
-    [R_S_GET] = {404, 404, 200, 200, 200, 200, 200, 404},
-    [R_S_PATCH] = {401, 404, 403, 403, 403, 200, 403, 404},
-    [R_S_POOL] = {401, 404, 403, 403, 403, 200, 403, 404},
-    [R_S_RUNS] = {401, 404, 403, 403, 403, 200, 403, 404},
-    [R_S_DRAW_JSON] = {404, 404, 409, 409, 409, 409, 409, 404},
-    [R_S_PUBLISH] = {401, 404, 403, 403, 403, 409, 403, 404},
-    [R_S_RANDOMNESS] = {401, 404, 409, 409, 409, 409, 403, 404},
-    [R_S_VOLUNTEER] = {401, 404, 409, 409, 409, 409, 403, 404},
-    [R_S_PUT_POOL] = {401, 404, 403, 403, 403, 200, 403, 404},
-    [R_S_POST_RUN] = {401, 404, 403, 403, 403, 422, 403, 404},
-    [R_S_COMMIT] = {401, 404, 403, 403, 403, 422, 403, 404},
-    [R_S_REVEAL] = {401, 404, 409, 409, 409, 409, 403, 404},
-    [R_S_DRAW] = {401, 404, 403, 403, 403, 409, 403, 404},
-    [R_S_DECLINE] = {401, 404, 403, 403, 403, 404, 403, 404},
-    [R_S_REPLACEMENTS] = {401, 404, 403, 403, 403, 409, 403, 404},
-    [R_Q_RESULT] = {404, 404, 200, 200, 200, 200, 200, 404},
-    [R_Q_EXPORT] = {404, 404, 200, 200, 200, 200, 200, 404},
-    [R_Q_LIST] = {404, 404, 200, 200, 200, 200, 200, 404},
-    [R_Q_CREATE] = {401, 404, 403, 403, 201, 201, 403, 404},
-    [R_Q_GET] = {404, 404, 200, 200, 200, 200, 200, 404},
-    [R_Q_PATCH] = {401, 404, 403, 403, 200, 200, 403, 404},
-    [R_Q_TRANSLATE] = {401, 404, 403, 201, 201, 201, 403, 404},
-    [R_Q_OPEN] = {401, 404, 403, 403, 200, 200, 403, 404},
-    [R_Q_CLOSE] = {401, 404, 403, 403, 403, 200, 403, 404},
-    [R_Q_PARTICIPATION] = {401, 404, 200, 200, 200, 200, 200, 404},
+    [R_T_LANGUAGES] = {200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [R_T_JOBS] = {401, 404, 403, 403, 200, 200, 403, 404, 404},
+    [R_S_CREATE] = {401, 404, 403, 403, 403, 201, 403, 404, 404},
+    [R_S_LIST] = {404, 404, 200, 200, 200, 200, 200, 404, 404},
+    [R_S_GET] = {404, 404, 200, 200, 200, 200, 200, 404, 404},
+    [R_S_PATCH] = {401, 404, 403, 403, 403, 200, 403, 404, 404},
+    [R_S_POOL] = {401, 404, 403, 403, 403, 200, 403, 404, 404},
+    [R_S_RUNS] = {401, 404, 403, 403, 403, 200, 403, 404, 404},
+    [R_S_DRAW_JSON] = {404, 404, 409, 409, 409, 409, 409, 404, 404},
+    [R_S_PUBLISH] = {401, 404, 403, 403, 403, 409, 403, 404, 404},
+    [R_S_RANDOMNESS] = {401, 404, 409, 409, 409, 409, 403, 404, 404},
+    [R_S_VOLUNTEER] = {401, 404, 409, 409, 409, 409, 403, 404, 404},
+    [R_S_PUT_POOL] = {401, 404, 403, 403, 403, 200, 403, 404, 404},
+    [R_S_POST_RUN] = {401, 404, 403, 403, 403, 422, 403, 404, 404},
+    [R_S_COMMIT] = {401, 404, 403, 403, 403, 422, 403, 404, 404},
+    [R_S_REVEAL] = {401, 404, 409, 409, 409, 409, 403, 404, 404},
+    [R_S_DRAW] = {401, 404, 403, 403, 403, 409, 403, 404, 404},
+    [R_S_DECLINE] = {401, 404, 403, 403, 403, 404, 403, 404, 404},
+    [R_S_REPLACEMENTS] = {401, 404, 403, 403, 403, 409, 403, 404, 404},
+    [R_Q_RESULT] = {404, 404, 200, 200, 200, 200, 200, 404, 404},
+    [R_Q_EXPORT] = {404, 404, 200, 200, 200, 200, 200, 404, 404},
+    [R_Q_LIST] = {404, 404, 200, 200, 200, 200, 200, 404, 404},
+    [R_Q_CREATE] = {401, 404, 403, 403, 201, 201, 403, 404, 404},
+    [R_Q_GET] = {404, 404, 200, 200, 200, 200, 200, 404, 404},
+    [R_Q_PATCH] = {401, 404, 403, 403, 200, 200, 403, 404, 404},
+    [R_Q_TRANSLATE] = {401, 404, 403, 201, 201, 201, 403, 404, 404},
+    [R_Q_OPEN] = {401, 404, 403, 403, 200, 200, 403, 404, 404},
+    [R_Q_CLOSE] = {401, 404, 403, 403, 403, 200, 403, 404, 404},
+    [R_Q_PARTICIPATION] = {401, 404, 200, 200, 200, 200, 200, 404, 404},
     /* ballots (issue 11, qballot) */
-    [R_B_CAST] = {401, 404, 403, 201, 201, 201, 403, 404},
-    [R_B_BOARD] = {404, 404, 200, 200, 200, 200, 200, 404},
-    [R_B_RECEIPT] = {404, 404, 200, 200, 200, 200, 200, 404},
+    [R_B_CAST] = {401, 404, 403, 201, 201, 201, 403, 404, 404},
+    [R_B_BOARD] = {404, 404, 200, 200, 200, 200, 200, 404, 404},
+    [R_B_RECEIPT] = {404, 404, 200, 200, 200, 200, 200, 404, 404},
     /* the record: same visibility as the audit log (issue 12) */
-    [R_RECORD] = {404, 404, 200, 200, 200, 200, 200, 404},
-    [R_WITNESSES] = {404, 404, 200, 200, 200, 200, 200, 404},
-    [R_UPDATE_QUORUM] = {401, 404, 403, 403, 403, 200, 403, 404},
-    [R_S_RUN_GET] = {401, 404, 403, 403, 403, 200, 403, 404},
-    [R_S_RUN_CANCEL] = {401, 404, 403, 403, 403, 200, 403, 404},
-    [R_S_COMMITMENT] = {404, 404, 200, 200, 200, 200, 200, 404},
+    [R_RECORD] = {404, 404, 200, 200, 200, 200, 200, 404, 404},
+    [R_WITNESSES] = {404, 404, 200, 200, 200, 200, 200, 404, 404},
+    [R_UPDATE_QUORUM] = {401, 404, 403, 403, 403, 200, 403, 404, 404},
+    [R_S_RUN_GET] = {401, 404, 403, 403, 403, 200, 403, 404, 404},
+    [R_S_RUN_CANCEL] = {401, 404, 403, 403, 403, 200, 403, 404, 404},
+    [R_S_COMMITMENT] = {404, 404, 200, 200, 200, 200, 200, 404, 404},
+    [R_Q_RESULT_OPEN] = {404, 404, 409, 409, 409, 409, 409, 404, 404},
+    [R_Q_EXPORT_OPEN] = {404, 404, 409, 409, 409, 409, 409, 404, 404},
+    [R_B_BOARD_OPEN] = {404, 404, 409, 409, 409, 409, 409, 404, 404},
+    [R_Q_PARTICIPATION_DRAFT] = {401, 404, 409, 409, 409, 409, 409, 404, 404},
+    [R_B_CAST_CLOSED] = {401, 404, 403, 409, 409, 409, 403, 404, 404},
+    [R_Q_PATCH_OPEN] = {401, 404, 403, 403, 409, 409, 403, 404, 404},
+    [R_Q_OPEN_OPEN] = {401, 404, 403, 403, 409, 409, 403, 404, 404},
+    [R_Q_CLOSE_DRAFT] = {401, 404, 403, 403, 403, 409, 403, 404, 404},
+    [R_Q_TRANSLATE_OPEN] = {401, 404, 403, 409, 409, 409, 403, 404, 404},
+    [R_C_CREATE_CLOSED] = {401, 404, 403, 409, 409, 409, 403, 404, 404},
 };
 
 struct world {
@@ -367,6 +415,7 @@ struct world {
     struct it_user creator; /* first convener */
     int64_t aid;
     int64_t pid;                  /* a proposal in deliberation, for the comment routes */
+    int64_t pclosed;              /* a withdrawn proposal (comments closed) */
     int64_t qid;                  /* a tallied question (issue 11, qresult) */
     struct it_user who[N_WHO];    /* shared callers for non-mutating routes */
     int64_t qdraft, qopen;        /* questions (issue 11): a draft, an open one */
@@ -401,8 +450,8 @@ static int64_t q_new(struct world *wd, bool open)
     return qid;
 }
 
-static const char *role_of[N_WHO] = {NULL,          NULL,       "observer", "member",
-                                     "facilitator", "convener", "member",   NULL};
+static const char *role_of[N_WHO] = {NULL,       NULL,     "observer", "member", "facilitator",
+                                     "convener", "member", NULL,       "member"};
 
 /* A caller of kind w: a fresh account, made member with the right role and
  * status unless anonymous / non-member. */
@@ -421,8 +470,12 @@ static struct it_user make_who(struct world *wd, enum who w)
         (void)it_assembly_new(wd->s, &u, "members", "invite");
         return u;
     }
-    return it_member_new(wd->s, &wd->creator, wd->aid, role_of[w],
-                         w == SUSP ? "suspended" : "active", "CH");
+    u = it_member_new(wd->s, &wd->creator, wd->aid, role_of[w], w == SUSP ? "suspended" : "active",
+                      "CH");
+    if (w == LEFT) {
+        cr_assert_eq(it_patch_member(wd->s, &u, wd->aid, u.id, NULL, "left"), 200);
+    }
+    return u;
 }
 
 static long run_cell(struct world *wd, enum route r, enum who w, const struct it_user *u,
@@ -498,6 +551,46 @@ static long run_cell(struct world *wd, enum route r, enum who w, const struct it
     case R_S_COMMITMENT:
         snprintf(path, sizeof path, "/api/v1/selections/%lld/commitment?pseudonym=%s&salt=%s",
                  (long long)wd->sid2, wd->pseudonym, wd->salt);
+        break;
+    case R_Q_RESULT_OPEN:
+    case R_Q_EXPORT_OPEN:
+    case R_B_BOARD_OPEN:
+        snprintf(path, sizeof path, "/api/v1/questions/%lld/%s", (long long)wd->qopen,
+                 r == R_Q_RESULT_OPEN   ? "result"
+                 : r == R_Q_EXPORT_OPEN ? "export?format=pnyx"
+                                        : "ballots");
+        break;
+    case R_Q_PARTICIPATION_DRAFT:
+        snprintf(path, sizeof path, "/api/v1/questions/%lld/participation", (long long)wd->qdraft);
+        break;
+    case R_B_CAST_CLOSED:
+        method = "POST";
+        snprintf(path, sizeof path, "/api/v1/questions/%lld/ballots", (long long)wd->qclosed);
+        body = json_pack("{s:[s,s]}", "ranking", "B", "A");
+        break;
+    case R_Q_PATCH_OPEN:
+        method = "PATCH";
+        snprintf(path, sizeof path, "/api/v1/questions/%lld", (long long)wd->qopen);
+        body = json_pack("{s:s}", "title", "matrix");
+        break;
+    case R_Q_OPEN_OPEN:
+        method = "POST";
+        snprintf(path, sizeof path, "/api/v1/questions/%lld/open", (long long)wd->qopen);
+        break;
+    case R_Q_CLOSE_DRAFT:
+        method = "POST";
+        snprintf(path, sizeof path, "/api/v1/questions/%lld/close", (long long)wd->qdraft);
+        body = json_pack("{s:s}", "reason", "matrix");
+        break;
+    case R_Q_TRANSLATE_OPEN:
+        method = "POST";
+        snprintf(path, sizeof path, "/api/v1/questions/%lld/translations", (long long)wd->qopen);
+        body = json_pack("{s:s, s:s}", "language", "fr", "title", "matrice");
+        break;
+    case R_C_CREATE_CLOSED:
+        method = "POST";
+        snprintf(path, sizeof path, "/api/v1/proposals/%lld/comments", (long long)wd->pclosed);
+        body = json_pack("{s:s, s:s}", "body", "matrix", "language", "en");
         break;
     case R_CHECKPOINT:
         snprintf(path, sizeof path, "/api/v1/assemblies/%lld/audit/checkpoint", aid);
@@ -747,6 +840,7 @@ static void walk(const char *visibility, const long (*expect)[N_WHO])
     wd.creator = it_user_new(wd.s, "FR");
     wd.aid = it_assembly_new(wd.s, &wd.creator, visibility, "open");
     wd.pid = it_proposal_new(wd.aid, wd.creator.id, "deliberation");
+    wd.pclosed = it_proposal_new(wd.aid, wd.creator.id, "withdrawn");
     {
         char spath[128];
         snprintf(spath, sizeof spath, "/api/v1/assemblies/%lld/selections", (long long)wd.aid);
@@ -903,10 +997,10 @@ Test(authz_matrix, hidden_equals_missing)
  * assemblies. Routes that change a proposal's text or status act on a
  * fresh proposal per cell. */
 
-enum pwho { PANON, PNONMEM, POBS, PMEM, PAUTHOR, PFAC, PCONV, PSUSP, POTHER, N_PWHO };
-static const char *pwho_name[N_PWHO] = {"anonymous", "non-member", "observer",
-                                        "member",    "author",     "facilitator",
-                                        "convener",  "suspended",  "convener elsewhere"};
+enum pwho { PANON, PNONMEM, POBS, PMEM, PAUTHOR, PFAC, PCONV, PSUSP, POTHER, PLEFT, N_PWHO };
+static const char *pwho_name[N_PWHO] = {
+    "anonymous", "non-member", "observer",           "member",         "author", "facilitator",
+    "convener",  "suspended",  "convener elsewhere", "member who left"};
 
 enum proute {
     P_LIST,
@@ -925,6 +1019,9 @@ enum proute {
     P_ENDORSE,
     P_UNENDORSE, /* after P_ENDORSE: withdraws that cell's endorsement */
     P_ADVANCEMENT,
+    /* wrong states: allowed callers get 409, the others as before */
+    P_EDIT_WITHDRAWN,
+    P_ENDORSE_DRAFT,
     N_PROUTE
 };
 static const struct route_def proute_def[N_PROUTE] = {
@@ -944,45 +1041,51 @@ static const struct route_def proute_def[N_PROUTE] = {
     [P_ENDORSE] = {"POST /api/v1/proposals/{pid}/endorsements", ""},
     [P_UNENDORSE] = {"DELETE /api/v1/proposals/{pid}/endorsements", ""},
     [P_ADVANCEMENT] = {"PATCH /api/v1/assemblies/{aid}", "advancement"},
+    [P_EDIT_WITHDRAWN] = {"PATCH /api/v1/proposals/{pid}", "text of a withdrawn proposal"},
+    [P_ENDORSE_DRAFT] = {"POST /api/v1/proposals/{pid}/endorsements", "a draft"},
 };
 
 static const long pexpect_public[N_PROUTE][N_PWHO] = {
-    /*                anon nonm obs  mem  auth fac  conv susp other */
-    [P_LIST] = {200, 200, 200, 200, 200, 200, 200, 200, 200},
-    [P_CREATE] = {401, 403, 403, 201, 201, 201, 201, 403, 403},
-    [P_READ] = {200, 200, 200, 200, 200, 200, 200, 200, 200},
-    [P_EDIT] = {401, 403, 403, 403, 200, 200, 200, 403, 403},
-    [P_DELIBERATE] = {401, 403, 403, 403, 200, 403, 403, 403, 403},
-    [P_BALLOT] = {401, 403, 403, 403, 403, 200, 200, 403, 403},
-    [P_WITHDRAW] = {401, 403, 403, 403, 200, 403, 403, 403, 403},
-    [P_VERSIONS] = {200, 200, 200, 200, 200, 200, 200, 200, 200},
-    [P_AMENDMENTS] = {200, 200, 200, 200, 200, 200, 200, 200, 200},
-    [P_MERGE] = {401, 403, 403, 403, 403, 200, 200, 403, 403},
-    [P_TRANSLATIONS] = {200, 200, 200, 200, 200, 200, 200, 200, 200},
-    [P_TRANSLATE] = {401, 403, 403, 201, 201, 201, 201, 403, 403},
-    [P_REVIEW] = {401, 403, 403, 200, 200, 200, 200, 403, 403},
-    [P_ENDORSE] = {401, 403, 403, 201, 201, 201, 201, 403, 403},
-    [P_UNENDORSE] = {401, 403, 403, 200, 200, 200, 200, 403, 403},
-    [P_ADVANCEMENT] = {401, 403, 403, 403, 403, 403, 200, 403, 403},
+    /*                anon nonm obs  mem  auth fac  conv susp other left */
+    [P_LIST] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [P_CREATE] = {401, 403, 403, 201, 201, 201, 201, 403, 403, 403},
+    [P_READ] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [P_EDIT] = {401, 403, 403, 403, 200, 200, 200, 403, 403, 403},
+    [P_DELIBERATE] = {401, 403, 403, 403, 200, 403, 403, 403, 403, 403},
+    [P_BALLOT] = {401, 403, 403, 403, 403, 200, 200, 403, 403, 403},
+    [P_WITHDRAW] = {401, 403, 403, 403, 200, 403, 403, 403, 403, 403},
+    [P_VERSIONS] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [P_AMENDMENTS] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [P_MERGE] = {401, 403, 403, 403, 403, 200, 200, 403, 403, 403},
+    [P_TRANSLATIONS] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [P_TRANSLATE] = {401, 403, 403, 201, 201, 201, 201, 403, 403, 403},
+    [P_REVIEW] = {401, 403, 403, 200, 200, 200, 200, 403, 403, 403},
+    [P_ENDORSE] = {401, 403, 403, 201, 201, 201, 201, 403, 403, 403},
+    [P_UNENDORSE] = {401, 403, 403, 200, 200, 200, 200, 403, 403, 403},
+    [P_ADVANCEMENT] = {401, 403, 403, 403, 403, 403, 200, 403, 403, 403},
+    [P_EDIT_WITHDRAWN] = {401, 403, 403, 403, 409, 409, 409, 403, 403, 403},
+    [P_ENDORSE_DRAFT] = {401, 403, 403, 409, 409, 409, 409, 403, 403, 403},
 };
 static const long pexpect_members[N_PROUTE][N_PWHO] = {
-    /*                anon nonm obs  mem  auth fac  conv susp other */
-    [P_LIST] = {404, 404, 200, 200, 200, 200, 200, 200, 404},
-    [P_CREATE] = {401, 404, 403, 201, 201, 201, 201, 403, 404},
-    [P_READ] = {404, 404, 200, 200, 200, 200, 200, 200, 404},
-    [P_EDIT] = {401, 404, 403, 403, 200, 200, 200, 403, 404},
-    [P_DELIBERATE] = {401, 404, 403, 403, 200, 403, 403, 403, 404},
-    [P_BALLOT] = {401, 404, 403, 403, 403, 200, 200, 403, 404},
-    [P_WITHDRAW] = {401, 404, 403, 403, 200, 403, 403, 403, 404},
-    [P_VERSIONS] = {404, 404, 200, 200, 200, 200, 200, 200, 404},
-    [P_AMENDMENTS] = {404, 404, 200, 200, 200, 200, 200, 200, 404},
-    [P_MERGE] = {401, 404, 403, 403, 403, 200, 200, 403, 404},
-    [P_TRANSLATIONS] = {404, 404, 200, 200, 200, 200, 200, 200, 404},
-    [P_TRANSLATE] = {401, 404, 403, 201, 201, 201, 201, 403, 404},
-    [P_REVIEW] = {401, 404, 403, 200, 200, 200, 200, 403, 404},
-    [P_ENDORSE] = {401, 404, 403, 201, 201, 201, 201, 403, 404},
-    [P_UNENDORSE] = {401, 404, 403, 200, 200, 200, 200, 403, 404},
-    [P_ADVANCEMENT] = {401, 404, 403, 403, 403, 403, 200, 403, 404},
+    /*                anon nonm obs  mem  auth fac  conv susp other left */
+    [P_LIST] = {404, 404, 200, 200, 200, 200, 200, 200, 404, 404},
+    [P_CREATE] = {401, 404, 403, 201, 201, 201, 201, 403, 404, 404},
+    [P_READ] = {404, 404, 200, 200, 200, 200, 200, 200, 404, 404},
+    [P_EDIT] = {401, 404, 403, 403, 200, 200, 200, 403, 404, 404},
+    [P_DELIBERATE] = {401, 404, 403, 403, 200, 403, 403, 403, 404, 404},
+    [P_BALLOT] = {401, 404, 403, 403, 403, 200, 200, 403, 404, 404},
+    [P_WITHDRAW] = {401, 404, 403, 403, 200, 403, 403, 403, 404, 404},
+    [P_VERSIONS] = {404, 404, 200, 200, 200, 200, 200, 200, 404, 404},
+    [P_AMENDMENTS] = {404, 404, 200, 200, 200, 200, 200, 200, 404, 404},
+    [P_MERGE] = {401, 404, 403, 403, 403, 200, 200, 403, 404, 404},
+    [P_TRANSLATIONS] = {404, 404, 200, 200, 200, 200, 200, 200, 404, 404},
+    [P_TRANSLATE] = {401, 404, 403, 201, 201, 201, 201, 403, 404, 404},
+    [P_REVIEW] = {401, 404, 403, 200, 200, 200, 200, 403, 404, 404},
+    [P_ENDORSE] = {401, 404, 403, 201, 201, 201, 201, 403, 404, 404},
+    [P_UNENDORSE] = {401, 404, 403, 200, 200, 200, 200, 403, 404, 404},
+    [P_ADVANCEMENT] = {401, 404, 403, 403, 403, 403, 200, 403, 404, 404},
+    [P_EDIT_WITHDRAWN] = {401, 404, 403, 403, 409, 409, 409, 403, 404, 404},
+    [P_ENDORSE_DRAFT] = {401, 404, 403, 409, 409, 409, 409, 403, 404, 404},
 };
 
 struct pworld {
@@ -992,10 +1095,11 @@ struct pworld {
     struct it_user who[N_PWHO];
     struct it_user translator; /* writes the translation every cell reviews */
     int64_t shared;            /* a proposal in deliberation by the author */
+    int64_t withdrawn, draft;  /* the author's withdrawn and draft proposals */
 };
 
 static const char *prole_of[N_PWHO] = {NULL,          NULL,       "observer", "member", "member",
-                                       "facilitator", "convener", "member",   NULL};
+                                       "facilitator", "convener", "member",   NULL,     "member"};
 
 static long pcall(struct pworld *pw, const char *method, const char *path, const struct it_user *u,
                   const char *json, int64_t *id_out)
@@ -1097,6 +1201,15 @@ static long prun_cell(struct pworld *pw, enum proute r, enum pwho w, char *type,
         method = r == P_ENDORSE ? "POST" : "DELETE";
         snprintf(path, sizeof path, "/api/v1/proposals/%lld/endorsements", shared);
         break;
+    case P_EDIT_WITHDRAWN:
+        method = "PATCH";
+        snprintf(path, sizeof path, "/api/v1/proposals/%lld", (long long)pw->withdrawn);
+        body = "{\"body\": \"edited\"}";
+        break;
+    case P_ENDORSE_DRAFT:
+        method = "POST";
+        snprintf(path, sizeof path, "/api/v1/proposals/%lld/endorsements", (long long)pw->draft);
+        break;
     case P_ADVANCEMENT:
     case N_PROUTE:
         method = "PATCH";
@@ -1131,10 +1244,20 @@ static void pwalk(const char *visibility, const long (*expect)[N_PWHO])
         } else if (w != PANON) {
             pw.who[w] = it_member_new(pw.s, &pw.creator, pw.aid, prole_of[w],
                                       w == PSUSP ? "suspended" : "active", "CH");
+            if (w == PLEFT) {
+                cr_assert_eq(it_patch_member(pw.s, &pw.who[w], pw.aid, pw.who[w].id, NULL, "left"),
+                             200);
+            }
         }
     }
     pw.translator = it_member_new(pw.s, &pw.creator, pw.aid, "member", "active", "BE");
     pw.shared = pfresh(&pw, true, 0);
+    pw.draft = pfresh(&pw, false, 0);
+    pw.withdrawn = pfresh(&pw, false, 0);
+    char wpath[128];
+    snprintf(wpath, sizeof wpath, "/api/v1/proposals/%lld", (long long)pw.withdrawn);
+    cr_assert_eq(pcall(&pw, "PATCH", wpath, &pw.who[PAUTHOR], "{\"status\": \"withdrawn\"}", NULL),
+                 200);
     char tpath[128];
     snprintf(tpath, sizeof tpath, "/api/v1/proposals/%lld/translations", (long long)pw.shared);
     cr_assert_eq(pcall(&pw, "POST", tpath, &pw.translator,
