@@ -262,12 +262,19 @@ static const char *missing_variant(const char *path)
  * request id aside): a different detail or status would tell the caller
  * that the hidden resource exists. */
 static long send_cell(struct h_server *s, const char *method, const char *path,
-                      const struct it_user *u, const json_t *body, bool hidden, char *type,
-                      size_t typelen)
+                      const struct it_user *u, const json_t *body, bool members, bool hidden,
+                      char *type, size_t typelen)
 {
     struct h_resp *resp = it_req(s, method, path, u, body);
     long st = resp->status;
     snprintf(type, typelen, "%s", it_problem(resp));
+    if (members && st >= 200 && st < 300) {
+        /* What members of a members-only assembly read, no shared cache
+         * may keep and hand to someone else. */
+        const char *cc = h_header(resp, "Cache-Control");
+        cr_expect(cc != NULL && strstr(cc, "public") == NULL, "%s %s: Cache-Control %s", method,
+                  path, cc != NULL ? cc : "(none)");
+    }
     if (hidden && st == 404) {
         const char *mpath = missing_variant(path);
         cr_assert_str_neq(mpath, path, "%s %s: no id to replace", method, path);
@@ -475,6 +482,7 @@ struct world {
     int64_t aid;
     int64_t pid;                  /* a proposal in deliberation, for the comment routes */
     int64_t pclosed;              /* a withdrawn proposal (comments closed) */
+    bool members;                 /* the assembly is members-only */
     int64_t qid;                  /* a tallied question (issue 11, qresult) */
     struct it_user who[N_WHO];    /* shared callers for non-mutating routes */
     int64_t qdraft, qopen;        /* questions (issue 11): a draft, an open one */
@@ -882,7 +890,7 @@ static long run_cell(struct world *wd, enum route r, enum who w, const struct it
     }
     cr_assert(route_matches(route_def[r].route, method, path), "%s: sent %s %s", route_def[r].route,
               method, path);
-    long st = send_cell(s, method, path, caller, body, hidden, type, typelen);
+    long st = send_cell(s, method, path, caller, body, wd->members, hidden, type, typelen);
     json_decref(body);
     free(code);
     return st;
@@ -895,6 +903,7 @@ static void walk(const char *visibility, const long (*expect)[N_WHO])
     wd.s = h_shared();
     wd.creator = it_user_new(wd.s, "FR");
     wd.aid = it_assembly_new(wd.s, &wd.creator, visibility, "open");
+    wd.members = strcmp(visibility, "members") == 0;
     wd.pid = it_proposal_new(wd.aid, wd.creator.id, "deliberation");
     wd.pclosed = it_proposal_new(wd.aid, wd.creator.id, "withdrawn");
     {
@@ -1153,6 +1162,7 @@ struct pworld {
     struct it_user translator; /* writes the translation every cell reviews */
     int64_t shared;            /* a proposal in deliberation by the author */
     int64_t withdrawn, draft;  /* the author's withdrawn and draft proposals */
+    bool members;              /* the assembly is members-only */
 };
 
 static const char *prole_of[N_PWHO] = {NULL,          NULL,       "observer", "member", "member",
@@ -1278,7 +1288,7 @@ static long prun_cell(struct pworld *pw, enum proute r, enum pwho w, bool hidden
     cr_assert(route_matches(proute_def[r].route, method, path), "%s: sent %s %s",
               proute_def[r].route, method, path);
     json_t *b = body != NULL ? json_loads(body, 0, NULL) : NULL;
-    long st = send_cell(pw->s, method, path, u, b, hidden, type, typelen);
+    long st = send_cell(pw->s, method, path, u, b, pw->members, hidden, type, typelen);
     json_decref(b);
     return st;
 }
@@ -1290,6 +1300,7 @@ static void pwalk(const char *visibility, const long (*expect)[N_PWHO])
     pw.s = h_shared();
     pw.creator = it_user_new(pw.s, "FR");
     pw.aid = it_assembly_new(pw.s, &pw.creator, visibility, "open");
+    pw.members = strcmp(visibility, "members") == 0;
     for (int w = 0; w < N_PWHO; w++) {
         if (w == PNONMEM) {
             pw.who[w] = it_user_new(pw.s, "NO");
