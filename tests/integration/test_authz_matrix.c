@@ -204,6 +204,14 @@ static const struct route_def route_def[N_ROUTE] = {
     [R_Q_TRANSLATE_OPEN] = {"POST /api/v1/questions/{qid}/translations", "open, not a draft"},
     [R_C_CREATE_CLOSED] = {"POST /api/v1/proposals/{pid}/comments", "a withdrawn proposal"},
 };
+/* "ROUTE" or "ROUTE [note]" for messages (static buffer). */
+static const char *label(const struct route_def *d)
+{
+    static char buf[256];
+    snprintf(buf, sizeof buf, d->note[0] != '\0' ? "%s [%s]" : "%s", d->route, d->note);
+    return buf;
+}
+
 /* True when `route` ("METHOD /pattern", {name} = one non-empty segment)
  * matches method and path (its query string ignored). */
 static bool route_matches(const char *route, const char *method, const char *path)
@@ -1019,10 +1027,10 @@ static void walk(const char *visibility, const long (*expect)[N_WHO])
                 failures++;
             }
             cr_expect_eq(got, want, "%s assembly, %s as %s: got %ld, want %ld (%s)", visibility,
-                         route_def[r].route, who_name[w], got, want, type);
+                         label(&route_def[r]), who_name[w], got, want, type);
             if (want == 404) {
                 cr_expect_str_eq(type, "not-found", "%s as %s: hidden must look missing",
-                                 route_def[r].route, who_name[w]);
+                                 label(&route_def[r]), who_name[w]);
             }
             if (want == 401) {
                 cr_expect_str_eq(type, "unauthenticated");
@@ -1343,10 +1351,10 @@ static void pwalk(const char *visibility, const long (*expect)[N_PWHO])
             long got = prun_cell(&pw, (enum proute)r, (enum pwho)w, want == 404, type, sizeof type);
             failures += got != want;
             cr_expect_eq(got, want, "%s assembly, %s as %s: got %ld, want %ld (%s)", visibility,
-                         proute_def[r].route, pwho_name[w], got, want, type);
+                         label(&proute_def[r]), pwho_name[w], got, want, type);
             if (want == 404) {
                 cr_expect_str_eq(type, "not-found", "%s as %s: hidden must look missing",
-                                 proute_def[r].route, pwho_name[w]);
+                                 label(&proute_def[r]), pwho_name[w]);
             }
             if (want == 401) {
                 cr_expect_str_eq(type, "unauthenticated");
@@ -1605,4 +1613,141 @@ Test(authz_matrix, route_matcher)
         route_matches("GET /api/v1/questions/{qid}/ballots", "GET", "/api/v1/questions/7"));
     cr_expect_not(route_matches("GET /api/v1/me", "GET", "/api/v1/meet"));
     cr_expect_not(route_matches("PATCH /x", "PAT", "/x"));
+}
+
+/* --- ids of one assembly under another's ---------------------------------------------
+ * Routes with two ids (an assembly's or selection's, then one inside it)
+ * must look the inner one up inside the outer: the convener of assembly B
+ * naming B's ids with A's invitation, member, run or respondent gets the
+ * same 404 as for ids that do not exist, and nothing of A changes. */
+Test(authz_matrix, cross_assembly_ids)
+{
+    struct h_server *s = h_shared();
+    struct it_user owner_a = it_user_new(s, "FR"), owner_b = it_user_new(s, "DE");
+    int64_t a = it_assembly_new(s, &owner_a, "members", "invite");
+    int64_t b = it_assembly_new(s, &owner_b, "public", "open");
+    struct it_user member_a = it_member_new(s, &owner_a, a, "member", "active", "CH");
+    char path[256];
+    snprintf(path, sizeof path, "/api/v1/assemblies/%lld/invitations", (long long)a);
+    json_t *body = json_pack("{s:s}", "role", "member");
+    struct h_resp *r = it_req(s, "POST", path, &owner_a, body);
+    json_decref(body);
+    cr_assert_eq(r->status, 201, "%s", r->body);
+    int64_t inv_a = it_int(r->json, "id");
+    char code_a[128];
+    snprintf(code_a, sizeof code_a, "%s", json_string_value(json_object_get(r->json, "code")));
+    h_resp_free(r);
+    /* a selection in each; A's with a one-row pool and a run */
+    int64_t sel[2];
+    char pseudonym[80] = "", salt[80] = "";
+    for (int i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "/api/v1/assemblies/%lld/selections", (long long)(i ? b : a));
+        body = json_pack("{s:s, s:[s]}", "title", "cross", "categories", "gender");
+        r = it_req(s, "POST", path, i ? &owner_b : &owner_a, body);
+        json_decref(body);
+        cr_assert_eq(r->status, 201, "%s", r->body);
+        sel[i] = it_int(r->json, "id");
+        h_resp_free(r);
+    }
+    snprintf(path, sizeof path, "/api/v1/selections/%lld/pool", (long long)sel[0]);
+    body = json_pack("{s:s}", "csv", "country,gender,name\nFR,f,Ada\n");
+    r = it_req(s, "PUT", path, &owner_a, body);
+    json_decref(body);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    json_t *row = json_array_get(json_object_get(r->json, "pool"), 0);
+    snprintf(pseudonym, sizeof pseudonym, "%s",
+             json_string_value(json_object_get(row, "pseudonym")));
+    snprintf(salt, sizeof salt, "%s", json_string_value(json_object_get(row, "salt")));
+    h_resp_free(r);
+    char sa[24], ca[24];
+    snprintf(sa, sizeof sa, "%lld", (long long)sel[0]);
+    snprintf(ca, sizeof ca, "%lld", (long long)owner_a.id);
+    const char *p[2] = {sa, ca};
+    char *rid_text = it_sql("INSERT INTO selection_jobs (selection_id, round, status, method, "
+                            "inputs_sha256, inputs, created_by, started_at, lease_until) VALUES "
+                            "($1, 0, 'running', 'leximin', sha256('cross'::bytea), '{}', $2, "
+                            "now(), now() + interval '1 day') RETURNING id",
+                            2, p);
+    long long rid_a = strtoll(rid_text, NULL, 10);
+    free(rid_text);
+
+    struct {
+        const char *route, *method;
+        char path[256], missing[256];
+        const char *body;
+    } c[6];
+    int n = 0;
+    c[n] = (__typeof__(c[0])){.route = "DELETE /api/v1/assemblies/{aid}/invitations/{id}",
+                              .method = "DELETE"};
+    snprintf(c[n].path, sizeof c[n].path, "/api/v1/assemblies/%lld/invitations/%lld", (long long)b,
+             (long long)inv_a);
+    snprintf(c[n++].missing, sizeof c[0].missing,
+             "/api/v1/assemblies/%lld/invitations/9223372036854775807", (long long)b);
+    c[n] = (__typeof__(c[0])){.route = "PATCH /api/v1/assemblies/{aid}/members/{account_id}",
+                              .method = "PATCH",
+                              .body = "{\"status\": \"suspended\"}"};
+    snprintf(c[n].path, sizeof c[n].path, "/api/v1/assemblies/%lld/members/%lld", (long long)b,
+             (long long)member_a.id);
+    snprintf(c[n++].missing, sizeof c[0].missing,
+             "/api/v1/assemblies/%lld/members/9223372036854775807", (long long)b);
+    for (int del = 0; del < 2; del++) {
+        c[n] = (__typeof__(c[0])){.route = del ? "DELETE /api/v1/selections/{sid}/runs/{rid}"
+                                               : "GET /api/v1/selections/{sid}/runs/{rid}",
+                                  .method = del ? "DELETE" : "GET"};
+        snprintf(c[n].path, sizeof c[n].path, "/api/v1/selections/%lld/runs/%lld",
+                 (long long)sel[1], rid_a);
+        snprintf(c[n++].missing, sizeof c[0].missing,
+                 "/api/v1/selections/%lld/runs/9223372036854775807", (long long)sel[1]);
+    }
+    c[n] = (__typeof__(c[0])){.route = "GET /api/v1/selections/{sid}/commitment", .method = "GET"};
+    snprintf(c[n].path, sizeof c[n].path, "/api/v1/selections/%lld/commitment?pseudonym=%s&salt=%s",
+             (long long)sel[1], pseudonym, salt);
+    snprintf(c[n++].missing, sizeof c[0].missing,
+             "/api/v1/selections/%lld/commitment?pseudonym=r-nobody&salt=%s", (long long)sel[1],
+             salt);
+    c[n] = (__typeof__(c[0])){
+        .route = "POST /api/v1/selections/{sid}/respondents/{pseudonym}/decline", .method = "POST"};
+    snprintf(c[n].path, sizeof c[n].path, "/api/v1/selections/%lld/respondents/%s/decline",
+             (long long)sel[1], pseudonym);
+    snprintf(c[n++].missing, sizeof c[0].missing,
+             "/api/v1/selections/%lld/respondents/r-nobody/decline", (long long)sel[1]);
+    for (int i = 0; i < n; i++) {
+        cr_assert(route_matches(c[i].route, c[i].method, c[i].path), "%s: %s", c[i].route,
+                  c[i].path);
+        cr_assert(in_matrix(c[i].route), "%s", c[i].route);
+        json_t *jb = c[i].body != NULL ? json_loads(c[i].body, 0, NULL) : NULL;
+        struct h_resp *got = it_req(s, c[i].method, c[i].path, &owner_b, jb);
+        struct h_resp *want = it_req(s, c[i].method, c[i].missing, &owner_b, jb);
+        json_decref(jb);
+        cr_expect_eq(got->status, want->status, "%s %s: %ld %s, missing id: %ld %s", c[i].method,
+                     c[i].path, got->status, got->body, want->status, want->body);
+        cr_expect(got->status >= 400 && got->status < 500, "%s %s: %ld", c[i].method, c[i].path,
+                  got->status);
+        if (got->json != NULL && want->json != NULL) {
+            json_object_del(got->json, "request_id");
+            json_object_del(want->json, "request_id");
+            cr_expect(json_equal(got->json, want->json), "%s %s: %s vs %s", c[i].method, c[i].path,
+                      got->body, want->body);
+        }
+        h_resp_free(got);
+        h_resp_free(want);
+    }
+    /* A is untouched: the invitation valid, the member active, the run
+     * not asked to stop. */
+    snprintf(path, sizeof path, "/api/v1/invitations/%s", code_a);
+    r = it_req(s, "GET", path, &owner_a, NULL);
+    cr_expect_str_eq(json_string_value(json_object_get(r->json, "status")), "valid", "%s", r->body);
+    h_resp_free(r);
+    snprintf(ca, sizeof ca, "%lld", (long long)member_a.id);
+    snprintf(sa, sizeof sa, "%lld", (long long)a);
+    const char *mp[2] = {sa, ca};
+    char *st =
+        it_sql("SELECT status FROM memberships WHERE assembly_id = $1 AND account_id = $2", 2, mp);
+    cr_expect_str_eq(st, "active");
+    free(st);
+    snprintf(sa, sizeof sa, "%lld", rid_a);
+    const char *jp[1] = {sa};
+    char *cancel = it_sql("SELECT cancel FROM selection_jobs WHERE id = $1", 1, jp);
+    cr_expect_str_eq(cancel, "f");
+    free(cancel);
 }
