@@ -1082,10 +1082,33 @@ Test(authz_matrix, hidden_equals_missing)
  * assemblies. Routes that change a proposal's text or status act on a
  * fresh proposal per cell. */
 
-enum pwho { PANON, PNONMEM, POBS, PMEM, PAUTHOR, PFAC, PCONV, PSUSP, POTHER, PLEFT, N_PWHO };
-static const char *pwho_name[N_PWHO] = {
-    "anonymous", "non-member", "observer",           "member",         "author", "facilitator",
-    "convener",  "suspended",  "convener elsewhere", "member who left"};
+enum pwho {
+    PANON,
+    PNONMEM,
+    POBS,
+    PMEM,
+    PAUTHOR,
+    PFAC,
+    PCONV,
+    PSUSP,
+    POTHER,
+    PLEFT,
+    PSUSPC,
+    PGONE,
+    N_PWHO
+};
+static const char *pwho_name[N_PWHO] = {"anonymous",
+                                        "non-member",
+                                        "observer",
+                                        "member",
+                                        "author",
+                                        "facilitator",
+                                        "convener",
+                                        "suspended",
+                                        "convener elsewhere",
+                                        "member who left",
+                                        "suspended convener",
+                                        "convener logged out"};
 
 enum proute {
     P_LIST,
@@ -1131,46 +1154,46 @@ static const struct route_def proute_def[N_PROUTE] = {
 };
 
 static const long pexpect_public[N_PROUTE][N_PWHO] = {
-    /*                anon nonm obs  mem  auth fac  conv susp other left */
-    [P_LIST] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
-    [P_CREATE] = {401, 403, 403, 201, 201, 201, 201, 403, 403, 403},
-    [P_READ] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
-    [P_EDIT] = {401, 403, 403, 403, 200, 200, 200, 403, 403, 403},
-    [P_DELIBERATE] = {401, 403, 403, 403, 200, 403, 403, 403, 403, 403},
-    [P_BALLOT] = {401, 403, 403, 403, 403, 200, 200, 403, 403, 403},
-    [P_WITHDRAW] = {401, 403, 403, 403, 200, 403, 403, 403, 403, 403},
-    [P_VERSIONS] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
-    [P_AMENDMENTS] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
-    [P_MERGE] = {401, 403, 403, 403, 403, 200, 200, 403, 403, 403},
-    [P_TRANSLATIONS] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
-    [P_TRANSLATE] = {401, 403, 403, 201, 201, 201, 201, 403, 403, 403},
-    [P_REVIEW] = {401, 403, 403, 200, 200, 200, 200, 403, 403, 403},
-    [P_ENDORSE] = {401, 403, 403, 201, 201, 201, 201, 403, 403, 403},
-    [P_UNENDORSE] = {401, 403, 403, 200, 200, 200, 200, 403, 403, 403},
-    [P_ADVANCEMENT] = {401, 403, 403, 403, 403, 403, 200, 403, 403, 403},
-    [P_EDIT_WITHDRAWN] = {401, 403, 403, 403, 409, 409, 409, 403, 403, 403},
-    [P_ENDORSE_DRAFT] = {401, 403, 403, 409, 409, 409, 409, 403, 403, 403},
+    /*                anon nonm obs  mem  auth fac  conv susp other left susc gone */
+    [P_LIST] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [P_CREATE] = {401, 403, 403, 201, 201, 201, 201, 403, 403, 403, 403, 401},
+    [P_READ] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [P_EDIT] = {401, 403, 403, 403, 200, 200, 200, 403, 403, 403, 403, 401},
+    [P_DELIBERATE] = {401, 403, 403, 403, 200, 403, 403, 403, 403, 403, 403, 401},
+    [P_BALLOT] = {401, 403, 403, 403, 403, 200, 200, 403, 403, 403, 403, 401},
+    [P_WITHDRAW] = {401, 403, 403, 403, 200, 403, 403, 403, 403, 403, 403, 401},
+    [P_VERSIONS] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [P_AMENDMENTS] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [P_MERGE] = {401, 403, 403, 403, 403, 200, 200, 403, 403, 403, 403, 401},
+    [P_TRANSLATIONS] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [P_TRANSLATE] = {401, 403, 403, 201, 201, 201, 201, 403, 403, 403, 403, 401},
+    [P_REVIEW] = {401, 403, 403, 200, 200, 200, 200, 403, 403, 403, 403, 401},
+    [P_ENDORSE] = {401, 403, 403, 201, 201, 201, 201, 403, 403, 403, 403, 401},
+    [P_UNENDORSE] = {401, 403, 403, 200, 200, 200, 200, 403, 403, 403, 403, 401},
+    [P_ADVANCEMENT] = {401, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403, 401},
+    [P_EDIT_WITHDRAWN] = {401, 403, 403, 403, 409, 409, 409, 403, 403, 403, 403, 401},
+    [P_ENDORSE_DRAFT] = {401, 403, 403, 409, 409, 409, 409, 403, 403, 403, 403, 401},
 };
 static const long pexpect_members[N_PROUTE][N_PWHO] = {
-    /*                anon nonm obs  mem  auth fac  conv susp other left */
-    [P_LIST] = {404, 404, 200, 200, 200, 200, 200, 200, 404, 404},
-    [P_CREATE] = {401, 404, 403, 201, 201, 201, 201, 403, 404, 404},
-    [P_READ] = {404, 404, 200, 200, 200, 200, 200, 200, 404, 404},
-    [P_EDIT] = {401, 404, 403, 403, 200, 200, 200, 403, 404, 404},
-    [P_DELIBERATE] = {401, 404, 403, 403, 200, 403, 403, 403, 404, 404},
-    [P_BALLOT] = {401, 404, 403, 403, 403, 200, 200, 403, 404, 404},
-    [P_WITHDRAW] = {401, 404, 403, 403, 200, 403, 403, 403, 404, 404},
-    [P_VERSIONS] = {404, 404, 200, 200, 200, 200, 200, 200, 404, 404},
-    [P_AMENDMENTS] = {404, 404, 200, 200, 200, 200, 200, 200, 404, 404},
-    [P_MERGE] = {401, 404, 403, 403, 403, 200, 200, 403, 404, 404},
-    [P_TRANSLATIONS] = {404, 404, 200, 200, 200, 200, 200, 200, 404, 404},
-    [P_TRANSLATE] = {401, 404, 403, 201, 201, 201, 201, 403, 404, 404},
-    [P_REVIEW] = {401, 404, 403, 200, 200, 200, 200, 403, 404, 404},
-    [P_ENDORSE] = {401, 404, 403, 201, 201, 201, 201, 403, 404, 404},
-    [P_UNENDORSE] = {401, 404, 403, 200, 200, 200, 200, 403, 404, 404},
-    [P_ADVANCEMENT] = {401, 404, 403, 403, 403, 403, 200, 403, 404, 404},
-    [P_EDIT_WITHDRAWN] = {401, 404, 403, 403, 409, 409, 409, 403, 404, 404},
-    [P_ENDORSE_DRAFT] = {401, 404, 403, 409, 409, 409, 409, 403, 404, 404},
+    /*                anon nonm obs  mem  auth fac  conv susp other left susc gone */
+    [P_LIST] = {404, 404, 200, 200, 200, 200, 200, 200, 404, 404, 200, 404},
+    [P_CREATE] = {401, 404, 403, 201, 201, 201, 201, 403, 404, 404, 403, 401},
+    [P_READ] = {404, 404, 200, 200, 200, 200, 200, 200, 404, 404, 200, 404},
+    [P_EDIT] = {401, 404, 403, 403, 200, 200, 200, 403, 404, 404, 403, 401},
+    [P_DELIBERATE] = {401, 404, 403, 403, 200, 403, 403, 403, 404, 404, 403, 401},
+    [P_BALLOT] = {401, 404, 403, 403, 403, 200, 200, 403, 404, 404, 403, 401},
+    [P_WITHDRAW] = {401, 404, 403, 403, 200, 403, 403, 403, 404, 404, 403, 401},
+    [P_VERSIONS] = {404, 404, 200, 200, 200, 200, 200, 200, 404, 404, 200, 404},
+    [P_AMENDMENTS] = {404, 404, 200, 200, 200, 200, 200, 200, 404, 404, 200, 404},
+    [P_MERGE] = {401, 404, 403, 403, 403, 200, 200, 403, 404, 404, 403, 401},
+    [P_TRANSLATIONS] = {404, 404, 200, 200, 200, 200, 200, 200, 404, 404, 200, 404},
+    [P_TRANSLATE] = {401, 404, 403, 201, 201, 201, 201, 403, 404, 404, 403, 401},
+    [P_REVIEW] = {401, 404, 403, 200, 200, 200, 200, 403, 404, 404, 403, 401},
+    [P_ENDORSE] = {401, 404, 403, 201, 201, 201, 201, 403, 404, 404, 403, 401},
+    [P_UNENDORSE] = {401, 404, 403, 200, 200, 200, 200, 403, 404, 404, 403, 401},
+    [P_ADVANCEMENT] = {401, 404, 403, 403, 403, 403, 200, 403, 404, 404, 403, 401},
+    [P_EDIT_WITHDRAWN] = {401, 404, 403, 403, 409, 409, 409, 403, 404, 404, 403, 401},
+    [P_ENDORSE_DRAFT] = {401, 404, 403, 409, 409, 409, 409, 403, 404, 404, 403, 401},
 };
 
 struct pworld {
@@ -1184,8 +1207,9 @@ struct pworld {
     bool members;              /* the assembly is members-only */
 };
 
-static const char *prole_of[N_PWHO] = {NULL,          NULL,       "observer", "member", "member",
-                                       "facilitator", "convener", "member",   NULL,     "member"};
+static const char *prole_of[N_PWHO] = {NULL,     NULL,          "observer", "member",
+                                       "member", "facilitator", "convener", "member",
+                                       NULL,     "member",      "convener", "convener"};
 
 static long pcall(struct pworld *pw, const char *method, const char *path, const struct it_user *u,
                   const char *json, int64_t *id_out)
@@ -1328,10 +1352,14 @@ static void pwalk(const char *visibility, const long (*expect)[N_PWHO])
             (void)it_assembly_new(pw.s, &pw.who[w], "members", "invite");
         } else if (w != PANON) {
             pw.who[w] = it_member_new(pw.s, &pw.creator, pw.aid, prole_of[w],
-                                      w == PSUSP ? "suspended" : "active", "CH");
+                                      w == PSUSP || w == PSUSPC ? "suspended" : "active", "CH");
             if (w == PLEFT) {
                 cr_assert_eq(it_patch_member(pw.s, &pw.who[w], pw.aid, pw.who[w].id, NULL, "left"),
                              200);
+            }
+            if (w == PGONE) {
+                cr_assert_eq(
+                    it_status(pw.s, "DELETE", "/api/v1/sessions/current", &pw.who[w], NULL), 204);
             }
         }
     }
