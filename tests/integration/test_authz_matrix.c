@@ -1,13 +1,34 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
- * test_authz_matrix.c — the whole authorisation matrix of issue 4 over
- * real HTTP: every caller kind (anonymous, non-member, observer, member,
- * facilitator, convener, suspended member) × every assembly-scoped route ×
- * public and members-only assemblies, asserting the exact status of each
- * cell. Routes that change membership get a fresh caller (and target) per
- * cell so one cell never changes another's world (and invitation routes a
- * fresh invitation). Members-only assemblies
- * must be indistinguishable from missing ones (404 not-found) to outsiders.
+ * test_authz_matrix.c — the whole authorisation matrix over real HTTP
+ * (issues 4 and 13): EVERY route `pnyxd routes` prints, with the exact
+ * status of each cell.
+ *
+ * Three tables, each entry naming its route exactly as `pnyxd routes`
+ * prints it ("METHOD PATTERN"; several entries may name one route, with a
+ * note on what differs, e.g. a resource in a wrong state):
+ *  - assembly-scoped routes × 12 caller kinds (anonymous, non-member,
+ *    observer, member, facilitator, convener, suspended member, convener
+ *    of another assembly, member who left, suspended facilitator,
+ *    suspended convener, convener after logout) × public and members-only
+ *    assemblies;
+ *  - proposal routes × the same kinds plus the proposal's author;
+ *  - routes outside any assembly (health, metrics, accounts, sessions, me,
+ *    creating an assembly) × anonymous and logged in.
+ * every_route_is_in_the_matrix compares the set of named routes with
+ * `pnyxd routes`: a new route fails it until an entry (with a status for
+ * every caller) names it, and so does an entry whose route is gone. Each
+ * cell checks that the request it sends matches its entry's pattern, so
+ * the names cannot drift from what is tested.
+ *
+ * Routes that change membership get a fresh caller (and target) per cell
+ * so one cell never changes another's world (and invitation routes a
+ * fresh invitation). Members-only assemblies must be indistinguishable
+ * from missing ones to outsiders: every 404 cell is compared, body and
+ * all, with the same request for a missing id; no 2xx of a members-only
+ * assembly may be cacheable by a shared cache (Cache-Control public).
+ * cross_assembly_ids checks the routes with two ids look the inner one up
+ * inside the outer.
  */
 #include <time.h>
 
