@@ -519,6 +519,7 @@ struct world {
     int64_t pid;                  /* a proposal in deliberation, for the comment routes */
     int64_t pclosed;              /* a withdrawn proposal (comments closed) */
     bool members;                 /* the assembly is members-only */
+    const long (*expect)[N_WHO];  /* the walk's expected statuses */
     int64_t qid;                  /* a tallied question (issue 11, qresult) */
     struct it_user who[N_WHO];    /* shared callers for non-mutating routes */
     int64_t qdraft, qopen;        /* questions (issue 11): a draft, an open one */
@@ -925,12 +926,23 @@ static long run_cell(struct world *wd, enum route r, enum who w, const struct it
         break;
     case R_LIST:
     case N_ROUTE:
-        snprintf(path, sizeof path, "/api/v1/assemblies");
+        /* the first assembly from this one on: this one iff listed */
+        snprintf(path, sizeof path, "/api/v1/assemblies?after=%lld&limit=1", aid - 1);
         break;
     }
     cr_assert(route_matches(route_def[r].route, method, path), "%s: sent %s %s", route_def[r].route,
               method, path);
     long st = send_cell(s, method, path, caller, body, wd->members, hidden, type, typelen);
+    if (r == R_LIST && st == 200) {
+        /* Listed exactly for those who may read it. */
+        struct h_resp *lr = it_req(s, method, path, caller, NULL);
+        json_t *first = json_array_get(json_object_get(lr->json, "items"), 0);
+        bool listed = first != NULL && it_int(first, "id") == wd->aid;
+        bool readable = wd->expect[R_READ][w] == 200;
+        cr_expect_eq(listed, readable, "%s assembly, GET /api/v1/assemblies as %s: listed %d: %s",
+                     wd->members ? "members" : "public", who_name[w], listed, lr->body);
+        h_resp_free(lr);
+    }
     json_decref(body);
     free(code);
     return st;
@@ -944,6 +956,7 @@ static void walk(const char *visibility, const long (*expect)[N_WHO])
     wd.creator = it_user_new(wd.s, "FR");
     wd.aid = it_assembly_new(wd.s, &wd.creator, visibility, "open");
     wd.members = strcmp(visibility, "members") == 0;
+    wd.expect = expect;
     wd.pid = it_proposal_new(wd.aid, wd.creator.id, "deliberation");
     wd.pclosed = it_proposal_new(wd.aid, wd.creator.id, "withdrawn");
     {
