@@ -268,6 +268,18 @@ static void record_secrets(const char *path, const char *body, const char *const
     }
 }
 
+/* The signing key file a pnyxd of this environment uses (a test's own, or
+ * the binary's), recorded once it exists. */
+static void secret_signing_key(const char *const *extra)
+{
+    const char *path = g_keyfile;
+    for (const char *const *e = extra; e && *e; e++)
+        if (strncmp(*e, "PNYX_SIGNING_KEY_FILE=", 22) == 0)
+            path = *e + 22;
+    if (path && *path && getenv("PNYX_SECRETS_FILE"))
+        h_secret_key_file(path);
+}
+
 /* --- environment building -------------------------------------------------- */
 
 static bool key_in(const char *entry, const char *const *list)
@@ -474,8 +486,10 @@ struct h_server *h_server_start(const char *const *extra)
         struct h_resp *r = h_get(s, "/healthz");
         long status = r ? r->status : 0;
         h_resp_free(r);
-        if (status == 200)
+        if (status == 200) {
+            secret_signing_key(extra);
             return s;
+        }
         msleep(20);
     }
     fprintf(stderr, "pnyxd /healthz never answered 200:\n%s\n", h_server_log_tail(s));
@@ -800,6 +814,7 @@ int h_pnyxd_run(const char *const *args, const char *const *extra, char *out, si
     int st = 0;
     if (pid < 0 || waitpid(pid, &st, 0) != pid)
         return -1;
+    secret_signing_key(extra); /* `pnyxd keygen` made one */
     if (out && outlen) {
         out[0] = '\0';
         FILE *f = fopen(log, "r");
