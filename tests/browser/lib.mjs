@@ -6,7 +6,7 @@ import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { recordPageResponse } from './record.mjs';
+import { recordPageResponse, secret } from './record.mjs';
 
 export const BASE = process.env.PNYX_BASE_URL || 'http://127.0.0.1:8080';
 export const SHOTS = process.env.PNYX_SCREENSHOT_DIR || path.join(os.tmpdir(), 'pnyx-screenshots');
@@ -74,6 +74,7 @@ export function unique(prefix) {
 
 // Register through the UI; leaves the browser logged in on the home page.
 export async function registerViaUi(page, { name, email, password, country = 'FR', languages = 'en' }) {
+  secret(password);
   await page.goto(`${BASE}/register`);
   await page.getByLabel('Display name').fill(name);
   await page.getByLabel('Email address').fill(email);
@@ -95,6 +96,7 @@ export async function chooseLanguages(page, languages) {
 }
 
 export async function loginViaUi(page, email, password) {
+  secret(password);
   await page.goto(`${BASE}/login`);
   await page.getByLabel('Email address').fill(email);
   await page.getByLabel('Password').fill(password);

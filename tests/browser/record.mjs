@@ -21,13 +21,48 @@ const file = DIR ? path.join(DIR, `browser-${process.pid}.jsonl`) : '';
 
 export const recording = Boolean(DIR);
 
+// Secrets of the run (tests/secrets/README.md): with PNYX_SECRETS_FILE set
+// (scripts/test), every token, CSRF token, nonce, invitation or selection
+// code a response hands out, and each password a test types (lib.mjs), is
+// appended to that file; scripts/test greps every kept pnyxd log for them.
+const SECRETS = process.env.PNYX_SECRETS_FILE || '';
+export function secret(s) {
+  if (SECRETS && typeof s === 'string' && s.length >= 8 && !s.includes('\n')) {
+    fs.appendFileSync(SECRETS, `${s}\n`);
+  }
+}
+function secretsIn(j) {
+  if (Array.isArray(j)) { j.forEach(secretsIn); return; }
+  if (!j || typeof j !== 'object') return;
+  const codes = 'accept_path' in j || 'pseudonym' in j; // else "code" names a field error
+  for (const [k, v] of Object.entries(j)) {
+    if (typeof v === 'string' && (k === 'token' || k === 'csrf_token' || k === 'nonce' ||
+        k.includes('password') || (codes && k === 'code'))) secret(v);
+    else secretsIn(v);
+  }
+}
+function noteSecrets(headers, body) {
+  if (!SECRETS || body == null) return;
+  const ct = headers['content-type'] || '';
+  if (ct.includes('json')) {
+    try { secretsIn(JSON.parse(Buffer.from(body).toString('utf8'))); } catch { /* not JSON */ }
+  }
+  const sc = headers['set-cookie'];
+  for (const line of (Array.isArray(sc) ? sc : sc ? String(sc).split('\n') : [])) {
+    const m = /^\s*((?:__Host-)?pnyx_[\w]+)=([^;]*)/.exec(line);
+    if (m) secret(m[2]);
+  }
+}
+
 function ours(url) {
   return url.startsWith(`${BASE}/`) || url === BASE;
 }
 
 // body: a Buffer/Uint8Array, or null with `why` when it could not be read.
 export function record({ via, method, url, status, headers, body, why, mocked }) {
-  if (!file || !ours(url)) return;
+  if (!ours(url)) return;
+  if (!mocked) noteSecrets(headers, body);
+  if (!file) return;
   const u = new URL(url);
   const rec = {
     src: `${SRC} (${via})`,
@@ -55,7 +90,7 @@ export function record({ via, method, url, status, headers, body, why, mocked })
 // recorded as mocked (the checker still holds its status and body to the
 // spec, but not the headers only pnyxd sets).
 export async function recordPageResponse(response) {
-  if (!file || !ours(response.url())) return;
+  if ((!file && !SECRETS) || !ours(response.url())) return;
   const req = response.request();
   let body = null;
   let why = '';
@@ -77,7 +112,7 @@ export async function recordPageResponse(response) {
   });
 }
 
-if (file && !globalThis.__pnyxContractFetch) {
+if ((file || SECRETS) && !globalThis.__pnyxContractFetch) {
   const original = globalThis.fetch;
   globalThis.__pnyxContractFetch = original;
   globalThis.fetch = async function recordedFetch(input, init) {

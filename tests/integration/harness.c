@@ -115,6 +115,171 @@ const char *h_unique(const char *prefix)
     return buf;
 }
 
+static void binary_name(char *out, size_t len);
+
+/* Set in the runner process by PRE_ALL; test processes start afresh
+ * (Criterion execs them), so there it stays false. */
+static bool g_runner;
+
+/* Where a pnyxd log goes: <PNYX_RUN_LOG_DIR>/<binary>-<pid>-<n>-<name> when
+ * scripts/test set a run log directory (kept for the secret check at the
+ * end of the run), else <dir>/<name>. */
+static void log_path_in(char *out, size_t cap, const char *dir, const char *name)
+{
+    static atomic_uint n;
+    const char *run = getenv("PNYX_RUN_LOG_DIR");
+    if (run && *run) {
+        char bin[40];
+        binary_name(bin, sizeof bin);
+        snprintf(out, cap, "%s/%s-%ld-%u-%s", run, bin, (long)getpid(), atomic_fetch_add(&n, 1),
+                 name);
+    } else {
+        snprintf(out, cap, "%s/%s", dir, name);
+    }
+}
+
+static bool log_kept(const char *path)
+{
+    const char *run = getenv("PNYX_RUN_LOG_DIR");
+    return run && *run && strncmp(path, run, strlen(run)) == 0;
+}
+
+/* --- secrets of the run (harness.h) ---------------------------------------- */
+
+/* Why 8: shorter strings (test passwords such as "wrong", field codes)
+ * would be found in logs by chance; every secret pnyxd issues is longer. */
+#define H_SECRET_MIN 8
+
+static void secret_n(const char *s, size_t len)
+{
+    const char *file = getenv("PNYX_SECRETS_FILE");
+    if (!file || !*file || !s || len < H_SECRET_MIN || len > 4000 || memchr(s, '\n', len))
+        return;
+    char line[4002];
+    memcpy(line, s, len);
+    line[len] = '\n';
+    int fd = open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd < 0 || write(fd, line, len + 1) != (ssize_t)(len + 1))
+        fprintf(stderr, "harness: cannot append to %s: %s\n", file, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+}
+
+void h_secret(const char *s)
+{
+    if (s)
+        secret_n(s, strlen(s));
+}
+
+void h_secret_key_file(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    char line[1024];
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (strncmp(line, "PRIVATE+KEY+", 12) == 0)
+            h_secret(strrchr(line, '+') + 1);
+        else if (strncmp(line, "seed ", 5) == 0)
+            h_secret(line + 5);
+        else if (strlen(line) >= 40 &&
+                 strspn(line, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuv"
+                              "wxyz0123456789+/=") == strlen(line))
+            h_secret(line); /* a bare base64 seed */
+    }
+    fclose(f);
+}
+
+/* Every string member named like a secret, at any depth. */
+static void secrets_in_json(const json_t *j, bool response)
+{
+    const char *k;
+    json_t *v;
+    size_t i;
+    if (json_is_array(j)) {
+        json_array_foreach(j, i, v) secrets_in_json(v, response);
+        return;
+    }
+    if (!json_is_object(j))
+        return;
+    /* "code" is a secret only in an invitation (it has accept_path) or a
+     * selection's reply (pseudonym): elsewhere it names a field error. */
+    bool codes = json_object_get(j, "accept_path") || json_object_get(j, "pseudonym");
+    json_object_foreach((json_t *)j, k, v)
+    {
+        if (json_is_string(v) &&
+            (strstr(k, "password") ||
+             (response && (strcmp(k, "token") == 0 || strcmp(k, "csrf_token") == 0 ||
+                           strcmp(k, "nonce") == 0 || (codes && strcmp(k, "code") == 0)))))
+            h_secret(json_string_value(v));
+        else
+            secrets_in_json(v, response);
+    }
+}
+
+/* The value of each "<name>=" cookie pair in a Cookie / Set-Cookie value. */
+static void secret_cookies(const char *v)
+{
+    while (v && *v) {
+        v += strspn(v, " ;");
+        const char *eq = strchr(v, '=');
+        size_t end = strcspn(v, ";");
+        if (!eq || (size_t)(eq - v) >= end)
+            break;
+        if (strncmp(v, "pnyx_", 5) == 0 || strncmp(v, "__Host-pnyx_", 12) == 0)
+            secret_n(eq + 1, end - (size_t)(eq + 1 - v));
+        v += end;
+    }
+}
+
+static void record_secrets(const char *path, const char *body, const char *const *headers,
+                           struct h_resp *r)
+{
+    if (!getenv("PNYX_SECRETS_FILE"))
+        return;
+    static const char *const sent[] = {"Authorization: Bearer ",
+                                       "X-CSRF-Token: ", "Idempotency-Key: "};
+    for (const char *const *h = headers; h && *h; h++) {
+        for (size_t i = 0; i < sizeof sent / sizeof sent[0]; i++)
+            if (strncasecmp(*h, sent[i], strlen(sent[i])) == 0)
+                h_secret(*h + strlen(sent[i]));
+        if (strncasecmp(*h, "Cookie:", 7) == 0)
+            secret_cookies(*h + 7);
+    }
+    const char *inv = "/api/v1/invitations/";
+    if (strncmp(path, inv, strlen(inv)) == 0)
+        secret_n(path + strlen(inv), strcspn(path + strlen(inv), "/?"));
+    if (body) {
+        json_t *j = json_loads(body, 0, NULL);
+        secrets_in_json(j, false);
+        json_decref(j);
+    }
+    if (r) {
+        secrets_in_json(r->json, true);
+        /* every Set-Cookie line of the final response */
+        for (const char *p = r->headers; p && *p; p += strcspn(p, "\n"), p += *p == '\n') {
+            if (strncasecmp(p, "Set-Cookie:", 11) == 0) {
+                char *v = strndup(p + 11, strcspn(p + 11, "\r\n"));
+                secret_cookies(v);
+                free(v);
+            }
+        }
+    }
+}
+
+/* The signing key file a pnyxd of this environment uses (a test's own, or
+ * the binary's), recorded once it exists. */
+static void secret_signing_key(const char *const *extra)
+{
+    const char *path = g_keyfile;
+    for (const char *const *e = extra; e && *e; e++)
+        if (strncmp(*e, "PNYX_SIGNING_KEY_FILE=", 22) == 0)
+            path = *e + 22;
+    if (path && *path && getenv("PNYX_SECRETS_FILE"))
+        h_secret_key_file(path);
+}
+
 /* --- environment building -------------------------------------------------- */
 
 static bool key_in(const char *entry, const char *const *list)
@@ -221,7 +386,7 @@ static int run_migrate(const char *url, char *err, size_t errlen)
     const char *extra[] = {url_env, NULL};
     char **env = build_env(extra, defs);
     char log[300];
-    snprintf(log, sizeof log, "%s/migrate.log", dir);
+    log_path_in(log, sizeof log, dir, "migrate.log");
     char *argv[] = {(char *)PNYX_TEST_PNYXD, (char *)"migrate", NULL};
     pid_t pid = spawn(argv, env, log);
     free_env(env);
@@ -278,7 +443,14 @@ struct h_server *h_server_start(const char *const *extra)
         free(s);
         return NULL;
     }
-    snprintf(s->log_path, sizeof s->log_path, "%s/server.log", s->data_dir);
+    log_path_in(s->log_path, sizeof s->log_path, s->data_dir, "server.log");
+    for (const char *const *e = extra; e && *e; e++) { /* e.g. PNYX_METRICS_TOKEN */
+        char key[64];
+        size_t kl = strcspn(*e, "=");
+        snprintf(key, sizeof key, "%.*s", (int)kl, *e);
+        if ((*e)[kl] == '=' && (strstr(key, "TOKEN") || strstr(key, "SECRET")))
+            h_secret(*e + kl + 1);
+    }
     char defaults[12][600];
     const char *defs[13];
     server_defaults(defaults, s->data_dir, defs);
@@ -314,8 +486,10 @@ struct h_server *h_server_start(const char *const *extra)
         struct h_resp *r = h_get(s, "/healthz");
         long status = r ? r->status : 0;
         h_resp_free(r);
-        if (status == 200)
+        if (status == 200) {
+            secret_signing_key(extra);
             return s;
+        }
         msleep(20);
     }
     fprintf(stderr, "pnyxd /healthz never answered 200:\n%s\n", h_server_log_tail(s));
@@ -330,7 +504,7 @@ int h_server_refuses(const char *const *extra, char *out, size_t outlen)
     if (!mkdtemp(dir))
         return -1;
     char log[300];
-    snprintf(log, sizeof log, "%s/server.log", dir);
+    log_path_in(log, sizeof log, dir, "server.log");
     char defaults[12][600];
     const char *defs[13];
     server_defaults(defaults, dir, defs);
@@ -365,9 +539,32 @@ int h_server_refuses(const char *const *extra, char *out, size_t outlen)
             fclose(f);
         }
     }
-    unlink(log);
+    if (!log_kept(log))
+        unlink(log);
     rmdir(dir);
     return rc;
+}
+
+/* The first line of a sanitizer report in the log (static buffer), or
+ * NULL. LeakSanitizer reports at exit, so this is read after the stop. */
+static const char *sanitizer_report(const char *log_path)
+{
+    static char found[512];
+    FILE *f = fopen(log_path, "r");
+    if (!f)
+        return NULL;
+    char line[2048];
+    const char *hit = NULL;
+    while (!hit && fgets(line, sizeof line, f)) {
+        if (strstr(line, "ERROR: LeakSanitizer") || strstr(line, "ERROR: AddressSanitizer") ||
+            strstr(line, "WARNING: ThreadSanitizer") || strstr(line, "runtime error: ")) {
+            line[strcspn(line, "\n")] = '\0';
+            snprintf(found, sizeof found, "%.500s", line);
+            hit = found;
+        }
+    }
+    fclose(f);
+    return hit;
 }
 
 int h_server_stop(struct h_server *s)
@@ -390,6 +587,20 @@ int h_server_stop(struct h_server *s)
         }
         msleep(10);
     }
+    /* A sanitizer report fails the test even when the caller ignores the
+     * exit status (most do). In the runner (the shared server at POST_ALL)
+     * the non-zero status below fails the suite instead. */
+    const char *report = sanitizer_report(s->log_path);
+    if (report) {
+        fprintf(stderr, "pnyxd (pid %ld) reported: %s\nthe end of %s:\n%s\n", (long)s->pid, report,
+                s->log_path, h_server_log_tail(s));
+        if (rc == 0)
+            rc = -2;
+        if (!g_runner)
+            cr_expect_fail("pnyxd reported: %s (see %s)", report, s->log_path);
+    }
+    if (log_kept(s->log_path))
+        rmdir(s->data_dir); /* empty unless the test put files there */
     free(s);
     return rc;
 }
@@ -450,6 +661,7 @@ static void binary_name(char *out, size_t len)
 ReportHook(PRE_ALL)(struct criterion_test_set *set)
 {
     (void)set;
+    g_runner = true;
     curl_global_init(CURL_GLOBAL_ALL);
     char err[400] = "";
     char bin[40];
@@ -495,6 +707,7 @@ ReportHook(PRE_ALL)(struct criterion_test_set *set)
     snprintf(buf, sizeof buf, "%ld", (long)g_shared->pid);
     setenv("PNYX_T_SHARED_PID", buf, 1);
     setenv("PNYX_T_SHARED_LOG", g_shared->log_path, 1);
+    h_secret_key_file(g_keyfile); /* written by the shared pnyxd's first start */
 }
 
 static void post_all_cleanup(void);
@@ -586,7 +799,7 @@ int h_pnyxd_run(const char *const *args, const char *const *extra, char *out, si
     if (!mkdtemp(dir))
         return -1;
     char log[300];
-    snprintf(log, sizeof log, "%s/pnyxd.log", dir);
+    log_path_in(log, sizeof log, dir, "pnyxd.log");
     char defaults[12][600];
     const char *defs[13];
     server_defaults(defaults, dir, defs);
@@ -601,6 +814,7 @@ int h_pnyxd_run(const char *const *args, const char *const *extra, char *out, si
     int st = 0;
     if (pid < 0 || waitpid(pid, &st, 0) != pid)
         return -1;
+    secret_signing_key(extra); /* `pnyxd keygen` made one */
     if (out && outlen) {
         out[0] = '\0';
         FILE *f = fopen(log, "r");
@@ -610,7 +824,8 @@ int h_pnyxd_run(const char *const *args, const char *const *extra, char *out, si
             fclose(f);
         }
     }
-    unlink(log);
+    if (!log_kept(log))
+        unlink(log);
     rmdir(dir);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
@@ -774,6 +989,11 @@ void h_record_curl(void *curl, const char *method, const char *path, const char 
         prev = hd;
     }
     h_record(method, path, status, h.p, body, body_len);
+    if (getenv("PNYX_SECRETS_FILE") && body) { /* what the reply hands out */
+        struct h_resp fake = {.headers = h.p, .json = json_loadb(body, body_len, 0, NULL)};
+        record_secrets(path, NULL, NULL, &fake);
+        json_decref(fake.json);
+    }
     free(h.p);
 }
 
@@ -829,6 +1049,7 @@ struct h_resp *h_request(const struct h_server *s, const char *method, const cha
     } else {
         fprintf(stderr, "curl %s %s: %s\n", method, path, curl_easy_strerror(rc));
     }
+    record_secrets(path, body, headers, r);
     free(b.p);
     free(h.p);
     curl_slist_free_all(hl);

@@ -20,8 +20,13 @@
  * hashes for tests), static/ and sql/ of the source tree, a temporary
  * PNYX_DATA_DIR, PNYX_TXN_RUN_TWICE=1 (every transaction body runs twice)
  * and one PNYX_SIGNING_KEY_FILE for all servers of the binary (its
- * database records one deployment key). Each server's log is kept in its data dir; on failure
- * h_server_log_tail() shows the end of it.
+ * database records one deployment key). Each server's log is kept in its
+ * data dir, or, when PNYX_RUN_LOG_DIR is set (scripts/test), in that
+ * directory as <binary>-<pid>-<n>.log, kept after the server stops, so the
+ * run's secret check greps every server log; on failure
+ * h_server_log_tail() shows the end of it. h_server_stop fails the
+ * calling test when the log holds a sanitizer report (LeakSanitizer at
+ * exit included), whatever the caller does with the exit status.
  */
 #ifndef PNYX_TESTS_HARNESS_H
 #define PNYX_TESTS_HARNESS_H
@@ -103,6 +108,22 @@ void h_record(const char *method, const char *path, long status, const char *hea
  * status and headers read from the handle. */
 void h_record_curl(void *curl, const char *method, const char *path, const char *body,
                    size_t body_len);
+
+/* Secrets of the run (tests/secrets/README.md). With PNYX_SECRETS_FILE
+ * set (scripts/test sets it), h_secret appends s as one line to that file
+ * (one write(), O_APPEND: parallel tests never interleave); at the end of
+ * the run every kept server log is grepped for every recorded secret.
+ * h_request records by itself what crosses it: passwords in request
+ * bodies, bearer tokens, X-CSRF-Token, Idempotency-Key and session/device
+ * cookies sent, tokens, CSRF tokens, nonces, invitation and selection
+ * codes received, invitation codes in request paths. Call h_secret for
+ * secrets that do not (a key given in the environment, a key file:
+ * h_secret_key_file). Strings shorter than 8 bytes are not recorded (they
+ * would match by chance). No-op without PNYX_SECRETS_FILE. */
+void h_secret(const char *s);
+/* Records the key material of a key file: the base64 after the last '+'
+ * of a "PRIVATE+KEY+…" line, or after "seed " (pnyx-witness key files). */
+void h_secret_key_file(const char *path);
 
 /* "<prefix>-<pid>-<counter>-<random>": unique across parallel tests. */
 const char *h_unique(const char *prefix);

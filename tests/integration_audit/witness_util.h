@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,6 +22,7 @@
 
 #include "core/audit/note.h"
 #include "core/audit/witness.h"
+#include "harness.h"
 
 #define WITNESS_UTIL_FN static __attribute__((unused))
 
@@ -63,6 +65,12 @@ WITNESS_UTIL_FN void witness_keygen(struct witness_proc *w, const char *dir, con
     int st;
     char *out = wu_run(cmd, &st);
     cr_assert_eq(st, 0, "%s", cmd);
+    /* a key file is the witness's identity: owner-only (0600) */
+    struct stat kst;
+    cr_assert_eq(stat(w->key, &kst), 0, "%s", w->key);
+    cr_assert_eq(kst.st_mode & 0777, 0600, "%s has mode %o", w->key,
+                 (unsigned)(kst.st_mode & 0777));
+    h_secret_key_file(w->key);
     snprintf(w->vkey, sizeof w->vkey, "%.*s", (int)strcspn(out, "\n"), out);
     free(out);
     cr_assert_eq(witness_vkey_parse(&w->v, w->vkey, strlen(w->vkey)), AUDIT_OK, "%s", w->vkey);

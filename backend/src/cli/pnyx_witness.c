@@ -106,6 +106,14 @@ static void key_read(const char *path)
     if (f == NULL) {
         die("cannot read the key file %s", path);
     }
+    /* As pnyxd does for its signing key (platform/signing_key.c): warn, do
+     * not refuse, so a witness restored from a backup with a loose mode
+     * keeps cosigning while its operator is told (issue 13). */
+    struct stat sb;
+    if (fstat(fileno(f), &sb) == 0 && (sb.st_mode & 077) != 0) {
+        fprintf(stderr, "pnyx-witness: key file %s is readable by others (mode %o); chmod 600 it\n",
+                path, (unsigned)(sb.st_mode & 0777));
+    }
     char buf[1024];
     size_t n = fread(buf, 1, sizeof buf - 1, f);
     fclose(f);
