@@ -141,6 +141,9 @@ enum route {
     R_Q_CLOSE_DRAFT,
     R_Q_TRANSLATE_OPEN,
     R_C_CREATE_CLOSED,
+    /* roles: only conveners make conveners; nobody promotes themselves */
+    R_MAKE_CONVENER,
+    R_SELF_PROMOTE,
     N_ROUTE
 };
 /* Each entry's route exactly as `pnyxd routes` prints it ("METHOD
@@ -226,6 +229,9 @@ static const struct route_def route_def[N_ROUTE] = {
     [R_Q_CLOSE_DRAFT] = {"POST /api/v1/questions/{qid}/close", "a draft"},
     [R_Q_TRANSLATE_OPEN] = {"POST /api/v1/questions/{qid}/translations", "open, not a draft"},
     [R_C_CREATE_CLOSED] = {"POST /api/v1/proposals/{pid}/comments", "a withdrawn proposal"},
+    [R_MAKE_CONVENER] = {"PATCH /api/v1/assemblies/{aid}/members/{account_id}",
+                         "another member's role=convener"},
+    [R_SELF_PROMOTE] = {"PATCH /api/v1/assemblies/{aid}/members/{account_id}", "own role=convener"},
 };
 /* "ROUTE" or "ROUTE [note]" for messages (static buffer). */
 static const char *label(const struct route_def *d)
@@ -334,7 +340,8 @@ static long send_cell(struct h_server *s, const char *method, const char *path,
 
 /* Routes whose cell changes the caller's (or a target's) membership. */
 static const bool mutating[N_ROUTE] = {
-    [R_JOIN] = true, [R_ACCEPT] = true, [R_PATCH_MEMBER] = true, [R_LEAVE] = true};
+    [R_JOIN] = true,  [R_ACCEPT] = true,        [R_PATCH_MEMBER] = true,
+    [R_LEAVE] = true, [R_MAKE_CONVENER] = true, [R_SELF_PROMOTE] = true};
 
 /* Expected status per route and caller: [route][who]. */
 static const long expect_public[N_ROUTE][N_WHO] = {
@@ -430,6 +437,10 @@ static const long expect_public[N_ROUTE][N_WHO] = {
     [R_Q_CLOSE_DRAFT] = {401, 403, 403, 403, 403, 409, 403, 403, 403, 403, 403, 401},
     [R_Q_TRANSLATE_OPEN] = {401, 403, 403, 409, 409, 409, 403, 403, 403, 403, 403, 401},
     [R_C_CREATE_CLOSED] = {401, 403, 403, 409, 409, 409, 403, 403, 403, 403, 403, 401},
+    /* a facilitator manages members and observers only; a convener
+     * naming themselves convener changes nothing (200) */
+    [R_MAKE_CONVENER] = {401, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403, 401},
+    [R_SELF_PROMOTE] = {401, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403, 401},
 };
 static const long expect_members[N_ROUTE][N_WHO] = {
     /*                  anon nonm obs  mem  fac  conv susp other left susf susc gone */
@@ -509,6 +520,8 @@ static const long expect_members[N_ROUTE][N_WHO] = {
     [R_Q_CLOSE_DRAFT] = {401, 404, 403, 403, 403, 409, 403, 404, 404, 403, 403, 401},
     [R_Q_TRANSLATE_OPEN] = {401, 404, 403, 409, 409, 409, 403, 404, 404, 403, 403, 401},
     [R_C_CREATE_CLOSED] = {401, 404, 403, 409, 409, 409, 403, 404, 404, 403, 403, 401},
+    [R_MAKE_CONVENER] = {401, 404, 403, 403, 403, 200, 403, 404, 404, 403, 403, 401},
+    [R_SELF_PROMOTE] = {401, 404, 403, 403, 403, 200, 403, 404, 404, 403, 403, 401},
 };
 
 struct world {
@@ -631,11 +644,21 @@ static long run_cell(struct world *wd, enum route r, enum who w, const struct it
         break;
     }
     case R_LEAVE:
+    case R_SELF_PROMOTE:
         method = "PATCH";
         snprintf(path, sizeof path, "/api/v1/assemblies/%lld/members/%lld", aid,
                  (long long)(w == ANON ? wd->creator.id : u->id));
-        body = json_pack("{s:s}", "status", "left");
+        body = r == R_LEAVE ? json_pack("{s:s}", "status", "left")
+                            : json_pack("{s:s}", "role", "convener");
         break;
+    case R_MAKE_CONVENER: {
+        struct it_user target = it_member_new(s, &wd->creator, wd->aid, "member", "active", "AT");
+        method = "PATCH";
+        snprintf(path, sizeof path, "/api/v1/assemblies/%lld/members/%lld", aid,
+                 (long long)target.id);
+        body = json_pack("{s:s}", "role", "convener");
+        break;
+    }
     case R_AUDIT:
         snprintf(path, sizeof path, "/api/v1/assemblies/%lld/audit", aid);
         break;
