@@ -7,12 +7,12 @@
  * Three tables, each entry naming its route exactly as `pnyxd routes`
  * prints it ("METHOD PATTERN"; several entries may name one route, with a
  * note on what differs, e.g. a resource in a wrong state):
- *  - assembly-scoped routes × 12 caller kinds (anonymous, non-member,
+ *  - assembly-scoped routes × 13 caller kinds (anonymous, non-member,
  *    observer, member, facilitator, convener, suspended member, convener
  *    of another assembly, member who left, suspended facilitator,
- *    suspended convener, convener after logout) × public and members-only
- *    assemblies;
- *  - proposal routes × the same kinds plus the proposal's author;
+ *    suspended convener, convener after logout, convener by session
+ *    cookie without CSRF token) × public and members-only assemblies;
+ *  - proposal routes × 12 kinds (the proposal's author among them);
  *  - routes outside any assembly (health, metrics, accounts, sessions, me,
  *    creating an assembly) × anonymous and logged in.
  * every_route_is_in_the_matrix compares the set of named routes with
