@@ -1545,9 +1545,9 @@ static const struct route_def groute_def[N_GROUTE] = {
 static const long gexpect[N_GROUTE][N_GWHO] = {
     /*                    anon user */
     [G_HEALTHZ] = {200, 200},
-    /* metrics: loopback clients need no token (a remote one does:
-     * test_health) */
     [G_READYZ] = {200, 200},
+    /* metrics: every loopback client, token or not (elsewhere a token:
+     * api_health_metrics_allowed, tests/platform/test_http_units.c) */
     [G_METRICS] = {200, 200},
     [G_REGISTER] = {201, 201},
     [G_LOGIN] = {201, 201},
