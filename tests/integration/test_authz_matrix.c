@@ -257,6 +257,7 @@ static const struct route_def route_def[N_ROUTE] = {
                          "another member's role=convener"},
     [R_SELF_PROMOTE] = {"PATCH /api/v1/assemblies/{aid}/members/{account_id}", "own role=convener"},
 };
+
 /* "ROUTE" or "ROUTE [note]" for messages (static buffer). */
 static const char *label(const struct route_def *d)
 {
