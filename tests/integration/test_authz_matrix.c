@@ -7,12 +7,12 @@
  * Three tables, each entry naming its route exactly as `pnyxd routes`
  * prints it ("METHOD PATTERN"; several entries may name one route, with a
  * note on what differs, e.g. a resource in a wrong state):
- *  - assembly-scoped routes × 12 caller kinds (anonymous, non-member,
+ *  - assembly-scoped routes × 13 caller kinds (anonymous, non-member,
  *    observer, member, facilitator, convener, suspended member, convener
  *    of another assembly, member who left, suspended facilitator,
- *    suspended convener, convener after logout) × public and members-only
- *    assemblies;
- *  - proposal routes × the same kinds plus the proposal's author;
+ *    suspended convener, convener after logout, convener by session
+ *    cookie without CSRF token) × public and members-only assemblies;
+ *  - proposal routes × 12 kinds (the proposal's author among them);
  *  - routes outside any assembly (health, metrics, accounts, sessions, me,
  *    creating an assembly) × anonymous and logged in.
  * every_route_is_in_the_matrix compares the set of named routes with
@@ -44,14 +44,38 @@
  * facilitator and convener read like any suspended member and act no
  * more than one: the suspended member's column. GONE: a convener's
  * token after they logged out (DELETE /sessions/current): anonymous
- * everywhere, the anonymous column. */
-enum who { ANON, NONMEM, OBS, MEM, FAC, CONV, SUSP, OTHER, LEFT, SUSPF, SUSPC, GONE, N_WHO };
-static const char *who_name[N_WHO] = {"anonymous",          "non-member",
-                                      "observer",           "member",
-                                      "facilitator",        "convener",
-                                      "suspended",          "convener elsewhere",
-                                      "member who left",    "suspended facilitator",
-                                      "suspended convener", "convener logged out"};
+ * everywhere, the anonymous column. COOKIE: a convener whose session
+ * comes as the pnyx_session cookie without X-CSRF-Token: reads as the
+ * convener, and every request that changes state refused (403 csrf). */
+enum who {
+    ANON,
+    NONMEM,
+    OBS,
+    MEM,
+    FAC,
+    CONV,
+    SUSP,
+    OTHER,
+    LEFT,
+    SUSPF,
+    SUSPC,
+    GONE,
+    COOKIE,
+    N_WHO
+};
+static const char *who_name[N_WHO] = {"anonymous",
+                                      "non-member",
+                                      "observer",
+                                      "member",
+                                      "facilitator",
+                                      "convener",
+                                      "suspended",
+                                      "convener elsewhere",
+                                      "member who left",
+                                      "suspended facilitator",
+                                      "suspended convener",
+                                      "convener logged out",
+                                      "convener by cookie, no CSRF token"};
 
 enum route {
     R_READ,
@@ -141,6 +165,9 @@ enum route {
     R_Q_CLOSE_DRAFT,
     R_Q_TRANSLATE_OPEN,
     R_C_CREATE_CLOSED,
+    /* roles: only conveners make conveners; nobody promotes themselves */
+    R_MAKE_CONVENER,
+    R_SELF_PROMOTE,
     N_ROUTE
 };
 /* Each entry's route exactly as `pnyxd routes` prints it ("METHOD
@@ -226,7 +253,11 @@ static const struct route_def route_def[N_ROUTE] = {
     [R_Q_CLOSE_DRAFT] = {"POST /api/v1/questions/{qid}/close", "a draft"},
     [R_Q_TRANSLATE_OPEN] = {"POST /api/v1/questions/{qid}/translations", "open, not a draft"},
     [R_C_CREATE_CLOSED] = {"POST /api/v1/proposals/{pid}/comments", "a withdrawn proposal"},
+    [R_MAKE_CONVENER] = {"PATCH /api/v1/assemblies/{aid}/members/{account_id}",
+                         "another member's role=convener"},
+    [R_SELF_PROMOTE] = {"PATCH /api/v1/assemblies/{aid}/members/{account_id}", "own role=convener"},
 };
+
 /* "ROUTE" or "ROUTE [note]" for messages (static buffer). */
 static const char *label(const struct route_def *d)
 {
@@ -292,16 +323,34 @@ static const char *missing_variant(const char *path)
     return out;
 }
 
+/* it_req, or with u's session as the pnyx_session cookie (and no
+ * X-CSRF-Token) when cookie. */
+static struct h_resp *cell_req(struct h_server *s, const char *method, const char *path,
+                               const struct it_user *u, const json_t *body, bool cookie)
+{
+    if (!cookie || u == NULL) {
+        return it_req(s, method, path, u, body);
+    }
+    char hdr[128];
+    snprintf(hdr, sizeof hdr, "Cookie: pnyx_session=%s", u->token);
+    const char *hs[2] = {hdr, NULL};
+    char *text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
+    struct h_resp *r = h_request(s, method, path, text, hs);
+    free(text);
+    cr_assert(r != NULL, "%s %s: transfer failed", method, path);
+    return r;
+}
+
 /* Sends one cell's request; its problem type into type. When the cell
  * expects the resource to be hidden from the caller (404), the same
  * request for a missing id must get the same answer, word for word (the
  * request id aside): a different detail or status would tell the caller
  * that the hidden resource exists. */
 static long send_cell(struct h_server *s, const char *method, const char *path,
-                      const struct it_user *u, const json_t *body, bool members, bool hidden,
-                      char *type, size_t typelen)
+                      const struct it_user *u, const json_t *body, bool cookie, bool members,
+                      bool hidden, char *type, size_t typelen)
 {
-    struct h_resp *resp = it_req(s, method, path, u, body);
+    struct h_resp *resp = cell_req(s, method, path, u, body, cookie);
     long st = resp->status;
     snprintf(type, typelen, "%s", it_problem(resp));
     if (members && st >= 200 && st < 300) {
@@ -314,7 +363,7 @@ static long send_cell(struct h_server *s, const char *method, const char *path,
     if (hidden && st == 404) {
         const char *mpath = missing_variant(path);
         cr_assert_str_neq(mpath, path, "%s %s: no id to replace", method, path);
-        struct h_resp *missing = it_req(s, method, mpath, u, body);
+        struct h_resp *missing = cell_req(s, method, mpath, u, body, cookie);
         cr_expect_eq(missing->status, 404, "%s %s: %ld", method, mpath, missing->status);
         if (resp->json != NULL && missing->json != NULL) {
             json_object_del(resp->json, "request_id");
@@ -334,181 +383,188 @@ static long send_cell(struct h_server *s, const char *method, const char *path,
 
 /* Routes whose cell changes the caller's (or a target's) membership. */
 static const bool mutating[N_ROUTE] = {
-    [R_JOIN] = true, [R_ACCEPT] = true, [R_PATCH_MEMBER] = true, [R_LEAVE] = true};
+    [R_JOIN] = true,  [R_ACCEPT] = true,        [R_PATCH_MEMBER] = true,
+    [R_LEAVE] = true, [R_MAKE_CONVENER] = true, [R_SELF_PROMOTE] = true};
 
 /* Expected status per route and caller: [route][who]. */
 static const long expect_public[N_ROUTE][N_WHO] = {
-    /*                  anon nonm obs  mem  fac  conv susp other left susf susc gone */
-    [R_READ] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
-    [R_UPDATE] = {401, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403, 401},
-    [R_JOIN] = {401, 201, 409, 409, 409, 409, 403, 201, 201, 403, 403, 401},
-    [R_INVITE] = {401, 403, 403, 403, 201, 201, 403, 403, 403, 403, 403, 401},
-    [R_ACCEPT] = {401, 201, 409, 409, 409, 409, 403, 201, 201, 403, 403, 401},
-    [R_MEMBERS] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
-    [R_PATCH_MEMBER] = {401, 403, 403, 403, 200, 200, 403, 403, 403, 403, 403, 401},
-    [R_LEAVE] = {401, 403, 200, 200, 200, 200, 403, 403, 403, 403, 403, 401},
-    [R_AUDIT] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
-    [R_CHECKPOINT] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
-    [R_INCLUSION] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
-    [R_CONSISTENCY] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
-    [R_KEY] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
-    [R_LIST] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
-    [R_INV_LIST] = {401, 403, 403, 403, 200, 200, 403, 403, 403, 403, 403, 401},
-    [R_INV_REVOKE] = {401, 403, 403, 403, 204, 204, 403, 403, 403, 403, 403, 401},
-    [R_INV_PREVIEW] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
-    [R_C_LIST] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
-    [R_C_CREATE] = {401, 403, 403, 201, 201, 201, 403, 403, 403, 403, 403, 401},
-    [R_C_EDIT] = {401, 403, 403, 200, 200, 200, 403, 403, 403, 403, 403, 401},
-    [R_C_DELETE] = {401, 403, 403, 200, 200, 200, 403, 403, 403, 403, 403, 401},
-    [R_C_HIDE] = {401, 403, 403, 403, 200, 200, 403, 403, 403, 403, 403, 401},
-    [R_C_TRANSLATE] = {401, 403, 403, 201, 201, 201, 403, 403, 403, 403, 403, 401},
-    [R_C_REVIEW] = {401, 403, 403, 200, 200, 200, 403, 403, 403, 403, 403, 401},
-    [R_C_VERSIONS] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
+    /*                  anon nonm obs  mem  fac  conv susp other left susf susc gone cook */
+    [R_READ] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [R_UPDATE] = {401, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403, 401, 403},
+    [R_JOIN] = {401, 201, 409, 409, 409, 409, 403, 201, 201, 403, 403, 401, 403},
+    [R_INVITE] = {401, 403, 403, 403, 201, 201, 403, 403, 403, 403, 403, 401, 403},
+    [R_ACCEPT] = {401, 201, 409, 409, 409, 409, 403, 201, 201, 403, 403, 401, 403},
+    [R_MEMBERS] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [R_PATCH_MEMBER] = {401, 403, 403, 403, 200, 200, 403, 403, 403, 403, 403, 401, 403},
+    [R_LEAVE] = {401, 403, 200, 200, 200, 200, 403, 403, 403, 403, 403, 401, 403},
+    [R_AUDIT] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [R_CHECKPOINT] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [R_INCLUSION] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [R_CONSISTENCY] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [R_KEY] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [R_LIST] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [R_INV_LIST] = {401, 403, 403, 403, 200, 200, 403, 403, 403, 403, 403, 401, 200},
+    [R_INV_REVOKE] = {401, 403, 403, 403, 204, 204, 403, 403, 403, 403, 403, 401, 403},
+    [R_INV_PREVIEW] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [R_C_LIST] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [R_C_CREATE] = {401, 403, 403, 201, 201, 201, 403, 403, 403, 403, 403, 401, 403},
+    [R_C_EDIT] = {401, 403, 403, 200, 200, 200, 403, 403, 403, 403, 403, 401, 403},
+    [R_C_DELETE] = {401, 403, 403, 200, 200, 200, 403, 403, 403, 403, 403, 401, 403},
+    [R_C_HIDE] = {401, 403, 403, 403, 200, 200, 403, 403, 403, 403, 403, 401, 403},
+    [R_C_TRANSLATE] = {401, 403, 403, 201, 201, 201, 403, 403, 403, 403, 403, 401, 403},
+    [R_C_REVIEW] = {401, 403, 403, 200, 200, 200, 403, 403, 403, 403, 403, 401, 403},
+    [R_C_VERSIONS] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
     /* machine translation (issue 10, mt) */
-    [R_T_LANGUAGES] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
-    [R_T_JOBS] = {401, 403, 403, 403, 200, 200, 403, 403, 403, 403, 403, 401},
+    [R_T_LANGUAGES] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [R_T_JOBS] = {401, 403, 403, 403, 200, 200, 403, 403, 403, 403, 403, 401, 200},
     /* selections (draft: publish 409 for the convener, randomness 409 for
      * members, the call closed: volunteers 409) */
-    [R_S_CREATE] = {401, 403, 403, 403, 403, 201, 403, 403, 403, 403, 403, 401},
-    [R_S_LIST] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
-    [R_S_GET] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
-    [R_S_PATCH] = {401, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403, 401},
-    [R_S_POOL] = {401, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403, 401},
-    [R_S_RUNS] = {401, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403, 401},
-    [R_S_DRAW_JSON] = {409, 409, 409, 409, 409, 409, 409, 409, 409, 409, 409, 409},
-    [R_S_PUBLISH] = {401, 403, 403, 403, 403, 409, 403, 403, 403, 403, 403, 401},
-    [R_S_RANDOMNESS] = {401, 403, 409, 409, 409, 409, 403, 403, 403, 403, 403, 401},
-    [R_S_VOLUNTEER] = {401, 409, 409, 409, 409, 409, 403, 409, 409, 403, 403, 401},
+    [R_S_CREATE] = {401, 403, 403, 403, 403, 201, 403, 403, 403, 403, 403, 401, 403},
+    [R_S_LIST] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [R_S_GET] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [R_S_PATCH] = {401, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403, 401, 403},
+    [R_S_POOL] = {401, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403, 401, 200},
+    [R_S_RUNS] = {401, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403, 401, 200},
+    [R_S_DRAW_JSON] = {409, 409, 409, 409, 409, 409, 409, 409, 409, 409, 409, 409, 409},
+    [R_S_PUBLISH] = {401, 403, 403, 403, 403, 409, 403, 403, 403, 403, 403, 401, 403},
+    [R_S_RANDOMNESS] = {401, 403, 409, 409, 409, 409, 403, 403, 403, 403, 403, 401, 403},
+    [R_S_VOLUNTEER] = {401, 409, 409, 409, 409, 409, 403, 409, 409, 403, 403, 401, 403},
     /* the convener: an empty pool is fine (200); a run or a commit needs k
      * (422); reveal, draw and replacements are not for a draft (409); no
      * such pseudonym (404) */
-    [R_S_PUT_POOL] = {401, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403, 401},
-    [R_S_POST_RUN] = {401, 403, 403, 403, 403, 422, 403, 403, 403, 403, 403, 401},
-    [R_S_COMMIT] = {401, 403, 403, 403, 403, 422, 403, 403, 403, 403, 403, 401},
-    [R_S_REVEAL] = {401, 403, 409, 409, 409, 409, 403, 403, 403, 403, 403, 401},
-    [R_S_DRAW] = {401, 403, 403, 403, 403, 409, 403, 403, 403, 403, 403, 401},
-    [R_S_DECLINE] = {401, 403, 403, 403, 403, 404, 403, 403, 403, 403, 403, 401},
-    [R_S_REPLACEMENTS] = {401, 403, 403, 403, 403, 409, 403, 403, 403, 403, 403, 401},
+    [R_S_PUT_POOL] = {401, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403, 401, 403},
+    [R_S_POST_RUN] = {401, 403, 403, 403, 403, 422, 403, 403, 403, 403, 403, 401, 403},
+    [R_S_COMMIT] = {401, 403, 403, 403, 403, 422, 403, 403, 403, 403, 403, 401, 403},
+    [R_S_REVEAL] = {401, 403, 409, 409, 409, 409, 403, 403, 403, 403, 403, 401, 403},
+    [R_S_DRAW] = {401, 403, 403, 403, 403, 409, 403, 403, 403, 403, 403, 401, 403},
+    [R_S_DECLINE] = {401, 403, 403, 403, 403, 404, 403, 403, 403, 403, 403, 401, 403},
+    [R_S_REPLACEMENTS] = {401, 403, 403, 403, 403, 409, 403, 403, 403, 403, 403, 401, 403},
     /* results: anyone who may read the assembly, once tallied */
-    [R_Q_RESULT] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
-    [R_Q_EXPORT] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [R_Q_RESULT] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [R_Q_EXPORT] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
     /* questions (issue 11, qlife): a draft (get, patch, translate, open: a
      * fresh one per cell), an open one (close: fresh per cell; participation) */
-    [R_Q_LIST] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
-    [R_Q_CREATE] = {401, 403, 403, 403, 201, 201, 403, 403, 403, 403, 403, 401},
-    [R_Q_GET] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
-    [R_Q_PATCH] = {401, 403, 403, 403, 200, 200, 403, 403, 403, 403, 403, 401},
-    [R_Q_TRANSLATE] = {401, 403, 403, 201, 201, 201, 403, 403, 403, 403, 403, 401},
-    [R_Q_OPEN] = {401, 403, 403, 403, 200, 200, 403, 403, 403, 403, 403, 401},
-    [R_Q_CLOSE] = {401, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403, 401},
-    [R_Q_PARTICIPATION] = {401, 403, 200, 200, 200, 200, 200, 403, 403, 200, 200, 401},
+    [R_Q_LIST] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [R_Q_CREATE] = {401, 403, 403, 403, 201, 201, 403, 403, 403, 403, 403, 401, 403},
+    [R_Q_GET] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [R_Q_PATCH] = {401, 403, 403, 403, 200, 200, 403, 403, 403, 403, 403, 401, 403},
+    [R_Q_TRANSLATE] = {401, 403, 403, 201, 201, 201, 403, 403, 403, 403, 403, 401, 403},
+    [R_Q_OPEN] = {401, 403, 403, 403, 200, 200, 403, 403, 403, 403, 403, 401, 403},
+    [R_Q_CLOSE] = {401, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403, 401, 403},
+    [R_Q_PARTICIPATION] = {401, 403, 200, 200, 200, 200, 200, 403, 403, 200, 200, 401, 200},
     /* ballots (issue 11, qballot): a cast on a question opened for the
      * cell (everyone who may vote is on its roll); the board and a
      * receipt of a closed question with one ballot */
-    [R_B_CAST] = {401, 403, 403, 201, 201, 201, 403, 403, 403, 403, 403, 401},
-    [R_B_BOARD] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
-    [R_B_RECEIPT] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [R_B_CAST] = {401, 403, 403, 201, 201, 201, 403, 403, 403, 403, 403, 401, 403},
+    [R_B_BOARD] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [R_B_RECEIPT] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
     /* the record: same visibility as the audit log (issue 12) */
-    [R_RECORD] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
-    [R_WITNESSES] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
-    [R_UPDATE_QUORUM] = {401, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403, 401},
+    [R_RECORD] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [R_WITNESSES] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [R_UPDATE_QUORUM] = {401, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403, 401, 403},
     /* a run (running, its lease far ahead: no worker takes it, and a
      * cancel only sets its flag, so every convener cell answers 200) */
-    [R_S_RUN_GET] = {401, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403, 401},
-    [R_S_RUN_CANCEL] = {401, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403, 401},
+    [R_S_RUN_GET] = {401, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403, 401, 200},
+    [R_S_RUN_CANCEL] = {401, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403, 401, 403},
     /* anyone with a pseudonym and its salt checks it in a readable assembly */
-    [R_S_COMMITMENT] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [R_S_COMMITMENT] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
     /* wrong states (the shared open, draft and closed questions; a withdrawn
      * proposal) */
-    [R_Q_RESULT_OPEN] = {409, 409, 409, 409, 409, 409, 409, 409, 409, 409, 409, 409},
-    [R_Q_EXPORT_OPEN] = {409, 409, 409, 409, 409, 409, 409, 409, 409, 409, 409, 409},
-    [R_B_BOARD_OPEN] = {409, 409, 409, 409, 409, 409, 409, 409, 409, 409, 409, 409},
-    [R_Q_PARTICIPATION_DRAFT] = {401, 403, 409, 409, 409, 409, 409, 403, 403, 409, 409, 401},
-    [R_B_CAST_CLOSED] = {401, 403, 403, 409, 409, 409, 403, 403, 403, 403, 403, 401},
-    [R_Q_PATCH_OPEN] = {401, 403, 403, 403, 409, 409, 403, 403, 403, 403, 403, 401},
-    [R_Q_OPEN_OPEN] = {401, 403, 403, 403, 409, 409, 403, 403, 403, 403, 403, 401},
-    [R_Q_CLOSE_DRAFT] = {401, 403, 403, 403, 403, 409, 403, 403, 403, 403, 403, 401},
-    [R_Q_TRANSLATE_OPEN] = {401, 403, 403, 409, 409, 409, 403, 403, 403, 403, 403, 401},
-    [R_C_CREATE_CLOSED] = {401, 403, 403, 409, 409, 409, 403, 403, 403, 403, 403, 401},
+    [R_Q_RESULT_OPEN] = {409, 409, 409, 409, 409, 409, 409, 409, 409, 409, 409, 409, 409},
+    [R_Q_EXPORT_OPEN] = {409, 409, 409, 409, 409, 409, 409, 409, 409, 409, 409, 409, 409},
+    [R_B_BOARD_OPEN] = {409, 409, 409, 409, 409, 409, 409, 409, 409, 409, 409, 409, 409},
+    [R_Q_PARTICIPATION_DRAFT] = {401, 403, 409, 409, 409, 409, 409, 403, 403, 409, 409, 401, 409},
+    [R_B_CAST_CLOSED] = {401, 403, 403, 409, 409, 409, 403, 403, 403, 403, 403, 401, 403},
+    [R_Q_PATCH_OPEN] = {401, 403, 403, 403, 409, 409, 403, 403, 403, 403, 403, 401, 403},
+    [R_Q_OPEN_OPEN] = {401, 403, 403, 403, 409, 409, 403, 403, 403, 403, 403, 401, 403},
+    [R_Q_CLOSE_DRAFT] = {401, 403, 403, 403, 403, 409, 403, 403, 403, 403, 403, 401, 403},
+    [R_Q_TRANSLATE_OPEN] = {401, 403, 403, 409, 409, 409, 403, 403, 403, 403, 403, 401, 403},
+    [R_C_CREATE_CLOSED] = {401, 403, 403, 409, 409, 409, 403, 403, 403, 403, 403, 401, 403},
+    /* a facilitator manages members and observers only; a convener
+     * naming themselves convener changes nothing (200) */
+    [R_MAKE_CONVENER] = {401, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403, 401, 403},
+    [R_SELF_PROMOTE] = {401, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403, 401, 403},
 };
 static const long expect_members[N_ROUTE][N_WHO] = {
-    /*                  anon nonm obs  mem  fac  conv susp other left susf susc gone */
-    [R_READ] = {404, 404, 200, 200, 200, 200, 200, 404, 404, 200, 200, 404},
-    [R_UPDATE] = {401, 404, 403, 403, 403, 200, 403, 404, 404, 403, 403, 401},
-    [R_JOIN] = {401, 404, 409, 409, 409, 409, 403, 404, 404, 403, 403, 401},
-    [R_INVITE] = {401, 404, 403, 403, 201, 201, 403, 404, 404, 403, 403, 401},
-    [R_ACCEPT] = {401, 201, 409, 409, 409, 409, 403, 201, 201, 403, 403, 401},
-    [R_MEMBERS] = {404, 404, 200, 200, 200, 200, 200, 404, 404, 200, 200, 404},
-    [R_PATCH_MEMBER] = {401, 404, 403, 403, 200, 200, 403, 404, 404, 403, 403, 401},
-    [R_LEAVE] = {401, 404, 200, 200, 200, 200, 403, 404, 404, 403, 403, 401},
-    [R_AUDIT] = {404, 404, 200, 200, 200, 200, 200, 404, 404, 200, 200, 404},
-    [R_CHECKPOINT] = {404, 404, 200, 200, 200, 200, 200, 404, 404, 200, 200, 404},
-    [R_INCLUSION] = {404, 404, 200, 200, 200, 200, 200, 404, 404, 200, 200, 404},
-    [R_CONSISTENCY] = {404, 404, 200, 200, 200, 200, 200, 404, 404, 200, 200, 404},
-    [R_KEY] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
-    [R_LIST] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
-    [R_INV_LIST] = {401, 404, 403, 403, 200, 200, 403, 404, 404, 403, 403, 401},
-    [R_INV_REVOKE] = {401, 404, 403, 403, 204, 204, 403, 404, 404, 403, 403, 401},
-    [R_INV_PREVIEW] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
-    [R_C_LIST] = {404, 404, 200, 200, 200, 200, 200, 404, 404, 200, 200, 404},
-    [R_C_CREATE] = {401, 404, 403, 201, 201, 201, 403, 404, 404, 403, 403, 401},
-    [R_C_EDIT] = {401, 404, 403, 200, 200, 200, 403, 404, 404, 403, 403, 401},
-    [R_C_DELETE] = {401, 404, 403, 200, 200, 200, 403, 404, 404, 403, 403, 401},
-    [R_C_HIDE] = {401, 404, 403, 403, 200, 200, 403, 404, 404, 403, 403, 401},
-    [R_C_TRANSLATE] = {401, 404, 403, 201, 201, 201, 403, 404, 404, 403, 403, 401},
-    [R_C_REVIEW] = {401, 404, 403, 200, 200, 200, 403, 404, 404, 403, 403, 401},
-    [R_C_VERSIONS] = {404, 404, 200, 200, 200, 200, 200, 404, 404, 200, 200, 404},
+    /*                  anon nonm obs  mem  fac  conv susp other left susf susc gone cook */
+    [R_READ] = {404, 404, 200, 200, 200, 200, 200, 404, 404, 200, 200, 404, 200},
+    [R_UPDATE] = {401, 404, 403, 403, 403, 200, 403, 404, 404, 403, 403, 401, 403},
+    [R_JOIN] = {401, 404, 409, 409, 409, 409, 403, 404, 404, 403, 403, 401, 403},
+    [R_INVITE] = {401, 404, 403, 403, 201, 201, 403, 404, 404, 403, 403, 401, 403},
+    [R_ACCEPT] = {401, 201, 409, 409, 409, 409, 403, 201, 201, 403, 403, 401, 403},
+    [R_MEMBERS] = {404, 404, 200, 200, 200, 200, 200, 404, 404, 200, 200, 404, 200},
+    [R_PATCH_MEMBER] = {401, 404, 403, 403, 200, 200, 403, 404, 404, 403, 403, 401, 403},
+    [R_LEAVE] = {401, 404, 200, 200, 200, 200, 403, 404, 404, 403, 403, 401, 403},
+    [R_AUDIT] = {404, 404, 200, 200, 200, 200, 200, 404, 404, 200, 200, 404, 200},
+    [R_CHECKPOINT] = {404, 404, 200, 200, 200, 200, 200, 404, 404, 200, 200, 404, 200},
+    [R_INCLUSION] = {404, 404, 200, 200, 200, 200, 200, 404, 404, 200, 200, 404, 200},
+    [R_CONSISTENCY] = {404, 404, 200, 200, 200, 200, 200, 404, 404, 200, 200, 404, 200},
+    [R_KEY] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [R_LIST] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [R_INV_LIST] = {401, 404, 403, 403, 200, 200, 403, 404, 404, 403, 403, 401, 200},
+    [R_INV_REVOKE] = {401, 404, 403, 403, 204, 204, 403, 404, 404, 403, 403, 401, 403},
+    [R_INV_PREVIEW] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [R_C_LIST] = {404, 404, 200, 200, 200, 200, 200, 404, 404, 200, 200, 404, 200},
+    [R_C_CREATE] = {401, 404, 403, 201, 201, 201, 403, 404, 404, 403, 403, 401, 403},
+    [R_C_EDIT] = {401, 404, 403, 200, 200, 200, 403, 404, 404, 403, 403, 401, 403},
+    [R_C_DELETE] = {401, 404, 403, 200, 200, 200, 403, 404, 404, 403, 403, 401, 403},
+    [R_C_HIDE] = {401, 404, 403, 403, 200, 200, 403, 404, 404, 403, 403, 401, 403},
+    [R_C_TRANSLATE] = {401, 404, 403, 201, 201, 201, 403, 404, 404, 403, 403, 401, 403},
+    [R_C_REVIEW] = {401, 404, 403, 200, 200, 200, 403, 404, 404, 403, 403, 401, 403},
+    [R_C_VERSIONS] = {404, 404, 200, 200, 200, 200, 200, 404, 404, 200, 200, 404, 200},
     /* machine translation (issue 10, mt) */
-    [R_T_LANGUAGES] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
-    [R_T_JOBS] = {401, 404, 403, 403, 200, 200, 403, 404, 404, 403, 403, 401},
-    [R_S_CREATE] = {401, 404, 403, 403, 403, 201, 403, 404, 404, 403, 403, 401},
-    [R_S_LIST] = {404, 404, 200, 200, 200, 200, 200, 404, 404, 200, 200, 404},
-    [R_S_GET] = {404, 404, 200, 200, 200, 200, 200, 404, 404, 200, 200, 404},
-    [R_S_PATCH] = {401, 404, 403, 403, 403, 200, 403, 404, 404, 403, 403, 401},
-    [R_S_POOL] = {401, 404, 403, 403, 403, 200, 403, 404, 404, 403, 403, 401},
-    [R_S_RUNS] = {401, 404, 403, 403, 403, 200, 403, 404, 404, 403, 403, 401},
-    [R_S_DRAW_JSON] = {404, 404, 409, 409, 409, 409, 409, 404, 404, 409, 409, 404},
-    [R_S_PUBLISH] = {401, 404, 403, 403, 403, 409, 403, 404, 404, 403, 403, 401},
-    [R_S_RANDOMNESS] = {401, 404, 409, 409, 409, 409, 403, 404, 404, 403, 403, 401},
-    [R_S_VOLUNTEER] = {401, 404, 409, 409, 409, 409, 403, 404, 404, 403, 403, 401},
-    [R_S_PUT_POOL] = {401, 404, 403, 403, 403, 200, 403, 404, 404, 403, 403, 401},
-    [R_S_POST_RUN] = {401, 404, 403, 403, 403, 422, 403, 404, 404, 403, 403, 401},
-    [R_S_COMMIT] = {401, 404, 403, 403, 403, 422, 403, 404, 404, 403, 403, 401},
-    [R_S_REVEAL] = {401, 404, 409, 409, 409, 409, 403, 404, 404, 403, 403, 401},
-    [R_S_DRAW] = {401, 404, 403, 403, 403, 409, 403, 404, 404, 403, 403, 401},
-    [R_S_DECLINE] = {401, 404, 403, 403, 403, 404, 403, 404, 404, 403, 403, 401},
-    [R_S_REPLACEMENTS] = {401, 404, 403, 403, 403, 409, 403, 404, 404, 403, 403, 401},
-    [R_Q_RESULT] = {404, 404, 200, 200, 200, 200, 200, 404, 404, 200, 200, 404},
-    [R_Q_EXPORT] = {404, 404, 200, 200, 200, 200, 200, 404, 404, 200, 200, 404},
-    [R_Q_LIST] = {404, 404, 200, 200, 200, 200, 200, 404, 404, 200, 200, 404},
-    [R_Q_CREATE] = {401, 404, 403, 403, 201, 201, 403, 404, 404, 403, 403, 401},
-    [R_Q_GET] = {404, 404, 200, 200, 200, 200, 200, 404, 404, 200, 200, 404},
-    [R_Q_PATCH] = {401, 404, 403, 403, 200, 200, 403, 404, 404, 403, 403, 401},
-    [R_Q_TRANSLATE] = {401, 404, 403, 201, 201, 201, 403, 404, 404, 403, 403, 401},
-    [R_Q_OPEN] = {401, 404, 403, 403, 200, 200, 403, 404, 404, 403, 403, 401},
-    [R_Q_CLOSE] = {401, 404, 403, 403, 403, 200, 403, 404, 404, 403, 403, 401},
-    [R_Q_PARTICIPATION] = {401, 404, 200, 200, 200, 200, 200, 404, 404, 200, 200, 401},
+    [R_T_LANGUAGES] = {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
+    [R_T_JOBS] = {401, 404, 403, 403, 200, 200, 403, 404, 404, 403, 403, 401, 200},
+    [R_S_CREATE] = {401, 404, 403, 403, 403, 201, 403, 404, 404, 403, 403, 401, 403},
+    [R_S_LIST] = {404, 404, 200, 200, 200, 200, 200, 404, 404, 200, 200, 404, 200},
+    [R_S_GET] = {404, 404, 200, 200, 200, 200, 200, 404, 404, 200, 200, 404, 200},
+    [R_S_PATCH] = {401, 404, 403, 403, 403, 200, 403, 404, 404, 403, 403, 401, 403},
+    [R_S_POOL] = {401, 404, 403, 403, 403, 200, 403, 404, 404, 403, 403, 401, 200},
+    [R_S_RUNS] = {401, 404, 403, 403, 403, 200, 403, 404, 404, 403, 403, 401, 200},
+    [R_S_DRAW_JSON] = {404, 404, 409, 409, 409, 409, 409, 404, 404, 409, 409, 404, 409},
+    [R_S_PUBLISH] = {401, 404, 403, 403, 403, 409, 403, 404, 404, 403, 403, 401, 403},
+    [R_S_RANDOMNESS] = {401, 404, 409, 409, 409, 409, 403, 404, 404, 403, 403, 401, 403},
+    [R_S_VOLUNTEER] = {401, 404, 409, 409, 409, 409, 403, 404, 404, 403, 403, 401, 403},
+    [R_S_PUT_POOL] = {401, 404, 403, 403, 403, 200, 403, 404, 404, 403, 403, 401, 403},
+    [R_S_POST_RUN] = {401, 404, 403, 403, 403, 422, 403, 404, 404, 403, 403, 401, 403},
+    [R_S_COMMIT] = {401, 404, 403, 403, 403, 422, 403, 404, 404, 403, 403, 401, 403},
+    [R_S_REVEAL] = {401, 404, 409, 409, 409, 409, 403, 404, 404, 403, 403, 401, 403},
+    [R_S_DRAW] = {401, 404, 403, 403, 403, 409, 403, 404, 404, 403, 403, 401, 403},
+    [R_S_DECLINE] = {401, 404, 403, 403, 403, 404, 403, 404, 404, 403, 403, 401, 403},
+    [R_S_REPLACEMENTS] = {401, 404, 403, 403, 403, 409, 403, 404, 404, 403, 403, 401, 403},
+    [R_Q_RESULT] = {404, 404, 200, 200, 200, 200, 200, 404, 404, 200, 200, 404, 200},
+    [R_Q_EXPORT] = {404, 404, 200, 200, 200, 200, 200, 404, 404, 200, 200, 404, 200},
+    [R_Q_LIST] = {404, 404, 200, 200, 200, 200, 200, 404, 404, 200, 200, 404, 200},
+    [R_Q_CREATE] = {401, 404, 403, 403, 201, 201, 403, 404, 404, 403, 403, 401, 403},
+    [R_Q_GET] = {404, 404, 200, 200, 200, 200, 200, 404, 404, 200, 200, 404, 200},
+    [R_Q_PATCH] = {401, 404, 403, 403, 200, 200, 403, 404, 404, 403, 403, 401, 403},
+    [R_Q_TRANSLATE] = {401, 404, 403, 201, 201, 201, 403, 404, 404, 403, 403, 401, 403},
+    [R_Q_OPEN] = {401, 404, 403, 403, 200, 200, 403, 404, 404, 403, 403, 401, 403},
+    [R_Q_CLOSE] = {401, 404, 403, 403, 403, 200, 403, 404, 404, 403, 403, 401, 403},
+    [R_Q_PARTICIPATION] = {401, 404, 200, 200, 200, 200, 200, 404, 404, 200, 200, 401, 200},
     /* ballots (issue 11, qballot) */
-    [R_B_CAST] = {401, 404, 403, 201, 201, 201, 403, 404, 404, 403, 403, 401},
-    [R_B_BOARD] = {404, 404, 200, 200, 200, 200, 200, 404, 404, 200, 200, 404},
-    [R_B_RECEIPT] = {404, 404, 200, 200, 200, 200, 200, 404, 404, 200, 200, 404},
+    [R_B_CAST] = {401, 404, 403, 201, 201, 201, 403, 404, 404, 403, 403, 401, 403},
+    [R_B_BOARD] = {404, 404, 200, 200, 200, 200, 200, 404, 404, 200, 200, 404, 200},
+    [R_B_RECEIPT] = {404, 404, 200, 200, 200, 200, 200, 404, 404, 200, 200, 404, 200},
     /* the record: same visibility as the audit log (issue 12) */
-    [R_RECORD] = {404, 404, 200, 200, 200, 200, 200, 404, 404, 200, 200, 404},
-    [R_WITNESSES] = {404, 404, 200, 200, 200, 200, 200, 404, 404, 200, 200, 404},
-    [R_UPDATE_QUORUM] = {401, 404, 403, 403, 403, 200, 403, 404, 404, 403, 403, 401},
-    [R_S_RUN_GET] = {401, 404, 403, 403, 403, 200, 403, 404, 404, 403, 403, 401},
-    [R_S_RUN_CANCEL] = {401, 404, 403, 403, 403, 200, 403, 404, 404, 403, 403, 401},
-    [R_S_COMMITMENT] = {404, 404, 200, 200, 200, 200, 200, 404, 404, 200, 200, 404},
-    [R_Q_RESULT_OPEN] = {404, 404, 409, 409, 409, 409, 409, 404, 404, 409, 409, 404},
-    [R_Q_EXPORT_OPEN] = {404, 404, 409, 409, 409, 409, 409, 404, 404, 409, 409, 404},
-    [R_B_BOARD_OPEN] = {404, 404, 409, 409, 409, 409, 409, 404, 404, 409, 409, 404},
-    [R_Q_PARTICIPATION_DRAFT] = {401, 404, 409, 409, 409, 409, 409, 404, 404, 409, 409, 401},
-    [R_B_CAST_CLOSED] = {401, 404, 403, 409, 409, 409, 403, 404, 404, 403, 403, 401},
-    [R_Q_PATCH_OPEN] = {401, 404, 403, 403, 409, 409, 403, 404, 404, 403, 403, 401},
-    [R_Q_OPEN_OPEN] = {401, 404, 403, 403, 409, 409, 403, 404, 404, 403, 403, 401},
-    [R_Q_CLOSE_DRAFT] = {401, 404, 403, 403, 403, 409, 403, 404, 404, 403, 403, 401},
-    [R_Q_TRANSLATE_OPEN] = {401, 404, 403, 409, 409, 409, 403, 404, 404, 403, 403, 401},
-    [R_C_CREATE_CLOSED] = {401, 404, 403, 409, 409, 409, 403, 404, 404, 403, 403, 401},
+    [R_RECORD] = {404, 404, 200, 200, 200, 200, 200, 404, 404, 200, 200, 404, 200},
+    [R_WITNESSES] = {404, 404, 200, 200, 200, 200, 200, 404, 404, 200, 200, 404, 200},
+    [R_UPDATE_QUORUM] = {401, 404, 403, 403, 403, 200, 403, 404, 404, 403, 403, 401, 403},
+    [R_S_RUN_GET] = {401, 404, 403, 403, 403, 200, 403, 404, 404, 403, 403, 401, 200},
+    [R_S_RUN_CANCEL] = {401, 404, 403, 403, 403, 200, 403, 404, 404, 403, 403, 401, 403},
+    [R_S_COMMITMENT] = {404, 404, 200, 200, 200, 200, 200, 404, 404, 200, 200, 404, 200},
+    [R_Q_RESULT_OPEN] = {404, 404, 409, 409, 409, 409, 409, 404, 404, 409, 409, 404, 409},
+    [R_Q_EXPORT_OPEN] = {404, 404, 409, 409, 409, 409, 409, 404, 404, 409, 409, 404, 409},
+    [R_B_BOARD_OPEN] = {404, 404, 409, 409, 409, 409, 409, 404, 404, 409, 409, 404, 409},
+    [R_Q_PARTICIPATION_DRAFT] = {401, 404, 409, 409, 409, 409, 409, 404, 404, 409, 409, 401, 409},
+    [R_B_CAST_CLOSED] = {401, 404, 403, 409, 409, 409, 403, 404, 404, 403, 403, 401, 403},
+    [R_Q_PATCH_OPEN] = {401, 404, 403, 403, 409, 409, 403, 404, 404, 403, 403, 401, 403},
+    [R_Q_OPEN_OPEN] = {401, 404, 403, 403, 409, 409, 403, 404, 404, 403, 403, 401, 403},
+    [R_Q_CLOSE_DRAFT] = {401, 404, 403, 403, 403, 409, 403, 404, 404, 403, 403, 401, 403},
+    [R_Q_TRANSLATE_OPEN] = {401, 404, 403, 409, 409, 409, 403, 404, 404, 403, 403, 401, 403},
+    [R_C_CREATE_CLOSED] = {401, 404, 403, 409, 409, 409, 403, 404, 404, 403, 403, 401, 403},
+    [R_MAKE_CONVENER] = {401, 404, 403, 403, 403, 200, 403, 404, 404, 403, 403, 401, 403},
+    [R_SELF_PROMOTE] = {401, 404, 403, 403, 403, 200, 403, 404, 404, 403, 403, 401, 403},
 };
 
 struct world {
@@ -554,9 +610,9 @@ static int64_t q_new(struct world *wd, bool open)
     return qid;
 }
 
-static const char *role_of[N_WHO] = {NULL,          NULL,          "observer", "member",
-                                     "facilitator", "convener",    "member",   NULL,
-                                     "member",      "facilitator", "convener", "convener"};
+static const char *role_of[N_WHO] = {NULL,       NULL,       "observer", "member", "facilitator",
+                                     "convener", "member",   NULL,       "member", "facilitator",
+                                     "convener", "convener", "convener"};
 
 /* A caller of kind w: a fresh account, made member with the right role and
  * status unless anonymous / non-member. */
@@ -631,11 +687,21 @@ static long run_cell(struct world *wd, enum route r, enum who w, const struct it
         break;
     }
     case R_LEAVE:
+    case R_SELF_PROMOTE:
         method = "PATCH";
         snprintf(path, sizeof path, "/api/v1/assemblies/%lld/members/%lld", aid,
                  (long long)(w == ANON ? wd->creator.id : u->id));
-        body = json_pack("{s:s}", "status", "left");
+        body = r == R_LEAVE ? json_pack("{s:s}", "status", "left")
+                            : json_pack("{s:s}", "role", "convener");
         break;
+    case R_MAKE_CONVENER: {
+        struct it_user target = it_member_new(s, &wd->creator, wd->aid, "member", "active", "AT");
+        method = "PATCH";
+        snprintf(path, sizeof path, "/api/v1/assemblies/%lld/members/%lld", aid,
+                 (long long)target.id);
+        body = json_pack("{s:s}", "role", "convener");
+        break;
+    }
     case R_AUDIT:
         snprintf(path, sizeof path, "/api/v1/assemblies/%lld/audit", aid);
         break;
@@ -932,10 +998,11 @@ static long run_cell(struct world *wd, enum route r, enum who w, const struct it
     }
     cr_assert(route_matches(route_def[r].route, method, path), "%s: sent %s %s", route_def[r].route,
               method, path);
-    long st = send_cell(s, method, path, caller, body, wd->members, hidden, type, typelen);
+    long st =
+        send_cell(s, method, path, caller, body, w == COOKIE, wd->members, hidden, type, typelen);
     if (r == R_LIST && st == 200) {
         /* Listed exactly for those who may read it. */
-        struct h_resp *lr = it_req(s, method, path, caller, NULL);
+        struct h_resp *lr = cell_req(s, method, path, caller, NULL, w == COOKIE);
         json_t *first = json_array_get(json_object_get(lr->json, "items"), 0);
         bool listed = first != NULL && it_int(first, "id") == wd->aid;
         bool readable = wd->expect[R_READ][w] == 200;
@@ -1070,6 +1137,9 @@ static void walk(const char *visibility, const long (*expect)[N_WHO])
             if (want == 404) {
                 cr_expect_str_eq(type, "not-found", "%s as %s: hidden must look missing",
                                  label(&route_def[r]), who_name[w]);
+            }
+            if (w == COOKIE && strncmp(route_def[r].route, "GET ", 4) != 0) {
+                cr_expect_str_eq(type, "csrf", "%s by cookie: %s", label(&route_def[r]), type);
             }
             if (want == 401) {
                 cr_expect_str_eq(type, "unauthenticated");
@@ -1365,7 +1435,7 @@ static long prun_cell(struct pworld *pw, enum proute r, enum pwho w, bool hidden
     cr_assert(route_matches(proute_def[r].route, method, path), "%s: sent %s %s",
               proute_def[r].route, method, path);
     json_t *b = body != NULL ? json_loads(body, 0, NULL) : NULL;
-    long st = send_cell(pw->s, method, path, u, b, pw->members, hidden, type, typelen);
+    long st = send_cell(pw->s, method, path, u, b, false, pw->members, hidden, type, typelen);
     json_decref(b);
     return st;
 }
@@ -1476,9 +1546,9 @@ static const struct route_def groute_def[N_GROUTE] = {
 static const long gexpect[N_GROUTE][N_GWHO] = {
     /*                    anon user */
     [G_HEALTHZ] = {200, 200},
-    /* metrics: loopback clients need no token (a remote one does:
-     * test_health) */
     [G_READYZ] = {200, 200},
+    /* metrics: every loopback client, token or not (elsewhere a token:
+     * api_health_metrics_allowed, tests/platform/test_http_units.c) */
     [G_METRICS] = {200, 200},
     [G_REGISTER] = {201, 201},
     [G_LOGIN] = {201, 201},
