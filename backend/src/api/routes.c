@@ -10,7 +10,9 @@
  * table and the OpenAPI spec test compares it with api-spec/openapi.yaml.
  *
  * Owners append entries in their section with small edits, and declare their
- * handlers in a header they own (api/api_<resource>.h) included below.
+ * handlers in a header they own (api/api_<resource>.h) included below. A new
+ * route also needs its operation in api-spec/openapi.yaml and an entry in
+ * tests/integration/test_authz_matrix.c: the build fails without the entry.
  */
 #include "api/api.h"
 #include "api/api_accounts.h"
