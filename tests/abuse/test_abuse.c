@@ -814,6 +814,13 @@ static void world_end(struct world *w, const char *before)
         }
         if (msg && strncmp(msg, "libmicrohttpd:", 14) == 0)
             mhd_lines++;
+        /* hostile input is the client's fault: nothing at warn or error
+         * under a battery request's id (a handler failing without a
+         * reply, a database error, a 5xx) */
+        const char *lvl = json_string_value(json_object_get(j, "level"));
+        cr_assert(!lvl || !rid || strncmp(rid, "abuse-", 6) != 0 ||
+                      (strcmp(lvl, "error") != 0 && strcmp(lvl, "warn") != 0),
+                  "log line at %s: %.500s", lvl, line);
         json_decref(j);
     }
     for (size_t i = 0; i < w->nrids; i++) {
@@ -1011,6 +1018,10 @@ static void query_cases(struct world *w, const struct route *rt, const char *pat
         return;
     static const char *const qs[] = {
         "limit=999999999",
+        "limit=-0",
+        "limit=+5",
+        "limit=5.0",
+        "after=-0",
         "limit=-1",
         "limit=0",
         "limit=abc",
@@ -1103,9 +1114,18 @@ static void path_cases(struct world *w, const struct route *rt, const char *path
         free(b.p);
         return;
     }
-    const char *ids[] = {
-        "-1",  "0",   "abc", "1e400", "99999999999999999999", "%2e%2e", "..%2f..%2fetc%2fpasswd",
-        "1.0", "%20", "0x1"};
+    const char *ids[] = {"-1",
+                         "-0",
+                         "+1",
+                         "0",
+                         "abc",
+                         "1e400",
+                         "99999999999999999999",
+                         "%2e%2e",
+                         "..%2f..%2fetc%2fpasswd",
+                         "1.0",
+                         "%20",
+                         "0x1"};
     for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
         char p[512];
         route_path(w, rt, ids[i], p, sizeof p);
