@@ -792,7 +792,8 @@ static void world_end(struct world *w, const char *before)
     while (cap < w->nrids * 2 + 2)
         cap *= 2;
     char **set = calloc(cap, sizeof *set);
-    size_t lines = 0, access = 0, mhd_lines = 0;
+    size_t lines = 0, access = 0, mhd_lines = 0, closed_lines = 0;
+    struct buf mhd_msgs = {0}; /* libmicrohttpd's distinct messages */
     for (char *save = NULL, *line = strtok_r(log.p, "\n", &save); line;
          line = strtok_r(NULL, "\n", &save)) {
         json_error_t e;
@@ -812,8 +813,15 @@ static void world_end(struct world *w, const char *before)
             if (!set[h & (cap - 1)])
                 set[h & (cap - 1)] = strdup(rid);
         }
-        if (msg && strncmp(msg, "libmicrohttpd:", 14) == 0)
+        if (msg && strstr(msg, "connection closed without an answer"))
+            closed_lines++;
+        if (msg && strncmp(msg, "libmicrohttpd:", 14) == 0) {
             mhd_lines++;
+            char key[100];
+            snprintf(key, sizeof key, "%.80s|", msg + 15);
+            if (!mhd_msgs.p || !strstr(mhd_msgs.p, key))
+                buf_str(&mhd_msgs, key);
+        }
         /* hostile input is the client's fault: nothing at warn or error
          * under a battery request's id (a handler failing without a
          * reply, a database error, a 5xx) */
@@ -831,6 +839,9 @@ static void world_end(struct world *w, const char *before)
             h++;
         cr_assert_not_null(set[h & (cap - 1)], "no access log line for request %s", w->rids[i]);
     }
+    cr_assert_eq(closed_lines, w->closed_no_answer,
+                 "%u requests closed without an answer, %zu log lines saying so",
+                 w->closed_no_answer, closed_lines);
     cr_assert_geq(mhd_lines, w->mhd_answered,
                   "%u requests answered by libmicrohttpd, only %zu of its log lines",
                   w->mhd_answered, mhd_lines);
@@ -845,6 +856,9 @@ static void world_end(struct world *w, const char *before)
            access, mhd_lines, w->by_class[5]);
     if (w->mhd_cases.p)
         printf("abuse %s: answered by libmicrohttpd: %s\n", w->test, w->mhd_cases.p);
+    if (mhd_msgs.p)
+        printf("abuse %s: libmicrohttpd logged: %s\n", w->test, mhd_msgs.p);
+    free(mhd_msgs.p);
     fflush(stdout);
     free(w->mhd_cases.p);
     for (size_t i = 0; i < cap; i++)

@@ -441,7 +441,14 @@ static enum MHD_Result phase_body(struct req *r, const char *upload_data, size_t
              * connection if the client keeps sending far beyond the cap. */
             r->too_large = true;
             r->discarded += n;
-            return r->discarded > HTTP_MAX_DISCARD ? MHD_NO : MHD_YES;
+            if (r->discarded <= HTTP_MAX_DISCARD)
+                return MHD_YES;
+            /* Said here: libmicrohttpd's own line for MHD_NO reads
+             * "Application reported internal error". */
+            log_info("request body over the route's limit of %zu bytes by more than 1 MiB: "
+                     "connection closed without an answer",
+                     r->max_body);
+            return MHD_NO;
         }
         if (r->body_len + n + 1 > r->body_cap) {
             size_t cap = r->body_cap ? r->body_cap : 1024;
