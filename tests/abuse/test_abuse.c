@@ -1011,6 +1011,22 @@ static void type_cases(struct world *w, const struct route *rt, const char *path
     }
     buf_str(&b, "}");
     send_body(w, rt, path, "-0 and 1e308 members", b.p, b.n, "application/json", &any4xx);
+    /* the right JSON type with junk inside, for arrays and objects: the
+     * nested checks written by hand behind the decoder (a question's
+     * options, quotas, labels, a ballot's ranking, a pool's rows) */
+    for (size_t i = 0; i < rt->nfields; i++) {
+        const char *t = rt->fields[i].type;
+        const char *junk = !strcmp(t, "array") ? "[1,null,{\"label\":[]},\"x\",[[]],{\"\":{}},-0]"
+                           : !strcmp(t, "object")
+                               ? "{\"a\":[1],\"\":null,\"x\":{\"y\":{}},\"-0\":-0}"
+                               : NULL;
+        if (!junk)
+            continue;
+        b.n = 0;
+        buf_fmt(&b, "{\"%s\":%s}", rt->fields[i].name, junk);
+        send_body(w, rt, path, "junk inside an array or object member", b.p, b.n,
+                  "application/json", &any4xx);
+    }
     /* one member per wrong type: each alone with the rest absent */
     static const char *const vals[] = {"null", "{}", "[]", "-0", "\"\"", "false"};
     for (size_t i = 0; i < rt->nfields && i < 4; i++) {
