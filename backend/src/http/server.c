@@ -215,7 +215,8 @@ static enum MHD_Result add_arg_len(void *cls, enum MHD_ValueKind kind, const cha
     return MHD_YES;
 }
 
-/* Length of the query string as decoded ("?k=v&k2=v2"): libmicrohttpd
+/* Length of the query string as decoded ("?k=v&k2=v2"; HTTP_MAX_URL
+ * bounds path + query after percent-decoding): libmicrohttpd
  * hands the access handler the path alone, so the 414 check used to let a
  * query of any length through (the abuse battery's 3 KiB URL). */
 static size_t query_len(struct MHD_Connection *conn)
