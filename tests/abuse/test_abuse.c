@@ -1180,6 +1180,23 @@ static void wire_cases(struct world *w, const struct route *rt, const char *path
     send_case(w, "lower-case method", "get", path, "HTTP/1.1", NULL, NULL, 0, &r501);
     send_case(w, "TRACE", "TRACE", path, "HTTP/1.1", NULL, NULL, 0, &r501);
     send_case(w, "CONNECT-like method", "PROPFIND", path, "HTTP/1.1", NULL, NULL, 0, &r501);
+    /* OPTIONS is a method pnyxd knows and no route has: 405 with Allow */
+    send_case(w, "OPTIONS", "OPTIONS", path, "HTTP/1.1", NULL, NULL, 0,
+              &(struct expect){.status = 405, .slug = "method-not-allowed"});
+    /* the absolute form of the target (RFC 9112 §3.2.2) and the asterisk
+     * form on another method than OPTIONS: never a 5xx, never a write */
+    {
+        char target[600];
+        snprintf(target, sizeof target, "http://127.0.0.1%s", path);
+        struct buf x = {0};
+        if (!get)
+            buf_fmt(&x, "%sContent-Length: 5\r\n", json_hdr);
+        send_case(w, "absolute-form target", rt->method, target, "HTTP/1.1", x.p, get ? NULL : mal,
+                  get ? 0 : 5, &(struct expect){.status = 0, .ok2xx = get});
+        send_case(w, "asterisk-form target", rt->method, "*", "HTTP/1.1", x.p, get ? NULL : mal,
+                  get ? 0 : 5, &(struct expect){.status = 0, .ok2xx = get});
+        free(x.p);
+    }
     /* a known method the path does not have → 405 (the route's own is
      * not sent here: it would succeed) */
     const char *other = get ? "PUT" : "PATCH";
