@@ -18,22 +18,29 @@
  *   paths       %00, traversal (../, %2e%2e, %2f) and ids that name
  *               nothing (-1, 0, abc, 1e400, 20 digits) on every route and
  *               on static paths;
- *   the wire    CR and LF inside headers, obs-fold, a NUL byte, 64 KiB
- *               URLs and headers, 3 KiB URLs, unknown and lower-case
- *               methods, HTTP/1.0, pipelining, conflicting
- *               Content-Length, Transfer-Encoding variants, bad
- *               Content-Length values.
+ *   the wire    CR and LF inside headers, obs-fold, a NUL byte, 16 KiB
+ *               values of the headers pnyxd reads, 64 KiB URLs and
+ *               headers, 3 KiB URLs, unknown, lower-case and OPTIONS
+ *               methods, other target forms, HTTP/1.0 and other
+ *               versions, conflicting Content-Length, Transfer-Encoding
+ *               variants, bad Content-Length values;
+ *   pipelining  four requests in one write, hostile ones among them.
  *
  * Each test asserts, for every request: the documented 4xx (exact status
  * and problem slug where the HTTP layer decides before any handler runs;
  * otherwise a 4xx, and tests/spec/check then holds it to the operation's
  * documented statuses — every response is recorded for the contract check
- * when PNYX_CONTRACT_DIR is set), never a 5xx, pnyxd alive and answering
+ * when PNYX_CONTRACT_DIR is set), never a 5xx (but the 501 of an unknown
+ * method and libmicrohttpd's 505 for other versions, where expected),
+ * pnyxd alive and answering
  * afterwards; and once per test: nothing written (every table of the
  * database hashed before and after, so an UPDATE shows as well as an
  * INSERT — the audit log is the table audit_entries), every line of
- * pnyxd's log a JSON object, and an access line for every request pnyxd
- * answered (found by the X-Request-Id each request carries).
+ * pnyxd's log a JSON object, an access line for every request pnyxd
+ * answered (found by the X-Request-Id each request carries), none at warn
+ * or error under a battery request's id, and for libmicrohttpd's own
+ * refusals (no request id) at least as many of its log lines. The cases
+ * and their last results: tests/abuse/README.md.
  *
  * Requests that could succeed and write (a route without a body, sent
  * with a valid body) are never sent: each non-GET request here is refused
