@@ -216,7 +216,8 @@ static enum MHD_Result add_arg_len(void *cls, enum MHD_ValueKind kind, const cha
     return MHD_YES;
 }
 
-/* Length of the query string as decoded ("?k=v&k2=v2"): libmicrohttpd
+/* Length of the query string as decoded ("?k=v&k2=v2"; HTTP_MAX_URL
+ * bounds path + query after percent-decoding): libmicrohttpd
  * hands the access handler the path alone, so the 414 check used to let a
  * query of any length through (the abuse battery's 3 KiB URL). */
 static size_t query_len(struct MHD_Connection *conn)
@@ -449,7 +450,14 @@ static enum MHD_Result phase_body(struct req *r, const char *upload_data, size_t
              * connection if the client keeps sending far beyond the cap. */
             r->too_large = true;
             r->discarded += n;
-            return r->discarded > HTTP_MAX_DISCARD ? MHD_NO : MHD_YES;
+            if (r->discarded <= HTTP_MAX_DISCARD)
+                return MHD_YES;
+            /* Said here: libmicrohttpd's own line for MHD_NO reads
+             * "Application reported internal error". */
+            log_info("request body over the route's limit of %zu bytes by more than 1 MiB: "
+                     "connection closed without an answer",
+                     r->max_body);
+            return MHD_NO;
         }
         if (r->body_len + n + 1 > r->body_cap) {
             size_t cap = r->body_cap ? r->body_cap : 1024;
