@@ -22,6 +22,9 @@
  * positive bounds, or none; invalid ⇒ field errors under "advancement".
  * (The other nested decoders — a question's options, a selection's quotas
  * and pool rows — are static in their handler files and not reached.)
+ * The seeds are named NN_what: NN is the first byte, the spec's index in
+ * list order (body_specs.c, then each file's order); a new entry shifts
+ * the later ones, which only changes the spec a seed is tried with.
  * replay_corpus.c runs the same function over tests/fuzz/corpus-decode
  * under ctest in every build.
  */
