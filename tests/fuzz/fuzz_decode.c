@@ -17,6 +17,14 @@
  *    max_bytes, without the control characters their text kind forbids,
  *    one of the allowed values, of the format; integers in range; lists
  *    within their item counts.
+ * A decoded `advancement` member (PATCH/POST assemblies) also goes through
+ * the nested decoder api_advancement_decode: valid ⇒ a rule with
+ * positive bounds, or none; invalid ⇒ field errors under "advancement".
+ * (The other nested decoders — a question's options, a selection's quotas
+ * and pool rows — are static in their handler files and not reached.)
+ * The seeds are named NN_what: NN is the first byte, the spec's index in
+ * list order (body_specs.c, then each file's order); a new entry shifts
+ * the later ones, which only changes the spec a seed is tried with.
  * replay_corpus.c runs the same function over tests/fuzz/corpus-decode
  * under ctest in every build.
  */
@@ -27,6 +35,7 @@
 
 #include <jansson.h>
 
+#include "api/api_proposals.h"
 #include "api/body_specs.h"
 #include "api/decode.h"
 #include "core/validate/validate.h"
@@ -193,6 +202,34 @@ static void check_stored(const struct decode_spec *spec, json_t *body)
     }
 }
 
+static void check_advancement(json_t *body)
+{
+    json_t *v = json_object_get(body, "advancement");
+    if (v == NULL) {
+        return;
+    }
+    struct api_advancement adv;
+    memset(&adv, 0, sizeof adv);
+    json_t *errs = json_array();
+    if (errs == NULL) {
+        abort();
+    }
+    int rc = api_advancement_decode(v, &adv, errs);
+    if ((rc == 0) != (json_array_size(errs) == 0)) {
+        abort();
+    }
+    for (size_t i = 0; i < json_array_size(errs); i++) {
+        const char *field = json_string_value(json_object_get(json_array_get(errs, i), "field"));
+        if (field == NULL || strncmp(field, "advancement", 11) != 0) {
+            abort();
+        }
+    }
+    if (rc == 0 && adv.on && (adv.min_endorsements < 0 || adv.min_countries < 0)) {
+        abort();
+    }
+    json_decref(errs);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     init();
@@ -221,6 +258,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc == 0) {
         if (body != NULL) {
             check_stored(spec, body);
+            check_advancement(body);
         } else if (!spec->body_optional) {
             abort();
         }

@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "core/base/base.h"
 #include "platform/log.h"
 
 struct error_info {
@@ -201,7 +202,15 @@ void api_field_error_params(json_t *fields, const char *field, const char *code,
         json_decref(params);
         return;
     }
-    json_object_set_new(e, "field", json_string(field));
+    /* A path built from a member name cut at a byte budget ("labels/%.60s")
+     * may end inside a UTF-8 sequence, which json_string refuses: keep the
+     * whole characters, so the entry never loses its "field" (fuzz_decode
+     * found 422s whose field error had none). */
+    json_t *f = json_string(field);
+    if (f == NULL) {
+        f = json_stringn(field, base_utf8_cut(field, strlen(field)));
+    }
+    json_object_set_new(e, "field", f != NULL ? f : json_string(""));
     json_object_set_new(e, "code", json_string(code));
     json_object_set_new(e, "params", params);
     if (message)
