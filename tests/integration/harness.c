@@ -590,17 +590,20 @@ int h_server_stop(struct h_server *s)
         }
         msleep(10);
     }
-    /* A sanitizer report fails the test even when the caller ignores the
-     * exit status (most do). In the runner (the shared server at POST_ALL)
-     * the non-zero status below fails the suite instead. */
+    /* A sanitizer report or an unclean exit (a crash or a non-zero status at
+     * SIGTERM, or no exit within 15 s) fails the test even when the caller
+     * ignores the exit status (about half do). In the runner (the shared
+     * server at POST_ALL) the non-zero status fails the suite instead. */
     const char *report = sanitizer_report(s->log_path);
-    if (report) {
-        fprintf(stderr, "pnyxd (pid %ld) reported: %s\nthe end of %s:\n%s\n", (long)s->pid, report,
-                s->log_path, h_server_log_tail(s));
-        if (rc == 0)
-            rc = -2;
+    if (report && rc == 0)
+        rc = -2;
+    if (rc != 0) {
+        fprintf(stderr, "pnyxd (pid %ld) stopped with status %d%s%s; the end of %s:\n%s\n",
+                (long)s->pid, rc, report ? ", reporting: " : "", report ? report : "", s->log_path,
+                h_server_log_tail(s));
         if (!g_runner)
-            cr_expect_fail("pnyxd reported: %s (see %s)", report, s->log_path);
+            cr_expect_fail("pnyxd stopped with status %d%s%s (see %s)", rc,
+                           report ? ", reporting: " : "", report ? report : "", s->log_path);
     }
     if (log_kept(s->log_path))
         rmdir(s->data_dir); /* empty unless the test put files there */
