@@ -273,6 +273,8 @@ static int run_migrate(const char *url, char *err, size_t errlen)
         snprintf(err, errlen, "pnyxd migrate failed (see %s)", log);
         return -1;
     }
+    if (log_kept(log))
+        rmdir(dir); /* its log lives in the run log dir */
     return 0;
 }
 
