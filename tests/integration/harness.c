@@ -31,6 +31,8 @@
 #include <curl/curl.h>
 #include <libpq-fe.h>
 
+#include "harness_int.h"
+
 extern char **environ;
 
 #ifndef PNYX_TEST_PNYXD
@@ -144,132 +146,8 @@ static bool log_kept(const char *path)
     return run && *run && strncmp(path, run, strlen(run)) == 0;
 }
 
-/* --- secrets of the run (harness.h) ---------------------------------------- */
-
-/* Why 8: shorter strings (test passwords such as "wrong", field codes)
- * would be found in logs by chance; every secret pnyxd issues is longer. */
-#define H_SECRET_MIN 8
-
-static void secret_n(const char *s, size_t len)
-{
-    const char *file = getenv("PNYX_SECRETS_FILE");
-    if (!file || !*file || !s || len < H_SECRET_MIN || len > 4000 || memchr(s, '\n', len))
-        return;
-    char line[4002];
-    memcpy(line, s, len);
-    line[len] = '\n';
-    int fd = open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    if (fd < 0 || write(fd, line, len + 1) != (ssize_t)(len + 1))
-        fprintf(stderr, "harness: cannot append to %s: %s\n", file, strerror(errno));
-    if (fd >= 0)
-        close(fd);
-}
-
-void h_secret(const char *s)
-{
-    if (s)
-        secret_n(s, strlen(s));
-}
-
-void h_secret_key_file(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return;
-    char line[1024];
-    while (fgets(line, sizeof line, f)) {
-        line[strcspn(line, "\r\n")] = '\0';
-        if (strncmp(line, "PRIVATE+KEY+", 12) == 0)
-            h_secret(strrchr(line, '+') + 1);
-        else if (strncmp(line, "seed ", 5) == 0)
-            h_secret(line + 5);
-        else if (strlen(line) >= 40 &&
-                 strspn(line, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuv"
-                              "wxyz0123456789+/=") == strlen(line))
-            h_secret(line); /* a bare base64 seed */
-    }
-    fclose(f);
-}
-
-/* Every string member named like a secret, at any depth. */
-static void secrets_in_json(const json_t *j, bool response)
-{
-    const char *k;
-    json_t *v;
-    size_t i;
-    if (json_is_array(j)) {
-        json_array_foreach(j, i, v) secrets_in_json(v, response);
-        return;
-    }
-    if (!json_is_object(j))
-        return;
-    /* "code" is a secret only in an invitation (it has accept_path) or a
-     * selection's reply (pseudonym): elsewhere it names a field error. */
-    bool codes = json_object_get(j, "accept_path") || json_object_get(j, "pseudonym");
-    json_object_foreach((json_t *)j, k, v)
-    {
-        if (json_is_string(v) &&
-            (strstr(k, "password") ||
-             (response && (strcmp(k, "token") == 0 || strcmp(k, "csrf_token") == 0 ||
-                           strcmp(k, "nonce") == 0 || (codes && strcmp(k, "code") == 0)))))
-            h_secret(json_string_value(v));
-        else
-            secrets_in_json(v, response);
-    }
-}
-
-/* The value of each "<name>=" cookie pair in a Cookie / Set-Cookie value. */
-static void secret_cookies(const char *v)
-{
-    while (v && *v) {
-        v += strspn(v, " ;");
-        const char *eq = strchr(v, '=');
-        size_t end = strcspn(v, ";");
-        if (!eq || (size_t)(eq - v) >= end)
-            break;
-        if (strncmp(v, "pnyx_", 5) == 0 || strncmp(v, "__Host-pnyx_", 12) == 0)
-            secret_n(eq + 1, end - (size_t)(eq + 1 - v));
-        v += end;
-    }
-}
-
-static void record_secrets(const char *path, const char *body, const char *const *headers,
-                           struct h_resp *r)
-{
-    if (!getenv("PNYX_SECRETS_FILE"))
-        return;
-    static const char *const sent[] = {"Authorization: Bearer ",
-                                       "X-CSRF-Token: ", "Idempotency-Key: "};
-    for (const char *const *h = headers; h && *h; h++) {
-        for (size_t i = 0; i < sizeof sent / sizeof sent[0]; i++)
-            if (strncasecmp(*h, sent[i], strlen(sent[i])) == 0)
-                h_secret(*h + strlen(sent[i]));
-        if (strncasecmp(*h, "Cookie:", 7) == 0)
-            secret_cookies(*h + 7);
-    }
-    const char *inv = "/api/v1/invitations/";
-    if (strncmp(path, inv, strlen(inv)) == 0)
-        secret_n(path + strlen(inv), strcspn(path + strlen(inv), "/?"));
-    if (body) {
-        json_t *j = json_loads(body, 0, NULL);
-        secrets_in_json(j, false);
-        json_decref(j);
-    }
-    if (r) {
-        secrets_in_json(r->json, true);
-        /* every Set-Cookie line of the final response */
-        for (const char *p = r->headers; p && *p; p += strcspn(p, "\n"), p += *p == '\n') {
-            if (strncasecmp(p, "Set-Cookie:", 11) == 0) {
-                char *v = strndup(p + 11, strcspn(p + 11, "\r\n"));
-                secret_cookies(v);
-                free(v);
-            }
-        }
-    }
-}
-
 /* The signing key file a pnyxd of this environment uses (a test's own, or
- * the binary's), recorded once it exists. */
+ * the binary's), recorded once it exists (harness_secrets.c). */
 static void secret_signing_key(const char *const *extra)
 {
     const char *path = g_keyfile;
@@ -395,6 +273,8 @@ static int run_migrate(const char *url, char *err, size_t errlen)
         snprintf(err, errlen, "pnyxd migrate failed (see %s)", log);
         return -1;
     }
+    if (log_kept(log))
+        rmdir(dir); /* its log lives in the run log dir */
     return 0;
 }
 
@@ -444,13 +324,7 @@ struct h_server *h_server_start(const char *const *extra)
         return NULL;
     }
     log_path_in(s->log_path, sizeof s->log_path, s->data_dir, "server.log");
-    for (const char *const *e = extra; e && *e; e++) { /* e.g. PNYX_METRICS_TOKEN */
-        char key[64];
-        size_t kl = strcspn(*e, "=");
-        snprintf(key, sizeof key, "%.*s", (int)kl, *e);
-        if ((*e)[kl] == '=' && (strstr(key, "TOKEN") || strstr(key, "SECRET")))
-            h_secret(*e + kl + 1);
-    }
+    h_secrets_env(extra); /* e.g. PNYX_METRICS_TOKEN */
     char defaults[12][600];
     const char *defs[13];
     server_defaults(defaults, s->data_dir, defs);
@@ -587,17 +461,20 @@ int h_server_stop(struct h_server *s)
         }
         msleep(10);
     }
-    /* A sanitizer report fails the test even when the caller ignores the
-     * exit status (most do). In the runner (the shared server at POST_ALL)
-     * the non-zero status below fails the suite instead. */
+    /* A sanitizer report or an unclean exit (a crash or a non-zero status at
+     * SIGTERM, or no exit within 15 s) fails the test even when the caller
+     * ignores the exit status (about half do). In the runner (the shared
+     * server at POST_ALL) the non-zero status fails the suite instead. */
     const char *report = sanitizer_report(s->log_path);
-    if (report) {
-        fprintf(stderr, "pnyxd (pid %ld) reported: %s\nthe end of %s:\n%s\n", (long)s->pid, report,
-                s->log_path, h_server_log_tail(s));
-        if (rc == 0)
-            rc = -2;
+    if (report && rc == 0)
+        rc = -2;
+    if (rc != 0) {
+        fprintf(stderr, "pnyxd (pid %ld) stopped with status %d%s%s; the end of %s:\n%s\n",
+                (long)s->pid, rc, report ? ", reporting: " : "", report ? report : "", s->log_path,
+                h_server_log_tail(s));
         if (!g_runner)
-            cr_expect_fail("pnyxd reported: %s (see %s)", report, s->log_path);
+            cr_expect_fail("pnyxd stopped with status %d%s%s (see %s)", rc,
+                           report ? ", reporting: " : "", report ? report : "", s->log_path);
     }
     if (log_kept(s->log_path))
         rmdir(s->data_dir); /* empty unless the test put files there */
@@ -707,7 +584,6 @@ ReportHook(PRE_ALL)(struct criterion_test_set *set)
     snprintf(buf, sizeof buf, "%ld", (long)g_shared->pid);
     setenv("PNYX_T_SHARED_PID", buf, 1);
     setenv("PNYX_T_SHARED_LOG", g_shared->log_path, 1);
-    h_secret_key_file(g_keyfile); /* written by the shared pnyxd's first start */
 }
 
 static void post_all_cleanup(void);
@@ -990,9 +866,9 @@ void h_record_curl(void *curl, const char *method, const char *path, const char 
     }
     h_record(method, path, status, h.p, body, body_len);
     if (getenv("PNYX_SECRETS_FILE") && body) { /* what the reply hands out */
-        struct h_resp fake = {.headers = h.p, .json = json_loadb(body, body_len, 0, NULL)};
-        record_secrets(path, NULL, NULL, &fake);
-        json_decref(fake.json);
+        json_t *j = json_loadb(body, body_len, 0, NULL);
+        h_secrets_exchange(path, NULL, NULL, status, j, h.p);
+        json_decref(j);
     }
     free(h.p);
 }
@@ -1049,7 +925,8 @@ struct h_resp *h_request(const struct h_server *s, const char *method, const cha
     } else {
         fprintf(stderr, "curl %s %s: %s\n", method, path, curl_easy_strerror(rc));
     }
-    record_secrets(path, body, headers, r);
+    h_secrets_exchange(path, body, headers, r ? r->status : 0, r ? r->json : NULL,
+                       r ? r->headers : NULL);
     free(b.p);
     free(h.p);
     curl_slist_free_all(hl);

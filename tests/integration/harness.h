@@ -25,8 +25,9 @@
  * directory as <binary>-<pid>-<n>.log, kept after the server stops, so the
  * run's secret check greps every server log; on failure
  * h_server_log_tail() shows the end of it. h_server_stop fails the
- * calling test when the log holds a sanitizer report (LeakSanitizer at
- * exit included), whatever the caller does with the exit status.
+ * calling test when the server does not exit 0 or its log holds a
+ * sanitizer report (LeakSanitizer's at exit included), whatever the caller
+ * does with the exit status.
  */
 #ifndef PNYX_TESTS_HARNESS_H
 #define PNYX_TESTS_HARNESS_H
@@ -78,7 +79,9 @@ int h_pnyxd_run(const char *const *args, const char *const *env, char *out, size
  * next call): a deployment of its own, e.g. with no signing key recorded. */
 const char *h_db_create(void);
 /* Sends SIGTERM and waits (≤ 15 s, then SIGKILL). Returns the exit status
- * as from waitpid's WEXITSTATUS, or -1 if it was killed. Frees s. */
+ * as from waitpid's WEXITSTATUS, -1 if it was killed, -2 if it exited 0 but
+ * its log holds a sanitizer report; in a test, any non-zero result also
+ * fails the test (cr_expect_fail). Frees s. */
 int h_server_stop(struct h_server *s);
 /* Last ~4 KiB of the server log (static buffer), for failure messages. */
 const char *h_server_log_tail(const struct h_server *s);
