@@ -65,6 +65,9 @@ test(`pg_ctl stop -m immediate during a ${VOTERS}-voter cast load`, { timeout: 3
             } catch (e) {
               reads.other.push(`socket: ${e.message}`);
             }
+            // liveness does not need the database
+            const hz = await L.http(p.url, 'GET', '/healthz', { timeout: 10000 }).catch((e) => ({ status: e.message }));
+            if (hz.status !== 200) reads.other.push(`/healthz ${hz.status}`);
             await L.sleep(100);
           }
           c.start();
