@@ -11,7 +11,9 @@ import { test } from 'node:test';
 import * as L from './lib.mjs';
 
 const VOTERS = L.scale(1500, { asan: 1, soak: 5 });
-const DOWN_MS = 4000;
+// long enough for the scheduler's error backoff to grow past 10 s
+const DOWN_MS = 20000;
+const CLOSE_AFTER_UP_MS = L.SANITIZED ? 8000 : 5000;
 const ROUNDS = L.SOAK ? 5 : 1;
 
 test(`pg_ctl stop -m immediate during a ${VOTERS}-voter cast load`, { timeout: 300000 }, async () => {
@@ -25,6 +27,9 @@ test(`pg_ctl stop -m immediate during a ${VOTERS}-voter cast load`, { timeout: 3
     const vs = L.voters(c, aid, VOTERS);
     const qid = await L.question(p, conv, aid, { options: 4 });
     await L.openQuestion(p, conv, qid);
+    // the second question: closing 8 s from now, i.e. inside the outage
+    const q2 = await L.question(p, conv, aid, { options: 3, closes_in: 8 });
+    await L.openQuestion(p, conv, q2);
 
     let acks = 0;
     let dbDown = false;
@@ -65,6 +70,9 @@ test(`pg_ctl stop -m immediate during a ${VOTERS}-voter cast load`, { timeout: 3
             } catch (e) {
               reads.other.push(`socket: ${e.message}`);
             }
+            // liveness does not need the database
+            const hz = await L.http(p.url, 'GET', '/healthz', { timeout: 10000 }).catch((e) => ({ status: e.message }));
+            if (hz.status !== 200) reads.other.push(`/healthz ${hz.status}`);
             await L.sleep(100);
           }
           c.start();
@@ -73,7 +81,10 @@ test(`pg_ctl stop -m immediate during a ${VOTERS}-voter cast load`, { timeout: 3
           firstAckAfter = 0;
           // recovery: the first GET that answers 200 after the start
           const ok = await L.waitFor(async () => (await L.http(p.url, 'GET', `/api/v1/questions/${qid}`, { token: conv.token, timeout: 5000 })).status === 200, { timeout: 30000, interval: 50, what: 'a 200 after the database came back' });
-          outages.push({ downMs: upAt - t0, recoverMs: Date.now() - upAt, reads503: reads[503], readsOther: reads.other, alive: p.alive() });
+          const recoverMs = Date.now() - upAt;
+          // the question whose closing time passed while the database was away
+          await L.waitFor(async () => c.psql(`SELECT state FROM questions WHERE id = ${q2}`).trim() !== 'open', { timeout: 60000, interval: 100, what: 'the second question closed' });
+          outages.push({ downMs: upAt - t0, recoverMs, q2ClosedMs: Date.now() - upAt, reads503: reads[503], readsOther: reads.other, alive: p.alive() });
           return ok;
         });
       }
@@ -84,6 +95,7 @@ test(`pg_ctl stop -m immediate during a ${VOTERS}-voter cast load`, { timeout: 3
     assert.equal(outages.length, ROUNDS, 'the outage(s) happened during the load');
     assert.ok(p.alive() && p.exits.length === 0, `pnyxd never exited: ${JSON.stringify(p.exits)}`);
     for (const o of outages) {
+      assert.ok(o.q2ClosedMs === undefined || o.q2ClosedMs <= CLOSE_AFTER_UP_MS, `the due question closed ${o.q2ClosedMs} ms after the database came back (≤ ${CLOSE_AFTER_UP_MS})`);
       assert.deepEqual(o.readsOther, [], 'every read while the database was away: 503 problem+json with Retry-After');
       assert.ok(o.reads503 > 0, 'reads answered 503 while the database was away');
     }

@@ -154,7 +154,18 @@ export class Cluster {
     // loses nothing written to the kernel, which synchronous_commit (on)
     // guarantees for every commit acknowledged.
     const lines = ['fsync = off', 'full_page_writes = off', 'max_connections = 200', ...conf];
-    sh('pnyx_pg_init "$1/pg" "${@:2}" 2>/dev/null; pnyx_pg_start "$1/pg"; pnyx_pg_createdb "$1/pg" pnyx', [dir, ...lines]);
+    const tpl = process.env.PNYX_REL_PGTEMPLATE;
+    if (tpl && fs.existsSync(path.join(tpl, 'data', 'PG_VERSION'))) {
+      // ./run made one cluster with initdb (seconds on a loaded machine);
+      // each case copies it and points its socket at its own directory
+      sh(`mkdir -p "$1/pg/run"; if [ "$(id -u)" = 0 ]; then chown postgres: "$1/pg" "$1/pg/run"; fi
+          chmod 700 "$1/pg/run"; pnyx_pg_reachable "$1/pg"; cp -a "$2/data" "$1/pg/data"
+          { echo "unix_socket_directories = '$1/pg/run'"; for l in "\${@:3}"; do echo "$l"; done; } |
+            pnyx_as_pg tee -a "$1/pg/data/postgresql.conf" >/dev/null
+          pnyx_pg_start "$1/pg"; pnyx_pg_createdb "$1/pg" pnyx`, [dir, tpl, ...lines]);
+    } else {
+      sh('pnyx_pg_init "$1/pg" "${@:2}" 2>/dev/null; pnyx_pg_start "$1/pg"; pnyx_pg_createdb "$1/pg" pnyx', [dir, ...lines]);
+    }
     return c;
   }
 
@@ -370,6 +381,9 @@ export class Pnyxd {
     fs.writeSync(fd, `--- ${this.name} start ${new Date().toISOString()}\n`);
     const proc = spawn(path.join(BIN, 'pnyxd'), ['serve'], { env: this.env(), stdio: ['ignore', fd, fd] });
     fs.closeSync(fd);
+    // not keeping node alive: a case that forgets to stop pnyxd still
+    // ends, and the exit hook kills it
+    proc.unref();
     this.proc = proc;
     proc.exited = new Promise((resolve) => {
       proc.on('exit', (code, signal) => {
@@ -405,7 +419,15 @@ export class Pnyxd {
     if (!this.alive()) return this.exits.at(-1);
     const { proc } = this;
     process.kill(proc.pid, sig);
-    return Promise.race([proc.exited, sleep(30000).then(() => { throw new Error(`${this.name} did not exit on ${sig}`); })]);
+    let timer;
+    const late = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${this.name} did not exit on ${sig}`)), 30000);
+    });
+    try {
+      return await Promise.race([proc.exited, late]);
+    } finally {
+      clearTimeout(timer); // a pending timer would keep node alive for 30 s
+    }
   }
 
   async restart(opts) {

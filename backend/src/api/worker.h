@@ -13,7 +13,8 @@
  * The loop: run_once returns 1 (did work) → call again at once; 0 (idle) →
  * sleep idle_ms or until worker_wake(name); -1 (error: database gone, …) →
  * sleep, doubling from idle_ms up to 30 s, so a lost database is not
- * hammered. After a wake the worker polls every WORKER_WAKE_POLL_MS for
+ * hammered, but cut short when the database answers again
+ * (db_recoveries). After a wake the worker polls every WORKER_WAKE_POLL_MS for
  * WORKER_WAKE_WINDOW_MS: worker_wake is called inside the transaction that
  * queues the job, before its COMMIT, so the first look may not see it yet.
  *

@@ -94,6 +94,10 @@ uint64_t db_error_count(void);
 void db_set_wait_bound(unsigned ms);
 /* Statements cut by the wait bound so far (tests, logs). */
 uint64_t db_wait_cuts(void);
+/* Times the watchdog saw the database answer again after finding it down
+ * (silent or refusing): background workers in their error backoff retry at
+ * once when it changes (api/worker.c), instead of sleeping up to 30 s. */
+uint64_t db_recoveries(void);
 
 /* --- per-thread connection ----------------------------------------------- */
 

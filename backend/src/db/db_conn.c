@@ -75,6 +75,7 @@ static atomic_uint g_wait_ms;
 static atomic_bool g_down;
 static atomic_bool g_wd_running;
 static atomic_uint_fast64_t g_wait_cuts;
+static atomic_uint_fast64_t g_recoveries;
 static pthread_once_t g_wd_once = PTHREAD_ONCE_INIT;
 /* Why 100 ms: the bound is seconds; a tenth of a second of slack is noise
  * next to it, and ten wakes a second cost nothing. */
@@ -232,6 +233,7 @@ static void *watchdog_main(void *arg)
             cut_armed(false, 0); /* none should be: db_connect fails fast */
             if (server_answers()) {
                 atomic_store(&g_down, false);
+                atomic_fetch_add(&g_recoveries, 1);
                 log_info("database answers again");
             }
             continue;
@@ -287,6 +289,11 @@ void db_set_wait_bound(unsigned ms)
 uint64_t db_wait_cuts(void)
 {
     return atomic_load_explicit(&g_wait_cuts, memory_order_relaxed);
+}
+
+uint64_t db_recoveries(void)
+{
+    return atomic_load(&g_recoveries);
 }
 
 /* Arms the bound around one wait on the server (owner thread only). */
