@@ -8,7 +8,8 @@
 // some on a fresh connection per request.
 // Asserts: zero 5xx; the load did real work (each kind of request
 // succeeded many times); resident memory stops growing (the last third's
-// peak within 10 % + 8 MiB of the middle third's); pnyxd's descriptors and
+// peak within 10 % + 8 MiB of the middle third's; under ASan, whose
+// quarantine grows by design, LeakSanitizer at exit instead); pnyxd's descriptors and
 // its database connections are the same before and after. Prints requests
 // served, RSS samples, descriptors, database connections.
 //
@@ -157,7 +158,13 @@ test(`mixed load for ${DURATION_MS / 1000} s: no 5xx, memory, descriptors and da
     for (const k of ['read', 'proposal', 'comment', 'translation', 'ballot', 'export']) {
       assert.ok(ok2xx(k) >= (L.SANITIZED ? 3 : 10), `${k}: enough successful requests (${JSON.stringify(stats[k])})`);
     }
-    assert.ok(endPeak <= midPeak + RSS_SLACK(midPeak), `resident memory stops growing: last-third peak ${endPeak} KiB vs middle-third ${midPeak} KiB`);
+    // Under ASan the RSS grows by design (freed memory waits in its
+    // quarantine, 256 MiB by default): there LeakSanitizer checks at
+    // pnyxd's exit instead (a leak makes the exit non-zero and puts a
+    // report in the log, both asserted below).
+    if (!L.SANITIZED) {
+      assert.ok(endPeak <= midPeak + RSS_SLACK(midPeak), `resident memory stops growing: last-third peak ${endPeak} KiB vs middle-third ${midPeak} KiB`);
+    }
     assert.ok(fds1 <= fds0, `descriptors ${fds1} after vs ${fds0} before`);
     assert.equal(db1, db0, 'database connections before = after');
     // the ballots cast are all counted (nothing half-written)
