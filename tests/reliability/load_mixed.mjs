@@ -8,7 +8,8 @@
 // some on a fresh connection per request.
 // Asserts: zero 5xx; the load did real work (each kind of request
 // succeeded many times); resident memory stops growing (the last third's
-// peak within 10 % + 8 MiB of the middle third's); pnyxd's descriptors and
+// peak within 10 % + 8 MiB of the middle third's; under ASan, whose
+// quarantine grows by design, LeakSanitizer at exit instead); pnyxd's descriptors and
 // its database connections are the same before and after. Prints requests
 // served, RSS samples, descriptors, database connections.
 //
@@ -36,7 +37,8 @@ const pick = (xs) => xs[Math.floor(Math.random() * xs.length)];
 
 test(`mixed load for ${DURATION_MS / 1000} s: no 5xx, memory, descriptors and database connections stable`, { timeout: DURATION_MS + 240000 }, async () => {
   const c = await L.Cluster.start({ name: 'mixed' });
-  const p = new L.Pnyxd(c, { env: { PNYX_WORKERS: '1', PNYX_TRANSLATOR: 'none' } });
+  // argon2 at a test cost: the fixtures' few logins are not what this case measures
+  const p = new L.Pnyxd(c, { env: { PNYX_WORKERS: '1', PNYX_TRANSLATOR: 'none', PNYX_ARGON2_M_KIB: '1024', PNYX_ARGON2_T: '1' } });
   const agents = [];
   try {
     await p.migrate();
@@ -57,19 +59,21 @@ test(`mixed load for ${DURATION_MS / 1000} s: no 5xx, memory, descriptors and da
     const first = await L.http(p.url, 'POST', `/api/v1/assemblies/${aid}/proposals`, { token: conv.token, body: { title: 'Seed proposal', body: 'The first text.', language: 'en' } });
     assert.equal(first.status, 201, `seed proposal: ${first.text}`);
     const pids = [first.json.id];
+    // Reads, comments and translations go to the first 50 proposals: a
+    // bounded working set, so pnyxd's caches keyed by proposal (comment
+    // pages, scopes: direct-mapped, 4,096 slots each) fill during the
+    // warm-up and RSS growth during the measurement means a leak, not a
+    // cache filling up. New proposals keep being created.
+    const hot = () => pids[Math.floor(Math.random() * Math.min(pids.length, 50))];
     const authors = vs.slice(-200); // members who write; the others vote
 
-    await L.sleep(1000);
     const pid = p.pid;
-    const fds0 = fdCount(pid);
-    const db0 = dbConns(c);
-    const rss0 = rssKb(pid);
-
     // the load
     const stats = {}; // kind → {status → count}
     const fivexx = [];
     let served = 0;
     let nextVoter = 0;
+    let ballotsAcked = 0; // warm-up included
     const note = (kind, r) => {
       served++;
       const k = (stats[kind] ||= {});
@@ -79,8 +83,8 @@ test(`mixed load for ${DURATION_MS / 1000} s: no 5xx, memory, descriptors and da
     const ops = [
       [50, 'read', async (ag) => {
         const path = pick([
-          `/api/v1/assemblies/${aid}`, `/api/v1/assemblies/${aid}/proposals?limit=20`, `/api/v1/proposals/${pick(pids)}`,
-          `/api/v1/proposals/${pick(pids)}/comments?limit=50`, `/api/v1/questions/${qOpen}`, `/api/v1/assemblies/${aid}/audit?limit=50`,
+          `/api/v1/assemblies/${aid}`, `/api/v1/assemblies/${aid}/proposals?limit=20`, `/api/v1/proposals/${hot()}`,
+          `/api/v1/proposals/${hot()}/comments?limit=50`, `/api/v1/questions/${qOpen}`, `/api/v1/assemblies/${aid}/audit?limit=50`,
           `/api/v1/assemblies/${aid}/audit/checkpoint`, `/api/v1/questions/${qDone}/result`, '/healthz',
         ]);
         return L.http(p.url, 'GET', path, { token: pick(authors).token, agent: ag });
@@ -90,12 +94,14 @@ test(`mixed load for ${DURATION_MS / 1000} s: no 5xx, memory, descriptors and da
         if (r.status === 201) pids.push(r.json.id);
         return r;
       }],
-      [15, 'comment', async (ag) => L.http(p.url, 'POST', `/api/v1/proposals/${pick(pids)}/comments`, { token: pick(authors).token, agent: ag, body: { body: `A comment ${crypto.randomBytes(4).toString('hex')}.`, language: 'en' } })],
-      [7, 'translation', async (ag) => L.http(p.url, 'POST', `/api/v1/proposals/${pick(pids)}/translations`, { token: pick(authors).token, agent: ag, body: { language: pick(['fr', 'es', 'de', 'it']), title: 'Une proposition', body: 'Un texte traduit.', source: 'human' } })],
+      [15, 'comment', async (ag) => L.http(p.url, 'POST', `/api/v1/proposals/${hot()}/comments`, { token: pick(authors).token, agent: ag, body: { body: `A comment ${crypto.randomBytes(4).toString('hex')}.`, language: 'en' } })],
+      [7, 'translation', async (ag) => L.http(p.url, 'POST', `/api/v1/proposals/${hot()}/translations`, { token: pick(authors).token, agent: ag, body: { language: pick(['fr', 'es', 'de', 'it']), title: 'Une proposition', body: 'Un texte traduit.', source: 'human' } })],
       [15, 'ballot', async (ag) => {
         const i = nextVoter++;
         if (i >= vs.length - authors.length) return L.http(p.url, 'GET', `/api/v1/questions/${qOpen}`, { token: conv.token, agent: ag });
-        return L.http(p.url, 'POST', `/api/v1/questions/${qOpen}/ballots`, { token: vs[i].token, agent: ag, headers: { 'Idempotency-Key': `mixed-${i}-${crypto.randomBytes(6).toString('hex')}` }, body: { ranking: L.rankingFor(i) } });
+        const r = await L.http(p.url, 'POST', `/api/v1/questions/${qOpen}/ballots`, { token: vs[i].token, agent: ag, headers: { 'Idempotency-Key': `mixed-${i}-${crypto.randomBytes(6).toString('hex')}` }, body: { ranking: L.rankingFor(i) } });
+        if (r.status === 201) ballotsAcked++;
+        return r;
       }],
       [5, 'export', async (ag) => {
         if (Math.random() < 0.1) return L.http(p.url, 'GET', `/api/v1/assemblies/${aid}/record`, { token: conv.token, agent: ag, timeout: 60000 });
@@ -116,9 +122,8 @@ test(`mixed load for ${DURATION_MS / 1000} s: no 5xx, memory, descriptors and da
         /* gone: asserted below */
       }
     }, 1000);
-    const live = L.deadline(DURATION_MS);
     const socketErrors = [];
-    const client = async () => {
+    const client = async (live) => {
       const ag = L.keepAlive(1);
       agents.push(ag);
       while (live()) {
@@ -132,8 +137,33 @@ test(`mixed load for ${DURATION_MS / 1000} s: no 5xx, memory, descriptors and da
       }
       ag.destroy();
     };
+    // Warm-up, before the baseline: every voter's session is looked up
+    // once (the session cache fills to its bound of 16,384 here, not
+    // during the measurement), then 5 s of the mix (every worker thread
+    // and group-commit runner opens its database connection lazily).
+    const warmAgent = L.keepAlive(16);
+    agents.push(warmAgent);
+    let wi = 0;
+    await Promise.all(Array.from({ length: 16 }, async () => {
+      while (wi < vs.length) {
+        const v = vs[wi++];
+        const r = await L.http(p.url, 'GET', '/api/v1/me', { token: v.token, agent: warmAgent });
+        assert.equal(r.status, 200, `warm-up /me: ${r.status}`);
+      }
+    }));
+    warmAgent.destroy();
+    await Promise.all(Array.from({ length: CLIENTS }, () => client(L.deadline(5000))));
+    await L.sleep(1000);
+    const fds0 = fdCount(pid);
+    const db0 = dbConns(c);
+    const rss0 = rssKb(pid);
+    rss.length = 0;
+    served = 0;
+    for (const k of Object.keys(stats)) delete stats[k];
+    const cast0 = nextVoter;
+
     const t0 = Date.now();
-    await Promise.all(Array.from({ length: CLIENTS }, client));
+    await Promise.all(Array.from({ length: CLIENTS }, () => client(L.deadline(DURATION_MS))));
     const elapsed = (Date.now() - t0) / 1000;
     clearInterval(sampler);
     assert.ok(p.alive(), 'pnyxd still runs');
@@ -150,21 +180,29 @@ test(`mixed load for ${DURATION_MS / 1000} s: no 5xx, memory, descriptors and da
     const midPeak = Math.max(...rss.slice(third, 2 * third));
     const endPeak = Math.max(...rss.slice(2 * third));
     const ok2xx = (k) => Object.entries(stats[k] || {}).filter(([s]) => s < 300).reduce((a, [, n]) => a + n, 0);
-    L.log(`load_mixed: ${served} requests in ${elapsed.toFixed(1)} s (${(served / elapsed).toFixed(0)}/s) from ${CLIENTS} clients; statuses ${JSON.stringify(stats)}; 5xx ${fivexx.length}; socket errors ${socketErrors.length}; ballots cast ${Math.min(nextVoter, vs.length - authors.length)}`);
-    L.log(`load_mixed: RSS ${rss0} KiB before, samples ${rss[0]}…${rss[third]}…${rss[2 * third]}…${rss.at(-1)} KiB, middle-third peak ${midPeak}, last-third peak ${endPeak}, ${rss1} KiB after; fds ${fds0} before, ${fds1} after; database connections ${db0} before, ${db1} after; load ${L.loadavg()}`);
+    L.log(`load_mixed: ${served} requests in ${elapsed.toFixed(1)} s (${(served / elapsed).toFixed(0)}/s) from ${CLIENTS} clients; statuses ${JSON.stringify(stats)}; 5xx ${fivexx.length}; socket errors ${socketErrors.length}; ballots cast ${Math.min(nextVoter, vs.length - authors.length) - cast0} (+${cast0} in the warm-up)`);
+    const trend = Array.from({ length: 11 }, (_, i) => rss[Math.min(rss.length - 1, Math.floor((i * (rss.length - 1)) / 10))]);
+    L.log(`load_mixed: RSS ${rss0} KiB before, every tenth of the run ${trend.join(' ')} KiB, middle-third peak ${midPeak}, last-third peak ${endPeak}, ${rss1} KiB after; fds ${fds0} before, ${fds1} after; database connections ${db0} before, ${db1} after; load ${L.loadavg()}`);
     assert.deepEqual(fivexx.slice(0, 10), [], 'no 5xx');
     assert.deepEqual(socketErrors.slice(0, 10), [], 'no request failed on its socket');
     for (const k of ['read', 'proposal', 'comment', 'translation', 'ballot', 'export']) {
       assert.ok(ok2xx(k) >= (L.SANITIZED ? 3 : 10), `${k}: enough successful requests (${JSON.stringify(stats[k])})`);
     }
-    assert.ok(endPeak <= midPeak + RSS_SLACK(midPeak), `resident memory stops growing: last-third peak ${endPeak} KiB vs middle-third ${midPeak} KiB`);
+    // Under ASan the RSS grows by design (freed memory waits in its
+    // quarantine, 256 MiB by default): there LeakSanitizer checks at
+    // pnyxd's exit instead (a leak makes the exit non-zero and puts a
+    // report in the log, both asserted below). Under TSan (the TSan pass
+    // sets PNYX_SANITIZE=thread) its shadow memory and history grow.
+    if (!L.SANITIZED) {
+      assert.ok(endPeak <= midPeak + RSS_SLACK(midPeak), `resident memory stops growing: last-third peak ${endPeak} KiB vs middle-third ${midPeak} KiB`);
+    }
     assert.ok(fds1 <= fds0, `descriptors ${fds1} after vs ${fds0} before`);
     assert.equal(db1, db0, 'database connections before = after');
     // the ballots cast are all counted (nothing half-written)
     const roll = c.int(`SELECT count(*) FROM question_roll WHERE question_id = ${qOpen} AND voted`);
     const count = c.int(`SELECT count(*) FROM ballots WHERE question_id = ${qOpen} AND filled`);
     assert.equal(count, roll, 'ballots stored = roll marks');
-    assert.equal(roll, stats.ballot?.[201] ?? 0, 'roll marks = ballots acknowledged');
+    assert.equal(roll, ballotsAcked, 'roll marks = ballots acknowledged');
     assert.equal((await p.stop()).code, 0, 'clean exit on SIGTERM');
     // a sanitized pnyxd (ASan pass, the TSan run) reports into its log
     const reports = p.logText().match(/^(WARNING: ThreadSanitizer|==\d+==ERROR: \w+Sanitizer|SUMMARY: \w+Sanitizer).*$/gm) || [];

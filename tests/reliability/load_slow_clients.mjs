@@ -26,8 +26,8 @@ const IDLE = 1000;
 const ADDRS = 20;
 // the request deadline for this case: long enough for the measurement
 // window, short enough to watch it close the greedy connections
-const DEADLINE_S = 20;
-const WINDOW_MS = 14000;
+const DEADLINE_S = 15;
+const WINDOW_MS = 11000;
 // goal 100 ms; asserted with a margin (2-core CI machine at load 10-20;
 // ASan makes pnyxd ~3x slower)
 const P99_BOUND = L.SANITIZED ? 1000 : 300;
@@ -74,7 +74,8 @@ function greedy(port, i, kind, st) {
 
 test(`${SLOW} slow-header and ${IDLE} idle keep-alive connections; a normal client keeps its p99`, { timeout: 180000 }, async () => {
   const c = await L.Cluster.start({ name: 'slow' });
-  const p = new L.Pnyxd(c, { env: { PNYX_REQUEST_TIMEOUT: String(DEADLINE_S) } });
+  // argon2 at a test cost: the fixtures' few logins are not what this case measures
+  const p = new L.Pnyxd(c, { env: { PNYX_REQUEST_TIMEOUT: String(DEADLINE_S), PNYX_ARGON2_M_KIB: '1024', PNYX_ARGON2_T: '1' } });
   const st = { socks: [], errors: 0, slowAnswered: 0 };
   let drip = null;
   try {
@@ -143,7 +144,7 @@ test(`${SLOW} slow-header and ${IDLE} idle keep-alive connections; a normal clie
     L.log(`load_slow_clients: slow connections closed after ${Math.min(...lifeSlow).toFixed(1)}–${Math.max(...lifeSlow).toFixed(1)} s, idle after ${Math.min(...lifeIdle).toFixed(1)}–${Math.max(...lifeIdle).toFixed(1)} s (deadline ${DEADLINE_S} s)`);
     assert.ok(Math.min(...lifeSlow) >= DEADLINE_S - 1, 'no slow connection closed before the deadline');
     assert.ok(Math.max(...lifeSlow) <= DEADLINE_S + 10, 'every slow connection closed within 10 s of the deadline');
-    assert.match(p.logText(), /sent no complete request within 20 s/, 'the log says why connections were closed');
+    assert.match(p.logText(), new RegExp(`sent no complete request within ${DEADLINE_S} s`), 'the log says why connections were closed');
 
     // nothing leaked
     const fds1 = await L.waitFor(() => {

@@ -18,6 +18,11 @@
  *              queues the reply (phases in http_int.h).
  *   completed  NOTIFY_COMPLETED (also on abort/timeout): metrics, access
  *              log, arena_free. Nothing is freed anywhere else.
+ *
+ * Connections: at most PNYX_MAX_CONNECTIONS (the open-file limit raised to
+ * match), PNYX_MAX_PER_IP per address, closed when idle PNYX_CONN_TIMEOUT
+ * or when a whole request takes longer than PNYX_REQUEST_TIMEOUT to
+ * arrive (conn_deadline.c: slow-header clients).
  */
 #include <arpa/inet.h>
 #include <netdb.h>
