@@ -12,7 +12,11 @@
  *           counted, and the next statement fails fast (no 3 s connect
  *           per thread); thawed: statements succeed again by themselves;
  *   alive:  a statement longer than the bound on a server that answers
- *           is never cut.
+ *           is never cut;
+ *   cut:    the proxy closes every connection inside a transaction; the
+ *           transaction's COMMIT fails with DB_UNAVAILABLE (never a
+ *           reconnect whose COMMIT "succeeds" outside any transaction),
+ *           nothing of it is stored, and the next transaction works.
  * tests/reliability/fault_freeze.mjs does the same to a real PostgreSQL
  * under a cast load.
  */
@@ -32,12 +36,15 @@
 #include <criterion/criterion.h>
 
 #include "db/db.h"
+#include "db/db_int.h" /* db_control: a transaction by hand */
 #include "harness.h"
 
 /* frozen until this time (ms, CLOCK_MONOTONIC; 0 = not frozen): a freeze
  * ends by itself after 10 s, so a pnyxd without the bound fails the
  * timing assertion instead of hanging the test */
 static _Atomic int64_t frozen_until;
+/* Bumped to close every proxied connection (both sides). */
+static atomic_int cut_gen;
 static char proxy_dir[64];
 static char upstream[100];
 static int listen_fd = -1;
@@ -76,7 +83,10 @@ static void *pump(void *arg)
     struct pair p = *(struct pair *)arg;
     free(arg);
     char buf[8192];
+    int gen = atomic_load(&cut_gen);
     for (;;) {
+        if (atomic_load(&cut_gen) != gen)
+            break;
         if (is_frozen()) {
             msleep(10);
             continue;
@@ -217,4 +227,37 @@ Test(wait_bound, a_long_statement_on_a_live_server_is_not_cut, .init = setup, .f
     enum db_status st = one("SELECT pg_sleep(2)");
     cr_assert_eq(st, DB_OK, "%s", db_status_name(st));
     cr_assert_eq(db_wait_cuts(), cuts);
+}
+
+Test(wait_bound, a_connection_lost_inside_a_transaction_is_not_replaced, .init = setup,
+     .fini = teardown, .timeout = 0)
+{
+    struct arena *a = arena_new();
+    cr_assert(a != NULL);
+    struct db_conn *c = db_checkout();
+    cr_assert_eq(one("CREATE TABLE IF NOT EXISTS wb_lost (v text)"), DB_OK);
+    cr_assert_eq(db_control(c, "BEGIN", "t"), DB_OK);
+    cr_assert_eq(db_query(c, a, "INSERT INTO wb_lost VALUES ('lost')", 0, NULL, NULL), DB_OK);
+    atomic_fetch_add(&cut_gen, 1); /* the server's side of the connection goes */
+    msleep(300);
+    /* a checkout now (the next request's, a runner's) finds the socket
+     * closed: the connection is dropped and must not be replaced */
+    c = db_checkout();
+    enum db_status st = db_control(c, "COMMIT", "t");
+    cr_assert_eq(st, DB_UNAVAILABLE, "COMMIT after the connection was lost: %s",
+                 db_status_name(st));
+    cr_assert(!db_in_txn(c), "the transaction is over");
+    struct db_result r;
+    c = db_checkout();
+    cr_assert_eq(db_query(c, a, "SELECT count(*) FROM wb_lost WHERE v = 'lost'", 0, NULL, &r),
+                 DB_OK);
+    cr_assert_str_eq(db_value(&r, 0, 0), "0", "nothing of the lost transaction was stored");
+    /* not wedged: the next transaction commits */
+    cr_assert_eq(db_control(c, "BEGIN", "t"), DB_OK);
+    cr_assert_eq(db_query(c, a, "INSERT INTO wb_lost VALUES ('kept')", 0, NULL, NULL), DB_OK);
+    cr_assert_eq(db_control(c, "COMMIT", "t"), DB_OK);
+    cr_assert_eq(db_query(c, a, "SELECT count(*) FROM wb_lost WHERE v = 'kept'", 0, NULL, &r),
+                 DB_OK);
+    cr_assert_str_eq(db_value(&r, 0, 0), "1");
+    arena_free(a);
 }

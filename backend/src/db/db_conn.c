@@ -407,6 +407,15 @@ enum db_status db_connect(struct db_conn *c)
     if (c->pg && PQstatus(c->pg) == CONNECTION_OK)
         return DB_OK;
     drop(c);
+    /* A connection lost inside a transaction is never replaced (issue 13,
+     * tests/reliability/fault_terminate): the rest of the transaction would
+     * run in autocommit on the new one, and its COMMIT, which PostgreSQL
+     * answers outside a transaction with a mere warning, would "succeed"
+     * for writes rolled back with the old connection — a 201 for a ballot
+     * never stored (pg_terminate_backend right after a batch's statement).
+     * The caller's COMMIT or ROLLBACK ends the transaction (db_control). */
+    if (c->in_txn)
+        return DB_UNAVAILABLE;
     int64_t t = now_us();
     if (c->last_fail_us && t - c->last_fail_us < DB_RECONNECT_BACKOFF_US)
         return DB_UNAVAILABLE;
@@ -756,8 +765,11 @@ enum db_status db_control(struct db_conn *c, const char *sql, const char *name)
             log_warn("transaction %s: rollback of the stale transaction failed", name);
     }
     enum db_status st = db_connect(c);
-    if (st != DB_OK)
+    if (st != DB_OK) {
+        if (end)
+            c->in_txn = false; /* gone with its connection: ended all the same */
         return st;
+    }
     if (begin) {
         c->pending_begin = sql; /* sent with the first statement (exec_one) */
         c->in_txn = true;
