@@ -136,6 +136,46 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   });
 }
 
+// --- the run's secrets check (tests/secrets/README.md) ---------------------------
+// With PNYX_SECRETS_FILE set (scripts/test), every token, Idempotency-Key and
+// password these cases send is appended to it at exit, and each cluster's
+// pnyxd and PostgreSQL logs are copied into PNYX_RUN_LOG_DIR before the
+// cluster is deleted: the check at the end of scripts/test greps them all.
+const SECRETS_FILE = process.env.PNYX_SECRETS_FILE || '';
+const RUN_LOG_DIR = process.env.PNYX_RUN_LOG_DIR || '';
+const secrets = new Set();
+export function secret(s) {
+  if (SECRETS_FILE && s) secrets.add(String(s));
+}
+process.on('exit', () => {
+  if (!SECRETS_FILE || secrets.size === 0) return;
+  try {
+    fs.appendFileSync(SECRETS_FILE, [...secrets].join('\n') + '\n');
+  } catch {
+    /* best effort: the check then reads fewer secrets, never more */
+  }
+});
+function keepLogs(dir) {
+  if (!RUN_LOG_DIR || !fs.existsSync(RUN_LOG_DIR)) return;
+  const found = [];
+  for (const sub of ['', 'pg', path.join('pg', 'run')]) {
+    let names = [];
+    try {
+      names = fs.readdirSync(path.join(dir, sub));
+    } catch {
+      continue;
+    }
+    for (const n of names) if (n.endsWith('.log')) found.push(path.join(sub, n));
+  }
+  for (const f of found) {
+    try {
+      fs.copyFileSync(path.join(dir, f), path.join(RUN_LOG_DIR, `reliability-${path.basename(dir)}-${f.replaceAll(path.sep, '-')}`));
+    } catch {
+      /* best effort */
+    }
+  }
+}
+
 // --- PostgreSQL ------------------------------------------------------------------
 function sh(script, args, opts = {}) {
   return execFileSync('bash', ['-c', `set -euo pipefail; . "${REPO}/scripts/lib/common.sh"; ${script}`, 'rel', ...args], {
@@ -295,6 +335,7 @@ export class Cluster {
     } catch {
       /* not running */
     }
+    keepLogs(this.dir);
     if (process.env.PNYX_REL_KEEP === '1') log(`kept ${this.dir}`);
     else fs.rmSync(this.dir, { recursive: true, force: true });
     if (this._unreg) this._unreg();
@@ -460,7 +501,11 @@ export function keepAlive(maxSockets = 32) {
 export function http(base, method, p, { token, body, headers = {}, agent, timeout = 30000 } = {}) {
   const u = new URL(p, base);
   const h = { ...headers };
-  if (token) h.Authorization = `Bearer ${token}`;
+  if (token) {
+    h.Authorization = `Bearer ${token}`;
+    secret(token);
+  }
+  if (h['Idempotency-Key']) secret(h['Idempotency-Key']);
   let data;
   if (body !== undefined) {
     data = typeof body === 'string' ? body : JSON.stringify(body);
@@ -505,6 +550,7 @@ const tag = () => `${process.pid}-${Date.now()}-${uniq++}`;
 export async function account(p, { country = 'FR', languages = ['en'] } = {}) {
   const email = `rel-${tag()}@example.org`;
   const password = 'a fine long passphrase';
+  secret(password);
   const r = await must(http(p.url, 'POST', '/api/v1/accounts', { body: { email, password, display_name: 'Reliability', country, languages } }), 201, 'register');
   const s = await must(http(p.url, 'POST', '/api/v1/sessions', { body: { email, password } }), 201, 'login');
   return { id: r.json.id, email, token: s.json.token };
