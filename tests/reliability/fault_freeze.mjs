@@ -21,16 +21,7 @@ const BOUND_MS = 6100 + (L.SANITIZED ? 3000 : 2500);
 const FAST_MS = L.SANITIZED ? 3000 : 1500;
 
 test(`SIGSTOP PostgreSQL ${FROZEN_MS / 1000} s during a ${VOTERS}-voter cast load`, { timeout: 300000 }, async () => {
-  const c = await L.Cluster.start({ name: 'freeze' });
-  const p = new L.Pnyxd(c, { env: { PNYX_WORKERS: '1' } });
-  try {
-    await p.migrate();
-    await p.start();
-    const conv = await L.account(p, { country: 'FR' });
-    const aid = await L.assembly(p, conv);
-    const vs = L.voters(c, aid, VOTERS);
-    const qid = await L.question(p, conv, aid, { options: 4 });
-    await L.openQuestion(p, conv, qid);
+  await L.withOpenVote('freeze', VOTERS, async ({ c, p, conv, aid, vs, qid }) => {
 
     let acks = 0;
     const bad = [];
@@ -108,12 +99,5 @@ test(`SIGSTOP PostgreSQL ${FROZEN_MS / 1000} s during a ${VOTERS}-voter cast loa
     L.log(`fault_freeze: pnyxd's database connections after: ${conns}`);
     assert.ok(conns <= 32, `pnyxd holds ${conns} database connections`);
     assert.equal((await p.stop()).code, 0, 'clean exit on SIGTERM');
-  } catch (e) {
-    L.log(`--- pnyxd log tail ---\n${p.logText().slice(-4000)}`);
-    throw e;
-  } finally {
-    c.thaw();
-    await p.stop().catch(() => {});
-    c.destroy();
-  }
+  }, { cleanup: (c) => c.thaw() });
 });

@@ -13,16 +13,7 @@ const VOTERS = L.scale(2000, { asan: 1, soak: 5 });
 const KILLS = L.SOAK ? 20 : 5;
 
 test(`SIGKILL pnyxd ${KILLS}x during a ${VOTERS}-voter cast load`, { timeout: 300000 }, async () => {
-  const c = await L.Cluster.start({ name: 'kill' });
-  const p = new L.Pnyxd(c, { env: { PNYX_WORKERS: '1' } });
-  try {
-    await p.migrate();
-    await p.start();
-    const conv = await L.account(p, { country: 'FR' });
-    const aid = await L.assembly(p, conv);
-    const vs = L.voters(c, aid, VOTERS);
-    const qid = await L.question(p, conv, aid, { options: 4 });
-    await L.openQuestion(p, conv, qid);
+  await L.withOpenVote('kill', VOTERS, async ({ c, p, conv, aid, vs, qid }) => {
 
     // kill when the acknowledged count passes each of KILLS random
     // thresholds between 5 % and 90 % of the voters (sorted): random
@@ -79,11 +70,5 @@ test(`SIGKILL pnyxd ${KILLS}x during a ${VOTERS}-voter cast load`, { timeout: 30
     assert.ok(p.exits.every((e) => e.signal === 'SIGKILL'), JSON.stringify(p.exits));
     assert.equal((await p.stop()).code, 0, 'clean exit on SIGTERM');
     L.log(`fault_kill: board ${bd.length} = acknowledged ${r.acked.size} = roll marks ${voted}; pnyx-verify passed`);
-  } catch (e) {
-    L.log(`--- pnyxd log tail ---\n${p.logText().slice(-4000)}`);
-    throw e;
-  } finally {
-    await p.stop().catch(() => {});
-    c.destroy();
-  }
+  });
 });

@@ -17,16 +17,7 @@ const CLOSE_AFTER_UP_MS = L.SANITIZED ? 8000 : 5000;
 const ROUNDS = L.SOAK ? 5 : 1;
 
 test(`pg_ctl stop -m immediate during a ${VOTERS}-voter cast load`, { timeout: 300000 }, async () => {
-  const c = await L.Cluster.start({ name: 'pgstop' });
-  const p = new L.Pnyxd(c, { env: { PNYX_WORKERS: '1' } });
-  try {
-    await p.migrate();
-    await p.start();
-    const conv = await L.account(p, { country: 'FR' });
-    const aid = await L.assembly(p, conv);
-    const vs = L.voters(c, aid, VOTERS);
-    const qid = await L.question(p, conv, aid, { options: 4 });
-    await L.openQuestion(p, conv, qid);
+  await L.withOpenVote('pgstop', VOTERS, async ({ c, p, conv, aid, vs, qid }) => {
     // the second question: closing 8 s from now, i.e. inside the outage
     const q2 = await L.question(p, conv, aid, { options: 3, closes_in: 8 });
     await L.openQuestion(p, conv, q2);
@@ -115,11 +106,5 @@ test(`pg_ctl stop -m immediate during a ${VOTERS}-voter cast load`, { timeout: 3
     const v = L.verify(await L.fetchRecord(p, conv.token, aid, path.join(c.dir, 'record.json')));
     assert.equal(v.code, 0, `pnyx-verify: ${v.out.slice(0, 3000)}`);
     assert.equal((await p.stop()).code, 0, 'clean exit on SIGTERM');
-  } catch (e) {
-    L.log(`--- pnyxd log tail ---\n${p.logText().slice(-4000)}`);
-    throw e;
-  } finally {
-    await p.stop().catch(() => {});
-    c.destroy();
-  }
+  });
 });

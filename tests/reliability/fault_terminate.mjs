@@ -25,16 +25,7 @@ const ROUNDS = L.SOAK ? 100 : 20;
 const BOUND_MS = 6100 + (L.SANITIZED ? 4000 : 2500);
 
 test(`pg_terminate_backend x${ROUNDS} on pnyxd's busy connections during a ${VOTERS}-voter cast load`, { timeout: 300000 }, async () => {
-  const c = await L.Cluster.start({ name: 'term' });
-  const p = new L.Pnyxd(c, { env: { PNYX_WORKERS: '1' } });
-  try {
-    await p.migrate();
-    await p.start();
-    const conv = await L.account(p, { country: 'FR' });
-    const aid = await L.assembly(p, conv);
-    const vs = L.voters(c, aid, VOTERS);
-    const qid = await L.question(p, conv, aid, { options: 4 });
-    await L.openQuestion(p, conv, qid);
+  await L.withOpenVote('term', VOTERS, async ({ c, p, conv, aid, vs, qid }) => {
 
     let acks = 0;
     const bad = [];
@@ -122,11 +113,5 @@ test(`pg_terminate_backend x${ROUNDS} on pnyxd's busy connections during a ${VOT
     L.log(`fault_terminate: pnyxd's database connections after: ${conns}`);
     assert.ok(conns <= 32, `pnyxd holds ${conns} database connections`);
     assert.equal((await p.stop()).code, 0, 'clean exit on SIGTERM');
-  } catch (e) {
-    L.log(`--- pnyxd log tail ---\n${p.logText().slice(-4000)}`);
-    throw e;
-  } finally {
-    await p.stop().catch(() => {});
-    c.destroy();
-  }
+  });
 });

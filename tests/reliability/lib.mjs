@@ -58,6 +58,9 @@
 //     await closeQuestion(p, convener, qid, reason) → response ;
 //     await waitTallied(p, convener, qid, {timeout}) → the result JSON
 //     await board(p, token, qid) → [{receipt, ranking, country}] (all pages)
+//     await withOpenVote(name, n, run, {options, cleanup}): cluster + pnyxd +
+//       convener + assembly + n voters + an open question, then run({c, p,
+//       conv, aid, vs, qid}); both stopped after, passed or failed
 //     await fetchRecord(p, token, aid, file) ; verify(file) → {code, out}
 //       (pnyx-verify RECORD --json)
 //
@@ -622,6 +625,34 @@ export async function waitTallied(p, convener, qid, { timeout = 60000 } = {}) {
     const r = await http(p.url, 'GET', `/api/v1/questions/${qid}/result`, { token: convener.token });
     return r.status === 200 ? r.json : null;
   }, { timeout, what: `question ${qid} tallied`, interval: 250 });
+}
+
+// The start of every cast-fault case: a private cluster and pnyxd (one
+// worker), a convener, an assembly, `n` bulk-loaded voters and an open
+// question with `options` options. run({c, p, conv, aid, vs, qid}) is the
+// case; on failure the end of pnyxd's log is printed; pnyxd and the
+// cluster are stopped after it, passed or failed
+// (`cleanup(c)` first, e.g. to thaw a frozen cluster before pnyxd stops).
+export async function withOpenVote(name, n, run, { options = 4, cleanup } = {}) {
+  const c = await Cluster.start({ name });
+  const p = new Pnyxd(c, { env: { PNYX_WORKERS: '1' } });
+  try {
+    await p.migrate();
+    await p.start();
+    const conv = await account(p, { country: 'FR' });
+    const aid = await assembly(p, conv);
+    const vs = voters(c, aid, n);
+    const qid = await question(p, conv, aid, { options });
+    await openQuestion(p, conv, qid);
+    return await run({ c, p, conv, aid, vs, qid });
+  } catch (e) {
+    log(`--- pnyxd log tail ---\n${p.logText().slice(-4000)}`);
+    throw e;
+  } finally {
+    if (cleanup) cleanup(c);
+    await p.stop().catch(() => {});
+    c.destroy();
+  }
 }
 
 export async function board(p, token, qid) {
