@@ -1231,8 +1231,12 @@ int questions_run_once(void *ctx)
     if (st == DB_OK && db_question_head(c, a, qid, false, &h) == DB_OK) {
         tl = strcmp(h.state, "closed") != 0;
     } else if (st != DB_OK && st != DB_NOT_FOUND) {
-        log_error("questions: tally of question %lld failed (%s)", (long long)qid,
-                  db_status_name(st));
+        /* qid is 0 when the lookup itself failed (the database away) */
+        if (qid != 0)
+            log_error("questions: tally of question %lld failed (%s)", (long long)qid,
+                      db_status_name(st));
+        else
+            log_error("questions: looking for questions to tally failed (%s)", db_status_name(st));
         tl = -1;
     }
     arena_free(a);

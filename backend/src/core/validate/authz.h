@@ -26,7 +26,8 @@
  *    edit a proposal   member/facilitator/convener active: yes if author;
  *                      states {draft}
  *    vote on question  member active: yes; states {open}
- *    comment           member active: yes; states {deliberation}
+ *    comment           member active: yes; proposal states {draft,
+ *                      deliberation, ballot} (decided by api_comments.c)
  *  (tests/validate/test_authz.c builds these rows to show they need no code.)
  * State-dependent rules that need a lock (the last active convener,
  * "already a member", invitation expiry) are decided by the changing
