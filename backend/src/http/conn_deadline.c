@@ -51,13 +51,6 @@ struct conn_deadline {
     atomic_uint_fast64_t cut_total;
 };
 
-static int64_t now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* Why every second: the deadline is in whole seconds; a connection lives
  * at most one sweep past it. A sweep is a walk of the open connections
  * (thousands at most), under a lock the accept path takes once per
@@ -75,7 +68,7 @@ static void *reaper(void *arg)
         pthread_cond_timedwait(&d->wake, &d->lock, &ts);
         if (d->stop)
             break;
-        int64_t limit = now_us() - d->timeout_us;
+        int64_t limit = mono_us() - d->timeout_us;
         unsigned cut = 0;
         for (struct conn_slot *s = d->head.next; s != &d->head; s = s->next) {
             if (s->cut || atomic_load(&s->busy) || atomic_load(&s->since_us) > limit)
@@ -136,7 +129,7 @@ struct conn_slot *conn_deadline_open(struct conn_deadline *d, int fd)
 {
     struct conn_slot *s = pnyx_xcalloc(1, sizeof *s);
     s->fd = fd;
-    atomic_store(&s->since_us, now_us());
+    atomic_store(&s->since_us, mono_us());
     pthread_mutex_lock(&d->lock);
     s->next = &d->head;
     s->prev = d->head.prev;
@@ -167,7 +160,7 @@ void conn_deadline_idle(struct conn_slot *s)
 {
     if (!s)
         return;
-    atomic_store(&s->since_us, now_us());
+    atomic_store(&s->since_us, mono_us());
     atomic_store(&s->busy, false);
 }
 

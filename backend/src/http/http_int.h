@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <jansson.h>
 #include <microhttpd.h>
@@ -16,6 +17,15 @@
 #include "api/api.h"
 #include "http/http.h"
 #include "platform/arena.h"
+
+/* Monotonic microseconds: request durations (server.c) and request
+ * deadlines (conn_deadline.c). */
+static inline int64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 /* Why 32: no v1 document nests deeper than ~5; a depth cap keeps hostile
  * input ("[[[[…") from costing stack or CPU in any recursive consumer. */

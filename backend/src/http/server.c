@@ -47,13 +47,6 @@
 static char rid_prefix[13];
 static atomic_uint_fast64_t rid_counter;
 
-static int64_t mono_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 static int64_t real_us(void)
 {
     struct timespec ts;
