@@ -260,3 +260,96 @@ Test(utf8, utf16_order)
                      "key %zu", i);
     }
 }
+
+/* --- IP networks and X-Forwarded-For (netaddr.c) -------------------------- */
+
+static const char *client(const char *trusted, const char *peer, const char *const *xff, size_t n)
+{
+    static char out[BASE_IP_TEXT_MAX];
+    struct base_netlist l;
+    cr_assert_eq(base_netlist_parse(trusted, &l), 0, "%s", trusted);
+    base_forwarded_client(&l, peer, xff, n, out);
+    return out;
+}
+
+Test(netaddr, parses_networks_and_refuses_malformed_ones)
+{
+    struct base_netlist l;
+    cr_assert_eq(base_netlist_parse("", &l), 0);
+    cr_assert_eq(l.n, 0);
+    cr_assert_eq(base_netlist_parse(NULL, &l), 0);
+    cr_assert_eq(base_netlist_parse("127.0.0.1, 10.0.0.0/8 ::1,fd00::/8", &l), 0);
+    cr_assert_eq(l.n, 4);
+    cr_assert_eq(l.net[0].bits, 128);
+    cr_assert_eq(l.net[1].bits, 96 + 8);
+    cr_assert_eq(l.net[3].bits, 8);
+    const char *bad[] = {"10.0.0.0/33", "::/129",    "10.0.0.0/",  "10.0.0.0/x", "10.0.0.0/0008",
+                         "300.1.1.1",   "localhost", "1.2.3.4,,x", "[::1]",      "1.2.3.4:80"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        cr_assert_eq(base_netlist_parse(bad[i], &l), -1, "%s", bad[i]);
+    char many[33 * 12] = "";
+    for (int i = 0; i < 33; i++)
+        strcat(many, "10.0.0.1,");
+    cr_assert_eq(base_netlist_parse(many, &l), -1, "33 items");
+}
+
+Test(netaddr, prefixes_match_bit_by_bit_in_both_families)
+{
+    struct base_netlist l;
+    cr_assert_eq(base_netlist_parse("10.1.2.128/25, 2001:db8::/33, 0.0.0.0/0", &l), 0);
+    uint8_t ip[16];
+    struct base_netlist one = {.n = 1, .net = {l.net[0]}};
+    cr_assert(base_ip_parse("10.1.2.200", 10, ip) && base_netlist_contains(&one, ip));
+    cr_assert(base_ip_parse("10.1.2.127", 10, ip) && !base_netlist_contains(&one, ip));
+    struct base_netlist six = {.n = 1, .net = {l.net[1]}};
+    cr_assert(base_ip_parse("2001:db8:7fff::1", 16, ip) && base_netlist_contains(&six, ip));
+    cr_assert(base_ip_parse("2001:db8:8000::1", 16, ip) && !base_netlist_contains(&six, ip));
+    /* 0.0.0.0/0 is every IPv4 address, and no IPv6 one. */
+    struct base_netlist all4 = {.n = 1, .net = {l.net[2]}};
+    cr_assert(base_ip_parse("203.0.113.9", 11, ip) && base_netlist_contains(&all4, ip));
+    cr_assert(base_ip_parse("::1", 3, ip) && !base_netlist_contains(&all4, ip));
+}
+
+Test(netaddr, the_client_is_the_rightmost_untrusted_hop)
+{
+    const char *one[] = {"203.0.113.7"};
+    /* No trusted proxy: the header is ignored, whatever it says. */
+    cr_assert_str_eq(client("", "127.0.0.1", one, 1), "127.0.0.1");
+    /* From the trusted proxy: its word is taken. */
+    cr_assert_str_eq(client("127.0.0.1", "127.0.0.1", one, 1), "203.0.113.7");
+    /* From anyone else: ignored (a client forging the header directly). */
+    cr_assert_str_eq(client("127.0.0.1", "198.51.100.2", one, 1), "198.51.100.2");
+    /* A forged left part is never reached: the proxy appended the real one. */
+    const char *forged[] = {"1.1.1.1, 203.0.113.7"};
+    cr_assert_str_eq(client("127.0.0.1", "127.0.0.1", forged, 1), "203.0.113.7");
+    /* HAProxy adds its own header line after the client's: lines are read
+     * last first, so the forged line is not believed either. */
+    const char *lines[] = {"1.1.1.1", "203.0.113.7"};
+    cr_assert_str_eq(client("127.0.0.1", "127.0.0.1", lines, 2), "203.0.113.7");
+    /* A chain of trusted proxies is walked through. */
+    const char *chain[] = {"203.0.113.7, 10.0.0.5 ,10.0.0.6"};
+    cr_assert_str_eq(client("127.0.0.1 10.0.0.0/8", "127.0.0.1", chain, 1), "203.0.113.7");
+    /* Every hop trusted: the leftmost is as far as we can go. */
+    const char *inner[] = {"10.0.0.5"};
+    cr_assert_str_eq(client("127.0.0.1 10.0.0.0/8", "127.0.0.1", inner, 1), "10.0.0.5");
+    /* Garbage from a trusted hop stops the walk at that hop. */
+    const char *junk[] = {"203.0.113.7, unknown"};
+    cr_assert_str_eq(client("127.0.0.1", "127.0.0.1", junk, 1), "127.0.0.1");
+    /* Empty elements are skipped; IPv6 comes out canonical. */
+    const char *v6[] = {"2001:DB8:0:0::7, ,"};
+    cr_assert_str_eq(client("::1", "::1", v6, 1), "2001:db8::7");
+    /* No header at all. */
+    cr_assert_str_eq(client("127.0.0.1", "127.0.0.1", NULL, 0), "127.0.0.1");
+}
+
+Test(netaddr, a_long_header_is_walked_only_so_far)
+{
+    static char big[100 * 12 + 32];
+    strcpy(big, "203.0.113.7");
+    for (int i = 0; i < 100; i++)
+        strcat(big, ", 10.0.0.1");
+    const char *h[] = {big};
+    /* 100 trusted hops: the walk gives up after 64 and stays on a trusted
+     * proxy's address rather than reaching (and believing) the far end. */
+    cr_assert_str_eq(client("127.0.0.1 10.0.0.0/8", "127.0.0.1", h, 1), "10.0.0.1");
+}

@@ -194,11 +194,13 @@ ACCOUNT_UTIL_FN void random_loopback(char out[32])
     snprintf(out, 32, "127.%u.%u.%u", 1 + v % 250, 1 + (v >> 8) % 250, 1 + (v >> 16) % 250);
 }
 
-/* POST path with body from client address ip, with a pnyx_device cookie
- * when device is neither NULL nor "". */
-ACCOUNT_UTIL_FN struct from_resp post_from_device(struct h_server *s, const char *ip,
-                                                  const char *path, const json_t *body,
-                                                  const char *device)
+/* method path (with body unless NULL) from client address ip, with a
+ * pnyx_device cookie when device is neither NULL nor "" and the extra
+ * "Name: value" headers (NULL-terminated list, may be NULL). */
+ACCOUNT_UTIL_FN struct from_resp request_from(struct h_server *s, const char *ip,
+                                              const char *method, const char *path,
+                                              const json_t *body, const char *device,
+                                              const char *const *extra)
 {
     struct from_resp r;
     memset(&r, 0, sizeof r);
@@ -207,16 +209,20 @@ ACCOUNT_UTIL_FN struct from_resp post_from_device(struct h_server *s, const char
     char url[300], iface[64], cookie[128];
     snprintf(url, sizeof url, "%s%s", s->base, path);
     snprintf(iface, sizeof iface, "host!%s", ip);
-    char *text = json_dumps(body, JSON_COMPACT), *resp = NULL;
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL, *resp = NULL;
     struct curl_slist *hl = curl_slist_append(NULL, "Content-Type: application/json");
     if (device != NULL && *device) {
         snprintf(cookie, sizeof cookie, "Cookie: pnyx_device=%s", device);
         hl = curl_slist_append(hl, cookie);
     }
+    for (size_t i = 0; extra && extra[i]; i++)
+        hl = curl_slist_append(hl, extra[i]);
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_INTERFACE, iface);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, text);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    if (text)
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, text);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, from_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, from_header);
@@ -226,7 +232,7 @@ ACCOUNT_UTIL_FN struct from_resp post_from_device(struct h_server *s, const char
     CURLcode rc = curl_easy_perform(c);
     cr_assert_eq(rc, CURLE_OK, "curl from %s: %s", ip, curl_easy_strerror(rc));
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
-    h_record_curl(c, "POST", path, resp, resp ? strlen(resp) : 0);
+    h_record_curl(c, method, path, resp, resp ? strlen(resp) : 0);
     if (resp)
         r.json = json_loads(resp, 0, NULL);
     free(resp);
@@ -234,6 +240,15 @@ ACCOUNT_UTIL_FN struct from_resp post_from_device(struct h_server *s, const char
     curl_slist_free_all(hl);
     curl_easy_cleanup(c);
     return r;
+}
+
+/* POST path with body from client address ip, with a pnyx_device cookie
+ * when device is neither NULL nor "". */
+ACCOUNT_UTIL_FN struct from_resp post_from_device(struct h_server *s, const char *ip,
+                                                  const char *path, const json_t *body,
+                                                  const char *device)
+{
+    return request_from(s, ip, "POST", path, body, device, NULL);
 }
 
 ACCOUNT_UTIL_FN struct from_resp post_from(struct h_server *s, const char *ip, const char *path,

@@ -226,12 +226,19 @@ static size_t query_len(struct MHD_Connection *conn)
 }
 
 /* Framing facts gathered in one pass over the request headers. */
+#define XFF_LINES 8
+
 struct header_scan {
     const char *cl;   /* the first Content-Length */
     bool cl_conflict; /* another Content-Length with a different value */
     const char *te;   /* Transfer-Encoding */
     unsigned tes;     /* Transfer-Encoding headers */
     unsigned hosts;   /* Host headers */
+    /* X-Forwarded-For lines in arrival order (only read when
+     * PNYX_TRUSTED_PROXIES is set); past XFF_LINES the last ones are kept,
+     * since the right end is the part our own proxies wrote. */
+    const char *xff[XFF_LINES];
+    unsigned nxff;
 };
 
 static enum MHD_Result scan_header(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -251,6 +258,12 @@ static enum MHD_Result scan_header(void *cls, enum MHD_ValueKind kind, const cha
         h->tes++;
     } else if (strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0) {
         h->hosts++;
+    } else if (strcasecmp(key, "X-Forwarded-For") == 0) {
+        if (h->nxff == XFF_LINES) {
+            memmove(h->xff, h->xff + 1, sizeof h->xff - sizeof h->xff[0]);
+            h->nxff--;
+        }
+        h->xff[h->nxff++] = value;
     }
     return MHD_YES;
 }
@@ -308,11 +321,16 @@ static struct req *req_new(struct http_server *srv, struct MHD_Connection *conn,
     rq->http_ctx = r;
     rq->cfg = srv->cfg;
     rq->now_us = real_us();
-    rq->client_addr = client_addr(r);
     r->max_body = API_DEFAULT_MAX_BODY;
 
     struct header_scan hs = {0};
     MHD_get_connection_values(conn, MHD_HEADER_KIND, scan_header, &hs);
+    rq->client_addr = client_addr(r);
+    if (srv->cfg->trusted_net.n > 0) {
+        char fwd[BASE_IP_TEXT_MAX];
+        base_forwarded_client(&srv->cfg->trusted_net, rq->client_addr, hs.xff, hs.nxff, fwd);
+        rq->client_addr = arena_strdup(a, fwd);
+    }
     const char *cl = hs.cl;
     r->has_body = (cl && strcmp(cl, "0") != 0) || hs.te;
     if (strlen(url) + query_len(conn) > HTTP_MAX_URL) {

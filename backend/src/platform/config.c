@@ -108,6 +108,12 @@ static const struct cfg_key keys[] = {
          "open HTTP connections in total; beyond it new ones are refused"),
     UINT("PNYX_MAX_PER_IP", max_per_ip, "256", 1, 1000000,
          "open HTTP connections per client address (behind a proxy: raise it)"),
+    /* issue 15: behind HAProxy every connection comes from the proxy; see
+     * base_forwarded_client (core/base/netaddr.c) for what is believed. */
+    STR("PNYX_TRUSTED_PROXIES", trusted_proxies, "",
+        "addresses or networks (a.b.c.d/n, ipv6/n; comma-separated) of reverse proxies whose "
+        "X-Forwarded-For gives the client address (login throttle, /metrics, logs); empty = "
+        "the header is ignored"),
     UINT("PNYX_CONN_MEMORY", conn_memory, "32768", 8192, 16777216,
          "bytes of memory per connection for headers (bodies are capped per route)"),
     UINT("PNYX_CONN_TIMEOUT", conn_timeout, "30", 1, 3600,
@@ -345,6 +351,13 @@ int config_load(struct pnyx_config *cfg, int argc, char *const *argv, bool *rest
         }
     }
     apply_computed(cfg, set);
+    if (base_netlist_parse(cfg->trusted_proxies, &cfg->trusted_net) != 0) {
+        snprintf(err, errlen,
+                 "PNYX_TRUSTED_PROXIES: \"%.200s\" is not a list of at most %d addresses or "
+                 "address/prefix networks",
+                 cfg->trusted_proxies, BASE_NETLIST_MAX);
+        goto fail;
+    }
     return 0;
 fail:
     config_fini(cfg);

@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "core/base/base.h"
 #include "platform/compiler.h"
 #include "platform/log.h"
 
@@ -62,6 +63,11 @@ struct pnyx_config {
     unsigned translator_timeout; /* PNYX_TRANSLATOR_TIMEOUT seconds per translator run */
     unsigned translation_attempts; /* PNYX_TRANSLATION_ATTEMPTS before a job is failed */
     unsigned translation_backoff;  /* PNYX_TRANSLATION_BACKOFF seconds, doubled per attempt */
+
+    /* PNYX_TRUSTED_PROXIES (issue 15): as given, and parsed into the
+     * networks whose X-Forwarded-For is believed (core/base/netaddr.c). */
+    char *trusted_proxies;
+    struct base_netlist trusted_net;
 };
 
 /* Loads defaults, then environment, then argv overrides of the form

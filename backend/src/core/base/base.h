@@ -103,4 +103,37 @@ size_t base_rfc3339_format(int64_t t, int micro, char out[BASE_RFC3339_MAX]);
  * dropped). Checks month lengths and leap years. 0 or -1. */
 int base_rfc3339_parse(const char *s, size_t len, int64_t *out);
 
+/* --- IP addresses and trusted proxies (netaddr.c) --------------------------
+ * Addresses are 16 bytes, IPv4 as IPv4-mapped IPv6. */
+#define BASE_IP_TEXT_MAX 46 /* INET6_ADDRSTRLEN */
+#define BASE_NETLIST_MAX 32
+
+struct base_net {
+    uint8_t addr[16];
+    uint8_t bits; /* prefix length over the 16 bytes (IPv4 /n is n + 96) */
+};
+
+struct base_netlist {
+    size_t n;
+    struct base_net net[BASE_NETLIST_MAX];
+};
+
+/* "192.0.2.1" or "2001:db8::1" (no brackets, no port, no zone) → bytes. */
+bool base_ip_parse(const char *s, size_t len, uint8_t out[16]);
+/* Canonical text: dotted quad for IPv4, RFC 5952 for IPv6. */
+void base_ip_format(const uint8_t ip[16], char out[BASE_IP_TEXT_MAX]);
+/* "127.0.0.1, 10.0.0.0/8, ::1" (commas and/or blanks) → 0, or -1 when an
+ * item is malformed or there are more than BASE_NETLIST_MAX. NULL or ""
+ * is the empty list. */
+int base_netlist_parse(const char *csv, struct base_netlist *out);
+bool base_netlist_contains(const struct base_netlist *l, const uint8_t ip[16]);
+/* The client address of a request that arrived from `peer` carrying the
+ * X-Forwarded-For header lines xff[0..nxff) in arrival order: the
+ * rightmost address not in `trusted`, reached by walking right to left
+ * only through trusted hops (so a client cannot forge it); `peer` itself
+ * when it is not trusted. A malformed element stops the walk at the hop
+ * that sent it. */
+void base_forwarded_client(const struct base_netlist *trusted, const char *peer,
+                           const char *const *xff, size_t nxff, char out[BASE_IP_TEXT_MAX]);
+
 #endif /* PNYX_CORE_BASE_BASE_H */
