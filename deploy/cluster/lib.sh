@@ -11,7 +11,7 @@
 #   xdg/                   pg_autoctl's config, state and pid files
 #   run/                   unix sockets (PostgreSQL, HAProxy stats)
 #   pnyxd-data/            the data directory every pnyxd shares (signing key)
-#   haproxy.cfg 503.http   HAProxy configuration and its 503 answer
+#   haproxy.cfg            HAProxy configuration (deploy/cluster/haproxy-config)
 #   logs/NAME.log          one log per process
 #   pids/NAME.pid          one line: the pid of a process that leads its own
 #                          session (setsid), so its process group is exactly
@@ -103,7 +103,7 @@ cl_group_alive() { [ -n "$1" ] && kill -0 -- "-$1" 2>/dev/null; }
 # cl_stop NAME [GRACE]: SIGTERM to NAME's process group, SIGKILL after
 # GRACE seconds (default 15); returns when the group is empty.
 cl_stop() {
-    local name=$1 grace=${2:-15} pid i
+    local name=$1 grace=${2:-15} pid i t0=$SECONDS
     pid=$(cl_pid "$name")
     [ -n "$pid" ] || return 0
     if cl_group_alive "$pid"; then
@@ -121,6 +121,7 @@ cl_stop() {
             done
         fi
     fi
+    [ $((SECONDS - t0)) -lt 3 ] || cl_log "$name took $((SECONDS - t0))s to stop"
     rm -f "$DIR/pids/$name.pid"
 }
 
