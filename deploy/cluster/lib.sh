@@ -103,9 +103,10 @@ cl_group_alive() { [ -n "$1" ] && kill -0 -- "-$1" 2>/dev/null; }
 # cl_stop NAME [GRACE]: SIGTERM to NAME's process group, SIGKILL after
 # GRACE seconds (default 15); returns when the group is empty.
 cl_stop() {
-    local name=$1 grace=${2:-15} pid i t0=$SECONDS
+    local name=$1 grace=${2:-15} pid i t0=$SECONDS tree
     pid=$(cl_pid "$name")
     [ -n "$pid" ] || return 0
+    tree=$(cl_tree "$pid" | tr '\n' ' ')
     if cl_group_alive "$pid"; then
         kill -TERM -- "-$pid" 2>/dev/null || true
         for i in $(seq $((grace * 10))); do
@@ -115,27 +116,60 @@ cl_stop() {
         if cl_group_alive "$pid"; then
             cl_log "$name: still running after ${grace}s, SIGKILL"
             kill -KILL -- "-$pid" 2>/dev/null || true
-            for i in $(seq 50); do
-                cl_group_alive "$pid" || break
-                sleep 0.1
-            done
         fi
     fi
+    # what the group started in sessions of their own (PostgreSQL children)
+    # shellcheck disable=SC2086
+    for i in $(seq 50); do
+        cl_alive $tree || break
+        sleep 0.1
+    done
+    local left="" p
+    for p in $tree; do kill -0 "$p" 2>/dev/null && left="$left $p"; done
+    # shellcheck disable=SC2086
+    [ -z "$left" ] || kill -KILL $left 2>/dev/null || true
     [ $((SECONDS - t0)) -lt 3 ] || cl_log "$name took $((SECONDS - t0))s to stop"
     rm -f "$DIR/pids/$name.pid"
 }
 
-# cl_kill NAME: SIGKILL NAME's whole process group (a dead machine).
+# cl_tree PGID: every process of that group and all their descendants
+# (PostgreSQL's postmaster puts each child in a session of its own, so a
+# process group alone misses backends, walsenders and the checkpointer).
+cl_tree() {
+    ps -eo pid=,ppid=,pgid= | awk -v g="$1" '
+        { pid[NR] = $1; ppid[NR] = $2; if ($3 == g) keep[$1] = 1 }
+        END {
+            do {
+                more = 0
+                for (i = 1; i <= NR; i++)
+                    if (!(pid[i] in keep) && (ppid[i] in keep)) { keep[pid[i]] = 1; more = 1 }
+            } while (more)
+            for (p in keep) print p
+        }'
+}
+
+# cl_kill NAME: SIGKILL NAME's process group and everything it started, at
+# once (a dead machine).
 cl_kill() {
-    local name=$1 pid i
+    local name=$1 pid i pids
     pid=$(cl_pid "$name")
     [ -n "$pid" ] || pnyx_die "$name: no pid recorded"
-    kill -KILL -- "-$pid" 2>/dev/null || true
+    pids=$(cl_tree "$pid" | tr '\n' ' ')
+    # shellcheck disable=SC2086
+    kill -KILL -- "-$pid" $pids 2>/dev/null || true
     for i in $(seq 100); do
-        cl_group_alive "$pid" || break
+        # shellcheck disable=SC2086
+        cl_alive $pids || break
         sleep 0.05
     done
     rm -f "$DIR/pids/$name.pid"
+}
+
+# cl_alive PID...: true if one of them is still running.
+cl_alive() {
+    local p
+    for p in "$@"; do kill -0 "$p" 2>/dev/null && return 0; done
+    return 1
 }
 
 # cl_strays: pids of processes that name DIR on their command line and are
@@ -254,6 +288,13 @@ cl_pnyxd_pids() {
         if [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then out="$out $p"; else out="$out 0"; fi
     done
     echo "${out# }"
+}
+
+# cl_haproxy_all_up: HAProxy's stats list every pnyxd as UP.
+cl_haproxy_all_up() {
+    local up
+    up=$(curl -fsS --max-time 2 "$HAPROXY_STATS_URL;csv" | awk -F, '$1 == "pnyxd" && $2 ~ /^pnyxd[0-9]+$/ && $18 == "UP"' | wc -l)
+    [ "$up" -eq "$PNYXD_COUNT" ]
 }
 
 # cl_env_line KEY VALUE: KEY='VALUE' (values never hold a quote), so both
