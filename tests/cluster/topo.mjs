@@ -40,7 +40,8 @@ function run(script, args, { timeout }) {
     }, (err, out, errOut) => {
       const ms = Date.now() - t0;
       if (err) {
-        reject(new Error(`deploy/cluster/${script} ${args.join(' ')} failed after ${ms} ms (${err.killed ? 'timed out' : `exit ${err.code}`}):\n${String(errOut).slice(-4000)}\n${String(out).slice(-2000)}`));
+        const why = String(errOut).split('\n').filter((l) => /^error:|^\[cluster/.test(l)).slice(-15).join('\n');
+        reject(Object.assign(new Error(`deploy/cluster/${script} ${args.join(' ')} failed after ${ms} ms (${err.killed ? 'timed out' : `exit ${err.code}`}):\n${why}\n--- stderr tail ---\n${String(errOut).slice(-3000)}\n${String(out).slice(-1000)}`), { stderr: String(errOut) }));
       } else {
         resolve({ out, err: errOut, ms });
       }
@@ -69,7 +70,21 @@ export function parseEnv(text) {
 }
 
 export class Topo {
-  static async up(name, { pnyxd = 2, timeout = 300000 } = {}) {
+  // A port taken between up's choice and its use ("Address already in
+  // use": up picks ports in the kernel's ephemeral range, where outgoing
+  // connections take them too) is up's flakiness, not the case's: one
+  // more try in a new directory, said on stderr.
+  static async up(name, opts = {}) {
+    try {
+      return await Topo.up1(name, opts);
+    } catch (e) {
+      if (!/Address already in use|cannot listen/.test(`${e.message}${e.stderr || ''}`)) throw e;
+      L.log(`${name}: deploy/cluster/up lost a port to another process (Address already in use); trying once more`);
+      return Topo.up1(name, opts);
+    }
+  }
+
+  static async up1(name, { pnyxd = 2, timeout = 300000 } = {}) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `pnyx-cl-${name}.`));
     fs.chmodSync(dir, 0o755);
     const t = new Topo(dir, name);
@@ -114,11 +129,14 @@ export class Topo {
     return (await run('state', [this.dir], { timeout: 60000 })).out;
   }
 
-  // name of the node whose state line says primary (pg_auto_failover's
-  // 'primary' / 'wait_primary' / 'single'), or ''
+  // the node that serves writes: reported AND assigned state primary,
+  // wait_primary or single (deploy/cluster/state: NAME PORT REPORTED
+  // ASSIGNED per PostgreSQL node), or ''
   async primary() {
+    const w = /^(primary|wait_primary|single)$/;
     for (const line of (await this.state()).split('\n')) {
-      if (/\b(primary|wait_primary|single)\b/.test(line) && !/\b(draining|demote|demoted|catchingup|secondary)\b/.test(line)) return line.trim().split(/\s+/)[0];
+      const [name, , rep, goal] = line.trim().split(/\s+/);
+      if (name && !name.startsWith('pnyxd') && w.test(rep || '') && w.test(goal || '')) return name;
     }
     return '';
   }
@@ -127,29 +145,19 @@ export class Topo {
     return run('sync', [this.dir, onOff], { timeout: 120000 });
   }
 
-  // pnyxd log files under DIR (name contains pnyxd, ends in .log)
+  // the log files of DIR/logs (one per process: pnyxd1.log, node1.log, …)
   logFiles() {
-    const out = [];
-    const walk = (d, depth) => {
-      let es = [];
-      try {
-        es = fs.readdirSync(d, { withFileTypes: true });
-      } catch {
-        return;
-      }
-      for (const e of es) {
-        const f = path.join(d, e.name);
-        if (e.isDirectory() && depth < 3 && !/^(pgdata|data|base|pg_wal)$/.test(e.name)) walk(f, depth + 1);
-        else if (e.isFile() && /\.log$/.test(e.name)) out.push(f);
-      }
-    };
-    walk(this.dir, 0);
-    return out;
+    const d = path.join(this.dir, 'logs');
+    try {
+      return fs.readdirSync(d).filter((n) => n.endsWith('.log')).map((n) => path.join(d, n));
+    } catch {
+      return [];
+    }
   }
 
   pnyxdLogs() {
     const o = {};
-    for (const f of this.logFiles().filter((x) => /pnyxd/.test(path.basename(x)))) {
+    for (const f of this.logFiles().filter((x) => /^pnyxd\d+\.log$/.test(path.basename(x)))) {
       try {
         o[f] = fs.readFileSync(f, 'utf8');
       } catch {

@@ -40,8 +40,8 @@ test('two pnyxd, one deadline: each question closed and tallied exactly once', {
     const results = [];
     for (const qid of qids) results.push(await L.waitTallied(t.base, conv, qid, { timeout: Math.max(0, closesAt - Date.now()) + 90000 }));
     const tallyMs = Date.now() - closesAt;
-    const count = (kind) => t.psql(`SELECT (entry::jsonb -> 'data' ->> 'question') || ' ' || count(*) FROM audit_entries
-                                    WHERE assembly_id = ${aid} AND kind = '${kind}' GROUP BY 1 ORDER BY 1`).trim();
+    const count = (kind) => t.psql(`SELECT q || ' ' || n FROM (SELECT entry::jsonb -> 'data' ->> 'question' AS q, count(*) AS n
+                                    FROM audit_entries WHERE assembly_id = ${aid} AND kind = '${kind}' GROUP BY 1) s ORDER BY q::bigint`).trim();
     const want = qids.map((q) => `${q} 1`).join('\n');
     const logLines = (re) => Object.values(t.pnyxdLogs()).map((x) => x.split('\n').filter((l) => re.test(l)).length);
     const check = async (when) => {
