@@ -20,7 +20,7 @@
 # shellcheck shell=bash disable=SC2034 # the scripts that source it use them
 
 CLUSTER_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=../../scripts/lib/common.sh
+# shellcheck source-path=SCRIPTDIR source=../../scripts/lib/common.sh
 . "$CLUSTER_LIB_DIR/../../scripts/lib/common.sh"
 
 PG_AUTOCTL=/usr/bin/pg_autoctl
