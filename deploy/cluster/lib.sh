@@ -191,16 +191,20 @@ cl_strays() {
 }
 
 # --- ports --------------------------------------------------------------------
-# cl_free_port: a loopback TCP port nothing listens on and not yet handed
-# out by this run (CL_TAKEN).
+# cl_free_port: a loopback TCP port that no socket uses and not yet handed
+# out by this run (CL_TAKEN), below the kernel's ephemeral range (where
+# outgoing connections, many under load, would take it between our choice
+# and the bind).
 CL_TAKEN=" "
 cl_free_port() {
-    local p i
+    local p i lo=10000 hi=32767 eph
+    eph=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+    if [ "${eph:-0}" -gt $((lo + 1000)) ]; then hi=$((eph - 1)); fi
     for i in $(seq 200); do
-        p=$((20000 + RANDOM % 40000))
+        p=$((lo + RANDOM % (hi - lo + 1)))
         case $CL_TAKEN in *" $p "*) continue ;; esac
         if command -v ss >/dev/null; then
-            [ -z "$(ss -Htln "sport = :$p" 2>/dev/null)" ] || continue
+            [ -z "$(ss -Htan "sport = :$p" 2>/dev/null)" ] || continue
         elif (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
             continue
         fi
