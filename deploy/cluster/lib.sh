@@ -26,6 +26,10 @@ CLUSTER_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PG_AUTOCTL=/usr/bin/pg_autoctl
 HAPROXY=/usr/sbin/haproxy
 CL_NODES=(node1 node2)
+# the prefix that runs a command as the PostgreSQL user (pnyx_as_pg, for
+# commands under `timeout`)
+CL_AS_PG=()
+if [ "$(id -u)" = 0 ]; then CL_AS_PG=(runuser -u postgres --); fi
 
 cl_log() { printf '[cluster %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 
@@ -49,17 +53,19 @@ cl_pg_env() {
         "HOME=$DIR/xdg" "PG_AUTOCTL_DEBUG=" "LC_ALL=C"
 }
 
-# cl_autoctl ARGS...: pg_autoctl as the PostgreSQL user in that environment.
+# cl_autoctl ARGS...: pg_autoctl as the PostgreSQL user in that environment
+# (bounded: 60 s).
 cl_autoctl() {
     local -a e
     mapfile -t e < <(cl_pg_env)
-    (cd "$DIR" && pnyx_as_pg env -i "${e[@]}" "$PG_AUTOCTL" "$@")
+    (cd "$DIR" && timeout -k 5 60 "${CL_AS_PG[@]}" env -i "${e[@]}" "$PG_AUTOCTL" "$@")
 }
 
-# cl_psql PORT DB SQL: one query over the unix socket, unaligned output.
+# cl_psql PORT DB SQL: one query over the unix socket, unaligned output
+# (bounded: 10 s).
 cl_psql() {
-    pnyx_as_pg "$PNYX_PGBIN/psql" -X -h "$DIR/run" -p "$1" -U postgres -d "$2" -tAq \
-        -v ON_ERROR_STOP=1 -c "$3"
+    PGCONNECT_TIMEOUT=3 timeout -k 2 10 "${CL_AS_PG[@]}" "$PNYX_PGBIN/psql" -X -h "$DIR/run" -p "$1" \
+        -U postgres -d "$2" -tAq -v ON_ERROR_STOP=1 -c "$3"
 }
 
 # cl_monitor_sql SQL: a query on the monitor's database (bounded: 5 s).
