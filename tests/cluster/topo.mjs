@@ -14,7 +14,8 @@
 //   t.psql(sql) / await t.query(sql) / await t.qint(sql): psql on the
 //     multi-host DATABASE_URL (target_session_attrs=read-write: the
 //     current primary), so L.voters(t, …) works
-//   t.logs() → {file: text} of the pnyxd logs under DIR
+//   await t.monitor(sql): psql on the pg_auto_failover monitor (MONITOR_URI)
+//   t.pnyxdLogs() → {file: text} of DIR/logs/pnyxdI.log
 //
 //   castRetry({url, qid, voters, …}): the cast load of lib.mjs's castLoad,
 //   retrying 502/503/504 and socket errors too (HAProxy answers 502/503
@@ -174,6 +175,16 @@ export class Topo {
   psql(sql, { timeout = 120000 } = {}) {
     return execFileSync('psql', ['-X', '-qtA', '-v', 'ON_ERROR_STOP=1', '-d', this.env.DATABASE_URL, '-c', sql], {
       encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout,
+    });
+  }
+
+  // a query on the pg_auto_failover monitor (its events, its node table)
+  monitor(sql, { timeout = 30000 } = {}) {
+    return new Promise((resolve, reject) => {
+      execFile('psql', ['-X', '-qtA', '-v', 'ON_ERROR_STOP=1', '-d', this.env.MONITOR_URI, '-c', sql], { encoding: 'utf8', timeout }, (err, out, errOut) => {
+        if (err) reject(new Error(`psql (monitor): ${errOut || err.message}`));
+        else resolve(out);
+      });
     });
   }
 
