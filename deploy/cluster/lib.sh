@@ -270,7 +270,11 @@ cl_pnyxd_env() {
     printf '%s\n' "PATH=/usr/bin:/bin" "PNYX_DATABASE_URL=$DATABASE_URL" \
         "PNYX_DATABASE_READ_URL=$DATABASE_READ_URL" "PNYX_DATA_DIR=$DIR/pnyxd-data" \
         "PNYX_STATIC_DIR=$PNYX_REPO/static" "PNYX_SQL_DIR=$PNYX_REPO/sql" \
-        "PNYX_LISTEN=127.0.0.1:$port" "PNYX_LOG_LEVEL=${PNYX_LOG_LEVEL:-info}" "PNYX_WORKERS=1"
+        "PNYX_LISTEN=127.0.0.1:$port" "PNYX_LOG_LEVEL=${PNYX_LOG_LEVEL:-info}" "PNYX_WORKERS=1" \
+        "PNYX_TRUSTED_PROXIES=127.0.0.1" "PNYX_MAX_PER_IP=1024"
+    # Every connection comes from HAProxy (127.0.0.1): its X-Forwarded-For
+    # gives the client to the login throttle and /metrics, and the
+    # per-address socket limit must exceed HAProxy's maxconn 512 per pnyxd.
     # Extra settings for every pnyxd (e.g. PNYX_DB_TIMEOUT=2), one
     # KEY=VALUE per line in DIR/pnyxd.env when the caller wants them.
     if [ -f "$DIR/pnyxd.env" ]; then grep -E '^PNYX_[A-Z0-9_]+=' "$DIR/pnyxd.env" || true; fi
