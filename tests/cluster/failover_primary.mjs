@@ -45,7 +45,9 @@ test(`SIGKILL the primary PostgreSQL during a ${VOTERS}-voter cast load through 
     };
     const r = await castRetry({ url: t.url, qid, voters: vs, concurrency: 32, deadlineMs: 240000, onResult });
     await killing;
-    const firstOk = r.firstOkAfter(killedAt);
+    // from the call of fail (the SIGKILL follows at once) to the first 201
+    // to a request sent after fail returned (the primary dead by then)
+    const firstOk = r.firstOkAfter(killedAt, killAt);
     // the monitor's events: when the standby was told to stop
     // replicating (promotion under way) and when it reported
     // wait_primary (serving writes): splits the failover time between

@@ -241,8 +241,9 @@ export const RETRYABLE = new Set([502, 503, 504]);
 // v.first201 (the exact body text of the first 201), v.receipts (Set of
 // every 201 receipt), v.final. Returns {acked (id → receipt), statuses,
 // errors, retries, unfinished, elapsedMs, bad503 (503s without
-// Retry-After or problem+json: [{ct, ra, text}]), firstOkAfter(t) → ms of
-// the first 201 to a request SENT at or after t, or -1}.
+// Retry-After or problem+json: [{ct, ra, text}]), firstOkAfter(t, from) → ms
+// from `from` (default t) to the first 201 to a request SENT at or after
+// t, or -1}.
 export async function castRetry({ url, qid, voters: vs, concurrency = 32, deadlineMs = 180000, options = 4, requestTimeout = 15000, onResult = () => {}, onError = () => {} }) {
   const agent = L.keepAlive(concurrency);
   const t0 = Date.now();
@@ -312,10 +313,12 @@ export async function castRetry({ url, qid, voters: vs, concurrency = 32, deadli
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, vs.length) }, worker));
   agent.destroy();
-  const firstOkAfter = (t) => {
+  // ms from `from` (default t) to the first 201 of a request sent at or
+  // after t, or -1
+  const firstOkAfter = (t, from = t) => {
     let best = Infinity;
     for (const [s, d] of oks) if (s >= t && d < best) best = d;
-    return best === Infinity ? -1 : best - t;
+    return best === Infinity ? -1 : best - from;
   };
   return { acked, statuses, errors, retries, unfinished, elapsedMs: Date.now() - t0, bad503, firstOkAfter, oks };
 }
