@@ -47,7 +47,8 @@ const char *db_status_name(enum db_status st);
 /* Classifies a five-character SQLSTATE (NULL = no state: connection-level
  * failure → DB_UNAVAILABLE). 23505 → CONFLICT; 40001, 40P01 → SOFT; class
  * 08 (connection), 57P01..57P03 (shutdown, cannot connect now), 53300 (too
- * many connections) → UNAVAILABLE; else HARD. Pure function. */
+ * many connections), 53100 (disk full), 25006 (read-only server: a standby
+ * or a demoted primary, issue 15) → UNAVAILABLE; else HARD. Pure function. */
 enum db_status db_classify_sqlstate(const char *sqlstate);
 
 /* A statement declared once by its caller (name must be unique process-wide,

@@ -58,6 +58,18 @@ struct db_conn {
 };
 
 static char *g_conninfo;
+/* The watchdog's "does the server answer" opens a real connection instead
+ * of PQping when the connection string asks for a kind of server
+ * (target_session_attrs other than "any", e.g. a multi-host string that
+ * must find the primary, issue 15): PQping reports "up" as soon as ANY
+ * listed host answers the startup packet, a standby included, so with the
+ * primary dead or frozen and its standby alive the watchdog would clear
+ * g_down at once (every thread then pays a connect attempt per request)
+ * and would give a statement stuck on a frozen primary bound after bound,
+ * never cutting it. A real connection answers only when libpq finds a
+ * server of the asked kind. Single-host strings keep PQping (a server at
+ * max_connections still "answers" it, as before). */
+static bool g_ping_connects;
 static atomic_uint_fast64_t g_errors;
 static pthread_key_t g_key;
 static pthread_once_t g_key_once = PTHREAD_ONCE_INIT;
@@ -127,6 +139,13 @@ enum db_status db_classify_sqlstate(const char *s)
      * "could not extend file …: No space left on device"). */
     if (strcmp(s, "53100") == 0)
         return DB_UNAVAILABLE;
+    /* read_only_sql_transaction (issue 15): the connection is on a server
+     * that cannot write — a standby, or a primary demoted under it by a
+     * failover. Nothing is written; 503 + Retry-After, and fail() drops the
+     * connection so the next query connects again and libpq's
+     * target_session_attrs=read-write finds the new primary. */
+    if (strcmp(s, "25006") == 0)
+        return DB_UNAVAILABLE;
     return DB_HARD_ERROR;
 }
 
@@ -136,6 +155,17 @@ void db_global_init(const char *conninfo)
     g_conninfo = strdup(conninfo ? conninfo : "");
     if (!g_conninfo)
         abort();
+    g_ping_connects = false;
+    const char *tsa = getenv("PGTARGETSESSIONATTRS");
+    char *err = NULL;
+    PQconninfoOption *opts = *g_conninfo ? PQconninfoParse(g_conninfo, &err) : NULL;
+    for (PQconninfoOption *o = opts; o && o->keyword; o++) {
+        if (strcmp(o->keyword, "target_session_attrs") == 0 && o->val)
+            tsa = o->val;
+    }
+    g_ping_connects = tsa && *tsa && strcmp(tsa, "any") != 0;
+    PQconninfoFree(opts);
+    PQfreemem(err);
 }
 
 uint64_t db_error_count(void)
@@ -192,7 +222,12 @@ static bool server_answers(void)
     const char *val[] = {tmo, "pnyxd-watchdog", g_conninfo ? g_conninfo : "", NULL};
     if (!g_conninfo || !*g_conninfo)
         kw[2] = NULL;
-    return PQpingParams(kw, val, 1) == PQPING_OK;
+    if (!g_ping_connects)
+        return PQpingParams(kw, val, 1) == PQPING_OK;
+    PGconn *pg = PQconnectdbParams(kw, val, 1);
+    bool ok = pg && PQstatus(pg) == CONNECTION_OK;
+    PQfinish(pg);
+    return ok;
 }
 
 /* Whether a connection's statement is past its bound (under g_wd_mu). */
