@@ -115,6 +115,30 @@ enum db_status db_connect(struct db_conn *c) PNYX_NONNULL(1) PNYX_MUSTCHECK;
 /* SELECT 1 round trip: DB_OK or DB_UNAVAILABLE. */
 enum db_status db_ping(struct db_conn *c) PNYX_NONNULL(1) PNYX_MUSTCHECK;
 
+/*
+ * Read connections (issue 15, PNYX_DATABASE_READ_URL): an optional second
+ * connection per thread to a server that may lag the primary (a hot
+ * standby), for reads that tolerate a bounded lag. Only the handlers the
+ * route table marks use it (api/routes.c, api_dispatch), and they fall
+ * back to the primary on any answer but success. A read connection never
+ * sets or obeys the primary's "down" state; after it fails (connect,
+ * statement cut by the wait bound without a ping), no thread tries it for
+ * a second and reads go to the primary.
+ */
+/* Stores the read connection string (NULL or "" = none). Call once at
+ * start, before workers start. */
+void db_global_init_read(const char *conninfo);
+bool db_read_configured(void);
+/* This thread's read connection, prepared for a request like db_checkout,
+ * or NULL (no read URL, or it failed less than a second ago): use the
+ * primary's. One pointer comparison when no read URL is set. */
+struct db_conn *db_read_checkout(void);
+/* Counts a read served by the read connection (true) or sent back to the
+ * primary (false); the totals are in /metrics. */
+void db_read_note(bool served);
+uint64_t db_read_served(void);
+uint64_t db_read_fallbacks(void);
+
 /* --- queries --------------------------------------------------------------- */
 
 /* Runs sql with text parameters (params borrowed, NULL entries = SQL NULL).

@@ -37,6 +37,7 @@
 
 struct db_conn {
     PGconn *pg;
+    bool is_read; /* a read connection (db_read_checkout): g_read_conninfo, never g_down */
     int64_t last_fail_us;
     bool needs_check;                /* set by db_checkout; cleared by the first query */
     const char *pending_begin;       /* BEGIN … not sent yet (static string), see exec_one */
@@ -74,6 +75,22 @@ static atomic_uint_fast64_t g_errors;
 static pthread_key_t g_key;
 static pthread_once_t g_key_once = PTHREAD_ONCE_INIT;
 static _Thread_local struct db_conn *tl_conn;
+
+/* The read connections (issue 15, db_read_checkout): NULL = no read URL,
+ * and then nothing below costs anything. */
+static char *g_read_conninfo;
+static pthread_key_t g_read_key;
+static _Thread_local struct db_conn *tl_read;
+/* Monotonic µs before which no thread tries the read server again after
+ * it failed (a connect, a statement cut by the wait bound): reads go to
+ * the primary meanwhile, and a dead standby costs one connect attempt per
+ * DB_READ_RETRY_US, not one per request. */
+static atomic_int_fast64_t g_read_down_until;
+static atomic_uint_fast64_t g_read_served, g_read_fallbacks;
+/* Why 1 s: a standby restart or a failover takes seconds; retrying it
+ * more often only adds connect attempts, less often keeps reads on the
+ * primary longer than the outage. */
+#define DB_READ_RETRY_US 1000000
 
 static pthread_mutex_t g_wd_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct db_conn *g_wd_list;
@@ -205,7 +222,8 @@ static void conn_destroy(void *p)
 
 static void key_init(void)
 {
-    if (pthread_key_create(&g_key, conn_destroy) != 0)
+    if (pthread_key_create(&g_key, conn_destroy) != 0 ||
+        pthread_key_create(&g_read_key, conn_destroy) != 0)
         abort();
 }
 
@@ -238,12 +256,12 @@ static bool overdue(const struct db_conn *c, int64_t t)
 
 /* Cuts the armed statements (all, or only those past their bound) under
  * g_wd_mu; returns how many. */
-static unsigned cut_armed(bool only_overdue, int64_t t)
+static unsigned cut_armed(bool only_overdue, int64_t t, bool reads)
 {
     unsigned cut = 0;
     pthread_mutex_lock(&g_wd_mu);
     for (struct db_conn *c = g_wd_list; c; c = c->wd_next) {
-        if (c->wd_deadline_us == 0 || c->wd_cut || c->wd_fd < 0)
+        if (c->wd_deadline_us == 0 || c->wd_cut || c->wd_fd < 0 || c->is_read != reads)
             continue;
         if (only_overdue && !overdue(c, t))
             continue;
@@ -265,7 +283,7 @@ static void *watchdog_main(void *arg)
         struct timespec tick = {0, DB_WATCHDOG_TICK_NS};
         nanosleep(&tick, NULL);
         if (atomic_load(&g_down)) {
-            cut_armed(false, 0); /* none should be: db_connect fails fast */
+            cut_armed(false, 0, false); /* none should be: db_connect fails fast */
             if (server_answers()) {
                 atomic_store(&g_down, false);
                 atomic_fetch_add(&g_recoveries, 1);
@@ -273,10 +291,18 @@ static void *watchdog_main(void *arg)
             }
             continue;
         }
+        /* A read connection past its bound is cut without asking: its
+         * request falls back to the primary (db_read_checkout), which is
+         * cheaper than telling a long read from a silent standby. */
+        if (g_read_conninfo && cut_armed(true, now_us(), true) > 0) {
+            atomic_store(&g_read_down_until, now_us() + DB_READ_RETRY_US);
+            log_warn("read database silent for %u ms: statement(s) cut; reads go to the primary",
+                     atomic_load(&g_wait_ms));
+        }
         bool any = false;
         pthread_mutex_lock(&g_wd_mu);
         for (struct db_conn *c = g_wd_list; c && !any; c = c->wd_next)
-            any = overdue(c, now_us());
+            any = !c->is_read && overdue(c, now_us());
         pthread_mutex_unlock(&g_wd_mu);
         if (!any)
             continue;
@@ -285,7 +311,7 @@ static void *watchdog_main(void *arg)
             int64_t t = now_us(), more = (int64_t)atomic_load(&g_wait_ms) * 1000;
             pthread_mutex_lock(&g_wd_mu);
             for (struct db_conn *c = g_wd_list; c; c = c->wd_next) {
-                if (overdue(c, t))
+                if (!c->is_read && overdue(c, t))
                     c->wd_deadline_us = t + more;
             }
             pthread_mutex_unlock(&g_wd_mu);
@@ -293,7 +319,7 @@ static void *watchdog_main(void *arg)
         }
         atomic_store(&g_down, true);
         /* every statement in flight waits on the same silent server */
-        unsigned cut = cut_armed(false, 0);
+        unsigned cut = cut_armed(false, 0, false);
         log_warn("database silent for %u ms and not answering a new connection: %u "
                  "statement(s) cut; 503 until it answers",
                  atomic_load(&g_wait_ms), cut);
@@ -360,28 +386,84 @@ static void wd_disarm(struct db_conn *c)
         log_info("a statement cut by the wait bound: dropping its connection");
 }
 
-struct db_conn *db_thread_conn(void)
+static struct db_conn *conn_new(bool is_read)
 {
-    if (PNYX_LIKELY(tl_conn != NULL))
-        return tl_conn;
     pthread_once(&g_key_once, key_init);
     struct db_conn *c = pnyx_xcalloc(1, sizeof(*c));
     c->wd_fd = -1;
+    c->is_read = is_read;
     pthread_mutex_lock(&g_wd_mu);
     c->wd_next = g_wd_list;
     if (g_wd_list)
         g_wd_list->wd_prev = c;
     g_wd_list = c;
     pthread_mutex_unlock(&g_wd_mu);
-    tl_conn = c;
     /* The key's destructor closes the connection when the thread exits. */
-    if (pthread_setspecific(g_key, c) != 0)
+    if (pthread_setspecific(is_read ? g_read_key : g_key, c) != 0)
         abort();
     return c;
 }
 
+struct db_conn *db_thread_conn(void)
+{
+    if (PNYX_LIKELY(tl_conn != NULL))
+        return tl_conn;
+    tl_conn = conn_new(false);
+    return tl_conn;
+}
+
+void db_global_init_read(const char *conninfo)
+{
+    free(g_read_conninfo);
+    g_read_conninfo = NULL;
+    if (conninfo && *conninfo) {
+        g_read_conninfo = strdup(conninfo);
+        if (!g_read_conninfo)
+            abort();
+    }
+}
+
+bool db_read_configured(void)
+{
+    return g_read_conninfo != NULL;
+}
+
+struct db_conn *db_read_checkout(void)
+{
+    if (PNYX_LIKELY(g_read_conninfo == NULL))
+        return NULL;
+    if (now_us() < atomic_load_explicit(&g_read_down_until, memory_order_relaxed))
+        return NULL;
+    if (tl_read == NULL)
+        tl_read = conn_new(true);
+    tl_read->needs_check = true;
+    tl_read->sqlstate[0] = '\0';
+    tl_read->constraint[0] = '\0';
+    return tl_read;
+}
+
+void db_read_note(bool served)
+{
+    atomic_fetch_add_explicit(served ? &g_read_served : &g_read_fallbacks, 1, memory_order_relaxed);
+}
+
+uint64_t db_read_served(void)
+{
+    return atomic_load_explicit(&g_read_served, memory_order_relaxed);
+}
+
+uint64_t db_read_fallbacks(void)
+{
+    return atomic_load_explicit(&g_read_fallbacks, memory_order_relaxed);
+}
+
 void db_thread_close(void)
 {
+    if (tl_read) {
+        pthread_setspecific(g_read_key, NULL);
+        conn_destroy(tl_read);
+        tl_read = NULL;
+    }
     if (!tl_conn)
         return;
     pthread_setspecific(g_key, NULL);
@@ -433,7 +515,7 @@ enum db_status db_connect(struct db_conn *c)
 {
     if (c->needs_check)
         check_idle(c);
-    if (atomic_load_explicit(&g_down, memory_order_relaxed)) {
+    if (!c->is_read && atomic_load_explicit(&g_down, memory_order_relaxed)) {
         /* the watchdog found the server silent or unreachable: fail fast
          * (a connection kept could be mid-transaction on a frozen server) */
         drop(c);
@@ -454,9 +536,11 @@ enum db_status db_connect(struct db_conn *c)
     int64_t t = now_us();
     if (c->last_fail_us && t - c->last_fail_us < DB_RECONNECT_BACKOFF_US)
         return DB_UNAVAILABLE;
+    const char *info = c->is_read ? g_read_conninfo : g_conninfo;
     const char *kw[] = {"connect_timeout", "application_name", "dbname", NULL};
-    const char *val[] = {DB_CONNECT_TIMEOUT, "pnyxd", g_conninfo ? g_conninfo : "", NULL};
-    if (!g_conninfo || !*g_conninfo)
+    const char *val[] = {DB_CONNECT_TIMEOUT, c->is_read ? "pnyxd-read" : "pnyxd", info ? info : "",
+                         NULL};
+    if (!info || !*info)
         kw[2] = NULL;
     c->pg = PQconnectdbParams(kw, val, 1);
     if (!c->pg || PQstatus(c->pg) != CONNECTION_OK) {
@@ -465,10 +549,14 @@ enum db_status db_connect(struct db_conn *c)
             snprintf(msg, sizeof msg, "%s", PQerrorMessage(c->pg));
             msg[strcspn(msg, "\n")] = '\0';
         }
-        log_warn("database connection failed: %s", msg);
+        log_warn("%s connection failed: %s", c->is_read ? "read database" : "database", msg);
         atomic_fetch_add_explicit(&g_errors, 1, memory_order_relaxed);
         drop(c);
         c->last_fail_us = t;
+        if (c->is_read) {
+            atomic_store(&g_read_down_until, t + DB_READ_RETRY_US);
+            return DB_UNAVAILABLE;
+        }
         if (atomic_load(&g_wd_running))
             atomic_store(&g_down, true); /* every thread fails fast until the ping answers */
         return DB_UNAVAILABLE;
