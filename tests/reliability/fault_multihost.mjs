@@ -230,3 +230,70 @@ test('a frozen primary with a live standby listed: the wait bound still cuts', {
     P.destroy();
   }
 });
+
+// 4. A failover while the old primary is silent (a dead machine sends no
+// FIN): the primary is SIGSTOPped and its standby promoted at once. Reads
+// stuck on the old primary must be cut within the wait bound — the
+// watchdog asks the server those statements wait on, not the list (which
+// now finds the new primary and would call them merely "long", waiting
+// forever) — and writes then succeed on the new primary, pnyxd not
+// restarted.
+test('failover with a silent old primary: stuck statements are cut, writes resume on the new primary', { timeout: 240000 }, async () => {
+  const P = await L.Cluster.start({ name: 'mh-sil-primary' });
+  const S = await L.standby(P, { name: 'mh-sil-standby' });
+  const p = new L.Pnyxd(P, { name: 'p', env: { PNYX_DATABASE_URL: L.multiHost([P, S]), PNYX_DB_TIMEOUT: '4' } });
+  let frozen = false;
+  try {
+    await p.migrate();
+    await p.start();
+    const conv = await L.account(p, { country: 'FR' });
+    const aid = await L.assembly(p, conv);
+    const agent = L.keepAlive(8);
+    await Promise.all(Array.from({ length: 8 }, () => L.http(p.url, 'GET', `/api/v1/assemblies/${aid}`, { token: conv.token, agent })));
+    P.freeze();
+    frozen = true;
+    const t0 = Date.now();
+    S.promote();
+    const one = async (delay) => {
+      await L.sleep(delay);
+      const t = Date.now();
+      try {
+        const r = await L.http(p.url, 'GET', `/api/v1/assemblies/${aid}`, { token: conv.token, agent, timeout: 25000 });
+        return { r, ms: Date.now() - t };
+      } catch (e) {
+        return { r: { status: 0, headers: {}, text: e.message }, ms: Date.now() - t };
+      }
+    };
+    const res = await Promise.all(Array.from({ length: 8 }, (_, i) => one(i * 300)));
+    agent.destroy();
+    const worst = Math.max(...res.map((x) => x.ms));
+    let wrote = 0;
+    const statuses = {};
+    const firstWrite = await L.waitFor(async () => {
+      const r = await L.http(p.url, 'POST', `/api/v1/assemblies/${aid}/questions`, {
+        token: conv.token, timeout: 25000,
+        body: { title: 'After the failover', description: 'x', language: 'en', method: 'irv', options: [{ label: 'A' }, { label: 'B' }], closes_at: L.iso(3600), secrecy: 'secret' },
+      });
+      statuses[r.status] = (statuses[r.status] || 0) + 1;
+      if (r.status !== 201 && !is503(r)) throw new Error(`write: ${r.status} ${r.text.slice(0, 300)}`);
+      if (r.status === 201) wrote = Date.now();
+      return r.status === 201;
+    }, { what: 'a write on the new primary', timeout: 40000, interval: 200 });
+    L.log(`fault_multihost/4: reads → ${res.map((x) => `${x.r.status}@${x.ms}ms`).join(' ')}; first write ${((wrote - t0) / 1000).toFixed(2)} s after the freeze+promotion ${JSON.stringify(statuses)}; load ${L.loadavg()}`);
+    assert.ok(firstWrite);
+    for (const { r } of res) assert.ok(r.status === 200 || is503(r), `200, or 503 problem+json + Retry-After: ${r.status} ${r.text.slice(0, 300)}`);
+    assert.ok(worst <= (L.SANITIZED ? 10100 : 8600), `every read answered within the bound: ${worst} ms`);
+    assert.ok(wrote - t0 <= 20000, `writes on the new primary within 20 s: ${wrote - t0} ms`);
+    assert.ok(p.alive());
+    assert.doesNotMatch(p.logText(), /"status":500/, 'no 500 in the log');
+    await p.stop();
+  } catch (e) {
+    L.log(`--- p log tail ---\n${p.logText().slice(-4000)}`);
+    throw e;
+  } finally {
+    await p.stop().catch(() => {});
+    if (frozen) P.thaw();
+    S.destroy();
+    P.destroy();
+  }
+});

@@ -87,8 +87,12 @@ uint64_t db_error_count(void);
  * blocked read returns at once) and fails with DB_UNAVAILABLE, i.e. 503 +
  * Retry-After. So a request waiting on a silent database is answered
  * within ms + DB_PING_TIMEOUT_S s (+ a 100 ms tick) of its statement's
- * start. A COMMIT cut this way may have committed: clients retry the 503
- * with the same Idempotency-Key. ms = 0 (the default until called) turns
+ * start. With several hosts listed (issue 15) the ping goes to the server
+ * the overdue statement waits on (after a failover the list finds another
+ * one, which must not make a statement stuck on the old one "long"), and
+ * is a real connection when target_session_attrs asks for a kind of
+ * server (a standby answers a ping too). A COMMIT cut this way may have
+ * committed: clients retry the 503 with the same Idempotency-Key. ms = 0 (the default until called) turns
  * it off. Set once at start (PNYX_DB_TIMEOUT); starts the watchdog.
  */
 #define DB_PING_TIMEOUT_S 2

@@ -55,6 +55,11 @@ struct db_conn {
     bool wd_armed; /* owner only, no lock: whether disarm has work */
     int64_t wd_deadline_us;
     bool wd_cut;
+    /* The server this connection reached (PQhost/PQport at connect, under
+     * g_wd_mu): with several hosts listed, the watchdog asks THAT server
+     * whether it answers, not whichever the list finds first. */
+    char wd_host[256];
+    char wd_port[16];
     struct db_conn *wd_next, *wd_prev; /* every thread's connection */
 };
 
@@ -232,14 +237,20 @@ static void key_init(void)
 /* Does the server answer a new connection within DB_PING_TIMEOUT_S? A
  * frozen postmaster accepts the socket (the kernel's backlog) but never
  * answers the startup packet: libpq gives up at connect_timeout. */
-static bool server_answers(void)
+static bool server_answers(const char *host, const char *port)
 {
     char tmo[8];
     snprintf(tmo, sizeof tmo, "%d", DB_PING_TIMEOUT_S);
-    const char *kw[] = {"connect_timeout", "application_name", "dbname", NULL};
-    const char *val[] = {tmo, "pnyxd-watchdog", g_conninfo ? g_conninfo : "", NULL};
-    if (!g_conninfo || !*g_conninfo)
-        kw[2] = NULL;
+    /* Later keywords override the expanded connection string's (libpq):
+     * host and port name one server of a list. */
+    const char *kw[] = {"connect_timeout", "application_name", "dbname", "host", "port", NULL};
+    const char *val[] = {tmo, "pnyxd-watchdog", g_conninfo ? g_conninfo : "", host, port, NULL};
+    if (!host || !*host)
+        kw[3] = NULL;
+    if (!g_conninfo || !*g_conninfo) {
+        kw[2] = "application_name"; /* no string to expand: repeat a harmless key */
+        val[2] = "pnyxd-watchdog";
+    }
     if (!g_ping_connects)
         return PQpingParams(kw, val, 1) == PQPING_OK;
     PGconn *pg = PQconnectdbParams(kw, val, 1);
@@ -284,7 +295,7 @@ static void *watchdog_main(void *arg)
         nanosleep(&tick, NULL);
         if (atomic_load(&g_down)) {
             cut_armed(false, 0, false); /* none should be: db_connect fails fast */
-            if (server_answers()) {
+            if (server_answers(NULL, NULL)) {
                 atomic_store(&g_down, false);
                 atomic_fetch_add(&g_recoveries, 1);
                 log_info("database answers again");
@@ -299,19 +310,32 @@ static void *watchdog_main(void *arg)
             log_warn("read database silent for %u ms: statement(s) cut; reads go to the primary",
                      atomic_load(&g_wait_ms));
         }
+        /* The server of the first overdue statement (issue 15: after a
+         * failover, statements may wait on the old primary while the list
+         * finds a new one; asking the list would call the old one "long"
+         * and wait on it forever). Others on another server are asked
+         * about at the next tick. */
         bool any = false;
+        char host[sizeof g_wd_list->wd_host], port[sizeof g_wd_list->wd_port];
         pthread_mutex_lock(&g_wd_mu);
-        for (struct db_conn *c = g_wd_list; c && !any; c = c->wd_next)
+        for (struct db_conn *c = g_wd_list; c && !any; c = c->wd_next) {
             any = !c->is_read && overdue(c, now_us());
+            if (any) {
+                memcpy(host, c->wd_host, sizeof host);
+                memcpy(port, c->wd_port, sizeof port);
+            }
+        }
         pthread_mutex_unlock(&g_wd_mu);
         if (!any)
             continue;
-        if (server_answers()) { /* outside the lock: up to 2 s */
-            /* long, not silent: each overdue statement gets another bound */
+        if (server_answers(host, port)) { /* outside the lock: up to 2 s */
+            /* long, not silent: each overdue statement on that server gets
+             * another bound */
             int64_t t = now_us(), more = (int64_t)atomic_load(&g_wait_ms) * 1000;
             pthread_mutex_lock(&g_wd_mu);
             for (struct db_conn *c = g_wd_list; c; c = c->wd_next) {
-                if (!c->is_read && overdue(c, t))
+                if (!c->is_read && overdue(c, t) && strcmp(c->wd_host, host) == 0 &&
+                    strcmp(c->wd_port, port) == 0)
                     c->wd_deadline_us = t + more;
             }
             pthread_mutex_unlock(&g_wd_mu);
@@ -563,6 +587,11 @@ enum db_status db_connect(struct db_conn *c)
     }
     PQsetNoticeProcessor(c->pg, notice_ignore, NULL);
     c->last_fail_us = 0;
+    const char *h = PQhost(c->pg), *pt = PQport(c->pg);
+    pthread_mutex_lock(&g_wd_mu);
+    snprintf(c->wd_host, sizeof c->wd_host, "%s", h ? h : "");
+    snprintf(c->wd_port, sizeof c->wd_port, "%s", pt ? pt : "");
+    pthread_mutex_unlock(&g_wd_mu);
     return DB_OK;
 }
 
