@@ -92,8 +92,9 @@ uint64_t db_error_count(void);
  * one, which must not make a statement stuck on the old one "long"), and
  * is a real connection when target_session_attrs asks for a kind of
  * server (a standby answers a ping too). A COMMIT cut this way may have
- * committed: clients retry the 503 with the same Idempotency-Key. ms = 0 (the default until called) turns
- * it off. Set once at start (PNYX_DB_TIMEOUT); starts the watchdog.
+ * committed: clients retry the 503 with the same Idempotency-Key. ms = 0
+ * (the default until called) turns it off. Set once at start
+ * (PNYX_DB_TIMEOUT); starts the watchdog.
  */
 #define DB_PING_TIMEOUT_S 2
 void db_set_wait_bound(unsigned ms);
