@@ -171,6 +171,140 @@ enum db_status db_classify_sqlstate(const char *s)
     return DB_HARD_ERROR;
 }
 
+/* The hosts of a multi-host string, in the order given, and the order
+ * pnyxd tries them in: the server that last accepted a connection first
+ * (issue 15). libpq 15 tries the list in order on every new connection, so
+ * after a failover to the second host every new connection would first
+ * wait connect_timeout on a first host that black-holes packets (a dead
+ * machine). Only for a "host" list without "hostaddr"; ports as given
+ * (one for all, or one each). */
+#define DB_MAX_HOSTS 16
+static char *g_hosts[DB_MAX_HOSTS], *g_ports[DB_MAX_HOSTS];
+static int g_nhosts;
+static pthread_mutex_t g_pref_mu = PTHREAD_MUTEX_INITIALIZER;
+static char g_pref_hosts[2048], g_pref_ports[512]; /* "" = the string's order */
+static int g_pref_first = -1;
+
+/* Splits a comma-separated list into out (strdup'd); returns the count,
+ * or -1 when there are more than max. */
+static int split_list(const char *v, char **out, int max)
+{
+    int n = 0;
+    const char *p = v;
+    for (;;) {
+        size_t len = strcspn(p, ",");
+        if (n == max)
+            return -1;
+        out[n] = strndup(p, len);
+        if (!out[n])
+            abort();
+        n++;
+        if (p[len] == '\0')
+            return n;
+        p += len + 1;
+    }
+}
+
+static void hosts_init(PQconninfoOption *opts)
+{
+    for (int i = 0; i < g_nhosts; i++) {
+        free(g_hosts[i]);
+        free(g_ports[i]);
+        g_hosts[i] = g_ports[i] = NULL;
+    }
+    g_nhosts = 0;
+    g_pref_hosts[0] = g_pref_ports[0] = '\0';
+    g_pref_first = 0; /* "" lists: the string's order, its first host first */
+    const char *host = NULL, *port = NULL, *hostaddr = NULL;
+    for (PQconninfoOption *o = opts; o && o->keyword; o++) {
+        if (strcmp(o->keyword, "host") == 0)
+            host = o->val;
+        else if (strcmp(o->keyword, "port") == 0)
+            port = o->val;
+        else if (strcmp(o->keyword, "hostaddr") == 0)
+            hostaddr = o->val;
+    }
+    if (!host || !strchr(host, ',') || (hostaddr && *hostaddr))
+        return;
+    int n = split_list(host, g_hosts, DB_MAX_HOSTS);
+    char *ports[DB_MAX_HOSTS] = {0};
+    int np = port && *port ? split_list(port, ports, DB_MAX_HOSTS) : 0;
+    if (n < 2 || (np != 0 && np != 1 && np != n)) {
+        for (int i = 0; i < DB_MAX_HOSTS; i++) {
+            free(g_hosts[i]);
+            free(ports[i]);
+            g_hosts[i] = NULL;
+        }
+        return; /* libpq will say what is wrong with it */
+    }
+    for (int i = 0; i < n; i++) {
+        g_ports[i] = strdup(np == 0 ? "" : ports[np == 1 ? 0 : i]);
+        if (!g_ports[i])
+            abort();
+    }
+    for (int i = 0; i < np; i++)
+        free(ports[i]);
+    g_nhosts = n;
+}
+
+/* Records that host:port accepted a connection of the asked kind: new
+ * connections try it first. Cheap when it already is first. */
+static void note_server(const char *host, const char *port)
+{
+    if (g_nhosts < 2 || !host)
+        return;
+    int k = -1;
+    for (int i = 0; i < g_nhosts && k < 0; i++) {
+        if (strcmp(g_hosts[i], host) == 0 &&
+            (g_ports[i][0] == '\0' || (port && strcmp(g_ports[i], port) == 0)))
+            k = i;
+    }
+    pthread_mutex_lock(&g_pref_mu);
+    if (k < 0 || k == g_pref_first) {
+        pthread_mutex_unlock(&g_pref_mu);
+        return;
+    }
+    size_t hl = 0, pl = 0;
+    bool fits = true;
+    for (int j = -1; j < g_nhosts && fits; j++) {
+        int i = j < 0 ? k : j;
+        if (j == k)
+            continue;
+        const char *sep = j < 0 ? "" : ",";
+        size_t hn = strlen(sep) + strlen(g_hosts[i]), pn = strlen(sep) + strlen(g_ports[i]);
+        fits = hl + hn < sizeof g_pref_hosts && pl + pn < sizeof g_pref_ports;
+        if (fits) {
+            size_t sl = strlen(sep);
+            memcpy(g_pref_hosts + hl, sep, sl);
+            memcpy(g_pref_hosts + hl + sl, g_hosts[i], hn - sl + 1);
+            memcpy(g_pref_ports + pl, sep, sl);
+            memcpy(g_pref_ports + pl + sl, g_ports[i], pn - sl + 1);
+            hl += hn;
+            pl += pn;
+        }
+    }
+    if (!fits) {
+        g_pref_hosts[0] = g_pref_ports[0] = '\0'; /* too long: the string's order */
+        g_pref_first = 0;
+    } else {
+        if (g_ports[0][0] == '\0')
+            g_pref_ports[0] = '\0';
+        g_pref_first = k;
+    }
+    pthread_mutex_unlock(&g_pref_mu);
+    log_info("database: %s%s%s accepted; new connections try it first", host, port ? ":" : "",
+             port ? port : "");
+}
+
+/* Copies the preferred host and port lists ("" when none). */
+static void pref_lists(char *hosts, size_t hn, char *ports, size_t pn)
+{
+    pthread_mutex_lock(&g_pref_mu);
+    snprintf(hosts, hn, "%s", g_pref_hosts);
+    snprintf(ports, pn, "%s", g_pref_ports);
+    pthread_mutex_unlock(&g_pref_mu);
+}
+
 void db_global_init(const char *conninfo)
 {
     free(g_conninfo);
@@ -186,6 +320,7 @@ void db_global_init(const char *conninfo)
             tsa = o->val;
     }
     g_ping_connects = tsa && *tsa && strcmp(tsa, "any") != 0;
+    hosts_init(opts);
     PQconninfoFree(opts);
     PQfreemem(err);
 }
@@ -245,6 +380,12 @@ static bool server_answers(const char *host, const char *port)
      * host and port name one server of a list. */
     const char *kw[] = {"connect_timeout", "application_name", "dbname", "host", "port", NULL};
     const char *val[] = {tmo, "pnyxd-watchdog", g_conninfo ? g_conninfo : "", host, port, NULL};
+    char hosts[sizeof g_pref_hosts] = "", ports[sizeof g_pref_ports] = "";
+    if ((!host || !*host) && g_nhosts > 1) {
+        pref_lists(hosts, sizeof hosts, ports, sizeof ports);
+        host = hosts;
+        port = ports;
+    }
     if (!host || !*host)
         kw[3] = NULL;
     if (!g_conninfo || !*g_conninfo) {
@@ -255,6 +396,8 @@ static bool server_answers(const char *host, const char *port)
         return PQpingParams(kw, val, 1) == PQPING_OK;
     PGconn *pg = PQconnectdbParams(kw, val, 1);
     bool ok = pg && PQstatus(pg) == CONNECTION_OK;
+    if (ok)
+        note_server(PQhost(pg), PQport(pg));
     PQfinish(pg);
     return ok;
 }
@@ -561,8 +704,17 @@ enum db_status db_connect(struct db_conn *c)
     if (c->last_fail_us && t - c->last_fail_us < DB_RECONNECT_BACKOFF_US)
         return DB_UNAVAILABLE;
     const char *info = c->is_read ? g_read_conninfo : g_conninfo;
-    const char *kw[] = {"connect_timeout", "application_name", "dbname", NULL};
-    const char *val[] = {DB_CONNECT_TIMEOUT, c->is_read ? "pnyxd-read" : "pnyxd", info ? info : "",
+    char hosts[sizeof g_pref_hosts] = "", ports[sizeof g_pref_ports] = "";
+    if (!c->is_read && g_nhosts > 1)
+        pref_lists(hosts, sizeof hosts, ports, sizeof ports);
+    /* Later keywords override the expanded string's (libpq); empty ones
+     * are ignored. */
+    const char *kw[] = {"connect_timeout", "application_name", "dbname", "host", "port", NULL};
+    const char *val[] = {DB_CONNECT_TIMEOUT,
+                         c->is_read ? "pnyxd-read" : "pnyxd",
+                         info ? info : "",
+                         hosts,
+                         ports,
                          NULL};
     if (!info || !*info)
         kw[2] = NULL;
@@ -588,6 +740,8 @@ enum db_status db_connect(struct db_conn *c)
     PQsetNoticeProcessor(c->pg, notice_ignore, NULL);
     c->last_fail_us = 0;
     const char *h = PQhost(c->pg), *pt = PQport(c->pg);
+    if (!c->is_read)
+        note_server(h, pt);
     pthread_mutex_lock(&g_wd_mu);
     snprintf(c->wd_host, sizeof c->wd_host, "%s", h ? h : "");
     snprintf(c->wd_port, sizeof c->wd_port, "%s", pt ? pt : "");
