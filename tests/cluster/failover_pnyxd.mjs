@@ -43,7 +43,10 @@ test(`SIGKILL one pnyxd during a ${VOTERS}-voter cast load through HAProxy`, { t
         });
       }
     };
-    const r = await castRetry({ url: t.url, qid, voters: vs, concurrency: 32, deadlineMs: 240000, onResult });
+    // New voters wait while the kill runs (requests in flight go on and
+    // meet it): on a quiet machine 2,000 casts take ~3 s, less than
+    // `fail` itself, and none would be left to show HAProxy routing around.
+    const r = await castRetry({ url: t.url, qid, voters: vs, concurrency: 32, deadlineMs: 240000, onResult, gate: () => killing });
     await killing;
     const fails = vs.flatMap((v) => v.answers.filter((a) => a.status !== 201 && a.t >= killAt).map((a) => a.t));
     const lastFail = fails.length ? Math.max(...fails) - killAt : 0;

@@ -244,7 +244,7 @@ export const RETRYABLE = new Set([502, 503, 504]);
 // Retry-After or problem+json: [{ct, ra, text}]), firstOkAfter(t, from) → ms
 // from `from` (default t) to the first 201 to a request SENT at or after
 // t, or -1}.
-export async function castRetry({ url, qid, voters: vs, concurrency = 32, deadlineMs = 180000, options = 4, requestTimeout = 15000, onResult = () => {}, onError = () => {} }) {
+export async function castRetry({ url, qid, voters: vs, concurrency = 32, deadlineMs = 180000, options = 4, requestTimeout = 15000, onResult = () => {}, onError = () => {}, gate = () => null }) {
   const agent = L.keepAlive(concurrency);
   const t0 = Date.now();
   const alive = L.deadline(deadlineMs);
@@ -308,8 +308,13 @@ export async function castRetry({ url, qid, voters: vs, concurrency = 32, deadli
       return;
     }
   };
+  // gate(): a promise (or null) every worker awaits before it takes the
+  // next voter — lets a case hold new voters until a fault is complete.
   const worker = async () => {
-    while (next < vs.length) await one(next++);
+    while (next < vs.length) {
+      await gate();
+      if (next < vs.length) await one(next++);
+    }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, vs.length) }, worker));
   agent.destroy();
