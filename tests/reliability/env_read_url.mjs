@@ -26,7 +26,7 @@ test('reads marked for the standby: stale there, own writes fresh, fallback to t
   const P = await L.Cluster.start({ name: 'ru-primary' });
   const S = await L.standby(P, { name: 'ru-standby' });
   const p = new L.Pnyxd(P, { name: 'p', env: { PNYX_DATABASE_READ_URL: L.multiHost([S], { attrs: 'prefer-standby' }) } });
-  try {
+  await L.guarded({ pnyxd: [p], clusters: [S, P] }, async () => {
     await p.migrate();
     await p.start();
     const conv = await L.account(p, { country: 'FR' });
@@ -106,12 +106,5 @@ test('reads marked for the standby: stale there, own writes fresh, fallback to t
     assert.ok(firstMs < 4000, `the first read after the standby stopped: ${firstMs} ms`);
     assert.doesNotMatch(p.logText(), /"status":500/, 'no 500 in the log');
     assert.equal((await p.stop()).code, 0);
-  } catch (e) {
-    L.log(`--- p log tail ---\n${p.logText().slice(-4000)}`);
-    throw e;
-  } finally {
-    await p.stop().catch(() => {});
-    S.destroy();
-    P.destroy();
-  }
+  });
 });

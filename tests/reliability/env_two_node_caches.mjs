@@ -28,7 +28,7 @@ test('a logout, a suspension and a visibility change through one pnyxd reach the
   const env = { PNYX_WORKERS: '1', PNYX_ARGON2_M_KIB: '1024', PNYX_ARGON2_T: '1' };
   const a = new L.Pnyxd(c, { name: 'a', env });
   const b = new L.Pnyxd(c, { name: 'b', dataDir: a.dataDir, env });
-  try {
+  await L.guarded({ pnyxd: [a, b], clusters: [c] }, async () => {
     await a.migrate();
     await a.start(); // the first start writes the deployment's signing key
     await b.start();
@@ -82,12 +82,5 @@ test('a logout, a suspension and a visibility change through one pnyxd reach the
     assert.ok(boardS <= 1 + 1, `board within 1 s (+ margin): ${boardS} s`);
     assert.equal((await a.stop()).code, 0);
     assert.equal((await b.stop()).code, 0);
-  } catch (e) {
-    L.log(`--- a log tail ---\n${a.logText().slice(-3000)}\n--- b log tail ---\n${b.logText().slice(-3000)}`);
-    throw e;
-  } finally {
-    await a.stop().catch(() => {});
-    await b.stop().catch(() => {});
-    c.destroy();
-  }
+  });
 });

@@ -28,7 +28,7 @@ test('a dead host and a standby listed before the primary; a read-only server an
   const S = await L.standby(P, { name: 'mh-standby' });
   const dead = path.join(P.dir, 'nobody-listens-here');
   const a = new L.Pnyxd(P, { name: 'a', env: { PNYX_DATABASE_URL: L.multiHost([dead, S, P]) } });
-  try {
+  await L.guarded({ pnyxd: [a], clusters: [S, P] }, async () => {
     await a.migrate();
     await a.start();
     const conv = await L.account(a, { country: 'FR' });
@@ -67,14 +67,7 @@ test('a dead host and a standby listed before the primary; a read-only server an
     assert.equal(S.int("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pnyxd'"), 0, 'no pnyxd connection stays on the standby');
     assert.doesNotMatch(a.logText(), /"status":500/, 'no 500 in the log');
     assert.equal((await a.stop()).code, 0);
-  } catch (e) {
-    L.log(`--- a log tail ---\n${a.logText().slice(-3000)}`);
-    throw e;
-  } finally {
-    await a.stop().catch(() => {});
-    S.destroy();
-    P.destroy();
-  }
+  });
 });
 
 test('failover: the primary stops, the standby is promoted, pnyxd follows without a restart and without a 500', { timeout: 300000 }, async () => {

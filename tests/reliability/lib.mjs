@@ -785,3 +785,18 @@ export function multiHost(hosts, { db = 'pnyx', attrs = 'read-write' } = {}) {
   const dirs = hosts.map((h) => (typeof h === 'string' ? h : h.host));
   return `host=${dirs.join(',')} port=${dirs.map(() => 5432).join(',')} dbname=${db} user=postgres target_session_attrs=${attrs}`;
 }
+
+// The end every case with its own servers shares: runs fn; when it fails,
+// prints the end of each pnyxd's log; always stops every pnyxd, then
+// destroys every cluster (in the order given).
+export async function guarded({ pnyxd = [], clusters = [] }, fn) {
+  try {
+    return await fn();
+  } catch (e) {
+    for (const p of pnyxd) log(`--- ${p.name} log tail ---\n${p.logText().slice(-3000)}`);
+    throw e;
+  } finally {
+    for (const p of pnyxd) await p.stop().catch(() => {});
+    for (const c of clusters) c.destroy();
+  }
+}
