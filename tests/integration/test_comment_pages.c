@@ -305,3 +305,237 @@ Test(comment_pages, etag_and_304_follow_the_bytes)
     cr_expect_not_null(strstr(r->body, "\"two\""));
     h_resp_free(r);
 }
+
+/* --- the whole page kept (api/prop_page.c) --------------------------------------- */
+
+/* The proposal page as u (NULL: anonymous) reads it with ?lang=lang (NULL:
+ * none: the account's languages decide), read twice: the first read keeps
+ * the page, the second is answered from it after the key check; both must
+ * give the same bytes and ETag. Returns the page (new reference). */
+static json_t *whole(struct world *w, const struct it_user *u, const char *lang)
+{
+    char page[160];
+    snprintf(page, sizeof page, "/api/v1/proposals/%lld?comments=20%s%s", (long long)w->pid,
+             lang != NULL ? "&lang=" : "", lang != NULL ? lang : "");
+    struct h_resp *p1 = get(w, u, page), *p2 = get(w, u, page);
+    cr_expect_str_eq(p1->body, p2->body, "the kept page differs from the built one");
+    cr_expect_str_eq(h_header(p1, "ETag"), h_header(p2, "ETag"));
+    json_t *j = json_incref(p2->json);
+    h_resp_free(p1);
+    h_resp_free(p2);
+    return j;
+}
+
+static const char *jstr_at(json_t *j, const char *k1, const char *k2)
+{
+    json_t *v = json_object_get(j, k1);
+    if (k2 != NULL) {
+        v = json_object_get(v, k2);
+    }
+    return json_string_value(v);
+}
+
+static json_int_t jint_at(json_t *j, const char *k1, const char *k2)
+{
+    json_t *v = json_object_get(j, k1);
+    if (k2 != NULL) {
+        v = json_object_get(v, k2);
+    }
+    return json_integer_value(v);
+}
+
+static bool jtrue_at(json_t *j, const char *k1, const char *k2)
+{
+    return json_is_true(json_object_get(json_object_get(j, k1), k2));
+}
+
+static void api_ok(struct world *w, const char *method, const char *path, const struct it_user *u,
+                   json_t *body, long want)
+{
+    struct h_resp *r = it_req(w->s, method, path, u, body);
+    json_decref(body);
+    cr_assert_eq(r->status, want, "%s %s: %ld %s", method, path, r->status, r->body);
+    h_resp_free(r);
+}
+
+/* Everything the proposal part shows, changed through the API: the next
+ * read of a kept page shows it. */
+Test(comment_pages, whole_page_follows_api_changes)
+{
+    struct world w = world_new();
+    it_comment_new(w.s, &w.mem, w.pid, "a comment", 0);
+    char path[128], tpath[128], epath[128];
+    snprintf(path, sizeof path, "/api/v1/proposals/%lld", (long long)w.pid);
+    snprintf(tpath, sizeof tpath, "/api/v1/proposals/%lld/translations", (long long)w.pid);
+    snprintf(epath, sizeof epath, "/api/v1/proposals/%lld/endorsements", (long long)w.pid);
+    json_t *pg = whole(&w, NULL, "fr");
+    cr_expect_str_eq(jstr_at(pg, "title", NULL), "Night trains");
+    cr_expect_str_eq(jstr_at(pg, "status", NULL), "draft");
+    json_decref(pg);
+
+    /* a new version */
+    api_ok(&w, "PATCH", path, &w.conv,
+           json_pack("{s:s, s:s}", "title", "Night trains v2", "body", "By night."), 200);
+    pg = whole(&w, NULL, "fr");
+    cr_expect_str_eq(jstr_at(pg, "title", NULL), "Night trains v2");
+    cr_expect_eq(jint_at(pg, "version", NULL), 2);
+    json_decref(pg);
+
+    /* a translation of it, then its review */
+    api_ok(&w, "POST", tpath, &w.fac,
+           json_pack("{s:s, s:s, s:s, s:s}", "language", "fr", "title", "Trains de nuit", "body",
+                     "De nuit.", "source", "human"),
+           201);
+    pg = whole(&w, NULL, "fr");
+    cr_expect_str_eq(jstr_at(pg, "title", NULL), "Trains de nuit");
+    cr_expect(!jtrue_at(pg, "translation", "reviewed"));
+    json_decref(pg);
+    pg = whole(&w, NULL, "en");
+    cr_expect_str_eq(jstr_at(pg, "title", NULL), "Night trains v2", "another reader's page");
+    json_decref(pg);
+    char rpath[160];
+    snprintf(rpath, sizeof rpath, "/api/v1/proposals/%lld/translations/fr/review",
+             (long long)w.pid);
+    api_ok(&w, "POST", rpath, &w.mem, NULL, 200);
+    pg = whole(&w, NULL, "fr");
+    cr_expect(jtrue_at(pg, "translation", "reviewed"), "the review shows");
+    json_decref(pg);
+
+    /* the lifecycle */
+    api_ok(&w, "PATCH", path, &w.conv, json_pack("{s:s}", "status", "deliberation"), 200);
+    pg = whole(&w, NULL, "fr");
+    cr_expect_str_eq(jstr_at(pg, "status", NULL), "deliberation");
+    json_decref(pg);
+
+    /* an endorsement: the count for all, "mine" for its author only */
+    json_t *mine = whole(&w, &w.mem, "fr");
+    cr_expect(!jtrue_at(mine, "endorsements", "mine"));
+    json_decref(mine);
+    api_ok(&w, "POST", epath, &w.mem, NULL, 201);
+    pg = whole(&w, NULL, "fr");
+    cr_expect_eq(jint_at(pg, "endorsements", "count"), 1);
+    cr_expect(!jtrue_at(pg, "endorsements", "mine"));
+    json_decref(pg);
+    mine = whole(&w, &w.mem, "fr");
+    cr_expect_eq(jint_at(mine, "endorsements", "count"), 1);
+    cr_expect(jtrue_at(mine, "endorsements", "mine"));
+    json_decref(mine);
+    mine = whole(&w, &w.mem2, "fr");
+    cr_expect(!jtrue_at(mine, "endorsements", "mine"), "another viewer's page");
+    json_decref(mine);
+}
+
+/* The same rows changed straight in SQL (another pnyxd, an operator):
+ * no in-process invalidation sees them; the page key does. */
+Test(comment_pages, whole_page_follows_database_changes)
+{
+    struct world w = world_new();
+    it_comment_new(w.s, &w.mem, w.pid, "a comment", 0);
+    json_t *pg = whole(&w, NULL, "es");
+    json_decref(pg);
+
+    sql1("UPDATE proposal_versions SET title = 'Changed in SQL' WHERE proposal_id = $1", w.pid);
+    pg = whole(&w, NULL, "es");
+    cr_expect_str_eq(jstr_at(pg, "title", NULL), "Changed in SQL");
+    json_decref(pg);
+
+    sql1("UPDATE accounts SET display_name = 'Renamed Convener' WHERE id = $1", w.conv.id);
+    pg = whole(&w, NULL, "es");
+    cr_expect_str_eq(jstr_at(pg, "author", "display_name"), "Renamed Convener");
+    json_decref(pg);
+
+    sql1("UPDATE assemblies SET advancement_min_endorsements = 3, advancement_min_countries = 2 "
+         "WHERE id = $1",
+         w.aid);
+    pg = whole(&w, NULL, "es");
+    cr_expect_eq(jint_at(json_object_get(pg, "endorsements"), "missing", "endorsements"), 3);
+    json_decref(pg);
+
+    sql1("INSERT INTO proposal_translations (assembly_id, proposal_id, version, language, title, "
+         "body, source, translator) SELECT assembly_id, id, current_version, 'es', 'Trenes "
+         "nocturnos', 'De noche.', 'machine', 'apertium' FROM proposals WHERE id = $1",
+         w.pid);
+    pg = whole(&w, NULL, "es");
+    cr_expect_str_eq(jstr_at(pg, "title", NULL), "Trenes nocturnos");
+    cr_expect_str_eq(jstr_at(pg, "translation", "source"), "machine");
+    json_decref(pg);
+
+    sql1("UPDATE proposal_translations SET title = 'Trenes de noche' WHERE proposal_id = $1",
+         w.pid);
+    pg = whole(&w, NULL, "es");
+    cr_expect_str_eq(jstr_at(pg, "title", NULL), "Trenes de noche");
+    json_decref(pg);
+
+    sql1("DELETE FROM proposal_translations WHERE proposal_id = $1", w.pid);
+    pg = whole(&w, NULL, "es");
+    cr_expect_str_eq(jstr_at(pg, "title", NULL), "Changed in SQL", "the deletion shows");
+    json_decref(pg);
+
+    /* the viewer's own rows: languages (no ?lang=), endorsement, standing */
+    sql1("INSERT INTO proposal_translations (assembly_id, proposal_id, version, language, title, "
+         "body, source) SELECT assembly_id, id, current_version, 'fr', 'Trains de nuit', "
+         "'De nuit.', 'human' FROM proposals WHERE id = $1",
+         w.pid);
+    json_t *mine = whole(&w, &w.mem, NULL);
+    const char *before = jstr_at(mine, "language", NULL);
+    cr_expect_str_neq(before, "fr");
+    json_decref(mine);
+    sql1("UPDATE accounts SET languages = '{fr}' WHERE id = $1", w.mem.id);
+    mine = whole(&w, &w.mem, NULL);
+    cr_expect_str_eq(jstr_at(mine, "language", NULL), "fr", "the viewer's languages");
+    json_decref(mine);
+
+    sql1("UPDATE proposals SET status = 'deliberation' WHERE id = $1", w.pid);
+    char q[320];
+    snprintf(q, sizeof q,
+             "INSERT INTO endorsements (proposal_id, account_id, assembly_id, country, version) "
+             "SELECT id, %lld, assembly_id, 'ES', current_version FROM proposals WHERE id = $1",
+             (long long)w.mem.id);
+    sql1(q, w.pid);
+    const struct it_user *endorser = &w.mem, *other = &w.mem2;
+    mine = whole(&w, endorser, "en");
+    cr_expect(jtrue_at(mine, "endorsements", "mine"), "an endorsement written in SQL");
+    json_decref(mine);
+    mine = whole(&w, other, "en");
+    cr_expect(!jtrue_at(mine, "endorsements", "mine"));
+    json_decref(mine);
+
+    /* the author's standing decides allowed_transitions */
+    json_t *au = whole(&w, &w.conv, "en");
+    size_t n_before = json_array_size(json_object_get(au, "allowed_transitions"));
+    json_decref(au);
+    sql1("UPDATE memberships SET status = 'suspended' WHERE account_id = $1", w.conv.id);
+    au = whole(&w, &w.conv, "en");
+    cr_expect_neq(json_array_size(json_object_get(au, "allowed_transitions")), n_before,
+                  "a suspension changes what the author may do");
+    json_decref(au);
+}
+
+/* Readers never get each other's page: the author's (allowed
+ * transitions), a member's and an anonymous reader's, in turns. */
+Test(comment_pages, whole_page_is_per_viewer)
+{
+    struct world w = world_new();
+    it_comment_new(w.s, &w.mem, w.pid, "a comment", 0);
+    char page[160];
+    snprintf(page, sizeof page, "/api/v1/proposals/%lld?comments=20&lang=en", (long long)w.pid);
+    struct h_resp *first[3] = {NULL, NULL, NULL};
+    const struct it_user *who[3] = {NULL, &w.conv, &w.mem};
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < 3; i++) {
+            struct h_resp *r = get(&w, who[i], page);
+            if (first[i] == NULL) {
+                first[i] = r;
+                continue;
+            }
+            cr_expect_str_eq(r->body, first[i]->body, "reader %d, round %d", i, round);
+            h_resp_free(r);
+        }
+    }
+    cr_expect_str_neq(first[0]->body, first[1]->body, "the author's page is their own");
+    cr_expect_eq(json_array_size(json_object_get(first[0]->json, "allowed_transitions")), 0);
+    cr_expect_gt(json_array_size(json_object_get(first[1]->json, "allowed_transitions")), 0);
+    for (int i = 0; i < 3; i++) {
+        h_resp_free(first[i]);
+    }
+}

@@ -466,12 +466,14 @@ static char *page_text(struct api_req *rq, const struct db_standing *sd,
 static bool page_get(struct api_req *rq, int64_t pid, int64_t after, const struct db_standing *sd,
                      int limit, const char *const *langs, int n_langs, const char *key, size_t off,
                      size_t extra, char **buf, size_t *len, char tag[PAGE_TAG_LEN + 1],
-                     enum db_status *st)
+                     enum db_status *st, bool *for_all)
 {
     char lk[PAGE_KEY_MAX];
     bool cacheable = key != NULL && after == 0 && langs_key(langs, n_langs, lk);
     *st = DB_OK;
+    *for_all = false;
     if (cacheable && page_cached(rq->arena, pid, limit, lk, key, off, extra, buf, len, tag)) {
+        *for_all = true; /* only such pages are kept */
         return true;
     }
     struct db_comment *items;
@@ -486,6 +488,7 @@ static bool page_get(struct api_req *rq, int64_t pid, int64_t after, const struc
         return false;
     }
     page_tag(text, *len, tag);
+    *for_all = same_for_all;
     if (cacheable && same_for_all) {
         page_keep(pid, limit, lk, key, text, *len, tag);
     }
@@ -532,8 +535,8 @@ static bool inm_matches(const char *inm, const char *etag)
  * stale or another reader's page. "private, no-cache": a browser may keep
  * the reply but asks every time; shared caches keep nothing.
  */
-static void reply_text(struct api_req *rq, struct api_reply *out, char *body, size_t len,
-                       const char *etag)
+void api_text_page_reply(struct api_req *rq, struct api_reply *out, char *body, size_t len,
+                         const char *etag)
 {
     json_decref(out->json);
     out->json = NULL;
@@ -557,7 +560,8 @@ static void reply_text(struct api_req *rq, struct api_reply *out, char *body, si
  * api_comments_embed). */
 static int embed_page(struct api_req *rq, struct api_reply *out, int64_t pid,
                       const struct db_standing *sd, const char *comments_key, uint64_t n,
-                      const char *const *langs, int n_langs, char *head, size_t hlen)
+                      const char *const *langs, int n_langs, char *head, size_t hlen,
+                      struct api_page_info *info)
 {
     if (hlen < 2 || head[hlen - 1] != '}') {
         free(head);
@@ -572,8 +576,9 @@ static int embed_page(struct api_req *rq, struct api_reply *out, int64_t pid,
     size_t mlen = strlen(m), off = hlen - 1 + mlen, plen = 0;
     char *body = NULL, tag[PAGE_TAG_LEN + 1], head_tag[PAGE_TAG_LEN + 1];
     enum db_status st;
+    bool for_all = false;
     if (!page_get(rq, pid, 0, sd, (int)n, langs, n_langs, comments_key, off, 2, &body, &plen, tag,
-                  &st)) {
+                  &st, &for_all)) {
         free(head);
         api_problem_db(out, st != DB_OK ? st : DB_HARD_ERROR);
         return -1;
@@ -586,7 +591,14 @@ static int embed_page(struct api_req *rq, struct api_reply *out, int64_t pid,
      * reader's standing) and the page's (kept with the page). */
     page_tag(head, hlen, head_tag);
     free(head);
-    reply_text(rq, out, body, off + plen + 1, arena_printf(rq->arena, "\"%s%s\"", head_tag, tag));
+    const char *etag = arena_printf(rq->arena, "\"%s%s\"", head_tag, tag);
+    if (info != NULL) {
+        info->same_for_all = for_all;
+        info->etag = etag;
+        info->body = body;
+        info->len = off + plen + 1;
+    }
+    api_text_page_reply(rq, out, body, off + plen + 1, etag);
     return 0;
 }
 
@@ -624,12 +636,12 @@ int api_comments_embed(struct api_req *rq, struct api_reply *out, int64_t pid,
     }
     char *head = json_dumps(out->json, JSON_COMPACT);
     return embed_page(rq, out, pid, sd, comments_key, n, langs, n_langs, head,
-                      head != NULL ? strlen(head) : 0);
+                      head != NULL ? strlen(head) : 0, NULL);
 }
 
 int api_comments_embed_text(struct api_req *rq, struct api_reply *out, int64_t pid,
                             const struct db_standing *sd, const char *comments_key, char *head,
-                            size_t hlen)
+                            size_t hlen, struct api_page_info *info)
 {
     uint64_t n = 0;
     const char *langs[API_LANG_PREFS_MAX];
@@ -649,7 +661,7 @@ int api_comments_embed_text(struct api_req *rq, struct api_reply *out, int64_t p
         out->content_type = "application/json";
         return 0;
     }
-    return embed_page(rq, out, pid, sd, comments_key, n, langs, n_langs, head, hlen);
+    return embed_page(rq, out, pid, sd, comments_key, n, langs, n_langs, head, hlen, info);
 }
 
 /* GET /api/v1/proposals/{pid}/comments?lang=&after=&limit= — two queries:
@@ -680,12 +692,13 @@ int api_comments_list(struct api_req *rq, struct api_reply *out)
     }
     size_t len = 0;
     char *page = NULL, tag[PAGE_TAG_LEN + 1];
+    bool for_all;
     if (!page_get(rq, pid, after, &sc.sd, limit, langs, n_langs, sc.comments_key, 0, 1, &page, &len,
-                  tag, &st)) {
+                  tag, &st, &for_all)) {
         return api_problem_db(out, st != DB_OK ? st : DB_HARD_ERROR);
     }
     page[len] = '\0';
-    reply_text(rq, out, page, len, arena_printf(rq->arena, "\"%s\"", tag));
+    api_text_page_reply(rq, out, page, len, arena_printf(rq->arena, "\"%s\"", tag));
     (void)api_reply_header(out, "Vary", "Accept-Language");
     return 0;
 }

@@ -8,6 +8,8 @@
 #ifndef PNYX_API_API_COMMENTS_H
 #define PNYX_API_API_COMMENTS_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "api/api_common.h"
@@ -47,8 +49,25 @@ int api_comments_embed(struct api_req *rq, struct api_reply *out, int64_t pid,
  * the reader may not read the comments (as api_comments_embed leaves the
  * proposal), the page appended otherwise, or a problem. Returns as
  * api_comments_embed does; -1 with no reply only when out of memory. */
+/* What api_comments_embed_text tells the caller that keeps whole pages
+ * (api/prop_page.c) when it replied 200 with the page: the reply's body
+ * (out->body, arena) and ETag, and whether every reader allowed to read
+ * the comments gets the same comment part (no hidden comment on it). */
+struct api_page_info {
+    bool same_for_all;
+    const char *etag;
+    const char *body;
+    size_t len;
+};
 int api_comments_embed_text(struct api_req *rq, struct api_reply *out, int64_t pid,
                             const struct db_standing *sd, const char *comments_key, char *head,
-                            size_t hlen) PNYX_NONNULL(1, 2, 4, 6);
+                            size_t hlen, struct api_page_info *info) PNYX_NONNULL(1, 2, 4, 6);
+
+/* Replies 200 with the JSON text body[0..len) (arena, borrowed by the
+ * reply) and its strong ETag etag (arena), or 304 without a body when the
+ * request's If-None-Match names it; Cache-Control "private, no-cache".
+ * The one reply of the proposal page and the comment list. */
+void api_text_page_reply(struct api_req *rq, struct api_reply *out, char *body, size_t len,
+                         const char *etag) PNYX_NONNULL(1, 2, 5);
 
 #endif /* PNYX_API_API_COMMENTS_H */

@@ -27,6 +27,7 @@
 #include "api/body_specs.h"
 #include "api/decode.h"
 #include "api/lang_prefs.h"
+#include "api/prop_page.h"
 #include "api/translation_queue.h"
 #include "core/base/base.h"
 #include "core/validate/validate.h"
@@ -182,7 +183,7 @@ static json_t *view_json(const struct api_req *rq, const struct db_proposal_view
 /* Replies status with proposal pid as the reader (prefs NULL: the
  * original) sees it; gated by AUTHZ_READ_PROPOSAL when gate. */
 static int reply_view(struct api_req *rq, struct api_reply *out, unsigned status, int64_t pid,
-                      int64_t version, const char *prefs, bool gate)
+                      int64_t version, const char *prefs, bool gate, const char *keep_as)
 {
     struct db_proposal_view v;
     int64_t viewer = rq->auth.authenticated ? rq->auth.account_id : 0;
@@ -207,9 +208,16 @@ static int reply_view(struct api_req *rq, struct api_reply *out, unsigned status
         size_t hlen = 0;
         char *head = api_proposal_text(&v.p, &pr, allowed, n, v.languages_json, &hlen);
         if (head != NULL) {
-            return api_comments_embed_text(rq, out, pid, &sd, v.comments_key, head, hlen) != 0
-                       ? (out->status != 0 ? 0 : -1)
-                       : 0;
+            struct api_page_info info = {0};
+            if (api_comments_embed_text(rq, out, pid, &sd, v.comments_key, head, hlen, &info) !=
+                0) {
+                return out->status != 0 ? 0 : -1;
+            }
+            /* The whole page, kept under the key read with it (prop_page.c). */
+            if (keep_as != NULL && info.etag != NULL && info.same_for_all && v.page_key != NULL) {
+                prop_page_keep(keep_as, v.page_key, info.body, info.len, info.etag);
+            }
+            return 0;
         }
     }
     api_reply_json(out, status, view_json(rq, &v));
@@ -472,7 +480,7 @@ static int create_reply(struct api_req *rq, enum db_status st, void *cls, struct
     if (st != DB_OK) {
         return ptxn_problem(out, st, &t->k);
     }
-    return reply_view(rq, out, 201, t->k.pid, 0, NULL, false);
+    return reply_view(rq, out, 201, t->k.pid, 0, NULL, false, NULL);
 }
 
 /* POST /api/v1/assemblies/{aid}/proposals {title, body, language, amends?} */
@@ -493,6 +501,45 @@ int api_proposals_create(struct api_req *rq, struct api_reply *out)
 
 /* --- read ------------------------------------------------------------------------------- */
 
+static int64_t viewer_id(const struct api_req *rq)
+{
+    return rq->auth.authenticated ? rq->auth.account_id : 0;
+}
+
+/* The proposal page's key in prop_page's cache (a valid ?comments=N):
+ * false when the request is not a page that may be kept. */
+static bool page_cache_key(struct api_req *rq, struct api_reply *out, int64_t pid, int64_t version,
+                           const char *prefs, char key[PROP_PAGE_KEY_MAX])
+{
+    uint64_t n = 0;
+    if (api_query(rq, "comments") == NULL || api_query_u64(rq, "comments", &n) <= 0 || n < 1 ||
+        n > API_PAGE_MAX) {
+        return false;
+    }
+    const char *langs[API_LANG_PREFS_MAX];
+    int nl = api_lang_prefs(rq, out, langs);
+    if (nl < 0) {
+        return false; /* not reached: reader_prefs checked ?lang= */
+    }
+    char lk[PROP_PAGE_KEY_MAX];
+    size_t used = 0;
+    lk[0] = '\0';
+    for (int i = 0; i < nl; i++) {
+        int w = snprintf(lk + used, sizeof lk - used, "%s%s", i > 0 ? "," : "", langs[i]);
+        if (w < 0 || (size_t)w >= sizeof lk - used) {
+            return false;
+        }
+        used += (size_t)w;
+    }
+    struct prop_page_req r = {.pid = pid,
+                              .version = version,
+                              .viewer = viewer_id(rq),
+                              .comments = n,
+                              .prefs = prefs,
+                              .langs = lk};
+    return prop_page_key(&r, key);
+}
+
 /* GET /api/v1/proposals/{pid}[?lang=][&version=] (also Accept-Language) */
 int api_proposals_get(struct api_req *rq, struct api_reply *out)
 {
@@ -508,7 +555,23 @@ int api_proposals_get(struct api_req *rq, struct api_reply *out)
     if (prefs == NULL) {
         return 0;
     }
-    int rc = reply_view(rq, out, 200, pid, (int64_t)version, prefs, true);
+    char key[PROP_PAGE_KEY_MAX];
+    bool keep = page_cache_key(rq, out, pid, (int64_t)version, prefs, key);
+    if (keep && prop_page_known(key)) {
+        /* A page is kept for this reader: one small statement says whether
+         * it is still what the database holds. */
+        const char *rev = NULL, *etag = NULL;
+        char *body = NULL;
+        size_t len = 0;
+        if (db_proposal_page_key(rq->db, rq->arena, pid, viewer_id(rq), (int64_t)version, &rev) ==
+                DB_OK &&
+            prop_page_get(rq->arena, key, rev, &body, &len, &etag)) {
+            api_text_page_reply(rq, out, body, len, etag);
+            (void)api_reply_header(out, "Vary", "Accept-Language");
+            return 0;
+        }
+    }
+    int rc = reply_view(rq, out, 200, pid, (int64_t)version, prefs, true, keep ? key : NULL);
     (void)api_reply_header(out, "Vary", "Accept-Language");
     return rc;
 }
@@ -843,7 +906,7 @@ static int patch_reply(struct api_req *rq, enum db_status st, void *cls, struct 
     if (st != DB_OK) {
         return ptxn_problem(out, st, &t->k);
     }
-    return reply_view(rq, out, 200, t->k.pid, 0, NULL, false);
+    return reply_view(rq, out, 200, t->k.pid, 0, NULL, false, NULL);
 }
 
 /* PATCH /api/v1/proposals/{pid} {title?, body?, status?} */
@@ -941,7 +1004,7 @@ static int merge_reply(struct api_req *rq, enum db_status st, void *cls, struct 
     if (st != DB_OK) {
         return ptxn_problem(out, st, &t->k);
     }
-    return reply_view(rq, out, 200, t->parent.id, 0, NULL, false);
+    return reply_view(rq, out, 200, t->parent.id, 0, NULL, false, NULL);
 }
 
 /* POST /api/v1/proposals/{pid}/merge (pid: the amendment) → the parent */

@@ -65,6 +65,33 @@
     "COALESCE(array_position(pf.prefs, lower(p.original_language)), 2147483647) "                  \
     "ORDER BY array_position(pf.prefs, lower(t.language)), t.version DESC LIMIT 1) t ON true "
 
+/*
+ * The page key: what the proposal page (db_proposal_view + the comment
+ * page) shows changes only when one of these changes, so a page kept under
+ * an equal key is still what the statements would give (api/prop_page.c).
+ * Every row the page reads is named by its xmin, the transaction that
+ * wrote its current version: any UPDATE (through the API or plain SQL,
+ * from any pnyxd) writes a new row version with a new xmin, an INSERT or
+ * DELETE of a translation changes the list. The rows: the proposal (its
+ * counters, status, version, comments_rev, so also the comment thread:
+ * sql/011), the assembly (visibility, join policy, rule), the author
+ * (name, country), the version read, every translation of the proposal
+ * (the best one and the language list), the comment pages' epoch (comment
+ * authors' names), and for a signed-in viewer V their membership (role,
+ * status), account (languages) and endorsement. An xid is 32 bits, so
+ * equal xmins could come back only after 2^32 transactions: a kept page
+ * lives minutes (prop_page.c). Freezing keeps the raw xmin (PostgreSQL
+ * >= 9.4), so VACUUM changes no key.
+ */
+#define P_PAGE_KEY(V)                                                                              \
+    "p.xmin::text || '.' || a.xmin::text || '.' || au.xmin::text || '.' || v.xmin::text || '.' "   \
+    "|| (SELECT e.n FROM comment_page_epoch e) || '.' || COALESCE((SELECT string_agg(tk.id || "    \
+    "':' || tk.xmin::text, ',' ORDER BY tk.id) FROM proposal_translations tk WHERE "               \
+    "tk.proposal_id = p.id), '') || '.' || COALESCE(m.xmin::text, '') || '.' || COALESCE((SELECT " \
+    "mk.xmin::text FROM accounts mk WHERE mk.id = " V "), '') || '.' || COALESCE((SELECT "         \
+    "ek.xmin::text FROM endorsements ek WHERE ek.proposal_id = p.id AND ek.account_id = " V        \
+    "), '')"
+
 static const char *opt_id(struct arena *a, int64_t id)
 {
     return id > 0 ? db_param_i64(a, id) : NULL;
@@ -149,11 +176,11 @@ static const struct db_stmt stmt_view = {
                   "proposal_translations t2 WHERE t2.proposal_id = p.id AND t2.version = "
                   "p.current_version AND t2.current UNION SELECT p.original_language) ls), "
                   "p.comment_count || '.' || p.comments_rev || '.' || "
-                  "(SELECT e.n FROM comment_page_epoch e)" P_FROM
-                  "JOIN proposal_versions v ON v.proposal_id = p.id "
-                  "AND v.version = COALESCE($3::int, p.current_version) "
-                  "LEFT JOIN memberships m ON m.assembly_id = p.assembly_id AND m.account_id = "
-                  "$2" P_PREFS("$4", "$2") P_BEST_TR "WHERE p.id = $1",
+                  "(SELECT e.n FROM comment_page_epoch e), " P_PAGE_KEY("$2") P_FROM
+    "JOIN proposal_versions v ON v.proposal_id = p.id "
+    "AND v.version = COALESCE($3::int, p.current_version) "
+    "LEFT JOIN memberships m ON m.assembly_id = p.assembly_id AND m.account_id = "
+    "$2" P_PREFS("$4", "$2") P_BEST_TR "WHERE p.id = $1",
     .nparams = 4,
 };
 
@@ -176,7 +203,37 @@ enum db_status db_proposal_view(struct db_conn *c, struct arena *a, int64_t pid,
     out->my_status = db_value(&r, 0, P_NCOLS + 3);
     out->languages_json = db_value(&r, 0, P_NCOLS + 4);
     out->comments_key = db_value(&r, 0, P_NCOLS + 5);
+    out->page_key = db_value(&r, 0, P_NCOLS + 6);
     return DB_OK;
+}
+
+/* Caller: api_proposals.c, the proposal page kept whole (prop_page.c): the
+ * key alone, as prop_view computes it, for the same joins. */
+static const struct db_stmt stmt_page_key = {
+    .name = "prop_page_key",
+    .sql = "SELECT " P_PAGE_KEY(
+        "$2") " FROM proposals p JOIN assemblies a ON a.id = p.assembly_id "
+              "JOIN accounts au ON au.id = p.author_id "
+              "JOIN proposal_versions v ON v.proposal_id = p.id "
+              "AND v.version = COALESCE($3::int, p.current_version) "
+              "LEFT JOIN memberships m ON m.assembly_id = p.assembly_id AND m.account_id = $2 "
+              "WHERE p.id = $1",
+    .nparams = 3,
+};
+
+enum db_status db_proposal_page_key(struct db_conn *c, struct arena *a, int64_t pid, int64_t viewer,
+                                    int64_t version, const char **key)
+{
+    const char *p[3] = {db_param_i64(a, pid), opt_id(a, viewer), opt_id(a, version)};
+    struct db_result r;
+    enum db_status st = db_query_one(c, a, &stmt_page_key, p, &r);
+    if (st == DB_OK) {
+        *key = db_value(&r, 0, 0);
+        if (*key == NULL) {
+            st = DB_HARD_ERROR;
+        }
+    }
+    return st;
 }
 
 /* Caller: api_proposals.c, every route under /proposals/{pid} (the group

@@ -84,10 +84,21 @@ struct db_proposal_view {
     /* The revision of the comment thread as pages show it ("count.rev.epoch",
      * sql/011): equal keys, equal comment pages (api_comments.c's cache). */
     const char *comments_key;
+    /* What the whole page shows, for viewer and the version read, as one
+     * text (db_proposal.c, P_PAGE_KEY): equal keys, equal pages. */
+    const char *page_key;
 };
 enum db_status db_proposal_view(struct db_conn *c, struct arena *a, int64_t pid, int64_t viewer,
                                 int64_t version, const char *prefs, struct db_proposal_view *out)
     PNYX_NONNULL(1, 2, 7) PNYX_MUSTCHECK;
+
+/* The page key of proposal pid as db_proposal_view would return it for
+ * viewer (0: anonymous) and version (0: the current one), in *key (arena):
+ * one small statement. DB_NOT_FOUND when there is no such proposal or
+ * version. */
+enum db_status db_proposal_page_key(struct db_conn *c, struct arena *a, int64_t pid, int64_t viewer,
+                                    int64_t version, const char **key)
+    PNYX_NONNULL(1, 2, 6) PNYX_MUSTCHECK;
 
 /* The assembly of proposal pid (it never changes) and, when version is not
  * NULL, its current version. DB_NOT_FOUND if none. */
