@@ -515,6 +515,73 @@ Test(leximin, uncovered_respondents_get_zero)
     sortition_problem_free(p);
 }
 
+/* The quota polytope's level bound (sortition_relaxed.c): never below the
+   LEXIMIN level it bounds, its duals are a certificate one ILP checks, and
+   with the first level's respondents fixed it bounds the second level. */
+Test(leximin, quota_polytope_bounds_every_level)
+{
+    char *resp = household_pool(40);
+    struct sortition_problem *p = load(HH_CATS, resp, "address", 8, SORTITION_OK);
+    struct sortition_result lex;
+    run_ok(p, SORTITION_LEXIMIN, sortition_solver_glpk(), &lex);
+    int n = p->n, *row_of = malloc((size_t)n * sizeof *row_of);
+    bool *fixed = calloc((size_t)n, sizeof *fixed);
+    double *fixp = calloc((size_t)n, sizeof *fixp), *y = malloc((size_t)n * sizeof *y);
+    for (int i = 0; i < n; i++) {
+        row_of[i] = i;
+    }
+    struct pricing *pr = pricing_new(p, sortition_solver_glpk());
+    int panel[8];
+    for (int l = 0; l < lex.nlevels; l++) {
+        const struct sortition_level *L = &lex.levels[l];
+        for (int i = 0; i < n; i++) {
+            fixed[i] = L->fixed_before[i];
+            fixp[i] = fixed[i] ? lex.probabilities[i] : 0.0;
+        }
+        double z = -1.0, ysum = 0.0, sf = 0.0, v, vb;
+        cr_assert_eq(relaxed_level(p, sortition_solver_glpk(), row_of, fixed, fixp, &z, y),
+                     SORTITION_OK);
+        cr_assert_geq(z, L->value - 1e-6, "level %d: relaxed %g below the LEXIMIN %g", l, z,
+                      L->value);
+        for (int i = 0; i < n; i++) {
+            cr_assert_geq(y[i], 0.0);
+            ysum += fixed[i] ? 0.0 : y[i];
+            sf += fixed[i] ? y[i] * fixp[i] : 0.0;
+        }
+        cr_assert_float_eq(ysum, 1.0, 1e-9);
+        cr_assert_eq(pricing_solve(pr, y, 0.0, 0.0, panel, &v, &vb), SORTITION_OK);
+        cr_assert_leq(v - sf, z + 1e-9, "level %d: a panel beats the relaxed bound", l);
+    }
+    /* The alternate pool: the polytope's bound is the LEXIMIN itself (0.1). */
+    char *alt = alternate_pool();
+    struct sortition_problem *q = load(ALT_CATS, alt, NULL, 20, SORTITION_OK);
+    int *row_q = malloc((size_t)q->n * sizeof *row_q);
+    bool *fixed_q = calloc((size_t)q->n, sizeof *fixed_q);
+    double *fixp_q = calloc((size_t)q->n, sizeof *fixp_q),
+           *y_q = malloc((size_t)q->n * sizeof *y_q);
+    for (int i = 0; i < q->n; i++) {
+        row_q[i] = i;
+    }
+    double zq = 0.0;
+    cr_assert_eq(relaxed_level(q, sortition_solver_coin(), row_q, fixed_q, fixp_q, &zq, y_q),
+                 SORTITION_OK);
+    cr_assert_float_eq(zq, 0.1, 1e-9);
+    free(row_q);
+    free(fixed_q);
+    free(fixp_q);
+    free(y_q);
+    sortition_problem_free(q);
+    free(alt);
+    pricing_free(pr);
+    free(row_of);
+    free(fixed);
+    free(fixp);
+    free(y);
+    sortition_result_fini(&lex);
+    sortition_problem_free(p);
+    free(resp);
+}
+
 /* ------------------------------------------------------------------------ */
 
 Test(legacy, statistically_unfair_on_the_alternate_pool)
