@@ -515,6 +515,33 @@ Test(leximin, uncovered_respondents_get_zero)
     sortition_problem_free(p);
 }
 
+/* A run cut by the budget (after its first master solve) still returns a
+   valid distribution: every panel within the quotas, households apart,
+   weights summing to 1, nobody below the level reached, the gap said. */
+Test(leximin, budget_cut_result_is_valid)
+{
+    char *resp = household_pool(40);
+    struct sortition_problem *p = load(HH_CATS, resp, "address", 8, SORTITION_OK);
+    struct sortition_options o;
+    struct sortition_error err;
+    struct sortition_result r;
+    sortition_options_init(&o);
+    sortition_error_init(&err);
+    o.method = SORTITION_LEXIMIN;
+    o.budget = 1e-9;
+    cr_assert_eq(sortition_run(p, &o, &r, &err), SORTITION_OK, "%s", err.message);
+    assert_valid_result(p, &r);
+    cr_assert_geq(r.nlevels, 1);
+    cr_assert_gt(r.gap, 0.0, "the budget cut the run");
+    for (int i = 0; i < p->n; i++) {
+        cr_assert_geq(r.probabilities[i], r.levels[0].value - 1e-6, "%d below the level", i);
+    }
+    sortition_result_fini(&r);
+    sortition_error_fini(&err);
+    sortition_problem_free(p);
+    free(resp);
+}
+
 /* The quota polytope's level bound (sortition_relaxed.c): never below the
    LEXIMIN level it bounds, its duals are a certificate one ILP checks, and
    with the first level's respondents fixed it bounds the second level. */
