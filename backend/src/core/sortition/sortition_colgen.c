@@ -61,9 +61,6 @@
    the first solve; seed 2031's second level needs ~12 solves to reach the
    bound anyway. */
 #define RELAXED_AFTER 8
-/* After a budget cut, the seconds allowed to lower the cut level's largest
-   probabilities (cg_spread). */
-#define SPREAD_SECONDS 20.0
 /* Extra columns per master solve (damped re-pricing, §2.3). */
 #define EXTRA_COLUMNS 4
 /* A master that turned infeasible by rounding: lower every fixed
@@ -115,9 +112,7 @@ struct cg {
        is fixp[i] − fixz[i]); zval is the current z column's value. */
     double zbase;
     double zval;
-    double *fixz;  /* n */
-    bool at_point; /* the master's basis is at the point lam was read from */
-    bool *spread;  /* n: fixed when the budget cut their level */
+    double *fixz; /* n */
     bool have_lam;
 };
 
@@ -423,7 +418,6 @@ static int cg_solve_master(struct cg *g, double *z, double *yhat)
         enum sortition_solve_status st = cg_lp(g, g->lp, g->have_lam);
         g->lp_solves++;
         g->partial = st == SORTITION_SOLVE_FEASIBLE || st == SORTITION_SOLVE_PENDING;
-        g->at_point = st != SORTITION_SOLVE_PENDING;
         if (st == SORTITION_SOLVE_PENDING) {
             /* out of budget before a feasible point: the last one stands */
             *z = g->zlast;
@@ -434,6 +428,15 @@ static int cg_solve_master(struct cg *g, double *z, double *yhat)
             break;
         }
         if (st != SORTITION_SOLVE_INFEASIBLE || retry >= REDUCE_RETRIES) {
+            if (g->o->budget > 0 && g->have_lam) {
+                /* with a budget, a master the solver fails on (seen once:
+                   GLPK called a warm master of seed 2032 infeasible 21
+                   times) ends the run like the budget, at the last point */
+                g->partial = true;
+                *z = g->zlast;
+                *yhat = 0.0;
+                return SORTITION_OK;
+            }
             return SORTITION_ESOLVER;
         }
         for (int i = 0; i < g->n; i++) {
@@ -743,136 +746,6 @@ static int cg_level(struct cg *g, double *z, double *ybest, double *vbest, doubl
     return SORTITION_OK;
 }
 
-/* A run cut by the budget: the master's point maximises the open level's
-   minimum only, and may leave some of those respondents well above it
-   (seed 2030 at 240 s: 10 of 2,000 at 0.05644 against a uniform 0.055).
-   From that point — still feasible, so every step is valid — lower the
-   largest coverage among them: the cut level's z column keeps its value,
-   a column d ≥ 0 and a row Σ_{K∋i} λ_K + d ≤ T0 per such respondent (T0
-   their largest coverage now) join, and the master maximises d for at most
-   SPREAD_SECONDS, in pivot chunks whose every point is usable. */
-static int cg_spread(struct cg *g)
-{
-    int n = g->n, k = g->k, rc = SORTITION_ENOMEM;
-    double *cov = calloc((size_t)n, sizeof *cov);
-    int *cnt = calloc((size_t)n + 1, sizeof *cnt);
-    int *cols = NULL, *fill = NULL;
-    double *vals = NULL, *x = NULL;
-    if (cov == NULL || cnt == NULL) {
-        goto out;
-    }
-    int np = g->ps.count < g->pcap ? g->ps.count : g->pcap;
-    for (int j = 0; j < np; j++) {
-        if (g->pcol[j] < 0) {
-            continue;
-        }
-        const int *q = g->ps.idx + (size_t)j * (size_t)k;
-        for (int t = 0; t < k; t++) {
-            cov[q[t]] += g->lam[j];
-            cnt[q[t]] += g->spread[q[t]];
-        }
-    }
-    double t0 = 0.0;
-    int nnzmax = 0, nsp = 0;
-    for (int i = 0; i < n; i++) {
-        if (g->spread[i] && g->row_of[i] >= 0) {
-            t0 = fmax(t0, cov[i]);
-            nnzmax = cnt[i] > nnzmax ? cnt[i] : nnzmax;
-            nsp++;
-        }
-    }
-    if (nsp == 0) {
-        rc = SORTITION_OK;
-        goto out;
-    }
-    /* member lists: panel columns per respondent */
-    int *start = cnt; /* reused as offsets */
-    int tot = 0;
-    for (int i = 0; i < n; i++) {
-        int c = start[i];
-        start[i] = tot;
-        tot += c;
-    }
-    start[n] = tot;
-    cols = malloc((size_t)(tot > 0 ? tot : 1) * sizeof *cols);
-    fill = calloc((size_t)n, sizeof *fill);
-    vals = malloc((size_t)(nnzmax + 1) * sizeof *vals);
-    int nc = g->s->ncols(g->lp) + 1;
-    x = malloc((size_t)nc * sizeof *x);
-    int *rowc = malloc((size_t)(nnzmax + 1) * sizeof *rowc);
-    if (cols == NULL || fill == NULL || vals == NULL || x == NULL || rowc == NULL) {
-        free(rowc);
-        goto out;
-    }
-    for (int j = 0; j < np; j++) {
-        if (g->pcol[j] < 0) {
-            continue;
-        }
-        const int *q = g->ps.idx + (size_t)j * (size_t)k;
-        for (int t = 0; t < k; t++) {
-            if (g->spread[q[t]]) {
-                cols[start[q[t]] + fill[q[t]]++] = g->pcol[j];
-            }
-        }
-    }
-    double lsum = 0.0;
-    for (int j = 0; j < np; j++) {
-        lsum += g->lam[j];
-    }
-    /* Σ λ may not shrink (the result is scaled to 1 afterwards) */
-    g->s->set_row_bounds(g->lp, g->sumrow, fmin(lsum, 1.0) - 1e-9, 1.0);
-    g->s->set_obj(g->lp, g->zcol, 0.0);
-    g->s->set_col_bounds(g->lp, g->zcol, g->zval, g->zval);
-    int dcol = g->s->add_col(g->lp, -1.0, 0.0, HUGE_VAL, false, 0, NULL, NULL);
-    if (dcol < 0) {
-        free(rowc);
-        goto out;
-    }
-    t0 += 1e-9;
-    for (int i = 0; i < n; i++) {
-        if (!g->spread[i] || g->row_of[i] < 0) {
-            continue;
-        }
-        int m = 0;
-        for (int t = start[i]; t < start[i + 1]; t++) {
-            rowc[m] = cols[t];
-            vals[m++] = 1.0;
-        }
-        rowc[m] = dcol;
-        vals[m++] = 1.0;
-        if (g->s->add_row(g->lp, -HUGE_VAL, t0, m, rowc, vals) < 0) {
-            free(rowc);
-            goto out;
-        }
-    }
-    free(rowc);
-    double until = sortition_now() + SPREAD_SECONDS;
-    for (;;) {
-        enum sortition_solve_status st = g->s->lp_solve(g->lp);
-        g->lp_solves++;
-        if (st != SORTITION_SOLVE_OPTIMAL && st != SORTITION_SOLVE_FEASIBLE) {
-            break; /* PENDING (a phase 1: cannot happen from a feasible
-                      basis) or a failure: the point before stands */
-        }
-        g->s->col_values(g->lp, x);
-        for (int j = 0; j < np; j++) {
-            g->lam[j] = g->pcol[j] >= 0 ? fmax(0.0, x[g->pcol[j]]) : 0.0;
-        }
-        if (st == SORTITION_SOLVE_OPTIMAL || sortition_now() > until) {
-            break;
-        }
-    }
-    rc = SORTITION_OK;
-out:
-    free(cov);
-    free(cnt);
-    free(cols);
-    free(fill);
-    free(vals);
-    free(x);
-    return rc;
-}
-
 /* min ε s.t. Σ_{K∋i} λ_K + ε ≥ target_i, Σ λ = 1: the final distribution. */
 static int cg_final(struct cg *g, const double *target, double *lambda)
 {
@@ -1045,7 +918,6 @@ int sortition_colgen_run(const struct sortition_problem *p, const struct sortiti
     g.fixed = calloc((size_t)p->n, sizeof *g.fixed);
     g.fixp = calloc((size_t)p->n, sizeof *g.fixp);
     g.fixz = calloc((size_t)p->n, sizeof *g.fixz);
-    g.spread = calloc((size_t)p->n, sizeof *g.spread);
     g.y = calloc((size_t)p->n, sizeof *g.y);
     g.w = malloc((size_t)p->n * sizeof *g.w);
     g.panel = malloc((size_t)p->k * sizeof *g.panel);
@@ -1054,7 +926,7 @@ int sortition_colgen_run(const struct sortition_problem *p, const struct sortiti
     g.mwq = malloc((size_t)p->k * sizeof *g.mwq);
     if (g.sw == NULL || g.mw == NULL || g.mwq == NULL || ybest == NULL || target == NULL ||
         g.pr == NULL || g.row_of == NULL || g.fixed == NULL || g.fixp == NULL || g.fixz == NULL ||
-        g.spread == NULL || g.y == NULL || g.w == NULL || g.panel == NULL) {
+        g.y == NULL || g.w == NULL || g.panel == NULL) {
         goto out;
     }
     rc = cg_initial(&g);
@@ -1101,7 +973,6 @@ int sortition_colgen_run(const struct sortition_problem *p, const struct sortiti
             /* out of budget: everyone still open gets the value reached */
             if (g.row_of[i] >= 0 && !g.fixed[i] &&
                 (gap > 0 || i == arg || ybest[i] >= REL_FIX * ymax)) {
-                g.spread[i] = gap > 0;
                 g.fixed[i] = true;
                 g.fixp[i] = z;
                 g.fixz[i] = g.zbase + g.zval;
@@ -1125,9 +996,6 @@ int sortition_colgen_run(const struct sortition_problem *p, const struct sortiti
         goto out;
     }
     rc = cg_progress(&g, "final", 0, 1);
-    if (rc == SORTITION_OK && r->gap > 0 && g.at_point) {
-        rc = cg_spread(&g);
-    }
     if (rc == SORTITION_OK && r->gap > 0) {
         /* cut by the budget: the last master point is the distribution
            (Σ λ ≤ 1 scaled up to 1 only raises coverage), no final LP,
@@ -1168,7 +1036,6 @@ out:
     free(g.fixed);
     free(g.fixp);
     free(g.fixz);
-    free(g.spread);
     free(g.y);
     free(g.w);
     free(g.panel);
