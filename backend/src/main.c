@@ -298,6 +298,7 @@ int main(int argc, char **argv)
                     cfg.sql_dir && *cfg.sql_dir ? cfg.sql_dir : "tried ./sql and <bin>/../../sql");
         } else {
             db_global_init(cfg.database_url);
+            db_global_init_read(cfg.database_read_url);
             rc = strcmp(cmd, "serve") == 0 ? cmd_serve(&cfg, migrate) : cmd_migrate(&cfg);
         }
     } else {

@@ -11,6 +11,9 @@ PNYX_PGBIN=/usr/lib/postgresql/15/bin
 # Packages to build and run pnyxd with a private PostgreSQL 15.
 PNYX_RUN_PACKAGES=(build-essential cmake pkg-config libmicrohttpd-dev libpq-dev libjansson-dev
                    libsodium-dev libargon2-dev postgresql-15 ca-certificates)
+# Extra packages for deploy/cluster (tests/cluster, bench/cluster): automatic
+# PostgreSQL failover (pg_autoctl) and the HTTP load balancer in front of pnyxd.
+PNYX_CLUSTER_PACKAGES=(postgresql-15 postgresql-15-auto-failover haproxy curl)
 # Extra packages for the test suite (browser tests use Debian's chromium).
 PNYX_TEST_PACKAGES=(libcriterion-dev libcurl4-openssl-dev chromium python3 python3-cryptography)
 

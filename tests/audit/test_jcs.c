@@ -511,6 +511,36 @@ Test(jcs, builder_misuse_is_sticky)
     jcs_buf_fini(&b);
 }
 
+/* Found by fuzz_jcs: a container refused at JCS_MAX_DEPTH after its comma
+ * had grown the buffer left the builder pointing at the freed block, and
+ * the next value wrote into it (heap-use-after-free under ASan). The fill
+ * below brings the text to 255 bytes so that comma is what grows the
+ * first 256-byte block. */
+Test(jcs, depth_refusal_after_comma_growth_keeps_the_buffer)
+{
+    struct jcs_buf b;
+    jcs_buf_init(&b);
+    for (int i = 0; i < JCS_MAX_DEPTH; i++) {
+        jcs_arr_begin(&b);
+    }
+    jcs_int(&b, 0);
+    while (b.len < 240) {
+        jcs_int(&b, 0); /* ",0" */
+    }
+    size_t pad = 255 - b.len - 3; /* ,"…" */
+    char s[32];
+    memset(s, 'a', pad);
+    jcs_strn(&b, s, pad);
+    cr_assert_eq(b.len, 255);
+    cr_assert_eq(b.cap, 256);
+    jcs_arr_begin(&b); /* the comma grows the buffer, then depth refuses */
+    cr_assert_eq(b.err, AUDIT_EDEPTH);
+    jcs_null(&b); /* ignored, and must not touch freed memory */
+    cr_assert(jcs_buf_finish(&b) == AUDIT_EDEPTH);
+    cr_assert_eq(b.data[b.len], '\0');
+    jcs_buf_fini(&b);
+}
+
 Test(jcs, builder_embeds_json_canonically)
 {
     struct jcs_buf b;

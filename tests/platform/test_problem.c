@@ -95,6 +95,8 @@ Test(problem, sqlstate_classes)
     cr_assert_eq(db_classify_sqlstate("08006"), DB_UNAVAILABLE);
     cr_assert_eq(db_classify_sqlstate("57P01"), DB_UNAVAILABLE);
     cr_assert_eq(db_classify_sqlstate("53100"), DB_UNAVAILABLE); /* disk full: 503, retry */
+    cr_assert_eq(db_classify_sqlstate("25006"), DB_UNAVAILABLE); /* read-only server: 503, drop */
+    cr_assert_eq(db_classify_sqlstate("57P03"), DB_UNAVAILABLE); /* cannot connect now */
     cr_assert_eq(db_classify_sqlstate(NULL), DB_UNAVAILABLE);
     cr_assert_eq(db_classify_sqlstate("42601"), DB_HARD_ERROR);
     cr_assert_eq(db_classify_sqlstate("23503"), DB_HARD_ERROR);

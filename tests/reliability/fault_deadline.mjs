@@ -16,7 +16,7 @@ test('a deadline that passes while pnyxd is down: closed and tallied exactly onc
   const c = await L.Cluster.start({ name: 'deadline' });
   const a = new L.Pnyxd(c, { env: { PNYX_WORKERS: '1' }, name: 'a' });
   const b = new L.Pnyxd(c, { env: { PNYX_WORKERS: '1' }, name: 'b', dataDir: a.dataDir });
-  try {
+  await L.guarded({ pnyxd: [a, b], clusters: [c] }, async () => {
     await a.migrate();
     await a.start();
     const conv = await L.account(a, { country: 'FR' });
@@ -60,12 +60,5 @@ test('a deadline that passes while pnyxd is down: closed and tallied exactly onc
     assert.equal(v.code, 0, `pnyx-verify: ${v.out.slice(0, 3000)}`);
     assert.equal((await a.stop()).code, 0);
     assert.equal((await b.stop()).code, 0);
-  } catch (e) {
-    L.log(`--- a log tail ---\n${a.logText().slice(-3000)}\n--- b log tail ---\n${b.logText().slice(-3000)}`);
-    throw e;
-  } finally {
-    await a.stop().catch(() => {});
-    await b.stop().catch(() => {});
-    c.destroy();
-  }
+  });
 });

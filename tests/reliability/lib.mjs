@@ -742,3 +742,61 @@ export async function castLoad({ p, qid, voters: vs, concurrency = 32, deadlineM
   agent.destroy();
   return { acked, statuses, errors, retries, elapsedMs: Date.now() - t0, unfinished };
 }
+
+// --- issue 15: standbys and multi-host connection strings (appended) --------------
+//   await standby(primary, {name, conf}) → a Cluster: a physical streaming
+//     standby of `primary` (pg_basebackup -R over its unix socket, hot
+//     standby), started; destroyed at exit like any Cluster. Its own socket
+//     directory (c.host), port 5432, synchronous_standby_names cleared (so
+//     once promoted it does not wait for a standby of its own).
+//   c.promote() (pg_ctl promote -w) ; c.pauseReplay() / c.resumeReplay()
+//     (pg_wal_replay_pause/resume on a standby) ; c.inRecovery() → bool
+//   multiHost(hosts, {db, attrs}) → a libpq key=value string listing the
+//     socket directories `hosts` (Cluster objects or plain paths, e.g. a
+//     directory where nothing listens) in order, port 5432 each, with
+//     target_session_attrs=attrs (default read-write)
+export async function standby(primary, { name = 'standby', conf = [] } = {}) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `pnyx-rel-${name}.`));
+  fs.chmodSync(dir, 0o755);
+  const c = new Cluster(dir);
+  c._unreg = atExit(() => c.destroy());
+  const lines = ["synchronous_standby_names = ''", 'hot_standby = on', ...conf];
+  sh(`mkdir -p "$1/pg/run"; if [ "$(id -u)" = 0 ]; then chown postgres: "$1/pg" "$1/pg/run"; fi
+      chmod 700 "$1/pg/run"; pnyx_pg_reachable "$1/pg"
+      pnyx_as_pg "$PNYX_PGBIN/pg_basebackup" -h "$2" -p 5432 -U postgres -D "$1/pg/data" -R -X stream -c fast
+      { echo "unix_socket_directories = '$1/pg/run'"; for l in "\${@:3}"; do echo "$l"; done; } |
+        pnyx_as_pg tee -a "$1/pg/data/postgresql.conf" >/dev/null
+      pnyx_pg_start "$1/pg"`, [dir, primary.host, ...lines]);
+  return c;
+}
+Cluster.prototype.promote = function promote() {
+  this._ctl('-w', '-t', '60', 'promote');
+};
+Cluster.prototype.inRecovery = function inRecovery() {
+  return this.psql('SELECT pg_is_in_recovery()').trim() === 't';
+};
+Cluster.prototype.pauseReplay = function pauseReplay() {
+  this.psql('SELECT pg_wal_replay_pause()');
+};
+Cluster.prototype.resumeReplay = function resumeReplay() {
+  this.psql('SELECT pg_wal_replay_resume()');
+};
+export function multiHost(hosts, { db = 'pnyx', attrs = 'read-write' } = {}) {
+  const dirs = hosts.map((h) => (typeof h === 'string' ? h : h.host));
+  return `host=${dirs.join(',')} port=${dirs.map(() => 5432).join(',')} dbname=${db} user=postgres target_session_attrs=${attrs}`;
+}
+
+// The end every case with its own servers shares: runs fn; when it fails,
+// prints the end of each pnyxd's log; always stops every pnyxd, then
+// destroys every cluster (in the order given).
+export async function guarded({ pnyxd = [], clusters = [] }, fn) {
+  try {
+    return await fn();
+  } catch (e) {
+    for (const p of pnyxd) log(`--- ${p.name} log tail ---\n${p.logText().slice(-3000)}`);
+    throw e;
+  } finally {
+    for (const p of pnyxd) await p.stop().catch(() => {});
+    for (const c of clusters) c.destroy();
+  }
+}

@@ -67,6 +67,19 @@ Test(dec, parse_format)
     cr_assert_str_eq(canon(""), "ERR");
     struct tally_dec d;
     cr_assert_eq(tally_dec_parse("123456789012345678901234567890123456789", 39, &d), TALLY_ERANGE);
+    /* found by fuzz_election: one significant digit 51 places down parsed to
+     * scale 51, and formatting it (the weight's error message) ran past
+     * tally_dec_format's digit buffer; scale is capped at parse now */
+    const char *deep = "0.000000000000000000000000000000000000000000000000001";
+    cr_assert_eq(tally_dec_parse(deep, strlen(deep), &d), TALLY_ERANGE);
+    const char *at38 = "0.00000000000000000000000000000000000001000";
+    cr_assert_eq(tally_dec_parse(at38, strlen(at38), &d), TALLY_OK);
+    cr_assert_eq(d.scale, 38);
+    cr_assert_str_eq(DEC(d), "0.00000000000000000000000000000000000001");
+    char out[64] = "x";
+    struct tally_dec past = tally_dec_make(1, TALLY_DEC_MAX_SCALE + 9);
+    cr_assert_eq(tally_dec_format(&past, out, sizeof out), -1);
+    cr_assert_str_eq(out, "");
     cr_assert_eq(tally_dec_parse_number("1.25E+1", 7, &d), TALLY_OK);
     cr_assert_str_eq(DEC(d), "12.5");
     cr_assert_eq(tally_dec_parse_number("125e-3", 6, &d), TALLY_OK);

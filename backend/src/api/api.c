@@ -147,6 +147,32 @@ int api_reply_header(struct api_reply *out, const char *name, const char *value)
     return 0;
 }
 
+int api_dispatch(struct api_req *rq, struct api_reply *out)
+{
+    const struct api_route *rt = rq->route;
+    if (PNYX_LIKELY(rt->read == API_READ_PRIMARY) ||
+        (rt->read == API_READ_STANDBY_ANON && rq->auth.authenticated))
+        return rt->handler(rq, out);
+    struct db_conn *rc = db_read_checkout();
+    if (rc == NULL)
+        return rt->handler(rq, out);
+    struct db_conn *primary = rq->db;
+    rq->db = rc;
+    int hr = rt->handler(rq, out);
+    rq->db = primary;
+    if (hr == 0 && ((out->status >= 200 && out->status < 300) || out->status == 304)) {
+        db_read_note(true);
+        return 0;
+    }
+    /* Anything else may be the standby's lag or its failure: the primary
+     * answers instead (the first answer, headers included, is dropped). */
+    db_read_note(false);
+    reply_reset(out);
+    out->status = 0;
+    out->nheaders = 0;
+    return rt->handler(rq, out);
+}
+
 static json_t *problem_new(enum api_error kind, const char *detail)
 {
     char type[128];

@@ -145,13 +145,35 @@ struct api_reply {
  * parked: *out is untouched; the http layer calls api_txn_continue later. */
 typedef int (*api_handler)(struct api_req *rq, struct api_reply *out);
 
+/*
+ * Where a route's handler reads (issue 15, PNYX_DATABASE_READ_URL). With a
+ * read URL set, a marked handler runs first with rq->db = the thread's
+ * read connection (a standby that may lag); any answer but 2xx or 304
+ * (an error, a 404/409/422 because the standby has not replayed the row
+ * yet, a 503 because it is down) is thrown away and the handler runs
+ * again on the primary, so lag can make an answer older, never wrong.
+ * Only for handlers that write nothing and whose 2xx answer is correct
+ * when older: the table and the reasons are in README (issue 15).
+ */
+enum api_read_from {
+    API_READ_PRIMARY = 0,  /* always the primary (the default) */
+    API_READ_STANDBY,      /* the read connection first, for every caller */
+    API_READ_STANDBY_ANON, /* the read connection first for anonymous callers only: an
+                            * authenticated caller may expect to see their own write */
+};
+
 struct api_route {
     enum api_method method;
     const char *pattern; /* "/api/v1/assemblies/{aid}/members/{account_id}" */
     api_handler handler;
     size_t max_body; /* 0 = API_DEFAULT_MAX_BODY */
     enum api_auth auth;
+    enum api_read_from read;
 };
+
+/* Runs rq->route's handler, on the read connection first when the route
+ * is marked and a read URL is set (api_read_from). Returns as a handler. */
+int api_dispatch(struct api_req *rq, struct api_reply *out) PNYX_NONNULL(1, 2);
 
 /* The route table (api/routes.c), in match order. */
 extern const struct api_route api_routes[];

@@ -88,7 +88,17 @@ int api_health_metrics(struct api_req *rq, struct api_reply *out)
         methods[i] = api_method_name(api_routes[i].method);
     }
     char *text = metrics_render(names, methods, n, db_error_count());
-    char *copy = arena_strdup(rq->arena, text);
+    /* issue 15: reads sent to PNYX_DATABASE_READ_URL (api_dispatch) */
+    char *copy = arena_printf(
+        rq->arena,
+        "%s# HELP pnyx_db_read_served_total Reads answered from the read connection.\n"
+        "# TYPE pnyx_db_read_served_total counter\n"
+        "pnyx_db_read_served_total %llu\n"
+        "# HELP pnyx_db_read_fallbacks_total Reads the read connection could not answer, "
+        "answered by the primary.\n"
+        "# TYPE pnyx_db_read_fallbacks_total counter\n"
+        "pnyx_db_read_fallbacks_total %llu\n",
+        text, (unsigned long long)db_read_served(), (unsigned long long)db_read_fallbacks());
     size_t len = strlen(copy);
     free(text);
     return api_reply_text(out, 200, "text/plain; version=0.0.4; charset=utf-8", copy, len);

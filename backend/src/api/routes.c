@@ -13,6 +13,13 @@
  * handlers in a header they own (api/api_<resource>.h) included below. A new
  * route also needs its operation in api-spec/openapi.yaml and an entry in
  * tests/integration/test_authz_matrix.c: the build fails without the entry.
+ *
+ * .read (issue 15, api.h api_read_from): which reads may go to the read
+ * server (PNYX_DATABASE_READ_URL) first. Only handlers that write nothing
+ * and whose success is right when older are marked: anonymous lists (a
+ * signed-in caller may look for their own write), audit proofs (a size the
+ * standby has not replayed is a 422 there, retried on the primary), and
+ * boards and results (served only once closed/tallied: immutable).
  */
 #include "api/api.h"
 #include "api/api_accounts.h"
@@ -55,7 +62,8 @@ const struct api_route api_routes[] = {
     {.method = API_GET,
      .pattern = "/api/v1/assemblies",
      .handler = api_assemblies_list,
-     .auth = API_AUTH_OPTIONAL},
+     .auth = API_AUTH_OPTIONAL,
+     .read = API_READ_STANDBY_ANON},
     {.method = API_POST,
      .pattern = "/api/v1/assemblies",
      .handler = api_assemblies_create,
@@ -103,7 +111,8 @@ const struct api_route api_routes[] = {
     {.method = API_GET,
      .pattern = "/api/v1/assemblies/{aid}/audit",
      .handler = api_audit_list,
-     .auth = API_AUTH_OPTIONAL},
+     .auth = API_AUTH_OPTIONAL,
+     .read = API_READ_STANDBY_ANON},
     {.method = API_GET,
      .pattern = "/api/v1/assemblies/{aid}/audit/checkpoint",
      .handler = api_audit_checkpoint,
@@ -111,11 +120,13 @@ const struct api_route api_routes[] = {
     {.method = API_GET,
      .pattern = "/api/v1/assemblies/{aid}/audit/proof/inclusion",
      .handler = api_audit_inclusion,
-     .auth = API_AUTH_OPTIONAL},
+     .auth = API_AUTH_OPTIONAL,
+     .read = API_READ_STANDBY},
     {.method = API_GET,
      .pattern = "/api/v1/assemblies/{aid}/audit/proof/consistency",
      .handler = api_audit_consistency,
-     .auth = API_AUTH_OPTIONAL},
+     .auth = API_AUTH_OPTIONAL,
+     .read = API_READ_STANDBY},
     {.method = API_GET, /* issue 12: the auditor's record (api-spec/record.md) */
      .pattern = "/api/v1/assemblies/{aid}/record",
      .handler = api_audit_record,
@@ -307,7 +318,8 @@ const struct api_route api_routes[] = {
     {.method = API_GET,
      .pattern = "/api/v1/questions/{qid}/result",
      .handler = api_results_get,
-     .auth = API_AUTH_OPTIONAL},
+     .auth = API_AUTH_OPTIONAL,
+     .read = API_READ_STANDBY},
     {.method = API_GET,
      .pattern = "/api/v1/questions/{qid}/export",
      .handler = api_results_export,
@@ -316,7 +328,8 @@ const struct api_route api_routes[] = {
     {.method = API_GET,
      .pattern = "/api/v1/assemblies/{aid}/questions",
      .handler = api_questions_list,
-     .auth = API_AUTH_OPTIONAL},
+     .auth = API_AUTH_OPTIONAL,
+     .read = API_READ_STANDBY_ANON},
     {.method = API_POST,
      .pattern = "/api/v1/assemblies/{aid}/questions",
      .handler = api_questions_create,
@@ -354,7 +367,8 @@ const struct api_route api_routes[] = {
     {.method = API_GET,
      .pattern = "/api/v1/questions/{qid}/ballots",
      .handler = api_ballots_board,
-     .auth = API_AUTH_OPTIONAL},
+     .auth = API_AUTH_OPTIONAL,
+     .read = API_READ_STANDBY},
     {.method = API_GET,
      .pattern = "/api/v1/questions/{qid}/ballots/{receipt}",
      .handler = api_ballots_receipt,

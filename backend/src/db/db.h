@@ -47,7 +47,8 @@ const char *db_status_name(enum db_status st);
 /* Classifies a five-character SQLSTATE (NULL = no state: connection-level
  * failure → DB_UNAVAILABLE). 23505 → CONFLICT; 40001, 40P01 → SOFT; class
  * 08 (connection), 57P01..57P03 (shutdown, cannot connect now), 53300 (too
- * many connections) → UNAVAILABLE; else HARD. Pure function. */
+ * many connections), 53100 (disk full), 25006 (read-only server: a standby
+ * or a demoted primary, issue 15) → UNAVAILABLE; else HARD. Pure function. */
 enum db_status db_classify_sqlstate(const char *sqlstate);
 
 /* A statement declared once by its caller (name must be unique process-wide,
@@ -86,9 +87,14 @@ uint64_t db_error_count(void);
  * blocked read returns at once) and fails with DB_UNAVAILABLE, i.e. 503 +
  * Retry-After. So a request waiting on a silent database is answered
  * within ms + DB_PING_TIMEOUT_S s (+ a 100 ms tick) of its statement's
- * start. A COMMIT cut this way may have committed: clients retry the 503
- * with the same Idempotency-Key. ms = 0 (the default until called) turns
- * it off. Set once at start (PNYX_DB_TIMEOUT); starts the watchdog.
+ * start. With several hosts listed (issue 15) the ping goes to the server
+ * the overdue statement waits on (after a failover the list finds another
+ * one, which must not make a statement stuck on the old one "long"), and
+ * is a real connection when target_session_attrs asks for a kind of
+ * server (a standby answers a ping too). A COMMIT cut this way may have
+ * committed: clients retry the 503 with the same Idempotency-Key. ms = 0
+ * (the default until called) turns it off. Set once at start
+ * (PNYX_DB_TIMEOUT); starts the watchdog.
  */
 #define DB_PING_TIMEOUT_S 2
 void db_set_wait_bound(unsigned ms);
@@ -113,6 +119,30 @@ struct db_conn *db_checkout(void);
 enum db_status db_connect(struct db_conn *c) PNYX_NONNULL(1) PNYX_MUSTCHECK;
 /* SELECT 1 round trip: DB_OK or DB_UNAVAILABLE. */
 enum db_status db_ping(struct db_conn *c) PNYX_NONNULL(1) PNYX_MUSTCHECK;
+
+/*
+ * Read connections (issue 15, PNYX_DATABASE_READ_URL): an optional second
+ * connection per thread to a server that may lag the primary (a hot
+ * standby), for reads that tolerate a bounded lag. Only the handlers the
+ * route table marks use it (api/routes.c, api_dispatch), and they fall
+ * back to the primary on any answer but success. A read connection never
+ * sets or obeys the primary's "down" state; after it fails (connect,
+ * statement cut by the wait bound without a ping), no thread tries it for
+ * a second and reads go to the primary.
+ */
+/* Stores the read connection string (NULL or "" = none). Call once at
+ * start, before workers start. */
+void db_global_init_read(const char *conninfo);
+bool db_read_configured(void);
+/* This thread's read connection, prepared for a request like db_checkout,
+ * or NULL (no read URL, or it failed less than a second ago): use the
+ * primary's. One pointer comparison when no read URL is set. */
+struct db_conn *db_read_checkout(void);
+/* Counts a read served by the read connection (true) or sent back to the
+ * primary (false); the totals are in /metrics. */
+void db_read_note(bool served);
+uint64_t db_read_served(void);
+uint64_t db_read_fallbacks(void);
 
 /* --- queries --------------------------------------------------------------- */
 

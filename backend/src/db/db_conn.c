@@ -37,6 +37,7 @@
 
 struct db_conn {
     PGconn *pg;
+    bool is_read; /* a read connection (db_read_checkout): g_read_conninfo, never g_down */
     int64_t last_fail_us;
     bool needs_check;                /* set by db_checkout; cleared by the first query */
     const char *pending_begin;       /* BEGIN … not sent yet (static string), see exec_one */
@@ -54,14 +55,47 @@ struct db_conn {
     bool wd_armed; /* owner only, no lock: whether disarm has work */
     int64_t wd_deadline_us;
     bool wd_cut;
+    /* The server this connection reached (PQhost/PQport at connect, under
+     * g_wd_mu): with several hosts listed, the watchdog asks THAT server
+     * whether it answers, not whichever the list finds first. */
+    char wd_host[256];
+    char wd_port[16];
     struct db_conn *wd_next, *wd_prev; /* every thread's connection */
 };
 
 static char *g_conninfo;
+/* The watchdog's "does the server answer" opens a real connection instead
+ * of PQping when the connection string asks for a kind of server
+ * (target_session_attrs other than "any", e.g. a multi-host string that
+ * must find the primary, issue 15): PQping reports "up" as soon as ANY
+ * listed host answers the startup packet, a standby included, so with the
+ * primary dead or frozen and its standby alive the watchdog would clear
+ * g_down at once (every thread then pays a connect attempt per request)
+ * and would give a statement stuck on a frozen primary bound after bound,
+ * never cutting it. A real connection answers only when libpq finds a
+ * server of the asked kind. Single-host strings keep PQping (a server at
+ * max_connections still "answers" it, as before). */
+static bool g_ping_connects;
 static atomic_uint_fast64_t g_errors;
 static pthread_key_t g_key;
 static pthread_once_t g_key_once = PTHREAD_ONCE_INIT;
 static _Thread_local struct db_conn *tl_conn;
+
+/* The read connections (issue 15, db_read_checkout): NULL = no read URL,
+ * and then nothing below costs anything. */
+static char *g_read_conninfo;
+static pthread_key_t g_read_key;
+static _Thread_local struct db_conn *tl_read;
+/* Monotonic µs before which no thread tries the read server again after
+ * it failed (a connect, a statement cut by the wait bound): reads go to
+ * the primary meanwhile, and a dead standby costs one connect attempt per
+ * DB_READ_RETRY_US, not one per request. */
+static atomic_int_fast64_t g_read_down_until;
+static atomic_uint_fast64_t g_read_served, g_read_fallbacks;
+/* Why 1 s: a standby restart or a failover takes seconds; retrying it
+ * more often only adds connect attempts, less often keeps reads on the
+ * primary longer than the outage. */
+#define DB_READ_RETRY_US 1000000
 
 static pthread_mutex_t g_wd_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct db_conn *g_wd_list;
@@ -127,7 +161,148 @@ enum db_status db_classify_sqlstate(const char *s)
      * "could not extend file …: No space left on device"). */
     if (strcmp(s, "53100") == 0)
         return DB_UNAVAILABLE;
+    /* read_only_sql_transaction (issue 15): the connection is on a server
+     * that cannot write — a standby, or a primary demoted under it by a
+     * failover. Nothing is written; 503 + Retry-After, and fail() drops the
+     * connection so the next query connects again and libpq's
+     * target_session_attrs=read-write finds the new primary. */
+    if (strcmp(s, "25006") == 0)
+        return DB_UNAVAILABLE;
     return DB_HARD_ERROR;
+}
+
+/* The hosts of a multi-host string, in the order given, and the order
+ * pnyxd tries them in: the server that last accepted a connection first
+ * (issue 15). libpq 15 tries the list in order on every new connection, so
+ * after a failover to the second host every new connection would first
+ * wait connect_timeout on a first host that black-holes packets (a dead
+ * machine). Only for a "host" list without "hostaddr"; ports as given
+ * (one for all, or one each). */
+#define DB_MAX_HOSTS 16
+static char *g_hosts[DB_MAX_HOSTS], *g_ports[DB_MAX_HOSTS];
+static int g_nhosts;
+static pthread_mutex_t g_pref_mu = PTHREAD_MUTEX_INITIALIZER;
+static char g_pref_hosts[2048], g_pref_ports[512]; /* "" = the string's order */
+static int g_pref_first = -1;
+
+/* Splits a comma-separated list into out (strdup'd); returns the count,
+ * or -1 when there are more than max. */
+static int split_list(const char *v, char **out, int max)
+{
+    int n = 0;
+    const char *p = v;
+    for (;;) {
+        size_t len = strcspn(p, ",");
+        if (n == max)
+            return -1;
+        out[n] = strndup(p, len);
+        if (!out[n])
+            abort();
+        n++;
+        if (p[len] == '\0')
+            return n;
+        p += len + 1;
+    }
+}
+
+static void hosts_init(PQconninfoOption *opts)
+{
+    for (int i = 0; i < g_nhosts; i++) {
+        free(g_hosts[i]);
+        free(g_ports[i]);
+        g_hosts[i] = g_ports[i] = NULL;
+    }
+    g_nhosts = 0;
+    g_pref_hosts[0] = g_pref_ports[0] = '\0';
+    g_pref_first = 0; /* "" lists: the string's order, its first host first */
+    const char *host = NULL, *port = NULL, *hostaddr = NULL;
+    for (PQconninfoOption *o = opts; o && o->keyword; o++) {
+        if (strcmp(o->keyword, "host") == 0)
+            host = o->val;
+        else if (strcmp(o->keyword, "port") == 0)
+            port = o->val;
+        else if (strcmp(o->keyword, "hostaddr") == 0)
+            hostaddr = o->val;
+    }
+    if (!host || !strchr(host, ',') || (hostaddr && *hostaddr))
+        return;
+    int n = split_list(host, g_hosts, DB_MAX_HOSTS);
+    char *ports[DB_MAX_HOSTS] = {0};
+    int np = port && *port ? split_list(port, ports, DB_MAX_HOSTS) : 0;
+    if (n < 2 || (np != 0 && np != 1 && np != n)) {
+        for (int i = 0; i < DB_MAX_HOSTS; i++) {
+            free(g_hosts[i]);
+            free(ports[i]);
+            g_hosts[i] = NULL;
+        }
+        return; /* libpq will say what is wrong with it */
+    }
+    for (int i = 0; i < n; i++) {
+        g_ports[i] = strdup(np == 0 ? "" : ports[np == 1 ? 0 : i]);
+        if (!g_ports[i])
+            abort();
+    }
+    for (int i = 0; i < np; i++)
+        free(ports[i]);
+    g_nhosts = n;
+}
+
+/* Records that host:port accepted a connection of the asked kind: new
+ * connections try it first. Cheap when it already is first. */
+static void note_server(const char *host, const char *port)
+{
+    if (g_nhosts < 2 || !host)
+        return;
+    int k = -1;
+    for (int i = 0; i < g_nhosts && k < 0; i++) {
+        if (strcmp(g_hosts[i], host) == 0 &&
+            (g_ports[i][0] == '\0' || (port && strcmp(g_ports[i], port) == 0)))
+            k = i;
+    }
+    pthread_mutex_lock(&g_pref_mu);
+    if (k < 0 || k == g_pref_first) {
+        pthread_mutex_unlock(&g_pref_mu);
+        return;
+    }
+    size_t hl = 0, pl = 0;
+    bool fits = true;
+    for (int j = -1; j < g_nhosts && fits; j++) {
+        int i = j < 0 ? k : j;
+        if (j == k)
+            continue;
+        const char *sep = j < 0 ? "" : ",";
+        size_t hn = strlen(sep) + strlen(g_hosts[i]), pn = strlen(sep) + strlen(g_ports[i]);
+        fits = hl + hn < sizeof g_pref_hosts && pl + pn < sizeof g_pref_ports;
+        if (fits) {
+            size_t sl = strlen(sep);
+            memcpy(g_pref_hosts + hl, sep, sl);
+            memcpy(g_pref_hosts + hl + sl, g_hosts[i], hn - sl + 1);
+            memcpy(g_pref_ports + pl, sep, sl);
+            memcpy(g_pref_ports + pl + sl, g_ports[i], pn - sl + 1);
+            hl += hn;
+            pl += pn;
+        }
+    }
+    if (!fits) {
+        g_pref_hosts[0] = g_pref_ports[0] = '\0'; /* too long: the string's order */
+        g_pref_first = 0;
+    } else {
+        if (g_ports[0][0] == '\0')
+            g_pref_ports[0] = '\0';
+        g_pref_first = k;
+    }
+    pthread_mutex_unlock(&g_pref_mu);
+    log_info("database: %s%s%s accepted; new connections try it first", host, port ? ":" : "",
+             port ? port : "");
+}
+
+/* Copies the preferred host and port lists ("" when none). */
+static void pref_lists(char *hosts, size_t hn, char *ports, size_t pn)
+{
+    pthread_mutex_lock(&g_pref_mu);
+    snprintf(hosts, hn, "%s", g_pref_hosts);
+    snprintf(ports, pn, "%s", g_pref_ports);
+    pthread_mutex_unlock(&g_pref_mu);
 }
 
 void db_global_init(const char *conninfo)
@@ -136,6 +311,18 @@ void db_global_init(const char *conninfo)
     g_conninfo = strdup(conninfo ? conninfo : "");
     if (!g_conninfo)
         abort();
+    g_ping_connects = false;
+    const char *tsa = getenv("PGTARGETSESSIONATTRS");
+    char *err = NULL;
+    PQconninfoOption *opts = *g_conninfo ? PQconninfoParse(g_conninfo, &err) : NULL;
+    for (PQconninfoOption *o = opts; o && o->keyword; o++) {
+        if (strcmp(o->keyword, "target_session_attrs") == 0 && o->val)
+            tsa = o->val;
+    }
+    g_ping_connects = tsa && *tsa && strcmp(tsa, "any") != 0;
+    hosts_init(opts);
+    PQconninfoFree(opts);
+    PQfreemem(err);
 }
 
 uint64_t db_error_count(void)
@@ -175,7 +362,8 @@ static void conn_destroy(void *p)
 
 static void key_init(void)
 {
-    if (pthread_key_create(&g_key, conn_destroy) != 0)
+    if (pthread_key_create(&g_key, conn_destroy) != 0 ||
+        pthread_key_create(&g_read_key, conn_destroy) != 0)
         abort();
 }
 
@@ -184,15 +372,34 @@ static void key_init(void)
 /* Does the server answer a new connection within DB_PING_TIMEOUT_S? A
  * frozen postmaster accepts the socket (the kernel's backlog) but never
  * answers the startup packet: libpq gives up at connect_timeout. */
-static bool server_answers(void)
+static bool server_answers(const char *host, const char *port)
 {
     char tmo[8];
     snprintf(tmo, sizeof tmo, "%d", DB_PING_TIMEOUT_S);
-    const char *kw[] = {"connect_timeout", "application_name", "dbname", NULL};
-    const char *val[] = {tmo, "pnyxd-watchdog", g_conninfo ? g_conninfo : "", NULL};
-    if (!g_conninfo || !*g_conninfo)
-        kw[2] = NULL;
-    return PQpingParams(kw, val, 1) == PQPING_OK;
+    /* Later keywords override the expanded connection string's (libpq):
+     * host and port name one server of a list. */
+    const char *kw[] = {"connect_timeout", "application_name", "dbname", "host", "port", NULL};
+    const char *val[] = {tmo, "pnyxd-watchdog", g_conninfo ? g_conninfo : "", host, port, NULL};
+    char hosts[sizeof g_pref_hosts] = "", ports[sizeof g_pref_ports] = "";
+    if ((!host || !*host) && g_nhosts > 1) {
+        pref_lists(hosts, sizeof hosts, ports, sizeof ports);
+        host = hosts;
+        port = ports;
+    }
+    if (!host || !*host)
+        kw[3] = NULL;
+    if (!g_conninfo || !*g_conninfo) {
+        kw[2] = "application_name"; /* no string to expand: repeat a harmless key */
+        val[2] = "pnyxd-watchdog";
+    }
+    if (!g_ping_connects)
+        return PQpingParams(kw, val, 1) == PQPING_OK;
+    PGconn *pg = PQconnectdbParams(kw, val, 1);
+    bool ok = pg && PQstatus(pg) == CONNECTION_OK;
+    if (ok)
+        note_server(PQhost(pg), PQport(pg));
+    PQfinish(pg);
+    return ok;
 }
 
 /* Whether a connection's statement is past its bound (under g_wd_mu). */
@@ -203,12 +410,12 @@ static bool overdue(const struct db_conn *c, int64_t t)
 
 /* Cuts the armed statements (all, or only those past their bound) under
  * g_wd_mu; returns how many. */
-static unsigned cut_armed(bool only_overdue, int64_t t)
+static unsigned cut_armed(bool only_overdue, int64_t t, bool reads)
 {
     unsigned cut = 0;
     pthread_mutex_lock(&g_wd_mu);
     for (struct db_conn *c = g_wd_list; c; c = c->wd_next) {
-        if (c->wd_deadline_us == 0 || c->wd_cut || c->wd_fd < 0)
+        if (c->wd_deadline_us == 0 || c->wd_cut || c->wd_fd < 0 || c->is_read != reads)
             continue;
         if (only_overdue && !overdue(c, t))
             continue;
@@ -230,27 +437,48 @@ static void *watchdog_main(void *arg)
         struct timespec tick = {0, DB_WATCHDOG_TICK_NS};
         nanosleep(&tick, NULL);
         if (atomic_load(&g_down)) {
-            cut_armed(false, 0); /* none should be: db_connect fails fast */
-            if (server_answers()) {
+            cut_armed(false, 0, false); /* none should be: db_connect fails fast */
+            if (server_answers(NULL, NULL)) {
                 atomic_store(&g_down, false);
                 atomic_fetch_add(&g_recoveries, 1);
                 log_info("database answers again");
             }
             continue;
         }
+        /* A read connection past its bound is cut without asking: its
+         * request falls back to the primary (db_read_checkout), which is
+         * cheaper than telling a long read from a silent standby. */
+        if (g_read_conninfo && cut_armed(true, now_us(), true) > 0) {
+            atomic_store(&g_read_down_until, now_us() + DB_READ_RETRY_US);
+            log_warn("read database silent for %u ms: statement(s) cut; reads go to the primary",
+                     atomic_load(&g_wait_ms));
+        }
+        /* The server of the first overdue statement (issue 15: after a
+         * failover, statements may wait on the old primary while the list
+         * finds a new one; asking the list would call the old one "long"
+         * and wait on it forever). Others on another server are asked
+         * about at the next tick. */
         bool any = false;
+        char host[sizeof g_wd_list->wd_host], port[sizeof g_wd_list->wd_port];
         pthread_mutex_lock(&g_wd_mu);
-        for (struct db_conn *c = g_wd_list; c && !any; c = c->wd_next)
-            any = overdue(c, now_us());
+        for (struct db_conn *c = g_wd_list; c && !any; c = c->wd_next) {
+            any = !c->is_read && overdue(c, now_us());
+            if (any) {
+                memcpy(host, c->wd_host, sizeof host);
+                memcpy(port, c->wd_port, sizeof port);
+            }
+        }
         pthread_mutex_unlock(&g_wd_mu);
         if (!any)
             continue;
-        if (server_answers()) { /* outside the lock: up to 2 s */
-            /* long, not silent: each overdue statement gets another bound */
+        if (server_answers(host, port)) { /* outside the lock: up to 2 s */
+            /* long, not silent: each overdue statement on that server gets
+             * another bound */
             int64_t t = now_us(), more = (int64_t)atomic_load(&g_wait_ms) * 1000;
             pthread_mutex_lock(&g_wd_mu);
             for (struct db_conn *c = g_wd_list; c; c = c->wd_next) {
-                if (overdue(c, t))
+                if (!c->is_read && overdue(c, t) && strcmp(c->wd_host, host) == 0 &&
+                    strcmp(c->wd_port, port) == 0)
                     c->wd_deadline_us = t + more;
             }
             pthread_mutex_unlock(&g_wd_mu);
@@ -258,7 +486,7 @@ static void *watchdog_main(void *arg)
         }
         atomic_store(&g_down, true);
         /* every statement in flight waits on the same silent server */
-        unsigned cut = cut_armed(false, 0);
+        unsigned cut = cut_armed(false, 0, false);
         log_warn("database silent for %u ms and not answering a new connection: %u "
                  "statement(s) cut; 503 until it answers",
                  atomic_load(&g_wait_ms), cut);
@@ -325,28 +553,84 @@ static void wd_disarm(struct db_conn *c)
         log_info("a statement cut by the wait bound: dropping its connection");
 }
 
-struct db_conn *db_thread_conn(void)
+static struct db_conn *conn_new(bool is_read)
 {
-    if (PNYX_LIKELY(tl_conn != NULL))
-        return tl_conn;
     pthread_once(&g_key_once, key_init);
     struct db_conn *c = pnyx_xcalloc(1, sizeof(*c));
     c->wd_fd = -1;
+    c->is_read = is_read;
     pthread_mutex_lock(&g_wd_mu);
     c->wd_next = g_wd_list;
     if (g_wd_list)
         g_wd_list->wd_prev = c;
     g_wd_list = c;
     pthread_mutex_unlock(&g_wd_mu);
-    tl_conn = c;
     /* The key's destructor closes the connection when the thread exits. */
-    if (pthread_setspecific(g_key, c) != 0)
+    if (pthread_setspecific(is_read ? g_read_key : g_key, c) != 0)
         abort();
     return c;
 }
 
+struct db_conn *db_thread_conn(void)
+{
+    if (PNYX_LIKELY(tl_conn != NULL))
+        return tl_conn;
+    tl_conn = conn_new(false);
+    return tl_conn;
+}
+
+void db_global_init_read(const char *conninfo)
+{
+    free(g_read_conninfo);
+    g_read_conninfo = NULL;
+    if (conninfo && *conninfo) {
+        g_read_conninfo = strdup(conninfo);
+        if (!g_read_conninfo)
+            abort();
+    }
+}
+
+bool db_read_configured(void)
+{
+    return g_read_conninfo != NULL;
+}
+
+struct db_conn *db_read_checkout(void)
+{
+    if (PNYX_LIKELY(g_read_conninfo == NULL))
+        return NULL;
+    if (now_us() < atomic_load_explicit(&g_read_down_until, memory_order_relaxed))
+        return NULL;
+    if (tl_read == NULL)
+        tl_read = conn_new(true);
+    tl_read->needs_check = true;
+    tl_read->sqlstate[0] = '\0';
+    tl_read->constraint[0] = '\0';
+    return tl_read;
+}
+
+void db_read_note(bool served)
+{
+    atomic_fetch_add_explicit(served ? &g_read_served : &g_read_fallbacks, 1, memory_order_relaxed);
+}
+
+uint64_t db_read_served(void)
+{
+    return atomic_load_explicit(&g_read_served, memory_order_relaxed);
+}
+
+uint64_t db_read_fallbacks(void)
+{
+    return atomic_load_explicit(&g_read_fallbacks, memory_order_relaxed);
+}
+
 void db_thread_close(void)
 {
+    if (tl_read) {
+        pthread_setspecific(g_read_key, NULL);
+        conn_destroy(tl_read);
+        tl_read = NULL;
+    }
     if (!tl_conn)
         return;
     pthread_setspecific(g_key, NULL);
@@ -398,7 +682,7 @@ enum db_status db_connect(struct db_conn *c)
 {
     if (c->needs_check)
         check_idle(c);
-    if (atomic_load_explicit(&g_down, memory_order_relaxed)) {
+    if (!c->is_read && atomic_load_explicit(&g_down, memory_order_relaxed)) {
         /* the watchdog found the server silent or unreachable: fail fast
          * (a connection kept could be mid-transaction on a frozen server) */
         drop(c);
@@ -419,9 +703,20 @@ enum db_status db_connect(struct db_conn *c)
     int64_t t = now_us();
     if (c->last_fail_us && t - c->last_fail_us < DB_RECONNECT_BACKOFF_US)
         return DB_UNAVAILABLE;
-    const char *kw[] = {"connect_timeout", "application_name", "dbname", NULL};
-    const char *val[] = {DB_CONNECT_TIMEOUT, "pnyxd", g_conninfo ? g_conninfo : "", NULL};
-    if (!g_conninfo || !*g_conninfo)
+    const char *info = c->is_read ? g_read_conninfo : g_conninfo;
+    char hosts[sizeof g_pref_hosts] = "", ports[sizeof g_pref_ports] = "";
+    if (!c->is_read && g_nhosts > 1)
+        pref_lists(hosts, sizeof hosts, ports, sizeof ports);
+    /* Later keywords override the expanded string's (libpq); empty ones
+     * are ignored. */
+    const char *kw[] = {"connect_timeout", "application_name", "dbname", "host", "port", NULL};
+    const char *val[] = {DB_CONNECT_TIMEOUT,
+                         c->is_read ? "pnyxd-read" : "pnyxd",
+                         info ? info : "",
+                         hosts,
+                         ports,
+                         NULL};
+    if (!info || !*info)
         kw[2] = NULL;
     c->pg = PQconnectdbParams(kw, val, 1);
     if (!c->pg || PQstatus(c->pg) != CONNECTION_OK) {
@@ -430,16 +725,27 @@ enum db_status db_connect(struct db_conn *c)
             snprintf(msg, sizeof msg, "%s", PQerrorMessage(c->pg));
             msg[strcspn(msg, "\n")] = '\0';
         }
-        log_warn("database connection failed: %s", msg);
+        log_warn("%s connection failed: %s", c->is_read ? "read database" : "database", msg);
         atomic_fetch_add_explicit(&g_errors, 1, memory_order_relaxed);
         drop(c);
         c->last_fail_us = t;
+        if (c->is_read) {
+            atomic_store(&g_read_down_until, t + DB_READ_RETRY_US);
+            return DB_UNAVAILABLE;
+        }
         if (atomic_load(&g_wd_running))
             atomic_store(&g_down, true); /* every thread fails fast until the ping answers */
         return DB_UNAVAILABLE;
     }
     PQsetNoticeProcessor(c->pg, notice_ignore, NULL);
     c->last_fail_us = 0;
+    const char *h = PQhost(c->pg), *pt = PQport(c->pg);
+    if (!c->is_read)
+        note_server(h, pt);
+    pthread_mutex_lock(&g_wd_mu);
+    snprintf(c->wd_host, sizeof c->wd_host, "%s", h ? h : "");
+    snprintf(c->wd_port, sizeof c->wd_port, "%s", pt ? pt : "");
+    pthread_mutex_unlock(&g_wd_mu);
     return DB_OK;
 }
 

@@ -53,11 +53,18 @@ enum db_status db_witness_claim(struct db_conn *c, struct arena *a, const char *
     return DB_OK;
 }
 
+/* GREATEST (issue 15, several pnyxd): a claim is a 60 s lease (run_after)
+ * and a submission times out in 10 s, so two processes never submit the
+ * same (assembly, witness) at once; but a process stalled past its lease
+ * (SIGSTOP, swap) would, on waking, store its older size over a newer
+ * one another process recorded, and the next claim would resubmit
+ * sizes the witness already cosigned. The size only grows. */
 static const struct db_stmt stmt_cosigned = {
     .name = "witness_cosigned",
     .sql = "WITH ins AS (INSERT INTO witness_cosignatures (assembly_id, size, witness, line) "
            "VALUES ($1, $3, $2, $4) ON CONFLICT DO NOTHING) "
-           "UPDATE witness_submissions SET size = $3, attempts = 0, run_after = now(), "
+           "UPDATE witness_submissions SET size = GREATEST(size, $3), attempts = 0, "
+           "run_after = now(), "
            "last_error = NULL WHERE assembly_id = $1 AND witness = $2",
     .nparams = 4,
 };

@@ -434,7 +434,7 @@ static enum MHD_Result dispatch(struct req *r)
             api_problem(&rep, API_E_UNAUTHENTICATED, NULL);
         return reply_send(r, &rep);
     }
-    int hr = rt->handler(rq, &rep);
+    int hr = api_dispatch(rq, &rep);
     if (hr == API_SUSPENDED) {
         /* Parked (r->phase is REQ_PARKED, the connection suspended): a
          * leader may be using r's arena now; touch nothing of r. */

@@ -58,7 +58,13 @@ static const struct cfg_key keys[] = {
     {"PNYX_LISTEN", CFG_LISTEN, "127.0.0.1:8080", 0, 0, OFF(listen), 0,
      "address:port to serve on ([v6]:port accepted; port 0 = any free port)"},
     STR("PNYX_DATABASE_URL", database_url, "",
-        "libpq connection URI/string; empty = libpq defaults (PGHOST, …)"),
+        "libpq connection URI/string; empty = libpq defaults (PGHOST, …); several hosts with "
+        "target_session_attrs=read-write find the primary after a failover"),
+    STR("PNYX_DATABASE_READ_URL", database_read_url, "",
+        "optional libpq string of a hot standby (e.g. target_session_attrs=prefer-standby) for "
+        "reads that tolerate a bounded lag: anonymous lists, audit proofs, boards and results of "
+        "tallied questions; any other answer than success there is retried on the primary; "
+        "empty = every read on the primary"),
     STR("PNYX_DATA_DIR", data_dir, ".pnyx",
         "private state directory (scripts/run keeps its PostgreSQL cluster here)"),
     STR("PNYX_STATIC_DIR", static_dir, "static", "directory of the web frontend"),

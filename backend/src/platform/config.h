@@ -27,6 +27,7 @@ struct pnyx_config {
     char *listen_host;           /* host part, brackets stripped */
     uint16_t listen_port;        /* port part */
     char *database_url;          /* PNYX_DATABASE_URL; "" = libpq defaults (PG* env) */
+    char *database_read_url;     /* PNYX_DATABASE_READ_URL; "" = reads on the primary */
     char *data_dir;              /* PNYX_DATA_DIR, default ".pnyx" */
     char *static_dir;            /* PNYX_STATIC_DIR, default "static" */
     char *sql_dir;               /* PNYX_SQL_DIR; "" = auto-detect (see config.c) */

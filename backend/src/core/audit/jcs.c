@@ -970,7 +970,9 @@ static void open_container(struct jcs_buf *b, char kind)
         return;
     }
     if (b->depth >= JCS_MAX_DEPTH) {
-        b->err = AUDIT_EDEPTH;
+        /* pre_value may have grown the buffer for a comma: keep o, or b
+         * would go on pointing at the block realloc freed */
+        commit(b, &o, AUDIT_EDEPTH);
         return;
     }
     rc = out_putc(&o, kind == 'o' ? '{' : '[');

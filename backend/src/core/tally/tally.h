@@ -81,7 +81,8 @@ struct tally_dec tally_dec_int(int64_t v);
  * NUL-terminated). Trailing fractional zeros are dropped (canonical: "0.50000"
  * gives units 5, scale 1; "2.000" gives 2, scale 0). Returns TALLY_OK,
  * TALLY_EINVAL on bad syntax (signs, exponents, empty parts, spaces), or
- * TALLY_ERANGE if the value does not fit (more than 38 significant digits).
+ * TALLY_ERANGE if the value does not fit (more than 38 significant digits,
+ * or more than TALLY_DEC_MAX_SCALE fractional digits after the zeros drop).
  * Borrows s.
  */
 int tally_dec_parse(const char *s, size_t len, struct tally_dec *out);
@@ -97,7 +98,8 @@ int tally_dec_parse_number(const char *s, size_t len, struct tally_dec *out);
  * Canonical text: no exponent, no trailing fractional zeros, "-" for
  * negatives, "0" for zero ("5.9998", "6", "0.0003"). Writes at most cap bytes
  * including the NUL; returns the length without the NUL (always < 48 for any
- * dec), or -1 if cap is too small. Borrows d.
+ * dec), or -1 (and "" when cap > 0) if cap is too small or the scale is past
+ * TALLY_DEC_MAX_SCALE. Borrows d.
  */
 int tally_dec_format(const struct tally_dec *d, char *buf, size_t cap);
 

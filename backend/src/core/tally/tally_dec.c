@@ -160,6 +160,11 @@ int tally_dec_parse(const char *s, size_t len, struct tally_dec *out)
     while (int_beg + 1 < int_end && s[int_beg] == '0') {
         int_beg++;
     }
+    /* "0.000…1" holds one significant digit yet a scale past what every
+     * other operation (and tally_dec_format's buffer) assumes */
+    if (frac_end - frac_beg > TALLY_DEC_MAX_SCALE) {
+        return TALLY_ERANGE;
+    }
     tally_u128 acc = 0;
     int rc = acc_digits(s + int_beg, int_end - int_beg, &acc);
     if (rc == TALLY_OK) {
@@ -234,6 +239,12 @@ int tally_dec_format(const struct tally_dec *d, char *buf, size_t cap)
     char digits[48];
     int nd = 0;
     struct tally_dec c = tally_dec_canon(*d);
+    if (c.scale > TALLY_DEC_MAX_SCALE) {
+        if (cap > 0) {
+            buf[0] = '\0';
+        }
+        return -1; /* no dec the engine makes gets here: parse refuses them */
+    }
     bool neg = c.units < 0;
     tally_u128 u = neg ? (tally_u128)(-(c.units + 1)) + 1 : (tally_u128)c.units;
     do {
