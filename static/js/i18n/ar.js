@@ -733,6 +733,8 @@ export default {
   'sel.quota.saved': 'حُفظت الحصص.',
   'sel.run.running': 'جارٍ حساب الفرص ({method})…',
   'sel.run.cancel_label': 'ألغِ حساب {method}',
+  'sel.run.budget': '{method}: توقف الحساب عند بلوغ حدّه الزمني. ثبت أن أصغر الفرص لا تبعد أكثر من {gap} نقطة مئوية عن أعدل ما يمكن.',
+  'sel.run.optimal': '{method}: ثبت أنه الأمثل.',
   'sel.run.committed_method': 'الطريقة المُلتزَم بها هي {method}. احسب الفرص لقائمة المتطوعين والحصص المُلتزَم بها، ثم انشرها.',
   'sel.commit.commit_until': 'يمكن للأعضاء المشاركة حتى',
   'sel.commit.commit_until.hint': 'بتوقيتك المحلي. يضيف الأعضاء أرقامهم العشوائية حتى ذلك الوقت.',

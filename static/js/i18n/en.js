@@ -733,6 +733,8 @@ export default {
   'sel.quota.saved': 'The quotas have been saved.',
   'sel.run.running': 'Computing the chances ({method})…',
   'sel.run.cancel_label': 'Cancel the {method} computation',
+  'sel.run.budget': '{method}: the computation stopped at its time limit. The smallest chances are proven to be within {gap} percentage points of the fairest possible.',
+  'sel.run.optimal': '{method}: proven optimal.',
   'sel.run.committed_method': 'The method committed is {method}. Compute the chances for the committed pool and quotas, then publish them.',
   'sel.commit.commit_until': 'Members may take part until',
   'sel.commit.commit_until.hint': 'Your local time. Members add their random numbers until then.',

@@ -733,6 +733,8 @@ export default {
   'sel.quota.saved': 'Las cuotas se han guardado.',
   'sel.run.running': 'Calculando las probabilidades ({method})…',
   'sel.run.cancel_label': 'Cancelar el cálculo {method}',
+  'sel.run.budget': '{method}: el cálculo se detuvo al llegar a su límite de tiempo. Está demostrado que las probabilidades más bajas están a menos de {gap} puntos porcentuales de las más justas posibles.',
+  'sel.run.optimal': '{method}: optimalidad demostrada.',
   'sel.run.committed_method': 'El método comprometido es {method}. Calcule las probabilidades para los voluntarios y las cuotas comprometidos y luego publíquelas.',
   'sel.commit.commit_until': 'Los miembros pueden participar hasta',
   'sel.commit.commit_until.hint': 'Su hora local. Los miembros añaden sus números aleatorios hasta entonces.',

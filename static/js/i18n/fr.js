@@ -733,6 +733,8 @@ export default {
   'sel.quota.saved': 'Les quotas ont été enregistrés.',
   'sel.run.running': 'Calcul des chances ({method})…',
   'sel.run.cancel_label': 'Annuler le calcul {method}',
+  'sel.run.budget': '{method} : le calcul s’est arrêté à sa limite de temps. Il est prouvé que les plus petites chances sont à moins de {gap} point de pourcentage des plus équitables possibles.',
+  'sel.run.optimal': '{method} : optimalité prouvée.',
   'sel.run.committed_method': 'La méthode engagée est {method}. Calculez les chances pour les volontaires et les quotas engagés, puis publiez-les.',
   'sel.commit.commit_until': 'Les membres peuvent participer jusqu’au',
   'sel.commit.commit_until.hint': 'Votre heure locale. Les membres ajoutent leurs nombres aléatoires jusque-là.',
