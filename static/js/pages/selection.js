@@ -972,7 +972,9 @@ export async function selection(ctx) {
 
 function stepRow(x) {
   const p = {};
-  for (const [k, v] of Object.entries(x.params || {})) p[k] = typeof v === 'number' ? i18n.formatNumber(v) : v;
+  // gap (percentage points, often < 0.001): two significant digits, not three decimals.
+  const sig = (v) => new Intl.NumberFormat(i18n.lang(), { maximumSignificantDigits: 2 }).format(v);
+  for (const [k, v] of Object.entries(x.params || {})) p[k] = typeof v === 'number' ? (k === 'gap' ? sig(v) : i18n.formatNumber(v)) : v;
   const outcome = x.status === 'verified' ? x.variant || 'ok' : 'bad';
   const detail = x.status === 'skipped' ? t('sel.check.skipped') : t(`sel.check.${x.id}.${outcome}`, p);
   return h('li', { 'data-check': x.id, 'data-status': x.status },
