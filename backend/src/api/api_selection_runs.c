@@ -412,23 +412,31 @@ static json_t *result_of(const struct sortition_problem *p, const struct sortiti
     for (int i = 0; i < r->nuncovered; i++) {
         json_array_append_new(uncovered, json_integer(r->uncovered[i]));
     }
-    /* optimal/gap as the CLI's certificate says them: gap > 0 only when
-     * the budget (PNYX_SORTITION_BUDGET) ended a level before its bound
-     * was proven; the smallest probabilities are then within gap of the
-     * LEXIMIN's. In the certificate too, so the published lottery (and
-     * its hash) carries them. */
-    bool optimal = !(r->gap > 0);
-    double gap = r->gap > 0 ? r->gap : 0.0;
-    return json_pack(
-        "{s:b, s:s, s:s, s:i, s:i, s:i, s:f, s:f, s:f, s:f, s:b, s:f, s:o, s:o, s:o, "
-        "s:{s:o, s:{s:s, s:b, s:f, s:o}}, s:i, s:i, s:f}",
-        "feasible", 1, "method", sortition_method_name(r->method), "solver",
-        r->solver ? r->solver : "", "n", p->n, "k", r->k, "m", m, "min", r->min, "gini", r->gini,
-        "lottery_min", lmin, "max_deviation", l->max_deviation, "optimal", optimal, "gap", gap,
-        "probabilities", doubles(r->probabilities, p->n), "lottery_probabilities", lprobs,
-        "uncovered", uncovered, "lottery", "panels", panels, "certificate", "kind",
-        sortition_method_name(r->method), "optimal", optimal, "gap", gap, "levels", levels,
-        "iterations", r->iterations, "lp_solves", r->lp_solves, "seconds", r->seconds);
+    json_t *res =
+        json_pack("{s:b, s:s, s:s, s:i, s:i, s:i, s:f, s:f, s:f, s:f, s:o, s:o, s:o, "
+                  "s:{s:o, s:{s:s, s:o}}, s:i, s:i, s:f}",
+                  "feasible", 1, "method", sortition_method_name(r->method), "solver",
+                  r->solver ? r->solver : "", "n", p->n, "k", r->k, "m", m, "min", r->min, "gini",
+                  r->gini, "lottery_min", lmin, "max_deviation", l->max_deviation, "probabilities",
+                  doubles(r->probabilities, p->n), "lottery_probabilities", lprobs, "uncovered",
+                  uncovered, "lottery", "panels", panels, "certificate", "kind",
+                  sortition_method_name(r->method), "levels", levels, "iterations", r->iterations,
+                  "lp_solves", r->lp_solves, "seconds", r->seconds);
+    /* MAXIMIN/LEXIMIN: optimal and gap, as the CLI's certificate says
+     * them — gap > 0 only when the budget (PNYX_SORTITION_BUDGET) ended a
+     * level before its bound was proven; the smallest probabilities are
+     * then within gap of the optimum's. In the certificate too, so the
+     * published lottery (and its hash) carries them. LEGACY optimises
+     * nothing: neither. */
+    if (res != NULL && r->method != SORTITION_LEGACY) {
+        double gap = r->gap > 0 ? r->gap : 0.0;
+        json_t *cert = json_object_get(json_object_get(res, "lottery"), "certificate");
+        json_object_set_new(res, "optimal", json_boolean(gap == 0));
+        json_object_set_new(res, "gap", json_real(gap));
+        json_object_set_new(cert, "optimal", json_boolean(gap == 0));
+        json_object_set_new(cert, "gap", json_real(gap));
+    }
+    return res;
 }
 
 static json_t *infeasible_of(const struct sortition_problem *p, const struct sortition_error *e)
