@@ -90,6 +90,15 @@ test(`pg_ctl stop -m immediate during a ${VOTERS}-voter cast load`, { timeout: 3
       assert.deepEqual(o.readsOther, [], 'every read while the database was away: 503 problem+json with Retry-After');
       assert.ok(o.reads503 > 0, 'reads answered 503 while the database was away');
     }
+    // the questions worker says once that the database is away and once
+    // that it is back, instead of an error line per poll
+    const logText = p.logText();
+    const awayLines = logText.split('\n').filter((l) => l.includes('questions: the database is unavailable'));
+    const backLines = logText.split('\n').filter((l) => l.includes('questions: the database is back'));
+    const pollErrors = logText.split('\n').filter((l) => /questions: (looking for questions to tally|scheduled (opening|closing)) failed/.test(l));
+    assert.ok(awayLines.length >= 1 && awayLines.length <= 2 * ROUNDS, `one warning per outage, not one per poll (${awayLines.length})`);
+    assert.equal(backLines.length, awayLines.length, 'each warning is followed by "back"');
+    assert.deepEqual(pollErrors, [], 'no error line per failed poll');
     assert.deepEqual(bad, [], 'no answer but 201 and 503 problem+json with Retry-After');
     assert.equal(r.errors, 0, 'no dropped connection');
     assert.equal(r.unfinished, 0, 'every voter got a final answer');

@@ -1178,6 +1178,25 @@ int api_questions_close(struct api_req *rq, struct api_reply *out)
 
 /* --- the scheduler ----------------------------------------------------------------------- */
 
+/* While no primary is reachable (a failover, a restart) every poll fails
+ * the same way: say so once as a warning and once when it is back, rather
+ * than three error lines a second (issue 15's failover runs). Only the one
+ * questions worker thread touches it. */
+static bool db_away;
+
+static bool away(enum db_status st)
+{
+    if (st != DB_UNAVAILABLE) {
+        return false;
+    }
+    if (!db_away) {
+        log_warn("questions: the database is unavailable; scheduled openings, closings and "
+                 "tallies wait for it");
+        db_away = true;
+    }
+    return true;
+}
+
 /* One lifecycle step of kind open/close; 1 done, 0 nothing due, -1 error. */
 static int scheduled_step(struct db_conn *c, bool open)
 {
@@ -1193,16 +1212,21 @@ static int scheduled_step(struct db_conn *c, bool open)
                                    open ? open_cb : close_cb, life_reset, t);
     int rc = st != DB_OK ? -1 : t->none ? 0 : 1;
     if (st != DB_OK) {
-        log_error("questions: scheduled %s failed (%s)", open ? "opening" : "closing",
-                  db_status_name(st));
+        if (!away(st)) {
+            log_error("questions: scheduled %s failed (%s)", open ? "opening" : "closing",
+                      db_status_name(st));
+        }
     } else if (rc == 1) {
         log_info("questions: question %lld %s at its time", (long long)t->k.qid,
                  open ? "opened" : "closed");
     }
     int64_t qid = t->k.qid;
     arena_free(a);
-    if (rc == 1 && !open && question_tally(c, qid) != DB_OK) {
-        log_error("questions: tally of question %lld failed; retried later", (long long)qid);
+    if (rc == 1 && !open) {
+        enum db_status ts = question_tally(c, qid);
+        if (ts != DB_OK && !away(ts)) {
+            log_error("questions: tally of question %lld failed; retried later", (long long)qid);
+        }
     }
     return rc;
 }
@@ -1232,16 +1256,22 @@ int questions_run_once(void *ctx)
         tl = strcmp(h.state, "closed") != 0;
     } else if (st != DB_OK && st != DB_NOT_FOUND) {
         /* qid is 0 when the lookup itself failed (the database away) */
-        if (qid != 0)
+        bool gone = away(st);
+        if (!gone && qid != 0) {
             log_error("questions: tally of question %lld failed (%s)", (long long)qid,
                       db_status_name(st));
-        else
+        } else if (!gone) {
             log_error("questions: looking for questions to tally failed (%s)", db_status_name(st));
+        }
         tl = -1;
     }
     arena_free(a);
     if (o < 0 || cl < 0 || tl < 0) {
         return -1;
+    }
+    if (db_away) {
+        log_info("questions: the database is back");
+        db_away = false;
     }
     return o + cl + tl > 0 ? 1 : 0;
 }
