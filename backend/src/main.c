@@ -207,7 +207,7 @@ static int cmd_serve(const struct pnyx_config *cfg, bool migrate)
      * with the stop signals blocked like every other thread. */
     unsigned workers = translation_workers_start(cfg);
     /* One optimiser worker (LEXIMIN is CPU-bound; runs queue behind it). */
-    workers += selection_workers_start(cfg->workers > 0 ? 1 : 0);
+    workers += selection_workers_start(cfg->workers > 0 ? 1 : 0, cfg->sortition_budget);
     /* The questions scheduler: opens and closes questions at their times. */
     workers += questions_workers_start(cfg->workers > 0 ? 1 : 0);
     workers += witness_workers_start(cfg); /* issue 12: PNYX_WITNESSES */

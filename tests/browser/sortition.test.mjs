@@ -15,7 +15,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { BASE, launch, shot, unique, registerViaUi } from './lib.mjs';
+import { BASE, SHOTS, launch, shot, unique, registerViaUi } from './lib.mjs';
 import { parseCsv } from '../../static/js/sortition/pool.js';
 
 let b;
@@ -203,6 +203,64 @@ test('the chances: LEXIMIN with LEGACY beside it, as a curve and as a table', as
   assert.deepEqual(b.errors, []);
 });
 
+// issue 14: pnyxd stops a run at PNYX_SORTITION_BUDGET with optimal =
+// false and the gap. The small pool is proven at once, so the budget-cut
+// result is the real one with optimal and gap changed on the way to the
+// page (the integration test makes a real cut): the notice, in all four
+// languages, at both widths, nothing sideways.
+test('a run cut by its time budget says how close to the fairest its chances are proven', async () => {
+  assert.equal(await page.locator('#run-optimal-leximin').textContent(), 'LEXIMIN: proven optimal.');
+  assert.equal(await page.locator('#run-budget-leximin').count(), 0);
+  assert.equal(await page.locator('#run-optimal-legacy').count(), 0);
+  const runsUrl = /\/api\/v1\/selections\/\d+\/runs(\?.*)?$/;
+  const cut = async (route) => {
+    if (route.request().method() !== 'GET') return route.continue();
+    const res = await route.fetch();
+    const j = await res.json();
+    for (const r of j.items) if (r.method === 'leximin' && r.result) Object.assign(r.result, { optimal: false, gap: 0.000213 });
+    return route.fulfill({ response: res, json: j });
+  };
+  await page.route(runsUrl, cut);
+  try {
+    await page.reload();
+    const notice = page.locator('#run-budget-leximin');
+    await notice.waitFor();
+    assert.equal(await notice.textContent(), 'LEXIMIN: the computation stopped at its time limit. The smallest chances are proven to be within 0.021 percentage points of the fairest possible.');
+    assert.equal(await page.locator('#run-optimal-leximin').count(), 0);
+    const seen = {};
+    for (const lang of ['fr', 'es', 'ar']) {
+      await page.evaluate((l) => localStorage.setItem('pnyx.lang', l), lang);
+      await page.reload();
+      await page.waitForFunction((l) => document.documentElement.lang === l && document.body.classList.contains('ready'), lang);
+      await notice.waitFor();
+      seen[lang] = await notice.textContent();
+      assert.ok(seen[lang].startsWith('LEXIMIN'), seen[lang]);
+      assert.doesNotMatch(seen[lang], /time limit|\{gap\}/);
+    }
+    assert.match(seen.fr, /0,021 point de pourcentage/);
+    assert.match(seen.es, /0,021 puntos porcentuales/);
+    assert.match(seen.ar, /نقطة مئوية/);
+    await shots(page, 'budget', () => notice.waitFor());
+    for (const lang of ['en', 'ar']) {
+      await page.evaluate((l) => localStorage.setItem('pnyx.lang', l), lang);
+      for (const width of [1280, 390]) {
+        await page.setViewportSize({ width, height: 900 });
+        await page.reload();
+        await page.waitForFunction((l) => document.documentElement.lang === l && document.body.classList.contains('ready'), lang);
+        await notice.waitFor();
+        await page.locator('#probabilities-section').screenshot({ path: `${SHOTS}/sortition-budget-section-${width}-${lang}.png` });
+      }
+    }
+  } finally {
+    await page.unroute(runsUrl, cut);
+    await page.evaluate(() => localStorage.setItem('pnyx.lang', 'en'));
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.reload();
+    await page.waitForFunction(() => document.documentElement.lang === 'en' && document.body.classList.contains('ready'));
+  }
+  assert.deepEqual(b.errors, []);
+});
+
 test('commit, publish, the commit–reveal ceremony with its countdown, the draw', async () => {
   // The members may take part for 25 seconds, then reveal.
   const [cu, ru] = await page.evaluate(() => {
@@ -272,7 +330,7 @@ test('the check: the draw recomputed from the record and the signed log; tamperi
   await verdict.waitFor({ timeout: 60000 });
   const steps = await page.locator('#check-list li').evaluateAll((ls) => ls.map((l) => [l.dataset.check, l.dataset.status]));
   assert.deepEqual(steps, [['checkpoint', 'verified'], ['entries', 'verified'], ['beacon', 'verified'], ['rules', 'verified'], ['commitments', 'verified'],
-    ['lottery', 'verified'], ['panels', 'verified'], ['probabilities', 'verified'], ['rounding', 'verified'], ['reveals', 'verified'], ['seed', 'verified'], ['index', 'verified'], ['chosen', 'verified']]);
+    ['lottery', 'verified'], ['certificate', 'verified'], ['panels', 'verified'], ['probabilities', 'verified'], ['rounding', 'verified'], ['reveals', 'verified'], ['seed', 'verified'], ['index', 'verified'], ['chosen', 'verified']]);
   assert.equal(await verdict.getAttribute('data-status'), 'verified');
   await shots(page, 'check', () => page.locator('#check-verdict .verdict').waitFor({ timeout: 60000 }));
 

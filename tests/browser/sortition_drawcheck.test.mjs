@@ -73,7 +73,7 @@ function buildRecord() {
   const leaf = (c) => sha(Buffer.of(0), Buffer.from(c, 'hex'));
   const mth = (ls) => (ls.length === 1 ? ls[0] : (() => { let k = 1; while (k * 2 < ls.length) k *= 2; return sha(Buffer.of(1), mth(ls.slice(0, k)), mth(ls.slice(k))); })());
   const root = mth(respondents.map((r) => leaf(r.commitment)));
-  const certificate = { duals: [0.25, 0.5] };
+  const certificate = { duals: [0.25, 0.5], optimal: true, gap: 0 };
   const lotterySha = hex(sha(Buffer.from(canon({ certificate, panels: lottery, probabilities: respondents.map((r) => r.probability) }))));
   const beacon = sha(Buffer.from('log root'));
   const reveals = [1, 2, 3].map((i) => sha(Buffer.from(`reveal ${i}`))); // fixed, so the test is the same every run
@@ -100,7 +100,7 @@ function buildRecord() {
 }
 
 const statuses = (res) => Object.fromEntries(res.map((r) => [r.id, r.status]));
-const ALL = ['rules', 'commitments', 'lottery', 'panels', 'probabilities', 'rounding', 'reveals', 'seed', 'index', 'chosen'];
+const ALL = ['rules', 'commitments', 'lottery', 'certificate', 'panels', 'probabilities', 'rounding', 'reveals', 'seed', 'index', 'chosen'];
 
 test('canonical JSON as RFC 8785 writes it', () => {
   assert.equal(dc.canonicalJson({ b: [1, 0.5, 1e21, -0], a: 'é\u2028"', c: null, A: true }), '{"A":true,"a":"é\u2028\\"","b":[1,0.5,1e+21,0],"c":null}');
@@ -140,6 +140,10 @@ test('every tampered field is caught by the step it belongs to', async () => {
     ['a panel with one household twice', (r) => { r.lottery.panels[r.index === 1 ? 6 : 1] = [0, 1]; }, ['lottery', 'panels', 'probabilities']],
     ['the certificate', (r) => { r.lottery.certificate.duals[0] = 0.3; }, ['lottery']],
     ['an optimum far from its rounded chance', (r) => { r.respondents[1].optimum = 0.9; }, ['rounding']],
+    ['optimal claimed with a gap, lottery hash recomputed', (r) => {
+      Object.assign(r.lottery.certificate, { optimal: true, gap: 1e-4 });
+      r.lottery.sha256 = hex(sha(Buffer.from(canon({ certificate: r.lottery.certificate, panels: r.lottery.panels, probabilities: r.respondents.map((x) => x.probability) }))));
+    }, ['certificate']],
   ];
   for (const [what, tamper, failing] of cases) {
     const { rec } = buildRecord();
@@ -278,4 +282,24 @@ test('pnyx-draw/2: a respondent checks their commitment, chance, and that the pa
   rehashV2(rec);
   assert.equal(statuses(await dc.checkDraw(rec)).panels, 'verified'); // nobody else can tell
   assert.equal((await dc.checkOwn(rec, receipt)).reason, 'counts'); // the respondent can
+});
+
+// issue 14: the certificate's optimal and gap agree as --verify checks them.
+test('the certificate\'s optimality claim: consistent passes (proven or with its gap), contradictions fail', () => {
+  const cert = (optimal, gap, levelGaps) => ({ kind: 'leximin', optimal, gap, levels: levelGaps.map((g) => ({ value: 0.25, panel_bound: 0.5, gap: g, y: [], fixed_before: [] })) });
+  const proven = dc.checkCertificate(cert(true, 0, [0, 0]));
+  assert.deepEqual([proven.status, proven.variant], ['verified', 'proven']);
+  const cut = dc.checkCertificate(cert(false, 2.5e-5, [0, 2.5e-5]));
+  assert.deepEqual([cut.status, cut.variant, cut.params.gap], ['verified', 'gap', 2.5e-3]);
+  assert.equal(dc.checkCertificate({ kind: 'leximin', levels: [] }).status, 'skipped');
+  assert.equal(dc.checkCertificate(null).status, 'skipped');
+  for (const [what, c] of [
+    ['optimal with a gap', cert(true, 2.5e-5, [2.5e-5])],
+    ['not optimal without a gap', cert(false, 0, [0])],
+    ['a level gap above the gap', cert(false, 1e-5, [2.5e-5])],
+    ['a gap that is no level\'s', cert(false, 2.5e-5, [1e-5])],
+    ['a negative gap', cert(false, -1e-5, [0])],
+    ['optimal without gap', { kind: 'leximin', optimal: true, levels: [] }],
+    ['gap as text', cert(false, '2.5e-5', [])],
+  ]) assert.equal(dc.checkCertificate(c).status, 'failed', what);
 });

@@ -145,6 +145,10 @@ static int64_t run_done(struct world *w, size_t n)
             cr_assert(json_is_true(json_object_get(res, "feasible")), "%s", r->body);
             cr_assert_eq(json_array_size(json_object_get(res, "probabilities")), n);
             cr_assert_null(json_object_get(res, "lottery"), "panels are not in the run's JSON");
+            /* A small pool closes every level well within the budget. */
+            cr_assert(json_is_true(json_object_get(res, "optimal")), "%s", r->body);
+            cr_assert(json_is_number(json_object_get(res, "gap")), "%s", r->body);
+            cr_assert_eq(json_number_value(json_object_get(res, "gap")), 0.0, "%s", r->body);
             h_resp_free(r);
             return rid;
         }
@@ -427,6 +431,11 @@ Test(selections, whole_flow_verifies_and_tampering_is_detected)
     char out[1024];
     cr_assert_eq(verify_doc(doc, out, sizeof out), 0, "%s", out);
     check_against_log(&w, doc);
+    /* The published certificate says the distribution is proven (issue
+     * 14); --verify checked optimal and gap agree. */
+    json_t *cert = json_object_get(json_object_get(doc, "lottery"), "certificate");
+    cr_assert(json_is_true(json_object_get(cert, "optimal")));
+    cr_assert_eq(json_number_value(json_object_get(cert, "gap")), 0.0);
     /* No name, e-mail or free-text household in the public record; and
      * (pnyx-draw/2) no respondent's values nor household tag either: each
      * panel's quota counts instead. */
@@ -867,9 +876,9 @@ Test(selections, infeasible_quotas_are_explained)
     json_decref(w.salts);
 }
 
-/* A long run (pnyx_09 of the shared cases: n = 400, k = 60) shows its
- * progress while it runs and stops when cancelled. */
-Test(selections, running_run_shows_progress_and_is_cancelled)
+/* A selection on server s with pnyx_09 of the shared cases (n = 400,
+ * k = 60, 4 categories): a run of it takes ~15 s of CPU unbudgeted. */
+static struct world big_world(struct h_server *s)
 {
     char dir[512], file[600];
     const char *shared = getenv("PNYX_SHARED_DIR");
@@ -895,7 +904,7 @@ Test(selections, running_run_shows_progress_and_is_cancelled)
         }
     }
     fclose(f);
-    struct world w = {.s = h_shared()};
+    struct world w = {.s = s};
     w.conv = it_user_new(w.s, "FR");
     w.aid = it_assembly_new(w.s, &w.conv, "public", "invite");
     char path[128];
@@ -909,6 +918,15 @@ Test(selections, running_run_shows_progress_and_is_cancelled)
     ok(w.s, "PUT", spath(w.sid, "/pool"), &w.conv, json_pack("{s:s}", "csv", csv), 200);
     ok(w.s, "PATCH", spath(w.sid, ""), &w.conv, json_pack("{s:i, s:o}", "k", 60, "quotas", quotas),
        200);
+    return w;
+}
+
+/* A long run (pnyx_09 of the shared cases: n = 400, k = 60) shows its
+ * progress while it runs and stops when cancelled. */
+Test(selections, running_run_shows_progress_and_is_cancelled)
+{
+    struct world w = big_world(h_shared());
+    struct h_resp *r;
     r = call(w.s, "POST", spath(w.sid, "/runs"), &w.conv, NULL, 202);
     char tail[64];
     snprintf(tail, sizeof tail, "/runs/%lld", (long long)it_int(r->json, "id"));
@@ -945,6 +963,52 @@ Test(selections, running_run_shows_progress_and_is_cancelled)
     cr_assert_str_eq(json_string_value(json_object_get(r->json, "status")), "cancelled", "%s",
                      r->body);
     h_resp_free(r);
+}
+
+/* PNYX_SORTITION_BUDGET (issue 14): with a 1 s budget, pnyx_09 (which
+ * needs ~15 s to be proven) is cut: the run is done, not failed, its
+ * distribution covers everyone, and the result says optimal = false with
+ * a gap that covers the LEXIMIN's minimum. */
+Test(selections, budget_cut_run_says_not_optimal)
+{
+    char url[600];
+    snprintf(url, sizeof url, "PNYX_DATABASE_URL=%s", h_db_create());
+    const char *const env[] = {"PNYX_SORTITION_BUDGET=1", url, NULL};
+    struct h_server *s = h_server_start(env);
+    cr_assert_not_null(s);
+    struct world w = big_world(s);
+    struct h_resp *r = call(s, "POST", spath(w.sid, "/runs"), &w.conv, NULL, 202);
+    char tail[64];
+    snprintf(tail, sizeof tail, "/runs/%lld", (long long)it_int(r->json, "id"));
+    h_resp_free(r);
+    r = NULL;
+    for (int i = 0; i < 600; i++) { /* the budget, the MW start, the final rounding: < 10 s */
+        r = call(s, "GET", spath(w.sid, tail), &w.conv, NULL, 200);
+        const char *st = json_string_value(json_object_get(r->json, "status"));
+        cr_assert(strcmp(st, "failed") != 0 && strcmp(st, "cancelled") != 0, "%s", r->body);
+        if (strcmp(st, "done") == 0) {
+            break;
+        }
+        h_resp_free(r);
+        r = NULL;
+        usleep(50 * 1000);
+    }
+    cr_assert_not_null(r, "the budget-cut run did not finish in 30 s");
+    json_t *res = json_object_get(r->json, "result");
+    cr_assert(json_is_true(json_object_get(res, "feasible")), "%s", r->body);
+    cr_assert(json_is_false(json_object_get(res, "optimal")), "%.300s", r->body);
+    double gap = json_number_value(json_object_get(res, "gap"));
+    double min = json_number_value(json_object_get(res, "min"));
+    cr_assert_gt(gap, 0.0);
+    /* How far the cut got depends on the machine's load; what holds
+     * always: the LEXIMIN's minimum (0.117647, expected.json) lies in
+     * [min, min + gap], and everyone has a chance. */
+    cr_assert_gt(min, 0.0);
+    cr_assert_leq(min, 0.117647 + 1e-4, "min %g above the LEXIMIN's", min);
+    cr_assert_geq(min + gap, 0.117647 - 1e-4, "min %g + gap %g below the LEXIMIN's", min, gap);
+    cr_assert_eq(json_array_size(json_object_get(res, "probabilities")), 400);
+    h_resp_free(r);
+    h_server_stop(s);
 }
 
 /* The engine's checks hold at commit: k = 3 with country minimums 2 + 2. */

@@ -515,6 +515,163 @@ Test(leximin, uncovered_respondents_get_zero)
     sortition_problem_free(p);
 }
 
+/* A run cut by the budget (after its first master solve) still returns a
+   valid distribution: every panel within the quotas, households apart,
+   weights summing to 1, nobody below the level reached, the gap said. */
+Test(leximin, budget_cut_result_is_valid)
+{
+    char *resp = household_pool(40);
+    struct sortition_problem *p = load(HH_CATS, resp, "address", 8, SORTITION_OK);
+    struct sortition_options o;
+    struct sortition_error err;
+    struct sortition_result r;
+    sortition_options_init(&o);
+    sortition_error_init(&err);
+    o.method = SORTITION_LEXIMIN;
+    o.budget = 1e-9;
+    cr_assert_eq(sortition_run(p, &o, &r, &err), SORTITION_OK, "%s", err.message);
+    assert_valid_result(p, &r);
+    cr_assert_geq(r.nlevels, 1);
+    cr_assert_gt(r.gap, 0.0, "the budget cut the run");
+    for (int i = 0; i < p->n; i++) {
+        cr_assert_geq(r.probabilities[i], r.levels[0].value - 1e-6, "%d below the level", i);
+    }
+    sortition_result_fini(&r);
+    sortition_error_fini(&err);
+    sortition_problem_free(p);
+    free(resp);
+}
+
+/* A budget-cut LEXIMIN run (issue 14: what pnyxd's worker returns at
+   PNYX_SORTITION_BUDGET), on both solvers: a valid distribution with
+   gap > 0; every level's certificate consistent (y >= 0 summing to 1 over
+   the open respondents; one ILP confirms no panel beats value + gap; level
+   gaps >= 0, the result's gap the largest); the unbudgeted LEXIMIN's
+   minimum lies within the first level's [value, value + gap]. */
+Test(leximin, budget_cut_certificates_hold)
+{
+    char *resp = household_pool(40);
+    struct sortition_problem *p = load(HH_CATS, resp, "address", 8, SORTITION_OK);
+    const struct sortition_solver *solvers[] = {sortition_solver_glpk(), sortition_solver_coin()};
+    for (int s = 0; s < 2; s++) {
+        struct sortition_result full, r;
+        run_ok(p, SORTITION_LEXIMIN, solvers[s], &full);
+        cr_assert_eq(full.gap, 0.0, "no budget: every level proven");
+        struct sortition_options o;
+        struct sortition_error err;
+        sortition_options_init(&o);
+        sortition_error_init(&err);
+        o.method = SORTITION_LEXIMIN;
+        o.solver = solvers[s];
+        o.budget = 1e-9;
+        cr_assert_eq(sortition_run(p, &o, &r, &err), SORTITION_OK, "%s", err.message);
+        assert_valid_result(p, &r);
+        cr_assert_gt(r.gap, 0.0, "solver %d: the budget cut the run", s);
+        cr_assert_geq(r.nlevels, 1);
+        double largest = 0.0;
+        for (int l = 0; l < r.nlevels; l++) {
+            const struct sortition_level *L = &r.levels[l];
+            double ysum = 0, fixed = 0, best;
+            cr_assert_geq(L->gap, 0.0);
+            largest = fmax(largest, L->gap);
+            for (int i = 0; i < p->n; i++) {
+                cr_assert_geq(L->y[i], 0.0);
+                if (L->fixed_before[i]) {
+                    fixed += L->y[i] * r.probabilities[i];
+                } else {
+                    ysum += L->y[i];
+                    cr_assert_geq(r.probabilities[i], L->value - 1e-6,
+                                  "solver %d level %d: %d open below the level", s, l, i);
+                }
+            }
+            cr_assert_float_eq(ysum, 1.0, 1e-9);
+            cr_assert_eq(
+                sortition_certificate_check(p, solvers[s], L, r.probabilities, &best, &err),
+                SORTITION_OK);
+            cr_assert_leq(best - fixed, L->value + L->gap + 1e-4,
+                          "solver %d level %d: a panel weighs %g > value %g + gap %g", s, l,
+                          best - fixed, L->value, L->gap);
+        }
+        cr_assert_eq(largest, r.gap, "the result's gap is the largest level gap");
+        cr_assert_geq(full.min, r.levels[0].value - 1e-6);
+        cr_assert_leq(full.min, r.levels[0].value + r.levels[0].gap + 1e-6,
+                      "solver %d: LEXIMIN min %g outside [%g, %g + gap %g]", s, full.min,
+                      r.levels[0].value, r.levels[0].value, r.levels[0].gap);
+        sortition_result_fini(&r);
+        sortition_result_fini(&full);
+        sortition_error_fini(&err);
+    }
+    sortition_problem_free(p);
+    free(resp);
+}
+
+/* The quota polytope's level bound (sortition_relaxed.c): never below the
+   LEXIMIN level it bounds, its duals are a certificate one ILP checks, and
+   with the first level's respondents fixed it bounds the second level. */
+Test(leximin, quota_polytope_bounds_every_level)
+{
+    char *resp = household_pool(40);
+    struct sortition_problem *p = load(HH_CATS, resp, "address", 8, SORTITION_OK);
+    struct sortition_result lex;
+    run_ok(p, SORTITION_LEXIMIN, sortition_solver_glpk(), &lex);
+    int n = p->n, *row_of = malloc((size_t)n * sizeof *row_of);
+    bool *fixed = calloc((size_t)n, sizeof *fixed);
+    double *fixp = calloc((size_t)n, sizeof *fixp), *y = malloc((size_t)n * sizeof *y);
+    for (int i = 0; i < n; i++) {
+        row_of[i] = i;
+    }
+    struct pricing *pr = pricing_new(p, sortition_solver_glpk());
+    int panel[8];
+    for (int l = 0; l < lex.nlevels; l++) {
+        const struct sortition_level *L = &lex.levels[l];
+        for (int i = 0; i < n; i++) {
+            fixed[i] = L->fixed_before[i];
+            fixp[i] = fixed[i] ? lex.probabilities[i] : 0.0;
+        }
+        double z = -1.0, ysum = 0.0, sf = 0.0, v, vb;
+        cr_assert_eq(relaxed_level(p, sortition_solver_glpk(), row_of, fixed, fixp, &z, y),
+                     SORTITION_OK);
+        cr_assert_geq(z, L->value - 1e-6, "level %d: relaxed %g below the LEXIMIN %g", l, z,
+                      L->value);
+        for (int i = 0; i < n; i++) {
+            cr_assert_geq(y[i], 0.0);
+            ysum += fixed[i] ? 0.0 : y[i];
+            sf += fixed[i] ? y[i] * fixp[i] : 0.0;
+        }
+        cr_assert_float_eq(ysum, 1.0, 1e-9);
+        cr_assert_eq(pricing_solve(pr, y, 0.0, 0.0, panel, &v, &vb), SORTITION_OK);
+        cr_assert_leq(v - sf, z + 1e-9, "level %d: a panel beats the relaxed bound", l);
+    }
+    /* The alternate pool: the polytope's bound is the LEXIMIN itself (0.1). */
+    char *alt = alternate_pool();
+    struct sortition_problem *q = load(ALT_CATS, alt, NULL, 20, SORTITION_OK);
+    int *row_q = malloc((size_t)q->n * sizeof *row_q);
+    bool *fixed_q = calloc((size_t)q->n, sizeof *fixed_q);
+    double *fixp_q = calloc((size_t)q->n, sizeof *fixp_q),
+           *y_q = malloc((size_t)q->n * sizeof *y_q);
+    for (int i = 0; i < q->n; i++) {
+        row_q[i] = i;
+    }
+    double zq = 0.0;
+    cr_assert_eq(relaxed_level(q, sortition_solver_coin(), row_q, fixed_q, fixp_q, &zq, y_q),
+                 SORTITION_OK);
+    cr_assert_float_eq(zq, 0.1, 1e-9);
+    free(row_q);
+    free(fixed_q);
+    free(fixp_q);
+    free(y_q);
+    sortition_problem_free(q);
+    free(alt);
+    pricing_free(pr);
+    free(row_of);
+    free(fixed);
+    free(fixp);
+    free(y);
+    sortition_result_fini(&lex);
+    sortition_problem_free(p);
+    free(resp);
+}
+
 /* ------------------------------------------------------------------------ */
 
 Test(legacy, statistically_unfair_on_the_alternate_pool)

@@ -340,3 +340,49 @@ Test(verify_cli, malformed_file_is_exit_2)
     cr_assert_eq(sortition_verify_main(2, argv, f), SORTITION_VERIFY_INVALID);
     fclose(f);
 }
+
+/* The certificate's optimal and gap (issue 14): a budget-cut certificate
+ * verifies; one whose optimal, gap and level gaps disagree fails check
+ * "certificate" even with the lottery hash recomputed. */
+static json_t *with_certificate(bool optimal, double gap, double level_gap)
+{
+    json_t *doc = honest_draw();
+    json_t *cert = json_pack("{s:s, s:b, s:f, s:[{s:f, s:f, s:f, s:[], s:[]}]}", "kind", "leximin",
+                             "optimal", optimal, "gap", gap, "levels", "value", 0.25, "panel_bound",
+                             0.5, "gap", level_gap, "y", "fixed_before");
+    json_object_set_new(json_object_get(doc, "lottery"), "certificate", cert);
+    rehash(doc);
+    return doc;
+}
+
+Test(verify_cli, certificate_optimal_and_gap_agree)
+{
+    char out[1024] = {0};
+    json_t *doc = with_certificate(false, 2.5e-5, 2.5e-5);
+    cr_assert_eq(run_verify(doc, false, out, sizeof out), 0, "%s", out);
+    json_decref(doc);
+    doc = with_certificate(true, 0, 0);
+    cr_assert_eq(run_verify(doc, false, out, sizeof out), 0, "%s", out);
+    json_decref(doc);
+    doc = with_certificate(true, 2.5e-5, 2.5e-5); /* optimal claimed with a gap */
+    expect_failure(doc, "certificate");
+    json_decref(doc);
+    doc = with_certificate(false, 0, 0); /* not optimal without a gap */
+    expect_failure(doc, "certificate");
+    json_decref(doc);
+    doc = with_certificate(false, 1e-5, 2.5e-5); /* a level's gap above the certificate's */
+    expect_failure(doc, "certificate");
+    json_decref(doc);
+    doc = with_certificate(false, 2.5e-5, 1e-5); /* the gap is no level's */
+    expect_failure(doc, "certificate");
+    json_decref(doc);
+    doc = with_certificate(false, -1e-5, 0);
+    expect_failure(doc, "certificate");
+    json_decref(doc);
+    /* optimal without gap */
+    doc = with_certificate(true, 0, 0);
+    json_object_del(json_object_get(json_object_get(doc, "lottery"), "certificate"), "gap");
+    rehash(doc);
+    expect_failure(doc, "certificate");
+    json_decref(doc);
+}

@@ -35,6 +35,10 @@
 #define SEL_PROGRESS_MS 500
 /* The lottery's size when the round does not say: 1000 (a dice draw). */
 
+/* The optimiser's time budget in seconds (PNYX_SORTITION_BUDGET, set by
+ * selection_workers_start before any worker runs; 0 = none). */
+static double sel_budget_s;
+
 static json_t *run_json(const struct db_sel_job *j)
 {
     struct selection_run_record r = {
@@ -400,23 +404,39 @@ static json_t *result_of(const struct sortition_problem *p, const struct sortiti
                 json_array_append_new(y, json_pack("[i, f]", i, L->y[i]));
             }
         }
-        json_array_append_new(levels,
-                              json_pack("{s:f, s:f, s:o, s:o}", "value", L->value, "panel_bound",
-                                        L->panel_bound, "y", y, "fixed_before", fixed));
+        json_array_append_new(levels, json_pack("{s:f, s:f, s:f, s:o, s:o}", "value", L->value,
+                                                "panel_bound", L->panel_bound, "gap", L->gap, "y",
+                                                y, "fixed_before", fixed));
     }
     json_t *uncovered = json_array();
     for (int i = 0; i < r->nuncovered; i++) {
         json_array_append_new(uncovered, json_integer(r->uncovered[i]));
     }
-    return json_pack("{s:b, s:s, s:s, s:i, s:i, s:i, s:f, s:f, s:f, s:f, s:o, s:o, s:o, "
-                     "s:{s:o, s:{s:s, s:o}}, s:i, s:i, s:f}",
-                     "feasible", 1, "method", sortition_method_name(r->method), "solver",
-                     r->solver ? r->solver : "", "n", p->n, "k", r->k, "m", m, "min", r->min,
-                     "gini", r->gini, "lottery_min", lmin, "max_deviation", l->max_deviation,
-                     "probabilities", doubles(r->probabilities, p->n), "lottery_probabilities",
-                     lprobs, "uncovered", uncovered, "lottery", "panels", panels, "certificate",
-                     "kind", sortition_method_name(r->method), "levels", levels, "iterations",
-                     r->iterations, "lp_solves", r->lp_solves, "seconds", r->seconds);
+    json_t *res =
+        json_pack("{s:b, s:s, s:s, s:i, s:i, s:i, s:f, s:f, s:f, s:f, s:o, s:o, s:o, "
+                  "s:{s:o, s:{s:s, s:o}}, s:i, s:i, s:f}",
+                  "feasible", 1, "method", sortition_method_name(r->method), "solver",
+                  r->solver ? r->solver : "", "n", p->n, "k", r->k, "m", m, "min", r->min, "gini",
+                  r->gini, "lottery_min", lmin, "max_deviation", l->max_deviation, "probabilities",
+                  doubles(r->probabilities, p->n), "lottery_probabilities", lprobs, "uncovered",
+                  uncovered, "lottery", "panels", panels, "certificate", "kind",
+                  sortition_method_name(r->method), "levels", levels, "iterations", r->iterations,
+                  "lp_solves", r->lp_solves, "seconds", r->seconds);
+    /* MAXIMIN/LEXIMIN: optimal and gap, as the CLI's certificate says
+     * them — gap > 0 only when the budget (PNYX_SORTITION_BUDGET) ended a
+     * level before its bound was proven; the smallest probabilities are
+     * then within gap of the optimum's. In the certificate too, so the
+     * published lottery (and its hash) carries them. LEGACY optimises
+     * nothing: neither. */
+    if (res != NULL && r->method != SORTITION_LEGACY) {
+        double gap = r->gap > 0 ? r->gap : 0.0;
+        json_t *cert = json_object_get(json_object_get(res, "lottery"), "certificate");
+        json_object_set_new(res, "optimal", json_boolean(gap == 0));
+        json_object_set_new(res, "gap", json_real(gap));
+        json_object_set_new(cert, "optimal", json_boolean(gap == 0));
+        json_object_set_new(cert, "gap", json_real(gap));
+    }
+    return res;
 }
 
 static json_t *infeasible_of(const struct sortition_problem *p, const struct sortition_error *e)
@@ -462,6 +482,11 @@ static void run_job(struct db_conn *c, struct arena *a, const struct db_sel_job 
         o.method = (enum sortition_method)sortition_method_parse(j->method);
         o.progress = on_progress;
         o.progress_ctx = &pc;
+        /* PNYX_SORTITION_BUDGET: column generation stops there with a
+         * valid distribution and its gap (core/sortition/README.md, Time
+         * budget); with none, a pool that never closes a level would hold
+         * the worker indefinitely. */
+        o.budget = sel_budget_s;
         int rc = sortition_run(p, &o, &r, &err);
         if (rc == SORTITION_OK) {
             struct sortition_lottery l;
@@ -512,8 +537,9 @@ static int run_once(void *ctx)
     return rc;
 }
 
-unsigned selection_workers_start(unsigned n)
+unsigned selection_workers_start(unsigned n, unsigned budget_s)
 {
+    sel_budget_s = (double)budget_s;
     unsigned started = 0;
     for (unsigned i = 0; i < n; i++) {
         struct worker_spec spec = {

@@ -35,7 +35,9 @@ int api_selection_runs_get(struct api_req *rq, struct api_reply *out);
 int api_selection_runs_cancel(struct api_req *rq, struct api_reply *out);
 
 /* Starts the "sortition" worker threads (PNYX_WORKERS of them, at least
- * one unless 0) that run queued optimiser jobs. Returns how many started. */
-unsigned selection_workers_start(unsigned n);
+ * one unless 0) that run queued optimiser jobs, each run with a time
+ * budget of budget_s seconds (PNYX_SORTITION_BUDGET; 0 = none). Returns
+ * how many started. */
+unsigned selection_workers_start(unsigned n, unsigned budget_s);
 
 #endif /* PNYX_API_API_SELECTIONS_H */

@@ -2,7 +2,8 @@
 /*
  * cli/sortition_verify.c — pnyx-sortition --verify DRAW.json: reads a
  * pnyx-draw/2 (or /1) record (codec/json/draw), checks that the lottery
- * hash is what the record publishes, then core/sortition/draw_verify:
+ * hash is what the record publishes, that the certificate's optimal and
+ * gap agree (when it has them), then core/sortition/draw_verify:
  * commitment root, reveals, seed, index, chosen panel = lottery[index],
  * every panel k distinct respondents meeting the quotas (pnyx-draw/2: by
  * the counts it declares, which the lottery hash fixed; /1: from the
@@ -11,6 +12,7 @@
  */
 #include "cli/sortition_verify.h"
 
+#include <math.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -48,6 +50,50 @@ static int report(FILE *out, bool as_json, int status, const char *check, const 
     return status;
 }
 
+/* The certificate's "optimal" and "gap" (issue 14; absent in records
+ * published before them) must agree with each other and with the levels:
+ * gap a finite number >= 0, optimal exactly when gap is 0, every level's
+ * gap in [0, gap] and the largest equal to it (the engine's result gap is
+ * the largest level gap). Whether the levels' bounds hold needs the ILP
+ * (sortition_certificate_check), which --verify does not solve. NULL when
+ * consistent, else why (level index in *item). */
+static const char *certificate_consistent(json_t *cert, long long *item)
+{
+    json_t *opt = json_object_get(cert, "optimal"), *gap = json_object_get(cert, "gap");
+    *item = -1;
+    if (opt == NULL && gap == NULL) {
+        return NULL;
+    }
+    if (!json_is_boolean(opt) || !json_is_number(gap) || !(json_number_value(gap) >= 0) ||
+        !isfinite(json_number_value(gap))) {
+        return "certificate: \"optimal\" must be true or false and \"gap\" a number >= 0";
+    }
+    double g = json_number_value(gap);
+    if (json_is_true(opt) != (g == 0)) {
+        return "certificate: \"optimal\" disagrees with \"gap\" (optimal exactly when gap is 0)";
+    }
+    json_t *levels = json_object_get(cert, "levels");
+    double largest = 0;
+    bool any = false;
+    for (size_t l = 0; l < json_array_size(levels); l++) {
+        json_t *lg = json_object_get(json_array_get(levels, l), "gap");
+        if (lg == NULL) {
+            continue;
+        }
+        double v = json_number_value(lg);
+        if (!json_is_number(lg) || !(v >= 0) || v > g) {
+            *item = (long long)l;
+            return "certificate: a level's \"gap\" is negative or above the certificate's";
+        }
+        largest = v > largest ? v : largest;
+        any = true;
+    }
+    if (any && largest != g) {
+        return "certificate: \"gap\" is not the largest level gap";
+    }
+    return NULL;
+}
+
 int sortition_verify_main(int argc, char **argv, FILE *out)
 {
     const char *path = NULL;
@@ -83,6 +129,8 @@ int sortition_verify_main(int argc, char **argv, FILE *out)
     struct codec_draw_claims claims;
     char err[256];
     int rc;
+    const char *cwhy;
+    long long citem;
     if (codec_draw_read(doc, a, &d, &claims, err, sizeof err) != 0) {
         rc = report(out, as_json, SORTITION_VERIFY_INVALID, "format", err, -1);
     } else if (memcmp(claims.lottery_sha256, claims.lottery_computed, DRAW_HASH_LEN) != 0) {
@@ -90,6 +138,10 @@ int sortition_verify_main(int argc, char **argv, FILE *out)
                     "lottery.sha256 is not the SHA-256 of the canonical {certificate, counts, "
                     "panels, probabilities}: the published lottery was changed",
                     -1);
+    } else if ((cwhy = certificate_consistent(
+                    json_object_get(json_object_get(doc, "lottery"), "certificate"), &citem)) !=
+               NULL) {
+        rc = report(out, as_json, SORTITION_VERIFY_FAILED, "certificate", cwhy, citem);
     } else {
         struct draw_failure why;
         enum draw_status st = draw_verify(&d, &why);

@@ -154,6 +154,11 @@ static const struct cfg_key keys[] = {
         "(cosigner vkey, http:// add-checkpoint prefix); empty = none"),
     UINT("PNYX_TRANSLATION_BACKOFF", translation_backoff, "10", 0, 86400,
          "seconds before a failed translation job's first retry; doubled after each attempt"),
+    /* issue 14: the selection optimiser's time budget, as the CLI's
+     * --budget (core/sortition/README.md, Time budget). */
+    UINT("PNYX_SORTITION_BUDGET", sortition_budget, "240", 0, 86400,
+         "seconds an optimiser run may spend on column generation before it stops with a valid "
+         "distribution and its proven gap; 0 = no limit"),
 };
 
 static int parse_int64(const char *s, int64_t *out)

@@ -64,6 +64,7 @@ struct pnyx_config {
     unsigned translator_timeout; /* PNYX_TRANSLATOR_TIMEOUT seconds per translator run */
     unsigned translation_attempts; /* PNYX_TRANSLATION_ATTEMPTS before a job is failed */
     unsigned translation_backoff;  /* PNYX_TRANSLATION_BACKOFF seconds, doubled per attempt */
+    unsigned sortition_budget;     /* PNYX_SORTITION_BUDGET seconds per optimiser run; 0 = none */
 
     /* PNYX_TRUSTED_PROXIES (issue 15): as given, and parsed into the
      * networks whose X-Forwarded-For is believed (core/base/netaddr.c). */

@@ -587,7 +587,27 @@ function probabilitiesSection(s, runs, canManage, refresh) {
     h('details', { class: 'explain' }, h('summary', {}, t('sel.prob.methods')),
       h('p', {}, t('sel.method.leximin.what')), h('p', {}, t('sel.method.maximin.what')), h('p', {}, t('sel.method.legacy.what'))),
     form, slot,
+    optimality(latest),
     series.length ? curveFigure(series, r.k) : h('p', { class: 'empty', id: 'no-curve' }, t('sel.curve.none')));
+}
+
+// Whether each optimiser run's distribution is proven optimal (issue 14):
+// pnyxd stops a run at its time budget (PNYX_SORTITION_BUDGET) with a
+// valid distribution and the gap to the best proven bound. A notice when
+// the gap is not 0, a short line when proven; nothing for results stored
+// before runs said so, nor for LEGACY (no optimisation).
+export function optimality(latest) {
+  const items = ['leximin', 'maximin'].filter((m) => latest[m] && typeof latest[m].result.optimal === 'boolean').map((m) => {
+    const res = latest[m].result;
+    const label = t(`sel.method.${m}`);
+    if (res.optimal === false && Number(res.gap) > 0) {
+      const gap = new Intl.NumberFormat(i18n.lang(), { maximumSignificantDigits: 2 }).format(Number(res.gap) * 100);
+      return h('div', { class: 'alert alert-warn', role: 'status', id: `run-budget-${m}`, 'data-gap': String(res.gap) },
+        h('p', {}, t('sel.run.budget', { method: label, gap })));
+    }
+    return h('p', { class: 'hint', id: `run-optimal-${m}` }, t('sel.run.optimal', { method: label }));
+  });
+  return items.length ? h('div', { class: 'run-optimality' }, items) : null;
 }
 
 // A run that failed, or found the quotas infeasible (done, feasible:
@@ -952,7 +972,9 @@ export async function selection(ctx) {
 
 function stepRow(x) {
   const p = {};
-  for (const [k, v] of Object.entries(x.params || {})) p[k] = typeof v === 'number' ? i18n.formatNumber(v) : v;
+  // gap (percentage points, often < 0.001): two significant digits, not three decimals.
+  const sig = (v) => new Intl.NumberFormat(i18n.lang(), { maximumSignificantDigits: 2 }).format(v);
+  for (const [k, v] of Object.entries(x.params || {})) p[k] = typeof v === 'number' ? (k === 'gap' ? sig(v) : i18n.formatNumber(v)) : v;
   const outcome = x.status === 'verified' ? x.variant || 'ok' : 'bad';
   const detail = x.status === 'skipped' ? t('sel.check.skipped') : t(`sel.check.${x.id}.${outcome}`, p);
   return h('li', { 'data-check': x.id, 'data-status': x.status },

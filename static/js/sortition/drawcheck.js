@@ -178,10 +178,27 @@ const ok = (id, params) => ({ id, status: 'verified', params });
 const bad = (id, params) => ({ id, status: 'failed', params });
 const skip = (id, params) => ({ id, status: 'skipped', params });
 
+// The certificate's optimality claim (issue 14): optimal and gap, when
+// the certificate has them (lotteries published before do not: skipped),
+// agree as pnyx-sortition --verify checks them: gap a number >= 0, optimal
+// exactly when gap is 0, every level's gap in [0, gap] and the largest
+// equal to it. Whether the levels' bounds hold needs an ILP: not here.
+// variant: 'proven' or 'gap' (params.gap in percentage points).
+export function checkCertificate(cert) {
+  if (!cert || typeof cert !== 'object' || (!('optimal' in cert) && !('gap' in cert))) return skip('certificate');
+  const g = cert.gap;
+  if (typeof cert.optimal !== 'boolean' || typeof g !== 'number' || !Number.isFinite(g) || g < 0 || cert.optimal !== (g === 0)) return bad('certificate', {});
+  const gaps = (Array.isArray(cert.levels) ? cert.levels : []).filter((l) => l && typeof l === 'object' && 'gap' in l).map((l) => l.gap);
+  if (gaps.some((x) => typeof x !== 'number' || !(x >= 0) || x > g)) return bad('certificate', {});
+  if (gaps.length && Math.max(...gaps) !== g) return bad('certificate', {});
+  return { ...ok('certificate', { gap: g * 100 }), variant: g === 0 ? 'proven' : 'gap' };
+}
+
 // Check a record step by step, each step one link of the chain, so a
 // wrong link is named rather than its consequences. Returns [{id, status:
 // verified|failed|skipped, params}] for: rules (quotas, k, m, method as
-// committed), commitments (their root), lottery (its hash), panels (k
+// committed), commitments (their root), lottery (its hash), certificate
+// (its optimality claim agrees with itself), panels (k
 // distinct ascending respondents, quotas, households), probabilities
 // (panel count / m), reveals (each opens its commitment, in order), seed,
 // index, chosen (= lottery[index]). A step that cannot be done from what
@@ -224,6 +241,7 @@ export async function checkDraw(recIn, log = null) {
       out.push(equal(got, bytes32(r.lotterySha)) && inLog ? ok('lottery', { m: r.lottery.length }) : bad('lottery', { m: r.lottery.length }));
     } catch { out.push(bad('lottery', { m: r.lottery.length })); }
   }
+  out.push(checkCertificate(r.certificate));
   out.push(checkPanels(r));
   // probabilities: each is its panel count / m
   if (!r.probabilities || !r.lottery.length) out.push(skip('probabilities'));

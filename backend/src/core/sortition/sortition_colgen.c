@@ -50,6 +50,17 @@
    value 5/91 against the bound 0.055 for > 5 minutes); with n/4 of them
    it reaches the bound in its first solve. */
 #define MW_SWAP_ROUNDS_PER_N 0.25
+/* The quota polytope's bound (cg_relaxed_bound): its pricing ILP's time
+   limit, and the margin added to the LP value when that ILP does not
+   finish. */
+#define RELAXED_ILP_LIMIT 10.0
+#define RELAXED_TOL       1e-9
+/* ... asked once per level, after this many master solves have not closed
+   it: the shared cases' levels mostly close sooner, and one LP and one ILP
+   per level cost them up to ~15 % of CPU (pnyx_08, pnyx_10) when asked at
+   the first solve; seed 2031's second level needs ~12 solves to reach the
+   bound anyway. */
+#define RELAXED_AFTER 8
 /* Extra columns per master solve (damped re-pricing, §2.3). */
 #define EXTRA_COLUMNS 4
 /* A master that turned infeasible by rounding: lower every fixed
@@ -94,6 +105,14 @@ struct cg {
     int pcap;
     double *lam; /* pcap */
     double zlast;
+    /* The z columns of closed levels stay in the master, fixed at their
+       values (increments over the level before): zbase is their sum, the
+       value every unfixed row has already reached; fixz[i] is that sum
+       on the rows of respondent i when i was fixed (its row's lower bound
+       is fixp[i] − fixz[i]); zval is the current z column's value. */
+    double zbase;
+    double zval;
+    double *fixz; /* n */
     bool have_lam;
 };
 
@@ -373,14 +392,19 @@ static int cg_new_level(struct cg *g)
             continue;
         }
         if (g->fixed[i]) {
-            g->s->set_row_bounds(g->lp, g->row_of[i], g->fixp[i], HUGE_VAL);
+            g->s->set_row_bounds(g->lp, g->row_of[i], g->fixp[i] - g->fixz[i], HUGE_VAL);
         } else {
             rows[nnz] = g->row_of[i];
             vals[nnz++] = -1.0;
         }
     }
+    /* The old z column keeps its value: the master's point stays feasible
+       (the newly fixed rows read Σ λ ≥ their value), so the next solve
+       starts from it instead of a phase 1 (seed 2031's second level
+       change: 19 s of pivots with the old column bounded to 0). */
     g->s->set_obj(g->lp, g->zcol, 0.0);
-    g->s->set_col_bounds(g->lp, g->zcol, 0.0, 0.0);
+    g->s->set_col_bounds(g->lp, g->zcol, g->zval, g->zval);
+    g->zbase += g->zval;
     g->zcol = g->s->add_col(g->lp, -1.0, -HUGE_VAL, HUGE_VAL, false, nnz, rows, vals);
     free(rows);
     free(vals);
@@ -404,16 +428,34 @@ static int cg_solve_master(struct cg *g, double *z, double *yhat)
             break;
         }
         if (st != SORTITION_SOLVE_INFEASIBLE || retry >= REDUCE_RETRIES) {
+            if (g->o->budget > 0 && g->have_lam) {
+                /* with a budget, a master the solver fails on (seen once:
+                   GLPK called a warm master of seed 2032 infeasible 21
+                   times) ends the run like the budget, at the last point */
+                g->partial = true;
+                *z = g->zlast;
+                *yhat = 0.0;
+                return SORTITION_OK;
+            }
             return SORTITION_ESOLVER;
         }
         for (int i = 0; i < g->n; i++) {
             if (g->row_of[i] >= 0 && g->fixed[i]) {
                 g->fixp[i] = fmax(0.0, g->fixp[i] - REDUCE_STEP);
-                g->s->set_row_bounds(g->lp, g->row_of[i], g->fixp[i], HUGE_VAL);
+                g->s->set_row_bounds(g->lp, g->row_of[i], g->fixp[i] - g->fixz[i], HUGE_VAL);
             }
         }
     }
-    *z = -g->s->obj_value(g->lp);
+    *z = g->zbase - g->s->obj_value(g->lp);
+    if (g->partial && g->have_lam && *z <= g->zlast) {
+        /* a pivot chunk cut by the budget at a point no better than the
+           last one (GLPK's primal simplex is not monotone there: seed 2030
+           came out at 0.054945 with all weights 1/182 after an optimum of
+           0.054997): the last point stands */
+        *z = g->zlast;
+        *yhat = 0.0;
+        return SORTITION_OK;
+    }
     int nc = g->s->ncols(g->lp);
     double *x = malloc((size_t)(nc > 0 ? nc : 1) * sizeof *x);
     if (x == NULL) {
@@ -423,6 +465,7 @@ static int cg_solve_master(struct cg *g, double *z, double *yhat)
     for (int j = 0; j < g->pcap; j++) {
         g->lam[j] = g->pcol[j] >= 0 ? fmax(0.0, x[g->pcol[j]]) : 0.0;
     }
+    g->zval = x[g->zcol];
     free(x);
     g->zlast = *z;
     g->have_lam = true;
@@ -515,6 +558,60 @@ static int cg_swap_rounds(struct cg *g)
     return cg_progress(g, "initial panels", 0, 1);
 }
 
+/* The quota polytope's bound on the level (sortition_relaxed.c), proven by
+   one exact pricing ILP with its duals (whose panel joins the master); if
+   that ILP does not finish within RELAXED_ILP_LIMIT, the LP value itself
+   is the bound (the polytope contains every distribution's marginals).
+   Lowers *best (with its weights and pricing value) when it is smaller. */
+static int cg_relaxed_bound(struct cg *g, double *best, double *ybest, double *vbest)
+{
+    double zr;
+    int rc = relaxed_level(g->p, g->s, g->row_of, g->fixed, g->fixp, &zr, g->w);
+    if (rc != SORTITION_OK) {
+        /* only a bound: the column generation goes on without it */
+        return rc == SORTITION_ENOMEM ? rc : SORTITION_OK;
+    }
+    if (!(zr < *best - fmax(GAP_EPS, GAP_REL * *best))) {
+        /* no better than the bound held (a uniform LEXIMIN: k/|U| both);
+           its ILP would only cost time (near-uniform weights: seconds) */
+        return SORTITION_OK;
+    }
+    double su = 0.0, sf = 0.0;
+    for (int i = 0; i < g->n; i++) {
+        if (g->row_of[i] >= 0 && g->fixed[i]) {
+            sf += g->w[i] * g->fixp[i];
+        } else if (g->row_of[i] >= 0) {
+            su += g->w[i];
+        }
+    }
+    if (!(su > 0)) {
+        return SORTITION_OK;
+    }
+    int added, j;
+    double v, vb, ub;
+    rc = cg_price_add(g, g->w, 0.0, RELAXED_ILP_LIMIT, &v, &vb, &added, &j);
+    if (rc == SORTITION_OK) {
+        ub = level_bound(g, g->w, vb);
+        if (added) {
+            rc = cg_master_add(g, j);
+            if (rc != SORTITION_OK) {
+                return rc;
+            }
+        }
+    } else if (rc == SORTITION_ESOLVER) {
+        ub = zr + RELAXED_TOL;
+        vb = ub * su + sf;
+    } else {
+        return rc;
+    }
+    if (ub < *best) {
+        *best = ub;
+        memcpy(ybest, g->w, (size_t)g->n * sizeof *ybest);
+        *vbest = vb;
+    }
+    return SORTITION_OK;
+}
+
 /* One level: column generation until the master meets the best bound,
    or the budget runs out (*gap = the bound − *z then, else 0).
    Returns the level value in *z and the weights of the best bound in ybest. */
@@ -539,6 +636,8 @@ static int cg_level(struct cg *g, double *z, double *ybest, double *vbest, doubl
         ybest[i] = g->row_of[i] >= 0 ? 1.0 / nunf : 0.0;
     }
     *vbest = (double)g->k / nunf;
+    bool relaxed_done = false;
+    int solves = 0;
     for (;;) {
         double yhat, v;
         int rc = cg_solve_master(g, z, &yhat);
@@ -547,6 +646,17 @@ static int cg_level(struct cg *g, double *z, double *ybest, double *vbest, doubl
         }
         if (best - *z <= fmax(GAP_EPS, GAP_REL * best)) {
             break;
+        }
+        if (!relaxed_done && ++solves >= RELAXED_AFTER) {
+            /* once per level, when RELAXED_AFTER master solves leave it open */
+            relaxed_done = true;
+            rc = cg_relaxed_bound(g, &best, ybest, vbest);
+            if (rc != SORTITION_OK) {
+                return rc;
+            }
+            if (best - *z <= fmax(GAP_EPS, GAP_REL * best)) {
+                break;
+            }
         }
         if (g->partial || over_budget(g)) {
             /* z is achieved by the master's (feasible) point; no more time
@@ -816,6 +926,7 @@ int sortition_colgen_run(const struct sortition_problem *p, const struct sortiti
     g.row_of = malloc((size_t)p->n * sizeof *g.row_of);
     g.fixed = calloc((size_t)p->n, sizeof *g.fixed);
     g.fixp = calloc((size_t)p->n, sizeof *g.fixp);
+    g.fixz = calloc((size_t)p->n, sizeof *g.fixz);
     g.y = calloc((size_t)p->n, sizeof *g.y);
     g.w = malloc((size_t)p->n * sizeof *g.w);
     g.panel = malloc((size_t)p->k * sizeof *g.panel);
@@ -823,8 +934,8 @@ int sortition_colgen_run(const struct sortition_problem *p, const struct sortiti
     g.mw = malloc((size_t)p->n * sizeof *g.mw);
     g.mwq = malloc((size_t)p->k * sizeof *g.mwq);
     if (g.sw == NULL || g.mw == NULL || g.mwq == NULL || ybest == NULL || target == NULL ||
-        g.pr == NULL || g.row_of == NULL || g.fixed == NULL || g.fixp == NULL || g.y == NULL ||
-        g.w == NULL || g.panel == NULL) {
+        g.pr == NULL || g.row_of == NULL || g.fixed == NULL || g.fixp == NULL || g.fixz == NULL ||
+        g.y == NULL || g.w == NULL || g.panel == NULL) {
         goto out;
     }
     rc = cg_initial(&g);
@@ -873,6 +984,7 @@ int sortition_colgen_run(const struct sortition_problem *p, const struct sortiti
                 (gap > 0 || i == arg || ybest[i] >= REL_FIX * ymax)) {
                 g.fixed[i] = true;
                 g.fixp[i] = z;
+                g.fixz[i] = g.zbase + g.zval;
                 g.nfixed++;
                 nunfixed--;
             }
@@ -932,6 +1044,7 @@ out:
     free(g.row_of);
     free(g.fixed);
     free(g.fixp);
+    free(g.fixz);
     free(g.y);
     free(g.w);
     free(g.panel);

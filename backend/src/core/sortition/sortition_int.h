@@ -84,6 +84,13 @@ void swapper_free(struct swapper *sw);
    number of exchanges, -1 on allocation failure. */
 int swapper_improve(struct swapper *sw, const double *w, int *panel, double *value);
 
+/* --- the level bound from the quota polytope (sortition_relaxed.c). ---
+   max z over marginals in the LP relaxation of the panel polytope with the
+   fixed rows' lower bounds: *z, and its duals y (n entries, 0 for i with
+   row_of[i] < 0; Σ over unfixed = 1). */
+int relaxed_level(const struct sortition_problem *p, const struct sortition_solver *s,
+                  const int *row_of, const bool *fixed, const double *fixp, double *z, double *y);
+
 /* --- column generation (MAXIMIN / LEXIMIN). --- */
 int sortition_colgen_run(const struct sortition_problem *p, const struct sortition_options *o,
                          const struct sortition_solver *s, struct sortition_result *r,
