@@ -239,3 +239,93 @@ Test(ballot_batch, refused_after_writing_falls_back_per_item)
     bu_voters_free(&v);
     PQfinish(c);
 }
+
+/* A second session of account `id` (a token as bu_voters makes them), as an
+ * "Authorization: Bearer …" header into auth. */
+static void second_session(PGconn *c, long long id, char auth[80])
+{
+    char sql[600];
+    snprintf(sql, sizeof sql,
+             "WITH t AS (SELECT decode(md5(random()::text) || md5(random()::text), 'hex') AS raw), "
+             "s AS (INSERT INTO sessions (account_id, token_hash, csrf_hash, created_at, "
+             "last_seen_at, expires_at) SELECT %lld, sha256(raw), sha256(raw || '\\x00'::bytea), "
+             "now(), now(), now() + interval '1 day' FROM t) "
+             "SELECT translate(rtrim(encode(raw, 'base64'), '='), '+/', '-_') FROM t",
+             id);
+    PGresult *r = bu_sql(c, sql);
+    cr_assert_eq(PQntuples(r), 1);
+    snprintf(auth, 80, "Authorization: Bearer %s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+}
+
+static long me(const char *auth)
+{
+    const char *hs[] = {auth, NULL};
+    struct h_resp *r = h_request(S, "GET", "/api/v1/me", NULL, hs);
+    cr_assert(r != NULL);
+    long st = r->status;
+    h_resp_free(r);
+    return st;
+}
+
+/*
+ * A session this pnyxd still caches but that is gone from the database (a
+ * logout through another pnyxd, an account deleted): a cast whose cache
+ * entry is due for revalidation does not re-read the session first — its
+ * statement checks the row (api/auth.h "unverified") — and must answer as
+ * the re-read would have: 401 before anything else (a bad ranking too),
+ * nothing written for it, and the other casts of its batch, another
+ * session of the same account among them, unaffected.
+ */
+Test(ballot_batch, gone_session_in_a_batch_is_401_and_writes_nothing)
+{
+    PGconn *c = bu_db();
+    struct bu_voters v = bu_voters(c, 8, "DE,FR", false);
+    long long qid = bu_open(c, v.aid, v.ids[0], (struct bu_question){.n_options = 3});
+    char other4[80];
+    second_session(c, v.ids[4], other4);
+    for (int i = 1; i < 8; i++)
+        cr_assert_eq(me(v.auth[i]), 200);
+    cr_assert_eq(me(other4), 200);
+    usleep(5300000); /* the cache entries are now due for revalidation (5 s) */
+    char sql[300];
+    snprintf(sql, sizeof sql,
+             "DELETE FROM sessions WHERE account_id IN (%lld, %lld, %lld) AND token_hash <> "
+             "sha256(decode(translate('%s', '-_', '+/') || '=', 'base64'))",
+             v.ids[2], v.ids[3], v.ids[4], other4 + strlen("Authorization: Bearer "));
+    bu_exec(c, sql);
+    cr_assert_eq(count_of(c, "SELECT count(*) FROM sessions WHERE account_id = %lld", v.ids[4]), 1);
+    long long f0 = metric("pnyx_db_group_fallbacks_total");
+    struct bu_racer rs[8];
+    int n = 0;
+    rs[n++] = (struct bu_racer){.s = S, .qid = qid, .auth = v.auth[1], .ids = "A"};   /* blocked */
+    rs[n++] = (struct bu_racer){.s = S, .qid = qid, .auth = v.auth[2], .ids = "A,B"}; /* gone */
+    rs[n++] = (struct bu_racer){.s = S, .qid = qid, .auth = v.auth[3], .ids = "Q"}; /* gone, bad */
+    rs[n++] = (struct bu_racer){.s = S, .qid = qid, .auth = v.auth[4], .ids = "B"}; /* gone */
+    rs[n++] = (struct bu_racer){.s = S, .qid = qid, .auth = other4, .ids = "C"}; /* same account */
+    for (int i = 5; i <= 7; i++)
+        rs[n++] = (struct bu_racer){.s = S, .qid = qid, .auth = v.auth[i], .ids = "C,A"};
+    burst(qid, rs, n);
+    for (int i = 1; i <= 3; i++) {
+        cr_expect_eq(rs[i].status, 401, "cast %d: %ld %s", i, rs[i].status, rs[i].slug);
+        cr_expect_str_eq(rs[i].slug, "unauthenticated");
+    }
+    cr_expect_eq(rs[0].status, 201);
+    for (int i = 4; i < n; i++)
+        cr_expect_eq(rs[i].status, 201, "cast %d: %ld %s", i, rs[i].status, rs[i].slug);
+    cr_expect_eq(count_of(c, FILLED, qid), 5);
+    cr_expect_eq(count_of(c, VOTED, qid), 5);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM question_roll WHERE question_id = %lld AND voted AND "
+             "account_id IN (%lld, %lld)",
+             qid, v.ids[2], v.ids[3]);
+    cr_expect_eq(bu_int(c, sql), 0);
+    cr_expect_eq(metric("pnyx_db_group_fallbacks_total") - f0, 0);
+    cr_expect_eq(count_of(c, XMIN_APART, qid), 0);
+    /* the cache forgot them: the next request is 401 at once */
+    cr_expect_eq(me(v.auth[2]), 401);
+    cr_expect_eq(me(v.auth[4]), 401);
+    cr_expect_eq(me(other4), 200);
+    bu_voters_free(&v);
+    PQfinish(c);
+}

@@ -36,6 +36,7 @@
 #include <sodium.h>
 
 #include "api/api_common.h"
+#include "api/auth.h"
 #include "api/board_cache.h"
 #include "api/body_specs.h"
 #include "api/decode.h"
@@ -165,6 +166,8 @@ static void cast_reset(void *cls)
 /* The cast's outcome from the statement's answer t->res. */
 static enum db_status cast_decide(struct cast_txn *t)
 {
+    if (!t->res.session_ok) /* as api_auth_resolve would have answered */
+        return api_refuse(&t->refusal, API_E_UNAUTHENTICATED, api_auth_gone_detail);
     enum authz_decision d = decide(t->rq, &t->res.sd, AUTHZ_CAST_BALLOT, t->res.state);
     if (d == AUTHZ_STATE_409)
         return api_refuse(&t->refusal, API_E_QUESTION_STATE, NULL);
@@ -299,8 +302,13 @@ static int idem_replay(struct cast_txn *t, struct api_reply *out)
 
 static int cast_reply(struct api_req *rq, enum db_status st, void *cls, struct api_reply *out)
 {
-    (void)rq;
     struct cast_txn *t = cls;
+    const struct api_auth_session *ext = rq->auth.ext;
+    if (st == DB_REFUSED && t->refusal.error == API_E_UNAUTHENTICATED && ext)
+        api_auth_forget(ext->token_hash);
+    /* no row to answer for (the question is gone): the session first */
+    if (st == DB_REFUSED && t->refusal.error == API_E_NOT_FOUND && api_auth_verify(rq, out) != 0)
+        return 0;
     if (st == DB_OK)
         return api_reply_json(out, 201, cast_body(t, json_array_size(t->f.ranking)));
     if (st == DB_REFUSED && t->refusal.error == API_E_ALREADY_VOTED && t->idem) {
@@ -417,14 +425,27 @@ int api_ballots_cast(struct api_req *rq, struct api_reply *out)
 {
     struct cast_txn *t = arena_calloc(rq->arena, 1, sizeof *t);
     t->rq = rq;
+    /* A session left unverified (api/auth.h) is checked by the cast's
+     * statement; every answer before it checks the session first
+     * (api_auth_verify: nothing to do for a verified one), so a gone
+     * session is 401 whatever else is wrong, as without the deferral. */
     if (api_param_id(rq, "qid", &t->qid) != 0)
-        return api_problem(out, API_E_NOT_FOUND, NULL);
-    if (decode_or_fail(rq, out, &cast_spec, &t->f) != 0)
+        return api_auth_verify(rq, out) != 0 ? 0 : api_problem(out, API_E_NOT_FOUND, NULL);
+    struct api_reply early = *out;
+    if (decode_or_fail(rq, &early, &cast_spec, &t->f) != 0) {
+        if (api_auth_verify(rq, out) != 0) {
+            json_decref(early.json);
+            return 0;
+        }
+        *out = early;
         return 0;
+    }
     struct meta m;
     struct db_ballot_question q;
     bool loaded = false;
     if (!meta_get(t->qid, &m)) {
+        if (api_auth_verify(rq, out) != 0)
+            return 0;
         enum db_status st = db_ballot_question(rq->db, rq->arena, t->qid, rq->auth.account_id, &q);
         if (st != DB_OK)
             return api_problem_db(out, st);
@@ -434,6 +455,11 @@ int api_ballots_cast(struct api_req *rq, struct api_reply *out)
     struct decode_errors e;
     memset(&e, 0, sizeof e);
     if (check_ranking(t, &m, &e) != 0) {
+        if (api_auth_verify(rq, out) != 0) {
+            json_decref(e.type_errors);
+            json_decref(e.rule_errors);
+            return 0;
+        }
         if (decode_finish(&e, out) == 0) /* always -1 here: the 422 */
             return api_problem(out, API_E_INTERNAL, NULL);
         /* who may not vote learns nothing of the options: the gate first */
@@ -448,30 +474,35 @@ int api_ballots_cast(struct api_req *rq, struct api_reply *out)
             return api_authz_problem(out, d);
         return 0;
     }
-    if (read_idem_key(t, out) != 0)
+    if (read_idem_key(t, out) != 0) /* never with a deferred session (no key) */
         return 0;
     if (t->idem && idem_replay(t, out) != 1)
         return 0;
 
     size_t n = json_array_size(t->f.ranking);
-    uint8_t nonce[16];
-    randombytes_buf(nonce, sizeof nonce);
-    pnyx_crypto_hex(nonce, sizeof nonce, t->nonce_hex);
+    /* one getrandom for the nonce and the two slot keys (libsodium's
+     * sysrandom: a system call per randombytes_buf) */
+    uint8_t rnd[32];
+    randombytes_buf(rnd, sizeof rnd);
+    const uint8_t *nonce = rnd;
+    pnyx_crypto_hex(nonce, 16, t->nonce_hex);
     struct jcs_buf b;
     jcs_buf_init(&b);
     int rc = ballot_receipt(&b, t->qid, t->ranking, n, t->nonce_hex, t->receipt_hex);
     jcs_buf_fini(&b);
     if (rc != 0 || pnyx_crypto_unhex(t->receipt_hex, BALLOT_RECEIPT_HEX, t->receipt, 32) != 0)
-        return api_problem(out, API_E_INTERNAL, NULL);
+        return api_auth_verify(rq, out) != 0 ? 0 : api_problem(out, API_E_INTERNAL, NULL);
     if (t->idem && seal_reply(t, n) != 0)
         return api_problem(out, API_E_INTERNAL, NULL);
     t->in.qid = t->qid;
     t->in.account_id = rq->auth.account_id;
+    const struct api_auth_session *ext = rq->auth.ext;
+    t->in.session_id = ext && ext->unverified ? rq->auth.session_id : 0;
     t->in.receipt = t->receipt;
     t->in.ranking = t->ranking;
     t->in.n_ranking = (size_t)m.n_options;
-    randombytes_buf(&t->in.slot_from, sizeof t->in.slot_from);
-    randombytes_buf(&t->in.new_slot, sizeof t->in.new_slot);
+    memcpy(&t->in.slot_from, rnd + 16, sizeof t->in.slot_from);
+    memcpy(&t->in.new_slot, rnd + 24, sizeof t->in.new_slot);
     /* One group per question: measured against four groups by voter
      * (bench/questions/README.md), which let idle groups lead on http
      * threads and cut the batches from ~30 to ~7 ballots. */

@@ -36,7 +36,23 @@ struct api_auth_session {
     uint8_t token_hash[32];
     const char *account_json; /* the account's public JSON object text (arena) */
     size_t account_json_len;
+    /* The cast route only (api_ballots.c): the session came from a cache
+     * entry due for revalidation and was NOT re-read; the cast's own
+     * statement checks that the session still exists (one index lookup
+     * in the batch instead of a round trip per cast), and any other
+     * answer first calls api_auth_verify. */
+    bool unverified;
 };
+
+/* For a request whose session is unverified (see above): re-reads it as
+ * api_auth_resolve would have. Returns 0 (verified, or nothing to verify),
+ * or -1 after writing the 401 (or 503) problem api_auth_resolve would
+ * have written into *out. */
+int api_auth_verify(struct api_req *rq, struct api_reply *out) PNYX_NONNULL(1, 2) PNYX_MUSTCHECK;
+
+/* The 401 of a session that the cast's statement found gone: forgets the
+ * cache entry; the detail api_auth_resolve gives for it. */
+extern const char api_auth_gone_detail[];
 
 /* Is origin ("scheme://host[:port]") this server's own origin: the scheme
  * it is reached by (https when PNYX_COOKIE_SECURE, which is set behind

@@ -160,6 +160,18 @@ void auth_cache_put(const uint8_t key[32], const struct auth_cached *in, int64_t
     pthread_mutex_unlock(&s->lock);
 }
 
+void auth_cache_seen(const uint8_t key[32], int64_t now)
+{
+    struct slot *bucket;
+    struct shard *s = shard_of(key, &bucket);
+    pthread_mutex_lock(&s->lock);
+    struct slot *e = find(bucket, key);
+    if (e != NULL && now > e->v.last_seen) {
+        e->v.last_seen = now;
+    }
+    pthread_mutex_unlock(&s->lock);
+}
+
 void auth_cache_forget(const uint8_t key[32])
 {
     struct slot *bucket;

@@ -57,6 +57,9 @@ enum auth_cache_hit auth_cache_get(const uint8_t key[32], int64_t now, int64_t m
 void auth_cache_put(const uint8_t key[32], const struct auth_cached *in, int64_t mono_us)
     PNYX_NONNULL(1, 2);
 
+/* Records `now` as the latest activity of token_hash if cached (a STALE
+ * entry used without revalidation: api/auth.c's cast path). Thread-safe. */
+void auth_cache_seen(const uint8_t key[32], int64_t now) PNYX_NONNULL(1);
 /* Removes token_hash if cached. Thread-safe. */
 void auth_cache_forget(const uint8_t key[32]) PNYX_NONNULL(1);
 

@@ -90,7 +90,10 @@ enum db_status db_ballot_question(struct db_conn *c, struct arena *a, int64_t qi
  * depends on its neighbours in key order (the first free key after a
  * random point favours slots behind recently filled ones, as linear
  * probing does), so the chosen key would keep a trace of fill order; the
- * fresh key keeps none. i and v follow b. All CTEs see one snapshot: on_roll is the
+ * fresh key keeps none. ok: $9, when set, is the caller's session not yet
+ * re-read (api/auth.h "unverified"): r marks nothing unless that row still
+ * exists for the account, and the answer says so (a 401; nothing written).
+ * i and v follow b. All CTEs see one snapshot: on_roll is the
  * roll row as it was, so "on the roll but not marked" means voted.
  */
 static const struct db_stmt stmt_cast = {
@@ -99,8 +102,10 @@ static const struct db_stmt stmt_cast = {
         "WITH q0 AS (SELECT assembly_id, state, secrecy FROM questions WHERE id = $1), "
         "q AS (SELECT id FROM questions WHERE id = $1 AND state = 'open' "
         "  AND closes_at > clock_timestamp() FOR SHARE), "
+        "ok AS (SELECT $9::bigint IS NULL OR EXISTS (SELECT 1 FROM sessions "
+        "  WHERE id = $9::bigint AND account_id = $2) AS ok), "
         "r AS (UPDATE question_roll SET voted = true WHERE question_id = $1 AND account_id = $2 "
-        "  AND NOT voted AND EXISTS (SELECT 1 FROM q) RETURNING country), "
+        "  AND NOT voted AND EXISTS (SELECT 1 FROM q) AND (SELECT ok FROM ok) RETURNING country), "
         "b AS (UPDATE ballots SET filled = true, slot = $8, receipt = $3::bytea, ranking = "
         "$4::bytea, "
         "  country = (SELECT country FROM r) "
@@ -116,16 +121,16 @@ static const struct db_stmt stmt_cast = {
         "SELECT q0.state, EXISTS (SELECT 1 FROM q), "
         "EXISTS (SELECT 1 FROM question_roll WHERE question_id = $1 AND account_id = $2), "
         "EXISTS (SELECT 1 FROM r), EXISTS (SELECT 1 FROM b), "
-        "a.visibility = 'public', a.join_policy = 'open', m.role, m.status "
+        "a.visibility = 'public', a.join_policy = 'open', m.role, m.status, (SELECT ok FROM ok) "
         "FROM q0 JOIN assemblies a ON a.id = q0.assembly_id "
         "LEFT JOIN memberships m ON m.assembly_id = a.id AND m.account_id = $2",
-    .nparams = 8,
+    .nparams = 9,
 };
 
 enum db_status db_ballot_cast(struct db_conn *c, struct arena *a, const struct db_cast_in *in,
                               struct db_cast_out *out)
 {
-    const char *p[8] = {
+    const char *p[9] = {
         db_param_i64(a, in->qid),
         db_param_i64(a, in->account_id),
         db_bytea_param(a, in->receipt, DB_BALLOT_HASH),
@@ -134,6 +139,7 @@ enum db_status db_ballot_cast(struct db_conn *c, struct arena *a, const struct d
         in->lookup ? db_bytea_param(a, in->lookup, DB_BALLOT_HASH) : NULL,
         in->lookup ? db_bytea_param(a, in->sealed, in->n_sealed) : NULL,
         arena_printf(a, "%lld", (long long)in->new_slot),
+        in->session_id > 0 ? db_param_i64(a, in->session_id) : NULL,
     };
     struct db_result r;
     memset(out, 0, sizeof *out);
@@ -145,7 +151,8 @@ enum db_status db_ballot_cast(struct db_conn *c, struct arena *a, const struct d
     if (db_get_bool(&r, 0, 1, &out->open_now) != 0 || db_get_bool(&r, 0, 2, &out->on_roll) != 0 ||
         db_get_bool(&r, 0, 3, &roll_marked) != 0 || db_get_bool(&r, 0, 4, &out->cast) != 0 ||
         db_get_bool(&r, 0, 5, &out->sd.is_public) != 0 ||
-        db_get_bool(&r, 0, 6, &out->sd.open_to_join) != 0) {
+        db_get_bool(&r, 0, 6, &out->sd.open_to_join) != 0 ||
+        db_get_bool(&r, 0, 9, &out->session_ok) != 0) {
         return DB_HARD_ERROR;
     }
     copy_state(out->state, db_value(&r, 0, 0));
@@ -158,7 +165,10 @@ enum db_status db_ballot_cast(struct db_conn *c, struct arena *a, const struct d
 /*
  * Caller: api_ballots.c's batch body. stmt_cast for n casts at once: x
  * holds the items (arrays, bytea as hex text; $8 the batch's random start
- * of the free-slot search). r0 marks the roll rows (= ANY: an index scan
+ * of the free-slot search) and x.ok, whether the item's unverified session
+ * ($9, NULL = verified) still exists for its account: one primary-key
+ * lookup per item instead of a round trip per cast; only ok items reach
+ * first, so a gone session marks and writes nothing. r0 marks the roll rows (= ANY: an index scan
  * whatever the statistics say); r gives each marked account its earliest
  * item (first), so a second cast of one account in the batch finds its
  * roll row marked ("already voted") as it would serially. f1 locks
@@ -178,16 +188,19 @@ enum db_status db_ballot_cast(struct db_conn *c, struct arena *a, const struct d
 static const struct db_stmt stmt_cast_many = {
     .name = "ballot_cast_many",
     .sql =
-        "WITH x AS (SELECT * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], "
-        "  $6::text[], $7::bigint[]) WITH ORDINALITY "
-        "  AS x(account_id, receipt, ranking, lookup, sealed, new_slot, ord)), "
+        "WITH x AS (SELECT u.*, u.session_id IS NULL OR EXISTS (SELECT 1 FROM sessions s "
+        "  WHERE s.id = u.session_id AND s.account_id = u.account_id) AS ok "
+        "  FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], "
+        "  $6::text[], $7::bigint[], $9::bigint[]) WITH ORDINALITY "
+        "  AS u(account_id, receipt, ranking, lookup, sealed, new_slot, session_id, ord)), "
         "q0 AS (SELECT assembly_id, state, secrecy FROM questions WHERE id = $1), "
         "q AS (SELECT id FROM questions WHERE id = $1 AND state = 'open' "
         "  AND closes_at > clock_timestamp() FOR SHARE), "
-        "first AS (SELECT DISTINCT ON (account_id) account_id, ord FROM x ORDER BY account_id, "
-        "ord), "
+        "first AS (SELECT DISTINCT ON (account_id) account_id, ord FROM x WHERE ok "
+        "  ORDER BY account_id, ord), "
         "r0 AS (UPDATE question_roll SET voted = true WHERE question_id = $1 "
-        "  AND account_id = ANY ($2::bigint[]) AND NOT voted AND EXISTS (SELECT 1 FROM q) "
+        "  AND account_id = ANY (ARRAY(SELECT account_id FROM first)) AND NOT voted "
+        "  AND EXISTS (SELECT 1 FROM q) "
         "  RETURNING account_id, country), "
         "r AS (SELECT first.ord, r0.country FROM r0 JOIN first USING (account_id)), "
         "f1 AS (SELECT slot FROM ballots WHERE question_id = $1 AND NOT filled AND slot >= $8 "
@@ -214,14 +227,14 @@ static const struct db_stmt stmt_cast_many = {
         "SELECT x.ord, q0.state, EXISTS (SELECT 1 FROM q), ro.on_roll IS NOT NULL, "
         "EXISTS (SELECT 1 FROM r WHERE r.ord = x.ord), EXISTS (SELECT 1 FROM b WHERE b.ord = "
         "x.ord), "
-        "a.visibility = 'public', a.join_policy = 'open', m.role, m.status "
+        "a.visibility = 'public', a.join_policy = 'open', m.role, m.status, x.ok "
         "FROM x CROSS JOIN q0 JOIN assemblies a ON a.id = q0.assembly_id "
         "LEFT JOIN LATERAL (SELECT true AS on_roll FROM question_roll "
         "  WHERE question_id = $1 AND account_id = x.account_id LIMIT 1) ro ON true "
         "LEFT JOIN LATERAL (SELECT role, status FROM memberships "
         "  WHERE assembly_id = a.id AND account_id = x.account_id LIMIT 1) m ON true "
         "ORDER BY x.ord",
-    .nparams = 8,
+    .nparams = 9,
 };
 
 /* Appends bytes as hex (no quoting needed in an array literal). */
@@ -239,9 +252,10 @@ enum db_status db_ballot_cast_many(struct db_conn *c, struct arena *a,
     if (n == 0)
         return DB_OK;
     /* Sizes: ids ≤ 20 digits + sign + comma; hex 2 bytes a byte + comma. */
-    size_t nid = 2, nrec = 2, nrank = 2, nlook = 2, nseal = 2, nslot = 2;
+    size_t nid = 2, nrec = 2, nrank = 2, nlook = 2, nseal = 2, nslot = 2, nses = 2;
     for (size_t i = 0; i < n; i++) {
         nid += 22;
+        nses += 22;
         nslot += 22;
         nrec += 2 * DB_BALLOT_HASH + 1;
         nrank += 2 * in[i]->n_ranking + 1;
@@ -250,11 +264,15 @@ enum db_status db_ballot_cast_many(struct db_conn *c, struct arena *a,
     }
     char *ids = arena_alloc(a, nid), *recs = arena_alloc(a, nrec), *ranks = arena_alloc(a, nrank),
          *looks = arena_alloc(a, nlook), *seals = arena_alloc(a, nseal),
-         *slots = arena_alloc(a, nslot);
-    char *pi = ids, *pr = recs, *pk = ranks, *pl = looks, *ps = seals, *pn = slots;
+         *slots = arena_alloc(a, nslot), *sess = arena_alloc(a, nses);
+    char *pi = ids, *pr = recs, *pk = ranks, *pl = looks, *ps = seals, *pn = slots, *pe = sess;
     for (size_t i = 0; i < n; i++) {
         char sep = i == 0 ? '{' : ',';
-        *pi++ = *pr++ = *pk++ = *pl++ = *ps++ = *pn++ = sep;
+        *pi++ = *pr++ = *pk++ = *pl++ = *ps++ = *pn++ = *pe++ = sep;
+        if (in[i]->session_id > 0)
+            pe += sprintf(pe, "%lld", (long long)in[i]->session_id);
+        else
+            pe += sprintf(pe, "NULL");
         pi += sprintf(pi, "%lld", (long long)in[i]->account_id);
         pn += sprintf(pn, "%lld", (long long)in[i]->new_slot);
         hex_elem(&pr, in[i]->receipt, DB_BALLOT_HASH);
@@ -275,7 +293,8 @@ enum db_status db_ballot_cast_many(struct db_conn *c, struct arena *a,
     strcpy(pl, "}");
     strcpy(ps, "}");
     strcpy(pn, "}");
-    const char *p[8] = {
+    strcpy(pe, "}");
+    const char *p[9] = {
         db_param_i64(a, in[0]->qid),
         ids,
         recs,
@@ -284,6 +303,7 @@ enum db_status db_ballot_cast_many(struct db_conn *c, struct arena *a,
         seals,
         slots,
         arena_printf(a, "%lld", (long long)in[0]->slot_from),
+        sess,
     };
     struct db_result r;
     for (size_t i = 0; i < n; i++)
@@ -305,7 +325,8 @@ enum db_status db_ballot_cast_many(struct db_conn *c, struct arena *a,
             db_get_bool(&r, row, 3, &o->on_roll) != 0 ||
             db_get_bool(&r, row, 4, &roll_marked) != 0 || db_get_bool(&r, row, 5, &o->cast) != 0 ||
             db_get_bool(&r, row, 6, &o->sd.is_public) != 0 ||
-            db_get_bool(&r, row, 7, &o->sd.open_to_join) != 0) {
+            db_get_bool(&r, row, 7, &o->sd.open_to_join) != 0 ||
+            db_get_bool(&r, row, 10, &o->session_ok) != 0) {
             return DB_HARD_ERROR;
         }
         copy_state(o->state, db_value(&r, row, 1));

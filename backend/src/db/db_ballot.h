@@ -55,6 +55,9 @@ struct db_cast_in {
     const uint8_t *lookup; /* 32 bytes, or NULL without an Idempotency-Key */
     const uint8_t *sealed; /* the sealed reply (with lookup) */
     size_t n_sealed;
+    int64_t session_id; /* > 0: the caller's session, not yet checked (api/auth.h
+                           unverified): the cast writes only if it still exists
+                           for account_id; 0: already checked */
 };
 
 struct db_cast_out {
@@ -64,6 +67,7 @@ struct db_cast_out {
     bool cast;             /* the roll row was marked and a slot filled */
     bool slot_missing;     /* marked but no free slot: the opening was incomplete */
     struct db_standing sd; /* the caller's standing */
+    bool session_ok;       /* session_id was 0 or its row exists (else nothing written) */
 };
 
 /*
