@@ -169,6 +169,11 @@ struct api_route {
     size_t max_body; /* 0 = API_DEFAULT_MAX_BODY */
     enum api_auth auth;
     enum api_read_from read;
+    /* The handler checks the session itself, inside its own statement, when
+     * the cache entry is due for revalidation (api/auth.c may_defer; the
+     * handler must call api_auth_verify before any other answer). Issue
+     * 11's cast only. */
+    bool session_in_statement;
 };
 
 /* Runs rq->route's handler, on the read connection first when the route

@@ -12,7 +12,6 @@
 #include <strings.h>
 #include <time.h>
 
-#include "api/api_ballots.h"
 #include "api/api_records.h"
 #include "api/auth_int.h"
 #include "db/db_session.h"
@@ -251,12 +250,13 @@ const char api_auth_gone_detail[] = "session expired or unknown";
  * Not when the cached values say expired or a last-seen write is due: the
  * ordinary revalidation decides those. Why only the cast: it is the one
  * request a voter makes in a burst (issue 11's throughput target), and the
- * one whose statement already runs per batch.
+ * one whose statement already runs per batch (its route sets
+ * session_in_statement).
  */
 static bool may_defer(const struct api_req *rq, const struct auth_cached *s, int64_t now,
                       int64_t seen)
 {
-    return rq->route != NULL && rq->route->handler == api_ballots_cast &&
+    return rq->route != NULL && rq->route->session_in_statement &&
            api_header(rq, "Idempotency-Key") == NULL && !expired(s, now, rq->cfg) &&
            seen - s->last_seen_db < touch_interval(rq->cfg);
 }
