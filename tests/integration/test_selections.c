@@ -15,10 +15,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
 #include <sodium.h>
 
 #include "assembly_util.h"
 #include "cli/sortition_verify.h"
+#include "codec/json/draw.h"
+#include "core/base/base.h"
 
 static void hex(const uint8_t *b, size_t n, char *out)
 {
@@ -1094,6 +1097,71 @@ Test(selections, commit_refuses_quotas_the_engine_rejects)
     json_decref(w.salts);
 }
 
+/* First column of the first row of sql with one parameter (malloc'd; NULL
+ * when no row), on this binary's database. */
+static char *sql1(const char *sql, const char *param)
+{
+    PGconn *c = PQconnectdb(h_db_url());
+    cr_assert(PQstatus(c) == CONNECTION_OK, "connect: %s", PQerrorMessage(c));
+    const char *p[1] = {param};
+    PGresult *res = PQexecParams(c, sql, 1, NULL, p, NULL, NULL, 0);
+    cr_assert(PQresultStatus(res) == PGRES_TUPLES_OK, "%s: %s", sql, PQerrorMessage(c));
+    char *v = PQntuples(res) > 0 && !PQgetisnull(res, 0, 0) ? strdup(PQgetvalue(res, 0, 0)) : NULL;
+    PQclear(res);
+    PQfinish(c);
+    return v;
+}
+
+/* A round published before pnyx-draw/3 (its stored lottery has every
+ * panel's counts but no count commitments, its hash the /2 one) is served
+ * as it was hashed, pnyx-draw/2, and still verifies. Made here by
+ * rewriting a drawn round's stored lottery in SQL. */
+static void served_as_v2_when_published_so(struct world *w)
+{
+    json_t *doc = draw_json(w, 0);
+    char sid[32];
+    snprintf(sid, sizeof sid, "%lld", (long long)w->sid);
+    char *lot_text = sql1("SELECT lottery::text FROM selection_rounds "
+                          "WHERE selection_id = $1 AND round = 0",
+                          sid);
+    json_t *lot = json_loads(lot_text, 0, NULL);
+    free(lot_text);
+    cr_assert_not_null(json_object_get(lot, "count_salts"));
+    json_t *probs = json_array();
+    json_t *rs = json_object_get(doc, "respondents");
+    for (size_t i = 0; i < json_array_size(rs); i++) {
+        json_array_append(probs, json_object_get(json_array_get(rs, i), "probability"));
+    }
+    uint8_t h[32];
+    cr_assert_eq(codec_draw_lottery_sha256(2, json_object_get(lot, "certificate"),
+                                           json_object_get(lot, "counts"),
+                                           json_object_get(lot, "panels"), probs, h),
+                 0);
+    char hex[65], param[128];
+    base_hex_encode(h, 32, hex);
+    snprintf(param, sizeof param, "%s/%s", sid, hex);
+    char *upd = sql1("UPDATE selection_rounds SET lottery = lottery - 'count_commitments' - "
+                     "'count_salts', lottery_sha256 = decode(split_part($1, '/', 2), 'hex') "
+                     "WHERE selection_id = split_part($1, '/', 1)::bigint AND round = 0 "
+                     "RETURNING round",
+                     param);
+    cr_assert_str_eq(upd, "0");
+    free(upd);
+    json_t *v2 = draw_json(w, 0);
+    cr_assert_str_eq(json_string_value(json_object_get(v2, "format")), "pnyx-draw/2");
+    json_t *counts = json_object_get(json_object_get(v2, "lottery"), "counts");
+    cr_assert_eq(json_array_size(counts),
+                 json_array_size(json_object_get(json_object_get(v2, "lottery"), "panels")));
+    cr_assert_null(json_object_get(v2, "panel_counts"));
+    char out[1024];
+    cr_assert_eq(verify_doc(v2, out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "pnyx-draw/2") != NULL, "%s", out);
+    json_decref(v2);
+    json_decref(probs);
+    json_decref(lot);
+    json_decref(doc);
+}
+
 /* A commitment not revealed by reveal_until is dropped, as announced: the
  * draw goes ahead without it, the record lists it, and it still verifies;
  * revealing late is refused. */
@@ -1130,6 +1198,7 @@ Test(selections, unrevealed_commitment_is_dropped)
     cr_assert_eq(verify_doc(doc, out, sizeof out), 0, "%s", out);
     check_against_log(&w, doc);
     json_decref(doc);
+    served_as_v2_when_published_so(&w);
     json_decref(w.salts);
 }
 
