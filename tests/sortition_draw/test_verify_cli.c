@@ -439,6 +439,26 @@ Test(verify_cli, malformed_file_is_exit_2)
     fclose(f);
 }
 
+/* A hostile record claiming m × k far beyond its contents (100,000 empty
+ * panels of k = 100,000: 40 GB of indices) is refused by the row sizes
+ * before anything is allocated for them (before, the reader sized its
+ * panel array from the claim and aborted out of memory). */
+Test(verify_cli, claimed_sizes_do_not_size_allocations)
+{
+    json_t *doc = honest_draw();
+    json_t *big = json_array();
+    for (int x = 0; x < 100000; x++) {
+        json_array_append_new(big, json_array());
+    }
+    json_object_set_new(doc, "m", json_integer(100000));
+    json_object_set_new(doc, "k", json_integer(100000));
+    json_object_set_new(json_object_get(doc, "lottery"), "panels", big);
+    char out[1024] = {0};
+    cr_assert_eq(run_verify(doc, false, out, sizeof out), SORTITION_VERIFY_INVALID, "%s", out);
+    cr_assert(strstr(out, "lottery/panels/0") != NULL, "%s", out);
+    json_decref(doc);
+}
+
 /* The certificate's optimal and gap (issue 14): a budget-cut certificate
  * verifies; one whose optimal, gap and level gaps disagree fails check
  * "certificate" even with the lottery hash recomputed. */

@@ -208,6 +208,15 @@ static int read_lottery(struct rd *r, json_t *doc, struct draw_record *d, json_t
     if (!json_is_array(panels) || json_array_size(panels) != d->m) {
         return bad(r, "lottery/panels: expected m = %u panels", d->m);
     }
+    /* Every row's size first: m × k (or m × nquota) claimed by a hostile
+     * file must not size an allocation before the input has that many
+     * numbers (pnyx-sortition --verify reads records from anywhere). */
+    for (uint32_t x = 0; x < d->m; x++) {
+        if (json_array_size(json_array_get(panels, x)) != d->k) {
+            return bad(r, "lottery/panels/%u: expected an array of k = %u respondent indices", x,
+                       d->k);
+        }
+    }
     uint32_t *p = arena_calloc(r->a, (size_t)d->m * d->k + 1, sizeof *p);
     for (uint32_t x = 0; x < d->m; x++) {
         if (read_panel(r, json_array_get(panels, x), d->k, "lottery/panels/*",
@@ -222,13 +231,16 @@ static int read_lottery(struct rd *r, json_t *doc, struct draw_record *d, json_t
         if (!json_is_array(counts) || json_array_size(counts) != d->m) {
             return bad(r, "lottery/counts: expected m = %u arrays of quota counts", d->m);
         }
-        uint32_t *c = arena_calloc(r->a, (size_t)d->m * d->nquota + 1, sizeof *c);
         for (uint32_t x = 0; x < d->m; x++) {
             json_t *row = json_array_get(counts, x);
             if (!json_is_array(row) || json_array_size(row) != d->nquota) {
                 return bad(r, "lottery/counts/%u: expected one count per quota row (%zu)", x,
                            d->nquota);
             }
+        }
+        uint32_t *c = arena_calloc(r->a, (size_t)d->m * d->nquota + 1, sizeof *c);
+        for (uint32_t x = 0; x < d->m; x++) {
+            json_t *row = json_array_get(counts, x);
             for (size_t q = 0; q < d->nquota; q++) {
                 if (u32_of(r, json_array_get(row, q), "lottery/counts/*", d->k,
                            &c[(size_t)x * d->nquota + q]) != 0) {
