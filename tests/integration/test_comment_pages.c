@@ -306,7 +306,7 @@ Test(comment_pages, etag_and_304_follow_the_bytes)
     h_resp_free(r);
 }
 
-/* --- the whole page kept (api/prop_page.c) --------------------------------------- */
+/* --- the whole page kept (api/page_cache.c) -------------------------------------- */
 
 /* The proposal page as u (NULL: anonymous) reads it with ?lang=lang (NULL:
  * none: the account's languages decide), read twice: the first read keeps

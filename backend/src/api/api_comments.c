@@ -26,6 +26,7 @@
 #include "api/body_specs.h"
 #include "api/decode.h"
 #include "api/lang_prefs.h"
+#include "api/page_cache.h"
 #include "api/translation_queue.h"
 #include "codec/json/jsonw.h"
 #include "core/base/base.h"
@@ -258,32 +259,22 @@ static const struct decode_spec translation_spec = DECODE_SPEC(translation_field
  *
  * The text of a page whose comments show the same to every reader who may
  * read them (no hidden comment: only a hidden comment's text depends on
- * who reads) is kept in a small in-memory cache, keyed by the proposal,
- * the page size, the reader's languages and the thread's revision key
- * (comments_key of db_proposal_view and db_comment_scope, sql/011: it
- * changes in the same transaction as anything a page shows). The proposal
- * page and the comment list read that key in their first statement
- * anyway, so a kept page saves the second statement and the encoding; a
- * stale page cannot be served, since its key no longer matches — also
- * with several pnyxd on one database (the key only grows: comments are
- * never removed, only tombstoned; restoring the database to an earlier
- * state under a running pnyxd could bring an old key back — restart pnyxd
- * after a restore, as for its session cache). Only first pages (no
- * cursor) are kept.
- *
- * Why these bounds: 2,048 sets of 4 ways by proposal and page size, least
- * recently used way replaced (8,192 pages at most; with direct mapping,
- * the bench's 1,000 proposals already collided often enough to miss ~1 in
- * 10 reads for good); a page over 256 KiB (long texts in a big
- * page) is not kept; at most 64 MiB of page text in all, about 2,000
- * pages of 50 comments of the bench's size.
+ * who reads) is kept in memory (api/page_cache.c, PAGE_COMMENTS), keyed by
+ * the proposal, the page size and the reader's languages, under the
+ * thread's revision key (comments_key of db_proposal_view and
+ * db_comment_scope, sql/011: it changes in the same transaction as
+ * anything a page shows). The proposal page and the comment list read
+ * that key in their first statement anyway, so a kept page saves the
+ * second statement and the encoding; a stale page cannot be served, since
+ * its key no longer matches — also with several pnyxd on one database
+ * (the key only grows: comments are never removed, only tombstoned;
+ * restoring the database to an earlier state under a running pnyxd could
+ * bring an old key back: the cache's TTL bounds that to 5 minutes, and a
+ * restart after a restore ends it at once, as for the session cache).
+ * Only first pages (no cursor) are kept. Bounds (a page over 256 KiB is
+ * not kept; one 64 MiB budget with the whole proposal pages): page_cache.c.
  */
-#define PAGE_SETS      2048
-#define PAGE_WAYS      4
-#define PAGE_MAX_BYTES (256u * 1024u)
-#define PAGE_BUDGET    (64u * 1024u * 1024u)
-#define PAGE_KEY_MAX   64
-#define PAGE_TAG_LEN   32 /* hex of 128 bits of SHA-256 */
+#define PAGE_TAG_LEN 32 /* hex of 128 bits of SHA-256 */
 
 /* Hex of the first 128 bits of the SHA-256 of s[0..n): a part of an ETag. */
 static void page_tag(const char *s, size_t n, char tag[PAGE_TAG_LEN + 1])
@@ -293,134 +284,18 @@ static void page_tag(const char *s, size_t n, char tag[PAGE_TAG_LEN + 1])
     pnyx_crypto_hex(h, PAGE_TAG_LEN / 2, tag);
 }
 
-struct page_slot {
-    int64_t pid;
-    int limit;
-    char langs[PAGE_KEY_MAX]; /* "fr,en" */
-    char key[PAGE_KEY_MAX];   /* comments_key */
-    char *text;               /* malloc'd; NULL: empty slot */
-    size_t len;
-    uint64_t used;              /* g_page_clock at the last hit or fill */
-    char tag[PAGE_TAG_LEN + 1]; /* page_tag of text */
-};
-static struct page_slot g_pages[PAGE_SETS * PAGE_WAYS];
-static uint64_t g_page_clock; /* ticks on every hit and fill: the ways' LRU order */
-static size_t g_page_bytes;
-static pthread_mutex_t g_page_mu = PTHREAD_MUTEX_INITIALIZER;
-
-/* The cache key's language part: the subtags joined by ','; false when it
- * does not fit (then nothing is cached). */
-static bool langs_key(const char *const *langs, int n, char out[PAGE_KEY_MAX])
+/* The cache key of the first page of limit comments on pid in the
+ * languages langs into out; false when it does not fit (then nothing is
+ * kept). */
+static bool page_key(int64_t pid, int limit, const char *const *langs, int n_langs,
+                     char out[PAGE_CACHE_KEY_MAX])
 {
-    size_t len = 0;
-    out[0] = '\0';
-    for (int i = 0; i < n; i++) {
-        size_t l = strlen(langs[i]);
-        if (len + l + 2 > PAGE_KEY_MAX) {
-            return false;
-        }
-        if (i > 0) {
-            out[len++] = ',';
-        }
-        memcpy(out + len, langs[i], l + 1);
-        len += l;
+    char lk[PAGE_CACHE_KEY_MAX];
+    if (!page_cache_langs(langs, n_langs, lk, sizeof lk)) {
+        return false;
     }
-    return true;
-}
-
-/* The set of ways a page may live in. */
-static struct page_slot *page_set_of(int64_t pid, int limit)
-{
-    uint64_t h = ((uint64_t)pid ^ ((uint64_t)limit << 40)) * 0x9E3779B97F4A7C15u;
-    return &g_pages[(size_t)(h >> 32) % PAGE_SETS * PAGE_WAYS];
-}
-
-/* A kept page's text copied to dst + off of a new arena buffer of off +
- * len + extra bytes (*buf; the caller fills the rest), or false. */
-/* The way of set `set` holding (pid, limit, langs), or NULL. Under the lock. */
-static struct page_slot *page_find(struct page_slot *set, int64_t pid, int limit, const char *langs)
-{
-    for (size_t i = 0; i < PAGE_WAYS; i++) {
-        struct page_slot *sl = &set[i];
-        if (sl->text != NULL && sl->pid == pid && sl->limit == limit &&
-            strcmp(sl->langs, langs) == 0) {
-            return sl;
-        }
-    }
-    return NULL;
-}
-
-static bool page_cached(struct arena *a, int64_t pid, int limit, const char *langs, const char *key,
-                        size_t off, size_t extra, char **buf, size_t *len,
-                        char tag[PAGE_TAG_LEN + 1])
-{
-    struct page_slot *set = page_set_of(pid, limit);
-    bool hit = false;
-    pthread_mutex_lock(&g_page_mu);
-    struct page_slot *sl = page_find(set, pid, limit, langs);
-    if (sl != NULL && strcmp(sl->key, key) == 0) {
-        sl->used = ++g_page_clock;
-        *buf = arena_alloc(a, off + sl->len + extra);
-        memcpy(*buf + off, sl->text, sl->len);
-        *len = sl->len;
-        memcpy(tag, sl->tag, sizeof sl->tag);
-        hit = true;
-    }
-    pthread_mutex_unlock(&g_page_mu);
-    return hit;
-}
-
-/* Keeps a copy of a page's text (when it fits the bounds): in the way
- * that held an older revision of the same page, else an empty way, else
- * the least recently used one of its set. */
-static void page_keep(int64_t pid, int limit, const char *langs, const char *key, const char *text,
-                      size_t len, const char *tag)
-{
-    if (len > PAGE_MAX_BYTES || strlen(key) >= PAGE_KEY_MAX || strlen(langs) >= PAGE_KEY_MAX) {
-        return;
-    }
-    char *copy = malloc(len);
-    if (copy == NULL) {
-        return;
-    }
-    memcpy(copy, text, len);
-    struct page_slot *set = page_set_of(pid, limit);
-    char *old = NULL;
-    pthread_mutex_lock(&g_page_mu);
-    struct page_slot *sl = page_find(set, pid, limit, langs);
-    for (size_t i = 0; sl == NULL && i < PAGE_WAYS; i++) {
-        if (set[i].text == NULL) {
-            sl = &set[i];
-        }
-    }
-    if (sl == NULL) {
-        sl = &set[0];
-        for (size_t i = 1; i < PAGE_WAYS; i++) {
-            if (set[i].used < sl->used) {
-                sl = &set[i];
-            }
-        }
-    }
-    if (sl->text != NULL) {
-        g_page_bytes -= sl->len;
-        old = sl->text;
-        sl->text = NULL;
-    }
-    if (g_page_bytes + len <= PAGE_BUDGET) {
-        sl->pid = pid;
-        sl->limit = limit;
-        memcpy(sl->langs, langs, strlen(langs) + 1);
-        memcpy(sl->key, key, strlen(key) + 1);
-        sl->text = copy;
-        sl->len = len;
-        sl->used = ++g_page_clock;
-        memcpy(sl->tag, tag, sizeof sl->tag);
-        g_page_bytes += len;
-        copy = NULL;
-    }
-    pthread_mutex_unlock(&g_page_mu);
-    free(old);
-    free(copy);
+    int n = snprintf(out, PAGE_CACHE_KEY_MAX, "%lld/%d/%s", (long long)pid, limit, lk);
+    return n > 0 && n < PAGE_CACHE_KEY_MAX;
 }
 
 /* The page's text (malloc'd, length in *len), or NULL (no memory).
@@ -465,14 +340,14 @@ static char *page_text(struct api_req *rq, const struct db_standing *sd,
  */
 static bool page_get(struct api_req *rq, int64_t pid, int64_t after, const struct db_standing *sd,
                      int limit, const char *const *langs, int n_langs, const char *key, size_t off,
-                     size_t extra, char **buf, size_t *len, char tag[PAGE_TAG_LEN + 1],
+                     size_t extra, char **buf, size_t *len, char tag[PAGE_CACHE_ETAG_MAX],
                      enum db_status *st, bool *for_all)
 {
-    char lk[PAGE_KEY_MAX];
-    bool cacheable = key != NULL && after == 0 && langs_key(langs, n_langs, lk);
+    char ck[PAGE_CACHE_KEY_MAX];
+    bool cacheable = key != NULL && after == 0 && page_key(pid, limit, langs, n_langs, ck);
     *st = DB_OK;
     *for_all = false;
-    if (cacheable && page_cached(rq->arena, pid, limit, lk, key, off, extra, buf, len, tag)) {
+    if (cacheable && page_cache_get(rq->arena, PAGE_COMMENTS, ck, key, off, extra, buf, len, tag)) {
         *for_all = true; /* only such pages are kept */
         return true;
     }
@@ -490,7 +365,7 @@ static bool page_get(struct api_req *rq, int64_t pid, int64_t after, const struc
     page_tag(text, *len, tag);
     *for_all = same_for_all;
     if (cacheable && same_for_all) {
-        page_keep(pid, limit, lk, key, text, *len, tag);
+        page_cache_keep(PAGE_COMMENTS, ck, key, text, *len, tag);
     }
     *buf = arena_alloc(rq->arena, off + *len + extra);
     memcpy(*buf + off, text, *len);
@@ -574,7 +449,7 @@ static int embed_page(struct api_req *rq, struct api_reply *out, int64_t pid,
     static const char member[] = ",\"comments\":";
     const char *m = hlen == 2 ? member + 1 : member; /* "{}": no member before ours */
     size_t mlen = strlen(m), off = hlen - 1 + mlen, plen = 0;
-    char *body = NULL, tag[PAGE_TAG_LEN + 1], head_tag[PAGE_TAG_LEN + 1];
+    char *body = NULL, tag[PAGE_CACHE_ETAG_MAX], head_tag[PAGE_TAG_LEN + 1];
     enum db_status st;
     bool for_all = false;
     if (!page_get(rq, pid, 0, sd, (int)n, langs, n_langs, comments_key, off, 2, &body, &plen, tag,
@@ -691,7 +566,7 @@ int api_comments_list(struct api_req *rq, struct api_reply *out)
         return api_authz_problem(out, d);
     }
     size_t len = 0;
-    char *page = NULL, tag[PAGE_TAG_LEN + 1];
+    char *page = NULL, tag[PAGE_CACHE_ETAG_MAX];
     bool for_all;
     if (!page_get(rq, pid, after, &sc.sd, limit, langs, n_langs, sc.comments_key, 0, 1, &page, &len,
                   tag, &st, &for_all)) {

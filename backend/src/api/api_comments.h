@@ -50,9 +50,10 @@ int api_comments_embed(struct api_req *rq, struct api_reply *out, int64_t pid,
  * proposal), the page appended otherwise, or a problem. Returns as
  * api_comments_embed does; -1 with no reply only when out of memory. */
 /* What api_comments_embed_text tells the caller that keeps whole pages
- * (api/prop_page.c) when it replied 200 with the page: the reply's body
- * (out->body, arena) and ETag, and whether every reader allowed to read
- * the comments gets the same comment part (no hidden comment on it). */
+ * (api_proposals.c, in api/page_cache.c) when it replied 200 with the
+ * page: the reply's body (out->body, arena) and ETag, and whether every
+ * reader allowed to read the comments gets the same comment part (no
+ * hidden comment on it). */
 struct api_page_info {
     bool same_for_all;
     const char *etag;

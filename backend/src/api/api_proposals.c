@@ -27,7 +27,7 @@
 #include "api/body_specs.h"
 #include "api/decode.h"
 #include "api/lang_prefs.h"
-#include "api/prop_page.h"
+#include "api/page_cache.h"
 #include "api/translation_queue.h"
 #include "core/base/base.h"
 #include "core/validate/validate.h"
@@ -213,9 +213,15 @@ static int reply_view(struct api_req *rq, struct api_reply *out, unsigned status
                 0) {
                 return out->status != 0 ? 0 : -1;
             }
-            /* The whole page, kept under the key read with it (prop_page.c). */
+            /* The whole page, kept under the key read with it (P_PAGE_KEY,
+             * db_proposal.c; page_cache.c). Never stale: the key is read in
+             * the proposal's statement (snapshot) and the comment part no
+             * earlier (its own statement, or kept under comments_key, which
+             * the key covers through the proposal row), so the page is never
+             * older than its key. Never another reader's: the viewer is in
+             * keep_as, and a page with a hidden comment is not kept. */
             if (keep_as != NULL && info.etag != NULL && info.same_for_all && v.page_key != NULL) {
-                prop_page_keep(keep_as, v.page_key, info.body, info.len, info.etag);
+                page_cache_keep(PAGE_PROPOSAL, keep_as, v.page_key, info.body, info.len, info.etag);
             }
             return 0;
         }
@@ -506,10 +512,14 @@ static int64_t viewer_id(const struct api_req *rq)
     return rq->auth.authenticated ? rq->auth.account_id : 0;
 }
 
-/* The proposal page's key in prop_page's cache (a valid ?comments=N):
- * false when the request is not a page that may be kept. */
+/* The proposal page's key in the page cache (a valid ?comments=N): what
+ * the page depends on besides the database — which page (proposal,
+ * version asked, N), in which languages (prefs as the statements take
+ * them, the comment page's langs), for whom (the viewer; their standing,
+ * languages and endorsement are in the page key) — into key; false when
+ * the request is not a page that may be kept. */
 static bool page_cache_key(struct api_req *rq, struct api_reply *out, int64_t pid, int64_t version,
-                           const char *prefs, char key[PROP_PAGE_KEY_MAX])
+                           const char *prefs, char key[PAGE_CACHE_KEY_MAX])
 {
     uint64_t n = 0;
     if (api_query(rq, "comments") == NULL || api_query_u64(rq, "comments", &n) <= 0 || n < 1 ||
@@ -521,23 +531,14 @@ static bool page_cache_key(struct api_req *rq, struct api_reply *out, int64_t pi
     if (nl < 0) {
         return false; /* not reached: reader_prefs checked ?lang= */
     }
-    char lk[PROP_PAGE_KEY_MAX];
-    size_t used = 0;
-    lk[0] = '\0';
-    for (int i = 0; i < nl; i++) {
-        int w = snprintf(lk + used, sizeof lk - used, "%s%s", i > 0 ? "," : "", langs[i]);
-        if (w < 0 || (size_t)w >= sizeof lk - used) {
-            return false;
-        }
-        used += (size_t)w;
+    char lk[PAGE_CACHE_KEY_MAX];
+    if (!page_cache_langs(langs, nl, lk, sizeof lk)) {
+        return false;
     }
-    struct prop_page_req r = {.pid = pid,
-                              .version = version,
-                              .viewer = viewer_id(rq),
-                              .comments = n,
-                              .prefs = prefs,
-                              .langs = lk};
-    return prop_page_key(&r, key);
+    int w =
+        snprintf(key, PAGE_CACHE_KEY_MAX, "%lld/%lld/%lld/%llu/%s/%s", (long long)pid,
+                 (long long)version, (long long)viewer_id(rq), (unsigned long long)n, prefs, lk);
+    return w > 0 && w < PAGE_CACHE_KEY_MAX;
 }
 
 /* GET /api/v1/proposals/{pid}[?lang=][&version=] (also Accept-Language) */
@@ -555,18 +556,21 @@ int api_proposals_get(struct api_req *rq, struct api_reply *out)
     if (prefs == NULL) {
         return 0;
     }
-    char key[PROP_PAGE_KEY_MAX];
+    char key[PAGE_CACHE_KEY_MAX];
     bool keep = page_cache_key(rq, out, pid, (int64_t)version, prefs, key);
-    if (keep && prop_page_known(key)) {
-        /* A page is kept for this reader: one small statement says whether
-         * it is still what the database holds. */
-        const char *rev = NULL, *etag = NULL;
-        char *body = NULL;
+    if (keep && page_cache_known(PAGE_PROPOSAL, key)) {
+        /* A page is kept for this reader: one small statement (the page
+         * key: a few index probes) says whether it is still what the
+         * database holds, instead of the wide proposal statement, the
+         * comment page and the encoding and hashing in pnyxd. */
+        const char *rev = NULL;
+        char *body = NULL, etag[PAGE_CACHE_ETAG_MAX];
         size_t len = 0;
         if (db_proposal_page_key(rq->db, rq->arena, pid, viewer_id(rq), (int64_t)version, &rev) ==
                 DB_OK &&
-            prop_page_get(rq->arena, key, rev, &body, &len, &etag)) {
-            api_text_page_reply(rq, out, body, len, etag);
+            page_cache_get(rq->arena, PAGE_PROPOSAL, key, rev, 0, 1, &body, &len, etag)) {
+            body[len] = '\0';
+            api_text_page_reply(rq, out, body, len, arena_strdup(rq->arena, etag));
             (void)api_reply_header(out, "Vary", "Accept-Language");
             return 0;
         }

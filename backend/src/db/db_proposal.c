@@ -68,7 +68,7 @@
 /*
  * The page key: what the proposal page (db_proposal_view + the comment
  * page) shows changes only when one of these changes, so a page kept under
- * an equal key is still what the statements would give (api/prop_page.c).
+ * an equal key is still what the statements would give (api/page_cache.c).
  * Every row the page reads is named by its xmin, the transaction that
  * wrote its current version: any UPDATE (through the API or plain SQL,
  * from any pnyxd) writes a new row version with a new xmin, an INSERT or
@@ -80,8 +80,8 @@
  * authors' names), and for a signed-in viewer V their membership (role,
  * status), account (languages) and endorsement. An xid is 32 bits, so
  * equal xmins could come back only after 2^32 transactions: a kept page
- * lives minutes (prop_page.c). Freezing keeps the raw xmin (PostgreSQL
- * >= 9.4), so VACUUM changes no key.
+ * lives minutes (api/page_cache.c, PAGE_CACHE_TTL_S). Freezing keeps the
+ * raw xmin (PostgreSQL >= 9.4), so VACUUM changes no key.
  */
 #define P_PAGE_KEY(V)                                                                              \
     "p.xmin::text || '.' || a.xmin::text || '.' || au.xmin::text || '.' || v.xmin::text || '.' "   \
@@ -207,7 +207,7 @@ enum db_status db_proposal_view(struct db_conn *c, struct arena *a, int64_t pid,
     return DB_OK;
 }
 
-/* Caller: api_proposals.c, the proposal page kept whole (prop_page.c): the
+/* Caller: api_proposals.c, the proposal page kept whole (page_cache.c): the
  * key alone, as prop_view computes it, for the same joins. */
 static const struct db_stmt stmt_page_key = {
     .name = "prop_page_key",
