@@ -472,3 +472,34 @@ test('pnyx-draw/3: a respondent on the drawn panel checks its revealed counts; t
   // /2 has no v3 member
   assert.equal((await dc.checkOwn(toV2(v1), receiptOf(on))).v3, undefined);
 });
+
+// The pnyx-draw/3 record and tamperings that draw_vectors.py (hashlib, a
+// third implementation) builds for the C CLI: the browser reaches the same
+// verdicts, each at the step the CLI names.
+test('pnyx-draw/3: draw_vectors.py\'s record and tamperings, checked here', async (t) => {
+  const { spawnSync } = await import('node:child_process');
+  const dir = new URL('../sortition_draw/', import.meta.url).pathname;
+  const py = spawnSync('python3', ['-c', `
+import json, sys
+sys.path.insert(0, ${JSON.stringify(dir)})
+import draw_vectors as d
+rec = d.draw_record(3)
+def rehash(t):
+    t["lottery"]["sha256"] = d.lottery_sha(t["lottery"]["certificate"], None, t["lottery"]["panels"],
+        [r["probability"] for r in t["respondents"]], t["lottery"]["count_commitments"])
+print(json.dumps({"rec": rec, "cases": [[c[0], c[1], c[3]] for c in d.v3_cases(rec, rehash) if len(c) > 3]}))
+`], { encoding: 'utf8' });
+  if (py.error && py.error.code === 'ENOENT') { t.skip('python3 not installed'); return; }
+  assert.equal(py.status, 0, py.stderr);
+  const { rec, cases } = JSON.parse(py.stdout);
+  const failed = async (r) => (await dc.checkDraw(r)).filter((x) => x.status === 'failed').map((x) => x.id);
+  assert.deepEqual(await failed(rec), []);
+  assert.ok(cases.length >= 6);
+  for (const [name, doc, check] of cases) {
+    const f = await failed(doc);
+    // the CLI stops at its first failing check; here every step runs, the CLI's among the failed
+    const want = { counts: 'counts', lottery: 'lottery', quota: 'quotas' }[check];
+    assert.ok(f.includes(want), `${name}: ${f.join(' ')} lacks ${want}`);
+    if (want === 'quotas') assert.deepEqual(f, ['quotas'], name);
+  }
+});
