@@ -207,7 +207,7 @@ int main(int argc, char **argv)
         json_array_append_new(pj, row);
     }
     uint8_t lsha[32];
-    if (codec_draw_lottery_sha256(NULL, NULL, pj, probs, lsha) != 0) {
+    if (codec_draw_lottery_sha256(1, NULL, NULL, pj, probs, lsha) != 0) {
         return 1;
     }
     json_t *rvj = json_array(), *chosen = json_array();

@@ -15,10 +15,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
 #include <sodium.h>
 
 #include "assembly_util.h"
 #include "cli/sortition_verify.h"
+#include "codec/json/draw.h"
+#include "core/base/base.h"
 
 static void hex(const uint8_t *b, size_t n, char *out)
 {
@@ -353,6 +356,45 @@ static json_t *draw_json(struct world *w, int round)
     return doc;
 }
 
+/* The drawn panel's revealed counts (DRAW.json panel_counts) are what its
+ * members' values give: each member's values from their own commitment
+ * check (pseudonym + salt, as a respondent would do it). */
+static void drawn_counts_are_true(struct world *w, json_t *doc)
+{
+    json_t *quotas = json_object_get(doc, "quotas");
+    size_t nq = json_array_size(quotas);
+    long *want = calloc(nq + 1, sizeof *want);
+    json_t *names = json_object_get(doc, "panel_pseudonyms");
+    for (size_t j = 0; j < json_array_size(names); j++) {
+        const char *pid = json_string_value(json_array_get(names, j));
+        const char *salt = NULL;
+        for (size_t i = 0; i < json_array_size(w->salts) && salt == NULL; i++) {
+            json_t *row = json_array_get(w->salts, i);
+            if (strcmp(json_string_value(json_object_get(row, "pseudonym")), pid) == 0) {
+                salt = json_string_value(json_object_get(row, "salt"));
+            }
+        }
+        cr_assert_not_null(salt, "%s", pid);
+        char tail[256];
+        snprintf(tail, sizeof tail, "/commitment?pseudonym=%s&salt=%s", pid, salt);
+        struct h_resp *r = call(w->s, "GET", spath(w->sid, tail), NULL, NULL, 200);
+        json_t *vals = json_object_get(r->json, "values");
+        for (size_t q = 0; q < nq; q++) {
+            json_t *row = json_array_get(quotas, q);
+            const char *v = json_string_value(
+                json_object_get(vals, json_string_value(json_object_get(row, "category"))));
+            want[q] +=
+                v != NULL && strcmp(v, json_string_value(json_object_get(row, "feature"))) == 0;
+        }
+        h_resp_free(r);
+    }
+    json_t *got = json_object_get(json_object_get(doc, "panel_counts"), "counts");
+    for (size_t q = 0; q < nq; q++) {
+        cr_assert_eq(json_integer_value(json_array_get(got, q)), want[q], "quota row %zu", q);
+    }
+    free(want);
+}
+
 /* The whole of round 0 with three participants; returns the draw reply. */
 static json_t *draw_round0(struct world *w, struct participant pts[3])
 {
@@ -366,6 +408,17 @@ static json_t *draw_round0(struct world *w, struct participant pts[3])
     cr_assert_eq(json_array_size(json_object_get(json_object_get(early, "lottery"), "panels")), 50);
     char eout[512];
     cr_assert_eq(verify_doc(early, eout, sizeof eout), 2, "%s", eout);
+    /* pnyx-draw/3: every panel's counts sealed, none revealed before the
+     * draw (they would give away the respondents' values). */
+    cr_assert_str_eq(json_string_value(json_object_get(early, "format")), "pnyx-draw/3");
+    cr_assert_eq(
+        json_array_size(json_object_get(json_object_get(early, "lottery"), "count_commitments")),
+        50);
+    cr_assert(json_is_null(json_object_get(early, "panel_counts")));
+    char *etext = json_dumps(early, 0);
+    cr_assert_null(strstr(etext, "\"counts\""), "%s", etext);
+    cr_assert_null(strstr(etext, "count_salts"), "%s", etext);
+    free(etext);
     json_decref(early);
     for (int i = 0; i < 3; i++) {
         pts[i].w = w;
@@ -437,8 +490,8 @@ Test(selections, whole_flow_verifies_and_tampering_is_detected)
     cr_assert(json_is_true(json_object_get(cert, "optimal")));
     cr_assert_eq(json_number_value(json_object_get(cert, "gap")), 0.0);
     /* No name, e-mail or free-text household in the public record; and
-     * (pnyx-draw/2) no respondent's values nor household tag either: each
-     * panel's quota counts instead. */
+     * (pnyx-draw/3) no respondent's values nor household tag either, and
+     * of the quota counts only the drawn panel's. */
     char *text = json_dumps(doc, 0);
     cr_assert_null(strstr(text, "Ada"));
     cr_assert_null(strstr(text, "example.org"));
@@ -446,12 +499,16 @@ Test(selections, whole_flow_verifies_and_tampering_is_detected)
     cr_assert_null(strstr(text, "\"values\""), "%s", text);
     cr_assert_null(strstr(text, "\"household\""), "%s", text);
     free(text);
-    cr_assert_str_eq(json_string_value(json_object_get(doc, "format")), "pnyx-draw/2");
-    json_t *lcounts = json_object_get(json_object_get(doc, "lottery"), "counts");
-    cr_assert_eq(json_array_size(lcounts),
-                 json_array_size(json_object_get(json_object_get(doc, "lottery"), "panels")));
-    cr_assert_eq(json_array_size(json_array_get(lcounts, 0)),
-                 json_array_size(json_object_get(doc, "quotas")));
+    cr_assert_str_eq(json_string_value(json_object_get(doc, "format")), "pnyx-draw/3");
+    cr_assert_null(json_object_get(json_object_get(doc, "lottery"), "counts"));
+    cr_assert_null(json_object_get(json_object_get(doc, "lottery"), "count_salts"));
+    json_t *pcounts = json_object_get(json_object_get(doc, "panel_counts"), "counts");
+    cr_assert_eq(json_array_size(pcounts), json_array_size(json_object_get(doc, "quotas")));
+    cr_assert_eq(json_string_length(json_object_get(json_object_get(doc, "panel_counts"), "salt")),
+                 64);
+    /* The revealed counts are the drawn panel's true counts: each member's
+     * values, as their own commitment check returns them with their salt. */
+    drawn_counts_are_true(&w, doc);
 
     /* Tampered seed, chosen panel, probability: each detected. */
     json_t *t = json_deep_copy(doc);
@@ -483,10 +540,18 @@ Test(selections, whole_flow_verifies_and_tampering_is_detected)
                         json_real(json_number_value(json_object_get(r0, "probability")) + 0.02));
     cr_assert_eq(verify_doc(t, out, sizeof out), 1, "%s", out);
     json_decref(t);
-    /* A declared quota count changed after publication: the lottery hash. */
+    /* A revealed quota count changed: it no longer opens its commitment. */
     t = json_deep_copy(doc);
-    json_t *c0 = json_array_get(json_object_get(json_object_get(t, "lottery"), "counts"), 0);
+    json_t *c0 = json_object_get(json_object_get(t, "panel_counts"), "counts");
     json_array_set_new(c0, 0, json_integer(json_integer_value(json_array_get(c0, 0)) + 1));
+    cr_assert_eq(verify_doc(t, out, sizeof out), 1, "%s", out);
+    cr_assert(strstr(out, "revealed counts") != NULL, "%s", out);
+    json_decref(t);
+    /* A count commitment changed after publication: the lottery hash. */
+    t = json_deep_copy(doc);
+    json_array_set_new(json_object_get(json_object_get(t, "lottery"), "count_commitments"), 0,
+                       json_string("00000000000000000000000000000000"
+                                   "00000000000000000000000000000000"));
     cr_assert_eq(verify_doc(t, out, sizeof out), 1, "%s", out);
     cr_assert(strstr(out, "lottery hash") != NULL, "%s", out);
     json_decref(t);
@@ -1032,6 +1097,71 @@ Test(selections, commit_refuses_quotas_the_engine_rejects)
     json_decref(w.salts);
 }
 
+/* First column of the first row of sql with one parameter (malloc'd; NULL
+ * when no row), on this binary's database. */
+static char *sql1(const char *sql, const char *param)
+{
+    PGconn *c = PQconnectdb(h_db_url());
+    cr_assert(PQstatus(c) == CONNECTION_OK, "connect: %s", PQerrorMessage(c));
+    const char *p[1] = {param};
+    PGresult *res = PQexecParams(c, sql, 1, NULL, p, NULL, NULL, 0);
+    cr_assert(PQresultStatus(res) == PGRES_TUPLES_OK, "%s: %s", sql, PQerrorMessage(c));
+    char *v = PQntuples(res) > 0 && !PQgetisnull(res, 0, 0) ? strdup(PQgetvalue(res, 0, 0)) : NULL;
+    PQclear(res);
+    PQfinish(c);
+    return v;
+}
+
+/* A round published before pnyx-draw/3 (its stored lottery has every
+ * panel's counts but no count commitments, its hash the /2 one) is served
+ * as it was hashed, pnyx-draw/2, and still verifies. Made here by
+ * rewriting a drawn round's stored lottery in SQL. */
+static void served_as_v2_when_published_so(struct world *w)
+{
+    json_t *doc = draw_json(w, 0);
+    char sid[32];
+    snprintf(sid, sizeof sid, "%lld", (long long)w->sid);
+    char *lot_text = sql1("SELECT lottery::text FROM selection_rounds "
+                          "WHERE selection_id = $1 AND round = 0",
+                          sid);
+    json_t *lot = json_loads(lot_text, 0, NULL);
+    free(lot_text);
+    cr_assert_not_null(json_object_get(lot, "count_salts"));
+    json_t *probs = json_array();
+    json_t *rs = json_object_get(doc, "respondents");
+    for (size_t i = 0; i < json_array_size(rs); i++) {
+        json_array_append(probs, json_object_get(json_array_get(rs, i), "probability"));
+    }
+    uint8_t h[32];
+    cr_assert_eq(codec_draw_lottery_sha256(2, json_object_get(lot, "certificate"),
+                                           json_object_get(lot, "counts"),
+                                           json_object_get(lot, "panels"), probs, h),
+                 0);
+    char hex[65], param[128];
+    base_hex_encode(h, 32, hex);
+    snprintf(param, sizeof param, "%s/%s", sid, hex);
+    char *upd = sql1("UPDATE selection_rounds SET lottery = lottery - 'count_commitments' - "
+                     "'count_salts', lottery_sha256 = decode(split_part($1, '/', 2), 'hex') "
+                     "WHERE selection_id = split_part($1, '/', 1)::bigint AND round = 0 "
+                     "RETURNING round",
+                     param);
+    cr_assert_str_eq(upd, "0");
+    free(upd);
+    json_t *v2 = draw_json(w, 0);
+    cr_assert_str_eq(json_string_value(json_object_get(v2, "format")), "pnyx-draw/2");
+    json_t *counts = json_object_get(json_object_get(v2, "lottery"), "counts");
+    cr_assert_eq(json_array_size(counts),
+                 json_array_size(json_object_get(json_object_get(v2, "lottery"), "panels")));
+    cr_assert_null(json_object_get(v2, "panel_counts"));
+    char out[1024];
+    cr_assert_eq(verify_doc(v2, out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "pnyx-draw/2") != NULL, "%s", out);
+    json_decref(v2);
+    json_decref(probs);
+    json_decref(lot);
+    json_decref(doc);
+}
+
 /* A commitment not revealed by reveal_until is dropped, as announced: the
  * draw goes ahead without it, the record lists it, and it still verifies;
  * revealing late is refused. */
@@ -1068,6 +1198,7 @@ Test(selections, unrevealed_commitment_is_dropped)
     cr_assert_eq(verify_doc(doc, out, sizeof out), 0, "%s", out);
     check_against_log(&w, doc);
     json_decref(doc);
+    served_as_v2_when_published_so(&w);
     json_decref(w.salts);
 }
 

@@ -55,6 +55,12 @@ check "unknown solver" 2 $?
 "$bin" "$tmp/c.csv" "$tmp/r.csv" --k 2 --method legacy --json --legacy-runs 50 >"$tmp/out" 2>"$tmp/err"
 check "legacy json" 0 $?
 contains "legacy json method" "$tmp/out" '"method":"legacy"'
+# LEGACY optimises nothing: no optimality claim (as pnyxd's runs)
+if grep -q '"optimal"' "$tmp/out"; then
+    echo "[FAIL] legacy json: claims optimal"; fail=1
+else
+    echo "[PASS] legacy json: no optimal claim"
+fi
 
 # The time budget: a run that closes every level says optimal; one cut
 # short by --budget still exits 0 with a distribution, says it is not

@@ -71,6 +71,27 @@ Test(draw, commitment_vectors)
     cr_assert_str_eq(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
+/* pnyx-draw/3's count commitment (draw.h format 6; the same vectors in
+ * draw_vectors.py and api-spec/draw.md). */
+Test(draw, count_commitment_vectors)
+{
+    uint8_t salt[32], h[32];
+    char hex[65];
+    salt_seq(salt);
+    draw_counts_commitment(salt, (const uint32_t[]){2, 1, 0}, 3, h);
+    hex_of(h, hex);
+    cr_assert_str_eq(hex, "beaa402429808f7587c8146f219befd22d197390b044c681233fb5730fdd1509");
+    uint8_t zero[32] = {0};
+    draw_counts_commitment(zero, NULL, 0, h);
+    hex_of(h, hex);
+    cr_assert_str_eq(hex, "6db65fd59fd356f6729140571b5bcd6bb3b83492a16e1bf0a3884442fc3c8a0e");
+    /* The row count is hashed: [2,1] and [2,1,0] differ. */
+    uint8_t h2[32];
+    draw_counts_commitment(salt, (const uint32_t[]){2, 1}, 2, h2);
+    draw_counts_commitment(salt, (const uint32_t[]){2, 1, 0}, 3, h);
+    cr_assert_neq(memcmp(h, h2, 32), 0);
+}
+
 Test(draw, commitment_fields_are_unambiguous)
 {
     uint8_t salt[32] = {0}, a[32], b[32];
@@ -268,6 +289,40 @@ static void fixture_build(struct fixture *f)
     d->chosen = f->chosen;
 }
 
+/* The fixture as a pnyx-draw/3 record: no values nor households, each
+ * panel's true counts sealed (salt of panel x: 32 bytes of 0x70 + x), the
+ * drawn one's revealed. */
+struct fixture3 {
+    struct fixture f;
+    struct draw_respondent bare[N];
+    uint8_t sealed[M][32];
+    uint32_t counts[PNYX_ARRAY_LEN(quotas)];
+};
+
+static void fixture3_build(struct fixture3 *g)
+{
+    fixture_build(&g->f);
+    struct draw_record *d = &g->f.d;
+    for (uint32_t x = 0; x < M; x++) {
+        uint32_t c[PNYX_ARRAY_LEN(quotas)];
+        struct draw_failure why;
+        cr_assert_eq(draw_panel_counts(d, g->f.panels[x], c, &why), DRAW_OK, "%s", why.detail);
+        uint8_t salt[32];
+        memset(salt, 0x70 + (int)x, 32);
+        draw_counts_commitment(salt, c, PNYX_ARRAY_LEN(quotas), g->sealed[x]);
+        if (x == d->index) {
+            memcpy(g->counts, c, sizeof c);
+            memcpy(d->chosen_salt, salt, 32);
+        }
+    }
+    for (int i = 0; i < N; i++) {
+        g->bare[i].pseudonym = g->f.resp[i].pseudonym;
+    }
+    d->respondents = g->bare;
+    d->count_commitments = (const uint8_t(*)[32])g->sealed;
+    d->chosen_counts = g->counts;
+}
+
 static enum draw_status verify(struct fixture *f, struct draw_failure *why)
 {
     return draw_verify(&f->d, why);
@@ -401,4 +456,68 @@ Test(draw, value_without_quota_row_is_invalid)
     f.resp[5].values = odd;
     cr_assert_eq(verify(&f, &why), DRAW_EINVAL, "%s", why.detail);
     cr_assert(strstr(why.detail, "IT") != NULL);
+}
+
+Test(draw, v3_sealed_counts_verify)
+{
+    struct fixture3 g;
+    struct draw_failure why;
+    fixture3_build(&g);
+    cr_assert_eq(draw_verify(&g.f.d, &why), DRAW_OK, "%s", why.detail);
+    /* Without the values the server's panel counting is refused. */
+    cr_assert_eq(draw_panel_check(&g.f.d, g.f.panels[0], &why), DRAW_EINVAL);
+}
+
+Test(draw, v3_revealed_counts_must_open_the_commitment)
+{
+    struct fixture3 g;
+    struct draw_failure why;
+    fixture3_build(&g);
+    g.counts[0] ^= 1;
+    cr_assert_eq(draw_verify(&g.f.d, &why), DRAW_ECOUNTS, "%s", why.detail);
+    cr_assert_eq(why.item, g.f.d.index);
+    fixture3_build(&g);
+    g.f.d.chosen_salt[31] ^= 0x01;
+    cr_assert_eq(draw_verify(&g.f.d, &why), DRAW_ECOUNTS);
+    /* Another panel's (valid) counts and salt do not open the drawn one's. */
+    fixture3_build(&g);
+    uint32_t other = (g.f.d.index + 1) % M;
+    cr_assert_eq(draw_panel_counts(&(struct draw_record){.ncat = 2,
+                                                         .categories = cats,
+                                                         .n = N,
+                                                         .respondents = g.f.resp,
+                                                         .nquota = PNYX_ARRAY_LEN(quotas),
+                                                         .quotas = quotas,
+                                                         .k = K,
+                                                         .m = M},
+                                   g.f.panels[other], g.counts, &why),
+                 DRAW_OK, "%s", why.detail);
+    memset(g.f.d.chosen_salt, 0x70 + (int)other, 32);
+    bool same = memcmp(g.sealed[other], g.sealed[g.f.d.index], 32) == 0;
+    cr_assert_not(same);
+    cr_assert_eq(draw_verify(&g.f.d, &why), DRAW_ECOUNTS);
+    /* Not revealed at all. */
+    fixture3_build(&g);
+    g.f.d.chosen_counts = NULL;
+    cr_assert_eq(draw_verify(&g.f.d, &why), DRAW_ECOUNTS);
+}
+
+Test(draw, v3_committed_counts_breaking_a_quota_detected)
+{
+    /* Counts sealed before the seed that break the quotas: the reveal of
+     * the drawn panel shows it (they still open their commitment). */
+    struct fixture3 g;
+    struct draw_failure why;
+    fixture3_build(&g);
+    g.counts[0] = 2; /* two FR */
+    g.counts[1] = 0;
+    draw_counts_commitment(g.f.d.chosen_salt, g.counts, PNYX_ARRAY_LEN(quotas),
+                           g.sealed[g.f.d.index]);
+    cr_assert_eq(draw_verify(&g.f.d, &why), DRAW_EQUOTA, "%s", why.detail);
+    /* A malformed panel other than the drawn one is still caught. */
+    fixture3_build(&g);
+    uint32_t other = (g.f.d.index + 1) % M;
+    g.f.panels[other][1] = g.f.panels[other][0];
+    cr_assert_eq(draw_verify(&g.f.d, &why), DRAW_EPANEL, "%s", why.detail);
+    cr_assert_eq(why.item, other);
 }

@@ -5,8 +5,9 @@
  * honest record verifies (exit 0); a tampered seed, index, chosen panel,
  * lottery panel or probability fails (exit 1), both when the lottery hash
  * is left stale and when the forger recomputes it; a malformed file is
- * exit 2. The record is pnyx-draw/2 (no respondent values; each panel's
- * quota counts, hashed with the lottery) unless a test says /1.
+ * exit 2. The record is pnyx-draw/3 (no respondent values; each panel's
+ * quota counts sealed by a salted commitment hashed with the lottery, the
+ * drawn panel's counts and salt revealed) unless a test says /2 or /1.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,8 +49,15 @@ static const char *const vals[N][2] = {{"FR", "young"}, {"FR", "old"},   {"DE", 
 static const uint32_t panels[M][K] = {{0, 3}, {1, 2}, {4, 7}, {5, 6},
                                       {0, 7}, {1, 6}, {3, 4}, {2, 5}};
 
+static int version_of(json_t *doc)
+{
+    const char *f = json_string_value(json_object_get(doc, "format"));
+    return strcmp(f, CODEC_DRAW_FORMAT) == 0 ? 3 : strcmp(f, CODEC_DRAW_FORMAT_V2) == 0 ? 2 : 1;
+}
+
 static json_t *lottery_hash_of(json_t *doc)
 {
+    int version = version_of(doc);
     json_t *probs = json_array();
     json_t *rs = json_object_get(doc, "respondents");
     for (size_t i = 0; i < json_array_size(rs); i++) {
@@ -57,9 +65,10 @@ static json_t *lottery_hash_of(json_t *doc)
     }
     json_t *lot = json_object_get(doc, "lottery");
     uint8_t h[32];
-    cr_assert_eq(codec_draw_lottery_sha256(json_object_get(lot, "certificate"),
-                                           json_object_get(lot, "counts"),
-                                           json_object_get(lot, "panels"), probs, h),
+    cr_assert_eq(codec_draw_lottery_sha256(
+                     version, json_object_get(lot, "certificate"),
+                     json_object_get(lot, version == 3 ? "count_commitments" : "counts"),
+                     json_object_get(lot, "panels"), probs, h),
                  0);
     json_decref(probs);
     return hexj(h);
@@ -73,9 +82,11 @@ static void rehash(json_t *doc)
 static json_t *honest_draw_v(int version)
 {
     json_t *doc = json_pack("{s:s, s:s, s:s, s:i, s:i, s:[s,s]}", "format",
-                            version == 2 ? CODEC_DRAW_FORMAT : CODEC_DRAW_FORMAT_V1, "method",
-                            "leximin", "rules_version", "pnyx-sortition/1", "k", K, "m", M,
-                            "categories", cats[0], cats[1]);
+                            version == 3   ? CODEC_DRAW_FORMAT
+                            : version == 2 ? CODEC_DRAW_FORMAT_V2
+                                           : CODEC_DRAW_FORMAT_V1,
+                            "method", "leximin", "rules_version", "pnyx-sortition/1", "k", K, "m",
+                            M, "categories", cats[0], cats[1]);
     json_t *quotas = json_array();
     static const char *const feats[4][2] = {
         {"country", "FR"}, {"country", "DE"}, {"age", "young"}, {"age", "old"}};
@@ -100,7 +111,7 @@ static json_t *honest_draw_v(int version)
         const char *hh = i < 2 ? "hh-a" : NULL;
         struct draw_respondent r = {.pseudonym = pid, .values = vals[i], .household = hh};
         cr_assert_eq(draw_commitment(salt, &r, 2, cats, commit[i]), DRAW_OK);
-        if (version == 2) {
+        if (version >= 2) {
             json_array_append_new(rs,
                                   json_pack("{s:s, s:o, s:f}", "pseudonym", pid, "commitment",
                                             hexj(commit[i]), "probability", (double)hits[i] / M));
@@ -130,6 +141,16 @@ static json_t *honest_draw_v(int version)
             json_array_append_new(cj, json_pack("[i,i,i,i]", 1, 1, 1, 1));
         }
         json_object_set_new(json_object_get(doc, "lottery"), "counts", cj);
+    } else if (version == 3) {
+        /* the same counts, sealed: salt of panel x = 32 bytes of 0x80 + x */
+        json_t *cj = json_array();
+        for (int x = 0; x < M; x++) {
+            uint8_t salt[32], h[32];
+            memset(salt, 0x80 + x, 32);
+            draw_counts_commitment(salt, (const uint32_t[]){1, 1, 1, 1}, 4, h);
+            json_array_append_new(cj, hexj(h));
+        }
+        json_object_set_new(json_object_get(doc, "lottery"), "count_commitments", cj);
     }
     rehash(doc);
     uint8_t beacon[32], seed[32];
@@ -155,12 +176,19 @@ static json_t *honest_draw_v(int version)
     json_object_set_new(doc, "seed", hexj(seed));
     json_object_set_new(doc, "index", json_integer(index));
     json_object_set_new(doc, "panel", json_pack("[i,i]", panels[index][0], panels[index][1]));
+    if (version == 3) {
+        uint8_t salt[32];
+        memset(salt, 0x80 + (int)index, 32);
+        json_object_set_new(
+            doc, "panel_counts",
+            json_pack("{s:[i,i,i,i], s:o}", "counts", 1, 1, 1, 1, "salt", hexj(salt)));
+    }
     return doc;
 }
 
 static json_t *honest_draw(void)
 {
-    return honest_draw_v(2);
+    return honest_draw_v(3);
 }
 
 /* Writes doc to a temporary file and runs --verify [--json] on it; the
@@ -272,7 +300,7 @@ Test(verify_cli, tampered_probability_detected)
 
 Test(verify_cli, v2_publishes_no_values_and_v1_still_verifies)
 {
-    json_t *doc = honest_draw();
+    json_t *doc = honest_draw_v(2);
     char *text = json_dumps(doc, 0);
     cr_assert_null(strstr(text, "\"values\""));
     cr_assert_null(strstr(text, "hh-a"));
@@ -294,7 +322,7 @@ Test(verify_cli, v2_publishes_no_values_and_v1_still_verifies)
 Test(verify_cli, tampered_counts_detected)
 {
     /* A declared count changed after publication: the lottery hash. */
-    json_t *doc = honest_draw();
+    json_t *doc = honest_draw_v(2);
     json_t *row = json_array_get(json_object_get(json_object_get(doc, "lottery"), "counts"), 2);
     json_array_set_new(row, 0, json_integer(2));
     json_array_set_new(row, 1, json_integer(0));
@@ -304,7 +332,7 @@ Test(verify_cli, tampered_counts_detected)
     expect_failure(doc, "panel breaks a quota");
     json_decref(doc);
     /* Counts that meet each quota but not k per category. */
-    doc = honest_draw();
+    doc = honest_draw_v(2);
     row = json_array_get(json_object_get(json_object_get(doc, "lottery"), "counts"), 0);
     json_object_set_new(json_array_get(json_object_get(doc, "quotas"), 3), "min", json_integer(0));
     json_array_set_new(row, 3, json_integer(0));
@@ -313,6 +341,76 @@ Test(verify_cli, tampered_counts_detected)
     char out[1024] = {0};
     run_verify(doc, false, out, sizeof out);
     cr_assert(strstr(out, "sum to 1, not k = 2") != NULL, "%s", out);
+    json_decref(doc);
+}
+
+Test(verify_cli, v3_publishes_only_the_drawn_panels_counts)
+{
+    json_t *doc = honest_draw();
+    char *text = json_dumps(doc, 0);
+    cr_assert_null(strstr(text, "\"values\""));
+    cr_assert_null(strstr(text, "hh-a"));
+    cr_assert_null(strstr(text, "\"counts\":[["), "no panel's counts but the drawn one's");
+    free(text);
+    char out[1024] = {0};
+    cr_assert_eq(run_verify(doc, false, out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "pnyx-draw/3") != NULL, "%s", out);
+    json_decref(doc);
+    /* every panel's counts in clear in a /3 record: not the format's
+     * hash (the lottery hash covers count_commitments, not counts) */
+    doc = honest_draw();
+    json_object_del(json_object_get(doc, "lottery"), "count_commitments");
+    cr_assert_eq(run_verify(doc, false, out, sizeof out), SORTITION_VERIFY_INVALID, "%s", out);
+    cr_assert(strstr(out, "count_commitments") != NULL, "%s", out);
+    json_decref(doc);
+    /* drawn, but its counts withheld */
+    doc = honest_draw();
+    json_object_del(doc, "panel_counts");
+    cr_assert_eq(run_verify(doc, false, out, sizeof out), SORTITION_VERIFY_INVALID, "%s", out);
+    cr_assert(strstr(out, "panel_counts") != NULL, "%s", out);
+    json_decref(doc);
+}
+
+Test(verify_cli, v3_tampered_revealed_counts_detected)
+{
+    /* A revealed count changed (the commitment no longer opens). */
+    json_t *doc = honest_draw();
+    json_t *pc = json_object_get(doc, "panel_counts");
+    json_array_set_new(json_object_get(pc, "counts"), 0, json_integer(2));
+    expect_failure(doc, "revealed counts do not open their commitment");
+    json_decref(doc);
+    /* Another salt. */
+    doc = honest_draw();
+    set_hex_flipped(json_object_get(doc, "panel_counts"), "salt");
+    expect_failure(doc, "revealed counts do not open their commitment");
+    json_decref(doc);
+    /* A count commitment changed after publication: the lottery hash. */
+    doc = honest_draw();
+    json_t *cc = json_object_get(json_object_get(doc, "lottery"), "count_commitments");
+    json_array_set_new(cc, 3,
+                       json_string("00000000000000000000000000000000"
+                                   "00000000000000000000000000000000"));
+    expect_failure(doc, "lottery hash");
+    json_decref(doc);
+}
+
+Test(verify_cli, v3_committed_counts_breaking_a_quota_detected)
+{
+    /* The organiser committed (before the seed) counts that break the
+     * quotas for the panel that was then drawn: the reveal shows it. */
+    json_t *doc = honest_draw();
+    json_int_t idx = json_integer_value(json_object_get(doc, "index"));
+    uint8_t salt[32], h[32];
+    memset(salt, 0x80 + (int)idx, 32);
+    draw_counts_commitment(salt, (const uint32_t[]){2, 0, 1, 1}, 4, h);
+    json_array_set_new(json_object_get(json_object_get(doc, "lottery"), "count_commitments"),
+                       (size_t)idx, hexj(h));
+    json_array_set_new(json_object_get(json_object_get(doc, "panel_counts"), "counts"), 0,
+                       json_integer(2));
+    json_array_set_new(json_object_get(json_object_get(doc, "panel_counts"), "counts"), 1,
+                       json_integer(0));
+    rehash(doc);
+    expect_failure(doc, "panel breaks a quota");
     json_decref(doc);
 }
 

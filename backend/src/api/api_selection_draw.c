@@ -320,12 +320,13 @@ static char *dump(struct arena *a, json_t *j)
 
 /* Checks the run's lottery against the round (m panels of k, each valid
  * for the quotas and households) and its probabilities (one per eligible
- * respondent); *counts gets each panel's count per quota row (what
- * pnyx-draw/2 publishes instead of the respondents' values). NULL when
- * fine, else why. */
+ * respondent). Appends to *counts each panel's count per quota row, to
+ * *salts a fresh random salt per panel and to *commitments the panel's
+ * count commitment (pnyx-draw/3: only the commitments are published, the
+ * drawn panel's counts and salt after the draw). NULL when fine, else why. */
 static const char *lottery_fits(struct arena *a, const struct sel_view *v,
                                 const struct round_pool *p, json_t *panels, json_t *probs,
-                                json_t *optimum, json_t *counts)
+                                json_t *optimum, json_t *counts, json_t *salts, json_t *commitments)
 {
     if (json_array_size(panels) != (size_t)v->rd.m || json_array_size(probs) != (size_t)p->n ||
         json_array_size(optimum) != (size_t)p->n) {
@@ -351,6 +352,11 @@ static const char *lottery_fits(struct arena *a, const struct sel_view *v,
             json_array_append_new(crow, json_integer(cnt[q]));
         }
         json_array_append_new(counts, crow);
+        uint8_t salt[DRAW_SALT_LEN], h[DRAW_HASH_LEN];
+        randombytes_buf(salt, sizeof salt);
+        draw_counts_commitment(salt, cnt, d.nquota, h);
+        json_array_append_new(salts, json_string(sel_hex(a, salt, sizeof salt)));
+        json_array_append_new(commitments, json_string(sel_hex(a, h, sizeof h)));
     }
     return NULL;
 }
@@ -406,22 +412,28 @@ static enum db_status publish_cb(struct db_conn *c, void *cls)
     json_t *cert = json_object_get(lottery, "certificate");
     json_t *probs = json_object_get(result, "lottery_probabilities");
     json_t *optimum = json_object_get(result, "probabilities");
-    json_t *counts = json_array();
-    const char *why = lottery_fits(a, &t->v, &p, panels, probs, optimum, counts);
+    /* The counts and salts stay in the stored lottery (never served but
+     * for the drawn panel's): the server's secret until the draw. */
+    json_t *lot =
+        json_pack("{s:O, s:O, s:[], s:[], s:[]}", "panels", panels, "certificate",
+                  cert != NULL ? cert : json_null(), "counts", "count_salts", "count_commitments");
+    if (lot == NULL) {
+        return DB_HARD_ERROR;
+    }
+    arena_defer(a, (void (*)(void *))json_decref, lot);
+    json_t *commitments = json_object_get(lot, "count_commitments");
+    const char *why =
+        lottery_fits(a, &t->v, &p, panels, probs, optimum, json_object_get(lot, "counts"),
+                     json_object_get(lot, "count_salts"), commitments);
     if (why != NULL) {
-        json_decref(counts);
         return api_refuse(&t->refusal.r, API_E_SELECTION_RUN, why);
     }
     uint8_t h[32];
-    if (codec_draw_lottery_sha256(cert, counts, panels, probs, h) != 0) {
-        json_decref(counts);
+    if (codec_draw_lottery_sha256(3, cert, commitments, panels, probs, h) != 0) {
         return DB_HARD_ERROR;
     }
     const char *lsha = sel_hex(a, h, 32);
-    json_t *lot = json_pack("{s:O, s:O, s:o}", "panels", panels, "certificate",
-                            cert != NULL ? cert : json_null(), "counts", counts);
     const char *lot_text = dump(a, lot);
-    json_decref(lot);
     st = db_round_publish(c, a, t->sid, t->v.rd.round, lot_text, dump(a, probs), dump(a, optimum),
                           lsha);
     if (st != DB_OK) {
@@ -855,10 +867,11 @@ int api_selections_draw(struct api_req *rq, struct api_reply *out)
 /* --- DRAW.json -------------------------------------------------------------------------------- */
 
 /* The public record of v's round (published or drawn), read on c:
- * pnyx-draw/2 — no respondent's values nor household, each panel's quota
- * counts instead (api-spec/draw.md "What is public"); a round published
- * before those counts were stored is served as it was hashed,
- * pnyx-draw/1. */
+ * pnyx-draw/3 — no respondent's values nor household; each panel's quota
+ * counts sealed by a commitment, the drawn panel's counts and salt once
+ * drawn (api-spec/draw.md "What is public"). A round published before is
+ * served as it was hashed: pnyx-draw/2 (every panel's counts) or /1 (every
+ * respondent's values). */
 static json_t *draw_document(struct db_conn *c, struct arena *a, const struct sel_view *v,
                              enum db_status *st)
 {
@@ -876,7 +889,9 @@ static json_t *draw_document(struct db_conn *c, struct arena *a, const struct se
     json_t *optimum = sel_json(a, v->rd.optimum);
     json_t *lot = sel_json(a, v->rd.lottery);
     json_t *counts = json_object_get(lot, "counts");
-    bool v2 = json_is_array(counts);
+    json_t *sealed = json_object_get(lot, "count_commitments");
+    int version = json_is_array(sealed) ? 3 : json_is_array(counts) ? 2 : 1;
+    bool v2 = version >= 2, broken = false;
     json_t *resp = json_array();
     for (int x = 0; x < p.n; x++) {
         const struct db_respondent *r = &p.pool[p.el[x]];
@@ -898,9 +913,12 @@ static json_t *draw_document(struct db_conn *c, struct arena *a, const struct se
     json_t *doc = json_pack(
         "{s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:i, s:i, s:O, s:o, s:o, s:s, "
         "s:{s:s, s:s, s:s, s:o}, s:{s:O, s:O, s:s}}",
-        "format", v2 ? CODEC_DRAW_FORMAT : CODEC_DRAW_FORMAT_V1, "assembly",
-        sel_id_str(a, v->sel.assembly_id), "selection", sel_id_str(a, v->sel.id), "round",
-        v->rd.round, "title", v->sel.title, "rules_version", v->rd.rules_version, "method",
+        "format",
+        version == 3   ? CODEC_DRAW_FORMAT
+        : version == 2 ? CODEC_DRAW_FORMAT_V2
+                       : CODEC_DRAW_FORMAT_V1,
+        "assembly", sel_id_str(a, v->sel.assembly_id), "selection", sel_id_str(a, v->sel.id),
+        "round", v->rd.round, "title", v->sel.title, "rules_version", v->rd.rules_version, "method",
         v->rd.method, "k", v->rd.k, "m", v->rd.m, "categories", v->cats, "quotas", quotas,
         "respondents", resp, "commitment_root", v->rd.commitment_root, "randomness", "rule",
         SEL_SEED_RULE, "commit_until", v->rd.commit_until, "reveal_until", v->rd.reveal_until,
@@ -931,8 +949,20 @@ static json_t *draw_document(struct db_conn *c, struct arena *a, const struct se
         json_int_t x = json_integer_value(json_array_get(panel, j));
         json_array_append_new(names, json_string(x >= 0 && x < p.n ? p.resp[x].pseudonym : ""));
     }
-    if (v2) {
+    if (version == 2) {
         json_object_set(json_object_get(doc, "lottery"), "counts", counts);
+    } else if (version == 3) {
+        json_object_set(json_object_get(doc, "lottery"), "count_commitments", sealed);
+        /* Only the drawn panel's counts and salt, and only once drawn. */
+        json_t *pc = json_null();
+        if (drawn) {
+            size_t x = (size_t)v->rd.draw_index;
+            json_t *salt = json_array_get(json_object_get(lot, "count_salts"), x);
+            json_t *cnt = json_array_get(counts, x);
+            pc = json_pack("{s:O, s:O}", "counts", cnt, "salt", salt);
+            broken = pc == NULL; /* a stored lottery without them */
+        }
+        json_object_set_new(doc, "panel_counts", pc != NULL ? pc : json_null());
     }
     json_object_set_new(doc, "reveals", reveals);
     json_object_set_new(doc, "dropped", dropped);
@@ -943,11 +973,17 @@ static json_t *draw_document(struct db_conn *c, struct arena *a, const struct se
     if (!drawn) {
         json_decref(names);
     }
+    if (broken) {
+        json_decref(doc);
+        *st = DB_HARD_ERROR;
+        return NULL;
+    }
     return doc;
 }
 
 /* GET /api/v1/selections/{sid}/draw.json[?round=N]: the round's public
- * record (pnyx-draw/1), once published; seed, index and panel once drawn.
+ * record (pnyx-draw/3), once published; seed, index, panel and its counts
+ * once drawn.
  * What `pnyx-sortition --verify` checks. */
 int api_selections_draw_json(struct api_req *rq, struct api_reply *out)
 {

@@ -140,8 +140,11 @@ static json_t *certificate_json(const struct sortition_result *r)
     json_object_set_new(c, "solver", json_string(r->solver));
     json_object_set_new(c, "iterations", json_integer(r->iterations));
     json_object_set_new(c, "lp_solves", json_integer(r->lp_solves));
-    json_object_set_new(c, "optimal", json_boolean(r->gap <= 0));
-    json_object_set_new(c, "gap", json_real(r->gap));
+    /* LEGACY optimises nothing, so it claims neither (as pnyxd's runs). */
+    if (r->method != SORTITION_LEGACY) {
+        json_object_set_new(c, "optimal", json_boolean(r->gap <= 0));
+        json_object_set_new(c, "gap", json_real(r->gap > 0 ? r->gap : 0.0));
+    }
     json_t *levels = json_array();
     for (int l = 0; l < r->nlevels; l++) {
         const struct sortition_level *lv = &r->levels[l];

@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * cli/sortition_verify.c — pnyx-sortition --verify DRAW.json: reads a
- * pnyx-draw/2 (or /1) record (codec/json/draw), checks that the lottery
- * hash is what the record publishes, that the certificate's optimal and
- * gap agree (when it has them), then core/sortition/draw_verify:
+ * pnyx-draw/3 (or /2, /1) record (codec/json/draw), checks that the
+ * lottery hash is what the record publishes, that the certificate's
+ * optimal and gap agree (when it has them), then core/sortition/draw_verify:
  * commitment root, reveals, seed, index, chosen panel = lottery[index],
- * every panel k distinct respondents meeting the quotas (pnyx-draw/2: by
- * the counts it declares, which the lottery hash fixed; /1: from the
- * published values, households too), every probability = its panel
- * frequency. Exit statuses in sortition_verify.h.
+ * every panel k distinct respondents; the quotas — /3: the drawn panel's
+ * revealed counts open the commitment the lottery hash fixed and meet
+ * them; /2: every panel's declared counts; /1: counted from the published
+ * values, households too; every probability = its panel frequency. Exit statuses in
+ * sortition_verify.h.
  */
 #include "cli/sortition_verify.h"
 
@@ -135,8 +136,8 @@ int sortition_verify_main(int argc, char **argv, FILE *out)
         rc = report(out, as_json, SORTITION_VERIFY_INVALID, "format", err, -1);
     } else if (memcmp(claims.lottery_sha256, claims.lottery_computed, DRAW_HASH_LEN) != 0) {
         rc = report(out, as_json, SORTITION_VERIFY_FAILED, "lottery hash",
-                    "lottery.sha256 is not the SHA-256 of the canonical {certificate, counts, "
-                    "panels, probabilities}: the published lottery was changed",
+                    "lottery.sha256 is not the SHA-256 of the canonical {certificate, "
+                    "count_commitments, panels, probabilities}: the published lottery was changed",
                     -1);
     } else if ((cwhy = certificate_consistent(
                     json_object_get(json_object_get(doc, "lottery"), "certificate"), &citem)) !=
@@ -150,10 +151,13 @@ int sortition_verify_main(int argc, char **argv, FILE *out)
             (void)snprintf(
                 msg, sizeof msg, "%zu respondents, %u panels of %u, %zu reveals, index %u%s", d.n,
                 d.m, d.k, d.nreveal, d.index,
-                claims.version == 2 ? " (pnyx-draw/2: quotas checked on the declared counts; "
-                                      "households and counts against the pool only by the holders "
-                                      "of the pool)"
-                                    : "");
+                claims.version == 3
+                    ? " (pnyx-draw/3: quotas checked on the drawn panel's revealed counts; "
+                      "households and counts against the pool only by the holders of the pool)"
+                : claims.version == 2 ? " (pnyx-draw/2: quotas checked on the declared counts; "
+                                        "households and counts against the pool only by the "
+                                        "holders of the pool)"
+                                      : "");
             rc = report(out, as_json, SORTITION_VERIFY_OK, "all", msg, -1);
         } else {
             rc = report(out, as_json,

@@ -30,16 +30,19 @@ int codec_json_jcs_sha256(json_t *j, uint8_t out[DRAW_HASH_LEN])
     return 0;
 }
 
-int codec_draw_lottery_sha256(json_t *certificate, json_t *counts, json_t *panels,
+int codec_draw_lottery_sha256(int version, json_t *certificate, json_t *counts, json_t *panels,
                               json_t *probabilities, uint8_t out[DRAW_HASH_LEN])
 {
+    if (version != 1 && counts == NULL) {
+        return -1;
+    }
     json_t *o = json_object();
     if (o == NULL) {
         return -1;
     }
     json_object_set(o, "certificate", certificate != NULL ? certificate : json_null());
-    if (counts != NULL) {
-        json_object_set(o, "counts", counts);
+    if (version != 1) {
+        json_object_set(o, version == 3 ? "count_commitments" : "counts", counts);
     }
     json_object_set(o, "panels", panels);
     json_object_set(o, "probabilities", probabilities);
@@ -144,13 +147,13 @@ static int read_respondents(struct rd *r, json_t *doc, struct draw_record *d, js
         resp[i].pseudonym = str_of(json_object_get(row, "pseudonym"));
         json_t *hh = json_object_get(row, "household");
         resp[i].household = json_is_string(hh) ? json_string_value(hh) : NULL;
-        if (version == 2) {
+        if (version >= 2) {
             /* no values, no household: only the commitment holds them */
             if (resp[i].pseudonym == NULL || !json_is_number(p) || vals != NULL || hh != NULL) {
                 return bad(r,
                            "respondents/%zu: expected {pseudonym, commitment, probability, "
-                           "optimum} (pnyx-draw/2 publishes no values)",
-                           i);
+                           "optimum} (pnyx-draw/%d publishes no values)",
+                           i, version);
             }
             resp[i].household = NULL;
         } else if (resp[i].pseudonym == NULL || !json_is_array(vals) ||
@@ -234,12 +237,24 @@ static int read_lottery(struct rd *r, json_t *doc, struct draw_record *d, json_t
             }
         }
         d->counts = c;
+    } else if (cl->version == 3) {
+        counts = json_object_get(lot, "count_commitments");
+        if (!json_is_array(counts) || json_array_size(counts) != d->m) {
+            return bad(r, "lottery/count_commitments: expected m = %u hashes", d->m);
+        }
+        uint8_t(*cc)[DRAW_HASH_LEN] = arena_calloc(r->a, (size_t)d->m + 1, DRAW_HASH_LEN);
+        for (uint32_t x = 0; x < d->m; x++) {
+            if (hex32(r, json_array_get(counts, x), "lottery/count_commitments/*", cc[x]) != 0) {
+                return -1;
+            }
+        }
+        d->count_commitments = (const uint8_t(*)[DRAW_HASH_LEN])cc;
     }
     if (hex32(r, json_object_get(lot, "sha256"), "lottery/sha256", cl->lottery_sha256) != 0) {
         return -1;
     }
-    if (codec_draw_lottery_sha256(json_object_get(lot, "certificate"), counts, panels, probs,
-                                  cl->lottery_computed) != 0) {
+    if (codec_draw_lottery_sha256(cl->version, json_object_get(lot, "certificate"), counts, panels,
+                                  probs, cl->lottery_computed) != 0) {
         return bad(r, "lottery: cannot be canonicalised (RFC 8785)");
     }
     return 0;
@@ -279,6 +294,24 @@ static int read_randomness(struct rd *r, json_t *doc, struct draw_record *d)
     return 0;
 }
 
+/* pnyx-draw/3: the drawn panel's counts and salt, {counts, salt}. */
+static int read_panel_counts(struct rd *r, json_t *doc, struct draw_record *d)
+{
+    json_t *pc = json_object_get(doc, "panel_counts");
+    json_t *cnt = json_object_get(pc, "counts");
+    if (!json_is_array(cnt) || json_array_size(cnt) != d->nquota) {
+        return bad(r, "panel_counts: expected {counts: one per quota row (%zu), salt}", d->nquota);
+    }
+    uint32_t *c = arena_calloc(r->a, d->nquota + 1, sizeof *c);
+    for (size_t q = 0; q < d->nquota; q++) {
+        if (u32_of(r, json_array_get(cnt, q), "panel_counts/counts/*", d->k, &c[q]) != 0) {
+            return -1;
+        }
+    }
+    d->chosen_counts = c;
+    return hex32(r, json_object_get(pc, "salt"), "panel_counts/salt", d->chosen_salt);
+}
+
 int codec_draw_read(json_t *doc, struct arena *a, struct draw_record *d,
                     struct codec_draw_claims *claims, char *err, size_t errlen)
 {
@@ -291,12 +324,14 @@ int codec_draw_read(json_t *doc, struct arena *a, struct draw_record *d,
     }
     const char *fmt = json_string_value(json_object_get(doc, "format"));
     if (fmt != NULL && strcmp(fmt, CODEC_DRAW_FORMAT) == 0) {
+        claims->version = 3;
+    } else if (fmt != NULL && strcmp(fmt, CODEC_DRAW_FORMAT_V2) == 0) {
         claims->version = 2;
     } else if (fmt != NULL && strcmp(fmt, CODEC_DRAW_FORMAT_V1) == 0) {
         claims->version = 1;
     } else {
-        return bad(&r, "format: expected \"%s\" (or \"%s\")", CODEC_DRAW_FORMAT,
-                   CODEC_DRAW_FORMAT_V1);
+        return bad(&r, "format: expected \"%s\" (or \"%s\", \"%s\")", CODEC_DRAW_FORMAT,
+                   CODEC_DRAW_FORMAT_V2, CODEC_DRAW_FORMAT_V1);
     }
     claims->method = json_string_value(json_object_get(doc, "method"));
     claims->rules_version = json_string_value(json_object_get(doc, "rules_version"));
@@ -321,6 +356,9 @@ int codec_draw_read(json_t *doc, struct arena *a, struct draw_record *d,
     }
     if (rc == 0) {
         rc = read_randomness(&r, doc, d);
+    }
+    if (rc == 0 && claims->version == 3) {
+        rc = read_panel_counts(&r, doc, d);
     }
     json_decref(probs);
     return rc;

@@ -42,6 +42,8 @@ const char *draw_status_str(enum draw_status st)
         return "panel holds a household twice";
     case DRAW_EPROBABILITY:
         return "probability is not the panel frequency";
+    case DRAW_ECOUNTS:
+        return "revealed counts do not open their commitment";
     }
     return "unknown";
 }
@@ -108,6 +110,19 @@ enum draw_status draw_commitment(const uint8_t salt[DRAW_SALT_LEN], const struct
     }
     crypto_hash_sha256_final(&st, out);
     return DRAW_OK;
+}
+
+void draw_counts_commitment(const uint8_t salt[DRAW_SALT_LEN], const uint32_t *counts,
+                            size_t nquota, uint8_t out[DRAW_HASH_LEN])
+{
+    crypto_hash_sha256_state st;
+    crypto_hash_sha256_init(&st);
+    crypto_hash_sha256_update(&st, salt, DRAW_SALT_LEN);
+    put_u32(&st, (uint32_t)nquota);
+    for (size_t q = 0; q < nquota; q++) {
+        put_u32(&st, counts[q]);
+    }
+    crypto_hash_sha256_final(&st, out);
 }
 
 /* The commitments as an in-memory Merkle tree (caller finis it). */
@@ -420,7 +435,7 @@ static enum draw_status record_shape(const struct draw_record *d, struct draw_fa
         (d->nquota > 0 && d->quotas == NULL)) {
         return fail(why, DRAW_EINVAL, -1, "missing pool data");
     }
-    for (size_t i = 0; i < d->n && d->counts == NULL; i++) {
+    for (size_t i = 0; i < d->n && d->counts == NULL && d->count_commitments == NULL; i++) {
         if (d->ncat > 0 && d->respondents[i].values == NULL) {
             return fail(why, DRAW_EINVAL, (long long)i, "respondent %zu has no values", i);
         }
@@ -437,7 +452,7 @@ static enum draw_status record_shape(const struct draw_record *d, struct draw_fa
 static enum draw_status panel_counts_check(const struct draw_record *d, const uint32_t *panel,
                                            uint32_t *counts, struct draw_failure *why)
 {
-    if (d->counts != NULL) {
+    if (d->counts != NULL || d->count_commitments != NULL) {
         return fail(why, DRAW_EINVAL, -1, "the values are needed to count a panel");
     }
     enum draw_status st = record_shape(d, why);
@@ -469,10 +484,9 @@ enum draw_status draw_panel_counts(const struct draw_record *d, const uint32_t *
     return panel_counts_check(d, panel, counts, why);
 }
 
-/* pnyx-draw/2: panel x holds k distinct ascending respondents < n and its
- * declared counts meet the quotas, each category's summing to k. */
-static enum draw_status declared_check(const struct draw_record *d, uint32_t x,
-                                       struct draw_failure *why)
+/* pnyx-draw/2 and /3: panel x holds k distinct ascending respondents < n. */
+static enum draw_status panel_shape(const struct draw_record *d, uint32_t x,
+                                    struct draw_failure *why)
 {
     const uint32_t *panel = d->panels + (size_t)x * d->k;
     for (uint32_t j = 0; j < d->k; j++) {
@@ -482,7 +496,14 @@ static enum draw_status declared_check(const struct draw_record *d, uint32_t x,
                         panel[j]);
         }
     }
-    const uint32_t *cnt = d->counts + (size_t)x * d->nquota;
+    return DRAW_OK;
+}
+
+/* Counts cnt[0..nquota) declared for panel x (/2: each panel's; /3: the
+ * drawn one's, revealed) meet the quotas, each category's summing to k. */
+static enum draw_status declared_check(const struct draw_record *d, uint32_t x, const uint32_t *cnt,
+                                       struct draw_failure *why)
+{
     for (size_t q = 0; q < d->nquota; q++) {
         if (cnt[q] < d->quotas[q].min || cnt[q] > d->quotas[q].max) {
             return fail(why, DRAW_EQUOTA, x,
@@ -503,6 +524,23 @@ static enum draw_status declared_check(const struct draw_record *d, uint32_t x,
         }
     }
     return DRAW_OK;
+}
+
+/* pnyx-draw/3: the drawn panel's revealed counts open its commitment and
+ * meet the quotas (the other panels' counts stay sealed). */
+static enum draw_status revealed_check(const struct draw_record *d, struct draw_failure *why)
+{
+    if (d->chosen_counts == NULL && d->nquota > 0) {
+        return fail(why, DRAW_ECOUNTS, d->index, "the drawn panel's counts are not revealed");
+    }
+    uint8_t h[DRAW_HASH_LEN];
+    draw_counts_commitment(d->chosen_salt, d->chosen_counts, d->nquota, h);
+    if (sodium_memcmp(h, d->count_commitments[d->index], DRAW_HASH_LEN) != 0) {
+        return fail(why, DRAW_ECOUNTS, d->index,
+                    "panel %u: the revealed counts and salt do not hash to its count commitment",
+                    d->index);
+    }
+    return declared_check(d, d->index, d->chosen_counts, why);
 }
 
 /* --- the whole draw --------------------------------------------------------------- */
@@ -589,9 +627,15 @@ enum draw_status draw_verify(const struct draw_record *d, struct draw_failure *w
     if (st != DRAW_OK) {
         return st;
     }
-    if (d->counts != NULL) {
+    if (d->counts != NULL || d->count_commitments != NULL) {
         for (uint32_t x = 0; x < d->m && st == DRAW_OK; x++) {
-            st = declared_check(d, x, why);
+            st = panel_shape(d, x, why);
+            if (st == DRAW_OK && d->counts != NULL) {
+                st = declared_check(d, x, d->counts + (size_t)x * d->nquota, why);
+            }
+        }
+        if (st == DRAW_OK && d->counts == NULL) {
+            st = revealed_check(d, why);
         }
     } else {
         struct pool p;

@@ -45,6 +45,19 @@
  *
  * 5. The panel drawn is lottery[index]: the index-th of the m published
  *    panels (each a strictly ascending list of k respondent indices).
+ *
+ * 6. Count commitment of a lottery panel (pnyx-draw/3), with a random
+ *    32-byte salt per panel that only the server keeps until the draw:
+ *
+ *      count_commitment = SHA-256( salt ‖ u32(nquota)
+ *                                  ‖ u32(c_0) ‖ … ‖ u32(c_{nquota−1}) )
+ *
+ *    c_q = the panel's members with quota row q's value. Why salted and
+ *    per panel: the counts of every panel beside the panels' member lists
+ *    are a linear system that gives away every respondent's values
+ *    (pnyx-draw/2 published them); a commitment fixes them before the
+ *    seed without showing them, and only the drawn panel's are revealed.
+ *    Without a salt the few plausible count vectors could be tried.
  */
 #ifndef PNYX_CORE_SORTITION_DRAW_H
 #define PNYX_CORE_SORTITION_DRAW_H
@@ -82,6 +95,7 @@ enum draw_status {
     DRAW_EQUOTA,       /* a panel breaks a quota */
     DRAW_EHOUSEHOLD,   /* a panel holds two members of one household */
     DRAW_EPROBABILITY, /* a published probability is not its panel frequency */
+    DRAW_ECOUNTS,      /* the drawn panel's revealed counts do not open its commitment */
 };
 
 /* Static English name ("ok", "seed mismatch", …), never NULL. */
@@ -141,6 +155,10 @@ enum draw_status draw_seed(const uint8_t beacon[DRAW_HASH_LEN], const struct dra
 enum draw_status draw_index(const uint8_t seed[DRAW_HASH_LEN], uint32_t m, uint32_t *index,
                             uint32_t *tries) PNYX_NONNULL(1, 3) PNYX_MUSTCHECK;
 
+/* The count commitment (format 6) of counts[0..nquota) into out. */
+void draw_counts_commitment(const uint8_t salt[DRAW_SALT_LEN], const uint32_t *counts,
+                            size_t nquota, uint8_t out[DRAW_HASH_LEN]) PNYX_NONNULL(1, 4);
+
 /* One quota row: panel members whose value of category is feature number
  * at least min and at most max. */
 struct draw_quota {
@@ -176,6 +194,14 @@ struct draw_record {
      * against the quotas (each within min..max, every category summing to
      * k). NULL: pnyx-draw/1, panels checked from the values. */
     const uint32_t *counts;
+    /* pnyx-draw/3 (counts NULL): m count commitments (format 6), in the
+     * lottery hash; and the drawn panel's counts (nquota) with their salt,
+     * revealed after the draw. Each panel is checked for k distinct
+     * ascending members, the revealed counts against the commitment of
+     * lottery[index] and the quotas. NULL: /1 or /2. */
+    const uint8_t (*count_commitments)[DRAW_HASH_LEN];
+    const uint32_t *chosen_counts;
+    uint8_t chosen_salt[DRAW_SALT_LEN];
 };
 
 /* What draw_verify found wrong first (item: the panel, respondent or
@@ -191,7 +217,9 @@ struct draw_failure {
  * root; every reveal opens its commitment and they are in order; the seed
  * is SHA-256(beacon ‖ reveals); the index follows from the seed; the
  * chosen panel is lottery[index]; every panel holds k distinct ascending
- * respondents, meets every quota and no household twice; every
+ * respondents, meets every quota and no household twice (/2: by its
+ * declared counts; /3: the drawn panel's revealed counts open its
+ * commitment and meet the quotas, DRAW_ECOUNTS otherwise); every
  * probability is its panel count / m (within DRAW_PROB_EPS). Returns the
  * first failure's status (DRAW_OK when all hold), with why (may be NULL)
  * saying where.
