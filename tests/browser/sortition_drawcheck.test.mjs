@@ -303,3 +303,203 @@ test('the certificate\'s optimality claim: consistent passes (proven or with its
     ['gap as text', cert(false, '2.5e-5', [])],
   ]) assert.equal(dc.checkCertificate(c).status, 'failed', what);
 });
+
+// ---- pnyx-draw/3: the panels' counts sealed, the drawn panel's revealed ----
+
+test('pnyx-draw/3 count commitments: the contract\'s vectors', async () => {
+  const salt = Uint8Array.from({ length: 32 }, (_, i) => i);
+  assert.equal(hex(await dc.countCommitment(salt, [2, 1, 0])), 'beaa402429808f7587c8146f219befd22d197390b044c681233fb5730fdd1509');
+  assert.equal(hex(await dc.countCommitment(new Uint8Array(32), [])), '6db65fd59fd356f6729140571b5bcd6bb3b83492a16e1bf0a3884442fc3c8a0e');
+  // the same bytes built here with node:crypto
+  assert.equal(hex(await dc.countCommitment(salt, [7, 0, 70000])), hex(sha(salt, u32(3), u32(7), u32(0), u32(70000))));
+  await assert.rejects(() => dc.countCommitment(salt.slice(1), [1]));
+  await assert.rejects(() => dc.countCommitment(salt, [1.5]));
+});
+
+const saltOf = (pi) => sha(Buffer.from(`count salt ${pi}`));
+const countsOf = (r, p) => r.quotas.map((q) => {
+  const ci = r.categories.indexOf(q.category);
+  return p.filter((i) => r.respondents[i].values[ci] === q.feature).length;
+});
+
+// The same draw as pnyx-draw/3: each panel's counts sealed under its own
+// salt, the drawn panel's counts and salt revealed.
+function toV3(rec) {
+  const r = JSON.parse(JSON.stringify(rec));
+  r.format = 'pnyx-draw/3';
+  const all = r.lottery.panels.map((p) => countsOf(r, p));
+  r.lottery.count_commitments = all.map((c, pi) => hex(sha(saltOf(pi), u32(c.length), ...c.map(u32))));
+  r.panel_counts = { counts: all[r.index], salt: hex(saltOf(r.index)) };
+  for (const x of r.respondents) { delete x.values; delete x.household; }
+  return rehashV3(r);
+}
+
+function rehashV3(r) {
+  r.lottery.sha256 = hex(sha(Buffer.from(canon({ certificate: r.lottery.certificate, count_commitments: r.lottery.count_commitments, panels: r.lottery.panels, probabilities: r.respondents.map((x) => x.probability) }))));
+  return r;
+}
+
+const ALL3 = ['rules', 'commitments', 'lottery', 'certificate', 'panels', 'counts', 'quotas', 'probabilities', 'rounding', 'reveals', 'seed', 'index', 'chosen'];
+
+test('pnyx-draw/3: no one\'s values nor any panel\'s counts but the drawn one\'s; every step verified', async () => {
+  const rec = toV3(buildRecord().rec);
+  const text = JSON.stringify(rec);
+  assert.ok(!text.includes('"values"') && !text.includes('hh-1') && !text.includes('"counts":[['), text);
+  const res = await dc.checkDraw(rec);
+  assert.deepEqual(res.map((r) => r.id), ALL3);
+  assert.deepEqual(res.filter((r) => r.status !== 'verified').map((r) => [r.id, r.status]), [['rules', 'skipped']]);
+  assert.equal(res.find((r) => r.id === 'panels').variant, 'sealed');
+  assert.deepEqual(res.find((r) => r.id === 'counts').params, { index: rec.index });
+  // with the log too
+  const withLog = await dc.checkDraw(rec, logOf(rec));
+  assert.deepEqual(withLog.filter((r) => r.status !== 'verified'), []);
+  // /1 and /2 records keep their steps: no counts nor quotas step
+  assert.deepEqual((await dc.checkDraw(toV2(buildRecord().rec))).map((r) => r.id), ALL);
+});
+
+test('pnyx-draw/3: each tampering is caught by the step it belongs to', async () => {
+  const flip = (h) => (h[0] === '0' ? '1' : '0') + h.slice(1);
+  const other = (r) => (r.index + 1) % 8; // a panel not drawn
+  const cases = [
+    // one count changed: it no longer opens the commitment, and its category no longer sums to k
+    ['one revealed count', (r) => { r.panel_counts.counts[2] += 1; }, ['counts', 'quotas']],
+    // other counts still meeting the quotas (the age split moved): only the opening fails
+    ['revealed counts changed, quotas still met', (r) => {
+      const c = r.panel_counts.counts;
+      [c[2], c[3]] = c[2] === 1 ? [2, 0] : [1, 1];
+    }, ['counts']],
+    ['the revealed salt', (r) => { r.panel_counts.salt = flip(r.panel_counts.salt); }, ['counts']],
+    ['the revealed salt, not hex', (r) => { r.panel_counts.salt = 'zz'.repeat(32); }, ['counts']],
+    ['the drawn panel\'s count commitment', (r) => { r.lottery.count_commitments[r.index] = flip(r.lottery.count_commitments[r.index]); }, ['lottery', 'counts']],
+    ['the drawn panel\'s count commitment, lottery hash recomputed', (r) => { r.lottery.count_commitments[r.index] = flip(r.lottery.count_commitments[r.index]); rehashV3(r); }, ['counts']],
+    ['a non-drawn panel\'s count commitment', (r) => { r.lottery.count_commitments[other(r)] = flip(r.lottery.count_commitments[other(r)]); }, ['lottery']],
+    ['a count commitment in upper case', (r) => { r.lottery.count_commitments[other(r)] = r.lottery.count_commitments[other(r)].toUpperCase(); rehashV3(r); }, ['panels']],
+    ['a count commitment missing', (r) => { r.lottery.count_commitments.pop(); rehashV3(r); }, (r) => ['panels', ...(r.index === 7 ? ['counts'] : [])]], // the last one gone: the drawn panel's too when it is the last
+    ['counts of /2 instead of commitments', (r) => { delete r.lottery.count_commitments; r.lottery.counts = r.lottery.panels.map(() => [1, 1, 1, 1]); }, ['lottery', 'panels', 'counts']],
+    // the counts and salt of a panel not drawn, revealed as the drawn one's: they open the other's commitment only
+    ['the counts and salt of a non-drawn panel', (r) => {
+      const o = [...r.lottery.panels.keys()].find((pi) => pi !== r.index && canon(countsOf(buildRecord().rec, r.lottery.panels[pi])) !== canon(r.panel_counts.counts));
+      r.panel_counts = { counts: countsOf(buildRecord().rec, r.lottery.panels[o]), salt: hex(saltOf(o)) };
+    }, ['counts']],
+    ['the count commitments of the drawn and another panel swapped', (r) => {
+      const cc = r.lottery.count_commitments;
+      [cc[r.index], cc[other(r)]] = [cc[other(r)], cc[r.index]];
+    }, ['lottery', 'counts']],
+    // bad counts committed before the draw, lottery hash and all: they open their commitment but break the quotas
+    ['counts breaking a quota, committed and hashed', (r) => {
+      r.panel_counts.counts = [2, 0, 1, 1];
+      const c = r.panel_counts.counts;
+      r.lottery.count_commitments[r.index] = hex(sha(saltOf(r.index), u32(c.length), ...c.map(u32)));
+      rehashV3(r);
+    }, ['quotas']],
+    ['counts not summing to k, committed and hashed', (r) => {
+      r.panel_counts.counts = [1, 1, 2, 1];
+      const c = r.panel_counts.counts;
+      r.lottery.count_commitments[r.index] = hex(sha(saltOf(r.index), u32(c.length), ...c.map(u32)));
+      rehashV3(r);
+    }, ['quotas']],
+    ['one count too few', (r) => { r.panel_counts.counts.pop(); }, ['counts', 'quotas']],
+    ['drawn, counts not revealed', (r) => { r.panel_counts = null; }, ['counts', 'quotas']],
+    ['a panel breaking a quota (not checked: sealed), hash recomputed', (r) => { r.lottery.panels[r.index === 5 ? 6 : 5] = [0, 2]; rehashV3(r); }, ['probabilities']],
+    ['a panel with a member out of range', (r) => { r.lottery.panels[other(r)] = [3, 9]; }, ['lottery', 'panels', 'probabilities']],
+    ['the seed', (r) => { r.seed = flip(r.seed); }, ['seed', 'index']],
+    ['a probability, hash recomputed', (r) => { r.respondents[0].probability += 0.01; rehashV3(r); }, ['probabilities']],
+  ];
+  for (const [what, tamper, failing] of cases) {
+    const r = toV3(buildRecord().rec);
+    const want = typeof failing === 'function' ? failing(r) : failing;
+    tamper(r);
+    const st = statuses(await dc.checkDraw(r));
+    assert.deepEqual(Object.keys(st).filter((k) => st[k] === 'failed').sort(), [...want].sort(), `${what}: ${JSON.stringify(st)}`);
+  }
+});
+
+test('pnyx-draw/3 with the log: count commitments of two panels not drawn swapped, hash recomputed, fail the published hash', async () => {
+  const rec = toV3(buildRecord().rec);
+  const log = logOf(rec);
+  const [a, b2] = [...rec.lottery.panels.keys()].filter((pi) => pi !== rec.index);
+  const cc = rec.lottery.count_commitments;
+  [cc[a], cc[b2]] = [cc[b2], cc[a]];
+  rehashV3(rec);
+  // Alone the record cannot tell: those commitments are never opened.
+  assert.deepEqual(Object.values(statuses(await dc.checkDraw(rec))).filter((x) => x === 'failed'), []);
+  const st = statuses(await dc.checkDraw(rec, log));
+  assert.deepEqual(Object.keys(st).filter((k) => st[k] === 'failed'), ['lottery']);
+});
+
+test('pnyx-draw/3 before the draw: counts and quotas skipped, nothing fails', async () => {
+  const rec = toV3(buildRecord().rec);
+  Object.assign(rec, { seed: null, index: null, panel: null, panel_pseudonyms: null, panel_counts: null, reveals: [], dropped: [] });
+  rec.randomness.beacon = null;
+  const st = statuses(await dc.checkDraw(rec));
+  assert.deepEqual(Object.keys(st).filter((k) => st[k] === 'failed'), []);
+  assert.deepEqual(['counts', 'quotas', 'seed', 'index', 'chosen'].map((k) => st[k]), ['skipped', 'skipped', 'skipped', 'skipped', 'skipped']);
+  assert.deepEqual(['commitments', 'lottery', 'panels', 'probabilities'].map((k) => st[k]), ['verified', 'verified', 'verified', 'verified']);
+});
+
+test('pnyx-draw/3: a respondent on the drawn panel checks its revealed counts; the other panels have nothing to check', async () => {
+  const { rec: v1, salts } = buildRecord();
+  const rec = toV3(v1);
+  const receiptOf = (i) => ({ pseudonym: `p-${i}`, salt: salts[i], values: { gender: v1.respondents[i].values[0], age: v1.respondents[i].values[1] }, household: v1.respondents[i].household || '' });
+  const on = rec.panel[0];
+  const off = [0, 1, 2, 3, 4].find((i) => !rec.panel.includes(i));
+  const inside = await dc.checkOwn(rec, receiptOf(on));
+  assert.equal(inside.status, 'ok');
+  assert.equal(inside.selected, true);
+  assert.deepEqual(inside.v3, { drawn: true, counted: true, others: inside.panels - 1 });
+  const outside = await dc.checkOwn(rec, receiptOf(off));
+  assert.equal(outside.status, 'ok');
+  assert.equal(outside.selected, false);
+  assert.deepEqual(outside.v3, { drawn: true, counted: false, others: outside.panels });
+  assert.ok(outside.panels > 0);
+  // Revealed counts not counting the drawn member's own value: they can tell.
+  const g = rec.quotas.findIndex((q) => q.category === 'gender' && q.feature === v1.respondents[on].values[0]);
+  const t2 = JSON.parse(JSON.stringify(rec));
+  t2.panel_counts.counts[g] = 0;
+  assert.deepEqual(await dc.checkOwn(t2, receiptOf(on)), { status: 'failed', reason: 'drawn_counts', index: on });
+  // ... and someone not on the drawn panel has nothing to check there.
+  assert.equal((await dc.checkOwn(t2, receiptOf(off))).status, 'ok');
+  // Drawn, counts withheld: the drawn member's check fails.
+  const t3 = JSON.parse(JSON.stringify(rec));
+  t3.panel_counts = null;
+  assert.equal((await dc.checkOwn(t3, receiptOf(on))).reason, 'drawn_counts');
+  // Before the draw: nothing is counted, nothing fails.
+  const t4 = JSON.parse(JSON.stringify(rec));
+  Object.assign(t4, { seed: null, index: null, panel: null, panel_counts: null });
+  const before = await dc.checkOwn(t4, receiptOf(on));
+  assert.equal(before.status, 'ok');
+  assert.deepEqual(before.v3, { drawn: false, counted: false, others: before.panels });
+  // /2 has no v3 member
+  assert.equal((await dc.checkOwn(toV2(v1), receiptOf(on))).v3, undefined);
+});
+
+// The pnyx-draw/3 record and tamperings that draw_vectors.py (hashlib, a
+// third implementation) builds for the C CLI: the browser reaches the same
+// verdicts, each at the step the CLI names.
+test('pnyx-draw/3: draw_vectors.py\'s record and tamperings, checked here', async (t) => {
+  const { spawnSync } = await import('node:child_process');
+  const dir = new URL('../sortition_draw/', import.meta.url).pathname;
+  const py = spawnSync('python3', ['-c', `
+import json, sys
+sys.path.insert(0, ${JSON.stringify(dir)})
+import draw_vectors as d
+rec = d.draw_record(3)
+def rehash(t):
+    t["lottery"]["sha256"] = d.lottery_sha(t["lottery"]["certificate"], None, t["lottery"]["panels"],
+        [r["probability"] for r in t["respondents"]], t["lottery"]["count_commitments"])
+print(json.dumps({"rec": rec, "cases": [[c[0], c[1], c[3]] for c in d.v3_cases(rec, rehash) if len(c) > 3]}))
+`], { encoding: 'utf8' });
+  if (py.error && py.error.code === 'ENOENT') { t.skip('python3 not installed'); return; }
+  assert.equal(py.status, 0, py.stderr);
+  const { rec, cases } = JSON.parse(py.stdout);
+  const failed = async (r) => (await dc.checkDraw(r)).filter((x) => x.status === 'failed').map((x) => x.id);
+  assert.deepEqual(await failed(rec), []);
+  assert.ok(cases.length >= 6);
+  for (const [name, doc, check] of cases) {
+    const f = await failed(doc);
+    // the CLI stops at its first failing check; here every step runs, the CLI's among the failed
+    const want = { counts: 'counts', lottery: 'lottery', quota: 'quotas' }[check];
+    assert.ok(f.includes(want), `${name}: ${f.join(' ')} lacks ${want}`);
+    if (want === 'quotas') assert.deepEqual(f, ['quotas'], name);
+  }
+});

@@ -1001,6 +1001,18 @@ async function runChecks(recordText, slot, logResult) {
   return good;
 }
 
+// pnyx-draw/3: what the respondent's check could and could not look at.
+// Only the drawn panel's counts are published, so a volunteer is told
+// that the other panels they may be on were not checked, rather than
+// left to think every panel counted them.
+function ownNote(res) {
+  if (res.status !== 'ok' || !res.v3) return null;
+  const lines = res.v3.drawn
+    ? [res.v3.counted ? t('sel.own.v3.counted') : null, t('sel.own.v3.others')]
+    : [t('sel.own.v3.not_drawn')];
+  return h('div', { id: 'own-note', class: 'hint' }, lines.filter(Boolean).map((x) => h('p', {}, x)));
+}
+
 function ownCheck(getRecord) {
   const out = h('div', { id: 'own-result', 'aria-live': 'polite' });
   const form = h('form', { class: 'form', novalidate: true, id: 'own-form' },
@@ -1017,7 +1029,7 @@ function ownCheck(getRecord) {
     const res = receipt && typeof receipt === 'object' && rec ? await dc.checkOwn(rec, receipt) : { status: 'failed', reason: rec ? 'format' : 'no_list' };
     clear(out).append(h('p', { id: 'own-verdict' }, verdict(res.status === 'ok' ? 'verified' : 'failed', t(`sel.own.${res.status === 'ok' ? 'ok' : res.reason}`, {
       p: res.probability !== undefined ? pct(res.probability, 2) : '', selected: res.selected ? t('sel.own.selected') : t('sel.own.not_selected'),
-    }))));
+    }))), ...[ownNote(res)].filter(Boolean));
   });
   return h('section', { class: 'card', 'aria-labelledby': 'own-h', id: 'own-section' },
     h('h2', { id: 'own-h' }, t('sel.own.title')), h('p', {}, t('sel.own.explain')), form, out);
@@ -1054,7 +1066,8 @@ export async function selectionCheck(ctx) {
       h('p', { class: 'lead' }, t('sel.check.intro')),
       h('section', { class: 'card', 'aria-labelledby': 'check-h' },
         h('h2', { id: 'check-h' }, t('sel.check.steps')),
-        h('ol', { class: 'plain-steps' }, ['log', 'commitments', 'seed', 'index', 'panel'].map((k) => h('li', {}, t(`sel.check.explain.${k}`)))),
+        // pnyx-draw/3 publishes no panel's counts but the drawn one's: the last line says so
+        h('ol', { class: 'plain-steps' }, ['log', 'commitments', 'seed', 'index', record && record.format === 'pnyx-draw/3' ? 'panel3' : 'panel'].map((k) => h('li', {}, t(`sel.check.explain.${k}`)))),
         record ? null : h('p', { class: 'empty' }, t('sel.draw.not_yet')),
         slot,
         h('details', { class: 'record' }, h('summary', {}, t('sel.check.record')),

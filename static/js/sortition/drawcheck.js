@@ -121,6 +121,14 @@ export async function valueCommitment(valueHex) {
 // Anyone checks those counts against the quotas; a respondent checks that
 // every panel they are on counts their own values (checkOwn). pnyx-draw/1
 // records (values beside each pseudonym) are still checked as before.
+//
+// pnyx-draw/3: the counts of /2 with the panels' member lists are a linear
+// system that gives away every respondent's answers. /3 publishes instead
+// one salted hash of each panel's counts (`lottery.count_commitments`,
+// hashed with the lottery before the seed exists) and, after the draw,
+// only the drawn panel's counts and salt (`panel_counts`): they must open
+// count_commitments[index] (step "counts") and meet the quotas (step
+// "quotas"); the other panels are checked for their shape only.
 
 // RFC 8785 canonical JSON. ECMAScript's own JSON.stringify is what RFC
 // 8785 specifies for strings and numbers; only the key order is added
@@ -136,12 +144,26 @@ export function canonicalJson(v) {
 
 // The lottery hash the publication entry carries: SHA-256 of the
 // canonical {certificate, counts, panels, probabilities} (counts only in
-// pnyx-draw/2: undefined leaves the member out, as /1 hashed it).
-export async function lotteryHash(certificate, panels, probabilities, counts) {
+// pnyx-draw/2: undefined leaves the member out, as /1 hashed it), or in
+// pnyx-draw/3 {certificate, count_commitments, panels, probabilities}.
+export async function lotteryHash(certificate, panels, probabilities, counts, countCommitments) {
   const o = { certificate: certificate ?? null, panels, probabilities };
   if (counts !== undefined) o.counts = counts;
+  if (countCommitments !== undefined) o.count_commitments = countCommitments;
   return sha256(utf8.encode(canonicalJson(o)));
 }
+
+// pnyx-draw/3: a panel's count commitment = SHA-256(salt[32] ‖
+// u32(nquota) ‖ u32(c_0) ‖ … ‖ u32(c_{nquota−1})), the counts in the order
+// of `quotas`. The salt keeps a panel's few possible count vectors from
+// being found by trying them all.
+export async function countCommitment(salt, counts) {
+  if (!(salt instanceof Uint8Array) || salt.length !== 32) throw new Error('salt must be 32 bytes');
+  if (!Array.isArray(counts) || counts.some((c) => !Number.isInteger(c) || c < 0 || c > 0xffffffff)) throw new Error('counts must be u32 integers');
+  return sha256(salt, u32(counts.length), ...counts.map(u32));
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
 
 export function normalise(rec) {
   const resp = Array.isArray(rec.respondents) ? rec.respondents : null;
@@ -161,6 +183,12 @@ export function normalise(rec) {
     // record without them fails the panels step)
     v2: rec.format === 'pnyx-draw/2',
     counts: rec.format === 'pnyx-draw/2' ? (Array.isArray(lot.counts) ? lot.counts : null) : undefined,
+    // pnyx-draw/3: one commitment per panel to its counts (null when
+    // absent: the panels step fails), and the drawn panel's counts and salt
+    // once drawn (undefined before)
+    v3: rec.format === 'pnyx-draw/3',
+    countCommitments: rec.format === 'pnyx-draw/3' ? (Array.isArray(lot.count_commitments) ? lot.count_commitments : null) : undefined,
+    panelCounts: rec.format === 'pnyx-draw/3' && rec.panel_counts !== null ? rec.panel_counts : undefined,
     lotterySha: lot.sha256,
     certificate: lot.certificate,
     // Before the draw these are null: nothing to check yet, not a failure.
@@ -199,7 +227,9 @@ export function checkCertificate(cert) {
 // verified|failed|skipped, params}] for: rules (quotas, k, m, method as
 // committed), commitments (their root), lottery (its hash), certificate
 // (its optimality claim agrees with itself), panels (k
-// distinct ascending respondents, quotas, households), probabilities
+// distinct ascending respondents, quotas, households; /3: shape only),
+// counts and quotas (/3 only: the drawn panel's revealed counts open its
+// count commitment and meet the quotas), probabilities
 // (panel count / m), reveals (each opens its commitment, in order), seed,
 // index, chosen (= lottery[index]). A step that cannot be done from what
 // is given is "skipped", never "verified".
@@ -236,13 +266,15 @@ export async function checkDraw(recIn, log = null) {
   if (r.lotterySha === undefined || !r.probabilities) out.push(skip('lottery'));
   else {
     try {
-      const got = await lotteryHash(r.certificate, r.lottery, r.probabilities, r.v2 ? (r.counts ?? []) : undefined);
+      const got = await lotteryHash(r.certificate, r.lottery, r.probabilities, r.v2 ? (r.counts ?? []) : undefined, r.v3 ? (r.countCommitments ?? []) : undefined);
       const inLog = !L.published || equal(got, bytes32(L.published.lottery_sha256));
       out.push(equal(got, bytes32(r.lotterySha)) && inLog ? ok('lottery', { m: r.lottery.length }) : bad('lottery', { m: r.lottery.length }));
     } catch { out.push(bad('lottery', { m: r.lottery.length })); }
   }
   out.push(checkCertificate(r.certificate));
   out.push(checkPanels(r));
+  // pnyx-draw/3 only: the drawn panel's revealed counts, then its quotas
+  if (r.v3) out.push(...await checkRevealedCounts(r));
   // probabilities: each is its panel count / m
   if (!r.probabilities || !r.lottery.length) out.push(skip('probabilities'));
   else {
@@ -336,11 +368,19 @@ function checkPanels(r) {
   const resp = r.respondents || [];
   const n = resp.length;
   if (r.v2 && (!r.counts || r.counts.length !== r.lottery.length)) return bad('panels', { panel: 0 });
+  if (r.v3) {
+    // one count commitment per panel, as 64 lowercase hex digits
+    if (!r.countCommitments || r.countCommitments.length !== r.lottery.length) return bad('panels', { panel: 0 });
+    const wrong = r.countCommitments.findIndex((c) => typeof c !== 'string' || !HEX64.test(c));
+    if (wrong >= 0) return bad('panels', { panel: wrong });
+  }
   for (const [pi, p] of r.lottery.entries()) {
     if (!Array.isArray(p) || p.length !== r.k) return bad('panels', { panel: pi });
     for (let i = 0; i < p.length; i += 1) {
       if (!Number.isInteger(p[i]) || p[i] < 0 || p[i] >= n || (i && p[i] <= p[i - 1])) return bad('panels', { panel: pi });
     }
+    // /3: shape only; nothing of a panel's make-up is published
+    if (r.v3) continue;
     if (r.v2) {
       // the declared counts: one per quota row, within it, k per category
       const c = r.counts[pi];
@@ -357,17 +397,52 @@ function checkPanels(r) {
     const hh = p.map((i) => resp[i].household).filter((x) => typeof x === 'string' && x !== '');
     if (new Set(hh).size !== hh.length) return bad('panels', { panel: pi });
   }
-  // /2: the quotas were checked on the declared counts only (variant)
+  // /2: the quotas were checked on the declared counts only (variant);
+  // /3: on no panel here (variant), on the drawn one by the quotas step
+  if (r.v3) return { ...ok('panels', { m: r.lottery.length, k: r.k }), variant: 'sealed' };
   return r.v2 ? { ...ok('panels', { m: r.lottery.length, k: r.k }), variant: 'declared' } : ok('panels', { m: r.lottery.length, k: r.k });
+}
+
+// pnyx-draw/3, after the draw: `panel_counts` {counts, salt} must open
+// count_commitments[index] (step "counts", index as recorded: the index
+// step checks it follows from the seed), and those counts must each lie
+// within their quota row, each category's summing to k (step "quotas").
+// The quotas are checked on the revealed counts even when they do not open
+// the commitment: both failures are then shown. Before the draw
+// (index null) both are skipped; drawn without panel_counts, both fail.
+async function checkRevealedCounts(r) {
+  if (!Number.isInteger(r.index)) return [skip('counts'), skip('quotas')];
+  const index = r.index;
+  const pc = r.panelCounts;
+  const counts = pc && typeof pc === 'object' && Array.isArray(pc.counts) ? pc.counts : null;
+  const wellFormed = counts && counts.length === r.quotas.length && counts.every((c) => Number.isInteger(c) && c >= 0 && c <= 0xffffffff);
+  let opens = false;
+  try {
+    const cc = r.countCommitments && r.countCommitments[index];
+    if (wellFormed && typeof pc.salt === 'string' && HEX64.test(pc.salt) && typeof cc === 'string' && HEX64.test(cc)) {
+      opens = hex(await countCommitment(fromHex(pc.salt), counts)) === cc;
+    }
+  } catch { opens = false; }
+  const out = [opens ? ok('counts', { index }) : bad('counts', { index })];
+  if (!wellFormed || !Number.isInteger(r.k)) out.push(bad('quotas', { index, k: r.k ?? '' }));
+  else {
+    const within = r.quotas.every((q, qi) => q && counts[qi] >= q.min && counts[qi] <= q.max);
+    const sums = r.categories.every((cat) => r.quotas.reduce((s, q, qi) => s + (q.category === cat ? counts[qi] : 0), 0) === r.k);
+    out.push(within && sums ? ok('quotas', { index, k: r.k, n: r.quotas.length }) : bad('quotas', { index, k: r.k }));
+  }
+  return out;
 }
 
 // A respondent's own check: their receipt {pseudonym, salt, values,
 // household} gives their commitment, which must be the one the record
 // lists for that pseudonym; in pnyx-draw/2 every panel they are on must
 // also count their own value of each category (the published counts are
-// otherwise only the organiser's word). Returns {status: 'ok', index,
-// probability, selected, panels} or {status: 'failed', reason:
-// format|not_found|no_list|counts}.
+// otherwise only the organiser's word). In pnyx-draw/3 only the drawn
+// panel has published counts: if they are on it, those must count them;
+// the other panels have nothing to check (v3.others says how many they are
+// on, v3.drawn whether the draw has happened). Returns {status: 'ok',
+// index, probability, selected, panels, v3?: {drawn, counted, others}} or
+// {status: 'failed', reason: format|not_found|no_list|counts|drawn_counts}.
 export async function checkOwn(recIn, receipt) {
   const r = normalise(recIn && typeof recIn === 'object' ? recIn : {});
   if (!r.respondents) return { status: 'failed', reason: 'no_list' };
@@ -382,23 +457,34 @@ export async function checkOwn(recIn, receipt) {
   try { c = index >= 0 ? bytes32(r.respondents[index].commitment) : null; } catch { c = null; }
   if (!c || !equal(c, mine)) return { status: 'failed', reason: 'not_found' };
   const values = Array.isArray(receipt.values) ? receipt.values : r.categories.map((cat) => receipt.values[cat]);
+  // Does a count vector count this respondent's value of every category?
+  const countsMe = (cnt) => Array.isArray(cnt) && r.categories.every((cat, ci) => {
+    const qi = r.quotas.findIndex((q) => q.category === cat && q.feature === values[ci]);
+    return qi >= 0 && Number.isInteger(cnt[qi]) && cnt[qi] >= 1;
+  });
+  const selected = Array.isArray(r.chosen) && r.chosen.map(Number).includes(index);
   let onPanels = 0;
   for (const [pi, p] of r.lottery.entries()) {
     if (!Array.isArray(p) || !p.map(Number).includes(index)) continue;
     onPanels += 1;
     if (!r.v2) continue;
-    const cnt = r.counts && r.counts[pi];
-    const counted = Array.isArray(cnt) && r.categories.every((cat, ci) => {
-      const qi = r.quotas.findIndex((q) => q.category === cat && q.feature === values[ci]);
-      return qi >= 0 && Number.isInteger(cnt[qi]) && cnt[qi] >= 1;
-    });
-    if (!counted) return { status: 'failed', reason: 'counts', index };
+    if (!countsMe(r.counts && r.counts[pi])) return { status: 'failed', reason: 'counts', index };
+  }
+  let v3;
+  if (r.v3) {
+    // Only the drawn panel's counts are published: checked when on it.
+    const drawn = Number.isInteger(r.index) || Array.isArray(r.chosen);
+    if (selected && !countsMe(r.panelCounts && typeof r.panelCounts === 'object' ? r.panelCounts.counts : null)) {
+      return { status: 'failed', reason: 'drawn_counts', index };
+    }
+    v3 = { drawn, counted: selected, others: onPanels - (selected ? 1 : 0) };
   }
   return {
     status: 'ok',
     index,
     panels: onPanels,
     probability: r.respondents[index].probability,
-    selected: Array.isArray(r.chosen) && r.chosen.map(Number).includes(index),
+    selected,
+    ...(v3 ? { v3 } : {}),
   };
 }
