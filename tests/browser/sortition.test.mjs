@@ -330,7 +330,7 @@ test('the check: the draw recomputed from the record and the signed log; tamperi
   await verdict.waitFor({ timeout: 60000 });
   const steps = await page.locator('#check-list li').evaluateAll((ls) => ls.map((l) => [l.dataset.check, l.dataset.status]));
   assert.deepEqual(steps, [['checkpoint', 'verified'], ['entries', 'verified'], ['beacon', 'verified'], ['rules', 'verified'], ['commitments', 'verified'],
-    ['lottery', 'verified'], ['certificate', 'verified'], ['panels', 'verified'], ['probabilities', 'verified'], ['rounding', 'verified'], ['reveals', 'verified'], ['seed', 'verified'], ['index', 'verified'], ['chosen', 'verified']]);
+    ['lottery', 'verified'], ['certificate', 'verified'], ['panels', 'verified'], ['counts', 'verified'], ['quotas', 'verified'], ['probabilities', 'verified'], ['rounding', 'verified'], ['reveals', 'verified'], ['seed', 'verified'], ['index', 'verified'], ['chosen', 'verified']]);
   assert.equal(await verdict.getAttribute('data-status'), 'verified');
   await shots(page, 'check', () => page.locator('#check-verdict .verdict').waitFor({ timeout: 60000 }));
 
@@ -408,11 +408,30 @@ test('the check: the draw recomputed from the record and the signed log; tamperi
   await m.locator('#own-verdict .verdict').waitFor();
   assert.equal(await m.locator('#own-verdict .verdict').getAttribute('data-status'), 'verified');
   assert.match(await m.locator('#own-verdict').textContent(), /^✓ Your commitment is in the pool\. Your chance was 33\.[34]0%; you were selected\.$/);
+  // pnyx-draw/3: only the drawn panel's revealed counts were checked, and the volunteer is told so.
+  assert.equal(rec.format, 'pnyx-draw/3');
+  assert.equal(await m.locator('#own-note').textContent(),
+    'You are on the drawn panel: its counts, revealed after the draw, count your answers.Only the drawn panel’s counts are published. The other panels of the lottery carry no published counts, only a sealed fingerprint: for them there is nothing of yours to check.');
   // A wrong salt finds nothing.
   await m.getByLabel('Your receipt').fill(JSON.stringify({ ...mine, salt: flip(mine.salt) }));
   await m.getByRole('button', { name: 'Check my place' }).click();
   await m.locator('#own-verdict .verdict[data-status=failed]').waitFor();
   assert.match(await m.locator('#own-verdict').textContent(), /not in the record/);
+  await shots(m, 'check-own-drawn', async () => {
+    await m.locator('#check-verdict .verdict[data-status=verified]').waitFor({ timeout: 60000 });
+    await m.locator('#own-form textarea[name=receipt]').fill(JSON.stringify(mine));
+    await m.locator('#own-form button[type=submit]').focus();
+    await m.keyboard.press('Enter');
+    await m.locator('#own-note').waitFor();
+  });
+  const notMine = receipts.find((r) => !panel.includes(r.pseudonym));
+  await shots(m, 'check-own-not-drawn', async () => {
+    await m.locator('#check-verdict .verdict[data-status=verified]').waitFor({ timeout: 60000 });
+    await m.locator('#own-form textarea[name=receipt]').fill(JSON.stringify(notMine));
+    await m.locator('#own-form button[type=submit]').click();
+    await m.locator('#own-note').waitFor();
+    assert.equal(await m.locator('#own-note p').count(), 1);
+  });
   assert.deepEqual(b.errors, []);
   assert.deepEqual(members[0].b.errors, []);
 });
