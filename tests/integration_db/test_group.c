@@ -29,6 +29,7 @@ struct body {
     bool insert;      /* insert a row tagged tag */
     bool refuse;      /* then return DB_REFUSED */
     bool hold;        /* the leader: wait until `want` items parked */
+    bool defer;       /* defer an entry tagged tag (the test commit hook) */
     int runs, resets; /* counted across runs */
     char tx[32];      /* txid of the (last) run's insert */
     struct arena *arena;
@@ -44,6 +45,34 @@ static void reset_body(void *cls)
     struct body *b = cls;
     b->resets++;
     b->tx[0] = '\0';
+}
+
+/* A commit hook standing in for the audit writer: deferred tags, written
+ * by its flush into grp_log in the order they were deferred, in the
+ * flushing transaction (per thread, as the audit writer's list is). */
+static _Thread_local const char *pend[64];
+static _Thread_local size_t npend;
+static int flushes;
+
+static enum db_status hook_flush(struct db_conn *c);
+
+static size_t hook_mark(void)
+{
+    return npend;
+}
+
+static void hook_rewind(size_t mark)
+{
+    if (mark < npend)
+        npend = mark;
+}
+
+static const struct db_commit_hook test_hook = {hook_flush, hook_mark, hook_rewind};
+
+static void defer_tag(const char *tag)
+{
+    if (npend < 64)
+        pend[npend++] = tag;
 }
 
 static enum db_status run_body(struct db_conn *c, void *cls)
@@ -69,6 +98,8 @@ static enum db_status run_body(struct db_conn *c, void *cls)
             return st;
         snprintf(b->tx, sizeof b->tx, "%s", db_value(&r, 0, 0));
     }
+    if (b->defer)
+        defer_tag(b->tag);
     return b->refuse ? DB_REFUSED : DB_OK;
 }
 
@@ -117,12 +148,32 @@ static void setup(void)
                                  "bigint NOT NULL)",
                                  0, NULL, NULL);
     cr_assert_eq(st, DB_OK);
+    st = db_query(db_thread_conn(), g_arena,
+                  "CREATE TABLE IF NOT EXISTS grp_log (pos bigserial PRIMARY KEY, tag text NOT "
+                  "NULL, tx bigint NOT NULL)",
+                  0, NULL, NULL);
+    cr_assert_eq(st, DB_OK);
     leading = false;
     parked = want = woken = 0;
 }
 
+static enum db_status hook_flush(struct db_conn *c)
+{
+    flushes++;
+    for (size_t i = 0; i < npend; i++) {
+        const char *p[1] = {pend[i]};
+        enum db_status st = db_query(
+            c, g_arena, "INSERT INTO grp_log (tag, tx) VALUES ($1, txid_current())", 1, p, NULL);
+        if (st != DB_OK)
+            return st;
+    }
+    npend = 0;
+    return DB_OK;
+}
+
 static void teardown(void)
 {
+    db_set_commit_hook(NULL);
     db_thread_close();
     arena_free(g_arena);
 }
@@ -436,4 +487,95 @@ Test(group, batch_body_runs_twice_in_the_test_build, .init = setup, .fini = tear
     cr_expect_eq(b.resets, 2);
     cr_expect_str_eq(committed_tx(b.tag), b.tx, "the second run's rows are the ones kept");
     cr_expect_str_eq(committed_tx(c.tag), c.tx);
+}
+
+/* --- batch bodies that defer entries (audited batches) ------------------------------- */
+
+/* batch_bodies, then one deferred entry per item that writes, in item
+ * order, as comments' batch body appends its comment.created entries. */
+static enum db_status batch_deferring(struct db_conn *c, void *const *cls, enum db_status *st,
+                                      size_t n)
+{
+    enum db_status s = batch_bodies(c, cls, st, n);
+    for (size_t i = 0; s == DB_OK && i < n; i++) {
+        struct body *b = cls[i];
+        if (b->defer && st[i] == DB_OK)
+            defer_tag(b->tag);
+    }
+    return s;
+}
+
+static const db_batch_fn all_deferring[3] = {batch_deferring, batch_deferring, batch_deferring};
+
+/* The deferred tags of b, r, c written to grp_log, in log order, joined
+ * with ',' (the first letter of each tag), and the transaction of each. */
+static void logged(struct body *b, struct body *r, struct body *c, char *order, size_t len,
+                   char tx[3][32])
+{
+    const char *p[3] = {b->tag, r->tag, c->tag};
+    struct db_result res;
+    enum db_status st = db_query(
+        db_thread_conn(), g_arena,
+        "SELECT tag, tx::text FROM grp_log WHERE tag IN ($1, $2, $3) ORDER BY pos", 3, p, &res);
+    cr_assert_eq(st, DB_OK);
+    size_t o = 0;
+    order[0] = '\0';
+    for (int k = 0; k < res.nrows && k < 3; k++) {
+        o += (size_t)snprintf(order + o, len - o, "%s%c", k ? "," : "", db_value(&res, k, 0)[0]);
+        snprintf(tx[k], 32, "%s", db_value(&res, k, 1));
+    }
+}
+
+Test(group, batch_body_may_defer_entries_flushed_once_in_order, .init = setup, .fini = teardown)
+{
+    db_set_commit_hook(&test_hook);
+    db_set_run_twice(true); /* the first run's entries go with its savepoint */
+    struct body l, b, r, c;
+    body_init(&l, "lead", true, false);
+    l.hold = true;
+    body_init(&b, "b", true, false);
+    body_init(&r, "r", false, true);
+    body_init(&c, "c", true, false);
+    b.defer = r.defer = c.defer = true;
+    batch_calls = 0;
+    flushes = 0;
+    enum db_status st[3];
+    batch_of_three_fn(&l, &b, &r, &c, st, all_deferring);
+    db_set_run_twice(false);
+    cr_expect_eq(st[0], DB_OK);
+    cr_expect_eq(st[1], DB_REFUSED);
+    cr_expect_eq(st[2], DB_OK);
+    cr_expect_eq(batch_calls, 2, "the batch body, twice (test build)");
+    cr_expect_eq(b.runs + r.runs + c.runs, 0, "no per-item body ran");
+    char order[32], tx[3][32];
+    logged(&b, &r, &c, order, sizeof order, tx);
+    cr_expect_str_eq(order, "b,c", "one entry per item that changed, in item order");
+    cr_expect_str_eq(tx[0], committed_tx(b.tag), "entries commit with the rows");
+    cr_expect_str_eq(tx[1], committed_tx(c.tag));
+}
+
+Test(group, deferring_batch_body_that_gives_up_leaves_only_the_per_item_entries, .init = setup,
+     .fini = teardown)
+{
+    db_set_commit_hook(&test_hook);
+    struct body l, b, r, c;
+    body_init(&l, "lead", true, false);
+    l.hold = true;
+    body_init(&b, "b", true, false);
+    body_init(&r, "r", true, true); /* refuses after writing: the batch body gives up */
+    body_init(&c, "c", true, false);
+    b.defer = r.defer = c.defer = true;
+    batch_calls = 0;
+    enum db_status st[3];
+    batch_of_three_fn(&l, &b, &r, &c, st, all_deferring);
+    cr_expect_eq(st[0], DB_OK);
+    cr_expect_eq(st[1], DB_REFUSED);
+    cr_expect_eq(st[2], DB_OK);
+    cr_expect_eq(batch_calls, 1);
+    cr_expect_eq(b.runs + r.runs + c.runs, 3, "then each body under its savepoint");
+    char order[32], tx[3][32];
+    logged(&b, &r, &c, order, sizeof order, tx);
+    cr_expect_str_eq(order, "b,c", "the refused body's entry is rolled back with it");
+    cr_expect_str_eq(tx[0], committed_tx(b.tag));
+    cr_expect_str_eq(tx[1], committed_tx(c.tag));
 }

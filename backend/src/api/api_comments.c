@@ -822,6 +822,79 @@ static enum db_status create_cb(struct db_conn *c, void *cls)
     return st != DB_OK ? st : created(c, t, parent, false);
 }
 
+/*
+ * The batch body (db_batch_fn) of the posts of one batch that all decided
+ * on the fast path: ONE guarded statement for all of them
+ * (db_comment_insert_many), then each post's comment.created entry, in
+ * arrival order (the order of the comment ids), so the log reads as if
+ * the posts had run one by one. All or nothing: when any post's guard
+ * fails the statement writes nothing and this gives up, and the batch
+ * runs create_cb per post under savepoints — the post whose state changed
+ * takes the slow path there (and forgets its kept scope), the others
+ * their fast path. The statement's parameters and answer live in the
+ * first post's arena (alive while its batch runs); each comment's strings
+ * are copied into its own post's arena.
+ */
+static enum db_status create_batch_cb(struct db_conn *c, void *const *cls, enum db_status *st,
+                                      size_t n)
+{
+    const struct db_comment_new *in[DB_GROUP_MAX_BATCH];
+    struct db_comment *res[DB_GROUP_MAX_BATCH];
+    int64_t queued[DB_GROUP_MAX_BATCH];
+    if (n > DB_GROUP_MAX_BATCH) {
+        return DB_HARD_ERROR;
+    }
+    struct create_txn *t0 = cls[0];
+    struct arena *a0 = t0->rq->arena;
+    for (size_t i = 0; i < n; i++) {
+        struct create_txn *t = cls[i];
+        if (!t->fast) {
+            return DB_HARD_ERROR; /* only fast posts carry this body: never */
+        }
+        struct db_comment_new *p = arena_calloc(a0, 1, sizeof *p);
+        *p = (struct db_comment_new){.seen = &t->seen,
+                                     .parent = t->b.parent_id.set ? t->b.parent_id.v : 0,
+                                     .author = t->rq->auth.account_id,
+                                     .language = t->b.language,
+                                     .body = t->b.body};
+        p->jobs.enqueue = translation_targets(a0, t->b.language, &p->jobs.src, &p->jobs.targets);
+        in[i] = p;
+        res[i] = arena_calloc(a0, 1, sizeof *res[i]);
+    }
+    bool inserted = false;
+    enum db_status s = db_comment_insert_many(c, a0, t0->aid, in, n, res, queued, &inserted);
+    if (s != DB_OK) {
+        return s;
+    }
+    if (!inserted) {
+        return DB_NOT_FOUND; /* a guard failed: nothing written; one by one */
+    }
+    int64_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct create_txn *t = cls[i];
+        struct arena *own = t->rq->arena;
+        struct db_comment *r = res[i];
+        t->out = *r;
+        t->out.author_name = r->author_name ? arena_strdup(own, r->author_name) : NULL;
+        t->out.author_country = r->author_country ? arena_strdup(own, r->author_country) : NULL;
+        t->out.language = r->language ? arena_strdup(own, r->language) : NULL;
+        t->out.body = r->body ? arena_strdup(own, r->body) : NULL;
+        t->out.status = r->status ? arena_strdup(own, r->status) : NULL;
+        t->out.hidden_reason = r->hidden_reason ? arena_strdup(own, r->hidden_reason) : NULL;
+        t->out.hidden_at = r->hidden_at ? arena_strdup(own, r->hidden_at) : NULL;
+        t->out.created_at = r->created_at ? arena_strdup(own, r->created_at) : NULL;
+        t->out.updated_at = r->updated_at ? arena_strdup(own, r->updated_at) : NULL;
+        s = created(c, t, in[i]->parent, true);
+        if (s != DB_OK) {
+            return s; /* the leader rolls the batch back: one by one */
+        }
+        st[i] = DB_OK;
+        total += queued[i];
+    }
+    translation_queued(total);
+    return DB_OK;
+}
+
 static int create_reply(struct api_req *rq, enum db_status st, void *cls, struct api_reply *out)
 {
     (void)rq;
@@ -870,8 +943,11 @@ int api_comments_create(struct api_req *rq, struct api_reply *out)
     } else if (t->fast && !kept) {
         scope_keep(viewer, &t->seen);
     }
-    return api_txn_grouped(rq, out, db_group_assembly(t->aid), "comment_create", create_cb,
-                           create_reset, create_reply, t);
+    /* Fast posts of one batch share one statement (create_batch_cb); a
+     * post that decided on the slow path keeps its per-post body, and a
+     * batch holding one runs them all per post. */
+    return api_txn_grouped_batch(rq, out, db_group_assembly(t->aid), "comment_create", create_cb,
+                                 t->fast ? create_batch_cb : NULL, create_reset, create_reply, t);
 }
 
 /* --- changes to one comment -------------------------------------------------------------- */

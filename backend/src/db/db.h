@@ -320,13 +320,17 @@ struct db_group_item *db_group_item_new(struct arena *a, struct db_group_key key
  * transaction back and runs the items one by one (each body under its own
  * savepoint, as for items without a batch function), so a batch body may
  * give up whenever one item would need its own rollback or fails; it must
- * then not have changed anything outside the transaction. Batch bodies
- * defer nothing (no audit entries: audited changes use the per-item path).
- * Like bodies, they may run more than once (twice in the test build).
- * Once a batch body returned DB_OK the group's next batch may start before
- * this one's COMMIT (db_group.c): its writes must be ordered against a
- * concurrent batch of the same key by the row locks they take (and never
- * wait for a lock the next batch could hold).
+ * then not have changed anything outside the transaction. A batch body may
+ * defer audit entries (api_audit_append; at most DB_TXN_MAX_DEFERRED per
+ * item), appended in the order it defers them, e.g. item by item in
+ * arrival order as the per-item bodies would. Like bodies, batch bodies
+ * may run more than once (twice in the test build).
+ * Once a batch body that deferred nothing returned DB_OK the group's next
+ * batch may start before this one's COMMIT (db_group.c): its writes must
+ * be ordered against a concurrent batch of the same key by the row locks
+ * they take (and never wait for a lock the next batch could hold). A batch
+ * that deferred entries keeps the lead until its COMMIT, as per-item
+ * batches do.
  */
 typedef enum db_status (*db_batch_fn)(struct db_conn *c, void *const *cls, enum db_status *st,
                                       size_t n);

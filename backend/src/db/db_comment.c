@@ -273,6 +273,164 @@ enum db_status db_comment_insert_guarded(struct db_conn *c, struct arena *a,
     return st;
 }
 
+/* Caller: api_comments.c, the batch body of posts (one assembly, $1).
+ * x: the posts in arrival order (arrays $2..$14, one element a post; $11
+ * the deepest parent allowed, $15 how many posts). g locks their proposals
+ * in id order (two batches, or a batch and a single post, never lock two
+ * proposals in opposite orders). ok: the posts whose guard holds, as
+ * stmt_insert_guarded checks it; only if that is all of them does nid
+ * draw ids, in arrival order (the sorted subquery is not flattened, so
+ * nextval runs on its rows in order), and ins, cnt (once per proposal:
+ * one row cannot be updated twice in a statement) and jobs (as
+ * stmt_insert_guarded's, per post) write. One row per post, in order. */
+/* clang-format off */
+static const struct db_stmt stmt_insert_many = {
+    .name = "comment_insert_many",
+    .sql = "WITH x AS MATERIALIZED (SELECT * FROM unnest($2::bigint[], $3::bigint[], "
+             "$4::bigint[], $5::text[], $6::text[], $7::text[], $8::boolean[], $9::text[], "
+             "$10::text[], $12::boolean[], $13::text[], $14::text[]) WITH ORDINALITY "
+             "AS x(pid, parent, author, language, body, status, pub, role, mstatus, jq, src, "
+             "targets, ord)), "
+           "g AS MATERIALIZED (SELECT p.id, p.status, a.visibility = 'public' AS pub "
+             "FROM proposals p JOIN assemblies a ON a.id = p.assembly_id "
+             "WHERE p.id = ANY ($2::bigint[]) AND p.assembly_id = $1 ORDER BY p.id "
+             "FOR NO KEY UPDATE OF p), "
+           "ok AS (SELECT x.ord FROM x JOIN g ON g.id = x.pid AND g.status = x.status "
+             "AND g.pub = x.pub "
+             "LEFT JOIN LATERAL (SELECT m.role, m.status FROM memberships m "
+               "WHERE m.assembly_id = $1 AND m.account_id = x.author LIMIT 1) m ON true "
+             "WHERE m.role IS NOT DISTINCT FROM x.role AND m.status IS NOT DISTINCT FROM x.mstatus "
+               "AND (x.parent IS NULL OR EXISTS (SELECT 1 FROM comments pc WHERE pc.id = x.parent "
+               "AND pc.proposal_id = x.pid AND length(pc.path) <= $11::int * 8))), "
+           "nid AS MATERIALIZED (SELECT s.*, nextval(pg_get_serial_sequence('comments', 'id')) "
+             "AS id FROM (SELECT x.* FROM x WHERE (SELECT count(*) FROM ok) = $15::int "
+             "ORDER BY x.ord OFFSET 0) s), "
+           "ins AS (INSERT INTO comments (id, assembly_id, proposal_id, parent_id, path, "
+             "author_id, language, body) SELECT nid.id, $1, nid.pid, nid.parent, "
+             "coalesce((SELECT pc.path FROM comments pc WHERE pc.id = nid.parent), ''::bytea) "
+             "|| int8send(nid.id), nid.author, nid.language, nid.body FROM nid RETURNING *), "
+           "cnt AS (UPDATE proposals p SET comment_count = p.comment_count + k.n "
+             "FROM (SELECT proposal_id, count(*) AS n FROM ins GROUP BY proposal_id) k "
+             "WHERE p.id = k.proposal_id), "
+           "jobs AS (INSERT INTO translation_jobs (assembly_id, kind, target_id, version, "
+             "source_language, target_language) "
+             "SELECT ins.assembly_id, 'comment', ins.id, ins.version, ins.language, l.language "
+             "FROM ins JOIN nid ON nid.id = ins.id "
+             "JOIN assembly_languages l ON l.assembly_id = ins.assembly_id "
+             "WHERE nid.jq AND l.readers > 0 AND l.language <> nid.src "
+             "AND (nid.targets IS NULL OR l.language IN "
+               "(SELECT json_array_elements_text(nid.targets::json))) "
+             "ON CONFLICT ON CONSTRAINT translation_jobs_target_key DO NOTHING "
+             "RETURNING target_id) "
+           "SELECT " COMMENT_COLS ", (SELECT count(*) FROM jobs j WHERE j.target_id = c.id), "
+           "nid.ord FROM ins c JOIN nid ON nid.id = c.id JOIN accounts acc ON acc.id = c.author_id "
+           "ORDER BY nid.ord",
+    .nparams = 15,
+};
+/* clang-format on */
+
+/* v[0..n) as an array literal ("{…}", in a): each element NULL, or
+ * double-quoted with a backslash before '"' and '\' (every other byte,
+ * commas and braces included, stands for itself inside the quotes). */
+static const char *array_literal(struct arena *a, const char *const *v, size_t n)
+{
+    size_t len = 3;
+    for (size_t i = 0; i < n; i++)
+        len += v[i] != NULL ? 2 * strlen(v[i]) + 3 : 5;
+    char *out = arena_alloc(a, len), *p = out;
+    *p++ = '{';
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0)
+            *p++ = ',';
+        if (v[i] == NULL) {
+            memcpy(p, "NULL", 4);
+            p += 4;
+            continue;
+        }
+        *p++ = '"';
+        for (const char *q = v[i]; *q; q++) {
+            if (*q == '"' || *q == '\\')
+                *p++ = '\\';
+            *p++ = *q;
+        }
+        *p++ = '"';
+    }
+    *p++ = '}';
+    *p = '\0';
+    return out;
+}
+
+/* The columns of stmt_insert_many's arrays, in its parameters' order. */
+enum {
+    M_PID,
+    M_PARENT,
+    M_AUTHOR,
+    M_LANG,
+    M_BODY,
+    M_STATUS,
+    M_PUB,
+    M_ROLE,
+    M_MSTATUS,
+    M_JQ,
+    M_SRC,
+    M_TARGETS,
+    M__COUNT
+};
+
+enum db_status db_comment_insert_many(struct db_conn *c, struct arena *a, int64_t aid,
+                                      const struct db_comment_new *const *in, size_t n,
+                                      struct db_comment *const *out, int64_t *queued,
+                                      bool *inserted)
+{
+    *inserted = false;
+    if (n == 0 || n > DB_GROUP_MAX_BATCH)
+        return DB_HARD_ERROR;
+    const char *col[M__COUNT][DB_GROUP_MAX_BATCH];
+    for (size_t i = 0; i < n; i++) {
+        const struct db_comment_new *p = in[i];
+        if (p->seen->assembly_id != aid)
+            return DB_HARD_ERROR; /* one batch = one assembly: never */
+        col[M_PID][i] = db_param_i64(a, p->seen->proposal_id);
+        col[M_PARENT][i] = opt_id(a, p->parent);
+        col[M_AUTHOR][i] = db_param_i64(a, p->author);
+        col[M_LANG][i] = p->language;
+        col[M_BODY][i] = p->body;
+        col[M_STATUS][i] = p->seen->proposal_status;
+        col[M_PUB][i] = p->seen->sd.is_public ? "t" : "f";
+        col[M_ROLE][i] = p->seen->sd.role;
+        col[M_MSTATUS][i] = p->seen->sd.status;
+        col[M_JQ][i] = p->jobs.enqueue ? "t" : "f";
+        col[M_SRC][i] = p->jobs.enqueue ? p->jobs.src : NULL;
+        col[M_TARGETS][i] = p->jobs.enqueue ? p->jobs.targets : NULL;
+    }
+    const char *par[15];
+    par[0] = db_param_i64(a, aid);
+    for (int k = 0; k < M__COUNT; k++) {
+        /* $2..$10 the first nine columns, $11 the depth, $12..$14 the jobs */
+        par[k < M_JQ ? 1 + k : 2 + k] = array_literal(a, col[k], n);
+    }
+    par[10] = db_param_i64(a, DB_COMMENT_MAX_DEPTH);
+    par[14] = db_param_i64(a, (int64_t)n);
+    struct db_result r;
+    enum db_status st = db_query_stmt(c, a, &stmt_insert_many, par, &r);
+    if (st != DB_OK || r.nrows == 0)
+        return st;
+    if ((size_t)r.nrows != n)
+        return DB_HARD_ERROR;
+    for (size_t i = 0; i < n; i++) {
+        int64_t ord = 0;
+        st = read_comment(&r, (int)i, out[i]);
+        if (st == DB_OK &&
+            (db_get_i64(&r, (int)i, COMMENT_NCOLS, &queued[i]) != 0 ||
+             db_get_i64(&r, (int)i, COMMENT_NCOLS + 1, &ord) != 0 || ord != (int64_t)i + 1))
+            st = DB_HARD_ERROR;
+        if (st != DB_OK)
+            return st;
+    }
+    *inserted = true;
+    return DB_OK;
+}
+
 /* Caller: api_comments.c edit, delete, hide, translate, review. */
 static const struct db_stmt stmt_lock = {
     .name = "comment_lock",

@@ -126,6 +126,29 @@ enum db_status db_comment_insert_guarded(struct db_conn *c, struct arena *a,
                                          bool *inserted, int64_t *queued)
     PNYX_NONNULL(1, 2, 3, 6, 7, 8, 9, 10, 11) PNYX_MUSTCHECK;
 
+/* One post of a batch (db_comment_insert_many): what
+ * db_comment_insert_guarded takes for one comment. */
+struct db_comment_new {
+    const struct db_comment_scope *seen; /* its proposal's assembly is the batch's */
+    int64_t parent;                      /* 0 = a root comment */
+    int64_t author;
+    const char *language;
+    const char *body;
+    struct db_comment_jobs jobs;
+};
+
+/* db_comment_insert_guarded for in[0..n) (n <= DB_GROUP_MAX_BATCH, one
+ * assembly aid) as ONE statement, all or nothing: only when every post's
+ * guard holds (the proposals locked in id order) are all n inserted, with
+ * ids ascending in the order of in[], each proposal's comment_count raised
+ * once by its posts, and their translation jobs queued. *inserted tells
+ * whether that happened (then out[i] and queued[i] are filled for each
+ * i); false with DB_OK: some guard failed and nothing was written. */
+enum db_status db_comment_insert_many(struct db_conn *c, struct arena *a, int64_t aid,
+                                      const struct db_comment_new *const *in, size_t n,
+                                      struct db_comment *const *out, int64_t *queued,
+                                      bool *inserted) PNYX_NONNULL(1, 2, 4, 6, 7, 8) PNYX_MUSTCHECK;
+
 /* Locks comment cid (FOR UPDATE) and loads it; in_edit_window is decided
  * against the transaction's clock (now() > created_at + window_s).
  * DB_NOT_FOUND if none. */

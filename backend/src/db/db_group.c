@@ -22,9 +22,10 @@
  * the lead on as soon as its statement is done, before its COMMIT
  * (pass_early): the next batch of the group runs while this one waits for
  * its WAL flush, so two batches of one question overlap and PostgreSQL
- * flushes their commits together. Batches of per-item bodies (audited
- * changes) keep the lead until they committed: their log appends are
- * ordered by it.
+ * flushes their commits together. Batches that append audit entries
+ * (per-item bodies, and batch bodies that defer entries, e.g. comments)
+ * keep the lead until they committed: their log appends, and the order of
+ * their effects against the log's, are ordered by it.
  *
  * Who runs the next batch: a caller that finds its group idle leads at
  * once on its own thread (no hand-off at low load). When that batch ends
@@ -364,7 +365,9 @@ static void pass_early(struct lead *l)
     l->passed = true;
 }
 
-/* Resets every item, then runs their batch body once; st[] as db_batch_fn. */
+/* Resets every item, then runs their batch body once; st[] as db_batch_fn.
+ * The body may defer as many items (audit entries) as its items could one
+ * by one: a full batch then still fits the audit writer's list. */
 static enum db_status batch_once(struct db_conn *c, struct db_group_item **items, size_t n,
                                  void **cls, enum db_status *st)
 {
@@ -375,8 +378,9 @@ static enum db_status batch_once(struct db_conn *c, struct db_group_item **items
     }
     size_t mark = db_deferred_mark();
     enum db_status s = items[0]->batch(c, cls, st, n);
-    if (s == DB_OK && db_deferred_mark() != mark) {
-        log_error("group: batch body %s deferred items", items[0]->name);
+    if (s == DB_OK && db_deferred_mark() - mark > n * DB_TXN_MAX_DEFERRED) {
+        log_error("group: batch body %s deferred more than %zu items", items[0]->name,
+                  n * DB_TXN_MAX_DEFERRED);
         return DB_HARD_ERROR;
     }
     for (size_t i = 0; s == DB_OK && i < n; i++) {
@@ -404,8 +408,10 @@ static enum db_status batch_run(struct db_conn *c, struct db_group_item **items,
         s = batch_once(c, items, n, cls, st);
     } else {
         enum db_status first[GROUP_MAX_BATCH];
+        size_t mark = db_deferred_mark();
         s = db_control(c, "SAVEPOINT pnyx_twice", items[0]->name);
         enum db_status f = s == DB_OK ? batch_once(c, items, n, cls, first) : s;
+        db_deferred_rewind(mark); /* the first run's entries go with its rows */
         if (s == DB_OK && f != DB_UNAVAILABLE)
             s = db_control(c, "ROLLBACK TO SAVEPOINT pnyx_twice", items[0]->name);
         else
@@ -426,8 +432,16 @@ static enum db_status batch_run(struct db_conn *c, struct db_group_item **items,
 /*
  * Runs items[0..n) (n >= 2, all with the same batch body) through their
  * batch body in one transaction. true: done, each item's st set. false:
- * the batch body gave up (or the COMMIT failed softly) and nothing
+ * the batch body gave up (or the flush or COMMIT failed) and nothing
  * committed: the caller runs the items one by one.
+ *
+ * A batch body that deferred audit entries has them flushed before the
+ * COMMIT, in the order it appended them, and keeps the lead until the
+ * COMMIT: passing it early would let the next batch make its changes
+ * before this one's entries are in the log (it would only wait for the
+ * log head at its own flush), so the log's order would no longer be the
+ * order of effects, and a fallback of this batch after a failed COMMIT
+ * would append behind the next batch's entries.
  */
 static bool run_batch_combined(struct db_conn *c, struct db_group_item **items, size_t n,
                                struct lead *l)
@@ -437,7 +451,9 @@ static bool run_batch_combined(struct db_conn *c, struct db_group_item **items, 
     enum db_status s = db_control(c, "BEGIN ISOLATION LEVEL READ COMMITTED", "group");
     if (s == DB_OK)
         s = batch_run(c, items, n, st);
-    if (s == DB_OK && !l->passed)
+    if (s == DB_OK && db_deferred_mark() > 0)
+        s = db_deferred_flush(c);
+    else if (s == DB_OK && !l->passed)
         pass_early(l);
     if (s == DB_OK)
         s = db_control(c, "COMMIT", "group");
