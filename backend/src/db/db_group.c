@@ -102,7 +102,6 @@ struct db_group_item {
     bool (*park)(void *wake_cls);
     void (*wake)(void *wake_cls);
     void *wake_cls;
-    bool hand_off; /* db_group_item_hand_off: never leads on its submitter's thread */
     struct db_group_item *next;
 };
 
@@ -653,11 +652,6 @@ void db_group_item_batch(struct db_group_item *it, db_batch_fn fn)
     it->batch = fn;
 }
 
-void db_group_item_hand_off(struct db_group_item *it)
-{
-    it->hand_off = true;
-}
-
 void db_group_item_park(struct db_group_item *it, bool (*park)(void *wake_cls),
                         void (*wake)(void *wake_cls), void *wake_cls)
 {
@@ -688,17 +682,6 @@ bool db_group_submit(struct db_conn *c, struct db_group_item *it, enum db_status
         return true;
     }
     struct db_group_item *batch[GROUP_MAX_BATCH];
-    if (!g->busy && it->hand_off && it->park && g_runners_on && it->park(it->wake_cls)) {
-        /* db_group_item_hand_off: the idle group goes to a runner, as a
-         * busy one would, and the caller parks (park under g_mu, as below:
-         * no wake before it). A refused park falls through to leading. */
-        g->busy = true;
-        it->g = g;
-        enqueue(g, it);
-        schedule(g);
-        pthread_mutex_unlock(&g_mu);
-        return false;
-    }
     if (!g->busy) {
         g->busy = true;
         it->g = g;
