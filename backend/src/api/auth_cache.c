@@ -9,10 +9,11 @@
  * cache only remembers, for a few seconds, what it said.
  *
  * Design:
- * - 64 shards, each a mutex and 256 slots in 8-way buckets; a key's shard
- *   and bucket come from its (uniformly random) hash bytes. Memory is
- *   bounded: 16,384 entries of ~150 bytes plus each account's public JSON
- *   (at most a few hundred bytes), allocated on insert.
+ * - 64 shards, each a mutex and 512 slots in 16-way buckets (auth_int.h
+ *   says why that size); a key's shard and bucket come from its
+ *   (uniformly random) hash bytes. Memory is bounded: 32,768 entries of
+ *   ~140 bytes plus each account's public JSON (at most a few hundred
+ *   bytes), allocated on insert.
  * - An entry is FRESH for AUTH_CACHE_REVALIDATE_US (5 s) after it was read
  *   from the database; after that the next request re-reads the session
  *   (and its account) and refreshes the entry. That interval is the bound

@@ -175,8 +175,21 @@ enum db_status db_ballot_cast(struct db_conn *c, struct arena *a, const struct d
  * the first free slots from $8 on, f2 the rest from the lowest key, as
  * many as r marked (SKIP LOCKED); s and rk pair them (k-th marked item in
  * arrival order, k-th slot in search order) into p; b fills each slot of
- * p (found by "= ANY": index lookups whatever the statistics) with its
- * item's fresh random key, receipt, ranking and the roll row's country. i and v
+ * p, found by the tuple id f1/f2 locked (a TID scan: no index at all),
+ * with its item's fresh random key, receipt, ranking and the roll row's
+ * country. Why by tuple id: with "question_id = $1 AND slot = ANY (…)
+ * AND NOT filled" the planner, once ANALYZE had seen mostly filled
+ * questions (few rows match ballots_free's predicate), scanned the
+ * question's whole part of ballots_free and filtered the slots (up to
+ * 9,300 rows and 10,000 buffers for a batch of 32: 10–40 ms, measured in
+ * the bench's later rounds, bench/questions/README.md); a tuple id cannot
+ * be misestimated that way, and b names no indexed column, so no index
+ * path competes with the TID scan. "filled IS NOT TRUE" (filled is NOT
+ * NULL: the same as NOT filled) still guards the write without implying
+ * ballots_free's predicate. The tuples are this question's free slots as
+ * f1/f2 locked them in this statement (FOR UPDATE returns the version it
+ * locked, after re-checking the WHERE on it), so nobody changed them
+ * since. i and v
  * follow b. One row per item, in item order; the roll and membership
  * lookups are LATERAL … LIMIT 1 so that they stay index lookups per item
  * (a hash over the whole roll and the assembly's memberships, as the
@@ -203,20 +216,21 @@ static const struct db_stmt stmt_cast_many = {
         "  AND EXISTS (SELECT 1 FROM q) "
         "  RETURNING account_id, country), "
         "r AS (SELECT first.ord, r0.country FROM r0 JOIN first USING (account_id)), "
-        "f1 AS (SELECT slot FROM ballots WHERE question_id = $1 AND NOT filled AND slot >= $8 "
-        "  ORDER BY slot LIMIT (SELECT count(*) FROM r) FOR UPDATE SKIP LOCKED), "
-        "f2 AS (SELECT slot FROM ballots WHERE question_id = $1 AND NOT filled AND slot < $8 "
+        "f1 AS (SELECT slot, ctid FROM ballots WHERE question_id = $1 AND NOT filled "
+        "  AND slot >= $8 ORDER BY slot LIMIT (SELECT count(*) FROM r) FOR UPDATE SKIP LOCKED), "
+        "f2 AS (SELECT slot, ctid FROM ballots WHERE question_id = $1 AND NOT filled AND slot < $8 "
         "  ORDER BY slot LIMIT (SELECT count(*) FROM r) - (SELECT count(*) FROM f1) "
         "  FOR UPDATE SKIP LOCKED), "
-        "s AS (SELECT slot, row_number() OVER (ORDER BY part, slot) AS k "
-        "  FROM (SELECT slot, 0 AS part FROM f1 UNION ALL SELECT slot, 1 FROM f2) u), "
+        "s AS (SELECT slot, tid, row_number() OVER (ORDER BY part, slot) AS k "
+        "  FROM (SELECT slot, ctid AS tid, 0 AS part FROM f1 "
+        "  UNION ALL SELECT slot, ctid, 1 FROM f2) u), "
         "rk AS (SELECT ord, country, row_number() OVER (ORDER BY ord) AS k FROM r), "
-        "p AS (SELECT s.slot, x.new_slot, x.receipt, x.ranking, rk.country, x.ord "
+        "p AS (SELECT s.slot, s.tid, x.new_slot, x.receipt, x.ranking, rk.country, x.ord "
         "  FROM rk JOIN s USING (k) JOIN x USING (ord)), "
         "b AS (UPDATE ballots t SET filled = true, (slot, receipt, ranking, country) = "
         "  (SELECT p.new_slot, decode(p.receipt, 'hex'), decode(p.ranking, 'hex'), p.country "
         "  FROM p WHERE p.slot = t.slot) "
-        "  WHERE t.question_id = $1 AND t.slot = ANY (ARRAY(SELECT slot FROM p)) AND NOT t.filled "
+        "  WHERE t.ctid = ANY (ARRAY(SELECT tid FROM p)) AND t.filled IS NOT TRUE "
         "  RETURNING (SELECT p.ord FROM p WHERE p.new_slot = t.slot) AS ord), "
         "i AS (INSERT INTO ballot_idempotency (question_id, lookup, sealed) "
         "  SELECT $1, decode(x.lookup, 'hex'), decode(x.sealed, 'hex') FROM b JOIN x USING (ord) "
