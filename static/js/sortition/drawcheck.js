@@ -266,7 +266,10 @@ export async function checkDraw(recIn, log = null) {
   if (r.lotterySha === undefined || !r.probabilities) out.push(skip('lottery'));
   else {
     try {
-      const got = await lotteryHash(r.certificate, r.lottery, r.probabilities, r.v2 ? (r.counts ?? []) : undefined, r.v3 ? (r.countCommitments ?? []) : undefined);
+      // /2 hashes the counts, /3 the count commitments, /1 neither
+      const counts = r.v2 ? (r.counts || []) : undefined;
+      const sealed = r.v3 ? (r.countCommitments || []) : undefined;
+      const got = await lotteryHash(r.certificate, r.lottery, r.probabilities, counts, sealed);
       const inLog = !L.published || equal(got, bytes32(L.published.lottery_sha256));
       out.push(equal(got, bytes32(r.lotterySha)) && inLog ? ok('lottery', { m: r.lottery.length }) : bad('lottery', { m: r.lottery.length }));
     } catch { out.push(bad('lottery', { m: r.lottery.length })); }
