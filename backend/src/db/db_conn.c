@@ -419,14 +419,16 @@ static unsigned cut_armed(bool only_overdue, int64_t t, bool reads)
             continue;
         if (only_overdue && !overdue(c, t))
             continue;
+        /* counted before the wake-up: the owner may return and read
+         * db_wait_cuts() before this thread runs again */
+        atomic_fetch_add(&g_wait_cuts, 1);
+        c->wd_cut = true;
+        cut++;
         /* wakes the owner's poll()/recv() in libpq with EOF: the
          * statement fails, the owner drops the connection */
         shutdown(c->wd_fd, SHUT_RDWR);
-        c->wd_cut = true;
-        cut++;
     }
     pthread_mutex_unlock(&g_wd_mu);
-    atomic_fetch_add_explicit(&g_wait_cuts, cut, memory_order_relaxed);
     return cut;
 }
 
@@ -516,7 +518,7 @@ void db_set_wait_bound(unsigned ms)
 
 uint64_t db_wait_cuts(void)
 {
-    return atomic_load_explicit(&g_wait_cuts, memory_order_relaxed);
+    return atomic_load(&g_wait_cuts);
 }
 
 uint64_t db_recoveries(void)
