@@ -18,14 +18,16 @@
  * function: the http layer suspends the connection and frees its thread)
  * and is woken when its item is done or when it is to lead the next batch.
  *
- * A batch run by a batch body (db_group_item_batch, e.g. ballots) passes
- * the lead on as soon as its statement is done, before its COMMIT
- * (pass_early): the next batch of the group runs while this one waits for
- * its WAL flush, so two batches of one question overlap and PostgreSQL
- * flushes their commits together. Batches that append audit entries
- * (per-item bodies, and batch bodies that defer entries, e.g. comments)
- * keep the lead until they committed: their log appends, and the order of
- * their effects against the log's, are ordered by it.
+ * Every batch keeps its group's lead until it has committed: batches that
+ * append audit entries must (their log appends, and the order of their
+ * effects against the log's, are ordered by it), and a batch body that
+ * appends nothing (ballots) gains nothing measurable from passing it
+ * before its COMMIT. That was tried (pass_early, until 2026-12-04): two
+ * batches of one question overlapped, each smaller (~24-28 instead of
+ * ~31 casts a commit), and on two cores, where pnyxd, PostgreSQL and the
+ * clients already share the CPU, casts ran at 6,200-8,900/s against
+ * 8,100-13,700/s with the lead kept (bench/questions/README.md): items
+ * queued during a COMMIT join the next, fuller batch.
  *
  * Who runs the next batch: a caller that finds its group idle leads at
  * once on its own thread (no hand-off at low load). When that batch ends
@@ -340,31 +342,6 @@ static void run_batch_savepoints(struct db_conn *c, struct db_group_item **items
     }
 }
 
-/* A leader's hold on its group's lead: passed on once, either early (a
- * batch body's writes are done, only its COMMIT is left: pass_early) or
- * when the batch is finished (finish_batch). */
-struct lead {
-    struct group *g;
-    bool passed;
-};
-
-/* Passes the lead on before this batch commits, so the next batch of the
- * group runs (on a runner's connection) while this one waits for its WAL
- * flush. Only after a batch body: its statement has taken every row lock
- * the batch needs, so the next batch either skips those rows (SKIP LOCKED
- * slots) or waits for this COMMIT (a roll row marked here), and this batch
- * never waits for the next. The group is not touched afterwards. */
-static void pass_early(struct lead *l)
-{
-    struct wake wakes[1];
-    size_t nw = 0;
-    pthread_mutex_lock(&g_mu);
-    pass_lead(l->g, wakes, &nw);
-    pthread_mutex_unlock(&g_mu);
-    run_wakes(wakes, nw);
-    l->passed = true;
-}
-
 /* Resets every item, then runs their batch body once; st[] as db_batch_fn.
  * The body may defer as many items (audit entries) as its items could one
  * by one: a full batch then still fits the audit writer's list. */
@@ -436,15 +413,12 @@ static enum db_status batch_run(struct db_conn *c, struct db_group_item **items,
  * committed: the caller runs the items one by one.
  *
  * A batch body that deferred audit entries has them flushed before the
- * COMMIT, in the order it appended them, and keeps the lead until the
- * COMMIT: passing it early would let the next batch make its changes
- * before this one's entries are in the log (it would only wait for the
- * log head at its own flush), so the log's order would no longer be the
- * order of effects, and a fallback of this batch after a failed COMMIT
- * would append behind the next batch's entries.
+ * COMMIT, in the order it appended them. The lead is still this batch's
+ * (see the top): otherwise the next batch could make its changes before
+ * this one's entries are in the log, and a fallback of this batch after a
+ * failed COMMIT would append behind the next batch's entries.
  */
-static bool run_batch_combined(struct db_conn *c, struct db_group_item **items, size_t n,
-                               struct lead *l)
+static bool run_batch_combined(struct db_conn *c, struct db_group_item **items, size_t n)
 {
     enum db_status st[GROUP_MAX_BATCH];
     db_deferred_rewind(0);
@@ -453,8 +427,6 @@ static bool run_batch_combined(struct db_conn *c, struct db_group_item **items, 
         s = batch_run(c, items, n, st);
     if (s == DB_OK && db_deferred_mark() > 0)
         s = db_deferred_flush(c);
-    else if (s == DB_OK && !l->passed)
-        pass_early(l);
     if (s == DB_OK)
         s = db_control(c, "COMMIT", "group");
     if (s == DB_OK) {
@@ -489,7 +461,7 @@ static bool run_batch_combined(struct db_conn *c, struct db_group_item **items, 
  * step) in the savepoint mode, in the same order, so each one's outcome is
  * decided as if the batch were serial.
  */
-static void run_batch(struct db_conn *c, struct db_group_item **items, size_t n, struct lead *l)
+static void run_batch(struct db_conn *c, struct db_group_item **items, size_t n)
 {
     if (n == 1) {
         run_alone(c, items[0]);
@@ -501,7 +473,7 @@ static void run_batch(struct db_conn *c, struct db_group_item **items, size_t n,
     if (same) {
         /* One batch body for all; if it gives up, the per-item path with
          * savepoints decides each item as if the batch were serial. */
-        if (!run_batch_combined(c, items, n, l))
+        if (!run_batch_combined(c, items, n))
             run_batch_savepoints(c, items, n);
         return;
     }
@@ -571,15 +543,13 @@ static size_t take_lead(struct group *g, struct db_group_item *self, struct db_g
  * Without g_mu (taken and released here): runs batch[0..n) on c (a leader
  * whose queued items were all abandoned has n = 0), then moves the items
  * to DONE, notifies those from index notify_from on (the others' callers
- * are this thread) and passes g's lead on (unless a batch body passed it
- * before its COMMIT: g is then not touched again).
+ * are this thread) and passes g's lead on.
  */
 static void finish_batch(struct db_conn *c, struct group *g, struct db_group_item **batch, size_t n,
                          size_t notify_from)
 {
-    struct lead l = {.g = g, .passed = false};
     if (n > 0)
-        run_batch(c, batch, n, &l);
+        run_batch(c, batch, n);
     struct wake wakes[GROUP_MAX_BATCH + 1];
     size_t nw = 0;
     pthread_mutex_lock(&g_mu);
@@ -589,8 +559,7 @@ static void finish_batch(struct db_conn *c, struct group *g, struct db_group_ite
         if (i >= notify_from)
             notify(batch[i], wakes, &nw);
     }
-    if (!l.passed)
-        pass_lead(g, wakes, &nw);
+    pass_lead(g, wakes, &nw);
     pthread_mutex_unlock(&g_mu);
     run_wakes(wakes, nw);
 }
