@@ -25,8 +25,8 @@
  * before its COMMIT. That was tried (pass_early, until 2026-12-04): two
  * batches of one question overlapped, each smaller (~24-28 instead of
  * ~31 casts a commit), and on two cores, where pnyxd, PostgreSQL and the
- * clients already share the CPU, casts ran at 6,200-8,900/s against
- * 8,100-13,700/s with the lead kept (bench/questions/README.md): items
+ * clients already share the CPU, casts were ~40 % slower than with the
+ * lead kept (medians of 14 rounds each, bench/questions/README.md): items
  * queued during a COMMIT join the next, fuller batch.
  *
  * Who runs the next batch: a caller that finds its group idle leads at
