@@ -196,6 +196,7 @@ static int cmd_serve(const struct pnyx_config *cfg, bool migrate)
     /* After the migrations (a long one must not be cut): bounds every
      * statement's wait on a silent database (issue 13, db/db.h). */
     db_set_wait_bound(cfg->db_timeout * 1000);
+    db_set_warm(true); /* every connection from here on serves requests or jobs */
     unsigned runners = cfg->group_runners > 0 ? db_group_start(cfg->group_runners) : 0;
     struct http_server *srv = http_start(cfg, err, sizeof err);
     if (!srv) {

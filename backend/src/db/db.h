@@ -72,6 +72,12 @@ struct db_result {
 
 /* Stores a copy of the connection string ("" = libpq defaults). Call once. */
 void db_global_init(const char *conninfo);
+/* Whether each new primary connection runs the hot statements once
+ * (the session lookup and the cast's, inertly: db_warm.c) before its first
+ * query, so the first requests do not pay the backend's catalog reads and
+ * the statements' preparation (~30 ms a connection, measured). pnyxd
+ * turns it on; off by default (tests, the CLI). */
+void db_set_warm(bool on);
 /* Counter of database errors (all statuses but OK/NOT_FOUND), for /metrics. */
 uint64_t db_error_count(void);
 

@@ -40,6 +40,7 @@ struct db_conn {
     bool is_read; /* a read connection (db_read_checkout): g_read_conninfo, never g_down */
     int64_t last_fail_us;
     bool needs_check;                /* set by db_checkout; cleared by the first query */
+    bool warming;                    /* inside db_warm_hot (db_connect) */
     const char *pending_begin;       /* BEGIN … not sent yet (static string), see exec_one */
     bool in_txn;                     /* between db_control BEGIN and COMMIT/ROLLBACK */
     const struct db_stmt **prepared; /* statements prepared on pg */
@@ -76,6 +77,7 @@ static char *g_conninfo;
  * server of the asked kind. Single-host strings keep PQping (a server at
  * max_connections still "answers" it, as before). */
 static bool g_ping_connects;
+static atomic_bool g_warm; /* db_set_warm */
 static atomic_uint_fast64_t g_errors;
 static pthread_key_t g_key;
 static pthread_once_t g_key_once = PTHREAD_ONCE_INIT;
@@ -748,7 +750,18 @@ enum db_status db_connect(struct db_conn *c)
     snprintf(c->wd_host, sizeof c->wd_host, "%s", h ? h : "");
     snprintf(c->wd_port, sizeof c->wd_port, "%s", pt ? pt : "");
     pthread_mutex_unlock(&g_wd_mu);
-    return DB_OK;
+    if (c->is_read || c->warming || !atomic_load_explicit(&g_warm, memory_order_relaxed))
+        return DB_OK;
+    c->warming = true;
+    db_warm_hot(c);
+    c->warming = false;
+    /* a warm-up statement that failed dropped the connection */
+    return c->pg && PQstatus(c->pg) == CONNECTION_OK ? DB_OK : DB_UNAVAILABLE;
+}
+
+void db_set_warm(bool on)
+{
+    atomic_store(&g_warm, on);
 }
 
 /* Classifies a failed result, records SQLSTATE/constraint, logs. */

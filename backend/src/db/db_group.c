@@ -570,6 +570,11 @@ static void *runner_main(void *arg)
 {
     (void)arg;
     struct db_group_item *batch[GROUP_MAX_BATCH];
+    /* connect (and warm, db_set_warm) before the first batch needs it: a
+     * batch that opens its runner's connection holds every item in it and
+     * queued behind it for that long */
+    if (db_connect(db_checkout()) != DB_OK)
+        log_debug("group runner: no database yet; its first batch connects");
     pthread_mutex_lock(&g_mu);
     for (;;) {
         struct group *g = g_ready_head;

@@ -33,6 +33,8 @@ enum db_status db_body_run(struct db_conn *c, const char *name, db_txn_fn cb, db
 /* Rows this connection has changed (INSERT/UPDATE/DELETE with a nonzero
  * count) since it was opened: a body wrote when the counter moved. */
 uint64_t db_writes(const struct db_conn *c) PNYX_NONNULL(1);
+/* db_warm.c: runs the hot statements once on c, writing nothing (db_set_warm). */
+void db_warm_hot(struct db_conn *c) PNYX_NONNULL(1);
 
 /* bytea in PostgreSQL's text hex form, for parameters and results read as
  * text: "\\x" + 2n lowercase hex digits (in a, NUL-terminated). */
