@@ -579,3 +579,45 @@ Test(group, deferring_batch_body_that_gives_up_leaves_only_the_per_item_entries,
     cr_expect_str_eq(tx[0], committed_tx(b.tag));
     cr_expect_str_eq(tx[1], committed_tx(c.tag));
 }
+
+/* --- hand-off (db_group_item_hand_off) --------------------------------------------------- */
+
+Test(group, hand_off_item_parks_on_an_idle_group_and_a_runner_runs_it, .init = setup,
+     .fini = teardown)
+{
+    cr_assert_eq(db_group_start(1), 1u);
+    struct body b;
+    body_init(&b, "handed", true, false);
+    struct db_group_item *it = db_group_item_new(
+        g_arena, db_group_assembly(2000000 + (int64_t)getpid()), b.tag, run_body, reset_body, &b);
+    db_group_item_park(it, park_cb, wake_cb, NULL);
+    db_group_item_hand_off(it);
+    enum db_status st = DB_HARD_ERROR;
+    struct db_conn *conn = db_thread_conn();
+    cr_assert_not(db_group_submit(conn, it, &st), "an idle group still parks a hand-off item");
+    pthread_mutex_lock(&mu);
+    cr_expect_eq(parked, 1);
+    while (woken < 1)
+        pthread_cond_wait(&cv, &mu);
+    pthread_mutex_unlock(&mu);
+    cr_assert(db_group_continue(conn, it, &st));
+    cr_expect_eq(st, DB_OK);
+    cr_expect_eq(b.runs, 1);
+    cr_expect_str_eq(committed_tx(b.tag), b.tx, "the runner committed it");
+    db_group_stop();
+}
+
+Test(group, hand_off_item_leads_itself_without_runners, .init = setup, .fini = teardown)
+{
+    struct body b;
+    body_init(&b, "alone", true, false);
+    struct db_group_item *it = db_group_item_new(
+        g_arena, db_group_assembly(3000000 + (int64_t)getpid()), b.tag, run_body, reset_body, &b);
+    db_group_item_park(it, park_cb, wake_cb, NULL);
+    db_group_item_hand_off(it);
+    enum db_status st = DB_HARD_ERROR;
+    cr_assert(db_group_submit(db_thread_conn(), it, &st), "no runner: it leads at once");
+    cr_expect_eq(st, DB_OK);
+    cr_expect_eq(parked, 0);
+    cr_expect_str_eq(committed_tx(b.tag), b.tx);
+}

@@ -30,7 +30,13 @@
  * queued during a COMMIT join the next, fuller batch.
  *
  * Who runs the next batch: a caller that finds its group idle leads at
- * once on its own thread (no hand-off at low load). When that batch ends
+ * once on its own thread (no hand-off at low load), unless its item is
+ * marked hand-off (db_group_item_hand_off: the batch bodies, ballots and
+ * comments), which parks it and gives the idle group to a runner: an http
+ * thread that leads holds all its connections unread through the
+ * statement and the WAL flush, so with one http thread every cast led
+ * alone (1,473-1,539 casts/s, wrk p99 63-89 ms; with the hand-off
+ * 6,662-10,077/s, 16-24 ms, bench/questions/README.md). When that batch ends
  * with items queued, the group goes to a runner thread (db_group_start),
  * which keeps running batches while items arrive. Handing the lead to a
  * queued request instead would block that request's http thread, whose
@@ -105,6 +111,7 @@ struct db_group_item {
     bool (*park)(void *wake_cls);
     void (*wake)(void *wake_cls);
     void *wake_cls;
+    bool hand_off; /* db_group_item_hand_off: never leads on its submitter's thread */
     struct db_group_item *next;
 };
 
@@ -642,6 +649,11 @@ void db_group_item_batch(struct db_group_item *it, db_batch_fn fn)
     it->batch = fn;
 }
 
+void db_group_item_hand_off(struct db_group_item *it)
+{
+    it->hand_off = true;
+}
+
 void db_group_item_park(struct db_group_item *it, bool (*park)(void *wake_cls),
                         void (*wake)(void *wake_cls), void *wake_cls)
 {
@@ -672,6 +684,17 @@ bool db_group_submit(struct db_conn *c, struct db_group_item *it, enum db_status
         return true;
     }
     struct db_group_item *batch[GROUP_MAX_BATCH];
+    if (!g->busy && it->hand_off && it->park && g_runners_on && it->park(it->wake_cls)) {
+        /* db_group_item_hand_off: the idle group goes to a runner, as a
+         * busy one would, and the caller parks (park under g_mu, as below:
+         * no wake before it). A refused park falls through to leading. */
+        g->busy = true;
+        it->g = g;
+        enqueue(g, it);
+        schedule(g);
+        pthread_mutex_unlock(&g_mu);
+        return false;
+    }
     if (!g->busy) {
         g->busy = true;
         it->g = g;
