@@ -330,7 +330,7 @@ test('the check: the draw recomputed from the record and the signed log; tamperi
   await verdict.waitFor({ timeout: 60000 });
   const steps = await page.locator('#check-list li').evaluateAll((ls) => ls.map((l) => [l.dataset.check, l.dataset.status]));
   assert.deepEqual(steps, [['checkpoint', 'verified'], ['entries', 'verified'], ['beacon', 'verified'], ['rules', 'verified'], ['commitments', 'verified'],
-    ['lottery', 'verified'], ['certificate', 'verified'], ['panels', 'verified'], ['counts', 'verified'], ['quotas', 'verified'], ['probabilities', 'verified'], ['rounding', 'verified'], ['reveals', 'verified'], ['seed', 'verified'], ['index', 'verified'], ['chosen', 'verified']]);
+    ['lottery', 'verified'], ['certificate', 'verified'], ['private', 'verified'], ['panels', 'verified'], ['counts', 'verified'], ['quotas', 'verified'], ['probabilities', 'verified'], ['rounding', 'verified'], ['reveals', 'verified'], ['seed', 'verified'], ['index', 'verified'], ['chosen', 'verified']]);
   assert.equal(await verdict.getAttribute('data-status'), 'verified');
   await shots(page, 'check', () => page.locator('#check-verdict .verdict').waitFor({ timeout: 60000 }));
 

@@ -339,7 +339,7 @@ function rehashV3(r) {
   return r;
 }
 
-const ALL3 = ['rules', 'commitments', 'lottery', 'certificate', 'panels', 'counts', 'quotas', 'probabilities', 'rounding', 'reveals', 'seed', 'index', 'chosen'];
+const ALL3 = ['rules', 'commitments', 'lottery', 'certificate', 'private', 'panels', 'counts', 'quotas', 'probabilities', 'rounding', 'reveals', 'seed', 'index', 'chosen'];
 
 test('pnyx-draw/3: no one\'s values nor any panel\'s counts but the drawn one\'s; every step verified', async () => {
   const rec = toV3(buildRecord().rec);
@@ -375,7 +375,11 @@ test('pnyx-draw/3: each tampering is caught by the step it belongs to', async ()
     ['a non-drawn panel\'s count commitment', (r) => { r.lottery.count_commitments[other(r)] = flip(r.lottery.count_commitments[other(r)]); }, ['lottery']],
     ['a count commitment in upper case', (r) => { r.lottery.count_commitments[other(r)] = r.lottery.count_commitments[other(r)].toUpperCase(); rehashV3(r); }, ['panels']],
     ['a count commitment missing', (r) => { r.lottery.count_commitments.pop(); rehashV3(r); }, (r) => ['panels', ...(r.index === 7 ? ['counts'] : [])]], // the last one gone: the drawn panel's too when it is the last
-    ['counts of /2 instead of commitments', (r) => { delete r.lottery.count_commitments; r.lottery.counts = r.lottery.panels.map(() => [1, 1, 1, 1]); }, ['lottery', 'panels', 'counts']],
+    ['counts of /2 instead of commitments', (r) => { delete r.lottery.count_commitments; r.lottery.counts = r.lottery.panels.map(() => [1, 1, 1, 1]); }, ['lottery', 'panels', 'private', 'counts']],
+    // what /3 withholds, published anyway (no hash covers it): pnyx-sortition --verify refuses such a record
+    ['every panel\'s counts beside the commitments', (r) => { r.lottery.counts = r.lottery.panels.map(() => [1, 1, 1, 1]); }, ['private']],
+    ['a respondent\'s answers', (r) => { r.respondents[0].values = ['FR', 'young']; }, ['private']],
+    ['a respondent\'s household, even empty', (r) => { r.respondents[1].household = null; }, ['private']],
     // the counts and salt of a panel not drawn, revealed as the drawn one's: they open the other's commitment only
     ['the counts and salt of a non-drawn panel', (r) => {
       const o = [...r.lottery.panels.keys()].find((pi) => pi !== r.index && canon(countsOf(buildRecord().rec, r.lottery.panels[pi])) !== canon(r.panel_counts.counts));

@@ -363,6 +363,20 @@ Test(verify_cli, v3_publishes_only_the_drawn_panels_counts)
     cr_assert_eq(run_verify(doc, false, out, sizeof out), SORTITION_VERIFY_INVALID, "%s", out);
     cr_assert(strstr(out, "count_commitments") != NULL, "%s", out);
     json_decref(doc);
+    /* every panel's counts published beside the commitments: what /3
+     * withholds, so not a /3 record (the browser's check fails it too) */
+    doc = honest_draw();
+    json_object_set_new(json_object_get(doc, "lottery"), "counts", json_pack("[[i]]", 1));
+    cr_assert_eq(run_verify(doc, false, out, sizeof out), SORTITION_VERIFY_INVALID, "%s", out);
+    cr_assert(strstr(out, "publishes no panel's counts") != NULL, "%s", out);
+    json_decref(doc);
+    /* a respondent's answers in a /3 record: likewise */
+    doc = honest_draw();
+    json_object_set_new(json_array_get(json_object_get(doc, "respondents"), 0), "values",
+                        json_pack("[s,s]", "FR", "young"));
+    cr_assert_eq(run_verify(doc, false, out, sizeof out), SORTITION_VERIFY_INVALID, "%s", out);
+    cr_assert(strstr(out, "publishes no values") != NULL, "%s", out);
+    json_decref(doc);
     /* drawn, but its counts withheld */
     doc = honest_draw();
     json_object_del(doc, "panel_counts");

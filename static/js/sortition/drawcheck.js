@@ -226,7 +226,8 @@ export function checkCertificate(cert) {
 // wrong link is named rather than its consequences. Returns [{id, status:
 // verified|failed|skipped, params}] for: rules (quotas, k, m, method as
 // committed), commitments (their root), lottery (its hash), certificate
-// (its optimality claim agrees with itself), panels (k
+// (its optimality claim agrees with itself), private (/3 only: no
+// respondent's values or household, no panel's counts), panels (k
 // distinct ascending respondents, quotas, households; /3: shape only),
 // counts and quotas (/3 only: the drawn panel's revealed counts open its
 // count commitment and meet the quotas), probabilities
@@ -275,6 +276,8 @@ export async function checkDraw(recIn, log = null) {
     } catch { out.push(bad('lottery', { m: r.lottery.length })); }
   }
   out.push(checkCertificate(r.certificate));
+  // pnyx-draw/3 only: nothing it withholds is published
+  if (r.v3) out.push(checkPrivate(recIn));
   out.push(checkPanels(r));
   // pnyx-draw/3 only: the drawn panel's revealed counts, then its quotas
   if (r.v3) out.push(...await checkRevealedCounts(r));
@@ -413,6 +416,17 @@ function checkPanels(r) {
 // The quotas are checked on the revealed counts even when they do not open
 // the commitment: both failures are then shown. Before the draw
 // (index null) both are skipped; drawn without panel_counts, both fail.
+// pnyx-draw/3 publishes no respondent's values nor household and no
+// panel's counts but the drawn one's (api-spec/draw.md §5): a record that
+// carries any of them leaks what the format exists to withhold, and
+// pnyx-sortition --verify refuses it as not a /3 record (codec/json/draw.c).
+export function checkPrivate(rec) {
+  const resp = Array.isArray(rec.respondents) ? rec.respondents : [];
+  const own = (o, k) => o !== null && typeof o === 'object' && Object.hasOwn(o, k);
+  const leaks = resp.some((x) => own(x, 'values') || own(x, 'household')) || own(rec.lottery, 'counts');
+  return leaks ? bad('private', {}) : ok('private', {});
+}
+
 async function checkRevealedCounts(r) {
   if (!Number.isInteger(r.index)) return [skip('counts'), skip('quotas')];
   const index = r.index;

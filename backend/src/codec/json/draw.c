@@ -250,6 +250,13 @@ static int read_lottery(struct rd *r, json_t *doc, struct draw_record *d, json_t
         }
         d->counts = c;
     } else if (cl->version == 3) {
+        /* the counts of every panel are what /3 withholds (with the panels'
+         * member lists they give away respondents' answers, api-spec/draw.md
+         * §5): a record carrying them is not a /3 record */
+        if (json_object_get(lot, "counts") != NULL) {
+            return bad(r, "lottery/counts: pnyx-draw/3 publishes no panel's counts, only "
+                          "count_commitments and the drawn panel's panel_counts");
+        }
         counts = json_object_get(lot, "count_commitments");
         if (!json_is_array(counts) || json_array_size(counts) != d->m) {
             return bad(r, "lottery/count_commitments: expected m = %u hashes", d->m);
