@@ -621,3 +621,41 @@ Test(group, hand_off_item_leads_itself_without_runners, .init = setup, .fini = t
     cr_expect_eq(parked, 0);
     cr_expect_str_eq(committed_tx(b.tag), b.tx);
 }
+
+/* --- a batch whose connection dies ------------------------------------------------------ */
+
+/* A batch body whose statement loses its connection (the backend is
+ * terminated under it, as tests/reliability/fault_terminate does). */
+static enum db_status batch_terminated(struct db_conn *c, void *const *cls, enum db_status *st,
+                                       size_t n)
+{
+    (void)cls;
+    (void)st;
+    (void)n;
+    return db_query(c, g_arena, "SELECT pg_terminate_backend(pg_backend_pid())", 0, NULL, NULL);
+}
+
+static const db_batch_fn all_terminated[3] = {batch_terminated, batch_terminated, batch_terminated};
+
+Test(group, a_batch_that_loses_its_connection_leaves_no_transaction_open, .init = setup,
+     .fini = teardown)
+{
+    struct body l, b, r, c;
+    body_init(&l, "lead", true, false);
+    l.hold = true;
+    body_init(&b, "b", true, false);
+    body_init(&r, "r", true, false);
+    body_init(&c, "c", true, false);
+    enum db_status st[3];
+    batch_of_three_fn(&l, &b, &r, &c, st, all_terminated);
+    for (int i = 0; i < 3; i++)
+        cr_expect_eq(st[i], DB_UNAVAILABLE, "item %d", i);
+    /* the batch's transaction ended with its connection: the next one on
+     * this thread reconnects (it used to find the dead one still "open",
+     * and every BEGIN failed from then on) */
+    cr_expect_not(db_in_txn(db_thread_conn()));
+    struct body after;
+    body_init(&after, "after", true, false);
+    cr_expect_eq(db_run_txn(db_thread_conn(), "after", run_body, reset_body, &after), DB_OK);
+    cr_expect_str_eq(committed_tx(after.tag), after.tx);
+}

@@ -1075,10 +1075,19 @@ enum db_status db_control(struct db_conn *c, const char *sql, const char *name)
     bool end = strcmp(sql, "COMMIT") == 0 || strcmp(sql, "ROLLBACK") == 0;
     if (c->in_txn && !c->pg) {
         /* The connection died inside the transaction: never let the rest
-         * of it run in autocommit on a new one. */
-        if (end)
-            c->in_txn = false;
-        return DB_UNAVAILABLE;
+         * of it run in autocommit on a new one. A BEGIN is not the rest of
+         * it: its caller left the dead transaction without ending it (a
+         * bug, logged), and refusing would refuse every transaction on this
+         * thread from then on. */
+        if (!begin) {
+            if (end)
+                c->in_txn = false;
+            return DB_UNAVAILABLE;
+        }
+        log_error("transaction %s: BEGIN after a transaction lost with its connection and "
+                  "never ended; ending it",
+                  name);
+        c->in_txn = false;
     }
     if (begin && c->in_txn) {
         log_error("transaction %s: BEGIN inside an open transaction; rolling it back", name);

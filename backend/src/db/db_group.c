@@ -444,7 +444,12 @@ static bool run_batch_combined(struct db_conn *c, struct db_group_item **items, 
         return true;
     }
     db_deferred_rewind(0);
-    if (s != DB_UNAVAILABLE && db_in_txn(c) && db_control(c, "ROLLBACK", "group") != DB_OK)
+    /* Also when the connection is gone: the ROLLBACK then sends nothing but
+     * ends the transaction (db_control). Left open, every later BEGIN on
+     * this connection failed at once, and a runner whose statement was cut
+     * by pg_terminate_backend answered 503 to every batch from then on
+     * (tests/reliability/fault_terminate, ASan pass, 2026-12-04). */
+    if (db_in_txn(c) && db_control(c, "ROLLBACK", "group") != DB_OK)
         s = DB_UNAVAILABLE;
     if (s == DB_UNAVAILABLE) {
         /* the connection is gone: so is any chance of the per-item path */
