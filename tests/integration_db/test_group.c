@@ -580,18 +580,26 @@ Test(group, deferring_batch_body_that_gives_up_leaves_only_the_per_item_entries,
     cr_expect_str_eq(tx[1], committed_tx(c.tag));
 }
 
-/* --- hand-off (db_group_item_hand_off) --------------------------------------------------- */
+/* --- hand-off: an item with a batch body (db_group_item_batch) ------------------------ */
+
+/* A parked item with a batch body (which one item alone never runs) on
+ * its own idle group (an assembly id past every other test's). */
+static struct db_group_item *batch_item(struct body *b, const char *name, int64_t group)
+{
+    body_init(b, name, true, false);
+    struct db_group_item *it = db_group_item_new(
+        g_arena, db_group_assembly(group + (int64_t)getpid()), b->tag, run_body, reset_body, b);
+    db_group_item_park(it, park_cb, wake_cb, NULL);
+    db_group_item_batch(it, batch_bodies);
+    return it;
+}
 
 Test(group, hand_off_item_parks_on_an_idle_group_and_a_runner_runs_it, .init = setup,
      .fini = teardown)
 {
     cr_assert_eq(db_group_start(1), 1u);
     struct body b;
-    body_init(&b, "handed", true, false);
-    struct db_group_item *it = db_group_item_new(
-        g_arena, db_group_assembly(2000000 + (int64_t)getpid()), b.tag, run_body, reset_body, &b);
-    db_group_item_park(it, park_cb, wake_cb, NULL);
-    db_group_item_hand_off(it);
+    struct db_group_item *it = batch_item(&b, "handed", 2000000);
     enum db_status st = DB_HARD_ERROR;
     struct db_conn *conn = db_thread_conn();
     cr_assert_not(db_group_submit(conn, it, &st), "an idle group still parks a hand-off item");
@@ -610,11 +618,7 @@ Test(group, hand_off_item_parks_on_an_idle_group_and_a_runner_runs_it, .init = s
 Test(group, hand_off_item_leads_itself_without_runners, .init = setup, .fini = teardown)
 {
     struct body b;
-    body_init(&b, "alone", true, false);
-    struct db_group_item *it = db_group_item_new(
-        g_arena, db_group_assembly(3000000 + (int64_t)getpid()), b.tag, run_body, reset_body, &b);
-    db_group_item_park(it, park_cb, wake_cb, NULL);
-    db_group_item_hand_off(it);
+    struct db_group_item *it = batch_item(&b, "alone", 3000000);
     enum db_status st = DB_HARD_ERROR;
     cr_assert(db_group_submit(db_thread_conn(), it, &st), "no runner: it leads at once");
     cr_expect_eq(st, DB_OK);

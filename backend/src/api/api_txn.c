@@ -62,12 +62,8 @@ int api_txn_grouped_batch(struct api_req *rq, struct api_reply *out, struct db_g
     }
     struct api_parked *p = arena_alloc(rq->arena, sizeof *p);
     p->item = db_group_item_new(rq->arena, key, name, cb, reset, cls);
-    if (batch) {
-        db_group_item_batch(p->item, batch);
-        /* a batch body (the cast) is the burst path: its batches belong
-         * on the runners, not on an http thread (db.h) */
-        db_group_item_hand_off(p->item);
-    }
+    if (batch)
+        db_group_item_batch(p->item, batch); /* also: runners lead it (db.h) */
     p->reply = reply;
     p->cls = cls;
     db_group_item_park(p->item, park, wake, rq);

@@ -344,17 +344,16 @@ typedef enum db_status (*db_batch_fn)(struct db_conn *c, void *const *cls, enum 
  * items all share fn runs it once for all of them; a mixed batch, or one
  * item alone, runs the per-item bodies. */
 void db_group_item_batch(struct db_group_item *it, db_batch_fn fn) PNYX_NONNULL(1, 2);
-/* The item never leads a batch on its submitter's thread while runners
- * run (db_group_start): submitted to an idle group it parks and a runner
- * leads (one thread hop), as when the group is busy. Why (ballots,
- * comments): a submitter that leads on an http thread holds that thread
- * through the statement and the COMMIT's WAL flush, and none of the
- * thread's other connections is even read meanwhile, so whether batches
- * form depended on how the clients' connections fell on the http threads
- * (with one thread, none formed: bench/questions/README.md). Needs a
- * park function (without one, or when the park is refused, the item
+/* An item with a batch body also never leads a batch on its submitter's
+ * thread while runners run (db_group_start): submitted to an idle group it
+ * parks and a runner leads (one thread hop), as when the group is busy.
+ * Why (ballots, comments): a submitter that leads on an http thread holds
+ * that thread through the statement and the COMMIT's WAL flush, and none
+ * of the thread's other connections is even read meanwhile, so whether
+ * batches form depended on how the clients' connections fell on the http
+ * threads (with one thread, none formed: bench/questions/README.md). Needs
+ * a park function (without one, or when the park is refused, the item
  * leads as before). */
-void db_group_item_hand_off(struct db_group_item *it) PNYX_NONNULL(1);
 /* park(wake_cls) is called, under the group lock and on the submitting
  * thread, when the item would have to wait: it returns true when the caller
  * parks (db_group_submit then returns false at once), false to run the

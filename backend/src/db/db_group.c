@@ -30,9 +30,9 @@
  * queued during a COMMIT join the next, fuller batch.
  *
  * Who runs the next batch: a caller that finds its group idle leads at
- * once on its own thread (no hand-off at low load), unless its item is
- * marked hand-off (db_group_item_hand_off: the batch bodies, ballots and
- * comments), which parks it and gives the idle group to a runner: an http
+ * once on its own thread (no hand-off at low load), unless its item has a
+ * batch body (db_group_item_batch: ballots and comments), which parks it
+ * and gives the idle group to a runner: an http
  * thread that leads holds all its connections unread through the
  * statement and the WAL flush, so with one http thread every cast led
  * alone (1,473-1,539 casts/s, wrk p99 63-89 ms; with the hand-off
@@ -111,7 +111,6 @@ struct db_group_item {
     bool (*park)(void *wake_cls);
     void (*wake)(void *wake_cls);
     void *wake_cls;
-    bool hand_off; /* db_group_item_hand_off: never leads on its submitter's thread */
     struct db_group_item *next;
 };
 
@@ -654,11 +653,6 @@ void db_group_item_batch(struct db_group_item *it, db_batch_fn fn)
     it->batch = fn;
 }
 
-void db_group_item_hand_off(struct db_group_item *it)
-{
-    it->hand_off = true;
-}
-
 void db_group_item_park(struct db_group_item *it, bool (*park)(void *wake_cls),
                         void (*wake)(void *wake_cls), void *wake_cls)
 {
@@ -689,8 +683,8 @@ bool db_group_submit(struct db_conn *c, struct db_group_item *it, enum db_status
         return true;
     }
     struct db_group_item *batch[GROUP_MAX_BATCH];
-    if (!g->busy && it->hand_off && it->park && g_runners_on && it->park(it->wake_cls)) {
-        /* db_group_item_hand_off: the idle group goes to a runner, as a
+    if (!g->busy && it->batch && it->park && g_runners_on && it->park(it->wake_cls)) {
+        /* a batch body (db.h): the idle group goes to a runner, as a
          * busy one would, and the caller parks (park under g_mu, as below:
          * no wake before it). A refused park falls through to leading. */
         g->busy = true;
