@@ -40,7 +40,6 @@ struct db_conn {
     bool is_read; /* a read connection (db_read_checkout): g_read_conninfo, never g_down */
     int64_t last_fail_us;
     bool needs_check;                /* set by db_checkout; cleared by the first query */
-    bool warming;                    /* inside db_warm_hot (db_connect) */
     const char *pending_begin;       /* BEGIN … not sent yet (static string), see exec_one */
     bool in_txn;                     /* between db_control BEGIN and COMMIT/ROLLBACK */
     const struct db_stmt **prepared; /* statements prepared on pg */
@@ -750,12 +749,11 @@ enum db_status db_connect(struct db_conn *c)
     snprintf(c->wd_host, sizeof c->wd_host, "%s", h ? h : "");
     snprintf(c->wd_port, sizeof c->wd_port, "%s", pt ? pt : "");
     pthread_mutex_unlock(&g_wd_mu);
-    if (c->is_read || c->warming || !atomic_load_explicit(&g_warm, memory_order_relaxed))
+    if (c->is_read || !atomic_load_explicit(&g_warm, memory_order_relaxed))
         return DB_OK;
-    c->warming = true;
+    /* Its statements find this connection open (no nested connect, so no
+     * nested warm-up); the first that fails dropped it and ends it. */
     db_warm_hot(c);
-    c->warming = false;
-    /* a warm-up statement that failed dropped the connection */
     return c->pg && PQstatus(c->pg) == CONNECTION_OK ? DB_OK : DB_UNAVAILABLE;
 }
 
