@@ -2,7 +2,8 @@
 /*
  * http/server.c — the libmicrohttpd daemon and its per-request state
  * machine. Mode: MHD_USE_EPOLL_INTERNAL_THREAD with a thread pool of
- * cfg->threads (measured fastest here, see DESIGN.md).
+ * cfg->threads (measured fastest here, see DESIGN.md); connections come
+ * from our own accept thread (acceptor.c: why).
  *
  * Request life cycle (one struct req in its own arena):
  *   1st call   create arena + req, request id, route match, early errors;
@@ -681,12 +682,14 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 {
     struct http_server *srv = cls;
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        atomic_fetch_add(&srv->open_conns, 1);
         metrics_conn_open();
         const union MHD_ConnectionInfo *ci =
             MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
         if (srv->deadline && ci)
             *socket_ctx = conn_deadline_open(srv->deadline, ci->connect_fd);
     } else {
+        atomic_fetch_sub(&srv->open_conns, 1);
         metrics_conn_close();
         /* Before MHD closes the socket (see conn_deadline.c). */
         if (srv->deadline)
@@ -757,7 +760,8 @@ struct http_server *http_start(const struct pnyx_config *cfg, char *err, size_t 
         return NULL;
     }
     struct sockaddr_storage addr;
-    memcpy(&addr, ai->ai_addr, ai->ai_addrlen);
+    socklen_t addrlen = ai->ai_addrlen;
+    memcpy(&addr, ai->ai_addr, addrlen);
     freeaddrinfo(ai);
 
     struct http_server *srv = pnyx_xcalloc(1, sizeof(*srv));
@@ -776,29 +780,38 @@ struct http_server *http_start(const struct pnyx_config *cfg, char *err, size_t 
             return NULL;
         }
     }
-    unsigned flags =
-        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
-    if (addr.ss_family == AF_INET6)
-        flags |= MHD_USE_IPv6;
-    /* The logger goes first so MHD routes even option errors through it. */
-    srv->daemon = MHD_start_daemon(
-        flags, cfg->listen_port, NULL, NULL, on_access, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger,
-        srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
-        (unsigned int)cfg->threads, MHD_OPTION_CONNECTION_LIMIT, max_conn,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)cfg->max_per_ip,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->conn_memory, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned int)cfg->conn_timeout, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-        MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_UNESCAPE_CALLBACK, unescape,
-        NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024, MHD_OPTION_END);
-    if (!srv->daemon) {
-        snprintf(err, errlen, "cannot listen on %s (address in use or not permitted)", cfg->listen);
+    char lerr[160];
+    srv->acceptor = acceptor_listen((struct sockaddr *)&addr, addrlen, 1024, lerr, sizeof lerr);
+    if (!srv->acceptor) {
+        snprintf(err, errlen, "cannot listen on %s: %s", cfg->listen, lerr);
         conn_deadline_stop(srv->deadline);
         free(srv->static_root);
         free(srv);
         return NULL;
     }
-    const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    srv->port = di ? di->port : cfg->listen_port;
+    srv->port = acceptor_port(srv->acceptor);
+    /* The logger goes first so MHD routes even option errors through it. */
+    srv->daemon = MHD_start_daemon(
+        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC |
+            MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG,
+        0, NULL, NULL, on_access, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, srv,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads, MHD_OPTION_CONNECTION_LIMIT,
+        max_conn, MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)cfg->max_per_ip,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->conn_memory, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned int)cfg->conn_timeout, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_UNESCAPE_CALLBACK, unescape,
+        NULL, MHD_OPTION_END);
+    if (!srv->daemon ||
+        !acceptor_run(srv->acceptor, srv->daemon, &srv->open_conns, max_conn, lerr, sizeof lerr)) {
+        snprintf(err, errlen, "%s", srv->daemon ? lerr : "cannot start libmicrohttpd");
+        acceptor_stop(srv->acceptor);
+        if (srv->daemon)
+            MHD_stop_daemon(srv->daemon);
+        conn_deadline_stop(srv->deadline);
+        free(srv->static_root);
+        free(srv);
+        return NULL;
+    }
     return srv;
 }
 
@@ -813,9 +826,7 @@ void http_stop(struct http_server *srv, unsigned grace_ms)
         return;
     /* Stop accepting; the listening socket closes, in-flight requests and
      * open connections continue until they finish or the grace ends. */
-    MHD_socket lsock = MHD_quiesce_daemon(srv->daemon);
-    if (lsock != MHD_INVALID_SOCKET)
-        close(lsock);
+    acceptor_stop(srv->acceptor);
     int64_t deadline = mono_us() + (int64_t)grace_ms * 1000;
     while (atomic_load(&srv->in_flight) > 0 && mono_us() < deadline) {
         struct timespec ts = {0, 10 * 1000 * 1000};
