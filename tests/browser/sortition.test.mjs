@@ -320,6 +320,16 @@ test('commit, publish, the commit–reveal ceremony with its countdown, the draw
   // The people drawn are invited: one link each, shown now only.
   assert.equal(await page.locator('#invitations tbody tr').count(), 4);
   assert.match(await page.locator('#invitations tbody').textContent(), /\/invitations\//);
+  // The panel by quota group: the counts the record reveals for the drawn
+  // panel, each within its quota, each category adding up to k = 4.
+  const makeUp = await page.locator('#panel-make-up tr[data-feature]').evaluateAll((rs) => rs.map((r) => [r.dataset.category, Number(r.dataset.count), r.dataset.status]));
+  const quotaRows = await page.locator('#quota-table tr[data-feature]').count();
+  assert.equal(makeUp.length, quotaRows);
+  assert.ok(makeUp.every(([, , status]) => status === 'within'), JSON.stringify(makeUp));
+  const perCategory = {};
+  for (const [category, n] of makeUp) perCategory[category] = (perCategory[category] || 0) + n;
+  assert.ok(Object.values(perCategory).every((n) => n === 4), JSON.stringify(perCategory));
+  await shots(page, 'drawn', () => page.locator('#panel-make-up').waitFor());
   assert.deepEqual(b.errors, []);
   for (const m of members) assert.deepEqual(m.b.errors, []);
 });

@@ -897,7 +897,51 @@ function declines(s, stored, refresh) {
     again ? h('p', { class: 'actions' }, again) : null, errSlot);
 }
 
-function drawSection(s, stored, refresh) {
+// The drawn panel's counts as the record reveals them: pnyx-draw/3's
+// panel_counts (opening the count commitment the lottery sealed before
+// the seed), /2's declared counts of the drawn panel; /1 has none.
+function drawnCounts(rec) {
+  if (!rec || !Number.isInteger(rec.index)) return null;
+  if (rec.format === 'pnyx-draw/3') return rec.panel_counts && Array.isArray(rec.panel_counts.counts) ? rec.panel_counts.counts : null;
+  if (rec.format === 'pnyx-draw/2') {
+    const c = rec.lottery && Array.isArray(rec.lottery.counts) ? rec.lottery.counts[rec.index] : null;
+    return Array.isArray(c) ? c : null;
+  }
+  return null;
+}
+
+// How many of the people drawn have each value, beside its quota: what
+// the panel's members make public by joining, and what the check page
+// verifies against the sealed commitment.
+function makeUp(rec) {
+  const counts = drawnCounts(rec);
+  const quotas = Array.isArray(rec && rec.quotas) ? rec.quotas : [];
+  if (!counts || counts.length !== quotas.length || !quotas.length) return null;
+  const groups = [];
+  for (const [i, q] of quotas.entries()) {
+    if (!groups.length || groups[groups.length - 1].name !== q.category) groups.push({ name: q.category, rows: [] });
+    const c = counts[i];
+    const within = Number.isInteger(c) && c >= q.min && c <= q.max;
+    groups[groups.length - 1].rows.push(h('tr', { 'data-category': q.category, 'data-feature': q.feature, 'data-count': String(c), 'data-status': within ? 'within' : 'outside' },
+      h('th', { scope: 'row' }, h('bdi', {}, q.feature)),
+      h('td', { class: 'num' }, i18n.formatNumber(q.min)),
+      h('td', { class: 'num make-up-count' }, verdict(within ? 'verified' : 'failed',
+        [i18n.formatNumber(c), h('span', { class: 'visually-hidden' }, ` (${t(within ? 'sel.draw.make_up.within' : 'sel.draw.make_up.outside')})`)])),
+      h('td', { class: 'num' }, i18n.formatNumber(q.max))));
+  }
+  return [
+    h('h3', {}, t('sel.draw.make_up')),
+    h('p', { class: 'hint' }, t('sel.draw.make_up.hint')),
+    h('div', { class: 'table-wrap' }, h('table', { class: 'table quotas make-up', id: 'panel-make-up' },
+      h('caption', {}, t('sel.draw.make_up.caption', { k: i18n.formatNumber(rec.k) })),
+      h('thead', {}, h('tr', {}, [['feature', 'sel.quota.feature'], ['num', 'sel.quota.min'], ['num', 'sel.draw.make_up.panel'], ['num', 'sel.quota.max']]
+        .map(([cls, key]) => h('th', { scope: 'col', class: cls === 'num' ? 'num' : null }, t(key))))),
+      groups.map((g) => h('tbody', { 'data-category': g.name },
+        h('tr', { class: 'quota-cat-row' }, h('th', { scope: 'rowgroup', colspan: 4 }, h('bdi', {}, g.name))), g.rows)))),
+  ];
+}
+
+function drawSection(s, stored, refresh, rec) {
   const r = s.round;
   const drawn = r.status === 'drawn';
   return h('section', { class: 'card', 'aria-labelledby': 'draw-h', id: 'draw-section' },
@@ -910,6 +954,7 @@ function drawSection(s, stored, refresh) {
         r.beacon ? [h('dt', {}, t('sel.draw.beacon')), h('dd', { class: 'hash' }, ltr(`${r.beacon.log_size} · ${r.beacon.root}`))] : null),
       h('h3', {}, t('sel.draw.panel', { n: (r.panel || []).length })),
       h('ol', { class: 'panel-list', id: 'panel-list' }, (r.panel || []).map((id) => h('li', {}, ltr(String(id))))),
+      makeUp(rec),
       invitationsBox(lastDraw.get(String(s.id))),
       stored ? declines(s, stored, refresh) : null,
       h('p', {}, h('a', { class: 'button', href: `/assemblies/${enc(s.assembly_id)}/selections/${enc(s.id)}/check`, id: 'check-link' }, t('sel.check.open')))]
@@ -935,13 +980,14 @@ export async function selection(ctx) {
   s.round = r;
   let runs = [];
   try { runs = (await client.runs(sid)).items || []; } catch (e) { if (!(e instanceof ApiError) || ![403, 404].includes(e.status)) throw e; }
-  // Members do not see the runs; once published, the chances are in the
-  // public record: the curve is drawn from there.
-  if (!runs.length && ['published', 'drawn'].includes(r.status)) {
-    try {
-      const rec = await client.record(sid, r.round);
-      runs = [{ id: 0, round: r.round, status: 'done', method: rec.method, result: { probabilities: rec.respondents.map((x) => x.probability) } }];
-    } catch { /* no curve then */ }
+  // Once published the round's record is public: members, who do not see
+  // the runs, get the curve from it, and everyone the drawn panel's counts.
+  let rec = null;
+  if (['published', 'drawn'].includes(r.status)) {
+    try { rec = await client.record(sid, r.round); } catch { rec = null; }
+  }
+  if (!runs.length && rec && Array.isArray(rec.respondents)) {
+    runs = [{ id: 0, round: r.round, status: 'done', method: rec.method, result: { probabilities: rec.respondents.map((x) => x.probability) } }];
   }
   const refresh = ctx.refresh;
   const sections = [poolSection(s, canManage, refresh)];
@@ -955,7 +1001,7 @@ export async function selection(ctx) {
     if (canManage && r.status === 'drawn') {
       try { stored = (await client.pool(sid)).items || []; } catch { stored = null; }
     }
-    sections.push(drawSection(s, stored, refresh));
+    sections.push(drawSection(s, stored, refresh, rec));
   }
   return {
     title: `${s.title} · ${t('sel.title')}`,
