@@ -91,24 +91,32 @@ static int compile(const struct api_route *rt, struct croute *c, char *err, size
 
 int router_init(char *err, size_t errlen)
 {
+    /* The table is static, so once compiled it stays: a server started
+     * again in one process (tests/platform/test_http_stop.c) reuses it. */
+    if (compiled)
+        return 0;
     if (api_routes_count > METRICS_MAX_ROUTES) {
         snprintf(err, errlen, "route table has %zu entries; metrics support %d", api_routes_count,
                  METRICS_MAX_ROUTES);
         return -1;
     }
-    compiled = pnyx_xcalloc(api_routes_count ? api_routes_count : 1, sizeof(*compiled));
+    struct croute *c = pnyx_xcalloc(api_routes_count ? api_routes_count : 1, sizeof(*c));
     for (size_t i = 0; i < api_routes_count; i++) {
-        if (compile(&api_routes[i], &compiled[i], err, errlen) != 0)
+        if (compile(&api_routes[i], &c[i], err, errlen) != 0) {
+            free(c);
             return -1;
+        }
         for (size_t j = 0; j < i; j++) {
             if (api_routes[j].method == api_routes[i].method &&
                 strcmp(api_routes[j].pattern, api_routes[i].pattern) == 0) {
                 snprintf(err, errlen, "duplicate route %s %s",
                          api_method_name(api_routes[i].method), api_routes[i].pattern);
+                free(c);
                 return -1;
             }
         }
     }
+    compiled = c;
     return 0;
 }
 
