@@ -33,12 +33,12 @@
 
 #include "http/http_int.h"
 #include "platform/log.h"
+#include "platform/metrics.h"
 
 struct acceptor {
     int lfd;
     int wake[2]; /* a byte on wake[1] ends the thread */
     struct MHD_Daemon *daemon;
-    const atomic_long *open; /* connections MHD holds (server.c on_connection) */
     long max_open;
     uint16_t port;
     bool running;
@@ -113,7 +113,7 @@ static void *accept_loop(void *arg)
     struct acceptor *a = arg;
     int64_t next_log = 0;
     for (;;) {
-        if (atomic_load(a->open) >= a->max_open) {
+        if (metrics_conn_active() >= a->max_open) {
             if (told_to_end(a, 20))
                 return NULL;
             continue;
@@ -152,11 +152,10 @@ static void *accept_loop(void *arg)
     }
 }
 
-bool acceptor_run(struct acceptor *a, struct MHD_Daemon *daemon, const atomic_long *open,
-                  long max_open, char *err, size_t errlen)
+bool acceptor_run(struct acceptor *a, struct MHD_Daemon *daemon, long max_open, char *err,
+                  size_t errlen)
 {
     a->daemon = daemon;
-    a->open = open;
     a->max_open = max_open;
     if (pipe2(a->wake, O_CLOEXEC) != 0) {
         snprintf(err, errlen, "pipe: %s", strerror(errno));

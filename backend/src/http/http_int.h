@@ -65,20 +65,20 @@ uint64_t conn_deadline_cut_total(struct conn_deadline *d);
 /* acceptor.c ----------------------------------------------------------------- */
 /* The listening socket and its accept thread (why not MHD's: acceptor.c).
  * listen: socket, bind, listen — NULL and err on failure. run: accept into
- * daemon while *open < max_open. stop: refuse new connects from here on
+ * daemon while fewer than max_open connections are open (the metrics
+ * gauge NOTIFY_CONNECTION keeps). stop: refuse new connects from here on
  * (ends the thread, closes the socket); NULL-safe. */
 struct acceptor;
 struct acceptor *acceptor_listen(const struct sockaddr *sa, socklen_t salen, int backlog, char *err,
                                  size_t errlen);
 uint16_t acceptor_port(const struct acceptor *a);
-bool acceptor_run(struct acceptor *a, struct MHD_Daemon *daemon, const atomic_long *open,
-                  long max_open, char *err, size_t errlen);
+bool acceptor_run(struct acceptor *a, struct MHD_Daemon *daemon, long max_open, char *err,
+                  size_t errlen);
 void acceptor_stop(struct acceptor *a);
 
 struct http_server {
     struct MHD_Daemon *daemon;
     struct acceptor *acceptor;
-    atomic_long open_conns;         /* connections MHD holds (NOTIFY_CONNECTION) */
     struct conn_deadline *deadline; /* NULL: PNYX_REQUEST_TIMEOUT = 0 (off) */
     const struct pnyx_config *cfg;
     char *static_root; /* realpath of cfg->static_dir, or NULL if missing */

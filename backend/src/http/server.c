@@ -682,14 +682,12 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 {
     struct http_server *srv = cls;
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
-        atomic_fetch_add(&srv->open_conns, 1);
         metrics_conn_open();
         const union MHD_ConnectionInfo *ci =
             MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
         if (srv->deadline && ci)
             *socket_ctx = conn_deadline_open(srv->deadline, ci->connect_fd);
     } else {
-        atomic_fetch_sub(&srv->open_conns, 1);
         metrics_conn_close();
         /* Before MHD closes the socket (see conn_deadline.c). */
         if (srv->deadline)
@@ -801,8 +799,7 @@ struct http_server *http_start(const struct pnyx_config *cfg, char *err, size_t 
         (unsigned int)cfg->conn_timeout, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_UNESCAPE_CALLBACK, unescape,
         NULL, MHD_OPTION_END);
-    if (!srv->daemon ||
-        !acceptor_run(srv->acceptor, srv->daemon, &srv->open_conns, max_conn, lerr, sizeof lerr)) {
+    if (!srv->daemon || !acceptor_run(srv->acceptor, srv->daemon, max_conn, lerr, sizeof lerr)) {
         snprintf(err, errlen, "%s", srv->daemon ? lerr : "cannot start libmicrohttpd");
         acceptor_stop(srv->acceptor);
         if (srv->daemon)

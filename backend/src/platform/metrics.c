@@ -84,6 +84,11 @@ void metrics_conn_close(void)
     atomic_fetch_sub_explicit(&active_conns, 1, memory_order_relaxed);
 }
 
+long metrics_conn_active(void)
+{
+    return (long)atomic_load_explicit(&active_conns, memory_order_relaxed);
+}
+
 struct buf {
     char *p;
     size_t len, cap;

@@ -30,6 +30,8 @@ void metrics_db_group_combined(bool ok);
 /* Active connection gauge. */
 void metrics_conn_open(void);
 void metrics_conn_close(void);
+/* Connections open now (the gauge the two above keep). */
+long metrics_conn_active(void);
 
 /* Machine translation (issue 10): one job attempt finished by this
  * process's workers, by outcome. */
