@@ -168,6 +168,32 @@ pnyx_pg_init() {
     fi
 }
 
+# pnyx_pg_hugepages <dir>: before pnyx_pg_start, reserves the kernel huge
+# pages the stopped cluster's shared memory needs, so PostgreSQL's default
+# huge_pages = try maps shared_buffers in 2 MiB pages. Why: with 4 KiB
+# pages every backend takes a page fault the first time it touches each
+# buffer, and on this kind of VM such a fault costs tens of µs — a new
+# question's first casts ran 3-5x slower until the runners' backends had
+# faulted its pages in (bench/questions/README.md, "Huge pages"). Only as
+# root; raises vm.nr_hugepages by what is missing, never lowers it;
+# PNYX_HUGEPAGES=0 skips it. If the kernel cannot find the pages,
+# PostgreSQL falls back to normal pages by itself.
+pnyx_pg_hugepages() {
+    local dir=$1 need total free rsvd
+    [ "${PNYX_HUGEPAGES:-1}" = 1 ] && [ "$(id -u)" = 0 ] && [ -w /proc/sys/vm/nr_hugepages ] ||
+        return 0
+    need=$(pnyx_as_pg "$PNYX_PGBIN/postgres" -D "$dir/data" -C shared_memory_size_in_huge_pages \
+        2>/dev/null) || return 0
+    [[ $need =~ ^[0-9]+$ ]] && [ "$need" -gt 0 ] || return 0
+    read -r total free rsvd < <(awk '/^HugePages_(Total|Free|Rsvd):/ {v[$1] = $2}
+        END {print v["HugePages_Total:"] + 0, v["HugePages_Free:"] + 0, v["HugePages_Rsvd:"] + 0}' /proc/meminfo)
+    # free - rsvd: pages no running cluster has claimed yet
+    if [ $((free - rsvd)) -lt "$need" ]; then
+        echo $((total + need - (free - rsvd))) 2>/dev/null >/proc/sys/vm/nr_hugepages || return 0
+        pnyx_log "reserved huge pages for PostgreSQL: vm.nr_hugepages $total -> $(cat /proc/sys/vm/nr_hugepages) ($need for this cluster)"
+    fi
+}
+
 pnyx_pg_running() { pnyx_as_pg "$PNYX_PGBIN/pg_ctl" -D "$1/data" status >/dev/null 2>&1; }
 
 # Starts the cluster in its own session, so a Ctrl-C in the terminal
