@@ -1,9 +1,11 @@
 -- SPDX-License-Identifier: AGPL-3.0-or-later
 -- wrk script: every voter of PNYX_BENCH_TOKENS (one bearer token a line)
 -- casts ONE ballot on question PNYX_BENCH_QUESTION, split between wrk's
--- threads; a thread whose voters are done sends GET /healthz until every
--- connection of it stops (those are not casts: the runner counts ballots
--- in the database).
+-- threads. A connection that finds its thread's voters all taken waits
+-- (delay) instead of sending anything, and the thread stops when its last
+-- cast is answered: wrk's request count and percentiles are the casts
+-- alone (an earlier version sent GET /healthz meanwhile, and those fast
+-- answers were counted in the percentiles).
 local nthreads = tonumber(os.getenv("PNYX_BENCH_WRK_THREADS") or "2")
 local tid_next = 0
 function setup(thread)
@@ -23,6 +25,15 @@ function init(args)
   end
 end
 local verified = false
+-- wrk calls delay() before each request after a connection's first: once
+-- every voter of this thread is taken, that connection sleeps until the
+-- thread stops (well within the 60 s)
+function delay()
+  if i >= n then
+    return 60000
+  end
+  return 0
+end
 function request()
   -- wrk calls request() once on thread 0 right after init to check the
   -- script (script_verify_request): that call must not spend a voter
