@@ -29,7 +29,6 @@ cleanup() {
 }
 trap cleanup EXIT
 pnyx_pg_init "$tmp/pg" "max_connections = 50" >/dev/null
-pnyx_pg_hugepages "$tmp/pg"
 pnyx_pg_start "$tmp/pg" >/dev/null
 pnyx_pg_createdb "$tmp/pg" pnyx_bench >/dev/null
 conn="postgresql:///pnyx_bench?host=$tmp/pg/run&port=5432&user=postgres"

@@ -168,15 +168,17 @@ pnyx_pg_init() {
     fi
 }
 
-# pnyx_pg_hugepages <dir>: before pnyx_pg_start, reserves the kernel huge
-# pages the stopped cluster's shared memory needs, so PostgreSQL's default
+# pnyx_pg_hugepages <dir> (pnyx_pg_start calls it): reserves the kernel
+# huge pages the stopped cluster's shared memory needs, so PostgreSQL's default
 # huge_pages = try maps shared_buffers in 2 MiB pages. Why: with 4 KiB
 # pages every backend takes a page fault the first time it touches each
 # buffer, and on this kind of VM such a fault costs tens of µs — a new
 # question's first casts ran 3-5x slower until the runners' backends had
 # faulted its pages in (bench/questions/README.md, "Huge pages"). Only as
 # root; raises vm.nr_hugepages by what is missing, never lowers it;
-# PNYX_HUGEPAGES=0 skips it. If the kernel cannot find the pages,
+# PNYX_HUGEPAGES=0 skips it (the test harnesses set it: nothing there
+# measures latency, and parallel test clusters would each reserve their
+# own). If the kernel cannot find the pages,
 # PostgreSQL falls back to normal pages by itself.
 pnyx_pg_hugepages() {
     local dir=$1 need total free rsvd
@@ -200,6 +202,7 @@ pnyx_pg_running() { pnyx_as_pg "$PNYX_PGBIN/pg_ctl" -D "$1/data" status >/dev/nu
 # reaches pnyxd only; the caller stops the cluster afterwards.
 pnyx_pg_start() {
     local dir=$1
+    pnyx_pg_hugepages "$dir"
     pnyx_as_pg setsid "$PNYX_PGBIN/pg_ctl" -D "$dir/data" -l "$dir/run/postgresql.log" -w \
         -t 60 start >/dev/null || { tail -20 "$dir/run/postgresql.log" >&2; pnyx_die "PostgreSQL did not start"; }
 }

@@ -183,6 +183,8 @@ function keepLogs(dir) {
 function sh(script, args, opts = {}) {
   return execFileSync('bash', ['-c', `set -euo pipefail; . "${REPO}/scripts/lib/common.sh"; ${script}`, 'rel', ...args], {
     encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: opts.timeout ?? 120000,
+    // test clusters keep 4 KiB pages (pnyx_pg_hugepages in common.sh)
+    env: { ...process.env, PNYX_HUGEPAGES: process.env.PNYX_HUGEPAGES ?? '0' },
   });
 }
 const asPg = (cmd) => (ROOT ? ['runuser', ['-u', 'postgres', '--', ...cmd]] : [cmd[0], cmd.slice(1)]);
